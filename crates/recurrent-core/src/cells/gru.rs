@@ -1,0 +1,46 @@
+//! GRU (PyTorch gate order r, z, n; reset applied after the recurrent product):
+//!   r = σ(xp_r + hp_r), z = σ(xp_z + hp_z), n = tanh(xp_n + r ⊙ hp_n)
+//!   h = (1 − z) ⊙ n + z ⊙ h_prev
+//! Step cache per row: [r | z | n | hp_n], 4·H floats.
+
+use crate::kernels;
+
+#[inline]
+pub fn forward_row(xp: &[f32], hp: &mut [f32], h_prev: &[f32], h: &mut [f32], cache: &mut [f32]) {
+    let n = h.len();
+    for j in 0..2 * n {
+        cache[j] = xp[j] + hp[j];
+    }
+    kernels::sigmoid(&mut cache[..2 * n]);
+    cache[3 * n..4 * n].copy_from_slice(&hp[2 * n..3 * n]);
+    let (rz, rest) = cache.split_at_mut(2 * n);
+    let (nn, hpn) = rest.split_at_mut(n);
+    for j in 0..n {
+        nn[j] = xp[2 * n + j] + rz[j] * hpn[j];
+    }
+    kernels::tanh(nn);
+    for j in 0..n {
+        let z = rz[n + j];
+        h[j] = (1.0 - z) * nn[j] + z * h_prev[j];
+    }
+}
+
+#[inline]
+pub fn backward_row(dh: &[f32], cache: &[f32], h_prev: &[f32], dxp: &mut [f32], dhp: &mut [f32], dh_direct: &mut [f32]) {
+    let n = dh.len();
+    let (r, z, nn, hpn) = (&cache[..n], &cache[n..2 * n], &cache[2 * n..3 * n], &cache[3 * n..4 * n]);
+    for j in 0..n {
+        let dn = dh[j] * (1.0 - z[j]);
+        let dz = dh[j] * (h_prev[j] - nn[j]);
+        dh_direct[j] = dh[j] * z[j];
+        let dnp = dn * (1.0 - nn[j] * nn[j]);
+        let drp = dnp * hpn[j] * r[j] * (1.0 - r[j]);
+        let dzp = dz * z[j] * (1.0 - z[j]);
+        dxp[j] = drp;
+        dhp[j] = drp;
+        dxp[n + j] = dzp;
+        dhp[n + j] = dzp;
+        dxp[2 * n + j] = dnp;
+        dhp[2 * n + j] = dnp * r[j];
+    }
+}

@@ -1,0 +1,304 @@
+//! SIMD kernels over [`V4`]: packed, blocked GEMM and vectorised exp / sigmoid / tanh.
+//! Same contract as `scalar.rs` (see `kernels/mod.rs`).
+//!
+//! GEMM layout (BLIS-style):
+//! - op(B)[k×n] is packed in KC-row blocks; each block is a run of NR-wide column panels,
+//!   panel = [kc × NR] row-major, zero-padded past n.
+//! - op(A) rows are packed per call in MC×KC blocks of MR-row panels, panel = [kc × MR].
+//! - The MR×NR micro-kernel keeps its tile of C in registers across the whole kc loop.
+
+use super::Mat;
+use super::v4::V4;
+use std::cell::RefCell;
+
+pub const MR: usize = 4;
+pub const NR: usize = 8;
+const KC: usize = 256;
+const MC: usize = 96;
+
+/// op(B)[k×n] packed into KC×NR panels, reusable across many products with the same B.
+#[derive(Default, Clone)]
+pub struct PackedB {
+    data: Vec<f32>,
+    k: usize,
+    n: usize,
+}
+
+#[inline]
+fn round_up(x: usize, m: usize) -> usize {
+    x.div_ceil(m) * m
+}
+
+impl PackedB {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn k(&self) -> usize {
+        self.k
+    }
+    pub fn n(&self) -> usize {
+        self.n
+    }
+    /// Packs op(B)[k×n]; reuses the allocation when it is large enough.
+    pub fn pack(&mut self, k: usize, n: usize, b: Mat) {
+        let npad = round_up(n.max(1), NR);
+        self.k = k;
+        self.n = n;
+        self.data.clear();
+        self.data.resize(k * npad, 0.0);
+        let mut pc = 0;
+        while pc < k {
+            let kc = KC.min(k - pc);
+            let block = &mut self.data[pc * npad..(pc + kc) * npad];
+            for jp in 0..npad / NR {
+                let panel = &mut block[jp * kc * NR..(jp + 1) * kc * NR];
+                let j0 = jp * NR;
+                let jn = NR.min(n.saturating_sub(j0));
+                if !b.trans {
+                    for p in 0..kc {
+                        let src = &b.data[(pc + p) * b.ld + j0..(pc + p) * b.ld + j0 + jn];
+                        panel[p * NR..p * NR + jn].copy_from_slice(src);
+                    }
+                } else {
+                    // stored [n×k]: column j of op(B) is row j of storage
+                    for jj in 0..jn {
+                        let src = &b.data[(j0 + jj) * b.ld + pc..(j0 + jj) * b.ld + pc + kc];
+                        for (p, v) in src.iter().enumerate() {
+                            panel[p * NR + jj] = *v;
+                        }
+                    }
+                }
+            }
+            pc += kc;
+        }
+    }
+
+    /// Panel `jp` of the KC block that starts at row `pc` (with `kc` rows).
+    #[inline(always)]
+    fn panel(&self, pc: usize, kc: usize, jp: usize) -> &[f32] {
+        let npad = round_up(self.n.max(1), NR);
+        let start = pc * npad + jp * kc * NR;
+        &self.data[start..start + kc * NR]
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<(Vec<f32>, PackedB)> = RefCell::new((Vec::new(), PackedB::new()));
+}
+
+/// C[m×n] (+)= op(A)[m×k] · op(B)[k×n].
+pub fn gemm(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &mut [f32], ldc: usize) {
+    SCRATCH.with(|s| {
+        let s = &mut *s.borrow_mut();
+        s.1.pack(k, n, b);
+        gemm_with(m, a, &s.1, accumulate, c, ldc, &mut s.0);
+    })
+}
+
+/// C[m×n] (+)= op(A)[m×k] · B, with B packed by [`PackedB::pack`].
+pub fn gemm_packed(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize) {
+    SCRATCH.with(|s| {
+        let s = &mut *s.borrow_mut();
+        gemm_with(m, a, b, accumulate, c, ldc, &mut s.0);
+    })
+}
+
+fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize, apack: &mut Vec<f32>) {
+    let (n, k) = (b.n, b.k);
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(c.len() >= (m - 1) * ldc + n, "gemm: C too small");
+    if !accumulate {
+        for i in 0..m {
+            c[i * ldc..i * ldc + n].fill(0.0);
+        }
+    }
+    if k == 0 {
+        return;
+    }
+    let need = round_up(MC.min(m), MR) * KC.min(k);
+    if apack.len() < need {
+        apack.resize(need, 0.0);
+    }
+    let mut pc = 0;
+    while pc < k {
+        let kc = KC.min(k - pc);
+        let mut ic = 0;
+        while ic < m {
+            let mc = MC.min(m - ic);
+            pack_a(a, ic, mc, pc, kc, apack);
+            for jp in 0..n.div_ceil(NR) {
+                let bp = b.panel(pc, kc, jp);
+                let j0 = jp * NR;
+                let nr = NR.min(n - j0);
+                for ip in 0..mc.div_ceil(MR) {
+                    let i0 = ic + ip * MR;
+                    let mr = MR.min(m - i0);
+                    let ap = &apack[ip * kc * MR..(ip + 1) * kc * MR];
+                    micro_kernel(kc, ap, bp, &mut c[i0 * ldc + j0..], ldc, mr, nr);
+                }
+            }
+            ic += mc;
+        }
+        pc += kc;
+    }
+}
+
+/// Packs rows ic..ic+mc, columns pc..pc+kc of op(A) into MR-row panels ([kc × MR] each).
+fn pack_a(a: Mat, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
+    for ip in 0..mc.div_ceil(MR) {
+        let panel = &mut out[ip * kc * MR..(ip + 1) * kc * MR];
+        let r0 = ip * MR;
+        let mr = MR.min(mc - r0);
+        if mr < MR {
+            panel.fill(0.0);
+        }
+        if !a.trans {
+            for r in 0..mr {
+                let row = (ic + r0 + r) * a.ld + pc;
+                for (p, v) in a.data[row..row + kc].iter().enumerate() {
+                    panel[p * MR + r] = *v;
+                }
+            }
+        } else {
+            // stored [k×m]: row p of storage holds column p of op(A)
+            for p in 0..kc {
+                let row = (pc + p) * a.ld + ic + r0;
+                panel[p * MR..p * MR + mr].copy_from_slice(&a.data[row..row + mr]);
+            }
+        }
+    }
+}
+
+/// C tile [mr×nr] += A panel [kc×MR] · B panel [kc×NR]. `c` starts at the tile's (0,0).
+#[inline(always)]
+fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, mr: usize, nr: usize) {
+    debug_assert!(ap.len() >= kc * MR && bp.len() >= kc * NR);
+    let z = V4::splat(0.0);
+    let mut acc = [[z; 2]; MR];
+    // SAFETY: ap has kc·MR and bp has kc·NR elements (asserted above in debug, guaranteed by
+    // the packers), so every load below is in bounds.
+    unsafe {
+        let mut a = ap.as_ptr();
+        let mut b = bp.as_ptr();
+        for _ in 0..kc {
+            let b0 = V4::load(b);
+            let b1 = V4::load(b.add(4));
+            let a0 = V4::splat(*a);
+            let a1 = V4::splat(*a.add(1));
+            let a2 = V4::splat(*a.add(2));
+            let a3 = V4::splat(*a.add(3));
+            acc[0][0] = acc[0][0].add(a0.mul(b0));
+            acc[0][1] = acc[0][1].add(a0.mul(b1));
+            acc[1][0] = acc[1][0].add(a1.mul(b0));
+            acc[1][1] = acc[1][1].add(a1.mul(b1));
+            acc[2][0] = acc[2][0].add(a2.mul(b0));
+            acc[2][1] = acc[2][1].add(a2.mul(b1));
+            acc[3][0] = acc[3][0].add(a3.mul(b0));
+            acc[3][1] = acc[3][1].add(a3.mul(b1));
+            a = a.add(MR);
+            b = b.add(NR);
+        }
+    }
+    if mr == MR && nr == NR && c.len() >= (MR - 1) * ldc + NR {
+        for (r, row) in acc.iter().enumerate() {
+            // SAFETY: the full tile fits in c (checked just above).
+            unsafe {
+                let p = c.as_mut_ptr().add(r * ldc);
+                V4::load(p).add(row[0]).store(p);
+                V4::load(p.add(4)).add(row[1]).store(p.add(4));
+            }
+        }
+    } else {
+        let mut tile = [0f32; MR * NR];
+        for (r, row) in acc.iter().enumerate() {
+            // SAFETY: tile has MR·NR elements; each row writes NR of them.
+            unsafe {
+                row[0].store(tile.as_mut_ptr().add(r * NR));
+                row[1].store(tile.as_mut_ptr().add(r * NR + 4));
+            }
+        }
+        for r in 0..mr {
+            for j in 0..nr {
+                c[r * ldc + j] += tile[r * NR + j];
+            }
+        }
+    }
+}
+
+// ---- element-wise -------------------------------------------------------------------------
+
+#[inline(always)]
+fn exp_v(x: V4) -> V4 {
+    // Cephes expf: exp(x) = 2^n · e^r, n = round(x·log2 e), |r| ≤ ln2/2, degree-5 polynomial.
+    let x = x.min(V4::splat(88.3)).max(V4::splat(-87.3));
+    let n = x.mul(V4::splat(std::f32::consts::LOG2_E)).round();
+    let r = x.sub(n.mul(V4::splat(0.693_359_4))).sub(n.mul(V4::splat(-2.121_944_4e-4)));
+    let mut p = V4::splat(1.987_569_1e-4);
+    p = p.mul(r).add(V4::splat(1.398_199_9e-3));
+    p = p.mul(r).add(V4::splat(8.333_452e-3));
+    p = p.mul(r).add(V4::splat(4.166_579_6e-2));
+    p = p.mul(r).add(V4::splat(0.166_666_65));
+    p = p.mul(r).add(V4::splat(0.5));
+    let y = p.mul(r.mul(r)).add(r).add(V4::splat(1.0));
+    y.mul(n.pow2i())
+}
+
+#[inline(always)]
+fn sigmoid_v(x: V4) -> V4 {
+    let one = V4::splat(1.0);
+    one.div(one.add(exp_v(V4::splat(0.0).sub(x))))
+}
+
+#[inline(always)]
+fn tanh_v(x: V4) -> V4 {
+    let zero = V4::splat(0.0);
+    let one = V4::splat(1.0);
+    let ax = x.max(zero.sub(x));
+    // |x| ≥ 0.625: 1 − 2/(e^{2|x|}+1), sign restored below.
+    let big = one.sub(V4::splat(2.0).div(exp_v(ax.add(ax)).add(one)));
+    let big = x.gt_select(zero, big, zero.sub(big));
+    // |x| < 0.625: odd polynomial (Cephes tanhf).
+    let z = x.mul(x);
+    let mut p = V4::splat(-5.704_988_7e-3);
+    p = p.mul(z).add(V4::splat(2.063_908_9e-2));
+    p = p.mul(z).sub(V4::splat(5.373_971_6e-2));
+    p = p.mul(z).add(V4::splat(0.133_314_42));
+    p = p.mul(z).sub(V4::splat(0.333_332_82));
+    let small = p.mul(z).mul(x).add(x);
+    ax.gt_select(V4::splat(0.625), big, small)
+}
+
+#[inline(always)]
+fn map_inplace(x: &mut [f32], f: impl Fn(V4) -> V4) {
+    let mut chunks = x.chunks_exact_mut(4);
+    for c in &mut chunks {
+        // SAFETY: c has exactly 4 elements.
+        unsafe { f(V4::load(c.as_ptr())).store(c.as_mut_ptr()) }
+    }
+    let rest = chunks.into_remainder();
+    if !rest.is_empty() {
+        let mut t = [0f32; 4];
+        t[..rest.len()].copy_from_slice(rest);
+        // SAFETY: t has 4 elements.
+        unsafe {
+            let v = f(V4::load(t.as_ptr()));
+            v.store(t.as_mut_ptr());
+        }
+        let n = rest.len();
+        rest.copy_from_slice(&t[..n]);
+    }
+}
+
+pub fn exp(x: &mut [f32]) {
+    map_inplace(x, exp_v)
+}
+
+pub fn sigmoid(x: &mut [f32]) {
+    map_inplace(x, sigmoid_v)
+}
+
+pub fn tanh(x: &mut [f32]) {
+    map_inplace(x, tanh_v)
+}

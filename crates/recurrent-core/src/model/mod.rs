@@ -1,0 +1,425 @@
+//! A sequential model: input (token ids or continuous features) → layers → output, with its
+//! parameters and gradients each in one arena (views by offset, see `layers::ParamTable`).
+//!
+//! Activations flow as batch-first rows: a sequence is [B, T, F] (row b·T + t), a pooled
+//! vector [B, F]. A recurrent layer with `return_sequences: false` pools each row to its
+//! final states (the top layer's h_n, forward then reverse): for the forward direction that
+//! is the output at the row's last valid step.
+
+pub mod generate;
+pub mod spec;
+pub mod train;
+
+pub use spec::{InputKind, LayerSpec, LossKind, ModelSpec};
+
+use crate::error::{Error, Result, check_finite, check_len};
+use crate::layers::dense::Dense;
+use crate::layers::dropout;
+use crate::layers::embedding::Embedding;
+use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use crate::layers::ParamTable;
+use crate::loss::{self, IGNORE_INDEX};
+use crate::rng::Rng;
+
+/// One batch of inputs. Exactly one of `ids` ([B·T], for token input) and `features`
+/// ([B·T·F]) is set. `lengths` [B] (each ≤ T) marks the valid prefix of each row.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'a> {
+    pub b: usize,
+    pub t: usize,
+    pub ids: Option<&'a [u32]>,
+    pub features: Option<&'a [f32]>,
+    pub lengths: Option<&'a [usize]>,
+}
+
+/// Training targets: class ids per output row (−100 = ignore) or values per output element.
+#[derive(Clone, Copy, Debug)]
+pub enum Targets<'a> {
+    Classes(&'a [i32]),
+    Values(&'a [f32]),
+}
+
+enum Layer {
+    Embedding(Embedding),
+    Recurrent { stack: RecurrentStack, return_sequences: bool, state_h: Vec<f32>, state_c: Vec<f32> },
+    Dropout { rate: f32, mask: Vec<f32> },
+    Dense(Dense),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// [B, T, f]
+    Seq(usize),
+    /// [B, f]
+    Flat(usize),
+}
+
+impl Shape {
+    fn dim(self) -> usize {
+        match self {
+            Shape::Seq(f) | Shape::Flat(f) => f,
+        }
+    }
+}
+
+pub struct Model {
+    pub spec: ModelSpec,
+    pub table: ParamTable,
+    pub params: Vec<f32>,
+    pub grads: Vec<f32>,
+    layers: Vec<Layer>,
+    /// shapes[i] is the shape of the input of layer i; shapes[n] of the output.
+    shapes: Vec<Shape>,
+    /// Dropout randomness (seeded from the model seed).
+    pub rng: Rng,
+    /// When set, each recurrent layer starts from the final state of its previous forward
+    /// (detached: no gradient flows into it). Used by truncated BPTT and stepwise prediction.
+    pub carry_state: bool,
+    acts: Vec<Vec<f32>>,
+    ids: Vec<u32>,
+    lengths: Vec<usize>,
+    b: usize,
+    t: usize,
+    forward_done: bool,
+    targets_buf: Vec<i32>,
+    row_mask: Vec<f32>,
+    d_a: Vec<f32>,
+    d_b: Vec<f32>,
+    d_state: Vec<f32>,
+}
+
+impl Model {
+    /// Builds the model and initialises its parameters from `seed` (PyTorch's init rules).
+    pub fn new(spec: ModelSpec, seed: u64) -> Result<Self> {
+        spec.validate()?;
+        let mut table = ParamTable::default();
+        let mut layers = Vec::new();
+        let mut shape = Shape::Seq(match spec.input {
+            InputKind::Tokens { vocab } => vocab,
+            InputKind::Features { dim } => dim,
+        });
+        let mut shapes = vec![shape];
+        for ls in &spec.layers {
+            let (layer, next) = match ls {
+                LayerSpec::Embedding { name, dim } => (Layer::Embedding(Embedding::new(shape.dim(), *dim, &mut table, name)), Shape::Seq(*dim)),
+                LayerSpec::Recurrent { name, cell, units, layers: nl, bidirectional, dropout, return_sequences } => {
+                    let cfg = RecurrentConfig { cell: *cell, input: shape.dim(), hidden: *units, layers: *nl, bidirectional: *bidirectional, dropout: *dropout };
+                    let out = cfg.out_dim();
+                    let stack = RecurrentStack::new(cfg, &mut table, &format!("{name}."));
+                    let next = if *return_sequences { Shape::Seq(out) } else { Shape::Flat(out) };
+                    (Layer::Recurrent { stack, return_sequences: *return_sequences, state_h: Vec::new(), state_c: Vec::new() }, next)
+                }
+                LayerSpec::Dropout { rate } => (Layer::Dropout { rate: *rate, mask: Vec::new() }, shape),
+                LayerSpec::Dense { name, units } => {
+                    let next = match shape {
+                        Shape::Seq(_) => Shape::Seq(*units),
+                        Shape::Flat(_) => Shape::Flat(*units),
+                    };
+                    (Layer::Dense(Dense::new(shape.dim(), *units, &mut table, name)), next)
+                }
+            };
+            layers.push(layer);
+            shape = next;
+            shapes.push(shape);
+        }
+        let mut rng = Rng::new(seed);
+        let mut params = vec![0.0; table.total];
+        table.init(&mut params, &mut rng);
+        let n = layers.len();
+        Ok(Model {
+            grads: vec![0.0; table.total],
+            spec,
+            table,
+            params,
+            layers,
+            shapes,
+            rng,
+            carry_state: false,
+            acts: vec![Vec::new(); n + 1],
+            ids: Vec::new(),
+            lengths: Vec::new(),
+            b: 0,
+            t: 0,
+            forward_done: false,
+            targets_buf: Vec::new(),
+            row_mask: Vec::new(),
+            d_a: Vec::new(),
+            d_b: Vec::new(),
+            d_state: Vec::new(),
+        })
+    }
+
+    /// Output width (classes for cross-entropy, values per row for MSE).
+    pub fn output_dim(&self) -> usize {
+        self.shapes[self.layers.len()].dim()
+    }
+
+    /// Whether the output has one row per time step (else one per sequence).
+    pub fn output_is_sequence(&self) -> bool {
+        matches!(self.shapes[self.layers.len()], Shape::Seq(_))
+    }
+
+    /// Number of output rows for a batch of B×T: B·T for sequence outputs, B otherwise.
+    pub fn output_rows(&self, b: usize, t: usize) -> usize {
+        if self.output_is_sequence() { b * t } else { b }
+    }
+
+    /// Forgets the carried recurrent state.
+    pub fn reset_state(&mut self) {
+        for l in &mut self.layers {
+            if let Layer::Recurrent { state_h, state_c, .. } = l {
+                state_h.clear();
+                state_c.clear();
+            }
+        }
+    }
+
+    /// Checks a batch against the model's input, naming what is wrong.
+    pub fn check_batch(&self, batch: &Batch) -> Result<()> {
+        let (b, t) = (batch.b, batch.t);
+        if b == 0 {
+            return Err(Error::range("batch size B must be at least 1"));
+        }
+        if t == 0 {
+            return Err(Error::range("sequence length T must be at least 1"));
+        }
+        match self.spec.input {
+            InputKind::Tokens { vocab } => {
+                let ids = batch.ids.ok_or_else(|| Error::option("this model takes token ids (input.vocab), not features"))?;
+                check_len("ids", ids, b * t, "[B, T]")?;
+                if let Some(i) = ids.iter().position(|&x| x as usize >= vocab) {
+                    return Err(Error::range(format!("ids[{i}] = {} is out of range for a vocabulary of {vocab}", ids[i] as i64)));
+                }
+            }
+            InputKind::Features { dim } => {
+                let x = batch.features.ok_or_else(|| Error::option("this model takes features (input.features), not token ids"))?;
+                check_len("features", x, b * t * dim, &format!("[B={b}, T={t}, F={dim}]"))?;
+                check_finite("features", x)?;
+            }
+        }
+        if let Some(ls) = batch.lengths {
+            check_len("lengths", ls, b, "[B]")?;
+            if let Some(i) = ls.iter().position(|&l| l > t) {
+                return Err(Error::range(format!("lengths[{i}] = {} exceeds the sequence length T = {t}", ls[i])));
+            }
+        }
+        if self.carry_state {
+            for l in &self.layers {
+                if let Layer::Recurrent { stack, state_h, .. } = l {
+                    let want = stack.cfg.state_rows() * b * stack.cfg.hidden;
+                    if !state_h.is_empty() && state_h.len() != want {
+                        return Err(Error::shape(format!("the carried state was made for another batch size; reset the state before changing B (now {b})")));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the model; returns the output [rows, output_dim] (see `output_rows`).
+    pub fn forward(&mut self, batch: &Batch, train: bool) -> Result<&[f32]> {
+        self.check_batch(batch)?;
+        let (b, t) = (batch.b, batch.t);
+        self.b = b;
+        self.t = t;
+        self.lengths.clear();
+        match batch.lengths {
+            Some(ls) => self.lengths.extend_from_slice(ls),
+            None => self.lengths.resize(b, t),
+        }
+        self.ids.clear();
+        if let Some(ids) = batch.ids {
+            self.ids.extend_from_slice(ids);
+        }
+        self.acts[0].clear();
+        if let Some(x) = batch.features {
+            self.acts[0].extend_from_slice(x);
+        }
+        let carry = self.carry_state;
+        for i in 0..self.layers.len() {
+            let (inp, rest) = self.acts.split_at_mut(i + 1);
+            let (inp, out) = (&inp[i], &mut rest[0]);
+            match &mut self.layers[i] {
+                Layer::Embedding(e) => e.forward(&self.params, &self.ids, out),
+                Layer::Recurrent { stack, return_sequences, state_h, state_c } => {
+                    let h0 = if carry && !state_h.is_empty() { Some(&state_h[..]) } else { None };
+                    let c0 = if carry && !state_c.is_empty() { Some(&state_c[..]) } else { None };
+                    stack.forward(&self.params, inp, b, t, Some(&self.lengths), h0, c0, train, &mut self.rng);
+                    if *return_sequences {
+                        out.clear();
+                        out.extend_from_slice(stack.output());
+                    } else {
+                        pool_final_states(stack, b, out);
+                    }
+                    if carry {
+                        state_h.clear();
+                        state_h.extend_from_slice(&stack.h_n);
+                        state_c.clear();
+                        state_c.extend_from_slice(&stack.c_n);
+                    }
+                }
+                Layer::Dropout { rate, mask } => {
+                    out.clear();
+                    out.extend_from_slice(inp);
+                    dropout::forward(out, mask, *rate, train, &mut self.rng);
+                }
+                Layer::Dense(d) => {
+                    let rows = match self.shapes[i] {
+                        Shape::Seq(_) => b * t,
+                        Shape::Flat(_) => b,
+                    };
+                    d.forward(&self.params, inp, rows, out);
+                }
+            }
+        }
+        self.forward_done = true;
+        Ok(&self.acts[self.layers.len()])
+    }
+
+    /// The output of the last forward.
+    pub fn output(&self) -> &[f32] {
+        &self.acts[self.layers.len()]
+    }
+
+    /// Loss of the last forward's output against `targets` (mean over valid rows; padded
+    /// steps past each row's length are excluded). With `backward`, also accumulates
+    /// gradients into `self.grads`. Returns (loss, counted rows).
+    pub fn loss(&mut self, targets: Targets, kind: LossKind, backward: bool) -> Result<(f32, usize)> {
+        if !self.forward_done {
+            return Err(Error::state("loss() needs a forward() first"));
+        }
+        let (b, t) = (self.b, self.t);
+        let rows = self.output_rows(b, t);
+        let v = self.output_dim();
+        let seq = self.output_is_sequence();
+        let out = &self.acts[self.layers.len()];
+        self.d_a.resize(rows * v, 0.0);
+        let res = match (kind, targets) {
+            (LossKind::CrossEntropy, Targets::Classes(tg)) => {
+                check_len("targets", tg, rows, if seq { "[B, T]" } else { "[B]" })?;
+                if let Some(i) = tg.iter().position(|&c| c != IGNORE_INDEX && (c < 0 || c as usize >= v)) {
+                    return Err(Error::range(format!("targets[{i}] = {} is out of range for {v} classes (use -100 to ignore a step)", tg[i])));
+                }
+                self.targets_buf.clear();
+                self.targets_buf.extend_from_slice(tg);
+                if seq {
+                    for bb in 0..b {
+                        for tt in self.lengths[bb]..t {
+                            self.targets_buf[bb * t + tt] = IGNORE_INDEX;
+                        }
+                    }
+                }
+                loss::softmax_cross_entropy(out, v, &self.targets_buf, IGNORE_INDEX, if backward { Some(&mut self.d_a) } else { None })
+            }
+            (LossKind::Mse, Targets::Values(tg)) => {
+                check_len("targets", tg, rows * v, if seq { "[B, T, F]" } else { "[B, F]" })?;
+                check_finite("targets", tg)?;
+                self.row_mask.clear();
+                self.row_mask.resize(rows, 1.0);
+                if seq {
+                    for bb in 0..b {
+                        for tt in self.lengths[bb]..t {
+                            self.row_mask[bb * t + tt] = 0.0;
+                        }
+                    }
+                }
+                loss::mse(out, tg, v, Some(&self.row_mask), if backward { Some(&mut self.d_a) } else { None })
+            }
+            (LossKind::CrossEntropy, _) => return Err(Error::option("cross-entropy needs class targets (Int32Array)")),
+            (LossKind::Mse, _) => return Err(Error::option("mse needs value targets (Float32Array)")),
+        };
+        if backward {
+            self.backward_from_output();
+        }
+        Ok(res)
+    }
+
+    /// Backpropagates `self.d_a` (dL/d output) through every layer into `self.grads`.
+    fn backward_from_output(&mut self) {
+        let (b, t) = (self.b, self.t);
+        for i in (0..self.layers.len()).rev() {
+            let inp = &self.acts[i];
+            let need_dx = i > 0;
+            let in_len = inp.len();
+            match &mut self.layers[i] {
+                Layer::Embedding(e) => e.backward(&mut self.grads, &self.ids, &self.d_a),
+                Layer::Dropout { mask, .. } => dropout::backward(&mut self.d_a, mask),
+                Layer::Dense(d) => {
+                    let rows = match self.shapes[i] {
+                        Shape::Seq(_) => b * t,
+                        Shape::Flat(_) => b,
+                    };
+                    self.d_b.resize(in_len, 0.0);
+                    d.backward(&self.params, &mut self.grads, inp, &self.d_a, rows, if need_dx { Some(&mut self.d_b) } else { None });
+                    std::mem::swap(&mut self.d_a, &mut self.d_b);
+                }
+                Layer::Recurrent { stack, return_sequences, .. } => {
+                    let d_hn = if *return_sequences {
+                        None
+                    } else {
+                        // pooled grad [B, D·H] → the top layer's rows of d_hn [L·D, B, H]
+                        let cfg = &stack.cfg;
+                        let (h, dn) = (cfg.hidden, cfg.dirs());
+                        self.d_state.clear();
+                        self.d_state.resize(cfg.state_rows() * b * h, 0.0);
+                        for d in 0..dn {
+                            let r = (cfg.layers - 1) * dn + d;
+                            for bb in 0..b {
+                                let dst = (r * b + bb) * h;
+                                let src = bb * dn * h + d * h;
+                                self.d_state[dst..dst + h].copy_from_slice(&self.d_a[src..src + h]);
+                            }
+                        }
+                        self.d_a.clear();
+                        self.d_a.resize(b * t * dn * h, 0.0);
+                        Some(&self.d_state[..])
+                    };
+                    self.d_b.clear();
+                    self.d_b.resize(in_len, 0.0);
+                    stack.backward(&self.params, &mut self.grads, inp, &self.d_a, d_hn, None, if need_dx { Some(&mut self.d_b) } else { None });
+                    std::mem::swap(&mut self.d_a, &mut self.d_b);
+                }
+            }
+        }
+    }
+
+    /// Sets a parameter by name (PyTorch names), checking its length.
+    pub fn set_param(&mut self, name: &str, data: &[f32]) -> Result<()> {
+        let spec = self.table.find(name).ok_or_else(|| Error::option(format!("no parameter named '{name}'")))?;
+        check_len(name, data, spec.slot.len, &format!("{:?}", spec.shape))?;
+        check_finite(name, data)?;
+        spec.slot.of_mut(&mut self.params).copy_from_slice(data);
+        Ok(())
+    }
+
+    pub fn param(&self, name: &str) -> Option<&[f32]> {
+        self.table.find(name).map(|s| s.slot.of(&self.params))
+    }
+
+    pub fn grad(&self, name: &str) -> Option<&[f32]> {
+        self.table.find(name).map(|s| s.slot.of(&self.grads))
+    }
+
+    pub fn zero_grads(&mut self) {
+        self.grads.fill(0.0);
+    }
+}
+
+/// out [B, D·H] = the top layer's final state of each direction.
+fn pool_final_states(stack: &RecurrentStack, b: usize, out: &mut Vec<f32>) {
+    let cfg = &stack.cfg;
+    let (h, dn) = (cfg.hidden, cfg.dirs());
+    out.clear();
+    out.resize(b * dn * h, 0.0);
+    for d in 0..dn {
+        let r = (cfg.layers - 1) * dn + d;
+        for bb in 0..b {
+            let src = (r * b + bb) * h;
+            let dst = bb * dn * h + d * h;
+            out[dst..dst + h].copy_from_slice(&stack.h_n[src..src + h]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

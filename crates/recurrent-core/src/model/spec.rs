@@ -1,0 +1,102 @@
+//! Model architecture description, validated before anything is allocated.
+
+use crate::cells::CellKind;
+use crate::error::{Error, Result};
+
+/// Upper bound on any one size (units, vocabulary, dims), to refuse absurd allocations.
+pub const MAX_DIM: usize = 1 << 20;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum InputKind {
+    /// Token ids in [0, vocab).
+    Tokens { vocab: usize },
+    /// Continuous features, `dim` per step.
+    Features { dim: usize },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LayerSpec {
+    Embedding { name: String, dim: usize },
+    Recurrent { name: String, cell: CellKind, units: usize, layers: usize, bidirectional: bool, dropout: f32, return_sequences: bool },
+    Dropout { rate: f32 },
+    Dense { name: String, units: usize },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LossKind {
+    CrossEntropy,
+    Mse,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSpec {
+    pub input: InputKind,
+    pub layers: Vec<LayerSpec>,
+}
+
+fn check_dim(what: &str, v: usize) -> Result<()> {
+    if v == 0 || v > MAX_DIM {
+        return Err(Error::range(format!("{what} = {v} must be between 1 and {MAX_DIM}")));
+    }
+    Ok(())
+}
+
+fn check_rate(what: &str, p: f32) -> Result<()> {
+    if !(0.0..1.0).contains(&p) {
+        return Err(Error::range(format!("{what} = {p} must be in [0, 1)")));
+    }
+    Ok(())
+}
+
+impl ModelSpec {
+    pub fn validate(&self) -> Result<()> {
+        match self.input {
+            InputKind::Tokens { vocab } => check_dim("input.vocab", vocab)?,
+            InputKind::Features { dim } => check_dim("input.features", dim)?,
+        }
+        if self.layers.is_empty() {
+            return Err(Error::option("a model needs at least one layer"));
+        }
+        let mut seq = true;
+        let mut names: Vec<&str> = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            match l {
+                LayerSpec::Embedding { name, dim } => {
+                    check_dim("embedding.dim", *dim)?;
+                    if i != 0 || !matches!(self.input, InputKind::Tokens { .. }) {
+                        return Err(Error::option("embedding must be the first layer, over token input (input.vocab)"));
+                    }
+                    names.push(name);
+                }
+                LayerSpec::Recurrent { name, units, layers, dropout, .. } => {
+                    check_dim("units", *units)?;
+                    if *layers == 0 || *layers > 64 {
+                        return Err(Error::range(format!("layers = {layers} must be between 1 and 64")));
+                    }
+                    check_rate("dropout", *dropout)?;
+                    if !seq {
+                        return Err(Error::option("a recurrent layer needs a sequence input, but the layer before it returns one vector per sequence (returnSequences: false)"));
+                    }
+                    if let LayerSpec::Recurrent { return_sequences: false, .. } = l {
+                        seq = false;
+                    }
+                    names.push(name);
+                }
+                LayerSpec::Dropout { rate } => check_rate("dropout.rate", *rate)?,
+                LayerSpec::Dense { name, units } => {
+                    check_dim("dense.units", *units)?;
+                    names.push(name);
+                }
+            }
+            if i == 0 && matches!(self.input, InputKind::Tokens { .. }) && !matches!(l, LayerSpec::Embedding { .. }) {
+                return Err(Error::option("token input (input.vocab) must be followed by an embedding layer"));
+            }
+        }
+        for (i, n) in names.iter().enumerate() {
+            if n.is_empty() || names[..i].contains(n) {
+                return Err(Error::option(format!("layer name '{n}' is empty or used twice")));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! Model-level tests live in crates/recurrent-core/tests/.

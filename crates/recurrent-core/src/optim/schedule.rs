@@ -1,0 +1,28 @@
+//! Learning-rate schedules as closed forms of the epoch (or step) counter, matching
+//! torch.optim.lr_scheduler's StepLR, ExponentialLR and CosineAnnealingLR.
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Schedule {
+    Constant,
+    /// lr · γ^⌊n / step_size⌋
+    Step { step_size: u32, gamma: f32 },
+    /// lr · γ^n
+    Exponential { gamma: f32 },
+    /// η_min + (lr − η_min)(1 + cos(π·n/T_max))/2
+    Cosine { t_max: u32, eta_min: f32 },
+}
+
+impl Schedule {
+    /// Learning rate after `n` scheduler steps.
+    pub fn lr(&self, base: f32, n: u32) -> f32 {
+        match *self {
+            Schedule::Constant => base,
+            Schedule::Step { step_size, gamma } => base * gamma.powi((n / step_size.max(1)) as i32),
+            Schedule::Exponential { gamma } => base * gamma.powi(n as i32),
+            Schedule::Cosine { t_max, eta_min } => {
+                let x = std::f64::consts::PI * n as f64 / t_max.max(1) as f64;
+                (eta_min as f64 + (base - eta_min) as f64 * (1.0 + x.cos()) / 2.0) as f32
+            }
+        }
+    }
+}
