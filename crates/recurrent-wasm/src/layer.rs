@@ -1,0 +1,181 @@
+//! `RecurrentLayer`: a bare recurrent stack (no embedding or head), PyTorch-named parameters.
+
+use crate::errors::{IntoJs, JsResult, option_err, range_err};
+use recurrent_core::error::{check_finite, check_len};
+use recurrent_core::layers::ParamTable;
+use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use recurrent_core::model::spec::MAX_DIM;
+use recurrent_core::rng::Rng;
+use recurrent_core::{CellKind, Error};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+pub struct RecurrentLayer {
+    stack: RecurrentStack,
+    table: ParamTable,
+    params: Vec<f32>,
+    grads: Vec<f32>,
+    x: Vec<f32>,
+    dx: Vec<f32>,
+    rng: Rng,
+    forward_shape: Option<(usize, usize)>,
+    backward_done: bool,
+}
+
+fn dim(what: &str, v: u32) -> JsResult<usize> {
+    if v == 0 || v as usize > MAX_DIM {
+        return Err(range_err(format!("{what} = {v} must be between 1 and {MAX_DIM}")));
+    }
+    Ok(v as usize)
+}
+
+#[wasm_bindgen]
+impl RecurrentLayer {
+    /// cell: "lstm" | "gru" | "rnn_tanh" | "rnn_relu". Parameters start from PyTorch's init
+    /// U(−1/√H, 1/√H) drawn from `seed`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(cell: &str, input_size: u32, hidden_size: u32, num_layers: u32, bidirectional: bool, dropout: f32, seed: u32) -> JsResult<RecurrentLayer> {
+        let cell = CellKind::parse(cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+        let cfg = RecurrentConfig {
+            cell,
+            input: dim("inputSize", input_size)?,
+            hidden: dim("hiddenSize", hidden_size)?,
+            layers: if (1..=64).contains(&num_layers) { num_layers as usize } else { return Err(range_err(format!("numLayers = {num_layers} must be between 1 and 64"))) },
+            bidirectional,
+            dropout: if (0.0..1.0).contains(&dropout) { dropout } else { return Err(range_err(format!("dropout = {dropout} must be in [0, 1)"))) },
+        };
+        let mut table = ParamTable::default();
+        let stack = RecurrentStack::new(cfg, &mut table, "");
+        let mut rng = Rng::new(seed as u64);
+        let mut params = vec![0.0; table.total];
+        table.init(&mut params, &mut rng);
+        Ok(RecurrentLayer { grads: vec![0.0; table.total], stack, table, params, x: Vec::new(), dx: Vec::new(), rng, forward_shape: None, backward_done: false })
+    }
+
+    #[wasm_bindgen(js_name = paramNames)]
+    pub fn param_names(&self) -> Vec<String> {
+        self.table.specs.iter().map(|s| s.name.clone()).collect()
+    }
+
+    #[wasm_bindgen(js_name = paramShape)]
+    pub fn param_shape(&self, name: &str) -> JsResult<Vec<u32>> {
+        let s = self.table.find(name).ok_or_else(|| option_err(format!("no parameter named '{name}'")))?;
+        Ok(s.shape.iter().map(|&d| d as u32).collect())
+    }
+
+    #[wasm_bindgen(js_name = setParam)]
+    pub fn set_param(&mut self, name: &str, data: &[f32]) -> JsResult<()> {
+        let s = self.table.find(name).ok_or_else(|| option_err(format!("no parameter named '{name}'")))?;
+        check_len(name, data, s.slot.len, &format!("{:?}", s.shape)).js()?;
+        check_finite(name, data).js()?;
+        s.slot.of_mut(&mut self.params).copy_from_slice(data);
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = getParam)]
+    pub fn get_param(&self, name: &str) -> JsResult<Vec<f32>> {
+        let s = self.table.find(name).ok_or_else(|| option_err(format!("no parameter named '{name}'")))?;
+        Ok(s.slot.of(&self.params).to_vec())
+    }
+
+    /// Gradient of a parameter from the last backward.
+    #[wasm_bindgen(js_name = getGrad)]
+    pub fn get_grad(&self, name: &str) -> JsResult<Vec<f32>> {
+        if !self.backward_done {
+            return Err(crate::errors::to_js(Error::state("getGrad() needs a backward() first")));
+        }
+        let s = self.table.find(name).ok_or_else(|| option_err(format!("no parameter named '{name}'")))?;
+        Ok(s.slot.of(&self.grads).to_vec())
+    }
+
+    /// x [B, T, I]; lengths [B] (each ≤ T) or empty; h0/c0 [L·D, B, H] or empty for zeros.
+    /// `train` enables inter-layer dropout.
+    pub fn forward(&mut self, x: &[f32], batch: u32, steps: u32, lengths: &[u32], h0: &[f32], c0: &[f32], train: bool) -> JsResult<()> {
+        let cfg = self.stack.cfg.clone();
+        let (b, t) = (batch as usize, steps as usize);
+        if b == 0 || t == 0 {
+            return Err(range_err(format!("batch ({b}) and steps ({t}) must be at least 1")));
+        }
+        check_len("x", x, b * t * cfg.input, &format!("[B={b}, T={t}, I={}]", cfg.input)).js()?;
+        check_finite("x", x).js()?;
+        let state = cfg.state_rows() * b * cfg.hidden;
+        let shape = format!("[L·D={}, B={b}, H={}]", cfg.state_rows(), cfg.hidden);
+        if !h0.is_empty() {
+            check_len("h0", h0, state, &shape).js()?;
+            check_finite("h0", h0).js()?;
+        }
+        if !c0.is_empty() {
+            if !cfg.cell.has_c() {
+                return Err(option_err("c0 is only for LSTM cells"));
+            }
+            check_len("c0", c0, state, &shape).js()?;
+            check_finite("c0", c0).js()?;
+        }
+        let lens: Option<Vec<usize>> = if lengths.is_empty() {
+            None
+        } else {
+            check_len("lengths", lengths, b, "[B]").js()?;
+            if let Some(i) = lengths.iter().position(|&l| l as usize > t) {
+                return Err(range_err(format!("lengths[{i}] = {} exceeds steps = {t}", lengths[i])));
+            }
+            Some(lengths.iter().map(|&l| l as usize).collect())
+        };
+        self.x.clear();
+        self.x.extend_from_slice(x);
+        self.stack.forward(&self.params, &self.x, b, t, lens.as_deref(), (!h0.is_empty()).then_some(h0), (!c0.is_empty()).then_some(c0), train, &mut self.rng);
+        self.forward_shape = Some((b, t));
+        self.backward_done = false;
+        Ok(())
+    }
+
+    /// out [B, T, D·H] of the last forward.
+    pub fn output(&self) -> Vec<f32> {
+        if self.forward_shape.is_some() { self.stack.output().to_vec() } else { Vec::new() }
+    }
+    #[wasm_bindgen(js_name = hN)]
+    pub fn h_n(&self) -> Vec<f32> {
+        self.stack.h_n.clone()
+    }
+    #[wasm_bindgen(js_name = cN)]
+    pub fn c_n(&self) -> Vec<f32> {
+        self.stack.c_n.clone()
+    }
+
+    /// Backward of the last forward with upstream gradients d_out [B, T, D·H] and
+    /// optional d_hn / d_cn [L·D, B, H] (empty = zero). Gradients are overwritten, not summed.
+    pub fn backward(&mut self, grad_out: &[f32], grad_hn: &[f32], grad_cn: &[f32]) -> JsResult<()> {
+        let (b, t) = self.forward_shape.ok_or_else(|| crate::errors::to_js(Error::state("backward() needs a forward() first")))?;
+        let cfg = self.stack.cfg.clone();
+        check_len("gradOut", grad_out, b * t * cfg.out_dim(), "[B, T, D·H]").js()?;
+        check_finite("gradOut", grad_out).js()?;
+        let state = cfg.state_rows() * b * cfg.hidden;
+        for (what, g) in [("gradHN", grad_hn), ("gradCN", grad_cn)] {
+            if !g.is_empty() {
+                check_len(what, g, state, "[L·D, B, H]").js()?;
+                check_finite(what, g).js()?;
+            }
+        }
+        if !grad_cn.is_empty() && !cfg.cell.has_c() {
+            return Err(option_err("gradCN is only for LSTM cells"));
+        }
+        self.grads.fill(0.0);
+        self.dx.clear();
+        self.dx.resize(self.x.len(), 0.0);
+        self.stack.backward(&self.params, &mut self.grads, &self.x, grad_out, (!grad_hn.is_empty()).then_some(grad_hn), (!grad_cn.is_empty()).then_some(grad_cn), Some(&mut self.dx));
+        self.backward_done = true;
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = gradInput)]
+    pub fn grad_input(&self) -> Vec<f32> {
+        self.dx.clone()
+    }
+    #[wasm_bindgen(js_name = gradH0)]
+    pub fn grad_h0(&self) -> Vec<f32> {
+        self.stack.dh0.clone()
+    }
+    #[wasm_bindgen(js_name = gradC0)]
+    pub fn grad_c0(&self) -> Vec<f32> {
+        self.stack.dc0.clone()
+    }
+}

@@ -1,0 +1,195 @@
+//! `ModelSpec` (a builder of the architecture) and `Model` (parameters, forward, loss,
+//! backward, stateful stepping and generation).
+
+use crate::errors::{IntoJs, JsResult, option_err, range_err, to_js};
+use recurrent_core::error::{check_finite, check_len};
+use recurrent_core::model::generate::SampleConfig;
+use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
+use recurrent_core::rng::Rng;
+use recurrent_core::{CellKind, Error};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(js_name = ModelSpec)]
+pub struct WasmModelSpec {
+    pub(crate) spec: ModelSpec,
+}
+
+#[wasm_bindgen(js_class = ModelSpec)]
+impl WasmModelSpec {
+    /// A model over token ids in [0, vocab).
+    pub fn tokens(vocab: u32) -> WasmModelSpec {
+        WasmModelSpec { spec: ModelSpec { input: InputKind::Tokens { vocab: vocab as usize }, layers: Vec::new() } }
+    }
+    /// A model over `dim` continuous features per step.
+    pub fn features(dim: u32) -> WasmModelSpec {
+        WasmModelSpec { spec: ModelSpec { input: InputKind::Features { dim: dim as usize }, layers: Vec::new() } }
+    }
+    #[wasm_bindgen(js_name = addEmbedding)]
+    pub fn add_embedding(&mut self, name: &str, dim: u32) {
+        self.spec.layers.push(LayerSpec::Embedding { name: name.into(), dim: dim as usize });
+    }
+    #[wasm_bindgen(js_name = addRecurrent)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_recurrent(&mut self, name: &str, cell: &str, units: u32, layers: u32, bidirectional: bool, dropout: f32, return_sequences: bool) -> JsResult<()> {
+        let cell = CellKind::parse(cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+        self.spec.layers.push(LayerSpec::Recurrent { name: name.into(), cell, units: units as usize, layers: layers as usize, bidirectional, dropout, return_sequences });
+        Ok(())
+    }
+    #[wasm_bindgen(js_name = addDropout)]
+    pub fn add_dropout(&mut self, rate: f32) {
+        self.spec.layers.push(LayerSpec::Dropout { rate });
+    }
+    #[wasm_bindgen(js_name = addDense)]
+    pub fn add_dense(&mut self, name: &str, units: u32) {
+        self.spec.layers.push(LayerSpec::Dense { name: name.into(), units: units as usize });
+    }
+}
+
+#[wasm_bindgen(js_name = Model)]
+pub struct WasmModel {
+    pub(crate) m: Model,
+}
+
+pub(crate) fn parse_loss(kind: &str) -> JsResult<LossKind> {
+    match kind {
+        "crossEntropy" => Ok(LossKind::CrossEntropy),
+        "mse" => Ok(LossKind::Mse),
+        _ => Err(option_err(format!("loss '{kind}' is not one of crossEntropy, mse"))),
+    }
+}
+
+/// Borrowed view of a JS batch: empty arrays mean "absent".
+pub(crate) fn batch<'a>(ids: &'a [u32], features: &'a [f32], b: u32, t: u32, lengths: &'a [usize]) -> Batch<'a> {
+    Batch {
+        b: b as usize,
+        t: t as usize,
+        ids: (!ids.is_empty()).then_some(ids),
+        features: (!features.is_empty()).then_some(features),
+        lengths: (!lengths.is_empty()).then_some(lengths),
+    }
+}
+
+pub(crate) fn lengths(l: &[u32]) -> Vec<usize> {
+    l.iter().map(|&x| x as usize).collect()
+}
+
+pub(crate) fn targets<'a>(classes: &'a [i32], values: &'a [f32]) -> JsResult<Targets<'a>> {
+    match (classes.is_empty(), values.is_empty()) {
+        (false, true) => Ok(Targets::Classes(classes)),
+        (true, false) => Ok(Targets::Values(values)),
+        _ => Err(option_err("give exactly one of class targets (Int32Array) and value targets (Float32Array)")),
+    }
+}
+
+#[wasm_bindgen(js_class = Model)]
+impl WasmModel {
+    /// Validates the spec, allocates the parameter arena and initialises it from `seed`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(spec: &WasmModelSpec, seed: u32) -> JsResult<WasmModel> {
+        Ok(WasmModel { m: Model::new(spec.spec.clone(), seed as u64).js()? })
+    }
+
+    #[wasm_bindgen(js_name = paramNames)]
+    pub fn param_names(&self) -> Vec<String> {
+        self.m.table.specs.iter().map(|s| s.name.clone()).collect()
+    }
+    #[wasm_bindgen(js_name = paramShape)]
+    pub fn param_shape(&self, name: &str) -> JsResult<Vec<u32>> {
+        let s = self.m.table.find(name).ok_or_else(|| option_err(format!("no parameter named '{name}'")))?;
+        Ok(s.shape.iter().map(|&d| d as u32).collect())
+    }
+    #[wasm_bindgen(js_name = paramCount)]
+    pub fn param_count(&self) -> u32 {
+        self.m.params.len() as u32
+    }
+    #[wasm_bindgen(js_name = setParam)]
+    pub fn set_param(&mut self, name: &str, data: &[f32]) -> JsResult<()> {
+        self.m.set_param(name, data).js()
+    }
+    #[wasm_bindgen(js_name = getParam)]
+    pub fn get_param(&self, name: &str) -> JsResult<Vec<f32>> {
+        self.m.param(name).map(|p| p.to_vec()).ok_or_else(|| option_err(format!("no parameter named '{name}'")))
+    }
+    #[wasm_bindgen(js_name = getGrad)]
+    pub fn get_grad(&self, name: &str) -> JsResult<Vec<f32>> {
+        self.m.grad(name).map(|p| p.to_vec()).ok_or_else(|| option_err(format!("no parameter named '{name}'")))
+    }
+    /// The whole parameter arena, in `paramNames` order.
+    #[wasm_bindgen(js_name = getParams)]
+    pub fn get_params(&self) -> Vec<f32> {
+        self.m.params.clone()
+    }
+    #[wasm_bindgen(js_name = setParams)]
+    pub fn set_params(&mut self, data: &[f32]) -> JsResult<()> {
+        check_len("params", data, self.m.params.len(), "[paramCount]").js()?;
+        check_finite("params", data).js()?;
+        self.m.params.copy_from_slice(data);
+        Ok(())
+    }
+    #[wasm_bindgen(js_name = outputDim)]
+    pub fn output_dim(&self) -> u32 {
+        self.m.output_dim() as u32
+    }
+    #[wasm_bindgen(js_name = outputIsSequence)]
+    pub fn output_is_sequence(&self) -> bool {
+        self.m.output_is_sequence()
+    }
+
+    /// ids [B·T] or features [B·T·F] (the other empty); lengths [B] or empty.
+    /// Returns the output [rows, outputDim].
+    pub fn forward(&mut self, ids: &[u32], features: &[f32], batch_size: u32, steps: u32, lengths_: &[u32], train: bool) -> JsResult<Vec<f32>> {
+        let ls = lengths(lengths_);
+        Ok(self.m.forward(&batch(ids, features, batch_size, steps, &ls), train).js()?.to_vec())
+    }
+
+    /// Loss of the last forward ("crossEntropy" with class targets, "mse" with values);
+    /// with `backward`, gradients are zeroed and then filled. Returns [loss, counted rows].
+    pub fn loss(&mut self, classes: &[i32], values: &[f32], kind: &str, backward: bool) -> JsResult<Vec<f32>> {
+        let kind = parse_loss(kind)?;
+        let tg = targets(classes, values)?;
+        if backward {
+            self.m.zero_grads();
+        }
+        let (l, c) = self.m.loss(tg, kind, backward).js()?;
+        Ok(vec![l, c as f32])
+    }
+
+    /// When on, each forward starts from the previous forward's final state (stepwise
+    /// prediction, truncated BPTT).
+    #[wasm_bindgen(js_name = setCarryState)]
+    pub fn set_carry_state(&mut self, on: bool) {
+        self.m.carry_state = on;
+    }
+    #[wasm_bindgen(js_name = resetState)]
+    pub fn reset_state(&mut self) {
+        self.m.reset_state();
+    }
+
+    /// Samples `maxTokens` ids after `prompt`, the whole loop inside wasm.
+    pub fn generate(&mut self, prompt: &[u32], max_tokens: u32, temperature: f32, top_k: u32, top_p: f32, seed: u32) -> JsResult<Vec<u32>> {
+        if max_tokens > 10_000_000 {
+            return Err(range_err(format!("maxTokens = {max_tokens} is above the limit of 10,000,000")));
+        }
+        let cfg = SampleConfig { max_tokens: max_tokens as usize, temperature, top_k: top_k as usize, top_p, seed: seed as u64 };
+        if let InputKind::Tokens { vocab } = self.m.spec.input {
+            if let Some(i) = prompt.iter().position(|&x| x as usize >= vocab) {
+                return Err(to_js(Error::range(format!("prompt[{i}] = {} is out of range for a vocabulary of {vocab}", prompt[i]))));
+            }
+        }
+        self.m.generate(prompt, &cfg).js()
+    }
+
+    /// Dropout RNG state (for exact resumption from a checkpoint).
+    #[wasm_bindgen(js_name = rngState)]
+    pub fn rng_state(&self) -> Vec<u32> {
+        self.m.rng.state().to_vec()
+    }
+    #[wasm_bindgen(js_name = setRngState)]
+    pub fn set_rng_state(&mut self, s: &[u32]) -> JsResult<()> {
+        if s.len() != 4 || s.iter().all(|&x| x == 0) {
+            return Err(range_err("rng state must be 4 words, not all zero"));
+        }
+        self.m.rng = Rng::from_state([s[0], s[1], s[2], s[3]]);
+        Ok(())
+    }
+}

@@ -1,0 +1,31 @@
+// Command-line entry: `recurrent <command> [flags]`.
+import { parseArgs } from 'node:util';
+import { init } from '../wasm.js';
+import { optionError } from '../errors.js';
+import { conformance } from './conformance.js';
+
+const USAGE = `usage: recurrent <command> [flags]
+
+commands:
+  conformance <file.json | dir>   run PyTorch golden fixtures (rnn-golden/1) through the wasm build
+  help                            this text
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  switch (cmd) {
+    case 'conformance': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { verbose: { type: 'boolean', short: 'v', default: true }, quiet: { type: 'boolean', short: 'q', default: false } } });
+      await init();
+      return conformance(positionals, out, values.verbose && !values.quiet);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      out(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      throw optionError(`unknown command '${cmd}'\n${USAGE}`);
+  }
+}
