@@ -1,0 +1,41 @@
+// Shared test helpers.
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('./fixtures/torch/', import.meta.url));
+
+export function fixtureNames(): string[] {
+  return readdirSync(FIXTURES).filter((n) => n.endsWith('.json')).sort();
+}
+
+export function loadFixture(name: string): any {
+  return JSON.parse(readFileSync(FIXTURES + name, 'utf8'));
+}
+
+/** Asserts a thrown recurrent error of the given class and code whose message matches. */
+export function expectError(fn: () => unknown, cls: typeof RangeError | typeof TypeError, code: string, msg?: RegExp): void {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, 'expected an error').toBeInstanceOf(cls);
+  expect((caught as { code?: string }).code).toBe(code);
+  if (msg) expect((caught as Error).message).toMatch(msg);
+}
+
+/** Deterministic uniform values in [-1, 1). */
+export function randomArray(n: number, seed = 1): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    out[i] = (s / 4294967296) * 2 - 1;
+  }
+  return out;
+}
