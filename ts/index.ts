@@ -12,3 +12,16 @@ export type { BatchInput, BatchTargets, CompileOptions, LossName, OptimizerName,
 export type { InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
 export { runFixture, runFixtures } from './conformance.js';
 export type { FixtureReport, TensorReport } from './conformance.js';
+export { Vocabulary } from './data/vocab.js';
+export type { VocabularyJSON } from './data/vocab.js';
+export { textWindows, examples, padBatch, splitBySeed, batchesPerEpoch } from './data/source.js';
+export type { DataLike, DataSpec, Example, ExamplesData, WindowsData, TrainBatch } from './data/source.js';
+export { Rng } from './data/rng.js';
+export { createTrainer } from './trainer.js';
+export type { Trainer, TrainerOptions } from './trainer.js';
+export { Session } from './session.js';
+export type { FitOptions, GenerateOptions, ModelInfo } from './session.js';
+export { FitRun } from './events.js';
+export type { EvalResult, FitEvent, FitResult, StepEvent, EpochEvent } from './events.js';
+export { encodeCheckpoint, decodeCheckpoint, FORMAT as MODEL_FORMAT } from './io/checkpoint.js';
+export type { Snapshot, TrainingState } from './io/checkpoint.js';

@@ -3,10 +3,14 @@ import { parseArgs } from 'node:util';
 import { init } from '../wasm.js';
 import { optionError } from '../errors.js';
 import { conformance } from './conformance.js';
+import { generate, GENERATE_HELP } from './generate.js';
+import { train, TRAIN_HELP } from './train.js';
 
 const USAGE = `usage: recurrent <command> [flags]
 
 commands:
+  train [flags]                   train a character-level language model on Moby Dick (see train --help)
+  generate --model F --prompt T   sample text from a saved model
   conformance <file.json | dir>   run PyTorch golden fixtures (rnn-golden/1) through the wasm build
   help                            this text
 `;
@@ -20,6 +24,10 @@ export async function main(argv: string[]): Promise<number> {
       await init();
       return conformance(positionals, out, values.verbose && !values.quiet);
     }
+    case 'train':
+      return train(rest, out);
+    case 'generate':
+      return generate(rest, out);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,37 @@
+// Seeded PRNG for the SDK's data work (shuffles, splits, window offsets): mulberry32 on a
+// 32-bit state, so a seed gives the same stream on every runtime.
+
+export class Rng {
+  #s: number;
+  constructor(seed: number) {
+    this.#s = seed >>> 0;
+  }
+  /** Uniform in [0, 1). */
+  next(): number {
+    let t = (this.#s = (this.#s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  /** Uniform integer in [0, n). */
+  below(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  /** Fisher–Yates, in place. */
+  shuffle<T>(xs: T[] | Uint32Array): void {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = this.below(i + 1);
+      const t = xs[i];
+      xs[i] = xs[j];
+      xs[j] = t;
+    }
+  }
+}
+
+/** A seed derived from a base seed and a counter (e.g. the epoch), well mixed. */
+export function deriveSeed(seed: number, n: number): number {
+  let h = (seed ^ Math.imul(n + 1, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}

@@ -1,0 +1,239 @@
+// Training data as plain, structured-cloneable descriptions (so they can cross into a
+// worker), and the batching that turns them into model batches.
+//
+// - `windows`: next-token language modelling over one long id stream: each example is
+//   ids[o, o+T) → targets ids[o+1, o+T+1). Offsets are random per epoch (seeded) or the
+//   non-overlapping tiling of the stream (`random: false`, as for validation).
+// - `examples`: a list of variable-length sequences, padded per batch with per-row lengths
+//   (masks). Targets: one class per step, one class per sequence, or regression values.
+import { checkKeys, optionError, posInt, rangeError, shapeError } from '../errors.js';
+import type { BatchInput, BatchTargets } from '../model.js';
+import { deriveSeed, Rng } from './rng.js';
+
+export interface Example {
+  /** Token ids, one per step. */
+  ids?: ArrayLike<number>;
+  /** Features [T·F], row-major. */
+  features?: ArrayLike<number>;
+  /** One class for the whole sequence (many-to-one models). */
+  target?: number;
+  /** One class per step (−100 ignores a step). */
+  targets?: ArrayLike<number>;
+  /** Regression targets: [T·O] per step, or [O] for the whole sequence. */
+  values?: ArrayLike<number>;
+}
+
+export interface WindowsData {
+  kind: 'windows';
+  ids: Uint32Array;
+  steps: number;
+  /** Random offsets each epoch (default true); false tiles the stream without overlap. */
+  random: boolean;
+  /** Windows per epoch when random (default: as many as tile the stream). */
+  windowsPerEpoch: number;
+}
+
+export interface ExamplesData {
+  kind: 'examples';
+  examples: Example[];
+  /** Features per step for feature models (inferred from the model otherwise). */
+  featureDim?: number;
+}
+
+export type DataSpec = WindowsData | ExamplesData;
+
+/** Anything `fit`/`evaluate` accept: a data description or a plain list of examples. */
+export type DataLike = DataSpec | Example[];
+
+export interface TrainBatch {
+  input: BatchInput;
+  targets: BatchTargets;
+  /** Valid tokens (steps) in the batch, for tokens/s. */
+  tokens: number;
+}
+
+/** Next-token windows over a long id stream. */
+export function textWindows(ids: ArrayLike<number>, opts: { steps: number; random?: boolean; windowsPerEpoch?: number }): WindowsData {
+  checkKeys('textWindows', opts, ['steps', 'random', 'windowsPerEpoch']);
+  const steps = posInt('textWindows.steps', opts.steps);
+  const arr = ids instanceof Uint32Array ? ids : Uint32Array.from(ids);
+  if (arr.length < steps + 1) throw rangeError(`textWindows needs at least steps + 1 = ${steps + 1} ids (got ${arr.length})`);
+  const tiles = Math.floor((arr.length - 1) / steps);
+  return { kind: 'windows', ids: arr, steps, random: opts.random ?? true, windowsPerEpoch: posInt('textWindows.windowsPerEpoch', opts.windowsPerEpoch, tiles) };
+}
+
+/** A list of variable-length examples. */
+export function examples(list: Example[], opts: { featureDim?: number } = {}): ExamplesData {
+  if (!Array.isArray(list)) throw optionError('examples() takes an array of examples');
+  if (list.length === 0) throw rangeError('the data set is empty');
+  return { kind: 'examples', examples: list, featureDim: opts.featureDim };
+}
+
+export function asDataSpec(d: DataLike): DataSpec {
+  if (Array.isArray(d)) return examples(d);
+  if (d && (d.kind === 'windows' || d.kind === 'examples')) return d;
+  throw optionError('data must be an array of examples, examples(...), or textWindows(...)');
+}
+
+/** Number of examples one epoch visits. */
+export function epochSize(d: DataSpec): number {
+  return d.kind === 'windows' ? (d.random ? d.windowsPerEpoch : Math.floor((d.ids.length - 1) / d.steps)) : d.examples.length;
+}
+
+export function batchesPerEpoch(d: DataSpec, batchSize: number): number {
+  return Math.ceil(epochSize(d) / batchSize);
+}
+
+/** Order of examples (or window offsets) in one epoch, deterministic in (seed, epoch). */
+export function epochOrder(d: DataSpec, epoch: number, shuffle: boolean, seed: number): Uint32Array {
+  const n = epochSize(d);
+  const rng = new Rng(deriveSeed(seed, epoch));
+  if (d.kind === 'windows') {
+    const out = new Uint32Array(n);
+    const maxOff = d.ids.length - d.steps - 1;
+    for (let i = 0; i < n; i++) out[i] = d.random ? rng.below(maxOff + 1) : i * d.steps;
+    return out;
+  }
+  const out = new Uint32Array(n).map((_, i) => i);
+  if (shuffle) rng.shuffle(out);
+  return out;
+}
+
+/** What batching needs to know of the model. */
+export interface ModelShape {
+  /** Features per step (feature models). */
+  featureDim?: number;
+  /** Output per step (true) or per sequence. */
+  seqOutput: boolean;
+  outDim: number;
+}
+
+/** The `index`-th batch of an epoch order. */
+export function makeBatch(d: DataSpec, order: Uint32Array, index: number, batchSize: number, shape: ModelShape): TrainBatch {
+  const rows = order.subarray(index * batchSize, Math.min(order.length, (index + 1) * batchSize));
+  if (d.kind === 'windows') return windowBatch(d, rows);
+  return exampleBatch(d.examples, rows, { ...shape, featureDim: d.featureDim ?? shape.featureDim });
+}
+
+function windowBatch(d: WindowsData, offsets: Uint32Array): TrainBatch {
+  const b = offsets.length;
+  const t = d.steps;
+  const ids = new Uint32Array(b * t);
+  const classes = new Int32Array(b * t);
+  for (let r = 0; r < b; r++) {
+    const o = offsets[r];
+    ids.set(d.ids.subarray(o, o + t), r * t);
+    for (let k = 0; k < t; k++) classes[r * t + k] = d.ids[o + k + 1];
+  }
+  return { input: { ids, batch: b, steps: t }, targets: { classes }, tokens: b * t };
+}
+
+function len(e: Example, i: number, featureDim: number | undefined): number {
+  if (e.ids) return e.ids.length;
+  if (e.features) {
+    if (!featureDim) throw optionError('feature examples need the model feature width');
+    if (e.features.length % featureDim !== 0) throw shapeError(`example ${i}: features has ${e.features.length} values, not a multiple of ${featureDim} features per step`);
+    return e.features.length / featureDim;
+  }
+  throw optionError(`example ${i} has neither ids nor features`);
+}
+
+function exampleBatch(list: Example[], idx: Uint32Array, shape: ModelShape): TrainBatch {
+  const featureDim = shape.featureDim;
+  const b = idx.length;
+  const lengths = new Uint32Array(b);
+  for (let r = 0; r < b; r++) lengths[r] = len(list[idx[r]], idx[r], featureDim);
+  const t = Math.max(1, ...lengths);
+  const first = list[idx[0]];
+  const input: BatchInput = { batch: b, steps: t, lengths };
+  let tokens = 0;
+  if (first.ids) {
+    const ids = new Uint32Array(b * t);
+    for (let r = 0; r < b; r++) {
+      const e = list[idx[r]];
+      if (!e.ids) throw optionError(`example ${idx[r]} has no ids while others do`);
+      for (let k = 0; k < e.ids.length; k++) {
+        const v = e.ids[k];
+        if (!Number.isInteger(v) || v < 0) throw rangeError(`example ${idx[r]}: ids[${k}] = ${v} is not a valid token id`);
+        ids[r * t + k] = v;
+      }
+    }
+    input.ids = ids;
+  } else {
+    const f = featureDim!;
+    const x = new Float32Array(b * t * f);
+    for (let r = 0; r < b; r++) {
+      const e = list[idx[r]];
+      if (!e.features) throw optionError(`example ${idx[r]} has no features while others do`);
+      x.set(e.features, r * t * f);
+    }
+    input.features = x;
+  }
+  for (let r = 0; r < b; r++) tokens += lengths[r];
+  const targets: BatchTargets = {};
+  if (first.targets !== undefined) {
+    const c = new Int32Array(b * t).fill(-100);
+    for (let r = 0; r < b; r++) {
+      const e = list[idx[r]];
+      if (!e.targets || e.targets.length !== lengths[r]) throw shapeError(`example ${idx[r]}: targets must have one class per step (${lengths[r]})`);
+      for (let k = 0; k < lengths[r]; k++) c[r * t + k] = e.targets[k];
+    }
+    targets.classes = c;
+  } else if (first.target !== undefined) {
+    const c = new Int32Array(b);
+    for (let r = 0; r < b; r++) {
+      const e = list[idx[r]];
+      if (e.target === undefined) throw optionError(`example ${idx[r]} has no target while others do`);
+      c[r] = e.target;
+    }
+    targets.classes = c;
+  } else if (first.values !== undefined) {
+    const o = shape.outDim;
+    if (shape.seqOutput) {
+      const v = new Float32Array(b * t * o);
+      for (let r = 0; r < b; r++) {
+        const e = list[idx[r]];
+        if (!e.values || e.values.length !== lengths[r] * o) throw shapeError(`example ${idx[r]}: values must hold ${o} per step (${lengths[r] * o} in all)`);
+        v.set(e.values, r * t * o);
+      }
+      targets.values = v;
+    } else {
+      const v = new Float32Array(b * o);
+      for (let r = 0; r < b; r++) {
+        const e = list[idx[r]];
+        if (!e.values || e.values.length !== o) throw shapeError(`example ${idx[r]}: values must hold ${o} numbers (one per output)`);
+        v.set(e.values, r * o);
+      }
+      targets.values = v;
+    }
+  } else {
+    throw optionError(`example ${idx[0]} has no target, targets or values`);
+  }
+  return { input, targets, tokens };
+}
+
+/** Splits items into train/validation by seed (a fraction or a count for validation). */
+export function splitBySeed<T>(items: readonly T[], opts: { validation: number; seed?: number }): { train: T[]; validation: T[] } {
+  checkKeys('splitBySeed', opts, ['validation', 'seed']);
+  const n = items.length;
+  const v = opts.validation;
+  const nv = v > 0 && v < 1 ? Math.round(n * v) : v;
+  if (!Number.isInteger(nv) || nv < 0 || nv > n) throw rangeError(`validation must be a fraction in (0, 1) or a count ≤ ${n} (got ${v})`);
+  const order = new Uint32Array(n).map((_, i) => i);
+  new Rng(opts.seed ?? 0).shuffle(order);
+  const val = new Set(order.subarray(0, nv));
+  return { train: items.filter((_, i) => !val.has(i)), validation: items.filter((_, i) => val.has(i)) };
+}
+
+/** Pads variable-length id sequences into one batch with per-row lengths. */
+export function padBatch(seqs: readonly ArrayLike<number>[], opts: { padValue?: number } = {}): { ids: Uint32Array; lengths: Uint32Array; batch: number; steps: number } {
+  const b = seqs.length;
+  if (b === 0) throw rangeError('padBatch needs at least one sequence');
+  const lengths = Uint32Array.from(seqs, (s) => s.length);
+  const t = Math.max(1, ...lengths);
+  const ids = new Uint32Array(b * t).fill(opts.padValue ?? 0);
+  seqs.forEach((s, r) => {
+    for (let k = 0; k < s.length; k++) ids[r * t + k] = s[k];
+  });
+  return { ids, lengths, batch: b, steps: t };
+}
