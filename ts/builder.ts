@@ -34,6 +34,8 @@ type After<R> = R extends false ? 'vec' : 'seq';
 const RECURRENT_KEYS = ['units', 'layers', 'bidirectional', 'dropout', 'returnSequences', 'name'] as const;
 
 export class SequentialBuilder<F extends Flow> {
+  /** Type-level only: what flows out of the last layer ('tokens', 'seq' or 'vec'). */
+  declare readonly flow: F;
   readonly #input: InputSpec;
   readonly #layers: (LayerSpecJSON & { auto?: boolean })[];
   readonly #flow: Flow;
