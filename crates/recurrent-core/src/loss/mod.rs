@@ -22,14 +22,16 @@ pub fn softmax_cross_entropy(logits: &[f32], v: usize, targets: &[i32], ignore_i
             }
             continue;
         }
-        let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
-        let sum: f64 = row.iter().map(|&x| ((x - max) as f64).exp()).sum();
-        let lse = max as f64 + sum.ln();
-        total += lse - row[tgt as usize] as f64;
+        // Work with logits shifted by the row max, in f64: with huge logits (1e30) the
+        // unshifted max + ln(sum) rounds ln(sum) away, giving a zero loss and a softmax of ones.
+        let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
+        let sum: f64 = row.iter().map(|&x| (x as f64 - max).exp()).sum();
+        let log_sum = sum.ln();
+        total += log_sum - (row[tgt as usize] as f64 - max);
         if let Some(d) = dlogits.as_deref_mut() {
             let drow = &mut d[i * v..(i + 1) * v];
             for (g, &x) in drow.iter_mut().zip(row) {
-                *g = ((x as f64 - lse).exp() as f32) * scale;
+                *g = (((x as f64 - max) - log_sum).exp() as f32) * scale;
             }
             drow[tgt as usize] -= scale;
         }
