@@ -12,7 +12,7 @@ export CARGO_TARGET_DIR=target/wasm
 RAW=$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/recurrent_wasm.wasm
 log "cargo build (wasm32-unknown-unknown, +simd128, $WASM_ROUTE route)"
 # shellcheck disable=SC2086
-RUSTC_BOOTSTRAP=$WASM_RUSTC_BOOTSTRAP RUSTFLAGS="-C target-feature=+simd128" \
+RUSTC=$WASM_RUSTC RUSTC_BOOTSTRAP=$WASM_RUSTC_BOOTSTRAP RUSTFLAGS="-C target-feature=+simd128" \
   "$WASM_CARGO" build --quiet -p recurrent-wasm --release --target wasm32-unknown-unknown $WASM_CARGO_FLAGS
 
 OUT=ts/wasm

@@ -15,7 +15,7 @@ env_ok() {
   [ -f "$ENV_FILE" ] || return 1
   # shellcheck disable=SC1090
   . "$ENV_FILE"
-  [ -x "$WASM_CARGO" ] || return 1
+  [ -x "$WASM_CARGO" ] && [ -x "${WASM_RUSTC:-}" ] || return 1
   if [ "$WASM_ROUTE" = debian ]; then [ -d /usr/lib/rustlib/src/rust/library ] && command -v rust-lld >/dev/null || return 1; fi
   return 0
 }
@@ -33,7 +33,7 @@ if ! env_ok; then
   fi
   if [ "$route" = rustup ]; then
     log "using rustup's wasm32-unknown-unknown target"
-    printf 'WASM_ROUTE=rustup\nWASM_CARGO=%s\nWASM_CARGO_FLAGS=\nWASM_RUSTC_BOOTSTRAP=\n' "$(rustup which cargo)" > "$ENV_FILE"
+    printf 'WASM_ROUTE=rustup\nWASM_CARGO=%s\nWASM_RUSTC=%s\nWASM_CARGO_FLAGS=\nWASM_RUSTC_BOOTSTRAP=\n' "$(rustup which cargo)" "$(rustup which rustc)" > "$ENV_FILE"
   else
     if [ ! -d /usr/lib/rustlib/src/rust/library ] || ! command -v rust-lld >/dev/null || ! /usr/bin/cargo --version >/dev/null 2>&1; then
       log "no rustup wasm32 target: installing Debian's rustc-web route (rustc, cargo, std sources, lld)"
@@ -41,7 +41,7 @@ if ! env_ok; then
       as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rustc-web cargo-web rust-web-src rust-web-llvm lld-22 >/dev/null
     fi
     log "using Debian's $(/usr/bin/rustc --version) with -Zbuild-std (std built from source once, then cached)"
-    printf 'WASM_ROUTE=debian\nWASM_CARGO=/usr/bin/cargo\nWASM_CARGO_FLAGS="-Zbuild-std=std,panic_abort"\nWASM_RUSTC_BOOTSTRAP=1\n' > "$ENV_FILE"
+    printf 'WASM_ROUTE=debian\nWASM_CARGO=/usr/bin/cargo\nWASM_RUSTC=/usr/bin/rustc\nWASM_CARGO_FLAGS="-Zbuild-std=std,panic_abort"\nWASM_RUSTC_BOOTSTRAP=1\n' > "$ENV_FILE"
   fi
 fi
 
