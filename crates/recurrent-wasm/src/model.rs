@@ -48,6 +48,8 @@ impl WasmModelSpec {
 #[wasm_bindgen(js_name = Model)]
 pub struct WasmModel {
     pub(crate) m: Model,
+    /// Whether a backward (loss with backward, or a training step) has filled the gradients.
+    pub(crate) grads_ready: bool,
 }
 
 pub(crate) fn parse_loss(kind: &str) -> JsResult<LossKind> {
@@ -86,7 +88,7 @@ impl WasmModel {
     /// Validates the spec, allocates the parameter arena and initialises it from `seed`.
     #[wasm_bindgen(constructor)]
     pub fn new(spec: &WasmModelSpec, seed: u32) -> JsResult<WasmModel> {
-        Ok(WasmModel { m: Model::new(spec.spec.clone(), seed as u64).js()? })
+        Ok(WasmModel { m: Model::new(spec.spec.clone(), seed as u64).js()?, grads_ready: false })
     }
 
     #[wasm_bindgen(js_name = paramNames)]
@@ -112,6 +114,9 @@ impl WasmModel {
     }
     #[wasm_bindgen(js_name = getGrad)]
     pub fn get_grad(&self, name: &str) -> JsResult<Vec<f32>> {
+        if !self.grads_ready {
+            return Err(to_js(Error::state("getGrad() needs a backward first (loss with backward: true, or a training step)")));
+        }
         self.m.grad(name).map(|p| p.to_vec()).ok_or_else(|| option_err(format!("no parameter named '{name}'")))
     }
     /// The whole parameter arena, in `paramNames` order.
@@ -151,6 +156,7 @@ impl WasmModel {
             self.m.zero_grads();
         }
         let (l, c) = self.m.loss(tg, kind, backward).js()?;
+        self.grads_ready |= backward;
         Ok(vec![l, c as f32])
     }
 

@@ -181,6 +181,7 @@ impl WasmTrainer {
         let ls = lengths(lengths_);
         let tg = targets(classes, values)?;
         let s = self.t.step(&mut model.m, &batch(ids, features, batch_size, steps, &ls), tg).js()?;
+        model.grads_ready = true;
         Ok(vec![s.loss, s.grad_norm, s.count as f32, s.lr])
     }
 
@@ -189,6 +190,7 @@ impl WasmTrainer {
     #[wasm_bindgen(js_name = stepTbptt)]
     pub fn step_tbptt(&mut self, model: &mut WasmModel, ids: &[u32], classes: &[i32], batch_size: u32, steps: u32, window: u32) -> JsResult<Vec<f32>> {
         let stats = self.t.step_tbptt(&mut model.m, batch_size as usize, steps as usize, ids, classes, window as usize).js()?;
+        model.grads_ready |= !stats.is_empty();
         Ok(stats.iter().flat_map(|s| [s.loss, s.grad_norm]).collect())
     }
 
