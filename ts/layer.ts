@@ -1,7 +1,7 @@
 // RecurrentLayer: a bare recurrent stack (RNN / LSTM / GRU; stacked, bidirectional) with
 // PyTorch-named parameters, explicit forward and backward. Shapes are batch-first:
 //   x [B, T, I] → out [B, T, D·H]; h0, c0, hN, cN [L·D, B, H]   (D = 2 if bidirectional)
-import { checkKeys, numIn, optionError, posInt } from './errors.js';
+import { checkKeys, numIn, optionError, posInt, rangeError } from './errors.js';
 import { wasm } from './wasm.js';
 import type { RecurrentLayer as CoreLayer } from './wasm/recurrent_wasm.js';
 
@@ -61,6 +61,17 @@ export interface LayerGradients {
 const EMPTY_F = new Float32Array(0);
 const EMPTY_U = new Uint32Array(0);
 
+/** Lengths as u32, refusing what a Uint32Array would silently wrap or truncate. */
+function toLengths(l: ArrayLike<number>): Uint32Array {
+  const out = new Uint32Array(l.length);
+  for (let i = 0; i < l.length; i++) {
+    const v = l[i];
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw rangeError(`lengths[${i}] = ${v} must be a non-negative integer`);
+    out[i] = v;
+  }
+  return out;
+}
+
 export class RecurrentLayer {
   readonly options: Readonly<Required<RecurrentLayerOptions>>;
   #core: CoreLayer;
@@ -103,7 +114,7 @@ export class RecurrentLayer {
 
   forward(input: LayerForwardInput): LayerForwardResult {
     checkKeys('forward', input, ['x', 'batch', 'steps', 'lengths', 'h0', 'c0', 'train']);
-    const lengths = input.lengths ? Uint32Array.from(input.lengths) : EMPTY_U;
+    const lengths = input.lengths ? toLengths(input.lengths) : EMPTY_U;
     this.#core.forward(input.x, input.batch, input.steps, lengths, input.h0 ?? EMPTY_F, input.c0 ?? EMPTY_F, input.train ?? false);
     const res: LayerForwardResult = { out: this.#core.output(), hN: this.#core.hN() };
     if (this.isLstm) res.cN = this.#core.cN();

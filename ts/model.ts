@@ -71,7 +71,7 @@ function toIds(ids: BatchInput['ids']): Uint32Array {
   const out = new Uint32Array(ids.length);
   for (let i = 0; i < ids.length; i++) {
     const v = ids[i];
-    if (!Number.isInteger(v) || v < 0) throw rangeError(`ids[${i}] = ${v} is not a valid token id (a non-negative integer)`);
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw rangeError(`ids[${i}] = ${v} is not a valid token id (a non-negative integer)`);
     out[i] = v;
   }
   return out;
@@ -81,7 +81,7 @@ function toLengths(l: ArrayLike<number> | undefined): Uint32Array {
   if (l === undefined) return EMPTY_U;
   const out = new Uint32Array(l.length);
   for (let i = 0; i < l.length; i++) {
-    if (!Number.isInteger(l[i]) || l[i] < 0) throw rangeError(`lengths[${i}] = ${l[i]} must be a non-negative integer`);
+    if (!Number.isInteger(l[i]) || l[i] < 0 || l[i] > 0xffffffff) throw rangeError(`lengths[${i}] = ${l[i]} must be a non-negative integer`);
     out[i] = l[i];
   }
   return out;
