@@ -45,6 +45,11 @@ impl<'a> Mat<'a> {
     }
 }
 
+/// Products with at most this many rows of A skip packing in the SIMD `gemm` (batch-1
+/// generation, online training); callers that would pack B once for many such products
+/// (a recurrent layer's W_hh) call `gemm` directly instead below this size.
+pub const SMALL_M: usize = 4;
+
 #[cfg(not(feature = "scalar"))]
 pub use simd::{PackedB, exp, gemm, gemm_packed, sigmoid, tanh};
 

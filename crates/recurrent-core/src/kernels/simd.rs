@@ -5,7 +5,17 @@
 //! - op(B)[k×n] is packed in KC-row blocks; each block is a run of NR-wide column panels,
 //!   panel = [kc × NR] row-major, zero-padded past n.
 //! - op(A) rows are packed per call in MC×KC blocks of MR-row panels, panel = [kc × MR].
-//! - The MR×NR micro-kernel keeps its tile of C in registers across the whole kc loop.
+//! - The MR×NR micro-kernel keeps its tile of C in registers across the whole kc loop; on the
+//!   first KC block of an overwriting product it stores its tile instead of adding to C, so C
+//!   is never cleared first.
+//! - Packing uses 4×4 register transposes for the strided cases (A row-major, B transposed).
+//! - Products with at most [`SMALL_M`] rows (batch-1 generation, online training) skip the
+//!   packing: dot products against B's rows (B transposed) or row updates (B plain).
+//!
+//! Tuning (wasm simd128 in V8 on x86-64, 15 usable xmm registers): 4×8 keeps 8 accumulators,
+//! 2 B vectors, a broadcast A value and a product in registers; 6×8 and 4×12 spill, 2×16 ties
+//! with 4×8. KC = 512 keeps a B panel (16 KB) and an A panel (8 KB) in L1; MC = 64 keeps the
+//! A block (128 KB) in L2. Measured GFLOP/s per shape are in bench/README.md.
 
 use super::Mat;
 use super::v4::V4;
@@ -13,8 +23,9 @@ use std::cell::RefCell;
 
 pub const MR: usize = 4;
 pub const NR: usize = 8;
-const KC: usize = 256;
-const MC: usize = 96;
+const KC: usize = 512;
+const MC: usize = 64;
+pub use super::SMALL_M;
 
 /// op(B)[k×n] packed into KC×NR panels, reusable across many products with the same B.
 #[derive(Default, Clone)]
@@ -51,23 +62,9 @@ impl PackedB {
             let kc = KC.min(k - pc);
             let block = &mut self.data[pc * npad..(pc + kc) * npad];
             for jp in 0..npad / NR {
-                let panel = &mut block[jp * kc * NR..(jp + 1) * kc * NR];
                 let j0 = jp * NR;
                 let jn = NR.min(n.saturating_sub(j0));
-                if !b.trans {
-                    for p in 0..kc {
-                        let src = &b.data[(pc + p) * b.ld + j0..(pc + p) * b.ld + j0 + jn];
-                        panel[p * NR..p * NR + jn].copy_from_slice(src);
-                    }
-                } else {
-                    // stored [n×k]: column j of op(B) is row j of storage
-                    for jj in 0..jn {
-                        let src = &b.data[(j0 + jj) * b.ld + pc..(j0 + jj) * b.ld + pc + kc];
-                        for (p, v) in src.iter().enumerate() {
-                            panel[p * NR + jj] = *v;
-                        }
-                    }
-                }
+                pack_b_panel(b, pc, kc, j0, jn, &mut block[jp * kc * NR..(jp + 1) * kc * NR]);
             }
             pc += kc;
         }
@@ -82,12 +79,69 @@ impl PackedB {
     }
 }
 
+/// One [kc × NR] panel of op(B): rows pc..pc+kc, columns j0..j0+jn, zero past jn (the panel
+/// arrives zeroed).
+fn pack_b_panel(b: Mat, pc: usize, kc: usize, j0: usize, jn: usize, panel: &mut [f32]) {
+    assert!(panel.len() >= kc * NR);
+    if !b.trans {
+        for p in 0..kc {
+            let src = &b.data[(pc + p) * b.ld + j0..(pc + p) * b.ld + j0 + jn];
+            let dst = &mut panel[p * NR..p * NR + NR];
+            if jn == NR {
+                // SAFETY: src and dst both hold NR = 8 floats.
+                unsafe {
+                    V4::load(src.as_ptr()).store(dst.as_mut_ptr());
+                    V4::load(src.as_ptr().add(4)).store(dst.as_mut_ptr().add(4));
+                }
+            } else {
+                dst[..jn].copy_from_slice(src);
+            }
+        }
+    } else {
+        // stored [n×k]: column j of op(B) is row j of storage; 4 rows at a time, transposed
+        // in registers.
+        let mut jj = 0;
+        while jj + 4 <= jn {
+            let rows: [&[f32]; 4] = core::array::from_fn(|r| {
+                let s = (j0 + jj + r) * b.ld + pc;
+                &b.data[s..s + kc]
+            });
+            let mut p = 0;
+            while p + 4 <= kc {
+                // SAFETY: each row has kc ≥ p + 4 floats; the panel has kc·NR ≥ (p+3)·NR + jj + 4.
+                unsafe {
+                    let t = V4::transpose4(core::array::from_fn(|r| V4::load(rows[r].as_ptr().add(p))));
+                    for (i, v) in t.iter().enumerate() {
+                        v.store(panel.as_mut_ptr().add((p + i) * NR + jj));
+                    }
+                }
+                p += 4;
+            }
+            for p in p..kc {
+                for (r, row) in rows.iter().enumerate() {
+                    panel[p * NR + jj + r] = row[p];
+                }
+            }
+            jj += 4;
+        }
+        for jj in jj..jn {
+            let s = (j0 + jj) * b.ld + pc;
+            for (p, v) in b.data[s..s + kc].iter().enumerate() {
+                panel[p * NR + jj] = *v;
+            }
+        }
+    }
+}
+
 thread_local! {
     static SCRATCH: RefCell<(Vec<f32>, PackedB)> = RefCell::new((Vec::new(), PackedB::new()));
 }
 
 /// C[m×n] (+)= op(A)[m×k] · op(B)[k×n].
 pub fn gemm(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &mut [f32], ldc: usize) {
+    if m <= SMALL_M && (!b.trans || !a.trans) {
+        return gemm_small(m, n, k, a, b, accumulate, c, ldc);
+    }
     SCRATCH.with(|s| {
         let s = &mut *s.borrow_mut();
         s.1.pack(k, n, b);
@@ -109,12 +163,12 @@ fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc
         return;
     }
     assert!(c.len() >= (m - 1) * ldc + n, "gemm: C too small");
-    if !accumulate {
-        for i in 0..m {
-            c[i * ldc..i * ldc + n].fill(0.0);
-        }
-    }
     if k == 0 {
+        if !accumulate {
+            for i in 0..m {
+                c[i * ldc..i * ldc + n].fill(0.0);
+            }
+        }
         return;
     }
     let need = round_up(MC.min(m), MR) * KC.min(k);
@@ -124,6 +178,7 @@ fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc
     let mut pc = 0;
     while pc < k {
         let kc = KC.min(k - pc);
+        let overwrite = !accumulate && pc == 0;
         let mut ic = 0;
         while ic < m {
             let mc = MC.min(m - ic);
@@ -136,7 +191,7 @@ fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc
                     let i0 = ic + ip * MR;
                     let mr = MR.min(m - i0);
                     let ap = &apack[ip * kc * MR..(ip + 1) * kc * MR];
-                    micro_kernel(kc, ap, bp, &mut c[i0 * ldc + j0..], ldc, mr, nr);
+                    micro_kernel(kc, ap, bp, &mut c[i0 * ldc + j0..], ldc, mr, nr, overwrite);
                 }
             }
             ic += mc;
@@ -155,40 +210,64 @@ fn pack_a(a: Mat, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
             panel.fill(0.0);
         }
         if !a.trans {
-            for r in 0..mr {
-                let row = (ic + r0 + r) * a.ld + pc;
-                for (p, v) in a.data[row..row + kc].iter().enumerate() {
-                    panel[p * MR + r] = *v;
+            let rows: [&[f32]; MR] = core::array::from_fn(|r| {
+                let s = (ic + r0 + r.min(mr - 1)) * a.ld + pc;
+                &a.data[s..s + kc]
+            });
+            let mut p = 0;
+            if mr == MR {
+                while p + 4 <= kc {
+                    // SAFETY: each row has kc ≥ p + 4 floats; the panel has kc·MR ≥ (p+4)·MR.
+                    unsafe {
+                        let t = V4::transpose4(core::array::from_fn(|r| V4::load(rows[r].as_ptr().add(p))));
+                        for (i, v) in t.iter().enumerate() {
+                            v.store(panel.as_mut_ptr().add((p + i) * MR));
+                        }
+                    }
+                    p += 4;
+                }
+            }
+            for p in p..kc {
+                for r in 0..mr {
+                    panel[p * MR + r] = rows[r][p];
                 }
             }
         } else {
             // stored [k×m]: row p of storage holds column p of op(A)
             for p in 0..kc {
-                let row = (pc + p) * a.ld + ic + r0;
-                panel[p * MR..p * MR + mr].copy_from_slice(&a.data[row..row + mr]);
+                let s = (pc + p) * a.ld + ic + r0;
+                let src = &a.data[s..s + mr];
+                if mr == MR {
+                    // SAFETY: src and the destination both hold MR = 4 floats.
+                    unsafe { V4::load(src.as_ptr()).store(panel.as_mut_ptr().add(p * MR)) }
+                } else {
+                    panel[p * MR..p * MR + mr].copy_from_slice(src);
+                }
             }
         }
     }
 }
 
-/// C tile [mr×nr] += A panel [kc×MR] · B panel [kc×NR]. `c` starts at the tile's (0,0).
+/// C tile [mr×nr] (+)= A panel [kc×MR] · B panel [kc×NR]. `c` starts at the tile's (0,0).
+/// `overwrite` stores the tile instead of adding it to C.
 #[inline(always)]
-fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, mr: usize, nr: usize) {
-    debug_assert!(ap.len() >= kc * MR && bp.len() >= kc * NR);
+#[allow(clippy::too_many_arguments)]
+fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, mr: usize, nr: usize, overwrite: bool) {
+    assert!(ap.len() >= kc * MR && bp.len() >= kc * NR);
     let z = V4::splat(0.0);
     let mut acc = [[z; 2]; MR];
-    // SAFETY: ap has kc·MR and bp has kc·NR elements (asserted above in debug, guaranteed by
-    // the packers), so every load below is in bounds.
+    // SAFETY: ap has kc·MR and bp has kc·NR elements (asserted above), so every load below is
+    // in bounds.
     unsafe {
         let mut a = ap.as_ptr();
         let mut b = bp.as_ptr();
         for _ in 0..kc {
             let b0 = V4::load(b);
             let b1 = V4::load(b.add(4));
-            let a0 = V4::splat(*a);
-            let a1 = V4::splat(*a.add(1));
-            let a2 = V4::splat(*a.add(2));
-            let a3 = V4::splat(*a.add(3));
+            let a0 = V4::load_splat(a);
+            let a1 = V4::load_splat(a.add(1));
+            let a2 = V4::load_splat(a.add(2));
+            let a3 = V4::load_splat(a.add(3));
             acc[0][0] = acc[0][0].add(a0.mul(b0));
             acc[0][1] = acc[0][1].add(a0.mul(b1));
             acc[1][0] = acc[1][0].add(a1.mul(b0));
@@ -206,8 +285,13 @@ fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, mr
             // SAFETY: the full tile fits in c (checked just above).
             unsafe {
                 let p = c.as_mut_ptr().add(r * ldc);
-                V4::load(p).add(row[0]).store(p);
-                V4::load(p.add(4)).add(row[1]).store(p.add(4));
+                if overwrite {
+                    row[0].store(p);
+                    row[1].store(p.add(4));
+                } else {
+                    V4::load(p).add(row[0]).store(p);
+                    V4::load(p.add(4)).add(row[1]).store(p.add(4));
+                }
             }
         }
     } else {
@@ -220,8 +304,109 @@ fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, mr
             }
         }
         for r in 0..mr {
-            for j in 0..nr {
-                c[r * ldc + j] += tile[r * NR + j];
+            let (dst, src) = (&mut c[r * ldc..r * ldc + nr], &tile[r * NR..r * NR + nr]);
+            if overwrite {
+                dst.copy_from_slice(src);
+            } else {
+                for (d, s) in dst.iter_mut().zip(src) {
+                    *d += s;
+                }
+            }
+        }
+    }
+}
+
+/// Unpacked product for m ≤ SMALL_M rows. B transposed (stored [n×k]) with A plain: dot
+/// products of A's rows with B's rows, four columns at a time. B plain: each C row is
+/// a sum of B's rows scaled by A's entries, 32 columns at a time.
+#[allow(clippy::too_many_arguments)]
+fn gemm_small(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &mut [f32], ldc: usize) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(c.len() >= (m - 1) * ldc + n, "gemm: C too small");
+    for i in 0..m {
+        let crow = &mut c[i * ldc..i * ldc + n];
+        if b.trans {
+            debug_assert!(!a.trans);
+            let arow = &a.data[i * a.ld..i * a.ld + k];
+            let mut j = 0;
+            while j + 4 <= n {
+                let brows: [&[f32]; 4] = core::array::from_fn(|r| &b.data[(j + r) * b.ld..(j + r) * b.ld + k]);
+                let mut acc = [V4::splat(0.0); 4];
+                let mut p = 0;
+                while p + 4 <= k {
+                    // SAFETY: arow and every brows[r] hold k ≥ p + 4 floats.
+                    unsafe {
+                        let av = V4::load(arow.as_ptr().add(p));
+                        for r in 0..4 {
+                            acc[r] = acc[r].add(av.mul(V4::load(brows[r].as_ptr().add(p))));
+                        }
+                    }
+                    p += 4;
+                }
+                let t = V4::transpose4(acc);
+                let mut sums = [0f32; 4];
+                // SAFETY: sums holds 4 floats.
+                unsafe { t[0].add(t[1]).add(t[2].add(t[3])).store(sums.as_mut_ptr()) };
+                for p in p..k {
+                    for r in 0..4 {
+                        sums[r] += arow[p] * brows[r][p];
+                    }
+                }
+                for r in 0..4 {
+                    crow[j + r] = if accumulate { crow[j + r] + sums[r] } else { sums[r] };
+                }
+                j += 4;
+            }
+            for j in j..n {
+                let brow = &b.data[j * b.ld..j * b.ld + k];
+                let s: f32 = arow.iter().zip(brow).map(|(x, y)| x * y).sum();
+                crow[j] = if accumulate { crow[j] + s } else { s };
+            }
+        } else {
+            let mut j = 0;
+            while j < n {
+                let w = 32.min(n - j);
+                if w == 32 {
+                    let mut acc = [V4::splat(0.0); 8];
+                    if accumulate {
+                        // SAFETY: crow has n ≥ j + 32 floats.
+                        unsafe {
+                            for (v, x) in acc.iter_mut().enumerate() {
+                                *x = V4::load(crow.as_ptr().add(j + 4 * v));
+                            }
+                        }
+                    }
+                    for p in 0..k {
+                        let s = V4::splat(a.at(i, p));
+                        let brow = &b.data[p * b.ld + j..p * b.ld + j + 32];
+                        // SAFETY: brow holds 32 floats.
+                        unsafe {
+                            for (v, x) in acc.iter_mut().enumerate() {
+                                *x = x.add(s.mul(V4::load(brow.as_ptr().add(4 * v))));
+                            }
+                        }
+                    }
+                    // SAFETY: crow has n ≥ j + 32 floats.
+                    unsafe {
+                        for (v, x) in acc.iter().enumerate() {
+                            x.store(crow.as_mut_ptr().add(j + 4 * v));
+                        }
+                    }
+                } else {
+                    let dst = &mut crow[j..j + w];
+                    if !accumulate {
+                        dst.fill(0.0);
+                    }
+                    for p in 0..k {
+                        let s = a.at(i, p);
+                        for (d, x) in dst.iter_mut().zip(&b.data[p * b.ld + j..p * b.ld + j + w]) {
+                            *d += s * x;
+                        }
+                    }
+                }
+                j += w;
             }
         }
     }

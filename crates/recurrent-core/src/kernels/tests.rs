@@ -27,9 +27,20 @@ fn reference(m: usize, n: usize, k: usize, a: Mat, b: Mat, c0: &[f32], acc: bool
 
 #[test]
 fn gemm_all_transpose_forms_odd_sizes_both_backends() {
-    let mut rng = Rng::new(7);
-    let shapes = [(1, 1, 1), (3, 5, 7), (4, 8, 16), (5, 9, 3), (13, 17, 300), (97, 33, 258), (2, 24, 8), (32, 40, 1)];
-    for &(m, n, k) in &shapes {
+    check_shapes(7, &[(1, 1, 1), (3, 5, 7), (4, 8, 16), (5, 9, 3), (13, 17, 300), (97, 33, 258), (2, 24, 8), (32, 40, 1)]);
+}
+
+/// The SIMD paths' edges: m ≤ SMALL_M without packing (dot products with n past 4 and 32,
+/// row updates with 32-wide blocks and tails), k across the KC block (512) so C is first
+/// overwritten then accumulated, m across MC (64) with a partial MR panel.
+#[test]
+fn gemm_blocking_edges_and_small_m_paths_both_backends() {
+    check_shapes(11, &[(1, 70, 37), (2, 96, 64), (3, 33, 530), (4, 64, 5), (1, 1, 1030), (5, 41, 1030), (130, 20, 515), (67, 9, 13)]);
+}
+
+fn check_shapes(seed: u64, shapes: &[(usize, usize, usize)]) {
+    let mut rng = Rng::new(seed);
+    for &(m, n, k) in shapes {
         for ta in [false, true] {
             for tb in [false, true] {
                 for acc in [false, true] {

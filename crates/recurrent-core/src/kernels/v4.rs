@@ -19,6 +19,8 @@ mod imp {
         #[inline(always)]
         pub fn splat(x: f32) -> Self { V4(f32x4_splat(x)) }
         #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self { unsafe { V4(v128_load32_splat(p as *const u32)) } }
+        #[inline(always)]
         pub unsafe fn load(p: *const f32) -> Self { unsafe { V4(v128_load(p as *const v128)) } }
         #[inline(always)]
         pub unsafe fn store(self, p: *mut f32) { unsafe { v128_store(p as *mut v128, self.0) } }
@@ -48,6 +50,20 @@ mod imp {
         pub fn gt_select(self, o: Self, a: Self, b: Self) -> Self {
             V4(v128_bitselect(a.0, b.0, f32x4_gt(self.0, o.0)))
         }
+        /// Transposes the 4×4 matrix whose rows are r[0..4].
+        #[inline(always)]
+        pub fn transpose4(r: [Self; 4]) -> [Self; 4] {
+            let t0 = i32x4_shuffle::<0, 4, 1, 5>(r[0].0, r[1].0);
+            let t1 = i32x4_shuffle::<2, 6, 3, 7>(r[0].0, r[1].0);
+            let t2 = i32x4_shuffle::<0, 4, 1, 5>(r[2].0, r[3].0);
+            let t3 = i32x4_shuffle::<2, 6, 3, 7>(r[2].0, r[3].0);
+            [
+                V4(i64x2_shuffle::<0, 2>(t0, t2)),
+                V4(i64x2_shuffle::<1, 3>(t0, t2)),
+                V4(i64x2_shuffle::<0, 2>(t1, t3)),
+                V4(i64x2_shuffle::<1, 3>(t1, t3)),
+            ]
+        }
         #[inline(always)]
         pub fn hsum(self) -> f32 {
             f32x4_extract_lane::<0>(self.0)
@@ -67,6 +83,8 @@ mod imp {
     impl V4 {
         #[inline(always)]
         pub fn splat(x: f32) -> Self { unsafe { V4(_mm_set1_ps(x)) } }
+        #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self { unsafe { V4(_mm_load1_ps(p)) } }
         #[inline(always)]
         pub unsafe fn load(p: *const f32) -> Self { unsafe { V4(_mm_loadu_ps(p)) } }
         #[inline(always)]
@@ -99,6 +117,17 @@ mod imp {
                 V4(_mm_or_ps(_mm_and_ps(m, a.0), _mm_andnot_ps(m, b.0)))
             }
         }
+        /// Transposes the 4×4 matrix whose rows are r[0..4].
+        #[inline(always)]
+        pub fn transpose4(r: [Self; 4]) -> [Self; 4] {
+            unsafe {
+                let t0 = _mm_unpacklo_ps(r[0].0, r[1].0);
+                let t1 = _mm_unpackhi_ps(r[0].0, r[1].0);
+                let t2 = _mm_unpacklo_ps(r[2].0, r[3].0);
+                let t3 = _mm_unpackhi_ps(r[2].0, r[3].0);
+                [V4(_mm_movelh_ps(t0, t2)), V4(_mm_movehl_ps(t2, t0)), V4(_mm_movelh_ps(t1, t3)), V4(_mm_movehl_ps(t3, t1))]
+            }
+        }
         #[inline(always)]
         pub fn hsum(self) -> f32 {
             let mut t = [0f32; 4];
@@ -122,6 +151,8 @@ mod imp {
         #[inline(always)]
         pub fn splat(x: f32) -> Self { V4([x; 4]) }
         #[inline(always)]
+        pub unsafe fn load_splat(p: *const f32) -> Self { unsafe { V4([*p; 4]) } }
+        #[inline(always)]
         pub unsafe fn load(p: *const f32) -> Self { unsafe { V4(core::ptr::read_unaligned(p as *const [f32; 4])) } }
         #[inline(always)]
         pub unsafe fn store(self, p: *mut f32) { unsafe { core::ptr::write_unaligned(p as *mut [f32; 4], self.0) } }
@@ -144,6 +175,11 @@ mod imp {
         #[inline(always)]
         pub fn gt_select(self, o: Self, a: Self, b: Self) -> Self {
             V4([0, 1, 2, 3].map(|i| if self.0[i] > o.0[i] { a.0[i] } else { b.0[i] }))
+        }
+        /// Transposes the 4×4 matrix whose rows are r[0..4].
+        #[inline(always)]
+        pub fn transpose4(r: [Self; 4]) -> [Self; 4] {
+            [0, 1, 2, 3].map(|j| V4([r[0].0[j], r[1].0[j], r[2].0[j], r[3].0[j]]))
         }
         #[inline(always)]
         pub fn hsum(self) -> f32 { self.0[0] + self.0[1] + self.0[2] + self.0[3] }

@@ -286,7 +286,12 @@ fn dir_forward(
             *v += bias;
         }
     }
-    st.w_hh_t.pack(h, gh, Mat::t(w_hh, h));
+    // W_hhᵀ packed once for all steps; a batch of at most SMALL_M rows multiplies W_hh
+    // unpacked (packing would cost more than the product).
+    let packed = b > kernels::SMALL_M;
+    if packed {
+        st.w_hh_t.pack(h, gh, Mat::t(w_hh, h));
+    }
     st.hs.resize((t + 1) * b * h, 0.0);
     st.cs.resize(if has_c { (t + 1) * b * h } else { 0 }, 0.0);
     st.cache.resize(t * b * cw, 0.0);
@@ -305,7 +310,11 @@ fn dir_forward(
         let tt = if reverse { t - 1 - s } else { s };
         let (hs_prev, hs_next) = st.hs[s * b * h..(s + 2) * b * h].split_at_mut(b * h);
         // hp[B, GH] = h_prev · W_hhᵀ + b_hh
-        kernels::gemm_packed(b, Mat::n(hs_prev, h), &st.w_hh_t, false, hp, gh);
+        if packed {
+            kernels::gemm_packed(b, Mat::n(hs_prev, h), &st.w_hh_t, false, hp, gh);
+        } else {
+            kernels::gemm(b, gh, h, Mat::n(hs_prev, h), Mat::t(w_hh, h), false, hp, gh);
+        }
         for row in hp.chunks_exact_mut(gh) {
             for (v, bias) in row.iter_mut().zip(b_hh) {
                 *v += bias;
@@ -357,7 +366,10 @@ fn dir_backward(
     let cw = cell.cache_width(h);
     let has_c = cell.has_c();
     let (w_ih, w_hh) = (p.w_ih.of(params), p.w_hh.of(params));
-    st.w_hh.pack(gh, h, Mat::n(w_hh, h));
+    let packed = b > kernels::SMALL_M;
+    if packed {
+        st.w_hh.pack(gh, h, Mat::n(w_hh, h));
+    }
     st.dxp.resize(b * t * gh, 0.0);
     st.dhp.resize(t * b * gh, 0.0);
     dh_carry.resize(b * h, 0.0);
@@ -404,7 +416,12 @@ fn dir_backward(
             }
         }
         // dh_prev = dh_direct + dhp · W_hh
-        kernels::gemm_packed(b, Mat::n(&st.dhp[s * b * gh..(s + 1) * b * gh], gh), &st.w_hh, true, dh_next, h);
+        let dhp_s = Mat::n(&st.dhp[s * b * gh..(s + 1) * b * gh], gh);
+        if packed {
+            kernels::gemm_packed(b, dhp_s, &st.w_hh, true, dh_next, h);
+        } else {
+            kernels::gemm(b, h, gh, dhp_s, Mat::n(w_hh, h), true, dh_next, h);
+        }
         std::mem::swap(dh_carry, dh_next);
     }
     // weight gradients over all steps at once
