@@ -13,6 +13,7 @@ pub mod train;
 pub use spec::{InputKind, LayerSpec, LossKind, ModelSpec};
 
 use crate::error::{Error, Result, check_finite, check_len};
+use crate::layers::crf::Crf;
 use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
@@ -44,6 +45,8 @@ enum Layer {
     Recurrent { stack: RecurrentStack, return_sequences: bool, state_h: Vec<f32>, state_c: Vec<f32> },
     Dropout { rate: f32, mask: Vec<f32> },
     Dense(Dense),
+    /// Identity in forward (its output is the emissions); holds the CRF parameters.
+    Crf(Crf),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,6 +120,7 @@ impl Model {
                     };
                     (Layer::Dense(Dense::new(shape.dim(), *units, &mut table, name)), next)
                 }
+                LayerSpec::Crf { name } => (Layer::Crf(Crf::new(shape.dim(), &mut table, name)), shape),
             };
             layers.push(layer);
             shape = next;
@@ -270,6 +274,10 @@ impl Model {
                     };
                     d.forward(&self.params, inp, rows, out);
                 }
+                Layer::Crf(_) => {
+                    out.clear();
+                    out.extend_from_slice(inp);
+                }
             }
         }
         self.forward_done = true;
@@ -325,7 +333,31 @@ impl Model {
                 }
                 loss::mse(out, tg, v, Some(&self.row_mask), if backward { Some(&mut self.d_a) } else { None })
             }
-            (LossKind::CrossEntropy, _) => return Err(Error::option("cross-entropy needs class targets (Int32Array)")),
+            (LossKind::Crf, Targets::Classes(tg)) => {
+                let Some(Layer::Crf(crf)) = self.layers.last() else {
+                    return Err(Error::option("the crf loss needs a model whose last layer is crf"));
+                };
+                check_len("targets", tg, rows, "[B, T]")?;
+                for bb in 0..b {
+                    for tt in 0..self.lengths[bb] {
+                        let c = tg[bb * t + tt];
+                        if c < 0 || c as usize >= v {
+                            return Err(Error::range(format!("targets[{}] = {c} is out of range for {v} tags (a CRF needs a tag at every valid step; padded steps are ignored)", bb * t + tt)));
+                        }
+                    }
+                }
+                let count: usize = self.lengths.iter().sum();
+                let scale = if count > 0 { 1.0 / count as f64 } else { 0.0 };
+                let p = crf.params(&self.params);
+                let total = if backward {
+                    let mut g = crf.grads(&mut self.grads);
+                    p.nll(out, t, &self.lengths, tg, Some((&mut self.d_a, &mut g, scale)))
+                } else {
+                    p.nll(out, t, &self.lengths, tg, None)
+                };
+                ((total * scale) as f32, count)
+            }
+            (LossKind::CrossEntropy | LossKind::Crf, _) => return Err(Error::option(format!("{} needs class targets (Int32Array)", if kind == LossKind::Crf { "the crf loss" } else { "cross-entropy" }))),
             (LossKind::Mse, _) => return Err(Error::option("mse needs value targets (Float32Array)")),
         };
         if backward {
@@ -344,6 +376,8 @@ impl Model {
             match &mut self.layers[i] {
                 Layer::Embedding(e) => e.backward(&mut self.grads, &self.ids, &self.d_a),
                 Layer::Dropout { mask, .. } => dropout::backward(&mut self.d_a, mask),
+                // the emissions' gradient is d_a itself (the CRF parameters got theirs in loss)
+                Layer::Crf(_) => {}
                 Layer::Dense(d) => {
                     let rows = match self.shapes[i] {
                         Shape::Seq(_) => b * t,
@@ -381,6 +415,20 @@ impl Model {
                 }
             }
         }
+    }
+
+    /// Viterbi decoding of the last forward's emissions under the model's CRF head: the best
+    /// tag path of each row, [B, T], −1 on steps past a row's length.
+    pub fn crf_decode(&self) -> Result<Vec<i32>> {
+        if !self.forward_done {
+            return Err(Error::state("decode needs a forward() first"));
+        }
+        let Some(Layer::Crf(crf)) = self.layers.last() else {
+            return Err(Error::option("decode needs a model whose last layer is crf"));
+        };
+        let mut out = vec![0i32; self.b * self.t];
+        crf.params(&self.params).viterbi(self.output(), self.t, &self.lengths, &mut out);
+        Ok(out)
     }
 
     /// Sets a parameter by name (PyTorch names), checking its length.

@@ -20,12 +20,17 @@ pub enum LayerSpec {
     Recurrent { name: String, cell: CellKind, units: usize, layers: usize, bidirectional: bool, dropout: f32, return_sequences: bool },
     Dropout { rate: f32 },
     Dense { name: String, units: usize },
+    /// Linear-chain CRF head over the per-step scores of the layer before it (its width is
+    /// the number of tags). Must be the last layer; trained with `LossKind::Crf`.
+    Crf { name: String },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LossKind {
     CrossEntropy,
     Mse,
+    /// Negative log-likelihood of the tag paths under the model's CRF head, per valid step.
+    Crf,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -85,6 +90,12 @@ impl ModelSpec {
                 LayerSpec::Dropout { rate } => check_rate("dropout.rate", *rate)?,
                 LayerSpec::Dense { name, units } => {
                     check_dim("dense.units", *units)?;
+                    names.push(name);
+                }
+                LayerSpec::Crf { name } => {
+                    if i + 1 != self.layers.len() || i == 0 || !seq {
+                        return Err(Error::option("crf must be the last layer, after a layer with one output per step (its width is the number of tags)"));
+                    }
                     names.push(name);
                 }
             }
