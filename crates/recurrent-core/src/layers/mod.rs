@@ -1,6 +1,7 @@
 //! Layers: the recurrent stack, embedding, dense, dropout, a linear-chain CRF head, plus the
 //! parameter table that places every parameter in one arena (views by offset).
 
+pub mod attention;
 pub mod crf;
 pub mod dense;
 pub mod dropout;

@@ -7,6 +7,7 @@
 //! is the output at the row's last valid step.
 
 pub mod generate;
+pub mod seq2seq;
 pub mod spec;
 pub mod train;
 

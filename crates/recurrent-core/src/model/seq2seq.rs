@@ -1,0 +1,706 @@
+//! A sequence-to-sequence model: bidirectional LSTM encoder, LSTM decoder with additive
+//! (Bahdanau) attention over the encoder outputs, trained with teacher forcing, decoded
+//! greedily or by beam search.
+//!
+//! Architecture (Luong et al. 2015's "attentional hidden state" with an additive score):
+//!   encoder   xe = E_src[x];  H [B, Tx, D·He] = BiLSTM(xe, lengths lx)
+//!   bridge    h0 = tanh(W_b · [h_fwd_final; h_rev_final] + b_b) for every decoder layer,
+//!             c0 = 0
+//!   decoder   s_t = LSTM(E_tgt[y_{t−1}], s_{t−1})  (y_0 = BOS)
+//!   attention ctx_t = Σ_j α_tj H_j,  α_t = softmax_j(vᵀ tanh(W_q s_t + W_k H_j + b_k)),
+//!             masked to j < lx
+//!   output    a_t = tanh(W_c [s_t; ctx_t] + b_c);  logits_t = W_o dropout(a_t) + b_o
+//! The loss is the mean cross-entropy over target tokens y_1…y_n, EOS (padded steps past
+//! each row's n + 1 are ignored).
+//!
+//! Because the decoder input at step t is the previous *target* token (teacher forcing),
+//! training runs the decoder LSTM over all steps as one `RecurrentStack` pass with lengths
+//! and attends for all (b, t) at once. Decoding steps the same stack one token at a time
+//! (T = 1 with h0/c0 carried), so both paths share parameters and code.
+//!
+//! Parameters (PyTorch names), all in one `ParamTable` arena so the optimizers and clipping
+//! work unchanged: `encoder.embedding.weight`, `encoder.rnn.{weight,bias}_{ih,hh}_l{k}[_reverse]`,
+//! `bridge.{weight,bias}`, `decoder.embedding.weight`, `decoder.rnn.*`,
+//! `attention.{query.weight, key.weight, key.bias, energy.weight}`, `combine.{weight,bias}`,
+//! `output.{weight,bias}`.
+//!
+//! Inputs cross as ragged batches: the sources (and targets) of B pairs concatenated, with
+//! their lengths. Targets hold neither BOS nor EOS; the model adds them.
+
+use crate::cells::CellKind;
+use crate::error::{Error, Result};
+use crate::layers::attention::AdditiveAttention;
+use crate::layers::dense::Dense;
+use crate::layers::dropout;
+use crate::layers::embedding::Embedding;
+use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use crate::layers::ParamTable;
+use crate::loss::IGNORE_INDEX;
+use crate::model::train::StepStats;
+use crate::optim::clip::{clip_by_norm, global_norm};
+use crate::optim::schedule::Schedule;
+use crate::optim::{Optimizer, OptimizerConfig};
+use crate::rng::Rng;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Seq2SeqConfig {
+    pub src_vocab: usize,
+    pub tgt_vocab: usize,
+    /// Width of both embeddings.
+    pub embed: usize,
+    /// Units per encoder direction, encoder layers, and whether it reads both ways.
+    pub enc_hidden: usize,
+    pub enc_layers: usize,
+    pub enc_bidirectional: bool,
+    pub dec_hidden: usize,
+    pub dec_layers: usize,
+    /// Width A of the additive attention.
+    pub attention: usize,
+    /// Dropout between stacked LSTM layers and on the attentional vector a_t (train only).
+    pub dropout: f32,
+    /// Target ids of the begin and end symbols.
+    pub bos: u32,
+    pub eos: u32,
+}
+
+impl Seq2SeqConfig {
+    pub fn validate(&self) -> Result<()> {
+        let pos = [
+            ("srcVocab", self.src_vocab),
+            ("tgtVocab", self.tgt_vocab),
+            ("embed", self.embed),
+            ("encoderUnits", self.enc_hidden),
+            ("encoderLayers", self.enc_layers),
+            ("decoderUnits", self.dec_hidden),
+            ("decoderLayers", self.dec_layers),
+            ("attention", self.attention),
+        ];
+        for (name, v) in pos {
+            if v == 0 {
+                return Err(Error::range(format!("{name} must be at least 1")));
+            }
+            if v > 1 << 24 {
+                return Err(Error::range(format!("{name} = {v} is too large")));
+            }
+        }
+        if self.tgt_vocab < 3 {
+            return Err(Error::range("tgtVocab must be at least 3 (BOS, EOS and one symbol)"));
+        }
+        if self.bos as usize >= self.tgt_vocab || self.eos as usize >= self.tgt_vocab || self.bos == self.eos {
+            return Err(Error::range(format!("bos = {} and eos = {} must be distinct ids below tgtVocab = {}", self.bos, self.eos, self.tgt_vocab)));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(Error::range(format!("dropout = {} must be in [0, 1)", self.dropout)));
+        }
+        Ok(())
+    }
+    fn key_dim(&self) -> usize {
+        self.enc_hidden * if self.enc_bidirectional { 2 } else { 1 }
+    }
+}
+
+/// B (source, target) pairs, each list concatenated, with per-pair lengths.
+#[derive(Clone, Copy, Debug)]
+pub struct Pairs<'a> {
+    pub src: &'a [u32],
+    pub src_lengths: &'a [usize],
+    pub tgt: &'a [u32],
+    pub tgt_lengths: &'a [usize],
+}
+
+/// One decoded sequence (without BOS/EOS) and its log-probability.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hypothesis {
+    pub tokens: Vec<u32>,
+    /// Σ log p(token) (+ log p(EOS) when the sequence ended with EOS rather than at max_len).
+    pub score: f64,
+    /// Whether the model emitted EOS (false: stopped at max_len).
+    pub ended: bool,
+}
+
+pub struct Seq2Seq {
+    pub cfg: Seq2SeqConfig,
+    pub table: ParamTable,
+    pub params: Vec<f32>,
+    pub grads: Vec<f32>,
+    /// Dropout randomness (seeded from the model seed).
+    pub rng: Rng,
+    src_emb: Embedding,
+    enc: RecurrentStack,
+    bridge: Dense,
+    tgt_emb: Embedding,
+    dec: RecurrentStack,
+    attn: AdditiveAttention,
+    combine: Dense,
+    out: Dense,
+    // the last forward
+    b: usize,
+    tx: usize,
+    ty: usize,
+    lx: Vec<usize>,
+    ly: Vec<usize>,
+    src_ids: Vec<u32>,
+    y_in: Vec<u32>,
+    y_out: Vec<i32>,
+    qb: Vec<usize>,
+    xe: Vec<f32>,
+    fin: Vec<f32>,
+    z: Vec<f32>,
+    h0: Vec<f32>,
+    ye: Vec<f32>,
+    ctx: Vec<f32>,
+    cat: Vec<f32>,
+    att: Vec<f32>,
+    att_d: Vec<f32>,
+    att_mask: Vec<f32>,
+    logits: Vec<f32>,
+    /// log p(y_out) per decoder row (0 on ignored rows)
+    row_logp: Vec<f64>,
+    forward_done: bool,
+    // backward scratch
+    dlogits: Vec<f32>,
+    d_att: Vec<f32>,
+    d_cat: Vec<f32>,
+    d_s: Vec<f32>,
+    d_ctx: Vec<f32>,
+    d_keys: Vec<f32>,
+    d_ye: Vec<f32>,
+    d_z: Vec<f32>,
+    d_fin: Vec<f32>,
+    d_hn: Vec<f32>,
+    d_xe: Vec<f32>,
+}
+
+impl Seq2Seq {
+    pub fn new(cfg: Seq2SeqConfig, seed: u64) -> Result<Self> {
+        cfg.validate()?;
+        let mut table = ParamTable::default();
+        let dk = cfg.key_dim();
+        let src_emb = Embedding::new(cfg.src_vocab, cfg.embed, &mut table, "encoder.embedding");
+        let enc_cfg = RecurrentConfig { cell: CellKind::Lstm, input: cfg.embed, hidden: cfg.enc_hidden, layers: cfg.enc_layers, bidirectional: cfg.enc_bidirectional, dropout: cfg.dropout };
+        let enc = RecurrentStack::new(enc_cfg, &mut table, "encoder.rnn.");
+        let bridge = Dense::new(dk, cfg.dec_layers * cfg.dec_hidden, &mut table, "bridge");
+        let tgt_emb = Embedding::new(cfg.tgt_vocab, cfg.embed, &mut table, "decoder.embedding");
+        let dec_cfg = RecurrentConfig { cell: CellKind::Lstm, input: cfg.embed, hidden: cfg.dec_hidden, layers: cfg.dec_layers, bidirectional: false, dropout: cfg.dropout };
+        let dec = RecurrentStack::new(dec_cfg, &mut table, "decoder.rnn.");
+        let attn = AdditiveAttention::new(cfg.dec_hidden, dk, cfg.attention, &mut table, "attention.");
+        let combine = Dense::new(cfg.dec_hidden + dk, cfg.dec_hidden, &mut table, "combine");
+        let out = Dense::new(cfg.dec_hidden, cfg.tgt_vocab, &mut table, "output");
+        let mut rng = Rng::new(seed);
+        let mut params = vec![0.0; table.total];
+        table.init(&mut params, &mut rng);
+        Ok(Seq2Seq {
+            grads: vec![0.0; table.total],
+            cfg,
+            table,
+            params,
+            rng,
+            src_emb,
+            enc,
+            bridge,
+            tgt_emb,
+            dec,
+            attn,
+            combine,
+            out,
+            b: 0,
+            tx: 0,
+            ty: 0,
+            lx: Vec::new(),
+            ly: Vec::new(),
+            src_ids: Vec::new(),
+            y_in: Vec::new(),
+            y_out: Vec::new(),
+            qb: Vec::new(),
+            xe: Vec::new(),
+            fin: Vec::new(),
+            z: Vec::new(),
+            h0: Vec::new(),
+            ye: Vec::new(),
+            ctx: Vec::new(),
+            cat: Vec::new(),
+            att: Vec::new(),
+            att_d: Vec::new(),
+            att_mask: Vec::new(),
+            logits: Vec::new(),
+            row_logp: Vec::new(),
+            forward_done: false,
+            dlogits: Vec::new(),
+            d_att: Vec::new(),
+            d_cat: Vec::new(),
+            d_s: Vec::new(),
+            d_ctx: Vec::new(),
+            d_keys: Vec::new(),
+            d_ye: Vec::new(),
+            d_z: Vec::new(),
+            d_fin: Vec::new(),
+            d_hn: Vec::new(),
+            d_xe: Vec::new(),
+        })
+    }
+
+    pub fn param(&self, name: &str) -> Option<&[f32]> {
+        self.table.find(name).map(|s| s.slot.of(&self.params))
+    }
+    pub fn grad(&self, name: &str) -> Option<&[f32]> {
+        self.table.find(name).map(|s| s.slot.of(&self.grads))
+    }
+    pub fn set_param(&mut self, name: &str, data: &[f32]) -> Result<()> {
+        let spec = self.table.find(name).ok_or_else(|| Error::option(format!("no parameter named '{name}'")))?;
+        crate::error::check_len(name, data, spec.slot.len, &format!("{:?}", spec.shape))?;
+        crate::error::check_finite(name, data)?;
+        spec.slot.of_mut(&mut self.params).copy_from_slice(data);
+        Ok(())
+    }
+    pub fn zero_grads(&mut self) {
+        self.grads.fill(0.0);
+    }
+
+    /// Checks ragged sources: B ≥ 1 rows, each of length ≥ 1, ids below the vocabulary.
+    pub fn check_sources(&self, src: &[u32], lengths: &[usize]) -> Result<()> {
+        if lengths.is_empty() {
+            return Err(Error::range("the batch is empty: give at least one source sequence"));
+        }
+        if let Some(i) = lengths.iter().position(|&l| l == 0) {
+            return Err(Error::range(format!("source {i} is empty (every source needs at least one symbol to attend to)")));
+        }
+        let total: usize = lengths.iter().sum();
+        if total != src.len() {
+            return Err(Error::shape(format!("sources hold {} ids but their lengths add up to {total}", src.len())));
+        }
+        if let Some(i) = src.iter().position(|&x| x as usize >= self.cfg.src_vocab) {
+            return Err(Error::range(format!("source id {} (at {i}) is out of range for a source vocabulary of {}", src[i], self.cfg.src_vocab)));
+        }
+        Ok(())
+    }
+
+    pub fn check_pairs(&self, p: &Pairs) -> Result<()> {
+        self.check_sources(p.src, p.src_lengths)?;
+        if p.tgt_lengths.len() != p.src_lengths.len() {
+            return Err(Error::shape(format!("{} sources but {} targets", p.src_lengths.len(), p.tgt_lengths.len())));
+        }
+        let total: usize = p.tgt_lengths.iter().sum();
+        if total != p.tgt.len() {
+            return Err(Error::shape(format!("targets hold {} ids but their lengths add up to {total}", p.tgt.len())));
+        }
+        if let Some(i) = p.tgt.iter().position(|&x| x as usize >= self.cfg.tgt_vocab || x == self.cfg.bos || x == self.cfg.eos) {
+            return Err(Error::range(format!(
+                "target id {} (at {i}) must be below the target vocabulary of {} and neither bos ({}) nor eos ({})",
+                p.tgt[i], self.cfg.tgt_vocab, self.cfg.bos, self.cfg.eos
+            )));
+        }
+        Ok(())
+    }
+
+    /// Pads the sources into src_ids [B, Tx] and lx, runs the embedding, the encoder, the
+    /// bridge (h0 [Ld, B, Hd]) and projects the attention keys.
+    fn encode(&mut self, src: &[u32], lengths: &[usize], train: bool) {
+        let b = lengths.len();
+        let tx = *lengths.iter().max().unwrap();
+        self.b = b;
+        self.tx = tx;
+        self.lx.clear();
+        self.lx.extend_from_slice(lengths);
+        self.src_ids.clear();
+        self.src_ids.resize(b * tx, 0);
+        let mut off = 0;
+        for (r, &l) in lengths.iter().enumerate() {
+            self.src_ids[r * tx..r * tx + l].copy_from_slice(&src[off..off + l]);
+            off += l;
+        }
+        self.src_emb.forward(&self.params, &self.src_ids, &mut self.xe);
+        self.enc.forward(&self.params, &self.xe, b, tx, Some(&self.lx), None, None, train, &mut self.rng);
+        // final states of the top layer, forward then reverse: fin [B, D·He]
+        let (he, dn, le) = (self.cfg.enc_hidden, self.enc.cfg.dirs(), self.cfg.enc_layers);
+        self.fin.clear();
+        self.fin.resize(b * dn * he, 0.0);
+        for d in 0..dn {
+            let r = (le - 1) * dn + d;
+            for bb in 0..b {
+                let src = (r * b + bb) * he;
+                self.fin[bb * dn * he + d * he..bb * dn * he + (d + 1) * he].copy_from_slice(&self.enc.h_n[src..src + he]);
+            }
+        }
+        self.bridge.forward(&self.params, &self.fin, b, &mut self.z);
+        let (hd, ld) = (self.cfg.dec_hidden, self.cfg.dec_layers);
+        self.h0.clear();
+        self.h0.resize(ld * b * hd, 0.0);
+        for l in 0..ld {
+            for bb in 0..b {
+                let z = &self.z[bb * ld * hd + l * hd..bb * ld * hd + (l + 1) * hd];
+                for (h, &v) in self.h0[(l * b + bb) * hd..(l * b + bb + 1) * hd].iter_mut().zip(z) {
+                    *h = v.tanh();
+                }
+            }
+        }
+        self.attn.set_keys(&self.params, self.enc.output(), b, tx, &self.lx);
+    }
+
+    /// logits [N, V] = W_o dropout(tanh(W_c [s; ctx] + b_c)) + b_o for decoder states s [N, Hd]
+    /// and queries mapped to source rows `qb`. Leaves cat, att, att_d, logits cached.
+    fn head(&mut self, s: &[f32], qb: &[usize], train: bool) {
+        let (hd, dk) = (self.cfg.dec_hidden, self.cfg.key_dim());
+        let n = qb.len();
+        self.attn.forward(&self.params, self.enc.output(), s, qb, &mut self.ctx);
+        let w = hd + dk;
+        self.cat.resize(n * w, 0.0);
+        for i in 0..n {
+            self.cat[i * w..i * w + hd].copy_from_slice(&s[i * hd..(i + 1) * hd]);
+            self.cat[i * w + hd..(i + 1) * w].copy_from_slice(&self.ctx[i * dk..(i + 1) * dk]);
+        }
+        self.combine.forward(&self.params, &self.cat, n, &mut self.att);
+        crate::kernels::tanh(&mut self.att);
+        self.att_d.clear();
+        self.att_d.extend_from_slice(&self.att);
+        dropout::forward(&mut self.att_d, &mut self.att_mask, self.cfg.dropout, train, &mut self.rng);
+        self.out.forward(&self.params, &self.att_d, n, &mut self.logits);
+    }
+
+    /// Teacher-forced forward over a batch of pairs. Returns (mean loss per target token,
+    /// target tokens counted); the per-row log-probabilities are kept for `pair_log_probs`.
+    pub fn forward(&mut self, p: &Pairs, train: bool) -> Result<(f64, usize)> {
+        self.check_pairs(p)?;
+        self.forward_done = false;
+        self.encode(p.src, p.src_lengths, train);
+        let b = self.b;
+        let ty = p.tgt_lengths.iter().max().unwrap() + 1;
+        self.ty = ty;
+        self.ly.clear();
+        self.ly.extend(p.tgt_lengths.iter().map(|&l| l + 1));
+        self.y_in.clear();
+        self.y_in.resize(b * ty, self.cfg.bos);
+        self.y_out.clear();
+        self.y_out.resize(b * ty, IGNORE_INDEX);
+        let mut off = 0;
+        for (r, &l) in p.tgt_lengths.iter().enumerate() {
+            let tg = &p.tgt[off..off + l];
+            for t in 0..l {
+                self.y_in[r * ty + t + 1] = tg[t];
+                self.y_out[r * ty + t] = tg[t] as i32;
+            }
+            self.y_out[r * ty + l] = self.cfg.eos as i32;
+            off += l;
+        }
+        self.tgt_emb.forward(&self.params, &self.y_in, &mut self.ye);
+        self.dec.forward(&self.params, &self.ye, b, ty, Some(&self.ly), Some(&self.h0), None, train, &mut self.rng);
+        self.qb.clear();
+        self.qb.extend((0..b * ty).map(|n| n / ty));
+        let s = self.dec.output().to_vec();
+        let qb = std::mem::take(&mut self.qb);
+        self.head(&s, &qb, train);
+        self.qb = qb;
+        // cross-entropy per row, in f64 on max-shifted logits
+        let v = self.cfg.tgt_vocab;
+        let n = b * ty;
+        self.row_logp.clear();
+        self.row_logp.resize(n, 0.0);
+        let count = self.y_out.iter().filter(|&&y| y != IGNORE_INDEX).count();
+        let mut total = 0.0f64;
+        for i in 0..n {
+            let y = self.y_out[i];
+            if y == IGNORE_INDEX {
+                continue;
+            }
+            let row = &self.logits[i * v..(i + 1) * v];
+            let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
+            let lse = row.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>().ln() + max;
+            let lp = row[y as usize] as f64 - lse;
+            self.row_logp[i] = lp;
+            total -= lp;
+        }
+        self.forward_done = true;
+        Ok((total / count as f64, count))
+    }
+
+    /// Log-probability of each pair's target (with EOS) under the last forward.
+    pub fn pair_log_probs(&self) -> Vec<f64> {
+        (0..self.b).map(|r| self.row_logp[r * self.ty..(r + 1) * self.ty].iter().sum()).collect()
+    }
+
+    /// The attention weights of the last forward, [B, Ty, Tx] (Ty = longest target + 1).
+    pub fn attention_weights(&self) -> (&[f32], usize, usize, usize) {
+        (self.attn.weights(), self.b, self.ty, self.tx)
+    }
+
+    /// Backpropagates the mean loss of the last (training) forward into `self.grads`
+    /// (accumulating).
+    pub fn backward(&mut self) -> Result<()> {
+        if !self.forward_done {
+            return Err(Error::state("backward() needs a forward() first"));
+        }
+        let (b, ty, tx) = (self.b, self.ty, self.tx);
+        let (v, hd, dk) = (self.cfg.tgt_vocab, self.cfg.dec_hidden, self.cfg.key_dim());
+        let n = b * ty;
+        let count = self.y_out.iter().filter(|&&y| y != IGNORE_INDEX).count();
+        let scale = 1.0 / count as f64;
+        // dlogits = (softmax − onehot) / count
+        self.dlogits.resize(n * v, 0.0);
+        for i in 0..n {
+            let y = self.y_out[i];
+            let d = &mut self.dlogits[i * v..(i + 1) * v];
+            if y == IGNORE_INDEX {
+                d.fill(0.0);
+                continue;
+            }
+            let row = &self.logits[i * v..(i + 1) * v];
+            let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
+            let sum: f64 = row.iter().map(|&x| (x as f64 - max).exp()).sum();
+            for (g, &x) in d.iter_mut().zip(row) {
+                *g = ((x as f64 - max).exp() / sum * scale) as f32;
+            }
+            d[y as usize] -= scale as f32;
+        }
+        let p = &self.params;
+        let g = &mut self.grads;
+        self.d_att.resize(n * hd, 0.0);
+        self.out.backward(p, g, &self.att_d, &self.dlogits, n, Some(&mut self.d_att));
+        dropout::backward(&mut self.d_att, &self.att_mask);
+        for (d, a) in self.d_att.iter_mut().zip(&self.att) {
+            *d *= 1.0 - a * a;
+        }
+        let w = hd + dk;
+        self.d_cat.resize(n * w, 0.0);
+        self.combine.backward(p, g, &self.cat, &self.d_att, n, Some(&mut self.d_cat));
+        self.d_s.resize(n * hd, 0.0);
+        self.d_ctx.resize(n * dk, 0.0);
+        for i in 0..n {
+            self.d_s[i * hd..(i + 1) * hd].copy_from_slice(&self.d_cat[i * w..i * w + hd]);
+            self.d_ctx[i * dk..(i + 1) * dk].copy_from_slice(&self.d_cat[i * w + hd..(i + 1) * w]);
+        }
+        self.d_keys.clear();
+        self.d_keys.resize(b * tx * dk, 0.0);
+        let s = self.dec.output();
+        self.attn.backward(p, g, self.enc.output(), s, &self.d_ctx, &mut self.d_keys, &mut self.d_s);
+        // decoder
+        self.d_ye.clear();
+        self.d_ye.resize(n * self.cfg.embed, 0.0);
+        self.dec.backward(p, g, &self.ye, &self.d_s, None, None, Some(&mut self.d_ye));
+        self.tgt_emb.backward(g, &self.y_in, &self.d_ye);
+        // bridge: z [B, Ld·Hd] → h0 = tanh(z) [Ld, B, Hd]
+        let ld = self.cfg.dec_layers;
+        self.d_z.resize(b * ld * hd, 0.0);
+        for l in 0..ld {
+            for bb in 0..b {
+                let src = (l * b + bb) * hd;
+                let dst = bb * ld * hd + l * hd;
+                for k in 0..hd {
+                    let h = self.h0[src + k];
+                    self.d_z[dst + k] = self.dec.dh0[src + k] * (1.0 - h * h);
+                }
+            }
+        }
+        self.d_fin.resize(self.fin.len(), 0.0);
+        self.bridge.backward(p, g, &self.fin, &self.d_z, b, Some(&mut self.d_fin));
+        // encoder: d_hn holds the bridge's gradient in the top layer's rows
+        let (he, dn, le) = (self.cfg.enc_hidden, self.enc.cfg.dirs(), self.cfg.enc_layers);
+        self.d_hn.clear();
+        self.d_hn.resize(le * dn * b * he, 0.0);
+        for d in 0..dn {
+            let r = (le - 1) * dn + d;
+            for bb in 0..b {
+                let dst = (r * b + bb) * he;
+                self.d_hn[dst..dst + he].copy_from_slice(&self.d_fin[bb * dn * he + d * he..bb * dn * he + (d + 1) * he]);
+            }
+        }
+        self.d_xe.clear();
+        self.d_xe.resize(b * tx * self.cfg.embed, 0.0);
+        self.enc.backward(p, g, &self.xe, &self.d_keys, Some(&self.d_hn), None, Some(&mut self.d_xe));
+        self.src_emb.backward(g, &self.src_ids, &self.d_xe);
+        self.forward_done = false;
+        Ok(())
+    }
+
+    /// Log-probability of each pair's target (with EOS), in evaluation mode (no dropout).
+    pub fn score(&mut self, p: &Pairs) -> Result<Vec<f64>> {
+        self.forward(p, false)?;
+        self.forward_done = false;
+        Ok(self.pair_log_probs())
+    }
+
+    /// Decodes every source by beam search of width `beam` (1 = greedy), at most `max_len`
+    /// tokens each. Returns the `n_best` (≤ beam) best hypotheses per source, best first.
+    ///
+    /// Each step expands every live hypothesis by every token; candidates are ranked by
+    /// total log-probability (ties: earlier hypothesis, then lower id). An EOS candidate
+    /// ranked within the top `beam` finishes; the best `beam` others stay live. A hypothesis
+    /// that reaches `max_len` tokens finishes without EOS. A source stops once `n_best`
+    /// hypotheses have finished and none live can still beat the `n_best`-th (scores only
+    /// fall), so with a beam at least as wide as all hypotheses the search is exhaustive.
+    pub fn decode(&mut self, src: &[u32], lengths: &[usize], beam: usize, max_len: usize, n_best: usize) -> Result<Vec<Vec<Hypothesis>>> {
+        self.check_sources(src, lengths)?;
+        if beam == 0 || beam > 4096 {
+            return Err(Error::range(format!("beam = {beam} must be in 1..=4096")));
+        }
+        if n_best == 0 || n_best > beam {
+            return Err(Error::range(format!("nBest = {n_best} must be in 1..=beam ({beam})")));
+        }
+        if max_len == 0 || max_len > 10_000 {
+            return Err(Error::range(format!("maxLength = {max_len} must be in 1..=10000")));
+        }
+        self.forward_done = false;
+        self.encode(src, lengths, false);
+        let b = self.b;
+        let (hd, ld, v, eos) = (self.cfg.dec_hidden, self.cfg.dec_layers, self.cfg.tgt_vocab, self.cfg.eos);
+        struct Live {
+            tokens: Vec<u32>,
+            score: f64,
+        }
+        let mut live: Vec<Vec<Live>> = (0..b).map(|_| vec![Live { tokens: Vec::new(), score: 0.0 }]).collect();
+        let mut finished: Vec<Vec<Hypothesis>> = vec![Vec::new(); b];
+        // state rows [Ld, R, Hd], one row per live hypothesis in (word, hypothesis) order
+        let mut h = self.h0.clone();
+        let mut c = vec![0.0f32; h.len()];
+        let mut prev: Vec<u32> = vec![self.cfg.bos; b];
+        let mut qb: Vec<usize> = (0..b).collect();
+        let mut ye = Vec::new();
+        let mut logp = Vec::new();
+        let mut cand: Vec<(f64, usize, u32)> = Vec::new();
+        for _step in 0..max_len {
+            let r = qb.len();
+            if r == 0 {
+                break;
+            }
+            self.tgt_emb.forward(&self.params, &prev, &mut ye);
+            self.dec.forward(&self.params, &ye, r, 1, None, Some(&h), Some(&c), false, &mut self.rng);
+            let s = self.dec.output().to_vec();
+            self.head(&s, &qb, false);
+            // log-softmax per row
+            logp.resize(r * v, 0.0f64);
+            for i in 0..r {
+                let row = &self.logits[i * v..(i + 1) * v];
+                let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
+                let lse = row.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>().ln() + max;
+                for (o, &x) in logp[i * v..(i + 1) * v].iter_mut().zip(row) {
+                    *o = x as f64 - lse;
+                }
+            }
+            // expand per word; rows of word w are contiguous in qb order
+            let mut parents: Vec<usize> = Vec::new();
+            let mut new_qb: Vec<usize> = Vec::new();
+            let mut new_prev: Vec<u32> = Vec::new();
+            let mut row0 = 0;
+            for w in 0..b {
+                let nl = live[w].len();
+                if nl == 0 {
+                    continue;
+                }
+                cand.clear();
+                for (k, hyp) in live[w].iter().enumerate() {
+                    let lp = &logp[(row0 + k) * v..(row0 + k + 1) * v];
+                    for (tok, &l) in lp.iter().enumerate() {
+                        cand.push((hyp.score + l, k, tok as u32));
+                    }
+                }
+                cand.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+                let mut next: Vec<Live> = Vec::new();
+                for (rank, &(score, k, tok)) in cand.iter().enumerate() {
+                    if next.len() == beam {
+                        break;
+                    }
+                    if tok == eos {
+                        if rank < beam {
+                            finished[w].push(Hypothesis { tokens: live[w][k].tokens.clone(), score, ended: true });
+                        }
+                        continue;
+                    }
+                    let mut tokens = live[w][k].tokens.clone();
+                    tokens.push(tok);
+                    if tokens.len() >= max_len {
+                        finished[w].push(Hypothesis { tokens, score, ended: false });
+                    } else {
+                        parents.push(row0 + k);
+                        new_qb.push(w);
+                        new_prev.push(tok);
+                        next.push(Live { tokens, score });
+                    }
+                }
+                row0 += nl;
+                // stop this word when n_best finished and no live hypothesis can beat them
+                let f = &mut finished[w];
+                f.sort_by(|a, b| b.score.total_cmp(&a.score));
+                let best_live = next.iter().map(|h| h.score).fold(f64::NEG_INFINITY, f64::max);
+                if f.len() >= n_best && f[n_best - 1].score >= best_live {
+                    let drop = next.len();
+                    next.clear();
+                    for _ in 0..drop {
+                        parents.pop();
+                        new_qb.pop();
+                        new_prev.pop();
+                    }
+                }
+                live[w] = next;
+            }
+            // gather the state rows of the surviving hypotheses
+            let (hn, cn) = (&self.dec.h_n, &self.dec.c_n);
+            let nr = parents.len();
+            let mut nh = vec![0.0f32; ld * nr * hd];
+            let mut nc = vec![0.0f32; ld * nr * hd];
+            for l in 0..ld {
+                for (i, &pr) in parents.iter().enumerate() {
+                    let src = (l * r + pr) * hd;
+                    let dst = (l * nr + i) * hd;
+                    nh[dst..dst + hd].copy_from_slice(&hn[src..src + hd]);
+                    nc[dst..dst + hd].copy_from_slice(&cn[src..src + hd]);
+                }
+            }
+            h = nh;
+            c = nc;
+            qb = new_qb;
+            prev = new_prev;
+        }
+        for f in &mut finished {
+            f.sort_by(|a, b| b.score.total_cmp(&a.score));
+            f.truncate(n_best);
+        }
+        Ok(finished)
+    }
+}
+
+/// Optimizer, clipping and schedule over a `Seq2Seq`'s arena (the same update rules as
+/// `model::train::Trainer`).
+pub struct Seq2SeqTrainer {
+    pub opt: Optimizer,
+    pub clip_norm: Option<f32>,
+    pub schedule: Schedule,
+    pub schedule_steps: u32,
+}
+
+impl Seq2SeqTrainer {
+    pub fn new(optimizer: OptimizerConfig, clip_norm: Option<f32>, schedule: Schedule, model: &Seq2Seq) -> Result<Self> {
+        if let Some(c) = clip_norm {
+            if !(c > 0.0 && c.is_finite()) {
+                return Err(Error::range(format!("clipNorm = {c} must be a positive number")));
+            }
+        }
+        let lr = optimizer.lr();
+        if !(lr >= 0.0 && lr.is_finite()) {
+            return Err(Error::range(format!("lr = {lr} must be a non-negative number")));
+        }
+        Ok(Seq2SeqTrainer { opt: Optimizer::new(optimizer, model.params.len()), clip_norm, schedule, schedule_steps: 0 })
+    }
+
+    pub fn lr(&self) -> f32 {
+        self.schedule.lr(self.opt.config.lr(), self.schedule_steps)
+    }
+
+    pub fn schedule_step(&mut self) {
+        self.schedule_steps += 1;
+    }
+
+    /// Forward (teacher forcing, dropout on), backward, clipping and one update.
+    pub fn step(&mut self, m: &mut Seq2Seq, p: &Pairs) -> Result<StepStats> {
+        m.zero_grads();
+        let (loss, count) = m.forward(p, true)?;
+        if !loss.is_finite() {
+            return Err(Error::non_finite(format!("the loss became {loss}; lower the learning rate or clip gradients (the weights were not updated)")));
+        }
+        m.backward()?;
+        let grad_norm = match self.clip_norm {
+            Some(c) => clip_by_norm(&mut m.grads, c),
+            None => global_norm(&m.grads),
+        };
+        let lr = self.lr();
+        self.opt.update(&mut m.params, &m.grads, lr);
+        Ok(StepStats { loss: loss as f32, grad_norm, count, lr })
+    }
+}
