@@ -4,14 +4,15 @@
 //     .build({ seed: 1 })
 // The type parameter tracks what flows between layers, so misuse fails to compile:
 //   'tokens' (ids; only .embedding() fits), 'seq' ([B, T, F]) and 'vec' ([B, F], after a
-//   recurrent layer with returnSequences: false; only dropout and dense fit).
+//   recurrent layer with returnSequences: false; only dropout and dense fit), and 'crf' (after
+//   .crf(), which ends the model: only build() fits).
 // Every option is also checked at run time; an unknown or invalid one throws E_OPTION/E_RANGE.
 import { checkKeys, numIn, optionError, posInt } from './errors.js';
 import type { CellType } from './layer.js';
 import { Model } from './model.js';
 import type { InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
 
-export type Flow = 'tokens' | 'seq' | 'vec';
+export type Flow = 'tokens' | 'seq' | 'vec' | 'crf';
 
 export interface RecurrentOptions<R extends boolean = boolean> {
   units: number;
@@ -53,7 +54,7 @@ export class SequentialBuilder<F extends Flow> {
 
   #need(what: string, flows: Flow[]): void {
     if (!flows.includes(this.#flow)) {
-      const now = { tokens: 'token ids', seq: 'a sequence', vec: 'one vector per sequence' }[this.#flow];
+      const now = { tokens: 'token ids', seq: 'a sequence', vec: 'one vector per sequence', crf: 'the crf head (the last layer)' }[this.#flow];
       throw optionError(`${what} cannot follow ${now} here`);
     }
   }
@@ -127,6 +128,17 @@ export class SequentialBuilder<F extends Flow> {
     return self.#next({ type: 'dense', name: opts.name ?? `dense${k}`, units: posInt('dense.units', opts.units), auto: opts.name === undefined }, self.#flow) as never;
   }
 
+  /** Linear-chain CRF head over the per-step scores of the layer before it (usually
+   * `.dense({ units: tags })`): its transitions are trained with the rest under
+   * `compile({ loss: 'crf' })` (the default for such models), and `model.decode()` gives
+   * the Viterbi paths. It must be the last layer. */
+  crf(this: SequentialBuilder<'seq'>, opts: { name?: string } = {}): SequentialBuilder<'crf'> {
+    checkKeys('crf', opts, ['name']);
+    const self = this as SequentialBuilder<Flow>;
+    self.#need('crf', ['seq']);
+    return self.#next({ type: 'crf', name: opts.name ?? 'crf' }, 'crf');
+  }
+
   /** The architecture as JSON (what `save` stores). */
   toJSON(): ModelSpecJSON {
     const layers = this.#layers.map(({ auto: _auto, ...l }) => ({ ...l }) as LayerSpecJSON);
@@ -136,7 +148,7 @@ export class SequentialBuilder<F extends Flow> {
   }
 
   /** Allocates the model in wasm, initialised from `seed` (PyTorch's init rules). */
-  build(this: SequentialBuilder<'seq' | 'vec'>, opts: { seed?: number } = {}): Model {
+  build(this: SequentialBuilder<'seq' | 'vec' | 'crf'>, opts: { seed?: number } = {}): Model {
     checkKeys('build', opts, ['seed']);
     return Model.fromSpec(this.toJSON(), opts.seed ?? 0);
   }

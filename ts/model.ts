@@ -6,7 +6,7 @@ import type { LayerSpecJSON, ModelSpecJSON } from './spec.js';
 import { wasm } from './wasm.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
 
-export type LossName = 'crossEntropy' | 'mse';
+export type LossName = 'crossEntropy' | 'mse' | 'crf';
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
 
 /** Hyper-parameters in PyTorch's meaning and defaults (torch.optim). */
@@ -25,7 +25,7 @@ export type ScheduleSpec =
   | { name: 'cosine'; tMax: number; etaMin?: number };
 
 export interface CompileOptions {
-  /** Default: crossEntropy for token/class outputs. */
+  /** Default: crf for models that end in .crf(), else crossEntropy. */
   loss?: LossName;
   /** Default: adam with lr 1e-3. A bare name uses PyTorch's defaults (sgd needs { lr }). */
   optimizer?: OptimizerSpec;
@@ -132,6 +132,7 @@ export class Model {
           break;
         case 'dropout': checkKeys('dropout', l, ['type', 'rate']); s.addDropout(l.rate); break;
         case 'dense': checkKeys('dense', l, ['type', 'name', 'units']); s.addDense(l.name, l.units); break;
+        case 'crf': checkKeys('crf', l, ['type', 'name']); s.addCrf(l.name); break;
         default: throw optionError(`unknown layer type '${String((l as { type?: unknown }).type)}'`);
       }
     }
@@ -154,6 +155,10 @@ export class Model {
   }
   get compiled(): Readonly<CompileOptions> | undefined {
     return this.#compiled;
+  }
+  /** Whether the model ends in a CRF head (`.crf()`). */
+  get hasCrf(): boolean {
+    return this.spec.layers.at(-1)?.type === 'crf';
   }
   get paramCount(): number {
     return this.core.paramCount();
@@ -192,15 +197,22 @@ export class Model {
   /** Loss of the last forward; with `backward`, gradients are recomputed. */
   loss(targets: BatchTargets, opts: { loss?: LossName; backward?: boolean } = {}): { loss: number; count: number } {
     checkKeys('targets', targets, ['classes', 'values']);
-    const kind = opts.loss ?? this.#compiled?.loss ?? (this.isTokenModel || !('values' in targets) ? 'crossEntropy' : 'mse');
+    const kind = opts.loss ?? this.#compiled?.loss ?? (this.hasCrf ? 'crf' : this.isTokenModel || !('values' in targets) ? 'crossEntropy' : 'mse');
     const r = this.core.loss(toClasses(targets.classes), targets.values ?? EMPTY_F, kind, opts.backward ?? false);
     return { loss: r[0], count: r[1] };
+  }
+
+  /** Viterbi decoding under the CRF head (`.crf()`): the best tag path of each row, [B·T],
+   * −1 on steps past a row's length. Runs the forward in inference mode. */
+  decode(input: BatchInput): Int32Array {
+    checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
+    return this.core.crfDecode(toIds(input.ids), input.features ?? EMPTY_F, input.batch, input.steps, toLengths(input.lengths));
   }
 
   /** Sets the loss, optimizer, clipping and schedule for training (resets optimizer state). */
   compile(opts: CompileOptions = {}): this {
     checkKeys('compile', opts, ['loss', 'optimizer', 'clipNorm', 'clipValue', 'schedule']);
-    const loss = opts.loss ?? 'crossEntropy';
+    const loss = opts.loss ?? (this.hasCrf ? 'crf' : 'crossEntropy');
     const cfg: Record<string, unknown> = { loss, optimizer: normaliseOptimizer(opts.optimizer) };
     if (opts.clipNorm !== undefined) cfg.clipNorm = opts.clipNorm;
     if (opts.clipValue !== undefined) cfg.clipValue = opts.clipValue;

@@ -157,6 +157,6 @@ async function save(t: { save(): Promise<Uint8Array> }, path: string): Promise<v
 
 function describe(spec: import('../spec.js').ModelSpecJSON): string {
   return spec.layers
-    .map((l) => (l.type === 'embedding' ? `embedding ${l.dim}` : l.type === 'recurrent' ? `${l.cell} ${l.units}x${l.layers}${l.bidirectional ? ' bi' : ''}${l.dropout ? ` dropout ${l.dropout}` : ''}` : l.type === 'dense' ? `dense ${l.units}` : `dropout ${l.rate}`))
+    .map((l) => (l.type === 'embedding' ? `embedding ${l.dim}` : l.type === 'recurrent' ? `${l.cell} ${l.units}x${l.layers}${l.bidirectional ? ' bi' : ''}${l.dropout ? ` dropout ${l.dropout}` : ''}` : l.type === 'dense' ? `dense ${l.units}` : l.type === 'dropout' ? `dropout ${l.rate}` : l.type))
     .join(' -> ');
 }

@@ -43,6 +43,11 @@ impl WasmModelSpec {
     pub fn add_dense(&mut self, name: &str, units: u32) {
         self.spec.layers.push(LayerSpec::Dense { name: name.into(), units: units as usize });
     }
+    /// Linear-chain CRF head over the previous layer's per-step scores (the last layer).
+    #[wasm_bindgen(js_name = addCrf)]
+    pub fn add_crf(&mut self, name: &str) {
+        self.spec.layers.push(LayerSpec::Crf { name: name.into() });
+    }
 }
 
 #[wasm_bindgen(js_name = Model)]
@@ -56,7 +61,8 @@ pub(crate) fn parse_loss(kind: &str) -> JsResult<LossKind> {
     match kind {
         "crossEntropy" => Ok(LossKind::CrossEntropy),
         "mse" => Ok(LossKind::Mse),
-        _ => Err(option_err(format!("loss '{kind}' is not one of crossEntropy, mse"))),
+        "crf" => Ok(LossKind::Crf),
+        _ => Err(option_err(format!("loss '{kind}' is not one of crossEntropy, mse, crf"))),
     }
 }
 
@@ -158,6 +164,15 @@ impl WasmModel {
         let (l, c) = self.m.loss(tg, kind, backward).js()?;
         self.grads_ready |= backward;
         Ok(vec![l, c as f32])
+    }
+
+    /// Forward (inference mode) and Viterbi decoding under the model's CRF head: the best
+    /// tag path of each row [B·T], −1 on padded steps.
+    #[wasm_bindgen(js_name = crfDecode)]
+    pub fn crf_decode(&mut self, ids: &[u32], features: &[f32], batch_size: u32, steps: u32, lengths_: &[u32]) -> JsResult<Vec<i32>> {
+        let ls = lengths(lengths_);
+        self.m.forward(&batch(ids, features, batch_size, steps, &ls), false).js()?;
+        self.m.crf_decode().js()
     }
 
     /// When on, each forward starts from the previous forward's final state (stepwise

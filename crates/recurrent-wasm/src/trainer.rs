@@ -1,7 +1,7 @@
 //! `Trainer`: optimizer + clipping + schedule over a `Model`, configured from a plain JS
 //! object whose keys are checked strictly (an unknown key is an E_OPTION error naming it).
 //!
-//! Config: { loss: "crossEntropy" | "mse",
+//! Config: { loss: "crossEntropy" | "mse" | "crf",
 //!           optimizer: { name: "sgd" | "adam" | "adamw" | "rmsprop" | "adagrad", lr, ... },
 //!           clipNorm?, clipValue?,
 //!           schedule?: { name: "constant" | "step" | "exponential" | "cosine", ... } }
