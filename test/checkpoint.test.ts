@@ -127,4 +127,22 @@ describe('save and load', () => {
     for (const k of Object.keys(before)) expect(same(before[k], after[k])).toBe(true);
     expect((await a.info()).vocabulary).toBeDefined();
   });
+
+  it('imports a plain PyTorch state_dict safetensors file by name', async () => {
+    const a = await model(3);
+    // what safetensors.torch.save_file(model.state_dict()) writes: names → F32 tensors, no metadata
+    const params = decodeCheckpoint(await a.save()).params;
+    const entries = params.map((p) => [`model.${p.name}`, { dtype: 'F32' as const, shape: p.shape, data: p.data }] as [string, { dtype: 'F32'; shape: number[]; data: Float32Array }]);
+    const b = await model(4);
+    const names = await b.importWeights(encodeSafetensors(entries, {}), { stripPrefix: 'model.' });
+    expect(names).toEqual(params.map((p) => p.name));
+    await expectSameWeights(a, b);
+    const c = await model(5);
+    const before = await c.getWeights();
+    await expect(c.importWeights(encodeSafetensors(entries.slice(1), {}), { stripPrefix: 'model.' })).rejects.toMatchObject({ code: 'E_FORMAT', message: expect.stringMatching(/lacks embedding\.weight/) });
+    const bad = entries.map(([n, t], i) => [n, i === 1 ? { ...t, shape: [...t.shape].reverse() } : t] as typeof entries[number]);
+    await expect(c.importWeights(encodeSafetensors(bad, {}), { stripPrefix: 'model.' })).rejects.toMatchObject({ code: 'E_FORMAT', message: expect.stringMatching(/shape/) });
+    const after = await c.getWeights();
+    for (const k of Object.keys(before)) expect(same(before[k], after[k])).toBe(true);
+  });
 });

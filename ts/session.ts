@@ -6,6 +6,7 @@ import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, formatError, optionError, posInt, rangeError, RecurrentTypeError, stateError } from './errors.js';
 import type { EpochEvent, EvalResult, FitEvent, FitResult } from './events.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from './io/checkpoint.js';
+import { decodeSafetensors } from './io/safetensors.js';
 import { Model, type BatchInput, type CompileOptions } from './model.js';
 import type { ModelSpecJSON } from './spec.js';
 
@@ -379,6 +380,32 @@ export class Session {
       throw formatError(`the model file is inconsistent: ${(e as Error).message}`);
     }
     return this.info();
+  }
+
+  /** Sets parameters from a plain safetensors file of PyTorch-named F32 tensors (e.g.
+   * `safetensors.torch.save_file(model.state_dict(), path)` of an equivalent PyTorch model).
+   * Every parameter of the model must be present with its shape; a prefix such as "model."
+   * can be stripped. Nothing changes unless the whole file fits. */
+  importWeights(bytes: Uint8Array, opts: { stripPrefix?: string } = {}): string[] {
+    checkKeys('importWeights', opts, ['stripPrefix']);
+    this.#guard('importWeights');
+    const m = this.model;
+    const f = decodeSafetensors(bytes);
+    const byName = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const [name, t] of f.tensors) {
+      const n = opts.stripPrefix && name.startsWith(opts.stripPrefix) ? name.slice(opts.stripPrefix.length) : name;
+      if (t.dtype === 'F32') byName.set(n, { shape: t.shape, data: t.data as Float32Array });
+    }
+    const names = m.paramNames();
+    for (const n of names) {
+      const t = byName.get(n);
+      if (!t) throw formatError(`the weights file lacks ${n} (it has: ${[...byName.keys()].slice(0, 8).join(', ')}${byName.size > 8 ? ', …' : ''})`);
+      const want = m.paramShape(n);
+      if (t.shape.join(',') !== want.join(',')) throw formatError(`${n} has shape [${t.shape}] in the file, [${want}] in the model`);
+      if (!t.data.every(Number.isFinite)) throw formatError(`${n} holds NaN or infinity`);
+    }
+    for (const n of names) m.setParam(n, byName.get(n)!.data);
+    return names;
   }
 
   getWeights(): Record<string, Float32Array> {

@@ -58,6 +58,9 @@ export class WorkerApi {
   load(bytes: Uint8Array): ModelInfo {
     return this.#s.load(bytes);
   }
+  importWeights(bytes: Uint8Array, opts?: { stripPrefix?: string }): string[] {
+    return this.#s.importWeights(bytes, opts);
+  }
   getWeights(): Record<string, Float32Array> {
     const w = this.#s.getWeights();
     return Comlink.transfer(w, Object.values(w).map((a) => a.buffer));
