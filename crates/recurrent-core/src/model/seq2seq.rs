@@ -417,6 +417,11 @@ impl Seq2Seq {
         (0..self.b).map(|r| self.row_logp[r * self.ty..(r + 1) * self.ty].iter().sum()).collect()
     }
 
+    /// log p(y_t | y_<t, x) of row r of the last forward, for its targets then EOS.
+    pub fn token_log_probs(&self, r: usize) -> &[f64] {
+        &self.row_logp[r * self.ty..r * self.ty + self.ly[r]]
+    }
+
     /// The attention weights of the last forward, [B, Ty, Tx] (Ty = longest target + 1).
     pub fn attention_weights(&self) -> (&[f32], usize, usize, usize) {
         (self.attn.weights(), self.b, self.ty, self.tx)
