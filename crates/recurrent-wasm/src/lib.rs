@@ -5,9 +5,11 @@
 //!   (E_SHAPE, E_RANGE, E_NONFINITE, E_OPTION, E_STATE); nothing reachable from JS panics.
 //! - Arrays cross as copies (`&[f32]` in, `Vec<f32>` out → fresh typed arrays).
 
+mod bench;
 mod errors;
 mod layer;
 mod model;
+mod seq2seq;
 mod trainer;
 
 use wasm_bindgen::prelude::*;

@@ -1,0 +1,43 @@
+// recurrent (the wasm build in dist/, in Node, one thread) on one workload, or the GEMM
+// shapes (`--gemm`): `--workload W1` … `W5`.
+import { init, kernelBackend, sequential } from '../../dist/index.js';
+import { wasm } from '../../dist/wasm.js';
+import { GEMM_SHAPES, LR, WORKLOADS, emit, measure, median, parseArgs, timing, workloadData } from '../lib.mjs';
+
+const args = parseArgs(process.argv.slice(2));
+await init();
+const opts = timing(args);
+const note = `kernels ${kernelBackend()}`;
+
+if (args.gemm) {
+  const e = wasm();
+  const rows = [];
+  for (const s of GEMM_SHAPES) {
+    const flop = 2 * s.m * s.n * s.k;
+    e.benchGemm(s.m, s.n, s.k, 0);
+    const reps = Math.max(1, Math.round(5e7 / flop));
+    const r = await measure(() => e.benchGemm(s.m, s.n, s.k, reps), (flop * reps) / 1e9, { ...opts, time: Math.min(opts.time, 0.5) });
+    rows.push({ ...s, runs: r.runs, median: r.median });
+  }
+  emit({ figure: 'recurrent-wasm-gemm', unit: 'GFLOP/s', shapes: rows, note });
+} else {
+  const name = args.workload;
+  const w = WORKLOADS[name];
+  if (w.generate) {
+    const model = sequential({ input: { vocab: w.vocab } }).embedding({ dim: w.embed }).lstm({ units: w.units }).dense({ units: w.vocab }).build({ seed: 1 });
+    const n = 2000;
+    const r = await measure(() => model.generateIds([1], { maxTokens: n, temperature: 1, seed: 7 }), n, opts);
+    emit({ figure: 'recurrent', workload: name, unit: 'tok/s', ...r, note: `${note}; generateIds, ${n} tokens per call, temperature 1` });
+  } else {
+    const b = sequential({ input: { features: w.features } });
+    const rnn = { units: w.units, layers: w.layers, bidirectional: w.bidirectional };
+    const model = (w.cell === 'lstm' ? b.lstm(rnn) : b.gru(rnn)).dense({ units: w.out }).build({ seed: 1 });
+    model.compile({ loss: w.loss, optimizer: { name: 'adam', lr: LR } });
+    const d = workloadData(w);
+    const input = { features: d.x, batch: w.batch, steps: w.steps };
+    const targets = d.classes ? { classes: d.classes } : { values: d.values };
+    const r = await measure(() => model.trainStep(input, targets), w.batch * w.steps, opts);
+    emit({ figure: 'recurrent', workload: name, unit: 'tok/s', ...r, note });
+  }
+}
+void median;

@@ -1,0 +1,99 @@
+// Shared pieces of the benchmark: workload definitions, deterministic data, the timing
+// protocol, and the child-process protocol (each figure prints one JSON line).
+
+/** The workloads of the performance issue. Inputs are dense features; one training step is
+ * forward, BPTT backward and an Adam update; tokens/s = batch·steps / seconds per step. */
+export const WORKLOADS = {
+  W1: { title: 'W1 LSTM 256, 32×64', cell: 'lstm', features: 64, units: 256, layers: 1, bidirectional: false, out: 96, loss: 'crossEntropy', batch: 32, steps: 64 },
+  W2: { title: 'W2 GRU 256, 32×64', cell: 'gru', features: 64, units: 256, layers: 1, bidirectional: false, out: 96, loss: 'crossEntropy', batch: 32, steps: 64 },
+  W3: { title: 'W3 BiLSTM 2×128 tagger', cell: 'lstm', features: 64, units: 128, layers: 2, bidirectional: true, out: 4, loss: 'crossEntropy', batch: 32, steps: 64 },
+  W4: { title: 'W4 LSTM 32, 1×16 online', cell: 'lstm', features: 8, units: 32, layers: 1, bidirectional: false, out: 8, loss: 'mse', batch: 1, steps: 16 },
+  W5: { title: 'W5 generation LSTM 256', generate: true, vocab: 96, embed: 64, units: 256 },
+};
+
+/** C = A·Bᵀ shapes [m, n, k] that a W1 training step runs (see bench/README.md). */
+export const GEMM_SHAPES = [
+  { name: 'W1 recurrent step h·W_hhᵀ', m: 32, n: 1024, k: 256 },
+  { name: 'W1 input projection X·W_ihᵀ', m: 2048, n: 1024, k: 64 },
+  { name: 'W1 dense head', m: 2048, n: 96, k: 256 },
+  { name: 'W1 backward dh·W_hh', m: 32, n: 256, k: 1024 },
+  { name: 'W1 weight gradient dWᵀ·H', m: 1024, n: 256, k: 2048 },
+];
+
+export const LR = 1e-3;
+
+/** Deterministic values in [-1, 1) (xorshift32). */
+export function randomArray(n, seed = 1) {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    out[i] = (s / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** Inputs and targets of a training workload: x [B·T·F], classes [B·T] or values [B·T·O]. */
+export function workloadData(w) {
+  const x = randomArray(w.batch * w.steps * w.features, 11);
+  if (w.loss === 'mse') return { x, values: randomArray(w.batch * w.steps * w.out, 12) };
+  const r = randomArray(w.batch * w.steps, 13);
+  const classes = Int32Array.from(r, (v) => Math.min(w.out - 1, Math.floor((v + 1) / 2 * w.out)));
+  return { x, classes };
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/**
+ * Times `step` (a function doing one unit of work worth `units` of the figure's unit, e.g.
+ * tokens): a warm-up of at least `warmup` seconds (and at least one call), then `runs` runs of
+ * at least `time` seconds each (and at least one call each). Returns per-run rates and the
+ * median. Slow figures (one call longer than a run) drop to 3 runs so the whole bench stays
+ * within a few minutes.
+ */
+export async function measure(step, units, { warmup = 1, time = 1.5, runs = 5 } = {}) {
+  const now = () => performance.now() / 1000;
+  let t0 = now();
+  let calls = 0;
+  do { await step(); calls++; } while (now() - t0 < warmup);
+  const perCall = (now() - t0) / calls;
+  const nRuns = perCall > time ? Math.min(runs, 3) : runs;
+  const rates = [];
+  for (let r = 0; r < nRuns; r++) {
+    let n = 0;
+    t0 = now();
+    do { await step(); n++; } while (now() - t0 < time);
+    rates.push((n * units) / (now() - t0));
+  }
+  return { runs: rates, median: median(rates) };
+}
+
+/** Command-line flags: --name value and bare --flag (true). */
+export function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) continue;
+    const key = a.slice(2);
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--')) out[key] = true;
+    else { out[key] = next; i++; }
+  }
+  return out;
+}
+
+/** Timing options shared by every figure, from --time, --warmup, --runs. */
+export function timing(args) {
+  return { time: Number(args.time ?? 1.5), warmup: Number(args.warmup ?? 1), runs: Number(args.runs ?? 5) };
+}
+
+/** A child figure's one line of output. */
+export function emit(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}

@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+// `npm run bench`: recurrent against TensorFlow.js, brain.js and native ceilings, in one run.
+//
+//   node bench/run.mjs [--workload W1[,W2…]] [--json FILE] [--time 1.5] [--warmup 1] [--runs 5]
+//                      [--no-peers] [--no-native] [--no-blas]
+//
+// Every figure runs in its own Node (or native, or Python) process, one after another, so
+// figures do not share a heap, a JIT or a core. Each is a warm-up then `runs` runs of at least
+// `time` seconds; the table shows the median of the runs (all runs are in the JSON).
+// See bench/README.md for what each workload models.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { GEMM_SHAPES, WORKLOADS, parseArgs } from './lib.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const args = parseArgs(process.argv.slice(2));
+const names = args.workload ? String(args.workload).toUpperCase().split(',') : Object.keys(WORKLOADS);
+for (const n of names) if (!WORKLOADS[n]) { console.error(`unknown workload ${n} (W1–W5)`); process.exit(2); }
+const timingArgs = ['--time', String(args.time ?? 1.5), '--warmup', String(args.warmup ?? 1), '--runs', String(args.runs ?? 5)];
+const log = (s) => process.stderr.write(`[bench] ${s}\n`);
+
+if (!existsSync(`${ROOT}dist/wasm/recurrent_wasm_bg.wasm`)) {
+  console.error('dist/ is missing: run `npm run build` first (npm run bench does)');
+  process.exit(1);
+}
+
+// ---- machine ------------------------------------------------------------------------------
+function cpuModel() {
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (k) => info.match(new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm'))?.[1]?.trim();
+    const flags = field('flags') ?? '';
+    const simd = ['avx512f', 'avx2', 'fma', 'sse4_2'].filter((f) => flags.split(' ').includes(f)).join(' ');
+    return `${field('model name') ?? 'unknown CPU'} (family ${field('cpu family')}, model ${field('model')}; ${simd})`;
+  } catch {
+    return os.cpus()[0]?.model ?? 'unknown CPU';
+  }
+}
+const machine = { cpu: cpuModel(), cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadavgStart: os.loadavg().map((x) => +x.toFixed(2)) };
+
+// ---- running figures ----------------------------------------------------------------------
+const results = [];
+function runChild(label, cmd, argv, opts = {}) {
+  log(`${label} …`);
+  const t0 = Date.now();
+  const r = spawnSync(cmd, argv, { cwd: ROOT, encoding: 'utf8', timeout: opts.timeout ?? 600_000, env: { ...process.env, ...opts.env }, maxBuffer: 1 << 24 });
+  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) {
+    const why = r.error ? String(r.error.message) : (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+    log(`${label}: failed (${why || `exit ${r.status}`})`);
+    return { figure: label, error: why || `exit ${r.status}` };
+  }
+  const out = JSON.parse(line);
+  log(`${label}: ${out.median !== undefined ? fmt(out.median, out.unit) + ' ' + out.unit : 'done'} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  return out;
+}
+const node = (label, script, argv) => runChild(label, process.execPath, [`bench/figures/${script}`, ...argv, ...timingArgs]);
+
+// native ceiling: our core built for this CPU
+let nativeBin = null;
+let nativeNote = '';
+if (!args['no-native'] && names.some((n) => n !== 'W5')) {
+  log('building the native ceiling (cargo, target-cpu=native) …');
+  const env = { ...process.env, RUSTFLAGS: '-C target-cpu=native', CARGO_TARGET_DIR: `${ROOT}target/bench-native` };
+  const r = spawnSync('cargo', ['build', '--quiet', '--release', '-p', 'recurrent-core', '--example', 'bench_native'], { cwd: ROOT, env, encoding: 'utf8' });
+  if (r.status === 0) nativeBin = `${ROOT}target/bench-native/release/examples/bench_native`;
+  else nativeNote = `native build failed: ${(r.error?.message ?? r.stderr ?? '').trim().split('\n').slice(-2).join(' ')}`;
+  if (nativeNote) log(nativeNote);
+}
+
+// OpenBLAS through numpy, in a project-local venv
+function pythonForBlas() {
+  const venv = `${ROOT}.tools/pyvenv`;
+  const py = `${venv}/bin/python`;
+  const ok = () => spawnSync(py, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+  if (existsSync(py) && ok()) return { py };
+  log('setting up numpy in .tools/pyvenv (once) …');
+  const mk = spawnSync('python3', ['-m', 'venv', venv], { encoding: 'utf8' });
+  if (mk.status !== 0) return { why: `no python3 venv (${(mk.error?.message ?? mk.stderr ?? '').trim().split('\n').pop()})` };
+  const pip = spawnSync(`${venv}/bin/pip`, ['install', '--quiet', '--disable-pip-version-check', 'numpy'], { encoding: 'utf8', timeout: 300_000 });
+  if (pip.status !== 0 || !ok()) return { why: `pip install numpy failed (${(pip.stderr ?? '').trim().split('\n').pop()})` };
+  return { py };
+}
+
+for (const name of names) {
+  const w = WORKLOADS[name];
+  results.push({ ...node(`recurrent ${name}`, 'recurrent.mjs', ['--workload', name]), workload: name, figure: 'recurrent' });
+  if (w.generate) continue;
+  if (!args['no-peers']) {
+    for (const backend of ['wasm', 'cpu']) results.push({ ...node(`TF.js ${backend} ${name}`, 'tfjs.mjs', ['--backend', backend, '--workload', name]), workload: name, figure: `tfjs-${backend}` });
+    if (name === 'W4') results.push({ ...node(`brain.js ${name}`, 'brain.mjs', ['--workload', name]), workload: name, figure: 'brain.js' });
+  }
+  if (nativeBin) results.push({ ...runChild(`native ${name}`, nativeBin, ['--workload', name, ...timingArgs]), workload: name, figure: 'native' });
+}
+
+let gemm = null;
+if (names.includes('W1')) {
+  gemm = { wasm: node('recurrent GEMM (wasm)', 'recurrent.mjs', ['--gemm']) };
+  if (nativeBin) gemm.native = runChild('recurrent GEMM (native)', nativeBin, ['--gemm', ...timingArgs]);
+  if (!args['no-blas']) {
+    const p = pythonForBlas();
+    if (p.py) {
+      const cfg = { shapes: GEMM_SHAPES, time: Math.min(Number(args.time ?? 1.5), 0.5), warmup: Number(args.warmup ?? 1), runs: Number(args.runs ?? 5) };
+      const env = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+      gemm.openblas = runChild('OpenBLAS SGEMM (numpy, 1 thread)', p.py, ['bench/blas.py', JSON.stringify(cfg)], { env });
+    } else {
+      gemm.openblas = { error: p.why };
+      log(`OpenBLAS row skipped: ${p.why}`);
+    }
+  }
+}
+machine.loadavgEnd = os.loadavg().map((x) => +x.toFixed(2));
+
+// ---- table --------------------------------------------------------------------------------
+function fmt(v, unit) {
+  if (v === undefined || v === null || Number.isNaN(v)) return '—';
+  if (unit === 'GFLOP/s') return v.toFixed(1);
+  return Math.round(v).toLocaleString('en-US');
+}
+const get = (name, fig) => results.find((r) => r.workload === name && r.figure === fig);
+const med = (r) => (r && !r.error ? r.median : undefined);
+const pct = (x) => `${Math.round(x * 100)}%`;
+const times = (x) => `${x.toFixed(1)}×`;
+const targets = [];
+function target(what, value, goal, show) {
+  if (value === undefined || Number.isNaN(value)) { targets.push({ what, goal: show(goal), value: null, met: null }); return `≥${show(goal)} n/a`; }
+  const met = value >= goal;
+  targets.push({ what, goal, value, met, shortBy: met ? 0 : 1 - value / goal });
+  return `≥${show(goal)} ${met ? '✓' : `✗ (${pct(1 - value / goal)} short)`}`;
+}
+
+const header = ['figure', 'unit', 'recurrent wasm', 'TF.js wasm', 'TF.js cpu', 'brain.js', 'native (ours)', 'OpenBLAS', 'ratio', 'wasm/native', 'target'];
+const rows = [];
+for (const name of names) {
+  const w = WORKLOADS[name];
+  const ours = med(get(name, 'recurrent'));
+  const tw = med(get(name, 'tfjs-wasm'));
+  const tc = med(get(name, 'tfjs-cpu'));
+  const br = med(get(name, 'brain.js'));
+  const nat = med(get(name, 'native'));
+  let ratio = '—';
+  let tgt = '';
+  if (w.generate) {
+    tgt = target('W5 generation tokens/s', ours, 10000, (g) => Math.round(g).toLocaleString('en-US'));
+  } else if (name === 'W4') {
+    if (ours && br) ratio = `${times(ours / br)} brain.js`;
+    tgt = target('W4 vs brain.js', ours && br ? ours / br : undefined, 10, times);
+  } else {
+    const best = Math.max(tw ?? 0, tc ?? 0) || undefined;
+    if (ours && best) ratio = `${times(ours / best)} TF.js ${best === tw ? 'wasm' : 'cpu'}`;
+    tgt = target(`${name} vs faster TF.js`, ours && best ? ours / best : undefined, 15, times);
+  }
+  let wn = '—';
+  if (ours && nat) wn = pct(ours / nat);
+  if (name === 'W1') tgt += `; wasm/native ${target('W1 wasm vs native', ours && nat ? ours / nat : undefined, 0.4, pct)}`;
+  rows.push([w.title, 'tok/s', fmt(ours), fmt(tw), fmt(tc), fmt(br), fmt(nat), '—', ratio, wn, tgt]);
+}
+if (gemm) {
+  GEMM_SHAPES.forEach((s, i) => {
+    const o = gemm.wasm?.shapes?.[i]?.median;
+    const n = gemm.native?.shapes?.[i]?.median;
+    const b = gemm.openblas?.shapes?.[i]?.median;
+    const tgt = target(`GEMM ${s.m}×${s.n}×${s.k} wasm vs OpenBLAS`, o && b ? o / b : undefined, 0.3, pct);
+    rows.push([`GEMM ${s.m}×${s.n}×${s.k} (${s.name})`, 'GFLOP/s', fmt(o, 'GFLOP/s'), '—', '—', '—', fmt(n, 'GFLOP/s'), fmt(b, 'GFLOP/s'), o && b ? `${pct(o / b)} OpenBLAS` : '—', o && n ? pct(o / n) : '—', tgt]);
+  });
+}
+
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (cells) => '| ' + cells.map((c, i) => (i < 2 || i === 10 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+const out = [];
+out.push(`recurrent bench — ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}`);
+out.push(`medians of ${args.runs ?? 5} runs of ≥${args.time ?? 1.5} s after a ${args.warmup ?? 1} s warm-up (3 runs where one step is longer than a run); load average ${machine.loadavgStart[0]} at start, ${machine.loadavgEnd[0]} at end`);
+out.push('');
+out.push(line(header));
+out.push('|' + widths.map((w, i) => (i < 2 || i === 10 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+for (const r of rows) out.push(line(r));
+const notes = [];
+for (const r of [...results, ...(gemm ? Object.values(gemm) : [])]) if (r?.error) notes.push(`${r.figure ?? 'figure'}${r.workload ? ' ' + r.workload : ''}: not measured (${r.error})`);
+if (nativeNote) notes.push(nativeNote);
+const noteOf = (f) => results.find((r) => r.figure === f && r.note)?.note;
+out.push('');
+out.push(`recurrent: ${noteOf('recurrent') ?? ''}; TF.js: ${noteOf('tfjs-wasm') ?? noteOf('tfjs-cpu') ?? 'not run'}; brain.js: ${noteOf('brain.js') ?? 'not run'}; native: ${noteOf('native') ?? gemm?.native?.note ?? 'not run'}${gemm?.openblas?.note ? `; OpenBLAS: ${gemm.openblas.note}` : ''}`);
+for (const n of notes) out.push(`note: ${n}`);
+const met = targets.filter((t) => t.met === true).length;
+const missed = targets.filter((t) => t.met === false);
+out.push(`targets: ${met} of ${targets.length} met${missed.length ? `; missed: ${missed.map((t) => `${t.what} (${pct(t.shortBy)} short)`).join(', ')}` : ''}`);
+console.log(out.join('\n'));
+
+if (args.json) {
+  const file = String(args.json);
+  writeFileSync(file, JSON.stringify({ machine, timing: { time: Number(args.time ?? 1.5), warmup: Number(args.warmup ?? 1), runs: Number(args.runs ?? 5) }, workloads: WORKLOADS, results, gemm, targets, table: out.join('\n') }, null, 2) + '\n');
+  log(`wrote ${file}`);
+}
+void execFileSync;
