@@ -10,7 +10,6 @@ mod errors;
 mod layer;
 mod model;
 mod seq2seq;
-mod seq2seq;
 mod trainer;
 
 use wasm_bindgen::prelude::*;
