@@ -2,8 +2,11 @@
 import { parseArgs } from 'node:util';
 import { init } from '../wasm.js';
 import { optionError } from '../errors.js';
+import { classic } from './classic.js';
+import { classify } from './classify.js';
 import { conformance } from './conformance.js';
 import { generate, GENERATE_HELP } from './generate.js';
+import { segment } from './segment.js';
 import { train, TRAIN_HELP } from './train.js';
 
 const USAGE = `usage: recurrent <command> [flags]
@@ -11,6 +14,9 @@ const USAGE = `usage: recurrent <command> [flags]
 commands:
   train [flags]                   train a character-level language model on Moby Dick (see train --help)
   generate --model F --prompt T   sample text from a saved model
+  segment train|run               word segmentation (BiLSTM-CRF, BMES tags) on Moby Dick or a SIGHAN corpus
+  classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
+  classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
   conformance <file.json | dir>   run PyTorch golden fixtures (rnn-golden/1) through the wasm build
   help                            this text
 `;
@@ -28,6 +34,12 @@ export async function main(argv: string[]): Promise<number> {
       return train(rest, out);
     case 'generate':
       return generate(rest, out);
+    case 'segment':
+      return segment(rest, out);
+    case 'classify':
+      return classify(rest, out);
+    case 'classic':
+      return classic(rest, out);
     case undefined:
     case 'help':
     case '--help':

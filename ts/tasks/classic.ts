@@ -1,0 +1,62 @@
+// The classic LSTM demonstration (as in the small numpy LSTM tutorials): an LSTM reads a
+// fixed sequence of random input vectors and learns, by mean squared error, to emit a fixed
+// target value at each step (by default −0.5, 0.2, 0.1, −0.5). Everything is seeded, so a
+// run is reproducible to the bit on every runtime.
+import { sequential } from '../builder.js';
+import { Rng } from '../data/rng.js';
+import { checkKeys, numIn, posInt, rangeError } from '../errors.js';
+import type { Model, OptimizerSpec } from '../model.js';
+
+export const CLASSIC_TARGETS: readonly number[] = [-0.5, 0.2, 0.1, -0.5];
+
+export interface ClassicOptions {
+  /** One target value per step (default −0.5, 0.2, 0.1, −0.5). */
+  targets?: readonly number[];
+  /** Size of each random input vector (default 50). */
+  inputDim?: number;
+  /** LSTM units (default 100). */
+  units?: number;
+  /** Training iterations, one update each on the whole sequence (default 150). */
+  steps?: number;
+  /** Default Adam with lr 0.01. */
+  optimizer?: OptimizerSpec;
+  seed?: number;
+  /** Called after every iteration. */
+  onStep?: (e: { step: number; loss: number; predictions: number[] }) => void;
+}
+
+export interface ClassicResult {
+  targets: number[];
+  /** The loss of every iteration (before its update). */
+  losses: number[];
+  /** The predictions after training. */
+  predictions: number[];
+  model: Model;
+}
+
+/** Trains the demonstration and returns the loss curve and the final predictions. The
+ * caller owns `model` (free it when done). */
+export function classicLstm(opts: ClassicOptions = {}): ClassicResult {
+  checkKeys('classicLstm', opts, ['targets', 'inputDim', 'units', 'steps', 'optimizer', 'seed', 'onStep']);
+  const targets = [...(opts.targets ?? CLASSIC_TARGETS)];
+  if (targets.length === 0) throw rangeError('targets must hold at least one value');
+  targets.forEach((v, i) => numIn(`targets[${i}]`, v, -1e6, 1e6));
+  const dim = posInt('inputDim', opts.inputDim, 50);
+  const units = posInt('units', opts.units, 100);
+  const steps = posInt('steps', opts.steps, 150);
+  const seed = opts.seed ?? 0;
+  const rng = new Rng(seed);
+  const t = targets.length;
+  const features = Float32Array.from({ length: t * dim }, () => rng.next() * 2 - 1);
+  const model = sequential({ input: { features: dim } }).lstm({ units }).dense({ units: 1 }).build({ seed });
+  model.compile({ loss: 'mse', optimizer: opts.optimizer ?? { name: 'adam', lr: 0.01 } });
+  const input = { features, batch: 1, steps: t };
+  const values = Float32Array.from(targets);
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const { loss } = model.trainStep(input, { values });
+    losses.push(loss);
+    if (opts.onStep) opts.onStep({ step: s, loss, predictions: Array.from(model.forward(input)) });
+  }
+  return { targets, losses, predictions: Array.from(model.forward(input)), model };
+}

@@ -1,0 +1,210 @@
+// Sequence classification (many-to-one): a recurrent network reads a token sequence and a
+// dense layer classifies its final state.
+//
+// - Variable lengths are exact: each batch is padded to its longest row and every row carries
+//   its length, so a row's prediction is the same alone or next to longer rows (padded steps
+//   change nothing; test/task-classify.test.ts checks it).
+// - Length cap: a document is its first `maxTokens` tokens (default 256). Nothing else is
+//   cut or padded to a fixed length. The cap bounds training time; the naive Bayes baseline
+//   reads the whole document.
+// - Batches are bucketed by length (rows of similar length together) to waste few padded
+//   steps; the order is deterministic in the seed.
+import { sequential } from '../builder.js';
+import { Rng } from '../data/rng.js';
+import { padBatch } from '../data/source.js';
+import { Vocabulary } from '../data/vocab.js';
+import { checkKeys, formatError, optionError, posInt, rangeError } from '../errors.js';
+import type { OptimizerSpec } from '../model.js';
+import { Session } from '../session.js';
+
+export const UNK_TOKEN = '<unk>';
+
+/** Lower-cased word tokens (letters and digits, Unicode-aware) and the symbols $ ! ? % as
+ * tokens of their own. */
+export function tokenize(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+|[$!?%]/gu) ?? [];
+}
+
+/** A token vocabulary from training documents: tokens seen at least `minCount` times (default
+ * 2), the `maxSize` most frequent (default 20,000; ties in first-seen order), plus `<unk>`. */
+export function tokenVocabulary(docs: readonly (readonly string[])[], opts: { minCount?: number; maxSize?: number } = {}): Vocabulary {
+  checkKeys('tokenVocabulary', opts, ['minCount', 'maxSize']);
+  const minCount = posInt('minCount', opts.minCount, 2);
+  const maxSize = posInt('maxSize', opts.maxSize, 20_000);
+  const counts = new Map<string, number>();
+  for (const d of docs) for (const w of d) counts.set(w, (counts.get(w) ?? 0) + 1);
+  counts.delete(UNK_TOKEN);
+  const keep = [...counts].filter(([, n]) => n >= minCount);
+  keep.sort((a, b) => b[1] - a[1]);
+  return new Vocabulary(keep.slice(0, maxSize).map(([w]) => w), { level: 'token', unk: UNK_TOKEN });
+}
+
+export interface ClassifierOptions {
+  /** Classes (default 2). */
+  classes?: number;
+  cell?: 'gru' | 'lstm';
+  /** Token embedding size (default 32). */
+  embed?: number;
+  /** Recurrent units (default 64). */
+  hidden?: number;
+  bidirectional?: boolean;
+  /** Tokens read per document: its first `maxTokens` (default 256). */
+  maxTokens?: number;
+  seed?: number;
+}
+
+export interface TrainClassifierOptions extends ClassifierOptions {
+  /** Passes over the training documents (default 3). */
+  epochs?: number;
+  batchSize?: number;
+  optimizer?: OptimizerSpec;
+  clipNorm?: number;
+  /** Called after every `progressEvery` batches (default 20) with the mean loss since the last call. */
+  onProgress?: (e: { epoch: number; step: number; steps: number; loss: number; elapsedMs: number }) => void | Promise<void>;
+  progressEvery?: number;
+}
+
+const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'seed'];
+
+/** A recurrent many-to-one classifier over token sequences, with its vocabulary. */
+export class TextClassifier {
+  readonly session: Session;
+  readonly vocab: Vocabulary;
+  readonly maxTokens: number;
+
+  private constructor(session: Session, vocab: Vocabulary, maxTokens: number) {
+    this.session = session;
+    this.vocab = vocab;
+    this.maxTokens = maxTokens;
+  }
+
+  static create(vocab: Vocabulary, opts: ClassifierOptions = {}): TextClassifier {
+    checkKeys('TextClassifier.create', opts, CLASSIFIER_KEYS);
+    if (vocab.unk === undefined) throw optionError('the classifier vocabulary needs an unk symbol');
+    const cell = opts.cell ?? 'gru';
+    if (cell !== 'gru' && cell !== 'lstm') throw optionError(`cell '${String(cell)}' is not one of gru, lstm`);
+    const rec = { units: posInt('hidden', opts.hidden, 64), bidirectional: opts.bidirectional ?? false, returnSequences: false as const };
+    const emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: posInt('embed', opts.embed, 32) });
+    const spec = (cell === 'gru' ? emb.gru(rec) : emb.lstm(rec)).dense({ units: posInt('classes', opts.classes, 2) }).toJSON();
+    const s = new Session();
+    s.build(spec, opts.seed ?? 1);
+    s.setVocabulary(vocab);
+    return new TextClassifier(s, vocab, posInt('maxTokens', opts.maxTokens, 256));
+  }
+
+  /** A classifier from a model file written by `save()`; `maxTokens` must be the one it was
+   * trained with (default 256). */
+  static load(bytes: Uint8Array, opts: { maxTokens?: number } = {}): TextClassifier {
+    checkKeys('TextClassifier.load', opts, ['maxTokens']);
+    const s = new Session();
+    const info = s.load(bytes);
+    const rec = info.spec.layers.find((l) => l.type === 'recurrent');
+    if (!info.vocabulary || info.vocabulary.level !== 'token' || !rec || rec.type !== 'recurrent' || rec.returnSequences || info.spec.layers.at(-1)?.type !== 'dense') {
+      s.dispose();
+      throw formatError('not a text classifier model file (it needs a token vocabulary and a recurrent layer with returnSequences: false followed by dense)');
+    }
+    return new TextClassifier(s, s.vocabulary!, posInt('maxTokens', opts.maxTokens, 256));
+  }
+
+  get classes(): number {
+    return this.session.model.outputDim;
+  }
+
+  /** Ids of a document's first `maxTokens` tokens. */
+  encode(tokens: readonly string[]): Uint32Array {
+    return this.vocab.encode(tokens.length > this.maxTokens ? tokens.slice(0, this.maxTokens) : tokens);
+  }
+
+  /** Class probabilities [N, classes] (softmax of the logits), in batches of similar length. */
+  predictProba(docs: readonly (readonly string[])[], opts: { batchSize?: number } = {}): Float32Array[] {
+    const bs = posInt('batchSize', opts.batchSize, 64);
+    const ids = docs.map((d) => this.encode(d));
+    const c = this.classes;
+    const out: Float32Array[] = new Array(docs.length);
+    const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
+    for (let i = 0; i < order.length; i += bs) {
+      const idx = order.slice(i, i + bs);
+      const pb = padBatch(idx.map((k) => ids[k]));
+      const y = this.session.model.forward({ ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths });
+      idx.forEach((k, r) => (out[k] = softmax(y.subarray(r * c, (r + 1) * c))));
+    }
+    return out;
+  }
+
+  /** The most probable class of each document. */
+  predict(docs: readonly (readonly string[])[], opts: { batchSize?: number } = {}): number[] {
+    return this.predictProba(docs, opts).map((p) => p.indexOf(Math.max(...p)));
+  }
+
+  save(): Uint8Array {
+    return this.session.save({ training: false });
+  }
+
+  dispose(): void {
+    this.session.dispose();
+  }
+}
+
+function softmax(z: Float32Array): Float32Array {
+  const m = Math.max(...z);
+  const e = Float32Array.from(z, (x) => Math.exp(x - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / s);
+}
+
+/** Batches for one epoch: shuffled, then sorted by length inside windows of 32 batches, cut
+ * into batches, and the batches shuffled (deterministic in `rng`). */
+export function bucketedBatches(lengths: ArrayLike<number>, batchSize: number, rng: Rng): number[][] {
+  const order = Array.from({ length: lengths.length }, (_, i) => i);
+  rng.shuffle(order);
+  const batches: number[][] = [];
+  const win = batchSize * 32;
+  for (let i = 0; i < order.length; i += win) {
+    const part = order.slice(i, i + win).sort((a, b) => lengths[a] - lengths[b]);
+    for (let j = 0; j < part.length; j += batchSize) batches.push(part.slice(j, j + batchSize));
+  }
+  rng.shuffle(batches);
+  return batches;
+}
+
+/** Trains a classifier on token lists with labels in [0, classes). The vocabulary is built
+ * from the training documents (`tokenVocabulary`) unless given. */
+export async function trainClassifier(docs: readonly (readonly string[])[], labels: ArrayLike<number>, opts: TrainClassifierOptions & { vocab?: Vocabulary } = {}): Promise<TextClassifier> {
+  checkKeys('trainClassifier', opts, [...CLASSIFIER_KEYS, 'epochs', 'batchSize', 'optimizer', 'clipNorm', 'onProgress', 'progressEvery', 'vocab']);
+  if (docs.length !== labels.length) throw rangeError(`${docs.length} documents but ${labels.length} labels`);
+  if (docs.length === 0) throw rangeError('the training set is empty');
+  const classes = posInt('classes', opts.classes, 2);
+  for (let i = 0; i < labels.length; i++) if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes) throw rangeError(`labels[${i}] = ${labels[i]} is not a class in [0, ${classes})`);
+  const epochs = posInt('epochs', opts.epochs, 3);
+  const batchSize = posInt('batchSize', opts.batchSize, 32);
+  const every = posInt('progressEvery', opts.progressEvery, 20);
+  const vocab = opts.vocab ?? tokenVocabulary(docs);
+  const clf = TextClassifier.create(vocab, { classes, cell: opts.cell, embed: opts.embed, hidden: opts.hidden, bidirectional: opts.bidirectional, maxTokens: opts.maxTokens, seed: opts.seed });
+  const model = clf.session.model;
+  model.compile({ loss: 'crossEntropy', optimizer: opts.optimizer ?? { name: 'adam', lr: 0.005 }, clipNorm: opts.clipNorm ?? 5 });
+  const ids = docs.map((d) => clf.encode(d));
+  const lengths = ids.map((x) => x.length);
+  const rng = new Rng(opts.seed ?? 1);
+  const perEpoch = Math.ceil(docs.length / batchSize);
+  const steps = epochs * perEpoch;
+  const start = performance.now();
+  let step = 0;
+  let sum = 0;
+  let n = 0;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for (const rows of bucketedBatches(lengths, batchSize, rng)) {
+      const pb = padBatch(rows.map((r) => ids[r]));
+      const classesArr = Int32Array.from(rows, (r) => labels[r]);
+      const { loss } = model.trainStep({ ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, { classes: classesArr });
+      step++;
+      sum += loss;
+      n++;
+      if (opts.onProgress && (step % every === 0 || step === steps)) {
+        await opts.onProgress({ epoch, step, steps, loss: sum / n, elapsedMs: performance.now() - start });
+        sum = 0;
+        n = 0;
+      }
+    }
+  }
+  return clf;
+}

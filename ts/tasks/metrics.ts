@@ -1,0 +1,87 @@
+// Evaluation measures shared by the task helpers, each checked against hand-computed cases
+// (test/metrics.test.ts).
+//
+// - Word segmentation: the SIGHAN bakeoff measure. A predicted word counts as correct when
+//   its exact character span [start, end) in the sentence is also a gold word's span;
+//   precision = correct / predicted words, recall = correct / gold words, F1 their harmonic
+//   mean. Counts are summed over all sentences before dividing (micro average).
+// - Binary classification: accuracy, and precision / recall / F1 of the positive class.
+import { rangeError, shapeError } from '../errors.js';
+
+export interface SegmentationScore {
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Words in the gold and in the predicted segmentation, and predicted words whose span is gold. */
+  goldWords: number;
+  predictedWords: number;
+  correct: number;
+}
+
+/** [start, end) character spans of consecutive words (characters are code points). */
+export function wordSpans(words: readonly string[]): [number, number][] {
+  const out: [number, number][] = [];
+  let pos = 0;
+  for (const w of words) {
+    const n = Array.from(w).length;
+    out.push([pos, pos + n]);
+    pos += n;
+  }
+  return out;
+}
+
+const f1Of = (p: number, r: number) => (p + r > 0 ? (2 * p * r) / (p + r) : 0);
+
+/** Word precision, recall and F1 of `predicted` against `gold` (one word list per sentence;
+ * each predicted sentence must spell the same characters as its gold sentence). */
+export function segmentationScore(gold: readonly (readonly string[])[], predicted: readonly (readonly string[])[]): SegmentationScore {
+  if (gold.length !== predicted.length) throw shapeError(`gold has ${gold.length} sentences but the prediction has ${predicted.length}`);
+  let goldWords = 0;
+  let predictedWords = 0;
+  let correct = 0;
+  for (let s = 0; s < gold.length; s++) {
+    const g = gold[s];
+    const p = predicted[s];
+    if (g.join('') !== p.join('')) throw shapeError(`sentence ${s}: the prediction spells ${JSON.stringify(p.join('').slice(0, 40))}, not the gold characters ${JSON.stringify(g.join('').slice(0, 40))}`);
+    const spans = new Set(wordSpans(g).map(([a, b]) => `${a}:${b}`));
+    goldWords += g.length;
+    predictedWords += p.length;
+    for (const [a, b] of wordSpans(p)) if (spans.has(`${a}:${b}`)) correct++;
+  }
+  const precision = predictedWords ? correct / predictedWords : 0;
+  const recall = goldWords ? correct / goldWords : 0;
+  return { precision, recall, f1: f1Of(precision, recall), goldWords, predictedWords, correct };
+}
+
+export interface BinaryScore {
+  accuracy: number;
+  /** Of the positive class. */
+  precision: number;
+  recall: number;
+  f1: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+}
+
+/** Accuracy and positive-class precision / recall / F1 of 0/1 predictions. */
+export function binaryScore(gold: ArrayLike<number>, predicted: ArrayLike<number>, positive = 1): BinaryScore {
+  if (gold.length !== predicted.length) throw shapeError(`gold has ${gold.length} labels but the prediction has ${predicted.length}`);
+  if (gold.length === 0) throw rangeError('binaryScore needs at least one example');
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let tn = 0;
+  for (let i = 0; i < gold.length; i++) {
+    const g = gold[i] === positive;
+    const p = predicted[i] === positive;
+    if (g && p) tp++;
+    else if (p) fp++;
+    else if (g) fn++;
+    else tn++;
+  }
+  const precision = tp + fp ? tp / (tp + fp) : 0;
+  const recall = tp + fn ? tp / (tp + fn) : 0;
+  return { accuracy: (tp + tn) / gold.length, precision, recall, f1: f1Of(precision, recall), tp, fp, fn, tn };
+}

@@ -1,0 +1,411 @@
+// Word segmentation as character tagging with BMES tags (B: first character of a word of
+// two or more, M: inside one, E: its last character, S: a one-character word).
+//
+// - Corpora in the SIGHAN bakeoff format (one sentence a line, words separated by white
+//   space, UTF-8) are read by `parseSegmentedCorpus`, so a Chinese corpus (PKU, MSR) works as
+//   well as English text with its spaces taken out (`proseToSentences`).
+// - `Segmenter` is a BiLSTM tagger (per-step softmax, greedy tags) or a BiLSTM-CRF
+//   (transitions trained with the rest, Viterbi decoding), with its character vocabulary;
+//   `trainSegmenter` trains one; `Segmenter.save()` writes a recurrent/1 model file.
+// - `LongestMatchSegmenter` is the baseline: greedy forward longest match with a dictionary
+//   of the training words.
+import { sequential } from '../builder.js';
+import { Rng } from '../data/rng.js';
+import { padBatch } from '../data/source.js';
+import { Vocabulary } from '../data/vocab.js';
+import { checkKeys, formatError, optionError, posInt } from '../errors.js';
+import type { OptimizerSpec } from '../model.js';
+import { Session } from '../session.js';
+import { segmentationScore, type SegmentationScore } from './metrics.js';
+
+export const BMES = ['B', 'M', 'E', 'S'] as const;
+const [B, M, E, S] = [0, 1, 2, 3];
+
+/** Unknown characters (not seen in training) map to this symbol. */
+export const UNK_CHAR = '\uFFFD';
+
+/** White space that separates words, the ideographic space (U+3000, used by PKU) included. */
+const SPACE = /[\s\u3000]+/u;
+
+/** Characters of a string (code points, so astral characters stay whole). */
+export const chars = (s: string): string[] => Array.from(s);
+
+/** A word list → its characters and their BMES tags (0..3 = B, M, E, S). */
+export function wordsToTags(words: readonly string[]): { chars: string[]; tags: number[] } {
+  const cs: string[] = [];
+  const tags: number[] = [];
+  for (const w of words) {
+    const c = chars(w);
+    if (c.length === 0) continue;
+    if (c.length === 1) {
+      cs.push(c[0]);
+      tags.push(S);
+      continue;
+    }
+    c.forEach((ch, i) => {
+      cs.push(ch);
+      tags.push(i === 0 ? B : i === c.length - 1 ? E : M);
+    });
+  }
+  return { chars: cs, tags };
+}
+
+/** Characters + tags → words. Any tag sequence is accepted: a word starts at B or S (or
+ * after E or S) and ends at E or S (or before B or S), so invalid sequences such as B B or
+ * M at the start still give a segmentation of exactly these characters. */
+export function tagsToWords(cs: readonly string[], tags: ArrayLike<number>): string[] {
+  const words: string[] = [];
+  let cur = '';
+  for (let i = 0; i < cs.length; i++) {
+    const t = tags[i];
+    if ((t === B || t === S) && cur) {
+      words.push(cur);
+      cur = '';
+    }
+    cur += cs[i];
+    if (t === E || t === S) {
+      words.push(cur);
+      cur = '';
+    }
+  }
+  if (cur) words.push(cur);
+  return words;
+}
+
+export interface ParseOptions {
+  /** Name used in error messages (e.g. the file name). */
+  name?: string;
+  /** Require word boundaries: at least one line with two or more words (default true; a
+   * training or gold corpus needs them, raw text to segment does not). */
+  requireBoundaries?: boolean;
+}
+
+/** Decodes a corpus file strictly as UTF-8 (a byte-order mark is dropped); invalid bytes,
+ * UTF-16 text and binary files are E_FORMAT errors that say so. */
+export function decodeUtf8(bytes: Uint8Array, name = 'the corpus'): string {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    throw formatError(`${name} is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    // the first offending byte, for the message: the shortest prefix that fails to decode
+    // (an incomplete character at the end of a prefix is not a failure in stream mode)
+    let lo = 0;
+    let hi = bytes.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid + 1), { stream: true });
+        lo = mid + 1;
+      } catch {
+        hi = mid;
+      }
+    }
+    const at = lo;
+    throw formatError(`${name} is not valid UTF-8 (first bad byte at offset ${at}); convert it to UTF-8 (e.g. iconv -f GBK -t UTF-8 for a GB-encoded corpus)`);
+  }
+  return text;
+}
+
+/** Reads a SIGHAN-format corpus: one sentence a line, words separated by white space.
+ * Blank lines are skipped. Errors (E_FORMAT): an empty corpus, invalid UTF-8, NUL or other
+ * control characters (a binary or UTF-16 file), a corpus without any word, and (unless
+ * `requireBoundaries: false`) one whose lines are never split into words. */
+export function parseSegmentedCorpus(input: string | Uint8Array, opts: ParseOptions = {}): string[][] {
+  checkKeys('parseSegmentedCorpus', opts, ['name', 'requireBoundaries']);
+  const name = opts.name ?? 'the corpus';
+  if (input.length === 0) throw formatError(`${name} is empty`);
+  let text = typeof input === 'string' ? input : decodeUtf8(input, name);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const lines = text.split(/\r\n|\n|\r/);
+  const out: string[][] = [];
+  let split = false;
+  for (let i = 0; i < lines.length; i++) {
+    const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(lines[i]);
+    if (bad) {
+      const code = bad[0].charCodeAt(0);
+      throw formatError(`${name}, line ${i + 1}: control character U+${code.toString(16).padStart(4, '0').toUpperCase()}${code === 0 ? ' (a NUL: is the file UTF-16 or binary?)' : ''}; a corpus is UTF-8 text, one sentence a line`);
+    }
+    const words = lines[i].split(SPACE).filter(Boolean);
+    if (words.length === 0) continue;
+    if (words.length > 1) split = true;
+    out.push(words);
+  }
+  if (out.length === 0) throw formatError(`${name} has no words (only blank lines)`);
+  if ((opts.requireBoundaries ?? true) && !split) {
+    throw formatError(`${name} has no word boundaries: no line holds two words separated by a space. A segmented corpus has one sentence a line with its words separated by spaces (SIGHAN format)`);
+  }
+  return out;
+}
+
+/** Prose (paragraphs separated by blank lines) → sentences of white-space words: a sentence
+ * ends at a word ending in . ! or ? (closing quotes and brackets allowed after it), as one
+ * line of a SIGHAN corpus would hold it. */
+export function proseToSentences(text: string): string[][] {
+  const out: string[][] = [];
+  for (const para of text.split(/\n\s*\n/)) {
+    let cur: string[] = [];
+    for (const w of para.split(SPACE)) {
+      if (!w) continue;
+      cur.push(w);
+      if (/[.!?][)"'’”\]]*$/u.test(w)) {
+        out.push(cur);
+        cur = [];
+      }
+    }
+    if (cur.length) out.push(cur);
+  }
+  return out;
+}
+
+/** Splits a long sentence at word boundaries into pieces of at most `maxChars` characters
+ * (a longer single word stays whole), for training batches of bounded length. */
+export function chunkWords(words: readonly string[], maxChars: number): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let n = 0;
+  for (const w of words) {
+    const len = chars(w).length;
+    if (cur.length && n + len > maxChars) {
+      out.push(cur);
+      cur = [];
+      n = 0;
+    }
+    cur.push(w);
+    n += len;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** The baseline: greedy forward longest match. At each position the longest dictionary word
+ * that matches is taken, else one character. */
+export class LongestMatchSegmenter {
+  readonly #dict: Set<string>;
+  readonly maxLen: number;
+
+  constructor(words: Iterable<string>, opts: { maxLen?: number } = {}) {
+    checkKeys('LongestMatchSegmenter', opts, ['maxLen']);
+    this.#dict = new Set(words);
+    let longest = 1;
+    for (const w of this.#dict) longest = Math.max(longest, chars(w).length);
+    this.maxLen = Math.min(longest, posInt('maxLen', opts.maxLen, 32));
+  }
+
+  /** The dictionary of every word of a segmented corpus. */
+  static fromCorpus(sentences: readonly (readonly string[])[], opts: { maxLen?: number } = {}): LongestMatchSegmenter {
+    return new LongestMatchSegmenter(sentences.flat(), opts);
+  }
+
+  get size(): number {
+    return this.#dict.size;
+  }
+
+  segment(text: string | readonly string[]): string[] {
+    const cs = typeof text === 'string' ? chars(text.replace(/[\s\u3000]+/gu, '')) : text;
+    const out: string[] = [];
+    let i = 0;
+    while (i < cs.length) {
+      let take = 1;
+      for (let n = Math.min(this.maxLen, cs.length - i); n > 1; n--) {
+        if (this.#dict.has(cs.slice(i, i + n).join(''))) {
+          take = n;
+          break;
+        }
+      }
+      out.push(cs.slice(i, i + take).join(''));
+      i += take;
+    }
+    return out;
+  }
+}
+
+export interface SegmenterOptions {
+  /** BiLSTM-CRF (true) or a BiLSTM tagger with a per-step softmax (false). Default true. */
+  crf?: boolean;
+  /** Character embedding size (default 32). */
+  embed?: number;
+  /** LSTM units per direction (default 64). */
+  hidden?: number;
+  /** Stacked bidirectional layers (default 1). */
+  layers?: number;
+  seed?: number;
+}
+
+export interface TrainSegmenterOptions extends SegmenterOptions {
+  /** Optimizer updates (default 2000). */
+  steps?: number;
+  /** Sentence pieces per batch (default 32). */
+  batchSize?: number;
+  /** Training pieces are at most this many characters (default 80). */
+  maxChars?: number;
+  optimizer?: OptimizerSpec;
+  clipNorm?: number;
+  /** Called every `progressEvery` steps (default 50) with the mean loss since the last call. */
+  onProgress?: (e: { step: number; steps: number; loss: number; elapsedMs: number }) => void | Promise<void>;
+  progressEvery?: number;
+}
+
+const SEGMENTER_KEYS = ['crf', 'embed', 'hidden', 'layers', 'seed'];
+
+/** A character tagger that puts word boundaries back: its model and character vocabulary. */
+export class Segmenter {
+  readonly session: Session;
+  readonly vocab: Vocabulary;
+
+  private constructor(session: Session, vocab: Vocabulary) {
+    this.session = session;
+    this.vocab = vocab;
+  }
+
+  /** A fresh, untrained segmenter over a character vocabulary. */
+  static create(vocab: Vocabulary, opts: SegmenterOptions = {}): Segmenter {
+    checkKeys('Segmenter.create', opts, SEGMENTER_KEYS);
+    if (vocab.unk === undefined) throw optionError('the segmenter vocabulary needs an unk symbol for characters not seen in training');
+    const embed = posInt('embed', opts.embed, 32);
+    const hidden = posInt('hidden', opts.hidden, 64);
+    const layers = posInt('layers', opts.layers, 1);
+    const base = sequential({ input: { vocab: vocab.size } }).embedding({ dim: embed }).lstm({ units: hidden, layers, bidirectional: true }).dense({ units: BMES.length });
+    const spec = (opts.crf ?? true) ? base.crf().toJSON() : base.toJSON();
+    const s = new Session();
+    s.build(spec, opts.seed ?? 1);
+    s.setVocabulary(vocab);
+    return new Segmenter(s, vocab);
+  }
+
+  /** A segmenter from a model file written by `save()`. */
+  static load(bytes: Uint8Array): Segmenter {
+    const s = new Session();
+    const info = s.load(bytes);
+    const last = info.spec.layers.at(-1);
+    const head = last?.type === 'crf' ? info.spec.layers.at(-2) : last;
+    if (!info.vocabulary || head?.type !== 'dense' || head.units !== BMES.length || !('vocab' in info.spec.input)) {
+      s.dispose();
+      throw formatError('not a segmenter model file (it needs a character vocabulary and 4 BMES outputs)');
+    }
+    return new Segmenter(s, s.vocabulary!);
+  }
+
+  get crf(): boolean {
+    return this.session.model.hasCrf;
+  }
+
+  /** Token ids of characters (unknown ones map to the unk symbol). */
+  encode(cs: readonly string[]): Uint32Array {
+    return this.vocab.encode(cs);
+  }
+
+  /** BMES tags of each character sequence: Viterbi paths under the CRF, or the most likely
+   * tag of each step for the plain tagger. Rows are run in batches of similar length. */
+  tag(seqs: readonly (readonly string[])[], opts: { batchSize?: number } = {}): number[][] {
+    const bs = posInt('batchSize', opts.batchSize, 64);
+    const model = this.session.model;
+    const out: number[][] = new Array(seqs.length);
+    const order = seqs.map((_, i) => i).sort((a, b) => seqs[a].length - seqs[b].length);
+    for (let i = 0; i < order.length; i += bs) {
+      const idx = order.slice(i, i + bs).filter((k) => seqs[k].length > 0);
+      for (const k of order.slice(i, i + bs)) if (seqs[k].length === 0) out[k] = [];
+      if (idx.length === 0) continue;
+      const pb = padBatch(idx.map((k) => this.encode(seqs[k])));
+      const input = { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths };
+      if (model.hasCrf) {
+        const paths = model.decode(input);
+        idx.forEach((k, r) => (out[k] = Array.from(paths.subarray(r * pb.steps, r * pb.steps + pb.lengths[r]))));
+      } else {
+        const y = model.forward(input);
+        const kk = BMES.length;
+        idx.forEach((k, r) => {
+          const tags: number[] = [];
+          for (let t = 0; t < pb.lengths[r]; t++) {
+            const o = (r * pb.steps + t) * kk;
+            let best = 0;
+            for (let j = 1; j < kk; j++) if (y[o + j] > y[o + best]) best = j;
+            tags.push(best);
+          }
+          out[k] = tags;
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Puts word boundaries into unsegmented text (white space in the input is ignored). */
+  segment(texts: readonly string[], opts: { batchSize?: number } = {}): string[][] {
+    const cs = texts.map((t) => chars(t.replace(/[\s\u3000]+/gu, '')));
+    const tags = this.tag(cs, opts);
+    return cs.map((c, i) => tagsToWords(c, tags[i]));
+  }
+
+  /** Segments the gold sentences' characters and scores the result (SIGHAN measure). */
+  evaluate(gold: readonly (readonly string[])[]): SegmentationScore {
+    const cs = gold.map((ws) => chars(ws.join('')));
+    const tags = this.tag(cs);
+    return segmentationScore(gold, cs.map((c, i) => tagsToWords(c, tags[i])));
+  }
+
+  /** The model file (recurrent/1, vocabulary included). */
+  save(): Uint8Array {
+    return this.session.save({ training: false });
+  }
+
+  dispose(): void {
+    this.session.dispose();
+  }
+}
+
+/** The character vocabulary of a training corpus, sorted, with `UNK_CHAR` for the rest. */
+export function charVocabulary(sentences: readonly (readonly string[])[]): Vocabulary {
+  const set = new Set<string>();
+  for (const s of sentences) for (const w of s) for (const c of w) set.add(c);
+  set.delete(UNK_CHAR);
+  return new Vocabulary([...set].sort(), { level: 'char', unk: UNK_CHAR });
+}
+
+/** Trains a segmenter on a segmented corpus: pieces of at most `maxChars` characters,
+ * shuffled by seed, `steps` updates with Adam (default lr 0.01) and clipping. */
+export async function trainSegmenter(sentences: readonly (readonly string[])[], opts: TrainSegmenterOptions = {}): Promise<Segmenter> {
+  checkKeys('trainSegmenter', opts, [...SEGMENTER_KEYS, 'steps', 'batchSize', 'maxChars', 'optimizer', 'clipNorm', 'onProgress', 'progressEvery']);
+  const steps = posInt('steps', opts.steps, 2000);
+  const batchSize = posInt('batchSize', opts.batchSize, 32);
+  const maxChars = posInt('maxChars', opts.maxChars, 80);
+  const every = posInt('progressEvery', opts.progressEvery, 50);
+  if (sentences.length === 0) throw formatError('the training corpus has no sentences');
+  const vocab = charVocabulary(sentences);
+  const seg = Segmenter.create(vocab, { crf: opts.crf, embed: opts.embed, hidden: opts.hidden, layers: opts.layers, seed: opts.seed });
+  const model = seg.session.model;
+  model.compile({ loss: seg.crf ? 'crf' : 'crossEntropy', optimizer: opts.optimizer ?? { name: 'adam', lr: 0.01 }, clipNorm: opts.clipNorm ?? 5 });
+  const pieces = sentences.flatMap((s) => chunkWords(s, maxChars)).map((ws) => {
+    const { chars: cs, tags } = wordsToTags(ws);
+    return { ids: vocab.encode(cs), tags };
+  });
+  const rng = new Rng(opts.seed ?? 1);
+  const order = new Uint32Array(pieces.length).map((_, i) => i);
+  let pos = order.length;
+  const start = performance.now();
+  let sum = 0;
+  let n = 0;
+  for (let step = 0; step < steps; step++) {
+    const rows: number[] = [];
+    while (rows.length < Math.min(batchSize, pieces.length)) {
+      if (pos >= order.length) {
+        rng.shuffle(order);
+        pos = 0;
+      }
+      rows.push(order[pos++]);
+    }
+    const pb = padBatch(rows.map((r) => pieces[r].ids));
+    const classes = new Int32Array(pb.batch * pb.steps).fill(-100);
+    rows.forEach((r, k) => classes.set(pieces[r].tags, k * pb.steps));
+    const { loss } = model.trainStep({ ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, { classes });
+    sum += loss;
+    n++;
+    if (opts.onProgress && ((step + 1) % every === 0 || step + 1 === steps)) {
+      await opts.onProgress({ step: step + 1, steps, loss: sum / n, elapsedMs: performance.now() - start });
+      sum = 0;
+      n = 0;
+    }
+  }
+  return seg;
+}
