@@ -23,7 +23,7 @@ train: spam vs ham on the SpamAssassin public corpus (subject + body of each mes
   --embed N          token embedding size (default 32)
   --bidirectional    read each message both ways
   --max-tokens N     read the first N tokens of each message (default 256)
-  --epochs N         passes over the training split (default 6)
+  --epochs N         passes over the training split (default 8)
   --batch N          messages per batch (default 32)
   --lr X             Adam learning rate (default 0.005)
   --validation F     held-out fraction (default 0.2)
@@ -69,7 +69,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   const hidden = num('hidden', v.hidden, 64, { int: true, min: 1 });
   const embed = num('embed', v.embed, 32, { int: true, min: 1 });
   const maxTokens = num('max-tokens', v['max-tokens'], 256, { int: true, min: 1 });
-  const epochs = num('epochs', v.epochs, 6, { int: true, min: 1 });
+  const epochs = num('epochs', v.epochs, 8, { int: true, min: 1 });
   const batchSize = num('batch', v.batch, 32, { int: true, min: 1 });
   const lr = num('lr', v.lr, 0.005, { min: 0 });
   const fraction = num('validation', v.validation, 0.2, { min: 0.01, max: 0.9 });
