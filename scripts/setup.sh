@@ -59,3 +59,10 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# --- 4. Chromium, for the browser test (test/browser.test.ts drives it with playwright-core) ------
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing Debian's chromium (headless browser for the demo's test)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi

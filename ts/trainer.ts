@@ -217,18 +217,21 @@ export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer>
     return new ThreadTrainer();
   }
   if (!hasWorkers) throw optionError('createTrainer({ worker: true }): this runtime has no workers; use { worker: false }');
-  const url = opts.workerUrl ?? new URL('./worker/worker.js', import.meta.url);
   let api: Comlink.Remote<WorkerApi>;
   let terminate: () => void;
   if (isNode()) {
     const { Worker: NodeWorker } = await import('node:worker_threads');
     const nodeEndpoint = (await import('comlink/dist/umd/node-adapter.js')).default as unknown as (ep: unknown) => Comlink.Endpoint;
+    const here = import.meta.url; // (not the literal pattern below, so bundlers leave it alone)
+    const url = opts.workerUrl ?? new URL('./worker/worker.js', here);
     const w = new NodeWorker(url instanceof URL ? url : new URL(url));
     w.unref();
     api = Comlink.wrap<WorkerApi>(nodeEndpoint(w));
     terminate = () => void w.terminate();
   } else {
-    const w = new Worker(url, { type: 'module' });
+    // The literal `new Worker(new URL('…', import.meta.url), { type: 'module' })` form is what
+    // bundlers (Vite, webpack 5, Parcel) recognise: they bundle the worker script with its imports.
+    const w = opts.workerUrl !== undefined ? new Worker(opts.workerUrl, { type: 'module' }) : new Worker(new URL('./worker/worker.js', import.meta.url), { type: 'module' });
     api = Comlink.wrap<WorkerApi>(w);
     terminate = () => w.terminate();
   }

@@ -1,0 +1,344 @@
+// The browser demo: pick a corpus and an architecture, train a character-level model in a
+// module Web Worker through the SDK, watch the loss, sample from the model as it learns,
+// stop / resume, save the model to a file and load it back.
+import { createTrainer, sequential, textWindows, Vocabulary, type FitEvent, type ModelInfo, type ModelSpecJSON, type Trainer, type WindowsData } from 'recurrent';
+import { LossChart } from './chart.js';
+import { NAME_COUNT, namesText } from './corpus.js';
+import './style.css';
+
+type State = 'loading' | 'idle' | 'training' | 'stopping' | 'stopped' | 'done' | 'loaded';
+type Cell = 'lstm' | 'gru' | 'rnn';
+
+/** Batches per epoch: the "Steps" field is rounded up to whole epochs of this size. */
+const BATCHES_PER_EPOCH = 50;
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing from the page`);
+  return el as T;
+};
+const num = (id: string, min: number, max: number): number => {
+  const input = $<HTMLInputElement>(id);
+  const v = Number(input.value);
+  if (!Number.isFinite(v) || v < min || v > max) throw new Error(`${input.closest('label')?.firstChild?.textContent?.trim() ?? id} must be between ${min} and ${max}`);
+  return v;
+};
+
+const ui = {
+  train: $<HTMLButtonElement>('train'),
+  stop: $<HTMLButtonElement>('stop'),
+  resume: $<HTMLButtonElement>('resume'),
+  save: $<HTMLButtonElement>('save'),
+  load: $<HTMLInputElement>('load'),
+  loadLabel: document.querySelector<HTMLLabelElement>('label[for="load"]')!,
+  generate: $<HTMLButtonElement>('generate'),
+  message: $('message'),
+  state: $('stat-state'),
+  step: $('stat-step'),
+  loss: $('stat-loss'),
+  tps: $('stat-tps'),
+  eta: $('stat-eta'),
+  progress: $<HTMLProgressElement>('progress'),
+  modelLine: $('model-line'),
+  sample: $('sample'),
+  text: $<HTMLTextAreaElement>('text'),
+  temperature: $<HTMLInputElement>('temperature'),
+  temperatureOut: $<HTMLOutputElement>('temperature-out'),
+};
+
+const chart = new LossChart($('chart'));
+let trainer: Trainer | undefined;
+let state: State = 'loading';
+let info: ModelInfo | undefined;
+let vocab: Vocabulary | undefined;
+/** What fit() runs on (kept for resume: same data and batch size, more epochs). */
+let plan: { data: WindowsData; batchSize: number; epochs: number } | undefined;
+let abort: AbortController | undefined;
+let samples = 0;
+let lastSampleAt = 0;
+let sampling = false;
+let lastEvent: FitEvent | undefined;
+let statsPending = false;
+
+// Read-only hooks for the browser test (and the curious, from the console).
+const demo = {
+  get state() { return state; },
+  get mode() { return trainer?.mode; },
+  get steps() { return [...chart.steps]; },
+  get losses() { return [...chart.losses]; },
+  get samples() { return samples; },
+  get sample() { return ui.sample.textContent ?? ''; },
+  get info() { return info; },
+};
+declare global {
+  interface Window {
+    recurrentDemo: typeof demo;
+  }
+}
+window.recurrentDemo = demo;
+
+function setState(s: State): void {
+  state = s;
+  ui.state.textContent = s;
+  const busy = s === 'training' || s === 'stopping' || s === 'loading';
+  ui.train.disabled = busy;
+  ui.stop.disabled = s !== 'training';
+  ui.resume.disabled = busy || !plan || !(s === 'stopped' || s === 'done' || s === 'loaded');
+  ui.save.disabled = !info || s === 'loading';
+  ui.load.disabled = busy;
+  ui.loadLabel.classList.toggle('disabled', busy);
+  ui.generate.disabled = !info || s === 'loading';
+  document.body.dataset.state = s;
+}
+
+function say(text: string, kind: 'info' | 'error' = 'info'): void {
+  ui.message.textContent = text;
+  ui.message.className = kind;
+}
+
+function fail(e: unknown): void {
+  const err = e as { message?: string; code?: string };
+  say(`${err.code ? `[${err.code}] ` : ''}${err.message ?? String(e)}`, 'error');
+}
+
+function corpus(): string {
+  const which = document.querySelector<HTMLInputElement>('input[name="corpus"]:checked')?.value;
+  if (which === 'text') {
+    const t = ui.text.value;
+    if (t.length < 200) throw new Error('paste at least 200 characters of text (a few thousand train better)');
+    return t;
+  }
+  return namesText();
+}
+
+function describe(i: ModelInfo): string {
+  const rec = i.spec.layers.find((l) => l.type === 'recurrent');
+  const names: Record<string, string> = { lstm: 'LSTM', gru: 'GRU', rnn_tanh: 'RNN (tanh)', rnn_relu: 'RNN (ReLU)' };
+  const cell = rec && rec.type === 'recurrent' ? `${names[rec.cell] ?? rec.cell} · ${rec.layers} layer${rec.layers > 1 ? 's' : ''} × ${rec.units} units` : 'model';
+  const v = i.vocabulary ? ` · ${i.vocabulary.symbols.length}-symbol vocabulary` : '';
+  return `${cell}${v} · ${i.paramCount.toLocaleString('en-US')} parameters · training in a ${trainer?.mode === 'worker' ? 'module Web Worker' : 'the page'}`;
+}
+
+const fmtTime = (ms: number): string => {
+  if (!Number.isFinite(ms)) return '–';
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+};
+
+function drawStats(): void {
+  statsPending = false;
+  const e = lastEvent;
+  if (!e || !plan) return;
+  ui.step.textContent = e.step.toLocaleString('en-US');
+  ui.loss.textContent = e.loss.toFixed(3);
+  ui.tps.textContent = Math.round(e.tokensPerSec).toLocaleString('en-US');
+  ui.eta.textContent = fmtTime(e.etaMs);
+  const nb = e.type === 'step' ? e.batchesPerEpoch : BATCHES_PER_EPOCH;
+  const done = e.type === 'step' ? e.epoch * nb + e.batch + 1 : (e.epoch + 1) * nb;
+  ui.progress.value = Math.min(1, done / (plan.epochs * nb));
+}
+
+function onEvent(e: FitEvent): void {
+  lastEvent = e;
+  if (e.type === 'step') chart.push(e.step, e.loss);
+  if (!statsPending) {
+    statsPending = true;
+    requestAnimationFrame(drawStats);
+  }
+  if ((document.getElementById('auto') as HTMLInputElement).checked && performance.now() - lastSampleAt > 2000) void sample();
+}
+
+async function getTrainer(): Promise<Trainer> {
+  trainer ??= await createTrainer({ worker: true });
+  return trainer;
+}
+
+/** Runs (or resumes) fit on the current plan until it completes or is stopped. */
+async function run(resume: boolean): Promise<void> {
+  const t = await getTrainer();
+  if (!plan) return;
+  abort = new AbortController();
+  setState('training');
+  say(resume ? 'Resumed.' : 'Training…');
+  try {
+    const fit = t.fit(plan.data, { epochs: plan.epochs, batchSize: plan.batchSize, resume, signal: abort.signal });
+    for await (const e of fit) onEvent(e);
+    const res = await fit;
+    info = await t.info();
+    drawStats();
+    setState(res.stopReason === 'aborted' ? 'stopped' : 'done');
+    say(`${res.stopReason === 'aborted' ? 'Stopped' : 'Done'} at step ${res.steps.toLocaleString('en-US')} · ${Math.round(res.tokensPerSec).toLocaleString('en-US')} tokens/s.`);
+    void sample();
+  } catch (e) {
+    setState(info ? 'stopped' : 'idle');
+    fail(e);
+  }
+}
+
+async function trainNew(): Promise<void> {
+  const before = state;
+  try {
+    const text = corpus();
+    const cell = ($<HTMLSelectElement>('cell').value as Cell);
+    const units = num('units', 1, 1024);
+    const layers = num('layers', 1, 4);
+    const dim = num('dim', 1, 512);
+    const steps = num('steps', 1, 1e7);
+    const batchSize = num('batch', 1, 1024);
+    const window = num('window', 2, 1024);
+    const lr = num('lr', 1e-6, 10);
+    vocab = Vocabulary.fromText(text);
+    const ids = vocab.encode(text);
+    if (ids.length < window + 2) throw new Error(`the corpus needs more than ${window + 1} characters`);
+    const base = sequential({ input: { vocab: vocab.size } }).embedding({ dim });
+    const rec = cell === 'lstm' ? base.lstm({ units, layers }) : cell === 'gru' ? base.gru({ units, layers }) : base.rnn({ units, layers });
+    const spec = rec.dense({ units: vocab.size });
+    setState('loading');
+    const t = await getTrainer();
+    await t.build(spec, { seed: (Math.random() * 2 ** 31) >>> 0 });
+    await t.setVocabulary(vocab);
+    await t.compile({ loss: 'crossEntropy', optimizer: { name: 'adam', lr }, clipNorm: 5 });
+    info = await t.info();
+    plan = {
+      data: textWindows(ids, { steps: window, windowsPerEpoch: batchSize * BATCHES_PER_EPOCH }),
+      batchSize,
+      epochs: Math.ceil(steps / BATCHES_PER_EPOCH),
+    };
+    chart.clear();
+    ui.sample.textContent = '';
+    ui.modelLine.textContent = describe(info);
+    await run(false);
+  } catch (e) {
+    // a bad field leaves things as they were; a failure while building leaves no usable plan
+    if (state === 'loading') setState(info ? 'stopped' : 'idle');
+    else setState(before);
+    fail(e);
+  }
+}
+
+async function resumeTraining(): Promise<void> {
+  if (!plan) return;
+  const done = info?.training?.epoch ?? 0;
+  // After a finished run, "Resume" trains for another "Steps" worth of batches.
+  if (done >= plan.epochs) plan.epochs = done + Math.ceil(num('steps', 1, 1e7) / BATCHES_PER_EPOCH);
+  await run(true);
+}
+
+function stop(): void {
+  if (state !== 'training') return;
+  setState('stopping');
+  abort?.abort();
+}
+
+async function sample(): Promise<void> {
+  if (!trainer || !info || sampling) return;
+  sampling = true;
+  lastSampleAt = performance.now();
+  try {
+    const typed = ($<HTMLInputElement>('prompt').value);
+    const prompt = typed.length > 0 ? typed : '\n';
+    const out = await trainer.generate(prompt, {
+      maxTokens: num('length', 1, 5000),
+      temperature: Number(ui.temperature.value),
+      seed: (Math.random() * 2 ** 31) >>> 0,
+    });
+    ui.sample.textContent = (typed + out).replace(/^\n+/, '');
+    samples += 1;
+  } catch (e) {
+    fail(e);
+  } finally {
+    sampling = false;
+  }
+}
+
+async function save(): Promise<void> {
+  if (!trainer || !info) return;
+  try {
+    const bytes = await trainer.save();
+    const rec = info.spec.layers.find((l) => l.type === 'recurrent');
+    const name = `recurrent-${rec && rec.type === 'recurrent' ? `${rec.cell}-${rec.units}` : 'model'}-step${info.training?.step ?? 0}.safetensors`;
+    const url = URL.createObjectURL(new Blob([bytes.slice()], { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    say(`Saved ${name} (${(bytes.length / 1024).toFixed(1)} KiB).`);
+  } catch (e) {
+    fail(e);
+  }
+}
+
+function showSpec(spec: ModelSpecJSON): void {
+  const rec = spec.layers.find((l) => l.type === 'recurrent');
+  const emb = spec.layers.find((l) => l.type === 'embedding');
+  if (rec && rec.type === 'recurrent') {
+    $<HTMLSelectElement>('cell').value = rec.cell.startsWith('rnn') ? 'rnn' : rec.cell;
+    $<HTMLInputElement>('units').value = String(rec.units);
+    $<HTMLInputElement>('layers').value = String(rec.layers);
+  }
+  if (emb && emb.type === 'embedding') $<HTMLInputElement>('dim').value = String(emb.dim);
+}
+
+async function load(file: File): Promise<void> {
+  try {
+    setState('loading');
+    const t = await getTrainer();
+    info = await t.load(new Uint8Array(await file.arrayBuffer()));
+    showSpec(info.spec);
+    vocab = info.vocabulary ? Vocabulary.fromJSON(info.vocabulary) : undefined;
+    ui.modelLine.textContent = describe(info);
+    chart.clear();
+    lastEvent = undefined;
+    ui.step.textContent = String(info.training?.step ?? 0);
+    ui.loss.textContent = ui.tps.textContent = ui.eta.textContent = '–';
+    ui.progress.value = 0;
+    // Training can go on from the file when it holds the optimizer state and the chosen
+    // corpus only uses the model's symbols.
+    plan = undefined;
+    let note = 'Loaded for generation.';
+    if (vocab && info.compiled) {
+      const text = corpus();
+      if ([...new Set(Array.from(text))].every((c) => vocab!.has(c))) {
+        const batchSize = num('batch', 1, 1024);
+        plan = {
+          data: textWindows(vocab.encode(text), { steps: num('window', 2, 1024), windowsPerEpoch: batchSize * BATCHES_PER_EPOCH }),
+          batchSize,
+          epochs: (info.training?.epoch ?? 0) + Math.ceil(num('steps', 1, 1e7) / BATCHES_PER_EPOCH),
+        };
+        note = 'Loaded: sample from it, or resume training on the chosen corpus.';
+      } else {
+        note = 'Loaded for generation (the chosen corpus has characters the model does not know, so it cannot resume on it).';
+      }
+    }
+    setState('loaded');
+    say(`${file.name}: ${note}`);
+    void sample();
+  } catch (e) {
+    setState(info ? 'stopped' : 'idle');
+    fail(e);
+  }
+}
+
+ui.train.addEventListener('click', () => void trainNew());
+ui.stop.addEventListener('click', stop);
+ui.resume.addEventListener('click', () => void resumeTraining());
+ui.save.addEventListener('click', () => void save());
+ui.generate.addEventListener('click', () => void sample());
+ui.load.addEventListener('change', () => {
+  const f = ui.load.files?.[0];
+  ui.load.value = '';
+  if (f) void load(f);
+});
+ui.temperature.addEventListener('input', () => (ui.temperatureOut.value = Number(ui.temperature.value).toFixed(2)));
+$('names-count').textContent = `(${NAME_COUNT.toLocaleString('en-US')} names)`;
+
+setState('loading');
+getTrainer()
+  .then(() => {
+    setState('idle');
+    say('Ready: the SDK and its wasm core are loaded in a worker.');
+  })
+  .catch(fail);

@@ -1,0 +1,25 @@
+// Vite config of the browser demo. It imports the SDK as `recurrent`, as an app would after
+// `npm install recurrent`; here the name points at this repository's build (dist/, made by
+// `npm run build`). Vite bundles the SDK's worker by itself (the SDK creates it with the
+// `new Worker(new URL('./worker/worker.js', import.meta.url), { type: 'module' })` pattern)
+// and emits the .wasm file as an asset (`new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url)`).
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: './',
+  resolve: {
+    alias: [{ find: /^recurrent$/, replacement: `${repo}/dist/index.js` }],
+  },
+  // In an app that installs the package: keep it out of the dev pre-bundler, so that the
+  // worker and wasm URLs stay relative to the SDK's own files.
+  optimizeDeps: { exclude: ['recurrent'] },
+  // The SDK's worker is an ES module (it uses top-level await).
+  worker: { format: 'es' },
+  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true },
+  server: { host: '127.0.0.1', fs: { allow: [repo] } },
+  preview: { host: '127.0.0.1' },
+});

@@ -1,0 +1,190 @@
+// The published layout: `npm pack`, install the tarball into a scratch project, and use it
+// from plain Node ESM (no bundler): the exports map, the types (tsc in the scratch project),
+// the .wasm asset, a worker, and the `recurrent` command. Then the same installed package
+// through Vite, as a browser app bundles it, run in Chromium.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'recurrent-pack-'));
+const app = join(tmp, 'app');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+let files: string[] = [];
+let tarball = '';
+
+beforeAll(() => {
+  const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' }));
+  files = packed[0].files.map((f: { path: string }) => f.path);
+  tarball = join(tmp, packed[0].filename);
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', version: '1.0.0', private: true, type: 'module' }, null, 2));
+  // Only the local tarball is new; its dependencies come from npm's cache when they are there.
+  execFileSync(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: app, encoding: 'utf8' });
+});
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs `code` as the scratch project's main.mjs (a file, as an app would: workers inherit the flags of `node -e`). */
+const node = (code: string) => {
+  writeFileSync(join(app, 'main.mjs'), code);
+  return spawnSync(process.execPath, ['main.mjs'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+};
+
+describe('npm package', () => {
+  it('holds the built SDK, its types, the wasm and the worker, and no sources', () => {
+    for (const f of ['package.json', 'README.md', 'bin/recurrent.js', 'dist/index.js', 'dist/index.d.ts', 'dist/trainer.js', 'dist/worker/worker.js', 'dist/wasm/recurrent_wasm.js', 'dist/wasm/recurrent_wasm_bg.wasm']) {
+      expect(files, f).toContain(f);
+    }
+    expect(files.filter((f) => /^(ts|test|crates|examples|scripts|bench)\//.test(f) || f.endsWith('.rs'))).toEqual([]);
+  });
+
+  it('imports from Node ESM through the exports map and loads the .wasm with no bundler', () => {
+    const r = node(`
+      import { init, kernelBackend, createTrainer, sequential, textWindows, Vocabulary, MODEL_FORMAT } from 'recurrent';
+      import { existsSync } from 'node:fs';
+      import { fileURLToPath } from 'node:url';
+      import pkg from 'recurrent/package.json' with { type: 'json' };
+      const out = {};
+      out.main = import.meta.resolve('recurrent');
+      out.wasm = fileURLToPath(import.meta.resolve('recurrent/wasm/recurrent_wasm_bg.wasm'));
+      out.wasmExists = existsSync(out.wasm);
+      try { await import('recurrent/dist/index.js'); out.deep = 'allowed'; } catch (e) { out.deep = e.code; }
+      await init();
+      out.kernels = kernelBackend();
+      out.format = MODEL_FORMAT;
+      out.version = pkg.version;
+      const v = Vocabulary.fromText('abcabcabd ');
+      const t = await createTrainer({ worker: true });
+      await t.build(sequential({ input: { vocab: v.size } }).embedding({ dim: 4 }).gru({ units: 8 }).dense({ units: v.size }), { seed: 1 });
+      await t.setVocabulary(v);
+      await t.compile({ optimizer: { name: 'adam', lr: 0.05 } });
+      const res = await t.fit(textWindows(v.encode('abcabcabd abcabcabd abcabcabd '), { steps: 4 }), { epochs: 3, batchSize: 4 });
+      out.mode = t.mode;
+      out.steps = res.steps;
+      out.sample = await t.generate('a', { maxTokens: 5, seed: 1 });
+      await t.dispose();
+      console.log(JSON.stringify(out));
+    `);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.main).toMatch(/\/node_modules\/recurrent\/dist\/index\.js$/);
+    expect(out.wasm).toMatch(/\/node_modules\/recurrent\/dist\/wasm\/recurrent_wasm_bg\.wasm$/);
+    expect(out.wasmExists).toBe(true);
+    expect(out.deep).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+    expect(out.kernels).toBe('simd128');
+    expect(out.format).toBe('recurrent/1');
+    expect(out.mode).toBe('worker');
+    expect(out.steps).toBeGreaterThan(0);
+    expect(out.sample).toHaveLength(5);
+  });
+
+  // skipLibCheck off, so the shipped .d.ts files are checked too; the wasm-bindgen glue's types
+  // use Symbol.dispose (lib esnext.disposable, or @types/node, declares it).
+  it('type-checks a TypeScript user of the package (tsc, NodeNext resolution)', () => {
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2022', 'DOM', 'ESNext.Disposable'], types: [] }, files: ['main.ts'] }),
+    );
+    writeFileSync(
+      join(app, 'main.ts'),
+      `import { createTrainer, sequential, type FitEvent, type ModelInfo, type Trainer } from 'recurrent';
+const t: Trainer = await createTrainer({ worker: false });
+const info: ModelInfo = await t.build(sequential({ input: { vocab: 10 } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: 10 }));
+const n: number = info.paramCount;
+const onEvent = (e: FitEvent): number => (e.type === 'step' ? e.tokensPerSec : e.loss);
+// @ts-expect-error: not an option of createTrainer
+await createTrainer({ workers: true });
+// @ts-expect-error: a recurrent layer needs a sequence, not the vector a non-sequence LSTM returns
+sequential({ input: { vocab: 10 } }).embedding({ dim: 4 }).lstm({ units: 8, returnSequences: false }).lstm({ units: 8 });
+const text: Promise<string> = t.generate('abc');
+export { n, onEvent, text };
+`,
+    );
+    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('installs the recurrent command', () => {
+    const r = spawnSync(join(app, 'node_modules/.bin/recurrent'), ['--help'], { cwd: app, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/usage: recurrent <command>/);
+  });
+
+  it('bundles with Vite from node_modules (worker + .wasm asset, or explicit URLs) and trains in Chromium', async () => {
+    const web = join(app, 'web');
+    mkdirSync(web, { recursive: true });
+    writeFileSync(join(web, 'index.html'), '<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module" src="./main.js"></script></body></html>');
+    writeFileSync(
+      join(web, 'main.js'),
+      `import { createTrainer, sequential, textWindows, Vocabulary } from 'recurrent';
+import wasmUrl from 'recurrent/wasm/recurrent_wasm_bg.wasm?url';
+async function run(opts) {
+  const v = Vocabulary.fromText('abcabd ');
+  const t = await createTrainer(opts);
+  await t.build(sequential({ input: { vocab: v.size } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: v.size }), { seed: 1 });
+  await t.setVocabulary(v);
+  await t.compile({ optimizer: { name: 'adam', lr: 0.05 } });
+  const res = await t.fit(textWindows(v.encode('abcabd abcabd abcabd abcabd '), { steps: 4 }), { epochs: 2, batchSize: 4 });
+  const sample = await t.generate('a', { maxTokens: 5, seed: 1 });
+  await t.dispose();
+  return { mode: t.mode, steps: res.steps, sample };
+}
+Promise.all([run({ worker: true }), run({ worker: true, wasm: wasmUrl }), run({ worker: false })])
+  .then((r) => { window.result = { ok: true, runs: r, wasmUrl }; }, (e) => { window.result = { ok: false, error: String(e && e.stack || e) }; });
+`,
+    );
+    // Plain object: the scratch project has no vite of its own to import defineConfig from.
+    writeFileSync(join(web, 'vite.config.mjs'), `export default { base: './', logLevel: 'error', worker: { format: 'es' }, build: { target: 'es2022', outDir: 'dist' } };\n`);
+    const b = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: web, encoding: 'utf8', timeout: 120_000 });
+    expect(b.status, b.stdout + b.stderr).toBe(0);
+    const assets = readdirSync(join(web, 'dist/assets'));
+    const wasmAssets = assets.filter((f) => f.endsWith('.wasm'));
+    expect(wasmAssets.length).toBeGreaterThanOrEqual(1);
+    for (const w of wasmAssets) expect(readFileSync(join(web, 'dist/assets', w)).equals(readFileSync(join(app, 'node_modules/recurrent/dist/wasm/recurrent_wasm_bg.wasm')))).toBe(true);
+    expect(assets.some((f) => /^worker-.*\.js$/.test(f))).toBe(true);
+
+    const dist = join(web, 'dist');
+    const server = createServer((req, res) => {
+      const file = join(dist, new URL(req.url ?? '/', 'http://127.0.0.1').pathname.replace(/\/$/, '/index.html'));
+      if (!file.startsWith(dist) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end();
+      const type = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' }[extname(file)] ?? 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type });
+      createReadStream(file).pipe(res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const profile = mkdtempSync(join(tmpdir(), 'recurrent-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForFunction('window.result', undefined, { timeout: 60_000 });
+      const result = await page.evaluate(() => (window as unknown as { result: any }).result);
+      expect(result.error).toBeUndefined();
+      expect(result.runs.map((r: { mode: string }) => r.mode)).toEqual(['worker', 'worker', 'thread']);
+      for (const r of result.runs) expect(r.sample).toHaveLength(5);
+      // the three ways give the same model
+      expect(new Set(result.runs.map((r: { sample: string }) => r.sample)).size).toBe(1);
+      expect(result.wasmUrl).toMatch(/\.wasm$/);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+      server.close();
+    }
+  });
+});
