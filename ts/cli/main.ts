@@ -5,6 +5,7 @@ import { optionError } from '../errors.js';
 import { classic } from './classic.js';
 import { classify } from './classify.js';
 import { conformance } from './conformance.js';
+import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate, GENERATE_HELP } from './generate.js';
 import { segment } from './segment.js';
@@ -18,6 +19,7 @@ commands:
   segment train|run               word segmentation (BiLSTM-CRF, BMES tags) on Moby Dick or a SIGHAN corpus
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
+  forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
   conformance <file.json | dir>   run PyTorch golden fixtures (rnn-golden/1) through the wasm build
   help                            this text
@@ -42,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
       return classify(rest, out);
     case 'g2p':
       return g2p(rest, out);
+    case 'forecast':
+      return forecast(rest, out);
     case 'classic':
       return classic(rest, out);
     case undefined:
