@@ -38,6 +38,8 @@ export interface Trainer {
   /** From bytes, a file path (Node, Deno, Bun) or a URL. */
   load(source: Uint8Array | ArrayBuffer | string | URL): Promise<ModelInfo>;
   getWeights(): Promise<Record<string, Float32Array>>;
+  /** Parameters from a plain safetensors file of PyTorch-named tensors (a state_dict). */
+  importWeights(source: Uint8Array | ArrayBuffer | string | URL, opts?: { stripPrefix?: string }): Promise<string[]>;
   /** Frees the model; in worker mode also ends the worker. */
   dispose(): Promise<void>;
 }
@@ -105,6 +107,9 @@ class ThreadTrainer implements Trainer {
   }
   async getWeights() {
     return this.#s.getWeights();
+  }
+  async importWeights(source: Uint8Array | ArrayBuffer | string | URL, opts?: { stripPrefix?: string }) {
+    return this.#s.importWeights(await readSource(source), opts);
   }
   async dispose() {
     this.#s.dispose();
@@ -193,6 +198,10 @@ class WorkerTrainer implements Trainer {
   }
   getWeights() {
     return this.#api.getWeights();
+  }
+  async importWeights(source: Uint8Array | ArrayBuffer | string | URL, opts?: { stripPrefix?: string }) {
+    const bytes = (await readSource(source)).slice();
+    return this.#api.importWeights(Comlink.transfer(bytes, [bytes.buffer]), opts);
   }
   async dispose() {
     try {
