@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../ts/index.js';
 import { meanAbsoluteError } from '../ts/tasks/edit-distance.js';
-import { dayFeatures, FEATURES, forecastBirths, loadBirths, parseDailyCsv, seasonalNaive, type Day } from '../ts/tasks/forecast.js';
+import { loadBirths } from '../ts/data/births.js';
+import { dayFeatures, FEATURES, forecastBirths, parseDailyCsv, seasonalNaive, type Day } from '../ts/tasks/forecast.js';
 import { expectError, ROOT } from './helpers.js';
 
 let days: Day[];

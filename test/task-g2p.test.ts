@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../ts/index.js';
 import { editDistance, errorRates } from '../ts/tasks/edit-distance.js';
-import { G2P, loadCmudict, parseLexicon, splitLexicon, type LexiconEntry } from '../ts/tasks/g2p.js';
+import { loadCmudict } from '../ts/data/cmudict.js';
+import { G2P, parseLexicon, splitLexicon, type LexiconEntry } from '../ts/tasks/g2p.js';
 import { bucketBatches, Seq2SeqModel } from '../ts/tasks/seq2seq.js';
 import { expectError, ROOT } from './helpers.js';
 

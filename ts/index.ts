@@ -34,3 +34,11 @@ export { tokenize, tokenVocabulary, TextClassifier, trainClassifier, bucketedBat
 export type { ClassifierOptions, TrainClassifierOptions } from './tasks/classify.js';
 export { classicLstm, CLASSIC_TARGETS } from './tasks/classic.js';
 export type { ClassicOptions, ClassicResult } from './tasks/classic.js';
+export { Seq2SeqModel, bucketBatches } from './tasks/seq2seq.js';
+export type { Seq2SeqOptions, Seq2SeqConfig, Pair, Seq2SeqCompileOptions, Seq2SeqStep, Seq2SeqFitEvent, Seq2SeqFitOptions, Seq2SeqFitResult, Hypothesis, DecodeOptions } from './tasks/seq2seq.js';
+export { G2P, parseLexicon, splitLexicon } from './tasks/g2p.js';
+export type { LexiconEntry, ParseLexiconOptions, ParsedLexicon, G2PEvaluation } from './tasks/g2p.js';
+export { editDistance, errorRates, meanAbsoluteError } from './tasks/edit-distance.js';
+export type { ErrorRates } from './tasks/edit-distance.js';
+export { forecastBirths, parseDailyCsv, dayFeatures, seasonalNaive } from './tasks/forecast.js';
+export type { Day, ForecastOptions, ForecastResult } from './tasks/forecast.js';

@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatError } from '../errors.js';
 import { init } from '../wasm.js';
-import { forecastBirths, loadBirths, parseDailyCsv } from '../tasks/forecast.js';
+import { loadBirths } from '../data/births.js';
+import { forecastBirths, parseDailyCsv } from '../tasks/forecast.js';
 import { duration, fmtDuration, num } from './args.js';
 
 export const FORECAST_HELP = `usage: recurrent forecast [flags]

