@@ -7,7 +7,9 @@ use crate::kernels;
 
 #[inline]
 pub fn forward_row(xp: &[f32], hp: &mut [f32], h_prev: &[f32], h: &mut [f32], cache: &mut [f32]) {
+    // Slices re-cut to their exact lengths so the loops carry no bounds checks and vectorise.
     let n = h.len();
+    let (xp, hp, h_prev, cache) = (&xp[..3 * n], &hp[..3 * n], &h_prev[..n], &mut cache[..4 * n]);
     for j in 0..2 * n {
         cache[j] = xp[j] + hp[j];
     }
@@ -15,13 +17,14 @@ pub fn forward_row(xp: &[f32], hp: &mut [f32], h_prev: &[f32], h: &mut [f32], ca
     cache[3 * n..4 * n].copy_from_slice(&hp[2 * n..3 * n]);
     let (rz, rest) = cache.split_at_mut(2 * n);
     let (nn, hpn) = rest.split_at_mut(n);
+    let (r, z) = rz.split_at(n);
+    let xn = &xp[2 * n..3 * n];
     for j in 0..n {
-        nn[j] = xp[2 * n + j] + rz[j] * hpn[j];
+        nn[j] = xn[j] + r[j] * hpn[j];
     }
     kernels::tanh(nn);
     for j in 0..n {
-        let z = rz[n + j];
-        h[j] = (1.0 - z) * nn[j] + z * h_prev[j];
+        h[j] = (1.0 - z[j]) * nn[j] + z[j] * h_prev[j];
     }
 }
 
@@ -29,6 +32,11 @@ pub fn forward_row(xp: &[f32], hp: &mut [f32], h_prev: &[f32], h: &mut [f32], ca
 pub fn backward_row(dh: &[f32], cache: &[f32], h_prev: &[f32], dxp: &mut [f32], dhp: &mut [f32], dh_direct: &mut [f32]) {
     let n = dh.len();
     let (r, z, nn, hpn) = (&cache[..n], &cache[n..2 * n], &cache[2 * n..3 * n], &cache[3 * n..4 * n]);
+    let (h_prev, dh_direct) = (&h_prev[..n], &mut dh_direct[..n]);
+    let (dxr, rest) = dxp[..3 * n].split_at_mut(n);
+    let (dxz, dxn) = rest.split_at_mut(n);
+    let (dhr, rest) = dhp[..3 * n].split_at_mut(n);
+    let (dhz, dhn) = rest.split_at_mut(n);
     for j in 0..n {
         let dn = dh[j] * (1.0 - z[j]);
         let dz = dh[j] * (h_prev[j] - nn[j]);
@@ -36,11 +44,11 @@ pub fn backward_row(dh: &[f32], cache: &[f32], h_prev: &[f32], dxp: &mut [f32], 
         let dnp = dn * (1.0 - nn[j] * nn[j]);
         let drp = dnp * hpn[j] * r[j] * (1.0 - r[j]);
         let dzp = dz * z[j] * (1.0 - z[j]);
-        dxp[j] = drp;
-        dhp[j] = drp;
-        dxp[n + j] = dzp;
-        dhp[n + j] = dzp;
-        dxp[2 * n + j] = dnp;
-        dhp[2 * n + j] = dnp * r[j];
+        dxr[j] = drp;
+        dhr[j] = drp;
+        dxz[j] = dzp;
+        dhz[j] = dzp;
+        dxn[j] = dnp;
+        dhn[j] = dnp * r[j];
     }
 }

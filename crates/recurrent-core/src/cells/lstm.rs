@@ -7,23 +7,28 @@ use crate::kernels;
 
 #[inline]
 pub fn forward_row(xp: &[f32], hp: &mut [f32], c_prev: &[f32], h: &mut [f32], c: &mut [f32], cache: &mut [f32]) {
+    // Every slice is re-cut to its exact length first, so the loops below carry no bounds
+    // checks and vectorise.
     let n = h.len();
-    let (gates, tc) = cache.split_at_mut(4 * n);
-    for ((g, a), b) in gates.iter_mut().zip(xp).zip(hp.iter()) {
-        *g = a + b;
+    let (gates, tc) = cache[..5 * n].split_at_mut(4 * n);
+    let (xp, hp) = (&xp[..4 * n], &hp[..4 * n]);
+    for j in 0..4 * n {
+        gates[j] = xp[j] + hp[j];
     }
     kernels::sigmoid(&mut gates[..2 * n]);
     kernels::tanh(&mut gates[2 * n..3 * n]);
     kernels::sigmoid(&mut gates[3 * n..]);
     let (i, rest) = gates.split_at(n);
     let (f, rest) = rest.split_at(n);
-    let (g, _o) = rest.split_at(n);
+    let (g, o) = rest.split_at(n);
+    let (c_prev, c, tc) = (&c_prev[..n], &mut c[..n], &mut tc[..n]);
     for j in 0..n {
-        c[j] = f[j] * c_prev[j] + i[j] * g[j];
+        let v = f[j] * c_prev[j] + i[j] * g[j];
+        c[j] = v;
+        tc[j] = v;
     }
-    tc.copy_from_slice(c);
     kernels::tanh(tc);
-    let o = &gates[3 * n..];
+    let (o, tc) = (&o[..n], &tc[..n]);
     for j in 0..n {
         h[j] = o[j] * tc[j];
     }
@@ -33,6 +38,10 @@ pub fn forward_row(xp: &[f32], hp: &mut [f32], c_prev: &[f32], h: &mut [f32], c:
 pub fn backward_row(dh: &[f32], dc: &mut [f32], cache: &[f32], c_prev: &[f32], dxp: &mut [f32], dhp: &mut [f32], dh_direct: &mut [f32]) {
     let n = dh.len();
     let (i, f, g, o, tc) = (&cache[..n], &cache[n..2 * n], &cache[2 * n..3 * n], &cache[3 * n..4 * n], &cache[4 * n..5 * n]);
+    let (dc, c_prev) = (&mut dc[..n], &c_prev[..n]);
+    let (dxi, rest) = dxp[..4 * n].split_at_mut(n);
+    let (dxf, rest) = rest.split_at_mut(n);
+    let (dxg, dxo) = rest.split_at_mut(n);
     for j in 0..n {
         let d_o = dh[j] * tc[j];
         let dcj = dc[j] + dh[j] * o[j] * (1.0 - tc[j] * tc[j]);
@@ -40,10 +49,10 @@ pub fn backward_row(dh: &[f32], dc: &mut [f32], cache: &[f32], c_prev: &[f32], d
         let dg = dcj * i[j];
         let df = dcj * c_prev[j];
         dc[j] = dcj * f[j];
-        dxp[j] = di * i[j] * (1.0 - i[j]);
-        dxp[n + j] = df * f[j] * (1.0 - f[j]);
-        dxp[2 * n + j] = dg * (1.0 - g[j] * g[j]);
-        dxp[3 * n + j] = d_o * o[j] * (1.0 - o[j]);
+        dxi[j] = di * i[j] * (1.0 - i[j]);
+        dxf[j] = df * f[j] * (1.0 - f[j]);
+        dxg[j] = dg * (1.0 - g[j] * g[j]);
+        dxo[j] = d_o * o[j] * (1.0 - o[j]);
     }
     dhp.copy_from_slice(dxp);
     dh_direct.fill(0.0);
