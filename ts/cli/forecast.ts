@@ -20,8 +20,8 @@ baseline (each day = the same weekday of the last observed week).
 
   --csv FILE          daily series in the births CSV format
   --input-days N      days of history per forecast (default 56)
-  --units N           LSTM units (default 64)
-  --epochs N          epochs (default 15)
+  --units N           LSTM units (default 128)
+  --epochs N          epochs (default 20)
   --batch N           examples per batch (default 32)
   --lr X              Adam learning rate (default 0.002)
   --stride N          days between training origins (default 1)
@@ -45,8 +45,8 @@ export async function forecast(argv: string[], out: (s: string) => void): Promis
   }
   const opts = {
     inputDays: num('input-days', v['input-days'], 56, { int: true, min: 1 }),
-    units: num('units', v.units, 64, { int: true, min: 1 }),
-    epochs: num('epochs', v.epochs, 15, { int: true, min: 1 }),
+    units: num('units', v.units, 128, { int: true, min: 1 }),
+    epochs: num('epochs', v.epochs, 20, { int: true, min: 1 }),
     batchSize: num('batch', v.batch, 32, { int: true, min: 1 }),
     lr: num('lr', v.lr, 2e-3, { min: 0 }),
     stride: num('stride', v.stride, 1, { int: true, min: 1 }),

@@ -21,11 +21,11 @@ and phoneme error rates on them, greedy and with beam search.
   --no-stress         drop the stress digits (AH0 → AH)
   --test X            held-out words: a fraction or a count (default 0.05)
   --validation N      words held out of training for progress reports (default 1000)
-  --embed N           embedding width (default 64)
-  --units N           encoder units per direction (default 128)
+  --embed N           embedding width (default 32)
+  --units N           encoder units per direction (default 64)
   --layers N          encoder layers (default 1)
   --decoder-units N   decoder units (default 2 x units)
-  --attention N       additive attention width (default 128)
+  --attention N       additive attention width (default 64)
   --dropout P         dropout (default 0)
   --batch N           pairs per batch (default 64)
   --lr X              Adam learning rate (default 0.003)
@@ -76,13 +76,13 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     out(G2P_HELP);
     return 0;
   }
-  const units = num('units', v.units, 128, { int: true, min: 1 });
+  const units = num('units', v.units, 64, { int: true, min: 1 });
   const opts = {
-    embed: num('embed', v.embed, 64, { int: true, min: 1 }),
+    embed: num('embed', v.embed, 32, { int: true, min: 1 }),
     encoderUnits: units,
     encoderLayers: num('layers', v.layers, 1, { int: true, min: 1 }),
     decoderUnits: num('decoder-units', v['decoder-units'], 2 * units, { int: true, min: 1 }),
-    attention: num('attention', v.attention, 128, { int: true, min: 1 }),
+    attention: num('attention', v.attention, 64, { int: true, min: 1 }),
     dropout: num('dropout', v.dropout, 0, { min: 0, max: 0.99 }),
   };
   const testArg = num('test', v.test, 0.05, { min: 0 });
