@@ -180,7 +180,7 @@ export async function forecastBirths(days: readonly Day[], opts: ForecastOptions
 
   const t: Trainer = await createTrainer({ worker: opts.worker ?? false });
   try {
-    const info = await t.build(sequential({ input: { features: FEATURES } }).lstm({ units: opts.units ?? 64, returnSequences: false }).dense({ units: horizon }), { seed: opts.seed ?? 1 });
+    const info = await t.build(sequential({ input: { features: FEATURES } }).lstm({ units: opts.units ?? 128, returnSequences: false }).dense({ units: horizon }), { seed: opts.seed ?? 1 });
     await t.compile({ loss: 'mse', optimizer: { name: 'adam', lr: opts.lr ?? 2e-3 }, clipNorm: 1 });
     const trainSet = trainOrigins.map((o) => example(x, z, o, inputDays, horizon));
     const predict = async (origins: number[]) => {
