@@ -74,11 +74,13 @@ describe('worker trainer (Node)', () => {
     const ac = new AbortController();
     let seen = 0;
     let abortedAt = -1;
+    const steps: number[] = [];
     const res = await t.fit(textWindows(ids, { steps: 64, windowsPerEpoch: 32 * 500 }), {
       epochs: 1,
       batchSize: 32,
       signal: ac.signal,
       onProgress: (e) => {
+        if (e.type === 'step') steps.push(e.step);
         if (e.type === 'step' && ++seen === 3) {
           abortedAt = e.step;
           ac.abort();
@@ -87,6 +89,8 @@ describe('worker trainer (Node)', () => {
     });
     expect(res.stopReason).toBe('aborted');
     expect(res.steps - abortedAt).toBeLessThanOrEqual(2);
+    // every step's event arrived before fit resolved (events and results travel on different channels)
+    expect(steps).toEqual(Array.from({ length: res.steps }, (_, i) => i + 1));
     const w = await t.getWeights();
     expect(Object.values(w).every((a) => a.every(Number.isFinite))).toBe(true);
   });

@@ -182,9 +182,13 @@ export class Session {
     const startTokens = pos.tokens;
     const history: EpochEvent[] = [];
     let stopReason: FitResult['stopReason'] = 'completed';
+    // Events go out without waiting (a worker's emit is a message on its own channel); the
+    // last one is awaited before fit returns, so no event can arrive after the result.
+    let lastEmit: void | Promise<void> = undefined;
     const send = async (e: FitEvent, wait: boolean) => {
       opts.onProgress?.(e);
       const r = emit?.(e);
+      lastEmit = r;
       if (wait) await r;
     };
     const elapsed = () => startElapsed + (now() - startWall);
@@ -253,6 +257,7 @@ export class Session {
     } finally {
       this.#fitting = false;
       pos.elapsedMs = elapsed();
+      await Promise.resolve(lastEmit).catch(() => undefined);
     }
     return { stopReason, epochs: pos.epoch, steps: pos.step, tokens: pos.tokens, elapsedMs: pos.elapsedMs, tokensPerSec: rate(), history };
   }
