@@ -22,6 +22,11 @@ export const GEMM_SHAPES = [
 
 export const LR = 1e-3;
 
+/** Seconds per run, seconds of warm-up, runs per figure; GEMM figures use at most GEMM_TIME
+ * seconds for each (they are many, and steady). */
+export const DEFAULTS = { time: 1, warmup: 1, runs: 5 };
+export const GEMM_TIME = 0.4;
+
 /** Deterministic values in [-1, 1) (xorshift32). */
 export function randomArray(n, seed = 1) {
   let s = seed >>> 0 || 1;
@@ -57,7 +62,7 @@ export function median(xs) {
  * median. Slow figures (one call longer than a run) drop to 3 runs so the whole bench stays
  * within a few minutes.
  */
-export async function measure(step, units, { warmup = 1, time = 1.5, runs = 5 } = {}) {
+export async function measure(step, units, { warmup = DEFAULTS.warmup, time = DEFAULTS.time, runs = DEFAULTS.runs } = {}) {
   const now = () => performance.now() / 1000;
   let t0 = now();
   let calls = 0;
@@ -90,7 +95,7 @@ export function parseArgs(argv) {
 
 /** Timing options shared by every figure, from --time, --warmup, --runs. */
 export function timing(args) {
-  return { time: Number(args.time ?? 1.5), warmup: Number(args.warmup ?? 1), runs: Number(args.runs ?? 5) };
+  return { time: Number(args.time ?? DEFAULTS.time), warmup: Number(args.warmup ?? DEFAULTS.warmup), runs: Number(args.runs ?? DEFAULTS.runs) };
 }
 
 /** A child figure's one line of output. */

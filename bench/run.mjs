@@ -1,24 +1,25 @@
 #!/usr/bin/env node
 // `npm run bench`: recurrent against TensorFlow.js, brain.js and native ceilings, in one run.
 //
-//   node bench/run.mjs [--workload W1[,W2…]] [--json FILE] [--time 1.5] [--warmup 1] [--runs 5]
+//   node bench/run.mjs [--workload W1[,W2…]] [--json FILE] [--time 1] [--warmup 1] [--runs 5]
 //                      [--no-peers] [--no-native] [--no-blas]
 //
 // Every figure runs in its own Node (or native, or Python) process, one after another, so
 // figures do not share a heap, a JIT or a core. Each is a warm-up then `runs` runs of at least
 // `time` seconds; the table shows the median of the runs (all runs are in the JSON).
 // See bench/README.md for what each workload models.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { GEMM_SHAPES, WORKLOADS, parseArgs } from './lib.mjs';
+import { GEMM_SHAPES, GEMM_TIME, WORKLOADS, parseArgs, timing } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = parseArgs(process.argv.slice(2));
 const names = args.workload ? String(args.workload).toUpperCase().split(',') : Object.keys(WORKLOADS);
 for (const n of names) if (!WORKLOADS[n]) { console.error(`unknown workload ${n} (W1–W5)`); process.exit(2); }
-const timingArgs = ['--time', String(args.time ?? 1.5), '--warmup', String(args.warmup ?? 1), '--runs', String(args.runs ?? 5)];
+const T = timing(args);
+const timingArgs = ['--time', String(T.time), '--warmup', String(T.warmup), '--runs', String(T.runs)];
 const log = (s) => process.stderr.write(`[bench] ${s}\n`);
 
 if (!existsSync(`${ROOT}dist/wasm/recurrent_wasm_bg.wasm`)) {
@@ -102,7 +103,7 @@ if (names.includes('W1')) {
   if (!args['no-blas']) {
     const p = pythonForBlas();
     if (p.py) {
-      const cfg = { shapes: GEMM_SHAPES, time: Math.min(Number(args.time ?? 1.5), 0.5), warmup: Number(args.warmup ?? 1), runs: Number(args.runs ?? 5) };
+      const cfg = { shapes: GEMM_SHAPES, time: Math.min(T.time, GEMM_TIME), warmup: Math.min(T.warmup, GEMM_TIME), runs: T.runs };
       const env = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
       gemm.openblas = runChild('OpenBLAS SGEMM (numpy, 1 thread)', p.py, ['bench/blas.py', JSON.stringify(cfg)], { env });
     } else {
@@ -171,7 +172,7 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].l
 const line = (cells) => '| ' + cells.map((c, i) => (i < 2 || i === 10 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
 const out = [];
 out.push(`recurrent bench — ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}`);
-out.push(`medians of ${args.runs ?? 5} runs of ≥${args.time ?? 1.5} s after a ${args.warmup ?? 1} s warm-up (3 runs where one step is longer than a run); load average ${machine.loadavgStart[0]} at start, ${machine.loadavgEnd[0]} at end`);
+out.push(`medians of ${T.runs} runs of ≥${T.time} s after a ≥${T.warmup} s warm-up (3 runs where one step is longer than a run; GEMM runs of ≥${Math.min(T.time, GEMM_TIME)} s); load average ${machine.loadavgStart[0]} at start, ${machine.loadavgEnd[0]} at end`);
 out.push('');
 out.push(line(header));
 out.push('|' + widths.map((w, i) => (i < 2 || i === 10 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
@@ -185,12 +186,12 @@ out.push(`recurrent: ${noteOf('recurrent') ?? ''}; TF.js: ${noteOf('tfjs-wasm') 
 for (const n of notes) out.push(`note: ${n}`);
 const met = targets.filter((t) => t.met === true).length;
 const missed = targets.filter((t) => t.met === false);
-out.push(`targets: ${met} of ${targets.length} met${missed.length ? `; missed: ${missed.map((t) => `${t.what} (${pct(t.shortBy)} short)`).join(', ')}` : ''}`);
+const unmeasured = targets.filter((t) => t.met === null).length;
+out.push(`targets: ${met} of ${targets.length} met${unmeasured ? ` (${unmeasured} not measured in this run)` : ''}${missed.length ? `; missed: ${missed.map((t) => `${t.what} (${pct(t.shortBy)} short)`).join(', ')}` : ''}`);
 console.log(out.join('\n'));
 
 if (args.json) {
   const file = String(args.json);
-  writeFileSync(file, JSON.stringify({ machine, timing: { time: Number(args.time ?? 1.5), warmup: Number(args.warmup ?? 1), runs: Number(args.runs ?? 5) }, workloads: WORKLOADS, results, gemm, targets, table: out.join('\n') }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ machine, timing: T, workloads: WORKLOADS, results, gemm, targets, table: out.join('\n') }, null, 2) + '\n');
   log(`wrote ${file}`);
 }
-void execFileSync;

@@ -2,7 +2,7 @@
 // shapes (`--gemm`): `--workload W1` … `W5`.
 import { init, kernelBackend, sequential } from '../../dist/index.js';
 import { wasm } from '../../dist/wasm.js';
-import { GEMM_SHAPES, LR, WORKLOADS, emit, measure, median, parseArgs, timing, workloadData } from '../lib.mjs';
+import { GEMM_SHAPES, GEMM_TIME, LR, WORKLOADS, emit, measure, parseArgs, timing, workloadData } from '../lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 await init();
@@ -16,7 +16,7 @@ if (args.gemm) {
     const flop = 2 * s.m * s.n * s.k;
     e.benchGemm(s.m, s.n, s.k, 0);
     const reps = Math.max(1, Math.round(5e7 / flop));
-    const r = await measure(() => e.benchGemm(s.m, s.n, s.k, reps), (flop * reps) / 1e9, { ...opts, time: Math.min(opts.time, 0.5) });
+    const r = await measure(() => e.benchGemm(s.m, s.n, s.k, reps), (flop * reps) / 1e9, { ...opts, time: Math.min(opts.time, GEMM_TIME), warmup: Math.min(opts.warmup, GEMM_TIME) });
     rows.push({ ...s, runs: r.runs, median: r.median });
   }
   emit({ figure: 'recurrent-wasm-gemm', unit: 'GFLOP/s', shapes: rows, note });
@@ -40,4 +40,3 @@ if (args.gemm) {
     emit({ figure: 'recurrent', workload: name, unit: 'tok/s', ...r, note });
   }
 }
-void median;

@@ -3,7 +3,7 @@
 //! training workloads W1–W4 and on the GEMM shapes of W1. One JSON line per figure, in the
 //! format of bench/figures/*.mjs.
 //!
-//!   bench_native --workload W1 [--time 1.5] [--warmup 1] [--runs 5]
+//!   bench_native --workload W1 [--time 1] [--warmup 1] [--runs 5]
 //!   bench_native --gemm
 //!
 //! The SIMD kernels are written against a 4-lane type (SSE natively, simd128 in wasm), so
@@ -113,7 +113,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let get = |k: &str| args.iter().position(|a| a == k).and_then(|i| args.get(i + 1)).cloned();
     let num = |k: &str, d: f64| get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
-    let t = Timing { time: num("--time", 1.5), warmup: num("--warmup", 1.0), runs: num("--runs", 5.0) as usize };
+    let t = Timing { time: num("--time", 1.0), warmup: num("--warmup", 1.0), runs: num("--runs", 5.0) as usize };
     let note = format!("native, kernels {}, target-cpu=native", kernels::backend());
 
     if args.iter().any(|a| a == "--gemm") {
@@ -124,7 +124,8 @@ fn main() {
             let mut c = vec![0.0; m * n];
             let flop = 2.0 * (m * n * k) as f64;
             let reps = (5e7 / flop).round().max(1.0) as usize;
-            let tg = Timing { time: t.time.min(0.5), ..t };
+            // bench/lib.mjs's GEMM_TIME
+            let tg = Timing { time: t.time.min(0.4), warmup: t.warmup.min(0.4), ..t };
             let r = measure(
                 || {
                     for _ in 0..reps {
