@@ -374,9 +374,9 @@ impl Seq2Seq {
         let mut off = 0;
         for (r, &l) in p.tgt_lengths.iter().enumerate() {
             let tg = &p.tgt[off..off + l];
-            for t in 0..l {
-                self.y_in[r * ty + t + 1] = tg[t];
-                self.y_out[r * ty + t] = tg[t] as i32;
+            for (t, &y) in tg.iter().enumerate() {
+                self.y_in[r * ty + t + 1] = y;
+                self.y_out[r * ty + t] = y as i32;
             }
             self.y_out[r * ty + l] = self.cfg.eos as i32;
             off += l;
@@ -672,10 +672,10 @@ pub struct Seq2SeqTrainer {
 
 impl Seq2SeqTrainer {
     pub fn new(optimizer: OptimizerConfig, clip_norm: Option<f32>, schedule: Schedule, model: &Seq2Seq) -> Result<Self> {
-        if let Some(c) = clip_norm {
-            if !(c > 0.0 && c.is_finite()) {
-                return Err(Error::range(format!("clipNorm = {c} must be a positive number")));
-            }
+        if let Some(c) = clip_norm
+            && !(c > 0.0 && c.is_finite())
+        {
+            return Err(Error::range(format!("clipNorm = {c} must be a positive number")));
         }
         let lr = optimizer.lr();
         if !(lr >= 0.0 && lr.is_finite()) {
