@@ -9,6 +9,8 @@
 //!   first KC block of an overwriting product it stores its tile instead of adding to C, so C
 //!   is never cleared first.
 //! - Packing uses 4×4 register transposes for the strided cases (A row-major, B transposed).
+//! - Packed panels start on 64-byte boundaries (see [`Aligned`]), so no vector load of a
+//!   panel straddles a cache line.
 //! - Products with at most [`SMALL_M`] rows (batch-1 generation, online training) skip the
 //!   packing: dot products against B's rows (B transposed) or row updates (B plain).
 //!
@@ -27,10 +29,44 @@ const KC: usize = 512;
 const MC: usize = 64;
 pub use super::SMALL_M;
 
+/// A float buffer whose live part starts on a 64-byte boundary. wasm32's allocator aligns to
+/// 8 bytes only, and a 16-byte load from a panel that is 8 bytes off splits a cache line one
+/// time in four: measured, that cost W3 (whose buffers happened to land 8 bytes off) 30% of
+/// its step time.
+#[derive(Default, Clone)]
+struct Aligned {
+    buf: Vec<f32>,
+    off: usize,
+}
+
+impl Aligned {
+    const PAD: usize = 64 / std::mem::size_of::<f32>();
+
+    /// The first `n` floats of the aligned part; grows the allocation when needed (then the
+    /// contents are lost). `zero` clears them.
+    fn get(&mut self, n: usize, zero: bool) -> &mut [f32] {
+        if self.buf.len() < n + Self::PAD {
+            self.buf.clear();
+            self.buf.resize(n + Self::PAD, 0.0);
+            let misalign = self.buf.as_ptr() as usize % 64;
+            self.off = if misalign == 0 { 0 } else { (64 - misalign) / std::mem::size_of::<f32>() };
+        }
+        let out = &mut self.buf[self.off..self.off + n];
+        if zero {
+            out.fill(0.0);
+        }
+        out
+    }
+
+    fn slice(&self, range: std::ops::Range<usize>) -> &[f32] {
+        &self.buf[self.off + range.start..self.off + range.end]
+    }
+}
+
 /// op(B)[k×n] packed into KC×NR panels, reusable across many products with the same B.
 #[derive(Default, Clone)]
 pub struct PackedB {
-    data: Vec<f32>,
+    data: Aligned,
     k: usize,
     n: usize,
 }
@@ -55,12 +91,11 @@ impl PackedB {
         let npad = round_up(n.max(1), NR);
         self.k = k;
         self.n = n;
-        self.data.clear();
-        self.data.resize(k * npad, 0.0);
+        let data = self.data.get(k * npad, true);
         let mut pc = 0;
         while pc < k {
             let kc = KC.min(k - pc);
-            let block = &mut self.data[pc * npad..(pc + kc) * npad];
+            let block = &mut data[pc * npad..(pc + kc) * npad];
             for jp in 0..npad / NR {
                 let j0 = jp * NR;
                 let jn = NR.min(n.saturating_sub(j0));
@@ -75,7 +110,7 @@ impl PackedB {
     fn panel(&self, pc: usize, kc: usize, jp: usize) -> &[f32] {
         let npad = round_up(self.n.max(1), NR);
         let start = pc * npad + jp * kc * NR;
-        &self.data[start..start + kc * NR]
+        self.data.slice(start..start + kc * NR)
     }
 }
 
@@ -134,7 +169,7 @@ fn pack_b_panel(b: Mat, pc: usize, kc: usize, j0: usize, jn: usize, panel: &mut 
 }
 
 thread_local! {
-    static SCRATCH: RefCell<(Vec<f32>, PackedB)> = RefCell::new((Vec::new(), PackedB::new()));
+    static SCRATCH: RefCell<(Aligned, PackedB)> = RefCell::new((Aligned::default(), PackedB::new()));
 }
 
 /// C[m×n] (+)= op(A)[m×k] · op(B)[k×n].
@@ -157,7 +192,7 @@ pub fn gemm_packed(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32
     })
 }
 
-fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize, apack: &mut Vec<f32>) {
+fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize, apack: &mut Aligned) {
     let (n, k) = (b.n, b.k);
     if m == 0 || n == 0 {
         return;
@@ -171,10 +206,7 @@ fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc
         }
         return;
     }
-    let need = round_up(MC.min(m), MR) * KC.min(k);
-    if apack.len() < need {
-        apack.resize(need, 0.0);
-    }
+    let apack = apack.get(round_up(MC.min(m), MR) * KC.min(k), false);
     let mut pc = 0;
     while pc < k {
         let kc = KC.min(k - pc);
