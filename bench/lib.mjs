@@ -79,6 +79,33 @@ export async function measure(step, units, { warmup = DEFAULTS.warmup, time = DE
   return { runs: rates, median: median(rates) };
 }
 
+/**
+ * Runs a figure: with `--serve`, warms up, prints `{"ready":true}` and then does one timed
+ * run per `run` line on stdin (printing `{"rate":…}`) until `end`, so that bench/run.mjs can
+ * alternate the runs of two figures (recurrent and the peer it is compared with) and expose
+ * both to the same machine conditions; otherwise measures and prints the result line.
+ */
+export async function figure(args, step, units, meta) {
+  const opts = timing(args);
+  if (!args.serve) {
+    emit({ ...meta, ...(await measure(step, units, opts)) });
+    return;
+  }
+  const now = () => performance.now() / 1000;
+  let t0 = now();
+  do await step(); while (now() - t0 < opts.warmup);
+  emit({ ready: true, ...meta });
+  const { createInterface } = await import('node:readline');
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() !== 'run') break;
+    let n = 0;
+    t0 = now();
+    do { await step(); n++; } while (now() - t0 < opts.time);
+    emit({ rate: (n * units) / (now() - t0) });
+  }
+  process.exit(0);
+}
+
 /** Command-line flags: --name value and bare --flag (true). */
 export function parseArgs(argv) {
   const out = {};

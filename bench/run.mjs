@@ -4,15 +4,18 @@
 //   node bench/run.mjs [--workload W1[,W2…]] [--json FILE] [--time 1] [--warmup 1] [--runs 5]
 //                      [--no-peers] [--no-native] [--no-blas]
 //
-// Every figure runs in its own Node (or native, or Python) process, one after another, so
-// figures do not share a heap, a JIT or a core. Each is a warm-up then `runs` runs of at least
-// `time` seconds; the table shows the median of the runs (all runs are in the JSON).
+// Every figure runs in its own Node (or native, or Python) process, so figures do not share a
+// heap, a JIT or a core. Each is a warm-up then `runs` runs of at least `time` seconds; the
+// table shows the median of the runs (all runs are in the JSON). recurrent and the peer its
+// target names (TF.js wasm on W1–W3, brain.js on W4) take turns run by run (see `paired`);
+// the other figures run one after another.
 // See bench/README.md for what each workload models.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { GEMM_SHAPES, GEMM_TIME, WORKLOADS, parseArgs, timing } from './lib.mjs';
+import { GEMM_SHAPES, GEMM_TIME, WORKLOADS, median, parseArgs, timing } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = parseArgs(process.argv.slice(2));
@@ -85,13 +88,74 @@ function pythonForBlas() {
   return { py };
 }
 
+// Paired figures: recurrent and the peer its target compares it with (TF.js wasm on W1–W3,
+// brain.js on W4) run in two live processes that take turns, one timed run each, so a change
+// in machine speed during the bench (other processes, a noisy host) hits both alike. Each
+// process warms up before the first turn; the idle one waits on its stdin.
+function serveChild(label, script, argv) {
+  const child = spawn(process.execPath, [`bench/figures/${script}`, ...argv, ...timingArgs, '--serve'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const next = async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error(stderr.trim().split('\n').slice(-3).join(' | ') || `${label} exited`);
+    return JSON.parse(r.value);
+  };
+  return { label, child, next, stderrText: () => stderr };
+}
+async function paired(a, b) {
+  const t0 = Date.now();
+  log(`${a.label} ⇄ ${b.label} (alternating runs) …`);
+  const figs = [];
+  try {
+    for (const f of [a, b]) {
+      const s = serveChild(f.label, f.script, f.argv);
+      figs.push(s);
+      s.meta = await s.next();
+    }
+    const rates = [[], []];
+    for (let r = 0; r < T.runs; r++) {
+      for (let i = 0; i < 2; i++) {
+        figs[i].child.stdin.write('run\n');
+        rates[i].push((await figs[i].next()).rate);
+      }
+    }
+    const out = figs.map((f, i) => {
+      const { ready: _ready, ...meta } = f.meta;
+      return { ...meta, runs: rates[i], median: median(rates[i]), paired: figs[1 - i].meta.figure };
+    });
+    log(`${a.label}: ${fmt(out[0].median)} ${out[0].unit}; ${b.label}: ${fmt(out[1].median)} ${out[1].unit} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    return out;
+  } catch (e) {
+    log(`${a.label} ⇄ ${b.label}: failed (${e.message})`);
+    return null;
+  } finally {
+    for (const f of figs) { f.child.stdin.end('end\n'); }
+  }
+}
+
 for (const name of names) {
   const w = WORKLOADS[name];
-  results.push({ ...node(`recurrent ${name}`, 'recurrent.mjs', ['--workload', name]), workload: name, figure: 'recurrent' });
+  const peer = w.generate || args['no-peers'] ? null : name === 'W4' ? { figure: 'brain.js', script: 'brain.mjs', argv: [] } : { figure: 'tfjs-wasm', script: 'tfjs.mjs', argv: ['--backend', 'wasm'] };
+  let pair = null;
+  if (peer) {
+    pair = await paired(
+      { label: `recurrent ${name}`, script: 'recurrent.mjs', argv: ['--workload', name] },
+      { label: `${peer.figure === 'brain.js' ? 'brain.js' : 'TF.js wasm'} ${name}`, script: peer.script, argv: [...peer.argv, '--workload', name] },
+    );
+    if (pair) results.push({ ...pair[0], workload: name, figure: 'recurrent' }, { ...pair[1], workload: name, figure: peer.figure });
+  }
+  if (!pair) {
+    results.push({ ...node(`recurrent ${name}`, 'recurrent.mjs', ['--workload', name]), workload: name, figure: 'recurrent' });
+    if (peer) results.push({ ...node(`${peer.figure} ${name}`, peer.script, [...peer.argv, '--workload', name]), workload: name, figure: peer.figure });
+  }
   if (w.generate) continue;
   if (!args['no-peers']) {
-    for (const backend of ['wasm', 'cpu']) results.push({ ...node(`TF.js ${backend} ${name}`, 'tfjs.mjs', ['--backend', backend, '--workload', name]), workload: name, figure: `tfjs-${backend}` });
-    if (name === 'W4') results.push({ ...node(`brain.js ${name}`, 'brain.mjs', ['--workload', name]), workload: name, figure: 'brain.js' });
+    for (const backend of ['wasm', 'cpu']) {
+      if (`tfjs-${backend}` === peer?.figure) continue;
+      results.push({ ...node(`TF.js ${backend} ${name}`, 'tfjs.mjs', ['--backend', backend, '--workload', name]), workload: name, figure: `tfjs-${backend}` });
+    }
   }
   if (nativeBin) results.push({ ...runChild(`native ${name}`, nativeBin, ['--workload', name, ...timingArgs]), workload: name, figure: 'native' });
 }
@@ -172,7 +236,7 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].l
 const line = (cells) => '| ' + cells.map((c, i) => (i < 2 || i === 10 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
 const out = [];
 out.push(`recurrent bench — ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}`);
-out.push(`medians of ${T.runs} runs of ≥${T.time} s after a ≥${T.warmup} s warm-up (3 runs where one step is longer than a run; GEMM runs of ≥${Math.min(T.time, GEMM_TIME)} s); load average ${machine.loadavgStart[0]} at start, ${machine.loadavgEnd[0]} at end`);
+out.push(`medians of ${T.runs} runs of ≥${T.time} s after a ≥${T.warmup} s warm-up (3 runs where one step is longer than a run, except in pairs; GEMM runs of ≥${Math.min(T.time, GEMM_TIME)} s); recurrent alternates run by run with TF.js wasm (W1–W3) and brain.js (W4); load average ${machine.loadavgStart[0]} at start, ${machine.loadavgEnd[0]} at end`);
 out.push('');
 out.push(line(header));
 out.push('|' + widths.map((w, i) => (i < 2 || i === 10 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');

@@ -3,7 +3,7 @@
 // trains one sequence at a time: batch 1). One step = one training iteration over the
 // sequence (forward, backward through time, update with brain.js's own optimizer).
 import { createRequire } from 'node:module';
-import { WORKLOADS, emit, measure, parseArgs, timing, workloadData } from '../lib.mjs';
+import { WORKLOADS, figure, parseArgs, workloadData } from '../lib.mjs';
 
 const require = createRequire(import.meta.url);
 const brain = require('brain.js');
@@ -19,5 +19,4 @@ for (let t = 0; t < w.steps; t++) seq.push(Array.from(x.subarray(t * w.features,
 const K = 20;
 const train = () => net.train([seq], { iterations: K, errorThresh: 0, log: false });
 train();
-const r = await measure(train, K * w.steps, timing(args));
-emit({ figure: 'brain.js', workload: 'W4', unit: 'tok/s', ...r, note: `brain.js 1.6.1 recurrent.LSTMTimeStep, train() with ${K} iterations per call` });
+await figure(args, train, K * w.steps, { figure: 'brain.js', workload: 'W4', unit: 'tok/s', note: `brain.js 1.6.1 recurrent.LSTMTimeStep, train() with ${K} iterations per call` });

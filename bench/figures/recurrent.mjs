@@ -2,7 +2,7 @@
 // shapes (`--gemm`): `--workload W1` … `W5`.
 import { init, kernelBackend, sequential } from '../../dist/index.js';
 import { wasm } from '../../dist/wasm.js';
-import { GEMM_SHAPES, GEMM_TIME, LR, WORKLOADS, emit, measure, parseArgs, timing, workloadData } from '../lib.mjs';
+import { GEMM_SHAPES, GEMM_TIME, LR, WORKLOADS, emit, figure, measure, parseArgs, timing, workloadData } from '../lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 await init();
@@ -26,8 +26,7 @@ if (args.gemm) {
   if (w.generate) {
     const model = sequential({ input: { vocab: w.vocab } }).embedding({ dim: w.embed }).lstm({ units: w.units }).dense({ units: w.vocab }).build({ seed: 1 });
     const n = 2000;
-    const r = await measure(() => model.generateIds([1], { maxTokens: n, temperature: 1, seed: 7 }), n, opts);
-    emit({ figure: 'recurrent', workload: name, unit: 'tok/s', ...r, note: `${note}; generateIds, ${n} tokens per call, temperature 1` });
+    await figure(args, () => model.generateIds([1], { maxTokens: n, temperature: 1, seed: 7 }), n, { figure: 'recurrent', workload: name, unit: 'tok/s', note: `${note}; generateIds, ${n} tokens per call, temperature 1` });
   } else {
     const b = sequential({ input: { features: w.features } });
     const rnn = { units: w.units, layers: w.layers, bidirectional: w.bidirectional };
@@ -36,7 +35,6 @@ if (args.gemm) {
     const d = workloadData(w);
     const input = { features: d.x, batch: w.batch, steps: w.steps };
     const targets = d.classes ? { classes: d.classes } : { values: d.values };
-    const r = await measure(() => model.trainStep(input, targets), w.batch * w.steps, opts);
-    emit({ figure: 'recurrent', workload: name, unit: 'tok/s', ...r, note });
+    await figure(args, () => model.trainStep(input, targets), w.batch * w.steps, { figure: 'recurrent', workload: name, unit: 'tok/s', note });
   }
 }

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { LR, WORKLOADS, emit, measure, parseArgs, timing, workloadData } from '../lib.mjs';
+import { LR, WORKLOADS, figure, parseArgs, workloadData } from '../lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const backend = args.backend ?? 'wasm';
@@ -56,5 +56,4 @@ const step = async () => {
   await loss.data(); // wait for the step to finish
   loss.dispose();
 };
-const r = await measure(step, w.batch * w.steps, timing(args));
-emit({ figure: `tfjs-${backend}`, workload: args.workload, unit: 'tok/s', ...r, note: `TF.js ${tf.version.tfjs}, backend ${tf.getBackend()}` });
+await figure(args, step, w.batch * w.steps, { figure: `tfjs-${backend}`, workload: args.workload, unit: 'tok/s', note: `TF.js ${tf.version.tfjs}, backend ${tf.getBackend()}` });
