@@ -1,10 +1,15 @@
 """Single-thread OpenBLAS SGEMM through numpy at the GEMM shapes of bench/lib.mjs.
 
-Run by bench/run.mjs with OPENBLAS_NUM_THREADS=1 (and the other thread variables) in the
-environment, from the project-local venv in .tools/pyvenv. Reads the shapes and timing as
-JSON from argv[1]; prints one JSON line like bench/figures/*.mjs: C = A·Bᵀ (A [m×k],
-B [n×k], float32, row-major), `reps` products per call, warm-up then runs of at least
-`time` seconds.
+Run by bench/run.mjs from the project-local venv in .tools/pyvenv, with OPENBLAS_NUM_THREADS=1
+(and the other thread variables) in the environment:
+
+    python bench/blas.py --shapes '[{"name":…,"m":32,"n":1024,"k":256},…]' --gemm-time 0.4
+                         [--time 1] [--warmup 1] [--runs 5] [--serve]
+
+C = A·Bᵀ (A [m×k], B [n×k], float32, row-major), enough products per call for ~5e7 flops,
+timed like bench/lib.mjs's gemmFigure: a warm-up, then runs of at least min(time, gemm-time)
+seconds per shape. Prints one JSON line; with --serve, prints {"ready":true}, then one
+{"rates":[…]} line per "run" line on stdin until "end".
 """
 import json
 import sys
@@ -12,9 +17,22 @@ import time
 
 import numpy as np
 
-cfg = json.loads(sys.argv[1])
-rows = []
-for s in cfg["shapes"]:
+
+def arg(name, default=None):
+    if name in sys.argv:
+        i = sys.argv.index(name)
+        return sys.argv[i + 1] if i + 1 < len(sys.argv) and not sys.argv[i + 1].startswith("--") else True
+    return default
+
+
+shapes = json.loads(arg("--shapes"))
+gemm_time = float(arg("--gemm-time", 0.4))
+run_time = min(float(arg("--time", 1)), gemm_time)
+warmup = min(float(arg("--warmup", 1)), gemm_time)
+runs = int(arg("--runs", 5))
+
+
+def make_call(s):
     m, n, k = s["m"], s["n"], s["k"]
     rng = np.random.default_rng(1)
     a = rng.uniform(-1, 1, (m, k)).astype(np.float32)
@@ -27,24 +45,47 @@ for s in cfg["shapes"]:
         for _ in range(reps):
             np.matmul(a, b.T, out=c)
 
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < cfg["warmup"]:
-        call()
-    rates = []
-    for _ in range(cfg["runs"]):
-        n_calls, t0 = 0, time.perf_counter()
-        while True:
-            call()
-            n_calls += 1
-            if time.perf_counter() - t0 >= cfg["time"]:
-                break
-        rates.append(n_calls * reps * flop / 1e9 / (time.perf_counter() - t0))
-    rates.sort()
-    mid = len(rates) // 2
-    med = rates[mid] if len(rates) % 2 else (rates[mid - 1] + rates[mid]) / 2
-    rows.append({**s, "runs": rates, "median": med})
+    return call, flop * reps / 1e9
 
-cfgs = np.show_config(mode="dicts") if "mode" in np.show_config.__code__.co_varnames else {}
-blas = cfgs.get("Build Dependencies", {}).get("blas", {}) if isinstance(cfgs, dict) else {}
-note = f"numpy {np.__version__}, {blas.get('name', 'BLAS')} {blas.get('version', '')}".strip() + ", 1 thread"
-print(json.dumps({"figure": "openblas-gemm", "unit": "GFLOP/s", "shapes": rows, "note": note}))
+
+def once(call, gflop, secs):
+    n, t0 = 0, time.perf_counter()
+    while True:
+        call()
+        n += 1
+        if time.perf_counter() - t0 >= secs:
+            return n * gflop / (time.perf_counter() - t0)
+
+
+def median(xs):
+    s = sorted(xs)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
+
+
+def blas_note():
+    try:
+        cfg = np.show_config(mode="dicts")
+        blas = cfg.get("Build Dependencies", {}).get("blas", {})
+        return f"numpy {np.__version__}, {blas.get('name', 'BLAS')} {blas.get('version', '')}".strip() + ", 1 thread"
+    except Exception:  # older numpy: no dict mode
+        return f"numpy {np.__version__}, 1 thread"
+
+
+calls = [make_call(s) for s in shapes]
+for call, g in calls:
+    once(call, g, warmup)
+meta = {"figure": "openblas-gemm", "unit": "GFLOP/s", "note": blas_note()}
+
+if arg("--serve"):
+    print(json.dumps({"ready": True, **meta}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "run":
+            break
+        print(json.dumps({"rates": [once(call, g, run_time) for call, g in calls]}), flush=True)
+else:
+    rows = []
+    for s, (call, g) in zip(shapes, calls):
+        rates = [once(call, g, run_time) for _ in range(runs)]
+        rows.append({**s, "runs": rates, "median": median(rates)})
+    print(json.dumps({**meta, "shapes": rows}))

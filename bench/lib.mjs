@@ -106,6 +106,38 @@ export async function figure(args, step, units, meta) {
   process.exit(0);
 }
 
+/**
+ * Like `figure`, for GEMM shapes: `calls` = [{ shape, step, units }] (units in GFLOP per
+ * call). Each run times every shape for at least GEMM_TIME seconds; the result line has one
+ * entry per shape, or (serving) `{"rates":[…]}` per run.
+ */
+export async function gemmFigure(args, calls, meta) {
+  const opts = timing(args);
+  const t = Math.min(opts.time, GEMM_TIME);
+  const w = Math.min(opts.warmup, GEMM_TIME);
+  if (!args.serve) {
+    const shapes = [];
+    for (const c of calls) shapes.push({ ...c.shape, ...(await measure(c.step, c.units, { ...opts, time: t, warmup: w })) });
+    emit({ ...meta, shapes });
+    return;
+  }
+  const now = () => performance.now() / 1000;
+  const once = (c, secs) => {
+    let n = 0;
+    const t0 = now();
+    do { c.step(); n++; } while (now() - t0 < secs);
+    return (n * c.units) / (now() - t0);
+  };
+  for (const c of calls) once(c, w);
+  emit({ ready: true, ...meta });
+  const { createInterface } = await import('node:readline');
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() !== 'run') break;
+    emit({ rates: calls.map((c) => once(c, t)) });
+  }
+  process.exit(0);
+}
+
 /** Command-line flags: --name value and bare --flag (true). */
 export function parseArgs(argv) {
   const out = {};

@@ -92,48 +92,53 @@ function pythonForBlas() {
 // brain.js on W4) run in two live processes that take turns, one timed run each, so a change
 // in machine speed during the bench (other processes, a noisy host) hits both alike. Each
 // process warms up before the first turn; the idle one waits on its stdin.
-function serveChild(label, script, argv) {
-  const child = spawn(process.execPath, [`bench/figures/${script}`, ...argv, ...timingArgs, '--serve'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+function serveChild(f) {
+  const child = spawn(f.cmd ?? process.execPath, [...(f.cmd ? [] : [`bench/figures/${f.script}`]), ...f.argv, ...timingArgs, '--serve'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...f.env } });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
+  child.stdin.on('error', () => {});
   const next = async () => {
     const r = await lines.next();
-    if (r.done) throw new Error(stderr.trim().split('\n').slice(-3).join(' | ') || `${label} exited`);
+    if (r.done) throw new Error(stderr.trim().split('\n').slice(-3).join(' | ') || `${f.label} exited`);
     return JSON.parse(r.value);
   };
-  return { label, child, next, stderrText: () => stderr };
+  return { label: f.label, child, next };
 }
+/** Runs two serving figures turn by turn; returns [{ meta, runs }] where each run is a rate
+ * (training figures) or a list of rates, one per GEMM shape. */
 async function paired(a, b) {
   const t0 = Date.now();
   log(`${a.label} ⇄ ${b.label} (alternating runs) …`);
   const figs = [];
   try {
     for (const f of [a, b]) {
-      const s = serveChild(f.label, f.script, f.argv);
+      const s = serveChild(f);
       figs.push(s);
       s.meta = await s.next();
     }
-    const rates = [[], []];
+    const runs = [[], []];
     for (let r = 0; r < T.runs; r++) {
       for (let i = 0; i < 2; i++) {
         figs[i].child.stdin.write('run\n');
-        rates[i].push((await figs[i].next()).rate);
+        const out = await figs[i].next();
+        runs[i].push(out.rates ?? out.rate);
       }
     }
-    const out = figs.map((f, i) => {
+    log(`${a.label} ⇄ ${b.label}: done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    return figs.map((f, i) => {
       const { ready: _ready, ...meta } = f.meta;
-      return { ...meta, runs: rates[i], median: median(rates[i]), paired: figs[1 - i].meta.figure };
+      return { meta: { ...meta, paired: figs[1 - i].meta.figure }, runs: runs[i] };
     });
-    log(`${a.label}: ${fmt(out[0].median)} ${out[0].unit}; ${b.label}: ${fmt(out[1].median)} ${out[1].unit} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-    return out;
   } catch (e) {
     log(`${a.label} ⇄ ${b.label}: failed (${e.message})`);
     return null;
   } finally {
-    for (const f of figs) { f.child.stdin.end('end\n'); }
+    for (const f of figs) f.child.stdin.end('end\n');
   }
 }
+const trainingFigure = ({ meta, runs }) => ({ ...meta, runs, median: median(runs) });
+const gemmFigure = ({ meta, runs }) => ({ ...meta, shapes: GEMM_SHAPES.map((s, j) => ({ ...s, runs: runs.map((r) => r[j]), median: median(runs.map((r) => r[j])) })) });
 
 for (const name of names) {
   const w = WORKLOADS[name];
@@ -144,7 +149,11 @@ for (const name of names) {
       { label: `recurrent ${name}`, script: 'recurrent.mjs', argv: ['--workload', name] },
       { label: `${peer.figure === 'brain.js' ? 'brain.js' : 'TF.js wasm'} ${name}`, script: peer.script, argv: [...peer.argv, '--workload', name] },
     );
-    if (pair) results.push({ ...pair[0], workload: name, figure: 'recurrent' }, { ...pair[1], workload: name, figure: peer.figure });
+    if (pair) {
+      const [ours, theirs] = pair.map(trainingFigure);
+      log(`recurrent ${name}: ${fmt(ours.median)} tok/s; ${peer.figure} ${name}: ${fmt(theirs.median)} tok/s`);
+      results.push({ ...ours, workload: name, figure: 'recurrent' }, { ...theirs, workload: name, figure: peer.figure });
+    }
   }
   if (!pair) {
     results.push({ ...node(`recurrent ${name}`, 'recurrent.mjs', ['--workload', name]), workload: name, figure: 'recurrent' });
@@ -162,19 +171,25 @@ for (const name of names) {
 
 let gemm = null;
 if (names.includes('W1')) {
-  gemm = { wasm: node('recurrent GEMM (wasm)', 'recurrent.mjs', ['--gemm']) };
-  if (nativeBin) gemm.native = runChild('recurrent GEMM (native)', nativeBin, ['--gemm', ...timingArgs]);
+  // our wasm GEMM and OpenBLAS take turns (one run of every shape each), like the pairs above
+  gemm = {};
+  const wasmGemm = { label: 'recurrent GEMM (wasm)', script: 'recurrent.mjs', argv: ['--gemm'] };
+  let blas = null;
   if (!args['no-blas']) {
     const p = pythonForBlas();
-    if (p.py) {
-      const cfg = { shapes: GEMM_SHAPES, time: Math.min(T.time, GEMM_TIME), warmup: Math.min(T.warmup, GEMM_TIME), runs: T.runs };
-      const env = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-      gemm.openblas = runChild('OpenBLAS SGEMM (numpy, 1 thread)', p.py, ['bench/blas.py', JSON.stringify(cfg)], { env });
-    } else {
+    if (p.py) blas = { label: 'OpenBLAS SGEMM (numpy, 1 thread)', cmd: p.py, argv: ['bench/blas.py', '--shapes', JSON.stringify(GEMM_SHAPES), '--gemm-time', String(GEMM_TIME)], env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } };
+    else {
       gemm.openblas = { error: p.why };
       log(`OpenBLAS row skipped: ${p.why}`);
     }
   }
+  const pair = blas ? await paired(wasmGemm, blas) : null;
+  if (pair) [gemm.wasm, gemm.openblas] = pair.map(gemmFigure);
+  else {
+    gemm.wasm = node(wasmGemm.label, 'recurrent.mjs', ['--gemm']);
+    if (blas) gemm.openblas = runChild(blas.label, blas.cmd, [...blas.argv, ...timingArgs], { env: blas.env });
+  }
+  if (nativeBin) gemm.native = runChild('recurrent GEMM (native)', nativeBin, ['--gemm', ...timingArgs]);
 }
 machine.loadavgEnd = os.loadavg().map((x) => +x.toFixed(2));
 

@@ -2,24 +2,21 @@
 // shapes (`--gemm`): `--workload W1` … `W5`.
 import { init, kernelBackend, sequential } from '../../dist/index.js';
 import { wasm } from '../../dist/wasm.js';
-import { GEMM_SHAPES, GEMM_TIME, LR, WORKLOADS, emit, figure, measure, parseArgs, timing, workloadData } from '../lib.mjs';
+import { GEMM_SHAPES, LR, WORKLOADS, figure, gemmFigure, parseArgs, workloadData } from '../lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 await init();
-const opts = timing(args);
 const note = `kernels ${kernelBackend()}`;
 
 if (args.gemm) {
   const e = wasm();
-  const rows = [];
-  for (const s of GEMM_SHAPES) {
-    const flop = 2 * s.m * s.n * s.k;
-    e.benchGemm(s.m, s.n, s.k, 0);
+  const calls = GEMM_SHAPES.map((shape) => {
+    const flop = 2 * shape.m * shape.n * shape.k;
     const reps = Math.max(1, Math.round(5e7 / flop));
-    const r = await measure(() => e.benchGemm(s.m, s.n, s.k, reps), (flop * reps) / 1e9, { ...opts, time: Math.min(opts.time, GEMM_TIME), warmup: Math.min(opts.warmup, GEMM_TIME) });
-    rows.push({ ...s, runs: r.runs, median: r.median });
-  }
-  emit({ figure: 'recurrent-wasm-gemm', unit: 'GFLOP/s', shapes: rows, note });
+    e.benchGemm(shape.m, shape.n, shape.k, 0);
+    return { shape, step: () => e.benchGemm(shape.m, shape.n, shape.k, reps), units: (flop * reps) / 1e9 };
+  });
+  await gemmFigure(args, calls, { figure: 'recurrent-wasm-gemm', unit: 'GFLOP/s', note });
 } else {
   const name = args.workload;
   const w = WORKLOADS[name];
