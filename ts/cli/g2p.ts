@@ -1,14 +1,13 @@
 // `recurrent g2p train|run`: grapheme to phoneme on CMUdict (or any lexicon in its format)
 // with the attention encoder-decoder; word and phoneme error rates on held-out words.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
 import { formatError, optionError } from '../errors.js';
 import { init } from '../wasm.js';
 import { loadCmudict } from '../data/cmudict.js';
 import { G2P, parseLexicon, splitLexicon, type G2PEvaluation } from '../tasks/g2p.js';
 import { duration, fmtDuration, num } from './args.js';
+import { EpochBar, writeAtomic } from './progress.js';
 
 export const G2P_HELP = `usage: recurrent g2p train [flags]
        recurrent g2p run --model FILE [--beam N] [--n-best N] WORD…
@@ -39,12 +38,6 @@ and phoneme error rates on them, greedy and with beam search.
 `;
 
 type Values = Record<string, string | boolean | undefined>;
-
-async function save(bytes: Uint8Array, path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp`, bytes);
-  await rename(`${path}.tmp`, path);
-}
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -112,24 +105,13 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   const controller = new AbortController();
   const onSig = () => controller.abort();
   process.once('SIGINT', onSig);
-  const bar = new cliProgress.SingleBar(
-    { format: 'epoch {ep} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | {el}', hideCursor: true, noTTYOutput: !process.stdout.isTTY, notTTYSchedule: 15_000 },
-    cliProgress.Presets.shades_classic,
-  );
-  let barEpoch = -1;
+  const bar = new EpochBar(epochs, 15_000);
   const res = await g.fit(split.train, {
     epochs, batchSize: batch, seed, lrDecay, timeBudgetMs: budget, signal: controller.signal, validationEntries: split.validation,
     onProgress: (e) => {
-      if (e.type === 'step') {
-        const payload = { ep: `${e.epoch + 1}/${epochs}`, loss: e.loss.toFixed(3), tps: Math.round(e.tokensPerSec).toLocaleString('en-US'), el: fmtDuration(e.elapsedMs) };
-        if (barEpoch !== e.epoch) {
-          if (barEpoch >= 0) bar.stop();
-          bar.start(e.batchesPerEpoch, e.batch + 1, payload);
-          barEpoch = e.epoch;
-        } else bar.update(e.batch + 1, payload);
-      } else {
+      if (e.type === 'step') bar.step(e);
+      else {
         bar.stop();
-        barEpoch = -1;
         let line = `epoch ${e.epoch + 1}/${epochs}: train loss ${e.loss.toFixed(4)}`;
         if (e.validationLoss !== undefined) {
           const dev = g.evaluate(split.validation, { beam: 1 });
@@ -142,7 +124,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   bar.stop();
   process.off('SIGINT', onSig);
   out(`trained (${res.stopReason}): ${res.epochs} epochs, ${res.steps} steps in ${fmtDuration(res.elapsedMs)}`);
-  await save(g.save({ split: { test: testArg, validation: valWords, seed }, stress: !v['no-stress'] }), outPath);
+  await writeAtomic(outPath, g.save({ split: { test: testArg, validation: valWords, seed }, stress: !v['no-stress'] }));
   const report = (name: string, r: G2PEvaluation) =>
     out(`test ${name}: WER ${pct(r.wer)}, PER ${pct(r.per)} (${r.words.toLocaleString('en-US')} words, ${r.phonemes.toLocaleString('en-US')} phones, ${fmtDuration(r.ms)})`);
   report('greedy', g.evaluate(split.test, { beam: 1 }));

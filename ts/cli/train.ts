@@ -1,10 +1,7 @@
 // `recurrent train`: a character-level language model on Moby Dick, trained in a worker
 // thread with a live progress bar; per epoch: train and validation bits per character, a
 // generated sample, and a checkpoint.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import cliProgress from 'cli-progress';
 import { sequential } from '../builder.js';
 import { loadMobyDick } from '../data/mobydick.js';
 import { textWindows } from '../data/source.js';
@@ -13,6 +10,7 @@ import type { CellType } from '../layer.js';
 import type { OptimizerName } from '../model.js';
 import { createTrainer } from '../trainer.js';
 import { choice, duration, fmtDuration, num } from './args.js';
+import { EpochBar, writeAtomic } from './progress.js';
 
 export const TRAIN_HELP = `usage: recurrent train [flags]
 
@@ -104,39 +102,28 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     const controller = new AbortController();
     const onSig = () => controller.abort();
     process.once('SIGINT', onSig);
-    const bar = new cliProgress.SingleBar(
-      { format: 'epoch {ep} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | elapsed {el} | ETA {eta2}', hideCursor: true, noTTYOutput: !process.stdout.isTTY, notTTYSchedule: 10_000, etaBuffer: 50 },
-      cliProgress.Presets.shades_classic,
-    );
-    let barEpoch = -1;
+    const bar = new EpochBar(epochs);
     const run = t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: stepsPerEpoch * batch }), {
       epochs, batchSize: batch, seed, timeBudgetMs: budget, resume: Boolean(v.resume), signal: controller.signal,
       validation: textWindows(valIds, { steps: 256, random: false }),
     });
     for await (const e of run) {
-      if (e.type === 'step') {
-        const payload = { ep: `${e.epoch + 1}/${epochs}`, loss: e.loss.toFixed(3), tps: Math.round(e.tokensPerSec).toLocaleString('en-US'), el: fmtDuration(e.elapsedMs), eta2: fmtDuration(e.etaMs) };
-        if (barEpoch !== e.epoch) {
-          if (barEpoch >= 0) bar.stop();
-          bar.start(e.batchesPerEpoch, e.batch + 1, payload);
-          barEpoch = e.epoch;
-        } else bar.update(e.batch + 1, payload);
-      } else {
+      if (e.type === 'step') bar.step(e);
+      else {
         bar.stop();
-        barEpoch = -1;
         const val = e.validation?.bitsPerToken;
         out(`epoch ${e.epoch + 1}/${epochs}: train ${e.bitsPerToken?.toFixed(3)} bpc, validation ${val?.toFixed(3)} bpc, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${(e.tokens / 1e6).toFixed(2)}M tokens, ${fmtDuration(e.elapsedMs)}`);
         if (sampleLen > 0) {
           const sample = await t.generate('The whale ', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 });
           out(`  sample: ${JSON.stringify('The whale ' + sample)}`);
         }
-        await save(t, outPath);
+        await writeAtomic(outPath, await t.save());
       }
     }
     bar.stop();
     const result = await run;
     process.off('SIGINT', onSig);
-    await save(t, outPath);
+    await writeAtomic(outPath, await t.save());
     const final = await t.evaluate(textWindows(valIds, { steps: 256, random: false }));
     out(`done (${result.stopReason}): ${result.epochs} epochs, ${(result.tokens / 1e6).toFixed(2)}M tokens in ${fmtDuration(result.elapsedMs)}, ${Math.round(result.tokensPerSec).toLocaleString('en-US')} tok/s`);
     out(`validation: ${final.bitsPerToken!.toFixed(3)} bits per character (loss ${final.loss.toFixed(4)}), accuracy ${(100 * final.accuracy!).toFixed(1)}%`);
@@ -145,14 +132,6 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   } finally {
     await t.dispose();
   }
-}
-
-async function save(t: { save(): Promise<Uint8Array> }, path: string): Promise<void> {
-  const bytes = await t.save();
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp`, bytes);
-  const { rename } = await import('node:fs/promises');
-  await rename(`${path}.tmp`, path);
 }
 
 function describe(spec: import('../spec.js').ModelSpecJSON): string {

@@ -1,0 +1,59 @@
+// Shared CLI output: a per-epoch progress bar (cli-progress) and atomic model writes.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import cliProgress from 'cli-progress';
+import { fmtDuration } from './args.js';
+
+export interface BarStep {
+  epoch: number;
+  batch: number;
+  batchesPerEpoch: number;
+  loss: number;
+  tokensPerSec: number;
+  elapsedMs: number;
+  etaMs?: number;
+}
+
+/** One bar per epoch: "epoch 2/8 |███░░| 56/200 | loss 1.668 | 7,264 tok/s | elapsed … | ETA …".
+ * Without a TTY it prints a line every `everyMs`. */
+export class EpochBar {
+  readonly #bar: cliProgress.SingleBar;
+  readonly #epochs: number;
+  #epoch = -1;
+
+  constructor(epochs: number, everyMs = 10_000) {
+    this.#epochs = epochs;
+    this.#bar = new cliProgress.SingleBar(
+      { format: 'epoch {ep} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | elapsed {el}{eta}', hideCursor: true, noTTYOutput: !process.stdout.isTTY, notTTYSchedule: everyMs },
+      cliProgress.Presets.shades_classic,
+    );
+  }
+
+  step(e: BarStep): void {
+    const payload = {
+      ep: `${e.epoch + 1}/${this.#epochs}`,
+      loss: e.loss.toFixed(3),
+      tps: Math.round(e.tokensPerSec).toLocaleString('en-US'),
+      el: fmtDuration(e.elapsedMs),
+      eta: e.etaMs === undefined ? '' : ` | ETA ${fmtDuration(e.etaMs)}`,
+    };
+    if (this.#epoch !== e.epoch) {
+      if (this.#epoch >= 0) this.#bar.stop();
+      this.#bar.start(e.batchesPerEpoch, e.batch + 1, payload);
+      this.#epoch = e.epoch;
+    } else this.#bar.update(e.batch + 1, payload);
+  }
+
+  /** Ends the current epoch's bar (before printing the epoch's summary). */
+  stop(): void {
+    this.#bar.stop();
+    this.#epoch = -1;
+  }
+}
+
+/** Writes `bytes` to `path` through a temporary file, so a crash never leaves half a model. */
+export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(`${path}.tmp`, bytes);
+  await rename(`${path}.tmp`, path);
+}
