@@ -62,10 +62,20 @@ function runChild(label, cmd, argv, opts = {}) {
 }
 const node = (label, script, argv) => runChild(label, process.execPath, [`bench/figures/${script}`, ...argv, ...timingArgs]);
 
-// native ceiling: our core built for this CPU
 let nativeBin = null;
 let nativeNote = '';
-if (!args['no-native'] && names.some((n) => n !== 'W5')) {
+let gemm = null;
+// --from FILE: re-tabulate a saved --json run instead of measuring
+const saved = args.from ? JSON.parse(readFileSync(String(args.from), 'utf8')) : null;
+if (saved) {
+  results.push(...saved.results);
+  gemm = saved.gemm;
+  Object.assign(machine, saved.machine);
+  nativeNote = saved.nativeNote ?? '';
+}
+
+// native ceiling: our core built for this CPU
+if (!saved && !args['no-native'] && names.some((n) => n !== 'W5')) {
   log('building the native ceiling (cargo, target-cpu=native) …');
   const env = { ...process.env, RUSTFLAGS: '-C target-cpu=native', CARGO_TARGET_DIR: `${ROOT}target/bench-native` };
   const r = spawnSync('cargo', ['build', '--quiet', '--release', '-p', 'recurrent-core', '--example', 'bench_native'], { cwd: ROOT, env, encoding: 'utf8' });
@@ -140,7 +150,7 @@ async function paired(a, b) {
 const trainingFigure = ({ meta, runs }) => ({ ...meta, runs, median: median(runs) });
 const gemmFigure = ({ meta, runs }) => ({ ...meta, shapes: GEMM_SHAPES.map((s, j) => ({ ...s, runs: runs.map((r) => r[j]), median: median(runs.map((r) => r[j])) })) });
 
-for (const name of names) {
+for (const name of saved ? [] : names) {
   const w = WORKLOADS[name];
   const peer = w.generate || args['no-peers'] ? null : name === 'W4' ? { figure: 'brain.js', script: 'brain.mjs', argv: [] } : { figure: 'tfjs-wasm', script: 'tfjs.mjs', argv: ['--backend', 'wasm'] };
   let pair = null;
@@ -169,8 +179,7 @@ for (const name of names) {
   if (nativeBin) results.push({ ...runChild(`native ${name}`, nativeBin, ['--workload', name, ...timingArgs]), workload: name, figure: 'native' });
 }
 
-let gemm = null;
-if (names.includes('W1')) {
+if (!saved && names.includes('W1')) {
   // our wasm GEMM and OpenBLAS take turns (one run of every shape each), like the pairs above
   gemm = {};
   const wasmGemm = { label: 'recurrent GEMM (wasm)', script: 'recurrent.mjs', argv: ['--gemm'] };
@@ -191,7 +200,7 @@ if (names.includes('W1')) {
   }
   if (nativeBin) gemm.native = runChild('recurrent GEMM (native)', nativeBin, ['--gemm', ...timingArgs]);
 }
-machine.loadavgEnd = os.loadavg().map((x) => +x.toFixed(2));
+if (!saved) machine.loadavgEnd = os.loadavg().map((x) => +x.toFixed(2));
 
 // ---- table --------------------------------------------------------------------------------
 function fmt(v, unit) {
@@ -211,6 +220,14 @@ function target(what, value, goal, show) {
   return `≥${show(goal)} ${met ? '✓' : `✗ (${pct(1 - value / goal)} short)`}`;
 }
 
+/** ours ÷ theirs: for figures that took turns, the median of the per-turn ratios (each turn
+ * pair ran under the same conditions); otherwise the ratio of the medians. */
+function ratioOf(a, b) {
+  if (!a || !b || a.error || b.error) return undefined;
+  if (a.paired && a.paired === b.figure && a.runs?.length === b.runs?.length) return median(a.runs.map((x, i) => x / b.runs[i]));
+  return a.median / b.median;
+}
+
 const header = ['figure', 'unit', 'recurrent wasm', 'TF.js wasm', 'TF.js cpu', 'brain.js', 'native (ours)', 'OpenBLAS', 'ratio', 'wasm/native', 'target'];
 const rows = [];
 for (const name of names) {
@@ -225,12 +242,15 @@ for (const name of names) {
   if (w.generate) {
     tgt = target('W5 generation tokens/s', ours, 10000, (g) => Math.round(g).toLocaleString('en-US'));
   } else if (name === 'W4') {
-    if (ours && br) ratio = `${times(ours / br)} brain.js`;
-    tgt = target('W4 vs brain.js', ours && br ? ours / br : undefined, 10, times);
+    const r = ratioOf(get(name, 'recurrent'), get(name, 'brain.js'));
+    if (r) ratio = `${times(r)} brain.js`;
+    tgt = target('W4 vs brain.js', r, 10, times);
   } else {
     const best = Math.max(tw ?? 0, tc ?? 0) || undefined;
-    if (ours && best) ratio = `${times(ours / best)} TF.js ${best === tw ? 'wasm' : 'cpu'}`;
-    tgt = target(`${name} vs faster TF.js`, ours && best ? ours / best : undefined, 15, times);
+    const which = best === tw ? 'wasm' : 'cpu';
+    const r = best ? ratioOf(get(name, 'recurrent'), get(name, `tfjs-${which}`)) : undefined;
+    if (r) ratio = `${times(r)} TF.js ${which}`;
+    tgt = target(`${name} vs faster TF.js`, r, 15, times);
   }
   let wn = '—';
   if (ours && nat) wn = pct(ours / nat);
@@ -239,11 +259,11 @@ for (const name of names) {
 }
 if (gemm) {
   GEMM_SHAPES.forEach((s, i) => {
-    const o = gemm.wasm?.shapes?.[i]?.median;
-    const n = gemm.native?.shapes?.[i]?.median;
-    const b = gemm.openblas?.shapes?.[i]?.median;
-    const tgt = target(`GEMM ${s.m}×${s.n}×${s.k} wasm vs OpenBLAS`, o && b ? o / b : undefined, 0.3, pct);
-    rows.push([`GEMM ${s.m}×${s.n}×${s.k} (${s.name})`, 'GFLOP/s', fmt(o, 'GFLOP/s'), '—', '—', '—', fmt(n, 'GFLOP/s'), fmt(b, 'GFLOP/s'), o && b ? `${pct(o / b)} OpenBLAS` : '—', o && n ? pct(o / n) : '—', tgt]);
+    const shape = (f) => (f?.shapes?.[i] ? { ...f.shapes[i], figure: f.figure, paired: f.paired } : undefined);
+    const [o, n, b] = [shape(gemm.wasm), shape(gemm.native), shape(gemm.openblas)];
+    const r = ratioOf(o, b);
+    const tgt = target(`GEMM ${s.m}×${s.n}×${s.k} wasm vs OpenBLAS`, r, 0.3, pct);
+    rows.push([`GEMM ${s.m}×${s.n}×${s.k} (${s.name})`, 'GFLOP/s', fmt(o?.median, 'GFLOP/s'), '—', '—', '—', fmt(n?.median, 'GFLOP/s'), fmt(b?.median, 'GFLOP/s'), r ? `${pct(r)} OpenBLAS` : '—', o && n ? pct(o.median / n.median) : '—', tgt]);
   });
 }
 
@@ -251,7 +271,7 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].l
 const line = (cells) => '| ' + cells.map((c, i) => (i < 2 || i === 10 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
 const out = [];
 out.push(`recurrent bench — ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}`);
-out.push(`medians of ${T.runs} runs of ≥${T.time} s after a ≥${T.warmup} s warm-up (3 runs where one step is longer than a run, except in pairs; GEMM runs of ≥${Math.min(T.time, GEMM_TIME)} s); recurrent alternates run by run with TF.js wasm (W1–W3) and brain.js (W4); load average ${machine.loadavgStart[0]} at start, ${machine.loadavgEnd[0]} at end`);
+out.push(`medians of ${T.runs} runs of ≥${T.time} s after a ≥${T.warmup} s warm-up (3 runs where one step is longer than a run, except in pairs; GEMM runs of ≥${Math.min(T.time, GEMM_TIME)} s); recurrent alternates run by run with TF.js wasm (W1–W3) and brain.js (W4), the wasm GEMM with OpenBLAS, and their ratios are medians of the per-turn ratios; load average ${machine.loadavgStart[0]} at start, ${machine.loadavgEnd[0]} at end`);
 out.push('');
 out.push(line(header));
 out.push('|' + widths.map((w, i) => (i < 2 || i === 10 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
@@ -271,6 +291,6 @@ console.log(out.join('\n'));
 
 if (args.json) {
   const file = String(args.json);
-  writeFileSync(file, JSON.stringify({ machine, timing: T, workloads: WORKLOADS, results, gemm, targets, table: out.join('\n') }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ machine, timing: T, workloads: WORKLOADS, results, gemm, nativeNote, targets, table: out.join('\n') }, null, 2) + '\n');
   log(`wrote ${file}`);
 }
