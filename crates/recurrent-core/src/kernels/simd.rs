@@ -391,10 +391,10 @@ fn gemm_small(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c:
                 }
                 j += 4;
             }
-            for j in j..n {
-                let brow = &b.data[j * b.ld..j * b.ld + k];
+            for (jj, cv) in crow.iter_mut().enumerate().skip(j) {
+                let brow = &b.data[jj * b.ld..jj * b.ld + k];
                 let s: f32 = arow.iter().zip(brow).map(|(x, y)| x * y).sum();
-                crow[j] = if accumulate { crow[j] + s } else { s };
+                *cv = if accumulate { *cv + s } else { s };
             }
         } else {
             let mut j = 0;
