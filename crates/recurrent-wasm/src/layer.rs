@@ -54,18 +54,17 @@ impl RecurrentLayer {
 
     #[wasm_bindgen(js_name = paramNames)]
     pub fn param_names(&self) -> Vec<String> {
-        self.table.specs.iter().map(|s| s.name.clone()).collect()
+        crate::params::names(&self.table)
     }
 
     #[wasm_bindgen(js_name = paramShape)]
     pub fn param_shape(&self, name: &str) -> JsResult<Vec<u32>> {
-        let s = self.table.find(name).ok_or_else(|| option_err(format!("no parameter named '{name}'")))?;
-        Ok(s.shape.iter().map(|&d| d as u32).collect())
+        crate::params::shape(&self.table, name)
     }
 
     #[wasm_bindgen(js_name = setParam)]
     pub fn set_param(&mut self, name: &str, data: &[f32]) -> JsResult<()> {
-        let s = self.table.find(name).ok_or_else(|| option_err(format!("no parameter named '{name}'")))?;
+        let s = crate::params::find(&self.table, name)?;
         check_len(name, data, s.slot.len, &format!("{:?}", s.shape)).js()?;
         check_finite(name, data).js()?;
         s.slot.of_mut(&mut self.params).copy_from_slice(data);
@@ -74,7 +73,7 @@ impl RecurrentLayer {
 
     #[wasm_bindgen(js_name = getParam)]
     pub fn get_param(&self, name: &str) -> JsResult<Vec<f32>> {
-        let s = self.table.find(name).ok_or_else(|| option_err(format!("no parameter named '{name}'")))?;
+        let s = crate::params::find(&self.table, name)?;
         Ok(s.slot.of(&self.params).to_vec())
     }
 
@@ -84,7 +83,7 @@ impl RecurrentLayer {
         if !self.backward_done {
             return Err(crate::errors::to_js(Error::state("getGrad() needs a backward() first")));
         }
-        let s = self.table.find(name).ok_or_else(|| option_err(format!("no parameter named '{name}'")))?;
+        let s = crate::params::find(&self.table, name)?;
         Ok(s.slot.of(&self.grads).to_vec())
     }
 

@@ -99,12 +99,11 @@ impl WasmModel {
 
     #[wasm_bindgen(js_name = paramNames)]
     pub fn param_names(&self) -> Vec<String> {
-        self.m.table.specs.iter().map(|s| s.name.clone()).collect()
+        crate::params::names(&self.m.table)
     }
     #[wasm_bindgen(js_name = paramShape)]
     pub fn param_shape(&self, name: &str) -> JsResult<Vec<u32>> {
-        let s = self.m.table.find(name).ok_or_else(|| option_err(format!("no parameter named '{name}'")))?;
-        Ok(s.shape.iter().map(|&d| d as u32).collect())
+        crate::params::shape(&self.m.table, name)
     }
     #[wasm_bindgen(js_name = paramCount)]
     pub fn param_count(&self) -> u32 {
