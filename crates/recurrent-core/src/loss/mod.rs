@@ -25,20 +25,14 @@ pub fn softmax_cross_entropy(logits: &[f32], v: usize, targets: &[i32], ignore_i
         // Work with logits shifted by the row max, in f64: with huge logits (1e30) the
         // unshifted max + ln(sum) rounds ln(sum) away, giving a zero loss and a softmax of ones.
         let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
-        // One exp per logit: with a gradient, exp(x − max) is kept in dlogits and rescaled.
-        let sum: f64 = match dlogits.as_deref_mut() {
-            Some(d) => d[i * v..(i + 1) * v].iter_mut().zip(row).map(|(g, &x)| {
-                let e = (x as f64 - max).exp();
-                *g = e as f32;
-                e
-            }).sum(),
-            None => row.iter().map(|&x| (x as f64 - max).exp()).sum(),
-        };
-        total += sum.ln() - (row[tgt as usize] as f64 - max);
+        let sum: f64 = row.iter().map(|&x| (x as f64 - max).exp()).sum();
+        let log_sum = sum.ln();
+        total += log_sum - (row[tgt as usize] as f64 - max);
         if let Some(d) = dlogits.as_deref_mut() {
             let drow = &mut d[i * v..(i + 1) * v];
-            let k = (scale as f64 / sum) as f32;
-            drow.iter_mut().for_each(|g| *g *= k);
+            for (g, &x) in drow.iter_mut().zip(row) {
+                *g = (((x as f64 - max) - log_sum).exp() as f32) * scale;
+            }
             drow[tgt as usize] -= scale;
         }
     }
