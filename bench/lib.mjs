@@ -4,9 +4,42 @@
 /** The workloads of the performance issue. Inputs are dense features; one training step is
  * forward, BPTT backward and an Adam update; tokens/s = batch·steps / seconds per step. */
 export const WORKLOADS = {
-  W1: { title: 'W1 LSTM 256, 32×64', cell: 'lstm', features: 64, units: 256, layers: 1, bidirectional: false, out: 96, loss: 'crossEntropy', batch: 32, steps: 64 },
-  W2: { title: 'W2 GRU 256, 32×64', cell: 'gru', features: 64, units: 256, layers: 1, bidirectional: false, out: 96, loss: 'crossEntropy', batch: 32, steps: 64 },
-  W3: { title: 'W3 BiLSTM 2×128 tagger', cell: 'lstm', features: 64, units: 128, layers: 2, bidirectional: true, out: 4, loss: 'crossEntropy', batch: 32, steps: 64 },
+  W1: {
+    title: 'W1 LSTM 256, 32×64',
+    cell: 'lstm',
+    features: 64,
+    units: 256,
+    layers: 1,
+    bidirectional: false,
+    out: 96,
+    loss: 'crossEntropy',
+    batch: 32,
+    steps: 64,
+  },
+  W2: {
+    title: 'W2 GRU 256, 32×64',
+    cell: 'gru',
+    features: 64,
+    units: 256,
+    layers: 1,
+    bidirectional: false,
+    out: 96,
+    loss: 'crossEntropy',
+    batch: 32,
+    steps: 64,
+  },
+  W3: {
+    title: 'W3 BiLSTM 2×128 tagger',
+    cell: 'lstm',
+    features: 64,
+    units: 128,
+    layers: 2,
+    bidirectional: true,
+    out: 4,
+    loss: 'crossEntropy',
+    batch: 32,
+    steps: 64,
+  },
   W4: { title: 'W4 LSTM 32, 1×16 online', cell: 'lstm', features: 8, units: 32, layers: 1, bidirectional: false, out: 8, loss: 'mse', batch: 1, steps: 16 },
   W5: { title: 'W5 generation LSTM 256', generate: true, vocab: 96, embed: 64, units: 256 },
 };
@@ -32,9 +65,11 @@ export function randomArray(n, seed = 1) {
   let s = seed >>> 0 || 1;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = (s / 4294967296) * 2 - 1;
   }
   return out;
@@ -45,7 +80,7 @@ export function workloadData(w) {
   const x = randomArray(w.batch * w.steps * w.features, 11);
   if (w.loss === 'mse') return { x, values: randomArray(w.batch * w.steps * w.out, 12) };
   const r = randomArray(w.batch * w.steps, 13);
-  const classes = Int32Array.from(r, (v) => Math.min(w.out - 1, Math.floor((v + 1) / 2 * w.out)));
+  const classes = Int32Array.from(r, (v) => Math.min(w.out - 1, Math.floor(((v + 1) / 2) * w.out)));
   return { x, classes };
 }
 
@@ -66,14 +101,20 @@ export async function measure(step, units, { warmup = DEFAULTS.warmup, time = DE
   const now = () => performance.now() / 1000;
   let t0 = now();
   let calls = 0;
-  do { await step(); calls++; } while (now() - t0 < warmup);
+  do {
+    await step();
+    calls++;
+  } while (now() - t0 < warmup);
   const perCall = (now() - t0) / calls;
   const nRuns = perCall > time ? Math.min(runs, 3) : runs;
   const rates = [];
   for (let r = 0; r < nRuns; r++) {
     let n = 0;
     t0 = now();
-    do { await step(); n++; } while (now() - t0 < time);
+    do {
+      await step();
+      n++;
+    } while (now() - t0 < time);
     rates.push((n * units) / (now() - t0));
   }
   return { runs: rates, median: median(rates) };
@@ -93,14 +134,18 @@ export async function figure(args, step, units, meta) {
   }
   const now = () => performance.now() / 1000;
   let t0 = now();
-  do await step(); while (now() - t0 < opts.warmup);
+  do await step();
+  while (now() - t0 < opts.warmup);
   emit({ ready: true, ...meta });
   const { createInterface } = await import('node:readline');
   for await (const line of createInterface({ input: process.stdin })) {
     if (line.trim() !== 'run') break;
     let n = 0;
     t0 = now();
-    do { await step(); n++; } while (now() - t0 < opts.time);
+    do {
+      await step();
+      n++;
+    } while (now() - t0 < opts.time);
     emit({ rate: (n * units) / (now() - t0) });
   }
   process.exit(0);
@@ -125,7 +170,10 @@ export async function gemmFigure(args, calls, meta) {
   const once = (c, secs) => {
     let n = 0;
     const t0 = now();
-    do { c.step(); n++; } while (now() - t0 < secs);
+    do {
+      c.step();
+      n++;
+    } while (now() - t0 < secs);
     return (n * c.units) / (now() - t0);
   };
   for (const c of calls) once(c, w);
@@ -147,7 +195,10 @@ export function parseArgs(argv) {
     const key = a.slice(2);
     const next = argv[i + 1];
     if (next === undefined || next.startsWith('--')) out[key] = true;
-    else { out[key] = next; i++; }
+    else {
+      out[key] = next;
+      i++;
+    }
   }
   return out;
 }

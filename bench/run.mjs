@@ -20,7 +20,11 @@ import { GEMM_SHAPES, GEMM_TIME, WORKLOADS, median, parseArgs, timing } from './
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = parseArgs(process.argv.slice(2));
 const names = args.workload ? String(args.workload).toUpperCase().split(',') : Object.keys(WORKLOADS);
-for (const n of names) if (!WORKLOADS[n]) { console.error(`unknown workload ${n} (W1–W5)`); process.exit(2); }
+for (const n of names)
+  if (!WORKLOADS[n]) {
+    console.error(`unknown workload ${n} (W1–W5)`);
+    process.exit(2);
+  }
 const T = timing(args);
 const timingArgs = ['--time', String(T.time), '--warmup', String(T.warmup), '--runs', String(T.runs)];
 const log = (s) => process.stderr.write(`[bench] ${s}\n`);
@@ -42,7 +46,13 @@ function cpuModel() {
     return os.cpus()[0]?.model ?? 'unknown CPU';
   }
 }
-const machine = { cpu: cpuModel(), cpus: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadavgStart: os.loadavg().map((x) => +x.toFixed(2)) };
+const machine = {
+  cpu: cpuModel(),
+  cpus: os.cpus().length,
+  node: process.version,
+  platform: `${os.platform()} ${os.arch()}`,
+  loadavgStart: os.loadavg().map((x) => +x.toFixed(2)),
+};
 
 // ---- running figures ----------------------------------------------------------------------
 const results = [];
@@ -50,7 +60,11 @@ function runChild(label, cmd, argv, opts = {}) {
   log(`${label} …`);
   const t0 = Date.now();
   const r = spawnSync(cmd, argv, { cwd: ROOT, encoding: 'utf8', timeout: opts.timeout ?? 600_000, env: { ...process.env, ...opts.env }, maxBuffer: 1 << 24 });
-  const line = (r.stdout ?? '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = (r.stdout ?? '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (r.status !== 0 || !line) {
     const why = r.error ? String(r.error.message) : (r.stderr ?? '').trim().split('\n').slice(-3).join(' | ');
     log(`${label}: failed (${why || `exit ${r.status}`})`);
@@ -103,10 +117,16 @@ function pythonForBlas() {
 // in machine speed during the bench (other processes, a noisy host) hits both alike. Each
 // process warms up before the first turn; the idle one waits on its stdin.
 function serveChild(f) {
-  const child = spawn(f.cmd ?? process.execPath, [...(f.cmd ? [] : [`bench/figures/${f.script}`]), ...f.argv, ...timingArgs, '--serve'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...f.env } });
+  const child = spawn(f.cmd ?? process.execPath, [...(f.cmd ? [] : [`bench/figures/${f.script}`]), ...f.argv, ...timingArgs, '--serve'], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...f.env },
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   child.stdin.on('error', () => {});
   const next = async () => {
     const r = await lines.next();
@@ -148,11 +168,19 @@ async function paired(a, b) {
   }
 }
 const trainingFigure = ({ meta, runs }) => ({ ...meta, runs, median: median(runs) });
-const gemmFigure = ({ meta, runs }) => ({ ...meta, shapes: GEMM_SHAPES.map((s, j) => ({ ...s, runs: runs.map((r) => r[j]), median: median(runs.map((r) => r[j])) })) });
+const gemmFigure = ({ meta, runs }) => ({
+  ...meta,
+  shapes: GEMM_SHAPES.map((s, j) => ({ ...s, runs: runs.map((r) => r[j]), median: median(runs.map((r) => r[j])) })),
+});
 
 for (const name of saved ? [] : names) {
   const w = WORKLOADS[name];
-  const peer = w.generate || args['no-peers'] ? null : name === 'W4' ? { figure: 'brain.js', script: 'brain.mjs', argv: [] } : { figure: 'tfjs-wasm', script: 'tfjs.mjs', argv: ['--backend', 'wasm'] };
+  const peer =
+    w.generate || args['no-peers']
+      ? null
+      : name === 'W4'
+        ? { figure: 'brain.js', script: 'brain.mjs', argv: [] }
+        : { figure: 'tfjs-wasm', script: 'tfjs.mjs', argv: ['--backend', 'wasm'] };
   let pair = null;
   if (peer) {
     pair = await paired(
@@ -186,7 +214,13 @@ if (!saved && names.includes('W1')) {
   let blas = null;
   if (!args['no-blas']) {
     const p = pythonForBlas();
-    if (p.py) blas = { label: 'OpenBLAS SGEMM (numpy, 1 thread)', cmd: p.py, argv: ['bench/blas.py', '--shapes', JSON.stringify(GEMM_SHAPES), '--gemm-time', String(GEMM_TIME)], env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } };
+    if (p.py)
+      blas = {
+        label: 'OpenBLAS SGEMM (numpy, 1 thread)',
+        cmd: p.py,
+        argv: ['bench/blas.py', '--shapes', JSON.stringify(GEMM_SHAPES), '--gemm-time', String(GEMM_TIME)],
+        env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+      };
     else {
       gemm.openblas = { error: p.why };
       log(`OpenBLAS row skipped: ${p.why}`);
@@ -214,7 +248,10 @@ const pct = (x) => `${Math.round(x * 100)}%`;
 const times = (x) => `${x.toFixed(1)}×`;
 const targets = [];
 function target(what, value, goal, show) {
-  if (value === undefined || Number.isNaN(value)) { targets.push({ what, goal: show(goal), value: null, met: null }); return `≥${show(goal)} n/a`; }
+  if (value === undefined || Number.isNaN(value)) {
+    targets.push({ what, goal: show(goal), value: null, met: null });
+    return `≥${show(goal)} n/a`;
+  }
   const met = value >= goal;
   targets.push({ what, goal, value, met, shortBy: met ? 0 : 1 - value / goal });
   return `≥${show(goal)} ${met ? '✓' : `✗ (${pct(1 - value / goal)} short)`}`;
@@ -263,7 +300,19 @@ if (gemm) {
     const [o, n, b] = [shape(gemm.wasm), shape(gemm.native), shape(gemm.openblas)];
     const r = ratioOf(o, b);
     const tgt = target(`GEMM ${s.m}×${s.n}×${s.k} wasm vs OpenBLAS`, r, 0.3, pct);
-    rows.push([`GEMM ${s.m}×${s.n}×${s.k} (${s.name})`, 'GFLOP/s', fmt(o?.median, 'GFLOP/s'), '—', '—', '—', fmt(n?.median, 'GFLOP/s'), fmt(b?.median, 'GFLOP/s'), r ? `${pct(r)} OpenBLAS` : '—', o && n ? pct(o.median / n.median) : '—', tgt]);
+    rows.push([
+      `GEMM ${s.m}×${s.n}×${s.k} (${s.name})`,
+      'GFLOP/s',
+      fmt(o?.median, 'GFLOP/s'),
+      '—',
+      '—',
+      '—',
+      fmt(n?.median, 'GFLOP/s'),
+      fmt(b?.median, 'GFLOP/s'),
+      r ? `${pct(r)} OpenBLAS` : '—',
+      o && n ? pct(o.median / n.median) : '—',
+      tgt,
+    ]);
   });
 }
 
@@ -271,22 +320,29 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].l
 const line = (cells) => '| ' + cells.map((c, i) => (i < 2 || i === 10 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
 const out = [];
 out.push(`recurrent bench — ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}`);
-out.push(`medians of ${T.runs} runs of ≥${T.time} s after a ≥${T.warmup} s warm-up (3 runs where one step is longer than a run, except in pairs; GEMM runs of ≥${Math.min(T.time, GEMM_TIME)} s); recurrent alternates run by run with TF.js wasm (W1–W3) and brain.js (W4), the wasm GEMM with OpenBLAS, and their ratios are medians of the per-turn ratios; load average ${machine.loadavgStart[0]} at start, ${machine.loadavgEnd[0]} at end`);
+out.push(
+  `medians of ${T.runs} runs of ≥${T.time} s after a ≥${T.warmup} s warm-up (3 runs where one step is longer than a run, except in pairs; GEMM runs of ≥${Math.min(T.time, GEMM_TIME)} s); recurrent alternates run by run with TF.js wasm (W1–W3) and brain.js (W4), the wasm GEMM with OpenBLAS, and their ratios are medians of the per-turn ratios; load average ${machine.loadavgStart[0]} at start, ${machine.loadavgEnd[0]} at end`,
+);
 out.push('');
 out.push(line(header));
 out.push('|' + widths.map((w, i) => (i < 2 || i === 10 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
 for (const r of rows) out.push(line(r));
 const notes = [];
-for (const r of [...results, ...(gemm ? Object.values(gemm) : [])]) if (r?.error) notes.push(`${r.figure ?? 'figure'}${r.workload ? ' ' + r.workload : ''}: not measured (${r.error})`);
+for (const r of [...results, ...(gemm ? Object.values(gemm) : [])])
+  if (r?.error) notes.push(`${r.figure ?? 'figure'}${r.workload ? ' ' + r.workload : ''}: not measured (${r.error})`);
 if (nativeNote) notes.push(nativeNote);
 const noteOf = (f) => results.find((r) => r.figure === f && r.note)?.note;
 out.push('');
-out.push(`recurrent: ${noteOf('recurrent') ?? ''}; TF.js: ${noteOf('tfjs-wasm') ?? noteOf('tfjs-cpu') ?? 'not run'}; brain.js: ${noteOf('brain.js') ?? 'not run'}; native: ${noteOf('native') ?? gemm?.native?.note ?? 'not run'}${gemm?.openblas?.note ? `; OpenBLAS: ${gemm.openblas.note}` : ''}`);
+out.push(
+  `recurrent: ${noteOf('recurrent') ?? ''}; TF.js: ${noteOf('tfjs-wasm') ?? noteOf('tfjs-cpu') ?? 'not run'}; brain.js: ${noteOf('brain.js') ?? 'not run'}; native: ${noteOf('native') ?? gemm?.native?.note ?? 'not run'}${gemm?.openblas?.note ? `; OpenBLAS: ${gemm.openblas.note}` : ''}`,
+);
 for (const n of notes) out.push(`note: ${n}`);
 const met = targets.filter((t) => t.met === true).length;
 const missed = targets.filter((t) => t.met === false);
 const unmeasured = targets.filter((t) => t.met === null).length;
-out.push(`targets: ${met} of ${targets.length} met${unmeasured ? ` (${unmeasured} not measured in this run)` : ''}${missed.length ? `; missed: ${missed.map((t) => `${t.what} (${pct(t.shortBy)} short)`).join(', ')}` : ''}`);
+out.push(
+  `targets: ${met} of ${targets.length} met${unmeasured ? ` (${unmeasured} not measured in this run)` : ''}${missed.length ? `; missed: ${missed.map((t) => `${t.what} (${pct(t.shortBy)} short)`).join(', ')}` : ''}`,
+);
 console.log(out.join('\n'));
 
 if (args.json) {

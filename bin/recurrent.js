@@ -3,7 +3,9 @@
 import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (e) => {
     process.stderr.write(`recurrent: ${e && e.code ? `${e.code}: ` : ''}${e && e.message ? e.message : String(e)}\n`);
     process.exitCode = 2;

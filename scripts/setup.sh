@@ -57,7 +57,7 @@ fi
 # --- 3. npm packages -------------------------------------------------------------------
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
 # --- 4. Chromium, for the browser test (test/browser.test.ts drives it with playwright-core) ------

@@ -44,10 +44,12 @@ function serve(dir: string): Promise<{ server: Server; url: string }> {
     res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
     createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const addr = server.address();
-    resolve({ server, url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/` });
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const addr = server.address();
+      resolve({ server, url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/` });
+    }),
+  );
 }
 
 type DemoView = { state: string; mode?: string; steps: number[]; losses: number[]; samples: number; sample: string };
@@ -76,7 +78,16 @@ beforeAll(async () => {
     headless: true,
     acceptDownloads: true,
     viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -161,11 +172,16 @@ describe('browser demo in Chromium', () => {
     expect(sample).toMatch(/^[A-Za-z\n-]+$/); // the names' symbols
     expect(sample.split('\n').filter((l) => l.length >= 2).length).toBeGreaterThanOrEqual(3);
 
-    const stats = await page.evaluate(() => ({ tps: document.getElementById('stat-tps')!.textContent, step: document.getElementById('stat-step')!.textContent }));
+    const stats = await page.evaluate(() => ({
+      tps: document.getElementById('stat-tps')!.textContent,
+      step: document.getElementById('stat-step')!.textContent,
+    }));
     expect(stats.step).toBe(String(STEPS));
     expect(Number(stats.tps!.replace(/,/g, ''))).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, 'browser-demo.png'), fullPage: true });
-    console.log(`[browser] Chromium ${context.browser()?.version() ?? ''}: ${STEPS} steps in ${seconds.toFixed(1)} s, ${stats.tps} tokens/s, loss ${first.toFixed(2)} → ${last.toFixed(2)}, ${f1 - f0} frames (longest gap ${maxGap.toFixed(0)} ms)`);
+    console.log(
+      `[browser] Chromium ${context.browser()?.version() ?? ''}: ${STEPS} steps in ${seconds.toFixed(1)} s, ${stats.tps} tokens/s, loss ${first.toFixed(2)} → ${last.toFixed(2)}, ${f1 - f0} frames (longest gap ${maxGap.toFixed(0)} ms)`,
+    );
   });
 
   it('saves the model as a download and loads it back from a file input', async () => {

@@ -18,10 +18,20 @@ describe('sequential builder', () => {
       .build({ seed: 1 });
     expect(m.paramNames()).toEqual([
       'embedding.weight',
-      'rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'rnn.bias_ih_l0', 'rnn.bias_hh_l0',
-      'rnn.weight_ih_l0_reverse', 'rnn.weight_hh_l0_reverse', 'rnn.bias_ih_l0_reverse', 'rnn.bias_hh_l0_reverse',
-      'rnn1.weight_ih_l0', 'rnn1.weight_hh_l0', 'rnn1.bias_ih_l0', 'rnn1.bias_hh_l0',
-      'head.weight', 'head.bias',
+      'rnn.weight_ih_l0',
+      'rnn.weight_hh_l0',
+      'rnn.bias_ih_l0',
+      'rnn.bias_hh_l0',
+      'rnn.weight_ih_l0_reverse',
+      'rnn.weight_hh_l0_reverse',
+      'rnn.bias_ih_l0_reverse',
+      'rnn.bias_hh_l0_reverse',
+      'rnn1.weight_ih_l0',
+      'rnn1.weight_hh_l0',
+      'rnn1.bias_ih_l0',
+      'rnn1.bias_hh_l0',
+      'head.weight',
+      'head.bias',
     ]);
     expect(m.paramShape('rnn.weight_ih_l0')).toEqual([128, 64]);
     expect(m.paramShape('rnn1.weight_ih_l0')).toEqual([48, 64]);
@@ -34,7 +44,9 @@ describe('sequential builder', () => {
   });
 
   it('same seed gives the same weights, another seed different ones', () => {
-    const b = sequential({ input: { features: 3 } }).rnn({ units: 5, activation: 'relu' }).dense({ units: 2 });
+    const b = sequential({ input: { features: 3 } })
+      .rnn({ units: 5, activation: 'relu' })
+      .dense({ units: 2 });
     const a1 = b.build({ seed: 7 }).getParams();
     const a2 = b.build({ seed: 7 }).getParams();
     const a3 = b.build({ seed: 8 }).getParams();
@@ -43,7 +55,10 @@ describe('sequential builder', () => {
   });
 
   it('many-to-one: returnSequences false gives one row per sequence', () => {
-    const m = sequential({ input: { features: 2 } }).gru({ units: 4, returnSequences: false, bidirectional: true }).dense({ units: 3 }).build();
+    const m = sequential({ input: { features: 2 } })
+      .gru({ units: 4, returnSequences: false, bidirectional: true })
+      .dense({ units: 3 })
+      .build();
     expect(m.outputIsSequence).toBe(false);
     const out = m.forward({ features: new Float32Array(2 * 5 * 2), batch: 2, steps: 5, lengths: [5, 2] });
     expect(out.length).toBe(2 * 3);
@@ -63,12 +78,28 @@ describe('sequential builder', () => {
     expectError(() => sequential({ input: { vocab: 5 }, extra: 1 } as never), TypeError, 'E_OPTION', /sequential\.extra/);
     expectError(() => (sequential({ input: { vocab: 10 } }) as any).lstm({ units: 3 }), TypeError, 'E_OPTION', /lstm cannot follow token ids/);
     expectError(() => (s().gru({ units: 3, returnSequences: false }) as any).lstm({ units: 3 }), TypeError, 'E_OPTION', /cannot follow one vector/);
-    expectError(() => s().lstm({ units: 3 }).dense({ units: 2 }).build({ seeed: 1 } as never), TypeError, 'E_OPTION', /build\.seeed/);
+    expectError(
+      () =>
+        s()
+          .lstm({ units: 3 })
+          .dense({ units: 2 })
+          .build({ seeed: 1 } as never),
+      TypeError,
+      'E_OPTION',
+      /build\.seeed/,
+    );
   });
 
   it('rejects an invalid spec given as JSON (duplicate names) with a typed error', () => {
     expectError(
-      () => Model.fromSpec({ input: { vocab: 5 }, layers: [{ type: 'embedding', name: 'e', dim: 2 }, { type: 'dense', name: 'e', units: 5 }] }),
+      () =>
+        Model.fromSpec({
+          input: { vocab: 5 },
+          layers: [
+            { type: 'embedding', name: 'e', dim: 2 },
+            { type: 'dense', name: 'e', units: 5 },
+          ],
+        }),
       TypeError,
       'E_OPTION',
       /used twice/,

@@ -23,6 +23,8 @@ describe('Bun', () => {
     expect(res.sample).toHaveLength(80);
     expect(res.reloadedSample).toBe(res.sample);
     expect(res.tokensPerSec).toBeGreaterThan(0);
-    console.log(`[bun] Bun ${res.version}: ${res.steps} steps (LSTM 64, batch 32 × 32), ${Math.round(res.tokensPerSec)} tokens/s in a Bun Worker, loss ${res.firstLoss.toFixed(2)} → ${res.lastLoss.toFixed(2)}, model file ${res.savedBytes} bytes`);
+    console.log(
+      `[bun] Bun ${res.version}: ${res.steps} steps (LSTM 64, batch 32 × 32), ${Math.round(res.tokensPerSec)} tokens/s in a Bun Worker, loss ${res.firstLoss.toFixed(2)} → ${res.lastLoss.toFixed(2)}, model file ${res.savedBytes} bytes`,
+    );
   });
 });

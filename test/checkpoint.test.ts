@@ -18,13 +18,21 @@ beforeAll(async () => {
 
 async function model(seed = 1): Promise<Trainer> {
   const t = await createTrainer({ worker: false });
-  await t.build(sequential({ input: { vocab: vocab.size } }).embedding({ dim: 8 }).lstm({ units: 12, layers: 2, dropout: 0.3 }).dropout(0.2).dense({ units: vocab.size }), { seed });
+  await t.build(
+    sequential({ input: { vocab: vocab.size } })
+      .embedding({ dim: 8 })
+      .lstm({ units: 12, layers: 2, dropout: 0.3 })
+      .dropout(0.2)
+      .dense({ units: vocab.size }),
+    { seed },
+  );
   await t.setVocabulary(vocab);
   await t.compile({ optimizer: { name: 'adam', lr: 0.01 }, clipNorm: 1, schedule: { name: 'step', stepSize: 1, gamma: 0.5 } });
   return t;
 }
 
-const same = (a: Float32Array, b: Float32Array) => a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const same = (a: Float32Array, b: Float32Array) =>
+  a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 async function expectSameWeights(a: Trainer, b: Trainer) {
   const wa = await a.getWeights();
@@ -57,7 +65,13 @@ describe('save and load', () => {
     const first = await model(5);
     const ac = new AbortController();
     let n = 0;
-    const r1 = await first.fit(data(), { epochs: 3, batchSize: 8, seed: 9, signal: ac.signal, onProgress: (e) => e.type === 'step' && ++n === 8 && ac.abort() });
+    const r1 = await first.fit(data(), {
+      epochs: 3,
+      batchSize: 8,
+      seed: 9,
+      signal: ac.signal,
+      onProgress: (e) => e.type === 'step' && ++n === 8 && ac.abort(),
+    });
     expect(r1.stopReason).toBe('aborted');
     expect(r1.steps).toBe(8); // epoch 2, batch 2 of 6
     const ckpt = await first.save();
@@ -106,11 +120,31 @@ describe('save and load', () => {
       ['garbage', Uint8Array.from({ length: 100 }, (_, i) => (i * 37) & 255)],
       ['truncated header', good.slice(0, 20)],
       ['truncated data', good.slice(0, good.length - 10)],
-      ['huge header length', (() => { const x = good.slice(); new DataView(x.buffer).setUint32(0, 0xfffffff0, true); return x; })()],
-      ['huge high word', (() => { const x = good.slice(); new DataView(x.buffer).setUint32(4, 7, true); return x; })()],
+      [
+        'huge header length',
+        (() => {
+          const x = good.slice();
+          new DataView(x.buffer).setUint32(0, 0xfffffff0, true);
+          return x;
+        })(),
+      ],
+      [
+        'huge high word',
+        (() => {
+          const x = good.slice();
+          new DataView(x.buffer).setUint32(4, 7, true);
+          return x;
+        })(),
+      ],
     ];
     const snap = decodeCheckpoint(good);
-    bad.push(['wrong version', (() => { const s = encodeSafetensors([], { format: 'recurrent/99' }); return s; })()]);
+    bad.push([
+      'wrong version',
+      (() => {
+        const s = encodeSafetensors([], { format: 'recurrent/99' });
+        return s;
+      })(),
+    ]);
     bad.push(['not ours', encodeSafetensors([['w', { dtype: 'F32', shape: [1], data: new Float32Array(1) }]], {})]);
     bad.push(['missing parameter', encodeCheckpoint({ ...snap, params: snap.params.slice(1) })]);
     bad.push(['wrong shape', encodeCheckpoint({ ...snap, params: snap.params.map((p, i) => (i === 0 ? { ...p, shape: [p.shape[1], p.shape[0]] } : p)) })]);
@@ -118,7 +152,10 @@ describe('save and load', () => {
     bad.push(['NaN weights', encodeCheckpoint({ ...snap, params: snap.params.map((p, i) => (i === 0 ? { ...p, data: p.data.map(() => NaN) } : p)) })]);
     bad.push(['bad architecture', encodeCheckpoint({ ...snap, spec: { input: { vocab: 0 }, layers: [] } })]);
     for (const [what, bytes] of bad) {
-      const err = await a.load(bytes).then(() => null, (e) => e);
+      const err = await a.load(bytes).then(
+        () => null,
+        (e) => e,
+      );
       expect(err, what).toBeInstanceOf(TypeError);
       expect(err.code, what).toBe('E_FORMAT');
     }
@@ -132,16 +169,24 @@ describe('save and load', () => {
     const a = await model(3);
     // what safetensors.torch.save_file(model.state_dict()) writes: names → F32 tensors, no metadata
     const params = decodeCheckpoint(await a.save()).params;
-    const entries = params.map((p) => [`model.${p.name}`, { dtype: 'F32' as const, shape: p.shape, data: p.data }] as [string, { dtype: 'F32'; shape: number[]; data: Float32Array }]);
+    const entries = params.map(
+      (p) => [`model.${p.name}`, { dtype: 'F32' as const, shape: p.shape, data: p.data }] as [string, { dtype: 'F32'; shape: number[]; data: Float32Array }],
+    );
     const b = await model(4);
     const names = await b.importWeights(encodeSafetensors(entries, {}), { stripPrefix: 'model.' });
     expect(names).toEqual(params.map((p) => p.name));
     await expectSameWeights(a, b);
     const c = await model(5);
     const before = await c.getWeights();
-    await expect(c.importWeights(encodeSafetensors(entries.slice(1), {}), { stripPrefix: 'model.' })).rejects.toMatchObject({ code: 'E_FORMAT', message: expect.stringMatching(/lacks embedding\.weight/) });
-    const bad = entries.map(([n, t], i) => [n, i === 1 ? { ...t, shape: [...t.shape].reverse() } : t] as typeof entries[number]);
-    await expect(c.importWeights(encodeSafetensors(bad, {}), { stripPrefix: 'model.' })).rejects.toMatchObject({ code: 'E_FORMAT', message: expect.stringMatching(/shape/) });
+    await expect(c.importWeights(encodeSafetensors(entries.slice(1), {}), { stripPrefix: 'model.' })).rejects.toMatchObject({
+      code: 'E_FORMAT',
+      message: expect.stringMatching(/lacks embedding\.weight/),
+    });
+    const bad = entries.map(([n, t], i) => [n, i === 1 ? { ...t, shape: [...t.shape].reverse() } : t] as (typeof entries)[number]);
+    await expect(c.importWeights(encodeSafetensors(bad, {}), { stripPrefix: 'model.' })).rejects.toMatchObject({
+      code: 'E_FORMAT',
+      message: expect.stringMatching(/shape/),
+    });
     const after = await c.getWeights();
     for (const k of Object.keys(before)) expect(same(before[k], after[k])).toBe(true);
   });

@@ -14,7 +14,25 @@ describe('recurrent CLI', () => {
   const model = join(dir, 'md.safetensors');
 
   it('train: a short run reports bits per character, a sample, and saves a checkpoint', () => {
-    const r = cli('train', '--epochs', '2', '--steps-per-epoch', '3', '--hidden', '24', '--embed', '8', '--batch', '4', '--seq-len', '16', '--sample', '20', '--out', model);
+    const r = cli(
+      'train',
+      '--epochs',
+      '2',
+      '--steps-per-epoch',
+      '3',
+      '--hidden',
+      '24',
+      '--embed',
+      '8',
+      '--batch',
+      '4',
+      '--seq-len',
+      '16',
+      '--sample',
+      '20',
+      '--out',
+      model,
+    );
     expect(r.stderr).not.toMatch(/recurrent:/);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/data: Moby Dick, 1,078,385 training and 107,013 validation characters, vocabulary 81/);

@@ -64,7 +64,13 @@ describe('batching', () => {
   });
 
   it('examples: one target per sequence, and regression values', () => {
-    const d = examples([{ features: [1, 2, 3, 4], target: 1 }, { features: [5, 6], target: 0 }], { featureDim: 2 });
+    const d = examples(
+      [
+        { features: [1, 2, 3, 4], target: 1 },
+        { features: [5, 6], target: 0 },
+      ],
+      { featureDim: 2 },
+    );
     const b = makeBatch(d, Uint32Array.from([0, 1]), 0, 2, { seqOutput: false, outDim: 2 });
     expect(Array.from(b.input.lengths!)).toEqual([2, 1]);
     expect(Array.from(b.targets.classes!)).toEqual([1, 0]);

@@ -24,7 +24,12 @@ describe('Deno', () => {
 
   it('trains in a Deno Worker and generates; Node reads the saved model', async () => {
     const out = join(tmp, 'deno-model.safetensors');
-    const r = spawnSync(DENO, ['run', `--allow-read=${ROOT}`, `--allow-write=${tmp}`, SCRIPT, '--steps', '150', '--out', out, '--json'], { cwd: ROOT, env, encoding: 'utf8', timeout: 90_000 });
+    const r = spawnSync(DENO, ['run', `--allow-read=${ROOT}`, `--allow-write=${tmp}`, SCRIPT, '--steps', '150', '--out', out, '--json'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -34,7 +39,9 @@ describe('Deno', () => {
     expect(res.lastLoss).toBeLessThan(res.firstLoss - 1);
     expect(res.sample).toHaveLength(80);
     expect(res.tokensPerSec).toBeGreaterThan(0);
-    console.log(`[deno] Deno ${res.version}: ${res.steps} steps (LSTM 64, batch 32 × 32), ${Math.round(res.tokensPerSec)} tokens/s in a Deno Worker, loss ${res.firstLoss.toFixed(2)} → ${res.lastLoss.toFixed(2)}`);
+    console.log(
+      `[deno] Deno ${res.version}: ${res.steps} steps (LSTM 64, batch 32 × 32), ${Math.round(res.tokensPerSec)} tokens/s in a Deno Worker, loss ${res.firstLoss.toFixed(2)} → ${res.lastLoss.toFixed(2)}`,
+    );
 
     const t = await createTrainer({ worker: false });
     const info = await t.load(out);

@@ -11,7 +11,11 @@ import { expectError, randomArray } from './helpers.js';
 beforeAll(() => init());
 
 const lm = (seed = 1): Model =>
-  sequential({ input: { vocab: 5 } }).embedding({ dim: 3 }).lstm({ units: 4, bidirectional: true }).dense({ units: 5 }).build({ seed });
+  sequential({ input: { vocab: 5 } })
+    .embedding({ dim: 3 })
+    .lstm({ units: 4, bidirectional: true })
+    .dense({ units: 5 })
+    .build({ seed });
 
 describe('typed errors from RecurrentLayer', () => {
   const make = () => new RecurrentLayer({ cell: 'gru', inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, seed: 3 });
@@ -113,11 +117,54 @@ describe('typed errors from the builder, compile and Model', () => {
     expectError(() => sequential({ input: { vocab: 5, dim: 3 } as never }), TypeError, 'E_OPTION', /input\.dim/);
     const s = () => sequential({ input: { vocab: 5 } });
     expectError(() => s().embedding({ dim: 3, size: 3 } as never), TypeError, 'E_OPTION', /embedding\.size/);
-    expectError(() => s().embedding({ dim: 3 }).lstm({ units: 4, unit: 4 } as never), TypeError, 'E_OPTION', /lstm\.unit\b/);
-    expectError(() => s().embedding({ dim: 3 }).gru({ units: 4, returnSequence: false } as never), TypeError, 'E_OPTION', /gru\.returnSequence\b/);
-    expectError(() => s().embedding({ dim: 3 }).rnn({ units: 4, actvation: 'relu' } as never), TypeError, 'E_OPTION', /rnn\.actvation/);
-    expectError(() => s().embedding({ dim: 3 }).lstm({ units: 4 }).dense({ units: 5, activation: 'softmax' } as never), TypeError, 'E_OPTION', /dense\.activation/);
-    expectError(() => s().embedding({ dim: 3 }).lstm({ units: 4 }).dense({ units: 5 }).build({ sed: 1 } as never), TypeError, 'E_OPTION', /build\.sed/);
+    expectError(
+      () =>
+        s()
+          .embedding({ dim: 3 })
+          .lstm({ units: 4, unit: 4 } as never),
+      TypeError,
+      'E_OPTION',
+      /lstm\.unit\b/,
+    );
+    expectError(
+      () =>
+        s()
+          .embedding({ dim: 3 })
+          .gru({ units: 4, returnSequence: false } as never),
+      TypeError,
+      'E_OPTION',
+      /gru\.returnSequence\b/,
+    );
+    expectError(
+      () =>
+        s()
+          .embedding({ dim: 3 })
+          .rnn({ units: 4, actvation: 'relu' } as never),
+      TypeError,
+      'E_OPTION',
+      /rnn\.actvation/,
+    );
+    expectError(
+      () =>
+        s()
+          .embedding({ dim: 3 })
+          .lstm({ units: 4 })
+          .dense({ units: 5, activation: 'softmax' } as never),
+      TypeError,
+      'E_OPTION',
+      /dense\.activation/,
+    );
+    expectError(
+      () =>
+        s()
+          .embedding({ dim: 3 })
+          .lstm({ units: 4 })
+          .dense({ units: 5 })
+          .build({ sed: 1 } as never),
+      TypeError,
+      'E_OPTION',
+      /build\.sed/,
+    );
     expectError(() => s().embedding({ dim: 3 }).lstm({ units: 0 }), RangeError, 'E_RANGE', /lstm\.units/);
   });
 
@@ -153,7 +200,10 @@ describe('typed errors from the builder, compile and Model', () => {
     expectError(() => m.forward({ ids, batch: 2, steps: 3, lengths: [3] }), RangeError, 'E_SHAPE', /lengths/);
     expectError(() => m.forward({ ids, batch: 2, steps: 3, lenghts: [3, 3] } as never), TypeError, 'E_OPTION', /batch\.lenghts/);
     expectError(() => m.forward({ features: new Float32Array(18), batch: 2, steps: 3 }), TypeError, 'E_OPTION', /token ids/);
-    const f = sequential({ input: { features: 3 } }).gru({ units: 4 }).dense({ units: 2 }).build({ seed: 2 });
+    const f = sequential({ input: { features: 3 } })
+      .gru({ units: 4 })
+      .dense({ units: 2 })
+      .build({ seed: 2 });
     const x = randomArray(18, 3);
     x[4] = NaN;
     expectError(() => f.forward({ features: x, batch: 2, steps: 3 }), RangeError, 'E_NONFINITE', /features\[4\]/);
@@ -249,7 +299,11 @@ function gradcheckLayer(cell: 'lstm' | 'gru'): { cases: number; worst: number } 
   const names = layer.paramNames();
   const state = L * 2 * B * H;
   const lstm = cell === 'lstm';
-  const base: Record<string, Float32Array> = { x: randomArray(B * T * I, 21), h0: randomArray(state, 22).map((v) => v / 2), c0: lstm ? randomArray(state, 23).map((v) => v / 2) : new Float32Array(0) };
+  const base: Record<string, Float32Array> = {
+    x: randomArray(B * T * I, 21),
+    h0: randomArray(state, 22).map((v) => v / 2),
+    c0: lstm ? randomArray(state, 23).map((v) => v / 2) : new Float32Array(0),
+  };
   for (const n of names) base[n] = layer.getParam(n);
   const blocks = [...names, 'x', 'h0', ...(lstm ? ['c0'] : [])];
   const r1 = randomArray(B * T * 2 * H, 31);
@@ -301,7 +355,11 @@ function gradcheckLayer(cell: 'lstm' | 'gru'): { cases: number; worst: number } 
       }
       const lp = loss(plus);
       const lm_ = loss(minus);
-      for (const [fd, an] of [[(lp - lm_) / (2 * eps), (anP + anM) / (2 * eps)], [(lp - l0) / eps, anP / eps], [(l0 - lm_) / eps, anM / eps]]) {
+      for (const [fd, an] of [
+        [(lp - lm_) / (2 * eps), (anP + anM) / (2 * eps)],
+        [(lp - l0) / eps, anP / eps],
+        [(l0 - lm_) / eps, anM / eps],
+      ]) {
         const e = Math.abs(fd - an) / Math.max(Math.abs(fd), Math.abs(an), floor);
         if (e < best) [best, detail] = [e, `fd ${fd} vs analytic ${an}`];
       }

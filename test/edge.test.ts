@@ -40,7 +40,11 @@ let listenMs = 0;
 
 beforeAll(async () => {
   // The model shipped with the worker, and the bundled script (examples/edge/build.mjs).
-  const b = spawnSync(process.execPath, [join(EDGE, 'build.mjs'), '--force', '--steps', '200'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const b = spawnSync(process.execPath, [join(EDGE, 'build.mjs'), '--force', '--steps', '200'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   expect(b.status, b.stderr).toBe(0);
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
@@ -98,7 +102,9 @@ describe('workerd (edge)', () => {
     const wasmBytes = statSync(join(ROOT, 'dist/wasm/recurrent_wasm_bg.wasm')).size;
     const scriptBytes = statSync(join(EDGE, 'dist/worker.js')).size;
     const modelBytes = statSync(join(EDGE, 'model.safetensors')).size;
-    console.log(`[edge] workerd: listening ${listenMs.toFixed(0)} ms after spawn; first /generate (instantiates the wasm, loads the model, 40 tokens) ${cold.ms.toFixed(0)} ms; warm /generate median ${warm[2].toFixed(1)} ms; wasm ${wasmBytes} bytes, script ${scriptBytes} bytes, model ${modelBytes} bytes`);
+    console.log(
+      `[edge] workerd: listening ${listenMs.toFixed(0)} ms after spawn; first /generate (instantiates the wasm, loads the model, 40 tokens) ${cold.ms.toFixed(0)} ms; warm /generate median ${warm[2].toFixed(1)} ms; wasm ${wasmBytes} bytes, script ${scriptBytes} bytes, model ${modelBytes} bytes`,
+    );
   });
 
   it('runs training steps in the request thread (/train-step): the loss falls', async () => {

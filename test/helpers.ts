@@ -7,7 +7,9 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('./fixtures/torch/', import.meta.url));
 
 export function fixtureNames(): string[] {
-  return readdirSync(FIXTURES).filter((n) => n.endsWith('.json')).sort();
+  return readdirSync(FIXTURES)
+    .filter((n) => n.endsWith('.json'))
+    .sort();
 }
 
 export function loadFixture(name: string): any {
@@ -32,9 +34,11 @@ export function randomArray(n: number, seed = 1): Float32Array {
   let s = seed >>> 0 || 1;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = (s / 4294967296) * 2 - 1;
   }
   return out;

@@ -6,8 +6,15 @@ import { expectError } from './helpers.js';
 
 describe('segmentation P/R/F1 (SIGHAN)', () => {
   it('word spans count characters (code points)', () => {
-    expect(wordSpans(['我', '喜欢', '北京'])).toEqual([[0, 1], [1, 3], [3, 5]]);
-    expect(wordSpans(['𠀀𠀁', 'a'])).toEqual([[0, 2], [2, 3]]);
+    expect(wordSpans(['我', '喜欢', '北京'])).toEqual([
+      [0, 1],
+      [1, 3],
+      [3, 5],
+    ]);
+    expect(wordSpans(['𠀀𠀁', 'a'])).toEqual([
+      [0, 2],
+      [2, 3],
+    ]);
   });
 
   it('one sentence: a word counts only when its exact span is gold', () => {
@@ -21,7 +28,10 @@ describe('segmentation P/R/F1 (SIGHAN)', () => {
   });
 
   it('micro-averages over sentences', () => {
-    const gold = [['a', 'bc'], ['def', 'g', 'h']];
+    const gold = [
+      ['a', 'bc'],
+      ['def', 'g', 'h'],
+    ];
     const pred = [['abc'], ['def', 'gh']];
     // sentence 1: 0 right of 1 predicted, 2 gold; sentence 2: 1 right (def) of 2, 3 gold
     const s = segmentationScore(gold, pred);

@@ -31,7 +31,10 @@ describe('no allocation inside a training step', () => {
   });
 
   it('W1 shape: LSTM 256 over 64 features, batch 32 × 64 steps, dense 96, Adam', () => {
-    const m = sequential({ input: { features: 64 } }).lstm({ units: 256 }).dense({ units: 96 }).build({ seed: 1 });
+    const m = sequential({ input: { features: 64 } })
+      .lstm({ units: 256 })
+      .dense({ units: 96 })
+      .build({ seed: 1 });
     m.compile({ loss: 'crossEntropy', optimizer: { name: 'adam', lr: 1e-3 } });
     const x = randomArray(32 * 64 * 64, 2);
     const y = classes(32 * 64, 96);
@@ -40,8 +43,14 @@ describe('no allocation inside a training step', () => {
 
   it('GRU and a 2-layer bidirectional LSTM with dropout and clipping', () => {
     for (const build of [
-      () => sequential({ input: { features: 12 } }).gru({ units: 40 }).dense({ units: 7 }),
-      () => sequential({ input: { features: 12 } }).lstm({ units: 24, layers: 2, bidirectional: true, dropout: 0.2 }).dense({ units: 7 }),
+      () =>
+        sequential({ input: { features: 12 } })
+          .gru({ units: 40 })
+          .dense({ units: 7 }),
+      () =>
+        sequential({ input: { features: 12 } })
+          .lstm({ units: 24, layers: 2, bidirectional: true, dropout: 0.2 })
+          .dense({ units: 7 }),
     ]) {
       const m = build().build({ seed: 3 });
       m.compile({ loss: 'crossEntropy', optimizer: { name: 'adamw', lr: 1e-3 }, clipNorm: 1 });
@@ -52,13 +61,20 @@ describe('no allocation inside a training step', () => {
   });
 
   it('W4 shape (batch 1, MSE) and a token model with an embedding', () => {
-    const m4 = sequential({ input: { features: 8 } }).lstm({ units: 32 }).dense({ units: 8 }).build({ seed: 1 });
+    const m4 = sequential({ input: { features: 8 } })
+      .lstm({ units: 32 })
+      .dense({ units: 8 })
+      .build({ seed: 1 });
     m4.compile({ loss: 'mse', optimizer: { name: 'adam', lr: 1e-3 } });
     const x4 = randomArray(16 * 8, 6);
     const v4 = randomArray(16 * 8, 7);
     expectNoGrowth(m4, () => m4.trainStep({ features: x4, batch: 1, steps: 16 }, { values: v4 }), 20);
 
-    const mt = sequential({ input: { vocab: 30 } }).embedding({ dim: 16 }).lstm({ units: 32 }).dense({ units: 30 }).build({ seed: 2 });
+    const mt = sequential({ input: { vocab: 30 } })
+      .embedding({ dim: 16 })
+      .lstm({ units: 32 })
+      .dense({ units: 30 })
+      .build({ seed: 2 });
     mt.compile({ loss: 'crossEntropy', optimizer: { name: 'rmsprop', lr: 1e-3 } });
     const ids = Uint32Array.from(classes(6 * 10, 30));
     const y = classes(6 * 10, 30);
@@ -66,7 +82,11 @@ describe('no allocation inside a training step', () => {
   });
 
   it('generation of a fixed length', () => {
-    const m = sequential({ input: { vocab: 40 } }).embedding({ dim: 16 }).lstm({ units: 48 }).dense({ units: 40 }).build({ seed: 4 });
+    const m = sequential({ input: { vocab: 40 } })
+      .embedding({ dim: 16 })
+      .lstm({ units: 48 })
+      .dense({ units: 40 })
+      .build({ seed: 4 });
     expectNoGrowth(m, () => void m.generateIds([1, 2, 3], { maxTokens: 300, temperature: 1, seed: 9 }), 3);
   });
 });

@@ -7,7 +7,9 @@ import { expectError } from './helpers.js';
 describe('before init()', () => {
   it('throws E_NOT_READY naming the fix, then works after init()', async () => {
     expect(isReady()).toBe(false);
-    const b = sequential({ input: { features: 2 } }).lstm({ units: 3 }).dense({ units: 1 });
+    const b = sequential({ input: { features: 2 } })
+      .lstm({ units: 3 })
+      .dense({ units: 1 });
     expectError(() => b.build(), TypeError, 'E_NOT_READY', /await init\(\)/);
     expectError(() => new RecurrentLayer({ cell: 'gru', inputSize: 2, hiddenSize: 3 }), TypeError, 'E_NOT_READY');
     expectError(() => Model.fromSpec(b.toJSON()), TypeError, 'E_NOT_READY');

@@ -37,7 +37,17 @@ const node = (code: string) => {
 
 describe('npm package', () => {
   it('holds the built SDK, its types, the wasm and the worker, and no sources', () => {
-    for (const f of ['package.json', 'README.md', 'bin/recurrent.js', 'dist/index.js', 'dist/index.d.ts', 'dist/trainer.js', 'dist/worker/worker.js', 'dist/wasm/recurrent_wasm.js', 'dist/wasm/recurrent_wasm_bg.wasm']) {
+    for (const f of [
+      'package.json',
+      'README.md',
+      'bin/recurrent.js',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/trainer.js',
+      'dist/worker/worker.js',
+      'dist/wasm/recurrent_wasm.js',
+      'dist/wasm/recurrent_wasm_bg.wasm',
+    ]) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /^(ts|test|crates|examples|scripts|bench)\//.test(f) || f.endsWith('.rs'))).toEqual([]);
@@ -89,7 +99,19 @@ describe('npm package', () => {
   it('type-checks a TypeScript user of the package (tsc, NodeNext resolution)', () => {
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2022', 'DOM', 'ESNext.Disposable'], types: [] }, files: ['main.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          lib: ['ES2022', 'DOM', 'ESNext.Disposable'],
+          types: [],
+        },
+        files: ['main.ts'],
+      }),
     );
     writeFileSync(
       join(app, 'main.ts'),
@@ -120,7 +142,10 @@ export { n, onEvent, text };
   it('bundles with Vite from node_modules (worker + .wasm asset, or explicit URLs) and trains in Chromium', async () => {
     const web = join(app, 'web');
     mkdirSync(web, { recursive: true });
-    writeFileSync(join(web, 'index.html'), '<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module" src="./main.js"></script></body></html>');
+    writeFileSync(
+      join(web, 'index.html'),
+      '<!doctype html><html><head><link rel="icon" href="data:,"></head><body><script type="module" src="./main.js"></script></body></html>',
+    );
     writeFileSync(
       join(web, 'main.js'),
       `import { createTrainer, sequential, textWindows, Vocabulary } from 'recurrent';
@@ -141,13 +166,17 @@ Promise.all([run({ worker: true }), run({ worker: true, wasm: wasmUrl }), run({ 
 `,
     );
     // Plain object: the scratch project has no vite of its own to import defineConfig from.
-    writeFileSync(join(web, 'vite.config.mjs'), `export default { base: './', logLevel: 'error', worker: { format: 'es' }, build: { target: 'es2022', outDir: 'dist' } };\n`);
+    writeFileSync(
+      join(web, 'vite.config.mjs'),
+      `export default { base: './', logLevel: 'error', worker: { format: 'es' }, build: { target: 'es2022', outDir: 'dist' } };\n`,
+    );
     const b = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: web, encoding: 'utf8', timeout: 120_000 });
     expect(b.status, b.stdout + b.stderr).toBe(0);
     const assets = readdirSync(join(web, 'dist/assets'));
     const wasmAssets = assets.filter((f) => f.endsWith('.wasm'));
     expect(wasmAssets.length).toBeGreaterThanOrEqual(1);
-    for (const w of wasmAssets) expect(readFileSync(join(web, 'dist/assets', w)).equals(readFileSync(join(app, 'node_modules/recurrent/dist/wasm/recurrent_wasm_bg.wasm')))).toBe(true);
+    for (const w of wasmAssets)
+      expect(readFileSync(join(web, 'dist/assets', w)).equals(readFileSync(join(app, 'node_modules/recurrent/dist/wasm/recurrent_wasm_bg.wasm')))).toBe(true);
     expect(assets.some((f) => /^worker-.*\.js$/.test(f))).toBe(true);
 
     const dist = join(web, 'dist');
@@ -164,7 +193,16 @@ Promise.all([run({ worker: true }), run({ worker: true, wasm: wasmUrl }), run({ 
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = context.pages()[0] ?? (await context.newPage());

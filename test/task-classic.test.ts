@@ -43,13 +43,22 @@ describe('classic LSTM demonstration', () => {
   });
 
   it('recurrent classic prints the run', () => {
-    const r = spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'classic', '--steps', '120', '--every', '40'], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+    const r = spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'classic', '--steps', '120', '--every', '40'], {
+      encoding: 'utf8',
+      cwd: ROOT,
+      timeout: 60_000,
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/iter {4}0: loss \d\.\d+e-\d+ {2}y_pred = \[/);
     expect(r.stdout).toMatch(/iter {3}80: /);
     const m = /after 120 iterations: y_pred = \[([^\]]+)\], loss (\S+)/.exec(r.stdout)!;
     expect(Number(m[2])).toBeLessThan(1e-5);
-    expect(m[1].split(',').map(Number).map((x) => Math.round(x * 100) / 100)).toEqual([-0.5, 0.2, 0.1, -0.5]);
+    expect(
+      m[1]
+        .split(',')
+        .map(Number)
+        .map((x) => Math.round(x * 100) / 100),
+    ).toEqual([-0.5, 0.2, 0.1, -0.5]);
   });
 });

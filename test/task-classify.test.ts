@@ -8,7 +8,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { binaryScore, bucketedBatches, init, MultinomialNaiveBayes, Rng, splitBySeed, TextClassifier, tokenize, tokenVocabulary, trainClassifier, Vocabulary } from '../ts/index.js';
+import {
+  binaryScore,
+  bucketedBatches,
+  init,
+  MultinomialNaiveBayes,
+  Rng,
+  splitBySeed,
+  TextClassifier,
+  tokenize,
+  tokenVocabulary,
+  trainClassifier,
+  Vocabulary,
+} from '../ts/index.js';
 import { loadSpamAssassin, splitMessage, type MailMessage } from '../ts/data/spam.js';
 import { expectError, ROOT } from './helpers.js';
 
@@ -18,7 +30,21 @@ beforeAll(async () => {
 
 describe('text helpers', () => {
   it('tokenize: lower-cased words and $ ! ? % as tokens', () => {
-    expect(tokenize('FREE money!!! Only $5, 100% Größe: naïve café')).toEqual(['free', 'money', '!', '!', '!', 'only', '$', '5', '100', '%', 'größe', 'naïve', 'café']);
+    expect(tokenize('FREE money!!! Only $5, 100% Größe: naïve café')).toEqual([
+      'free',
+      'money',
+      '!',
+      '!',
+      '!',
+      'only',
+      '$',
+      '5',
+      '100',
+      '%',
+      'größe',
+      'naïve',
+      'café',
+    ]);
     expect(tokenize('  ')).toEqual([]);
   });
 
@@ -46,7 +72,12 @@ describe('text helpers', () => {
 
 describe('multinomial naive Bayes', () => {
   // Manning, Raghavan & Schütze, Introduction to Information Retrieval, example 13.1.
-  const docs = [['Chinese', 'Beijing', 'Chinese'], ['Chinese', 'Chinese', 'Shanghai'], ['Chinese', 'Macao'], ['Tokyo', 'Japan', 'Chinese']];
+  const docs = [
+    ['Chinese', 'Beijing', 'Chinese'],
+    ['Chinese', 'Chinese', 'Shanghai'],
+    ['Chinese', 'Macao'],
+    ['Tokyo', 'Japan', 'Chinese'],
+  ];
   const labels = [1, 1, 1, 0];
   const test = ['Chinese', 'Chinese', 'Chinese', 'Tokyo', 'Japan'];
 
@@ -118,7 +149,10 @@ describe('SpamAssassin (short budget)', () => {
     messages = c.messages;
     expect(c.messages.length + c.duplicates).toBe(6046);
     docs = messages.map((m) => tokenize(`${m.subject}\n${m.body}`));
-    const split = splitBySeed(messages.map((_, i) => i), { validation: 0.2, seed: 1 });
+    const split = splitBySeed(
+      messages.map((_, i) => i),
+      { validation: 0.2, seed: 1 },
+    );
     const r = new Rng(5);
     r.shuffle(split.train);
     r.shuffle(split.validation);
@@ -127,7 +161,10 @@ describe('SpamAssassin (short budget)', () => {
   });
 
   it('the split is deterministic, disjoint and has no duplicate messages', () => {
-    const again = splitBySeed(messages.map((_, i) => i), { validation: 0.2, seed: 1 });
+    const again = splitBySeed(
+      messages.map((_, i) => i),
+      { validation: 0.2, seed: 1 },
+    );
     const inTrain = new Set(again.train);
     expect(again.validation.some((i) => inTrain.has(i))).toBe(false);
     expect(new Set(messages.map((m) => `${m.subject}\u0000${m.body}`)).size).toBe(messages.length);
@@ -137,9 +174,19 @@ describe('SpamAssassin (short budget)', () => {
   it('a GRU over the first 100 tokens learns spam vs ham (naive Bayes alongside)', async () => {
     const gold = va.map((i) => messages[i].label);
     const majority = gold.filter((g) => g === 0).length / gold.length;
-    const nb = new MultinomialNaiveBayes().fit(tr.map((i) => docs[i]), tr.map((i) => messages[i].label));
-    const nbScore = binaryScore(gold, va.map((i) => nb.predict(docs[i])));
-    clf = await trainClassifier(tr.map((i) => docs[i]), tr.map((i) => messages[i].label), { epochs: 3, maxTokens: 100, hidden: 32, embed: 16, batchSize: 16, seed: 1, optimizer: { name: 'adam', lr: 0.01 } });
+    const nb = new MultinomialNaiveBayes().fit(
+      tr.map((i) => docs[i]),
+      tr.map((i) => messages[i].label),
+    );
+    const nbScore = binaryScore(
+      gold,
+      va.map((i) => nb.predict(docs[i])),
+    );
+    clf = await trainClassifier(
+      tr.map((i) => docs[i]),
+      tr.map((i) => messages[i].label),
+      { epochs: 3, maxTokens: 100, hidden: 32, embed: 16, batchSize: 16, seed: 1, optimizer: { name: 'adam', lr: 0.01 } },
+    );
     const score = binaryScore(gold, clf.predict(va.map((i) => docs[i])));
     expect(majority).toBeLessThan(0.75);
     expect(nbScore.accuracy).toBeGreaterThan(0.85);
@@ -162,7 +209,8 @@ describe('SpamAssassin (short budget)', () => {
     const spamIdx = va.find((i) => messages[i].label === 1 && clf.predictProba([docs[i]])[0][1] > 0.9)!;
     const mail = join(dir, 'mail.eml');
     writeFileSync(mail, `From: x@y.z\nSubject: ${messages[spamIdx].subject}\n\n${messages[spamIdx].body}`);
-    const run = (...a: string[]) => spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'classify', 'run', ...a], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+    const run = (...a: string[]) =>
+      spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'classify', 'run', ...a], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
     const r = run('--model', model, '--input', mail, '--max-tokens', '100');
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/P\(spam\) = 0\.9\d+: spam/);

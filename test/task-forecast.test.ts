@@ -110,7 +110,8 @@ describe('LSTM forecaster', () => {
 });
 
 describe('recurrent forecast (CLI)', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'forecast', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'forecast', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
 
   it('trains, then reports validation and test MAE against the seasonal-naive baseline', () => {
     const r = cli('--epochs', '1', '--stride', '7', '--units', '8', '--input-days', '28');

@@ -37,7 +37,10 @@ describe('edit distance and error rates (hand-computed)', () => {
 
   it('WER counts a word right when it equals any reference; PER uses the closest reference', () => {
     const refs = [
-      [['T', 'AH0', 'M', 'EY1', 'T', 'OW2'], ['T', 'AH0', 'M', 'AA1', 'T', 'OW2']], // TOMATO: two accepted
+      [
+        ['T', 'AH0', 'M', 'EY1', 'T', 'OW2'],
+        ['T', 'AH0', 'M', 'AA1', 'T', 'OW2'],
+      ], // TOMATO: two accepted
       [['K', 'AE1', 'T']],
       [['D', 'AO1', 'G']],
     ];
@@ -66,15 +69,24 @@ describe('lexicon', () => {
   });
 
   it('parses variants, comments and stress; rejects malformed input with typed errors', () => {
-    const text = ";;; comment\nREAD  R IY1 D\nREAD(1)  R EH1 D # past tense\n\nA.  EY1\nCAT  K AE1 T\n";
+    const text = ';;; comment\nREAD  R IY1 D\nREAD(1)  R EH1 D # past tense\n\nA.  EY1\nCAT  K AE1 T\n';
     const p = parseLexicon(text);
     expect(p.entries).toEqual([
-      { word: 'READ', pronunciations: [['R', 'IY1', 'D'], ['R', 'EH1', 'D']] },
+      {
+        word: 'READ',
+        pronunciations: [
+          ['R', 'IY1', 'D'],
+          ['R', 'EH1', 'D'],
+        ],
+      },
       { word: 'CAT', pronunciations: [['K', 'AE1', 'T']] },
     ]);
     expect(p.lines).toBe(4);
     expect(p.skipped).toBe(1);
-    expect(parseLexicon(text, { stress: false }).entries[0].pronunciations).toEqual([['R', 'IY', 'D'], ['R', 'EH', 'D']]);
+    expect(parseLexicon(text, { stress: false }).entries[0].pronunciations).toEqual([
+      ['R', 'IY', 'D'],
+      ['R', 'EH', 'D'],
+    ]);
     expect(parseLexicon(text, { wordPattern: /./u }).entries.map((e) => e.word)).toEqual(['READ', 'A.', 'CAT']);
     expectError(() => parseLexicon(''), RangeError, 'E_RANGE', /no entries/);
     expectError(() => parseLexicon(';;; only comments\n\n'), RangeError, 'E_RANGE', /no entries/);
@@ -177,7 +189,10 @@ describe('Seq2SeqModel API', () => {
     expectError(() => m.trainStep([{ source: [1.5], target: [2] }]), RangeError, 'E_RANGE', /not a valid id/);
     expectError(() => m.decode([[1]], { beam: 2, nBest: 3 }), RangeError, 'E_RANGE', /nBest/);
     expectError(() => m.decode([[1]], { beam: 0 }), RangeError, 'E_RANGE');
-    const r = m.trainStep([{ source: [1, 2], target: [2, 3] }, { source: [4], target: [] }]);
+    const r = m.trainStep([
+      { source: [1, 2], target: [2, 3] },
+      { source: [4], target: [] },
+    ]);
     expect(Number.isFinite(r.loss) && r.tokens === 4).toBe(true);
     expect(m.decode([[1, 2], [3]], { beam: 2, maxLength: 4 }).length).toBe(2);
     m.free();
@@ -186,7 +201,8 @@ describe('Seq2SeqModel API', () => {
 });
 
 describe('recurrent g2p (CLI)', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'g2p', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'g2p', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
   const dir = mkdtempSync(join(tmpdir(), 'recurrent-g2p-'));
   const model = join(dir, 'g2p.safetensors');
 
@@ -194,7 +210,27 @@ describe('recurrent g2p (CLI)', () => {
     const lex = join(dir, 'lex.txt');
     const words = splitLexicon(entries, { test: 400, seed: 5 }).test;
     writeFileSync(lex, words.flatMap((e) => e.pronunciations.map((p, k) => `${e.word}${k ? `(${k})` : ''}  ${p.join(' ')}`)).join('\n'));
-    const r = cli('train', '--lexicon', lex, '--test', '40', '--validation', '20', '--epochs', '1', '--units', '8', '--embed', '8', '--attention', '8', '--beam', '2', '--out', model);
+    const r = cli(
+      'train',
+      '--lexicon',
+      lex,
+      '--test',
+      '40',
+      '--validation',
+      '20',
+      '--epochs',
+      '1',
+      '--units',
+      '8',
+      '--embed',
+      '8',
+      '--attention',
+      '8',
+      '--beam',
+      '2',
+      '--out',
+      model,
+    );
     expect(r.stderr).not.toMatch(/recurrent:/);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/data: .*lex\.txt, 400 words .* 340 training words .* 20 validation, 40 test \(seed 1\)/);

@@ -8,7 +8,20 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, LongestMatchSegmenter, parseSegmentedCorpus, proseToSentences, segmentationScore, Segmenter, sequential, tagsToWords, trainSegmenter, wordsToTags, chunkWords, charVocabulary } from '../ts/index.js';
+import {
+  init,
+  LongestMatchSegmenter,
+  parseSegmentedCorpus,
+  proseToSentences,
+  segmentationScore,
+  Segmenter,
+  sequential,
+  tagsToWords,
+  trainSegmenter,
+  wordsToTags,
+  chunkWords,
+  charVocabulary,
+} from '../ts/index.js';
 import { loadMobyDick } from '../ts/data/mobydick.js';
 import { expectError, ROOT } from './helpers.js';
 
@@ -66,7 +79,12 @@ describe('SIGHAN corpora', () => {
   it('reads Chinese lines (UTF-8 bytes, BOM, CRLF, ideographic spaces, blank lines)', () => {
     const text = '\uFEFF' + CHINESE_TRAIN.slice(0, 3).join('\r\n') + '\r\n\r\n他　喜欢　学习\n';
     const c = parseSegmentedCorpus(new TextEncoder().encode(text));
-    expect(c).toEqual([['我', '喜欢', '北京'], ['北京', '是', '中国', '的', '首都'], ['我们', '在', '北京', '学习', '中文'], ['他', '喜欢', '学习']]);
+    expect(c).toEqual([
+      ['我', '喜欢', '北京'],
+      ['北京', '是', '中国', '的', '首都'],
+      ['我们', '在', '北京', '学习', '中文'],
+      ['他', '喜欢', '学习'],
+    ]);
     const v = charVocabulary(c);
     expect(v.unk).toBe('\uFFFD');
     expect(v.has('京') && !v.has('天')).toBe(true);
@@ -104,10 +122,18 @@ describe('greedy longest match (the baseline)', () => {
 describe('CRF head through wasm', () => {
   it('decode() is the brute-force best path, padded steps are -1, and save/load keeps it', () => {
     const K = 4;
-    const m = sequential({ input: { vocab: 7 } }).embedding({ dim: 3 }).lstm({ units: 5, bidirectional: true }).dense({ units: K }).crf().build({ seed: 3 });
+    const m = sequential({ input: { vocab: 7 } })
+      .embedding({ dim: 3 })
+      .lstm({ units: 5, bidirectional: true })
+      .dense({ units: K })
+      .crf()
+      .build({ seed: 3 });
     expect(m.hasCrf).toBe(true);
     expect(m.paramNames().slice(-3)).toEqual(['crf.transitions', 'crf.start_transitions', 'crf.end_transitions']);
-    m.setParam('crf.transitions', Float32Array.from({ length: K * K }, (_, i) => Math.sin(i * 1.7) * 2));
+    m.setParam(
+      'crf.transitions',
+      Float32Array.from({ length: K * K }, (_, i) => Math.sin(i * 1.7) * 2),
+    );
     const input = { ids: [1, 2, 3, 4, 5, 0, 6, 6, 1, 0], batch: 2, steps: 5, lengths: [5, 3] };
     const em = m.forward(input);
     const paths = m.decode(input);
@@ -140,9 +166,14 @@ describe('CRF head through wasm', () => {
   });
 
   it('.crf() must come last and after a per-step layer', () => {
-    const b = sequential({ input: { vocab: 5 } }).embedding({ dim: 3 }).gru({ units: 4, returnSequences: false });
+    const b = sequential({ input: { vocab: 5 } })
+      .embedding({ dim: 3 })
+      .gru({ units: 4, returnSequences: false });
     expectError(() => (b as any).crf(), TypeError, 'E_OPTION', /crf cannot follow one vector per sequence/);
-    const c = sequential({ input: { vocab: 5 } }).embedding({ dim: 3 }).dense({ units: 4 }).crf();
+    const c = sequential({ input: { vocab: 5 } })
+      .embedding({ dim: 3 })
+      .dense({ units: 4 })
+      .crf();
     expectError(() => (c as any).dense({ units: 2 }), TypeError, 'E_OPTION', /dense cannot follow the crf head/);
   });
 });
@@ -157,7 +188,10 @@ describe('Moby Dick without spaces (short budget)', () => {
     train = proseToSentences(md.train);
     heldOut = proseToSentences(md.validation).slice(0, 300);
     const lm = LongestMatchSegmenter.fromCorpus(train);
-    baselineF1 = segmentationScore(heldOut, heldOut.map((s) => lm.segment(s.join('')))).f1;
+    baselineF1 = segmentationScore(
+      heldOut,
+      heldOut.map((s) => lm.segment(s.join(''))),
+    ).f1;
   });
 
   it('the longest-match baseline is scored on held-out chapters', () => {
@@ -198,10 +232,29 @@ describe('recurrent segment (CLI) on a Chinese corpus', () => {
   const model = join(dir, 'zh.safetensors');
   writeFileSync(corpus, CHINESE_TRAIN.join('\n') + '\n');
   writeFileSync(test, '我们 喜欢 学习\n他们 在 学校\n');
-  const cli = (...args: string[]) => spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'segment', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'segment', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });
 
   it('train reads the SIGHAN file, scores the baseline and the model, and saves it', () => {
-    const r = cli('train', '--corpus', corpus, '--test', test, '--steps', '150', '--hidden', '16', '--embed', '8', '--batch', '10', '--lr', '0.03', '--out', model);
+    const r = cli(
+      'train',
+      '--corpus',
+      corpus,
+      '--test',
+      test,
+      '--steps',
+      '150',
+      '--hidden',
+      '16',
+      '--embed',
+      '8',
+      '--batch',
+      '10',
+      '--lr',
+      '0.03',
+      '--out',
+      model,
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/10 training sentences \(66 characters\), 2 test sentences \(6 words\)/);

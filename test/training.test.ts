@@ -17,7 +17,13 @@ beforeAll(async () => {
 
 async function smallLm(seed = 1): Promise<Trainer> {
   const t = await createTrainer({ worker: false });
-  await t.build(sequential({ input: { vocab: vocab.size } }).embedding({ dim: 16 }).lstm({ units: 48 }).dense({ units: vocab.size }), { seed });
+  await t.build(
+    sequential({ input: { vocab: vocab.size } })
+      .embedding({ dim: 16 })
+      .lstm({ units: 48 })
+      .dense({ units: vocab.size }),
+    { seed },
+  );
   await t.setVocabulary(vocab);
   await t.compile({ optimizer: { name: 'adam', lr: 0.01 }, clipNorm: 5 });
   return t;
@@ -127,7 +133,13 @@ describe('fit on Moby Dick (in-thread)', () => {
 
   it('classification (many-to-one, variable lengths) learns and reports accuracy', async () => {
     const t = await createTrainer({ worker: false });
-    await t.build(sequential({ input: { vocab: vocab.size } }).embedding({ dim: 8 }).gru({ units: 16, returnSequences: false }).dense({ units: 2 }), { seed: 1 });
+    await t.build(
+      sequential({ input: { vocab: vocab.size } })
+        .embedding({ dim: 8 })
+        .gru({ units: 16, returnSequences: false })
+        .dense({ units: 2 }),
+      { seed: 1 },
+    );
     await t.compile({ optimizer: { name: 'adam', lr: 0.02 } });
     // label: does the snippet contain a capital letter? (variable-length snippets of the text)
     const data = Array.from({ length: 256 }, (_, i) => {
@@ -148,7 +160,10 @@ describe('fit on Moby Dick (in-thread)', () => {
     const d = textWindows(vocab.encode(text), { steps: 16, windowsPerEpoch: 16 });
     expectError(() => t.fit(d, { epochs: 1, batchsize: 4 } as never), TypeError, 'E_OPTION', /fit\.batchsize/);
     await expect(t.fit(d, { epochs: 0 })).rejects.toMatchObject({ code: 'E_RANGE', message: expect.stringMatching(/fit\.epochs/) });
-    await expect(t.compile({ optimizer: { name: 'adam', lr: 0.1, beta1: 0.9 } as never })).rejects.toMatchObject({ code: 'E_OPTION', message: expect.stringMatching(/optimizer\.beta1/) });
+    await expect(t.compile({ optimizer: { name: 'adam', lr: 0.1, beta1: 0.9 } as never })).rejects.toMatchObject({
+      code: 'E_OPTION',
+      message: expect.stringMatching(/optimizer\.beta1/),
+    });
     await expect(t.compile({ optimizer: 'sgd' })).rejects.toMatchObject({ code: 'E_OPTION', message: expect.stringMatching(/lr/) });
     await expect(t.compile({ optimizer: { name: 'adam' }, schedule: { name: 'cosine', tMax: 0 } })).rejects.toMatchObject({ code: 'E_RANGE' });
     await t.dispose();

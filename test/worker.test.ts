@@ -13,7 +13,13 @@ beforeAll(async () => {
   vocab = Vocabulary.fromText(md.train + md.validation);
   ids = vocab.encode(md.train.slice(0, 200_000));
   t = await createTrainer({ worker: true });
-  await t.build(sequential({ input: { vocab: vocab.size } }).embedding({ dim: 32 }).lstm({ units: 128 }).dense({ units: vocab.size }), { seed: 1 });
+  await t.build(
+    sequential({ input: { vocab: vocab.size } })
+      .embedding({ dim: 32 })
+      .lstm({ units: 128 })
+      .dense({ units: vocab.size }),
+    { seed: 1 },
+  );
   await t.setVocabulary(vocab);
   await t.compile({ optimizer: { name: 'adam', lr: 0.005 }, clipNorm: 5 });
 });

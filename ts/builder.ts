@@ -125,7 +125,10 @@ export class SequentialBuilder<F extends Flow> {
     const self = this as SequentialBuilder<Flow>;
     self.#need('dense', ['seq', 'vec']);
     const k = self.#count('dense');
-    return self.#next({ type: 'dense', name: opts.name ?? `dense${k}`, units: posInt('dense.units', opts.units), auto: opts.name === undefined }, self.#flow) as never;
+    return self.#next(
+      { type: 'dense', name: opts.name ?? `dense${k}`, units: posInt('dense.units', opts.units), auto: opts.name === undefined },
+      self.#flow,
+    ) as never;
   }
 
   /** Linear-chain CRF head over the per-step scores of the layer before it (usually
@@ -164,6 +167,7 @@ export function sequential<I extends InputSpec>(opts: SequentialOptions<I>): Seq
   const input = opts?.input as InputSpec | undefined;
   checkKeys('input', input, ['vocab', 'features']);
   if (input && 'vocab' in input && !('features' in input)) return new SequentialBuilder({ vocab: posInt('input.vocab', input.vocab) }, [], 'tokens') as never;
-  if (input && 'features' in input && !('vocab' in input)) return new SequentialBuilder({ features: posInt('input.features', input.features) }, [], 'seq') as never;
+  if (input && 'features' in input && !('vocab' in input))
+    return new SequentialBuilder({ features: posInt('input.features', input.features) }, [], 'seq') as never;
   throw optionError('sequential needs input: { vocab } or input: { features } (exactly one)');
 }

@@ -61,7 +61,10 @@ function num(g: Golden, k: string): number {
 
 class Checker {
   readonly tensors: TensorReport[] = [];
-  constructor(private readonly atol: number, private readonly rtol: number) {}
+  constructor(
+    private readonly atol: number,
+    private readonly rtol: number,
+  ) {}
   compare(name: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
     let maxAbs = 0;
     let maxRel = 0;
@@ -85,15 +88,32 @@ const need = (g: Golden, name: string): Tensor => {
 };
 
 function runLayer(g: Golden, c: Checker): void {
-  const layer = new RecurrentLayer({ cell: g.cell, inputSize: num(g, 'input_size'), hiddenSize: num(g, 'hidden_size'), numLayers: num(g, 'num_layers'), bidirectional: Boolean(g.bidirectional) });
+  const layer = new RecurrentLayer({
+    cell: g.cell,
+    inputSize: num(g, 'input_size'),
+    hiddenSize: num(g, 'hidden_size'),
+    numLayers: num(g, 'num_layers'),
+    bidirectional: Boolean(g.bidirectional),
+  });
   try {
     for (const n of layer.paramNames()) layer.setParam(n, f32(need(g, n)));
     const lengths = Array.isArray(g.lengths) ? (g.lengths as number[]) : undefined;
-    const res = layer.forward({ x: f32(need(g, 'x')), batch: num(g, 'batch'), steps: num(g, 'steps'), lengths, h0: g.tensors.h0 && f32(g.tensors.h0), c0: g.tensors.c0 && f32(g.tensors.c0) });
+    const res = layer.forward({
+      x: f32(need(g, 'x')),
+      batch: num(g, 'batch'),
+      steps: num(g, 'steps'),
+      lengths,
+      h0: g.tensors.h0 && f32(g.tensors.h0),
+      c0: g.tensors.c0 && f32(g.tensors.c0),
+    });
     c.compare('out', res.out, need(g, 'out').data);
     c.compare('h_n', res.hN, need(g, 'h_n').data);
     if (res.cN) c.compare('c_n', res.cN, need(g, 'c_n').data);
-    const grads = layer.backward({ gradOut: f32(need(g, 'grad_out')), gradHN: g.tensors.grad_h_n && f32(g.tensors.grad_h_n), gradCN: g.tensors.grad_c_n && f32(g.tensors.grad_c_n) });
+    const grads = layer.backward({
+      gradOut: f32(need(g, 'grad_out')),
+      gradHN: g.tensors.grad_h_n && f32(g.tensors.grad_h_n),
+      gradCN: g.tensors.grad_c_n && f32(g.tensors.grad_c_n),
+    });
     c.compare('grad.x', grads.x, need(g, 'grad.x').data);
     if (g.tensors['grad.h0']) c.compare('grad.h0', grads.h0, g.tensors['grad.h0'].data);
     if (g.tensors['grad.c0'] && grads.c0) c.compare('grad.c0', grads.c0, g.tensors['grad.c0'].data);
@@ -109,7 +129,16 @@ function lmModel(g: Golden): Model {
     input: { vocab },
     layers: [
       { type: 'embedding', name: 'embedding', dim: num(g, 'embed') },
-      { type: 'recurrent', name: 'rnn', cell: g.cell, units: num(g, 'hidden_size'), layers: num(g, 'num_layers'), bidirectional: Boolean(g.bidirectional), dropout: 0, returnSequences: true },
+      {
+        type: 'recurrent',
+        name: 'rnn',
+        cell: g.cell,
+        units: num(g, 'hidden_size'),
+        layers: num(g, 'num_layers'),
+        bidirectional: Boolean(g.bidirectional),
+        dropout: 0,
+        returnSequences: true,
+      },
       { type: 'dense', name: 'head', units: vocab },
     ],
   };
@@ -142,7 +171,11 @@ function optimizerOf(o: Record<string, unknown>): OptimizerSpec {
 function runTrain(g: Golden, c: Checker): void {
   const m = lmModel(g);
   try {
-    m.compile({ loss: 'crossEntropy', optimizer: optimizerOf(g.optimizer as Record<string, unknown>), clipNorm: (g.clip_grad_norm as number | null) ?? undefined });
+    m.compile({
+      loss: 'crossEntropy',
+      optimizer: optimizerOf(g.optimizer as Record<string, unknown>),
+      clipNorm: (g.clip_grad_norm as number | null) ?? undefined,
+    });
     const batch = { ids: need(g, 'tokens').data, batch: num(g, 'batch'), steps: num(g, 'steps') };
     const targets = { classes: need(g, 'targets').data };
     const chunk = g.tbptt_chunk as number | null;
@@ -151,9 +184,18 @@ function runTrain(g: Golden, c: Checker): void {
       if (chunk) steps.push(...m.trainTbptt(batch, targets, chunk));
       else steps.push(m.trainStep(batch, targets));
     }
-    c.compare('losses', steps.map((s) => s.loss), g.losses as number[]);
+    c.compare(
+      'losses',
+      steps.map((s) => s.loss),
+      g.losses as number[],
+    );
     const norms = (g.grad_norms_before_clip as number[] | undefined) ?? [];
-    if (norms.length) c.compare('grad_norms_before_clip', steps.map((s) => s.gradNorm), norms);
+    if (norms.length)
+      c.compare(
+        'grad_norms_before_clip',
+        steps.map((s) => s.gradNorm),
+        norms,
+      );
     for (const n of m.paramNames()) c.compare(`final.${n}`, m.getParam(n), need(g, `final.${n}`).data);
   } finally {
     m.free();

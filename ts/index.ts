@@ -25,7 +25,20 @@ export { FitRun } from './events.js';
 export type { EvalResult, FitEvent, FitResult, StepEvent, EpochEvent } from './events.js';
 export { encodeCheckpoint, decodeCheckpoint, FORMAT as MODEL_FORMAT } from './io/checkpoint.js';
 export type { Snapshot, TrainingState } from './io/checkpoint.js';
-export { BMES, UNK_CHAR, wordsToTags, tagsToWords, parseSegmentedCorpus, decodeUtf8, proseToSentences, chunkWords, charVocabulary, LongestMatchSegmenter, Segmenter, trainSegmenter } from './tasks/segment.js';
+export {
+  BMES,
+  UNK_CHAR,
+  wordsToTags,
+  tagsToWords,
+  parseSegmentedCorpus,
+  decodeUtf8,
+  proseToSentences,
+  chunkWords,
+  charVocabulary,
+  LongestMatchSegmenter,
+  Segmenter,
+  trainSegmenter,
+} from './tasks/segment.js';
 export type { ParseOptions, SegmenterOptions, TrainSegmenterOptions } from './tasks/segment.js';
 export { segmentationScore, wordSpans, binaryScore } from './tasks/metrics.js';
 export type { SegmentationScore, BinaryScore } from './tasks/metrics.js';
@@ -35,7 +48,18 @@ export type { ClassifierOptions, TrainClassifierOptions } from './tasks/classify
 export { classicLstm, CLASSIC_TARGETS } from './tasks/classic.js';
 export type { ClassicOptions, ClassicResult } from './tasks/classic.js';
 export { Seq2SeqModel, bucketBatches } from './tasks/seq2seq.js';
-export type { Seq2SeqOptions, Seq2SeqConfig, Pair, Seq2SeqCompileOptions, Seq2SeqStep, Seq2SeqFitEvent, Seq2SeqFitOptions, Seq2SeqFitResult, Hypothesis, DecodeOptions } from './tasks/seq2seq.js';
+export type {
+  Seq2SeqOptions,
+  Seq2SeqConfig,
+  Pair,
+  Seq2SeqCompileOptions,
+  Seq2SeqStep,
+  Seq2SeqFitEvent,
+  Seq2SeqFitOptions,
+  Seq2SeqFitResult,
+  Hypothesis,
+  DecodeOptions,
+} from './tasks/seq2seq.js';
 export { G2P, parseLexicon, splitLexicon } from './tasks/g2p.js';
 export type { LexiconEntry, ParseLexiconOptions, ParsedLexicon, G2PEvaluation } from './tasks/g2p.js';
 export { editDistance, errorRates, meanAbsoluteError } from './tasks/edit-distance.js';

@@ -125,15 +125,28 @@ export class Model {
     if (!Array.isArray(spec.layers)) throw optionError('spec.layers must be an array');
     for (const l of spec.layers as LayerSpecJSON[]) {
       switch (l.type) {
-        case 'embedding': checkKeys('embedding', l, ['type', 'name', 'dim']); s.addEmbedding(l.name, l.dim); break;
+        case 'embedding':
+          checkKeys('embedding', l, ['type', 'name', 'dim']);
+          s.addEmbedding(l.name, l.dim);
+          break;
         case 'recurrent':
           checkKeys('recurrent', l, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences']);
           s.addRecurrent(l.name, l.cell, l.units, l.layers, l.bidirectional, l.dropout, l.returnSequences);
           break;
-        case 'dropout': checkKeys('dropout', l, ['type', 'rate']); s.addDropout(l.rate); break;
-        case 'dense': checkKeys('dense', l, ['type', 'name', 'units']); s.addDense(l.name, l.units); break;
-        case 'crf': checkKeys('crf', l, ['type', 'name']); s.addCrf(l.name); break;
-        default: throw optionError(`unknown layer type '${String((l as { type?: unknown }).type)}'`);
+        case 'dropout':
+          checkKeys('dropout', l, ['type', 'rate']);
+          s.addDropout(l.rate);
+          break;
+        case 'dense':
+          checkKeys('dense', l, ['type', 'name', 'units']);
+          s.addDense(l.name, l.units);
+          break;
+        case 'crf':
+          checkKeys('crf', l, ['type', 'name']);
+          s.addCrf(l.name);
+          break;
+        default:
+          throw optionError(`unknown layer type '${String((l as { type?: unknown }).type)}'`);
       }
     }
     const core = new w.Model(s, seed >>> 0);
@@ -233,7 +246,16 @@ export class Model {
   trainStep(input: BatchInput, targets: BatchTargets): StepResult {
     checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
     checkKeys('targets', targets, ['classes', 'values']);
-    const r = this.#needTrainer().step(this.core, toIds(input.ids), input.features ?? EMPTY_F, input.batch, input.steps, toLengths(input.lengths), toClasses(targets.classes), targets.values ?? EMPTY_F);
+    const r = this.#needTrainer().step(
+      this.core,
+      toIds(input.ids),
+      input.features ?? EMPTY_F,
+      input.batch,
+      input.steps,
+      toLengths(input.lengths),
+      toClasses(targets.classes),
+      targets.values ?? EMPTY_F,
+    );
     return { loss: r[0], gradNorm: r[1], lr: r[3] };
   }
 

@@ -127,7 +127,8 @@ export class Session {
     }
     const voc = v instanceof Vocabulary ? v : Vocabulary.fromJSON(v);
     const m = this.#model;
-    if (m && m.vocabSize !== undefined && m.vocabSize !== voc.size) throw rangeError(`the vocabulary has ${voc.size} symbols but the model's input.vocab is ${m.vocabSize}`);
+    if (m && m.vocabSize !== undefined && m.vocabSize !== voc.size)
+      throw rangeError(`the vocabulary has ${voc.size} symbols but the model's input.vocab is ${m.vocabSize}`);
     this.#vocab = voc;
   }
 
@@ -238,7 +239,23 @@ export class Session {
           pos.elapsedMs = elapsed();
           lossSum += loss;
           lossN += 1;
-          await send({ type: 'step', epoch: pos.epoch, batch, batchesPerEpoch: nb, step: pos.step, loss, gradNorm, lr, tokens: pos.tokens, tokensPerSec: rate(), elapsedMs: pos.elapsedMs, etaMs: etaFrom() }, false);
+          await send(
+            {
+              type: 'step',
+              epoch: pos.epoch,
+              batch,
+              batchesPerEpoch: nb,
+              step: pos.step,
+              loss,
+              gradNorm,
+              lr,
+              tokens: pos.tokens,
+              tokensPerSec: rate(),
+              elapsedMs: pos.elapsedMs,
+              etaMs: etaFrom(),
+            },
+            false,
+          );
           await yieldNow();
         }
         const validation = val ? this.evaluate(val, { batchSize }) : undefined;
@@ -248,7 +265,16 @@ export class Session {
         pos.epoch += 1;
         pos.batch = 0;
         pos.elapsedMs = elapsed();
-        const ev: EpochEvent = { type: 'epoch', epoch, loss: trainLoss, step: pos.step, tokens: pos.tokens, tokensPerSec: rate(), elapsedMs: pos.elapsedMs, etaMs: etaFrom() };
+        const ev: EpochEvent = {
+          type: 'epoch',
+          epoch,
+          loss: trainLoss,
+          step: pos.step,
+          tokens: pos.tokens,
+          tokensPerSec: rate(),
+          elapsedMs: pos.elapsedMs,
+          etaMs: etaFrom(),
+        };
         if (model.compiled?.loss !== 'mse') ev.bitsPerToken = trainLoss / Math.LN2;
         if (validation) ev.validation = validation;
         history.push(ev);
@@ -369,7 +395,8 @@ export class Session {
       const extra = s.params.find((p) => !names.includes(p.name));
       if (extra) throw formatError(`the model file has a parameter ${extra.name} the architecture does not`);
       const vocab = s.vocabulary ? Vocabulary.fromJSON(s.vocabulary) : undefined;
-      if (vocab && m.vocabSize !== undefined && vocab.size !== m.vocabSize) throw formatError(`the file's vocabulary has ${vocab.size} symbols, its model ${m.vocabSize}`);
+      if (vocab && m.vocabSize !== undefined && vocab.size !== m.vocabSize)
+        throw formatError(`the file's vocabulary has ${vocab.size} symbols, its model ${m.vocabSize}`);
       if (s.compile) {
         m.compile(s.compile);
         if (s.optimizerState) m.setOptimizerState(s.optimizerState);

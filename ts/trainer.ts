@@ -53,7 +53,8 @@ export interface TrainerOptions {
   wasm?: WasmSource;
 }
 
-const specOf = (s: ModelSpecJSON | { toJSON(): ModelSpecJSON }): ModelSpecJSON => (typeof (s as { toJSON?: unknown }).toJSON === 'function' ? (s as { toJSON(): ModelSpecJSON }).toJSON() : (s as ModelSpecJSON));
+const specOf = (s: ModelSpecJSON | { toJSON(): ModelSpecJSON }): ModelSpecJSON =>
+  typeof (s as { toJSON?: unknown }).toJSON === 'function' ? (s as { toJSON(): ModelSpecJSON }).toJSON() : (s as ModelSpecJSON);
 const vocabJSON = (v: Vocabulary | VocabularyJSON | undefined) => (v instanceof Vocabulary ? v.toJSON() : v);
 
 function splitFitOptions(opts: FitOptions): { remote: RemoteFitOptions; signal?: AbortSignal; onProgress?: (e: FitEvent) => void } {
@@ -162,10 +163,14 @@ class WorkerTrainer implements Trainer {
       if (signal?.aborted) onAbort();
       signal?.addEventListener('abort', onAbort);
       try {
-        return await this.#api.fit(Comlink.transfer(d, t), remote, Comlink.proxy((e: FitEvent) => {
-          onProgress?.(e);
-          emit(e);
-        }));
+        return await this.#api.fit(
+          Comlink.transfer(d, t),
+          remote,
+          Comlink.proxy((e: FitEvent) => {
+            onProgress?.(e);
+            emit(e);
+          }),
+        );
       } finally {
         signal?.removeEventListener('abort', onAbort);
       }
@@ -213,7 +218,11 @@ class WorkerTrainer implements Trainer {
   }
 }
 
-const isNode = () => typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined' && typeof (globalThis as { Bun?: unknown }).Bun === 'undefined';
+const isNode = () =>
+  typeof process !== 'undefined' &&
+  typeof process.versions?.node === 'string' &&
+  typeof (globalThis as { Deno?: unknown }).Deno === 'undefined' &&
+  typeof (globalThis as { Bun?: unknown }).Bun === 'undefined';
 
 /** A trainer in a worker (default where workers exist) or in the calling thread. */
 export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer> {
@@ -240,7 +249,10 @@ export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer>
   } else {
     // The literal `new Worker(new URL('…', import.meta.url), { type: 'module' })` form is what
     // bundlers (Vite, webpack 5, Parcel) recognise: they bundle the worker script with its imports.
-    const w = opts.workerUrl !== undefined ? new Worker(opts.workerUrl, { type: 'module' }) : new Worker(new URL('./worker/worker.js', import.meta.url), { type: 'module' });
+    const w =
+      opts.workerUrl !== undefined
+        ? new Worker(opts.workerUrl, { type: 'module' })
+        : new Worker(new URL('./worker/worker.js', import.meta.url), { type: 'module' });
     api = Comlink.wrap<WorkerApi>(w);
     terminate = () => w.terminate();
   }

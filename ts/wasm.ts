@@ -31,7 +31,9 @@ export function init(source?: WasmSource): Promise<void> {
     }
     ready = true;
   })();
-  loading.catch(() => { loading = undefined; });
+  loading.catch(() => {
+    loading = undefined;
+  });
   return loading;
 }
 

@@ -19,4 +19,9 @@ for (let t = 0; t < w.steps; t++) seq.push(Array.from(x.subarray(t * w.features,
 const K = 20;
 const train = () => net.train([seq], { iterations: K, errorThresh: 0, log: false });
 train();
-await figure(args, train, K * w.steps, { figure: 'brain.js', workload: 'W4', unit: 'tok/s', note: `brain.js 1.6.1 recurrent.LSTMTimeStep, train() with ${K} iterations per call` });
+await figure(args, train, K * w.steps, {
+  figure: 'brain.js',
+  workload: 'W4',
+  unit: 'tok/s',
+  note: `brain.js 1.6.1 recurrent.LSTMTimeStep, train() with ${K} iterations per call`,
+});

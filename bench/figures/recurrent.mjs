@@ -21,9 +21,18 @@ if (args.gemm) {
   const name = args.workload;
   const w = WORKLOADS[name];
   if (w.generate) {
-    const model = sequential({ input: { vocab: w.vocab } }).embedding({ dim: w.embed }).lstm({ units: w.units }).dense({ units: w.vocab }).build({ seed: 1 });
+    const model = sequential({ input: { vocab: w.vocab } })
+      .embedding({ dim: w.embed })
+      .lstm({ units: w.units })
+      .dense({ units: w.vocab })
+      .build({ seed: 1 });
     const n = 2000;
-    await figure(args, () => model.generateIds([1], { maxTokens: n, temperature: 1, seed: 7 }), n, { figure: 'recurrent', workload: name, unit: 'tok/s', note: `${note}; generateIds, ${n} tokens per call, temperature 1` });
+    await figure(args, () => model.generateIds([1], { maxTokens: n, temperature: 1, seed: 7 }), n, {
+      figure: 'recurrent',
+      workload: name,
+      unit: 'tok/s',
+      note: `${note}; generateIds, ${n} tokens per call, temperature 1`,
+    });
   } else {
     const b = sequential({ input: { features: w.features } });
     const rnn = { units: w.units, layers: w.layers, bidirectional: w.bidirectional };

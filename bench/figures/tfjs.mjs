@@ -41,9 +41,10 @@ model.add(tf.layers.dense({ units: w.out }));
 
 const data = workloadData(w);
 const x = tf.tensor3d(data.x, [w.batch, w.steps, w.features]);
-const y = w.loss === 'mse'
-  ? tf.tensor3d(data.values, [w.batch, w.steps, w.out])
-  : tf.oneHot(tf.tensor1d(data.classes, 'int32'), w.out).reshape([w.batch, w.steps, w.out]);
+const y =
+  w.loss === 'mse'
+    ? tf.tensor3d(data.values, [w.batch, w.steps, w.out])
+    : tf.oneHot(tf.tensor1d(data.classes, 'int32'), w.out).reshape([w.batch, w.steps, w.out]);
 const opt = tf.train.adam(LR);
 const lossFn = () => {
   const out = model.apply(x, { training: true });
@@ -54,4 +55,9 @@ const step = async () => {
   await loss.data(); // wait for the step to finish
   loss.dispose();
 };
-await figure(args, step, w.batch * w.steps, { figure: `tfjs-${backend}`, workload: args.workload, unit: 'tok/s', note: `TF.js ${tf.version.tfjs}, backend ${tf.getBackend()}` });
+await figure(args, step, w.batch * w.steps, {
+  figure: `tfjs-${backend}`,
+  workload: args.workload,
+  unit: 'tok/s',
+  note: `TF.js ${tf.version.tfjs}, backend ${tf.getBackend()}`,
+});

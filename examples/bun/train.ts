@@ -15,7 +15,13 @@ const asJson = Bun.argv.includes('--json');
 const text = (names as string[]).join('\n') + '\n';
 const vocab = Vocabulary.fromText(text);
 const t = await createTrainer({ worker: !inThread });
-await t.build(sequential({ input: { vocab: vocab.size } }).embedding({ dim: 16 }).lstm({ units: 64 }).dense({ units: vocab.size }), { seed: 7 });
+await t.build(
+  sequential({ input: { vocab: vocab.size } })
+    .embedding({ dim: 16 })
+    .lstm({ units: 64 })
+    .dense({ units: vocab.size }),
+  { seed: 7 },
+);
 await t.setVocabulary(vocab);
 await t.compile({ optimizer: { name: 'adam', lr: 0.01 }, clipNorm: 5 });
 const losses: number[] = [];
@@ -35,6 +41,22 @@ const again = await probe.generate('\n', { maxTokens: 80, temperature: 0.8, seed
 const kernels = kernelBackend();
 await probe.dispose();
 
-const summary = { runtime: 'bun', version: Bun.version, mode: t.mode, kernels, steps: res.steps, tokensPerSec: res.tokensPerSec, firstLoss: losses[0], lastLoss: losses.slice(-20).reduce((a, b) => a + b, 0) / Math.min(20, losses.length), sample, reloadedSample: again, savedBytes: saved.length, reloadedStep: info.training?.step };
+const summary = {
+  runtime: 'bun',
+  version: Bun.version,
+  mode: t.mode,
+  kernels,
+  steps: res.steps,
+  tokensPerSec: res.tokensPerSec,
+  firstLoss: losses[0],
+  lastLoss: losses.slice(-20).reduce((a, b) => a + b, 0) / Math.min(20, losses.length),
+  sample,
+  reloadedSample: again,
+  savedBytes: saved.length,
+  reloadedStep: info.training?.step,
+};
 if (asJson) console.log(JSON.stringify(summary));
-else console.log(`Bun ${Bun.version} · ${t.mode} · ${res.steps} steps · ${Math.round(res.tokensPerSec)} tokens/s · loss ${summary.firstLoss.toFixed(2)} → ${summary.lastLoss.toFixed(2)}\n---\n${sample.trim()}\n---`);
+else
+  console.log(
+    `Bun ${Bun.version} · ${t.mode} · ${res.steps} steps · ${Math.round(res.tokensPerSec)} tokens/s · loss ${summary.firstLoss.toFixed(2)} → ${summary.lastLoss.toFixed(2)}\n---\n${sample.trim()}\n---`,
+  );

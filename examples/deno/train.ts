@@ -23,10 +23,18 @@ const vocab = Vocabulary.fromText(text);
 const ids = vocab.encode(text);
 
 const t = await createTrainer({ worker: !inThread });
-await t.build(sequential({ input: { vocab: vocab.size } }).embedding({ dim: 16 }).lstm({ units: 64 }).dense({ units: vocab.size }), { seed: 7 });
+await t.build(
+  sequential({ input: { vocab: vocab.size } })
+    .embedding({ dim: 16 })
+    .lstm({ units: 64 })
+    .dense({ units: vocab.size }),
+  { seed: 7 },
+);
 await t.setVocabulary(vocab);
 await t.compile({ optimizer: { name: 'adam', lr: 0.01 }, clipNorm: 5 });
-log(`Deno ${Deno.version.deno} (V8 ${Deno.version.v8}) · training ${inThread ? 'in the main thread' : 'in a Deno Worker'} · ${names.length} names, ${vocab.size} symbols`);
+log(
+  `Deno ${Deno.version.deno} (V8 ${Deno.version.v8}) · training ${inThread ? 'in the main thread' : 'in a Deno Worker'} · ${names.length} names, ${vocab.size} symbols`,
+);
 
 const losses: number[] = [];
 const run = t.fit(textWindows(ids, { steps: 32, windowsPerEpoch: 32 * steps }), { epochs: 1, batchSize: 32, seed: 1 });
@@ -51,5 +59,17 @@ const kernels = kernelBackend();
 await probe.dispose();
 
 if (json) {
-  console.log(JSON.stringify({ runtime: 'deno', version: Deno.version.deno, mode: t.mode, kernels, steps: res.steps, tokensPerSec: res.tokensPerSec, firstLoss: losses[0], lastLoss: losses.slice(-20).reduce((a, b) => a + b, 0) / Math.min(20, losses.length), sample }));
+  console.log(
+    JSON.stringify({
+      runtime: 'deno',
+      version: Deno.version.deno,
+      mode: t.mode,
+      kernels,
+      steps: res.steps,
+      tokensPerSec: res.tokensPerSec,
+      firstLoss: losses[0],
+      lastLoss: losses.slice(-20).reduce((a, b) => a + b, 0) / Math.min(20, losses.length),
+      sample,
+    }),
+  );
 }

@@ -22,7 +22,13 @@ if (!existsSync(modelPath) || process.argv.includes('--force')) {
   const text = names.join('\n') + '\n';
   const vocab = Vocabulary.fromText(text);
   const t = await createTrainer({ worker: false });
-  await t.build(sequential({ input: { vocab: vocab.size } }).embedding({ dim: 16 }).lstm({ units: 32 }).dense({ units: vocab.size }), { seed: 3 });
+  await t.build(
+    sequential({ input: { vocab: vocab.size } })
+      .embedding({ dim: 16 })
+      .lstm({ units: 32 })
+      .dense({ units: vocab.size }),
+    { seed: 3 },
+  );
   await t.setVocabulary(vocab);
   await t.compile({ optimizer: { name: 'adam', lr: 0.01 }, clipNorm: 5 });
   const steps = Number(arg('steps', 300));
@@ -57,4 +63,6 @@ await build({
     },
   },
 });
-console.log(`dist/worker.js: ${statSync(join(here, 'dist/worker.js')).size} bytes; wasm: ${statSync(join(repo, 'dist/wasm/recurrent_wasm_bg.wasm')).size} bytes`);
+console.log(
+  `dist/worker.js: ${statSync(join(here, 'dist/worker.js')).size} bytes; wasm: ${statSync(join(repo, 'dist/wasm/recurrent_wasm_bg.wasm')).size} bytes`,
+);

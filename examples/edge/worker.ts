@@ -65,7 +65,10 @@ async function trainStep(url: URL): Promise<Response> {
     await t.load(new Uint8Array(modelFile)); // a copy: the served model stays as shipped
     const vocab = info.vocabulary!;
     const known = new Set(vocab.symbols);
-    const ids = Uint32Array.from(Array.from(text).filter((c) => known.has(c)), (c) => vocab.symbols.indexOf(c));
+    const ids = Uint32Array.from(
+      Array.from(text).filter((c) => known.has(c)),
+      (c) => vocab.symbols.indexOf(c),
+    );
     const window = Math.min(32, ids.length - 1);
     if (window < 2) throw new RangeError('text needs at least 3 characters the model knows');
     const data = textWindows(ids, { steps: window, random: false });
@@ -87,7 +90,13 @@ export default {
       if (url.pathname === '/train-step') return await trainStep(url);
       if (url.pathname === '/') {
         const { info } = await model();
-        return json({ spec: info.spec, paramCount: info.paramCount, vocabulary: info.vocabulary?.symbols.length, trainedSteps: info.training?.step, wasmModule: wasm instanceof WebAssembly.Module });
+        return json({
+          spec: info.spec,
+          paramCount: info.paramCount,
+          vocabulary: info.vocabulary?.symbols.length,
+          trainedSteps: info.training?.step,
+          wasmModule: wasm instanceof WebAssembly.Module,
+        });
       }
       return json({ error: 'not found' }, 404);
     } catch (e) {

@@ -19,7 +19,13 @@ const epochs = i >= 0 ? Number(process.argv[i + 1]) : 20;
 await init();
 const days = parseDailyCsv(await loadBirths());
 const r = await forecastBirths(days, {
-  units: 128, inputDays: 56, epochs, lr: 2e-3, seed: 1,
+  units: 128,
+  inputDays: 56,
+  epochs,
+  lr: 2e-3,
+  seed: 1,
   onEpoch: (e) => console.log(`epoch ${e.epoch + 1}: validation MAE ${e.validationMae.toFixed(1)} (${(e.elapsedMs / 1000).toFixed(0)} s)`),
 });
-console.log(`2014, ${r.testOrigins} origins x 28 days: LSTM MAE ${r.mae.toFixed(1)} births/day vs seasonal naive ${r.naiveMae.toFixed(1)} (best epoch ${r.bestEpoch}, ${(r.trainMs / 1000).toFixed(0)} s training)`);
+console.log(
+  `2014, ${r.testOrigins} origins x 28 days: LSTM MAE ${r.mae.toFixed(1)} births/day vs seasonal naive ${r.naiveMae.toFixed(1)} (best epoch ${r.bestEpoch}, ${(r.trainMs / 1000).toFixed(0)} s training)`,
+);

@@ -22,13 +22,19 @@ const g2p = G2P.create(train, { embed: 32, encoderUnits: 64, decoderUnits: 128, 
 g2p.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
 const start = performance.now();
 await g2p.fit(train, {
-  epochs, batchSize: 64, seed: 1, lrDecay: 0.7,
-  onProgress: (e) => e.type === 'epoch' && console.log(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)} (${((performance.now() - start) / 1000).toFixed(0)} s)`),
+  epochs,
+  batchSize: 64,
+  seed: 1,
+  lrDecay: 0.7,
+  onProgress: (e) =>
+    e.type === 'epoch' && console.log(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)} (${((performance.now() - start) / 1000).toFixed(0)} s)`),
 });
 const minutes = ((performance.now() - start) / 60000).toFixed(1);
 for (const b of [1, beam]) {
   const r = g2p.evaluate(test, { beam: b });
-  console.log(`${b === 1 ? 'greedy' : `beam ${b}`}: WER ${(100 * r.wer).toFixed(1)}%, PER ${(100 * r.per).toFixed(1)}% on ${r.words} held-out words (trained ${minutes} min)`);
+  console.log(
+    `${b === 1 ? 'greedy' : `beam ${b}`}: WER ${(100 * r.wer).toFixed(1)}%, PER ${(100 * r.per).toFixed(1)}% on ${r.words} held-out words (trained ${minutes} min)`,
+  );
 }
 console.log(g2p.pronounce(['RECURRENT', 'WEBASSEMBLY', 'TYPESCRIPT'], { beam }).map((p) => p.join(' ')));
 g2p.free();

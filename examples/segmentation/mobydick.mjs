@@ -20,7 +20,14 @@ const test = proseToSentences(validation);
 const pct = (s) => `P ${(100 * s.precision).toFixed(2)}  R ${(100 * s.recall).toFixed(2)}  F1 ${(100 * s.f1).toFixed(2)}`;
 
 const baseline = LongestMatchSegmenter.fromCorpus(trainSentences);
-console.log(`greedy longest match: ${pct(segmentationScore(test, test.map((s) => baseline.segment(s.join('')))))}`);
+console.log(
+  `greedy longest match: ${pct(
+    segmentationScore(
+      test,
+      test.map((s) => baseline.segment(s.join(''))),
+    ),
+  )}`,
+);
 
 for (const crf of [false, true]) {
   const start = performance.now();

@@ -28,7 +28,9 @@ seq.lstm({ units: 4, bidirectonal: true });
 // @ts-expect-error activation is tanh or relu
 seq.rnn({ units: 4, activation: 'gelu' });
 
-const feats = sequential({ input: { features: 13 } }).rnn({ units: 8, activation: 'relu' }).dense({ units: 1 });
+const feats = sequential({ input: { features: 13 } })
+  .rnn({ units: 8, activation: 'relu' })
+  .dense({ units: 1 });
 const featsCheck: SequentialBuilder<'seq'> = feats;
 void featsCheck;
 // @ts-expect-error the input must say vocab or features

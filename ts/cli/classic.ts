@@ -24,8 +24,14 @@ export async function classic(argv: string[], out: (s: string) => void): Promise
     args: argv,
     strict: true,
     options: {
-      targets: { type: 'string' }, 'input-dim': { type: 'string' }, units: { type: 'string' }, steps: { type: 'string' }, lr: { type: 'string' },
-      seed: { type: 'string' }, every: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      targets: { type: 'string' },
+      'input-dim': { type: 'string' },
+      units: { type: 'string' },
+      steps: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      every: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (v.help) {
@@ -45,11 +51,14 @@ export async function classic(argv: string[], out: (s: string) => void): Promise
     optimizer: { name: 'adam', lr: num('lr', v.lr, 0.01, { min: 0 }) },
     seed: num('seed', v.seed, 0, { int: true, min: 0 }),
     onStep: (e) => {
-      if (e.step % every === 0) out(`iter ${String(e.step).padStart(4)}: loss ${e.loss.toExponential(3)}  y_pred = [${e.predictions.map((x) => x.toFixed(5)).join(', ')}]`);
+      if (e.step % every === 0)
+        out(`iter ${String(e.step).padStart(4)}: loss ${e.loss.toExponential(3)}  y_pred = [${e.predictions.map((x) => x.toFixed(5)).join(', ')}]`);
     },
   });
   out(`targets    = [${r.targets.join(', ')}]`);
-  out(`after ${r.losses.length} iterations: y_pred = [${r.predictions.map((x) => x.toFixed(5)).join(', ')}], loss ${r.losses.at(-1)!.toExponential(3)} (${((performance.now() - start) / 1000).toFixed(2)} s)`);
+  out(
+    `after ${r.losses.length} iterations: y_pred = [${r.predictions.map((x) => x.toFixed(5)).join(', ')}], loss ${r.losses.at(-1)!.toExponential(3)} (${((performance.now() - start) / 1000).toFixed(2)} s)`,
+  );
   r.model.free();
   return 0;
 }

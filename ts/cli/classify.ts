@@ -38,7 +38,8 @@ run: prints P(spam) for a message.
 `;
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-const fmt = (s: BinaryScore) => `accuracy ${pct(s.accuracy)}  spam F1 ${pct(s.f1)} (P ${pct(s.precision)}, R ${pct(s.recall)}; tp ${s.tp} fp ${s.fp} fn ${s.fn} tn ${s.tn})`;
+const fmt = (s: BinaryScore) =>
+  `accuracy ${pct(s.accuracy)}  spam F1 ${pct(s.f1)} (P ${pct(s.precision)}, R ${pct(s.recall)}; tp ${s.tp} fp ${s.fp} fn ${s.fn} tn ${s.tn})`;
 
 export async function classify(argv: string[], out: (s: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
@@ -56,9 +57,18 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
     args: argv,
     strict: true,
     options: {
-      cell: { type: 'string' }, hidden: { type: 'string' }, embed: { type: 'string' }, bidirectional: { type: 'boolean' }, 'max-tokens': { type: 'string' },
-      epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, validation: { type: 'string' }, seed: { type: 'string' },
-      out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      cell: { type: 'string' },
+      hidden: { type: 'string' },
+      embed: { type: 'string' },
+      bidirectional: { type: 'boolean' },
+      'max-tokens': { type: 'string' },
+      epochs: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      validation: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (v.help) {
@@ -79,25 +89,52 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
 
   const { messages, duplicates } = await loadSpamAssassin();
   const docs = messages.map((m) => tokenize(`${m.subject}\n${m.body}`));
-  const { train, validation } = splitBySeed(messages.map((_, i) => i), { validation: fraction, seed });
+  const { train, validation } = splitBySeed(
+    messages.map((_, i) => i),
+    { validation: fraction, seed },
+  );
   const spam = (ix: number[]) => ix.filter((i) => messages[i].label === 1).length;
-  out(`data: SpamAssassin, ${messages.length} messages (${duplicates} exact duplicates removed): ${train.length} training (${spam(train)} spam), ${validation.length} held out (${spam(validation)} spam), split by seed ${seed}`);
+  out(
+    `data: SpamAssassin, ${messages.length} messages (${duplicates} exact duplicates removed): ${train.length} training (${spam(train)} spam), ${validation.length} held out (${spam(validation)} spam), split by seed ${seed}`,
+  );
   const gold = validation.map((i) => messages[i].label);
 
   const t0 = performance.now();
-  const nb = new MultinomialNaiveBayes().fit(train.map((i) => docs[i]), train.map((i) => messages[i].label));
-  const nbScore = binaryScore(gold, validation.map((i) => nb.predict(docs[i])));
-  out(`baseline (multinomial naive Bayes, whole messages, ${nb.vocabularySize.toLocaleString('en-US')} tokens, alpha 1): ${fmt(nbScore)}  [${fmtDuration(performance.now() - t0)}]`);
+  const nb = new MultinomialNaiveBayes().fit(
+    train.map((i) => docs[i]),
+    train.map((i) => messages[i].label),
+  );
+  const nbScore = binaryScore(
+    gold,
+    validation.map((i) => nb.predict(docs[i])),
+  );
+  out(
+    `baseline (multinomial naive Bayes, whole messages, ${nb.vocabularySize.toLocaleString('en-US')} tokens, alpha 1): ${fmt(nbScore)}  [${fmtDuration(performance.now() - t0)}]`,
+  );
   const majority = gold.filter((g) => g === 0).length / gold.length;
   out(`(always "ham": accuracy ${pct(majority)})`);
 
-  out(`model: embedding ${embed} -> ${cell}${v.bidirectional ? ' bi' : ''} ${hidden} (final state) -> dense 2; first ${maxTokens} tokens of each message; ${epochs} epochs of batches of ${batchSize}, Adam lr ${lr}`);
+  out(
+    `model: embedding ${embed} -> ${cell}${v.bidirectional ? ' bi' : ''} ${hidden} (final state) -> dense 2; first ${maxTokens} tokens of each message; ${epochs} epochs of batches of ${batchSize}, Adam lr ${lr}`,
+  );
   const start = performance.now();
-  const clf = await trainClassifier(train.map((i) => docs[i]), train.map((i) => messages[i].label), {
-    cell, hidden, embed, bidirectional: v.bidirectional ?? false, maxTokens, epochs, batchSize, seed, optimizer: { name: 'adam', lr },
-    progressEvery: Math.ceil(train.length / batchSize),
-    onProgress: (e) => out(`  epoch ${e.epoch + 1}/${epochs}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
-  });
+  const clf = await trainClassifier(
+    train.map((i) => docs[i]),
+    train.map((i) => messages[i].label),
+    {
+      cell,
+      hidden,
+      embed,
+      bidirectional: v.bidirectional ?? false,
+      maxTokens,
+      epochs,
+      batchSize,
+      seed,
+      optimizer: { name: 'adam', lr },
+      progressEvery: Math.ceil(train.length / batchSize),
+      onProgress: (e) => out(`  epoch ${e.epoch + 1}/${epochs}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
+    },
+  );
   const trainMs = performance.now() - start;
   try {
     const score = binaryScore(gold, clf.predict(validation.map((i) => docs[i])));
@@ -115,7 +152,13 @@ async function classifyRun(argv: string[], out: (s: string) => void): Promise<nu
   const { values: v } = parseArgs({
     args: argv,
     strict: true,
-    options: { model: { type: 'string' }, input: { type: 'string' }, text: { type: 'string' }, 'max-tokens': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      model: { type: 'string' },
+      input: { type: 'string' },
+      text: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (v.help) {
     out(CLASSIFY_HELP);

@@ -35,8 +35,17 @@ export async function forecast(argv: string[], out: (s: string) => void): Promis
     args: argv,
     strict: true,
     options: {
-      csv: { type: 'string' }, 'input-days': { type: 'string' }, units: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
-      lr: { type: 'string' }, stride: { type: 'string' }, 'time-budget': { type: 'string' }, seed: { type: 'string' }, worker: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      csv: { type: 'string' },
+      'input-days': { type: 'string' },
+      units: { type: 'string' },
+      epochs: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      stride: { type: 'string' },
+      'time-budget': { type: 'string' },
+      seed: { type: 'string' },
+      worker: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (v.help) {
@@ -68,13 +77,22 @@ export async function forecast(argv: string[], out: (s: string) => void): Promis
   const last = days[days.length - 1];
   const date = (d: typeof first) => `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
   out(`data: ${v.csv ?? 'US births per day (SSA)'}, ${days.length.toLocaleString('en-US')} days ${date(first)} … ${date(last)}`);
-  out(`model: LSTM ${opts.units} over ${opts.inputDays} days x 10 features -> dense 28, MSE, Adam lr ${opts.lr}, ${opts.epochs} epochs, batch ${opts.batchSize}`);
+  out(
+    `model: LSTM ${opts.units} over ${opts.inputDays} days x 10 features -> dense 28, MSE, Adam lr ${opts.lr}, ${opts.epochs} epochs, batch ${opts.batchSize}`,
+  );
   const r = await forecastBirths(days, {
     ...opts,
-    onEpoch: (e) => out(`epoch ${e.epoch + 1}/${opts.epochs}: train loss ${e.loss.toFixed(4)} (z-scores), validation MAE ${e.validationMae.toFixed(1)}, ${fmtDuration(e.elapsedMs)}`),
+    onEpoch: (e) =>
+      out(
+        `epoch ${e.epoch + 1}/${opts.epochs}: train loss ${e.loss.toFixed(4)} (z-scores), validation MAE ${e.validationMae.toFixed(1)}, ${fmtDuration(e.elapsedMs)}`,
+      ),
   });
-  out(`training: ${r.trainExamples.toLocaleString('en-US')} windows, ${r.paramCount.toLocaleString('en-US')} parameters, ${r.epochs} epochs in ${fmtDuration(r.trainMs)}; best validation epoch ${r.bestEpoch}`);
+  out(
+    `training: ${r.trainExamples.toLocaleString('en-US')} windows, ${r.paramCount.toLocaleString('en-US')} parameters, ${r.epochs} epochs in ${fmtDuration(r.trainMs)}; best validation epoch ${r.bestEpoch}`,
+  );
   out(`validation ${r.validationYear}: LSTM MAE ${r.validationMae.toFixed(1)}, seasonal naive MAE ${r.validationNaiveMae.toFixed(1)}`);
-  out(`test ${r.testYear} (${r.testOrigins} origins x 28 days): LSTM MAE ${r.mae.toFixed(1)} births/day, seasonal naive MAE ${r.naiveMae.toFixed(1)} (${r.mae < r.naiveMae ? `${(100 * (1 - r.mae / r.naiveMae)).toFixed(1)}% lower` : 'not better'})`);
+  out(
+    `test ${r.testYear} (${r.testOrigins} origins x 28 days): LSTM MAE ${r.mae.toFixed(1)} births/day, seasonal naive MAE ${r.naiveMae.toFixed(1)} (${r.mae < r.naiveMae ? `${(100 * (1 - r.mae / r.naiveMae)).toFixed(1)}% lower` : 'not better'})`,
+  );
   return 0;
 }

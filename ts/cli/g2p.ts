@@ -57,11 +57,26 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     args: argv,
     strict: true,
     options: {
-      lexicon: { type: 'string' }, 'no-stress': { type: 'boolean' }, test: { type: 'string' }, validation: { type: 'string' },
-      embed: { type: 'string' }, units: { type: 'string' }, layers: { type: 'string' }, 'decoder-units': { type: 'string' },
-      attention: { type: 'string' }, dropout: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
-      'lr-decay': { type: 'string' }, clip: { type: 'string' }, epochs: { type: 'string' }, 'time-budget': { type: 'string' },
-      beam: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      lexicon: { type: 'string' },
+      'no-stress': { type: 'boolean' },
+      test: { type: 'string' },
+      validation: { type: 'string' },
+      embed: { type: 'string' },
+      units: { type: 'string' },
+      layers: { type: 'string' },
+      'decoder-units': { type: 'string' },
+      attention: { type: 'string' },
+      dropout: { type: 'string' },
+      batch: { type: 'string' },
+      lr: { type: 'string' },
+      'lr-decay': { type: 'string' },
+      clip: { type: 'string' },
+      epochs: { type: 'string' },
+      'time-budget': { type: 'string' },
+      beam: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   const v = values as Values & typeof values;
@@ -96,10 +111,16 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   const split = splitLexicon(lex.entries, { test: testArg, validation: valWords, seed });
   const g = G2P.create(split.train, opts, { seed });
   const trainPairs = g.pairs(split.train);
-  out(`data: ${v.lexicon ?? 'CMUdict 0.7b'}, ${lex.entries.length.toLocaleString('en-US')} words (${lex.skipped} entries with other characters skipped); ${split.train.length.toLocaleString('en-US')} training words (${trainPairs.length.toLocaleString('en-US')} pronunciations), ${split.validation.length} validation, ${split.test.length.toLocaleString('en-US')} test (seed ${seed})`);
+  out(
+    `data: ${v.lexicon ?? 'CMUdict 0.7b'}, ${lex.entries.length.toLocaleString('en-US')} words (${lex.skipped} entries with other characters skipped); ${split.train.length.toLocaleString('en-US')} training words (${trainPairs.length.toLocaleString('en-US')} pronunciations), ${split.validation.length} validation, ${split.test.length.toLocaleString('en-US')} test (seed ${seed})`,
+  );
   out(`vocabularies: ${g.letters.size} letters, ${g.phones.size} phones (${v['no-stress'] ? 'no stress' : 'with stress'}, BOS/EOS included)`);
-  out(`model: embedding ${opts.embed}, BiLSTM encoder ${opts.encoderLayers}x${units}x2, LSTM decoder ${opts.decoderUnits}, additive attention ${opts.attention}${opts.dropout ? `, dropout ${opts.dropout}` : ''}; ${g.model.paramCount.toLocaleString('en-US')} parameters`);
-  out(`training: up to ${epochs} epochs of ${Math.ceil(trainPairs.length / batch)} batches of ${batch}, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, in the main thread`);
+  out(
+    `model: embedding ${opts.embed}, BiLSTM encoder ${opts.encoderLayers}x${units}x2, LSTM decoder ${opts.decoderUnits}, additive attention ${opts.attention}${opts.dropout ? `, dropout ${opts.dropout}` : ''}; ${g.model.paramCount.toLocaleString('en-US')} parameters`,
+  );
+  out(
+    `training: up to ${epochs} epochs of ${Math.ceil(trainPairs.length / batch)} batches of ${batch}, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, in the main thread`,
+  );
   g.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip });
 
   const controller = new AbortController();
@@ -107,7 +128,13 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   process.once('SIGINT', onSig);
   const bar = new EpochBar(epochs, 15_000);
   const res = await g.fit(split.train, {
-    epochs, batchSize: batch, seed, lrDecay, timeBudgetMs: budget, signal: controller.signal, validationEntries: split.validation,
+    epochs,
+    batchSize: batch,
+    seed,
+    lrDecay,
+    timeBudgetMs: budget,
+    signal: controller.signal,
+    validationEntries: split.validation,
     onProgress: (e) => {
       if (e.type === 'step') bar.step(e);
       else {
@@ -126,11 +153,15 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   out(`trained (${res.stopReason}): ${res.epochs} epochs, ${res.steps} steps in ${fmtDuration(res.elapsedMs)}`);
   await writeAtomic(outPath, g.save({ split: { test: testArg, validation: valWords, seed }, stress: !v['no-stress'] }));
   const report = (name: string, r: G2PEvaluation) =>
-    out(`test ${name}: WER ${pct(r.wer)}, PER ${pct(r.per)} (${r.words.toLocaleString('en-US')} words, ${r.phonemes.toLocaleString('en-US')} phones, ${fmtDuration(r.ms)})`);
+    out(
+      `test ${name}: WER ${pct(r.wer)}, PER ${pct(r.per)} (${r.words.toLocaleString('en-US')} words, ${r.phonemes.toLocaleString('en-US')} phones, ${fmtDuration(r.ms)})`,
+    );
   report('greedy', g.evaluate(split.test, { beam: 1 }));
   if (beam > 1) report(`beam ${beam}`, g.evaluate(split.test, { beam }));
   const sample = split.test.slice(0, 5).map((e) => e.word);
-  g.pronounce(sample, { beam }).forEach((p, i) => out(`  ${sample[i]}: ${p.join(' ')}   (CMUdict: ${split.test[i].pronunciations.map((q) => q.join(' ')).join(' | ')})`));
+  g.pronounce(sample, { beam }).forEach((p, i) =>
+    out(`  ${sample[i]}: ${p.join(' ')}   (CMUdict: ${split.test[i].pronunciations.map((q) => q.join(' ')).join(' | ')})`),
+  );
   out(`model saved to ${outPath}  (try: npx recurrent g2p run --model ${outPath} RECURRENT)`);
   g.free();
   return 0;

@@ -19,7 +19,16 @@ export async function generate(argv: string[], out: (s: string) => void): Promis
   const { values: v } = parseArgs({
     args: argv,
     strict: true,
-    options: { model: { type: 'string' }, prompt: { type: 'string' }, length: { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      length: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (v.help) {
     out(GENERATE_HELP);

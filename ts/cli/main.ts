@@ -30,7 +30,11 @@ export async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   switch (cmd) {
     case 'conformance': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { verbose: { type: 'boolean', short: 'v', default: true }, quiet: { type: 'boolean', short: 'q', default: false } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { verbose: { type: 'boolean', short: 'v', default: true }, quiet: { type: 'boolean', short: 'q', default: false } },
+      });
       await init();
       return conformance(positionals, out, values.verbose && !values.quiet);
     }

@@ -24,7 +24,12 @@ export class EpochBar {
   constructor(epochs: number, everyMs = 10_000) {
     this.#epochs = epochs;
     this.#bar = new cliProgress.SingleBar(
-      { format: 'epoch {ep} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | elapsed {el}{eta}', hideCursor: true, noTTYOutput: !process.stdout.isTTY, notTTYSchedule: everyMs },
+      {
+        format: 'epoch {ep} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | elapsed {el}{eta}',
+        hideCursor: true,
+        noTTYOutput: !process.stdout.isTTY,
+        notTTYSchedule: everyMs,
+      },
       cliProgress.Presets.shades_classic,
     );
   }

@@ -42,7 +42,8 @@ run: segments each line of the input (spaces in it are ignored) and prints one l
   --out FILE         write the segmentation here instead of stdout
 `;
 
-const fmt = (s: SegmentationScore) => `P ${(100 * s.precision).toFixed(2)}  R ${(100 * s.recall).toFixed(2)}  F1 ${(100 * s.f1).toFixed(2)}  (${s.correct}/${s.predictedWords} predicted, ${s.goldWords} gold words)`;
+const fmt = (s: SegmentationScore) =>
+  `P ${(100 * s.precision).toFixed(2)}  R ${(100 * s.recall).toFixed(2)}  F1 ${(100 * s.f1).toFixed(2)}  (${s.correct}/${s.predictedWords} predicted, ${s.goldWords} gold words)`;
 
 async function readCorpus(path: string, requireBoundaries = true): Promise<string[][]> {
   let bytes: Uint8Array;
@@ -70,9 +71,19 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
     args: argv,
     strict: true,
     options: {
-      corpus: { type: 'string' }, test: { type: 'string' }, arch: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' },
-      'max-chars': { type: 'string' }, embed: { type: 'string' }, hidden: { type: 'string' }, layers: { type: 'string' }, lr: { type: 'string' },
-      seed: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      corpus: { type: 'string' },
+      test: { type: 'string' },
+      arch: { type: 'string' },
+      steps: { type: 'string' },
+      batch: { type: 'string' },
+      'max-chars': { type: 'string' },
+      embed: { type: 'string' },
+      hidden: { type: 'string' },
+      layers: { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (v.help) {
@@ -115,17 +126,34 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
     source = 'Moby Dick without spaces (chapters 1-125 train, 126-135 test)';
   }
   const nChars = (c: string[][]) => c.reduce((a, s) => a + s.reduce((b, w) => b + chars(w).length, 0), 0);
-  out(`data: ${source}: ${train.length.toLocaleString('en-US')} training sentences (${nChars(train).toLocaleString('en-US')} characters), ${test.length.toLocaleString('en-US')} test sentences (${test.flat().length.toLocaleString('en-US')} words)`);
+  out(
+    `data: ${source}: ${train.length.toLocaleString('en-US')} training sentences (${nChars(train).toLocaleString('en-US')} characters), ${test.length.toLocaleString('en-US')} test sentences (${test.flat().length.toLocaleString('en-US')} words)`,
+  );
 
   const t0 = performance.now();
   const baseline = LongestMatchSegmenter.fromCorpus(train);
-  const base = segmentationScore(test, test.map((s) => baseline.segment(s.join(''))));
-  out(`baseline (greedy longest match, ${baseline.size.toLocaleString('en-US')}-word training dictionary): ${fmt(base)}  [${fmtDuration(performance.now() - t0)}]`);
+  const base = segmentationScore(
+    test,
+    test.map((s) => baseline.segment(s.join(''))),
+  );
+  out(
+    `baseline (greedy longest match, ${baseline.size.toLocaleString('en-US')}-word training dictionary): ${fmt(base)}  [${fmtDuration(performance.now() - t0)}]`,
+  );
 
-  out(`model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed}, ${layers}x${hidden} LSTM units per direction; ${steps} steps of ${batchSize} pieces of <= ${maxChars} characters, Adam lr ${lr}`);
+  out(
+    `model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed}, ${layers}x${hidden} LSTM units per direction; ${steps} steps of ${batchSize} pieces of <= ${maxChars} characters, Adam lr ${lr}`,
+  );
   const start = performance.now();
   const seg = await trainSegmenter(train, {
-    crf: arch === 'crf', embed, hidden, layers, seed, steps, batchSize, maxChars, optimizer: { name: 'adam', lr },
+    crf: arch === 'crf',
+    embed,
+    hidden,
+    layers,
+    seed,
+    steps,
+    batchSize,
+    maxChars,
+    optimizer: { name: 'adam', lr },
     progressEvery: Math.max(1, Math.round(steps / 10)),
     onProgress: (e) => out(`  step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)} per character, ${fmtDuration(e.elapsedMs)}`),
   });
@@ -133,7 +161,9 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   try {
     const e0 = performance.now();
     const score = seg.evaluate(test);
-    out(`${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}: ${fmt(score)}  [training ${fmtDuration(trainMs)}, scoring ${fmtDuration(performance.now() - e0)}]`);
+    out(
+      `${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}: ${fmt(score)}  [training ${fmtDuration(trainMs)}, scoring ${fmtDuration(performance.now() - e0)}]`,
+    );
     await mkdir(dirname(outPath), { recursive: true });
     await writeFile(outPath, seg.save());
     out(`model saved to ${outPath}  (try: npx recurrent segment run --model ${outPath} --text "Callmeishmael.")`);
@@ -147,7 +177,14 @@ async function segmentRun(argv: string[], out: (s: string) => void): Promise<num
   const { values: v } = parseArgs({
     args: argv,
     strict: true,
-    options: { model: { type: 'string' }, input: { type: 'string' }, text: { type: 'string' }, gold: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      model: { type: 'string' },
+      input: { type: 'string' },
+      text: { type: 'string' },
+      gold: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (v.help) {
     out(SEGMENT_HELP);

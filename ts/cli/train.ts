@@ -44,11 +44,25 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     args: argv,
     strict: true,
     options: {
-      cell: { type: 'string' }, hidden: { type: 'string' }, layers: { type: 'string' }, embed: { type: 'string' },
-      dropout: { type: 'string' }, 'seq-len': { type: 'string' }, batch: { type: 'string' }, optimizer: { type: 'string' },
-      lr: { type: 'string' }, clip: { type: 'string' }, epochs: { type: 'string' }, 'steps-per-epoch': { type: 'string' },
-      'time-budget': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, seed: { type: 'string' },
-      sample: { type: 'string' }, 'no-worker': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      cell: { type: 'string' },
+      hidden: { type: 'string' },
+      layers: { type: 'string' },
+      embed: { type: 'string' },
+      dropout: { type: 'string' },
+      'seq-len': { type: 'string' },
+      batch: { type: 'string' },
+      optimizer: { type: 'string' },
+      lr: { type: 'string' },
+      clip: { type: 'string' },
+      epochs: { type: 'string' },
+      'steps-per-epoch': { type: 'string' },
+      'time-budget': { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'string' },
+      seed: { type: 'string' },
+      sample: { type: 'string' },
+      'no-worker': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (v.help) {
@@ -86,7 +100,12 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       vocab = Vocabulary.fromText(data.train + data.validation);
       const model = sequential({ input: { vocab: vocab.size } })
         .embedding({ dim: embed })
-        [cell === 'lstm' ? 'lstm' : cell === 'gru' ? 'gru' : 'rnn']({ units: hidden, layers, dropout, ...(cell.startsWith('rnn_') ? { activation: cell.slice(4) } : {}) } as never)
+        [cell === 'lstm' ? 'lstm' : cell === 'gru' ? 'gru' : 'rnn']({
+          units: hidden,
+          layers,
+          dropout,
+          ...(cell.startsWith('rnn_') ? { activation: cell.slice(4) } : {}),
+        } as never)
         .dense({ units: vocab.size });
       await t.build(model as never, { seed });
       await t.setVocabulary(vocab);
@@ -95,16 +114,27 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     const info = await t.info();
     const trainIds = vocab.encode(data.train);
     const valIds = vocab.encode(data.validation);
-    out(`data: Moby Dick, ${trainIds.length.toLocaleString('en-US')} training and ${valIds.length.toLocaleString('en-US')} validation characters, vocabulary ${vocab.size}`);
-    out(`model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}`);
-    out(`training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${info.compiled?.optimizer ? JSON.stringify(info.compiled.optimizer) : optimizer}, clip ${info.compiled?.clipNorm ?? 'off'}, budget ${budget ? fmtDuration(budget) : 'none'}`);
+    out(
+      `data: Moby Dick, ${trainIds.length.toLocaleString('en-US')} training and ${valIds.length.toLocaleString('en-US')} validation characters, vocabulary ${vocab.size}`,
+    );
+    out(
+      `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}`,
+    );
+    out(
+      `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${info.compiled?.optimizer ? JSON.stringify(info.compiled.optimizer) : optimizer}, clip ${info.compiled?.clipNorm ?? 'off'}, budget ${budget ? fmtDuration(budget) : 'none'}`,
+    );
 
     const controller = new AbortController();
     const onSig = () => controller.abort();
     process.once('SIGINT', onSig);
     const bar = new EpochBar(epochs);
     const run = t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: stepsPerEpoch * batch }), {
-      epochs, batchSize: batch, seed, timeBudgetMs: budget, resume: Boolean(v.resume), signal: controller.signal,
+      epochs,
+      batchSize: batch,
+      seed,
+      timeBudgetMs: budget,
+      resume: Boolean(v.resume),
+      signal: controller.signal,
       validation: textWindows(valIds, { steps: 256, random: false }),
     });
     for await (const e of run) {
@@ -112,7 +142,9 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       else {
         bar.stop();
         const val = e.validation?.bitsPerToken;
-        out(`epoch ${e.epoch + 1}/${epochs}: train ${e.bitsPerToken?.toFixed(3)} bpc, validation ${val?.toFixed(3)} bpc, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${(e.tokens / 1e6).toFixed(2)}M tokens, ${fmtDuration(e.elapsedMs)}`);
+        out(
+          `epoch ${e.epoch + 1}/${epochs}: train ${e.bitsPerToken?.toFixed(3)} bpc, validation ${val?.toFixed(3)} bpc, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${(e.tokens / 1e6).toFixed(2)}M tokens, ${fmtDuration(e.elapsedMs)}`,
+        );
         if (sampleLen > 0) {
           const sample = await t.generate('The whale ', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 });
           out(`  sample: ${JSON.stringify('The whale ' + sample)}`);
@@ -125,7 +157,9 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     process.off('SIGINT', onSig);
     await writeAtomic(outPath, await t.save());
     const final = await t.evaluate(textWindows(valIds, { steps: 256, random: false }));
-    out(`done (${result.stopReason}): ${result.epochs} epochs, ${(result.tokens / 1e6).toFixed(2)}M tokens in ${fmtDuration(result.elapsedMs)}, ${Math.round(result.tokensPerSec).toLocaleString('en-US')} tok/s`);
+    out(
+      `done (${result.stopReason}): ${result.epochs} epochs, ${(result.tokens / 1e6).toFixed(2)}M tokens in ${fmtDuration(result.elapsedMs)}, ${Math.round(result.tokensPerSec).toLocaleString('en-US')} tok/s`,
+    );
     out(`validation: ${final.bitsPerToken!.toFixed(3)} bits per character (loss ${final.loss.toFixed(4)}), accuracy ${(100 * final.accuracy!).toFixed(1)}%`);
     out(`model saved to ${outPath}  (try: npx recurrent generate --model ${outPath} --prompt "Call me ")`);
     return 0;
@@ -136,6 +170,16 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
 
 function describe(spec: import('../spec.js').ModelSpecJSON): string {
   return spec.layers
-    .map((l) => (l.type === 'embedding' ? `embedding ${l.dim}` : l.type === 'recurrent' ? `${l.cell} ${l.units}x${l.layers}${l.bidirectional ? ' bi' : ''}${l.dropout ? ` dropout ${l.dropout}` : ''}` : l.type === 'dense' ? `dense ${l.units}` : l.type === 'dropout' ? `dropout ${l.rate}` : l.type))
+    .map((l) =>
+      l.type === 'embedding'
+        ? `embedding ${l.dim}`
+        : l.type === 'recurrent'
+          ? `${l.cell} ${l.units}x${l.layers}${l.bidirectional ? ' bi' : ''}${l.dropout ? ` dropout ${l.dropout}` : ''}`
+          : l.type === 'dense'
+            ? `dense ${l.units}`
+            : l.type === 'dropout'
+              ? `dropout ${l.rate}`
+              : l.type,
+    )
     .join(' -> ');
 }

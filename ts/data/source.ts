@@ -132,7 +132,8 @@ function len(e: Example, i: number, featureDim: number | undefined): number {
   if (e.ids) return e.ids.length;
   if (e.features) {
     if (!featureDim) throw optionError('feature examples need the model feature width');
-    if (e.features.length % featureDim !== 0) throw shapeError(`example ${i}: features has ${e.features.length} values, not a multiple of ${featureDim} features per step`);
+    if (e.features.length % featureDim !== 0)
+      throw shapeError(`example ${i}: features has ${e.features.length} values, not a multiple of ${featureDim} features per step`);
     return e.features.length / featureDim;
   }
   throw optionError(`example ${i} has neither ids nor features`);
@@ -226,7 +227,10 @@ export function splitBySeed<T>(items: readonly T[], opts: { validation: number; 
 }
 
 /** Pads variable-length id sequences into one batch with per-row lengths. */
-export function padBatch(seqs: readonly ArrayLike<number>[], opts: { padValue?: number } = {}): { ids: Uint32Array; lengths: Uint32Array; batch: number; steps: number } {
+export function padBatch(
+  seqs: readonly ArrayLike<number>[],
+  opts: { padValue?: number } = {},
+): { ids: Uint32Array; lengths: Uint32Array; batch: number; steps: number } {
   const b = seqs.length;
   if (b === 0) throw rangeError('padBatch needs at least one sequence');
   const lengths = Uint32Array.from(seqs, (s) => s.length);

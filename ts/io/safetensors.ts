@@ -86,7 +86,8 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     if (!Array.isArray(t.data_offsets) || t.data_offsets.length !== 2) throw formatError(`tensor ${name}: bad data_offsets`);
     const [b, e] = t.data_offsets as number[];
     const count = (t.shape as number[]).reduce((a, d) => a * d, 1);
-    if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e < b || e > dataLen) throw formatError(`tensor ${name}: data_offsets [${b}, ${e}] fall outside the ${dataLen} data bytes (truncated file?)`);
+    if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e < b || e > dataLen)
+      throw formatError(`tensor ${name}: data_offsets [${b}, ${e}] fall outside the ${dataLen} data bytes (truncated file?)`);
     if (e - b !== count * 4) throw formatError(`tensor ${name}: ${e - b} bytes for shape [${(t.shape as number[]).join(', ')}]`);
     // copy into an aligned buffer (the data section need not be 4-byte aligned in memory)
     const raw = bytes.slice(dataStart + b, dataStart + e);

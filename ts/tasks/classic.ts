@@ -48,7 +48,10 @@ export function classicLstm(opts: ClassicOptions = {}): ClassicResult {
   const rng = new Rng(seed);
   const t = targets.length;
   const features = Float32Array.from({ length: t * dim }, () => rng.next() * 2 - 1);
-  const model = sequential({ input: { features: dim } }).lstm({ units }).dense({ units: 1 }).build({ seed });
+  const model = sequential({ input: { features: dim } })
+    .lstm({ units })
+    .dense({ units: 1 })
+    .build({ seed });
   model.compile({ loss: 'mse', optimizer: opts.optimizer ?? { name: 'adam', lr: 0.01 } });
   const input = { features, batch: 1, steps: t };
   const values = Float32Array.from(targets);

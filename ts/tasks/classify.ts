@@ -36,7 +36,10 @@ export function tokenVocabulary(docs: readonly (readonly string[])[], opts: { mi
   counts.delete(UNK_TOKEN);
   const keep = [...counts].filter(([, n]) => n >= minCount);
   keep.sort((a, b) => b[1] - a[1]);
-  return new Vocabulary(keep.slice(0, maxSize).map(([w]) => w), { level: 'token', unk: UNK_TOKEN });
+  return new Vocabulary(
+    keep.slice(0, maxSize).map(([w]) => w),
+    { level: 'token', unk: UNK_TOKEN },
+  );
 }
 
 export interface ClassifierOptions {
@@ -99,7 +102,14 @@ export class TextClassifier {
     const s = new Session();
     const info = s.load(bytes);
     const rec = info.spec.layers.find((l) => l.type === 'recurrent');
-    if (!info.vocabulary || info.vocabulary.level !== 'token' || !rec || rec.type !== 'recurrent' || rec.returnSequences || info.spec.layers.at(-1)?.type !== 'dense') {
+    if (
+      !info.vocabulary ||
+      info.vocabulary.level !== 'token' ||
+      !rec ||
+      rec.type !== 'recurrent' ||
+      rec.returnSequences ||
+      info.spec.layers.at(-1)?.type !== 'dense'
+    ) {
       s.dispose();
       throw formatError('not a text classifier model file (it needs a token vocabulary and a recurrent layer with returnSequences: false followed by dense)');
     }
@@ -169,17 +179,31 @@ export function bucketedBatches(lengths: ArrayLike<number>, batchSize: number, r
 
 /** Trains a classifier on token lists with labels in [0, classes). The vocabulary is built
  * from the training documents (`tokenVocabulary`) unless given. */
-export async function trainClassifier(docs: readonly (readonly string[])[], labels: ArrayLike<number>, opts: TrainClassifierOptions & { vocab?: Vocabulary } = {}): Promise<TextClassifier> {
+export async function trainClassifier(
+  docs: readonly (readonly string[])[],
+  labels: ArrayLike<number>,
+  opts: TrainClassifierOptions & { vocab?: Vocabulary } = {},
+): Promise<TextClassifier> {
   checkKeys('trainClassifier', opts, [...CLASSIFIER_KEYS, 'epochs', 'batchSize', 'optimizer', 'clipNorm', 'onProgress', 'progressEvery', 'vocab']);
   if (docs.length !== labels.length) throw rangeError(`${docs.length} documents but ${labels.length} labels`);
   if (docs.length === 0) throw rangeError('the training set is empty');
   const classes = posInt('classes', opts.classes, 2);
-  for (let i = 0; i < labels.length; i++) if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes) throw rangeError(`labels[${i}] = ${labels[i]} is not a class in [0, ${classes})`);
+  for (let i = 0; i < labels.length; i++)
+    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes)
+      throw rangeError(`labels[${i}] = ${labels[i]} is not a class in [0, ${classes})`);
   const epochs = posInt('epochs', opts.epochs, 3);
   const batchSize = posInt('batchSize', opts.batchSize, 32);
   const every = posInt('progressEvery', opts.progressEvery, 20);
   const vocab = opts.vocab ?? tokenVocabulary(docs);
-  const clf = TextClassifier.create(vocab, { classes, cell: opts.cell, embed: opts.embed, hidden: opts.hidden, bidirectional: opts.bidirectional, maxTokens: opts.maxTokens, seed: opts.seed });
+  const clf = TextClassifier.create(vocab, {
+    classes,
+    cell: opts.cell,
+    embed: opts.embed,
+    hidden: opts.hidden,
+    bidirectional: opts.bidirectional,
+    maxTokens: opts.maxTokens,
+    seed: opts.seed,
+  });
   const model = clf.session.model;
   model.compile({ loss: 'crossEntropy', optimizer: opts.optimizer ?? { name: 'adam', lr: 0.005 }, clipNorm: opts.clipNorm ?? 5 });
   const ids = docs.map((d) => clf.encode(d));

@@ -44,8 +44,12 @@ export function parseDailyCsv(input: string | Uint8Array): Day[] {
   } else if (typeof input === 'string') text = input;
   else throw optionError('parseDailyCsv takes the CSV as a string or UTF-8 bytes');
   const lines = text.split(/\r?\n/);
-  const head = lines[0]?.trim().split(',').map((s) => s.trim());
-  if (!head || head.join(',') !== HEADER.join(',')) throw formatError(`line 1: expected the header ${HEADER.join(',')}, got ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
+  const head = lines[0]
+    ?.trim()
+    .split(',')
+    .map((s) => s.trim());
+  if (!head || head.join(',') !== HEADER.join(','))
+    throw formatError(`line 1: expected the header ${HEADER.join(',')}, got ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
   const days: Day[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -53,13 +57,17 @@ export function parseDailyCsv(input: string | Uint8Array): Day[] {
     const f = line.split(',');
     if (f.length !== 5) throw formatError(`line ${i + 1}: expected 5 comma-separated fields, got ${f.length}`);
     const [year, month, day, dayOfWeek, value] = f.map((s) => Number(s));
-    if (![year, month, day, dayOfWeek].every(Number.isInteger) || !Number.isFinite(value) || f.some((s) => s.trim() === '')) throw formatError(`line ${i + 1}: ${JSON.stringify(line)} is not numeric`);
+    if (![year, month, day, dayOfWeek].every(Number.isInteger) || !Number.isFinite(value) || f.some((s) => s.trim() === ''))
+      throw formatError(`line ${i + 1}: ${JSON.stringify(line)} is not numeric`);
     const date = new Date(Date.UTC(year, month - 1, day));
-    if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) throw formatError(`line ${i + 1}: ${year}-${month}-${day} is not a date`);
-    if (dayOfWeek !== ((date.getUTCDay() + 6) % 7) + 1) throw formatError(`line ${i + 1}: day_of_week ${dayOfWeek} does not match ${date.toISOString().slice(0, 10)}`);
+    if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+      throw formatError(`line ${i + 1}: ${year}-${month}-${day} is not a date`);
+    if (dayOfWeek !== ((date.getUTCDay() + 6) % 7) + 1)
+      throw formatError(`line ${i + 1}: day_of_week ${dayOfWeek} does not match ${date.toISOString().slice(0, 10)}`);
     if (days.length) {
       const p = days[days.length - 1];
-      if (date.getTime() - Date.UTC(p.year, p.month - 1, p.day) !== 86_400_000) throw formatError(`line ${i + 1}: ${date.toISOString().slice(0, 10)} does not follow the previous day (days must be consecutive)`);
+      if (date.getTime() - Date.UTC(p.year, p.month - 1, p.day) !== 86_400_000)
+        throw formatError(`line ${i + 1}: ${date.toISOString().slice(0, 10)} does not follow the previous day (days must be consecutive)`);
     }
     days.push({ year, month, day, dayOfWeek, value });
   }
@@ -142,11 +150,16 @@ function originsByYear(days: readonly Day[], inputDays: number, horizon: number)
   const firstOf = (y: number) => days.findIndex((d) => d.year === y);
   const testStart = firstOf(testYear);
   const valStart = firstOf(validationYear);
-  if (valStart < 0 || valStart < inputDays + horizon) throw rangeError(`the series is too short: it needs a test year, a validation year and at least ${inputDays + horizon} earlier days`);
+  if (valStart < 0 || valStart < inputDays + horizon)
+    throw rangeError(`the series is too short: it needs a test year, a validation year and at least ${inputDays + horizon} earlier days`);
   const range = (a: number, b: number) => Array.from({ length: Math.max(0, b - a) }, (_, k) => a + k);
   return {
     // every target day of an origin o lies in [o, o + horizon)
-    split: { train: range(inputDays, valStart - horizon + 1), validation: range(valStart, testStart - horizon + 1), test: range(testStart, days.length - horizon + 1) },
+    split: {
+      train: range(inputDays, valStart - horizon + 1),
+      validation: range(valStart, testStart - horizon + 1),
+      test: range(testStart, days.length - horizon + 1),
+    },
     testYear,
     validationYear,
   };
@@ -180,7 +193,12 @@ export async function forecastBirths(days: readonly Day[], opts: ForecastOptions
 
   const t: Trainer = await createTrainer({ worker: opts.worker ?? false });
   try {
-    const info = await t.build(sequential({ input: { features: FEATURES } }).lstm({ units: opts.units ?? 128, returnSequences: false }).dense({ units: horizon }), { seed: opts.seed ?? 1 });
+    const info = await t.build(
+      sequential({ input: { features: FEATURES } })
+        .lstm({ units: opts.units ?? 128, returnSequences: false })
+        .dense({ units: horizon }),
+      { seed: opts.seed ?? 1 },
+    );
     await t.compile({ loss: 'mse', optimizer: { name: 'adam', lr: opts.lr ?? 2e-3 }, clipNorm: 1 });
     const trainSet = trainOrigins.map((o) => example(x, z, o, inputDays, horizon));
     const predict = async (origins: number[]) => {
@@ -199,7 +217,11 @@ export async function forecastBirths(days: readonly Day[], opts: ForecastOptions
       const actual = origins.flatMap((o) => values.slice(o, o + horizon));
       return meanAbsoluteError(pred, actual);
     };
-    const naiveMae = (origins: number[]) => meanAbsoluteError(origins.flatMap((o) => seasonalNaive(values, o, horizon)), origins.flatMap((o) => values.slice(o, o + horizon)));
+    const naiveMae = (origins: number[]) =>
+      meanAbsoluteError(
+        origins.flatMap((o) => seasonalNaive(values, o, horizon)),
+        origins.flatMap((o) => values.slice(o, o + horizon)),
+      );
     // train, keeping the weights of the epoch with the best validation MAE
     let best = { mae: Infinity, epoch: -1, weights: undefined as Uint8Array | undefined };
     const t0 = performance.now();

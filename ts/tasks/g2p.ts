@@ -93,7 +93,10 @@ export function parseLexicon(input: string | Uint8Array, opts: ParseLexiconOptio
 
 /** Splits words (with all their pronunciations) into train / validation / test by seed:
  * `test` and `validation` are fractions in [0, 1) or word counts. */
-export function splitLexicon(entries: readonly LexiconEntry[], opts: { test: number; validation?: number; seed?: number }): { train: LexiconEntry[]; validation: LexiconEntry[]; test: LexiconEntry[] } {
+export function splitLexicon(
+  entries: readonly LexiconEntry[],
+  opts: { test: number; validation?: number; seed?: number },
+): { train: LexiconEntry[]; validation: LexiconEntry[]; test: LexiconEntry[] } {
   checkKeys('splitLexicon', opts, ['test', 'validation', 'seed']);
   const n = entries.length;
   const count = (what: string, v: number) => {
@@ -108,7 +111,11 @@ export function splitLexicon(entries: readonly LexiconEntry[], opts: { test: num
   const sorted = [...entries].sort((a, b) => (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
   const order = Array.from(sorted.keys());
   new Rng(opts.seed ?? 0).shuffle(order);
-  const pick = (a: number, b: number) => order.slice(a, b).sort((x, y) => x - y).map((i) => sorted[i]);
+  const pick = (a: number, b: number) =>
+    order
+      .slice(a, b)
+      .sort((x, y) => x - y)
+      .map((i) => sorted[i]);
   return { test: pick(0, nt), validation: pick(nt, nt + nv), train: pick(nt + nv, n) };
 }
 
@@ -135,7 +142,11 @@ export class G2P {
   }
 
   /** Vocabularies from the training entries, and a new model over them. */
-  static create(train: readonly LexiconEntry[], options: Omit<Seq2SeqOptions, 'sourceVocab' | 'targetVocab' | 'bos' | 'eos'> = {}, opts: { seed?: number } = {}): G2P {
+  static create(
+    train: readonly LexiconEntry[],
+    options: Omit<Seq2SeqOptions, 'sourceVocab' | 'targetVocab' | 'bos' | 'eos'> = {},
+    opts: { seed?: number } = {},
+  ): G2P {
     if (train.length === 0) throw rangeError('G2P.create: the training lexicon is empty');
     for (const k of ['sourceVocab', 'targetVocab', 'bos', 'eos']) if (k in options) throw optionError(`G2P.create sets ${k} itself from the vocabularies`);
     const letters = new Set<string>();
@@ -185,7 +196,9 @@ export class G2P {
       if (typeof w !== 'string' || w.length === 0) throw rangeError(`word ${i} is empty`);
       return this.encodeWord(w);
     });
-    return this.model.decode(src, { beam: opts.beam ?? 1, nBest: opts.nBest ?? 1 }).map((hs) => hs.map((h) => ({ phones: h.ids.map((id) => this.phones.symbols[id]), score: h.score })));
+    return this.model
+      .decode(src, { beam: opts.beam ?? 1, nBest: opts.nBest ?? 1 })
+      .map((hs) => hs.map((h) => ({ phones: h.ids.map((id) => this.phones.symbols[id]), score: h.score })));
   }
 
   /** The best pronunciation of each word. */
@@ -197,8 +210,14 @@ export class G2P {
   evaluate(entries: readonly LexiconEntry[], opts: { beam?: number } = {}): G2PEvaluation {
     if (entries.length === 0) throw rangeError('evaluate: the test lexicon is empty');
     const t0 = performance.now();
-    const predictions = this.pronounce(entries.map((e) => e.word), opts);
-    const r = errorRates(entries.map((e) => e.pronunciations), predictions);
+    const predictions = this.pronounce(
+      entries.map((e) => e.word),
+      opts,
+    );
+    const r = errorRates(
+      entries.map((e) => e.pronunciations),
+      predictions,
+    );
     return { ...r, predictions, ms: performance.now() - t0 };
   }
 
@@ -212,7 +231,8 @@ export class G2P {
       if (metadata.task !== 'g2p') throw formatError('not a G2P model file (metadata task is not "g2p")');
       const letters = Vocabulary.fromJSON(metadata.letters as VocabularyJSON);
       const phones = Vocabulary.fromJSON(metadata.phones as VocabularyJSON);
-      if (letters.size !== model.config.sourceVocab || phones.size !== model.config.targetVocab) throw formatError('the vocabularies in the file do not match its model');
+      if (letters.size !== model.config.sourceVocab || phones.size !== model.config.targetVocab)
+        throw formatError('the vocabularies in the file do not match its model');
       return { g2p: new G2P(letters, phones, model), metadata };
     } catch (e) {
       model.free();

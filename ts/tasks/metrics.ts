@@ -42,7 +42,10 @@ export function segmentationScore(gold: readonly (readonly string[])[], predicte
   for (let s = 0; s < gold.length; s++) {
     const g = gold[s];
     const p = predicted[s];
-    if (g.join('') !== p.join('')) throw shapeError(`sentence ${s}: the prediction spells ${JSON.stringify(p.join('').slice(0, 40))}, not the gold characters ${JSON.stringify(g.join('').slice(0, 40))}`);
+    if (g.join('') !== p.join(''))
+      throw shapeError(
+        `sentence ${s}: the prediction spells ${JSON.stringify(p.join('').slice(0, 40))}, not the gold characters ${JSON.stringify(g.join('').slice(0, 40))}`,
+      );
     const spans = new Set(wordSpans(g).map(([a, b]) => `${a}:${b}`));
     goldWords += g.length;
     predictedWords += p.length;

@@ -126,7 +126,9 @@ export function parseSegmentedCorpus(input: string | Uint8Array, opts: ParseOpti
     const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(lines[i]);
     if (bad) {
       const code = bad[0].charCodeAt(0);
-      throw formatError(`${name}, line ${i + 1}: control character U+${code.toString(16).padStart(4, '0').toUpperCase()}${code === 0 ? ' (a NUL: is the file UTF-16 or binary?)' : ''}; a corpus is UTF-8 text, one sentence a line`);
+      throw formatError(
+        `${name}, line ${i + 1}: control character U+${code.toString(16).padStart(4, '0').toUpperCase()}${code === 0 ? ' (a NUL: is the file UTF-16 or binary?)' : ''}; a corpus is UTF-8 text, one sentence a line`,
+      );
     }
     const words = lines[i].split(SPACE).filter(Boolean);
     if (words.length === 0) continue;
@@ -135,7 +137,9 @@ export function parseSegmentedCorpus(input: string | Uint8Array, opts: ParseOpti
   }
   if (out.length === 0) throw formatError(`${name} has no words (only blank lines)`);
   if ((opts.requireBoundaries ?? true) && !split) {
-    throw formatError(`${name} has no word boundaries: no line holds two words separated by a space. A segmented corpus has one sentence a line with its words separated by spaces (SIGHAN format)`);
+    throw formatError(
+      `${name} has no word boundaries: no line holds two words separated by a space. A segmented corpus has one sentence a line with its words separated by spaces (SIGHAN format)`,
+    );
   }
   return out;
 }
@@ -267,7 +271,10 @@ export class Segmenter {
     const embed = posInt('embed', opts.embed, 32);
     const hidden = posInt('hidden', opts.hidden, 64);
     const layers = posInt('layers', opts.layers, 1);
-    const base = sequential({ input: { vocab: vocab.size } }).embedding({ dim: embed }).lstm({ units: hidden, layers, bidirectional: true }).dense({ units: BMES.length });
+    const base = sequential({ input: { vocab: vocab.size } })
+      .embedding({ dim: embed })
+      .lstm({ units: hidden, layers, bidirectional: true })
+      .dense({ units: BMES.length });
     const spec = (opts.crf ?? true) ? base.crf().toJSON() : base.toJSON();
     const s = new Session();
     s.build(spec, opts.seed ?? 1);
@@ -342,7 +349,10 @@ export class Segmenter {
   evaluate(gold: readonly (readonly string[])[]): SegmentationScore {
     const cs = gold.map((ws) => chars(ws.join('')));
     const tags = this.tag(cs);
-    return segmentationScore(gold, cs.map((c, i) => tagsToWords(c, tags[i])));
+    return segmentationScore(
+      gold,
+      cs.map((c, i) => tagsToWords(c, tags[i])),
+    );
   }
 
   /** The model file (recurrent/1, vocabulary included). */
@@ -376,10 +386,12 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const seg = Segmenter.create(vocab, { crf: opts.crf, embed: opts.embed, hidden: opts.hidden, layers: opts.layers, seed: opts.seed });
   const model = seg.session.model;
   model.compile({ loss: seg.crf ? 'crf' : 'crossEntropy', optimizer: opts.optimizer ?? { name: 'adam', lr: 0.01 }, clipNorm: opts.clipNorm ?? 5 });
-  const pieces = sentences.flatMap((s) => chunkWords(s, maxChars)).map((ws) => {
-    const { chars: cs, tags } = wordsToTags(ws);
-    return { ids: vocab.encode(cs), tags };
-  });
+  const pieces = sentences
+    .flatMap((s) => chunkWords(s, maxChars))
+    .map((ws) => {
+      const { chars: cs, tags } = wordsToTags(ws);
+      return { ids: vocab.encode(cs), tags };
+    });
   const rng = new Rng(opts.seed ?? 1);
   const order = new Uint32Array(pieces.length).map((_, i) => i);
   let pos = order.length;

@@ -125,7 +125,20 @@ export interface DecodeOptions {
   batchSize?: number;
 }
 
-const OPTION_KEYS = ['sourceVocab', 'targetVocab', 'embed', 'encoderUnits', 'encoderLayers', 'bidirectional', 'decoderUnits', 'decoderLayers', 'attention', 'dropout', 'bos', 'eos'] as const;
+const OPTION_KEYS = [
+  'sourceVocab',
+  'targetVocab',
+  'embed',
+  'encoderUnits',
+  'encoderLayers',
+  'bidirectional',
+  'decoderUnits',
+  'decoderLayers',
+  'attention',
+  'dropout',
+  'bos',
+  'eos',
+] as const;
 
 function resolve(o: Seq2SeqOptions): Seq2SeqConfig {
   checkKeys('seq2seq', o, OPTION_KEYS);
@@ -135,7 +148,10 @@ function resolve(o: Seq2SeqOptions): Seq2SeqConfig {
   const decoderUnits = posInt('seq2seq.decoderUnits', o.decoderUnits, bidirectional ? 2 * encoderUnits : encoderUnits);
   const bos = o.bos ?? 0;
   const eos = o.eos ?? 1;
-  for (const [k, v] of [['bos', bos], ['eos', eos]] as const) {
+  for (const [k, v] of [
+    ['bos', bos],
+    ['eos', eos],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw rangeError(`seq2seq.${k} must be a non-negative integer (got ${String(v)})`);
   }
   return {
@@ -180,8 +196,14 @@ function ragged(seqs: readonly ArrayLike<number>[], what: string): { ids: Uint32
 function pairsArgs(pairs: readonly Pair[]): [Uint32Array, Uint32Array, Uint32Array, Uint32Array] {
   if (!Array.isArray(pairs)) throw optionError('pairs must be an array of { source, target }');
   if (pairs.length === 0) throw rangeError('the batch is empty: give at least one pair');
-  const s = ragged(pairs.map((p) => p?.source), 'source');
-  const t = ragged(pairs.map((p) => p?.target), 'target');
+  const s = ragged(
+    pairs.map((p) => p?.source),
+    'source',
+  );
+  const t = ragged(
+    pairs.map((p) => p?.target),
+    'target',
+  );
   return [s.ids, s.lengths, t.ids, t.lengths];
 }
 
@@ -219,7 +241,21 @@ export class Seq2SeqModel {
     checkKeys('create', opts, ['seed']);
     const c = resolve(options);
     const seed = (opts.seed ?? 0) >>> 0;
-    const core = new (wasm().Seq2Seq)(c.sourceVocab, c.targetVocab, c.embed, c.encoderUnits, c.encoderLayers, c.bidirectional, c.decoderUnits, c.decoderLayers, c.attention, c.dropout, c.bos, c.eos, seed);
+    const core = new (wasm().Seq2Seq)(
+      c.sourceVocab,
+      c.targetVocab,
+      c.embed,
+      c.encoderUnits,
+      c.encoderLayers,
+      c.bidirectional,
+      c.decoderUnits,
+      c.decoderLayers,
+      c.attention,
+      c.dropout,
+      c.bos,
+      c.eos,
+      seed,
+    );
     return new Seq2SeqModel(c, seed, core);
   }
 
@@ -260,7 +296,16 @@ export class Seq2SeqModel {
     if (!Array.isArray(betas) || betas.length !== 2) throw rangeError('compile.optimizer.betas must be [beta1, beta2]');
     const lr = numIn('compile.optimizer.lr', o.lr, 0, Infinity, 1e-3);
     const clip = numIn('compile.clipNorm', opts.clipNorm, 0, Infinity, 5);
-    this.#c.compile(o.name, lr, betas[0], betas[1], numIn('compile.optimizer.eps', o.eps, 0, 1, 1e-8), numIn('compile.optimizer.weightDecay', o.weightDecay, 0, Infinity, o.name === 'adamw' ? 1e-2 : 0), numIn('compile.optimizer.momentum', o.momentum, 0, Infinity, 0), clip);
+    this.#c.compile(
+      o.name,
+      lr,
+      betas[0],
+      betas[1],
+      numIn('compile.optimizer.eps', o.eps, 0, 1, 1e-8),
+      numIn('compile.optimizer.weightDecay', o.weightDecay, 0, Infinity, o.name === 'adamw' ? 1e-2 : 0),
+      numIn('compile.optimizer.momentum', o.momentum, 0, Infinity, 0),
+      clip,
+    );
     this.#compiled = structuredClone(opts);
     this.#lr = lr;
     return this;
@@ -323,11 +368,31 @@ export class Seq2SeqModel {
         n++;
         lastLoss = sum / n;
         const el = now() - start;
-        opts.onProgress?.({ type: 'step', epoch, batch: i, batchesPerEpoch: batches.length, step: steps, loss: r.loss, lr: r.lr, tokensPerSec: (tokens * 1000) / el, elapsedMs: el });
+        opts.onProgress?.({
+          type: 'step',
+          epoch,
+          batch: i,
+          batchesPerEpoch: batches.length,
+          step: steps,
+          loss: r.loss,
+          lr: r.lr,
+          tokensPerSec: (tokens * 1000) / el,
+          elapsedMs: el,
+        });
         if (i % 8 === 7) await yieldNow();
       }
       const el = now() - start;
-      const ev: Seq2SeqFitEvent = { type: 'epoch', epoch, batch: batches.length, batchesPerEpoch: batches.length, step: steps, loss: sum / n, lr: this.#lr, tokensPerSec: (tokens * 1000) / el, elapsedMs: el };
+      const ev: Seq2SeqFitEvent = {
+        type: 'epoch',
+        epoch,
+        batch: batches.length,
+        batchesPerEpoch: batches.length,
+        step: steps,
+        loss: sum / n,
+        lr: this.#lr,
+        tokensPerSec: (tokens * 1000) / el,
+        elapsedMs: el,
+      };
       if (opts.validation) ev.validationLoss = this.evaluate(opts.validation, { batchSize }).loss;
       if (decay !== 1) this.learningRate = this.#lr * decay;
       opts.onProgress?.(ev);
@@ -412,7 +477,12 @@ export class Seq2SeqModel {
   /** Rebuilds a model saved by `save`; returns it with the caller's metadata (parsed). */
   static load(bytes: Uint8Array): { model: Seq2SeqModel; metadata: Record<string, unknown> } {
     const f = decodeSafetensors(bytes);
-    if (f.metadata.format !== FORMAT) throw formatError(f.metadata.format === undefined ? 'not a recurrent model file (no format in its metadata)' : `unsupported model format '${f.metadata.format}' (this version reads ${FORMAT})`);
+    if (f.metadata.format !== FORMAT)
+      throw formatError(
+        f.metadata.format === undefined
+          ? 'not a recurrent model file (no format in its metadata)'
+          : `unsupported model format '${f.metadata.format}' (this version reads ${FORMAT})`,
+      );
     let arch: Record<string, unknown>;
     try {
       arch = JSON.parse(f.metadata.architecture ?? 'null');
@@ -433,7 +503,8 @@ export class Seq2SeqModel {
         const t = f.tensors.get(n);
         if (!t) throw formatError(`the model file lacks parameter ${n}`);
         const want = model.paramShape(n);
-        if (t.dtype !== 'F32' || t.shape.join(',') !== want.join(',')) throw formatError(`parameter ${n} has shape [${t.shape}] (${t.dtype}) in the file, [${want}] (F32) in the architecture`);
+        if (t.dtype !== 'F32' || t.shape.join(',') !== want.join(','))
+          throw formatError(`parameter ${n} has shape [${t.shape}] (${t.dtype}) in the file, [${want}] (F32) in the architecture`);
         model.setParam(n, t.data as Float32Array);
       }
       const extra = [...f.tensors.keys()].find((n) => !names.includes(n));

@@ -63,7 +63,10 @@ export class WorkerApi {
   }
   getWeights(): Record<string, Float32Array> {
     const w = this.#s.getWeights();
-    return Comlink.transfer(w, Object.values(w).map((a) => a.buffer));
+    return Comlink.transfer(
+      w,
+      Object.values(w).map((a) => a.buffer),
+    );
   }
   dispose(): void {
     this.#s.dispose();

@@ -7,7 +7,11 @@ import { registerErrorTransfer } from './transfer.js';
 registerErrorTransfer();
 const api = new WorkerApi();
 
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined' && typeof (globalThis as { Bun?: unknown }).Bun === 'undefined';
+const isNode =
+  typeof process !== 'undefined' &&
+  typeof process.versions?.node === 'string' &&
+  typeof (globalThis as { Deno?: unknown }).Deno === 'undefined' &&
+  typeof (globalThis as { Bun?: unknown }).Bun === 'undefined';
 
 if (isNode) {
   const { parentPort } = await import('node:worker_threads');

@@ -31,12 +31,32 @@ struct Workload {
 }
 
 fn workload(name: &str) -> Option<Workload> {
-    let w1 = Workload { cell: CellKind::Lstm, features: 64, units: 256, layers: 1, bidirectional: false, out: 96, mse: false, batch: 32, steps: 64 };
+    let w1 = Workload {
+        cell: CellKind::Lstm,
+        features: 64,
+        units: 256,
+        layers: 1,
+        bidirectional: false,
+        out: 96,
+        mse: false,
+        batch: 32,
+        steps: 64,
+    };
     Some(match name {
         "W1" => w1,
         "W2" => Workload { cell: CellKind::Gru, ..w1 },
         "W3" => Workload { units: 128, layers: 2, bidirectional: true, out: 4, ..w1 },
-        "W4" => Workload { cell: CellKind::Lstm, features: 8, units: 32, layers: 1, bidirectional: false, out: 8, mse: true, batch: 1, steps: 16 },
+        "W4" => Workload {
+            cell: CellKind::Lstm,
+            features: 8,
+            units: 32,
+            layers: 1,
+            bidirectional: false,
+            out: 8,
+            mse: true,
+            batch: 1,
+            steps: 16,
+        },
         _ => return None,
     })
 }
@@ -150,7 +170,15 @@ fn main() {
     let spec = ModelSpec {
         input: InputKind::Features { dim: w.features },
         layers: vec![
-            LayerSpec::Recurrent { name: "rnn".into(), cell: w.cell, units: w.units, layers: w.layers, bidirectional: w.bidirectional, dropout: 0.0, return_sequences: true },
+            LayerSpec::Recurrent {
+                name: "rnn".into(),
+                cell: w.cell,
+                units: w.units,
+                layers: w.layers,
+                bidirectional: w.bidirectional,
+                dropout: 0.0,
+                return_sequences: true,
+            },
             LayerSpec::Dense { name: "head".into(), units: w.out },
         ],
     };
@@ -162,7 +190,8 @@ fn main() {
     let (b, tt) = (w.batch, w.steps);
     let x = random_array(b * tt * w.features, 11);
     let values = random_array(b * tt * w.out, 12);
-    let classes: Vec<i32> = random_array(b * tt, 13).iter().map(|v| (((v + 1.0) / 2.0 * w.out as f32).floor() as i32).min(w.out as i32 - 1)).collect();
+    let classes: Vec<i32> =
+        random_array(b * tt, 13).iter().map(|v| (((v + 1.0) / 2.0 * w.out as f32).floor() as i32).min(w.out as i32 - 1)).collect();
     let batch = Batch { b, t: tt, ids: None, features: Some(&x), lengths: None };
     let targets = if w.mse { Targets::Values(&values) } else { Targets::Classes(&classes) };
     let r = measure(
@@ -172,5 +201,9 @@ fn main() {
         (b * tt) as f64,
         &t,
     );
-    println!(r#"{{"figure":"native","workload":"{name}","unit":"tok/s","runs":[{}],"median":{:.3},"note":"{note}"}}"#, list(&r), median(&r));
+    println!(
+        r#"{{"figure":"native","workload":"{name}","unit":"tok/s","runs":[{}],"median":{:.3},"note":"{note}"}}"#,
+        list(&r),
+        median(&r)
+    );
 }

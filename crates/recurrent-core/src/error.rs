@@ -62,9 +62,5 @@ pub fn check_finite(what: &str, xs: &[f32]) -> Result<()> {
 
 /// Errors with E_SHAPE unless `xs.len() == want`.
 pub fn check_len<T>(what: &str, xs: &[T], want: usize, shape: &str) -> Result<()> {
-    if xs.len() == want {
-        Ok(())
-    } else {
-        Err(Error::shape(format!("{what} has {} values; expected {want} ({shape})", xs.len())))
-    }
+    if xs.len() == want { Ok(()) } else { Err(Error::shape(format!("{what} has {} values; expected {want} ({shape})", xs.len()))) }
 }

@@ -47,7 +47,11 @@ fn packed_and_unpacked_batches_agree_row_by_row() {
             stack.forward(&params, xr, 1, t, Some(&lengths[r..r + 1]), None, None, false, &mut rng);
             close(stack.output(), &out[r * t * out_w..(r + 1) * t * out_w], &format!("{cell:?} out row {r}"));
             for l in 0..rows {
-                close(&stack.h_n[l * hidden..(l + 1) * hidden], &h_n[(l * b + r) * hidden..(l * b + r + 1) * hidden], &format!("{cell:?} h_n row {r}"));
+                close(
+                    &stack.h_n[l * hidden..(l + 1) * hidden],
+                    &h_n[(l * b + r) * hidden..(l * b + r + 1) * hidden],
+                    &format!("{cell:?} h_n row {r}"),
+                );
             }
             let mut dxr = vec![0.0; xr.len()];
             stack.backward(&params, &mut grads_rows, xr, &d_out[r * t * out_w..(r + 1) * t * out_w], None, None, Some(&mut dxr));

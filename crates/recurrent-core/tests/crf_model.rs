@@ -3,12 +3,12 @@
 //! finite differences, Viterbi decoding of the model's emissions against brute force,
 //! training by the ordinary optimizer, padding that changes nothing, and typed errors.
 
+use recurrent_core::CellKind;
 use recurrent_core::model::train::{TrainConfig, Trainer};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
-use recurrent_core::optim::schedule::Schedule;
 use recurrent_core::optim::OptimizerConfig;
+use recurrent_core::optim::schedule::Schedule;
 use recurrent_core::rng::Rng;
-use recurrent_core::CellKind;
 
 const K: usize = 4;
 
@@ -17,7 +17,15 @@ fn spec(vocab: usize, units: usize) -> ModelSpec {
         input: InputKind::Tokens { vocab },
         layers: vec![
             LayerSpec::Embedding { name: "embedding".into(), dim: 3 },
-            LayerSpec::Recurrent { name: "rnn".into(), cell: CellKind::Lstm, units, layers: 1, bidirectional: true, dropout: 0.0, return_sequences: true },
+            LayerSpec::Recurrent {
+                name: "rnn".into(),
+                cell: CellKind::Lstm,
+                units,
+                layers: 1,
+                bidirectional: true,
+                dropout: 0.0,
+                return_sequences: true,
+            },
             LayerSpec::Dense { name: "head".into(), units: K },
             LayerSpec::Crf { name: "crf".into() },
         ],
@@ -89,7 +97,12 @@ fn crf_loss_gradient_matches_finite_differences_through_the_model() {
 }
 
 fn name_of(m: &Model, i: usize) -> String {
-    m.table.specs.iter().find(|s| i >= s.slot.off && i < s.slot.off + s.slot.len).map(|s| format!("{}[{}]", s.name, i - s.slot.off)).unwrap()
+    m.table
+        .specs
+        .iter()
+        .find(|s| i >= s.slot.off && i < s.slot.off + s.slot.len)
+        .map(|s| format!("{}[{}]", s.name, i - s.slot.off))
+        .unwrap()
 }
 
 fn brute_best(m: &Model, em: &[f32], l: usize) -> Vec<i32> {
@@ -159,7 +172,13 @@ fn decode_is_the_brute_force_best_path_and_padding_changes_nothing() {
 fn trainer_trains_the_crf_parameters_with_the_rest() {
     let (b, t) = (16, 8);
     let mut m = Model::new(spec(6, 8), 4).unwrap();
-    let cfg = TrainConfig { loss: LossKind::Crf, optimizer: OptimizerConfig::Adam { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 }, clip_norm: Some(5.0), clip_value: None, schedule: Schedule::Constant };
+    let cfg = TrainConfig {
+        loss: LossKind::Crf,
+        optimizer: OptimizerConfig::Adam { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 },
+        clip_norm: Some(5.0),
+        clip_value: None,
+        schedule: Schedule::Constant,
+    };
     let mut tr = Trainer::new(cfg, &m).unwrap();
     let before = m.param("crf.transitions").unwrap().to_vec();
     let mut rng = Rng::new(1);
@@ -210,7 +229,15 @@ fn crf_misuse_gets_typed_errors() {
     let s = ModelSpec {
         input: InputKind::Features { dim: 3 },
         layers: vec![
-            LayerSpec::Recurrent { name: "rnn".into(), cell: CellKind::Gru, units: 4, layers: 1, bidirectional: false, dropout: 0.0, return_sequences: false },
+            LayerSpec::Recurrent {
+                name: "rnn".into(),
+                cell: CellKind::Gru,
+                units: 4,
+                layers: 1,
+                bidirectional: false,
+                dropout: 0.0,
+                return_sequences: false,
+            },
             LayerSpec::Crf { name: "crf".into() },
         ],
     };
@@ -229,7 +256,10 @@ fn crf_misuse_gets_typed_errors() {
     assert!(m.loss(Targets::Classes(&[0, 3, 1, 77]), LossKind::Crf, false).is_ok());
 
     // the crf loss and decoding on a model without a crf head
-    let s = ModelSpec { input: InputKind::Tokens { vocab: 5 }, layers: vec![LayerSpec::Embedding { name: "e".into(), dim: 2 }, LayerSpec::Dense { name: "head".into(), units: K }] };
+    let s = ModelSpec {
+        input: InputKind::Tokens { vocab: 5 },
+        layers: vec![LayerSpec::Embedding { name: "e".into(), dim: 2 }, LayerSpec::Dense { name: "head".into(), units: K }],
+    };
     let mut m = Model::new(s, 0).unwrap();
     m.forward(&batch(&ids, &[2, 2], 2, 2), false).unwrap();
     assert_eq!(m.loss(Targets::Classes(&[0, 1, 2, 3]), LossKind::Crf, false).err().unwrap().code, "E_OPTION");

@@ -2,9 +2,9 @@
 //! plain f64 reference of PyTorch's equations), huge logits in cross-entropy, dropout
 //! determinism under a seed, and the typed errors of `Model` / `ModelSpec` / `Trainer`.
 
+use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::dropout;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
-use recurrent_core::layers::ParamTable;
 use recurrent_core::loss::{IGNORE_INDEX, softmax_cross_entropy};
 use recurrent_core::model::spec::MAX_DIM;
 use recurrent_core::model::train::{TrainConfig, Trainer};
@@ -29,7 +29,17 @@ fn sigmoid(x: f64) -> f64 {
 /// Straightforward per-row, per-step evaluation of the stack with packed-sequence
 /// semantics (torch.nn.RNN/LSTM/GRU + pack_padded_sequence). Returns (out, h_n, c_n).
 #[allow(clippy::too_many_arguments)]
-fn reference(cfg: &RecurrentConfig, table: &ParamTable, params: &[f32], x: &[f32], b: usize, t: usize, lengths: &[usize], h0: &[f32], c0: &[f32]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+fn reference(
+    cfg: &RecurrentConfig,
+    table: &ParamTable,
+    params: &[f32],
+    x: &[f32],
+    b: usize,
+    t: usize,
+    lengths: &[usize],
+    h0: &[f32],
+    c0: &[f32],
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let (h, dn, g) = (cfg.hidden, cfg.dirs(), cfg.cell.gates());
     let p = |name: String| -> Vec<f64> { table.find(&name).unwrap().slot.of(params).iter().map(|&v| v as f64).collect() };
     let mut input: Vec<f64> = x.iter().map(|&v| v as f64).collect();
@@ -50,7 +60,8 @@ fn reference(cfg: &RecurrentConfig, table: &ParamTable, params: &[f32], x: &[f32
                 let steps: Vec<usize> = if d == 0 { (0..lengths[bb]).collect() } else { (0..lengths[bb]).rev().collect() };
                 for tt in steps {
                     let xt = &input[(bb * t + tt) * in_dim..(bb * t + tt + 1) * in_dim];
-                    let xp: Vec<f64> = (0..g * h).map(|j| b_ih[j] + (0..in_dim).map(|k| w_ih[j * in_dim + k] * xt[k]).sum::<f64>()).collect();
+                    let xp: Vec<f64> =
+                        (0..g * h).map(|j| b_ih[j] + (0..in_dim).map(|k| w_ih[j * in_dim + k] * xt[k]).sum::<f64>()).collect();
                     let hp: Vec<f64> = (0..g * h).map(|j| b_hh[j] + (0..h).map(|k| w_hh[j * h + k] * hs[k]).sum::<f64>()).collect();
                     let mut hn = vec![0.0; h];
                     for j in 0..h {
@@ -117,7 +128,8 @@ struct Built {
 
 fn build(c: &Case, seed: u64) -> Built {
     let mut rng = Rng::new(seed);
-    let cfg = RecurrentConfig { cell: c.cell, input: c.input, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, dropout: 0.0 };
+    let cfg =
+        RecurrentConfig { cell: c.cell, input: c.input, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, dropout: 0.0 };
     let mut table = ParamTable::default();
     let stack = RecurrentStack::new(cfg.clone(), &mut table, "");
     let mut params = vec![0.0; table.total];
@@ -133,7 +145,17 @@ fn build(c: &Case, seed: u64) -> Built {
 /// tolerance |a−b| ≤ 1e-5 + 1e-4·|b|.
 fn check_against_reference(c: &Case, seed: u64) -> Built {
     let mut s = build(c, seed);
-    let what = format!("{} {} L={} I={} H={} B={} T={} lengths={:?}", c.cell.name(), if c.bidirectional { "bi" } else { "uni" }, c.layers, c.input, c.hidden, c.b, c.t, c.lengths);
+    let what = format!(
+        "{} {} L={} I={} H={} B={} T={} lengths={:?}",
+        c.cell.name(),
+        if c.bidirectional { "bi" } else { "uni" },
+        c.layers,
+        c.input,
+        c.hidden,
+        c.b,
+        c.t,
+        c.lengths
+    );
     let c0 = c.cell.has_c().then_some(&s.c0[..]);
     s.stack.forward(&s.params, &s.x, c.b, c.t, c.lengths.as_deref(), Some(&s.h0), c0, false, &mut Rng::new(0));
     let lens = c.lengths.clone().unwrap_or_else(|| vec![c.t; c.b]);
@@ -276,7 +298,13 @@ fn lm_spec(cell: CellKind, bidirectional: bool, dropout: f32) -> ModelSpec {
 }
 
 fn sgd(lr: f32) -> TrainConfig {
-    TrainConfig { loss: LossKind::CrossEntropy, optimizer: OptimizerConfig::Sgd { lr, momentum: 0.0, dampening: 0.0, weight_decay: 0.0, nesterov: false }, clip_norm: None, clip_value: None, schedule: Schedule::Constant }
+    TrainConfig {
+        loss: LossKind::CrossEntropy,
+        optimizer: OptimizerConfig::Sgd { lr, momentum: 0.0, dampening: 0.0, weight_decay: 0.0, nesterov: false },
+        clip_norm: None,
+        clip_value: None,
+        schedule: Schedule::Constant,
+    }
 }
 
 #[test]
@@ -482,7 +510,15 @@ fn features_spec() -> ModelSpec {
     ModelSpec {
         input: InputKind::Features { dim: 3 },
         layers: vec![
-            LayerSpec::Recurrent { name: "rnn".into(), cell: CellKind::Gru, units: 4, layers: 1, bidirectional: false, dropout: 0.0, return_sequences: true },
+            LayerSpec::Recurrent {
+                name: "rnn".into(),
+                cell: CellKind::Gru,
+                units: 4,
+                layers: 1,
+                bidirectional: false,
+                dropout: 0.0,
+                return_sequences: true,
+            },
             LayerSpec::Dense { name: "head".into(), units: 2 },
         ],
     }
@@ -567,7 +603,15 @@ fn feature_model_errors_are_typed() {
 
 #[test]
 fn invalid_specs_are_typed_errors() {
-    let rec = |units: usize, layers: usize, dropout: f32, ret: bool, name: &str| LayerSpec::Recurrent { name: name.into(), cell: CellKind::Lstm, units, layers, bidirectional: false, dropout, return_sequences: ret };
+    let rec = |units: usize, layers: usize, dropout: f32, ret: bool, name: &str| LayerSpec::Recurrent {
+        name: name.into(),
+        cell: CellKind::Lstm,
+        units,
+        layers,
+        bidirectional: false,
+        dropout,
+        return_sequences: ret,
+    };
     let dense = |units: usize, name: &str| LayerSpec::Dense { name: name.into(), units };
     let emb = |dim: usize| LayerSpec::Embedding { name: "embedding".into(), dim };
     let tok = |layers: Vec<LayerSpec>| ModelSpec { input: InputKind::Tokens { vocab: 5 }, layers };

@@ -27,11 +27,11 @@
 //! noise of L divided by 2ε is ~5e-5 at ε = 1e-2). The worst errors seen are about 2e-3
 //! (printed by each test; run with `--nocapture`).
 
+use recurrent_core::CellKind;
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::rng::Rng;
-use recurrent_core::CellKind;
 
 const TOL: f64 = 1e-2;
 const EPS: [f64; 5] = [1e-2, 2.5e-3, 6e-4, 1.5e-4, 4e-5];
@@ -264,7 +264,8 @@ fn case_name(c: &StackCase) -> String {
 fn check_stack(c: &StackCase, seed: u64, st: &mut Stats) {
     let what = case_name(c);
     let mut rng = Rng::new(seed);
-    let cfg = RecurrentConfig { cell: c.cell, input: c.input, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, dropout: 0.0 };
+    let cfg =
+        RecurrentConfig { cell: c.cell, input: c.input, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, dropout: 0.0 };
     let mut table = ParamTable::default();
     let stack = RecurrentStack::new(cfg.clone(), &mut table, "");
     let mut params = vec![0.0; table.total];
@@ -445,9 +446,11 @@ fn gradcheck_stack_gru() {
 /// element (and, separately, of x) is off by 5 %, and exactly that comparison must fail.
 #[test]
 fn gradcheck_detects_a_wrong_gradient() {
-    let c = StackCase { cell: CellKind::Gru, bidirectional: true, layers: 2, input: 3, hidden: 5, b: 3, t: 2, lengths: Some(vec![2, 0, 1]) };
+    let c =
+        StackCase { cell: CellKind::Gru, bidirectional: true, layers: 2, input: 3, hidden: 5, b: 3, t: 2, lengths: Some(vec![2, 0, 1]) };
     let mut rng = Rng::new(7);
-    let cfg = RecurrentConfig { cell: c.cell, input: c.input, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, dropout: 0.0 };
+    let cfg =
+        RecurrentConfig { cell: c.cell, input: c.input, hidden: c.hidden, layers: c.layers, bidirectional: c.bidirectional, dropout: 0.0 };
     let mut table = ParamTable::default();
     let stack = RecurrentStack::new(cfg.clone(), &mut table, "");
     let mut params = vec![0.0; table.total];
@@ -467,13 +470,23 @@ fn gradcheck_detects_a_wrong_gradient() {
     let mut eval = |v: &[Vec<f32>]| run.loss(v);
     // unchanged: passes
     let samples = vec![vec![0, grads.len() - 1], vec![0, 1], vec![], vec![]];
-    let good = Blocks { names: vec!["params", "x", "h0", "c0"], vals: vals.clone(), grads: vec![grads.clone(), dx.clone(), dh0.clone(), Vec::new()], samples: samples.clone() };
+    let good = Blocks {
+        names: vec!["params", "x", "h0", "c0"],
+        vals: vals.clone(),
+        grads: vec![grads.clone(), dx.clone(), dh0.clone(), Vec::new()],
+        samples: samples.clone(),
+    };
     assert_eq!(check_blocks("intact", &good, &mut Rng::new(1), &mut eval, &mut Stats::default()), Vec::<String>::new());
     // the last element of the last tensor (bias_hh_l1_reverse) off by 5 %
     let mut bad_g = grads.clone();
     let last = bad_g.len() - 1;
     bad_g[last] *= 1.05;
-    let bad = Blocks { names: vec!["params", "x", "h0", "c0"], vals: vals.clone(), grads: vec![bad_g, dx.clone(), dh0.clone(), Vec::new()], samples: samples.clone() };
+    let bad = Blocks {
+        names: vec!["params", "x", "h0", "c0"],
+        vals: vals.clone(),
+        grads: vec![bad_g, dx.clone(), dh0.clone(), Vec::new()],
+        samples: samples.clone(),
+    };
     let fails = check_blocks("corrupted", &bad, &mut Rng::new(1), &mut eval, &mut Stats::default());
     assert!(fails.iter().any(|f| f.contains(&format!("dparams[{last}]"))), "a 5 % error in one gradient element passed: {fails:?}");
     // dx[1] off by 5 %
@@ -560,7 +573,15 @@ fn check_model(what: &str, m: &mut Model, batch: Batch, targets: &ModelTargets, 
     st.cases += 1;
 }
 
-fn recurrent(name: &str, cell: CellKind, units: usize, layers: usize, bidirectional: bool, dropout: f32, return_sequences: bool) -> LayerSpec {
+fn recurrent(
+    name: &str,
+    cell: CellKind,
+    units: usize,
+    layers: usize,
+    bidirectional: bool,
+    dropout: f32,
+    return_sequences: bool,
+) -> LayerSpec {
     LayerSpec::Recurrent { name: name.into(), cell, units, layers, bidirectional, dropout, return_sequences }
 }
 
@@ -603,7 +624,10 @@ fn token_many_to_one(cell: CellKind, st: &mut Stats) {
 fn features_seq_mse(cell: CellKind, st: &mut Stats) {
     let spec = ModelSpec {
         input: InputKind::Features { dim: 3 },
-        layers: vec![recurrent("rnn", cell, 5, 2, cell == CellKind::Gru || cell == CellKind::RnnTanh, 0.0, true), LayerSpec::Dense { name: "head".into(), units: 2 }],
+        layers: vec![
+            recurrent("rnn", cell, 5, 2, cell == CellKind::Gru || cell == CellKind::RnnTanh, 0.0, true),
+            LayerSpec::Dense { name: "head".into(), units: 2 },
+        ],
     };
     let mut m = Model::new(spec, 12).unwrap();
     let (b, t) = (3, 5);

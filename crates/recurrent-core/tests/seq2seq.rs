@@ -13,8 +13,8 @@
 //! rounded to f32 and the analytic side uses the rounded step, so rounding cancels.
 
 use recurrent_core::model::seq2seq::{Hypothesis, Pairs, Seq2Seq, Seq2SeqConfig, Seq2SeqTrainer};
-use recurrent_core::optim::schedule::Schedule;
 use recurrent_core::optim::OptimizerConfig;
+use recurrent_core::optim::schedule::Schedule;
 use recurrent_core::rng::Rng;
 
 const TOL: f64 = 1e-2;
@@ -36,7 +36,20 @@ impl Data {
 }
 
 fn cfg(enc_layers: usize, bi: bool, dec_layers: usize, dropout: f32) -> Seq2SeqConfig {
-    Seq2SeqConfig { src_vocab: 7, tgt_vocab: 6, embed: 3, enc_hidden: 3, enc_layers, enc_bidirectional: bi, dec_hidden: 5, dec_layers, attention: 4, dropout, bos: 0, eos: 1 }
+    Seq2SeqConfig {
+        src_vocab: 7,
+        tgt_vocab: 6,
+        embed: 3,
+        enc_hidden: 3,
+        enc_layers,
+        enc_bidirectional: bi,
+        dec_hidden: 5,
+        dec_layers,
+        attention: 4,
+        dropout,
+        bos: 0,
+        eos: 1,
+    }
 }
 
 /// Random pairs with the given lengths (targets avoid BOS = 0 and EOS = 1).
@@ -228,7 +241,12 @@ fn a_pair_scores_the_same_alone_and_in_a_padded_batch() {
     let batch = m.score(&d.pairs()).unwrap();
     let (mut so, mut to) = (0, 0);
     for r in 0..3 {
-        let one = Pairs { src: &d.src[so..so + d.sl[r]], src_lengths: &d.sl[r..r + 1], tgt: &d.tgt[to..to + d.tl[r]], tgt_lengths: &d.tl[r..r + 1] };
+        let one = Pairs {
+            src: &d.src[so..so + d.sl[r]],
+            src_lengths: &d.sl[r..r + 1],
+            tgt: &d.tgt[to..to + d.tl[r]],
+            tgt_lengths: &d.tl[r..r + 1],
+        };
         let alone = m.score(&one).unwrap()[0];
         assert!((alone - batch[r]).abs() < 1e-4, "pair {r}: alone {alone}, in the batch {}", batch[r]);
         so += d.sl[r];
@@ -268,7 +286,20 @@ fn beam_search_matches_exhaustive_search_on_a_tiny_model() {
     // 3 symbols + BOS/EOS, max 3 tokens: 1 + 3 + 9 + 27 = 40 complete hypotheses
     let mut greedy_differs = 0;
     for seed in 0..12u64 {
-        let c = Seq2SeqConfig { src_vocab: 4, tgt_vocab: 5, embed: 3, enc_hidden: 3, enc_layers: 1, enc_bidirectional: true, dec_hidden: 4, dec_layers: 1, attention: 3, dropout: 0.0, bos: 0, eos: 1 };
+        let c = Seq2SeqConfig {
+            src_vocab: 4,
+            tgt_vocab: 5,
+            embed: 3,
+            enc_hidden: 3,
+            enc_layers: 1,
+            enc_bidirectional: true,
+            dec_hidden: 4,
+            dec_layers: 1,
+            attention: 3,
+            dropout: 0.0,
+            bos: 0,
+            eos: 1,
+        };
         let mut m = Seq2Seq::new(c, seed).unwrap();
         // sharpen the output distribution so that hypotheses differ clearly
         let o = m.table.find("output.weight").unwrap().slot;
@@ -281,7 +312,11 @@ fn beam_search_matches_exhaustive_search_on_a_tiny_model() {
         let want = exhaustive(&mut m, &src, max_len);
         let full = m.decode(&src, &[src.len()], 64, max_len, 1).unwrap();
         let got = &full[0][0];
-        assert_eq!(got.tokens, want.tokens, "seed {seed}: beam {:?} ({}) vs exhaustive {:?} ({})", got.tokens, got.score, want.tokens, want.score);
+        assert_eq!(
+            got.tokens, want.tokens,
+            "seed {seed}: beam {:?} ({}) vs exhaustive {:?} ({})",
+            got.tokens, got.score, want.tokens, want.score
+        );
         assert!((got.score - want.score).abs() < 1e-4, "seed {seed}: beam score {} vs exhaustive {}", got.score, want.score);
         assert_eq!(got.ended, want.ended);
         let greedy = &m.decode(&src, &[src.len()], 1, max_len, 1).unwrap()[0][0];
@@ -299,7 +334,20 @@ fn beam_search_matches_exhaustive_search_on_a_tiny_model() {
 
 #[test]
 fn decoded_scores_match_teacher_forced_scores_and_batches_decode_like_singles() {
-    let c = Seq2SeqConfig { src_vocab: 7, tgt_vocab: 8, embed: 4, enc_hidden: 5, enc_layers: 2, enc_bidirectional: true, dec_hidden: 6, dec_layers: 2, attention: 5, dropout: 0.2, bos: 0, eos: 1 };
+    let c = Seq2SeqConfig {
+        src_vocab: 7,
+        tgt_vocab: 8,
+        embed: 4,
+        enc_hidden: 5,
+        enc_layers: 2,
+        enc_bidirectional: true,
+        dec_hidden: 6,
+        dec_layers: 2,
+        attention: 5,
+        dropout: 0.2,
+        bos: 0,
+        eos: 1,
+    };
     let mut m = Seq2Seq::new(c, 11).unwrap();
     let d = data(&m.cfg, &[3, 1, 5, 2], &[0, 0, 0, 0], 12);
     let all = m.decode(&d.src, &d.sl, 4, 6, 3).unwrap();
@@ -315,14 +363,31 @@ fn decoded_scores_match_teacher_forced_scores_and_batches_decode_like_singles() 
             assert!((s - h.score).abs() < 1e-4, "row {r}: decoded score {} vs teacher-forced {s}", h.score);
         }
         let single = m.decode(src, &[src.len()], 4, 6, 3).unwrap();
-        assert_eq!(single[0].iter().map(|h| &h.tokens).collect::<Vec<_>>(), hyps.iter().map(|h| &h.tokens).collect::<Vec<_>>(), "row {r} decodes differently in a batch");
+        assert_eq!(
+            single[0].iter().map(|h| &h.tokens).collect::<Vec<_>>(),
+            hyps.iter().map(|h| &h.tokens).collect::<Vec<_>>(),
+            "row {r} decodes differently in a batch"
+        );
     }
 }
 
 #[test]
 fn learns_to_reverse_short_sequences() {
     // target = source reversed, over 6 symbols (target ids = source ids + 2)
-    let c = Seq2SeqConfig { src_vocab: 6, tgt_vocab: 8, embed: 8, enc_hidden: 16, enc_layers: 1, enc_bidirectional: true, dec_hidden: 24, dec_layers: 1, attention: 16, dropout: 0.0, bos: 0, eos: 1 };
+    let c = Seq2SeqConfig {
+        src_vocab: 6,
+        tgt_vocab: 8,
+        embed: 8,
+        enc_hidden: 16,
+        enc_layers: 1,
+        enc_bidirectional: true,
+        dec_hidden: 24,
+        dec_layers: 1,
+        attention: 16,
+        dropout: 0.0,
+        bos: 0,
+        eos: 1,
+    };
     let mut m = Seq2Seq::new(c, 1).unwrap();
     let opt = OptimizerConfig::Adam { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 };
     let mut tr = Seq2SeqTrainer::new(opt, Some(5.0), Schedule::Constant, &m).unwrap();
@@ -362,7 +427,12 @@ fn bad_inputs_are_typed_errors() {
     let c = cfg(1, true, 1, 0.0);
     let mut m = Seq2Seq::new(c.clone(), 1).unwrap();
     let e = |r: recurrent_core::Result<(f64, usize)>| r.unwrap_err();
-    let p = |src: &'static [u32], sl: &'static [usize], tgt: &'static [u32], tl: &'static [usize]| Pairs { src, src_lengths: sl, tgt, tgt_lengths: tl };
+    let p = |src: &'static [u32], sl: &'static [usize], tgt: &'static [u32], tl: &'static [usize]| Pairs {
+        src,
+        src_lengths: sl,
+        tgt,
+        tgt_lengths: tl,
+    };
     assert_eq!(e(m.forward(&p(&[], &[], &[], &[]), true)).code, "E_RANGE");
     assert!(e(m.forward(&p(&[2], &[1, 0], &[2], &[1, 0]), true)).message.contains("source 1 is empty"));
     assert_eq!(e(m.forward(&p(&[2, 3], &[1], &[2], &[1]), true)).code, "E_SHAPE");

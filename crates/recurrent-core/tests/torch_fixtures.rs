@@ -1,5 +1,6 @@
 //! Every PyTorch golden fixture (test/fixtures/torch), run natively through the core.
 
+use recurrent_core::CellKind;
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
 use recurrent_core::model::train::{TrainConfig, Trainer};
@@ -7,7 +8,6 @@ use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelS
 use recurrent_core::optim::OptimizerConfig;
 use recurrent_core::optim::schedule::Schedule;
 use recurrent_core::rng::Rng;
-use recurrent_core::CellKind;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -139,13 +139,48 @@ fn run_lm(name: &str) {
 
 fn optimizer(o: &Value) -> OptimizerConfig {
     let g = |k: &str, d: f64| o.get(k).and_then(|v| v.as_f64()).unwrap_or(d) as f32;
-    let betas = o.get("betas").and_then(|v| v.as_array()).map(|a| (a[0].as_f64().unwrap() as f32, a[1].as_f64().unwrap() as f32)).unwrap_or((0.9, 0.999));
+    let betas = o
+        .get("betas")
+        .and_then(|v| v.as_array())
+        .map(|a| (a[0].as_f64().unwrap() as f32, a[1].as_f64().unwrap() as f32))
+        .unwrap_or((0.9, 0.999));
     match o["name"].as_str().unwrap() {
-        "sgd" => OptimizerConfig::Sgd { lr: g("lr", 0.0), momentum: g("momentum", 0.0), dampening: g("dampening", 0.0), weight_decay: g("weight_decay", 0.0), nesterov: o.get("nesterov").and_then(|v| v.as_bool()).unwrap_or(false) },
-        "adam" => OptimizerConfig::Adam { lr: g("lr", 1e-3), beta1: betas.0, beta2: betas.1, eps: g("eps", 1e-8), weight_decay: g("weight_decay", 0.0) },
-        "adamw" => OptimizerConfig::AdamW { lr: g("lr", 1e-3), beta1: betas.0, beta2: betas.1, eps: g("eps", 1e-8), weight_decay: g("weight_decay", 1e-2) },
-        "rmsprop" => OptimizerConfig::RmsProp { lr: g("lr", 1e-2), alpha: g("alpha", 0.99), eps: g("eps", 1e-8), weight_decay: g("weight_decay", 0.0), momentum: g("momentum", 0.0), centered: o.get("centered").and_then(|v| v.as_bool()).unwrap_or(false) },
-        "adagrad" => OptimizerConfig::Adagrad { lr: g("lr", 1e-2), lr_decay: g("lr_decay", 0.0), weight_decay: g("weight_decay", 0.0), initial_accumulator_value: g("initial_accumulator_value", 0.0), eps: g("eps", 1e-10) },
+        "sgd" => OptimizerConfig::Sgd {
+            lr: g("lr", 0.0),
+            momentum: g("momentum", 0.0),
+            dampening: g("dampening", 0.0),
+            weight_decay: g("weight_decay", 0.0),
+            nesterov: o.get("nesterov").and_then(|v| v.as_bool()).unwrap_or(false),
+        },
+        "adam" => OptimizerConfig::Adam {
+            lr: g("lr", 1e-3),
+            beta1: betas.0,
+            beta2: betas.1,
+            eps: g("eps", 1e-8),
+            weight_decay: g("weight_decay", 0.0),
+        },
+        "adamw" => OptimizerConfig::AdamW {
+            lr: g("lr", 1e-3),
+            beta1: betas.0,
+            beta2: betas.1,
+            eps: g("eps", 1e-8),
+            weight_decay: g("weight_decay", 1e-2),
+        },
+        "rmsprop" => OptimizerConfig::RmsProp {
+            lr: g("lr", 1e-2),
+            alpha: g("alpha", 0.99),
+            eps: g("eps", 1e-8),
+            weight_decay: g("weight_decay", 0.0),
+            momentum: g("momentum", 0.0),
+            centered: o.get("centered").and_then(|v| v.as_bool()).unwrap_or(false),
+        },
+        "adagrad" => OptimizerConfig::Adagrad {
+            lr: g("lr", 1e-2),
+            lr_decay: g("lr_decay", 0.0),
+            weight_decay: g("weight_decay", 0.0),
+            initial_accumulator_value: g("initial_accumulator_value", 0.0),
+            eps: g("eps", 1e-10),
+        },
         other => panic!("optimizer {other}"),
     }
 }
@@ -168,7 +203,9 @@ fn run_train(name: &str) {
     for _ in 0..f.usize("epochs") {
         match f.meta["tbptt_chunk"].as_u64() {
             Some(k) => stats.extend(tr.step_tbptt(&mut m, b, t, &tokens, &targets, k as usize).unwrap()),
-            None => stats.push(tr.step(&mut m, &Batch { b, t, ids: Some(&tokens), features: None, lengths: None }, Targets::Classes(&targets)).unwrap()),
+            None => stats.push(
+                tr.step(&mut m, &Batch { b, t, ids: Some(&tokens), features: None, lengths: None }, Targets::Classes(&targets)).unwrap(),
+            ),
         }
     }
     let want_losses: Vec<f64> = f.meta["losses"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();

@@ -34,22 +34,48 @@ impl RecurrentLayer {
     /// cell: "lstm" | "gru" | "rnn_tanh" | "rnn_relu". Parameters start from PyTorch's init
     /// U(−1/√H, 1/√H) drawn from `seed`.
     #[wasm_bindgen(constructor)]
-    pub fn new(cell: &str, input_size: u32, hidden_size: u32, num_layers: u32, bidirectional: bool, dropout: f32, seed: u32) -> JsResult<RecurrentLayer> {
+    pub fn new(
+        cell: &str,
+        input_size: u32,
+        hidden_size: u32,
+        num_layers: u32,
+        bidirectional: bool,
+        dropout: f32,
+        seed: u32,
+    ) -> JsResult<RecurrentLayer> {
         let cell = CellKind::parse(cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
         let cfg = RecurrentConfig {
             cell,
             input: dim("inputSize", input_size)?,
             hidden: dim("hiddenSize", hidden_size)?,
-            layers: if (1..=64).contains(&num_layers) { num_layers as usize } else { return Err(range_err(format!("numLayers = {num_layers} must be between 1 and 64"))) },
+            layers: if (1..=64).contains(&num_layers) {
+                num_layers as usize
+            } else {
+                return Err(range_err(format!("numLayers = {num_layers} must be between 1 and 64")));
+            },
             bidirectional,
-            dropout: if (0.0..1.0).contains(&dropout) { dropout } else { return Err(range_err(format!("dropout = {dropout} must be in [0, 1)"))) },
+            dropout: if (0.0..1.0).contains(&dropout) {
+                dropout
+            } else {
+                return Err(range_err(format!("dropout = {dropout} must be in [0, 1)")));
+            },
         };
         let mut table = ParamTable::default();
         let stack = RecurrentStack::new(cfg, &mut table, "");
         let mut rng = Rng::new(seed as u64);
         let mut params = vec![0.0; table.total];
         table.init(&mut params, &mut rng);
-        Ok(RecurrentLayer { grads: vec![0.0; table.total], stack, table, params, x: Vec::new(), dx: Vec::new(), rng, forward_shape: None, backward_done: false })
+        Ok(RecurrentLayer {
+            grads: vec![0.0; table.total],
+            stack,
+            table,
+            params,
+            x: Vec::new(),
+            dx: Vec::new(),
+            rng,
+            forward_shape: None,
+            backward_done: false,
+        })
     }
 
     #[wasm_bindgen(js_name = paramNames)]
@@ -121,7 +147,17 @@ impl RecurrentLayer {
         };
         self.x.clear();
         self.x.extend_from_slice(x);
-        self.stack.forward(&self.params, &self.x, b, t, lens.as_deref(), (!h0.is_empty()).then_some(h0), (!c0.is_empty()).then_some(c0), train, &mut self.rng);
+        self.stack.forward(
+            &self.params,
+            &self.x,
+            b,
+            t,
+            lens.as_deref(),
+            (!h0.is_empty()).then_some(h0),
+            (!c0.is_empty()).then_some(c0),
+            train,
+            &mut self.rng,
+        );
         self.forward_shape = Some((b, t));
         self.backward_done = false;
         Ok(())
@@ -160,7 +196,15 @@ impl RecurrentLayer {
         self.grads.fill(0.0);
         self.dx.clear();
         self.dx.resize(self.x.len(), 0.0);
-        self.stack.backward(&self.params, &mut self.grads, &self.x, grad_out, (!grad_hn.is_empty()).then_some(grad_hn), (!grad_cn.is_empty()).then_some(grad_cn), Some(&mut self.dx));
+        self.stack.backward(
+            &self.params,
+            &mut self.grads,
+            &self.x,
+            grad_out,
+            (!grad_hn.is_empty()).then_some(grad_hn),
+            (!grad_cn.is_empty()).then_some(grad_cn),
+            Some(&mut self.dx),
+        );
         self.backward_done = true;
         Ok(())
     }

@@ -30,9 +30,26 @@ impl WasmModelSpec {
     }
     #[wasm_bindgen(js_name = addRecurrent)]
     #[allow(clippy::too_many_arguments)]
-    pub fn add_recurrent(&mut self, name: &str, cell: &str, units: u32, layers: u32, bidirectional: bool, dropout: f32, return_sequences: bool) -> JsResult<()> {
+    pub fn add_recurrent(
+        &mut self,
+        name: &str,
+        cell: &str,
+        units: u32,
+        layers: u32,
+        bidirectional: bool,
+        dropout: f32,
+        return_sequences: bool,
+    ) -> JsResult<()> {
         let cell = CellKind::parse(cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
-        self.spec.layers.push(LayerSpec::Recurrent { name: name.into(), cell, units: units as usize, layers: layers as usize, bidirectional, dropout, return_sequences });
+        self.spec.layers.push(LayerSpec::Recurrent {
+            name: name.into(),
+            cell,
+            units: units as usize,
+            layers: layers as usize,
+            bidirectional,
+            dropout,
+            return_sequences,
+        });
         Ok(())
     }
     #[wasm_bindgen(js_name = addDropout)]
@@ -147,7 +164,15 @@ impl WasmModel {
 
     /// ids [B·T] or features [B·T·F] (the other empty); lengths [B] or empty.
     /// Returns the output [rows, outputDim].
-    pub fn forward(&mut self, ids: &[u32], features: &[f32], batch_size: u32, steps: u32, lengths_: &[u32], train: bool) -> JsResult<Vec<f32>> {
+    pub fn forward(
+        &mut self,
+        ids: &[u32],
+        features: &[f32],
+        batch_size: u32,
+        steps: u32,
+        lengths_: &[u32],
+        train: bool,
+    ) -> JsResult<Vec<f32>> {
         let ls = lengths(lengths_);
         Ok(self.m.forward(&batch(ids, features, batch_size, steps, &ls), train).js()?.to_vec())
     }

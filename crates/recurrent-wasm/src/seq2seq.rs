@@ -28,8 +28,19 @@ impl WasmSeq2Seq {
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        src_vocab: u32, tgt_vocab: u32, embed: u32, enc_hidden: u32, enc_layers: u32, enc_bidirectional: bool, dec_hidden: u32, dec_layers: u32, attention: u32, dropout: f32,
-        bos: u32, eos: u32, seed: u32,
+        src_vocab: u32,
+        tgt_vocab: u32,
+        embed: u32,
+        enc_hidden: u32,
+        enc_layers: u32,
+        enc_bidirectional: bool,
+        dec_hidden: u32,
+        dec_layers: u32,
+        attention: u32,
+        dropout: f32,
+        bos: u32,
+        eos: u32,
+        seed: u32,
     ) -> JsResult<WasmSeq2Seq> {
         let cfg = Seq2SeqConfig {
             src_vocab: src_vocab as usize,
@@ -90,7 +101,17 @@ impl WasmSeq2Seq {
     /// Sets the optimizer: "sgd" (momentum), "adam" or "adamw" with PyTorch's meanings;
     /// `clip_norm` 0 turns clipping off.
     #[allow(clippy::too_many_arguments)]
-    pub fn compile(&mut self, optimizer: &str, lr: f32, beta1: f32, beta2: f32, eps: f32, weight_decay: f32, momentum: f32, clip_norm: f32) -> JsResult<()> {
+    pub fn compile(
+        &mut self,
+        optimizer: &str,
+        lr: f32,
+        beta1: f32,
+        beta2: f32,
+        eps: f32,
+        weight_decay: f32,
+        momentum: f32,
+        clip_norm: f32,
+    ) -> JsResult<()> {
         for (k, v) in [("lr", lr), ("eps", eps), ("weightDecay", weight_decay), ("momentum", momentum), ("clipNorm", clip_norm)] {
             if !(v >= 0.0 && v.is_finite()) {
                 return Err(range_err(format!("optimizer {k} = {v} must be a non-negative number")));
@@ -130,7 +151,11 @@ impl WasmSeq2Seq {
             return Err(range_err(format!("lr = {lr} must be a non-negative number")));
         }
         match &mut t.opt.config {
-            OptimizerConfig::Sgd { lr: l, .. } | OptimizerConfig::Adam { lr: l, .. } | OptimizerConfig::AdamW { lr: l, .. } | OptimizerConfig::RmsProp { lr: l, .. } | OptimizerConfig::Adagrad { lr: l, .. } => *l = lr,
+            OptimizerConfig::Sgd { lr: l, .. }
+            | OptimizerConfig::Adam { lr: l, .. }
+            | OptimizerConfig::AdamW { lr: l, .. }
+            | OptimizerConfig::RmsProp { lr: l, .. }
+            | OptimizerConfig::Adagrad { lr: l, .. } => *l = lr,
         }
         Ok(())
     }

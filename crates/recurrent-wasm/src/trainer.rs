@@ -90,9 +90,26 @@ impl Opts {
 }
 
 fn parse_optimizer(v: JsValue) -> JsResult<OptimizerConfig> {
-    let name = Opts::new(v.clone(), "optimizer", &["name", "lr", "momentum", "dampening", "weightDecay", "nesterov", "betas", "eps", "alpha", "centered", "lrDecay", "initialAccumulatorValue"])?
-        .string("name")?
-        .ok_or_else(|| option_err("optimizer.name is required"))?;
+    let name = Opts::new(
+        v.clone(),
+        "optimizer",
+        &[
+            "name",
+            "lr",
+            "momentum",
+            "dampening",
+            "weightDecay",
+            "nesterov",
+            "betas",
+            "eps",
+            "alpha",
+            "centered",
+            "lrDecay",
+            "initialAccumulatorValue",
+        ],
+    )?
+    .string("name")?
+    .ok_or_else(|| option_err("optimizer.name is required"))?;
     let allowed: &[&str] = match name.as_str() {
         "sgd" => &["name", "lr", "momentum", "dampening", "weightDecay", "nesterov"],
         "adam" | "adamw" => &["name", "lr", "betas", "eps", "weightDecay"],
@@ -103,7 +120,13 @@ fn parse_optimizer(v: JsValue) -> JsResult<OptimizerConfig> {
     let o = Opts::new(v, "optimizer", allowed)?;
     Ok(match name.as_str() {
         "sgd" => {
-            let cfg = OptimizerConfig::Sgd { lr: o.nonneg("lr", None)?, momentum: o.nonneg("momentum", Some(0.0))?, dampening: o.unit("dampening", 0.0)?, weight_decay: o.nonneg("weightDecay", Some(0.0))?, nesterov: o.flag("nesterov")? };
+            let cfg = OptimizerConfig::Sgd {
+                lr: o.nonneg("lr", None)?,
+                momentum: o.nonneg("momentum", Some(0.0))?,
+                dampening: o.unit("dampening", 0.0)?,
+                weight_decay: o.nonneg("weightDecay", Some(0.0))?,
+                nesterov: o.flag("nesterov")?,
+            };
             if let OptimizerConfig::Sgd { nesterov: true, momentum, dampening, .. } = cfg {
                 if momentum <= 0.0 || dampening != 0.0 {
                     return Err(option_err("optimizer.nesterov needs momentum > 0 and dampening = 0"));
@@ -120,8 +143,21 @@ fn parse_optimizer(v: JsValue) -> JsResult<OptimizerConfig> {
                 OptimizerConfig::AdamW { lr, beta1, beta2, eps, weight_decay: o.nonneg("weightDecay", Some(1e-2))? }
             }
         }
-        "rmsprop" => OptimizerConfig::RmsProp { lr: o.nonneg("lr", Some(1e-2))?, alpha: o.unit("alpha", 0.99)?, eps: o.nonneg("eps", Some(1e-8))?, weight_decay: o.nonneg("weightDecay", Some(0.0))?, momentum: o.nonneg("momentum", Some(0.0))?, centered: o.flag("centered")? },
-        _ => OptimizerConfig::Adagrad { lr: o.nonneg("lr", Some(1e-2))?, lr_decay: o.nonneg("lrDecay", Some(0.0))?, weight_decay: o.nonneg("weightDecay", Some(0.0))?, initial_accumulator_value: o.nonneg("initialAccumulatorValue", Some(0.0))?, eps: o.nonneg("eps", Some(1e-10))? },
+        "rmsprop" => OptimizerConfig::RmsProp {
+            lr: o.nonneg("lr", Some(1e-2))?,
+            alpha: o.unit("alpha", 0.99)?,
+            eps: o.nonneg("eps", Some(1e-8))?,
+            weight_decay: o.nonneg("weightDecay", Some(0.0))?,
+            momentum: o.nonneg("momentum", Some(0.0))?,
+            centered: o.flag("centered")?,
+        },
+        _ => OptimizerConfig::Adagrad {
+            lr: o.nonneg("lr", Some(1e-2))?,
+            lr_decay: o.nonneg("lrDecay", Some(0.0))?,
+            weight_decay: o.nonneg("weightDecay", Some(0.0))?,
+            initial_accumulator_value: o.nonneg("initialAccumulatorValue", Some(0.0))?,
+            eps: o.nonneg("eps", Some(1e-10))?,
+        },
     })
 }
 
@@ -129,7 +165,9 @@ fn parse_schedule(v: JsValue) -> JsResult<Schedule> {
     if v.is_undefined() || v.is_null() {
         return Ok(Schedule::Constant);
     }
-    let name = Opts::new(v.clone(), "schedule", &["name", "stepSize", "gamma", "tMax", "etaMin"])?.string("name")?.unwrap_or_else(|| "constant".into());
+    let name = Opts::new(v.clone(), "schedule", &["name", "stepSize", "gamma", "tMax", "etaMin"])?
+        .string("name")?
+        .unwrap_or_else(|| "constant".into());
     let pos_int = |o: &Opts, k: &str| -> JsResult<u32> {
         let x = o.num(k, None)?;
         if x < 1.0 || x.fract() != 0.0 || x > u32::MAX as f64 {
@@ -170,14 +208,32 @@ impl WasmTrainer {
         let o = Opts::new(config, "compile", &["loss", "optimizer", "clipNorm", "clipValue", "schedule"])?;
         let loss = parse_loss(&o.string("loss")?.unwrap_or_else(|| "crossEntropy".into()))?;
         let optimizer = parse_optimizer(o.get("optimizer"))?;
-        let opt_num = |k: &str| -> JsResult<Option<f32>> { if o.get(k).is_undefined() || o.get(k).is_null() { Ok(None) } else { Ok(Some(o.num(k, None)? as f32)) } };
-        let cfg = TrainConfig { loss, optimizer, clip_norm: opt_num("clipNorm")?, clip_value: opt_num("clipValue")?, schedule: parse_schedule(o.get("schedule"))? };
+        let opt_num = |k: &str| -> JsResult<Option<f32>> {
+            if o.get(k).is_undefined() || o.get(k).is_null() { Ok(None) } else { Ok(Some(o.num(k, None)? as f32)) }
+        };
+        let cfg = TrainConfig {
+            loss,
+            optimizer,
+            clip_norm: opt_num("clipNorm")?,
+            clip_value: opt_num("clipValue")?,
+            schedule: parse_schedule(o.get("schedule"))?,
+        };
         Ok(WasmTrainer { t: Trainer::new(cfg, &model.m).js()? })
     }
 
     /// One update. Returns [loss, gradNormBeforeClip, countedRows, lr].
     #[allow(clippy::too_many_arguments)]
-    pub fn step(&mut self, model: &mut WasmModel, ids: &[u32], features: &[f32], batch_size: u32, steps: u32, lengths_: &[u32], classes: &[i32], values: &[f32]) -> JsResult<Vec<f32>> {
+    pub fn step(
+        &mut self,
+        model: &mut WasmModel,
+        ids: &[u32],
+        features: &[f32],
+        batch_size: u32,
+        steps: u32,
+        lengths_: &[u32],
+        classes: &[i32],
+        values: &[f32],
+    ) -> JsResult<Vec<f32>> {
         let ls = lengths(lengths_);
         let tg = targets(classes, values)?;
         let s = self.t.step(&mut model.m, &batch(ids, features, batch_size, steps, &ls), tg).js()?;
@@ -188,7 +244,15 @@ impl WasmTrainer {
     /// Truncated BPTT over ids/targets [B, T] in windows of `window` steps (state carried,
     /// detached, one update per window). Returns [loss, gradNorm] per window, flattened.
     #[wasm_bindgen(js_name = stepTbptt)]
-    pub fn step_tbptt(&mut self, model: &mut WasmModel, ids: &[u32], classes: &[i32], batch_size: u32, steps: u32, window: u32) -> JsResult<Vec<f32>> {
+    pub fn step_tbptt(
+        &mut self,
+        model: &mut WasmModel,
+        ids: &[u32],
+        classes: &[i32],
+        batch_size: u32,
+        steps: u32,
+        window: u32,
+    ) -> JsResult<Vec<f32>> {
         let stats = self.t.step_tbptt(&mut model.m, batch_size as usize, steps as usize, ids, classes, window as usize).js()?;
         model.grads_ready |= !stats.is_empty();
         Ok(stats.iter().flat_map(|s| [s.loss, s.grad_norm]).collect())

@@ -1,7 +1,17 @@
 // The browser demo: pick a corpus and an architecture, train a character-level model in a
 // module Web Worker through the SDK, watch the loss, sample from the model as it learns,
 // stop / resume, save the model to a file and load it back.
-import { createTrainer, sequential, textWindows, Vocabulary, type FitEvent, type ModelInfo, type ModelSpecJSON, type Trainer, type WindowsData } from 'recurrent';
+import {
+  createTrainer,
+  sequential,
+  textWindows,
+  Vocabulary,
+  type FitEvent,
+  type ModelInfo,
+  type ModelSpecJSON,
+  type Trainer,
+  type WindowsData,
+} from 'recurrent';
 import { LossChart } from './chart.js';
 import { NAME_COUNT, namesText } from './corpus.js';
 import './style.css';
@@ -20,7 +30,8 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
 const num = (id: string, min: number, max: number): number => {
   const input = $<HTMLInputElement>(id);
   const v = Number(input.value);
-  if (!Number.isFinite(v) || v < min || v > max) throw new Error(`${input.closest('label')?.firstChild?.textContent?.trim() ?? id} must be between ${min} and ${max}`);
+  if (!Number.isFinite(v) || v < min || v > max)
+    throw new Error(`${input.closest('label')?.firstChild?.textContent?.trim() ?? id} must be between ${min} and ${max}`);
   return v;
 };
 
@@ -62,13 +73,27 @@ let statsPending = false;
 
 // Read-only hooks for the browser test (and the curious, from the console).
 const demo = {
-  get state() { return state; },
-  get mode() { return trainer?.mode; },
-  get steps() { return [...chart.steps]; },
-  get losses() { return [...chart.losses]; },
-  get samples() { return samples; },
-  get sample() { return ui.sample.textContent ?? ''; },
-  get info() { return info; },
+  get state() {
+    return state;
+  },
+  get mode() {
+    return trainer?.mode;
+  },
+  get steps() {
+    return [...chart.steps];
+  },
+  get losses() {
+    return [...chart.losses];
+  },
+  get samples() {
+    return samples;
+  },
+  get sample() {
+    return ui.sample.textContent ?? '';
+  },
+  get info() {
+    return info;
+  },
 };
 declare global {
   interface Window {
@@ -114,7 +139,8 @@ function corpus(): string {
 function describe(i: ModelInfo): string {
   const rec = i.spec.layers.find((l) => l.type === 'recurrent');
   const names: Record<string, string> = { lstm: 'LSTM', gru: 'GRU', rnn_tanh: 'RNN (tanh)', rnn_relu: 'RNN (ReLU)' };
-  const cell = rec && rec.type === 'recurrent' ? `${names[rec.cell] ?? rec.cell} · ${rec.layers} layer${rec.layers > 1 ? 's' : ''} × ${rec.units} units` : 'model';
+  const cell =
+    rec && rec.type === 'recurrent' ? `${names[rec.cell] ?? rec.cell} · ${rec.layers} layer${rec.layers > 1 ? 's' : ''} × ${rec.units} units` : 'model';
   const v = i.vocabulary ? ` · ${i.vocabulary.symbols.length}-symbol vocabulary` : '';
   return `${cell}${v} · ${i.paramCount.toLocaleString('en-US')} parameters · training in a ${trainer?.mode === 'worker' ? 'module Web Worker' : 'the page'}`;
 }
@@ -167,7 +193,9 @@ async function run(resume: boolean): Promise<void> {
     info = await t.info();
     drawStats();
     setState(res.stopReason === 'aborted' ? 'stopped' : 'done');
-    say(`${res.stopReason === 'aborted' ? 'Stopped' : 'Done'} at step ${res.steps.toLocaleString('en-US')} · ${Math.round(res.tokensPerSec).toLocaleString('en-US')} tokens/s.`);
+    say(
+      `${res.stopReason === 'aborted' ? 'Stopped' : 'Done'} at step ${res.steps.toLocaleString('en-US')} · ${Math.round(res.tokensPerSec).toLocaleString('en-US')} tokens/s.`,
+    );
     void sample();
   } catch (e) {
     setState(info ? 'stopped' : 'idle');
@@ -179,7 +207,7 @@ async function trainNew(): Promise<void> {
   const before = state;
   try {
     const text = corpus();
-    const cell = ($<HTMLSelectElement>('cell').value as Cell);
+    const cell = $<HTMLSelectElement>('cell').value as Cell;
     const units = num('units', 1, 1024);
     const layers = num('layers', 1, 4);
     const dim = num('dim', 1, 512);
@@ -235,7 +263,7 @@ async function sample(): Promise<void> {
   sampling = true;
   lastSampleAt = performance.now();
   try {
-    const typed = ($<HTMLInputElement>('prompt').value);
+    const typed = $<HTMLInputElement>('prompt').value;
     const prompt = typed.length > 0 ? typed : '\n';
     const out = await trainer.generate(prompt, {
       maxTokens: num('length', 1, 5000),

@@ -78,7 +78,18 @@ impl CellKind {
     /// projections) and dh_direct [H] (the part of dL/dh_prev that bypasses W_hh).
     #[allow(clippy::too_many_arguments)]
     #[inline]
-    pub fn backward_row(self, dh: &[f32], dc: &mut [f32], cache: &[f32], h_prev: &[f32], c_prev: &[f32], h: &[f32], dxp: &mut [f32], dhp: &mut [f32], dh_direct: &mut [f32]) {
+    pub fn backward_row(
+        self,
+        dh: &[f32],
+        dc: &mut [f32],
+        cache: &[f32],
+        h_prev: &[f32],
+        c_prev: &[f32],
+        h: &[f32],
+        dxp: &mut [f32],
+        dhp: &mut [f32],
+        dh_direct: &mut [f32],
+    ) {
         match self {
             CellKind::RnnTanh => rnn::backward_row(false, dh, h, dxp, dhp, dh_direct),
             CellKind::RnnRelu => rnn::backward_row(true, dh, h, dxp, dhp, dh_direct),

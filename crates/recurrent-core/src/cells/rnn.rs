@@ -22,11 +22,7 @@ pub fn forward_row(relu: bool, xp: &[f32], hp: &mut [f32], h: &mut [f32]) {
 #[inline]
 pub fn backward_row(relu: bool, dh: &[f32], h: &[f32], dxp: &mut [f32], dhp: &mut [f32], dh_direct: &mut [f32]) {
     for j in 0..h.len() {
-        let d = if relu {
-            if h[j] > 0.0 { dh[j] } else { 0.0 }
-        } else {
-            dh[j] * (1.0 - h[j] * h[j])
-        };
+        let d = if relu { if h[j] > 0.0 { dh[j] } else { 0.0 } } else { dh[j] * (1.0 - h[j] * h[j]) };
         dxp[j] = d;
         dhp[j] = d;
     }

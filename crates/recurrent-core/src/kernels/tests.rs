@@ -60,8 +60,10 @@ fn check_shapes(seed: u64, shapes: &[(usize, usize, usize)]) {
                         for i in 0..m {
                             for j in 0..n {
                                 let (got, w) = (c[i * ldc + j] as f64, want[i * n + j]);
-                                assert!((got - w).abs() <= 1e-5 * (k as f64).sqrt() * (1.0 + w.abs()),
-                                    "{name} m{m} n{n} k{k} ta{ta} tb{tb} acc{acc} at ({i},{j}): {got} vs {w}");
+                                assert!(
+                                    (got - w).abs() <= 1e-5 * (k as f64).sqrt() * (1.0 + w.abs()),
+                                    "{name} m{m} n{n} k{k} ta{ta} tb{tb} acc{acc} at ({i},{j}): {got} vs {w}"
+                                );
                             }
                             // padding columns of C are untouched
                             for j in n..ldc {
@@ -123,10 +125,8 @@ fn max_err(f: Act, g: fn(f64) -> f64, lo: f32, hi: f32, relative: bool) -> f64 {
 
 #[test]
 fn activations_accuracy_against_f64_both_backends() {
-    let sets: [(&str, Act, Act, Act); 2] = [
-        ("simd", simd::exp, simd::sigmoid, simd::tanh),
-        ("scalar", scalar::exp, scalar::sigmoid, scalar::tanh),
-    ];
+    let sets: [(&str, Act, Act, Act); 2] =
+        [("simd", simd::exp, simd::sigmoid, simd::tanh), ("scalar", scalar::exp, scalar::sigmoid, scalar::tanh)];
     for (name, e, s, t) in sets {
         let ee = max_err(e, f64::exp, -80.0, 80.0, true);
         let se = max_err(s, |x| 1.0 / (1.0 + (-x).exp()), -30.0, 30.0, false);

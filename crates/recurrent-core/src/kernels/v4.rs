@@ -17,28 +17,50 @@ mod imp {
     pub struct V4(pub v128);
     impl V4 {
         #[inline(always)]
-        pub fn splat(x: f32) -> Self { V4(f32x4_splat(x)) }
+        pub fn splat(x: f32) -> Self {
+            V4(f32x4_splat(x))
+        }
         #[inline(always)]
-        pub unsafe fn load_splat(p: *const f32) -> Self { unsafe { V4(v128_load32_splat(p as *const u32)) } }
+        pub unsafe fn load_splat(p: *const f32) -> Self {
+            unsafe { V4(v128_load32_splat(p as *const u32)) }
+        }
         #[inline(always)]
-        pub unsafe fn load(p: *const f32) -> Self { unsafe { V4(v128_load(p as *const v128)) } }
+        pub unsafe fn load(p: *const f32) -> Self {
+            unsafe { V4(v128_load(p as *const v128)) }
+        }
         #[inline(always)]
-        pub unsafe fn store(self, p: *mut f32) { unsafe { v128_store(p as *mut v128, self.0) } }
+        pub unsafe fn store(self, p: *mut f32) {
+            unsafe { v128_store(p as *mut v128, self.0) }
+        }
         #[inline(always)]
-        pub fn add(self, o: Self) -> Self { V4(f32x4_add(self.0, o.0)) }
+        pub fn add(self, o: Self) -> Self {
+            V4(f32x4_add(self.0, o.0))
+        }
         #[inline(always)]
-        pub fn sub(self, o: Self) -> Self { V4(f32x4_sub(self.0, o.0)) }
+        pub fn sub(self, o: Self) -> Self {
+            V4(f32x4_sub(self.0, o.0))
+        }
         #[inline(always)]
-        pub fn mul(self, o: Self) -> Self { V4(f32x4_mul(self.0, o.0)) }
+        pub fn mul(self, o: Self) -> Self {
+            V4(f32x4_mul(self.0, o.0))
+        }
         #[inline(always)]
-        pub fn div(self, o: Self) -> Self { V4(f32x4_div(self.0, o.0)) }
+        pub fn div(self, o: Self) -> Self {
+            V4(f32x4_div(self.0, o.0))
+        }
         #[inline(always)]
-        pub fn max(self, o: Self) -> Self { V4(f32x4_pmax(self.0, o.0)) }
+        pub fn max(self, o: Self) -> Self {
+            V4(f32x4_pmax(self.0, o.0))
+        }
         #[inline(always)]
-        pub fn min(self, o: Self) -> Self { V4(f32x4_pmin(self.0, o.0)) }
+        pub fn min(self, o: Self) -> Self {
+            V4(f32x4_pmin(self.0, o.0))
+        }
         /// Round to nearest integer (ties to even), still as f32.
         #[inline(always)]
-        pub fn round(self) -> Self { V4(f32x4_nearest(self.0)) }
+        pub fn round(self) -> Self {
+            V4(f32x4_nearest(self.0))
+        }
         /// 2^n for lanes holding integral n in [-126, 127].
         #[inline(always)]
         pub fn pow2i(self) -> Self {
@@ -82,27 +104,49 @@ mod imp {
     // SSE2 is part of the x86_64 baseline, so these intrinsics are always available.
     impl V4 {
         #[inline(always)]
-        pub fn splat(x: f32) -> Self { unsafe { V4(_mm_set1_ps(x)) } }
+        pub fn splat(x: f32) -> Self {
+            unsafe { V4(_mm_set1_ps(x)) }
+        }
         #[inline(always)]
-        pub unsafe fn load_splat(p: *const f32) -> Self { unsafe { V4(_mm_load1_ps(p)) } }
+        pub unsafe fn load_splat(p: *const f32) -> Self {
+            unsafe { V4(_mm_load1_ps(p)) }
+        }
         #[inline(always)]
-        pub unsafe fn load(p: *const f32) -> Self { unsafe { V4(_mm_loadu_ps(p)) } }
+        pub unsafe fn load(p: *const f32) -> Self {
+            unsafe { V4(_mm_loadu_ps(p)) }
+        }
         #[inline(always)]
-        pub unsafe fn store(self, p: *mut f32) { unsafe { _mm_storeu_ps(p, self.0) } }
+        pub unsafe fn store(self, p: *mut f32) {
+            unsafe { _mm_storeu_ps(p, self.0) }
+        }
         #[inline(always)]
-        pub fn add(self, o: Self) -> Self { unsafe { V4(_mm_add_ps(self.0, o.0)) } }
+        pub fn add(self, o: Self) -> Self {
+            unsafe { V4(_mm_add_ps(self.0, o.0)) }
+        }
         #[inline(always)]
-        pub fn sub(self, o: Self) -> Self { unsafe { V4(_mm_sub_ps(self.0, o.0)) } }
+        pub fn sub(self, o: Self) -> Self {
+            unsafe { V4(_mm_sub_ps(self.0, o.0)) }
+        }
         #[inline(always)]
-        pub fn mul(self, o: Self) -> Self { unsafe { V4(_mm_mul_ps(self.0, o.0)) } }
+        pub fn mul(self, o: Self) -> Self {
+            unsafe { V4(_mm_mul_ps(self.0, o.0)) }
+        }
         #[inline(always)]
-        pub fn div(self, o: Self) -> Self { unsafe { V4(_mm_div_ps(self.0, o.0)) } }
+        pub fn div(self, o: Self) -> Self {
+            unsafe { V4(_mm_div_ps(self.0, o.0)) }
+        }
         #[inline(always)]
-        pub fn max(self, o: Self) -> Self { unsafe { V4(_mm_max_ps(self.0, o.0)) } }
+        pub fn max(self, o: Self) -> Self {
+            unsafe { V4(_mm_max_ps(self.0, o.0)) }
+        }
         #[inline(always)]
-        pub fn min(self, o: Self) -> Self { unsafe { V4(_mm_min_ps(self.0, o.0)) } }
+        pub fn min(self, o: Self) -> Self {
+            unsafe { V4(_mm_min_ps(self.0, o.0)) }
+        }
         #[inline(always)]
-        pub fn round(self) -> Self { unsafe { V4(_mm_cvtepi32_ps(_mm_cvtps_epi32(self.0))) } }
+        pub fn round(self) -> Self {
+            unsafe { V4(_mm_cvtepi32_ps(_mm_cvtps_epi32(self.0))) }
+        }
         #[inline(always)]
         pub fn pow2i(self) -> Self {
             unsafe {
@@ -149,29 +193,53 @@ mod imp {
     }
     impl V4 {
         #[inline(always)]
-        pub fn splat(x: f32) -> Self { V4([x; 4]) }
+        pub fn splat(x: f32) -> Self {
+            V4([x; 4])
+        }
         #[inline(always)]
-        pub unsafe fn load_splat(p: *const f32) -> Self { unsafe { V4([*p; 4]) } }
+        pub unsafe fn load_splat(p: *const f32) -> Self {
+            unsafe { V4([*p; 4]) }
+        }
         #[inline(always)]
-        pub unsafe fn load(p: *const f32) -> Self { unsafe { V4(core::ptr::read_unaligned(p as *const [f32; 4])) } }
+        pub unsafe fn load(p: *const f32) -> Self {
+            unsafe { V4(core::ptr::read_unaligned(p as *const [f32; 4])) }
+        }
         #[inline(always)]
-        pub unsafe fn store(self, p: *mut f32) { unsafe { core::ptr::write_unaligned(p as *mut [f32; 4], self.0) } }
+        pub unsafe fn store(self, p: *mut f32) {
+            unsafe { core::ptr::write_unaligned(p as *mut [f32; 4], self.0) }
+        }
         #[inline(always)]
-        pub fn add(self, o: Self) -> Self { lanes!(self, o, |a: f32, b: f32| a + b) }
+        pub fn add(self, o: Self) -> Self {
+            lanes!(self, o, |a: f32, b: f32| a + b)
+        }
         #[inline(always)]
-        pub fn sub(self, o: Self) -> Self { lanes!(self, o, |a: f32, b: f32| a - b) }
+        pub fn sub(self, o: Self) -> Self {
+            lanes!(self, o, |a: f32, b: f32| a - b)
+        }
         #[inline(always)]
-        pub fn mul(self, o: Self) -> Self { lanes!(self, o, |a: f32, b: f32| a * b) }
+        pub fn mul(self, o: Self) -> Self {
+            lanes!(self, o, |a: f32, b: f32| a * b)
+        }
         #[inline(always)]
-        pub fn div(self, o: Self) -> Self { lanes!(self, o, |a: f32, b: f32| a / b) }
+        pub fn div(self, o: Self) -> Self {
+            lanes!(self, o, |a: f32, b: f32| a / b)
+        }
         #[inline(always)]
-        pub fn max(self, o: Self) -> Self { lanes!(self, o, |a: f32, b: f32| if b > a { b } else { a }) }
+        pub fn max(self, o: Self) -> Self {
+            lanes!(self, o, |a: f32, b: f32| if b > a { b } else { a })
+        }
         #[inline(always)]
-        pub fn min(self, o: Self) -> Self { lanes!(self, o, |a: f32, b: f32| if b < a { b } else { a }) }
+        pub fn min(self, o: Self) -> Self {
+            lanes!(self, o, |a: f32, b: f32| if b < a { b } else { a })
+        }
         #[inline(always)]
-        pub fn round(self) -> Self { V4(self.0.map(|x| x.round_ties_even())) }
+        pub fn round(self) -> Self {
+            V4(self.0.map(|x| x.round_ties_even()))
+        }
         #[inline(always)]
-        pub fn pow2i(self) -> Self { V4(self.0.map(|x| f32::from_bits(((x as i32 + 127) << 23) as u32))) }
+        pub fn pow2i(self) -> Self {
+            V4(self.0.map(|x| f32::from_bits(((x as i32 + 127) << 23) as u32)))
+        }
         #[inline(always)]
         pub fn gt_select(self, o: Self, a: Self, b: Self) -> Self {
             V4([0, 1, 2, 3].map(|i| if self.0[i] > o.0[i] { a.0[i] } else { b.0[i] }))
@@ -182,7 +250,9 @@ mod imp {
             [0, 1, 2, 3].map(|j| V4([r[0].0[j], r[1].0[j], r[2].0[j], r[3].0[j]]))
         }
         #[inline(always)]
-        pub fn hsum(self) -> f32 { self.0[0] + self.0[1] + self.0[2] + self.0[3] }
+        pub fn hsum(self) -> f32 {
+            self.0[0] + self.0[1] + self.0[2] + self.0[3]
+        }
     }
 }
 

@@ -175,7 +175,16 @@ impl AdditiveAttention {
     /// Backward of the last `forward`: accumulates the parameter gradients, adds dL/dkeys
     /// into `d_keys` [B·Tx, Dk] and dL/dqueries into `d_queries` [N, Dq].
     #[allow(clippy::too_many_arguments)]
-    pub fn backward(&mut self, params: &[f32], grads: &mut [f32], keys: &[f32], queries: &[f32], d_ctx: &[f32], d_keys: &mut [f32], d_queries: &mut [f32]) {
+    pub fn backward(
+        &mut self,
+        params: &[f32],
+        grads: &mut [f32],
+        keys: &[f32],
+        queries: &[f32],
+        d_ctx: &[f32],
+        d_keys: &mut [f32],
+        d_queries: &mut [f32],
+    ) {
         let (a, dq, dk, tx, b) = (self.dim, self.query_dim, self.key_dim, self.tx, self.b);
         let n = self.qb.len();
         assert_eq!(d_ctx.len(), n * dk);

@@ -224,7 +224,11 @@ impl CrfParams<'_> {
                 for (b, &l) in lengths.iter().enumerate() {
                     d_e[(b * t + l) * k..(b + 1) * t * k].fill(0.0);
                     if l > 0 {
-                        total += self.row_nll(&e[b * t * k..(b * t + l) * k], &tags[b * t..b * t + l], Some((&mut d_e[b * t * k..(b * t + l) * k], g, scale)));
+                        total += self.row_nll(
+                            &e[b * t * k..(b * t + l) * k],
+                            &tags[b * t..b * t + l],
+                            Some((&mut d_e[b * t * k..(b * t + l) * k], g, scale)),
+                        );
                     }
                 }
             }

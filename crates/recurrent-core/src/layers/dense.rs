@@ -32,10 +32,28 @@ impl Dense {
     }
     /// Accumulates dW, db; writes dx [n, I] when given (overwrites).
     pub fn backward(&self, params: &[f32], grads: &mut [f32], x: &[f32], dy: &[f32], n: usize, dx: Option<&mut [f32]>) {
-        kernels::gemm(self.output, self.input, n, Mat::t(dy, self.output), Mat::n(x, self.input), true, self.weight.of_mut(grads), self.input);
+        kernels::gemm(
+            self.output,
+            self.input,
+            n,
+            Mat::t(dy, self.output),
+            Mat::n(x, self.input),
+            true,
+            self.weight.of_mut(grads),
+            self.input,
+        );
         col_sum_acc(dy, n, self.output, self.output, self.bias.of_mut(grads));
         if let Some(dx) = dx {
-            kernels::gemm(n, self.input, self.output, Mat::n(dy, self.output), Mat::n(self.weight.of(params), self.input), false, dx, self.input);
+            kernels::gemm(
+                n,
+                self.input,
+                self.output,
+                Mat::n(dy, self.output),
+                Mat::n(self.weight.of(params), self.input),
+                false,
+                dx,
+                self.input,
+            );
         }
     }
 }

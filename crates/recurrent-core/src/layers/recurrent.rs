@@ -157,7 +157,18 @@ impl RecurrentStack {
     /// Forward over x [B, T, I]. `lengths` (each ≤ T) default to T; h0/c0 [L·D, B, H]
     /// default to zeros. With `train` and dropout > 0, dropout masks are drawn from `rng`.
     #[allow(clippy::too_many_arguments)]
-    pub fn forward(&mut self, params: &[f32], x: &[f32], b: usize, t: usize, lengths: Option<&[usize]>, h0: Option<&[f32]>, c0: Option<&[f32]>, train: bool, rng: &mut Rng) {
+    pub fn forward(
+        &mut self,
+        params: &[f32],
+        x: &[f32],
+        b: usize,
+        t: usize,
+        lengths: Option<&[usize]>,
+        h0: Option<&[f32]>,
+        c0: Option<&[f32]>,
+        train: bool,
+        rng: &mut Rng,
+    ) {
         let cfg = self.cfg.clone();
         let (h, dn) = (cfg.hidden, cfg.dirs());
         assert_eq!(x.len(), b * t * cfg.input, "recurrent forward: x must be [B, T, I]");
@@ -194,9 +205,25 @@ impl RecurrentStack {
                 let i = l * dn + d;
                 let so = i * b * h..(i + 1) * b * h;
                 dir_forward(
-                    cfg.cell, self.dirs[i], params, &mut self.bufs[i], &mut self.hp, input, in_dim, b, t, h, &self.lengths, d == 1,
-                    h0.map(|s| &s[so.clone()]), c0.map(|s| &s[so.clone()]), out, dn * h, d * h,
-                    &mut self.h_n[so.clone()], if cfg.cell.has_c() { &mut self.c_n[so.clone()] } else { &mut [] },
+                    cfg.cell,
+                    self.dirs[i],
+                    params,
+                    &mut self.bufs[i],
+                    &mut self.hp,
+                    input,
+                    in_dim,
+                    b,
+                    t,
+                    h,
+                    &self.lengths,
+                    d == 1,
+                    h0.map(|s| &s[so.clone()]),
+                    c0.map(|s| &s[so.clone()]),
+                    out,
+                    dn * h,
+                    d * h,
+                    &mut self.h_n[so.clone()],
+                    if cfg.cell.has_c() { &mut self.c_n[so.clone()] } else { &mut [] },
                 );
             }
             if self.dropout_used && l + 1 < cfg.layers {
@@ -216,7 +243,16 @@ impl RecurrentStack {
     /// given, dL/dx into `dx` [B, T, I]. d_out [B, T, D·H]; d_hn/d_cn [L·D, B, H].
     /// Leaves dL/dh0 and dL/dc0 in `self.dh0` / `self.dc0`.
     #[allow(clippy::too_many_arguments)]
-    pub fn backward(&mut self, params: &[f32], grads: &mut [f32], x: &[f32], d_out: &[f32], d_hn: Option<&[f32]>, d_cn: Option<&[f32]>, mut dx: Option<&mut [f32]>) {
+    pub fn backward(
+        &mut self,
+        params: &[f32],
+        grads: &mut [f32],
+        x: &[f32],
+        d_out: &[f32],
+        d_hn: Option<&[f32]>,
+        d_cn: Option<&[f32]>,
+        mut dx: Option<&mut [f32]>,
+    ) {
         let cfg = self.cfg.clone();
         let (b, t, h, dn) = (self.b, self.t, cfg.hidden, cfg.dirs());
         assert_eq!(d_out.len(), b * t * dn * h, "recurrent backward: d_out must be [B, T, D·H]");
@@ -246,9 +282,27 @@ impl RecurrentStack {
                 let so = i * b * h..(i + 1) * b * h;
                 let dxi: Option<&mut [f32]> = if l > 0 { Some(&mut self.dgrad_b) } else { dx.as_deref_mut() };
                 dir_backward(
-                    cfg.cell, self.dirs[i], params, grads, &mut self.bufs[i], input, in_dim, b, t, h, &self.lengths, d == 1,
-                    &self.dgrad_a, dn * h, d * h, d_hn.map(|s| &s[so.clone()]), d_cn.map(|s| &s[so.clone()]), dxi,
-                    &mut self.dh_carry, &mut self.dh_next, &mut self.dc_carry,
+                    cfg.cell,
+                    self.dirs[i],
+                    params,
+                    grads,
+                    &mut self.bufs[i],
+                    input,
+                    in_dim,
+                    b,
+                    t,
+                    h,
+                    &self.lengths,
+                    d == 1,
+                    &self.dgrad_a,
+                    dn * h,
+                    d * h,
+                    d_hn.map(|s| &s[so.clone()]),
+                    d_cn.map(|s| &s[so.clone()]),
+                    dxi,
+                    &mut self.dh_carry,
+                    &mut self.dh_next,
+                    &mut self.dc_carry,
                 );
                 self.dh0[so.clone()].copy_from_slice(&self.dh_carry);
                 if cfg.cell.has_c() {
@@ -269,9 +323,25 @@ impl RecurrentStack {
 
 #[allow(clippy::too_many_arguments)]
 fn dir_forward(
-    cell: CellKind, p: DirParams, params: &[f32], st: &mut DirBufs, hp: &mut Vec<f32>, x: &[f32], in_dim: usize, b: usize, t: usize, h: usize,
-    lengths: &[usize], reverse: bool, h0: Option<&[f32]>, c0: Option<&[f32]>, out: &mut [f32], out_ld: usize, out_off: usize,
-    h_n: &mut [f32], c_n: &mut [f32],
+    cell: CellKind,
+    p: DirParams,
+    params: &[f32],
+    st: &mut DirBufs,
+    hp: &mut Vec<f32>,
+    x: &[f32],
+    in_dim: usize,
+    b: usize,
+    t: usize,
+    h: usize,
+    lengths: &[usize],
+    reverse: bool,
+    h0: Option<&[f32]>,
+    c0: Option<&[f32]>,
+    out: &mut [f32],
+    out_ld: usize,
+    out_off: usize,
+    h_n: &mut [f32],
+    c_n: &mut [f32],
 ) {
     let gh = cell.gates() * h;
     let cw = cell.cache_width(h);
@@ -358,9 +428,27 @@ fn dir_forward(
 
 #[allow(clippy::too_many_arguments)]
 fn dir_backward(
-    cell: CellKind, p: DirParams, params: &[f32], grads: &mut [f32], st: &mut DirBufs, x: &[f32], in_dim: usize, b: usize, t: usize, h: usize,
-    lengths: &[usize], reverse: bool, d_out: &[f32], out_ld: usize, out_off: usize, d_hn: Option<&[f32]>, d_cn: Option<&[f32]>,
-    dx: Option<&mut [f32]>, dh_carry: &mut Vec<f32>, dh_next: &mut Vec<f32>, dc_carry: &mut Vec<f32>,
+    cell: CellKind,
+    p: DirParams,
+    params: &[f32],
+    grads: &mut [f32],
+    st: &mut DirBufs,
+    x: &[f32],
+    in_dim: usize,
+    b: usize,
+    t: usize,
+    h: usize,
+    lengths: &[usize],
+    reverse: bool,
+    d_out: &[f32],
+    out_ld: usize,
+    out_off: usize,
+    d_hn: Option<&[f32]>,
+    d_cn: Option<&[f32]>,
+    dx: Option<&mut [f32]>,
+    dh_carry: &mut Vec<f32>,
+    dh_next: &mut Vec<f32>,
+    dc_carry: &mut Vec<f32>,
 ) {
     let gh = cell.gates() * h;
     let cw = cell.cache_width(h);
@@ -406,8 +494,15 @@ fn dir_backward(
                 let cprev: &[f32] = if has_c { &st.cs[s * b * h + bb * h..s * b * h + (bb + 1) * h] } else { &[] };
                 let dc: &mut [f32] = if has_c { &mut dc_carry[hr.clone()] } else { &mut [] };
                 cell.backward_row(
-                    &dh_carry[hr.clone()], dc, &st.cache[(s * b + bb) * cw..(s * b + bb + 1) * cw], hprev, cprev, hcur,
-                    &mut st.dxp[xrow], &mut st.dhp[hrow], &mut dh_next[hr],
+                    &dh_carry[hr.clone()],
+                    dc,
+                    &st.cache[(s * b + bb) * cw..(s * b + bb + 1) * cw],
+                    hprev,
+                    cprev,
+                    hcur,
+                    &mut st.dxp[xrow],
+                    &mut st.dhp[hrow],
+                    &mut dh_next[hr],
                 );
             } else {
                 st.dxp[xrow].fill(0.0);

@@ -8,7 +8,13 @@ pub const IGNORE_INDEX: i32 = -100;
 /// give finite results. `dlogits` [N, V] (overwritten) = (softmax − onehot) / count, zero on
 /// ignored rows. Returns (mean loss, count); an all-ignored batch gives (0, 0).
 /// Targets must be in [0, V) or `ignore_index` (validated by the caller).
-pub fn softmax_cross_entropy(logits: &[f32], v: usize, targets: &[i32], ignore_index: i32, mut dlogits: Option<&mut [f32]>) -> (f32, usize) {
+pub fn softmax_cross_entropy(
+    logits: &[f32],
+    v: usize,
+    targets: &[i32],
+    ignore_index: i32,
+    mut dlogits: Option<&mut [f32]>,
+) -> (f32, usize) {
     let n = targets.len();
     let count = targets.iter().filter(|&&t| t != ignore_index).count();
     let mut total = 0.0f64;
@@ -83,7 +89,9 @@ mod tests {
             p[k] += 1e-3;
             let mut m = logits;
             m[k] -= 1e-3;
-            let fd = (softmax_cross_entropy(&p, 3, &targets, IGNORE_INDEX, None).0 - softmax_cross_entropy(&m, 3, &targets, IGNORE_INDEX, None).0) / 2e-3;
+            let fd = (softmax_cross_entropy(&p, 3, &targets, IGNORE_INDEX, None).0
+                - softmax_cross_entropy(&m, 3, &targets, IGNORE_INDEX, None).0)
+                / 2e-3;
             assert!((fd - d[k]).abs() < 1e-3, "d{k}: {fd} vs {}", d[k]);
         }
     }

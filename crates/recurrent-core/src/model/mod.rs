@@ -14,12 +14,12 @@ pub mod train;
 pub use spec::{InputKind, LayerSpec, LossKind, ModelSpec};
 
 use crate::error::{Error, Result, check_finite, check_len};
+use crate::layers::ParamTable;
 use crate::layers::crf::Crf;
 use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
 use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
-use crate::layers::ParamTable;
 use crate::loss::{self, IGNORE_INDEX};
 use crate::rng::Rng;
 
@@ -43,8 +43,16 @@ pub enum Targets<'a> {
 
 enum Layer {
     Embedding(Embedding),
-    Recurrent { stack: RecurrentStack, return_sequences: bool, state_h: Vec<f32>, state_c: Vec<f32> },
-    Dropout { rate: f32, mask: Vec<f32> },
+    Recurrent {
+        stack: RecurrentStack,
+        return_sequences: bool,
+        state_h: Vec<f32>,
+        state_c: Vec<f32>,
+    },
+    Dropout {
+        rate: f32,
+        mask: Vec<f32>,
+    },
     Dense(Dense),
     /// Identity in forward (its output is the emissions); holds the CRF parameters.
     Crf(Crf),
@@ -105,9 +113,18 @@ impl Model {
         let mut shapes = vec![shape];
         for ls in &spec.layers {
             let (layer, next) = match ls {
-                LayerSpec::Embedding { name, dim } => (Layer::Embedding(Embedding::new(shape.dim(), *dim, &mut table, name)), Shape::Seq(*dim)),
+                LayerSpec::Embedding { name, dim } => {
+                    (Layer::Embedding(Embedding::new(shape.dim(), *dim, &mut table, name)), Shape::Seq(*dim))
+                }
                 LayerSpec::Recurrent { name, cell, units, layers: nl, bidirectional, dropout, return_sequences } => {
-                    let cfg = RecurrentConfig { cell: *cell, input: shape.dim(), hidden: *units, layers: *nl, bidirectional: *bidirectional, dropout: *dropout };
+                    let cfg = RecurrentConfig {
+                        cell: *cell,
+                        input: shape.dim(),
+                        hidden: *units,
+                        layers: *nl,
+                        bidirectional: *bidirectional,
+                        dropout: *dropout,
+                    };
                     let out = cfg.out_dim();
                     let stack = RecurrentStack::new(cfg, &mut table, &format!("{name}."));
                     let next = if *return_sequences { Shape::Seq(out) } else { Shape::Flat(out) };
@@ -213,7 +230,9 @@ impl Model {
                 if let Layer::Recurrent { stack, state_h, .. } = l {
                     let want = stack.cfg.state_rows() * b * stack.cfg.hidden;
                     if !state_h.is_empty() && state_h.len() != want {
-                        return Err(Error::shape(format!("the carried state was made for another batch size; reset the state before changing B (now {b})")));
+                        return Err(Error::shape(format!(
+                            "the carried state was made for another batch size; reset the state before changing B (now {b})"
+                        )));
                     }
                 }
             }
@@ -307,7 +326,10 @@ impl Model {
             (LossKind::CrossEntropy, Targets::Classes(tg)) => {
                 check_len("targets", tg, rows, if seq { "[B, T]" } else { "[B]" })?;
                 if let Some(i) = tg.iter().position(|&c| c != IGNORE_INDEX && (c < 0 || c as usize >= v)) {
-                    return Err(Error::range(format!("targets[{i}] = {} is out of range for {v} classes (use -100 to ignore a step)", tg[i])));
+                    return Err(Error::range(format!(
+                        "targets[{i}] = {} is out of range for {v} classes (use -100 to ignore a step)",
+                        tg[i]
+                    )));
                 }
                 self.targets_buf.clear();
                 self.targets_buf.extend_from_slice(tg);
@@ -343,7 +365,10 @@ impl Model {
                     for tt in 0..self.lengths[bb] {
                         let c = tg[bb * t + tt];
                         if c < 0 || c as usize >= v {
-                            return Err(Error::range(format!("targets[{}] = {c} is out of range for {v} tags (a CRF needs a tag at every valid step; padded steps are ignored)", bb * t + tt)));
+                            return Err(Error::range(format!(
+                                "targets[{}] = {c} is out of range for {v} tags (a CRF needs a tag at every valid step; padded steps are ignored)",
+                                bb * t + tt
+                            )));
                         }
                     }
                 }
@@ -358,7 +383,12 @@ impl Model {
                 };
                 ((total * scale) as f32, count)
             }
-            (LossKind::CrossEntropy | LossKind::Crf, _) => return Err(Error::option(format!("{} needs class targets (Int32Array)", if kind == LossKind::Crf { "the crf loss" } else { "cross-entropy" }))),
+            (LossKind::CrossEntropy | LossKind::Crf, _) => {
+                return Err(Error::option(format!(
+                    "{} needs class targets (Int32Array)",
+                    if kind == LossKind::Crf { "the crf loss" } else { "cross-entropy" }
+                )));
+            }
             (LossKind::Mse, _) => return Err(Error::option("mse needs value targets (Float32Array)")),
         };
         if backward {
@@ -411,7 +441,15 @@ impl Model {
                     };
                     self.d_b.clear();
                     self.d_b.resize(in_len, 0.0);
-                    stack.backward(&self.params, &mut self.grads, inp, &self.d_a, d_hn, None, if need_dx { Some(&mut self.d_b) } else { None });
+                    stack.backward(
+                        &self.params,
+                        &mut self.grads,
+                        inp,
+                        &self.d_a,
+                        d_hn,
+                        None,
+                        if need_dx { Some(&mut self.d_b) } else { None },
+                    );
                     std::mem::swap(&mut self.d_a, &mut self.d_b);
                 }
             }

@@ -29,12 +29,12 @@
 
 use crate::cells::CellKind;
 use crate::error::{Error, Result};
+use crate::layers::ParamTable;
 use crate::layers::attention::AdditiveAttention;
 use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
 use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
-use crate::layers::ParamTable;
 use crate::loss::IGNORE_INDEX;
 use crate::model::train::StepStats;
 use crate::optim::clip::{clip_by_norm, global_norm};
@@ -87,7 +87,10 @@ impl Seq2SeqConfig {
             return Err(Error::range("tgtVocab must be at least 3 (BOS, EOS and one symbol)"));
         }
         if self.bos as usize >= self.tgt_vocab || self.eos as usize >= self.tgt_vocab || self.bos == self.eos {
-            return Err(Error::range(format!("bos = {} and eos = {} must be distinct ids below tgtVocab = {}", self.bos, self.eos, self.tgt_vocab)));
+            return Err(Error::range(format!(
+                "bos = {} and eos = {} must be distinct ids below tgtVocab = {}",
+                self.bos, self.eos, self.tgt_vocab
+            )));
         }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(Error::range(format!("dropout = {} must be in [0, 1)", self.dropout)));
@@ -177,11 +180,25 @@ impl Seq2Seq {
         let mut table = ParamTable::default();
         let dk = cfg.key_dim();
         let src_emb = Embedding::new(cfg.src_vocab, cfg.embed, &mut table, "encoder.embedding");
-        let enc_cfg = RecurrentConfig { cell: CellKind::Lstm, input: cfg.embed, hidden: cfg.enc_hidden, layers: cfg.enc_layers, bidirectional: cfg.enc_bidirectional, dropout: cfg.dropout };
+        let enc_cfg = RecurrentConfig {
+            cell: CellKind::Lstm,
+            input: cfg.embed,
+            hidden: cfg.enc_hidden,
+            layers: cfg.enc_layers,
+            bidirectional: cfg.enc_bidirectional,
+            dropout: cfg.dropout,
+        };
         let enc = RecurrentStack::new(enc_cfg, &mut table, "encoder.rnn.");
         let bridge = Dense::new(dk, cfg.dec_layers * cfg.dec_hidden, &mut table, "bridge");
         let tgt_emb = Embedding::new(cfg.tgt_vocab, cfg.embed, &mut table, "decoder.embedding");
-        let dec_cfg = RecurrentConfig { cell: CellKind::Lstm, input: cfg.embed, hidden: cfg.dec_hidden, layers: cfg.dec_layers, bidirectional: false, dropout: cfg.dropout };
+        let dec_cfg = RecurrentConfig {
+            cell: CellKind::Lstm,
+            input: cfg.embed,
+            hidden: cfg.dec_hidden,
+            layers: cfg.dec_layers,
+            bidirectional: false,
+            dropout: cfg.dropout,
+        };
         let dec = RecurrentStack::new(dec_cfg, &mut table, "decoder.rnn.");
         let attn = AdditiveAttention::new(cfg.dec_hidden, dk, cfg.attention, &mut table, "attention.");
         let combine = Dense::new(cfg.dec_hidden + dk, cfg.dec_hidden, &mut table, "combine");
@@ -269,7 +286,10 @@ impl Seq2Seq {
             return Err(Error::shape(format!("sources hold {} ids but their lengths add up to {total}", src.len())));
         }
         if let Some(i) = src.iter().position(|&x| x as usize >= self.cfg.src_vocab) {
-            return Err(Error::range(format!("source id {} (at {i}) is out of range for a source vocabulary of {}", src[i], self.cfg.src_vocab)));
+            return Err(Error::range(format!(
+                "source id {} (at {i}) is out of range for a source vocabulary of {}",
+                src[i], self.cfg.src_vocab
+            )));
         }
         Ok(())
     }
@@ -697,7 +717,9 @@ impl Seq2SeqTrainer {
         m.zero_grads();
         let (loss, count) = m.forward(p, true)?;
         if !loss.is_finite() {
-            return Err(Error::non_finite(format!("the loss became {loss}; lower the learning rate or clip gradients (the weights were not updated)")));
+            return Err(Error::non_finite(format!(
+                "the loss became {loss}; lower the learning rate or clip gradients (the weights were not updated)"
+            )));
         }
         m.backward()?;
         let grad_norm = match self.clip_norm {

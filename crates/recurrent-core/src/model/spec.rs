@@ -16,13 +16,31 @@ pub enum InputKind {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum LayerSpec {
-    Embedding { name: String, dim: usize },
-    Recurrent { name: String, cell: CellKind, units: usize, layers: usize, bidirectional: bool, dropout: f32, return_sequences: bool },
-    Dropout { rate: f32 },
-    Dense { name: String, units: usize },
+    Embedding {
+        name: String,
+        dim: usize,
+    },
+    Recurrent {
+        name: String,
+        cell: CellKind,
+        units: usize,
+        layers: usize,
+        bidirectional: bool,
+        dropout: f32,
+        return_sequences: bool,
+    },
+    Dropout {
+        rate: f32,
+    },
+    Dense {
+        name: String,
+        units: usize,
+    },
     /// Linear-chain CRF head over the per-step scores of the layer before it (its width is
     /// the number of tags). Must be the last layer; trained with `LossKind::Crf`.
-    Crf { name: String },
+    Crf {
+        name: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +98,9 @@ impl ModelSpec {
                     }
                     check_rate("dropout", *dropout)?;
                     if !seq {
-                        return Err(Error::option("a recurrent layer needs a sequence input, but the layer before it returns one vector per sequence (returnSequences: false)"));
+                        return Err(Error::option(
+                            "a recurrent layer needs a sequence input, but the layer before it returns one vector per sequence (returnSequences: false)",
+                        ));
                     }
                     if let LayerSpec::Recurrent { return_sequences: false, .. } = l {
                         seq = false;
@@ -94,7 +114,9 @@ impl ModelSpec {
                 }
                 LayerSpec::Crf { name } => {
                     if i + 1 != self.layers.len() || i == 0 || !seq {
-                        return Err(Error::option("crf must be the last layer, after a layer with one output per step (its width is the number of tags)"));
+                        return Err(Error::option(
+                            "crf must be the last layer, after a layer with one output per step (its width is the number of tags)",
+                        ));
                     }
                     names.push(name);
                 }

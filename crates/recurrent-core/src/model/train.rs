@@ -68,7 +68,9 @@ impl Trainer {
         model.forward(batch, true)?;
         let (loss, count) = model.loss(targets, self.config.loss, true)?;
         if !loss.is_finite() {
-            return Err(Error::non_finite(format!("the loss became {loss}; lower the learning rate or clip gradients (the weights were not updated)")));
+            return Err(Error::non_finite(format!(
+                "the loss became {loss}; lower the learning rate or clip gradients (the weights were not updated)"
+            )));
         }
         let grad_norm = match self.config.clip_norm {
             Some(c) => clip_by_norm(&mut model.grads, c),
@@ -85,7 +87,15 @@ impl Trainer {
     /// Truncated BPTT over token sequences ids [B, T] with targets [B, T]: windows of
     /// `window` steps, state carried across windows and detached, one update per window.
     /// The state starts from zeros. Returns each window's stats.
-    pub fn step_tbptt(&mut self, model: &mut Model, b: usize, t: usize, ids: &[u32], targets: &[i32], window: usize) -> Result<Vec<StepStats>> {
+    pub fn step_tbptt(
+        &mut self,
+        model: &mut Model,
+        b: usize,
+        t: usize,
+        ids: &[u32],
+        targets: &[i32],
+        window: usize,
+    ) -> Result<Vec<StepStats>> {
         if window == 0 {
             return Err(Error::range("tbptt window must be at least 1"));
         }

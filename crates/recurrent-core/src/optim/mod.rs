@@ -78,7 +78,8 @@ impl Optimizer {
                     params[i] -= lr * d;
                 }
             }
-            OptimizerConfig::Adam { beta1, beta2, eps, weight_decay, .. } | OptimizerConfig::AdamW { beta1, beta2, eps, weight_decay, .. } => {
+            OptimizerConfig::Adam { beta1, beta2, eps, weight_decay, .. }
+            | OptimizerConfig::AdamW { beta1, beta2, eps, weight_decay, .. } => {
                 let decoupled = matches!(self.config, OptimizerConfig::AdamW { .. });
                 let bc1 = 1.0 - (beta1 as f64).powi(step as i32);
                 let bc2 = 1.0 - (beta2 as f64).powi(step as i32);

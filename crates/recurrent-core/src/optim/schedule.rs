@@ -5,11 +5,19 @@
 pub enum Schedule {
     Constant,
     /// lr · γ^⌊n / step_size⌋
-    Step { step_size: u32, gamma: f32 },
+    Step {
+        step_size: u32,
+        gamma: f32,
+    },
     /// lr · γ^n
-    Exponential { gamma: f32 },
+    Exponential {
+        gamma: f32,
+    },
     /// η_min + (lr − η_min)(1 + cos(π·n/T_max))/2
-    Cosine { t_max: u32, eta_min: f32 },
+    Cosine {
+        t_max: u32,
+        eta_min: f32,
+    },
 }
 
 impl Schedule {
