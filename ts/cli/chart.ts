@@ -23,7 +23,7 @@ export interface LineChartOptions {
 
 export interface BarGroup {
   label: string;
-  /** One value per series (undefined: not measured). */
+  /** One value per series; undefined (not measured) values get no bar. */
   values: readonly (number | undefined)[];
 }
 
@@ -98,7 +98,7 @@ function legend(names: readonly string[], xRight: number, y: number): string[] {
   const out: string[] = [];
   let x = xRight;
   for (let i = names.length - 1; i >= 0; i--) {
-    const w = names[i].length * 6.6 + 22;
+    const w = names[i].length * 7 + 34;
     x -= w;
     out.push(`<rect x="${r2(x)}" y="${y - 9}" width="12" height="12" rx="2" fill="${PALETTE[i % PALETTE.length]}"/>`);
     out.push(`<text x="${r2(x + 16)}" y="${y + 1}" fill="${INK}">${esc(names[i])}</text>`);
@@ -135,7 +135,13 @@ export function lineChart(o: LineChartOptions): string {
   const X = (x: number) => r2(m.left + ((x - x0) / (x1 - x0 || 1)) * pw);
   const Y = (y: number) => r2(m.top + ph - ((y - y0) / (y1 - y0 || 1)) * ph);
   const out = header(width, height, o.title, o.subtitle);
-  out.push(...legend(o.series.map((s) => s.name), width - m.right, m.top - 14));
+  out.push(
+    ...legend(
+      o.series.map((s) => s.name),
+      width - m.right,
+      m.top - 14,
+    ),
+  );
   for (const t of yt) {
     out.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${Y(t)}" y2="${Y(t)}" stroke="${GRID}"/>`);
     out.push(`<text x="${m.left - 6}" y="${Y(t) + 4}" text-anchor="end" fill="${GREY}">${tickLabel(t)}</text>`);
@@ -151,7 +157,8 @@ export function lineChart(o: LineChartOptions): string {
     const c = PALETTE[i % PALETTE.length];
     if (s.pts.length > 1)
       out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" stroke-linejoin="round" points="${s.pts.map(([x, y]) => `${X(x)},${Y(y)}`).join(' ')}"/>`);
-    if (s.dots || s.pts.length === 1) for (const [x, y] of s.pts) out.push(`<circle cx="${X(x)}" cy="${Y(y)}" r="4" fill="${c}" stroke="#fff" stroke-width="1.5"/>`);
+    if (s.dots || s.pts.length === 1)
+      for (const [x, y] of s.pts) out.push(`<circle cx="${X(x)}" cy="${Y(y)}" r="4" fill="${c}" stroke="#fff" stroke-width="1.5"/>`);
   });
   out.push('</svg>');
   return `${out.filter(Boolean).join('\n')}\n`;
@@ -162,21 +169,31 @@ export function barChart(o: BarChartOptions): string {
   const fmt = o.format ?? ((v: number) => tickLabel(Number(v.toPrecision(3))));
   const ns = o.series.length;
   const barH = 18;
-  const groupH = ns * (barH + 4) + 14;
-  const labelW = Math.min(280, Math.max(...o.groups.map((g) => g.label.length)) * 6.8 + 16);
-  const m = { left: 16 + labelW, right: 70, top: (o.subtitle ? 76 : 60) + (ns > 1 ? 4 : 0), bottom: 50 };
-  const ph = o.groups.length * groupH;
+  const gap = 4;
+  // rows: the measured values of each group (a group with none gets one "not measured" row)
+  const rows = o.groups.map((g) => {
+    const r = g.values.map((v, si) => ({ v, si })).filter((x): x is { v: number; si: number } => x.v !== undefined && Number.isFinite(x.v));
+    return r.length ? r : [{ v: NaN, si: -1 }];
+  });
+  const groupH = (n: number) => n * (barH + gap) + 14;
+  const labelW = Math.min(300, Math.max(...o.groups.map((g) => g.label.length)) * 6.8 + 16);
+  const m = { left: 16 + labelW, right: 70, top: (o.subtitle ? 76 : 60) + (ns > 1 ? 4 : 0) + (o.reference ? 16 : 0), bottom: 50 };
+  const ph = rows.reduce((a, r) => a + groupH(r.length), 0);
   const height = m.top + ph + m.bottom;
   const pw = width - m.left - m.right;
-  const vals = o.groups.flatMap((g) => g.values).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  const vals = rows
+    .flat()
+    .map((x) => x.v)
+    .filter(Number.isFinite);
   const ref = o.reference?.value;
   let X: (v: number) => number;
   let ticks: number[];
   let origin: number;
   if (o.log) {
     const pos = [...vals.filter((v) => v > 0), ...(ref ? [ref] : [])];
-    const lo = Math.min(...pos, 1) / 1.3;
-    const hi = Math.max(...pos, 1) * 1.3;
+    // room on both sides for the value labels at the bar ends
+    const lo = Math.min(...pos, 1) / 2.5;
+    const hi = Math.max(...pos, 1) * 2;
     X = (v: number) => r2(m.left + ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * pw);
     ticks = logTicks(lo, hi);
     origin = ref ?? lo;
@@ -187,27 +204,30 @@ export function barChart(o: BarChartOptions): string {
     origin = 0;
   }
   const out = header(width, height, o.title, o.subtitle);
-  if (ns > 1) out.push(...legend(o.series, width - m.right, m.top - 16));
+  if (ns > 1) out.push(...legend(o.series, width - m.right, m.top - (o.reference ? 32 : 16)));
   for (const t of ticks) {
     out.push(`<line x1="${X(t)}" x2="${X(t)}" y1="${m.top - 4}" y2="${m.top + ph}" stroke="${GRID}"/>`);
     out.push(`<text x="${X(t)}" y="${m.top + ph + 18}" text-anchor="middle" fill="${GREY}">${tickLabel(t)}${o.log ? '×' : ''}</text>`);
   }
   out.push(`<text x="${m.left + pw / 2}" y="${height - 10}" text-anchor="middle" fill="${INK}">${esc(o.axis)}</text>`);
+  let top = m.top + 7;
   o.groups.forEach((g, gi) => {
-    const top = m.top + gi * groupH + 7;
-    out.push(`<text x="${m.left - 8}" y="${r2(top + (ns * (barH + 4) - 4) / 2 + 4)}" text-anchor="end" fill="${INK}">${esc(g.label)}</text>`);
-    g.values.forEach((v, si) => {
-      const y = top + si * (barH + 4);
-      if (v === undefined || !Number.isFinite(v)) {
+    const r = rows[gi];
+    out.push(`<text x="${m.left - 8}" y="${r2(top + (r.length * (barH + gap) - gap) / 2 + 4)}" text-anchor="end" fill="${INK}">${esc(g.label)}</text>`);
+    r.forEach(({ v, si }, k) => {
+      const y = top + k * (barH + gap);
+      if (si < 0) {
         out.push(`<text x="${X(origin) + 4}" y="${y + 13}" fill="${GREY}">not measured</text>`);
         return;
       }
       const [a, b] = [X(origin), X(v)];
-      const c = PALETTE[si % PALETTE.length];
-      out.push(`<rect x="${Math.min(a, b)}" y="${y}" width="${r2(Math.max(1, Math.abs(b - a)))}" height="${barH}" rx="2" fill="${c}"/>`);
+      out.push(
+        `<rect x="${Math.min(a, b)}" y="${y}" width="${r2(Math.max(1, Math.abs(b - a)))}" height="${barH}" rx="2" fill="${PALETTE[si % PALETTE.length]}"/>`,
+      );
       const right = b >= a;
       out.push(`<text x="${right ? b + 5 : b - 5}" y="${y + 13}" text-anchor="${right ? 'start' : 'end'}" fill="${INK}">${esc(fmt(v))}</text>`);
     });
+    top += groupH(r.length);
   });
   if (o.reference) {
     const x = X(o.reference.value);

@@ -3,7 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFixture, type FixtureReport } from '../conformance.js';
-import { formatError } from '../errors.js';
+import { formatError, optionError } from '../errors.js';
 import { init } from '../wasm.js';
 import { type Command, helpText, parseFlags } from './flags.js';
 
@@ -27,7 +27,7 @@ export async function conformanceCommand(argv: string[], out: (s: string) => voi
     out(helpText(CONFORMANCE));
     return 0;
   }
-  if (positionals.length === 0) throw formatError('give a fixture file or directory: recurrent conformance <file.json | directory> (see --help)');
+  if (positionals.length === 0) throw optionError('give a fixture file or directory: recurrent conformance <file.json | directory> (see --help)');
   await init();
   return conformance(positionals, out, values.quiet !== true);
 }

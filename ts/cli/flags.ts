@@ -25,6 +25,8 @@ export interface Command {
   /** Usage lines after the name, e.g. "[flags]" or "--model FILE WORD…". */
   usage: string;
   about: string;
+  /** One line for a list of commands (default: the first line of `about`). */
+  summary?: string;
   flags: readonly Flag[];
   examples: readonly string[];
   /** Names positional arguments in the usage; without it, positionals are an error. */
@@ -177,4 +179,14 @@ export function reader(p: Parsed) {
     /** `--chart FILE` / `--no-chart` (false) / absent (undefined). */
     raw: (name: string) => p.values[name],
   };
+}
+
+/** Help of a verb with sub-verbs: each one's usage and first example, and where its flags are. */
+export function groupHelp(name: string, about: string, subs: readonly Command[]): string {
+  const lines = subs.map((c) => `usage: ${c.name} ${c.usage}`);
+  lines.push('', `${name}: ${about}`, '');
+  for (const c of subs) lines.push(`  ${c.name.slice(name.length + 1).padEnd(8)}${c.summary ?? c.about.split('\n')[0]}`);
+  lines.push('', `flags: ${subs.map((c) => `${c.name} --help`).join(', ')}`, '', 'examples:');
+  for (const c of subs) lines.push(`  ${c.examples[0]}`);
+  return lines.join('\n');
 }
