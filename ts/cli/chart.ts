@@ -222,7 +222,7 @@ export function barChart(o: BarChartOptions): string {
       }
       const [a, b] = [X(origin), X(v)];
       out.push(
-        `<rect x="${Math.min(a, b)}" y="${y}" width="${r2(Math.max(1, Math.abs(b - a)))}" height="${barH}" rx="2" fill="${PALETTE[si % PALETTE.length]}"/>`,
+        `<rect class="bar" x="${Math.min(a, b)}" y="${y}" width="${r2(Math.max(1, Math.abs(b - a)))}" height="${barH}" rx="2" fill="${PALETTE[si % PALETTE.length]}"/>`,
       );
       const right = b >= a;
       out.push(`<text x="${right ? b + 5 : b - 5}" y="${y + 13}" text-anchor="${right ? 'start' : 'end'}" fill="${INK}">${esc(fmt(v))}</text>`);
