@@ -114,8 +114,9 @@ export function helpText(cmd: Command): string {
     const spell = (n: string) => `--${n}${f.arg ? ` ${f.arg}` : ''}`;
     let left = [f.short ? `-${f.short}` : '', spell(f.name)].filter(Boolean).join(', ');
     if (f.negatable) left += `, --no-${f.name}`;
-    const aka = f.aliases?.length ? ` (also ${f.aliases.map((a) => `--${a}`).join(', ')})` : '';
-    return [left, f.help + aka] as const;
+    const aka = f.aliases?.length ? `also ${f.aliases.map((a) => `--${a}`).join(', ')}` : '';
+    const help = !aka ? f.help : f.help.endsWith(')') ? `${f.help.slice(0, -1)}; ${aka})` : `${f.help} (${aka})`;
+    return [left, help] as const;
   });
   const width = Math.min(30, Math.max(...rows.map(([l]) => l.length)));
   const lines = [`usage: ${cmd.name} ${cmd.usage}`, '', cmd.about.trimEnd(), ''];
