@@ -81,12 +81,14 @@ describe('recurrent CLI', () => {
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('32 passed, 0 failed');
   });
 
-  it('--time-budget bounds the run: a huge epoch stops at the budget', () => {
+  it('--time-budget bounds the run: a billion updates stop at the budget', () => {
     const out = join(dir, 'budget.safetensors');
     const r = cli(
       'train',
+      '--epochs',
+      '1000',
       '--steps-per-epoch',
-      '100000',
+      '1000000',
       '--batch',
       '2',
       '--window',
