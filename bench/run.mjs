@@ -2,7 +2,10 @@
 // `npm run bench`: recurrent against TensorFlow.js, brain.js and native ceilings, in one run.
 //
 //   node bench/run.mjs [--workload W1[,W2…]] [--json FILE] [--time 1] [--warmup 1] [--runs 5]
-//                      [--no-peers] [--no-native] [--no-blas]
+//                      [--no-peers] [--no-native] [--no-blas] [--chart FILE] [--from FILE]
+//
+// --chart FILE writes the table's ratios (recurrent ÷ each peer) as an SVG bar chart (default
+// with --json: the same name with .svg); --from FILE re-tabulates (and charts) a saved --json.
 //
 // Every figure runs in its own Node (or native, or Python) process, so figures do not share a
 // heap, a JIT or a core. Each is a warm-up then `runs` runs of at least `time` seconds; the
@@ -349,4 +352,12 @@ if (args.json) {
   const file = String(args.json);
   writeFileSync(file, JSON.stringify({ machine, timing: T, workloads: WORKLOADS, results, gemm, nativeNote, targets, table: out.join('\n') }, null, 2) + '\n');
   log(`wrote ${file}`);
+}
+
+// ---- chart: recurrent's speed against each peer (ours ÷ theirs), from the same figures ---------
+const chartFile = typeof args.chart === 'string' ? args.chart : typeof args.json === 'string' ? args.json.replace(/(\.json)?$/, '.svg') : null;
+if (chartFile) {
+  const { benchChart } = await import('./chart.mjs');
+  writeFileSync(chartFile, benchChart({ names, results, gemm, machine, ratioOf }));
+  log(`wrote ${chartFile}`);
 }

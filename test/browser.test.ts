@@ -142,6 +142,7 @@ describe('browser demo in Chromium', () => {
     await page.click('#stop');
     await waitFor(page, 'window.recurrentDemo.state === "stopped"');
     const atStop = (await view(page)).steps.length;
+    expect(await page.textContent('#stat-eta')).toBe('–'); // no "time left" after Stop
     expect(atStop).toBeGreaterThanOrEqual(STEPS / 2);
     expect(atStop).toBeLessThan(STEPS);
     await page.click('#resume');

@@ -1,8 +1,6 @@
 // `recurrent classify train|run`: spam vs ham on the SpamAssassin corpus with a GRU over
 // word tokens (many-to-one, exact variable-length masks), against multinomial naive Bayes.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
 import { loadSpamAssassin, splitMessage } from '../data/spam.js';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
@@ -10,32 +8,50 @@ import { init } from '../wasm.js';
 import { TextClassifier, tokenize, trainClassifier } from '../tasks/classify.js';
 import { binaryScore, type BinaryScore } from '../tasks/metrics.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
-import { choice, fmtDuration, num } from './args.js';
+import { fmtDuration } from './args.js';
+import { barChart } from './chart.js';
+import { CORPORA, needCorpus } from './corpus.js';
+import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
 
-export const CLASSIFY_HELP = `usage: recurrent classify train [flags]
-       recurrent classify run --model FILE (--input FILE | --text TEXT) [--max-tokens N]
+export const CLASSIFY_TRAIN: Command = {
+  name: 'recurrent classify train',
+  usage: '[flags]',
+  summary: 'train a spam classifier, score it and naive Bayes on held-out mail, save it',
+  about: `Spam vs ham on the SpamAssassin public corpus (subject + body of each message, exact duplicates
+removed): a seeded held-out split, a recurrent classifier over word tokens and multinomial
+naive Bayes (the baseline) scored on the same held-out messages; saves the model and a picture
+of both scores (an SVG next to --out).`,
+  flags: [
+    { name: 'cell', arg: 'NAME', help: 'gru | lstm (default gru)' },
+    common.units(64, 'recurrent units'),
+    common.embed(32, 'token embedding size'),
+    { name: 'bidirectional', help: 'read each message both ways' },
+    { name: 'max-tokens', arg: 'N', help: 'read the first N tokens of each message (default 256)' },
+    common.epochs(8),
+    common.batch(32, 'messages'),
+    common.lr(0.005),
+    { name: 'validation', arg: 'F', help: 'held-out fraction (default 0.2)' },
+    common.seed(1, 'split, initialisation and order'),
+    common.out('runs/spam-<cell>.safetensors'),
+    common.chart(),
+  ],
+  examples: ['recurrent classify train --epochs 2 --out runs/spam.safetensors'],
+};
 
-train: spam vs ham on the SpamAssassin public corpus (subject + body of each message, exact
-  duplicates removed), a seeded held-out split, a recurrent classifier over word tokens and
-  multinomial naive Bayes (the baseline) scored on the same held-out messages.
-  --cell gru|lstm    recurrent cell (default gru)
-  --hidden N         units (default 64)
-  --embed N          token embedding size (default 32)
-  --bidirectional    read each message both ways
-  --max-tokens N     read the first N tokens of each message (default 256)
-  --epochs N         passes over the training split (default 8)
-  --batch N          messages per batch (default 32)
-  --lr X             Adam learning rate (default 0.005)
-  --validation F     held-out fraction (default 0.2)
-  --seed N           split, initialisation and order (default 1)
-  --out FILE         model file (default runs/spam-gru.safetensors)
-
-run: prints P(spam) for a message.
-  --model FILE       a model written by classify train
-  --input FILE       a raw message (headers, a blank line, the body) or plain text
-  --text TEXT        the message text
-  --max-tokens N     the cap it was trained with (default 256)
-`;
+export const CLASSIFY_RUN: Command = {
+  name: 'recurrent classify run',
+  usage: '--model FILE (--input FILE | --text TEXT) [--max-tokens N]',
+  summary: 'print P(spam) for a message with a saved model',
+  about: 'Prints P(spam) for one message.',
+  flags: [
+    common.model('classify train'),
+    { name: 'input', arg: 'FILE', help: 'a raw message (headers, a blank line, the body) or plain text' },
+    { name: 'text', arg: 'TEXT', help: 'the message text' },
+    { name: 'max-tokens', arg: 'N', help: 'the cap it was trained with (default 256)' },
+  ],
+  examples: ['recurrent classify run --model runs/spam-gru.safetensors --text "Make money fast! Click here"'],
+};
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const fmt = (s: BinaryScore) =>
@@ -46,45 +62,34 @@ export async function classify(argv: string[], out: (s: string) => void): Promis
   if (sub === 'train') return classifyTrain(rest, out);
   if (sub === 'run') return classifyRun(rest, out);
   if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    out(CLASSIFY_HELP);
+    out(groupHelp('recurrent classify', 'spam vs ham with a recurrent classifier against naive Bayes', [CLASSIFY_TRAIN, CLASSIFY_RUN]));
     return sub === undefined ? 2 : 0;
   }
-  throw optionError(`unknown classify command '${sub}' (train or run)\n${CLASSIFY_HELP}`);
+  throw optionError(`unknown classify command '${sub}' (train or run; see recurrent classify --help)`);
 }
 
 async function classifyTrain(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      cell: { type: 'string' },
-      hidden: { type: 'string' },
-      embed: { type: 'string' },
-      bidirectional: { type: 'boolean' },
-      'max-tokens': { type: 'string' },
-      epochs: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      validation: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (v.help) {
-    out(CLASSIFY_HELP);
+  const parsed = parseFlags(CLASSIFY_TRAIN, argv);
+  if (parsed.help) {
+    out(helpText(CLASSIFY_TRAIN));
     return 0;
   }
-  const cell = choice('cell', v.cell, ['gru', 'lstm'] as const, 'gru');
-  const hidden = num('hidden', v.hidden, 64, { int: true, min: 1 });
-  const embed = num('embed', v.embed, 32, { int: true, min: 1 });
-  const maxTokens = num('max-tokens', v['max-tokens'], 256, { int: true, min: 1 });
-  const epochs = num('epochs', v.epochs, 8, { int: true, min: 1 });
-  const batchSize = num('batch', v.batch, 32, { int: true, min: 1 });
-  const lr = num('lr', v.lr, 0.005, { min: 0 });
-  const fraction = num('validation', v.validation, 0.2, { min: 0.01, max: 0.9 });
-  const seed = num('seed', v.seed, 1, { int: true, min: 0 });
-  const outPath = v.out ?? `runs/spam-${cell}.safetensors`;
+  const f = reader(parsed);
+  const cell = f.choice('cell', ['gru', 'lstm'] as const, 'gru');
+  const hidden = f.int('units', 64);
+  const embed = f.int('embed', 32);
+  const bidirectional = f.bool('bidirectional');
+  const maxTokens = f.int('max-tokens', 256);
+  const epochs = f.int('epochs', 8);
+  const batchSize = f.int('batch', 32);
+  const lr = f.num('lr', 0.005, { min: 0 });
+  const fraction = f.num('validation', 0.2, { min: 0.01, max: 0.9 });
+  const seed = f.int('seed', 1, { min: 0 });
+  const outPath = f.str('out') ?? `runs/spam-${cell}.safetensors`;
+  const chartPath = picturePath(f.raw('chart'), outPath);
+  await prepareOutput('out', outPath);
+  if (chartPath) await prepareOutput('chart', chartPath);
+  needCorpus(CORPORA.spam);
   await init();
 
   const { messages, duplicates } = await loadSpamAssassin();
@@ -115,7 +120,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   out(`(always "ham": accuracy ${pct(majority)})`);
 
   out(
-    `model: embedding ${embed} -> ${cell}${v.bidirectional ? ' bi' : ''} ${hidden} (final state) -> dense 2; first ${maxTokens} tokens of each message; ${epochs} epochs of batches of ${batchSize}, Adam lr ${lr}`,
+    `model: embedding ${embed} -> ${cell}${bidirectional ? ' bi' : ''} ${hidden} (final state) -> dense 2; first ${maxTokens} tokens of each message; ${epochs} epochs of batches of ${batchSize}, Adam lr ${lr}`,
   );
   const start = performance.now();
   const clf = await trainClassifier(
@@ -125,7 +130,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       cell,
       hidden,
       embed,
-      bidirectional: v.bidirectional ?? false,
+      bidirectional,
       maxTokens,
       epochs,
       batchSize,
@@ -139,9 +144,23 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   try {
     const score = binaryScore(gold, clf.predict(validation.map((i) => docs[i])));
     out(`${cell.toUpperCase()} classifier: ${fmt(score)}  [training ${fmtDuration(trainMs)}]`);
-    await mkdir(dirname(outPath), { recursive: true });
-    await writeFile(outPath, clf.save());
+    await writeAtomic(outPath, clf.save());
     out(`model saved to ${outPath}  (try: npx recurrent classify run --model ${outPath} --text "Make money fast! Click here")`);
+    if (chartPath) {
+      const name = `${cell.toUpperCase()}${bidirectional ? ' bi' : ''} ${hidden}`;
+      const svg = barChart({
+        title: `recurrent classify: ${name} against naive Bayes on SpamAssassin`,
+        subtitle: `${validation.length.toLocaleString('en-US')} held-out messages (${spam(validation)} spam), split by seed ${seed}; higher is better`,
+        axis: 'percent',
+        series: [name, 'naive Bayes', 'always "ham"'],
+        groups: [
+          { label: 'accuracy', values: [100 * score.accuracy, 100 * nbScore.accuracy, 100 * majority] },
+          { label: 'spam F1', values: [100 * score.f1, 100 * nbScore.f1, 0] },
+        ],
+        format: (x) => `${x.toFixed(1)}%`,
+      });
+      await savePicture(chartPath, svg, out);
+    }
   } finally {
     clf.dispose();
   }
@@ -149,24 +168,16 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
 }
 
 async function classifyRun(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      model: { type: 'string' },
-      input: { type: 'string' },
-      text: { type: 'string' },
-      'max-tokens': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (v.help) {
-    out(CLASSIFY_HELP);
+  const parsed = parseFlags(CLASSIFY_RUN, argv);
+  if (parsed.help) {
+    out(helpText(CLASSIFY_RUN));
     return 0;
   }
+  const f = reader(parsed);
+  const v = { model: f.str('model'), input: f.str('input'), text: f.str('text') };
   if (!v.model) throw optionError('classify run needs --model FILE (from classify train)');
   if ((v.input === undefined) === (v.text === undefined)) throw optionError('classify run needs exactly one of --input FILE and --text TEXT');
-  const maxTokens = num('max-tokens', v['max-tokens'], 256, { int: true, min: 1 });
+  const maxTokens = f.int('max-tokens', 256);
   await init();
   const read = async (p: string) => {
     try {

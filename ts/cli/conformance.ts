@@ -3,7 +3,34 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFixture, type FixtureReport } from '../conformance.js';
-import { formatError } from '../errors.js';
+import { formatError, optionError } from '../errors.js';
+import { init } from '../wasm.js';
+import { type Command, helpText, parseFlags } from './flags.js';
+
+export const CONFORMANCE: Command = {
+  name: 'recurrent conformance',
+  usage: '<file.json | directory>... [flags]',
+  positionals: 'FILES',
+  about: `Runs PyTorch golden fixtures (rnn-golden/1 JSON files; a directory means every .json in it)
+through the public API and the wasm build; prints the error of every tensor and ends with
+"N passed, M failed" (exit status 1 if any failed).`,
+  flags: [
+    { name: 'quiet', short: 'q', help: 'print only failing tensors' },
+    { name: 'verbose', short: 'v', help: 'print every tensor (default)' },
+  ],
+  examples: ['recurrent conformance test/fixtures/torch --quiet'],
+};
+
+export async function conformanceCommand(argv: string[], out: (s: string) => void): Promise<number> {
+  const { values, positionals, help } = parseFlags(CONFORMANCE, argv);
+  if (help) {
+    out(helpText(CONFORMANCE));
+    return 0;
+  }
+  if (positionals.length === 0) throw optionError('give a fixture file or directory: recurrent conformance <file.json | directory> (see --help)');
+  await init();
+  return conformance(positionals, out, values.quiet !== true);
+}
 
 async function fixtureFiles(path: string): Promise<string[]> {
   const s = await stat(path).catch(() => {

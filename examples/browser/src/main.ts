@@ -114,6 +114,7 @@ function setState(s: State): void {
   ui.loadLabel.classList.toggle('disabled', busy);
   ui.generate.disabled = !info || s === 'loading';
   document.body.dataset.state = s;
+  if (s !== 'training') ui.eta.textContent = '–';
 }
 
 function say(text: string, kind: 'info' | 'error' = 'info'): void {
@@ -158,7 +159,8 @@ function drawStats(): void {
   ui.step.textContent = e.step.toLocaleString('en-US');
   ui.loss.textContent = e.loss.toFixed(3);
   ui.tps.textContent = Math.round(e.tokensPerSec).toLocaleString('en-US');
-  ui.eta.textContent = fmtTime(e.etaMs);
+  // time left only while training: after Stop (or the end) nothing is left to wait for
+  ui.eta.textContent = state === 'training' ? fmtTime(e.etaMs) : '–';
   const nb = e.type === 'step' ? e.batchesPerEpoch : BATCHES_PER_EPOCH;
   const done = e.type === 'step' ? e.epoch * nb + e.batch + 1 : (e.epoch + 1) * nb;
   ui.progress.value = Math.min(1, done / (plan.epochs * nb));
@@ -191,8 +193,8 @@ async function run(resume: boolean): Promise<void> {
     for await (const e of fit) onEvent(e);
     const res = await fit;
     info = await t.info();
-    drawStats();
     setState(res.stopReason === 'aborted' ? 'stopped' : 'done');
+    drawStats();
     say(
       `${res.stopReason === 'aborted' ? 'Stopped' : 'Done'} at step ${res.steps.toLocaleString('en-US')} · ${Math.round(res.tokensPerSec).toLocaleString('en-US')} tokens/s.`,
     );
