@@ -5,6 +5,7 @@ import { optionError } from '../errors.js';
 import { classic } from './classic.js';
 import { classify } from './classify.js';
 import { conformance } from './conformance.js';
+import { exportCommand } from './export.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate, GENERATE_HELP } from './generate.js';
@@ -21,6 +22,7 @@ commands:
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
+  export M --format onnx --out F  a saved model as ONNX (opset 17), for onnxruntime
   conformance <file.json | dir>   run PyTorch golden fixtures (rnn-golden/1) through the wasm build
   help                            this text
 `;
@@ -52,6 +54,8 @@ export async function main(argv: string[]): Promise<number> {
       return forecast(rest, out);
     case 'classic':
       return classic(rest, out);
+    case 'export':
+      return exportCommand(rest, out);
     case undefined:
     case 'help':
     case '--help':
