@@ -12,14 +12,15 @@ function makeTable(): Uint32Array {
   return t;
 }
 
-/** CRC-32 of `bytes` (crc32("123456789") = 0xcbf43926). */
-export function crc32(bytes: Uint8Array): number {
+/** CRC-32 of `bytes` (crc32("123456789") = 0xcbf43926); `prev` continues a running CRC
+ * (zlib's convention: crc32(b, crc32(a)) = crc32(a ++ b)). */
+export function crc32(bytes: Uint8Array, prev = 0): number {
   table ??= makeTable();
   const t = table;
-  let c = 0xffffffff;
+  let c = (prev ^ 0xffffffff) >>> 0;
   for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** The 8 lowercase hex digits a file stores. */
-export const crc32Hex = (bytes: Uint8Array): string => crc32(bytes).toString(16).padStart(8, '0');
+/** 8 lowercase hex digits. */
+export const hex32 = (n: number): string => n.toString(16).padStart(8, '0');

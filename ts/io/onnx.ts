@@ -50,7 +50,7 @@ async function loadOnnx(): Promise<OnnxNs> {
 function reorderGates(w: Float32Array, gates: number, order: number[]): Float32Array {
   const block = w.length / gates;
   const out = new Float32Array(w.length);
-  order.forEach((g, i) => out.set(w.subarray(g * block, (g + 1) * block), i * block));
+  for (const [i, g] of order.entries()) out.set(w.subarray(g * block, (g + 1) * block), i * block);
   return out;
 }
 

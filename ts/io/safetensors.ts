@@ -5,11 +5,13 @@
 // Reading is defensive: every entry, length and offset is checked against the bytes actually
 // present before anything is allocated; the tensors must tile the data section exactly (no
 // overlap, gap or trailing bytes); so a corrupt or truncated file is an E_FORMAT error.
-// Integrity: files we write carry `data_crc32` (CRC-32 of the data section, 8 hex digits) in
-// their metadata; reading verifies it when present (files without one still load) and does
-// not return it among the metadata.
+// Integrity: files we write carry `data_crc32` in their metadata: 8 hex digits of the CRC-32 of
+// the data section continued over the layout (for each tensor sorted by name, the UTF-8 of
+// "name\0dtype\0d0,d1,…\0begin\0end\n"), so flipped bytes and swapped or renamed tensors are
+// both caught. Reading verifies it when present (files without one still load) and does not
+// return it among the metadata.
 import { formatError, optionError } from '../errors.js';
-import { crc32Hex } from './crc32.js';
+import { crc32, hex32 } from './crc32.js';
 
 /** Stored dtypes we write. */
 export type DType = 'F32' | 'U32';
@@ -36,6 +38,23 @@ export interface SafetensorsFile {
 
 /** Metadata key of the data section's CRC-32. */
 export const CHECKSUM_KEY = 'data_crc32';
+interface Layout {
+  name: string;
+  dtype: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** The checksum stored in data_crc32 (see the top of this file). */
+function checksum(data: Uint8Array, layout: Layout[]): string {
+  const lines = [...layout]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((t) => `${t.name}\0${t.dtype}\0${t.shape.join(',')}\0${t.begin}\0${t.end}\n`)
+    .join('');
+  return hex32(crc32(new TextEncoder().encode(lines), crc32(data)));
+}
+
 /** Largest header we accept (the JSON of a model's names and shapes is far smaller). */
 const MAX_HEADER = 64 * 1024 * 1024;
 const BYTES: Record<ReadDType, number> = { F32: 4, U32: 4, F16: 2, BF16: 2, F64: 8 };
@@ -45,10 +64,12 @@ if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('recur
 export function encodeSafetensors(tensors: [string, TensorIn][], metadata: Record<string, string>): Uint8Array {
   if (CHECKSUM_KEY in metadata) throw optionError(`metadata key '${CHECKSUM_KEY}' is reserved`);
   const entries: Record<string, unknown> = {};
+  const layout: Layout[] = [];
   let off = 0;
   for (const [name, t] of tensors) {
     const bytes = t.data.length * 4;
     entries[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [off, off + bytes] };
+    layout.push({ name, dtype: t.dtype, shape: t.shape, begin: off, end: off + bytes });
     off += bytes;
   }
   const data = new Uint8Array(off);
@@ -57,7 +78,7 @@ export function encodeSafetensors(tensors: [string, TensorIn][], metadata: Recor
     data.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.length * 4), p);
     p += t.data.length * 4;
   }
-  let json = JSON.stringify({ __metadata__: { ...metadata, [CHECKSUM_KEY]: crc32Hex(data) }, ...entries });
+  let json = JSON.stringify({ __metadata__: { ...metadata, [CHECKSUM_KEY]: checksum(data, layout) }, ...entries });
   const enc = new TextEncoder();
   let hb = enc.encode(json);
   const pad = (8 - (hb.length % 8)) % 8;
@@ -164,8 +185,8 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const sum = metadata[CHECKSUM_KEY];
   if (sum !== undefined) {
     if (!/^[0-9a-f]{8}$/.test(sum)) throw formatError(`metadata ${CHECKSUM_KEY} must be 8 hex digits (got ${JSON.stringify(sum.slice(0, 20))})`);
-    const got = crc32Hex(data);
-    if (got !== sum) throw formatError(`the tensor data is corrupt: its CRC-32 is ${got}, the file says ${sum}`);
+    const got = checksum(data, entries);
+    if (got !== sum) throw formatError(`the tensor data is corrupt: its checksum is ${got}, the file says ${sum} (${CHECKSUM_KEY})`);
     delete metadata[CHECKSUM_KEY];
   }
   const tensors = new Map<string, TensorRead>();
