@@ -124,10 +124,22 @@ export function asFormat<T>(what: string, fn: () => T): T {
   }
 }
 
-/** A seq2seq file's tensors against its architecture (before the model is allocated). */
-export function checkSeq2SeqTensors(options: Record<string, unknown>, tensors: Map<string, { dtype: string; shape: number[]; data: ArrayLike<number> }>): void {
-  checkFileParams(
-    asFormat("the model file's architecture is invalid", () => seq2seqParams(options)),
-    tensors,
-  );
+/** A seq2seq file's seed, ids and tensors against its architecture (before the model is
+ * allocated): E_FORMAT naming what is wrong. */
+export function checkSeq2SeqTensors(
+  options: Record<string, unknown>,
+  tensors: Map<string, { dtype: string; shape: number[]; data: ArrayLike<number> }>,
+  metadata: Record<string, string> = {},
+): void {
+  const want = asFormat("the model file's architecture is invalid", () => seq2seqParams(options));
+  const tgt = options.targetVocab as number;
+  for (const k of ['bos', 'eos']) {
+    const v = options[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= tgt))
+      throw formatError(`the model file's architecture is invalid: seq2seq.${k} must be an integer in [0, targetVocab = ${tgt}) (got ${JSON.stringify(v)})`);
+  }
+  const seed = metadata.seed;
+  if (seed !== undefined && (!/^\d{1,10}$/.test(seed) || Number(seed) > 0xffffffff))
+    throw formatError(`metadata seed must be an integer in [0, 2^32) (got ${JSON.stringify(seed.slice(0, 20))})`);
+  checkFileParams(want, tensors);
 }

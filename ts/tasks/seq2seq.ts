@@ -492,7 +492,7 @@ export class Seq2SeqModel {
     }
     if (!arch || arch.kind !== 'seq2seq') throw formatError('not a seq2seq model file (architecture.kind is not "seq2seq")');
     const { kind: _kind, ...options } = arch;
-    checkSeq2SeqTensors(options, f.tensors);
+    checkSeq2SeqTensors(options, f.tensors, f.metadata);
     let model: Seq2SeqModel;
     try {
       model = Seq2SeqModel.create(options as unknown as Seq2SeqOptions, { seed: Number(f.metadata.seed ?? 0) });
