@@ -118,6 +118,19 @@ describe('model files: malformed headers are E_FORMAT in every loader', () => {
       RangeError,
       'E_RANGE',
     );
+    const s2s = loaders[2];
+    for (const bad of [2 ** 32 + 1, 6, 1.5, '1'])
+      await expectFormatError(
+        s2s,
+        editMeta(s2s.file, 'architecture', (a) => void (a.bos = bad)),
+        /bos/,
+      );
+    for (const bad of ['-1', '1e3', 'x', '4294967296'])
+      await expectFormatError(
+        s2s,
+        editHeader(s2s.file, (h) => void (h.__metadata__.seed = bad)),
+        /seed/,
+      );
   });
 
   it('a 4 KB file claiming units: 8000 fails fast, before anything is allocated', async () => {
