@@ -252,6 +252,19 @@ describe('model files: malformed headers are E_FORMAT in every loader', () => {
   });
 });
 
+describe('model files: values', () => {
+  it('NaN or infinite weights are E_FORMAT in every loader (the seq2seq one too)', async () => {
+    for (const l of loaders) {
+      const p = split(l.file);
+      delete p.header.__metadata__.data_crc32;
+      const name = firstParam(l.file);
+      const data = p.data.slice();
+      new DataView(data.buffer).setFloat32(p.header[name].data_offsets[0], Number.NaN, true);
+      await expectFormatError(l, join({ header: p.header, data }), /NaN or infinity/);
+    }
+  });
+});
+
 describe('model files: determinism and the parameter list', () => {
   it('the same seed and data give a byte-identical file (no elapsedMs in it)', async () => {
     const text = 'abcabcabd '.repeat(30);
