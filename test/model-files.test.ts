@@ -41,16 +41,22 @@ describe('model files: malformed headers are E_FORMAT in every loader', () => {
       const name = firstParam(l.file);
       await expectFormatError(
         l,
-        editHeader(l.file, (h) => void (h[name] = null)),
+        editHeader(l.file, (h) => {
+          h[name] = null;
+        }),
         new RegExp(`tensor ${name.replace(/\./g, '\\.')}`),
       );
       await expectFormatError(
         l,
-        editHeader(l.file, (h) => void (h[name] = 'F32')),
+        editHeader(l.file, (h) => {
+          h[name] = 'F32';
+        }),
       );
       await expectFormatError(
         l,
-        editHeader(l.file, (h) => void (h.__metadata__ = null)),
+        editHeader(l.file, (h) => {
+          h.__metadata__ = null;
+        }),
       );
     }
   });
@@ -68,12 +74,16 @@ describe('model files: malformed headers are E_FORMAT in every loader', () => {
     );
     await expectFormatError(
       seq,
-      editMeta(seq.file, 'architecture', (a) => void (a.layers[1].name = 7)),
+      editMeta(seq.file, 'architecture', (a) => {
+        a.layers[1].name = 7;
+      }),
       /name/,
     );
     await expectFormatError(
       seq,
-      editMeta(seq.file, 'architecture', (a) => void (a.layers[1].cell = ['lstm'])),
+      editMeta(seq.file, 'architecture', (a) => {
+        a.layers[1].cell = ['lstm'];
+      }),
       /cell/,
     );
     for (const l of loaders.slice(2))
@@ -89,23 +99,31 @@ describe('model files: malformed headers are E_FORMAT in every loader', () => {
       const [seq] = loaders;
       await expectFormatError(
         seq,
-        editMeta(seq.file, 'architecture', (a) => void (a.layers[1].units = bad)),
+        editMeta(seq.file, 'architecture', (a) => {
+          a.layers[1].units = bad;
+        }),
         /units/,
       );
       await expectFormatError(
         seq,
-        editMeta(seq.file, 'architecture', (a) => void (a.input.vocab = bad)),
+        editMeta(seq.file, 'architecture', (a) => {
+          a.input.vocab = bad;
+        }),
         /vocab/,
       );
       await expectFormatError(
         seq,
-        editMeta(seq.file, 'architecture', (a) => void (a.layers[1].layers = bad)),
+        editMeta(seq.file, 'architecture', (a) => {
+          a.layers[1].layers = bad;
+        }),
         /layers/,
       );
       const s2s = loaders[2];
       await expectFormatError(
         s2s,
-        editMeta(s2s.file, 'architecture', (a) => void (a.encoderUnits = bad)),
+        editMeta(s2s.file, 'architecture', (a) => {
+          a.encoderUnits = bad;
+        }),
         /encoderUnits/,
       );
     }
@@ -122,13 +140,17 @@ describe('model files: malformed headers are E_FORMAT in every loader', () => {
     for (const bad of [2 ** 32 + 1, 6, 1.5, '1'])
       await expectFormatError(
         s2s,
-        editMeta(s2s.file, 'architecture', (a) => void (a.bos = bad)),
+        editMeta(s2s.file, 'architecture', (a) => {
+          a.bos = bad;
+        }),
         /bos/,
       );
     for (const bad of ['-1', '1e3', 'x', '4294967296'])
       await expectFormatError(
         s2s,
-        editHeader(s2s.file, (h) => void (h.__metadata__.seed = bad)),
+        editHeader(s2s.file, (h) => {
+          h.__metadata__.seed = bad;
+        }),
         /seed/,
       );
   });
@@ -180,7 +202,9 @@ describe('model files: malformed headers are E_FORMAT in every loader', () => {
     }
     await expectFormatError(
       seq,
-      editHeader(seq.file, (h) => void (h.__metadata__.seed = '1e3')),
+      editHeader(seq.file, (h) => {
+        h.__metadata__.seed = '1e3';
+      }),
       /seed/,
     );
   });
@@ -245,7 +269,9 @@ describe('model files: malformed headers are E_FORMAT in every loader', () => {
       expect(await l.load(without), `${l.name} without a checksum`).toEqual(await l.check());
       await expectFormatError(
         l,
-        editHeader(l.file, (h) => void (h.__metadata__.data_crc32 = 'xyz')),
+        editHeader(l.file, (h) => {
+          h.__metadata__.data_crc32 = 'xyz';
+        }),
         /data_crc32/,
       );
     }

@@ -20,7 +20,7 @@ function rename(name: string, opts: ImportWeightsOptions, keys: string[]): strin
   let n = opts.stripPrefix && name.startsWith(opts.stripPrefix) ? name.slice(opts.stripPrefix.length) : name;
   for (const k of keys) {
     if (n.startsWith(`${k}.`)) {
-      n = `${opts.prefixMap![k]}${n.slice(k.length)}`;
+      n = `${(opts.prefixMap as Record<string, string>)[k]}${n.slice(k.length)}`;
       break;
     }
   }
