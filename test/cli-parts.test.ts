@@ -12,6 +12,7 @@ import { CLASSIC } from '../ts/cli/classic.js';
 import { CLASSIFY_RUN, CLASSIFY_TRAIN } from '../ts/cli/classify.js';
 import { CONFORMANCE } from '../ts/cli/conformance.js';
 import { CORPORA, needCorpus } from '../ts/cli/corpus.js';
+import { EXPORT } from '../ts/cli/export.js';
 import { type Command, helpText, parseFlags, reader } from '../ts/cli/flags.js';
 import { FORECAST } from '../ts/cli/forecast.js';
 import { G2P_RUN, G2P_TRAIN } from '../ts/cli/g2p.js';
@@ -103,7 +104,20 @@ describe('flag parser', () => {
   });
 
   it('-h and --help on every verb and sub-verb: usage, every flag with its aliases, an example', () => {
-    const all: Command[] = [TRAIN, GENERATE, SEGMENT_TRAIN, SEGMENT_RUN, CLASSIFY_TRAIN, CLASSIFY_RUN, G2P_TRAIN, G2P_RUN, FORECAST, CLASSIC, CONFORMANCE];
+    const all: Command[] = [
+      TRAIN,
+      GENERATE,
+      SEGMENT_TRAIN,
+      SEGMENT_RUN,
+      CLASSIFY_TRAIN,
+      CLASSIFY_RUN,
+      G2P_TRAIN,
+      G2P_RUN,
+      FORECAST,
+      CLASSIC,
+      CONFORMANCE,
+      EXPORT,
+    ];
     for (const cmd of all) {
       expect(parseFlags(cmd, ['-h']).help).toBe(true);
       expect(parseFlags(cmd, ['--help']).help).toBe(true);

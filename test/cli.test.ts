@@ -137,6 +137,7 @@ describe('recurrent CLI', () => {
       ['forecast', '--help'],
       ['classic', '-h'],
       ['conformance', '--help'],
+      ['export', '-h'],
     ];
     for (const args of cases) {
       const r = cli(...args);

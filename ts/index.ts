@@ -25,6 +25,11 @@ export { FitRun } from './events.js';
 export type { EvalResult, FitEvent, FitResult, StepEvent, EpochEvent } from './events.js';
 export { encodeCheckpoint, decodeCheckpoint, FORMAT as MODEL_FORMAT } from './io/checkpoint.js';
 export type { Snapshot, TrainingState } from './io/checkpoint.js';
+export { exportOnnx } from './io/onnx.js';
+export type { OnnxExportOptions } from './io/onnx.js';
+export { readSource } from './io/source.js';
+export type { ByteSource } from './io/source.js';
+export type { ImportWeightsOptions } from './io/torch.js';
 export {
   BMES,
   UNK_CHAR,

@@ -2,7 +2,7 @@
 // step, truncated BPTT, stepwise prediction, generation) live here; `fit`, `evaluate` and
 // `predict` over whole data sets are in training.ts.
 import { checkKeys, optionError, rangeError } from './errors.js';
-import type { LayerSpecJSON, ModelSpecJSON } from './spec.js';
+import { checkSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
 import { wasm } from './wasm.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
 
@@ -117,7 +117,7 @@ export class Model {
 
   /** Builds a model from its JSON architecture (see `sequential()` for the typed way). */
   static fromSpec(spec: ModelSpecJSON, seed = 0): Model {
-    checkKeys('spec', spec, ['input', 'layers']);
+    checkSpec(spec);
     const w = wasm();
     const input = spec.input as Record<string, unknown>;
     checkKeys('spec.input', input, ['vocab', 'features']);

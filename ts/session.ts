@@ -6,7 +6,7 @@ import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, formatError, optionError, posInt, rangeError, RecurrentTypeError, stateError } from './errors.js';
 import type { EpochEvent, EvalResult, FitEvent, FitResult } from './events.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from './io/checkpoint.js';
-import { decodeSafetensors } from './io/safetensors.js';
+import { stateDictParams, type ImportWeightsOptions } from './io/torch.js';
 import { Model, type BatchInput, type CompileOptions } from './model.js';
 import type { ModelSpecJSON } from './spec.js';
 
@@ -66,27 +66,6 @@ function yieldNow(): Promise<void> {
     };
     c.port2.postMessage(0);
   });
-}
-
-/** Reads a model file from bytes, a path (Node, Deno, Bun) or a URL (fetch). */
-export async function readSource(source: Uint8Array | ArrayBuffer | string | URL): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if (source instanceof ArrayBuffer) return new Uint8Array(source);
-  const isUrl = source instanceof URL || /^(https?|blob|data):/i.test(source);
-  if (isUrl || typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
-    if (!isUrl && typeof (globalThis as { Deno?: { readFile(p: string): Promise<Uint8Array> } }).Deno !== 'undefined') {
-      return (globalThis as unknown as { Deno: { readFile(p: string): Promise<Uint8Array> } }).Deno.readFile(String(source));
-    }
-    const res = await fetch(source);
-    if (!res.ok) throw formatError(`cannot fetch ${String(source)}: HTTP ${res.status}`);
-    return new Uint8Array(await res.arrayBuffer());
-  }
-  const { readFile } = await import('node:fs/promises');
-  try {
-    return new Uint8Array(await readFile(source));
-  } catch (e) {
-    throw formatError(`cannot read model file ${source}: ${(e as Error).message}`);
-  }
 }
 
 export class Session {
@@ -414,29 +393,17 @@ export class Session {
     return this.info();
   }
 
-  /** Sets parameters from a plain safetensors file of PyTorch-named F32 tensors (e.g.
-   * `safetensors.torch.save_file(model.state_dict(), path)` of an equivalent PyTorch model).
-   * Every parameter of the model must be present with its shape; a prefix such as "model."
-   * can be stripped. Nothing changes unless the whole file fits. */
-  importWeights(bytes: Uint8Array, opts: { stripPrefix?: string } = {}): string[] {
-    checkKeys('importWeights', opts, ['stripPrefix']);
+  /** Sets parameters from a plain safetensors file of PyTorch-named tensors (F32, F16, BF16 or
+   * F64; e.g. `safetensors.torch.save_file(model.state_dict(), path)` of an equivalent PyTorch
+   * model). Every parameter of the model must be present with its shape; a prefix such as
+   * "model." can be stripped and module names mapped (io/torch.ts). Nothing changes unless the
+   * whole file fits. */
+  importWeights(bytes: Uint8Array, opts: ImportWeightsOptions = {}): string[] {
     this.#guard('importWeights');
     const m = this.model;
-    const f = decodeSafetensors(bytes);
-    const byName = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const [name, t] of f.tensors) {
-      const n = opts.stripPrefix && name.startsWith(opts.stripPrefix) ? name.slice(opts.stripPrefix.length) : name;
-      if (t.dtype === 'F32') byName.set(n, { shape: t.shape, data: t.data as Float32Array });
-    }
     const names = m.paramNames();
-    for (const n of names) {
-      const t = byName.get(n);
-      if (!t) throw formatError(`the weights file lacks ${n} (it has: ${[...byName.keys()].slice(0, 8).join(', ')}${byName.size > 8 ? ', …' : ''})`);
-      const want = m.paramShape(n);
-      if (t.shape.join(',') !== want.join(',')) throw formatError(`${n} has shape [${t.shape}] in the file, [${want}] in the model`);
-      if (!t.data.every(Number.isFinite)) throw formatError(`${n} holds NaN or infinity`);
-    }
-    for (const n of names) m.setParam(n, byName.get(n)!.data);
+    const w = stateDictParams(bytes, opts, names, (n) => m.paramShape(n));
+    for (const n of names) m.setParam(n, w.get(n)!);
     return names;
   }
 

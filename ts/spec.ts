@@ -1,5 +1,6 @@
 // The architecture as plain JSON: what the builder produces, what a saved model stores,
 // and what the wasm core is built from.
+import { checkKeys, optionError, rangeError } from './errors.js';
 import type { CellType } from './layer.js';
 
 export type InputSpec = { vocab: number } | { features: number };
@@ -15,4 +16,81 @@ export type LayerSpecJSON =
 export interface ModelSpecJSON {
   input: InputSpec;
   layers: LayerSpecJSON[];
+}
+
+/** Largest size (vocab, features, dim, units) a model may have (the core's MAX_DIM). */
+export const MAX_DIM = 2 ** 20;
+/** Most stacked layers in one recurrent layer. */
+export const MAX_STACK = 64;
+const CELLS: readonly string[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'];
+
+/** A size: an integer in [1, max] (not 2.5, not "4", not 2^32 + 1). */
+export function checkSize(where: string, v: unknown, max = MAX_DIM): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)
+    throw rangeError(`${where} must be an integer between 1 and ${max} (got ${JSON.stringify(v) ?? String(v)})`);
+  return v;
+}
+
+function checkRate(where: string, v: unknown): void {
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw rangeError(`${where} must be a number in [0, 1) (got ${JSON.stringify(v) ?? String(v)})`);
+}
+
+function checkName(where: string, v: unknown): void {
+  if (typeof v !== 'string' || v === '') throw optionError(`${where} must be a non-empty string (got ${JSON.stringify(v) ?? String(v)})`);
+}
+
+function checkBool(where: string, v: unknown): void {
+  if (typeof v !== 'boolean') throw optionError(`${where} must be true or false (got ${JSON.stringify(v) ?? String(v)})`);
+}
+
+/** Checks the JSON types and ranges of an architecture (structure, e.g. layer order, is the
+ * core's to check). Throws E_OPTION / E_RANGE naming the bad field. */
+export function checkSpec(spec: unknown): asserts spec is ModelSpecJSON {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) throw optionError('the model spec must be an object { input, layers }');
+  checkKeys('spec', spec, ['input', 'layers']);
+  const { input, layers } = spec as { input?: unknown; layers?: unknown };
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) throw optionError('spec.input must be { vocab } or { features }');
+  checkKeys('spec.input', input, ['vocab', 'features']);
+  const keys = Object.keys(input);
+  if (keys.length !== 1) throw optionError('spec.input must have exactly one of vocab, features');
+  checkSize(`spec.input.${keys[0]}`, (input as Record<string, unknown>)[keys[0]]);
+  if (!Array.isArray(layers)) throw optionError('spec.layers must be an array');
+  layers.forEach((l: unknown, i) => {
+    const at = `spec.layers[${i}]`;
+    if (l === null || typeof l !== 'object' || Array.isArray(l)) throw optionError(`${at} must be a layer object (got ${JSON.stringify(l) ?? String(l)})`);
+    const o = l as Record<string, unknown>;
+    switch (o.type) {
+      case 'embedding':
+        checkKeys(at, o, ['type', 'name', 'dim']);
+        checkName(`${at}.name`, o.name);
+        checkSize(`${at}.dim`, o.dim);
+        break;
+      case 'recurrent':
+        checkKeys(at, o, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences']);
+        checkName(`${at}.name`, o.name);
+        if (typeof o.cell !== 'string' || !CELLS.includes(o.cell))
+          throw optionError(`${at}.cell must be one of ${CELLS.join(', ')} (got ${JSON.stringify(o.cell)})`);
+        checkSize(`${at}.units`, o.units);
+        checkSize(`${at}.layers`, o.layers, MAX_STACK);
+        checkBool(`${at}.bidirectional`, o.bidirectional);
+        checkRate(`${at}.dropout`, o.dropout);
+        checkBool(`${at}.returnSequences`, o.returnSequences);
+        break;
+      case 'dropout':
+        checkKeys(at, o, ['type', 'rate']);
+        checkRate(`${at}.rate`, o.rate);
+        break;
+      case 'dense':
+        checkKeys(at, o, ['type', 'name', 'units']);
+        checkName(`${at}.name`, o.name);
+        checkSize(`${at}.units`, o.units);
+        break;
+      case 'crf':
+        checkKeys(at, o, ['type', 'name']);
+        checkName(`${at}.name`, o.name);
+        break;
+      default:
+        throw optionError(`${at}: unknown layer type ${JSON.stringify(o.type) ?? String(o.type)}`);
+    }
+  });
 }

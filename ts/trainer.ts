@@ -11,7 +11,9 @@ import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, optionError } from './errors.js';
 import { FitRun, type EvalResult, type FitEvent } from './events.js';
 import type { BatchInput, CompileOptions } from './model.js';
-import { FIT_OPTION_KEYS, readSource, Session, type FitOptions, type GenerateOptions, type ModelInfo } from './session.js';
+import { FIT_OPTION_KEYS, Session, type FitOptions, type GenerateOptions, type ModelInfo } from './session.js';
+import type { ImportWeightsOptions } from './io/torch.js';
+import { readSource, type ByteSource } from './io/source.js';
 import type { ModelSpecJSON } from './spec.js';
 import { init, type WasmSource } from './wasm.js';
 import type { RemoteFitOptions, WorkerApi } from './worker/api.js';
@@ -36,10 +38,10 @@ export interface Trainer {
   /** The model file (recurrent/1 safetensors), with what resuming needs unless training: false. */
   save(opts?: { training?: boolean }): Promise<Uint8Array>;
   /** From bytes, a file path (Node, Deno, Bun) or a URL. */
-  load(source: Uint8Array | ArrayBuffer | string | URL): Promise<ModelInfo>;
+  load(source: ByteSource): Promise<ModelInfo>;
   getWeights(): Promise<Record<string, Float32Array>>;
   /** Parameters from a plain safetensors file of PyTorch-named tensors (a state_dict). */
-  importWeights(source: Uint8Array | ArrayBuffer | string | URL, opts?: { stripPrefix?: string }): Promise<string[]>;
+  importWeights(source: ByteSource, opts?: ImportWeightsOptions): Promise<string[]>;
   /** Frees the model; in worker mode also ends the worker. */
   dispose(): Promise<void>;
 }
@@ -103,13 +105,13 @@ class ThreadTrainer implements Trainer {
   async save(opts?: { training?: boolean }) {
     return this.#s.save(opts);
   }
-  async load(source: Uint8Array | ArrayBuffer | string | URL) {
+  async load(source: ByteSource) {
     return this.#s.load(await readSource(source));
   }
   async getWeights() {
     return this.#s.getWeights();
   }
-  async importWeights(source: Uint8Array | ArrayBuffer | string | URL, opts?: { stripPrefix?: string }) {
+  async importWeights(source: ByteSource, opts?: ImportWeightsOptions) {
     return this.#s.importWeights(await readSource(source), opts);
   }
   async dispose() {
@@ -197,15 +199,15 @@ class WorkerTrainer implements Trainer {
   save(opts?: { training?: boolean }) {
     return this.#api.save(opts);
   }
-  async load(source: Uint8Array | ArrayBuffer | string | URL) {
-    const bytes = (await readSource(source)).slice();
+  async load(source: ByteSource) {
+    const bytes = await readSource(source);
     return this.#api.load(Comlink.transfer(bytes, [bytes.buffer]));
   }
   getWeights() {
     return this.#api.getWeights();
   }
-  async importWeights(source: Uint8Array | ArrayBuffer | string | URL, opts?: { stripPrefix?: string }) {
-    const bytes = (await readSource(source)).slice();
+  async importWeights(source: ByteSource, opts?: ImportWeightsOptions) {
+    const bytes = await readSource(source);
     return this.#api.importWeights(Comlink.transfer(bytes, [bytes.buffer]), opts);
   }
   async dispose() {

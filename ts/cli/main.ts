@@ -4,6 +4,7 @@ import { optionError } from '../errors.js';
 import { classic } from './classic.js';
 import { classify } from './classify.js';
 import { conformanceCommand } from './conformance.js';
+import { exportCommand } from './export.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate } from './generate.js';
@@ -20,6 +21,7 @@ commands:
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
+  export M --format onnx --out F  a saved model as ONNX (opset 17), for onnxruntime
   conformance <file.json | dir>   run PyTorch golden fixtures (rnn-golden/1) through the wasm build
   help [command]                  this text, or a command's flags
   --version                       the version of recurrent
@@ -46,6 +48,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   g2p,
   forecast,
   classic,
+  export: exportCommand,
   conformance: conformanceCommand,
 };
 

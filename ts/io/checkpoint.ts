@@ -6,13 +6,18 @@
 //   seed          the initialisation seed
 //   vocabulary    (optional) a recurrent-vocab/1 object
 //   compile       (optional) loss, optimizer, clipping, schedule
-//   training      (optional) position and counters for resuming: epoch, batch, step, …
+//   training      (optional) position and counters for resuming: epoch, batch, step, tokens,
+//                 seed (non-negative integers). Not the training time (elapsedMs): it would
+//                 make files of the same seed differ, so a file is a pure function of the
+//                 seed and data, and a resumed run's clock (and time budget) starts at 0.
+//   data_crc32    CRC-32 of the tensor bytes (io/safetensors.ts), verified on load
 // Optional tensors for resuming exactly: "__optimizer__" (F32, the optimizer's state) and
 // "__rng__" (U32 ×4, the dropout generator).
 import { formatError } from '../errors.js';
 import type { CompileOptions } from '../model.js';
 import type { ModelSpecJSON } from '../spec.js';
 import type { VocabularyJSON } from '../data/vocab.js';
+import { asFormat, checkFileParams, sequentialParams } from './params.js';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from './safetensors.js';
 
 export const FORMAT = 'recurrent/1';
@@ -44,7 +49,10 @@ export function encodeCheckpoint(s: Snapshot): Uint8Array {
   const meta: Record<string, string> = { format: FORMAT, architecture: JSON.stringify(s.spec), seed: String(s.seed) };
   if (s.vocabulary) meta.vocabulary = JSON.stringify(s.vocabulary);
   if (s.compile) meta.compile = JSON.stringify(s.compile);
-  if (s.training) meta.training = JSON.stringify(s.training);
+  if (s.training) {
+    const { elapsedMs: _timing, ...position } = s.training;
+    meta.training = JSON.stringify(position);
+  }
   const tensors: [string, TensorIn][] = s.params.map((p) => [p.name, { dtype: 'F32', shape: p.shape, data: p.data }]);
   if (s.optimizerState) tensors.push(['__optimizer__', { dtype: 'F32', shape: [s.optimizerState.length], data: s.optimizerState }]);
   if (s.rngState) tensors.push(['__rng__', { dtype: 'U32', shape: [s.rngState.length], data: s.rngState }]);
@@ -60,8 +68,52 @@ function json<T>(meta: Record<string, string>, key: string): T | undefined {
   }
 }
 
-/** Parses and checks a saved model; the parameters are checked against the architecture
- * when the model is rebuilt. */
+const TRAINING_KEYS = ['epoch', 'batch', 'step', 'tokens', 'seed'] as const;
+
+/** The saved training position: an object of non-negative safe integers (elapsedMs, which
+ * older files hold, is accepted if it is a finite non-negative number, and ignored). */
+function checkTraining(t: unknown): TrainingState | undefined {
+  if (t === undefined) return undefined;
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) throw formatError('metadata training must be an object');
+  const o = t as Record<string, unknown>;
+  // fields this version does not know (a newer SDK's counters) must still be non-negative integers
+  const extra: Record<string, number> = {};
+  for (const k of Object.keys(o)) {
+    if ((TRAINING_KEYS as readonly string[]).includes(k) || k === 'elapsedMs') continue;
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      throw formatError(`metadata training.${k} must be a non-negative integer (got ${JSON.stringify(v)})`);
+    extra[k] = v;
+  }
+  for (const k of TRAINING_KEYS) {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      throw formatError(`metadata training.${k} must be a non-negative integer (got ${JSON.stringify(v) ?? 'nothing'})`);
+  }
+  if ((o.seed as number) > 0xffffffff) throw formatError(`metadata training.seed must be below 2^32 (got ${o.seed})`);
+  if (o.elapsedMs !== undefined && (typeof o.elapsedMs !== 'number' || !(o.elapsedMs >= 0) || !Number.isFinite(o.elapsedMs)))
+    throw formatError('metadata training.elapsedMs must be a non-negative number');
+  return {
+    ...extra,
+    epoch: o.epoch as number,
+    batch: o.batch as number,
+    step: o.step as number,
+    tokens: o.tokens as number,
+    seed: o.seed as number,
+    elapsedMs: 0,
+  };
+}
+
+function checkSeed(s: string | undefined): number {
+  if (s === undefined) return 0;
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || !Number.isSafeInteger(n) || n > 0xffffffff)
+    throw formatError(`metadata seed must be an integer in [0, 2^32) (got ${JSON.stringify(s.slice(0, 20))})`);
+  return n;
+}
+
+/** Parses and checks a saved model: its architecture's types and sizes, and its parameters'
+ * names, shapes and values against that architecture, before any model is allocated. */
 export function decodeCheckpoint(bytes: Uint8Array): Snapshot {
   const f = decodeSafetensors(bytes);
   const fmt = f.metadata.format;
@@ -69,24 +121,28 @@ export function decodeCheckpoint(bytes: Uint8Array): Snapshot {
   if (fmt !== FORMAT) throw formatError(`unsupported model format '${fmt}' (this version reads ${FORMAT})`);
   const spec = json<ModelSpecJSON>(f.metadata, 'architecture');
   if (!spec || typeof spec !== 'object' || !Array.isArray(spec.layers)) throw formatError('model file has no architecture');
-  const seed = Number(f.metadata.seed ?? 0);
-  const params: Snapshot['params'] = [];
-  for (const [name, t] of f.tensors) {
-    if (name.startsWith('__')) continue;
-    if (t.dtype !== 'F32') throw formatError(`parameter ${name} must be F32`);
-    params.push({ name, shape: t.shape, data: t.data as Float32Array });
-  }
+  if ((spec as { kind?: unknown }).kind !== undefined)
+    throw formatError(`this is a ${String((spec as { kind?: unknown }).kind)} model file, not a sequential model`);
+  const want = asFormat("the model file's architecture is invalid", () => sequentialParams(spec));
+  checkFileParams(want, f.tensors);
+  const seed = checkSeed(f.metadata.seed);
+  const params: Snapshot['params'] = want.map((p) => ({ name: p.name, shape: p.shape, data: f.tensors.get(p.name)!.data as Float32Array }));
   const opt = f.tensors.get('__optimizer__');
   const rng = f.tensors.get('__rng__');
   if (opt && opt.dtype !== 'F32') throw formatError('__optimizer__ must be F32');
   if (rng && (rng.dtype !== 'U32' || rng.data.length !== 4)) throw formatError('__rng__ must be 4 U32 words');
+  const unknown = [...f.tensors.keys()].find((n) => n.startsWith('__') && n !== '__optimizer__' && n !== '__rng__');
+  if (unknown !== undefined) throw formatError(`the model file has an unknown tensor ${unknown}`);
+  const compile = json<CompileOptions>(f.metadata, 'compile');
+  if (compile !== undefined && (compile === null || typeof compile !== 'object' || Array.isArray(compile)))
+    throw formatError('metadata compile must be an object');
   return {
     spec,
-    seed: Number.isFinite(seed) ? seed : 0,
+    seed,
     params,
     vocabulary: json(f.metadata, 'vocabulary'),
-    compile: json(f.metadata, 'compile'),
-    training: json(f.metadata, 'training'),
+    compile,
+    training: checkTraining(json(f.metadata, 'training')),
     optimizerState: opt?.data as Float32Array | undefined,
     rngState: rng?.data as Uint32Array | undefined,
   };

@@ -19,6 +19,7 @@ import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateEr
 import { deriveSeed, Rng } from '../data/rng.js';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from '../io/safetensors.js';
 import { FORMAT } from '../io/checkpoint.js';
+import { checkSeq2SeqTensors } from '../io/params.js';
 import { wasm } from '../wasm.js';
 import type { Seq2Seq as CoreSeq2Seq } from '../wasm/recurrent_wasm.js';
 
@@ -491,6 +492,7 @@ export class Seq2SeqModel {
     }
     if (!arch || arch.kind !== 'seq2seq') throw formatError('not a seq2seq model file (architecture.kind is not "seq2seq")');
     const { kind: _kind, ...options } = arch;
+    checkSeq2SeqTensors(options, f.tensors, f.metadata);
     let model: Seq2SeqModel;
     try {
       model = Seq2SeqModel.create(options as unknown as Seq2SeqOptions, { seed: Number(f.metadata.seed ?? 0) });

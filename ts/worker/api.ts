@@ -7,6 +7,7 @@ import type { BatchInput, CompileOptions } from '../model.js';
 import { Session, type FitOptions, type GenerateOptions, type ModelInfo } from '../session.js';
 import type { ModelSpecJSON } from '../spec.js';
 import { init, type WasmSource } from '../wasm.js';
+import type { ImportWeightsOptions } from '../io/torch.js';
 
 export type RemoteFitOptions = Omit<FitOptions, 'signal' | 'onProgress'>;
 
@@ -58,7 +59,7 @@ export class WorkerApi {
   load(bytes: Uint8Array): ModelInfo {
     return this.#s.load(bytes);
   }
-  importWeights(bytes: Uint8Array, opts?: { stripPrefix?: string }): string[] {
+  importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): string[] {
     return this.#s.importWeights(bytes, opts);
   }
   getWeights(): Record<string, Float32Array> {

@@ -1,0 +1,49 @@
+// Helpers for tests that take model files apart: the safetensors header as JSON, and files
+// rebuilt from an edited header over the same (or edited) data bytes.
+export interface Parts {
+  header: Record<string, any>;
+  data: Uint8Array;
+}
+
+export function split(bytes: Uint8Array): Parts {
+  const n = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  return { header: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))), data: bytes.slice(8 + n) };
+}
+
+export function join({ header, data }: Parts): Uint8Array {
+  const h = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + h.length + data.length);
+  new DataView(out.buffer).setUint32(0, h.length, true);
+  out.set(h, 8);
+  out.set(data, 8 + h.length);
+  return out;
+}
+
+/** The file with its header edited by `fn` (data untouched, so its checksum still holds). */
+export function editHeader(bytes: Uint8Array, fn: (h: Record<string, any>) => void): Uint8Array {
+  const p = split(bytes);
+  fn(p.header);
+  return join(p);
+}
+
+/** The file with one metadata JSON value (architecture, training, …) edited by `fn`. */
+export function editMeta(bytes: Uint8Array, key: string, fn: (v: any) => any): Uint8Array {
+  return editHeader(bytes, (h) => {
+    const v = JSON.parse(h.__metadata__[key]);
+    const r = fn(v);
+    h.__metadata__[key] = JSON.stringify(r === undefined ? v : r);
+  });
+}
+
+/** Deterministic xorshift32 in [0, 1). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+}
