@@ -13,6 +13,22 @@ import { decodeWav16k } from '../dist/audio/wav.js';
 // @ts-expect-error: a plain .mjs script without types
 import * as corpus from '../examples/speech/make-corpus.mjs';
 
+interface Utt {
+  digits: number[];
+  text: string;
+  voice: string;
+  rate: number;
+  pitch: number;
+  split: 'train' | 'test';
+  offset: number;
+  frames: number;
+}
+interface Corpus {
+  manifest: { utterances: Utt[]; voices: { train: string[]; test: string[] } };
+  features: Float32Array;
+  cached: boolean;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'speech-corpus-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const OPTS = { count: 12, seed: 3, testVoices: 0.5, accents: ['en-us', 'en-gb'], variants: ['m3'], jobs: 2, out: join(dir, 'a') };
@@ -38,12 +54,12 @@ describe('speech corpus (espeak-ng)', () => {
     expect(corpus.splitVoices(voices, 0.2, 2)).not.toEqual(a);
   });
 
-  let r: any;
+  let r: Corpus | Error;
   beforeAll(async () => {
     try {
       r = await corpus.makeSpeechCorpus(OPTS);
     } catch (e) {
-      r = e;
+      r = e instanceof Error ? e : new Error(String(e));
     }
   }, 120_000);
 
@@ -72,11 +88,11 @@ describe('speech corpus (espeak-ng)', () => {
       offset += u.frames;
     }
     expect(r.features.length).toBe(offset * 40);
-    const train = m.utterances.filter((u: any) => u.split === 'train');
-    const test = m.utterances.filter((u: any) => u.split === 'test');
+    const train = m.utterances.filter((u: Utt) => u.split === 'train');
+    const test = m.utterances.filter((u: Utt) => u.split === 'test');
     expect(train.length).toBeGreaterThan(0);
     expect(test.length).toBeGreaterThan(0);
-    const heard = new Set(train.map((u: any) => u.voice));
+    const heard = new Set(train.map((u: Utt) => u.voice));
     for (const u of test) expect(heard.has(u.voice)).toBe(false);
   });
 
@@ -93,12 +109,12 @@ describe('speech corpus (espeak-ng)', () => {
 
   it('serves a second run from the cache, and a smaller corpus is a prefix of a larger one', async () => {
     if (r instanceof Error) throw r;
-    const again = await corpus.makeSpeechCorpus(OPTS);
+    const again: Corpus = await corpus.makeSpeechCorpus(OPTS);
     expect(again.cached).toBe(true);
     expect(again.manifest).toEqual(r.manifest);
     expect(again.features).toEqual(r.features);
-    const small = await corpus.makeSpeechCorpus({ ...OPTS, count: 5, out: join(dir, 'b') });
-    expect(small.manifest.utterances.map((u: any) => u.text)).toEqual(r.manifest.utterances.slice(0, 5).map((u: any) => u.text));
+    const small: Corpus = await corpus.makeSpeechCorpus({ ...OPTS, count: 5, out: join(dir, 'b') });
+    expect(small.manifest.utterances.map((u: Utt) => u.text)).toEqual(r.manifest.utterances.slice(0, 5).map((u: Utt) => u.text));
     expect(small.features).toEqual(r.features.subarray(0, (r.manifest.utterances[4].offset + r.manifest.utterances[4].frames) * 40));
   });
 });
