@@ -24,7 +24,7 @@ interface Utt {
   frames: number;
 }
 interface Corpus {
-  manifest: { utterances: Utt[]; voices: { train: string[]; test: string[] } };
+  manifest: { utterances: Utt[]; voices: { train: string[]; test: string[] }; stats: { frames: number; mean: number[]; std: number[] } };
   features: Float32Array;
   cached: boolean;
 }
@@ -93,6 +93,13 @@ describe('speech corpus (espeak-ng)', () => {
     expect(train.length).toBeGreaterThan(0);
     expect(test.length).toBeGreaterThan(0);
     const heard = new Set(train.map((u: Utt) => u.voice));
+    // training statistics: band 5's mean and std over the training frames, recomputed here
+    const feats = r.features;
+    const b5 = train.flatMap((u: Utt) => Array.from({ length: u.frames }, (_, t) => feats[(u.offset + t) * 40 + 5]));
+    const mean = b5.reduce((a: number, x: number) => a + x, 0) / b5.length;
+    expect(m.stats.frames).toBe(b5.length);
+    expect(m.stats.mean[5]).toBeCloseTo(mean, 6);
+    expect(m.stats.std[5]).toBeCloseTo(Math.sqrt(b5.reduce((a: number, x: number) => a + (x - mean) ** 2, 0) / b5.length), 5);
     for (const u of test) expect(heard.has(u.voice)).toBe(false);
   });
 

@@ -12,9 +12,11 @@
 //   features.f32   every utterance's log-mel features, [frames, 40] row-major f32, back to back
 //                  (16 kHz, 25 ms Hamming windows, 10 ms hop, 40 HTK mel bands 0–8000 Hz,
 //                  natural log floored at 1e-10, no normalisation: see ts/audio/mel.ts)
-//   manifest.json  { format, key, options, voices: {train, test}, features, utterances: [{ id,
+//   manifest.json  { format, key, options, voices: {train, test}, features, stats, utterances: [{ id,
 //                  digits: [4,1,5,2], text, voice, rate, pitch, split, offset, frames }] }
-//                  (offset and frames in frames; an utterance's floats start at offset·40)
+//                  (offset and frames in frames; an utterance's floats start at offset·40);
+//                  stats: { mean, std } per band over the training frames, for a global
+//                  normalisation that a streaming model can apply frame by frame
 // Cache: a second run with the same options (and espeak-ng version) reads the manifest and
 // returns at once; a changed run reuses every utterance whose (text, voice, rate, pitch) is
 // already in the previous files.
@@ -46,7 +48,7 @@ const FEATURES = {
   floor: 1e-10,
   normalize: 'none',
 };
-const FORMAT = 'recurrent-speech-corpus/1';
+const FORMAT = 'recurrent-speech-corpus/2';
 
 const run = (cmd, args, opts = {}) =>
   new Promise((resolve, reject) =>
@@ -113,6 +115,26 @@ export function utterance(i, seed, voices, testVoices) {
 
 const uttKey = (u) => `${u.voice}|${u.rate}|${u.pitch}|${u.text}`;
 
+/** Per-band mean and standard deviation over the training utterances' frames. */
+export function bandStats(utts, features, bands) {
+  const sum = new Float64Array(bands);
+  const sq = new Float64Array(bands);
+  let n = 0;
+  for (const u of utts) {
+    if (u.split !== 'train') continue;
+    for (let t = u.offset; t < u.offset + u.frames; t++, n++) {
+      for (let b = 0; b < bands; b++) {
+        const x = features[t * bands + b];
+        sum[b] += x;
+        sq[b] += x * x;
+      }
+    }
+  }
+  const mean = Array.from(sum, (s) => s / Math.max(n, 1));
+  const std = Array.from(sq, (q, b) => Math.sqrt(Math.max(q / Math.max(n, 1) - mean[b] ** 2, 0)));
+  return { frames: n, mean, std };
+}
+
 async function pool(items, jobs, fn) {
   let next = 0;
   const worker = async () => {
@@ -167,7 +189,7 @@ export async function makeSpeechCorpus(opts = {}) {
   const utts = Array.from({ length: o.count }, (_, i) => utterance(i, o.seed, voices, testSet));
   // Reuse from the previous files (same espeak-ng and feature settings).
   const reuse = new Map();
-  if (old?.format === FORMAT && old.version === version && JSON.stringify(old.features) === JSON.stringify(FEATURES)) {
+  if (old?.utterances && old.version === version && JSON.stringify(old.features) === JSON.stringify(FEATURES)) {
     const buf = await readFile(fPath);
     const f = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
     for (const u of old.utterances) reuse.set(uttKey(u), f.slice(u.offset * FEATURES.bands, (u.offset + u.frames) * FEATURES.bands));
@@ -197,7 +219,16 @@ export async function makeSpeechCorpus(opts = {}) {
   }
   const features = new Float32Array(offset * FEATURES.bands);
   for (let i = 0; i < utts.length; i++) features.set(feats[i], utts[i].offset * FEATURES.bands);
-  const manifest = { format: FORMAT, key, version, options, voices: split, features: FEATURES, utterances: utts };
+  const manifest = {
+    format: FORMAT,
+    key,
+    version,
+    options,
+    voices: split,
+    features: FEATURES,
+    stats: bandStats(utts, features, FEATURES.bands),
+    utterances: utts,
+  };
   await mkdir(o.out, { recursive: true });
   // Features first, manifest last (renamed into place): a manifest always matches its features.
   await writeFile(`${fPath}.tmp`, new Uint8Array(features.buffer));

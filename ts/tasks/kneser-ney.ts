@@ -12,7 +12,7 @@
 // N1+(w•>0) the words with N1+(•w) > 0. A context never seen falls through to the next
 // order (P3 = P2 when c(uv•) = 0, P2 = P1 when N1+(•v•) = 0). Each level sums to 1 over the
 // vocabulary, and the uniform floor gives every id a positive probability.
-import { checkKeys, numIn, rangeError } from '../errors.js';
+import { checkKeys, numIn, rangeError, stateError } from '../errors.js';
 import type { Vocabulary } from '../data/vocab.js';
 import { EOS, tokenizeWords } from './words.js';
 
@@ -101,7 +101,7 @@ export class KneserNeyTrigram {
     this.#check([u, v], 'context');
     const V = this.vocab.size;
     const D = this.discount;
-    if (this.#uniTotal === 0) throw rangeError('call fit() before asking for probabilities');
+    if (this.#uniTotal === 0) throw stateError('call fit() before asking for probabilities');
     const p = new Float64Array(V);
     const floor = (D * this.#uniTypes) / this.#uniTotal / V;
     for (let w = 0; w < V; w++) p[w] = Math.max(this.#uni[w] - D, 0) / this.#uniTotal + floor;
@@ -119,7 +119,7 @@ export class KneserNeyTrigram {
   /** P(w | u v) for one id. */
   prob(u: number, v: number, w: number): number {
     this.#check([u, v, w], 'ids');
-    if (this.#uniTotal === 0) throw rangeError('call fit() before asking for probabilities');
+    if (this.#uniTotal === 0) throw stateError('call fit() before asking for probabilities');
     const V = this.vocab.size;
     const D = this.discount;
     let p = Math.max(this.#uni[w] - D, 0) / this.#uniTotal + (D * this.#uniTypes) / this.#uniTotal / V;

@@ -6,7 +6,9 @@
 //     "'" at a word's edge), so "water-gazers" is "water", "-", "gazers";
 // and appends EOS ("<eos>") after each non-empty line (a paragraph in the Moby Dick loader).
 // wordVocabulary keeps the most frequent tokens (ties: alphabetical) up to a size cap that
-// includes UNK ("<unk>", id 0); every other token maps to UNK.
+// includes UNK ("<unk>", id 0), optionally only those seen at least `minCount` times; every
+// other token maps to UNK. (When the cap exceeds the training types and minCount is 1, UNK
+// never occurs in training, so a model gives held-out unknown words little probability.)
 import { checkKeys, posInt } from '../errors.js';
 import { Vocabulary } from '../data/vocab.js';
 
@@ -37,12 +39,15 @@ export function tokenizeWords(text: string, opts: TokenizeOptions = {}): string[
   return out;
 }
 
-/** UNK plus the maxSize − 1 most frequent tokens (ties: alphabetical). */
-export function wordVocabulary(tokens: Iterable<string>, maxSize: number): Vocabulary {
+/** UNK plus the maxSize − 1 most frequent tokens seen at least minCount times (ties: alphabetical). */
+export function wordVocabulary(tokens: Iterable<string>, maxSize: number, opts: { minCount?: number } = {}): Vocabulary {
   posInt('wordVocabulary maxSize', maxSize);
+  checkKeys('wordVocabulary', opts, ['minCount']);
+  const minCount = posInt('wordVocabulary minCount', opts.minCount, 1);
   const n = new Map<string, number>();
   for (const t of tokens) if (t !== UNK) n.set(t, (n.get(t) ?? 0) + 1);
   const kept = [...n]
+    .filter(([, c]) => c >= minCount)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, maxSize - 1)
     .map(([t]) => t);
