@@ -105,6 +105,8 @@ describe('decodeWav', () => {
 
   it('names what is wrong with anything that is not such a WAV (E_FORMAT)', () => {
     const good = encodeWav(sine(32, 16000, 1000, 0.5), 16000);
+    expectError(() => decodeWav('RIFF....WAVE' as never), TypeError, 'E_FORMAT', /a Uint8Array or an ArrayBuffer/);
+    expect(decodeWav(good.slice().buffer).samples).toEqual(decodeWav(good).samples);
     expectError(() => decodeWav(new Uint8Array(8)), TypeError, 'E_FORMAT', /shorter than the 12-byte RIFF header/);
     expectError(() => decodeWav(new TextEncoder().encode('ID3\u0004 this is an mp3 file')), TypeError, 'E_FORMAT', /starts with "ID3.*not "RIFF"/);
     const avi = good.slice();

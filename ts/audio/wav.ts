@@ -31,8 +31,9 @@ const fourcc = (b: Uint8Array, o: number) => String.fromCharCode(b[o], b[o + 1],
 
 /** Decodes a WAV file's bytes to mono samples (the mean of the channels). */
 export function decodeWav(bytes: Uint8Array | ArrayBuffer): DecodedWav {
+  if (!(bytes instanceof Uint8Array || bytes instanceof ArrayBuffer))
+    throw formatError('decodeWav expects the bytes of a file (a Uint8Array or an ArrayBuffer)');
   const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (!(b instanceof Uint8Array)) throw formatError('decodeWav expects a Uint8Array or an ArrayBuffer');
   if (b.length < 12) throw formatError(`not a WAV file: ${b.length} bytes, shorter than the 12-byte RIFF header`);
   if (fourcc(b, 0) !== 'RIFF') throw formatError(`not a WAV file: starts with ${JSON.stringify(fourcc(b, 0))}, not "RIFF"`);
   if (fourcc(b, 8) !== 'WAVE') throw formatError(`not a WAV file: RIFF form type ${JSON.stringify(fourcc(b, 8))}, not "WAVE"`);
