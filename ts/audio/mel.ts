@@ -1,0 +1,198 @@
+// Log-mel filterbank features of 16 kHz audio.
+//
+// Per frame (defaults): 400 samples (25 ms) every 160 samples (10 ms); frames are counted as
+// 1 + floor((N − 400) / 160) (0 when N < 400: no padding, the tail that does not fill a
+// frame is dropped). Each frame is multiplied by a symmetric Hamming window
+// w[n] = 0.54 − 0.46·cos(2πn / 399), zero-padded to 512 points, transformed with a radix-2
+// FFT, and turned into the power spectrum P[k] = |X[k]|², k = 0…256 (no pre-emphasis, no DC
+// removal, no dither). 40 triangular filters are spaced evenly on the HTK mel scale
+// mel(f) = 2595·log10(1 + f/700) from 0 to 8000 Hz: band b has mel edges p[b], p[b+1], p[b+2]
+// (42 equally spaced points) and weights bin k (at f = k·16000/512 Hz, mel m) by
+// (m − p[b]) / (p[b+1] − p[b]) rising and (p[b+2] − m) / (p[b+2] − p[b+1]) falling, as HTK
+// does (triangles in the mel domain, unnormalised). The feature is ln(max(E_b, floor)),
+// floor 1e-10. With `normalize: 'utterance'` each band is then shifted and scaled to mean 0
+// and standard deviation 1 over the utterance's frames (std floored at 1e-5).
+// Output: [frames, bands] row-major Float32Array.
+import { checkKeys, numIn, optionError, posInt, RecurrentRangeError, rangeError } from '../errors.js';
+import { Fft } from './fft.js';
+
+export interface LogMelOptions {
+  /** Sample rate of the input in Hz (default 16000; use decodeWav16k for other rates). */
+  sampleRate?: number;
+  /** Window length in samples (default 400 = 25 ms at 16 kHz). */
+  windowLength?: number;
+  /** Hop in samples (default 160 = 10 ms at 16 kHz). */
+  hop?: number;
+  /** FFT size, a power of two ≥ windowLength (default 512). */
+  fftSize?: number;
+  /** Mel bands (default 40). */
+  bands?: number;
+  /** Lowest and highest filter edge in Hz (defaults 0 and sampleRate / 2). */
+  lowHz?: number;
+  highHz?: number;
+  /** Floor applied before the log (default 1e-10). */
+  floor?: number;
+  /** 'none' (default) or 'utterance' (per-band mean 0, std 1 over the frames; batch only). */
+  normalize?: 'none' | 'utterance';
+}
+
+const KEYS = ['sampleRate', 'windowLength', 'hop', 'fftSize', 'bands', 'lowHz', 'highHz', 'floor', 'normalize'];
+
+export const hzToMel = (f: number) => 2595 * Math.log10(1 + f / 700);
+export const melToHz = (m: number) => 700 * (10 ** (m / 2595) - 1);
+
+interface Config {
+  sampleRate: number;
+  windowLength: number;
+  hop: number;
+  fftSize: number;
+  bands: number;
+  floor: number;
+  normalize: 'none' | 'utterance';
+  window: Float64Array;
+  /** [bands][fftSize/2 + 1] filter weights. */
+  filters: Float64Array[];
+  fft: Fft;
+}
+
+function config(opts: LogMelOptions): Config {
+  checkKeys('logMel', opts, KEYS);
+  const sampleRate = posInt('logMel sampleRate', opts.sampleRate, 16000);
+  const windowLength = posInt('logMel windowLength', opts.windowLength, Math.round(sampleRate * 0.025));
+  const hop = posInt('logMel hop', opts.hop, Math.round(sampleRate * 0.01));
+  const fftSize = posInt('logMel fftSize', opts.fftSize, 512);
+  if (fftSize < windowLength || (fftSize & (fftSize - 1)) !== 0)
+    throw rangeError(`logMel fftSize must be a power of two ≥ windowLength ${windowLength} (got ${fftSize})`);
+  const bands = posInt('logMel bands', opts.bands, 40);
+  const lowHz = numIn('logMel lowHz', opts.lowHz, 0, sampleRate / 2, 0);
+  const highHz = opts.highHz === undefined ? sampleRate / 2 : numIn('logMel highHz', opts.highHz, lowHz + Number.EPSILON, sampleRate / 2 + 1e-9);
+  const floor = numIn('logMel floor', opts.floor, Number.MIN_VALUE, Infinity, 1e-10);
+  const normalize = opts.normalize ?? 'none';
+  if (normalize !== 'none' && normalize !== 'utterance') throw optionError(`logMel normalize '${String(normalize)}' is not one of none, utterance`);
+  const window = new Float64Array(windowLength);
+  for (let n = 0; n < windowLength; n++) window[n] = windowLength === 1 ? 1 : 0.54 - 0.46 * Math.cos((2 * Math.PI * n) / (windowLength - 1));
+  return {
+    sampleRate,
+    windowLength,
+    hop,
+    fftSize,
+    bands,
+    floor,
+    normalize,
+    window,
+    filters: melFilters(bands, fftSize, sampleRate, lowHz, highHz),
+    fft: new Fft(fftSize),
+  };
+}
+
+/** The triangular mel filters: [bands][fftSize/2 + 1] weights on the power spectrum bins. */
+export function melFilters(bands: number, fftSize: number, sampleRate: number, lowHz = 0, highHz = sampleRate / 2): Float64Array[] {
+  const lo = hzToMel(lowHz);
+  const hi = hzToMel(highHz);
+  const p = Array.from({ length: bands + 2 }, (_, i) => lo + ((hi - lo) * i) / (bands + 1));
+  const bins = fftSize / 2 + 1;
+  return Array.from({ length: bands }, (_, b) => {
+    const row = new Float64Array(bins);
+    for (let k = 0; k < bins; k++) {
+      const m = hzToMel((k * sampleRate) / fftSize);
+      if (m > p[b] && m < p[b + 2]) row[k] = m <= p[b + 1] ? (m - p[b]) / (p[b + 1] - p[b]) : (p[b + 2] - m) / (p[b + 2] - p[b + 1]);
+    }
+    return row;
+  });
+}
+
+/** Frames in a signal of n samples: 1 + floor((n − windowLength) / hop), or 0. */
+export const frameCount = (n: number, windowLength = 400, hop = 160) => (n < windowLength ? 0 : 1 + Math.floor((n - windowLength) / hop));
+
+/** Log-mel features of one frame starting at samples[start] into out[o … o + bands). */
+function frame(c: Config, samples: ArrayLike<number>, start: number, re: Float64Array, im: Float64Array, out: Float32Array, o: number): void {
+  re.fill(0);
+  im.fill(0);
+  for (let n = 0; n < c.windowLength; n++) re[n] = samples[start + n] * c.window[n];
+  c.fft.transform(re, im);
+  const bins = c.fftSize / 2 + 1;
+  for (let k = 0; k < bins; k++) re[k] = re[k] * re[k] + im[k] * im[k];
+  for (let b = 0; b < c.bands; b++) {
+    const f = c.filters[b];
+    let e = 0;
+    for (let k = 0; k < bins; k++) e += f[k] * re[k];
+    out[o + b] = Math.log(Math.max(e, c.floor));
+  }
+}
+
+/** Log-mel features [frames, bands] of a whole signal. */
+export function logMel(samples: Float32Array, opts: LogMelOptions = {}): Float32Array {
+  const c = config(opts);
+  for (let i = 0; i < samples.length; i++)
+    if (!Number.isFinite(samples[i])) throw new RecurrentRangeError('E_NONFINITE', `logMel: sample ${i} is ${samples[i]}`);
+  const frames = frameCount(samples.length, c.windowLength, c.hop);
+  const out = new Float32Array(frames * c.bands);
+  const re = new Float64Array(c.fftSize);
+  const im = new Float64Array(c.fftSize);
+  for (let t = 0; t < frames; t++) frame(c, samples, t * c.hop, re, im, out, t * c.bands);
+  if (c.normalize === 'utterance') normalizeBands(out, c.bands);
+  return out;
+}
+
+/** In place: each column of [frames, bands] to mean 0, standard deviation 1 (floored at 1e-5). */
+export function normalizeBands(x: Float32Array, bands: number): void {
+  const frames = x.length / bands;
+  if (frames === 0) return;
+  for (let b = 0; b < bands; b++) {
+    let s = 0;
+    for (let t = 0; t < frames; t++) s += x[t * bands + b];
+    const mean = s / frames;
+    let v = 0;
+    for (let t = 0; t < frames; t++) v += (x[t * bands + b] - mean) ** 2;
+    const std = Math.max(Math.sqrt(v / frames), 1e-5);
+    for (let t = 0; t < frames; t++) x[t * bands + b] = (x[t * bands + b] - mean) / std;
+  }
+}
+
+/** Streaming log-mel: push samples in chunks of any size; each push returns the frames it
+ * completed ([n, bands]), exactly the frames logMel computes on the concatenated signal.
+ * Per-utterance normalisation needs the whole utterance and is refused here. */
+export class LogMelStream {
+  readonly bands: number;
+  readonly #c: Config;
+  #buf: Float64Array;
+  #len = 0;
+  readonly #re: Float64Array;
+  readonly #im: Float64Array;
+
+  constructor(opts: LogMelOptions = {}) {
+    this.#c = config(opts);
+    if (this.#c.normalize !== 'none') throw optionError("LogMelStream cannot normalize per utterance (normalize must be 'none')");
+    this.bands = this.#c.bands;
+    this.#buf = new Float64Array(Math.max(this.#c.windowLength, this.#c.hop) * 4);
+    this.#re = new Float64Array(this.#c.fftSize);
+    this.#im = new Float64Array(this.#c.fftSize);
+  }
+
+  /** Appends samples; returns the newly completed frames [n, bands]. */
+  push(chunk: Float32Array): Float32Array {
+    const c = this.#c;
+    for (let i = 0; i < chunk.length; i++)
+      if (!Number.isFinite(chunk[i])) throw new RecurrentRangeError('E_NONFINITE', `LogMelStream: sample ${i} of the chunk is ${chunk[i]}`);
+    if (this.#len + chunk.length > this.#buf.length) {
+      const bigger = new Float64Array(Math.max(this.#buf.length * 2, this.#len + chunk.length));
+      bigger.set(this.#buf.subarray(0, this.#len));
+      this.#buf = bigger;
+    }
+    this.#buf.set(chunk, this.#len);
+    this.#len += chunk.length;
+    const n = frameCount(this.#len, c.windowLength, c.hop);
+    const out = new Float32Array(n * c.bands);
+    for (let t = 0; t < n; t++) frame(c, this.#buf, t * c.hop, this.#re, this.#im, out, t * c.bands);
+    // Keep what the next frame needs: everything from the start of frame n.
+    const keep = Math.min(n * c.hop, this.#len);
+    this.#buf.copyWithin(0, keep, this.#len);
+    this.#len -= keep;
+    return out;
+  }
+
+  /** Forgets buffered samples (a new utterance). */
+  reset(): void {
+    this.#len = 0;
+  }
+}
