@@ -55,7 +55,7 @@ function serve(dir: string): Promise<{ server: Server; url: string }> {
 type DemoView = { state: string; mode?: string; steps: number[]; losses: number[]; samples: number; sample: string };
 const view = (page: Page): Promise<DemoView> =>
   page.evaluate(() => {
-    const d = window.recurrentDemo;
+    const d = (window as unknown as { recurrentDemo: DemoView }).recurrentDemo;
     return { state: d.state, mode: d.mode, steps: d.steps, losses: d.losses, samples: d.samples, sample: d.sample };
   });
 const waitFor = (page: Page, fn: string, timeout = 90_000) => page.waitForFunction(fn, undefined, { timeout, polling: 100 });

@@ -40,7 +40,7 @@ describe('sequential builder', () => {
     expect(m.outputIsSequence).toBe(true);
     const out = m.forward({ ids: [1, 2, 3, 4, 5, 6], batch: 2, steps: 3 });
     expect(out.length).toBe(2 * 3 * 96);
-    m.free();
+    m.dispose();
   });
 
   it('same seed gives the same weights, another seed different ones', () => {

@@ -41,7 +41,7 @@ describe('PyTorch fixtures (wasm)', () => {
     close(g.h0, f.tensors['grad.h0'].data);
     close(g.c0!, f.tensors['grad.c0'].data);
     for (const n of layer.paramNames()) close(g.params[n], f.tensors[`grad.${n}`].data);
-    layer.free();
+    layer.dispose();
   });
 
   it('reports a corrupt fixture instead of throwing, and fails a perturbed one', () => {

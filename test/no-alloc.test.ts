@@ -21,7 +21,7 @@ function expectNoGrowth(model: Model, step: () => void, n = 4): void {
   const after1 = bytes();
   for (let i = 0; i < n; i++) step();
   expect(bytes()).toBe(after1);
-  model.free();
+  model.dispose();
 }
 
 describe('no allocation inside a training step', () => {

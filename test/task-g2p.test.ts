@@ -11,7 +11,7 @@ import { init } from '../ts/index.js';
 import { editDistance, errorRates } from '../ts/tasks/edit-distance.js';
 import { loadCmudict } from '../ts/data/cmudict.js';
 import { G2P, parseLexicon, splitLexicon, type LexiconEntry } from '../ts/tasks/g2p.js';
-import { bucketBatches, Seq2SeqModel } from '../ts/tasks/seq2seq.js';
+import { bucketBatches, Seq2SeqModel } from '../ts/seq2seq.js';
 import { expectError, ROOT } from './helpers.js';
 
 let entries: LexiconEntry[];
@@ -159,8 +159,8 @@ describe('G2P training (short budget)', () => {
     expect(h.model.paramNames()).toContain('attention.energy.weight');
     expect(h.pronounce(words.slice(0, 20), { beam: 3 })).toEqual(g.pronounce(words.slice(0, 20), { beam: 3 }));
     expectError(() => G2P.load(bytes.subarray(0, 100)), TypeError, 'E_FORMAT');
-    h.free();
-    g.free();
+    h.dispose();
+    g.dispose();
   });
 });
 
@@ -195,7 +195,7 @@ describe('Seq2SeqModel API', () => {
     ]);
     expect(Number.isFinite(r.loss) && r.tokens === 4).toBe(true);
     expect(m.decode([[1, 2], [3]], { beam: 2, maxLength: 4 }).length).toBe(2);
-    m.free();
+    m.dispose();
     expectError(() => m.decode([[1]]), TypeError, 'E_STATE', /freed/);
   });
 });

@@ -8,20 +8,19 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { init, sequential } from '../ts/index.js';
 import {
-  init,
   LongestMatchSegmenter,
   parseSegmentedCorpus,
   proseToSentences,
   segmentationScore,
   Segmenter,
-  sequential,
   tagsToWords,
   trainSegmenter,
   wordsToTags,
   chunkWords,
   charVocabulary,
-} from '../ts/index.js';
+} from '../ts/tasks/index.js';
 import { loadMobyDick } from '../ts/data/mobydick.js';
 import { expectError, ROOT } from './helpers.js';
 
@@ -162,7 +161,7 @@ describe('CRF head through wasm', () => {
     m.forward(input);
     expectError(() => m.loss({ classes: [0, 1, 2, 3, -100, 0, 1, 2, -100, -100] }), RangeError, 'E_RANGE', /targets\[4\]/);
     expect(m.loss({ classes: [0, 1, 2, 3, 0, 0, 1, 2, -100, -100] }).count).toBe(8);
-    m.free();
+    m.dispose();
   });
 
   it('.crf() must come last and after a per-step layer', () => {

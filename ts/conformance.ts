@@ -119,7 +119,7 @@ function runLayer(g: Golden, c: Checker): void {
     if (g.tensors['grad.c0'] && grads.c0) c.compare('grad.c0', grads.c0, g.tensors['grad.c0'].data);
     for (const n of layer.paramNames()) c.compare(`grad.${n}`, grads.params[n], need(g, `grad.${n}`).data);
   } finally {
-    layer.free();
+    layer.dispose();
   }
 }
 
@@ -156,7 +156,7 @@ function runLm(g: Golden, c: Checker): void {
     c.compare('loss', [loss], [g.loss as number]);
     for (const n of m.paramNames()) c.compare(`grad.${n}`, m.getGrad(n), need(g, `grad.${n}`).data);
   } finally {
-    m.free();
+    m.dispose();
   }
 }
 
@@ -198,7 +198,7 @@ function runTrain(g: Golden, c: Checker): void {
       );
     for (const n of m.paramNames()) c.compare(`final.${n}`, m.getParam(n), need(g, `final.${n}`).data);
   } finally {
-    m.free();
+    m.dispose();
   }
 }
 

@@ -133,7 +133,7 @@ export class RecurrentLayer {
   }
 
   /** Frees the wasm memory now (otherwise a FinalizationRegistry does it later). */
-  free(): void {
+  dispose(): void {
     this.#core.free();
   }
 }

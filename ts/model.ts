@@ -1,7 +1,7 @@
 // Model: a built network in wasm memory. Low-level operations (forward, loss, one training
 // step, truncated BPTT, stepwise prediction, generation) live here; `fit`, `evaluate` and
 // `predict` over whole data sets are in training.ts.
-import { checkKeys, optionError, rangeError } from './errors.js';
+import { checkKeys, optionError, rangeError, stateError } from './errors.js';
 import type { LayerSpecJSON, ModelSpecJSON } from './spec.js';
 import { wasm } from './wasm.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
@@ -238,7 +238,7 @@ export class Model {
   }
 
   #needTrainer(): CoreTrainer {
-    if (!this.#trainer) throw optionError('call model.compile({ loss, optimizer }) before training');
+    if (!this.#trainer) throw stateError('call model.compile({ loss, optimizer }) before training');
     return this.#trainer;
   }
 
@@ -318,7 +318,8 @@ export class Model {
     return this.core.generate(toIds(prompt), maxTokens, opts.temperature ?? 1, topK, opts.topP ?? 1, (opts.seed ?? 0) >>> 0);
   }
 
-  free(): void {
+  /** Releases the wasm memory (the model is unusable afterwards). */
+  dispose(): void {
     this.#trainer?.free();
     this.#trainer = undefined;
     this.core.free();

@@ -1,14 +1,16 @@
 // Session: one model with its vocabulary and training position, and the training loop.
 // It runs wherever it is created: in the calling thread (`createTrainer({ worker: false })`)
 // or inside a worker (worker/worker.ts hosts one and exposes it through comlink).
-import { asDataSpec, batchesPerEpoch, epochOrder, makeBatch, type DataLike, type DataSpec, type ModelShape } from './data/source.js';
+import { asDataSpec, batchesPerEpoch, type DataLike, type DataSpec, epochOrder, makeBatch, type ModelShape, type TrainBatch } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, formatError, optionError, posInt, rangeError, RecurrentTypeError, stateError } from './errors.js';
-import type { EpochEvent, EvalResult, FitEvent, FitResult } from './events.js';
+import type { EvalResult, FitEvent, FitResult } from './events.js';
+import { type FitTarget, runFit, startPosition } from './fit.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from './io/checkpoint.js';
 import { decodeSafetensors } from './io/safetensors.js';
 import { Model, type BatchInput, type CompileOptions } from './model.js';
 import type { ModelSpecJSON } from './spec.js';
+import { init, type WasmSource } from './wasm.js';
 
 export interface FitOptions {
   /** Train until this many epochs are done (default 1). */
@@ -50,22 +52,49 @@ export interface ModelInfo {
   training?: TrainingState;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'tbptt', 'validation', 'timeBudgetMs', 'resume', 'signal', 'onProgress'] as const;
-export const FIT_OPTION_KEYS: readonly string[] = FIT_KEYS;
+/** Fit options that cross to a worker (the signal and the callback stay with the caller). */
+export type SessionFitOptions = Omit<FitOptions, 'signal' | 'onProgress'>;
+const SESSION_FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'tbptt', 'validation', 'timeBudgetMs', 'resume'];
+export const FIT_OPTION_KEYS: readonly string[] = [...SESSION_FIT_KEYS, 'signal', 'onProgress'];
 
-const now = () => performance.now();
-
-/** Gives the event loop a turn (so aborts and messages are seen) without timer clamping. */
-function yieldNow(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r));
-  return new Promise((r) => {
-    const c = new MessageChannel();
-    c.port1.onmessage = () => {
-      c.port1.close();
-      r();
-    };
-    c.port2.postMessage(0);
-  });
+/** The sequential model as the fit engine drives it: `batches(epoch, seed)` gives the
+ * epoch's batch maker (called once per epoch, in order); the schedule advances after every
+ * epoch unless `schedule: false`; `window` > 0 trains with truncated BPTT. */
+export function sequentialTarget(
+  model: Model,
+  o: {
+    batchesPerEpoch: number;
+    batches(epoch: number, seed: number): (i: number) => TrainBatch;
+    window?: number;
+    validate?: () => EvalResult;
+    schedule?: boolean;
+  },
+): FitTarget {
+  const window = o.window ?? 0;
+  return {
+    batchesPerEpoch: o.batchesPerEpoch,
+    bits: model.compiled?.loss !== 'mse',
+    epoch(epoch, seed) {
+      const batch = o.batches(epoch, seed);
+      return {
+        batches: o.batchesPerEpoch,
+        train(i) {
+          const b = batch(i);
+          if (window > 0) {
+            const rs = model.trainTbptt({ ids: b.input.ids, batch: b.input.batch, steps: b.input.steps }, { classes: b.targets.classes }, window);
+            const last = rs[rs.length - 1];
+            return { loss: rs.reduce((a, r) => a + r.loss, 0) / rs.length, gradNorm: last.gradNorm, lr: last.lr, updates: rs.length, tokens: b.tokens };
+          }
+          const r = model.trainStep(b.input, b.targets);
+          return { ...r, updates: 1, tokens: b.tokens };
+        },
+      };
+    },
+    validate: o.validate,
+    endEpoch: () => {
+      if (o.schedule ?? true) model.scheduleStep();
+    },
+  };
 }
 
 /** Reads a model file from bytes, a path (Node, Deno, Bun) or a URL (fetch). */
@@ -95,6 +124,13 @@ export class Session {
   #training: TrainingState | undefined;
   #stop = false;
   #fitting = false;
+  /** Set by dispose() during fit: the error the running fit ends with. */
+  #cancel: Error | undefined;
+
+  /** Loads the wasm core (a worker's first call). */
+  async init(source?: WasmSource): Promise<void> {
+    await init(source);
+  }
 
   get model(): Model {
     if (!this.#model) throw stateError('no model yet: build() or load() one first');
@@ -108,7 +144,7 @@ export class Session {
   build(spec: ModelSpecJSON, seed = 0): ModelInfo {
     this.#guard('build');
     const m = Model.fromSpec(spec, seed);
-    this.#model?.free();
+    this.#model?.dispose();
     this.#model = m;
     this.#training = undefined;
     if (this.#vocab && m.vocabSize !== undefined && m.vocabSize !== this.#vocab.size) this.#vocab = undefined;
@@ -156,11 +192,13 @@ export class Session {
     this.#stop = true;
   }
 
-  async fit(data: DataLike, opts: FitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>): Promise<FitResult> {
-    checkKeys('fit', opts, FIT_KEYS);
+  /** Trains through the fit engine. `emit` gets every event; `aborted` starts the run stopped
+   * (an AbortSignal that fired before the call). */
+  async fit(data: DataLike, opts: SessionFitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>, aborted = false): Promise<FitResult> {
+    checkKeys('fit', opts, SESSION_FIT_KEYS);
     this.#guard('fit');
     const model = this.model;
-    if (!model.compiled) throw optionError('call compile({ loss, optimizer }) before fit()');
+    if (!model.compiled) throw stateError('call compile({ loss, optimizer }) before fit()');
     const spec = asDataSpec(data);
     const val = opts.validation === undefined ? undefined : asDataSpec(opts.validation);
     const epochs = posInt('fit.epochs', opts.epochs, 1);
@@ -174,118 +212,29 @@ export class Session {
     const budget = opts.timeBudgetMs;
     if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
     const seed = (opts.seed ?? 0) >>> 0;
-    const pos: TrainingState = opts.resume && this.#training ? { ...this.#training } : { epoch: 0, batch: 0, step: 0, tokens: 0, elapsedMs: 0, seed };
+    const resumed = opts.resume && this.#training ? this.#training : undefined;
+    if (resumed && resumed.batchSize !== undefined && resumed.batchSize !== batchSize)
+      throw optionError(`fit.resume: the run was trained with batchSize ${resumed.batchSize}; resume it with the same batchSize (got ${batchSize})`);
+    const pos: TrainingState = resumed ? { ...resumed } : { ...startPosition(seed), batchSize };
     this.#training = pos;
-    const nb = batchesPerEpoch(spec, batchSize);
     const shape = this.#shape();
-    const startWall = now();
-    const startElapsed = pos.elapsedMs;
-    const startTokens = pos.tokens;
-    const history: EpochEvent[] = [];
-    let stopReason: FitResult['stopReason'] = 'completed';
-    // Events go out without waiting (a worker's emit is a message on its own channel); the
-    // last one is awaited before fit returns, so no event can arrive after the result.
-    let lastEmit: void | Promise<void> = undefined;
-    const send = async (e: FitEvent, wait: boolean) => {
-      opts.onProgress?.(e);
-      const r = emit?.(e);
-      lastEmit = r;
-      if (wait) await r;
-    };
-    const elapsed = () => startElapsed + (now() - startWall);
-    const rate = () => ((pos.tokens - startTokens) * 1000) / Math.max(1e-9, now() - startWall);
-    const firstBatchIndex = pos.epoch * nb + pos.batch;
-    const etaFrom = () => {
-      const done = pos.epoch * nb + pos.batch - firstBatchIndex;
-      if (done <= 0) return NaN;
-      let left = ((epochs * nb - (pos.epoch * nb + pos.batch)) * (now() - startWall)) / done;
-      if (budget !== undefined) left = Math.min(left, Math.max(0, budget - elapsed()));
-      return Math.max(0, left);
-    };
-    this.#stop = false;
+    const target = sequentialTarget(model, {
+      batchesPerEpoch: batchesPerEpoch(spec, batchSize),
+      batches(epoch, seed) {
+        const order = epochOrder(spec, epoch, shuffle, seed);
+        return (i) => makeBatch(spec, order, i, batchSize, shape);
+      },
+      window,
+      validate: val && (() => this.evaluate(val, { batchSize })),
+    });
+    this.#stop = aborted;
+    this.#cancel = undefined;
     this.#fitting = true;
     try {
-      outer: while (pos.epoch < epochs) {
-        const order = epochOrder(spec, pos.epoch, shuffle, pos.seed);
-        let lossSum = 0;
-        let lossN = 0;
-        while (pos.batch < nb) {
-          if (this.#stop || opts.signal?.aborted) {
-            stopReason = 'aborted';
-            break outer;
-          }
-          if (budget !== undefined && elapsed() >= budget) {
-            stopReason = 'timeBudget';
-            break outer;
-          }
-          const b = makeBatch(spec, order, pos.batch, batchSize, shape);
-          let loss: number;
-          let gradNorm: number;
-          let lr: number;
-          if (window > 0) {
-            const rs = model.trainTbptt({ ids: b.input.ids, batch: b.input.batch, steps: b.input.steps }, { classes: b.targets.classes }, window);
-            loss = rs.reduce((a, r) => a + r.loss, 0) / rs.length;
-            gradNorm = rs[rs.length - 1].gradNorm;
-            lr = rs[rs.length - 1].lr;
-            pos.step += rs.length;
-          } else {
-            ({ loss, gradNorm, lr } = model.trainStep(b.input, b.targets));
-            pos.step += 1;
-          }
-          // from here on the position is the one a checkpoint must resume from
-          const batch = pos.batch;
-          pos.batch += 1;
-          pos.tokens += b.tokens;
-          pos.elapsedMs = elapsed();
-          lossSum += loss;
-          lossN += 1;
-          await send(
-            {
-              type: 'step',
-              epoch: pos.epoch,
-              batch,
-              batchesPerEpoch: nb,
-              step: pos.step,
-              loss,
-              gradNorm,
-              lr,
-              tokens: pos.tokens,
-              tokensPerSec: rate(),
-              elapsedMs: pos.elapsedMs,
-              etaMs: etaFrom(),
-            },
-            false,
-          );
-          await yieldNow();
-        }
-        const validation = val ? this.evaluate(val, { batchSize }) : undefined;
-        model.scheduleStep();
-        const trainLoss = lossN ? lossSum / lossN : NaN;
-        const epoch = pos.epoch;
-        pos.epoch += 1;
-        pos.batch = 0;
-        pos.elapsedMs = elapsed();
-        const ev: EpochEvent = {
-          type: 'epoch',
-          epoch,
-          loss: trainLoss,
-          step: pos.step,
-          tokens: pos.tokens,
-          tokensPerSec: rate(),
-          elapsedMs: pos.elapsedMs,
-          etaMs: etaFrom(),
-        };
-        if (model.compiled?.loss !== 'mse') ev.bitsPerToken = trainLoss / Math.LN2;
-        if (validation) ev.validation = validation;
-        history.push(ev);
-        await send(ev, true);
-      }
+      return await runFit(target, pos, { epochs, timeBudgetMs: budget, emit, poll: () => this.#cancel ?? (this.#stop ? 'abort' : undefined) });
     } finally {
       this.#fitting = false;
-      pos.elapsedMs = elapsed();
-      await Promise.resolve(lastEmit).catch(() => undefined);
     }
-    return { stopReason, epochs: pos.epoch, steps: pos.step, tokens: pos.tokens, elapsedMs: pos.elapsedMs, tokensPerSec: rate(), history };
   }
 
   /** Mean loss (and bits per token, accuracy for classification) over a data set. */
@@ -402,12 +351,12 @@ export class Session {
         if (s.optimizerState) m.setOptimizerState(s.optimizerState);
       }
       if (s.rngState) m.setRngState(s.rngState);
-      this.#model?.free();
+      this.#model?.dispose();
       this.#model = m;
       this.#vocab = vocab;
       this.#training = s.training ? { ...s.training } : undefined;
     } catch (e) {
-      m.free();
+      m.dispose();
       if (e instanceof RecurrentTypeError && e.code === 'E_FORMAT') throw e;
       throw formatError(`the model file is inconsistent: ${(e as Error).message}`);
     }
@@ -445,8 +394,10 @@ export class Session {
     return Object.fromEntries(m.paramNames().map((n) => [n, m.getParam(n)]));
   }
 
+  /** Frees the model. A running fit stops at its next batch boundary and rejects (E_STATE). */
   dispose(): void {
-    this.#model?.free();
+    if (this.#fitting) this.#cancel = stateError('the trainer was disposed during fit()');
+    this.#model?.dispose();
     this.#model = undefined;
   }
 }

@@ -23,4 +23,4 @@ for (let iter = 0; iter < 150; iter++) {
     console.log(`iter ${iter}: loss ${loss.toExponential(3)}  y_pred = [${Array.from(model.forward(input), (y) => y.toFixed(5)).join(', ')}]`);
 }
 console.log(`final: y_pred = [${Array.from(model.forward(input), (y) => y.toFixed(5)).join(', ')}], targets [${wanted.join(', ')}]`);
-model.free();
+model.dispose();

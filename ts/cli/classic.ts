@@ -59,6 +59,6 @@ export async function classic(argv: string[], out: (s: string) => void): Promise
   out(
     `after ${r.losses.length} iterations: y_pred = [${r.predictions.map((x) => x.toFixed(5)).join(', ')}], loss ${r.losses.at(-1)!.toExponential(3)} (${((performance.now() - start) / 1000).toFixed(2)} s)`,
   );
-  r.model.free();
+  r.model.dispose();
   return 0;
 }

@@ -140,9 +140,9 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
       else {
         bar.stop();
         let line = `epoch ${e.epoch + 1}/${epochs}: train loss ${e.loss.toFixed(4)}`;
-        if (e.validationLoss !== undefined) {
+        if (e.validation !== undefined) {
           const dev = g.evaluate(split.validation, { beam: 1 });
-          line += `, validation loss ${e.validationLoss.toFixed(4)}, greedy WER ${pct(dev.wer)} PER ${pct(dev.per)}`;
+          line += `, validation loss ${e.validation.loss.toFixed(4)}, greedy WER ${pct(dev.wer)} PER ${pct(dev.per)}`;
         }
         out(`${line}, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${fmtDuration(e.elapsedMs)}`);
       }
@@ -163,7 +163,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     out(`  ${sample[i]}: ${p.join(' ')}   (CMUdict: ${split.test[i].pronunciations.map((q) => q.join(' ')).join(' | ')})`),
   );
   out(`model saved to ${outPath}  (try: npx recurrent g2p run --model ${outPath} RECURRENT)`);
-  g.free();
+  g.dispose();
   return 0;
 }
 
@@ -203,6 +203,6 @@ async function run(argv: string[], out: (s: string) => void): Promise<number> {
   res.forEach((hs, i) => {
     for (const h of hs) out(`${words[i]}\t${h.phones.join(' ')}${nBest > 1 ? `\t${h.score.toFixed(3)}` : ''}`);
   });
-  g.free();
+  g.dispose();
   return 0;
 }

@@ -27,6 +27,8 @@ export interface TrainingState {
   elapsedMs: number;
   /** Seed of the data order. */
   seed: number;
+  /** Batch size of the run (resuming needs the same; absent in files from before 0.1). */
+  batchSize?: number;
 }
 
 export interface Snapshot {

@@ -15,7 +15,9 @@ import { padBatch } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { checkKeys, formatError, optionError, posInt, rangeError } from '../errors.js';
 import type { OptimizerSpec } from '../model.js';
-import { Session } from '../session.js';
+import { runFit, startPosition } from '../fit.js';
+import { Session, sequentialTarget } from '../session.js';
+import { progressEvery } from './progress.js';
 
 export const UNK_TOKEN = '<unk>';
 
@@ -211,24 +213,23 @@ export async function trainClassifier(
   const rng = new Rng(opts.seed ?? 1);
   const perEpoch = Math.ceil(docs.length / batchSize);
   const steps = epochs * perEpoch;
-  const start = performance.now();
-  let step = 0;
-  let sum = 0;
-  let n = 0;
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (const rows of bucketedBatches(lengths, batchSize, rng)) {
-      const pb = padBatch(rows.map((r) => ids[r]));
-      const classesArr = Int32Array.from(rows, (r) => labels[r]);
-      const { loss } = model.trainStep({ ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, { classes: classesArr });
-      step++;
-      sum += loss;
-      n++;
-      if (opts.onProgress && (step % every === 0 || step === steps)) {
-        await opts.onProgress({ epoch, step, steps, loss: sum / n, elapsedMs: performance.now() - start });
-        sum = 0;
-        n = 0;
-      }
-    }
-  }
+  const target = sequentialTarget(model, {
+    batchesPerEpoch: perEpoch,
+    // one generator across epochs: epoch e's batches continue epoch e − 1's stream
+    batches() {
+      const rows = bucketedBatches(lengths, batchSize, rng);
+      return (i) => {
+        const pb = padBatch(rows[i].map((r) => ids[r]));
+        const tokens = pb.lengths.reduce((a, b) => a + b, 0);
+        return {
+          input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths },
+          targets: { classes: Int32Array.from(rows[i], (r) => labels[r]) },
+          tokens,
+        };
+      };
+    },
+    schedule: false,
+  });
+  await runFit(target, startPosition(0), { epochs, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return clf;
 }

@@ -17,8 +17,9 @@
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import { Rng } from '../data/rng.js';
 import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
+import type { FitResult } from '../events.js';
 import { errorRates, type ErrorRates } from './edit-distance.js';
-import { Seq2SeqModel, type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, type Seq2SeqFitResult, type Seq2SeqOptions } from './seq2seq.js';
+import { Seq2SeqModel, type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, type Seq2SeqOptions } from '../seq2seq.js';
 
 export interface LexiconEntry {
   word: string;
@@ -183,7 +184,7 @@ export class G2P {
     return this;
   }
 
-  fit(train: readonly LexiconEntry[], opts: Seq2SeqFitOptions & { validationEntries?: readonly LexiconEntry[] } = {}): Promise<Seq2SeqFitResult> {
+  fit(train: readonly LexiconEntry[], opts: Seq2SeqFitOptions & { validationEntries?: readonly LexiconEntry[] } = {}): Promise<FitResult> {
     const { validationEntries, ...rest } = opts;
     if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
     return this.model.fit(this.pairs(train), { ...rest, ...(validationEntries?.length ? { validation: this.pairs(validationEntries) } : {}) });
@@ -235,12 +236,12 @@ export class G2P {
         throw formatError('the vocabularies in the file do not match its model');
       return { g2p: new G2P(letters, phones, model), metadata };
     } catch (e) {
-      model.free();
+      model.dispose();
       throw e;
     }
   }
 
-  free(): void {
-    this.model.free();
+  dispose(): void {
+    this.model.dispose();
   }
 }

@@ -15,7 +15,9 @@ import { padBatch } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { checkKeys, formatError, optionError, posInt } from '../errors.js';
 import type { OptimizerSpec } from '../model.js';
-import { Session } from '../session.js';
+import { runFit, startPosition } from '../fit.js';
+import { Session, sequentialTarget } from '../session.js';
+import { progressEvery } from './progress.js';
 import { segmentationScore, type SegmentationScore } from './metrics.js';
 
 export const BMES = ['B', 'M', 'E', 'S'] as const;
@@ -395,29 +397,26 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const rng = new Rng(opts.seed ?? 1);
   const order = new Uint32Array(pieces.length).map((_, i) => i);
   let pos = order.length;
-  const start = performance.now();
-  let sum = 0;
-  let n = 0;
-  for (let step = 0; step < steps; step++) {
-    const rows: number[] = [];
-    while (rows.length < Math.min(batchSize, pieces.length)) {
-      if (pos >= order.length) {
-        rng.shuffle(order);
-        pos = 0;
+  // one "epoch" of `steps` batches drawn from an endless stream of pieces, reshuffled at its end
+  const target = sequentialTarget(model, {
+    batchesPerEpoch: steps,
+    batches: () => () => {
+      const rows: number[] = [];
+      while (rows.length < Math.min(batchSize, pieces.length)) {
+        if (pos >= order.length) {
+          rng.shuffle(order);
+          pos = 0;
+        }
+        rows.push(order[pos++]);
       }
-      rows.push(order[pos++]);
-    }
-    const pb = padBatch(rows.map((r) => pieces[r].ids));
-    const classes = new Int32Array(pb.batch * pb.steps).fill(-100);
-    rows.forEach((r, k) => classes.set(pieces[r].tags, k * pb.steps));
-    const { loss } = model.trainStep({ ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, { classes });
-    sum += loss;
-    n++;
-    if (opts.onProgress && ((step + 1) % every === 0 || step + 1 === steps)) {
-      await opts.onProgress({ step: step + 1, steps, loss: sum / n, elapsedMs: performance.now() - start });
-      sum = 0;
-      n = 0;
-    }
-  }
+      const pb = padBatch(rows.map((r) => pieces[r].ids));
+      const classes = new Int32Array(pb.batch * pb.steps).fill(-100);
+      rows.forEach((r, k) => classes.set(pieces[r].tags, k * pb.steps));
+      const tokens = pb.lengths.reduce((a, b) => a + b, 0);
+      return { input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, targets: { classes }, tokens };
+    },
+    schedule: false,
+  });
+  await runFit(target, startPosition(0), { epochs: 1, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return seg;
 }

@@ -1,7 +1,8 @@
 // Sequence to sequence: an attention encoder-decoder (bidirectional LSTM encoder, LSTM
 // decoder with additive attention over the encoder outputs, teacher forcing), trained and
 // decoded (greedy or beam search) inside wasm. The model lives in crates/recurrent-core
-// (model/seq2seq.rs); this is its SDK face:
+// (model/seq2seq.rs); this is its SDK face. It trains through the fit engine (fit.ts) like the
+// sequential model:
 //
 //   const m = Seq2SeqModel.create({ sourceVocab: 30, targetVocab: 72 }, { seed: 1 });
 //   m.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
@@ -15,12 +16,14 @@
 // Save/load: a safetensors file in the 'recurrent/1' format with PyTorch-style parameter
 // names (encoder.rnn.weight_ih_l0_reverse, attention.key.weight, …); its metadata holds
 // `architecture` = {"kind":"seq2seq", …options} and any caller metadata (vocabularies).
-import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from '../errors.js';
-import { deriveSeed, Rng } from '../data/rng.js';
-import { decodeSafetensors, encodeSafetensors, type TensorIn } from '../io/safetensors.js';
-import { FORMAT } from '../io/checkpoint.js';
-import { wasm } from '../wasm.js';
-import type { Seq2Seq as CoreSeq2Seq } from '../wasm/recurrent_wasm.js';
+import { deriveSeed, Rng } from './data/rng.js';
+import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
+import type { EvalResult, FitEvent, FitResult } from './events.js';
+import { type FitTarget, runFit, startPosition } from './fit.js';
+import { FORMAT } from './io/checkpoint.js';
+import { decodeSafetensors, encodeSafetensors, type TensorIn } from './io/safetensors.js';
+import { wasm } from './wasm.js';
+import type { Seq2Seq as CoreSeq2Seq } from './wasm/recurrent_wasm.js';
 
 export interface Seq2SeqOptions {
   /** Source symbols (ids 0…sourceVocab−1). */
@@ -67,22 +70,6 @@ export interface Seq2SeqStep {
   lr: number;
 }
 
-export interface Seq2SeqFitEvent {
-  type: 'step' | 'epoch';
-  epoch: number;
-  /** Batch within the epoch (step events). */
-  batch: number;
-  batchesPerEpoch: number;
-  step: number;
-  /** This batch's loss (step) or the epoch's mean training loss (epoch). */
-  loss: number;
-  lr: number;
-  tokensPerSec: number;
-  elapsedMs: number;
-  /** Epoch events with `validation` data: its teacher-forced loss per token. */
-  validationLoss?: number;
-}
-
 export interface Seq2SeqFitOptions {
   epochs?: number;
   batchSize?: number;
@@ -92,17 +79,9 @@ export interface Seq2SeqFitOptions {
   signal?: AbortSignal;
   /** Multiply the learning rate by this after every epoch (default 1). */
   lrDecay?: number;
+  /** Scored (teacher-forced loss per token) at every epoch's end. */
   validation?: Pair[];
-  onProgress?: (e: Seq2SeqFitEvent) => void;
-}
-
-export interface Seq2SeqFitResult {
-  stopReason: 'completed' | 'aborted' | 'timeBudget';
-  epochs: number;
-  steps: number;
-  elapsedMs: number;
-  /** Mean training loss of the last (possibly partial) epoch. */
-  loss: number;
+  onProgress?: (e: FitEvent) => void;
 }
 
 export interface Hypothesis {
@@ -220,9 +199,6 @@ export function bucketBatches(pairs: readonly Pair[], batchSize: number, seed: n
   return batches;
 }
 
-const now = () => performance.now();
-const yieldNow = () => new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
-
 export class Seq2SeqModel {
   readonly config: Readonly<Seq2SeqConfig>;
   readonly seed: number;
@@ -326,79 +302,30 @@ export class Seq2SeqModel {
 
   /** One update with teacher forcing on a batch of pairs. */
   trainStep(pairs: readonly Pair[]): Seq2SeqStep {
-    if (!this.#compiled) throw optionError('call compile() before training');
+    if (!this.#compiled) throw stateError('call compile() before training');
     const r = this.#c.trainStep(...pairsArgs(pairs));
     return { loss: r[0], gradNorm: r[1], tokens: r[2], lr: r[3] };
   }
 
   /** Trains over `pairs` in length-bucketed, seeded batches, reporting progress. */
-  async fit(pairs: readonly Pair[], opts: Seq2SeqFitOptions = {}): Promise<Seq2SeqFitResult> {
+  async fit(pairs: readonly Pair[], opts: Seq2SeqFitOptions = {}): Promise<FitResult> {
     checkKeys('fit', opts, ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'signal', 'lrDecay', 'validation', 'onProgress']);
-    if (!this.#compiled) throw optionError('call compile() before fit()');
+    if (!this.#compiled) throw stateError('call compile() before fit()');
     if (!Array.isArray(pairs) || pairs.length === 0) throw rangeError('fit: the training set is empty');
     const epochs = posInt('fit.epochs', opts.epochs, 1);
     const batchSize = posInt('fit.batchSize', opts.batchSize, 64);
     const seed = (opts.seed ?? 0) >>> 0;
-    const decay = numIn('fit.lrDecay', opts.lrDecay, 0, Infinity, 1);
+    const decay = numIn('fit.lrDecay', opts.lrDecay, 0, Number.POSITIVE_INFINITY, 1);
     const budget = opts.timeBudgetMs;
     if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
-    const start = now();
-    let steps = 0;
-    let tokens = 0;
-    let stopReason: Seq2SeqFitResult['stopReason'] = 'completed';
-    let epoch = 0;
-    let lastLoss = NaN;
-    outer: for (; epoch < epochs; epoch++) {
-      const batches = bucketBatches(pairs, batchSize, deriveSeed(seed, epoch));
-      let sum = 0;
-      let n = 0;
-      for (let i = 0; i < batches.length; i++) {
-        if (opts.signal?.aborted) {
-          stopReason = 'aborted';
-          break outer;
-        }
-        if (budget !== undefined && now() - start >= budget) {
-          stopReason = 'timeBudget';
-          break outer;
-        }
-        const r = this.trainStep(batches[i].map((k) => pairs[k]));
-        steps++;
-        tokens += r.tokens;
-        sum += r.loss;
-        n++;
-        lastLoss = sum / n;
-        const el = now() - start;
-        opts.onProgress?.({
-          type: 'step',
-          epoch,
-          batch: i,
-          batchesPerEpoch: batches.length,
-          step: steps,
-          loss: r.loss,
-          lr: r.lr,
-          tokensPerSec: (tokens * 1000) / el,
-          elapsedMs: el,
-        });
-        if (i % 8 === 7) await yieldNow();
-      }
-      const el = now() - start;
-      const ev: Seq2SeqFitEvent = {
-        type: 'epoch',
-        epoch,
-        batch: batches.length,
-        batchesPerEpoch: batches.length,
-        step: steps,
-        loss: sum / n,
-        lr: this.#lr,
-        tokensPerSec: (tokens * 1000) / el,
-        elapsedMs: el,
-      };
-      if (opts.validation) ev.validationLoss = this.evaluate(opts.validation, { batchSize }).loss;
-      if (decay !== 1) this.learningRate = this.#lr * decay;
-      opts.onProgress?.(ev);
-      await yieldNow();
-    }
-    return { stopReason, epochs: epoch, steps, elapsedMs: now() - start, loss: lastLoss };
+    const val = opts.validation;
+    const target = seq2seqTarget(this, pairs, { batchSize, decay, validate: val && (() => this.#evalResult(val, batchSize)) });
+    return runFit(target, startPosition(seed), { epochs, timeBudgetMs: budget, signal: opts.signal, emit: opts.onProgress });
+  }
+
+  #evalResult(pairs: readonly Pair[], batchSize: number): EvalResult {
+    const r = this.evaluate(pairs, { batchSize });
+    return { loss: r.loss, bitsPerToken: r.loss / Math.LN2, count: r.tokens };
   }
 
   /** Teacher-forced mean loss per target token (EOS included), without updating. */
@@ -510,7 +437,7 @@ export class Seq2SeqModel {
       const extra = [...f.tensors.keys()].find((n) => !names.includes(n));
       if (extra) throw formatError(`the model file has a parameter ${extra} the architecture does not`);
     } catch (e) {
-      model.free();
+      model.dispose();
       throw e;
     }
     const metadata: Record<string, unknown> = {};
@@ -526,8 +453,32 @@ export class Seq2SeqModel {
   }
 
   /** Releases the wasm memory (the model is unusable afterwards). */
-  free(): void {
+  dispose(): void {
     this.#core?.free();
     this.#core = undefined;
   }
+}
+
+/** The encoder-decoder on pairs, as the fit engine drives it: length-bucketed batches in a
+ * seeded order per epoch, the learning rate multiplied by `decay` after every epoch. */
+function seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], o: { batchSize: number; decay: number; validate?: () => EvalResult }): FitTarget {
+  const nb = Math.ceil(pairs.length / o.batchSize);
+  return {
+    batchesPerEpoch: nb,
+    bits: true,
+    epoch(epoch, seed) {
+      const batches = bucketBatches(pairs, o.batchSize, deriveSeed(seed, epoch));
+      return {
+        batches: batches.length,
+        train(i) {
+          const r = model.trainStep(batches[i].map((k) => pairs[k]));
+          return { loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, updates: 1, tokens: r.tokens };
+        },
+      };
+    },
+    validate: o.validate,
+    endEpoch() {
+      if (o.decay !== 1) model.learningRate = model.learningRate * o.decay;
+    },
+  };
 }
