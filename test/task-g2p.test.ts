@@ -179,7 +179,7 @@ describe('Seq2SeqModel API', () => {
     expectError(() => Seq2SeqModel.create({ sourceVocab: 5, targetVocab: 2 }), RangeError, 'E_RANGE', /tgtVocab must be at least 3/);
     expectError(() => Seq2SeqModel.create({ sourceVocab: 5, targetVocab: 6, bos: 1, eos: 1 }), RangeError, 'E_RANGE', /distinct/);
     const m = Seq2SeqModel.create({ sourceVocab: 5, targetVocab: 6, embed: 4, encoderUnits: 4 }, { seed: 1 });
-    expectError(() => m.trainStep([{ source: [1], target: [2] }]), TypeError, 'E_OPTION', /compile/);
+    expectError(() => m.trainStep([{ source: [1], target: [2] }]), TypeError, 'E_STATE', /compile/);
     m.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
     expectError(() => m.compile({ optimizer: { name: 'rmsprop' } as never }), TypeError, 'E_OPTION', /adam, adamw, sgd/);
     expectError(() => m.trainStep([]), RangeError, 'E_RANGE', /empty/);
