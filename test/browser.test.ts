@@ -1,12 +1,13 @@
 // The browser demo (examples/browser) in real Chromium: built with Vite as an app would be,
 // served from 127.0.0.1, trained in its module Web Worker. Debian's /usr/bin/chromium
 // (scripts/setup.sh installs it), driven by playwright-core.
+
+import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer } from '../dist/index.js';

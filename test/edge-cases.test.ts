@@ -3,8 +3,8 @@
 // error, and a finite-difference gradient check of bidirectional variable-length LSTM and
 // GRU layers through RecurrentLayer.forward/backward.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, Model, RecurrentLayer, sequential } from '../ts/index.js';
 import type { CellType } from '../ts/index.js';
+import { init, type Model, RecurrentLayer, sequential } from '../ts/index.js';
 import { wasm } from '../ts/wasm.js';
 import { expectError, randomArray } from './helpers.js';
 

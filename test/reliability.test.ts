@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, examples, init, sequential, textWindows, type Trainer } from '../dist/index.js';
+import { createTrainer, examples, init, sequential, type Trainer, textWindows } from '../dist/index.js';
 import { expectError, ROOT } from './helpers.js';
 
 const ids = Uint32Array.from({ length: 4000 }, (_, i) => (i * 7 + (i >> 3)) % 11);

@@ -21,7 +21,9 @@ describe('classic LSTM demonstration', () => {
       // measured: 9.8e-5 at iteration 50, 3e-9 at the end
       expect(r.losses[49]).toBeLessThan(1e-3);
       expect(r.losses[149]).toBeLessThan(1e-6);
-      r.predictions.forEach((p, i) => expect(Math.abs(p - CLASSIC_TARGETS[i])).toBeLessThan(2e-3));
+      r.predictions.forEach((p, i) => {
+        expect(Math.abs(p - CLASSIC_TARGETS[i])).toBeLessThan(2e-3);
+      });
       // the loss mostly falls: the last value is the smallest of the last 50 by far
       expect(r.losses[149]).toBeLessThan(r.losses[99] * 0.1);
     } finally {

@@ -7,11 +7,11 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init } from '../ts/index.js';
-import { editDistance, errorRates } from '../ts/tasks/edit-distance.js';
 import { loadCmudict } from '../ts/data/cmudict.js';
-import { G2P, parseLexicon, splitLexicon, type LexiconEntry } from '../ts/tasks/g2p.js';
+import { init } from '../ts/index.js';
 import { bucketBatches, Seq2SeqModel } from '../ts/seq2seq.js';
+import { editDistance, errorRates } from '../ts/tasks/edit-distance.js';
+import { G2P, type LexiconEntry, parseLexicon, splitLexicon } from '../ts/tasks/g2p.js';
 import { expectError, ROOT } from './helpers.js';
 
 let entries: LexiconEntry[];

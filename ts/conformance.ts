@@ -4,7 +4,7 @@
 // Tolerance: |a−b| ≤ atol + rtol·|b| with (1e-5, 1e-4) for `layer` and `lm`, and
 // (1e-4, 1e-3) for the losses, gradient norms and final weights of `train`.
 import { formatError, isRecurrentError } from './errors.js';
-import { RecurrentLayer, CELL_TYPES, type CellType } from './layer.js';
+import { CELL_TYPES, type CellType, RecurrentLayer } from './layer.js';
 import { Model, type OptimizerSpec } from './model.js';
 import type { ModelSpecJSON } from './spec.js';
 

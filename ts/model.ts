@@ -3,8 +3,8 @@
 // `predict` over whole data sets are in training.ts.
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
 import type { LayerSpecJSON, ModelSpecJSON } from './spec.js';
-import { wasm } from './wasm.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
+import { wasm } from './wasm.js';
 
 export type LossName = 'crossEntropy' | 'mse' | 'crf';
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';

@@ -22,8 +22,8 @@ import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit, startPosition } from './fit.js';
 import { FORMAT } from './io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from './io/safetensors.js';
-import { wasm } from './wasm.js';
 import type { Seq2Seq as CoreSeq2Seq } from './wasm/recurrent_wasm.js';
+import { wasm } from './wasm.js';
 
 export interface Seq2SeqOptions {
   /** Source symbols (ids 0…sourceVocab−1). */
@@ -416,7 +416,7 @@ export class Seq2SeqModel {
     } catch {
       throw formatError('metadata architecture is not valid JSON');
     }
-    if (!arch || arch.kind !== 'seq2seq') throw formatError('not a seq2seq model file (architecture.kind is not "seq2seq")');
+    if (arch?.kind !== 'seq2seq') throw formatError('not a seq2seq model file (architecture.kind is not "seq2seq")');
     const { kind: _kind, ...options } = arch;
     let model: Seq2SeqModel;
     try {

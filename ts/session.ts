@@ -1,14 +1,14 @@
 // Session: one model with its vocabulary and training position, and the training loop.
 // It runs wherever it is created: in the calling thread (`createTrainer({ worker: false })`)
 // or inside a worker (worker/worker.ts hosts one and exposes it through comlink).
-import { asDataSpec, batchesPerEpoch, type DataLike, type DataSpec, epochOrder, makeBatch, type ModelShape, type TrainBatch } from './data/source.js';
+import { asDataSpec, batchesPerEpoch, type DataLike, type DataSpec, epochOrder, type ModelShape, makeBatch, type TrainBatch } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
-import { checkKeys, formatError, optionError, posInt, rangeError, RecurrentTypeError, stateError } from './errors.js';
+import { checkKeys, formatError, optionError, posInt, RecurrentTypeError, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit, startPosition } from './fit.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from './io/checkpoint.js';
 import { decodeSafetensors } from './io/safetensors.js';
-import { Model, type BatchInput, type CompileOptions } from './model.js';
+import { type BatchInput, type CompileOptions, Model } from './model.js';
 import type { ModelSpecJSON } from './spec.js';
 import { init, type WasmSource } from './wasm.js';
 

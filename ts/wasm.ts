@@ -1,10 +1,11 @@
 // Loading the wasm core. One module (wasm-bindgen --target web) serves every runtime:
 // browsers and Deno fetch it next to this file, Node reads it from disk, and edge runtimes
 // (workerd) pass a compiled WebAssembly.Module.
-import initWasm, { initSync } from './wasm/recurrent_wasm.js';
-import * as core from './wasm/recurrent_wasm.js';
+
 import { RecurrentTypeError } from './errors.js';
 import { nodeApis } from './runtime.js';
+import * as core from './wasm/recurrent_wasm.js';
+import initWasm, { initSync } from './wasm/recurrent_wasm.js';
 
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string | Response;
 

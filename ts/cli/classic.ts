@@ -2,8 +2,8 @@
 // sequence from fixed random input vectors, by mean squared error.
 import { parseArgs } from 'node:util';
 import { optionError } from '../errors.js';
-import { init } from '../wasm.js';
 import { CLASSIC_TARGETS, classicLstm } from '../tasks/classic.js';
+import { init } from '../wasm.js';
 import { num } from './args.js';
 
 export const CLASSIC_HELP = `usage: recurrent classic [flags]

@@ -3,13 +3,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadSpamAssassin, splitMessage } from '../data/spam.js';
 import { splitBySeed } from '../data/source.js';
+import { loadSpamAssassin, splitMessage } from '../data/spam.js';
 import { formatError, optionError } from '../errors.js';
-import { init } from '../wasm.js';
 import { TextClassifier, tokenize, trainClassifier } from '../tasks/classify.js';
-import { binaryScore, type BinaryScore } from '../tasks/metrics.js';
+import { type BinaryScore, binaryScore } from '../tasks/metrics.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
+import { init } from '../wasm.js';
 import { choice, fmtDuration, num } from './args.js';
 
 export const CLASSIFY_HELP = `usage: recurrent classify train [flags]

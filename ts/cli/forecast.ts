@@ -2,10 +2,10 @@
 // features, scored by MAE on the last year against the seasonal-naive baseline.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { formatError } from '../errors.js';
-import { init } from '../wasm.js';
 import { loadBirths } from '../data/births.js';
+import { formatError } from '../errors.js';
 import { forecastBirths, parseDailyCsv } from '../tasks/forecast.js';
+import { init } from '../wasm.js';
 import { duration, fmtDuration, num } from './args.js';
 
 export const FORECAST_HELP = `usage: recurrent forecast [flags]

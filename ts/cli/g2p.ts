@@ -2,10 +2,10 @@
 // with the attention encoder-decoder; word and phoneme error rates on held-out words.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { formatError, optionError } from '../errors.js';
-import { init } from '../wasm.js';
 import { loadCmudict } from '../data/cmudict.js';
-import { G2P, parseLexicon, splitLexicon, type G2PEvaluation } from '../tasks/g2p.js';
+import { formatError, optionError } from '../errors.js';
+import { G2P, type G2PEvaluation, parseLexicon, splitLexicon } from '../tasks/g2p.js';
+import { init } from '../wasm.js';
 import { duration, fmtDuration, num } from './args.js';
 import { EpochBar, writeAtomic } from './progress.js';
 
@@ -159,9 +159,9 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   report('greedy', g.evaluate(split.test, { beam: 1 }));
   if (beam > 1) report(`beam ${beam}`, g.evaluate(split.test, { beam }));
   const sample = split.test.slice(0, 5).map((e) => e.word);
-  g.pronounce(sample, { beam }).forEach((p, i) =>
-    out(`  ${sample[i]}: ${p.join(' ')}   (CMUdict: ${split.test[i].pronunciations.map((q) => q.join(' ')).join(' | ')})`),
-  );
+  g.pronounce(sample, { beam }).forEach((p, i) => {
+    out(`  ${sample[i]}: ${p.join(' ')}   (CMUdict: ${split.test[i].pronunciations.map((q) => q.join(' ')).join(' | ')})`);
+  });
   out(`model saved to ${outPath}  (try: npx recurrent g2p run --model ${outPath} RECURRENT)`);
   g.dispose();
   return 0;

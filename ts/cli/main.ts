@@ -1,15 +1,15 @@
 // Command-line entry: `recurrent <command> [flags]`.
 import { parseArgs } from 'node:util';
-import { init } from '../wasm.js';
 import { optionError } from '../errors.js';
+import { init } from '../wasm.js';
 import { classic } from './classic.js';
 import { classify } from './classify.js';
 import { conformance } from './conformance.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
-import { generate, GENERATE_HELP } from './generate.js';
+import { generate } from './generate.js';
 import { segment } from './segment.js';
-import { train, TRAIN_HELP } from './train.js';
+import { train } from './train.js';
 
 const USAGE = `usage: recurrent <command> [flags]
 

@@ -9,9 +9,9 @@ import { parseArgs } from 'node:util';
 import { loadMobyDick } from '../data/mobydick.js';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
-import { init } from '../wasm.js';
-import { segmentationScore, type SegmentationScore } from '../tasks/metrics.js';
+import { type SegmentationScore, segmentationScore } from '../tasks/metrics.js';
 import { chars, LongestMatchSegmenter, parseSegmentedCorpus, proseToSentences, Segmenter, trainSegmenter } from '../tasks/segment.js';
+import { init } from '../wasm.js';
 import { choice, fmtDuration, num } from './args.js';
 
 export const SEGMENT_HELP = `usage: recurrent segment train [flags]
@@ -213,7 +213,7 @@ async function segmentRun(argv: string[], out: (s: string) => void): Promise<num
       lines = parseSegmentedCorpus(v.text!, { name: '--text', requireBoundaries: false }).map((s) => s.join(''));
     }
     const words = seg.segment(lines);
-    const text = words.map((ws) => ws.join(' ')).join('\n') + '\n';
+    const text = `${words.map((ws) => ws.join(' ')).join('\n')}\n`;
     if (v.out) {
       await mkdir(dirname(v.out), { recursive: true });
       await writeFile(v.out, text);

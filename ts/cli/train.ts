@@ -147,7 +147,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
         );
         if (sampleLen > 0) {
           const sample = await t.generate('The whale ', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 });
-          out(`  sample: ${JSON.stringify('The whale ' + sample)}`);
+          out(`  sample: ${JSON.stringify(`The whale ${sample}`)}`);
         }
         await writeAtomic(outPath, await t.save());
       }

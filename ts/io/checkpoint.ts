@@ -9,10 +9,11 @@
 //   training      (optional) position and counters for resuming: epoch, batch, step, …
 // Optional tensors for resuming exactly: "__optimizer__" (F32, the optimizer's state) and
 // "__rng__" (U32 ×4, the dropout generator).
+
+import type { VocabularyJSON } from '../data/vocab.js';
 import { formatError } from '../errors.js';
 import type { CompileOptions } from '../model.js';
 import type { ModelSpecJSON } from '../spec.js';
-import type { VocabularyJSON } from '../data/vocab.js';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from './safetensors.js';
 
 export const FORMAT = 'recurrent/1';

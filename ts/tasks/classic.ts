@@ -40,7 +40,9 @@ export function classicLstm(opts: ClassicOptions = {}): ClassicResult {
   checkKeys('classicLstm', opts, ['targets', 'inputDim', 'units', 'steps', 'optimizer', 'seed', 'onStep']);
   const targets = [...(opts.targets ?? CLASSIC_TARGETS)];
   if (targets.length === 0) throw rangeError('targets must hold at least one value');
-  targets.forEach((v, i) => numIn(`targets[${i}]`, v, -1e6, 1e6));
+  targets.forEach((v, i) => {
+    numIn(`targets[${i}]`, v, -1e6, 1e6);
+  });
   const dim = posInt('inputDim', opts.inputDim, 50);
   const units = posInt('units', opts.units, 100);
   const steps = posInt('steps', opts.steps, 150);

@@ -14,8 +14,8 @@ import { Rng } from '../data/rng.js';
 import { padBatch } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { checkKeys, formatError, optionError, posInt, rangeError } from '../errors.js';
-import type { OptimizerSpec } from '../model.js';
 import { runFit, startPosition } from '../fit.js';
+import type { OptimizerSpec } from '../model.js';
 import { Session, sequentialTarget } from '../session.js';
 import { progressEvery } from './progress.js';
 
@@ -104,14 +104,7 @@ export class TextClassifier {
     const s = new Session();
     const info = s.load(bytes);
     const rec = info.spec.layers.find((l) => l.type === 'recurrent');
-    if (
-      !info.vocabulary ||
-      info.vocabulary.level !== 'token' ||
-      !rec ||
-      rec.type !== 'recurrent' ||
-      rec.returnSequences ||
-      info.spec.layers.at(-1)?.type !== 'dense'
-    ) {
+    if (info.vocabulary?.level !== 'token' || !rec || rec.type !== 'recurrent' || rec.returnSequences || info.spec.layers.at(-1)?.type !== 'dense') {
       s.dispose();
       throw formatError('not a text classifier model file (it needs a token vocabulary and a recurrent layer with returnSequences: false followed by dense)');
     }
@@ -138,7 +131,9 @@ export class TextClassifier {
       const idx = order.slice(i, i + bs);
       const pb = padBatch(idx.map((k) => ids[k]));
       const y = this.session.model.forward({ ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths });
-      idx.forEach((k, r) => (out[k] = softmax(y.subarray(r * c, (r + 1) * c))));
+      idx.forEach((k, r) => {
+        out[k] = softmax(y.subarray(r * c, (r + 1) * c));
+      });
     }
     return out;
   }

@@ -14,12 +14,13 @@
 // pronunciation of a word in training and another in the test set. Scoring follows the
 // usual CMUdict G2P protocol: a word is right when the output equals any of its listed
 // pronunciations (word error rate); phoneme errors are counted against the closest one.
-import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
+
 import { Rng } from '../data/rng.js';
 import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
+import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import type { FitResult } from '../events.js';
-import { errorRates, type ErrorRates } from './edit-distance.js';
-import { Seq2SeqModel, type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, type Seq2SeqOptions } from '../seq2seq.js';
+import { type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../seq2seq.js';
+import { type ErrorRates, errorRates } from './edit-distance.js';
 
 export interface LexiconEntry {
   word: string;

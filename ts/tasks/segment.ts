@@ -14,11 +14,11 @@ import { Rng } from '../data/rng.js';
 import { padBatch } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { checkKeys, formatError, optionError, posInt } from '../errors.js';
-import type { OptimizerSpec } from '../model.js';
 import { runFit, startPosition } from '../fit.js';
+import type { OptimizerSpec } from '../model.js';
 import { Session, sequentialTarget } from '../session.js';
+import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { progressEvery } from './progress.js';
-import { segmentationScore, type SegmentationScore } from './metrics.js';
 
 export const BMES = ['B', 'M', 'E', 'S'] as const;
 const [B, M, E, S] = [0, 1, 2, 3];
@@ -125,6 +125,7 @@ export function parseSegmentedCorpus(input: string | Uint8Array, opts: ParseOpti
   const out: string[][] = [];
   let split = false;
   for (let i = 0; i < lines.length; i++) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's purpose
     const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(lines[i]);
     if (bad) {
       const code = bad[0].charCodeAt(0);
@@ -321,7 +322,9 @@ export class Segmenter {
       const input = { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths };
       if (model.hasCrf) {
         const paths = model.decode(input);
-        idx.forEach((k, r) => (out[k] = Array.from(paths.subarray(r * pb.steps, r * pb.steps + pb.lengths[r]))));
+        idx.forEach((k, r) => {
+          out[k] = Array.from(paths.subarray(r * pb.steps, r * pb.steps + pb.lengths[r]));
+        });
       } else {
         const y = model.forward(input);
         const kk = BMES.length;
@@ -411,7 +414,9 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
       }
       const pb = padBatch(rows.map((r) => pieces[r].ids));
       const classes = new Int32Array(pb.batch * pb.steps).fill(-100);
-      rows.forEach((r, k) => classes.set(pieces[r].tags, k * pb.steps));
+      rows.forEach((r, k) => {
+        classes.set(pieces[r].tags, k * pb.steps);
+      });
       const tokens = pb.lengths.reduce((a, b) => a + b, 0);
       return { input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, targets: { classes }, tokens };
     },

@@ -12,7 +12,6 @@ const session = new Session();
 if (isNode) {
   const { parentPort } = await import('node:worker_threads');
   const nodeEndpoint = (await import('comlink/dist/umd/node-adapter.js')).default as unknown as (ep: unknown) => Comlink.Endpoint;
-  // biome-ignore lint/style/noNonNullAssertion: a worker_threads worker always has a parent port
   Comlink.expose(session, nodeEndpoint(parentPort!));
 } else {
   Comlink.expose(session);

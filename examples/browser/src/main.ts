@@ -3,13 +3,13 @@
 // stop / resume, save the model to a file and load it back.
 import {
   createTrainer,
-  sequential,
-  textWindows,
-  Vocabulary,
   type FitEvent,
   type ModelInfo,
   type ModelSpecJSON,
+  sequential,
   type Trainer,
+  textWindows,
+  Vocabulary,
   type WindowsData,
 } from 'recurrent';
 import { LossChart } from './chart.js';
