@@ -178,7 +178,7 @@ describe('typed errors from the builder, compile and Model', () => {
     expectError(() => m.compile({ loss: 'hinge' as never }), TypeError, 'E_OPTION', /hinge/);
     expectError(() => m.compile({ clipNorm: -1 }), RangeError, 'E_RANGE', /clipNorm/);
     expectError(() => m.compile({ optimizer: { name: 'adam', lr: -1 } }), RangeError, 'E_RANGE', /optimizer\.lr/);
-    expectError(() => m.trainStep({ ids: [0, 1], batch: 1, steps: 2 }, { classes: [1, 2] }), TypeError, 'E_OPTION', /compile/);
+    expectError(() => m.trainStep({ ids: [0, 1], batch: 1, steps: 2 }, { classes: [1, 2] }), TypeError, 'E_STATE', /compile/);
     m.compile({ optimizer: { name: 'sgd', lr: 0.1 } });
     expect(m.trainStep({ ids: [0, 1], batch: 1, steps: 2 }, { classes: [1, 2] }).loss).toBeGreaterThan(0);
     m.dispose();

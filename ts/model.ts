@@ -1,6 +1,6 @@
-// Model: a built network in wasm memory. Low-level operations (forward, loss, one training
-// step, truncated BPTT, stepwise prediction, generation) live here; `fit`, `evaluate` and
-// `predict` over whole data sets are in training.ts.
+// Model: a sequential network in wasm memory. Low-level operations (forward, loss, one training
+// step, truncated BPTT, stepwise prediction, generation) live here; training over whole data
+// sets is the fit engine's (fit.ts, driven by session.ts), and `evaluate` is session.ts's.
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
 import type { LayerSpecJSON, ModelSpecJSON } from './spec.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';

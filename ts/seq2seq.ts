@@ -22,6 +22,7 @@ import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit, startPosition } from './fit.js';
 import { FORMAT } from './io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from './io/safetensors.js';
+import { restoreParams } from './params.js';
 import type { Seq2Seq as CoreSeq2Seq } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
@@ -425,17 +426,7 @@ export class Seq2SeqModel {
       throw formatError(`the model file's architecture is invalid: ${(e as Error).message}`);
     }
     try {
-      const names = model.paramNames();
-      for (const n of names) {
-        const t = f.tensors.get(n);
-        if (!t) throw formatError(`the model file lacks parameter ${n}`);
-        const want = model.paramShape(n);
-        if (t.dtype !== 'F32' || t.shape.join(',') !== want.join(','))
-          throw formatError(`parameter ${n} has shape [${t.shape}] (${t.dtype}) in the file, [${want}] (F32) in the architecture`);
-        model.setParam(n, t.data as Float32Array);
-      }
-      const extra = [...f.tensors.keys()].find((n) => !names.includes(n));
-      if (extra) throw formatError(`the model file has a parameter ${extra} the architecture does not`);
+      restoreParams(model, f.tensors, { file: 'the model file', finite: true });
     } catch (e) {
       model.dispose();
       throw e;

@@ -9,6 +9,7 @@ import { type FitTarget, runFit, startPosition } from './fit.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from './io/checkpoint.js';
 import { decodeSafetensors } from './io/safetensors.js';
 import { type BatchInput, type CompileOptions, Model } from './model.js';
+import { restoreParams } from './params.js';
 import type { ModelSpecJSON } from './spec.js';
 import { init, type WasmSource } from './wasm.js';
 
@@ -332,17 +333,7 @@ export class Session {
       throw formatError(`the model file's architecture is invalid: ${(e as Error).message}`);
     }
     try {
-      const names = m.paramNames();
-      const have = new Map(s.params.map((p) => [p.name, p]));
-      for (const n of names) {
-        const p = have.get(n);
-        if (!p) throw formatError(`the model file lacks parameter ${n}`);
-        const want = m.paramShape(n);
-        if (p.shape.join(',') !== want.join(',')) throw formatError(`parameter ${n} has shape [${p.shape}] in the file, [${want}] in the architecture`);
-        m.setParam(n, p.data);
-      }
-      const extra = s.params.find((p) => !names.includes(p.name));
-      if (extra) throw formatError(`the model file has a parameter ${extra.name} the architecture does not`);
+      restoreParams(m, new Map(s.params.map((p) => [p.name, p])), { file: 'the model file' });
       const vocab = s.vocabulary ? Vocabulary.fromJSON(s.vocabulary) : undefined;
       if (vocab && m.vocabSize !== undefined && vocab.size !== m.vocabSize)
         throw formatError(`the file's vocabulary has ${vocab.size} symbols, its model ${m.vocabSize}`);
@@ -377,16 +368,7 @@ export class Session {
       const n = opts.stripPrefix && name.startsWith(opts.stripPrefix) ? name.slice(opts.stripPrefix.length) : name;
       if (t.dtype === 'F32') byName.set(n, { shape: t.shape, data: t.data as Float32Array });
     }
-    const names = m.paramNames();
-    for (const n of names) {
-      const t = byName.get(n);
-      if (!t) throw formatError(`the weights file lacks ${n} (it has: ${[...byName.keys()].slice(0, 8).join(', ')}${byName.size > 8 ? ', …' : ''})`);
-      const want = m.paramShape(n);
-      if (t.shape.join(',') !== want.join(',')) throw formatError(`${n} has shape [${t.shape}] in the file, [${want}] in the model`);
-      if (!t.data.every(Number.isFinite)) throw formatError(`${n} holds NaN or infinity`);
-    }
-    for (const n of names) m.setParam(n, byName.get(n)!.data);
-    return names;
+    return restoreParams(m, byName, { file: 'the weights file', extra: 'ignore', finite: true });
   }
 
   getWeights(): Record<string, Float32Array> {

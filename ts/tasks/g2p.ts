@@ -1,5 +1,5 @@
 // Grapheme to phoneme: spelling → pronunciation with the attention encoder-decoder
-// (tasks/seq2seq.ts), on the CMU Pronouncing Dictionary or any lexicon in its format.
+// (seq2seq.ts), on the CMU Pronouncing Dictionary or any lexicon in its format.
 //
 //   const { entries } = parseLexicon(await loadCmudict());  // data/cmudict.ts (Node)
 //   const { train, test } = splitLexicon(entries, { test: 0.05, seed: 1 });
