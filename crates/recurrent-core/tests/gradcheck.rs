@@ -547,29 +547,29 @@ fn check_model(what: &str, m: &mut Model, batch: Batch, targets: &ModelTargets, 
     };
     m.rng = rng0.clone();
     m.forward(&batch, train).unwrap();
-    m.zero_grads();
+    m.arena.zero_grads();
     let (core_loss, _) = match targets {
         ModelTargets::Classes(c) => m.loss(Targets::Classes(c), LossKind::CrossEntropy, true).unwrap(),
         ModelTargets::Values(tg, _) => m.loss(Targets::Values(tg), LossKind::Mse, true).unwrap(),
     };
     let l64 = loss_of(m);
     assert!((core_loss as f64 - l64).abs() <= 1e-6 * (1.0 + l64.abs()), "{what}: core loss {core_loss} vs f64 reference {l64}");
-    let grads = m.grads.clone();
+    let grads = m.arena.grads.clone();
     assert!(grads.iter().all(|g| g.is_finite()), "{what}: non-finite gradient");
     let mut samples = vec![Vec::new()];
-    for s in &m.table.specs {
+    for s in &m.arena.table.specs {
         sample_range(s.slot.off, s.slot.len, 3, &mut rng, &mut samples[0]);
     }
-    let bl = Blocks { names: vec!["params"], vals: vec![m.params.clone()], grads: vec![grads], samples };
+    let bl = Blocks { names: vec!["params"], vals: vec![m.arena.params.clone()], grads: vec![grads], samples };
     let mut eval = |vals: &[Vec<f32>]| {
-        m.params.copy_from_slice(&vals[0]);
+        m.arena.params.copy_from_slice(&vals[0]);
         m.rng = rng0.clone();
         m.forward(&batch, train).unwrap();
         loss_of(m)
     };
     let fails = check_blocks(what, &bl, &mut rng, &mut eval, st);
     assert!(fails.is_empty(), "{}", fails.join("\n"));
-    m.params.copy_from_slice(&bl.vals[0]);
+    m.arena.params.copy_from_slice(&bl.vals[0]);
     st.cases += 1;
 }
 
@@ -612,11 +612,11 @@ fn token_many_to_one(cell: CellKind, st: &mut Stats) {
     let batch = Batch { b, t, ids: Some(&ids), features: None, lengths: Some(&lengths) };
     check_model(&format!("model tokens→{} bi many-to-one, CE", cell.name()), &mut m, batch, &targets, false, 21, st);
     m.forward(&batch, false).unwrap();
-    m.zero_grads();
+    m.arena.zero_grads();
     if let ModelTargets::Classes(c) = &targets {
         m.loss(Targets::Classes(c), LossKind::CrossEntropy, true).unwrap();
     }
-    let row6 = &m.grad("embedding.weight").unwrap()[6 * 3..7 * 3];
+    let row6 = &m.arena.grad("embedding.weight").unwrap()[6 * 3..7 * 3];
     assert_eq!(row6, &[0.0, 0.0, 0.0], "an embedding used only at padded steps got a gradient");
 }
 

@@ -12,9 +12,9 @@
 //! (‖g‖/√n for a direction, 0.05·rms(g) + 1e-4 for one element). The perturbed values are
 //! rounded to f32 and the analytic side uses the rounded step, so rounding cancels.
 
-use recurrent_core::model::seq2seq::{Hypothesis, Pairs, Seq2Seq, Seq2SeqConfig, Seq2SeqTrainer};
+use recurrent_core::model::seq2seq::{Hypothesis, Pairs, Seq2Seq, Seq2SeqConfig};
 use recurrent_core::optim::OptimizerConfig;
-use recurrent_core::optim::schedule::Schedule;
+use recurrent_core::optim::trainer::{Trainer, TrainerConfig};
 use recurrent_core::rng::Rng;
 
 const TOL: f64 = 1e-2;
@@ -72,15 +72,15 @@ fn loss_at(m: &mut Seq2Seq, d: &Data, rng0: &Rng) -> f64 {
 fn gradcheck(c: Seq2SeqConfig, d: &Data, seed: u64, sharpen: f32) -> (usize, f64) {
     let mut m = Seq2Seq::new(c, seed).unwrap();
     for name in ["attention.query.weight", "attention.key.weight"] {
-        let s = m.table.find(name).unwrap().slot;
-        m.params[s.off..s.off + s.len].iter_mut().for_each(|x| *x *= sharpen);
+        let s = m.arena.table.find(name).unwrap().slot;
+        m.arena.params[s.off..s.off + s.len].iter_mut().for_each(|x| *x *= sharpen);
     }
     let rng0 = m.rng.clone();
-    m.zero_grads();
+    m.arena.zero_grads();
     loss_at(&mut m, d, &rng0);
     m.backward().unwrap();
-    let g: Vec<f64> = m.grads.iter().map(|&x| x as f64).collect();
-    let p0 = m.params.clone();
+    let g: Vec<f64> = m.arena.grads.iter().map(|&x| x as f64).collect();
+    let p0 = m.arena.params.clone();
     let n = p0.len();
     let mut rng = Rng::new(seed ^ 0xabc);
     let mut worst = 0.0f64;
@@ -98,9 +98,9 @@ fn gradcheck(c: Seq2SeqConfig, d: &Data, seed: u64, sharpen: f32) -> (usize, f64
                 minus[i] = (p0[i] as f64 - eps * v) as f32;
                 an += g[i] * (plus[i] as f64 - minus[i] as f64);
             }
-            m.params.copy_from_slice(&plus);
+            m.arena.params.copy_from_slice(&plus);
             let lp = loss_at(m, d, &rng0);
-            m.params.copy_from_slice(&minus);
+            m.arena.params.copy_from_slice(&minus);
             let lm = loss_at(m, d, &rng0);
             let fd = (lp - lm) / (2.0 * eps);
             let an = an / (2.0 * eps);
@@ -113,7 +113,7 @@ fn gradcheck(c: Seq2SeqConfig, d: &Data, seed: u64, sharpen: f32) -> (usize, f64
                 break;
             }
         }
-        m.params.copy_from_slice(&p0);
+        m.arena.params.copy_from_slice(&p0);
         assert!(best <= TOL, "{what}: finite difference {} vs analytic {} (relative error {best:.2e})", seen.0, seen.1);
         best
     };
@@ -135,7 +135,7 @@ fn gradcheck(c: Seq2SeqConfig, d: &Data, seed: u64, sharpen: f32) -> (usize, f64
     worst = worst.max(check(&mut m, &along, gn, "gradient direction"));
     count += 1;
     // every tensor: a random direction and sampled elements
-    let specs = m.table.specs.clone();
+    let specs = m.arena.table.specs.clone();
     for s in &specs {
         let idx: Vec<usize> = (s.slot.off..s.slot.off + s.slot.len).collect();
         let gn = gnorm(&idx);
@@ -193,19 +193,19 @@ fn gradcheck_detects_a_wrong_gradient() {
     let d = data(&c, &[3, 2], &[2, 3], 5);
     let mut m = Seq2Seq::new(c, 3).unwrap();
     let rng0 = m.rng.clone();
-    m.zero_grads();
+    m.arena.zero_grads();
     loss_at(&mut m, &d, &rng0);
     m.backward().unwrap();
-    let s = m.table.find("attention.key.weight").unwrap().slot;
-    let (i, gi) = (0..s.len).map(|k| (s.off + k, m.grads[s.off + k])).max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).unwrap();
-    let p0 = m.params.clone();
+    let s = m.arena.table.find("attention.key.weight").unwrap().slot;
+    let (i, gi) = (0..s.len).map(|k| (s.off + k, m.arena.grads[s.off + k])).max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).unwrap();
+    let p0 = m.arena.params.clone();
     let fd = |m: &mut Seq2Seq, eps: f32| {
-        m.params.copy_from_slice(&p0);
-        m.params[i] = p0[i] + eps;
+        m.arena.params.copy_from_slice(&p0);
+        m.arena.params[i] = p0[i] + eps;
         let lp = loss_at(m, &d, &rng0);
-        m.params[i] = p0[i] - eps;
+        m.arena.params[i] = p0[i] - eps;
         let lm = loss_at(m, &d, &rng0);
-        m.params.copy_from_slice(&p0);
+        m.arena.params.copy_from_slice(&p0);
         (lp - lm) / (((p0[i] + eps) - (p0[i] - eps)) as f64)
     };
     let f = fd(&mut m, 1e-2);
@@ -302,8 +302,8 @@ fn beam_search_matches_exhaustive_search_on_a_tiny_model() {
         };
         let mut m = Seq2Seq::new(c, seed).unwrap();
         // sharpen the output distribution so that hypotheses differ clearly
-        let o = m.table.find("output.weight").unwrap().slot;
-        for x in &mut m.params[o.off..o.off + o.len] {
+        let o = m.arena.table.find("output.weight").unwrap().slot;
+        for x in &mut m.arena.params[o.off..o.off + o.len] {
             *x *= 4.0;
         }
         let mut rng = Rng::new(100 + seed);
@@ -390,7 +390,7 @@ fn learns_to_reverse_short_sequences() {
     };
     let mut m = Seq2Seq::new(c, 1).unwrap();
     let opt = OptimizerConfig::Adam { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 };
-    let mut tr = Seq2SeqTrainer::new(opt, Some(5.0), Schedule::Constant, &m).unwrap();
+    let mut tr = Trainer::new(TrainerConfig { clip_norm: Some(5.0), ..TrainerConfig::new(opt) }, m.arena.len()).unwrap();
     let mut rng = Rng::new(2);
     let batch = |rng: &mut Rng, b: usize| {
         let sl: Vec<usize> = (0..b).map(|_| 1 + rng.below(5)).collect();
