@@ -11,6 +11,8 @@ use recurrent_core::optim::schedule::Schedule;
 use recurrent_core::optim::trainer::{Trainer, TrainerConfig};
 use recurrent_core::rng::Rng;
 
+mod common;
+
 const K: usize = 4;
 
 fn spec(vocab: usize, units: usize) -> ModelSpec {
@@ -71,22 +73,20 @@ fn crf_loss_gradient_matches_finite_differences_through_the_model() {
         m.forward(&batch(&ids, &lengths, b, t), false).unwrap();
         m.loss(Targets::Classes(&tags), LossKind::Crf, false).unwrap().0 as f64
     };
-    let eps = 1e-2f32;
-    let mut worst: f64 = 0.0;
-    for i in 0..m.arena.params.len() {
-        let x = m.arena.params[i];
-        m.arena.params[i] = x + eps;
-        let (lp, p1) = (loss_at(&mut m), m.arena.params[i]);
-        m.arena.params[i] = x - eps;
-        let (lm, m1) = (loss_at(&mut m), m.arena.params[i]);
-        m.arena.params[i] = x;
-        let fd = (lp - lm) / (p1 - m1) as f64;
-        let an = grads[i] as f64;
-        let err = (fd - an).abs();
-        assert!(err <= 1e-2 * fd.abs().max(an.abs()) + 3e-4, "param {i} ({}): fd {fd} vs analytic {an}", name_of(&m, i));
-        worst = worst.max(err);
-    }
-    println!("crf model finite differences: {} parameters, max abs error {worst:.2e}", m.arena.params.len());
+    // every element of every tensor, plus the harness's directions
+    let mut rng = Rng::new(6);
+    let mut bl = common::arena_blocks(&m.arena.table, &m.arena.params, &grads, 0, &mut rng);
+    bl.samples = bl.vals.iter().map(|v| (0..v.len()).collect()).collect();
+    let table = m.arena.table.clone();
+    let mut eval = |vals: &[Vec<f32>]| {
+        common::write_blocks(&table, vals, &mut m.arena.params);
+        loss_at(&mut m)
+    };
+    let mut st = common::Stats::default();
+    let fails = common::check_blocks("crf model", &bl, &mut rng, &mut eval, &mut st);
+    assert!(fails.is_empty(), "{}", fails.join("\n"));
+    common::write_blocks(&table, &bl.vals, &mut m.arena.params);
+    println!("crf model finite differences: {} comparisons, worst relative error {:.2e}", st.comparisons, st.worst_elem.max(st.worst_dir));
     // the embedding rows of tokens that only occur on padded steps get no gradient
     let used: std::collections::HashSet<u32> = (0..b * t).filter(|&i| i % t < lengths[i / t]).map(|i| ids[i]).collect();
     let emb = m.arena.table.find("embedding.weight").unwrap().slot;
@@ -95,16 +95,6 @@ fn crf_loss_gradient_matches_finite_differences_through_the_model() {
             assert!(grads[emb.off + tok as usize * 3..emb.off + tok as usize * 3 + 3].iter().all(|&g| g == 0.0));
         }
     }
-}
-
-fn name_of(m: &Model, i: usize) -> String {
-    m.arena
-        .table
-        .specs
-        .iter()
-        .find(|s| i >= s.slot.off && i < s.slot.off + s.slot.len)
-        .map(|s| format!("{}[{}]", s.name, i - s.slot.off))
-        .unwrap()
 }
 
 fn brute_best(m: &Model, em: &[f32], l: usize) -> Vec<i32> {

@@ -42,6 +42,8 @@ pub enum Targets<'a> {
     Values(&'a [f32]),
 }
 
+// One Layer per spec entry, built once: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Layer {
     Embedding(Embedding),
     Recurrent {
