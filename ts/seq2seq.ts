@@ -23,7 +23,7 @@ import { type FitTarget, runFit, startPosition } from './fit.js';
 import { FORMAT } from './io/checkpoint.js';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from './io/safetensors.js';
 import { restoreParams } from './params.js';
-import type { Seq2Seq as CoreSeq2Seq } from './wasm/recurrent_wasm.js';
+import type { Seq2Seq as CoreSeq2Seq, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
 export interface Seq2SeqOptions {
@@ -205,6 +205,7 @@ export class Seq2SeqModel {
   readonly seed: number;
   #core: CoreSeq2Seq | undefined;
   #compiled: Seq2SeqCompileOptions | undefined;
+  #trainer: CoreTrainer | undefined;
   #lr = 0;
 
   private constructor(config: Seq2SeqConfig, seed: number, core: CoreSeq2Seq) {
@@ -273,16 +274,13 @@ export class Seq2SeqModel {
     if (!Array.isArray(betas) || betas.length !== 2) throw rangeError('compile.optimizer.betas must be [beta1, beta2]');
     const lr = numIn('compile.optimizer.lr', o.lr, 0, Infinity, 1e-3);
     const clip = numIn('compile.clipNorm', opts.clipNorm, 0, Infinity, 5);
-    this.#c.compile(
-      o.name,
-      lr,
-      betas[0],
-      betas[1],
-      numIn('compile.optimizer.eps', o.eps, 0, 1, 1e-8),
-      numIn('compile.optimizer.weightDecay', o.weightDecay, 0, Infinity, o.name === 'adamw' ? 1e-2 : 0),
-      numIn('compile.optimizer.momentum', o.momentum, 0, Infinity, 0),
-      clip,
-    );
+    const eps = numIn('compile.optimizer.eps', o.eps, 0, 1, 1e-8);
+    const weightDecay = numIn('compile.optimizer.weightDecay', o.weightDecay, 0, Infinity, o.name === 'adamw' ? 1e-2 : 0);
+    const momentum = numIn('compile.optimizer.momentum', o.momentum, 0, Infinity, 0);
+    const optimizer = o.name === 'sgd' ? { name: o.name, lr, momentum, weightDecay } : { name: o.name, lr, betas: [betas[0], betas[1]], eps, weightDecay };
+    const trainer = wasm().Trainer.forSeq2Seq(this.#c, { optimizer, clipNorm: clip > 0 ? clip : undefined });
+    this.#trainer?.free();
+    this.#trainer = trainer;
     this.#compiled = structuredClone(opts);
     this.#lr = lr;
     return this;
@@ -297,14 +295,15 @@ export class Seq2SeqModel {
     return this.#lr;
   }
   set learningRate(lr: number) {
-    this.#c.setLearningRate(lr);
+    if (!this.#trainer) throw stateError('call compile() before setting the learning rate');
+    this.#trainer.setLearningRate(lr);
     this.#lr = lr;
   }
 
   /** One update with teacher forcing on a batch of pairs. */
   trainStep(pairs: readonly Pair[]): Seq2SeqStep {
-    if (!this.#compiled) throw stateError('call compile() before training');
-    const r = this.#c.trainStep(...pairsArgs(pairs));
+    if (!this.#compiled || !this.#trainer) throw stateError('call compile() before training');
+    const r = this.#trainer.stepPairs(this.#c, ...pairsArgs(pairs));
     return { loss: r[0], gradNorm: r[1], tokens: r[2], lr: r[3] };
   }
 
@@ -445,6 +444,8 @@ export class Seq2SeqModel {
 
   /** Releases the wasm memory (the model is unusable afterwards). */
   dispose(): void {
+    this.#trainer?.free();
+    this.#trainer = undefined;
     this.#core?.free();
     this.#core = undefined;
   }
