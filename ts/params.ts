@@ -29,7 +29,7 @@ export function restoreParams(
     const t = tensors.get(n);
     if (!t) {
       const have = [...tensors.keys()];
-      throw formatError(`${o.file} lacks parameter ${n} (it has: ${have.slice(0, 8).join(', ')}${have.length > 8 ? ', …' : ''})`);
+      throw formatError(`${o.file} lacks ${n} (it has: ${have.slice(0, 8).join(', ')}${have.length > 8 ? ', …' : ''})`);
     }
     const want = host.paramShape(n);
     if ((t.dtype !== undefined && t.dtype !== 'F32') || !(t.data instanceof Float32Array))
