@@ -51,6 +51,9 @@ export interface Seq2SeqOptions {
 
 export type Seq2SeqConfig = Required<Seq2SeqOptions>;
 
+/** The encoder-decoder's architecture as `build` takes it and `info().spec` gives it. */
+export type Seq2SeqSpecJSON = { kind: 'seq2seq' } & Seq2SeqOptions;
+
 export interface Pair {
   source: ArrayLike<number>;
   /** Without BOS/EOS. */
@@ -199,6 +202,9 @@ export function bucketBatches(pairs: readonly Pair[], batchSize: number, seed: n
   rng.shuffle(batches);
   return batches;
 }
+
+/** Metadata keys `save({ training: true })` writes for resuming. */
+const SAVE_KEYS = ['compile', 'learningRate'];
 
 export class Seq2SeqModel {
   readonly config: Readonly<Seq2SeqConfig>;
@@ -389,15 +395,43 @@ export class Seq2SeqModel {
     return out;
   }
 
+  /** Optimizer state (for checkpoints; undefined before compile). */
+  getOptimizerState(): Float32Array | undefined {
+    return this.#trainer?.getState();
+  }
+  setOptimizerState(s: Float32Array): void {
+    if (!this.#trainer) throw stateError('call compile() before setting the optimizer state');
+    this.#trainer.setState(s);
+  }
+  /** Dropout RNG state (for checkpoints). */
+  getRngState(): Uint32Array {
+    return this.#c.rngState();
+  }
+  setRngState(s: Uint32Array): void {
+    this.#c.setRngState(s);
+  }
+
   /** The model file: safetensors, format 'recurrent/1', architecture {kind: 'seq2seq', …};
-   * `metadata` values are stored as JSON strings. */
-  save(metadata: Record<string, unknown> = {}): Uint8Array {
+   * `metadata` values are stored as JSON strings. With `training: true`, also what resuming
+   * needs: the compile options, the learning rate, the optimizer and dropout-generator state. */
+  save(metadata: Record<string, unknown> = {}, opts: { training?: boolean } = {}): Uint8Array {
+    checkKeys('save', opts, ['training']);
     const meta: Record<string, string> = { format: FORMAT, architecture: JSON.stringify({ kind: 'seq2seq', ...this.config }), seed: String(this.seed) };
     for (const [k, v] of Object.entries(metadata)) {
-      if (k in meta) throw optionError(`metadata key '${k}' is reserved`);
+      if (k in meta || SAVE_KEYS.includes(k)) throw optionError(`metadata key '${k}' is reserved`);
       meta[k] = JSON.stringify(v);
     }
     const tensors: [string, TensorIn][] = this.paramNames().map((n) => [n, { dtype: 'F32', shape: this.paramShape(n), data: this.getParam(n) }]);
+    if (opts.training) {
+      const opt = this.getOptimizerState();
+      if (this.#compiled && opt) {
+        meta.compile = JSON.stringify(this.#compiled);
+        meta.learningRate = JSON.stringify(this.#lr);
+        tensors.push(['__optimizer__', { dtype: 'F32', shape: [opt.length], data: opt }]);
+      }
+      const rng = this.getRngState();
+      tensors.push(['__rng__', { dtype: 'U32', shape: [rng.length], data: rng }]);
+    }
     return encodeSafetensors(tensors, meta);
   }
 
@@ -424,22 +458,50 @@ export class Seq2SeqModel {
     } catch (e) {
       throw formatError(`the model file's architecture is invalid: ${(e as Error).message}`);
     }
+    const metadata: Record<string, unknown> = {};
     try {
-      restoreParams(model, f.tensors, { file: 'the model file', finite: true });
+      for (const [k, v] of Object.entries(f.metadata)) {
+        if (k === 'format' || k === 'architecture' || k === 'seed') continue;
+        try {
+          metadata[k] = JSON.parse(v);
+        } catch {
+          throw formatError(`metadata '${k}' is not valid JSON`);
+        }
+      }
+      const params = new Map([...f.tensors].filter(([n]) => !n.startsWith('__')));
+      restoreParams(model, params, { file: 'the model file', finite: true });
+      model.#restoreTraining(metadata, f.tensors.get('__optimizer__'), f.tensors.get('__rng__'));
     } catch (e) {
       model.dispose();
-      throw e;
+      if ((e as { code?: string }).code === 'E_FORMAT') throw e;
+      throw formatError(`the model file is inconsistent: ${(e as Error).message}`);
     }
-    const metadata: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(f.metadata)) {
-      if (k === 'format' || k === 'architecture' || k === 'seed') continue;
-      try {
-        metadata[k] = JSON.parse(v);
-      } catch {
-        throw formatError(`metadata '${k}' is not valid JSON`);
+    for (const k of SAVE_KEYS) delete metadata[k];
+    return { model, metadata };
+  }
+
+  /** Compile options, learning rate, optimizer and RNG state saved with `training: true`. */
+  #restoreTraining(
+    metadata: Record<string, unknown>,
+    opt?: { dtype: string; data: ArrayLike<number> },
+    rng?: { dtype: string; data: ArrayLike<number> },
+  ): void {
+    if (metadata.compile !== undefined) {
+      this.compile(metadata.compile as Seq2SeqCompileOptions);
+      const lr = metadata.learningRate;
+      if (lr !== undefined) {
+        if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw formatError('metadata learningRate must be a non-negative number');
+        this.learningRate = lr;
+      }
+      if (opt) {
+        if (opt.dtype !== 'F32') throw formatError('__optimizer__ must be F32');
+        this.setOptimizerState(opt.data as Float32Array);
       }
     }
-    return { model, metadata };
+    if (rng) {
+      if (rng.dtype !== 'U32' || rng.data.length !== 4) throw formatError('__rng__ must be 4 U32 words');
+      this.setRngState(rng.data as Uint32Array);
+    }
   }
 
   /** Releases the wasm memory (the model is unusable afterwards). */
@@ -453,7 +515,7 @@ export class Seq2SeqModel {
 
 /** The encoder-decoder on pairs, as the fit engine drives it: length-bucketed batches in a
  * seeded order per epoch, the learning rate multiplied by `decay` after every epoch. */
-function seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], o: { batchSize: number; decay: number; validate?: () => EvalResult }): FitTarget {
+export function seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], o: { batchSize: number; decay: number; validate?: () => EvalResult }): FitTarget {
   const nb = Math.ceil(pairs.length / o.batchSize);
   return {
     batchesPerEpoch: nb,

@@ -1,15 +1,17 @@
-// Session: one model with its vocabulary and training position, and the training loop.
-// It runs wherever it is created: in the calling thread (`createTrainer({ worker: false })`)
-// or inside a worker (worker/worker.ts hosts one and exposes it through comlink).
+// Session: one model (the sequential model or the encoder-decoder) with its vocabulary and
+// training position, trained through the fit engine (fit.ts). It runs wherever it is
+// created: in the calling thread (`createTrainer({ worker: false })`) or inside a worker
+// (worker/worker.ts exposes one through comlink).
 import { asDataSpec, batchesPerEpoch, type DataLike, type DataSpec, epochOrder, type ModelShape, makeBatch, type TrainBatch } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
-import { checkKeys, formatError, optionError, posInt, RecurrentTypeError, rangeError, stateError } from './errors.js';
+import { checkKeys, formatError, numIn, optionError, posInt, RecurrentTypeError, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit, startPosition } from './fit.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from './io/checkpoint.js';
 import { decodeSafetensors } from './io/safetensors.js';
 import { type BatchInput, type CompileOptions, Model } from './model.js';
 import { restoreParams } from './params.js';
+import { type DecodeOptions, type Hypothesis, type Pair, type Seq2SeqCompileOptions, Seq2SeqModel, type Seq2SeqSpecJSON, seq2seqTarget } from './seq2seq.js';
 import type { ModelSpecJSON } from './spec.js';
 import { init, type WasmSource } from './wasm.js';
 
@@ -23,8 +25,11 @@ export interface FitOptions {
   seed?: number;
   /** Truncated BPTT: train each batch in windows of this many steps, state carried. */
   tbptt?: { window: number };
-  /** Evaluated at the end of every epoch. */
-  validation?: DataLike;
+  /** Evaluated at the end of every epoch (pairs for the encoder-decoder). */
+  validation?: DataLike | readonly Pair[];
+  /** Encoder-decoder: multiply the learning rate by this after every epoch (default 1; the
+   * sequential model has compile({ schedule }) instead). */
+  lrDecay?: number;
   /** Stop (at a batch boundary) once training has taken this long. */
   timeBudgetMs?: number;
   /** Continue from the saved training position (epoch, batch, counters) instead of epoch 0. */
@@ -43,19 +48,21 @@ export interface GenerateOptions {
   seed?: number;
 }
 
-export interface ModelInfo {
-  spec: ModelSpecJSON;
+/** What a session holds: `spec` is the sequential model's architecture or the encoder-decoder's
+ * `{ kind: 'seq2seq', … }` (narrow with `'layers' in info.spec`). */
+export interface ModelInfo<S extends ModelSpecJSON | Seq2SeqSpecJSON = ModelSpecJSON | Seq2SeqSpecJSON> {
+  spec: S;
   seed: number;
   paramCount: number;
   paramNames: string[];
   vocabulary?: VocabularyJSON;
-  compiled?: CompileOptions;
+  compiled?: CompileOptions | Seq2SeqCompileOptions;
   training?: TrainingState;
 }
 
 /** Fit options that cross to a worker (the signal and the callback stay with the caller). */
 export type SessionFitOptions = Omit<FitOptions, 'signal' | 'onProgress'>;
-const SESSION_FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'tbptt', 'validation', 'timeBudgetMs', 'resume'];
+const SESSION_FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'tbptt', 'validation', 'timeBudgetMs', 'resume', 'lrDecay'];
 export const FIT_OPTION_KEYS: readonly string[] = [...SESSION_FIT_KEYS, 'signal', 'onProgress'];
 
 /** The sequential model as the fit engine drives it: `batches(epoch, seed)` gives the
@@ -119,8 +126,36 @@ export async function readSource(source: Uint8Array | ArrayBuffer | string | URL
   }
 }
 
+/** A training position read from a file: counters that are non-negative integers. */
+function checkTraining(t: unknown): TrainingState | undefined {
+  if (t === undefined) return undefined;
+  const o = t as Record<string, unknown>;
+  const ok = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  if (
+    !o ||
+    typeof o !== 'object' ||
+    !['epoch', 'batch', 'step', 'tokens', 'seed'].every((k) => ok(o[k])) ||
+    !(typeof o.elapsedMs === 'number' && o.elapsedMs >= 0) ||
+    !(o.batchSize === undefined || (ok(o.batchSize) && (o.batchSize as number) > 0))
+  )
+    throw formatError("the model file's training position is invalid (epoch, batch, step, tokens, seed, elapsedMs must be non-negative numbers)");
+  return { ...(o as unknown as TrainingState) };
+}
+
+/** The `kind` in a recurrent/1 file's architecture, without building anything. */
+function fileKind(bytes: Uint8Array): string | undefined {
+  try {
+    const arch = JSON.parse(decodeSafetensors(bytes).metadata.architecture ?? 'null');
+    return typeof arch?.kind === 'string' ? arch.kind : undefined;
+  } catch {
+    return undefined; // decodeCheckpoint reports what is wrong
+  }
+}
+
+const isSeq2SeqSpec = (s: ModelSpecJSON | Seq2SeqSpecJSON): s is Seq2SeqSpecJSON => (s as { kind?: unknown })?.kind === 'seq2seq';
+
 export class Session {
-  #model: Model | undefined;
+  #model: Model | Seq2SeqModel | undefined;
   #vocab: Vocabulary | undefined;
   #training: TrainingState | undefined;
   #stop = false;
@@ -133,28 +168,51 @@ export class Session {
     await init(source);
   }
 
+  /** The sequential model (E_STATE when the session holds the encoder-decoder). */
   get model(): Model {
+    const m = this.#any();
+    if (!(m instanceof Model)) throw stateError('this session holds an encoder-decoder; this call needs a sequential model');
+    return m;
+  }
+
+  #any(): Model | Seq2SeqModel {
     if (!this.#model) throw stateError('no model yet: build() or load() one first');
     return this.#model;
+  }
+
+  #seq2seq(what: string): Seq2SeqModel {
+    const m = this.#any();
+    if (!(m instanceof Seq2SeqModel)) throw stateError(`${what}() needs an encoder-decoder (build({ kind: 'seq2seq', … }))`);
+    return m;
   }
 
   get vocabulary(): Vocabulary | undefined {
     return this.#vocab;
   }
 
-  build(spec: ModelSpecJSON, seed = 0): ModelInfo {
+  /** Builds the sequential model from its JSON, or the encoder-decoder from
+   * `{ kind: 'seq2seq', sourceVocab, targetVocab, … }`. */
+  build(spec: ModelSpecJSON | Seq2SeqSpecJSON, seed = 0): ModelInfo {
     this.#guard('build');
-    const m = Model.fromSpec(spec, seed);
+    let m: Model | Seq2SeqModel;
+    if (isSeq2SeqSpec(spec)) {
+      const { kind: _kind, ...options } = spec;
+      m = Seq2SeqModel.create(options, { seed });
+    } else {
+      m = Model.fromSpec(spec, seed);
+    }
     this.#model?.dispose();
     this.#model = m;
     this.#training = undefined;
-    if (this.#vocab && m.vocabSize !== undefined && m.vocabSize !== this.#vocab.size) this.#vocab = undefined;
+    if (this.#vocab && !(m instanceof Model && m.vocabSize === this.#vocab.size)) this.#vocab = undefined;
     return this.info();
   }
 
-  compile(opts: CompileOptions): void {
+  compile(opts: CompileOptions | Seq2SeqCompileOptions): void {
     this.#guard('compile');
-    this.model.compile(opts);
+    const m = this.#any();
+    if (m instanceof Model) m.compile(opts as CompileOptions);
+    else m.compile(opts as Seq2SeqCompileOptions);
   }
 
   setVocabulary(v: Vocabulary | VocabularyJSON | undefined): void {
@@ -164,14 +222,15 @@ export class Session {
     }
     const voc = v instanceof Vocabulary ? v : Vocabulary.fromJSON(v);
     const m = this.#model;
-    if (m && m.vocabSize !== undefined && m.vocabSize !== voc.size)
+    if (m instanceof Model && m.vocabSize !== undefined && m.vocabSize !== voc.size)
       throw rangeError(`the vocabulary has ${voc.size} symbols but the model's input.vocab is ${m.vocabSize}`);
     this.#vocab = voc;
   }
 
   info(): ModelInfo {
-    const m = this.model;
-    const i: ModelInfo = { spec: m.spec, seed: m.seed, paramCount: m.paramCount, paramNames: m.paramNames() };
+    const m = this.#any();
+    const spec = m instanceof Model ? m.spec : ({ kind: 'seq2seq', ...m.config } as Seq2SeqSpecJSON);
+    const i: ModelInfo = { spec, seed: m.seed, paramCount: m.paramCount, paramNames: m.paramNames() };
     if (this.#vocab) i.vocabulary = this.#vocab.toJSON();
     if (m.compiled) i.compiled = { ...m.compiled };
     if (this.#training) i.training = { ...this.#training };
@@ -195,39 +254,23 @@ export class Session {
 
   /** Trains through the fit engine. `emit` gets every event; `aborted` starts the run stopped
    * (an AbortSignal that fired before the call). */
-  async fit(data: DataLike, opts: SessionFitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>, aborted = false): Promise<FitResult> {
+  async fit(data: DataLike | readonly Pair[], opts: SessionFitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>, aborted = false): Promise<FitResult> {
     checkKeys('fit', opts, SESSION_FIT_KEYS);
     this.#guard('fit');
-    const model = this.model;
-    if (!model.compiled) throw stateError('call compile({ loss, optimizer }) before fit()');
-    const spec = asDataSpec(data);
-    const val = opts.validation === undefined ? undefined : asDataSpec(opts.validation);
+    const m = this.#any();
+    if (!m.compiled) throw stateError('call compile() before fit()');
     const epochs = posInt('fit.epochs', opts.epochs, 1);
-    const batchSize = posInt('fit.batchSize', opts.batchSize, 32);
-    const shuffle = opts.shuffle ?? true;
-    const window = opts.tbptt === undefined ? 0 : posInt('fit.tbptt.window', opts.tbptt.window);
-    if (opts.tbptt !== undefined) {
-      checkKeys('fit.tbptt', opts.tbptt, ['window']);
-      if (!model.isTokenModel || !model.outputIsSequence) throw optionError('fit.tbptt needs a token model with a per-step output');
-    }
+    const batchSize = posInt('fit.batchSize', opts.batchSize, m instanceof Model ? 32 : 64);
     const budget = opts.timeBudgetMs;
     if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
     const seed = (opts.seed ?? 0) >>> 0;
     const resumed = opts.resume && this.#training ? this.#training : undefined;
     if (resumed && resumed.batchSize !== undefined && resumed.batchSize !== batchSize)
       throw optionError(`fit.resume: the run was trained with batchSize ${resumed.batchSize}; resume it with the same batchSize (got ${batchSize})`);
+    const target =
+      m instanceof Model ? this.#sequentialTarget(m, data as DataLike, opts, batchSize) : this.#seq2seqTarget(m, data as readonly Pair[], opts, batchSize);
     const pos: TrainingState = resumed ? { ...resumed } : { ...startPosition(seed), batchSize };
     this.#training = pos;
-    const shape = this.#shape();
-    const target = sequentialTarget(model, {
-      batchesPerEpoch: batchesPerEpoch(spec, batchSize),
-      batches(epoch, seed) {
-        const order = epochOrder(spec, epoch, shuffle, seed);
-        return (i) => makeBatch(spec, order, i, batchSize, shape);
-      },
-      window,
-      validate: val && (() => this.evaluate(val, { batchSize })),
-    });
     this.#stop = aborted;
     this.#cancel = undefined;
     this.#fitting = true;
@@ -238,11 +281,48 @@ export class Session {
     }
   }
 
+  #sequentialTarget(model: Model, data: DataLike, opts: SessionFitOptions, batchSize: number): FitTarget {
+    const spec = asDataSpec(data);
+    const val = opts.validation === undefined ? undefined : asDataSpec(opts.validation as DataLike);
+    const shuffle = opts.shuffle ?? true;
+    const window = opts.tbptt === undefined ? 0 : posInt('fit.tbptt.window', opts.tbptt.window);
+    if (opts.tbptt !== undefined) {
+      checkKeys('fit.tbptt', opts.tbptt, ['window']);
+      if (!model.isTokenModel || !model.outputIsSequence) throw optionError('fit.tbptt needs a token model with a per-step output');
+    }
+    if (opts.lrDecay !== undefined) throw optionError('fit.lrDecay applies to the encoder-decoder; use compile({ schedule }) for this model');
+    const shape = this.#shape();
+    return sequentialTarget(model, {
+      batchesPerEpoch: batchesPerEpoch(spec, batchSize),
+      batches(epoch, seed) {
+        const order = epochOrder(spec, epoch, shuffle, seed);
+        return (i) => makeBatch(spec, order, i, batchSize, shape);
+      },
+      window,
+      validate: val && (() => this.evaluate(val, { batchSize })),
+    });
+  }
+
+  #seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], opts: SessionFitOptions, batchSize: number): FitTarget {
+    if (!Array.isArray(pairs)) throw optionError('the encoder-decoder trains on an array of { source, target } pairs');
+    if (pairs.length === 0) throw rangeError('fit: the training set is empty');
+    if (opts.tbptt !== undefined || opts.shuffle !== undefined) throw optionError('fit.tbptt and fit.shuffle apply to the sequential model');
+    const val = opts.validation as readonly Pair[] | undefined;
+    if (val !== undefined && (!Array.isArray(val) || val.length === 0)) throw optionError('fit.validation must be a non-empty array of pairs');
+    const decay = numIn('fit.lrDecay', opts.lrDecay, 0, Number.POSITIVE_INFINITY, 1);
+    return seq2seqTarget(model, pairs, { batchSize, decay, validate: val && (() => this.evaluate(val, { batchSize })) });
+  }
+
   /** Mean loss (and bits per token, accuracy for classification) over a data set. */
-  evaluate(data: DataLike, opts: { batchSize?: number } = {}): EvalResult {
+  evaluate(data: DataLike | readonly Pair[], opts: { batchSize?: number } = {}): EvalResult {
     checkKeys('evaluate', opts, ['batchSize']);
-    const model = this.model;
-    const spec: DataSpec = asDataSpec(data);
+    const any = this.#any();
+    if (any instanceof Seq2SeqModel) {
+      const r = any.evaluate(data as readonly Pair[], { batchSize: posInt('evaluate.batchSize', opts.batchSize, 128) });
+      return { loss: r.loss, bitsPerToken: r.loss / Math.LN2, count: r.tokens };
+    }
+    const model = any;
+    const spec: DataSpec = asDataSpec(data as DataLike);
     const batchSize = posInt('evaluate.batchSize', opts.batchSize, 32);
     const loss = model.compiled?.loss ?? (model.isTokenModel ? 'crossEntropy' : 'mse');
     const order = epochOrder(spec.kind === 'windows' ? { ...spec, random: false } : spec, 0, false, 0);
@@ -306,11 +386,23 @@ export class Session {
     return m.generateIds(prompt, opts);
   }
 
+  /** Encoder-decoder: the nBest hypotheses of each source, best first. */
+  decode(sources: readonly ArrayLike<number>[], opts?: DecodeOptions): Hypothesis[][] {
+    return this.#seq2seq('decode').decode(sources, opts);
+  }
+
   /** The model file (format recurrent/1). `training: true` (default) adds what resuming needs. */
   save(opts: { training?: boolean } = {}): Uint8Array {
     checkKeys('save', opts, ['training']);
-    const m = this.model;
+    const any = this.#any();
     const withTraining = opts.training ?? true;
+    if (any instanceof Seq2SeqModel) {
+      const meta: Record<string, unknown> = {};
+      if (this.#vocab) meta.vocabulary = this.#vocab.toJSON();
+      if (withTraining && this.#training) meta.training = { ...this.#training };
+      return any.save(meta, { training: withTraining });
+    }
+    const m = any;
     return encodeCheckpoint({
       spec: m.spec,
       seed: m.seed,
@@ -325,6 +417,7 @@ export class Session {
 
   load(bytes: Uint8Array): ModelInfo {
     this.#guard('load');
+    if (fileKind(bytes) === 'seq2seq') return this.#loadSeq2Seq(bytes);
     const s = decodeCheckpoint(bytes);
     let m: Model;
     try {
@@ -354,6 +447,22 @@ export class Session {
     return this.info();
   }
 
+  #loadSeq2Seq(bytes: Uint8Array): ModelInfo {
+    const { model, metadata } = Seq2SeqModel.load(bytes);
+    try {
+      const vocab = metadata.vocabulary === undefined ? undefined : Vocabulary.fromJSON(metadata.vocabulary as VocabularyJSON);
+      const training = checkTraining(metadata.training);
+      this.#model?.dispose();
+      this.#model = model;
+      this.#vocab = vocab;
+      this.#training = training;
+    } catch (e) {
+      model.dispose();
+      throw (e as { code?: string }).code === 'E_FORMAT' ? e : formatError(`the model file is inconsistent: ${(e as Error).message}`);
+    }
+    return this.info();
+  }
+
   /** Sets parameters from a plain safetensors file of PyTorch-named F32 tensors (e.g.
    * `safetensors.torch.save_file(model.state_dict(), path)` of an equivalent PyTorch model).
    * Every parameter of the model must be present with its shape; a prefix such as "model."
@@ -361,7 +470,7 @@ export class Session {
   importWeights(bytes: Uint8Array, opts: { stripPrefix?: string } = {}): string[] {
     checkKeys('importWeights', opts, ['stripPrefix']);
     this.#guard('importWeights');
-    const m = this.model;
+    const m = this.#any();
     const f = decodeSafetensors(bytes);
     const byName = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [name, t] of f.tensors) {
@@ -372,7 +481,7 @@ export class Session {
   }
 
   getWeights(): Record<string, Float32Array> {
-    const m = this.model;
+    const m = this.#any();
     return Object.fromEntries(m.paramNames().map((n) => [n, m.getParam(n)]));
   }
 

@@ -12,6 +12,7 @@ import { checkKeys, optionError, stateError } from './errors.js';
 import { type EvalResult, type FitEvent, FitRun } from './events.js';
 import type { BatchInput, CompileOptions } from './model.js';
 import { hasWebWorkers, isNode } from './runtime.js';
+import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from './seq2seq.js';
 import { FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, readSource, Session } from './session.js';
 import type { ModelSpecJSON } from './spec.js';
 import { init, type WasmSource } from './wasm.js';
@@ -29,8 +30,8 @@ export interface TrainerOptions {
 
 type Source = Uint8Array | ArrayBuffer | string | URL;
 
-const specOf = (s: ModelSpecJSON | { toJSON(): ModelSpecJSON }): ModelSpecJSON =>
-  typeof (s as { toJSON?: unknown })?.toJSON === 'function' ? (s as { toJSON(): ModelSpecJSON }).toJSON() : (s as ModelSpecJSON);
+const specOf = (s: ModelSpecJSON | Seq2SeqSpecJSON | { toJSON(): ModelSpecJSON }): ModelSpecJSON | Seq2SeqSpecJSON =>
+  typeof (s as { toJSON?: unknown })?.toJSON === 'function' ? (s as { toJSON(): ModelSpecJSON }).toJSON() : (s as ModelSpecJSON | Seq2SeqSpecJSON);
 const vocabJSON = (v: Vocabulary | VocabularyJSON | undefined) => (v instanceof Vocabulary ? v.toJSON() : v);
 
 function isSignal(s: unknown): s is AbortSignal {
@@ -54,11 +55,12 @@ export class Trainer {
   }
 
   /** Copies the typed arrays of `data` for transfer to a worker. */
-  #data(data: DataLike): DataLike {
-    const spec = asDataSpec(data);
+  #data<D extends DataLike | readonly Pair[]>(data: D): D {
+    if (Array.isArray(data)) return data; // examples or pairs: structured-cloned
+    const spec = asDataSpec(data as DataLike);
     if (this.mode === 'thread' || spec.kind !== 'windows') return data;
     const ids = spec.ids.slice();
-    return this.#link.send({ ...spec, ids }, [ids.buffer as ArrayBuffer]);
+    return this.#link.send({ ...spec, ids } as D, [ids.buffer as ArrayBuffer]);
   }
 
   async #bytes(source: Source): Promise<Uint8Array> {
@@ -68,12 +70,16 @@ export class Trainer {
     return this.#link.send(copy, [copy.buffer as ArrayBuffer]);
   }
 
-  /** Builds a model from a builder (`sequential(...)`) or its JSON. */
-  build(spec: ModelSpecJSON | { toJSON(): ModelSpecJSON }, opts: { seed?: number } = {}): Promise<ModelInfo> {
+  /** Builds a sequential model from a builder (`sequential(...)`) or its JSON, or the
+   * encoder-decoder from `{ kind: 'seq2seq', sourceVocab, targetVocab, … }`. */
+  build(spec: ModelSpecJSON | { toJSON(): ModelSpecJSON }, opts?: { seed?: number }): Promise<ModelInfo<ModelSpecJSON>>;
+  build(spec: Seq2SeqSpecJSON, opts?: { seed?: number }): Promise<ModelInfo<Seq2SeqSpecJSON>>;
+  build(spec: ModelSpecJSON | Seq2SeqSpecJSON | { toJSON(): ModelSpecJSON }, opts: { seed?: number } = {}): Promise<ModelInfo> {
     checkKeys('build', opts, ['seed']);
     return this.#s.build(specOf(spec), opts.seed);
   }
-  compile(opts: CompileOptions): Promise<void> {
+  /** Loss, optimizer, clipping, schedule (Seq2SeqCompileOptions for the encoder-decoder). */
+  compile(opts: CompileOptions | Seq2SeqCompileOptions): Promise<void> {
     return this.#s.compile(opts);
   }
   setVocabulary(v: Vocabulary | VocabularyJSON | undefined): Promise<void> {
@@ -85,7 +91,7 @@ export class Trainer {
 
   /** Trains; await the run for its result or iterate it for progress events. A throwing
    * `onProgress` stops the run and rejects it with that error. */
-  fit(data: DataLike, opts: FitOptions = {}): FitRun {
+  fit(data: DataLike | readonly Pair[], opts: FitOptions = {}): FitRun {
     checkKeys('fit', opts, FIT_OPTION_KEYS);
     const { signal, onProgress, ...remote } = opts;
     if (signal !== undefined && !isSignal(signal)) throw optionError('fit.signal must be an AbortSignal');
@@ -115,8 +121,15 @@ export class Trainer {
       }
     });
   }
-  evaluate(data: DataLike, opts?: { batchSize?: number }): Promise<EvalResult> {
+  evaluate(data: DataLike | readonly Pair[], opts?: { batchSize?: number }): Promise<EvalResult> {
     return this.#s.evaluate(this.#data(data), opts);
+  }
+  /** Encoder-decoder: the nBest hypotheses of each source (greedy, or beam search), best first. */
+  decode(sources: readonly ArrayLike<number>[], opts?: DecodeOptions): Promise<Hypothesis[][]> {
+    return this.#s.decode(
+      sources.map((x) => Array.from(x)),
+      opts,
+    );
   }
   predict(input: BatchInput): Promise<Float32Array> {
     return this.#s.predict(input);

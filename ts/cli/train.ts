@@ -168,7 +168,8 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   }
 }
 
-function describe(spec: import('../spec.js').ModelSpecJSON): string {
+function describe(spec: import('../session.js').ModelInfo['spec']): string {
+  if (!('layers' in spec)) return 'encoder-decoder';
   return spec.layers
     .map((l) =>
       l.type === 'embedding'

@@ -103,8 +103,9 @@ export class TextClassifier {
     checkKeys('TextClassifier.load', opts, ['maxTokens']);
     const s = new Session();
     const info = s.load(bytes);
-    const rec = info.spec.layers.find((l) => l.type === 'recurrent');
-    if (info.vocabulary?.level !== 'token' || !rec || rec.type !== 'recurrent' || rec.returnSequences || info.spec.layers.at(-1)?.type !== 'dense') {
+    const layers = 'layers' in info.spec ? info.spec.layers : [];
+    const rec = layers.find((l) => l.type === 'recurrent');
+    if (info.vocabulary?.level !== 'token' || !rec || rec.type !== 'recurrent' || rec.returnSequences || layers.at(-1)?.type !== 'dense') {
       s.dispose();
       throw formatError('not a text classifier model file (it needs a token vocabulary and a recurrent layer with returnSequences: false followed by dense)');
     }

@@ -289,9 +289,10 @@ export class Segmenter {
   static load(bytes: Uint8Array): Segmenter {
     const s = new Session();
     const info = s.load(bytes);
-    const last = info.spec.layers.at(-1);
-    const head = last?.type === 'crf' ? info.spec.layers.at(-2) : last;
-    if (!info.vocabulary || head?.type !== 'dense' || head.units !== BMES.length || !('vocab' in info.spec.input)) {
+    const spec = 'layers' in info.spec ? info.spec : undefined;
+    const last = spec?.layers.at(-1);
+    const head = last?.type === 'crf' ? spec?.layers.at(-2) : last;
+    if (!spec || !info.vocabulary || head?.type !== 'dense' || head.units !== BMES.length || !('vocab' in spec.input)) {
       s.dispose();
       throw formatError('not a segmenter model file (it needs a character vocabulary and 4 BMES outputs)');
     }
