@@ -12,8 +12,8 @@ beforeAll(async () => {
 });
 
 describe('classic LSTM demonstration', () => {
-  it('converges to the target sequence under a fixed seed', () => {
-    const r = classicLstm({ seed: 0, steps: 150 });
+  it('converges to the target sequence under a fixed seed', async () => {
+    const r = await classicLstm({ seed: 0, steps: 150 });
     try {
       expect(r.targets).toEqual([-0.5, 0.2, 0.1, -0.5]);
       expect(r.losses).toHaveLength(150);
@@ -31,13 +31,20 @@ describe('classic LSTM demonstration', () => {
     }
   });
 
-  it('is reproducible, and learns other targets and sizes too', () => {
-    const a = classicLstm({ seed: 7, steps: 20 });
-    const b = classicLstm({ seed: 7, steps: 20 });
+  it('is reproducible, and learns other targets and sizes too', async () => {
+    const a = await classicLstm({ seed: 7, steps: 20 });
+    const b = await classicLstm({ seed: 7, steps: 20 });
     expect(a.losses).toEqual(b.losses);
     a.model.dispose();
     b.model.dispose();
-    const c = classicLstm({ seed: 2, steps: 200, targets: [0.3, -0.3, 0.8, 0, -0.6, 0.5], inputDim: 8, units: 16, optimizer: { name: 'adam', lr: 0.02 } });
+    const c = await classicLstm({
+      seed: 2,
+      steps: 200,
+      targets: [0.3, -0.3, 0.8, 0, -0.6, 0.5],
+      inputDim: 8,
+      units: 16,
+      optimizer: { name: 'adam', lr: 0.02 },
+    });
     expect(c.losses.at(-1)!).toBeLessThan(1e-4);
     c.model.dispose();
     expectError(() => classicLstm({ targets: [] }), RangeError, 'E_RANGE', /at least one value/);

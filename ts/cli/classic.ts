@@ -43,7 +43,7 @@ export async function classic(argv: string[], out: (s: string) => void): Promise
   const every = num('every', v.every, 10, { int: true, min: 1 });
   await init();
   const start = performance.now();
-  const r = classicLstm({
+  const r = await classicLstm({
     targets,
     inputDim: num('input-dim', v['input-dim'], 50, { int: true, min: 1 }),
     units: num('units', v.units, 100, { int: true, min: 1 }),
