@@ -210,5 +210,5 @@ export function timing(args) {
 
 /** A child figure's one line of output. */
 export function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
+  process.stdout.write(`${JSON.stringify(obj)}\n`);
 }

@@ -14,11 +14,11 @@
 // the other figures run one after another.
 // See bench/README.md for what each workload models.
 import { spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { GEMM_SHAPES, GEMM_TIME, WORKLOADS, median, parseArgs, timing } from './lib.mjs';
+import { GEMM_SHAPES, GEMM_TIME, median, parseArgs, timing, WORKLOADS } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const args = parseArgs(process.argv.slice(2));
@@ -74,7 +74,7 @@ function runChild(label, cmd, argv, opts = {}) {
     return { figure: label, error: why || `exit ${r.status}` };
   }
   const out = JSON.parse(line);
-  log(`${label}: ${out.median !== undefined ? fmt(out.median, out.unit) + ' ' + out.unit : 'done'} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  log(`${label}: ${out.median !== undefined ? `${fmt(out.median, out.unit)} ${out.unit}` : 'done'} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   return out;
 }
 const node = (label, script, argv) => runChild(label, process.execPath, [`bench/figures/${script}`, ...argv, ...timingArgs]);
@@ -320,7 +320,7 @@ if (gemm) {
 }
 
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (cells) => '| ' + cells.map((c, i) => (i < 2 || i === 10 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ') + ' |';
+const line = (cells) => `| ${cells.map((c, i) => (i < 2 || i === 10 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
 const out = [];
 out.push(`recurrent bench — ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}`);
 out.push(
@@ -328,11 +328,11 @@ out.push(
 );
 out.push('');
 out.push(line(header));
-out.push('|' + widths.map((w, i) => (i < 2 || i === 10 ? ':' + '-'.repeat(w + 1) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+out.push(`|${widths.map((w, i) => (i < 2 || i === 10 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
 for (const r of rows) out.push(line(r));
 const notes = [];
 for (const r of [...results, ...(gemm ? Object.values(gemm) : [])])
-  if (r?.error) notes.push(`${r.figure ?? 'figure'}${r.workload ? ' ' + r.workload : ''}: not measured (${r.error})`);
+  if (r?.error) notes.push(`${r.figure ?? 'figure'}${r.workload ? ` ${r.workload}` : ''}: not measured (${r.error})`);
 if (nativeNote) notes.push(nativeNote);
 const noteOf = (f) => results.find((r) => r.figure === f && r.note)?.note;
 out.push('');
@@ -350,7 +350,7 @@ console.log(out.join('\n'));
 
 if (args.json) {
   const file = String(args.json);
-  writeFileSync(file, JSON.stringify({ machine, timing: T, workloads: WORKLOADS, results, gemm, nativeNote, targets, table: out.join('\n') }, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify({ machine, timing: T, workloads: WORKLOADS, results, gemm, nativeNote, targets, table: out.join('\n') }, null, 2)}\n`);
   log(`wrote ${file}`);
 }
 

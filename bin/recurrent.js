@@ -7,7 +7,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`recurrent: ${e && e.code ? `${e.code}: ` : ''}${e && e.message ? e.message : String(e)}\n`);
+    process.stderr.write(`recurrent: ${e?.code ? `${e.code}: ` : ''}${e?.message ? e.message : String(e)}\n`);
     process.exitCode = 2;
   },
 );

@@ -8,6 +8,13 @@ log() { printf '\n[test] %s\n' "$*" >&2; }
 LOGS=$(mktemp -d)
 status=0
 
+log "TypeScript hygiene: biome ci (format + lint), tsc over ts/ and test/"
+hygiene=0
+node_modules/.bin/biome ci . || hygiene=1
+node_modules/.bin/tsc -p tsconfig.json --noEmit || hygiene=1
+node_modules/.bin/tsc -p test/tsconfig.json || hygiene=1
+[ "$hygiene" = 0 ] || status=1
+
 log "cargo test (native, SIMD kernels)"
 cargo test --workspace 2>&1 | tee "$LOGS/cargo-simd.log" | grep -E '^(test result|running|error|failures|---- )|FAILED|panicked' || true
 [ "${PIPESTATUS[0]}" = 0 ] || status=1
@@ -36,7 +43,7 @@ if [ -x "$NODE24" ]; then
   read -r np nf < <(vcount "$LOGS/vitest24.json")
   vp=$((vp + np)) vf=$((vf + nf))
 fi
-printf '\n[test] cargo: %s passed, %s failed (SIMD and scalar builds); vitest (Node 20 + Node 24): %s passed, %s failed\n' "$cp" "$cf" "$vp" "$vf"
+printf '\n[test] cargo: %s passed, %s failed (SIMD and scalar builds); vitest (Node 20 + Node 24): %s passed, %s failed; TS hygiene: %s\n' "$cp" "$cf" "$vp" "$vf" "$([ "$hygiene" = 0 ] && echo clean || echo FAILED)"
 [ "$cf" = 0 ] && [ "$vf" = 0 ] || status=1
-echo "total: $((cp + vp)) passed, $((cf + vf)) failed"
+echo "total: $((cp + vp)) passed, $((cf + vf + hygiene)) failed"
 exit $status

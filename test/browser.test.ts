@@ -1,12 +1,13 @@
 // The browser demo (examples/browser) in real Chromium: built with Vite as an app would be,
 // served from 127.0.0.1, trained in its module Web Worker. Debian's /usr/bin/chromium
 // (scripts/setup.sh installs it), driven by playwright-core.
+
+import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer } from '../dist/index.js';
@@ -55,7 +56,7 @@ function serve(dir: string): Promise<{ server: Server; url: string }> {
 type DemoView = { state: string; mode?: string; steps: number[]; losses: number[]; samples: number; sample: string };
 const view = (page: Page): Promise<DemoView> =>
   page.evaluate(() => {
-    const d = window.recurrentDemo;
+    const d = (window as unknown as { recurrentDemo: DemoView }).recurrentDemo;
     return { state: d.state, mode: d.mode, steps: d.steps, losses: d.losses, samples: d.samples, sample: d.sample };
   });
 const waitFor = (page: Page, fn: string, timeout = 90_000) => page.waitForFunction(fn, undefined, { timeout, polling: 100 });

@@ -40,7 +40,7 @@ describe('sequential builder', () => {
     expect(m.outputIsSequence).toBe(true);
     const out = m.forward({ ids: [1, 2, 3, 4, 5, 6], batch: 2, steps: 3 });
     expect(out.length).toBe(2 * 3 * 96);
-    m.free();
+    m.dispose();
   });
 
   it('same seed gives the same weights, another seed different ones', () => {
@@ -76,7 +76,9 @@ describe('sequential builder', () => {
     expectError(() => sequential({ input: { vocab: 10, features: 3 } } as never), TypeError, 'E_OPTION', /exactly one/);
     expectError(() => sequential({ input: { vocab: 0 } }), RangeError, 'E_RANGE', /input\.vocab/);
     expectError(() => sequential({ input: { vocab: 5 }, extra: 1 } as never), TypeError, 'E_OPTION', /sequential\.extra/);
+    // biome-ignore lint/suspicious/noExplicitAny: calls what the builder types forbid, to test the runtime check
     expectError(() => (sequential({ input: { vocab: 10 } }) as any).lstm({ units: 3 }), TypeError, 'E_OPTION', /lstm cannot follow token ids/);
+    // biome-ignore lint/suspicious/noExplicitAny: calls what the builder types forbid, to test the runtime check
     expectError(() => (s().gru({ units: 3, returnSequences: false }) as any).lstm({ units: 3 }), TypeError, 'E_OPTION', /cannot follow one vector/);
     expectError(
       () =>

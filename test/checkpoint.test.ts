@@ -1,10 +1,11 @@
 // Save / load: bit-exact round trips, exact resumption, and corrupt files as typed errors.
-import { createServer } from 'node:http';
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, decodeCheckpoint, encodeCheckpoint, init, sequential, textWindows, Vocabulary, type Trainer } from '../ts/index.js';
+import { createTrainer, decodeCheckpoint, encodeCheckpoint, init, sequential, type Trainer, textWindows, Vocabulary } from '../ts/index.js';
 import { encodeSafetensors } from '../ts/io/safetensors.js';
 
 let vocab: Vocabulary;

@@ -37,7 +37,7 @@ describe('CLI pictures', () => {
     const printed = [model[1], base[1], model[2], base[2], model[3], base[3]].map(Number);
     const drawn = barLabels(svg);
     expect(drawn).toHaveLength(6);
-    drawn.forEach((l, i) => expect(Math.abs(Number.parseFloat(l) - printed[i])).toBeLessThanOrEqual(0.051));
+    for (const [i, l] of drawn.entries()) expect(Math.abs(Number.parseFloat(l) - printed[i])).toBeLessThanOrEqual(0.051);
     expect(svg).toContain('greedy longest match');
     // segment run --out writes atomically too
     const text = join(dir, 'seg.txt');
@@ -56,7 +56,7 @@ describe('CLI pictures', () => {
     const labels = barLabels(svg);
     expect(labels).toHaveLength(6);
     // the chart rounds the unrounded figure to 0.1 (96.55% printed may be drawn as 96.5% or 96.6%)
-    labels.slice(0, 2).forEach((l, i) => expect(Math.abs(Number.parseFloat(l) - Number([gru, nb][i][1]))).toBeLessThanOrEqual(0.051));
+    for (const [i, l] of labels.slice(0, 2).entries()) expect(Math.abs(Number.parseFloat(l) - Number([gru, nb][i][1]))).toBeLessThanOrEqual(0.051);
     expect(svg).toContain('naive Bayes');
   });
 

@@ -1,7 +1,7 @@
 // Data helpers: vocabulary, windows, padding, batching with masks, seeded splits.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { batchesPerEpoch, examples, init, padBatch, splitBySeed, textWindows, Vocabulary } from '../ts/index.js';
 import { epochOrder, makeBatch } from '../ts/data/source.js';
+import { batchesPerEpoch, examples, init, padBatch, splitBySeed, textWindows, Vocabulary } from '../ts/index.js';
 import { expectError } from './helpers.js';
 
 beforeAll(() => init());

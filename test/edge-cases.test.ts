@@ -3,8 +3,8 @@
 // error, and a finite-difference gradient check of bidirectional variable-length LSTM and
 // GRU layers through RecurrentLayer.forward/backward.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, Model, RecurrentLayer, sequential } from '../ts/index.js';
 import type { CellType } from '../ts/index.js';
+import { init, type Model, RecurrentLayer, sequential } from '../ts/index.js';
 import { wasm } from '../ts/wasm.js';
 import { expectError, randomArray } from './helpers.js';
 
@@ -32,7 +32,7 @@ describe('typed errors from RecurrentLayer', () => {
     expectError(() => l.backward({ gradOut: new Float32Array(1), gradH: new Float32Array(1) } as never), TypeError, 'E_OPTION', /backward\.gradH\b/);
     expectError(() => l.setParam('weight_ih_l9', new Float32Array(1)), TypeError, 'E_OPTION', /weight_ih_l9/);
     expectError(() => l.setParam('weight_ih_l0', new Float32Array(44)), RangeError, 'E_SHAPE', /weight_ih_l0/);
-    l.free();
+    l.dispose();
   });
 
   it('rejects bad inputs to forward, naming the argument', () => {
@@ -53,7 +53,7 @@ describe('typed errors from RecurrentLayer', () => {
     expectError(() => l.forward({ x, batch: 3, steps: 4, h0: new Float32Array(29) }), RangeError, 'E_SHAPE', /h0/);
     expectError(() => l.forward({ x, batch: 3, steps: 4, c0: new Float32Array(60) }), TypeError, 'E_OPTION', /c0/);
     expectError(() => l.forward({ x: new Float32Array(0), batch: 0, steps: 4 }), RangeError, 'E_RANGE', /batch/);
-    l.free();
+    l.dispose();
   });
 
   it('rejects backward before forward and getGrad before backward (E_STATE)', () => {
@@ -66,7 +66,7 @@ describe('typed errors from RecurrentLayer', () => {
     core.backward(new Float32Array(3 * 4 * 5), new Float32Array(0), new Float32Array(0));
     expect(core.getGrad('weight_ih_l0').length).toBe(60);
     core.free();
-    l.free();
+    l.dispose();
   });
 
   it('stays usable after errors: a later valid call gives the same result', () => {
@@ -87,7 +87,7 @@ describe('typed errors from RecurrentLayer', () => {
     const g2 = l.backward({ gradOut });
     expect(g2.x).toEqual(g1.x);
     expect(g2.params).toEqual(g1.params);
-    l.free();
+    l.dispose();
   });
 
   it('handles T = 1, B = 1, hidden size 1 and a zero-length row', () => {
@@ -106,7 +106,7 @@ describe('typed errors from RecurrentLayer', () => {
       for (let row = 0; row < 4; row++) expect(r.hN[row * 2 + 1]).toBe(h0[row * 2 + 1]);
       const g = l.backward({ gradOut: randomArray(2 * 3 * 2, 8) });
       expect(Array.from(g.x.subarray(6))).toEqual([0, 0, 0, 0, 0, 0]);
-      l.free();
+      l.dispose();
     }
   });
 });
@@ -178,10 +178,10 @@ describe('typed errors from the builder, compile and Model', () => {
     expectError(() => m.compile({ loss: 'hinge' as never }), TypeError, 'E_OPTION', /hinge/);
     expectError(() => m.compile({ clipNorm: -1 }), RangeError, 'E_RANGE', /clipNorm/);
     expectError(() => m.compile({ optimizer: { name: 'adam', lr: -1 } }), RangeError, 'E_RANGE', /optimizer\.lr/);
-    expectError(() => m.trainStep({ ids: [0, 1], batch: 1, steps: 2 }, { classes: [1, 2] }), TypeError, 'E_OPTION', /compile/);
+    expectError(() => m.trainStep({ ids: [0, 1], batch: 1, steps: 2 }, { classes: [1, 2] }), TypeError, 'E_STATE', /compile/);
     m.compile({ optimizer: { name: 'sgd', lr: 0.1 } });
     expect(m.trainStep({ ids: [0, 1], batch: 1, steps: 2 }, { classes: [1, 2] }).loss).toBeGreaterThan(0);
-    m.free();
+    m.dispose();
   });
 
   it('rejects bad batches, naming the argument', () => {
@@ -212,8 +212,8 @@ describe('typed errors from the builder, compile and Model', () => {
     const tv = new Float32Array(12);
     tv[3] = Infinity;
     expectError(() => f.loss({ values: tv }, { loss: 'mse' }), RangeError, 'E_NONFINITE', /targets\[3\]/);
-    m.free();
-    f.free();
+    m.dispose();
+    f.dispose();
   });
 
   it('rejects loss before forward and getGrad before backward (E_STATE)', () => {
@@ -231,8 +231,8 @@ describe('typed errors from the builder, compile and Model', () => {
     expectError(() => t.getGrad('head.bias'), TypeError, 'E_STATE', /backward/);
     t.trainStep({ ids: [0, 1, 2], batch: 1, steps: 3 }, { classes: [1, 2, 3] });
     expect(Array.from(t.getGrad('head.bias')).some((g) => g !== 0)).toBe(true);
-    m.free();
-    t.free();
+    m.dispose();
+    t.dispose();
   });
 
   it('stays usable after errors: a later valid call works and gives the same result', () => {
@@ -256,7 +256,7 @@ describe('typed errors from the builder, compile and Model', () => {
     const s = m.trainStep(batch, { classes });
     expect(s.loss).toBeCloseTo(l1.loss, 6);
     expect(m.getParams()).not.toEqual(w);
-    m.free();
+    m.dispose();
   });
 
   it('huge logits give a finite, exact cross-entropy', () => {
@@ -267,7 +267,7 @@ describe('typed errors from the builder, compile and Model', () => {
     expect(count).toBe(6);
     expect(loss).toBeCloseTo(Math.log(5), 6);
     for (const n of m.paramNames()) expect(Array.from(m.getGrad(n)).every(Number.isFinite)).toBe(true);
-    m.free();
+    m.dispose();
   });
 });
 
@@ -396,7 +396,7 @@ function gradcheckLayer(cell: 'lstm' | 'gru'): { cases: number; worst: number } 
       check(`d${k}[${i}]`, { [k]: d }, 0.05 * rms + 1e-3);
     }
   }
-  layer.free();
+  layer.dispose();
   return { cases, worst };
 }
 

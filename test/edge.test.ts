@@ -1,9 +1,9 @@
 // examples/edge under workerd (the npm package's binary): the worker script bundles the SDK,
 // gets the wasm core as a compiled WebAssembly.Module and a saved model as a data module, and
 // serves /generate and /train-step through the SDK's in-thread mode.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer } from '../dist/index.js';
@@ -69,6 +69,7 @@ afterAll(async () => {
   }
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: the JSON bodies of several endpoints, read field by field
 async function get(path: string): Promise<{ status: number; body: any; ms: number }> {
   const t0 = performance.now();
   const res = await fetch(base + path);

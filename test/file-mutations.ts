@@ -1,7 +1,14 @@
 // Helpers for tests that take model files apart: the safetensors header as JSON, and files
 // rebuilt from an edited header over the same (or edited) data bytes.
+/** A parsed safetensors header: untyped JSON that the tests edit freely. */
+// biome-ignore lint/suspicious/noExplicitAny: the tests reach into arbitrary JSON they just parsed
+export type Header = Record<string, any>;
+/** Any JSON value (a metadata entry being edited). */
+// biome-ignore lint/suspicious/noExplicitAny: as above
+export type JsonValue = any;
+
 export interface Parts {
-  header: Record<string, any>;
+  header: Header;
   data: Uint8Array;
 }
 
@@ -20,14 +27,14 @@ export function join({ header, data }: Parts): Uint8Array {
 }
 
 /** The file with its header edited by `fn` (data untouched, so its checksum still holds). */
-export function editHeader(bytes: Uint8Array, fn: (h: Record<string, any>) => void): Uint8Array {
+export function editHeader(bytes: Uint8Array, fn: (h: Header) => void): Uint8Array {
   const p = split(bytes);
   fn(p.header);
   return join(p);
 }
 
 /** The file with one metadata JSON value (architecture, training, …) edited by `fn`. */
-export function editMeta(bytes: Uint8Array, key: string, fn: (v: any) => any): Uint8Array {
+export function editMeta(bytes: Uint8Array, key: string, fn: (v: JsonValue) => JsonValue): Uint8Array {
   return editHeader(bytes, (h) => {
     const v = JSON.parse(h.__metadata__[key]);
     const r = fn(v);

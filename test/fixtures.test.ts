@@ -30,7 +30,9 @@ describe('PyTorch fixtures (wasm)', () => {
     for (const n of layer.paramNames()) layer.setParam(n, T(n));
     const close = (got: Float32Array, want: number[]) => {
       expect(got.length).toBe(want.length);
-      got.forEach((g, i) => expect(Math.abs(g - want[i])).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(want[i])));
+      got.forEach((g, i) => {
+        expect(Math.abs(g - want[i])).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(want[i]));
+      });
     };
     const fw = layer.forward({ x: T('x'), batch: f.batch, steps: f.steps, h0: T('h0'), c0: T('c0') });
     close(fw.out, f.tensors.out.data);
@@ -41,7 +43,7 @@ describe('PyTorch fixtures (wasm)', () => {
     close(g.h0, f.tensors['grad.h0'].data);
     close(g.c0!, f.tensors['grad.c0'].data);
     for (const n of layer.paramNames()) close(g.params[n], f.tensors[`grad.${n}`].data);
-    layer.free();
+    layer.dispose();
   });
 
   it('reports a corrupt fixture instead of throwing, and fails a perturbed one', () => {

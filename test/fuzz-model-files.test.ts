@@ -8,7 +8,7 @@
 // wrong, and asserts the last four are zero.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, isRecurrentError } from '../ts/index.js';
-import { join, rng, split } from './file-mutations.js';
+import { type Header, join, rng, split } from './file-mutations.js';
 import { classifierLoader, g2pLoader, type Loader, type Print, segmenterLoader, seq2seqLoader, sequentialLoader } from './loaders.js';
 
 const SEED = 20261130;
@@ -55,7 +55,7 @@ function mutate(file: Uint8Array, r: () => number): { bytes: Uint8Array; kind: s
     case 'append':
       return { bytes: new Uint8Array([...file, ...Array.from({ length: 1 + Math.floor(r() * 9) }, () => Math.floor(r() * 256))]), kind };
     default: {
-      const header = structuredClone(p.header) as Record<string, any>;
+      const header = structuredClone(p.header) as Header;
       if (kind === 'json-no-checksum') delete header.__metadata__.data_crc32;
       let target: Json = header;
       let metaKey: string | undefined;

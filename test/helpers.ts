@@ -1,5 +1,5 @@
 // Shared test helpers.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
@@ -12,6 +12,7 @@ export function fixtureNames(): string[] {
     .sort();
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: fixtures are JSON of several shapes, read field by field
 export function loadFixture(name: string): any {
   return JSON.parse(readFileSync(FIXTURES + name, 'utf8'));
 }

@@ -2,7 +2,7 @@
 // segmenter, text classifier), each with a way to load it and a fingerprint of the loaded
 // model (a checksum of its weights and its outputs on a fixed input), for tests that feed
 // loaders mutated files.
-import { charVocabulary, createTrainer, G2P, Segmenter, Seq2SeqModel, sequential, TextClassifier, textWindows, Vocabulary, type Trainer } from '../ts/index.js';
+import { charVocabulary, createTrainer, G2P, Segmenter, Seq2SeqModel, sequential, TextClassifier, type Trainer, textWindows, Vocabulary } from '../ts/index.js';
 import { crc32, hex32 } from '../ts/io/crc32.js';
 
 export interface Print {

@@ -1,7 +1,7 @@
 // Metrics against hand-computed cases: the SIGHAN word segmentation measure (exact spans,
 // micro-averaged over sentences) and binary accuracy / precision / recall / F1.
 import { describe, expect, it } from 'vitest';
-import { binaryScore, segmentationScore, wordSpans } from '../ts/index.js';
+import { binaryScore, segmentationScore, wordSpans } from '../ts/tasks/index.js';
 import { expectError } from './helpers.js';
 
 describe('segmentation P/R/F1 (SIGHAN)', () => {

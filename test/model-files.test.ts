@@ -4,9 +4,9 @@
 // error (E_FORMAT for files, E_OPTION/E_RANGE for Model.fromSpec) and the loaded model stays.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, decodeCheckpoint, init, Model, Seq2SeqModel, sequential, textWindows, Vocabulary } from '../ts/index.js';
-import { sequentialParams, seq2seqParams } from '../ts/io/params.js';
+import { seq2seqParams, sequentialParams } from '../ts/io/params.js';
 import { wasm } from '../ts/wasm.js';
-import { editHeader, editMeta, rng, split, join } from './file-mutations.js';
+import { editHeader, editMeta, type Header, join, rng, split } from './file-mutations.js';
 import { expectError } from './helpers.js';
 import { classifierLoader, g2pLoader, type Loader, segmenterLoader, seq2seqLoader, sequentialLoader } from './loaders.js';
 
@@ -212,23 +212,23 @@ describe('model files: malformed headers are E_FORMAT in every loader', () => {
   it('overlapping, shifted or gapped data_offsets are E_FORMAT (with and without the checksum)', async () => {
     for (const l of loaders) {
       const names = Object.keys(split(l.file).header).filter((k) => k !== '__metadata__');
-      const noSum = (h: Record<string, any>) => void delete h.__metadata__.data_crc32;
+      const noSum = (h: Header) => void delete h.__metadata__.data_crc32;
       const sorted = names.sort((a, b) => split(l.file).header[a].data_offsets[0] - split(l.file).header[b].data_offsets[0]);
       const b = sorted[1];
-      const overlap = (h: Record<string, any>) => {
+      const overlap = (h: Header) => {
         const [b0, b1] = h[b].data_offsets;
         h[b].data_offsets = [b0 - 4, b1 - 4];
       };
-      const shiftAll = (h: Record<string, any>) => {
+      const shiftAll = (h: Header) => {
         for (const n of names) h[n].data_offsets = h[n].data_offsets.map((x: number) => x + 4);
       };
-      const gap = (h: Record<string, any>) => {
+      const gap = (h: Header) => {
         for (const n of sorted.slice(1)) h[n].data_offsets = h[n].data_offsets.map((x: number) => x + 4);
       };
       const size = (n: string) => split(l.file).header[n].data_offsets[1] - split(l.file).header[n].data_offsets[0];
       const x = sorted.find((n) => sorted.some((m) => m !== n && size(m) === size(n)))!;
       const y = sorted.find((m) => m !== x && size(m) === size(x))!;
-      const swap = (h: Record<string, any>) => {
+      const swap = (h: Header) => {
         // two tensors of one size trade places: they still tile the data, so only the checksum can tell
         [h[x].data_offsets, h[y].data_offsets] = [h[y].data_offsets, h[x].data_offsets];
       };
@@ -239,7 +239,10 @@ describe('model files: malformed headers are E_FORMAT in every loader', () => {
       ] as const) {
         await expectFormatError(
           l,
-          editHeader(l.file, (h) => (noSum(h), fn(h))),
+          editHeader(l.file, (h) => {
+            noSum(h);
+            fn(h);
+          }),
           msg,
         );
         await expectFormatError(l, editHeader(l.file, fn), /checksum|overlap|gap|outside|after its last/);

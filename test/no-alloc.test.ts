@@ -2,8 +2,8 @@
 // that, the wasm linear memory does not grow, whatever the layer mix (the kernels' packing
 // buffers, the layers' step caches and the optimizer state are all reused).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, sequential } from '../ts/index.js';
 import type { Model } from '../ts/index.js';
+import { init, sequential } from '../ts/index.js';
 import { wasm } from '../ts/wasm.js';
 import { randomArray } from './helpers.js';
 
@@ -21,7 +21,7 @@ function expectNoGrowth(model: Model, step: () => void, n = 4): void {
   const after1 = bytes();
   for (let i = 0; i < n; i++) step();
   expect(bytes()).toBe(after1);
-  model.free();
+  model.dispose();
 }
 
 describe('no allocation inside a training step', () => {

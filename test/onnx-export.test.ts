@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, exportOnnx, init, Seq2SeqModel, sequential, type Trainer } from '../ts/index.js';
-import { randomArray, ROOT } from './helpers.js';
+import { ROOT, randomArray } from './helpers.js';
 
 const CELLS = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'] as const;
 const B = 3;

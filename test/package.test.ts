@@ -237,6 +237,7 @@ Promise.all([run({ worker: true }), run({ worker: true, wasm: wasmUrl }), run({ 
       page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
       await page.goto(`http://127.0.0.1:${port}/`);
       await page.waitForFunction('window.result', undefined, { timeout: 60_000 });
+      // biome-ignore lint/suspicious/noExplicitAny: a result object built in the browser page
       const result = await page.evaluate(() => (window as unknown as { result: any }).result);
       expect(result.error).toBeUndefined();
       expect(result.runs.map((r: { mode: string }) => r.mode)).toEqual(['worker', 'worker', 'thread']);

@@ -3,7 +3,8 @@
 // and so does any other target sequence; the `recurrent classic` command prints the run.
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLASSIC_TARGETS, classicLstm, init } from '../ts/index.js';
+import { init } from '../ts/index.js';
+import { CLASSIC_TARGETS, classicLstm } from '../ts/tasks/index.js';
 import { expectError, ROOT } from './helpers.js';
 
 beforeAll(async () => {
@@ -11,8 +12,8 @@ beforeAll(async () => {
 });
 
 describe('classic LSTM demonstration', () => {
-  it('converges to the target sequence under a fixed seed', () => {
-    const r = classicLstm({ seed: 0, steps: 150 });
+  it('converges to the target sequence under a fixed seed', async () => {
+    const r = await classicLstm({ seed: 0, steps: 150 });
     try {
       expect(r.targets).toEqual([-0.5, 0.2, 0.1, -0.5]);
       expect(r.losses).toHaveLength(150);
@@ -20,23 +21,32 @@ describe('classic LSTM demonstration', () => {
       // measured: 9.8e-5 at iteration 50, 3e-9 at the end
       expect(r.losses[49]).toBeLessThan(1e-3);
       expect(r.losses[149]).toBeLessThan(1e-6);
-      r.predictions.forEach((p, i) => expect(Math.abs(p - CLASSIC_TARGETS[i])).toBeLessThan(2e-3));
+      r.predictions.forEach((p, i) => {
+        expect(Math.abs(p - CLASSIC_TARGETS[i])).toBeLessThan(2e-3);
+      });
       // the loss mostly falls: the last value is the smallest of the last 50 by far
       expect(r.losses[149]).toBeLessThan(r.losses[99] * 0.1);
     } finally {
-      r.model.free();
+      r.model.dispose();
     }
   });
 
-  it('is reproducible, and learns other targets and sizes too', () => {
-    const a = classicLstm({ seed: 7, steps: 20 });
-    const b = classicLstm({ seed: 7, steps: 20 });
+  it('is reproducible, and learns other targets and sizes too', async () => {
+    const a = await classicLstm({ seed: 7, steps: 20 });
+    const b = await classicLstm({ seed: 7, steps: 20 });
     expect(a.losses).toEqual(b.losses);
-    a.model.free();
-    b.model.free();
-    const c = classicLstm({ seed: 2, steps: 200, targets: [0.3, -0.3, 0.8, 0, -0.6, 0.5], inputDim: 8, units: 16, optimizer: { name: 'adam', lr: 0.02 } });
+    a.model.dispose();
+    b.model.dispose();
+    const c = await classicLstm({
+      seed: 2,
+      steps: 200,
+      targets: [0.3, -0.3, 0.8, 0, -0.6, 0.5],
+      inputDim: 8,
+      units: 16,
+      optimizer: { name: 'adam', lr: 0.02 },
+    });
     expect(c.losses.at(-1)!).toBeLessThan(1e-4);
-    c.model.free();
+    c.model.dispose();
     expectError(() => classicLstm({ targets: [] }), RangeError, 'E_RANGE', /at least one value/);
     expectError(() => classicLstm({ steps: 0 }), RangeError, 'E_RANGE', /steps/);
     expectError(() => classicLstm({ epochs: 3 } as never), TypeError, 'E_OPTION', /unknown option classicLstm\.epochs/);

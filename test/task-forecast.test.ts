@@ -6,10 +6,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadBirths } from '../ts/data/births.js';
 import { init } from '../ts/index.js';
 import { meanAbsoluteError } from '../ts/tasks/edit-distance.js';
-import { loadBirths } from '../ts/data/births.js';
-import { dayFeatures, FEATURES, forecastBirths, parseDailyCsv, seasonalNaive, type Day } from '../ts/tasks/forecast.js';
+import { type Day, dayFeatures, FEATURES, forecastBirths, parseDailyCsv, seasonalNaive } from '../ts/tasks/forecast.js';
 import { expectError, ROOT } from './helpers.js';
 
 let days: Day[];
@@ -29,7 +29,7 @@ describe('births data', () => {
   });
 
   it('parses a hand-written CSV (CRLF and a trailing blank line too)', () => {
-    const d = parseDailyCsv(CSV.replace(/\n/g, '\r\n') + '\r\n');
+    const d = parseDailyCsv(`${CSV.replace(/\n/g, '\r\n')}\r\n`);
     expect(d.map((x) => x.value)).toEqual([9083, 8006, 11363]);
     expect(d.map((x) => x.dayOfWeek)).toEqual([6, 7, 1]);
   });
@@ -37,11 +37,11 @@ describe('births data', () => {
   it('rejects bad input with typed errors that name the line', () => {
     expectError(() => parseDailyCsv(''), TypeError, 'E_FORMAT', /line 1: expected the header/);
     expectError(() => parseDailyCsv('year,month,date_of_month,day_of_week,births\n'), RangeError, 'E_RANGE', /no days/);
-    expectError(() => parseDailyCsv(CSV + '2000,1,4,2\n'), TypeError, 'E_FORMAT', /line 5: expected 5 comma-separated fields/);
-    expectError(() => parseDailyCsv(CSV + '2000,1,4,2,many\n'), TypeError, 'E_FORMAT', /line 5: .* is not numeric/);
-    expectError(() => parseDailyCsv(CSV + '2000,1,5,3,100\n'), TypeError, 'E_FORMAT', /line 5: 2000-01-05 does not follow/);
-    expectError(() => parseDailyCsv(CSV + '2000,1,4,3,100\n'), TypeError, 'E_FORMAT', /line 5: day_of_week 3 does not match 2000-01-04/);
-    expectError(() => parseDailyCsv(CSV + '2000,2,30,3,100\n'), TypeError, 'E_FORMAT', /not a date/);
+    expectError(() => parseDailyCsv(`${CSV}2000,1,4,2\n`), TypeError, 'E_FORMAT', /line 5: expected 5 comma-separated fields/);
+    expectError(() => parseDailyCsv(`${CSV}2000,1,4,2,many\n`), TypeError, 'E_FORMAT', /line 5: .* is not numeric/);
+    expectError(() => parseDailyCsv(`${CSV}2000,1,5,3,100\n`), TypeError, 'E_FORMAT', /line 5: 2000-01-05 does not follow/);
+    expectError(() => parseDailyCsv(`${CSV}2000,1,4,3,100\n`), TypeError, 'E_FORMAT', /line 5: day_of_week 3 does not match 2000-01-04/);
+    expectError(() => parseDailyCsv(`${CSV}2000,2,30,3,100\n`), TypeError, 'E_FORMAT', /not a date/);
     expectError(() => parseDailyCsv(new Uint8Array([0x79, 0xff, 0xfe])), TypeError, 'E_FORMAT', /UTF-8/);
   });
 });

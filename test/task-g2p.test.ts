@@ -7,11 +7,11 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init } from '../ts/index.js';
-import { editDistance, errorRates } from '../ts/tasks/edit-distance.js';
 import { loadCmudict } from '../ts/data/cmudict.js';
-import { G2P, parseLexicon, splitLexicon, type LexiconEntry } from '../ts/tasks/g2p.js';
-import { bucketBatches, Seq2SeqModel } from '../ts/tasks/seq2seq.js';
+import { init } from '../ts/index.js';
+import { bucketBatches, Seq2SeqModel } from '../ts/seq2seq.js';
+import { editDistance, errorRates } from '../ts/tasks/edit-distance.js';
+import { G2P, type LexiconEntry, parseLexicon, splitLexicon } from '../ts/tasks/g2p.js';
 import { expectError, ROOT } from './helpers.js';
 
 let entries: LexiconEntry[];
@@ -159,8 +159,8 @@ describe('G2P training (short budget)', () => {
     expect(h.model.paramNames()).toContain('attention.energy.weight');
     expect(h.pronounce(words.slice(0, 20), { beam: 3 })).toEqual(g.pronounce(words.slice(0, 20), { beam: 3 }));
     expectError(() => G2P.load(bytes.subarray(0, 100)), TypeError, 'E_FORMAT');
-    h.free();
-    g.free();
+    h.dispose();
+    g.dispose();
   });
 });
 
@@ -179,7 +179,7 @@ describe('Seq2SeqModel API', () => {
     expectError(() => Seq2SeqModel.create({ sourceVocab: 5, targetVocab: 2 }), RangeError, 'E_RANGE', /tgtVocab must be at least 3/);
     expectError(() => Seq2SeqModel.create({ sourceVocab: 5, targetVocab: 6, bos: 1, eos: 1 }), RangeError, 'E_RANGE', /distinct/);
     const m = Seq2SeqModel.create({ sourceVocab: 5, targetVocab: 6, embed: 4, encoderUnits: 4 }, { seed: 1 });
-    expectError(() => m.trainStep([{ source: [1], target: [2] }]), TypeError, 'E_OPTION', /compile/);
+    expectError(() => m.trainStep([{ source: [1], target: [2] }]), TypeError, 'E_STATE', /compile/);
     m.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
     expectError(() => m.compile({ optimizer: { name: 'rmsprop' } as never }), TypeError, 'E_OPTION', /adam, adamw, sgd/);
     expectError(() => m.trainStep([]), RangeError, 'E_RANGE', /empty/);
@@ -195,7 +195,7 @@ describe('Seq2SeqModel API', () => {
     ]);
     expect(Number.isFinite(r.loss) && r.tokens === 4).toBe(true);
     expect(m.decode([[1, 2], [3]], { beam: 2, maxLength: 4 }).length).toBe(2);
-    m.free();
+    m.dispose();
     expectError(() => m.decode([[1]]), TypeError, 'E_STATE', /freed/);
   });
 });

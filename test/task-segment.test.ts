@@ -8,21 +8,20 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadMobyDick } from '../ts/data/mobydick.js';
+import { init, sequential } from '../ts/index.js';
 import {
-  init,
+  charVocabulary,
+  chunkWords,
   LongestMatchSegmenter,
   parseSegmentedCorpus,
   proseToSentences,
-  segmentationScore,
   Segmenter,
-  sequential,
+  segmentationScore,
   tagsToWords,
   trainSegmenter,
   wordsToTags,
-  chunkWords,
-  charVocabulary,
-} from '../ts/index.js';
-import { loadMobyDick } from '../ts/data/mobydick.js';
+} from '../ts/tasks/index.js';
 import { expectError, ROOT } from './helpers.js';
 
 const [B, M, E, S] = [0, 1, 2, 3];
@@ -77,7 +76,7 @@ describe('BMES tags', () => {
 
 describe('SIGHAN corpora', () => {
   it('reads Chinese lines (UTF-8 bytes, BOM, CRLF, ideographic spaces, blank lines)', () => {
-    const text = '\uFEFF' + CHINESE_TRAIN.slice(0, 3).join('\r\n') + '\r\n\r\n他　喜欢　学习\n';
+    const text = `\uFEFF${CHINESE_TRAIN.slice(0, 3).join('\r\n')}\r\n\r\n他　喜欢　学习\n`;
     const c = parseSegmentedCorpus(new TextEncoder().encode(text));
     expect(c).toEqual([
       ['我', '喜欢', '北京'],
@@ -162,18 +161,20 @@ describe('CRF head through wasm', () => {
     m.forward(input);
     expectError(() => m.loss({ classes: [0, 1, 2, 3, -100, 0, 1, 2, -100, -100] }), RangeError, 'E_RANGE', /targets\[4\]/);
     expect(m.loss({ classes: [0, 1, 2, 3, 0, 0, 1, 2, -100, -100] }).count).toBe(8);
-    m.free();
+    m.dispose();
   });
 
   it('.crf() must come last and after a per-step layer', () => {
     const b = sequential({ input: { vocab: 5 } })
       .embedding({ dim: 3 })
       .gru({ units: 4, returnSequences: false });
+    // biome-ignore lint/suspicious/noExplicitAny: calls what the builder types forbid, to test the runtime check
     expectError(() => (b as any).crf(), TypeError, 'E_OPTION', /crf cannot follow one vector per sequence/);
     const c = sequential({ input: { vocab: 5 } })
       .embedding({ dim: 3 })
       .dense({ units: 4 })
       .crf();
+    // biome-ignore lint/suspicious/noExplicitAny: calls what the builder types forbid, to test the runtime check
     expectError(() => (c as any).dense({ units: 2 }), TypeError, 'E_OPTION', /dense cannot follow the crf head/);
   });
 });
@@ -230,7 +231,7 @@ describe('recurrent segment (CLI) on a Chinese corpus', () => {
   const corpus = join(dir, 'train.txt');
   const test = join(dir, 'test.txt');
   const model = join(dir, 'zh.safetensors');
-  writeFileSync(corpus, CHINESE_TRAIN.join('\n') + '\n');
+  writeFileSync(corpus, `${CHINESE_TRAIN.join('\n')}\n`);
   writeFileSync(test, '我们 喜欢 学习\n他们 在 学校\n');
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'segment', ...args], { encoding: 'utf8', cwd: ROOT, timeout: 120_000 });

@@ -1,8 +1,8 @@
 // fit / evaluate / predict / predictStep / generate on small real data (Moby Dick), in the
 // calling thread: losses fall, abort stops within a batch, generation is deterministic.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, init, sequential, textWindows, Vocabulary, type FitEvent, type Trainer } from '../ts/index.js';
 import { loadMobyDick } from '../ts/data/mobydick.js';
+import { createTrainer, type FitEvent, init, sequential, type Trainer, textWindows, Vocabulary } from '../ts/index.js';
 import { expectError } from './helpers.js';
 
 let text: string;

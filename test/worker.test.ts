@@ -1,8 +1,8 @@
 // Training off the main thread (Node worker_threads through comlink), using the built SDK
 // in dist/ exactly as users load it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, sequential, textWindows, Vocabulary, type Trainer } from '../dist/index.js';
 import { loadMobyDick } from '../dist/data/mobydick.js';
+import { createTrainer, sequential, type Trainer, textWindows, Vocabulary } from '../dist/index.js';
 
 let vocab: Vocabulary;
 let ids: Uint32Array;

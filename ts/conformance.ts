@@ -4,7 +4,7 @@
 // Tolerance: |a−b| ≤ atol + rtol·|b| with (1e-5, 1e-4) for `layer` and `lm`, and
 // (1e-4, 1e-3) for the losses, gradient norms and final weights of `train`.
 import { formatError, isRecurrentError } from './errors.js';
-import { RecurrentLayer, CELL_TYPES, type CellType } from './layer.js';
+import { CELL_TYPES, type CellType, RecurrentLayer } from './layer.js';
 import { Model, type OptimizerSpec } from './model.js';
 import type { ModelSpecJSON } from './spec.js';
 
@@ -119,7 +119,7 @@ function runLayer(g: Golden, c: Checker): void {
     if (g.tensors['grad.c0'] && grads.c0) c.compare('grad.c0', grads.c0, g.tensors['grad.c0'].data);
     for (const n of layer.paramNames()) c.compare(`grad.${n}`, grads.params[n], need(g, `grad.${n}`).data);
   } finally {
-    layer.free();
+    layer.dispose();
   }
 }
 
@@ -156,7 +156,7 @@ function runLm(g: Golden, c: Checker): void {
     c.compare('loss', [loss], [g.loss as number]);
     for (const n of m.paramNames()) c.compare(`grad.${n}`, m.getGrad(n), need(g, `grad.${n}`).data);
   } finally {
-    m.free();
+    m.dispose();
   }
 }
 
@@ -198,7 +198,7 @@ function runTrain(g: Golden, c: Checker): void {
       );
     for (const n of m.paramNames()) c.compare(`final.${n}`, m.getParam(n), need(g, `final.${n}`).data);
   } finally {
-    m.free();
+    m.dispose();
   }
 }
 

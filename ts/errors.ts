@@ -55,10 +55,22 @@ export function checkKeys(where: string, opts: object | undefined, allowed: read
   }
 }
 
-/** A positive integer option (or undefined → default), named in the error. */
+/** Largest size the core takes (sizes cross to wasm as u32). */
+export const MAX_U32 = 0xffff_ffff;
+
+/** A positive integer option below 2^32 (or undefined → default), named in the error. */
 export function posInt(where: string, v: unknown, dflt?: number): number {
   if (v === undefined && dflt !== undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw rangeError(`${where} must be a positive integer (got ${String(v)})`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_U32)
+    throw rangeError(`${where} must be a positive integer below 2^32 (got ${String(v)})`);
+  return v;
+}
+
+/** A non-negative integer below 2^32 (or undefined → default), named in the error. */
+export function u32(where: string, v: unknown, dflt?: number): number {
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_U32)
+    throw rangeError(`${where} must be a non-negative integer below 2^32 (got ${String(v)})`);
   return v;
 }
 

@@ -78,10 +78,13 @@ export class FitRun implements AsyncIterable<FitEvent>, PromiseLike<FitResult> {
 
   #push(e: FitEvent): void {
     const w = this.#waiters.shift();
-    if (w) return w.resolve({ value: e, done: false });
+    if (w) {
+      w.resolve({ value: e, done: false });
+      return;
+    }
     if (this.#queue.length >= MAX_BUFFERED) {
       const i = this.#queue.findIndex((x) => x.type === 'step');
-      this.#queue.splice(i >= 0 ? i : 0, 1);
+      this.#queue.splice(Math.max(i, 0), 1);
     }
     this.#queue.push(e);
   }
@@ -92,6 +95,7 @@ export class FitRun implements AsyncIterable<FitEvent>, PromiseLike<FitResult> {
     for (const w of this.#waiters.splice(0)) err ? w.reject(err) : w.resolve({ value: undefined, done: true });
   }
 
+  // biome-ignore lint/suspicious/noThenProperty: a FitRun is deliberately awaitable (PromiseLike<FitResult>)
   then<A = FitResult, B = never>(ok?: ((v: FitResult) => A | PromiseLike<A>) | null, fail?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
     return this.#promise.then(ok, fail);
   }

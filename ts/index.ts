@@ -1,73 +1,36 @@
 // recurrent: recurrent neural networks (RNN, LSTM, GRU; stacked, bidirectional) trained and
 // run in SIMD WebAssembly. Call `await init()` once, then build models.
-export { init, initFrom, isReady, kernelBackend } from './wasm.js';
-export type { WasmSource } from './wasm.js';
-export * from './errors.js';
-export { RecurrentLayer, CELL_TYPES } from './layer.js';
-export type { CellType, RecurrentLayerOptions, LayerForwardInput, LayerForwardResult, LayerBackwardInput, LayerGradients } from './layer.js';
-export { sequential, SequentialBuilder } from './builder.js';
+// This is the SDK; the ready-made tasks (segmentation, classification, G2P, forecasting) are
+// under the subpath `recurrent/tasks` (tasks/index.ts).
+
 export type { Flow, RecurrentOptions, RnnOptions, SequentialOptions } from './builder.js';
-export { Model } from './model.js';
-export type { BatchInput, BatchTargets, CompileOptions, LossName, OptimizerName, OptimizerSpec, ScheduleSpec, StepResult } from './model.js';
-export type { InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
-export { runFixture, runFixtures } from './conformance.js';
+export { SequentialBuilder, sequential } from './builder.js';
 export type { FixtureReport, TensorReport } from './conformance.js';
-export { Vocabulary } from './data/vocab.js';
-export type { VocabularyJSON } from './data/vocab.js';
-export { textWindows, examples, padBatch, splitBySeed, batchesPerEpoch } from './data/source.js';
-export type { DataLike, DataSpec, Example, ExamplesData, WindowsData, TrainBatch } from './data/source.js';
+export { runFixture, runFixtures } from './conformance.js';
 export { Rng } from './data/rng.js';
-export { createTrainer } from './trainer.js';
-export type { Trainer, TrainerOptions } from './trainer.js';
-export { Session } from './session.js';
-export type { FitOptions, GenerateOptions, ModelInfo } from './session.js';
+export type { DataLike, DataSpec, Example, ExamplesData, TrainBatch, WindowsData } from './data/source.js';
+export { batchesPerEpoch, examples, padBatch, splitBySeed, textWindows } from './data/source.js';
+export type { VocabularyJSON } from './data/vocab.js';
+export { Vocabulary } from './data/vocab.js';
+export type { ErrorCode, RecurrentErrorFields } from './errors.js';
+export { isRecurrentError, RecurrentRangeError, RecurrentTypeError } from './errors.js';
+export type { EpochEvent, EvalResult, FitEvent, FitResult, StepEvent } from './events.js';
 export { FitRun } from './events.js';
-export type { EvalResult, FitEvent, FitResult, StepEvent, EpochEvent } from './events.js';
-export { encodeCheckpoint, decodeCheckpoint, FORMAT as MODEL_FORMAT } from './io/checkpoint.js';
 export type { Snapshot, TrainingState } from './io/checkpoint.js';
-export { exportOnnx } from './io/onnx.js';
+export { decodeCheckpoint, encodeCheckpoint, FORMAT as MODEL_FORMAT } from './io/checkpoint.js';
 export type { OnnxExportOptions } from './io/onnx.js';
-export { readSource } from './io/source.js';
+export { exportOnnx } from './io/onnx.js';
 export type { ByteSource } from './io/source.js';
 export type { ImportWeightsOptions } from './io/torch.js';
-export {
-  BMES,
-  UNK_CHAR,
-  wordsToTags,
-  tagsToWords,
-  parseSegmentedCorpus,
-  decodeUtf8,
-  proseToSentences,
-  chunkWords,
-  charVocabulary,
-  LongestMatchSegmenter,
-  Segmenter,
-  trainSegmenter,
-} from './tasks/segment.js';
-export type { ParseOptions, SegmenterOptions, TrainSegmenterOptions } from './tasks/segment.js';
-export { segmentationScore, wordSpans, binaryScore } from './tasks/metrics.js';
-export type { SegmentationScore, BinaryScore } from './tasks/metrics.js';
-export { MultinomialNaiveBayes } from './tasks/naive-bayes.js';
-export { tokenize, tokenVocabulary, TextClassifier, trainClassifier, bucketedBatches, UNK_TOKEN } from './tasks/classify.js';
-export type { ClassifierOptions, TrainClassifierOptions } from './tasks/classify.js';
-export { classicLstm, CLASSIC_TARGETS } from './tasks/classic.js';
-export type { ClassicOptions, ClassicResult } from './tasks/classic.js';
-export { Seq2SeqModel, bucketBatches } from './tasks/seq2seq.js';
-export type {
-  Seq2SeqOptions,
-  Seq2SeqConfig,
-  Pair,
-  Seq2SeqCompileOptions,
-  Seq2SeqStep,
-  Seq2SeqFitEvent,
-  Seq2SeqFitOptions,
-  Seq2SeqFitResult,
-  Hypothesis,
-  DecodeOptions,
-} from './tasks/seq2seq.js';
-export { G2P, parseLexicon, splitLexicon } from './tasks/g2p.js';
-export type { LexiconEntry, ParseLexiconOptions, ParsedLexicon, G2PEvaluation } from './tasks/g2p.js';
-export { editDistance, errorRates, meanAbsoluteError } from './tasks/edit-distance.js';
-export type { ErrorRates } from './tasks/edit-distance.js';
-export { forecastBirths, parseDailyCsv, dayFeatures, seasonalNaive } from './tasks/forecast.js';
-export type { Day, ForecastOptions, ForecastResult } from './tasks/forecast.js';
+export type { CellType, LayerBackwardInput, LayerForwardInput, LayerForwardResult, LayerGradients, RecurrentLayerOptions } from './layer.js';
+export { CELL_TYPES, RecurrentLayer } from './layer.js';
+export type { BatchInput, BatchTargets, CompileOptions, LossName, OptimizerName, OptimizerSpec, ScheduleSpec, StepResult } from './model.js';
+export { Model } from './model.js';
+export type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqConfig, Seq2SeqFitOptions, Seq2SeqOptions, Seq2SeqStep } from './seq2seq.js';
+export { Seq2SeqModel } from './seq2seq.js';
+export type { FitOptions, GenerateOptions, ModelInfo } from './session.js';
+export type { InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
+export type { Trainer, TrainerOptions } from './trainer.js';
+export { createTrainer } from './trainer.js';
+export type { WasmSource } from './wasm.js';
+export { init, initFrom, isReady, kernelBackend } from './wasm.js';

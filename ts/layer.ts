@@ -2,8 +2,8 @@
 // PyTorch-named parameters, explicit forward and backward. Shapes are batch-first:
 //   x [B, T, I] → out [B, T, D·H]; h0, c0, hN, cN [L·D, B, H]   (D = 2 if bidirectional)
 import { checkKeys, numIn, optionError, posInt, rangeError } from './errors.js';
-import { wasm } from './wasm.js';
 import type { RecurrentLayer as CoreLayer } from './wasm/recurrent_wasm.js';
+import { wasm } from './wasm.js';
 
 export type CellType = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
 export const CELL_TYPES: readonly CellType[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'];
@@ -133,7 +133,7 @@ export class RecurrentLayer {
   }
 
   /** Frees the wasm memory now (otherwise a FinalizationRegistry does it later). */
-  free(): void {
+  dispose(): void {
     this.#core.free();
   }
 }

@@ -1,10 +1,10 @@
-// Model: a built network in wasm memory. Low-level operations (forward, loss, one training
-// step, truncated BPTT, stepwise prediction, generation) live here; `fit`, `evaluate` and
-// `predict` over whole data sets are in training.ts.
-import { checkKeys, optionError, rangeError } from './errors.js';
+// Model: a sequential network in wasm memory. Low-level operations (forward, loss, one training
+// step, truncated BPTT, stepwise prediction, generation) live here; training over whole data
+// sets is the fit engine's (fit.ts, driven by session.ts), and `evaluate` is session.ts's.
+import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
 import { checkSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
-import { wasm } from './wasm.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
+import { wasm } from './wasm.js';
 
 export type LossName = 'crossEntropy' | 'mse' | 'crf';
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
@@ -87,9 +87,23 @@ function toLengths(l: ArrayLike<number> | undefined): Uint32Array {
   return out;
 }
 
-function toClasses(c: BatchTargets['classes']): Int32Array {
+/** Classes as Int32Array: integers, −100 (ignored) or a class id; NaN, 1.5 or 2^32 + 1 are E_RANGE. */
+export function toClasses(c: BatchTargets['classes']): Int32Array {
   if (c === undefined) return EMPTY_I;
-  return c instanceof Int32Array ? c : Int32Array.from(c);
+  if (c instanceof Int32Array) return c;
+  const out = new Int32Array(c.length);
+  for (let i = 0; i < c.length; i++) {
+    const v = c[i];
+    if (!Number.isInteger(v) || v < -100 || v > 0x7fff_ffff)
+      throw rangeError(`classes[${i}] = ${v} is not a class id (an integer ≥ 0, or −100 to ignore the row)`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** The batch's B and T: integers below 2^32. */
+function dims(input: BatchInput): [number, number] {
+  return [u32('batch', input.batch), u32('steps', input.steps)];
 }
 
 function normaliseOptimizer(o: OptimizerSpec | undefined): Record<string, unknown> {
@@ -121,17 +135,26 @@ export class Model {
     const w = wasm();
     const input = spec.input as Record<string, unknown>;
     checkKeys('spec.input', input, ['vocab', 'features']);
-    const s = 'vocab' in input ? w.ModelSpec.tokens(Number(input.vocab) >>> 0) : w.ModelSpec.features(Number(input.features) >>> 0);
+    const s =
+      'vocab' in input ? w.ModelSpec.tokens(posInt('spec.input.vocab', input.vocab)) : w.ModelSpec.features(posInt('spec.input.features', input.features));
     if (!Array.isArray(spec.layers)) throw optionError('spec.layers must be an array');
     for (const l of spec.layers as LayerSpecJSON[]) {
       switch (l.type) {
         case 'embedding':
           checkKeys('embedding', l, ['type', 'name', 'dim']);
-          s.addEmbedding(l.name, l.dim);
+          s.addEmbedding(l.name, posInt('embedding.dim', l.dim));
           break;
         case 'recurrent':
           checkKeys('recurrent', l, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences']);
-          s.addRecurrent(l.name, l.cell, l.units, l.layers, l.bidirectional, l.dropout, l.returnSequences);
+          s.addRecurrent(
+            l.name,
+            l.cell,
+            posInt('recurrent.units', l.units),
+            posInt('recurrent.layers', l.layers),
+            l.bidirectional,
+            l.dropout,
+            l.returnSequences,
+          );
           break;
         case 'dropout':
           checkKeys('dropout', l, ['type', 'rate']);
@@ -139,7 +162,7 @@ export class Model {
           break;
         case 'dense':
           checkKeys('dense', l, ['type', 'name', 'units']);
-          s.addDense(l.name, l.units);
+          s.addDense(l.name, posInt('dense.units', l.units));
           break;
         case 'crf':
           checkKeys('crf', l, ['type', 'name']);
@@ -204,7 +227,7 @@ export class Model {
   /** Output [rows, outputDim]; rows = B·T for per-step outputs, B otherwise. */
   forward(input: BatchInput, opts: { train?: boolean } = {}): Float32Array {
     checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
-    return this.core.forward(toIds(input.ids), input.features ?? EMPTY_F, input.batch, input.steps, toLengths(input.lengths), opts.train ?? false);
+    return this.core.forward(toIds(input.ids), input.features ?? EMPTY_F, ...dims(input), toLengths(input.lengths), opts.train ?? false);
   }
 
   /** Loss of the last forward; with `backward`, gradients are recomputed. */
@@ -219,7 +242,7 @@ export class Model {
    * −1 on steps past a row's length. Runs the forward in inference mode. */
   decode(input: BatchInput): Int32Array {
     checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
-    return this.core.crfDecode(toIds(input.ids), input.features ?? EMPTY_F, input.batch, input.steps, toLengths(input.lengths));
+    return this.core.crfDecode(toIds(input.ids), input.features ?? EMPTY_F, ...dims(input), toLengths(input.lengths));
   }
 
   /** Sets the loss, optimizer, clipping and schedule for training (resets optimizer state). */
@@ -238,7 +261,7 @@ export class Model {
   }
 
   #needTrainer(): CoreTrainer {
-    if (!this.#trainer) throw optionError('call model.compile({ loss, optimizer }) before training');
+    if (!this.#trainer) throw stateError('call model.compile({ loss, optimizer }) before training');
     return this.#trainer;
   }
 
@@ -250,8 +273,7 @@ export class Model {
       this.core,
       toIds(input.ids),
       input.features ?? EMPTY_F,
-      input.batch,
-      input.steps,
+      ...dims(input),
       toLengths(input.lengths),
       toClasses(targets.classes),
       targets.values ?? EMPTY_F,
@@ -262,7 +284,7 @@ export class Model {
   /** Truncated BPTT over ids/targets [B, T]: windows of `window` steps, the state carried
    * across windows and detached, one update per window, starting from zeros. */
   trainTbptt(input: { ids: BatchInput['ids']; batch: number; steps: number }, targets: { classes: BatchTargets['classes'] }, window: number): StepResult[] {
-    const r = this.#needTrainer().stepTbptt(this.core, toIds(input.ids), toClasses(targets.classes), input.batch, input.steps, window);
+    const r = this.#needTrainer().stepTbptt(this.core, toIds(input.ids), toClasses(targets.classes), ...dims(input), u32('window', window));
     const lr = this.#trainer!.lr();
     const out: StepResult[] = [];
     for (let i = 0; i < r.length; i += 2) out.push({ loss: r[i], gradNorm: r[i + 1], lr });
@@ -312,13 +334,15 @@ export class Model {
   generateIds(prompt: ArrayLike<number>, opts: { maxTokens?: number; temperature?: number; topK?: number; topP?: number; seed?: number } = {}): Uint32Array {
     checkKeys('generate', opts, ['maxTokens', 'temperature', 'topK', 'topP', 'seed']);
     const maxTokens = opts.maxTokens ?? 100;
-    if (!Number.isInteger(maxTokens) || maxTokens < 0) throw rangeError(`maxTokens must be a non-negative integer (got ${maxTokens})`);
+    if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > MAX_U32)
+      throw rangeError(`maxTokens must be a non-negative integer below 2^32 (got ${maxTokens})`);
     const topK = opts.topK ?? 0;
     if (!Number.isInteger(topK) || topK < 0) throw rangeError(`topK must be a non-negative integer (got ${topK})`);
     return this.core.generate(toIds(prompt), maxTokens, opts.temperature ?? 1, topK, opts.topP ?? 1, (opts.seed ?? 0) >>> 0);
   }
 
-  free(): void {
+  /** Releases the wasm memory (the model is unusable afterwards). */
+  dispose(): void {
     this.#trainer?.free();
     this.#trainer = undefined;
     this.core.free();

@@ -1,14 +1,20 @@
-// Session: one model with its vocabulary and training position, and the training loop.
-// It runs wherever it is created: in the calling thread (`createTrainer({ worker: false })`)
-// or inside a worker (worker/worker.ts hosts one and exposes it through comlink).
-import { asDataSpec, batchesPerEpoch, epochOrder, makeBatch, type DataLike, type DataSpec, type ModelShape } from './data/source.js';
+// Session: one model (the sequential model or the encoder-decoder) with its vocabulary and
+// training position, trained through the fit engine (fit.ts). It runs wherever it is
+// created: in the calling thread (`createTrainer({ worker: false })`) or inside a worker
+// (worker/worker.ts exposes one through comlink).
+import { asDataSpec, batchesPerEpoch, type DataLike, type DataSpec, epochOrder, type ModelShape, makeBatch, type TrainBatch } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
-import { checkKeys, formatError, optionError, posInt, rangeError, RecurrentTypeError, stateError } from './errors.js';
-import type { EpochEvent, EvalResult, FitEvent, FitResult } from './events.js';
-import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from './io/checkpoint.js';
-import { stateDictParams, type ImportWeightsOptions } from './io/torch.js';
-import { Model, type BatchInput, type CompileOptions } from './model.js';
+import { checkKeys, formatError, numIn, optionError, posInt, RecurrentTypeError, rangeError, stateError } from './errors.js';
+import type { EvalResult, FitEvent, FitResult } from './events.js';
+import { type FitTarget, runFit, startPosition } from './fit.js';
+import { checkTrainingState, decodeCheckpoint, encodeCheckpoint, type TrainingState } from './io/checkpoint.js';
+import { decodeSafetensors } from './io/safetensors.js';
+import { type ImportWeightsOptions, stateDictParams } from './io/torch.js';
+import { type BatchInput, type CompileOptions, Model } from './model.js';
+import { restoreParams } from './params.js';
+import { type DecodeOptions, type Hypothesis, type Pair, type Seq2SeqCompileOptions, Seq2SeqModel, type Seq2SeqSpecJSON, seq2seqTarget } from './seq2seq.js';
 import type { ModelSpecJSON } from './spec.js';
+import { init, type WasmSource } from './wasm.js';
 
 export interface FitOptions {
   /** Train until this many epochs are done (default 1). */
@@ -20,8 +26,11 @@ export interface FitOptions {
   seed?: number;
   /** Truncated BPTT: train each batch in windows of this many steps, state carried. */
   tbptt?: { window: number };
-  /** Evaluated at the end of every epoch. */
-  validation?: DataLike;
+  /** Evaluated at the end of every epoch (pairs for the encoder-decoder). */
+  validation?: DataLike | readonly Pair[];
+  /** Encoder-decoder: multiply the learning rate by this after every epoch (default 1; the
+   * sequential model has compile({ schedule }) instead). */
+  lrDecay?: number;
   /** Stop (at a batch boundary) once training has taken this long. */
   timeBudgetMs?: number;
   /** Continue from the saved training position (epoch, batch, counters) instead of epoch 0. */
@@ -40,63 +49,134 @@ export interface GenerateOptions {
   seed?: number;
 }
 
-export interface ModelInfo {
-  spec: ModelSpecJSON;
+/** What a session holds: `spec` is the sequential model's architecture or the encoder-decoder's
+ * `{ kind: 'seq2seq', … }` (narrow with `'layers' in info.spec`). */
+export interface ModelInfo<S extends ModelSpecJSON | Seq2SeqSpecJSON = ModelSpecJSON | Seq2SeqSpecJSON> {
+  spec: S;
   seed: number;
   paramCount: number;
   paramNames: string[];
   vocabulary?: VocabularyJSON;
-  compiled?: CompileOptions;
+  compiled?: CompileOptions | Seq2SeqCompileOptions;
   training?: TrainingState;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'tbptt', 'validation', 'timeBudgetMs', 'resume', 'signal', 'onProgress'] as const;
-export const FIT_OPTION_KEYS: readonly string[] = FIT_KEYS;
+/** Fit options that cross to a worker (the signal and the callback stay with the caller). */
+export type SessionFitOptions = Omit<FitOptions, 'signal' | 'onProgress'>;
+const SESSION_FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'seed', 'tbptt', 'validation', 'timeBudgetMs', 'resume', 'lrDecay'];
+export const FIT_OPTION_KEYS: readonly string[] = [...SESSION_FIT_KEYS, 'signal', 'onProgress'];
 
-const now = () => performance.now();
-
-/** Gives the event loop a turn (so aborts and messages are seen) without timer clamping. */
-function yieldNow(): Promise<void> {
-  if (typeof setImmediate === 'function') return new Promise((r) => setImmediate(r));
-  return new Promise((r) => {
-    const c = new MessageChannel();
-    c.port1.onmessage = () => {
-      c.port1.close();
-      r();
-    };
-    c.port2.postMessage(0);
-  });
+/** The sequential model as the fit engine drives it: `batches(epoch, seed)` gives the
+ * epoch's batch maker (called once per epoch, in order); the schedule advances after every
+ * epoch unless `schedule: false`; `window` > 0 trains with truncated BPTT. */
+export function sequentialTarget(
+  model: Model,
+  o: {
+    batchesPerEpoch: number;
+    batches(epoch: number, seed: number): (i: number) => TrainBatch;
+    window?: number;
+    validate?: () => EvalResult;
+    schedule?: boolean;
+  },
+): FitTarget {
+  const window = o.window ?? 0;
+  return {
+    batchesPerEpoch: o.batchesPerEpoch,
+    bits: model.compiled?.loss !== 'mse',
+    epoch(epoch, seed) {
+      const batch = o.batches(epoch, seed);
+      return {
+        batches: o.batchesPerEpoch,
+        train(i) {
+          const b = batch(i);
+          if (window > 0) {
+            const rs = model.trainTbptt({ ids: b.input.ids, batch: b.input.batch, steps: b.input.steps }, { classes: b.targets.classes }, window);
+            const last = rs[rs.length - 1];
+            return { loss: rs.reduce((a, r) => a + r.loss, 0) / rs.length, gradNorm: last.gradNorm, lr: last.lr, updates: rs.length, tokens: b.tokens };
+          }
+          const r = model.trainStep(b.input, b.targets);
+          return { ...r, updates: 1, tokens: b.tokens };
+        },
+      };
+    },
+    validate: o.validate,
+    endEpoch: () => {
+      if (o.schedule ?? true) model.scheduleStep();
+    },
+  };
 }
 
+/** The `kind` in a recurrent/1 file's architecture, without building anything. */
+function fileKind(bytes: Uint8Array): string | undefined {
+  try {
+    const arch = JSON.parse(decodeSafetensors(bytes).metadata.architecture ?? 'null');
+    return typeof arch?.kind === 'string' ? arch.kind : undefined;
+  } catch {
+    return undefined; // decodeCheckpoint reports what is wrong
+  }
+}
+
+const isSeq2SeqSpec = (s: ModelSpecJSON | Seq2SeqSpecJSON): s is Seq2SeqSpecJSON => (s as { kind?: unknown })?.kind === 'seq2seq';
+
 export class Session {
-  #model: Model | undefined;
+  #model: Model | Seq2SeqModel | undefined;
   #vocab: Vocabulary | undefined;
   #training: TrainingState | undefined;
   #stop = false;
   #fitting = false;
+  /** Set by dispose() during fit: the error the running fit ends with. */
+  #cancel: Error | undefined;
 
+  /** Loads the wasm core (a worker's first call). */
+  async init(source?: WasmSource): Promise<void> {
+    await init(source);
+  }
+
+  /** The sequential model (E_STATE when the session holds the encoder-decoder). */
   get model(): Model {
+    const m = this.#any();
+    if (!(m instanceof Model)) throw stateError('this session holds an encoder-decoder; this call needs a sequential model');
+    return m;
+  }
+
+  #any(): Model | Seq2SeqModel {
     if (!this.#model) throw stateError('no model yet: build() or load() one first');
     return this.#model;
+  }
+
+  #seq2seq(what: string): Seq2SeqModel {
+    const m = this.#any();
+    if (!(m instanceof Seq2SeqModel)) throw stateError(`${what}() needs an encoder-decoder (build({ kind: 'seq2seq', … }))`);
+    return m;
   }
 
   get vocabulary(): Vocabulary | undefined {
     return this.#vocab;
   }
 
-  build(spec: ModelSpecJSON, seed = 0): ModelInfo {
+  /** Builds the sequential model from its JSON, or the encoder-decoder from
+   * `{ kind: 'seq2seq', sourceVocab, targetVocab, … }`. */
+  build(spec: ModelSpecJSON | Seq2SeqSpecJSON, seed = 0): ModelInfo {
     this.#guard('build');
-    const m = Model.fromSpec(spec, seed);
-    this.#model?.free();
+    let m: Model | Seq2SeqModel;
+    if (isSeq2SeqSpec(spec)) {
+      const { kind: _kind, ...options } = spec;
+      m = Seq2SeqModel.create(options, { seed });
+    } else {
+      m = Model.fromSpec(spec, seed);
+    }
+    this.#model?.dispose();
     this.#model = m;
     this.#training = undefined;
-    if (this.#vocab && m.vocabSize !== undefined && m.vocabSize !== this.#vocab.size) this.#vocab = undefined;
+    if (this.#vocab && !(m instanceof Model && m.vocabSize === this.#vocab.size)) this.#vocab = undefined;
     return this.info();
   }
 
-  compile(opts: CompileOptions): void {
+  compile(opts: CompileOptions | Seq2SeqCompileOptions): void {
     this.#guard('compile');
-    this.model.compile(opts);
+    const m = this.#any();
+    if (m instanceof Model) m.compile(opts as CompileOptions);
+    else m.compile(opts as Seq2SeqCompileOptions);
   }
 
   setVocabulary(v: Vocabulary | VocabularyJSON | undefined): void {
@@ -106,14 +186,15 @@ export class Session {
     }
     const voc = v instanceof Vocabulary ? v : Vocabulary.fromJSON(v);
     const m = this.#model;
-    if (m && m.vocabSize !== undefined && m.vocabSize !== voc.size)
+    if (m instanceof Model && m.vocabSize !== undefined && m.vocabSize !== voc.size)
       throw rangeError(`the vocabulary has ${voc.size} symbols but the model's input.vocab is ${m.vocabSize}`);
     this.#vocab = voc;
   }
 
   info(): ModelInfo {
-    const m = this.model;
-    const i: ModelInfo = { spec: m.spec, seed: m.seed, paramCount: m.paramCount, paramNames: m.paramNames() };
+    const m = this.#any();
+    const spec = m instanceof Model ? m.spec : ({ kind: 'seq2seq', ...m.config } as Seq2SeqSpecJSON);
+    const i: ModelInfo = { spec, seed: m.seed, paramCount: m.paramCount, paramNames: m.paramNames() };
     if (this.#vocab) i.vocabulary = this.#vocab.toJSON();
     if (m.compiled) i.compiled = { ...m.compiled };
     if (this.#training) i.training = { ...this.#training };
@@ -135,143 +216,77 @@ export class Session {
     this.#stop = true;
   }
 
-  async fit(data: DataLike, opts: FitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>): Promise<FitResult> {
-    checkKeys('fit', opts, FIT_KEYS);
+  /** Trains through the fit engine. `emit` gets every event; `aborted` starts the run stopped
+   * (an AbortSignal that fired before the call). */
+  async fit(data: DataLike | readonly Pair[], opts: SessionFitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>, aborted = false): Promise<FitResult> {
+    checkKeys('fit', opts, SESSION_FIT_KEYS);
     this.#guard('fit');
-    const model = this.model;
-    if (!model.compiled) throw optionError('call compile({ loss, optimizer }) before fit()');
-    const spec = asDataSpec(data);
-    const val = opts.validation === undefined ? undefined : asDataSpec(opts.validation);
+    const m = this.#any();
+    if (!m.compiled) throw stateError('call compile() before fit()');
     const epochs = posInt('fit.epochs', opts.epochs, 1);
-    const batchSize = posInt('fit.batchSize', opts.batchSize, 32);
+    const batchSize = posInt('fit.batchSize', opts.batchSize, m instanceof Model ? 32 : 64);
+    const budget = opts.timeBudgetMs;
+    if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
+    const seed = (opts.seed ?? 0) >>> 0;
+    const resumed = opts.resume && this.#training ? this.#training : undefined;
+    if (resumed && resumed.batchSize !== undefined && resumed.batchSize !== batchSize)
+      throw optionError(`fit.resume: the run was trained with batchSize ${resumed.batchSize}; resume it with the same batchSize (got ${batchSize})`);
+    const target =
+      m instanceof Model ? this.#sequentialTarget(m, data as DataLike, opts, batchSize) : this.#seq2seqTarget(m, data as readonly Pair[], opts, batchSize);
+    const pos: TrainingState = resumed ? { ...resumed } : { ...startPosition(seed), batchSize };
+    this.#training = pos;
+    this.#stop = aborted;
+    this.#cancel = undefined;
+    this.#fitting = true;
+    try {
+      return await runFit(target, pos, { epochs, timeBudgetMs: budget, emit, poll: () => this.#cancel ?? (this.#stop ? 'abort' : undefined) });
+    } finally {
+      this.#fitting = false;
+    }
+  }
+
+  #sequentialTarget(model: Model, data: DataLike, opts: SessionFitOptions, batchSize: number): FitTarget {
+    const spec = asDataSpec(data);
+    const val = opts.validation === undefined ? undefined : asDataSpec(opts.validation as DataLike);
     const shuffle = opts.shuffle ?? true;
     const window = opts.tbptt === undefined ? 0 : posInt('fit.tbptt.window', opts.tbptt.window);
     if (opts.tbptt !== undefined) {
       checkKeys('fit.tbptt', opts.tbptt, ['window']);
       if (!model.isTokenModel || !model.outputIsSequence) throw optionError('fit.tbptt needs a token model with a per-step output');
     }
-    const budget = opts.timeBudgetMs;
-    if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
-    const seed = (opts.seed ?? 0) >>> 0;
-    const pos: TrainingState = opts.resume && this.#training ? { ...this.#training } : { epoch: 0, batch: 0, step: 0, tokens: 0, elapsedMs: 0, seed };
-    this.#training = pos;
-    const nb = batchesPerEpoch(spec, batchSize);
+    if (opts.lrDecay !== undefined) throw optionError('fit.lrDecay applies to the encoder-decoder; use compile({ schedule }) for this model');
     const shape = this.#shape();
-    const startWall = now();
-    const startElapsed = pos.elapsedMs;
-    const startTokens = pos.tokens;
-    const history: EpochEvent[] = [];
-    let stopReason: FitResult['stopReason'] = 'completed';
-    // Events go out without waiting (a worker's emit is a message on its own channel); the
-    // last one is awaited before fit returns, so no event can arrive after the result.
-    let lastEmit: void | Promise<void> = undefined;
-    const send = async (e: FitEvent, wait: boolean) => {
-      opts.onProgress?.(e);
-      const r = emit?.(e);
-      lastEmit = r;
-      if (wait) await r;
-    };
-    const elapsed = () => startElapsed + (now() - startWall);
-    const rate = () => ((pos.tokens - startTokens) * 1000) / Math.max(1e-9, now() - startWall);
-    const firstBatchIndex = pos.epoch * nb + pos.batch;
-    const etaFrom = () => {
-      const done = pos.epoch * nb + pos.batch - firstBatchIndex;
-      if (done <= 0) return NaN;
-      let left = ((epochs * nb - (pos.epoch * nb + pos.batch)) * (now() - startWall)) / done;
-      if (budget !== undefined) left = Math.min(left, Math.max(0, budget - elapsed()));
-      return Math.max(0, left);
-    };
-    this.#stop = false;
-    this.#fitting = true;
-    try {
-      outer: while (pos.epoch < epochs) {
-        const order = epochOrder(spec, pos.epoch, shuffle, pos.seed);
-        let lossSum = 0;
-        let lossN = 0;
-        while (pos.batch < nb) {
-          if (this.#stop || opts.signal?.aborted) {
-            stopReason = 'aborted';
-            break outer;
-          }
-          if (budget !== undefined && elapsed() >= budget) {
-            stopReason = 'timeBudget';
-            break outer;
-          }
-          const b = makeBatch(spec, order, pos.batch, batchSize, shape);
-          let loss: number;
-          let gradNorm: number;
-          let lr: number;
-          if (window > 0) {
-            const rs = model.trainTbptt({ ids: b.input.ids, batch: b.input.batch, steps: b.input.steps }, { classes: b.targets.classes }, window);
-            loss = rs.reduce((a, r) => a + r.loss, 0) / rs.length;
-            gradNorm = rs[rs.length - 1].gradNorm;
-            lr = rs[rs.length - 1].lr;
-            pos.step += rs.length;
-          } else {
-            ({ loss, gradNorm, lr } = model.trainStep(b.input, b.targets));
-            pos.step += 1;
-          }
-          // from here on the position is the one a checkpoint must resume from
-          const batch = pos.batch;
-          pos.batch += 1;
-          pos.tokens += b.tokens;
-          pos.elapsedMs = elapsed();
-          lossSum += loss;
-          lossN += 1;
-          await send(
-            {
-              type: 'step',
-              epoch: pos.epoch,
-              batch,
-              batchesPerEpoch: nb,
-              step: pos.step,
-              loss,
-              gradNorm,
-              lr,
-              tokens: pos.tokens,
-              tokensPerSec: rate(),
-              elapsedMs: pos.elapsedMs,
-              etaMs: etaFrom(),
-            },
-            false,
-          );
-          await yieldNow();
-        }
-        const validation = val ? this.evaluate(val, { batchSize }) : undefined;
-        model.scheduleStep();
-        const trainLoss = lossN ? lossSum / lossN : NaN;
-        const epoch = pos.epoch;
-        pos.epoch += 1;
-        pos.batch = 0;
-        pos.elapsedMs = elapsed();
-        const ev: EpochEvent = {
-          type: 'epoch',
-          epoch,
-          loss: trainLoss,
-          step: pos.step,
-          tokens: pos.tokens,
-          tokensPerSec: rate(),
-          elapsedMs: pos.elapsedMs,
-          etaMs: etaFrom(),
-        };
-        if (model.compiled?.loss !== 'mse') ev.bitsPerToken = trainLoss / Math.LN2;
-        if (validation) ev.validation = validation;
-        history.push(ev);
-        await send(ev, true);
-      }
-    } finally {
-      this.#fitting = false;
-      pos.elapsedMs = elapsed();
-      await Promise.resolve(lastEmit).catch(() => undefined);
-    }
-    return { stopReason, epochs: pos.epoch, steps: pos.step, tokens: pos.tokens, elapsedMs: pos.elapsedMs, tokensPerSec: rate(), history };
+    return sequentialTarget(model, {
+      batchesPerEpoch: batchesPerEpoch(spec, batchSize),
+      batches(epoch, seed) {
+        const order = epochOrder(spec, epoch, shuffle, seed);
+        return (i) => makeBatch(spec, order, i, batchSize, shape);
+      },
+      window,
+      validate: val && (() => this.evaluate(val, { batchSize })),
+    });
+  }
+
+  #seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], opts: SessionFitOptions, batchSize: number): FitTarget {
+    if (!Array.isArray(pairs)) throw optionError('the encoder-decoder trains on an array of { source, target } pairs');
+    if (pairs.length === 0) throw rangeError('fit: the training set is empty');
+    if (opts.tbptt !== undefined || opts.shuffle !== undefined) throw optionError('fit.tbptt and fit.shuffle apply to the sequential model');
+    const val = opts.validation as readonly Pair[] | undefined;
+    if (val !== undefined && (!Array.isArray(val) || val.length === 0)) throw optionError('fit.validation must be a non-empty array of pairs');
+    const decay = numIn('fit.lrDecay', opts.lrDecay, 0, Number.POSITIVE_INFINITY, 1);
+    return seq2seqTarget(model, pairs, { batchSize, decay, validate: val && (() => this.evaluate(val, { batchSize })) });
   }
 
   /** Mean loss (and bits per token, accuracy for classification) over a data set. */
-  evaluate(data: DataLike, opts: { batchSize?: number } = {}): EvalResult {
+  evaluate(data: DataLike | readonly Pair[], opts: { batchSize?: number } = {}): EvalResult {
     checkKeys('evaluate', opts, ['batchSize']);
-    const model = this.model;
-    const spec: DataSpec = asDataSpec(data);
+    const any = this.#any();
+    if (any instanceof Seq2SeqModel) {
+      const r = any.evaluate(data as readonly Pair[], { batchSize: posInt('evaluate.batchSize', opts.batchSize, 128) });
+      return { loss: r.loss, bitsPerToken: r.loss / Math.LN2, count: r.tokens };
+    }
+    const model = any;
+    const spec: DataSpec = asDataSpec(data as DataLike);
     const batchSize = posInt('evaluate.batchSize', opts.batchSize, 32);
     const loss = model.compiled?.loss ?? (model.isTokenModel ? 'crossEntropy' : 'mse');
     const order = epochOrder(spec.kind === 'windows' ? { ...spec, random: false } : spec, 0, false, 0);
@@ -335,11 +350,27 @@ export class Session {
     return m.generateIds(prompt, opts);
   }
 
+  /** Encoder-decoder: the nBest hypotheses of each source, best first. */
+  decode(sources: readonly ArrayLike<number>[], opts?: DecodeOptions): Hypothesis[][] {
+    return this.#seq2seq('decode').decode(sources, opts);
+  }
+
   /** The model file (format recurrent/1). `training: true` (default) adds what resuming needs. */
   save(opts: { training?: boolean } = {}): Uint8Array {
     checkKeys('save', opts, ['training']);
-    const m = this.model;
+    const any = this.#any();
     const withTraining = opts.training ?? true;
+    if (any instanceof Seq2SeqModel) {
+      const meta: Record<string, unknown> = {};
+      if (this.#vocab) meta.vocabulary = this.#vocab.toJSON();
+      if (withTraining && this.#training) {
+        // the training time stays out of the file (same seed and data, same bytes: io/checkpoint.ts)
+        const { elapsedMs: _timing, ...position } = this.#training;
+        meta.training = position;
+      }
+      return any.save(meta, { training: withTraining });
+    }
+    const m = any;
     return encodeCheckpoint({
       spec: m.spec,
       seed: m.seed,
@@ -354,6 +385,7 @@ export class Session {
 
   load(bytes: Uint8Array): ModelInfo {
     this.#guard('load');
+    if (fileKind(bytes) === 'seq2seq') return this.#loadSeq2Seq(bytes);
     const s = decodeCheckpoint(bytes);
     let m: Model;
     try {
@@ -362,17 +394,7 @@ export class Session {
       throw formatError(`the model file's architecture is invalid: ${(e as Error).message}`);
     }
     try {
-      const names = m.paramNames();
-      const have = new Map(s.params.map((p) => [p.name, p]));
-      for (const n of names) {
-        const p = have.get(n);
-        if (!p) throw formatError(`the model file lacks parameter ${n}`);
-        const want = m.paramShape(n);
-        if (p.shape.join(',') !== want.join(',')) throw formatError(`parameter ${n} has shape [${p.shape}] in the file, [${want}] in the architecture`);
-        m.setParam(n, p.data);
-      }
-      const extra = s.params.find((p) => !names.includes(p.name));
-      if (extra) throw formatError(`the model file has a parameter ${extra.name} the architecture does not`);
+      restoreParams(m, new Map(s.params.map((p) => [p.name, p])), { file: 'the model file' });
       const vocab = s.vocabulary ? Vocabulary.fromJSON(s.vocabulary) : undefined;
       if (vocab && m.vocabSize !== undefined && vocab.size !== m.vocabSize)
         throw formatError(`the file's vocabulary has ${vocab.size} symbols, its model ${m.vocabSize}`);
@@ -381,14 +403,30 @@ export class Session {
         if (s.optimizerState) m.setOptimizerState(s.optimizerState);
       }
       if (s.rngState) m.setRngState(s.rngState);
-      this.#model?.free();
+      this.#model?.dispose();
       this.#model = m;
       this.#vocab = vocab;
       this.#training = s.training ? { ...s.training } : undefined;
     } catch (e) {
-      m.free();
+      m.dispose();
       if (e instanceof RecurrentTypeError && e.code === 'E_FORMAT') throw e;
       throw formatError(`the model file is inconsistent: ${(e as Error).message}`);
+    }
+    return this.info();
+  }
+
+  #loadSeq2Seq(bytes: Uint8Array): ModelInfo {
+    const { model, metadata } = Seq2SeqModel.load(bytes);
+    try {
+      const vocab = metadata.vocabulary === undefined ? undefined : Vocabulary.fromJSON(metadata.vocabulary as VocabularyJSON);
+      const training = checkTrainingState(metadata.training);
+      this.#model?.dispose();
+      this.#model = model;
+      this.#vocab = vocab;
+      this.#training = training;
+    } catch (e) {
+      model.dispose();
+      throw (e as { code?: string }).code === 'E_FORMAT' ? e : formatError(`the model file is inconsistent: ${(e as Error).message}`);
     }
     return this.info();
   }
@@ -400,7 +438,7 @@ export class Session {
    * whole file fits. */
   importWeights(bytes: Uint8Array, opts: ImportWeightsOptions = {}): string[] {
     this.#guard('importWeights');
-    const m = this.model;
+    const m = this.#any();
     const names = m.paramNames();
     const w = stateDictParams(bytes, opts, names, (n) => m.paramShape(n));
     for (const n of names) m.setParam(n, w.get(n)!);
@@ -408,12 +446,14 @@ export class Session {
   }
 
   getWeights(): Record<string, Float32Array> {
-    const m = this.model;
+    const m = this.#any();
     return Object.fromEntries(m.paramNames().map((n) => [n, m.getParam(n)]));
   }
 
+  /** Frees the model. A running fit stops at its next batch boundary and rejects (E_STATE). */
   dispose(): void {
-    this.#model?.free();
+    if (this.#fitting) this.#cancel = stateError('the trainer was disposed during fit()');
+    this.#model?.dispose();
     this.#model = undefined;
   }
 }

@@ -3,48 +3,23 @@
 //   await t.build(sequential({ input: { vocab } })...lstm({ units: 128 }).dense({ units: vocab }));
 //   await t.compile({ optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 5 });
 //   for await (const e of t.fit(textWindows(ids, { steps: 64 }), { epochs: 2 })) console.log(e);
-// In worker mode the model lives in the worker: data is copied in (typed arrays transferred),
-// progress events come back through a comlink callback, and errors keep their codes.
-import * as Comlink from 'comlink';
-import type { DataLike } from './data/source.js';
+// Both modes drive one Session through a `Link` (worker/link.ts): in worker mode the model lives
+// in the worker, data is copied in (typed arrays transferred), progress events come back
+// through a comlink callback, and errors keep their codes.
+import { asDataSpec, type DataLike } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
-import { checkKeys, optionError } from './errors.js';
-import { FitRun, type EvalResult, type FitEvent } from './events.js';
-import type { BatchInput, CompileOptions } from './model.js';
-import { FIT_OPTION_KEYS, Session, type FitOptions, type GenerateOptions, type ModelInfo } from './session.js';
+import { checkKeys, optionError, stateError } from './errors.js';
+import { type EvalResult, type FitEvent, FitRun } from './events.js';
+import { type ByteSource, readSource } from './io/source.js';
 import type { ImportWeightsOptions } from './io/torch.js';
-import { readSource, type ByteSource } from './io/source.js';
+import type { BatchInput, CompileOptions } from './model.js';
+import { hasWebWorkers, isNode } from './runtime.js';
+import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from './seq2seq.js';
+import { FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, Session } from './session.js';
 import type { ModelSpecJSON } from './spec.js';
 import { init, type WasmSource } from './wasm.js';
-import type { RemoteFitOptions, WorkerApi } from './worker/api.js';
+import { type Link, threadLink, workerLink } from './worker/link.js';
 import { registerErrorTransfer } from './worker/transfer.js';
-
-export interface Trainer {
-  readonly mode: 'worker' | 'thread';
-  /** Builds a model from a builder (`sequential(...)`) or its JSON. */
-  build(spec: ModelSpecJSON | { toJSON(): ModelSpecJSON }, opts?: { seed?: number }): Promise<ModelInfo>;
-  compile(opts: CompileOptions): Promise<void>;
-  setVocabulary(v: Vocabulary | VocabularyJSON | undefined): Promise<void>;
-  info(): Promise<ModelInfo>;
-  fit(data: DataLike, opts?: FitOptions): FitRun;
-  evaluate(data: DataLike, opts?: { batchSize?: number }): Promise<EvalResult>;
-  predict(input: BatchInput): Promise<Float32Array>;
-  /** Stateful: continues from the previous call's final state until resetState(). */
-  predictStep(input: BatchInput): Promise<Float32Array>;
-  resetState(): Promise<void>;
-  /** Text after a text prompt (needs a vocabulary), or ids after an id prompt. */
-  generate(prompt: string, opts?: GenerateOptions): Promise<string>;
-  generate(prompt: ArrayLike<number>, opts?: GenerateOptions): Promise<Uint32Array>;
-  /** The model file (recurrent/1 safetensors), with what resuming needs unless training: false. */
-  save(opts?: { training?: boolean }): Promise<Uint8Array>;
-  /** From bytes, a file path (Node, Deno, Bun) or a URL. */
-  load(source: ByteSource): Promise<ModelInfo>;
-  getWeights(): Promise<Record<string, Float32Array>>;
-  /** Parameters from a plain safetensors file of PyTorch-named tensors (a state_dict). */
-  importWeights(source: ByteSource, opts?: ImportWeightsOptions): Promise<string[]>;
-  /** Frees the model; in worker mode also ends the worker. */
-  dispose(): Promise<void>;
-}
 
 export interface TrainerOptions {
   /** Train in a worker (default true where workers exist). */
@@ -55,214 +30,171 @@ export interface TrainerOptions {
   wasm?: WasmSource;
 }
 
-const specOf = (s: ModelSpecJSON | { toJSON(): ModelSpecJSON }): ModelSpecJSON =>
-  typeof (s as { toJSON?: unknown }).toJSON === 'function' ? (s as { toJSON(): ModelSpecJSON }).toJSON() : (s as ModelSpecJSON);
+const specOf = (s: ModelSpecJSON | Seq2SeqSpecJSON | { toJSON(): ModelSpecJSON }): ModelSpecJSON | Seq2SeqSpecJSON =>
+  typeof (s as { toJSON?: unknown })?.toJSON === 'function' ? (s as { toJSON(): ModelSpecJSON }).toJSON() : (s as ModelSpecJSON | Seq2SeqSpecJSON);
 const vocabJSON = (v: Vocabulary | VocabularyJSON | undefined) => (v instanceof Vocabulary ? v.toJSON() : v);
 
-function splitFitOptions(opts: FitOptions): { remote: RemoteFitOptions; signal?: AbortSignal; onProgress?: (e: FitEvent) => void } {
-  checkKeys('fit', opts, FIT_OPTION_KEYS);
-  const { signal, onProgress, ...remote } = opts;
-  return { remote, signal, onProgress };
+function isSignal(s: unknown): s is AbortSignal {
+  return typeof s === 'object' && s !== null && typeof (s as AbortSignal).aborted === 'boolean' && typeof (s as AbortSignal).addEventListener === 'function';
 }
 
-class ThreadTrainer implements Trainer {
-  readonly mode = 'thread' as const;
-  readonly #s = new Session();
-  async build(spec: ModelSpecJSON | { toJSON(): ModelSpecJSON }, opts: { seed?: number } = {}) {
+/** A model and its training, in a worker or in the calling thread; every method is async. */
+export class Trainer {
+  readonly mode: 'worker' | 'thread';
+  readonly #link: Link;
+  #disposed = false;
+
+  /** @internal (use createTrainer) */
+  constructor(mode: 'worker' | 'thread', link: Link) {
+    this.mode = mode;
+    this.#link = link;
+  }
+
+  get #s() {
+    return this.#link.port;
+  }
+
+  /** Copies the typed arrays of `data` for transfer to a worker. */
+  #data<D extends DataLike | readonly Pair[]>(data: D): D {
+    if (Array.isArray(data)) return data; // examples or pairs: structured-cloned
+    const spec = asDataSpec(data as DataLike);
+    if (this.mode === 'thread' || spec.kind !== 'windows') return data;
+    const ids = spec.ids.slice();
+    return this.#link.send({ ...spec, ids } as D, [ids.buffer as ArrayBuffer]);
+  }
+
+  /** The bytes of a model file, ready for the session: readSource always returns a fresh copy,
+   * so transferring it to a worker never detaches the caller's memory. */
+  async #bytes(source: ByteSource): Promise<Uint8Array> {
+    const bytes = await readSource(source);
+    if (this.mode === 'thread') return bytes;
+    return this.#link.send(bytes, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /** Builds a sequential model from a builder (`sequential(...)`) or its JSON, or the
+   * encoder-decoder from `{ kind: 'seq2seq', sourceVocab, targetVocab, … }`. */
+  build(spec: ModelSpecJSON | { toJSON(): ModelSpecJSON }, opts?: { seed?: number }): Promise<ModelInfo<ModelSpecJSON>>;
+  build(spec: Seq2SeqSpecJSON, opts?: { seed?: number }): Promise<ModelInfo<Seq2SeqSpecJSON>>;
+  build(spec: ModelSpecJSON | Seq2SeqSpecJSON | { toJSON(): ModelSpecJSON }, opts: { seed?: number } = {}): Promise<ModelInfo> {
     checkKeys('build', opts, ['seed']);
     return this.#s.build(specOf(spec), opts.seed);
   }
-  async compile(opts: CompileOptions) {
-    this.#s.compile(opts);
+  /** Loss, optimizer, clipping, schedule (Seq2SeqCompileOptions for the encoder-decoder). */
+  compile(opts: CompileOptions | Seq2SeqCompileOptions): Promise<void> {
+    return this.#s.compile(opts);
   }
-  async setVocabulary(v: Vocabulary | VocabularyJSON | undefined) {
-    this.#s.setVocabulary(v);
+  setVocabulary(v: Vocabulary | VocabularyJSON | undefined): Promise<void> {
+    return this.#s.setVocabulary(vocabJSON(v));
   }
-  async info() {
+  info(): Promise<ModelInfo> {
     return this.#s.info();
   }
-  fit(data: DataLike, opts: FitOptions = {}): FitRun {
+
+  /** Trains; await the run for its result or iterate it for progress events. A throwing
+   * `onProgress` stops the run and rejects it with that error. */
+  fit(data: DataLike | readonly Pair[], opts: FitOptions = {}): FitRun {
     checkKeys('fit', opts, FIT_OPTION_KEYS);
-    return new FitRun((emit) => this.#s.fit(data, opts, emit));
-  }
-  async evaluate(data: DataLike, opts?: { batchSize?: number }) {
-    return this.#s.evaluate(data, opts);
-  }
-  async predict(input: BatchInput) {
-    return this.#s.predict(input);
-  }
-  async predictStep(input: BatchInput) {
-    return this.#s.predictStep(input);
-  }
-  async resetState() {
-    this.#s.resetState();
-  }
-  generate(prompt: string, opts?: GenerateOptions): Promise<string>;
-  generate(prompt: ArrayLike<number>, opts?: GenerateOptions): Promise<Uint32Array>;
-  async generate(prompt: string | ArrayLike<number>, opts?: GenerateOptions): Promise<string | Uint32Array> {
-    return this.#s.generate(prompt, opts);
-  }
-  async save(opts?: { training?: boolean }) {
-    return this.#s.save(opts);
-  }
-  async load(source: ByteSource) {
-    return this.#s.load(await readSource(source));
-  }
-  async getWeights() {
-    return this.#s.getWeights();
-  }
-  async importWeights(source: ByteSource, opts?: ImportWeightsOptions) {
-    return this.#s.importWeights(await readSource(source), opts);
-  }
-  async dispose() {
-    this.#s.dispose();
-  }
-}
-
-/** Copies typed arrays inside data into fresh buffers and lists them for transfer. */
-function transferable(data: DataLike): [DataLike, Transferable[]] {
-  const list: Transferable[] = [];
-  const copy = <T extends ArrayBufferView>(a: T): T => {
-    const c = (a as unknown as { slice(): T }).slice();
-    list.push(c.buffer as ArrayBuffer);
-    return c;
-  };
-  if (!Array.isArray(data) && data.kind === 'windows') return [{ ...data, ids: copy(data.ids) }, list];
-  return [data, list];
-}
-
-class WorkerTrainer implements Trainer {
-  readonly mode = 'worker' as const;
-  readonly #api: Comlink.Remote<WorkerApi>;
-  readonly #terminate: () => void;
-  constructor(api: Comlink.Remote<WorkerApi>, terminate: () => void) {
-    this.#api = api;
-    this.#terminate = terminate;
-  }
-  build(spec: ModelSpecJSON | { toJSON(): ModelSpecJSON }, opts: { seed?: number } = {}) {
-    checkKeys('build', opts, ['seed']);
-    return this.#api.build(specOf(spec), opts.seed);
-  }
-  compile(opts: CompileOptions) {
-    return this.#api.compile(opts);
-  }
-  setVocabulary(v: Vocabulary | VocabularyJSON | undefined) {
-    return this.#api.setVocabulary(vocabJSON(v));
-  }
-  info() {
-    return this.#api.info();
-  }
-  fit(data: DataLike, opts: FitOptions = {}): FitRun {
-    const { remote, signal, onProgress } = splitFitOptions(opts);
-    if (remote.validation !== undefined) {
-      const [v, vt] = transferable(remote.validation);
-      remote.validation = v;
-      void vt; // validation data is structured-cloned with the options
-    }
-    const [d, t] = transferable(data);
+    const { signal, onProgress, ...remote } = opts;
+    if (signal !== undefined && !isSignal(signal)) throw optionError('fit.signal must be an AbortSignal');
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw optionError('fit.onProgress must be a function');
+    const d = this.#data(data);
+    if (remote.validation !== undefined) remote.validation = this.#data(remote.validation);
     return new FitRun(async (emit) => {
-      const onAbort = () => void this.#api.abort();
-      if (signal?.aborted) onAbort();
-      signal?.addEventListener('abort', onAbort);
+      let failure: { error: unknown } | undefined;
+      const stop = () => void this.#s.abort().catch(() => undefined);
+      signal?.addEventListener('abort', stop);
       try {
-        return await this.#api.fit(
-          Comlink.transfer(d, t),
-          remote,
-          Comlink.proxy((e: FitEvent) => {
-            onProgress?.(e);
-            emit(e);
-          }),
-        );
+        const progress = (e: FitEvent) => {
+          emit(e);
+          if (failure || !onProgress) return;
+          try {
+            onProgress(e);
+          } catch (error) {
+            failure = { error };
+            stop();
+          }
+        };
+        const r = await this.#s.fit(d, remote, this.#link.callback(progress), signal?.aborted ?? false);
+        if (failure) throw failure.error;
+        return r;
       } finally {
-        signal?.removeEventListener('abort', onAbort);
+        signal?.removeEventListener('abort', stop);
       }
     });
   }
-  evaluate(data: DataLike, opts?: { batchSize?: number }) {
-    const [d, t] = transferable(data);
-    return this.#api.evaluate(Comlink.transfer(d, t), opts);
+  evaluate(data: DataLike | readonly Pair[], opts?: { batchSize?: number }): Promise<EvalResult> {
+    return this.#s.evaluate(this.#data(data), opts);
   }
-  predict(input: BatchInput) {
-    return this.#api.predict(input);
+  /** Encoder-decoder: the nBest hypotheses of each source (greedy, or beam search), best first. */
+  decode(sources: readonly ArrayLike<number>[], opts?: DecodeOptions): Promise<Hypothesis[][]> {
+    return this.#s.decode(
+      sources.map((x) => Array.from(x)),
+      opts,
+    );
   }
-  predictStep(input: BatchInput) {
-    return this.#api.predictStep(input);
+  predict(input: BatchInput): Promise<Float32Array> {
+    return this.#s.predict(input);
   }
-  resetState() {
-    return this.#api.resetState();
+  /** Stateful: continues from the previous call's final state until resetState(). */
+  predictStep(input: BatchInput): Promise<Float32Array> {
+    return this.#s.predictStep(input);
   }
+  resetState(): Promise<void> {
+    return this.#s.resetState();
+  }
+  /** Text after a text prompt (needs a vocabulary), or ids after an id prompt. */
   generate(prompt: string, opts?: GenerateOptions): Promise<string>;
   generate(prompt: ArrayLike<number>, opts?: GenerateOptions): Promise<Uint32Array>;
   generate(prompt: string | ArrayLike<number>, opts?: GenerateOptions): Promise<string | Uint32Array> {
-    return this.#api.generate(typeof prompt === 'string' ? prompt : Array.from(prompt), opts) as Promise<string | Uint32Array>;
+    return this.#s.generate(typeof prompt === 'string' || this.mode === 'thread' ? prompt : Array.from(prompt), opts);
   }
-  save(opts?: { training?: boolean }) {
-    return this.#api.save(opts);
+  /** The model file (recurrent/1 safetensors), with what resuming needs unless training: false. */
+  save(opts?: { training?: boolean }): Promise<Uint8Array> {
+    return this.#s.save(opts);
   }
-  async load(source: ByteSource) {
-    const bytes = await readSource(source);
-    return this.#api.load(Comlink.transfer(bytes, [bytes.buffer]));
+  /** From bytes, a file path (Node, Deno, Bun) or a URL. */
+  async load(source: ByteSource): Promise<ModelInfo> {
+    return this.#s.load(await this.#bytes(source));
   }
-  getWeights() {
-    return this.#api.getWeights();
+  getWeights(): Promise<Record<string, Float32Array>> {
+    return this.#s.getWeights();
   }
-  async importWeights(source: ByteSource, opts?: ImportWeightsOptions) {
-    const bytes = await readSource(source);
-    return this.#api.importWeights(Comlink.transfer(bytes, [bytes.buffer]), opts);
+  /** Parameters from a plain safetensors file of PyTorch-named tensors (a state_dict). */
+  async importWeights(source: ByteSource, opts?: ImportWeightsOptions): Promise<string[]> {
+    return this.#s.importWeights(await this.#bytes(source), opts);
   }
-  async dispose() {
+  /** Frees the model (in worker mode, ends the worker). A running fit rejects with E_STATE,
+   * and so does every later call. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
     try {
-      await this.#api.dispose();
+      await this.#s.dispose();
+    } catch {
+      // a worker that already failed has nothing left to free
     } finally {
-      this.#api[Comlink.releaseProxy]();
-      this.#terminate();
+      this.#link.close(stateError('this trainer has been disposed'));
     }
   }
 }
-
-const isNode = () =>
-  typeof process !== 'undefined' &&
-  typeof process.versions?.node === 'string' &&
-  typeof (globalThis as { Deno?: unknown }).Deno === 'undefined' &&
-  typeof (globalThis as { Bun?: unknown }).Bun === 'undefined';
 
 /** A trainer in a worker (default where workers exist) or in the calling thread. */
 export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer> {
   checkKeys('createTrainer', opts, ['worker', 'workerUrl', 'wasm']);
   registerErrorTransfer();
-  const hasWorkers = typeof Worker !== 'undefined' || isNode();
+  const hasWorkers = hasWebWorkers || isNode;
   const useWorker = opts.worker ?? hasWorkers;
   if (!useWorker) {
     await init(opts.wasm);
-    return new ThreadTrainer();
+    return new Trainer('thread', threadLink(new Session()));
   }
   if (!hasWorkers) throw optionError('createTrainer({ worker: true }): this runtime has no workers; use { worker: false }');
-  let api: Comlink.Remote<WorkerApi>;
-  let terminate: () => void;
-  if (isNode()) {
-    const { Worker: NodeWorker } = await import('node:worker_threads');
-    const nodeEndpoint = (await import('comlink/dist/umd/node-adapter.js')).default as unknown as (ep: unknown) => Comlink.Endpoint;
-    const here = import.meta.url; // (not the literal pattern below, so bundlers leave it alone)
-    const url = opts.workerUrl ?? new URL('./worker/worker.js', here);
-    const w = new NodeWorker(url instanceof URL ? url : new URL(url));
-    w.unref();
-    api = Comlink.wrap<WorkerApi>(nodeEndpoint(w));
-    terminate = () => void w.terminate();
-  } else {
-    // The literal `new Worker(new URL('…', import.meta.url), { type: 'module' })` form is what
-    // bundlers (Vite, webpack 5, Parcel) recognise: they bundle the worker script with its imports.
-    const w =
-      opts.workerUrl !== undefined
-        ? new Worker(opts.workerUrl, { type: 'module' })
-        : new Worker(new URL('./worker/worker.js', import.meta.url), { type: 'module' });
-    api = Comlink.wrap<WorkerApi>(w);
-    terminate = () => w.terminate();
-  }
+  const link = await workerLink(opts.workerUrl);
   try {
-    await api.init(opts.wasm instanceof WebAssembly.Module ? opts.wasm : (opts.wasm as WasmSource | undefined));
+    await link.port.init(opts.wasm);
   } catch (e) {
-    terminate();
+    link.close(stateError('the worker could not be initialised'));
     throw e;
   }
-  return new WorkerTrainer(api, terminate);
+  return new Trainer('worker', link);
 }

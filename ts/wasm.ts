@@ -1,16 +1,16 @@
 // Loading the wasm core. One module (wasm-bindgen --target web) serves every runtime:
 // browsers and Deno fetch it next to this file, Node reads it from disk, and edge runtimes
 // (workerd) pass a compiled WebAssembly.Module.
-import initWasm, { initSync } from './wasm/recurrent_wasm.js';
-import * as core from './wasm/recurrent_wasm.js';
+
 import { RecurrentTypeError } from './errors.js';
+import { nodeApis } from './runtime.js';
+import * as core from './wasm/recurrent_wasm.js';
+import initWasm, { initSync } from './wasm/recurrent_wasm.js';
 
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string | Response;
 
 let ready = false;
 let loading: Promise<void> | undefined;
-
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
 
 /**
  * Loads the wasm core; call once before anything else (later calls return at once).
@@ -18,23 +18,25 @@ const isNode = typeof process !== 'undefined' && typeof process.versions?.node =
  */
 export function init(source?: WasmSource): Promise<void> {
   if (ready) return Promise.resolve();
-  loading ??= (async () => {
-    if (source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
-      initSync({ module: source });
-    } else if (source !== undefined) {
-      await initWasm({ module_or_path: source });
-    } else if (isNode) {
-      const { readFile } = await import('node:fs/promises');
-      initSync({ module: await readFile(new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url)) });
-    } else {
-      await initWasm({ module_or_path: new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url) });
-    }
-    ready = true;
-  })();
-  loading.catch(() => {
+  loading ??= load(source).catch((e) => {
     loading = undefined;
+    throw new RecurrentTypeError('E_NOT_READY', `init: the wasm module could not be loaded: ${(e as Error)?.message ?? String(e)}`);
   });
   return loading;
+}
+
+async function load(source?: WasmSource): Promise<void> {
+  if (source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
+    initSync({ module: source });
+  } else if (source !== undefined) {
+    await initWasm({ module_or_path: source });
+  } else if (nodeApis) {
+    const { readFile } = await import('node:fs/promises');
+    initSync({ module: await readFile(new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url)) });
+  } else {
+    await initWasm({ module_or_path: new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url) });
+  }
+  ready = true;
 }
 
 /** Synchronous load from bytes or a compiled module (edge runtimes, workers). */

@@ -3,7 +3,7 @@
 // trains one sequence at a time: batch 1). One step = one training iteration over the
 // sequence (forward, backward through time, update with brain.js's own optimizer).
 import { createRequire } from 'node:module';
-import { WORKLOADS, figure, parseArgs, workloadData } from '../lib.mjs';
+import { figure, parseArgs, WORKLOADS, workloadData } from '../lib.mjs';
 
 const require = createRequire(import.meta.url);
 const brain = require('brain.js');

@@ -2,7 +2,7 @@
 // shapes (`--gemm`): `--workload W1` … `W5`.
 import { init, kernelBackend, sequential } from '../../dist/index.js';
 import { wasm } from '../../dist/wasm.js';
-import { GEMM_SHAPES, LR, WORKLOADS, figure, gemmFigure, parseArgs, workloadData } from '../lib.mjs';
+import { figure, GEMM_SHAPES, gemmFigure, LR, parseArgs, WORKLOADS, workloadData } from '../lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 await init();

@@ -2,18 +2,19 @@
 // The same architecture as recurrent's (LSTM with sigmoid gates, GRU, bidirectional LSTM
 // concatenated, a dense head on every step), softmax cross-entropy on logits or MSE, Adam
 // with lr 1e-3; one step = optimizer.minimize (forward, backward through time, update).
-import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { LR, WORKLOADS, figure, parseArgs, workloadData } from '../lib.mjs';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { figure, LR, parseArgs, WORKLOADS, workloadData } from '../lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 const backend = args.backend ?? 'wasm';
 const w = WORKLOADS[args.workload];
 if (backend === 'wasm') {
   const require = createRequire(import.meta.url);
-  setWasmPaths(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm')) + '/');
+  setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-simd.wasm'))}/`);
 }
 // Silence TF.js's console banners (about tfjs-node, slow initializers): the one line of
 // output is written by emit().

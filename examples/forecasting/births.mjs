@@ -10,7 +10,8 @@
 //   sequential({ input: { features: 10 } }).lstm({ units: 128, returnSequences: false }).dense({ units: 28 })
 // compiled with { loss: 'mse', optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 1 } and fit on
 // examples [{ features: Float32Array(56 × 10), values: Float32Array(28) }, …].
-import { forecastBirths, init, parseDailyCsv } from 'recurrent';
+import { init } from 'recurrent';
+import { forecastBirths, parseDailyCsv } from 'recurrent/tasks';
 import { loadBirths } from '../../dist/data/births.js'; // Node-only data loader
 
 const i = process.argv.indexOf('--epochs');

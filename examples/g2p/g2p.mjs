@@ -4,7 +4,8 @@
 // phoneme error rate (a word is right when it equals any of its CMUdict pronunciations).
 //   npm run build && node examples/g2p/g2p.mjs [--epochs 6] [--beam 5]
 // (the same recipe as `npx recurrent g2p train`, which adds progress, validation and --help)
-import { G2P, init, parseLexicon, splitLexicon } from 'recurrent';
+import { init } from 'recurrent';
+import { G2P, parseLexicon, splitLexicon } from 'recurrent/tasks';
 import { loadCmudict } from '../../dist/data/cmudict.js'; // Node-only data loader
 
 const arg = (name, dflt) => {
@@ -37,4 +38,4 @@ for (const b of [1, beam]) {
   );
 }
 console.log(g2p.pronounce(['RECURRENT', 'WEBASSEMBLY', 'TYPESCRIPT'], { beam }).map((p) => p.join(' ')));
-g2p.free();
+g2p.dispose();

@@ -4,7 +4,8 @@
 // dictionary of the training words.
 //   npm run build && node examples/segmentation/mobydick.mjs [--steps 2000]
 // (the same run as `npx recurrent segment train --arch tagger|crf`)
-import { init, LongestMatchSegmenter, proseToSentences, segmentationScore, trainSegmenter } from 'recurrent';
+import { init } from 'recurrent';
+import { LongestMatchSegmenter, proseToSentences, segmentationScore, trainSegmenter } from 'recurrent/tasks';
 import { loadMobyDick } from '../../dist/data/mobydick.js'; // Node-only data loader
 
 const arg = (name, dflt) => {

@@ -1,6 +1,6 @@
 // Type-level tests of the builder: every @ts-expect-error must be a real compile error
 // (tsc fails on an unused one), and the rest must compile.
-import { sequential, type SequentialBuilder } from '../../ts/index.js';
+import { type SequentialBuilder, sequential } from '../../ts/index.js';
 
 const tokens = sequential({ input: { vocab: 96 } });
 // @ts-expect-error token ids need an embedding first

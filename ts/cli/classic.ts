@@ -1,8 +1,8 @@
 // `recurrent classic`: the classic LSTM demonstration: an LSTM learns to emit a fixed target
 // sequence from fixed random input vectors, by mean squared error.
 import { optionError } from '../errors.js';
-import { init } from '../wasm.js';
 import { CLASSIC_TARGETS, classicLstm } from '../tasks/classic.js';
+import { init } from '../wasm.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
 
 export const CLASSIC: Command = {
@@ -42,7 +42,7 @@ export async function classic(argv: string[], out: (s: string) => void): Promise
   };
   await init();
   const start = performance.now();
-  const r = classicLstm({
+  const r = await classicLstm({
     targets,
     inputDim: opts.inputDim,
     units: opts.units,
@@ -58,6 +58,6 @@ export async function classic(argv: string[], out: (s: string) => void): Promise
   out(
     `after ${r.losses.length} iterations: y_pred = [${r.predictions.map((x) => x.toFixed(5)).join(', ')}], loss ${r.losses.at(-1)!.toExponential(3)} (${((performance.now() - start) / 1000).toFixed(2)} s)`,
   );
-  r.model.free();
+  r.model.dispose();
   return 0;
 }

@@ -1,13 +1,13 @@
 // `recurrent classify train|run`: spam vs ham on the SpamAssassin corpus with a GRU over
 // word tokens (many-to-one, exact variable-length masks), against multinomial naive Bayes.
 import { readFile } from 'node:fs/promises';
-import { loadSpamAssassin, splitMessage } from '../data/spam.js';
 import { splitBySeed } from '../data/source.js';
+import { loadSpamAssassin, splitMessage } from '../data/spam.js';
 import { formatError, optionError } from '../errors.js';
-import { init } from '../wasm.js';
 import { TextClassifier, tokenize, trainClassifier } from '../tasks/classify.js';
-import { binaryScore, type BinaryScore } from '../tasks/metrics.js';
+import { type BinaryScore, binaryScore } from '../tasks/metrics.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
+import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
 import { CORPORA, needCorpus } from './corpus.js';

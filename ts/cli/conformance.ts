@@ -2,7 +2,7 @@
 // public API and the wasm build; prints per-tensor errors and ends with "N passed, M failed".
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runFixture, type FixtureReport } from '../conformance.js';
+import { type FixtureReport, runFixture } from '../conformance.js';
 import { formatError, optionError } from '../errors.js';
 import { init } from '../wasm.js';
 import { type Command, helpText, parseFlags } from './flags.js';

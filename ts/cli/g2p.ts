@@ -1,10 +1,10 @@
 // `recurrent g2p train|run`: grapheme to phoneme on CMUdict (or any lexicon in its format)
 // with the attention encoder-decoder; word and phoneme error rates on held-out words.
 import { readFile } from 'node:fs/promises';
-import { formatError, optionError } from '../errors.js';
-import { init } from '../wasm.js';
 import { loadCmudict } from '../data/cmudict.js';
-import { G2P, parseLexicon, splitLexicon, type G2PEvaluation } from '../tasks/g2p.js';
+import { formatError, optionError } from '../errors.js';
+import { G2P, type G2PEvaluation, parseLexicon, splitLexicon } from '../tasks/g2p.js';
+import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
 import { CORPORA, needCorpus } from './corpus.js';
@@ -140,9 +140,9 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
       else {
         bar.stop();
         let line = `epoch ${e.epoch + 1}/${epochs}: train loss ${e.loss.toFixed(4)}`;
-        if (e.validationLoss !== undefined) {
+        if (e.validation !== undefined) {
           const dev = g.evaluate(split.validation, { beam: 1 });
-          line += `, validation loss ${e.validationLoss.toFixed(4)}, greedy WER ${pct(dev.wer)} PER ${pct(dev.per)}`;
+          line += `, validation loss ${e.validation.loss.toFixed(4)}, greedy WER ${pct(dev.wer)} PER ${pct(dev.per)}`;
         }
         out(`${line}, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${fmtDuration(e.elapsedMs)}`);
       }
@@ -160,11 +160,11 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   if (beam > 1) evals.push([`beam ${beam}`, g.evaluate(split.test, { beam })]);
   for (const [name, r] of evals) report(name, r);
   const sample = split.test.slice(0, 5).map((e) => e.word);
-  g.pronounce(sample, { beam }).forEach((p, i) =>
-    out(`  ${sample[i]}: ${p.join(' ')}   (CMUdict: ${split.test[i].pronunciations.map((q) => q.join(' ')).join(' | ')})`),
-  );
+  g.pronounce(sample, { beam }).forEach((p, i) => {
+    out(`  ${sample[i]}: ${p.join(' ')}   (CMUdict: ${split.test[i].pronunciations.map((q) => q.join(' ')).join(' | ')})`);
+  });
   out(`model saved to ${outPath}  (try: npx recurrent g2p run --model ${outPath} RECURRENT)`);
-  g.free();
+  g.dispose();
   if (chartPath) {
     const svg = barChart({
       title: `recurrent g2p: BiLSTM ${units}x2 encoder, attention decoder ${opts.decoderUnits}`,
@@ -216,6 +216,6 @@ async function run(argv: string[], out: (s: string) => void): Promise<number> {
   res.forEach((hs, i) => {
     for (const h of hs) out(`${words[i]}\t${h.phones.join(' ')}${nBest > 1 ? `\t${h.score.toFixed(3)}` : ''}`);
   });
-  g.free();
+  g.dispose();
   return 0;
 }

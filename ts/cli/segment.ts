@@ -7,9 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { loadMobyDick } from '../data/mobydick.js';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
-import { init } from '../wasm.js';
-import { segmentationScore, type SegmentationScore } from '../tasks/metrics.js';
+import { type SegmentationScore, segmentationScore } from '../tasks/metrics.js';
 import { chars, LongestMatchSegmenter, parseSegmentedCorpus, proseToSentences, Segmenter, trainSegmenter } from '../tasks/segment.js';
+import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
 import { CORPORA, needCorpus } from './corpus.js';
@@ -226,7 +226,7 @@ async function segmentRun(argv: string[], out: (s: string) => void): Promise<num
       lines = parseSegmentedCorpus(v.text!, { name: '--text', requireBoundaries: false }).map((s) => s.join(''));
     }
     const words = seg.segment(lines);
-    const text = words.map((ws) => ws.join(' ')).join('\n') + '\n';
+    const text = `${words.map((ws) => ws.join(' ')).join('\n')}\n`;
     if (v.out) await writeAtomic(v.out, text);
     else if (!gold) process.stdout.write(text);
     if (gold) out(`${seg.crf ? 'BiLSTM-CRF' : 'BiLSTM tagger'} on ${v.gold}: ${fmt(segmentationScore(gold, words))}`);

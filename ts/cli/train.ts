@@ -168,7 +168,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
         );
         if (sampleLen > 0) {
           const sample = await t.generate('The whale ', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 });
-          out(`  sample: ${JSON.stringify('The whale ' + sample)}`);
+          out(`  sample: ${JSON.stringify(`The whale ${sample}`)}`);
         }
         await writeAtomic(outPath, await t.save());
         await picture();
@@ -194,7 +194,8 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   }
 }
 
-function describe(spec: import('../spec.js').ModelSpecJSON): string {
+function describe(spec: import('../session.js').ModelInfo['spec']): string {
+  if (!('layers' in spec)) return 'encoder-decoder';
   return spec.layers
     .map((l) =>
       l.type === 'embedding'

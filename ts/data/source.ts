@@ -108,6 +108,13 @@ export interface ModelShape {
   outDim: number;
 }
 
+/** A class target: an integer id, or −100 to ignore the row (NaN, 1.5, 2^32 + 1 are E_RANGE). */
+function classId(v: number, example: number): number {
+  if (!Number.isInteger(v) || v < -100 || v > 0x7fff_ffff)
+    throw rangeError(`example ${example}: class target ${v} is not a class id (an integer ≥ 0, or −100 to ignore)`);
+  return v;
+}
+
 /** The `index`-th batch of an epoch order. */
 export function makeBatch(d: DataSpec, order: Uint32Array, index: number, batchSize: number, shape: ModelShape): TrainBatch {
   const rows = order.subarray(index * batchSize, Math.min(order.length, (index + 1) * batchSize));
@@ -177,7 +184,7 @@ function exampleBatch(list: Example[], idx: Uint32Array, shape: ModelShape): Tra
     for (let r = 0; r < b; r++) {
       const e = list[idx[r]];
       if (!e.targets || e.targets.length !== lengths[r]) throw shapeError(`example ${idx[r]}: targets must have one class per step (${lengths[r]})`);
-      for (let k = 0; k < lengths[r]; k++) c[r * t + k] = e.targets[k];
+      for (let k = 0; k < lengths[r]; k++) c[r * t + k] = classId(e.targets[k], idx[r]);
     }
     targets.classes = c;
   } else if (first.target !== undefined) {
@@ -185,7 +192,7 @@ function exampleBatch(list: Example[], idx: Uint32Array, shape: ModelShape): Tra
     for (let r = 0; r < b; r++) {
       const e = list[idx[r]];
       if (e.target === undefined) throw optionError(`example ${idx[r]} has no target while others do`);
-      c[r] = e.target;
+      c[r] = classId(e.target, idx[r]);
     }
     targets.classes = c;
   } else if (first.values !== undefined) {

@@ -13,10 +13,11 @@
 //   data_crc32    CRC-32 of the tensor bytes (io/safetensors.ts), verified on load
 // Optional tensors for resuming exactly: "__optimizer__" (F32, the optimizer's state) and
 // "__rng__" (U32 ×4, the dropout generator).
+
+import type { VocabularyJSON } from '../data/vocab.js';
 import { formatError } from '../errors.js';
 import type { CompileOptions } from '../model.js';
 import type { ModelSpecJSON } from '../spec.js';
-import type { VocabularyJSON } from '../data/vocab.js';
 import { asFormat, checkFileParams, sequentialParams } from './params.js';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from './safetensors.js';
 
@@ -32,6 +33,8 @@ export interface TrainingState {
   elapsedMs: number;
   /** Seed of the data order. */
   seed: number;
+  /** Batch size of the run (resuming needs the same; absent in files from before 0.1). */
+  batchSize?: number;
 }
 
 export interface Snapshot {
@@ -72,7 +75,7 @@ const TRAINING_KEYS = ['epoch', 'batch', 'step', 'tokens', 'seed'] as const;
 
 /** The saved training position: an object of non-negative safe integers (elapsedMs, which
  * older files hold, is accepted if it is a finite non-negative number, and ignored). */
-function checkTraining(t: unknown): TrainingState | undefined {
+export function checkTrainingState(t: unknown): TrainingState | undefined {
   if (t === undefined) return undefined;
   if (t === null || typeof t !== 'object' || Array.isArray(t)) throw formatError('metadata training must be an object');
   const o = t as Record<string, unknown>;
@@ -142,7 +145,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Snapshot {
     params,
     vocabulary: json(f.metadata, 'vocabulary'),
     compile,
-    training: checkTraining(json(f.metadata, 'training')),
+    training: checkTrainingState(json(f.metadata, 'training')),
     optimizerState: opt?.data as Float32Array | undefined,
     rngState: rng?.data as Uint32Array | undefined,
   };

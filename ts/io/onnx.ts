@@ -11,7 +11,7 @@
 // ONNX fills padded steps with zeros; ours are unspecified there, so compare valid steps only.
 // A CRF head or a seq2seq (attention) model has no ONNX form here: E_OPTION naming it.
 // The protobuf schema comes from `onnx-proto` (protobufjs), loaded when first needed.
-import { optionError, checkKeys, formatError } from '../errors.js';
+import { checkKeys, formatError, optionError } from '../errors.js';
 import type { LayerSpecJSON } from '../spec.js';
 import { decodeCheckpoint } from './checkpoint.js';
 import { decodeSafetensors } from './safetensors.js';

@@ -1,7 +1,9 @@
 // Where model and weights files come from: bytes (any Uint8Array, whatever its byteOffset or
 // buffer: a Node Buffer, a subarray view, a SharedArrayBuffer-backed array), an ArrayBuffer,
 // a path (Node, Deno, Bun) or a URL (fetch).
+
 import { formatError } from '../errors.js';
+import { nodeApis } from '../runtime.js';
 
 export type ByteSource = Uint8Array | ArrayBuffer | SharedArrayBuffer | string | URL;
 
@@ -23,8 +25,7 @@ export async function readSource(source: ByteSource): Promise<Uint8Array> {
   if (typeof source !== 'string' && !(source instanceof URL))
     throw formatError(`expected the file as bytes (Uint8Array, ArrayBuffer), a path or a URL (got ${source === null ? 'null' : typeof source})`);
   const isUrl = source instanceof URL || /^(https?|blob|data|file):/i.test(source);
-  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  if (isUrl || !isNode) {
+  if (isUrl || !nodeApis) {
     const deno = (globalThis as { Deno?: { readFile(p: string): Promise<Uint8Array> } }).Deno;
     if (!isUrl && deno !== undefined) {
       try {
@@ -33,7 +34,7 @@ export async function readSource(source: ByteSource): Promise<Uint8Array> {
         throw formatError(`cannot read model file ${source}: ${(e as Error).message}`);
       }
     }
-    if (isNode && (source instanceof URL ? source.protocol === 'file:' : /^file:/i.test(source))) {
+    if (nodeApis && (source instanceof URL ? source.protocol === 'file:' : /^file:/i.test(source))) {
       const { readFile } = await import('node:fs/promises');
       try {
         return ownedCopy(await readFile(new URL(String(source))));

@@ -5,7 +5,10 @@
 import { sequential } from '../builder.js';
 import { Rng } from '../data/rng.js';
 import { checkKeys, numIn, posInt, rangeError } from '../errors.js';
+import type { FitEvent } from '../events.js';
+import { runFit, startPosition } from '../fit.js';
 import type { Model, OptimizerSpec } from '../model.js';
+import { sequentialTarget } from '../session.js';
 
 export const CLASSIC_TARGETS: readonly number[] = [-0.5, 0.2, 0.1, -0.5];
 
@@ -34,13 +37,16 @@ export interface ClassicResult {
   model: Model;
 }
 
-/** Trains the demonstration and returns the loss curve and the final predictions. The
- * caller owns `model` (free it when done). */
-export function classicLstm(opts: ClassicOptions = {}): ClassicResult {
+/** Trains the demonstration (through the fit engine: one "epoch" of `steps` updates on the
+ * same sequence) and resolves to the loss curve and the final predictions. The caller owns
+ * `model` (dispose it when done). Bad options throw at once. */
+export function classicLstm(opts: ClassicOptions = {}): Promise<ClassicResult> {
   checkKeys('classicLstm', opts, ['targets', 'inputDim', 'units', 'steps', 'optimizer', 'seed', 'onStep']);
   const targets = [...(opts.targets ?? CLASSIC_TARGETS)];
   if (targets.length === 0) throw rangeError('targets must hold at least one value');
-  targets.forEach((v, i) => numIn(`targets[${i}]`, v, -1e6, 1e6));
+  targets.forEach((v, i) => {
+    numIn(`targets[${i}]`, v, -1e6, 1e6);
+  });
   const dim = posInt('inputDim', opts.inputDim, 50);
   const units = posInt('units', opts.units, 100);
   const steps = posInt('steps', opts.steps, 150);
@@ -56,10 +62,17 @@ export function classicLstm(opts: ClassicOptions = {}): ClassicResult {
   const input = { features, batch: 1, steps: t };
   const values = Float32Array.from(targets);
   const losses: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const { loss } = model.trainStep(input, { values });
-    losses.push(loss);
-    if (opts.onStep) opts.onStep({ step: s, loss, predictions: Array.from(model.forward(input)) });
-  }
-  return { targets, losses, predictions: Array.from(model.forward(input)), model };
+  const target = sequentialTarget(model, { batchesPerEpoch: steps, batches: () => () => ({ input, targets: { values }, tokens: t }), schedule: false });
+  const emit = (e: FitEvent) => {
+    if (e.type !== 'step') return;
+    losses.push(e.loss);
+    opts.onStep?.({ step: e.step - 1, loss: e.loss, predictions: Array.from(model.forward(input)) });
+  };
+  return runFit(target, startPosition(0), { epochs: 1, emit }).then(
+    () => ({ targets, losses, predictions: Array.from(model.forward(input)), model }),
+    (e) => {
+      model.dispose();
+      throw e;
+    },
+  );
 }

@@ -14,8 +14,10 @@ import { Rng } from '../data/rng.js';
 import { padBatch } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { checkKeys, formatError, optionError, posInt, rangeError } from '../errors.js';
+import { runFit, startPosition } from '../fit.js';
 import type { OptimizerSpec } from '../model.js';
-import { Session } from '../session.js';
+import { Session, sequentialTarget } from '../session.js';
+import { progressEvery } from './progress.js';
 
 export const UNK_TOKEN = '<unk>';
 
@@ -101,15 +103,9 @@ export class TextClassifier {
     checkKeys('TextClassifier.load', opts, ['maxTokens']);
     const s = new Session();
     const info = s.load(bytes);
-    const rec = info.spec.layers.find((l) => l.type === 'recurrent');
-    if (
-      !info.vocabulary ||
-      info.vocabulary.level !== 'token' ||
-      !rec ||
-      rec.type !== 'recurrent' ||
-      rec.returnSequences ||
-      info.spec.layers.at(-1)?.type !== 'dense'
-    ) {
+    const layers = 'layers' in info.spec ? info.spec.layers : [];
+    const rec = layers.find((l) => l.type === 'recurrent');
+    if (info.vocabulary?.level !== 'token' || !rec || rec.type !== 'recurrent' || rec.returnSequences || layers.at(-1)?.type !== 'dense') {
       s.dispose();
       throw formatError('not a text classifier model file (it needs a token vocabulary and a recurrent layer with returnSequences: false followed by dense)');
     }
@@ -136,7 +132,9 @@ export class TextClassifier {
       const idx = order.slice(i, i + bs);
       const pb = padBatch(idx.map((k) => ids[k]));
       const y = this.session.model.forward({ ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths });
-      idx.forEach((k, r) => (out[k] = softmax(y.subarray(r * c, (r + 1) * c))));
+      idx.forEach((k, r) => {
+        out[k] = softmax(y.subarray(r * c, (r + 1) * c));
+      });
     }
     return out;
   }
@@ -211,24 +209,23 @@ export async function trainClassifier(
   const rng = new Rng(opts.seed ?? 1);
   const perEpoch = Math.ceil(docs.length / batchSize);
   const steps = epochs * perEpoch;
-  const start = performance.now();
-  let step = 0;
-  let sum = 0;
-  let n = 0;
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    for (const rows of bucketedBatches(lengths, batchSize, rng)) {
-      const pb = padBatch(rows.map((r) => ids[r]));
-      const classesArr = Int32Array.from(rows, (r) => labels[r]);
-      const { loss } = model.trainStep({ ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, { classes: classesArr });
-      step++;
-      sum += loss;
-      n++;
-      if (opts.onProgress && (step % every === 0 || step === steps)) {
-        await opts.onProgress({ epoch, step, steps, loss: sum / n, elapsedMs: performance.now() - start });
-        sum = 0;
-        n = 0;
-      }
-    }
-  }
+  const target = sequentialTarget(model, {
+    batchesPerEpoch: perEpoch,
+    // one generator across epochs: epoch e's batches continue epoch e − 1's stream
+    batches() {
+      const rows = bucketedBatches(lengths, batchSize, rng);
+      return (i) => {
+        const pb = padBatch(rows[i].map((r) => ids[r]));
+        const tokens = pb.lengths.reduce((a, b) => a + b, 0);
+        return {
+          input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths },
+          targets: { classes: Int32Array.from(rows[i], (r) => labels[r]) },
+          tokens,
+        };
+      };
+    },
+    schedule: false,
+  });
+  await runFit(target, startPosition(0), { epochs, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return clf;
 }

@@ -14,9 +14,10 @@
 // in it, and the test year (the last one) is scored at every origin whose 28 days all fall
 // in it; its inputs may reach back into earlier years (known history), its targets never
 // overlap training. The normalisation uses training days only.
-import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
+
 import { sequential } from '../builder.js';
 import type { Example } from '../data/source.js';
+import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import { createTrainer, type Trainer } from '../trainer.js';
 import { meanAbsoluteError } from './edit-distance.js';
 
@@ -206,9 +207,13 @@ export async function forecastBirths(days: readonly Day[], opts: ForecastOptions
       for (let i = 0; i < origins.length; i += 256) {
         const chunk = origins.slice(i, i + 256);
         const feats = new Float32Array(chunk.length * inputDays * FEATURES);
-        chunk.forEach((o, r) => feats.set(x.subarray((o - inputDays) * FEATURES, o * FEATURES), r * inputDays * FEATURES));
+        chunk.forEach((o, r) => {
+          feats.set(x.subarray((o - inputDays) * FEATURES, o * FEATURES), r * inputDays * FEATURES);
+        });
         const y = await t.predict({ features: feats, batch: chunk.length, steps: inputDays });
-        chunk.forEach((_, r) => out.push(Array.from(y.subarray(r * horizon, (r + 1) * horizon), (q) => q * std + mean)));
+        chunk.forEach((_, r) => {
+          out.push(Array.from(y.subarray(r * horizon, (r + 1) * horizon), (q) => q * std + mean));
+        });
       }
       return out;
     };

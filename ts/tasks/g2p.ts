@@ -1,5 +1,5 @@
 // Grapheme to phoneme: spelling → pronunciation with the attention encoder-decoder
-// (tasks/seq2seq.ts), on the CMU Pronouncing Dictionary or any lexicon in its format.
+// (seq2seq.ts), on the CMU Pronouncing Dictionary or any lexicon in its format.
 //
 //   const { entries } = parseLexicon(await loadCmudict());  // data/cmudict.ts (Node)
 //   const { train, test } = splitLexicon(entries, { test: 0.05, seed: 1 });
@@ -14,11 +14,13 @@
 // pronunciation of a word in training and another in the test set. Scoring follows the
 // usual CMUdict G2P protocol: a word is right when the output equals any of its listed
 // pronunciations (word error rate); phoneme errors are counted against the closest one.
-import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
+
 import { Rng } from '../data/rng.js';
 import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
-import { errorRates, type ErrorRates } from './edit-distance.js';
-import { Seq2SeqModel, type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, type Seq2SeqFitResult, type Seq2SeqOptions } from './seq2seq.js';
+import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
+import type { FitResult } from '../events.js';
+import { type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../seq2seq.js';
+import { type ErrorRates, errorRates } from './edit-distance.js';
 
 export interface LexiconEntry {
   word: string;
@@ -183,7 +185,7 @@ export class G2P {
     return this;
   }
 
-  fit(train: readonly LexiconEntry[], opts: Seq2SeqFitOptions & { validationEntries?: readonly LexiconEntry[] } = {}): Promise<Seq2SeqFitResult> {
+  fit(train: readonly LexiconEntry[], opts: Seq2SeqFitOptions & { validationEntries?: readonly LexiconEntry[] } = {}): Promise<FitResult> {
     const { validationEntries, ...rest } = opts;
     if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
     return this.model.fit(this.pairs(train), { ...rest, ...(validationEntries?.length ? { validation: this.pairs(validationEntries) } : {}) });
@@ -235,12 +237,12 @@ export class G2P {
         throw formatError('the vocabularies in the file do not match its model');
       return { g2p: new G2P(letters, phones, model), metadata };
     } catch (e) {
-      model.free();
+      model.dispose();
       throw e;
     }
   }
 
-  free(): void {
-    this.model.free();
+  dispose(): void {
+    this.model.dispose();
   }
 }

@@ -14,9 +14,11 @@ import { Rng } from '../data/rng.js';
 import { padBatch } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { checkKeys, formatError, optionError, posInt } from '../errors.js';
+import { runFit, startPosition } from '../fit.js';
 import type { OptimizerSpec } from '../model.js';
-import { Session } from '../session.js';
-import { segmentationScore, type SegmentationScore } from './metrics.js';
+import { Session, sequentialTarget } from '../session.js';
+import { type SegmentationScore, segmentationScore } from './metrics.js';
+import { progressEvery } from './progress.js';
 
 export const BMES = ['B', 'M', 'E', 'S'] as const;
 const [B, M, E, S] = [0, 1, 2, 3];
@@ -123,6 +125,7 @@ export function parseSegmentedCorpus(input: string | Uint8Array, opts: ParseOpti
   const out: string[][] = [];
   let split = false;
   for (let i = 0; i < lines.length; i++) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's purpose
     const bad = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.exec(lines[i]);
     if (bad) {
       const code = bad[0].charCodeAt(0);
@@ -286,9 +289,10 @@ export class Segmenter {
   static load(bytes: Uint8Array): Segmenter {
     const s = new Session();
     const info = s.load(bytes);
-    const last = info.spec.layers.at(-1);
-    const head = last?.type === 'crf' ? info.spec.layers.at(-2) : last;
-    if (!info.vocabulary || head?.type !== 'dense' || head.units !== BMES.length || !('vocab' in info.spec.input)) {
+    const spec = 'layers' in info.spec ? info.spec : undefined;
+    const last = spec?.layers.at(-1);
+    const head = last?.type === 'crf' ? spec?.layers.at(-2) : last;
+    if (!spec || !info.vocabulary || head?.type !== 'dense' || head.units !== BMES.length || !('vocab' in spec.input)) {
       s.dispose();
       throw formatError('not a segmenter model file (it needs a character vocabulary and 4 BMES outputs)');
     }
@@ -319,7 +323,9 @@ export class Segmenter {
       const input = { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths };
       if (model.hasCrf) {
         const paths = model.decode(input);
-        idx.forEach((k, r) => (out[k] = Array.from(paths.subarray(r * pb.steps, r * pb.steps + pb.lengths[r]))));
+        idx.forEach((k, r) => {
+          out[k] = Array.from(paths.subarray(r * pb.steps, r * pb.steps + pb.lengths[r]));
+        });
       } else {
         const y = model.forward(input);
         const kk = BMES.length;
@@ -395,29 +401,28 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const rng = new Rng(opts.seed ?? 1);
   const order = new Uint32Array(pieces.length).map((_, i) => i);
   let pos = order.length;
-  const start = performance.now();
-  let sum = 0;
-  let n = 0;
-  for (let step = 0; step < steps; step++) {
-    const rows: number[] = [];
-    while (rows.length < Math.min(batchSize, pieces.length)) {
-      if (pos >= order.length) {
-        rng.shuffle(order);
-        pos = 0;
+  // one "epoch" of `steps` batches drawn from an endless stream of pieces, reshuffled at its end
+  const target = sequentialTarget(model, {
+    batchesPerEpoch: steps,
+    batches: () => () => {
+      const rows: number[] = [];
+      while (rows.length < Math.min(batchSize, pieces.length)) {
+        if (pos >= order.length) {
+          rng.shuffle(order);
+          pos = 0;
+        }
+        rows.push(order[pos++]);
       }
-      rows.push(order[pos++]);
-    }
-    const pb = padBatch(rows.map((r) => pieces[r].ids));
-    const classes = new Int32Array(pb.batch * pb.steps).fill(-100);
-    rows.forEach((r, k) => classes.set(pieces[r].tags, k * pb.steps));
-    const { loss } = model.trainStep({ ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, { classes });
-    sum += loss;
-    n++;
-    if (opts.onProgress && ((step + 1) % every === 0 || step + 1 === steps)) {
-      await opts.onProgress({ step: step + 1, steps, loss: sum / n, elapsedMs: performance.now() - start });
-      sum = 0;
-      n = 0;
-    }
-  }
+      const pb = padBatch(rows.map((r) => pieces[r].ids));
+      const classes = new Int32Array(pb.batch * pb.steps).fill(-100);
+      rows.forEach((r, k) => {
+        classes.set(pieces[r].tags, k * pb.steps);
+      });
+      const tokens = pb.lengths.reduce((a, b) => a + b, 0);
+      return { input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, targets: { classes }, tokens };
+    },
+    schedule: false,
+  });
+  await runFit(target, startPosition(0), { epochs: 1, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return seg;
 }

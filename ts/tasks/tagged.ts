@@ -2,8 +2,9 @@
 // whitespace, each token's tag after its LAST slash (so "1/2/cd" is the word "1/2" tagged
 // "cd" and "//in" is "/" tagged "in"). Blank lines are skipped. Works for POS corpora (Brown)
 // and NER data in BIO tags ("Paris/B-LOC") alike. Errors are E_FORMAT and name the line.
-import { formatError, rangeError, shapeError } from '../errors.js';
+
 import { deriveSeed, Rng } from '../data/rng.js';
+import { formatError, rangeError, shapeError } from '../errors.js';
 
 export interface TaggedSentence {
   words: string[];

@@ -9,8 +9,9 @@
 // includes UNK ("<unk>", id 0), optionally only those seen at least `minCount` times; every
 // other token maps to UNK. (When the cap exceeds the training types and minCount is 1, UNK
 // never occurs in training, so a model gives held-out unknown words little probability.)
-import { checkKeys, posInt } from '../errors.js';
+
 import { Vocabulary } from '../data/vocab.js';
+import { checkKeys, posInt } from '../errors.js';
 
 export const EOS = '<eos>';
 export const UNK = '<unk>';

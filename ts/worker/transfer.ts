@@ -2,7 +2,7 @@
 // one carries the SDK's typed errors across the worker boundary intact. Register it on both
 // sides (the worker script and createTrainer do).
 import * as Comlink from 'comlink';
-import { RecurrentRangeError, RecurrentTypeError, type ErrorCode } from '../errors.js';
+import { type ErrorCode, RecurrentRangeError, RecurrentTypeError } from '../errors.js';
 
 interface WireError {
   isError: true;

@@ -12,10 +12,11 @@
 
 use recurrent_core::CellKind;
 use recurrent_core::kernels::{self, Mat};
-use recurrent_core::model::train::{TrainConfig, Trainer};
+use recurrent_core::model::train::Supervised;
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::optim::OptimizerConfig;
 use recurrent_core::optim::schedule::Schedule;
+use recurrent_core::optim::trainer::{Trainer, TrainerConfig};
 use std::time::Instant;
 
 struct Workload {
@@ -185,8 +186,8 @@ fn main() {
     let mut model = Model::new(spec, 1).expect("model");
     let loss = if w.mse { LossKind::Mse } else { LossKind::CrossEntropy };
     let optimizer = OptimizerConfig::Adam { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 };
-    let cfg = TrainConfig { loss, optimizer, clip_norm: None, clip_value: None, schedule: Schedule::Constant };
-    let mut trainer = Trainer::new(cfg, &model).expect("trainer");
+    let cfg = TrainerConfig { optimizer, clip_norm: None, clip_value: None, schedule: Schedule::Constant };
+    let mut trainer = Trainer::new(cfg, model.arena.len()).expect("trainer");
     let (b, tt) = (w.batch, w.steps);
     let x = random_array(b * tt * w.features, 11);
     let values = random_array(b * tt * w.out, 12);
@@ -196,7 +197,7 @@ fn main() {
     let targets = if w.mse { Targets::Values(&values) } else { Targets::Classes(&classes) };
     let r = measure(
         || {
-            trainer.step(&mut model, &batch, targets).expect("step");
+            trainer.step(&mut model, &Supervised { inputs: batch, targets, loss }).expect("step");
         },
         (b * tt) as f64,
         &t,

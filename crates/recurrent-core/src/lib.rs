@@ -9,9 +9,11 @@ pub mod cells;
 pub mod error;
 pub mod kernels;
 pub mod layers;
+pub mod limits;
 pub mod loss;
 pub mod model;
 pub mod optim;
+pub mod params;
 pub mod rng;
 
 pub use cells::CellKind;

@@ -4,11 +4,14 @@
 //! training by the ordinary optimizer, padding that changes nothing, and typed errors.
 
 use recurrent_core::CellKind;
-use recurrent_core::model::train::{TrainConfig, Trainer};
+use recurrent_core::model::train::Supervised;
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::optim::OptimizerConfig;
 use recurrent_core::optim::schedule::Schedule;
+use recurrent_core::optim::trainer::{Trainer, TrainerConfig};
 use recurrent_core::rng::Rng;
+
+mod common;
 
 const K: usize = 4;
 
@@ -39,11 +42,11 @@ fn batch<'a>(ids: &'a [u32], lengths: &'a [usize], b: usize, t: usize) -> Batch<
 #[test]
 fn crf_parameters_live_in_the_arena() {
     let m = Model::new(spec(5, 3), 1).unwrap();
-    let names: Vec<&str> = m.table.specs.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = m.arena.table.specs.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(&names[names.len() - 3..], &["crf.transitions", "crf.start_transitions", "crf.end_transitions"]);
-    assert_eq!(m.table.find("crf.transitions").unwrap().shape, vec![K, K]);
-    assert_eq!(m.table.find("crf.end_transitions").unwrap().slot.off + K, m.params.len());
-    assert!(m.param("crf.transitions").unwrap().iter().all(|x| x.abs() <= 0.1 && *x != 0.0));
+    assert_eq!(m.arena.table.find("crf.transitions").unwrap().shape, vec![K, K]);
+    assert_eq!(m.arena.table.find("crf.end_transitions").unwrap().slot.off + K, m.arena.params.len());
+    assert!(m.arena.param("crf.transitions").unwrap().iter().all(|x| x.abs() <= 0.1 && *x != 0.0));
     assert!(m.output_is_sequence());
     assert_eq!(m.output_dim(), K);
 }
@@ -59,36 +62,34 @@ fn crf_loss_gradient_matches_finite_differences_through_the_model() {
     let mut m = Model::new(spec(5, 3), 2).unwrap();
     // larger transitions than the init, so their gradient is not trivially small
     let tr: Vec<f32> = (0..K * K).map(|_| rng.uniform(-1.0, 1.0)).collect();
-    m.set_param("crf.transitions", &tr).unwrap();
-    m.zero_grads();
+    m.arena.set_param("crf.transitions", &tr).unwrap();
+    m.arena.zero_grads();
     m.forward(&batch(&ids, &lengths, b, t), false).unwrap();
     let (l0, count) = m.loss(Targets::Classes(&tags), LossKind::Crf, true).unwrap();
     assert_eq!(count, 7);
     assert!(l0.is_finite() && l0 > 0.0);
-    let grads = m.grads.clone();
+    let grads = m.arena.grads.clone();
     let loss_at = |m: &mut Model| -> f64 {
         m.forward(&batch(&ids, &lengths, b, t), false).unwrap();
         m.loss(Targets::Classes(&tags), LossKind::Crf, false).unwrap().0 as f64
     };
-    let eps = 1e-2f32;
-    let mut worst: f64 = 0.0;
-    for i in 0..m.params.len() {
-        let x = m.params[i];
-        m.params[i] = x + eps;
-        let (lp, p1) = (loss_at(&mut m), m.params[i]);
-        m.params[i] = x - eps;
-        let (lm, m1) = (loss_at(&mut m), m.params[i]);
-        m.params[i] = x;
-        let fd = (lp - lm) / (p1 - m1) as f64;
-        let an = grads[i] as f64;
-        let err = (fd - an).abs();
-        assert!(err <= 1e-2 * fd.abs().max(an.abs()) + 3e-4, "param {i} ({}): fd {fd} vs analytic {an}", name_of(&m, i));
-        worst = worst.max(err);
-    }
-    println!("crf model finite differences: {} parameters, max abs error {worst:.2e}", m.params.len());
+    // every element of every tensor, plus the harness's directions
+    let mut rng = Rng::new(6);
+    let mut bl = common::arena_blocks(&m.arena.table, &m.arena.params, &grads, 0, &mut rng);
+    bl.samples = bl.vals.iter().map(|v| (0..v.len()).collect()).collect();
+    let table = m.arena.table.clone();
+    let mut eval = |vals: &[Vec<f32>]| {
+        common::write_blocks(&table, vals, &mut m.arena.params);
+        loss_at(&mut m)
+    };
+    let mut st = common::Stats::default();
+    let fails = common::check_blocks("crf model", &bl, &mut rng, &mut eval, &mut st);
+    assert!(fails.is_empty(), "{}", fails.join("\n"));
+    common::write_blocks(&table, &bl.vals, &mut m.arena.params);
+    println!("crf model finite differences: {} comparisons, worst relative error {:.2e}", st.comparisons, st.worst_elem.max(st.worst_dir));
     // the embedding rows of tokens that only occur on padded steps get no gradient
     let used: std::collections::HashSet<u32> = (0..b * t).filter(|&i| i % t < lengths[i / t]).map(|i| ids[i]).collect();
-    let emb = m.table.find("embedding.weight").unwrap().slot;
+    let emb = m.arena.table.find("embedding.weight").unwrap().slot;
     for tok in 0..5u32 {
         if !used.contains(&tok) {
             assert!(grads[emb.off + tok as usize * 3..emb.off + tok as usize * 3 + 3].iter().all(|&g| g == 0.0));
@@ -96,19 +97,10 @@ fn crf_loss_gradient_matches_finite_differences_through_the_model() {
     }
 }
 
-fn name_of(m: &Model, i: usize) -> String {
-    m.table
-        .specs
-        .iter()
-        .find(|s| i >= s.slot.off && i < s.slot.off + s.slot.len)
-        .map(|s| format!("{}[{}]", s.name, i - s.slot.off))
-        .unwrap()
-}
-
 fn brute_best(m: &Model, em: &[f32], l: usize) -> Vec<i32> {
-    let tr = m.param("crf.transitions").unwrap();
-    let st = m.param("crf.start_transitions").unwrap();
-    let en = m.param("crf.end_transitions").unwrap();
+    let tr = m.arena.param("crf.transitions").unwrap();
+    let st = m.arena.param("crf.start_transitions").unwrap();
+    let en = m.arena.param("crf.end_transitions").unwrap();
     let mut best = (f64::NEG_INFINITY, vec![]);
     for mut x in 0..K.pow(l as u32) {
         let mut y = vec![0usize; l];
@@ -138,7 +130,7 @@ fn decode_is_the_brute_force_best_path_and_padding_changes_nothing() {
     let ids: Vec<u32> = (0..b * t).map(|_| rng.below(7) as u32).collect();
     let mut m = Model::new(spec(7, 5), 3).unwrap();
     let tr: Vec<f32> = (0..K * K).map(|_| rng.uniform(-2.0, 2.0)).collect();
-    m.set_param("crf.transitions", &tr).unwrap();
+    m.arena.set_param("crf.transitions", &tr).unwrap();
     let em = m.forward(&batch(&ids, &lengths, b, t), false).unwrap().to_vec();
     let paths = m.crf_decode().unwrap();
     for bb in 0..b {
@@ -172,15 +164,14 @@ fn decode_is_the_brute_force_best_path_and_padding_changes_nothing() {
 fn trainer_trains_the_crf_parameters_with_the_rest() {
     let (b, t) = (16, 8);
     let mut m = Model::new(spec(6, 8), 4).unwrap();
-    let cfg = TrainConfig {
-        loss: LossKind::Crf,
+    let cfg = TrainerConfig {
         optimizer: OptimizerConfig::Adam { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 },
         clip_norm: Some(5.0),
         clip_value: None,
         schedule: Schedule::Constant,
     };
-    let mut tr = Trainer::new(cfg, &m).unwrap();
-    let before = m.param("crf.transitions").unwrap().to_vec();
+    let mut tr = Trainer::new(cfg, m.arena.len()).unwrap();
+    let before = m.arena.param("crf.transitions").unwrap().to_vec();
     let mut rng = Rng::new(1);
     let make = |rng: &mut Rng| {
         let mut ids = vec![0u32; b * t];
@@ -200,14 +191,16 @@ fn trainer_trains_the_crf_parameters_with_the_rest() {
     let mut last_loss = 0.0;
     for step in 0..60 {
         let (ids, tags, lengths) = make(&mut rng);
-        let s = tr.step(&mut m, &batch(&ids, &lengths, b, t), Targets::Classes(&tags)).unwrap();
+        let s = tr
+            .step(&mut m, &Supervised { inputs: batch(&ids, &lengths, b, t), targets: Targets::Classes(&tags), loss: LossKind::Crf })
+            .unwrap();
         if step == 0 {
             first_loss = s.loss;
         }
         last_loss = s.loss;
     }
     assert!(last_loss < 0.2 * first_loss, "loss {first_loss} → {last_loss}");
-    let after = m.param("crf.transitions").unwrap();
+    let after = m.arena.param("crf.transitions").unwrap();
     let moved = before.iter().zip(after).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     assert!(moved > 0.05, "transitions moved by {moved}");
     let (ids, tags, lengths) = make(&mut rng);

@@ -7,10 +7,11 @@ use recurrent_core::layers::dropout;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
 use recurrent_core::loss::{IGNORE_INDEX, softmax_cross_entropy};
 use recurrent_core::model::spec::MAX_DIM;
-use recurrent_core::model::train::{TrainConfig, Trainer};
+use recurrent_core::model::train::{Supervised, step_tbptt};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::optim::OptimizerConfig;
 use recurrent_core::optim::schedule::Schedule;
+use recurrent_core::optim::trainer::{Trainer, TrainerConfig};
 use recurrent_core::rng::Rng;
 use recurrent_core::{CellKind, ErrorKind, Result};
 
@@ -297,9 +298,8 @@ fn lm_spec(cell: CellKind, bidirectional: bool, dropout: f32) -> ModelSpec {
     }
 }
 
-fn sgd(lr: f32) -> TrainConfig {
-    TrainConfig {
-        loss: LossKind::CrossEntropy,
+fn sgd(lr: f32) -> TrainerConfig {
+    TrainerConfig {
         optimizer: OptimizerConfig::Sgd { lr, momentum: 0.0, dampening: 0.0, weight_decay: 0.0, nesterov: false },
         clip_norm: None,
         clip_value: None,
@@ -315,31 +315,31 @@ fn models_run_with_t1_b1_and_a_zero_length_batch() {
         let batch = Batch { b: 1, t: 1, ids: Some(&ids), features: None, lengths: None };
         let out = m.forward(&batch, false).unwrap().to_vec();
         assert_eq!(out.len(), 5);
-        m.zero_grads();
+        m.arena.zero_grads();
         let (loss, count) = m.loss(Targets::Classes(&[4]), LossKind::CrossEntropy, true).unwrap();
         assert_eq!(count, 1);
         let max = out.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v as f64));
         let want = max + out.iter().map(|&v| (v as f64 - max).exp()).sum::<f64>().ln() - out[4] as f64;
         assert!((loss as f64 - want).abs() < 1e-6, "{}: T=1 B=1 loss {loss} vs {want}", cell.name());
-        assert!(m.grads.iter().all(|g| g.is_finite()) && m.grads.iter().any(|&g| g != 0.0));
-        let mut tr = Trainer::new(sgd(0.1), &m).unwrap();
-        let before = m.params.clone();
-        let st = tr.step(&mut m, &batch, Targets::Classes(&[4])).unwrap();
+        assert!(m.arena.grads.iter().all(|g| g.is_finite()) && m.arena.grads.iter().any(|&g| g != 0.0));
+        let mut tr = Trainer::new(sgd(0.1), m.arena.len()).unwrap();
+        let before = m.arena.params.clone();
+        let st = tr.step(&mut m, &Supervised { inputs: batch, targets: Targets::Classes(&[4]), loss: LossKind::CrossEntropy }).unwrap();
         assert!(st.loss.is_finite() && st.grad_norm > 0.0);
-        assert_ne!(m.params, before, "a T=1 B=1 step did not move the weights");
+        assert_ne!(m.arena.params, before, "a T=1 B=1 step did not move the weights");
 
         // every row zero-length: nothing counts, the loss is 0 and nothing moves
         let lengths = [0usize];
         let batch0 = Batch { b: 1, t: 1, ids: Some(&ids), features: None, lengths: Some(&lengths) };
         m.forward(&batch0, false).unwrap();
-        m.zero_grads();
+        m.arena.zero_grads();
         let (loss, count) = m.loss(Targets::Classes(&[4]), LossKind::CrossEntropy, true).unwrap();
         assert_eq!((loss, count), (0.0, 0));
-        assert!(m.grads.iter().all(|&g| g == 0.0));
-        let before = m.params.clone();
-        let st = tr.step(&mut m, &batch0, Targets::Classes(&[4])).unwrap();
+        assert!(m.arena.grads.iter().all(|&g| g == 0.0));
+        let before = m.arena.params.clone();
+        let st = tr.step(&mut m, &Supervised { inputs: batch0, targets: Targets::Classes(&[4]), loss: LossKind::CrossEntropy }).unwrap();
         assert_eq!((st.loss, st.count, st.grad_norm), (0.0, 0, 0.0));
-        assert_eq!(m.params, before);
+        assert_eq!(m.arena.params, before);
     }
 }
 
@@ -385,28 +385,28 @@ fn models_with_huge_logits_give_finite_losses_and_gradients() {
         let tg = [1, 2, 3, 4, 0, 1];
 
         // a huge shared bias: every logit rounds to 1e30, so the softmax is uniform
-        m.set_param("head.bias", &[1e30; 5]).unwrap();
+        m.arena.set_param("head.bias", &[1e30; 5]).unwrap();
         let out = m.forward(&batch, false).unwrap().to_vec();
         assert!(out.iter().all(|&v| v == 1e30));
-        m.zero_grads();
+        m.arena.zero_grads();
         let (loss, count) = m.loss(Targets::Classes(&tg), LossKind::CrossEntropy, true).unwrap();
         assert_eq!(count, 5);
         assert!((loss - 5f32.ln()).abs() < 1e-6, "{}: loss {loss} with equal huge logits (want ln 5)", cell.name());
-        assert!(m.grads.iter().all(|g| g.is_finite()), "{}: non-finite gradient", cell.name());
+        assert!(m.arena.grads.iter().all(|g| g.is_finite()), "{}: non-finite gradient", cell.name());
 
         // huge weights: logits of order ±1e30 that differ by as much
-        m.set_param("head.bias", &[0.0; 5]).unwrap();
+        m.arena.set_param("head.bias", &[0.0; 5]).unwrap();
         let w: Vec<f32> = (0..5 * 8).map(|i| if i % 3 == 0 { 1e30 } else { -1e30 }).collect();
-        m.set_param("head.weight", &w).unwrap();
+        m.arena.set_param("head.weight", &w).unwrap();
         m.forward(&batch, false).unwrap();
-        m.zero_grads();
+        m.arena.zero_grads();
         let (loss, _) = m.loss(Targets::Classes(&tg), LossKind::CrossEntropy, true).unwrap();
         assert!(loss.is_finite() && loss > 1e28, "{}: loss {loss}", cell.name());
-        assert!(m.grads.iter().all(|g| g.is_finite()), "{}: non-finite gradient with huge logits", cell.name());
-        let mut tr = Trainer::new(TrainConfig { clip_norm: Some(1.0), ..sgd(0.1) }, &m).unwrap();
-        let st = tr.step(&mut m, &batch, Targets::Classes(&tg)).unwrap();
+        assert!(m.arena.grads.iter().all(|g| g.is_finite()), "{}: non-finite gradient with huge logits", cell.name());
+        let mut tr = Trainer::new(TrainerConfig { clip_norm: Some(1.0), ..sgd(0.1) }, m.arena.len()).unwrap();
+        let st = tr.step(&mut m, &Supervised { inputs: batch, targets: Targets::Classes(&tg), loss: LossKind::CrossEntropy }).unwrap();
         assert!(st.loss.is_finite() && st.grad_norm.is_finite(), "{}: step {st:?}", cell.name());
-        assert!(m.params.iter().all(|p| p.is_finite()));
+        assert!(m.arena.params.iter().all(|p| p.is_finite()));
     }
 }
 
@@ -427,9 +427,9 @@ fn dropout_is_deterministic_under_a_seed() {
         let mut a = Model::new(dropout_spec(cell), 42).unwrap();
         let mut b = Model::new(dropout_spec(cell), 42).unwrap();
         let mut c = Model::new(dropout_spec(cell), 43).unwrap();
-        assert_eq!(a.params, b.params);
-        assert_ne!(a.params, c.params);
-        c.params.copy_from_slice(&a.params);
+        assert_eq!(a.arena.params, b.arena.params);
+        assert_ne!(a.arena.params, c.arena.params);
+        c.arena.params.copy_from_slice(&a.arena.params);
 
         // evaluation: dropout is the identity and draws nothing
         let rng_before = a.rng.state();
@@ -448,15 +448,15 @@ fn dropout_is_deterministic_under_a_seed() {
         assert_ne!(a.forward(&batch, true).unwrap(), &ta[..]);
 
         // whole training runs are reproducible
-        let mut tra = Trainer::new(sgd(0.05), &a).unwrap();
-        let mut trb = Trainer::new(sgd(0.05), &b).unwrap();
+        let mut tra = Trainer::new(sgd(0.05), a.arena.len()).unwrap();
+        let mut trb = Trainer::new(sgd(0.05), b.arena.len()).unwrap();
         b.rng = a.rng.clone();
         for _ in 0..3 {
-            let sa = tra.step(&mut a, &batch, Targets::Classes(&tg)).unwrap();
-            let sb = trb.step(&mut b, &batch, Targets::Classes(&tg)).unwrap();
+            let sa = tra.step(&mut a, &Supervised { inputs: batch, targets: Targets::Classes(&tg), loss: LossKind::CrossEntropy }).unwrap();
+            let sb = trb.step(&mut b, &Supervised { inputs: batch, targets: Targets::Classes(&tg), loss: LossKind::CrossEntropy }).unwrap();
             assert_eq!(sa, sb);
         }
-        assert_eq!(a.params, b.params, "{}: same seed, different training", cell.name());
+        assert_eq!(a.arena.params, b.arena.params, "{}: same seed, different training", cell.name());
     }
 }
 
@@ -534,9 +534,9 @@ fn token_model_errors_are_typed_and_leave_the_model_usable() {
     expect_err(m.loss(Targets::Classes(&tg), LossKind::CrossEntropy, true), "E_STATE", Type, "forward");
 
     let out0 = m.forward(&good, false).unwrap().to_vec();
-    m.zero_grads();
+    m.arena.zero_grads();
     let (l0, _) = m.loss(Targets::Classes(&tg), LossKind::CrossEntropy, true).unwrap();
-    let g0 = m.grads.clone();
+    let g0 = m.arena.grads.clone();
 
     let fwd = |m: &mut Model, b: Batch| m.forward(&b, false).map(|o| o.to_vec());
     expect_err(fwd(&mut m, Batch { ids: Some(&ids[..5]), ..good }), "E_SHAPE", Range, "ids");
@@ -552,27 +552,27 @@ fn token_model_errors_are_typed_and_leave_the_model_usable() {
 
     // loss errors leave the gradients untouched
     m.forward(&good, false).unwrap();
-    let g_before = m.grads.clone();
+    let g_before = m.arena.grads.clone();
     expect_err(m.loss(Targets::Classes(&tg[..5]), LossKind::CrossEntropy, true), "E_SHAPE", Range, "targets");
     expect_err(m.loss(Targets::Classes(&[1, 2, 5, 0, 0, 0]), LossKind::CrossEntropy, true), "E_RANGE", Range, "targets[2] = 5");
     expect_err(m.loss(Targets::Classes(&[1, -1, 0, 0, 0, 0]), LossKind::CrossEntropy, true), "E_RANGE", Range, "targets[1] = -1");
     expect_err(m.loss(Targets::Values(&[0.0; 30]), LossKind::CrossEntropy, true), "E_OPTION", Type, "class targets");
     expect_err(m.loss(Targets::Classes(&tg), LossKind::Mse, true), "E_OPTION", Type, "value targets");
-    assert_eq!(m.grads, g_before);
+    assert_eq!(m.arena.grads, g_before);
 
     // parameters
-    expect_err(m.set_param("head.weights", &[0.0; 40]), "E_OPTION", Type, "head.weights");
-    expect_err(m.set_param("head.weight", &[0.0; 39]), "E_SHAPE", Range, "head.weight");
+    expect_err(m.arena.set_param("head.weights", &[0.0; 40]), "E_OPTION", Type, "head.weights");
+    expect_err(m.arena.set_param("head.weight", &[0.0; 39]), "E_SHAPE", Range, "head.weight");
     let mut nan = vec![0.0; 40];
     nan[7] = f32::NAN;
-    expect_err(m.set_param("head.weight", &nan), "E_NONFINITE", Range, "head.weight[7]");
+    expect_err(m.arena.set_param("head.weight", &nan), "E_NONFINITE", Range, "head.weight[7]");
 
     // the model is still usable and unchanged: the same batch gives the same loss and grads
     assert_eq!(m.forward(&good, false).unwrap(), &out0[..]);
-    m.zero_grads();
+    m.arena.zero_grads();
     let (l1, _) = m.loss(Targets::Classes(&tg), LossKind::CrossEntropy, true).unwrap();
     assert_eq!(l1, l0);
-    assert_eq!(m.grads, g0);
+    assert_eq!(m.arena.grads, g0);
     // an ignored step is fine
     assert!(m.loss(Targets::Classes(&[IGNORE_INDEX, 2, 3, 4, 0, 1]), LossKind::CrossEntropy, false).is_ok());
 }
@@ -650,22 +650,37 @@ fn invalid_specs_are_typed_errors() {
 #[test]
 fn trainer_errors_are_typed() {
     let m = Model::new(lm_spec(CellKind::Gru, false, 0.0), 1).unwrap();
-    expect_err(Trainer::new(TrainConfig { clip_norm: Some(0.0), ..sgd(0.1) }, &m).map(|_| ()), "E_RANGE", Range, "clipNorm");
-    expect_err(Trainer::new(TrainConfig { clip_norm: Some(f32::NAN), ..sgd(0.1) }, &m).map(|_| ()), "E_RANGE", Range, "clipNorm");
-    expect_err(Trainer::new(TrainConfig { clip_value: Some(-1.0), ..sgd(0.1) }, &m).map(|_| ()), "E_RANGE", Range, "clipValue");
-    expect_err(Trainer::new(sgd(-0.1), &m).map(|_| ()), "E_RANGE", Range, "lr");
-    expect_err(Trainer::new(sgd(f32::INFINITY), &m).map(|_| ()), "E_RANGE", Range, "lr");
+    expect_err(Trainer::new(TrainerConfig { clip_norm: Some(0.0), ..sgd(0.1) }, m.arena.len()).map(|_| ()), "E_RANGE", Range, "clip_norm");
+    expect_err(
+        Trainer::new(TrainerConfig { clip_norm: Some(f32::NAN), ..sgd(0.1) }, m.arena.len()).map(|_| ()),
+        "E_RANGE",
+        Range,
+        "clip_norm",
+    );
+    expect_err(
+        Trainer::new(TrainerConfig { clip_value: Some(-1.0), ..sgd(0.1) }, m.arena.len()).map(|_| ()),
+        "E_RANGE",
+        Range,
+        "clip_value",
+    );
+    expect_err(Trainer::new(sgd(-0.1), m.arena.len()).map(|_| ()), "E_RANGE", Range, "lr");
+    expect_err(Trainer::new(sgd(f32::INFINITY), m.arena.len()).map(|_| ()), "E_RANGE", Range, "lr");
     let mut m = m;
-    let mut tr = Trainer::new(sgd(0.1), &m).unwrap();
+    let mut tr = Trainer::new(sgd(0.1), m.arena.len()).unwrap();
     let ids = [0u32; 6];
     let tg = [0i32; 6];
-    expect_err(tr.step_tbptt(&mut m, 2, 3, &ids, &tg, 0), "E_RANGE", Range, "window");
-    expect_err(tr.step_tbptt(&mut m, 2, 3, &ids[..5], &tg, 2), "E_SHAPE", Range, "ids");
-    let before = m.params.clone();
+    expect_err(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, 2, 3, &ids, &tg, 0), "E_RANGE", Range, "window");
+    expect_err(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, 2, 3, &ids[..5], &tg, 2), "E_SHAPE", Range, "ids");
+    let before = m.arena.params.clone();
     let batch = Batch { b: 2, t: 3, ids: Some(&ids), features: None, lengths: None };
-    expect_err(tr.step(&mut m, &batch, Targets::Classes(&[0, 0, 0, 0, 0, 7])), "E_RANGE", Range, "targets[5]");
-    assert_eq!(m.params, before, "a failed step changed the weights");
-    assert_eq!(tr.opt.step, 0);
-    assert!(tr.step(&mut m, &batch, Targets::Classes(&tg)).is_ok());
-    assert_eq!(tr.opt.step, 1);
+    expect_err(
+        tr.step(&mut m, &Supervised { inputs: batch, targets: Targets::Classes(&[0, 0, 0, 0, 0, 7]), loss: LossKind::CrossEntropy }),
+        "E_RANGE",
+        Range,
+        "targets[5]",
+    );
+    assert_eq!(m.arena.params, before, "a failed step changed the weights");
+    assert_eq!(tr.step_count(), 0);
+    assert!(tr.step(&mut m, &Supervised { inputs: batch, targets: Targets::Classes(&tg), loss: LossKind::CrossEntropy }).is_ok());
+    assert_eq!(tr.step_count(), 1);
 }

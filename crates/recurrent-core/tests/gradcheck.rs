@@ -3,29 +3,8 @@
 //! sizes that are not multiples of 4) and of whole models (embedding → recurrent → dense with
 //! cross-entropy, features → recurrent → dense with MSE, and dropout under a fixed mask).
 //!
-//! The core is f32 only, so the checks are built to be robust in f32:
-//! - the scalar loss L = Σ out·R1 + Σ h_n·R2 (+ Σ c_n·R3), with fixed random R's, is
-//!   accumulated in f64 from the f32 outputs, so the only noise in L is the f32 rounding of
-//!   the forward pass (about 1e-6 absolute here);
-//! - every finite difference compares L(p+) − L(p−) with g·(p+ − p−), where p± are the
-//!   *rounded* f32 perturbed values, so rounding of the perturbation itself cancels;
-//! - central differences are taken along random unit directions of each block (all
-//!   parameters, x, h0, c0), along one joint direction and along the gradient itself, and
-//!   per element on a sample (first, last and random elements of every parameter tensor,
-//!   of x, h0 and c0);
-//! - each comparison takes the central difference and both one-sided differences (L(p+) − L(p)
-//!   and L(p) − L(p−)) at ε = 1e-2, then, while the best relative error is above TOL/10,
-//!   at ε = 2.5e-3, 6e-4, 1.5e-4 and 4e-5, and keeps the smallest error. This is for ReLU:
-//!   a kink crossed between p− and p+ spoils the central difference at that ε (we saw a
-//!   pre-activation of 8e-5) but not the one-sided difference on the base point's side, nor
-//!   a smaller ε. A wrong gradient is wrong at every ε and on both sides (see
-//!   `gradcheck_detects_a_wrong_gradient`: a 5 % error in one element is caught).
-//!
-//! Tolerance (f32): a comparison passes when |fd − an| ≤ TOL · max(|fd|, |an|, floor),
-//! TOL = 1e-2 (1 %), where the floor is the natural scale of the quantity: for a random unit
-//! direction ‖g‖/√n (the typical size of g·v), for one element 0.05·rms(g) + 1e-3 (the f32
-//! noise of L divided by 2ε is ~5e-5 at ε = 1e-2). The worst errors seen are about 2e-3
-//! (printed by each test; run with `--nocapture`).
+//! The comparisons (central and one-sided differences at a falling ε, tolerances) are the
+//! shared harness in `common/mod.rs`, which documents them.
 
 use recurrent_core::CellKind;
 use recurrent_core::layers::ParamTable;
@@ -33,174 +12,8 @@ use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::rng::Rng;
 
-const TOL: f64 = 1e-2;
-const EPS: [f64; 5] = [1e-2, 2.5e-3, 6e-4, 1.5e-4, 4e-5];
-
-#[derive(Default, Debug)]
-struct Stats {
-    cases: usize,
-    comparisons: usize,
-    worst_dir: f64,
-    worst_elem: f64,
-}
-
-impl Stats {
-    fn merge(&mut self, o: &Stats) {
-        self.cases += o.cases;
-        self.comparisons += o.comparisons;
-        self.worst_dir = self.worst_dir.max(o.worst_dir);
-        self.worst_elem = self.worst_elem.max(o.worst_elem);
-    }
-}
-
-/// The values being differentiated: one f32 vector per block, with the analytic gradient of
-/// each block and a sample of element indices per block.
-struct Blocks {
-    names: Vec<&'static str>,
-    vals: Vec<Vec<f32>>,
-    grads: Vec<Vec<f32>>,
-    samples: Vec<Vec<usize>>,
-}
-
-fn norm(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
-}
-
-fn unit_random(n: usize, rng: &mut Rng) -> Vec<f64> {
-    let v: Vec<f64> = (0..n).map(|_| rng.normal() as f64).collect();
-    let nv = norm(&v).max(1e-30);
-    v.into_iter().map(|x| x / nv).collect()
-}
-
-/// Differences along a perturbation `dir` (one f64 vector per block; empty = untouched) of
-/// size ε, with p± the rounded f32 values p ± ε·dir and l0 = L(p):
-/// central (L(p+) − L(p−)) vs g·(p+ − p−), forward (L(p+) − l0) vs g·(p+ − p) and backward
-/// (l0 − L(p−)) vs g·(p − p−), each as (fd, an) divided by the nominal step.
-fn differences(bl: &Blocks, dir: &[Vec<f64>], eps: f64, l0: f64, eval: &mut dyn FnMut(&[Vec<f32>]) -> f64) -> [(f64, f64); 3] {
-    let mut plus = bl.vals.clone();
-    let mut minus = bl.vals.clone();
-    let (mut an_p, mut an_m) = (0.0f64, 0.0f64);
-    for (k, d) in dir.iter().enumerate() {
-        for (i, &di) in d.iter().enumerate() {
-            if di == 0.0 {
-                continue;
-            }
-            let base = bl.vals[k][i];
-            plus[k][i] = (base as f64 + eps * di) as f32;
-            minus[k][i] = (base as f64 - eps * di) as f32;
-            let g = bl.grads[k][i] as f64;
-            an_p += g * (plus[k][i] as f64 - base as f64);
-            an_m += g * (base as f64 - minus[k][i] as f64);
-        }
-    }
-    let (lp, lm) = (eval(&plus), eval(&minus));
-    [((lp - lm) / (2.0 * eps), (an_p + an_m) / (2.0 * eps)), ((lp - l0) / eps, an_p / eps), ((l0 - lm) / eps, an_m / eps)]
-}
-
-/// The smallest relative error over the differences at each ε, stopping at the first ε that
-/// passes. Returns (error, fd, an) of the best one.
-fn rel_err(bl: &Blocks, dir: &[Vec<f64>], floor: f64, l0: f64, eval: &mut dyn FnMut(&[Vec<f32>]) -> f64) -> (f64, f64, f64) {
-    let mut best = (f64::INFINITY, 0.0, 0.0);
-    for &eps in &EPS {
-        for (fd, an) in differences(bl, dir, eps, l0, eval) {
-            let e = (fd - an).abs() / fd.abs().max(an.abs()).max(floor);
-            if e < best.0 {
-                best = (e, fd, an);
-            }
-        }
-        if best.0 <= TOL / 10.0 {
-            break;
-        }
-    }
-    best
-}
-
-/// Directional checks (two random unit directions per block, one joint direction, the
-/// gradient direction of block 0) and per-element checks on each block's sample. Returns the
-/// failures (empty when every comparison is within TOL).
-fn check_blocks(what: &str, bl: &Blocks, rng: &mut Rng, eval: &mut dyn FnMut(&[Vec<f32>]) -> f64, st: &mut Stats) -> Vec<String> {
-    let mut fails = Vec::new();
-    let nb = bl.vals.len();
-    let l0 = eval(&bl.vals);
-    let empty_dir = |bl: &Blocks| -> Vec<Vec<f64>> { bl.vals.iter().map(|_| Vec::new()).collect() };
-    let mut dirs: Vec<(String, Vec<Vec<f64>>, f64)> = Vec::new();
-    for k in 0..nb {
-        let n = bl.vals[k].len();
-        if n == 0 {
-            continue;
-        }
-        let g: Vec<f64> = bl.grads[k].iter().map(|&x| x as f64).collect();
-        let floor = (norm(&g) / (n as f64).sqrt()).max(1e-6);
-        for r in 0..2 {
-            let mut d = empty_dir(bl);
-            d[k] = unit_random(n, rng);
-            dirs.push((format!("{} random direction {r}", bl.names[k]), d, floor));
-        }
-        if k == 0 && norm(&g) > 0.0 {
-            let mut d = empty_dir(bl);
-            let ng = norm(&g);
-            d[k] = g.iter().map(|x| x / ng).collect();
-            dirs.push((format!("{} gradient direction", bl.names[k]), d, floor));
-        }
-    }
-    // joint direction over every block at once
-    let total: usize = bl.vals.iter().map(|v| v.len()).sum();
-    let joint = unit_random(total, rng);
-    let mut d = empty_dir(bl);
-    let mut off = 0;
-    let mut gsq = 0.0;
-    for k in 0..nb {
-        let n = bl.vals[k].len();
-        d[k] = joint[off..off + n].to_vec();
-        gsq += bl.grads[k].iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>();
-        off += n;
-    }
-    dirs.push(("joint random direction".into(), d, (gsq.sqrt() / (total as f64).sqrt()).max(1e-6)));
-
-    for (name, d, floor) in &dirs {
-        let (e, fd, an) = rel_err(bl, d, *floor, l0, eval);
-        st.comparisons += 1;
-        st.worst_dir = st.worst_dir.max(e);
-        if e > TOL {
-            fails.push(format!("{what}: {name}: finite difference {fd:.6e} vs analytic {an:.6e} (rel err {e:.3e})"));
-        }
-    }
-
-    for k in 0..nb {
-        let g = &bl.grads[k];
-        if g.is_empty() {
-            continue;
-        }
-        let rms = (g.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>() / g.len() as f64).sqrt();
-        let floor = 0.05 * rms + 1e-3;
-        for &i in &bl.samples[k] {
-            let mut d = empty_dir(bl);
-            d[k] = vec![0.0; g.len()];
-            d[k][i] = 1.0;
-            let (e, fd, an) = rel_err(bl, &d, floor, l0, eval);
-            st.comparisons += 1;
-            st.worst_elem = st.worst_elem.max(e);
-            if e > TOL {
-                fails.push(format!("{what}: d{}[{i}]: finite difference {fd:.6e} vs analytic {an:.6e} (rel err {e:.3e})", bl.names[k]));
-            }
-        }
-    }
-    fails
-}
-
-/// First, last and `extra` random indices of [off, off+len).
-fn sample_range(off: usize, len: usize, extra: usize, rng: &mut Rng, out: &mut Vec<usize>) {
-    if len == 0 {
-        return;
-    }
-    out.push(off);
-    if len > 1 {
-        out.push(off + len - 1);
-    }
-    for _ in 0..extra {
-        out.push(off + rng.below(len));
-    }
-}
+mod common;
+use common::{Blocks, STACK_NOISE, Stats, TOL, check_blocks, names, sample_range};
 
 fn uniform_vec(n: usize, lo: f32, hi: f32, rng: &mut Rng) -> Vec<f32> {
     (0..n).map(|_| rng.uniform(lo, hi)).collect()
@@ -261,6 +74,7 @@ fn case_name(c: &StackCase) -> String {
     )
 }
 
+#[allow(clippy::needless_range_loop)] // bb indexes lens, out0, dx and the states together
 fn check_stack(c: &StackCase, seed: u64, st: &mut Stats) {
     let what = case_name(c);
     let mut rng = Rng::new(seed);
@@ -356,7 +170,7 @@ fn check_stack(c: &StackCase, seed: u64, st: &mut Stats) {
     sample_range(0, x.len(), 4, &mut rng, &mut samples[1]);
     sample_range(0, h0.len(), 2, &mut rng, &mut samples[2]);
     sample_range(0, c0.len(), 2, &mut rng, &mut samples[3]);
-    let bl = Blocks { names: vec!["params", "x", "h0", "c0"], vals, grads: vec![grads, dx, dh0, dc0], samples };
+    let bl = Blocks { names: names(&["params", "x", "h0", "c0"]), vals, grads: vec![grads, dx, dh0, dc0], samples, noise: STACK_NOISE };
     let mut eval = |v: &[Vec<f32>]| run.loss(v);
     let fails = check_blocks(&what, &bl, &mut rng, &mut eval, st);
     assert!(fails.is_empty(), "{}", fails.join("\n"));
@@ -471,10 +285,11 @@ fn gradcheck_detects_a_wrong_gradient() {
     // unchanged: passes
     let samples = vec![vec![0, grads.len() - 1], vec![0, 1], vec![], vec![]];
     let good = Blocks {
-        names: vec!["params", "x", "h0", "c0"],
+        names: names(&["params", "x", "h0", "c0"]),
         vals: vals.clone(),
         grads: vec![grads.clone(), dx.clone(), dh0.clone(), Vec::new()],
         samples: samples.clone(),
+        noise: STACK_NOISE,
     };
     assert_eq!(check_blocks("intact", &good, &mut Rng::new(1), &mut eval, &mut Stats::default()), Vec::<String>::new());
     // the last element of the last tensor (bias_hh_l1_reverse) off by 5 %
@@ -482,17 +297,24 @@ fn gradcheck_detects_a_wrong_gradient() {
     let last = bad_g.len() - 1;
     bad_g[last] *= 1.05;
     let bad = Blocks {
-        names: vec!["params", "x", "h0", "c0"],
+        names: names(&["params", "x", "h0", "c0"]),
         vals: vals.clone(),
         grads: vec![bad_g, dx.clone(), dh0.clone(), Vec::new()],
         samples: samples.clone(),
+        noise: STACK_NOISE,
     };
     let fails = check_blocks("corrupted", &bad, &mut Rng::new(1), &mut eval, &mut Stats::default());
     assert!(fails.iter().any(|f| f.contains(&format!("dparams[{last}]"))), "a 5 % error in one gradient element passed: {fails:?}");
     // dx[1] off by 5 %
     let mut bad_x = dx.clone();
     bad_x[1] *= 1.05;
-    let bad = Blocks { names: vec!["params", "x", "h0", "c0"], vals, grads: vec![grads, bad_x, dh0, Vec::new()], samples };
+    let bad = Blocks {
+        names: names(&["params", "x", "h0", "c0"]),
+        vals,
+        grads: vec![grads, bad_x, dh0, Vec::new()],
+        samples,
+        noise: STACK_NOISE,
+    };
     let fails = check_blocks("corrupted", &bad, &mut Rng::new(1), &mut eval, &mut Stats::default());
     assert!(fails.iter().any(|f| f.contains("dx[1]")), "a 5 % error in dx passed: {fails:?}");
 }
@@ -547,29 +369,29 @@ fn check_model(what: &str, m: &mut Model, batch: Batch, targets: &ModelTargets, 
     };
     m.rng = rng0.clone();
     m.forward(&batch, train).unwrap();
-    m.zero_grads();
+    m.arena.zero_grads();
     let (core_loss, _) = match targets {
         ModelTargets::Classes(c) => m.loss(Targets::Classes(c), LossKind::CrossEntropy, true).unwrap(),
         ModelTargets::Values(tg, _) => m.loss(Targets::Values(tg), LossKind::Mse, true).unwrap(),
     };
     let l64 = loss_of(m);
     assert!((core_loss as f64 - l64).abs() <= 1e-6 * (1.0 + l64.abs()), "{what}: core loss {core_loss} vs f64 reference {l64}");
-    let grads = m.grads.clone();
+    let grads = m.arena.grads.clone();
     assert!(grads.iter().all(|g| g.is_finite()), "{what}: non-finite gradient");
     let mut samples = vec![Vec::new()];
-    for s in &m.table.specs {
+    for s in &m.arena.table.specs {
         sample_range(s.slot.off, s.slot.len, 3, &mut rng, &mut samples[0]);
     }
-    let bl = Blocks { names: vec!["params"], vals: vec![m.params.clone()], grads: vec![grads], samples };
+    let bl = Blocks { names: names(&["params"]), vals: vec![m.arena.params.clone()], grads: vec![grads], samples, noise: STACK_NOISE };
     let mut eval = |vals: &[Vec<f32>]| {
-        m.params.copy_from_slice(&vals[0]);
+        m.arena.params.copy_from_slice(&vals[0]);
         m.rng = rng0.clone();
         m.forward(&batch, train).unwrap();
         loss_of(m)
     };
     let fails = check_blocks(what, &bl, &mut rng, &mut eval, st);
     assert!(fails.is_empty(), "{}", fails.join("\n"));
-    m.params.copy_from_slice(&bl.vals[0]);
+    m.arena.params.copy_from_slice(&bl.vals[0]);
     st.cases += 1;
 }
 
@@ -612,11 +434,11 @@ fn token_many_to_one(cell: CellKind, st: &mut Stats) {
     let batch = Batch { b, t, ids: Some(&ids), features: None, lengths: Some(&lengths) };
     check_model(&format!("model tokens→{} bi many-to-one, CE", cell.name()), &mut m, batch, &targets, false, 21, st);
     m.forward(&batch, false).unwrap();
-    m.zero_grads();
+    m.arena.zero_grads();
     if let ModelTargets::Classes(c) = &targets {
         m.loss(Targets::Classes(c), LossKind::CrossEntropy, true).unwrap();
     }
-    let row6 = &m.grad("embedding.weight").unwrap()[6 * 3..7 * 3];
+    let row6 = &m.arena.grad("embedding.weight").unwrap()[6 * 3..7 * 3];
     assert_eq!(row6, &[0.0, 0.0, 0.0], "an embedding used only at padded steps got a gradient");
 }
 

@@ -3,24 +3,20 @@
 //! against exhaustive search, decoding consistent with teacher-forced scoring, learning a
 //! toy task, and typed errors.
 //!
-//! Gradient check: the loss (mean cross-entropy, accumulated in f64 from f32 logits) is
-//! differentiated along random unit directions of the whole arena and of each parameter
-//! tensor, and per element on a sample of every tensor (first, last, random). Each
-//! comparison takes the central difference at ε = 1e-2 and, while the relative error is
-//! above TOL, at smaller ε, and keeps the best; it passes when
-//! |fd − an| ≤ TOL · max(|fd|, |an|, floor), floor = the typical size of the quantity
-//! (‖g‖/√n for a direction, 0.05·rms(g) + 1e-4 for one element). The perturbed values are
-//! rounded to f32 and the analytic side uses the rounded step, so rounding cancels.
+//! Gradient check: the loss (mean cross-entropy, accumulated in f64 from f32 logits) goes
+//! through the shared harness (`common/mod.rs`) with one block per parameter tensor: random
+//! directions of each tensor, a joint direction, and per element on a sample of every
+//! tensor (first, last, random).
 
-use recurrent_core::model::seq2seq::{Hypothesis, Pairs, Seq2Seq, Seq2SeqConfig, Seq2SeqTrainer};
+use recurrent_core::model::seq2seq::{Hypothesis, Pairs, Seq2Seq, Seq2SeqConfig};
 use recurrent_core::optim::OptimizerConfig;
-use recurrent_core::optim::schedule::Schedule;
+use recurrent_core::optim::trainer::{Trainer, TrainerConfig};
 use recurrent_core::rng::Rng;
 
-const TOL: f64 = 1e-2;
-const EPS: [f64; 4] = [1e-2, 3e-3, 1e-3, 3e-4];
+mod common;
+
 /// The f32 noise of a difference quotient of the loss (≈1e-6 absolute noise in L over 2ε).
-const NOISE: f64 = 1e-4;
+const NOISE: common::Noise = common::Noise { direction: 1e-4, element: 1e-4 };
 
 struct Data {
     src: Vec<u32>,
@@ -72,92 +68,34 @@ fn loss_at(m: &mut Seq2Seq, d: &Data, rng0: &Rng) -> f64 {
 fn gradcheck(c: Seq2SeqConfig, d: &Data, seed: u64, sharpen: f32) -> (usize, f64) {
     let mut m = Seq2Seq::new(c, seed).unwrap();
     for name in ["attention.query.weight", "attention.key.weight"] {
-        let s = m.table.find(name).unwrap().slot;
-        m.params[s.off..s.off + s.len].iter_mut().for_each(|x| *x *= sharpen);
+        let s = m.arena.table.find(name).unwrap().slot;
+        m.arena.params[s.off..s.off + s.len].iter_mut().for_each(|x| *x *= sharpen);
     }
     let rng0 = m.rng.clone();
-    m.zero_grads();
+    m.arena.zero_grads();
     loss_at(&mut m, d, &rng0);
     m.backward().unwrap();
-    let g: Vec<f64> = m.grads.iter().map(|&x| x as f64).collect();
-    let p0 = m.params.clone();
-    let n = p0.len();
+    if d.sl.iter().any(|&l| l > 1) {
+        // (with every source of length 1 the attention weights are constant 1 and the
+        // encoder's W_hh only ever meets h0 = 0)
+        for s in &m.arena.table.specs {
+            assert!(s.slot.of(&m.arena.grads).iter().any(|&g| g != 0.0), "{} has an all-zero gradient", s.name);
+        }
+    }
+    // one block per tensor: random directions of each, sampled elements of each
     let mut rng = Rng::new(seed ^ 0xabc);
-    let mut worst = 0.0f64;
-    let mut count = 0;
-    // one comparison along `dir` (entries over the whole arena)
-    let check = |m: &mut Seq2Seq, dir: &[(usize, f64)], floor: f64, what: &str| {
-        let mut best = f64::INFINITY;
-        let mut seen = (0.0, 0.0);
-        for &eps in &EPS {
-            let mut plus = p0.clone();
-            let mut minus = p0.clone();
-            let mut an = 0.0;
-            for &(i, v) in dir {
-                plus[i] = (p0[i] as f64 + eps * v) as f32;
-                minus[i] = (p0[i] as f64 - eps * v) as f32;
-                an += g[i] * (plus[i] as f64 - minus[i] as f64);
-            }
-            m.params.copy_from_slice(&plus);
-            let lp = loss_at(m, d, &rng0);
-            m.params.copy_from_slice(&minus);
-            let lm = loss_at(m, d, &rng0);
-            let fd = (lp - lm) / (2.0 * eps);
-            let an = an / (2.0 * eps);
-            let err = (fd - an).abs() / fd.abs().max(an.abs()).max(floor);
-            if err < best {
-                best = err;
-                seen = (fd, an);
-            }
-            if best <= TOL / 10.0 {
-                break;
-            }
-        }
-        m.params.copy_from_slice(&p0);
-        assert!(best <= TOL, "{what}: finite difference {} vs analytic {} (relative error {best:.2e})", seen.0, seen.1);
-        best
+    let mut bl = common::arena_blocks(&m.arena.table, &m.arena.params, &m.arena.grads, 3, &mut rng);
+    bl.noise = NOISE;
+    let table = m.arena.table.clone();
+    let mut eval = |vals: &[Vec<f32>]| {
+        common::write_blocks(&table, vals, &mut m.arena.params);
+        loss_at(&mut m, d, &rng0)
     };
-    let unit = |idx: &[usize], rng: &mut Rng| -> Vec<(usize, f64)> {
-        let v: Vec<f64> = idx.iter().map(|_| rng.normal() as f64).collect();
-        let nv = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        idx.iter().zip(v).map(|(&i, x)| (i, x / nv)).collect()
-    };
-    let gnorm = |idx: &[usize]| idx.iter().map(|&i| g[i] * g[i]).sum::<f64>().sqrt();
-    // whole arena: random directions and the gradient direction
-    let all: Vec<usize> = (0..n).collect();
-    for _ in 0..3 {
-        let dir = unit(&all, &mut rng);
-        worst = worst.max(check(&mut m, &dir, gnorm(&all) / (n as f64).sqrt(), "arena direction"));
-        count += 1;
-    }
-    let gn = gnorm(&all);
-    let along: Vec<(usize, f64)> = all.iter().map(|&i| (i, g[i] / gn)).collect();
-    worst = worst.max(check(&mut m, &along, gn, "gradient direction"));
-    count += 1;
-    // every tensor: a random direction and sampled elements
-    let specs = m.table.specs.clone();
-    for s in &specs {
-        let idx: Vec<usize> = (s.slot.off..s.slot.off + s.slot.len).collect();
-        let gn = gnorm(&idx);
-        if d.sl.iter().any(|&l| l > 1) {
-            // (with every source of length 1 the attention weights are constant 1 and the
-            // encoder's W_hh only ever meets h0 = 0)
-            assert!(gn > 0.0, "{} has an all-zero gradient", s.name);
-        }
-        let dir = unit(&idx, &mut rng);
-        worst = worst.max(check(&mut m, &dir, (gn / (idx.len() as f64).sqrt()).max(NOISE), &format!("{} direction", s.name)));
-        count += 1;
-        let rms = gn / (idx.len() as f64).sqrt();
-        let mut elems = vec![0, idx.len() - 1];
-        for _ in 0..3 {
-            elems.push(rng.below(idx.len()));
-        }
-        for e in elems {
-            worst = worst.max(check(&mut m, &[(idx[e], 1.0)], 0.05 * rms + NOISE, &format!("{}[{e}]", s.name)));
-            count += 1;
-        }
-    }
-    (count, worst)
+    let mut st = common::Stats::default();
+    let fails = common::check_blocks("seq2seq", &bl, &mut rng, &mut eval, &mut st);
+    assert!(fails.is_empty(), "{}", fails.join("\n"));
+    common::write_blocks(&table, &bl.vals, &mut m.arena.params);
+    (st.comparisons, st.worst_dir.max(st.worst_elem))
 }
 
 #[test]
@@ -193,25 +131,32 @@ fn gradcheck_detects_a_wrong_gradient() {
     let d = data(&c, &[3, 2], &[2, 3], 5);
     let mut m = Seq2Seq::new(c, 3).unwrap();
     let rng0 = m.rng.clone();
-    m.zero_grads();
+    m.arena.zero_grads();
     loss_at(&mut m, &d, &rng0);
     m.backward().unwrap();
-    let s = m.table.find("attention.key.weight").unwrap().slot;
-    let (i, gi) = (0..s.len).map(|k| (s.off + k, m.grads[s.off + k])).max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).unwrap();
-    let p0 = m.params.clone();
-    let fd = |m: &mut Seq2Seq, eps: f32| {
-        m.params.copy_from_slice(&p0);
-        m.params[i] = p0[i] + eps;
-        let lp = loss_at(m, &d, &rng0);
-        m.params[i] = p0[i] - eps;
-        let lm = loss_at(m, &d, &rng0);
-        m.params.copy_from_slice(&p0);
-        (lp - lm) / (((p0[i] + eps) - (p0[i] - eps)) as f64)
+    let s = m.arena.table.find("attention.key.weight").unwrap().slot;
+    let (i, gi) = (0..s.len).map(|k| (s.off + k, m.arena.grads[s.off + k])).max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).unwrap();
+    // the one element as its own block, with its true gradient and with a 5 % error
+    let p0 = m.arena.params.clone();
+    let mut eval = |vals: &[Vec<f32>]| {
+        m.arena.params[i] = vals[0][0];
+        loss_at(&mut m, &d, &rng0)
     };
-    let f = fd(&mut m, 1e-2);
-    let good = (f - gi as f64).abs() / f.abs();
-    let bad = (f - 1.05 * gi as f64).abs() / f.abs();
-    assert!(good < TOL && bad > TOL, "true gradient error {good:.2e}, planted error {bad:.2e}");
+    let block = |g: f32| common::Blocks {
+        names: common::names(&["w"]),
+        vals: vec![vec![p0[i]]],
+        grads: vec![vec![g]],
+        samples: vec![vec![0]],
+        noise: NOISE,
+    };
+    // the central difference at ε = 1e-2 (the one-sided ones carry the curvature)
+    let mut central = |g: f32| {
+        let l0 = eval(&[vec![p0[i]]]);
+        let (fd, an) = common::differences(&block(g), &[vec![1.0]], 1e-2, l0, &mut eval)[0];
+        (fd - an).abs() / fd.abs()
+    };
+    let (good, bad) = (central(gi), central(1.05 * gi));
+    assert!(good < common::TOL && bad > common::TOL, "true gradient error {good:.2e}, planted error {bad:.2e}");
 }
 
 #[test]
@@ -302,8 +247,8 @@ fn beam_search_matches_exhaustive_search_on_a_tiny_model() {
         };
         let mut m = Seq2Seq::new(c, seed).unwrap();
         // sharpen the output distribution so that hypotheses differ clearly
-        let o = m.table.find("output.weight").unwrap().slot;
-        for x in &mut m.params[o.off..o.off + o.len] {
+        let o = m.arena.table.find("output.weight").unwrap().slot;
+        for x in &mut m.arena.params[o.off..o.off + o.len] {
             *x *= 4.0;
         }
         let mut rng = Rng::new(100 + seed);
@@ -390,7 +335,7 @@ fn learns_to_reverse_short_sequences() {
     };
     let mut m = Seq2Seq::new(c, 1).unwrap();
     let opt = OptimizerConfig::Adam { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 };
-    let mut tr = Seq2SeqTrainer::new(opt, Some(5.0), Schedule::Constant, &m).unwrap();
+    let mut tr = Trainer::new(TrainerConfig { clip_norm: Some(5.0), ..TrainerConfig::new(opt) }, m.arena.len()).unwrap();
     let mut rng = Rng::new(2);
     let batch = |rng: &mut Rng, b: usize| {
         let sl: Vec<usize> = (0..b).map(|_| 1 + rng.below(5)).collect();

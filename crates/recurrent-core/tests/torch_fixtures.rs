@@ -3,10 +3,11 @@
 use recurrent_core::CellKind;
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
-use recurrent_core::model::train::{TrainConfig, Trainer};
+use recurrent_core::model::train::{Supervised, step_tbptt};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::optim::OptimizerConfig;
 use recurrent_core::optim::schedule::Schedule;
+use recurrent_core::optim::trainer::{Trainer, TrainerConfig};
 use recurrent_core::rng::Rng;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -110,9 +111,9 @@ fn lm_model(f: &Fixture) -> Model {
         ],
     };
     let mut m = Model::new(spec, 1).unwrap();
-    let names: Vec<String> = m.table.specs.iter().map(|s| s.name.clone()).collect();
+    let names: Vec<String> = m.arena.table.specs.iter().map(|s| s.name.clone()).collect();
     for n in names {
-        m.set_param(&n, &f.f32(&n)).unwrap();
+        m.arena.set_param(&n, &f.f32(&n)).unwrap();
     }
     m
 }
@@ -129,11 +130,11 @@ fn run_lm(name: &str) {
     let targets: Vec<i32> = f.t["targets"].iter().map(|&x| x as i32).collect();
     let logits = m.forward(&Batch { b, t, ids: Some(&tokens), features: None, lengths: None }, false).unwrap().to_vec();
     check("logits", &logits, &f.t["logits"], 1e-5, 1e-4);
-    m.zero_grads();
+    m.arena.zero_grads();
     let (loss, _) = m.loss(Targets::Classes(&targets), LossKind::CrossEntropy, true).unwrap();
     check("loss", &[loss], &[f.meta["loss"].as_f64().unwrap()], 1e-5, 1e-4);
-    for s in m.table.specs.clone() {
-        check(&format!("grad.{}", s.name), m.grad(&s.name).unwrap(), &f.t[&format!("grad.{}", s.name)], 1e-5, 1e-4);
+    for s in m.arena.table.specs.clone() {
+        check(&format!("grad.{}", s.name), m.arena.grad(&s.name).unwrap(), &f.t[&format!("grad.{}", s.name)], 1e-5, 1e-4);
     }
 }
 
@@ -191,20 +192,27 @@ fn run_train(name: &str) {
     let (b, t) = (f.usize("batch"), f.usize("steps"));
     let tokens = ids(&f, "tokens");
     let targets: Vec<i32> = f.t["targets"].iter().map(|&x| x as i32).collect();
-    let cfg = TrainConfig {
-        loss: LossKind::CrossEntropy,
+    let cfg = TrainerConfig {
         optimizer: optimizer(&f.meta["optimizer"]),
         clip_norm: f.meta["clip_grad_norm"].as_f64().map(|x| x as f32),
         clip_value: None,
         schedule: Schedule::Constant,
     };
-    let mut tr = Trainer::new(cfg, &m).unwrap();
+    let mut tr = Trainer::new(cfg, m.arena.len()).unwrap();
     let mut stats = Vec::new();
     for _ in 0..f.usize("epochs") {
         match f.meta["tbptt_chunk"].as_u64() {
-            Some(k) => stats.extend(tr.step_tbptt(&mut m, b, t, &tokens, &targets, k as usize).unwrap()),
+            Some(k) => stats.extend(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, b, t, &tokens, &targets, k as usize).unwrap()),
             None => stats.push(
-                tr.step(&mut m, &Batch { b, t, ids: Some(&tokens), features: None, lengths: None }, Targets::Classes(&targets)).unwrap(),
+                tr.step(
+                    &mut m,
+                    &Supervised {
+                        inputs: Batch { b, t, ids: Some(&tokens), features: None, lengths: None },
+                        targets: Targets::Classes(&targets),
+                        loss: LossKind::CrossEntropy,
+                    },
+                )
+                .unwrap(),
             ),
         }
     }
@@ -214,8 +222,8 @@ fn run_train(name: &str) {
     if !norms.is_empty() {
         check("grad_norms_before_clip", &stats.iter().map(|s| s.grad_norm).collect::<Vec<_>>(), &norms, 1e-4, 1e-3);
     }
-    for s in m.table.specs.clone() {
-        check(&format!("final.{}", s.name), m.param(&s.name).unwrap(), &f.t[&format!("final.{}", s.name)], 1e-4, 1e-3);
+    for s in m.arena.table.specs.clone() {
+        check(&format!("final.{}", s.name), m.arena.param(&s.name).unwrap(), &f.t[&format!("final.{}", s.name)], 1e-4, 1e-3);
     }
 }
 

@@ -9,6 +9,7 @@ mod bench;
 mod errors;
 mod layer;
 mod model;
+mod options;
 mod params;
 mod seq2seq;
 mod trainer;

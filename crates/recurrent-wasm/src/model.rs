@@ -2,7 +2,7 @@
 //! backward, stateful stepping and generation).
 
 use crate::errors::{IntoJs, JsResult, option_err, range_err, to_js};
-use recurrent_core::error::{check_finite, check_len};
+use recurrent_core::limits;
 use recurrent_core::model::generate::SampleConfig;
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::rng::Rng;
@@ -84,14 +84,19 @@ pub(crate) fn parse_loss(kind: &str) -> JsResult<LossKind> {
 }
 
 /// Borrowed view of a JS batch: empty arrays mean "absent".
-pub(crate) fn batch<'a>(ids: &'a [u32], features: &'a [f32], b: u32, t: u32, lengths: &'a [usize]) -> Batch<'a> {
+pub(crate) fn batch<'a>(ids: &'a [u32], features: &'a [f32], b: usize, t: usize, lengths: &'a [usize]) -> Batch<'a> {
     Batch {
-        b: b as usize,
-        t: t as usize,
+        b,
+        t,
         ids: (!ids.is_empty()).then_some(ids),
         features: (!features.is_empty()).then_some(features),
         lengths: (!lengths.is_empty()).then_some(lengths),
     }
+}
+
+/// Batch size and steps from JS numbers (E_RANGE unless whole numbers within the limits).
+pub(crate) fn batch_dims(batch: f64, steps: f64) -> JsResult<(usize, usize)> {
+    Ok((crate::errors::size("batch", batch, limits::MAX_BATCH)?, crate::errors::size("steps", steps, limits::MAX_STEPS)?))
 }
 
 pub(crate) fn lengths(l: &[u32]) -> Vec<usize> {
@@ -116,42 +121,39 @@ impl WasmModel {
 
     #[wasm_bindgen(js_name = paramNames)]
     pub fn param_names(&self) -> Vec<String> {
-        crate::params::names(&self.m.table)
+        crate::params::names(&self.m.arena.table)
     }
     #[wasm_bindgen(js_name = paramShape)]
     pub fn param_shape(&self, name: &str) -> JsResult<Vec<u32>> {
-        crate::params::shape(&self.m.table, name)
+        crate::params::shape(&self.m.arena.table, name)
     }
     #[wasm_bindgen(js_name = paramCount)]
     pub fn param_count(&self) -> u32 {
-        self.m.params.len() as u32
+        self.m.arena.len() as u32
     }
     #[wasm_bindgen(js_name = setParam)]
     pub fn set_param(&mut self, name: &str, data: &[f32]) -> JsResult<()> {
-        self.m.set_param(name, data).js()
+        self.m.arena.set_param(name, data).js()
     }
     #[wasm_bindgen(js_name = getParam)]
     pub fn get_param(&self, name: &str) -> JsResult<Vec<f32>> {
-        self.m.param(name).map(|p| p.to_vec()).ok_or_else(|| option_err(format!("no parameter named '{name}'")))
+        Ok(self.m.arena.spec(name).js()?.slot.of(&self.m.arena.params).to_vec())
     }
     #[wasm_bindgen(js_name = getGrad)]
     pub fn get_grad(&self, name: &str) -> JsResult<Vec<f32>> {
         if !self.grads_ready {
             return Err(to_js(Error::state("getGrad() needs a backward first (loss with backward: true, or a training step)")));
         }
-        self.m.grad(name).map(|p| p.to_vec()).ok_or_else(|| option_err(format!("no parameter named '{name}'")))
+        Ok(self.m.arena.spec(name).js()?.slot.of(&self.m.arena.grads).to_vec())
     }
     /// The whole parameter arena, in `paramNames` order.
     #[wasm_bindgen(js_name = getParams)]
     pub fn get_params(&self) -> Vec<f32> {
-        self.m.params.clone()
+        self.m.arena.params.clone()
     }
     #[wasm_bindgen(js_name = setParams)]
     pub fn set_params(&mut self, data: &[f32]) -> JsResult<()> {
-        check_len("params", data, self.m.params.len(), "[paramCount]").js()?;
-        check_finite("params", data).js()?;
-        self.m.params.copy_from_slice(data);
-        Ok(())
+        self.m.arena.set_params(data).js()
     }
     #[wasm_bindgen(js_name = outputDim)]
     pub fn output_dim(&self) -> u32 {
@@ -168,13 +170,14 @@ impl WasmModel {
         &mut self,
         ids: &[u32],
         features: &[f32],
-        batch_size: u32,
-        steps: u32,
+        batch_size: f64,
+        steps: f64,
         lengths_: &[u32],
         train: bool,
     ) -> JsResult<Vec<f32>> {
+        let (b, t) = batch_dims(batch_size, steps)?;
         let ls = lengths(lengths_);
-        Ok(self.m.forward(&batch(ids, features, batch_size, steps, &ls), train).js()?.to_vec())
+        Ok(self.m.forward(&batch(ids, features, b, t, &ls), train).js()?.to_vec())
     }
 
     /// Loss of the last forward ("crossEntropy" with class targets, "mse" with values);
@@ -183,7 +186,7 @@ impl WasmModel {
         let kind = parse_loss(kind)?;
         let tg = targets(classes, values)?;
         if backward {
-            self.m.zero_grads();
+            self.m.arena.zero_grads();
         }
         let (l, c) = self.m.loss(tg, kind, backward).js()?;
         self.grads_ready |= backward;
@@ -193,9 +196,10 @@ impl WasmModel {
     /// Forward (inference mode) and Viterbi decoding under the model's CRF head: the best
     /// tag path of each row [B·T], −1 on padded steps.
     #[wasm_bindgen(js_name = crfDecode)]
-    pub fn crf_decode(&mut self, ids: &[u32], features: &[f32], batch_size: u32, steps: u32, lengths_: &[u32]) -> JsResult<Vec<i32>> {
+    pub fn crf_decode(&mut self, ids: &[u32], features: &[f32], batch_size: f64, steps: f64, lengths_: &[u32]) -> JsResult<Vec<i32>> {
+        let (b, t) = batch_dims(batch_size, steps)?;
         let ls = lengths(lengths_);
-        self.m.forward(&batch(ids, features, batch_size, steps, &ls), false).js()?;
+        self.m.forward(&batch(ids, features, b, t, &ls), false).js()?;
         self.m.crf_decode().js()
     }
 

@@ -1,25 +1,28 @@
-//! `Seq2Seq`: the attention encoder-decoder of `recurrent_core::model::seq2seq` with its
-//! optimizer. Sequences cross as ragged batches: all sources (targets) concatenated in one
+//! `Seq2Seq`: the attention encoder-decoder of `recurrent_core::model::seq2seq` (trained by
+//! `Trainer.forSeq2Seq`). Sequences cross as ragged batches: all sources (targets) concatenated in one
 //! Uint32Array plus a Uint32Array of lengths. Results that are lists of lists come back
 //! flattened (layouts documented on each method); the SDK (ts/tasks/seq2seq.ts) unpacks them.
 
-use crate::errors::{IntoJs, JsResult, option_err, range_err, to_js};
+use crate::errors::{IntoJs, JsResult, js_named, range_err, to_js};
 use recurrent_core::Error;
-use recurrent_core::error::{check_finite, check_len};
-use recurrent_core::model::seq2seq::{Pairs, Seq2Seq, Seq2SeqConfig, Seq2SeqTrainer};
-use recurrent_core::optim::OptimizerConfig;
-use recurrent_core::optim::schedule::Schedule;
+use recurrent_core::model::seq2seq::{Pairs, Seq2Seq, Seq2SeqConfig};
+use recurrent_core::rng::Rng;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(js_name = Seq2Seq)]
 pub struct WasmSeq2Seq {
-    m: Seq2Seq,
-    trainer: Option<Seq2SeqTrainer>,
-    grads_ready: bool,
+    pub(crate) m: Seq2Seq,
+    /// Whether a training step has filled the gradients.
+    pub(crate) grads_ready: bool,
 }
 
 fn lens(l: &[u32]) -> Vec<usize> {
     l.iter().map(|&x| x as usize).collect()
+}
+
+/// Source and target lengths of a ragged batch of pairs.
+pub(crate) fn pairs_lengths(src: &[u32], tgt: &[u32]) -> (Vec<usize>, Vec<usize>) {
+    (lens(src), lens(tgt))
 }
 
 #[wasm_bindgen(js_class = Seq2Seq)]
@@ -56,107 +59,56 @@ impl WasmSeq2Seq {
             bos,
             eos,
         };
-        Ok(WasmSeq2Seq { m: Seq2Seq::new(cfg, seed as u64).js()?, trainer: None, grads_ready: false })
+        Ok(WasmSeq2Seq { m: js_named(Seq2Seq::new(cfg, seed as u64))?, grads_ready: false })
     }
 
     #[wasm_bindgen(js_name = paramNames)]
     pub fn param_names(&self) -> Vec<String> {
-        crate::params::names(&self.m.table)
+        crate::params::names(&self.m.arena.table)
     }
     #[wasm_bindgen(js_name = paramShape)]
     pub fn param_shape(&self, name: &str) -> JsResult<Vec<u32>> {
-        crate::params::shape(&self.m.table, name)
+        crate::params::shape(&self.m.arena.table, name)
     }
     #[wasm_bindgen(js_name = paramCount)]
     pub fn param_count(&self) -> u32 {
-        self.m.params.len() as u32
+        self.m.arena.len() as u32
     }
     #[wasm_bindgen(js_name = getParam)]
     pub fn get_param(&self, name: &str) -> JsResult<Vec<f32>> {
-        self.m.param(name).map(|p| p.to_vec()).ok_or_else(|| option_err(format!("no parameter named '{name}'")))
+        Ok(self.m.arena.spec(name).js()?.slot.of(&self.m.arena.params).to_vec())
     }
     #[wasm_bindgen(js_name = setParam)]
     pub fn set_param(&mut self, name: &str, data: &[f32]) -> JsResult<()> {
-        self.m.set_param(name, data).js()
+        self.m.arena.set_param(name, data).js()
     }
     #[wasm_bindgen(js_name = getParams)]
     pub fn get_params(&self) -> Vec<f32> {
-        self.m.params.clone()
+        self.m.arena.params.clone()
     }
     #[wasm_bindgen(js_name = setParams)]
     pub fn set_params(&mut self, data: &[f32]) -> JsResult<()> {
-        check_len("params", data, self.m.params.len(), "[paramCount]").js()?;
-        check_finite("params", data).js()?;
-        self.m.params.copy_from_slice(data);
-        Ok(())
+        self.m.arena.set_params(data).js()
     }
     #[wasm_bindgen(js_name = getGrad)]
     pub fn get_grad(&self, name: &str) -> JsResult<Vec<f32>> {
         if !self.grads_ready {
             return Err(to_js(Error::state("getGrad() needs a training step first")));
         }
-        self.m.grad(name).map(|p| p.to_vec()).ok_or_else(|| option_err(format!("no parameter named '{name}'")))
+        Ok(self.m.arena.spec(name).js()?.slot.of(&self.m.arena.grads).to_vec())
     }
 
-    /// Sets the optimizer: "sgd" (momentum), "adam" or "adamw" with PyTorch's meanings;
-    /// `clip_norm` 0 turns clipping off.
-    #[allow(clippy::too_many_arguments)]
-    pub fn compile(
-        &mut self,
-        optimizer: &str,
-        lr: f32,
-        beta1: f32,
-        beta2: f32,
-        eps: f32,
-        weight_decay: f32,
-        momentum: f32,
-        clip_norm: f32,
-    ) -> JsResult<()> {
-        for (k, v) in [("lr", lr), ("eps", eps), ("weightDecay", weight_decay), ("momentum", momentum), ("clipNorm", clip_norm)] {
-            if !(v >= 0.0 && v.is_finite()) {
-                return Err(range_err(format!("optimizer {k} = {v} must be a non-negative number")));
-            }
-        }
-        for (k, v) in [("beta1", beta1), ("beta2", beta2)] {
-            if !(0.0..1.0).contains(&v) {
-                return Err(range_err(format!("optimizer {k} = {v} must be in [0, 1)")));
-            }
-        }
-        let cfg = match optimizer {
-            "sgd" => OptimizerConfig::Sgd { lr, momentum, dampening: 0.0, weight_decay, nesterov: false },
-            "adam" => OptimizerConfig::Adam { lr, beta1, beta2, eps, weight_decay },
-            "adamw" => OptimizerConfig::AdamW { lr, beta1, beta2, eps, weight_decay },
-            _ => return Err(option_err(format!("optimizer '{optimizer}' is not one of sgd, adam, adamw"))),
-        };
-        let clip = if clip_norm > 0.0 { Some(clip_norm) } else { None };
-        self.trainer = Some(Seq2SeqTrainer::new(cfg, clip, Schedule::Constant, &self.m).js()?);
-        Ok(())
+    /// Dropout RNG state (for exact resumption from a checkpoint).
+    #[wasm_bindgen(js_name = rngState)]
+    pub fn rng_state(&self) -> Vec<u32> {
+        self.m.rng.state().to_vec()
     }
-
-    /// One update on a batch of pairs. Returns [loss, gradNormBeforeClip, targetTokens, lr].
-    #[wasm_bindgen(js_name = trainStep)]
-    pub fn train_step(&mut self, src: &[u32], src_lengths: &[u32], tgt: &[u32], tgt_lengths: &[u32]) -> JsResult<Vec<f32>> {
-        let t = self.trainer.as_mut().ok_or_else(|| to_js(Error::state("call compile() before trainStep()")))?;
-        let (sl, tl) = (lens(src_lengths), lens(tgt_lengths));
-        let s = t.step(&mut self.m, &Pairs { src, src_lengths: &sl, tgt, tgt_lengths: &tl }).js()?;
-        self.grads_ready = true;
-        Ok(vec![s.loss, s.grad_norm, s.count as f32, s.lr])
-    }
-
-    /// Sets the learning rate of the compiled optimizer (schedules are driven by the SDK).
-    #[wasm_bindgen(js_name = setLearningRate)]
-    pub fn set_learning_rate(&mut self, lr: f32) -> JsResult<()> {
-        let t = self.trainer.as_mut().ok_or_else(|| to_js(Error::state("call compile() before setLearningRate()")))?;
-        if !(lr >= 0.0 && lr.is_finite()) {
-            return Err(range_err(format!("lr = {lr} must be a non-negative number")));
+    #[wasm_bindgen(js_name = setRngState)]
+    pub fn set_rng_state(&mut self, s: &[u32]) -> JsResult<()> {
+        if s.len() != 4 || s.iter().all(|&x| x == 0) {
+            return Err(range_err("rng state must be 4 words, not all zero"));
         }
-        match &mut t.opt.config {
-            OptimizerConfig::Sgd { lr: l, .. }
-            | OptimizerConfig::Adam { lr: l, .. }
-            | OptimizerConfig::AdamW { lr: l, .. }
-            | OptimizerConfig::RmsProp { lr: l, .. }
-            | OptimizerConfig::Adagrad { lr: l, .. } => *l = lr,
-        }
+        self.m.rng = Rng::from_state([s[0], s[1], s[2], s[3]]);
         Ok(())
     }
 
@@ -189,7 +141,7 @@ impl WasmSeq2Seq {
     /// hypothesis: score, ended (1 = emitted EOS, 0 = stopped at maxLength), length, ids…].
     pub fn decode(&mut self, src: &[u32], src_lengths: &[u32], beam: u32, max_length: u32, n_best: u32) -> JsResult<Vec<f64>> {
         let sl = lens(src_lengths);
-        let res = self.m.decode(src, &sl, beam as usize, max_length as usize, n_best as usize).js()?;
+        let res = js_named(self.m.decode(src, &sl, beam as usize, max_length as usize, n_best as usize))?;
         let mut out = Vec::new();
         for hyps in res {
             out.push(hyps.len() as f64);

@@ -1,164 +1,81 @@
-//! `Trainer`: optimizer + clipping + schedule over a `Model`, configured from a plain JS
-//! object whose keys are checked strictly (an unknown key is an E_OPTION error naming it).
+//! `Trainer`: the core's one trainer (optimizer, clipping, schedule and their state) over a
+//! `Model` (`new Trainer(model, config)`, `step`, `stepTbptt`) or a `Seq2Seq`
+//! (`Trainer.forSeq2Seq(model, config)`, `stepPairs`). This file only converts options.
 //!
-//! Config: { loss: "crossEntropy" | "mse" | "crf",
+//! Config: { loss: "crossEntropy" | "mse" | "crf"   (Model only),
 //!           optimizer: { name: "sgd" | "adam" | "adamw" | "rmsprop" | "adagrad", lr, ... },
 //!           clipNorm?, clipValue?,
 //!           schedule?: { name: "constant" | "step" | "exponential" | "cosine", ... } }
 
-use crate::errors::{IntoJs, JsResult, option_err, range_err};
+use crate::errors::{IntoJs, JsResult, js_named, option_err, range_err};
 use crate::model::{WasmModel, batch, lengths, parse_loss, targets};
-use js_sys::{Object, Reflect};
-use recurrent_core::model::train::{TrainConfig, Trainer};
+use crate::options::Opts;
+use crate::seq2seq::{WasmSeq2Seq, pairs_lengths};
+use recurrent_core::model::LossKind;
+use recurrent_core::model::seq2seq::Pairs;
+use recurrent_core::model::train::{Supervised, step_tbptt};
 use recurrent_core::optim::schedule::Schedule;
-use recurrent_core::optim::{Optimizer, OptimizerConfig};
+use recurrent_core::optim::trainer::{StepStats, Trainer, TrainerConfig, TrainerState};
+use recurrent_core::optim::{OptimizerConfig, OptimizerState};
 use wasm_bindgen::prelude::*;
 
-/// Reads a plain object, refusing keys outside `allowed`.
-struct Opts {
-    obj: JsValue,
-    path: &'static str,
-}
+const OPTIMIZER_KEYS: &[&str] = &[
+    "name",
+    "lr",
+    "momentum",
+    "dampening",
+    "weightDecay",
+    "nesterov",
+    "betas",
+    "eps",
+    "alpha",
+    "centered",
+    "lrDecay",
+    "initialAccumulatorValue",
+];
 
-impl Opts {
-    fn new(obj: JsValue, path: &'static str, allowed: &[&str]) -> JsResult<Opts> {
-        if !obj.is_object() {
-            return Err(option_err(format!("{path} must be an object")));
-        }
-        let o: &Object = obj.unchecked_ref();
-        for k in Object::keys(o).iter() {
-            let k = k.as_string().unwrap_or_default();
-            if !allowed.contains(&k.as_str()) {
-                return Err(option_err(format!("unknown option {path}.{k} (allowed: {})", allowed.join(", "))));
-            }
-        }
-        Ok(Opts { obj, path })
-    }
-    fn get(&self, k: &str) -> JsValue {
-        Reflect::get(&self.obj, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
-    }
-    fn num(&self, k: &str, default: Option<f64>) -> JsResult<f64> {
-        let v = self.get(k);
-        if v.is_undefined() {
-            return default.ok_or_else(|| option_err(format!("{}.{k} is required", self.path)));
-        }
-        match v.as_f64() {
-            Some(x) if x.is_finite() => Ok(x),
-            _ => Err(range_err(format!("{}.{k} must be a finite number", self.path))),
-        }
-    }
-    fn nonneg(&self, k: &str, default: Option<f64>) -> JsResult<f32> {
-        let x = self.num(k, default)?;
-        if x < 0.0 {
-            return Err(range_err(format!("{}.{k} = {x} must be ≥ 0", self.path)));
-        }
-        Ok(x as f32)
-    }
-    fn unit(&self, k: &str, default: f64) -> JsResult<f32> {
-        let x = self.num(k, Some(default))?;
-        if !(0.0..1.0).contains(&x) {
-            return Err(range_err(format!("{}.{k} = {x} must be in [0, 1)", self.path)));
-        }
-        Ok(x as f32)
-    }
-    fn flag(&self, k: &str) -> JsResult<bool> {
-        let v = self.get(k);
-        if v.is_undefined() {
-            return Ok(false);
-        }
-        v.as_bool().ok_or_else(|| option_err(format!("{}.{k} must be a boolean", self.path)))
-    }
-    fn string(&self, k: &str) -> JsResult<Option<String>> {
-        let v = self.get(k);
-        if v.is_undefined() {
-            return Ok(None);
-        }
-        v.as_string().map(Some).ok_or_else(|| option_err(format!("{}.{k} must be a string", self.path)))
-    }
-    fn betas(&self) -> JsResult<(f32, f32)> {
-        let v = self.get("betas");
-        if v.is_undefined() {
-            return Ok((0.9, 0.999));
-        }
-        let arr: js_sys::Array = v.dyn_into().map_err(|_| option_err(format!("{}.betas must be [beta1, beta2]", self.path)))?;
-        let b: Vec<f64> = arr.iter().filter_map(|x| x.as_f64()).collect();
-        if b.len() != 2 || arr.length() != 2 || !b.iter().all(|x| (0.0..1.0).contains(x)) {
-            return Err(range_err(format!("{}.betas must be two numbers in [0, 1)", self.path)));
-        }
-        Ok((b[0] as f32, b[1] as f32))
-    }
-}
-
+/// `{ name, lr?, ... }` → the named optimizer with PyTorch's defaults, then the keys given.
 fn parse_optimizer(v: JsValue) -> JsResult<OptimizerConfig> {
-    let name = Opts::new(
-        v.clone(),
-        "optimizer",
-        &[
-            "name",
-            "lr",
-            "momentum",
-            "dampening",
-            "weightDecay",
-            "nesterov",
-            "betas",
-            "eps",
-            "alpha",
-            "centered",
-            "lrDecay",
-            "initialAccumulatorValue",
-        ],
-    )?
-    .string("name")?
-    .ok_or_else(|| option_err("optimizer.name is required"))?;
+    let name =
+        Opts::new(v.clone(), "optimizer", OPTIMIZER_KEYS)?.string("name")?.ok_or_else(|| option_err("optimizer.name is required"))?;
     let allowed: &[&str] = match name.as_str() {
         "sgd" => &["name", "lr", "momentum", "dampening", "weightDecay", "nesterov"],
         "adam" | "adamw" => &["name", "lr", "betas", "eps", "weightDecay"],
         "rmsprop" => &["name", "lr", "alpha", "eps", "weightDecay", "momentum", "centered"],
         "adagrad" => &["name", "lr", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps"],
-        _ => return Err(option_err(format!("optimizer.name '{name}' is not one of sgd, adam, adamw, rmsprop, adagrad"))),
+        _ => &["name"],
     };
     let o = Opts::new(v, "optimizer", allowed)?;
-    Ok(match name.as_str() {
-        "sgd" => {
-            let cfg = OptimizerConfig::Sgd {
-                lr: o.nonneg("lr", None)?,
-                momentum: o.nonneg("momentum", Some(0.0))?,
-                dampening: o.unit("dampening", 0.0)?,
-                weight_decay: o.nonneg("weightDecay", Some(0.0))?,
-                nesterov: o.flag("nesterov")?,
-            };
-            if let OptimizerConfig::Sgd { nesterov: true, momentum, dampening, .. } = cfg {
-                if momentum <= 0.0 || dampening != 0.0 {
-                    return Err(option_err("optimizer.nesterov needs momentum > 0 and dampening = 0"));
-                }
-            }
-            cfg
+    let mut cfg = OptimizerConfig::named(&name, o.f32("lr")?).js()?;
+    match &mut cfg {
+        OptimizerConfig::Sgd { momentum, dampening, weight_decay, nesterov, .. } => {
+            o.set_f32("momentum", momentum)?;
+            o.set_f32("dampening", dampening)?;
+            o.set_f32("weightDecay", weight_decay)?;
+            o.set_flag("nesterov", nesterov)?;
         }
-        "adam" | "adamw" => {
-            let (beta1, beta2) = o.betas()?;
-            let (lr, eps) = (o.nonneg("lr", Some(1e-3))?, o.nonneg("eps", Some(1e-8))?);
-            if name == "adam" {
-                OptimizerConfig::Adam { lr, beta1, beta2, eps, weight_decay: o.nonneg("weightDecay", Some(0.0))? }
-            } else {
-                OptimizerConfig::AdamW { lr, beta1, beta2, eps, weight_decay: o.nonneg("weightDecay", Some(1e-2))? }
+        OptimizerConfig::Adam { beta1, beta2, eps, weight_decay, .. } | OptimizerConfig::AdamW { beta1, beta2, eps, weight_decay, .. } => {
+            if let Some((b1, b2)) = o.pair("betas")? {
+                (*beta1, *beta2) = (b1, b2);
             }
+            o.set_f32("eps", eps)?;
+            o.set_f32("weightDecay", weight_decay)?;
         }
-        "rmsprop" => OptimizerConfig::RmsProp {
-            lr: o.nonneg("lr", Some(1e-2))?,
-            alpha: o.unit("alpha", 0.99)?,
-            eps: o.nonneg("eps", Some(1e-8))?,
-            weight_decay: o.nonneg("weightDecay", Some(0.0))?,
-            momentum: o.nonneg("momentum", Some(0.0))?,
-            centered: o.flag("centered")?,
-        },
-        _ => OptimizerConfig::Adagrad {
-            lr: o.nonneg("lr", Some(1e-2))?,
-            lr_decay: o.nonneg("lrDecay", Some(0.0))?,
-            weight_decay: o.nonneg("weightDecay", Some(0.0))?,
-            initial_accumulator_value: o.nonneg("initialAccumulatorValue", Some(0.0))?,
-            eps: o.nonneg("eps", Some(1e-10))?,
-        },
-    })
+        OptimizerConfig::RmsProp { alpha, eps, weight_decay, momentum, centered, .. } => {
+            o.set_f32("alpha", alpha)?;
+            o.set_f32("eps", eps)?;
+            o.set_f32("weightDecay", weight_decay)?;
+            o.set_f32("momentum", momentum)?;
+            o.set_flag("centered", centered)?;
+        }
+        OptimizerConfig::Adagrad { lr_decay, weight_decay, initial_accumulator_value, eps, .. } => {
+            o.set_f32("lrDecay", lr_decay)?;
+            o.set_f32("weightDecay", weight_decay)?;
+            o.set_f32("initialAccumulatorValue", initial_accumulator_value)?;
+            o.set_f32("eps", eps)?;
+        }
+    }
+    Ok(cfg)
 }
 
 fn parse_schedule(v: JsValue) -> JsResult<Schedule> {
@@ -168,12 +85,8 @@ fn parse_schedule(v: JsValue) -> JsResult<Schedule> {
     let name = Opts::new(v.clone(), "schedule", &["name", "stepSize", "gamma", "tMax", "etaMin"])?
         .string("name")?
         .unwrap_or_else(|| "constant".into());
-    let pos_int = |o: &Opts, k: &str| -> JsResult<u32> {
-        let x = o.num(k, None)?;
-        if x < 1.0 || x.fract() != 0.0 || x > u32::MAX as f64 {
-            return Err(range_err(format!("schedule.{k} = {x} must be a positive integer")));
-        }
-        Ok(x as u32)
+    let period = |o: &Opts, k: &str| -> JsResult<u32> {
+        Ok(o.count(k, u32::MAX as usize)?.ok_or_else(|| option_err(format!("schedule.{k} is required")))? as u32)
     };
     Ok(match name.as_str() {
         "constant" => {
@@ -182,63 +95,110 @@ fn parse_schedule(v: JsValue) -> JsResult<Schedule> {
         }
         "step" => {
             let o = Opts::new(v, "schedule", &["name", "stepSize", "gamma"])?;
-            Schedule::Step { step_size: pos_int(&o, "stepSize")?, gamma: o.nonneg("gamma", Some(0.1))? }
+            Schedule::Step { step_size: period(&o, "stepSize")?, gamma: o.f32("gamma")?.unwrap_or(0.1) }
         }
         "exponential" => {
             let o = Opts::new(v, "schedule", &["name", "gamma"])?;
-            Schedule::Exponential { gamma: o.nonneg("gamma", None)? }
+            Schedule::Exponential { gamma: o.f32("gamma")?.ok_or_else(|| option_err("schedule.gamma is required"))? }
         }
         "cosine" => {
             let o = Opts::new(v, "schedule", &["name", "tMax", "etaMin"])?;
-            Schedule::Cosine { t_max: pos_int(&o, "tMax")?, eta_min: o.nonneg("etaMin", Some(0.0))? }
+            Schedule::Cosine { t_max: period(&o, "tMax")?, eta_min: o.f32("etaMin")?.unwrap_or(0.0) }
         }
         _ => return Err(option_err(format!("schedule.name '{name}' is not one of constant, step, exponential, cosine"))),
     })
 }
 
+/// Reads `config` (with `loss` only when `with_loss`) into the core's trainer config.
+fn parse_config(config: JsValue, with_loss: bool) -> JsResult<(TrainerConfig, Option<LossKind>)> {
+    let keys: &[&str] = if with_loss {
+        &["loss", "optimizer", "clipNorm", "clipValue", "schedule"]
+    } else {
+        &["optimizer", "clipNorm", "clipValue", "schedule"]
+    };
+    let o = Opts::new(config, "compile", keys)?;
+    let loss = if with_loss { Some(parse_loss(&o.string("loss")?.unwrap_or_else(|| "crossEntropy".into()))?) } else { None };
+    let cfg = TrainerConfig {
+        optimizer: parse_optimizer(o.get("optimizer"))?,
+        clip_norm: o.f32("clipNorm")?,
+        clip_value: o.f32("clipValue")?,
+        schedule: parse_schedule(o.get("schedule"))?,
+    };
+    Ok((cfg, loss))
+}
+
+fn stats(s: StepStats) -> Vec<f32> {
+    vec![s.loss, s.grad_norm, s.count as f32, s.lr]
+}
+
 #[wasm_bindgen(js_name = Trainer)]
 pub struct WasmTrainer {
     t: Trainer,
+    /// The loss of a sequential model's trainer; None for an encoder-decoder's.
+    loss: Option<LossKind>,
 }
 
 #[wasm_bindgen(js_class = Trainer)]
 impl WasmTrainer {
+    /// A trainer for a sequential `Model`.
     #[wasm_bindgen(constructor)]
     pub fn new(model: &WasmModel, config: JsValue) -> JsResult<WasmTrainer> {
-        let o = Opts::new(config, "compile", &["loss", "optimizer", "clipNorm", "clipValue", "schedule"])?;
-        let loss = parse_loss(&o.string("loss")?.unwrap_or_else(|| "crossEntropy".into()))?;
-        let optimizer = parse_optimizer(o.get("optimizer"))?;
-        let opt_num = |k: &str| -> JsResult<Option<f32>> {
-            if o.get(k).is_undefined() || o.get(k).is_null() { Ok(None) } else { Ok(Some(o.num(k, None)? as f32)) }
-        };
-        let cfg = TrainConfig {
-            loss,
-            optimizer,
-            clip_norm: opt_num("clipNorm")?,
-            clip_value: opt_num("clipValue")?,
-            schedule: parse_schedule(o.get("schedule"))?,
-        };
-        Ok(WasmTrainer { t: Trainer::new(cfg, &model.m).js()? })
+        let (cfg, loss) = parse_config(config, true)?;
+        Ok(WasmTrainer { t: js_named(Trainer::new(cfg, model.m.arena.len()))?, loss })
     }
 
-    /// One update. Returns [loss, gradNormBeforeClip, countedRows, lr].
+    /// A trainer for a `Seq2Seq` (the same config without `loss`).
+    #[wasm_bindgen(js_name = forSeq2Seq)]
+    pub fn for_seq2seq(model: &WasmSeq2Seq, config: JsValue) -> JsResult<WasmTrainer> {
+        let (cfg, _) = parse_config(config, false)?;
+        Ok(WasmTrainer { t: js_named(Trainer::new(cfg, model.m.arena.len()))?, loss: None })
+    }
+
+    fn model_loss(&self) -> JsResult<LossKind> {
+        self.loss.ok_or_else(|| option_err("this trainer was made for a Seq2Seq (Trainer.forSeq2Seq); use stepPairs"))
+    }
+
+    /// One update of a `Model`. Returns [loss, gradNormBeforeClip, countedRows, lr].
     #[allow(clippy::too_many_arguments)]
     pub fn step(
         &mut self,
         model: &mut WasmModel,
         ids: &[u32],
         features: &[f32],
-        batch_size: u32,
-        steps: u32,
+        batch_size: f64,
+        steps: f64,
         lengths_: &[u32],
         classes: &[i32],
         values: &[f32],
     ) -> JsResult<Vec<f32>> {
+        let loss = self.model_loss()?;
+        let (b, t) = crate::model::batch_dims(batch_size, steps)?;
         let ls = lengths(lengths_);
-        let tg = targets(classes, values)?;
-        let s = self.t.step(&mut model.m, &batch(ids, features, batch_size, steps, &ls), tg).js()?;
+        let batch = Supervised { inputs: batch(ids, features, b, t, &ls), targets: targets(classes, values)?, loss };
+        let s = self.t.step(&mut model.m, &batch).js()?;
         model.grads_ready = true;
-        Ok(vec![s.loss, s.grad_norm, s.count as f32, s.lr])
+        Ok(stats(s))
+    }
+
+    /// One update of a `Seq2Seq` on a batch of pairs (ragged: all sources concatenated
+    /// with their lengths, the same for targets). Returns [loss, gradNormBeforeClip,
+    /// targetTokens, lr].
+    #[wasm_bindgen(js_name = stepPairs)]
+    pub fn step_pairs(
+        &mut self,
+        model: &mut WasmSeq2Seq,
+        src: &[u32],
+        src_lengths: &[u32],
+        tgt: &[u32],
+        tgt_lengths: &[u32],
+    ) -> JsResult<Vec<f32>> {
+        if self.loss.is_some() {
+            return Err(option_err("this trainer was made for a Model; use Trainer.forSeq2Seq for a Seq2Seq"));
+        }
+        let (sl, tl) = pairs_lengths(src_lengths, tgt_lengths);
+        let s = self.t.step(&mut model.m, &Pairs { src, src_lengths: &sl, tgt, tgt_lengths: &tl }).js()?;
+        model.grads_ready = true;
+        Ok(stats(s))
     }
 
     /// Truncated BPTT over ids/targets [B, T] in windows of `window` steps (state carried,
@@ -249,11 +209,14 @@ impl WasmTrainer {
         model: &mut WasmModel,
         ids: &[u32],
         classes: &[i32],
-        batch_size: u32,
-        steps: u32,
-        window: u32,
+        batch_size: f64,
+        steps: f64,
+        window: f64,
     ) -> JsResult<Vec<f32>> {
-        let stats = self.t.step_tbptt(&mut model.m, batch_size as usize, steps as usize, ids, classes, window as usize).js()?;
+        let loss = self.model_loss()?;
+        let (b, t) = crate::model::batch_dims(batch_size, steps)?;
+        let window = crate::errors::size("window", window, recurrent_core::limits::MAX_STEPS)?;
+        let stats = step_tbptt(&mut self.t, &mut model.m, loss, b, t, ids, classes, window).js()?;
         model.grads_ready |= !stats.is_empty();
         Ok(stats.iter().flat_map(|s| [s.loss, s.grad_norm]).collect())
     }
@@ -263,45 +226,48 @@ impl WasmTrainer {
     pub fn schedule_step(&mut self) {
         self.t.schedule_step();
     }
+    /// The learning rate of the next update.
     pub fn lr(&self) -> f32 {
         self.t.lr()
+    }
+    /// Sets the base learning rate (the schedule then applies to it).
+    #[wasm_bindgen(js_name = setLearningRate)]
+    pub fn set_learning_rate(&mut self, lr: f64) -> JsResult<()> {
+        self.t.set_learning_rate(lr as f32).js()
     }
     /// Optimizer steps taken.
     #[wasm_bindgen(js_name = stepCount)]
     pub fn step_count(&self) -> f64 {
-        self.t.opt.step as f64
+        self.t.step_count() as f64
     }
 
-    /// Optimizer state for checkpoints: [step, scheduleSteps, s1…, s2…, s3…] as f64 words
-    /// split into f32 slots (step counts are exact up to 2^24 per word pair).
+    /// Optimizer state for checkpoints: [step, scheduleSteps, s1…, s2…, s3…] with each count
+    /// split into two f32 words of 24 bits (high, low).
     #[wasm_bindgen(js_name = getState)]
     pub fn get_state(&self) -> Vec<f32> {
-        let o = &self.t.opt;
-        let mut v = Vec::with_capacity(4 + 3 * o.s1.len());
+        let st = self.t.state();
         let split = |x: u64| [(x >> 24) as f32, (x & 0xFF_FFFF) as f32];
-        v.extend(split(o.step));
-        v.extend(split(self.t.schedule_steps as u64));
-        v.extend_from_slice(&o.s1);
-        v.extend_from_slice(&o.s2);
-        v.extend_from_slice(&o.s3);
+        let mut v = Vec::with_capacity(4 + st.optimizer.slots.iter().map(Vec::len).sum::<usize>());
+        v.extend(split(st.optimizer.step));
+        v.extend(split(st.schedule_steps as u64));
+        for s in &st.optimizer.slots {
+            v.extend_from_slice(s);
+        }
         v
     }
     #[wasm_bindgen(js_name = setState)]
     pub fn set_state(&mut self, v: &[f32]) -> JsResult<()> {
-        let n = self.t.opt.s1.len();
+        let n = self.t.state().optimizer.slots[0].len();
         if v.len() != 4 + 3 * n {
             return Err(range_err(format!("optimizer state has {} values; expected {} for this model", v.len(), 4 + 3 * n)));
         }
-        if v.iter().any(|x| !x.is_finite()) {
-            return Err(range_err("optimizer state holds NaN or infinity"));
+        if v[..4].iter().any(|x| !(x.is_finite() && *x >= 0.0 && x.fract() == 0.0 && *x < (1 << 24) as f32)) {
+            return Err(range_err("optimizer state counters must be whole numbers below 2^24"));
         }
         let join = |a: f32, b: f32| ((a as u64) << 24) | b as u64;
-        let o: &mut Optimizer = &mut self.t.opt;
-        o.step = join(v[0], v[1]);
-        self.t.schedule_steps = join(v[2], v[3]) as u32;
-        o.s1.copy_from_slice(&v[4..4 + n]);
-        o.s2.copy_from_slice(&v[4 + n..4 + 2 * n]);
-        o.s3.copy_from_slice(&v[4 + 2 * n..]);
-        Ok(())
+        let slots = [v[4..4 + n].to_vec(), v[4 + n..4 + 2 * n].to_vec(), v[4 + 2 * n..].to_vec()];
+        let schedule_steps = u32::try_from(join(v[2], v[3])).map_err(|_| range_err("optimizer state: scheduleSteps is too large"))?;
+        let st = TrainerState { optimizer: OptimizerState { step: join(v[0], v[1]), slots }, schedule_steps };
+        self.t.set_state(&st).map_err(|e| range_err(e.message))
     }
 }

@@ -11,7 +11,7 @@ export function namesText(): string {
     const j = s % (i + 1);
     [list[i], list[j]] = [list[j], list[i]];
   }
-  return list.join('\n') + '\n';
+  return `${list.join('\n')}\n`;
 }
 
 export const NAME_COUNT = (names as string[]).length;

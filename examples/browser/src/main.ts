@@ -3,13 +3,13 @@
 // stop / resume, save the model to a file and load it back.
 import {
   createTrainer,
-  sequential,
-  textWindows,
-  Vocabulary,
   type FitEvent,
   type ModelInfo,
   type ModelSpecJSON,
+  sequential,
   type Trainer,
+  textWindows,
+  Vocabulary,
   type WindowsData,
 } from 'recurrent';
 import { LossChart } from './chart.js';
@@ -60,7 +60,14 @@ const ui = {
 const chart = new LossChart($('chart'));
 let trainer: Trainer | undefined;
 let state: State = 'loading';
-let info: ModelInfo | undefined;
+/** This demo trains sequential models (an encoder-decoder file is refused on load). */
+type SequentialInfo = ModelInfo<ModelSpecJSON>;
+let info: SequentialInfo | undefined;
+
+function sequentialInfo(i: ModelInfo): SequentialInfo {
+  if (!('layers' in i.spec)) throw new Error('this demo trains sequential models; the file holds an encoder-decoder');
+  return i as SequentialInfo;
+}
 let vocab: Vocabulary | undefined;
 /** What fit() runs on (kept for resume: same data and batch size, more epochs). */
 let plan: { data: WindowsData; batchSize: number; epochs: number } | undefined;
@@ -137,7 +144,7 @@ function corpus(): string {
   return namesText();
 }
 
-function describe(i: ModelInfo): string {
+function describe(i: SequentialInfo): string {
   const rec = i.spec.layers.find((l) => l.type === 'recurrent');
   const names: Record<string, string> = { lstm: 'LSTM', gru: 'GRU', rnn_tanh: 'RNN (tanh)', rnn_relu: 'RNN (ReLU)' };
   const cell =
@@ -192,7 +199,7 @@ async function run(resume: boolean): Promise<void> {
     const fit = t.fit(plan.data, { epochs: plan.epochs, batchSize: plan.batchSize, resume, signal: abort.signal });
     for await (const e of fit) onEvent(e);
     const res = await fit;
-    info = await t.info();
+    info = sequentialInfo(await t.info());
     setState(res.stopReason === 'aborted' ? 'stopped' : 'done');
     drawStats();
     say(
@@ -228,7 +235,7 @@ async function trainNew(): Promise<void> {
     await t.build(spec, { seed: (Math.random() * 2 ** 31) >>> 0 });
     await t.setVocabulary(vocab);
     await t.compile({ loss: 'crossEntropy', optimizer: { name: 'adam', lr }, clipNorm: 5 });
-    info = await t.info();
+    info = sequentialInfo(await t.info());
     plan = {
       data: textWindows(ids, { steps: window, windowsPerEpoch: batchSize * BATCHES_PER_EPOCH }),
       batchSize,
@@ -316,7 +323,7 @@ async function load(file: File): Promise<void> {
   try {
     setState('loading');
     const t = await getTrainer();
-    info = await t.load(new Uint8Array(await file.arrayBuffer()));
+    info = sequentialInfo(await t.load(new Uint8Array(await file.arrayBuffer())));
     showSpec(info.spec);
     vocab = info.vocabulary ? Vocabulary.fromJSON(info.vocabulary) : undefined;
     ui.modelLine.textContent = describe(info);

@@ -35,6 +35,7 @@ impl PackedB {
 }
 
 /// C[m×n] (+)= op(A)[m×k] · op(B)[k×n].
+#[allow(clippy::too_many_arguments)] // the BLAS sgemm signature
 pub fn gemm(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &mut [f32], ldc: usize) {
     for i in 0..m {
         let row = &mut c[i * ldc..i * ldc + n];

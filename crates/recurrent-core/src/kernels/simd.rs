@@ -173,6 +173,7 @@ thread_local! {
 }
 
 /// C[m×n] (+)= op(A)[m×k] · op(B)[k×n].
+#[allow(clippy::too_many_arguments)] // the BLAS sgemm signature
 pub fn gemm(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &mut [f32], ldc: usize) {
     if m <= SMALL_M && (!b.trans || !a.trans) {
         return gemm_small(m, n, k, a, b, accumulate, c, ldc);
@@ -468,6 +469,7 @@ fn sigmoid_v(x: V4) -> V4 {
     one.div(one.add(exp_v(V4::splat(0.0).sub(x))))
 }
 
+#[allow(clippy::excessive_precision)] // Cephes tanhf coefficients, as published
 #[inline(always)]
 fn tanh_v(x: V4) -> V4 {
     let zero = V4::splat(0.0);

@@ -10,6 +10,9 @@
 //! `load`/`store` read or write 4 consecutive f32 at `p`; callers guarantee `p..p+4` is in
 //! bounds. No alignment is required.
 
+// The lane operations keep the intrinsics' names (add, mul, ...), not operator traits.
+#![allow(clippy::should_implement_trait)]
+
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod imp {
     use core::arch::wasm32::*;
@@ -20,14 +23,20 @@ mod imp {
         pub fn splat(x: f32) -> Self {
             V4(f32x4_splat(x))
         }
+        /// # Safety
+        /// `p` must be valid for reading one f32.
         #[inline(always)]
         pub unsafe fn load_splat(p: *const f32) -> Self {
             unsafe { V4(v128_load32_splat(p as *const u32)) }
         }
+        /// # Safety
+        /// `p` must be valid for reading 4 f32 (no alignment needed).
         #[inline(always)]
         pub unsafe fn load(p: *const f32) -> Self {
             unsafe { V4(v128_load(p as *const v128)) }
         }
+        /// # Safety
+        /// `p` must be valid for writing 4 f32 (no alignment needed).
         #[inline(always)]
         pub unsafe fn store(self, p: *mut f32) {
             unsafe { v128_store(p as *mut v128, self.0) }
@@ -107,14 +116,20 @@ mod imp {
         pub fn splat(x: f32) -> Self {
             unsafe { V4(_mm_set1_ps(x)) }
         }
+        /// # Safety
+        /// `p` must be valid for reading one f32.
         #[inline(always)]
         pub unsafe fn load_splat(p: *const f32) -> Self {
             unsafe { V4(_mm_load1_ps(p)) }
         }
+        /// # Safety
+        /// `p` must be valid for reading 4 f32 (no alignment needed).
         #[inline(always)]
         pub unsafe fn load(p: *const f32) -> Self {
             unsafe { V4(_mm_loadu_ps(p)) }
         }
+        /// # Safety
+        /// `p` must be valid for writing 4 f32 (no alignment needed).
         #[inline(always)]
         pub unsafe fn store(self, p: *mut f32) {
             unsafe { _mm_storeu_ps(p, self.0) }
@@ -196,14 +211,20 @@ mod imp {
         pub fn splat(x: f32) -> Self {
             V4([x; 4])
         }
+        /// # Safety
+        /// `p` must be valid for reading one f32.
         #[inline(always)]
         pub unsafe fn load_splat(p: *const f32) -> Self {
             unsafe { V4([*p; 4]) }
         }
+        /// # Safety
+        /// `p` must be valid for reading 4 f32 (no alignment needed).
         #[inline(always)]
         pub unsafe fn load(p: *const f32) -> Self {
             unsafe { V4(core::ptr::read_unaligned(p as *const [f32; 4])) }
         }
+        /// # Safety
+        /// `p` must be valid for writing 4 f32 (no alignment needed).
         #[inline(always)]
         pub unsafe fn store(self, p: *mut f32) {
             unsafe { core::ptr::write_unaligned(p as *mut [f32; 4], self.0) }

@@ -113,6 +113,7 @@ impl AdditiveAttention {
     }
 
     /// ctx [N, Dk] for queries [N, Dq], query n attending over the keys of row qb[n].
+    #[allow(clippy::needless_range_loop)] // j indexes alpha and the score rows together
     pub fn forward(&mut self, params: &[f32], keys: &[f32], queries: &[f32], qb: &[usize], ctx: &mut Vec<f32>) {
         let (a, dq, dk, tx) = (self.dim, self.query_dim, self.key_dim, self.tx);
         let n = qb.len();

@@ -427,6 +427,7 @@ fn dir_forward(
 }
 
 #[allow(clippy::too_many_arguments)]
+#[allow(clippy::needless_range_loop)] // bb indexes lengths and several row ranges together
 fn dir_backward(
     cell: CellKind,
     p: DirParams,

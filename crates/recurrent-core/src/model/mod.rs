@@ -21,6 +21,7 @@ use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
 use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
 use crate::loss::{self, IGNORE_INDEX};
+use crate::params::ParamArena;
 use crate::rng::Rng;
 
 /// One batch of inputs. Exactly one of `ids` ([B·T], for token input) and `features`
@@ -41,6 +42,8 @@ pub enum Targets<'a> {
     Values(&'a [f32]),
 }
 
+// One Layer per spec entry, built once: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Layer {
     Embedding(Embedding),
     Recurrent {
@@ -76,9 +79,8 @@ impl Shape {
 
 pub struct Model {
     pub spec: ModelSpec,
-    pub table: ParamTable,
-    pub params: Vec<f32>,
-    pub grads: Vec<f32>,
+    /// Parameters and gradients (PyTorch names).
+    pub arena: ParamArena,
     layers: Vec<Layer>,
     /// shapes[i] is the shape of the input of layer i; shapes[n] of the output.
     shapes: Vec<Shape>,
@@ -145,14 +147,11 @@ impl Model {
             shapes.push(shape);
         }
         let mut rng = Rng::new(seed);
-        let mut params = vec![0.0; table.total];
-        table.init(&mut params, &mut rng);
+        let arena = ParamArena::new(table, &mut rng);
         let n = layers.len();
         Ok(Model {
-            grads: vec![0.0; table.total],
             spec,
-            table,
-            params,
+            arena,
             layers,
             shapes,
             rng,
@@ -264,11 +263,11 @@ impl Model {
             let (inp, rest) = self.acts.split_at_mut(i + 1);
             let (inp, out) = (&inp[i], &mut rest[0]);
             match &mut self.layers[i] {
-                Layer::Embedding(e) => e.forward(&self.params, &self.ids, out),
+                Layer::Embedding(e) => e.forward(&self.arena.params, &self.ids, out),
                 Layer::Recurrent { stack, return_sequences, state_h, state_c } => {
                     let h0 = if carry && !state_h.is_empty() { Some(&state_h[..]) } else { None };
                     let c0 = if carry && !state_c.is_empty() { Some(&state_c[..]) } else { None };
-                    stack.forward(&self.params, inp, b, t, Some(&self.lengths), h0, c0, train, &mut self.rng);
+                    stack.forward(&self.arena.params, inp, b, t, Some(&self.lengths), h0, c0, train, &mut self.rng);
                     if *return_sequences {
                         out.clear();
                         out.extend_from_slice(stack.output());
@@ -292,7 +291,7 @@ impl Model {
                         Shape::Seq(_) => b * t,
                         Shape::Flat(_) => b,
                     };
-                    d.forward(&self.params, inp, rows, out);
+                    d.forward(&self.arena.params, inp, rows, out);
                 }
                 Layer::Crf(_) => {
                     out.clear();
@@ -311,7 +310,7 @@ impl Model {
 
     /// Loss of the last forward's output against `targets` (mean over valid rows; padded
     /// steps past each row's length are excluded). With `backward`, also accumulates
-    /// gradients into `self.grads`. Returns (loss, counted rows).
+    /// gradients into `self.arena.grads`. Returns (loss, counted rows).
     pub fn loss(&mut self, targets: Targets, kind: LossKind, backward: bool) -> Result<(f32, usize)> {
         if !self.forward_done {
             return Err(Error::state("loss() needs a forward() first"));
@@ -374,9 +373,9 @@ impl Model {
                 }
                 let count: usize = self.lengths.iter().sum();
                 let scale = if count > 0 { 1.0 / count as f64 } else { 0.0 };
-                let p = crf.params(&self.params);
+                let p = crf.params(&self.arena.params);
                 let total = if backward {
-                    let mut g = crf.grads(&mut self.grads);
+                    let mut g = crf.grads(&mut self.arena.grads);
                     p.nll(out, t, &self.lengths, tg, Some((&mut self.d_a, &mut g, scale)))
                 } else {
                     p.nll(out, t, &self.lengths, tg, None)
@@ -397,7 +396,7 @@ impl Model {
         Ok(res)
     }
 
-    /// Backpropagates `self.d_a` (dL/d output) through every layer into `self.grads`.
+    /// Backpropagates `self.d_a` (dL/d output) through every layer into `self.arena.grads`.
     fn backward_from_output(&mut self) {
         let (b, t) = (self.b, self.t);
         for i in (0..self.layers.len()).rev() {
@@ -405,7 +404,7 @@ impl Model {
             let need_dx = i > 0;
             let in_len = inp.len();
             match &mut self.layers[i] {
-                Layer::Embedding(e) => e.backward(&mut self.grads, &self.ids, &self.d_a),
+                Layer::Embedding(e) => e.backward(&mut self.arena.grads, &self.ids, &self.d_a),
                 Layer::Dropout { mask, .. } => dropout::backward(&mut self.d_a, mask),
                 // the emissions' gradient is d_a itself (the CRF parameters got theirs in loss)
                 Layer::Crf(_) => {}
@@ -415,7 +414,14 @@ impl Model {
                         Shape::Flat(_) => b,
                     };
                     self.d_b.resize(in_len, 0.0);
-                    d.backward(&self.params, &mut self.grads, inp, &self.d_a, rows, if need_dx { Some(&mut self.d_b) } else { None });
+                    d.backward(
+                        &self.arena.params,
+                        &mut self.arena.grads,
+                        inp,
+                        &self.d_a,
+                        rows,
+                        if need_dx { Some(&mut self.d_b) } else { None },
+                    );
                     std::mem::swap(&mut self.d_a, &mut self.d_b);
                 }
                 Layer::Recurrent { stack, return_sequences, .. } => {
@@ -442,8 +448,8 @@ impl Model {
                     self.d_b.clear();
                     self.d_b.resize(in_len, 0.0);
                     stack.backward(
-                        &self.params,
-                        &mut self.grads,
+                        &self.arena.params,
+                        &mut self.arena.grads,
                         inp,
                         &self.d_a,
                         d_hn,
@@ -466,29 +472,8 @@ impl Model {
             return Err(Error::option("decode needs a model whose last layer is crf"));
         };
         let mut out = vec![0i32; self.b * self.t];
-        crf.params(&self.params).viterbi(self.output(), self.t, &self.lengths, &mut out);
+        crf.params(&self.arena.params).viterbi(self.output(), self.t, &self.lengths, &mut out);
         Ok(out)
-    }
-
-    /// Sets a parameter by name (PyTorch names), checking its length.
-    pub fn set_param(&mut self, name: &str, data: &[f32]) -> Result<()> {
-        let spec = self.table.find(name).ok_or_else(|| Error::option(format!("no parameter named '{name}'")))?;
-        check_len(name, data, spec.slot.len, &format!("{:?}", spec.shape))?;
-        check_finite(name, data)?;
-        spec.slot.of_mut(&mut self.params).copy_from_slice(data);
-        Ok(())
-    }
-
-    pub fn param(&self, name: &str) -> Option<&[f32]> {
-        self.table.find(name).map(|s| s.slot.of(&self.params))
-    }
-
-    pub fn grad(&self, name: &str) -> Option<&[f32]> {
-        self.table.find(name).map(|s| s.slot.of(&self.grads))
-    }
-
-    pub fn zero_grads(&mut self) {
-        self.grads.fill(0.0);
     }
 }
 

@@ -1,9 +1,12 @@
 //! Optimizers over the flat parameter arena, in PyTorch's exact update rules
-//! (torch.optim, `foreach=False` semantics, defaults as in PyTorch), plus gradient clipping
-//! and learning-rate schedules.
+//! (torch.optim, `foreach=False` semantics, defaults as in PyTorch), plus gradient clipping,
+//! learning-rate schedules and the one `Trainer` that combines them for every model kind.
 
 pub mod clip;
 pub mod schedule;
+pub mod trainer;
+
+use crate::error::{Error, Result};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum OptimizerConfig {
@@ -20,6 +23,94 @@ pub enum OptimizerConfig {
 }
 
 impl OptimizerConfig {
+    /// torch.optim.SGD's defaults with learning rate `lr` (required: no default here).
+    pub fn sgd(lr: f32) -> Self {
+        OptimizerConfig::Sgd { lr, momentum: 0.0, dampening: 0.0, weight_decay: 0.0, nesterov: false }
+    }
+    /// torch.optim.Adam's defaults.
+    pub fn adam() -> Self {
+        OptimizerConfig::Adam { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 }
+    }
+    /// torch.optim.AdamW's defaults.
+    pub fn adamw() -> Self {
+        OptimizerConfig::AdamW { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 1e-2 }
+    }
+    /// torch.optim.RMSprop's defaults.
+    pub fn rmsprop() -> Self {
+        OptimizerConfig::RmsProp { lr: 1e-2, alpha: 0.99, eps: 1e-8, weight_decay: 0.0, momentum: 0.0, centered: false }
+    }
+    /// torch.optim.Adagrad's defaults.
+    pub fn adagrad() -> Self {
+        OptimizerConfig::Adagrad { lr: 1e-2, lr_decay: 0.0, weight_decay: 0.0, initial_accumulator_value: 0.0, eps: 1e-10 }
+    }
+    /// The optimizer `name` (sgd, adam, adamw, rmsprop, adagrad) with PyTorch's defaults and
+    /// `lr` when given (SGD needs one).
+    pub fn named(name: &str, lr: Option<f32>) -> Result<Self> {
+        let mut c = match name {
+            "sgd" => OptimizerConfig::sgd(lr.ok_or_else(|| Error::option("optimizer 'sgd' needs a learning rate (lr)"))?),
+            "adam" => OptimizerConfig::adam(),
+            "adamw" => OptimizerConfig::adamw(),
+            "rmsprop" => OptimizerConfig::rmsprop(),
+            "adagrad" => OptimizerConfig::adagrad(),
+            _ => return Err(Error::option(format!("optimizer '{name}' is not one of sgd, adam, adamw, rmsprop, adagrad"))),
+        };
+        if let Some(lr) = lr {
+            *c.lr_mut() = lr;
+        }
+        Ok(c)
+    }
+
+    /// Checks every hyperparameter's range (messages use these field names).
+    pub fn validate(&self) -> Result<()> {
+        let nonneg = |k: &str, v: f32| {
+            if v >= 0.0 && v.is_finite() { Ok(()) } else { Err(Error::range(format!("optimizer.{k} = {v} must be a finite number ≥ 0"))) }
+        };
+        let unit = |k: &str, v: f32| {
+            if (0.0..1.0).contains(&v) { Ok(()) } else { Err(Error::range(format!("optimizer.{k} = {v} must be in [0, 1)"))) }
+        };
+        nonneg("lr", self.lr())?;
+        match *self {
+            OptimizerConfig::Sgd { momentum, dampening, weight_decay, nesterov, .. } => {
+                nonneg("momentum", momentum)?;
+                unit("dampening", dampening)?;
+                nonneg("weight_decay", weight_decay)?;
+                if nesterov && (momentum <= 0.0 || dampening != 0.0) {
+                    return Err(Error::option("optimizer.nesterov needs momentum > 0 and dampening = 0"));
+                }
+            }
+            OptimizerConfig::Adam { beta1, beta2, eps, weight_decay, .. }
+            | OptimizerConfig::AdamW { beta1, beta2, eps, weight_decay, .. } => {
+                unit("beta1", beta1)?;
+                unit("beta2", beta2)?;
+                nonneg("eps", eps)?;
+                nonneg("weight_decay", weight_decay)?;
+            }
+            OptimizerConfig::RmsProp { alpha, eps, weight_decay, momentum, .. } => {
+                unit("alpha", alpha)?;
+                nonneg("eps", eps)?;
+                nonneg("weight_decay", weight_decay)?;
+                nonneg("momentum", momentum)?;
+            }
+            OptimizerConfig::Adagrad { lr_decay, weight_decay, initial_accumulator_value, eps, .. } => {
+                nonneg("lr_decay", lr_decay)?;
+                nonneg("weight_decay", weight_decay)?;
+                nonneg("initial_accumulator_value", initial_accumulator_value)?;
+                nonneg("eps", eps)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn lr_mut(&mut self) -> &mut f32 {
+        match self {
+            OptimizerConfig::Sgd { lr, .. }
+            | OptimizerConfig::Adam { lr, .. }
+            | OptimizerConfig::AdamW { lr, .. }
+            | OptimizerConfig::RmsProp { lr, .. }
+            | OptimizerConfig::Adagrad { lr, .. } => lr,
+        }
+    }
+
     pub fn lr(&self) -> f32 {
         match *self {
             OptimizerConfig::Sgd { lr, .. }
@@ -40,7 +131,7 @@ impl OptimizerConfig {
     }
 }
 
-/// Optimizer with its state (two slots of the arena's size at most).
+/// Optimizer with its state (three slots of the arena's size).
 #[derive(Clone, Debug)]
 pub struct Optimizer {
     pub config: OptimizerConfig,
@@ -53,6 +144,13 @@ pub struct Optimizer {
     pub s3: Vec<f32>,
 }
 
+/// An optimizer's state for checkpoints: its step count and its three slots.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptimizerState {
+    pub step: u64,
+    pub slots: [Vec<f32>; 3],
+}
+
 impl Optimizer {
     pub fn new(config: OptimizerConfig, n: usize) -> Self {
         let init = match config {
@@ -60,6 +158,41 @@ impl Optimizer {
             _ => 0.0,
         };
         Optimizer { config, step: 0, s1: vec![init; n], s2: vec![0.0; n], s3: vec![0.0; n] }
+    }
+
+    pub fn state(&self) -> OptimizerState {
+        OptimizerState { step: self.step, slots: [self.s1.clone(), self.s2.clone(), self.s3.clone()] }
+    }
+
+    /// Restores a state taken from an optimizer over the same arena size (E_SHAPE otherwise,
+    /// E_NONFINITE for NaN or infinity); nothing changes on error.
+    pub fn set_state(&mut self, st: &OptimizerState) -> Result<()> {
+        let n = self.s1.len();
+        for (k, s) in st.slots.iter().enumerate() {
+            crate::error::check_len(&format!("optimizer state slot {k}"), s, n, "[params]")?;
+            crate::error::check_finite(&format!("optimizer state slot {k}"), s)?;
+        }
+        self.step = st.step;
+        self.s1.copy_from_slice(&st.slots[0]);
+        self.s2.copy_from_slice(&st.slots[1]);
+        self.s3.copy_from_slice(&st.slots[2]);
+        Ok(())
+    }
+
+    /// Which of s1, s2, s3 this optimizer's update reads and writes.
+    pub fn slots_used(&self) -> [bool; 3] {
+        match self.config {
+            OptimizerConfig::Sgd { momentum, .. } => [momentum != 0.0, false, false],
+            OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. } => [true, true, false],
+            OptimizerConfig::RmsProp { momentum, centered, .. } => [true, momentum > 0.0, centered],
+            OptimizerConfig::Adagrad { .. } => [true, false, false],
+        }
+    }
+
+    /// Whether every state value in use is finite.
+    pub fn state_is_finite(&self) -> bool {
+        let used = self.slots_used();
+        [&self.s1, &self.s2, &self.s3].iter().zip(used).all(|(s, u)| !u || s.iter().all(|x| x.is_finite()))
     }
 
     /// One update of `params` from `grads` with learning rate `lr` (the schedule's value).

@@ -34,3 +34,32 @@ impl Schedule {
         }
     }
 }
+
+impl Schedule {
+    /// Checks the schedule's hyperparameters (step_size, t_max ≥ 1; gamma, eta_min finite ≥ 0).
+    pub fn validate(&self) -> crate::Result<()> {
+        let nonneg = |k: &str, v: f32| {
+            if v >= 0.0 && v.is_finite() {
+                Ok(())
+            } else {
+                Err(crate::Error::range(format!("schedule.{k} = {v} must be a finite number ≥ 0")))
+            }
+        };
+        match *self {
+            Schedule::Constant => Ok(()),
+            Schedule::Step { step_size, gamma } => {
+                if step_size == 0 {
+                    return Err(crate::Error::range("schedule.step_size must be at least 1"));
+                }
+                nonneg("gamma", gamma)
+            }
+            Schedule::Exponential { gamma } => nonneg("gamma", gamma),
+            Schedule::Cosine { t_max, eta_min } => {
+                if t_max == 0 {
+                    return Err(crate::Error::range("schedule.t_max must be at least 1"));
+                }
+                nonneg("eta_min", eta_min)
+            }
+        }
+    }
+}

@@ -1,7 +1,8 @@
 // Sequence to sequence: an attention encoder-decoder (bidirectional LSTM encoder, LSTM
 // decoder with additive attention over the encoder outputs, teacher forcing), trained and
 // decoded (greedy or beam search) inside wasm. The model lives in crates/recurrent-core
-// (model/seq2seq.rs); this is its SDK face:
+// (model/seq2seq.rs); this is its SDK face. It trains through the fit engine (fit.ts) like the
+// sequential model:
 //
 //   const m = Seq2SeqModel.create({ sourceVocab: 30, targetVocab: 72 }, { seed: 1 });
 //   m.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
@@ -15,13 +16,16 @@
 // Save/load: a safetensors file in the 'recurrent/1' format with PyTorch-style parameter
 // names (encoder.rnn.weight_ih_l0_reverse, attention.key.weight, …); its metadata holds
 // `architecture` = {"kind":"seq2seq", …options} and any caller metadata (vocabularies).
-import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from '../errors.js';
-import { deriveSeed, Rng } from '../data/rng.js';
-import { decodeSafetensors, encodeSafetensors, type TensorIn } from '../io/safetensors.js';
-import { FORMAT } from '../io/checkpoint.js';
-import { checkSeq2SeqTensors } from '../io/params.js';
-import { wasm } from '../wasm.js';
-import type { Seq2Seq as CoreSeq2Seq } from '../wasm/recurrent_wasm.js';
+import { deriveSeed, Rng } from './data/rng.js';
+import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
+import type { EvalResult, FitEvent, FitResult } from './events.js';
+import { type FitTarget, runFit, startPosition } from './fit.js';
+import { FORMAT } from './io/checkpoint.js';
+import { checkSeq2SeqTensors } from './io/params.js';
+import { decodeSafetensors, encodeSafetensors, type TensorIn } from './io/safetensors.js';
+import { restoreParams } from './params.js';
+import type { Seq2Seq as CoreSeq2Seq, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
+import { wasm } from './wasm.js';
 
 export interface Seq2SeqOptions {
   /** Source symbols (ids 0…sourceVocab−1). */
@@ -48,6 +52,9 @@ export interface Seq2SeqOptions {
 
 export type Seq2SeqConfig = Required<Seq2SeqOptions>;
 
+/** The encoder-decoder's architecture as `build` takes it and `info().spec` gives it. */
+export type Seq2SeqSpecJSON = { kind: 'seq2seq' } & Seq2SeqOptions;
+
 export interface Pair {
   source: ArrayLike<number>;
   /** Without BOS/EOS. */
@@ -68,22 +75,6 @@ export interface Seq2SeqStep {
   lr: number;
 }
 
-export interface Seq2SeqFitEvent {
-  type: 'step' | 'epoch';
-  epoch: number;
-  /** Batch within the epoch (step events). */
-  batch: number;
-  batchesPerEpoch: number;
-  step: number;
-  /** This batch's loss (step) or the epoch's mean training loss (epoch). */
-  loss: number;
-  lr: number;
-  tokensPerSec: number;
-  elapsedMs: number;
-  /** Epoch events with `validation` data: its teacher-forced loss per token. */
-  validationLoss?: number;
-}
-
 export interface Seq2SeqFitOptions {
   epochs?: number;
   batchSize?: number;
@@ -93,17 +84,9 @@ export interface Seq2SeqFitOptions {
   signal?: AbortSignal;
   /** Multiply the learning rate by this after every epoch (default 1). */
   lrDecay?: number;
+  /** Scored (teacher-forced loss per token) at every epoch's end. */
   validation?: Pair[];
-  onProgress?: (e: Seq2SeqFitEvent) => void;
-}
-
-export interface Seq2SeqFitResult {
-  stopReason: 'completed' | 'aborted' | 'timeBudget';
-  epochs: number;
-  steps: number;
-  elapsedMs: number;
-  /** Mean training loss of the last (possibly partial) epoch. */
-  loss: number;
+  onProgress?: (e: FitEvent) => void;
 }
 
 export interface Hypothesis {
@@ -221,14 +204,15 @@ export function bucketBatches(pairs: readonly Pair[], batchSize: number, seed: n
   return batches;
 }
 
-const now = () => performance.now();
-const yieldNow = () => new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
+/** Metadata keys `save({ training: true })` writes for resuming. */
+const SAVE_KEYS = ['compile', 'learningRate'];
 
 export class Seq2SeqModel {
   readonly config: Readonly<Seq2SeqConfig>;
   readonly seed: number;
   #core: CoreSeq2Seq | undefined;
   #compiled: Seq2SeqCompileOptions | undefined;
+  #trainer: CoreTrainer | undefined;
   #lr = 0;
 
   private constructor(config: Seq2SeqConfig, seed: number, core: CoreSeq2Seq) {
@@ -297,16 +281,13 @@ export class Seq2SeqModel {
     if (!Array.isArray(betas) || betas.length !== 2) throw rangeError('compile.optimizer.betas must be [beta1, beta2]');
     const lr = numIn('compile.optimizer.lr', o.lr, 0, Infinity, 1e-3);
     const clip = numIn('compile.clipNorm', opts.clipNorm, 0, Infinity, 5);
-    this.#c.compile(
-      o.name,
-      lr,
-      betas[0],
-      betas[1],
-      numIn('compile.optimizer.eps', o.eps, 0, 1, 1e-8),
-      numIn('compile.optimizer.weightDecay', o.weightDecay, 0, Infinity, o.name === 'adamw' ? 1e-2 : 0),
-      numIn('compile.optimizer.momentum', o.momentum, 0, Infinity, 0),
-      clip,
-    );
+    const eps = numIn('compile.optimizer.eps', o.eps, 0, 1, 1e-8);
+    const weightDecay = numIn('compile.optimizer.weightDecay', o.weightDecay, 0, Infinity, o.name === 'adamw' ? 1e-2 : 0);
+    const momentum = numIn('compile.optimizer.momentum', o.momentum, 0, Infinity, 0);
+    const optimizer = o.name === 'sgd' ? { name: o.name, lr, momentum, weightDecay } : { name: o.name, lr, betas: [betas[0], betas[1]], eps, weightDecay };
+    const trainer = wasm().Trainer.forSeq2Seq(this.#c, { optimizer, clipNorm: clip > 0 ? clip : undefined });
+    this.#trainer?.free();
+    this.#trainer = trainer;
     this.#compiled = structuredClone(opts);
     this.#lr = lr;
     return this;
@@ -321,85 +302,37 @@ export class Seq2SeqModel {
     return this.#lr;
   }
   set learningRate(lr: number) {
-    this.#c.setLearningRate(lr);
+    if (!this.#trainer) throw stateError('call compile() before setting the learning rate');
+    this.#trainer.setLearningRate(lr);
     this.#lr = lr;
   }
 
   /** One update with teacher forcing on a batch of pairs. */
   trainStep(pairs: readonly Pair[]): Seq2SeqStep {
-    if (!this.#compiled) throw optionError('call compile() before training');
-    const r = this.#c.trainStep(...pairsArgs(pairs));
+    if (!this.#compiled || !this.#trainer) throw stateError('call compile() before training');
+    const r = this.#trainer.stepPairs(this.#c, ...pairsArgs(pairs));
     return { loss: r[0], gradNorm: r[1], tokens: r[2], lr: r[3] };
   }
 
   /** Trains over `pairs` in length-bucketed, seeded batches, reporting progress. */
-  async fit(pairs: readonly Pair[], opts: Seq2SeqFitOptions = {}): Promise<Seq2SeqFitResult> {
+  async fit(pairs: readonly Pair[], opts: Seq2SeqFitOptions = {}): Promise<FitResult> {
     checkKeys('fit', opts, ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'signal', 'lrDecay', 'validation', 'onProgress']);
-    if (!this.#compiled) throw optionError('call compile() before fit()');
+    if (!this.#compiled) throw stateError('call compile() before fit()');
     if (!Array.isArray(pairs) || pairs.length === 0) throw rangeError('fit: the training set is empty');
     const epochs = posInt('fit.epochs', opts.epochs, 1);
     const batchSize = posInt('fit.batchSize', opts.batchSize, 64);
     const seed = (opts.seed ?? 0) >>> 0;
-    const decay = numIn('fit.lrDecay', opts.lrDecay, 0, Infinity, 1);
+    const decay = numIn('fit.lrDecay', opts.lrDecay, 0, Number.POSITIVE_INFINITY, 1);
     const budget = opts.timeBudgetMs;
     if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
-    const start = now();
-    let steps = 0;
-    let tokens = 0;
-    let stopReason: Seq2SeqFitResult['stopReason'] = 'completed';
-    let epoch = 0;
-    let lastLoss = NaN;
-    outer: for (; epoch < epochs; epoch++) {
-      const batches = bucketBatches(pairs, batchSize, deriveSeed(seed, epoch));
-      let sum = 0;
-      let n = 0;
-      for (let i = 0; i < batches.length; i++) {
-        if (opts.signal?.aborted) {
-          stopReason = 'aborted';
-          break outer;
-        }
-        if (budget !== undefined && now() - start >= budget) {
-          stopReason = 'timeBudget';
-          break outer;
-        }
-        const r = this.trainStep(batches[i].map((k) => pairs[k]));
-        steps++;
-        tokens += r.tokens;
-        sum += r.loss;
-        n++;
-        lastLoss = sum / n;
-        const el = now() - start;
-        opts.onProgress?.({
-          type: 'step',
-          epoch,
-          batch: i,
-          batchesPerEpoch: batches.length,
-          step: steps,
-          loss: r.loss,
-          lr: r.lr,
-          tokensPerSec: (tokens * 1000) / el,
-          elapsedMs: el,
-        });
-        if (i % 8 === 7) await yieldNow();
-      }
-      const el = now() - start;
-      const ev: Seq2SeqFitEvent = {
-        type: 'epoch',
-        epoch,
-        batch: batches.length,
-        batchesPerEpoch: batches.length,
-        step: steps,
-        loss: sum / n,
-        lr: this.#lr,
-        tokensPerSec: (tokens * 1000) / el,
-        elapsedMs: el,
-      };
-      if (opts.validation) ev.validationLoss = this.evaluate(opts.validation, { batchSize }).loss;
-      if (decay !== 1) this.learningRate = this.#lr * decay;
-      opts.onProgress?.(ev);
-      await yieldNow();
-    }
-    return { stopReason, epochs: epoch, steps, elapsedMs: now() - start, loss: lastLoss };
+    const val = opts.validation;
+    const target = seq2seqTarget(this, pairs, { batchSize, decay, validate: val && (() => this.#evalResult(val, batchSize)) });
+    return runFit(target, startPosition(seed), { epochs, timeBudgetMs: budget, signal: opts.signal, emit: opts.onProgress });
+  }
+
+  #evalResult(pairs: readonly Pair[], batchSize: number): EvalResult {
+    const r = this.evaluate(pairs, { batchSize });
+    return { loss: r.loss, bitsPerToken: r.loss / Math.LN2, count: r.tokens };
   }
 
   /** Teacher-forced mean loss per target token (EOS included), without updating. */
@@ -463,15 +396,43 @@ export class Seq2SeqModel {
     return out;
   }
 
+  /** Optimizer state (for checkpoints; undefined before compile). */
+  getOptimizerState(): Float32Array | undefined {
+    return this.#trainer?.getState();
+  }
+  setOptimizerState(s: Float32Array): void {
+    if (!this.#trainer) throw stateError('call compile() before setting the optimizer state');
+    this.#trainer.setState(s);
+  }
+  /** Dropout RNG state (for checkpoints). */
+  getRngState(): Uint32Array {
+    return this.#c.rngState();
+  }
+  setRngState(s: Uint32Array): void {
+    this.#c.setRngState(s);
+  }
+
   /** The model file: safetensors, format 'recurrent/1', architecture {kind: 'seq2seq', …};
-   * `metadata` values are stored as JSON strings. */
-  save(metadata: Record<string, unknown> = {}): Uint8Array {
+   * `metadata` values are stored as JSON strings. With `training: true`, also what resuming
+   * needs: the compile options, the learning rate, the optimizer and dropout-generator state. */
+  save(metadata: Record<string, unknown> = {}, opts: { training?: boolean } = {}): Uint8Array {
+    checkKeys('save', opts, ['training']);
     const meta: Record<string, string> = { format: FORMAT, architecture: JSON.stringify({ kind: 'seq2seq', ...this.config }), seed: String(this.seed) };
     for (const [k, v] of Object.entries(metadata)) {
-      if (k in meta) throw optionError(`metadata key '${k}' is reserved`);
+      if (k in meta || SAVE_KEYS.includes(k)) throw optionError(`metadata key '${k}' is reserved`);
       meta[k] = JSON.stringify(v);
     }
     const tensors: [string, TensorIn][] = this.paramNames().map((n) => [n, { dtype: 'F32', shape: this.paramShape(n), data: this.getParam(n) }]);
+    if (opts.training) {
+      const opt = this.getOptimizerState();
+      if (this.#compiled && opt) {
+        meta.compile = JSON.stringify(this.#compiled);
+        meta.learningRate = JSON.stringify(this.#lr);
+        tensors.push(['__optimizer__', { dtype: 'F32', shape: [opt.length], data: opt }]);
+      }
+      const rng = this.getRngState();
+      tensors.push(['__rng__', { dtype: 'U32', shape: [rng.length], data: rng }]);
+    }
     return encodeSafetensors(tensors, meta);
   }
 
@@ -490,7 +451,7 @@ export class Seq2SeqModel {
     } catch {
       throw formatError('metadata architecture is not valid JSON');
     }
-    if (!arch || arch.kind !== 'seq2seq') throw formatError('not a seq2seq model file (architecture.kind is not "seq2seq")');
+    if (arch?.kind !== 'seq2seq') throw formatError('not a seq2seq model file (architecture.kind is not "seq2seq")');
     const { kind: _kind, ...options } = arch;
     checkSeq2SeqTensors(options, f.tensors, f.metadata);
     let model: Seq2SeqModel;
@@ -499,37 +460,81 @@ export class Seq2SeqModel {
     } catch (e) {
       throw formatError(`the model file's architecture is invalid: ${(e as Error).message}`);
     }
-    try {
-      const names = model.paramNames();
-      for (const n of names) {
-        const t = f.tensors.get(n);
-        if (!t) throw formatError(`the model file lacks parameter ${n}`);
-        const want = model.paramShape(n);
-        if (t.dtype !== 'F32' || t.shape.join(',') !== want.join(','))
-          throw formatError(`parameter ${n} has shape [${t.shape}] (${t.dtype}) in the file, [${want}] (F32) in the architecture`);
-        model.setParam(n, t.data as Float32Array);
-      }
-      const extra = [...f.tensors.keys()].find((n) => !names.includes(n));
-      if (extra) throw formatError(`the model file has a parameter ${extra} the architecture does not`);
-    } catch (e) {
-      model.free();
-      throw e;
-    }
     const metadata: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(f.metadata)) {
-      if (k === 'format' || k === 'architecture' || k === 'seed') continue;
-      try {
-        metadata[k] = JSON.parse(v);
-      } catch {
-        throw formatError(`metadata '${k}' is not valid JSON`);
+    try {
+      for (const [k, v] of Object.entries(f.metadata)) {
+        if (k === 'format' || k === 'architecture' || k === 'seed') continue;
+        try {
+          metadata[k] = JSON.parse(v);
+        } catch {
+          throw formatError(`metadata '${k}' is not valid JSON`);
+        }
       }
+      const params = new Map([...f.tensors].filter(([n]) => !n.startsWith('__')));
+      restoreParams(model, params, { file: 'the model file', finite: true });
+      model.#restoreTraining(metadata, f.tensors.get('__optimizer__'), f.tensors.get('__rng__'));
+    } catch (e) {
+      model.dispose();
+      if ((e as { code?: string }).code === 'E_FORMAT') throw e;
+      throw formatError(`the model file is inconsistent: ${(e as Error).message}`);
     }
+    for (const k of SAVE_KEYS) delete metadata[k];
     return { model, metadata };
   }
 
+  /** Compile options, learning rate, optimizer and RNG state saved with `training: true`. */
+  #restoreTraining(
+    metadata: Record<string, unknown>,
+    opt?: { dtype: string; data: ArrayLike<number> },
+    rng?: { dtype: string; data: ArrayLike<number> },
+  ): void {
+    if (metadata.compile !== undefined) {
+      this.compile(metadata.compile as Seq2SeqCompileOptions);
+      const lr = metadata.learningRate;
+      if (lr !== undefined) {
+        if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw formatError('metadata learningRate must be a non-negative number');
+        this.learningRate = lr;
+      }
+      if (opt) {
+        if (opt.dtype !== 'F32') throw formatError('__optimizer__ must be F32');
+        this.setOptimizerState(opt.data as Float32Array);
+      }
+    }
+    if (rng) {
+      if (rng.dtype !== 'U32' || rng.data.length !== 4) throw formatError('__rng__ must be 4 U32 words');
+      this.setRngState(rng.data as Uint32Array);
+    }
+  }
+
   /** Releases the wasm memory (the model is unusable afterwards). */
-  free(): void {
+  dispose(): void {
+    this.#trainer?.free();
+    this.#trainer = undefined;
     this.#core?.free();
     this.#core = undefined;
   }
+}
+
+/** The encoder-decoder on pairs, as the fit engine drives it: length-bucketed batches in a
+ * seeded order per epoch, the learning rate multiplied by `decay` after every epoch. */
+export function seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], o: { batchSize: number; decay: number; validate?: () => EvalResult }): FitTarget {
+  const nb = Math.ceil(pairs.length / o.batchSize);
+  return {
+    batchesPerEpoch: nb,
+    bits: true,
+    epoch(epoch, seed) {
+      const batches = bucketBatches(pairs, o.batchSize, deriveSeed(seed, epoch));
+      return {
+        batches: batches.length,
+        train(i) {
+          const r = model.trainStep(batches[i].map((k) => pairs[k]));
+          return { loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, updates: 1, tokens: r.tokens };
+        },
+      };
+    },
+    validate: o.validate,
+    endEpoch() {
+      if (o.decay !== 1) model.learningRate = model.learningRate * o.decay;
+    },
+  };
 }

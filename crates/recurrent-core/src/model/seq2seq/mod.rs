@@ -27,6 +27,12 @@
 //! Inputs cross as ragged batches: the sources (and targets) of B pairs concatenated, with
 //! their lengths. Targets hold neither BOS nor EOS; the model adds them.
 
+mod config;
+mod decode;
+
+pub use config::Seq2SeqConfig;
+pub use decode::{Hypothesis, MAX_BEAM, MAX_DECODE_LENGTH};
+
 use crate::cells::CellKind;
 use crate::error::{Error, Result};
 use crate::layers::ParamTable;
@@ -36,71 +42,9 @@ use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
 use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
 use crate::loss::IGNORE_INDEX;
-use crate::model::train::StepStats;
-use crate::optim::clip::{clip_by_norm, global_norm};
-use crate::optim::schedule::Schedule;
-use crate::optim::{Optimizer, OptimizerConfig};
+use crate::optim::trainer::Trainable;
+use crate::params::ParamArena;
 use crate::rng::Rng;
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Seq2SeqConfig {
-    pub src_vocab: usize,
-    pub tgt_vocab: usize,
-    /// Width of both embeddings.
-    pub embed: usize,
-    /// Units per encoder direction, encoder layers, and whether it reads both ways.
-    pub enc_hidden: usize,
-    pub enc_layers: usize,
-    pub enc_bidirectional: bool,
-    pub dec_hidden: usize,
-    pub dec_layers: usize,
-    /// Width A of the additive attention.
-    pub attention: usize,
-    /// Dropout between stacked LSTM layers and on the attentional vector a_t (train only).
-    pub dropout: f32,
-    /// Target ids of the begin and end symbols.
-    pub bos: u32,
-    pub eos: u32,
-}
-
-impl Seq2SeqConfig {
-    pub fn validate(&self) -> Result<()> {
-        let pos = [
-            ("srcVocab", self.src_vocab),
-            ("tgtVocab", self.tgt_vocab),
-            ("embed", self.embed),
-            ("encoderUnits", self.enc_hidden),
-            ("encoderLayers", self.enc_layers),
-            ("decoderUnits", self.dec_hidden),
-            ("decoderLayers", self.dec_layers),
-            ("attention", self.attention),
-        ];
-        for (name, v) in pos {
-            if v == 0 {
-                return Err(Error::range(format!("{name} must be at least 1")));
-            }
-            if v > 1 << 24 {
-                return Err(Error::range(format!("{name} = {v} is too large")));
-            }
-        }
-        if self.tgt_vocab < 3 {
-            return Err(Error::range("tgtVocab must be at least 3 (BOS, EOS and one symbol)"));
-        }
-        if self.bos as usize >= self.tgt_vocab || self.eos as usize >= self.tgt_vocab || self.bos == self.eos {
-            return Err(Error::range(format!(
-                "bos = {} and eos = {} must be distinct ids below tgtVocab = {}",
-                self.bos, self.eos, self.tgt_vocab
-            )));
-        }
-        if !(0.0..1.0).contains(&self.dropout) {
-            return Err(Error::range(format!("dropout = {} must be in [0, 1)", self.dropout)));
-        }
-        Ok(())
-    }
-    fn key_dim(&self) -> usize {
-        self.enc_hidden * if self.enc_bidirectional { 2 } else { 1 }
-    }
-}
 
 /// B (source, target) pairs, each list concatenated, with per-pair lengths.
 #[derive(Clone, Copy, Debug)]
@@ -111,21 +55,10 @@ pub struct Pairs<'a> {
     pub tgt_lengths: &'a [usize],
 }
 
-/// One decoded sequence (without BOS/EOS) and its log-probability.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Hypothesis {
-    pub tokens: Vec<u32>,
-    /// Σ log p(token) (+ log p(EOS) when the sequence ended with EOS rather than at max_len).
-    pub score: f64,
-    /// Whether the model emitted EOS (false: stopped at max_len).
-    pub ended: bool,
-}
-
 pub struct Seq2Seq {
     pub cfg: Seq2SeqConfig,
-    pub table: ParamTable,
-    pub params: Vec<f32>,
-    pub grads: Vec<f32>,
+    /// Parameters and gradients (PyTorch names).
+    pub arena: ParamArena,
     /// Dropout randomness (seeded from the model seed).
     pub rng: Rng,
     src_emb: Embedding,
@@ -204,13 +137,10 @@ impl Seq2Seq {
         let combine = Dense::new(cfg.dec_hidden + dk, cfg.dec_hidden, &mut table, "combine");
         let out = Dense::new(cfg.dec_hidden, cfg.tgt_vocab, &mut table, "output");
         let mut rng = Rng::new(seed);
-        let mut params = vec![0.0; table.total];
-        table.init(&mut params, &mut rng);
+        let arena = ParamArena::new(table, &mut rng);
         Ok(Seq2Seq {
-            grads: vec![0.0; table.total],
             cfg,
-            table,
-            params,
+            arena,
             rng,
             src_emb,
             enc,
@@ -254,23 +184,6 @@ impl Seq2Seq {
             d_hn: Vec::new(),
             d_xe: Vec::new(),
         })
-    }
-
-    pub fn param(&self, name: &str) -> Option<&[f32]> {
-        self.table.find(name).map(|s| s.slot.of(&self.params))
-    }
-    pub fn grad(&self, name: &str) -> Option<&[f32]> {
-        self.table.find(name).map(|s| s.slot.of(&self.grads))
-    }
-    pub fn set_param(&mut self, name: &str, data: &[f32]) -> Result<()> {
-        let spec = self.table.find(name).ok_or_else(|| Error::option(format!("no parameter named '{name}'")))?;
-        crate::error::check_len(name, data, spec.slot.len, &format!("{:?}", spec.shape))?;
-        crate::error::check_finite(name, data)?;
-        spec.slot.of_mut(&mut self.params).copy_from_slice(data);
-        Ok(())
-    }
-    pub fn zero_grads(&mut self) {
-        self.grads.fill(0.0);
     }
 
     /// Checks ragged sources: B ≥ 1 rows, each of length ≥ 1, ids below the vocabulary.
@@ -328,8 +241,8 @@ impl Seq2Seq {
             self.src_ids[r * tx..r * tx + l].copy_from_slice(&src[off..off + l]);
             off += l;
         }
-        self.src_emb.forward(&self.params, &self.src_ids, &mut self.xe);
-        self.enc.forward(&self.params, &self.xe, b, tx, Some(&self.lx), None, None, train, &mut self.rng);
+        self.src_emb.forward(&self.arena.params, &self.src_ids, &mut self.xe);
+        self.enc.forward(&self.arena.params, &self.xe, b, tx, Some(&self.lx), None, None, train, &mut self.rng);
         // final states of the top layer, forward then reverse: fin [B, D·He]
         let (he, dn, le) = (self.cfg.enc_hidden, self.enc.cfg.dirs(), self.cfg.enc_layers);
         self.fin.clear();
@@ -341,7 +254,7 @@ impl Seq2Seq {
                 self.fin[bb * dn * he + d * he..bb * dn * he + (d + 1) * he].copy_from_slice(&self.enc.h_n[src..src + he]);
             }
         }
-        self.bridge.forward(&self.params, &self.fin, b, &mut self.z);
+        self.bridge.forward(&self.arena.params, &self.fin, b, &mut self.z);
         let (hd, ld) = (self.cfg.dec_hidden, self.cfg.dec_layers);
         self.h0.clear();
         self.h0.resize(ld * b * hd, 0.0);
@@ -353,7 +266,7 @@ impl Seq2Seq {
                 }
             }
         }
-        self.attn.set_keys(&self.params, self.enc.output(), b, tx, &self.lx);
+        self.attn.set_keys(&self.arena.params, self.enc.output(), b, tx, &self.lx);
     }
 
     /// logits [N, V] = W_o dropout(tanh(W_c [s; ctx] + b_c)) + b_o for decoder states s [N, Hd]
@@ -361,19 +274,19 @@ impl Seq2Seq {
     fn head(&mut self, s: &[f32], qb: &[usize], train: bool) {
         let (hd, dk) = (self.cfg.dec_hidden, self.cfg.key_dim());
         let n = qb.len();
-        self.attn.forward(&self.params, self.enc.output(), s, qb, &mut self.ctx);
+        self.attn.forward(&self.arena.params, self.enc.output(), s, qb, &mut self.ctx);
         let w = hd + dk;
         self.cat.resize(n * w, 0.0);
         for i in 0..n {
             self.cat[i * w..i * w + hd].copy_from_slice(&s[i * hd..(i + 1) * hd]);
             self.cat[i * w + hd..(i + 1) * w].copy_from_slice(&self.ctx[i * dk..(i + 1) * dk]);
         }
-        self.combine.forward(&self.params, &self.cat, n, &mut self.att);
+        self.combine.forward(&self.arena.params, &self.cat, n, &mut self.att);
         crate::kernels::tanh(&mut self.att);
         self.att_d.clear();
         self.att_d.extend_from_slice(&self.att);
         dropout::forward(&mut self.att_d, &mut self.att_mask, self.cfg.dropout, train, &mut self.rng);
-        self.out.forward(&self.params, &self.att_d, n, &mut self.logits);
+        self.out.forward(&self.arena.params, &self.att_d, n, &mut self.logits);
     }
 
     /// Teacher-forced forward over a batch of pairs. Returns (mean loss per target token,
@@ -401,8 +314,8 @@ impl Seq2Seq {
             self.y_out[r * ty + l] = self.cfg.eos as i32;
             off += l;
         }
-        self.tgt_emb.forward(&self.params, &self.y_in, &mut self.ye);
-        self.dec.forward(&self.params, &self.ye, b, ty, Some(&self.ly), Some(&self.h0), None, train, &mut self.rng);
+        self.tgt_emb.forward(&self.arena.params, &self.y_in, &mut self.ye);
+        self.dec.forward(&self.arena.params, &self.ye, b, ty, Some(&self.ly), Some(&self.h0), None, train, &mut self.rng);
         self.qb.clear();
         self.qb.extend((0..b * ty).map(|n| n / ty));
         let s = self.dec.output().to_vec();
@@ -447,7 +360,7 @@ impl Seq2Seq {
         (self.attn.weights(), self.b, self.ty, self.tx)
     }
 
-    /// Backpropagates the mean loss of the last (training) forward into `self.grads`
+    /// Backpropagates the mean loss of the last (training) forward into `self.arena.grads`
     /// (accumulating).
     pub fn backward(&mut self) -> Result<()> {
         if !self.forward_done {
@@ -475,8 +388,8 @@ impl Seq2Seq {
             }
             d[y as usize] -= scale as f32;
         }
-        let p = &self.params;
-        let g = &mut self.grads;
+        let p = &self.arena.params;
+        let g = &mut self.arena.grads;
         self.d_att.resize(n * hd, 0.0);
         self.out.backward(p, g, &self.att_d, &self.dlogits, n, Some(&mut self.d_att));
         dropout::backward(&mut self.d_att, &self.att_mask);
@@ -541,193 +454,22 @@ impl Seq2Seq {
         self.forward_done = false;
         Ok(self.pair_log_probs())
     }
-
-    /// Decodes every source by beam search of width `beam` (1 = greedy), at most `max_len`
-    /// tokens each. Returns the `n_best` (≤ beam) best hypotheses per source, best first.
-    ///
-    /// Each step expands every live hypothesis by every token; candidates are ranked by
-    /// total log-probability (ties: earlier hypothesis, then lower id). An EOS candidate
-    /// ranked within the top `beam` finishes; the best `beam` others stay live. A hypothesis
-    /// that reaches `max_len` tokens finishes without EOS. A source stops once `n_best`
-    /// hypotheses have finished and none live can still beat the `n_best`-th (scores only
-    /// fall), so with a beam at least as wide as all hypotheses the search is exhaustive.
-    pub fn decode(&mut self, src: &[u32], lengths: &[usize], beam: usize, max_len: usize, n_best: usize) -> Result<Vec<Vec<Hypothesis>>> {
-        self.check_sources(src, lengths)?;
-        if beam == 0 || beam > 4096 {
-            return Err(Error::range(format!("beam = {beam} must be in 1..=4096")));
-        }
-        if n_best == 0 || n_best > beam {
-            return Err(Error::range(format!("nBest = {n_best} must be in 1..=beam ({beam})")));
-        }
-        if max_len == 0 || max_len > 10_000 {
-            return Err(Error::range(format!("maxLength = {max_len} must be in 1..=10000")));
-        }
-        self.forward_done = false;
-        self.encode(src, lengths, false);
-        let b = self.b;
-        let (hd, ld, v, eos) = (self.cfg.dec_hidden, self.cfg.dec_layers, self.cfg.tgt_vocab, self.cfg.eos);
-        struct Live {
-            tokens: Vec<u32>,
-            score: f64,
-        }
-        let mut live: Vec<Vec<Live>> = (0..b).map(|_| vec![Live { tokens: Vec::new(), score: 0.0 }]).collect();
-        let mut finished: Vec<Vec<Hypothesis>> = vec![Vec::new(); b];
-        // state rows [Ld, R, Hd], one row per live hypothesis in (word, hypothesis) order
-        let mut h = self.h0.clone();
-        let mut c = vec![0.0f32; h.len()];
-        let mut prev: Vec<u32> = vec![self.cfg.bos; b];
-        let mut qb: Vec<usize> = (0..b).collect();
-        let mut ye = Vec::new();
-        let mut logp = Vec::new();
-        let mut cand: Vec<(f64, usize, u32)> = Vec::new();
-        for _step in 0..max_len {
-            let r = qb.len();
-            if r == 0 {
-                break;
-            }
-            self.tgt_emb.forward(&self.params, &prev, &mut ye);
-            self.dec.forward(&self.params, &ye, r, 1, None, Some(&h), Some(&c), false, &mut self.rng);
-            let s = self.dec.output().to_vec();
-            self.head(&s, &qb, false);
-            // log-softmax per row
-            logp.resize(r * v, 0.0f64);
-            for i in 0..r {
-                let row = &self.logits[i * v..(i + 1) * v];
-                let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
-                let lse = row.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>().ln() + max;
-                for (o, &x) in logp[i * v..(i + 1) * v].iter_mut().zip(row) {
-                    *o = x as f64 - lse;
-                }
-            }
-            // expand per word; rows of word w are contiguous in qb order
-            let mut parents: Vec<usize> = Vec::new();
-            let mut new_qb: Vec<usize> = Vec::new();
-            let mut new_prev: Vec<u32> = Vec::new();
-            let mut row0 = 0;
-            for w in 0..b {
-                let nl = live[w].len();
-                if nl == 0 {
-                    continue;
-                }
-                cand.clear();
-                for (k, hyp) in live[w].iter().enumerate() {
-                    let lp = &logp[(row0 + k) * v..(row0 + k + 1) * v];
-                    for (tok, &l) in lp.iter().enumerate() {
-                        cand.push((hyp.score + l, k, tok as u32));
-                    }
-                }
-                cand.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-                let mut next: Vec<Live> = Vec::new();
-                for (rank, &(score, k, tok)) in cand.iter().enumerate() {
-                    if next.len() == beam {
-                        break;
-                    }
-                    if tok == eos {
-                        if rank < beam {
-                            finished[w].push(Hypothesis { tokens: live[w][k].tokens.clone(), score, ended: true });
-                        }
-                        continue;
-                    }
-                    let mut tokens = live[w][k].tokens.clone();
-                    tokens.push(tok);
-                    if tokens.len() >= max_len {
-                        finished[w].push(Hypothesis { tokens, score, ended: false });
-                    } else {
-                        parents.push(row0 + k);
-                        new_qb.push(w);
-                        new_prev.push(tok);
-                        next.push(Live { tokens, score });
-                    }
-                }
-                row0 += nl;
-                // stop this word when n_best finished and no live hypothesis can beat them
-                let f = &mut finished[w];
-                f.sort_by(|a, b| b.score.total_cmp(&a.score));
-                let best_live = next.iter().map(|h| h.score).fold(f64::NEG_INFINITY, f64::max);
-                if f.len() >= n_best && f[n_best - 1].score >= best_live {
-                    let drop = next.len();
-                    next.clear();
-                    for _ in 0..drop {
-                        parents.pop();
-                        new_qb.pop();
-                        new_prev.pop();
-                    }
-                }
-                live[w] = next;
-            }
-            // gather the state rows of the surviving hypotheses
-            let (hn, cn) = (&self.dec.h_n, &self.dec.c_n);
-            let nr = parents.len();
-            let mut nh = vec![0.0f32; ld * nr * hd];
-            let mut nc = vec![0.0f32; ld * nr * hd];
-            for l in 0..ld {
-                for (i, &pr) in parents.iter().enumerate() {
-                    let src = (l * r + pr) * hd;
-                    let dst = (l * nr + i) * hd;
-                    nh[dst..dst + hd].copy_from_slice(&hn[src..src + hd]);
-                    nc[dst..dst + hd].copy_from_slice(&cn[src..src + hd]);
-                }
-            }
-            h = nh;
-            c = nc;
-            qb = new_qb;
-            prev = new_prev;
-        }
-        for f in &mut finished {
-            f.sort_by(|a, b| b.score.total_cmp(&a.score));
-            f.truncate(n_best);
-        }
-        Ok(finished)
-    }
 }
 
-/// Optimizer, clipping and schedule over a `Seq2Seq`'s arena (the same update rules as
-/// `model::train::Trainer`).
-pub struct Seq2SeqTrainer {
-    pub opt: Optimizer,
-    pub clip_norm: Option<f32>,
-    pub schedule: Schedule,
-    pub schedule_steps: u32,
-}
-
-impl Seq2SeqTrainer {
-    pub fn new(optimizer: OptimizerConfig, clip_norm: Option<f32>, schedule: Schedule, model: &Seq2Seq) -> Result<Self> {
-        if let Some(c) = clip_norm
-            && !(c > 0.0 && c.is_finite())
-        {
-            return Err(Error::range(format!("clipNorm = {c} must be a positive number")));
+impl Trainable for Seq2Seq {
+    type Batch<'a> = Pairs<'a>;
+    /// Teacher-forced forward with dropout, then backward unless the loss is not finite.
+    fn forward_backward(&mut self, p: &Pairs<'_>) -> Result<(f64, usize)> {
+        let (loss, count) = self.forward(p, true)?;
+        if loss.is_finite() {
+            self.backward()?;
         }
-        let lr = optimizer.lr();
-        if !(lr >= 0.0 && lr.is_finite()) {
-            return Err(Error::range(format!("lr = {lr} must be a non-negative number")));
-        }
-        Ok(Seq2SeqTrainer { opt: Optimizer::new(optimizer, model.params.len()), clip_norm, schedule, schedule_steps: 0 })
+        Ok((loss, count))
     }
-
-    pub fn lr(&self) -> f32 {
-        self.schedule.lr(self.opt.config.lr(), self.schedule_steps)
+    fn arena(&self) -> &ParamArena {
+        &self.arena
     }
-
-    pub fn schedule_step(&mut self) {
-        self.schedule_steps += 1;
-    }
-
-    /// Forward (teacher forcing, dropout on), backward, clipping and one update.
-    pub fn step(&mut self, m: &mut Seq2Seq, p: &Pairs) -> Result<StepStats> {
-        m.zero_grads();
-        let (loss, count) = m.forward(p, true)?;
-        if !loss.is_finite() {
-            return Err(Error::non_finite(format!(
-                "the loss became {loss}; lower the learning rate or clip gradients (the weights were not updated)"
-            )));
-        }
-        m.backward()?;
-        let grad_norm = match self.clip_norm {
-            Some(c) => clip_by_norm(&mut m.grads, c),
-            None => global_norm(&m.grads),
-        };
-        let lr = self.lr();
-        self.opt.update(&mut m.params, &m.grads, lr);
-        Ok(StepStats { loss: loss as f32, grad_norm, count, lr })
+    fn arena_mut(&mut self) -> &mut ParamArena {
+        &mut self.arena
     }
 }

@@ -1,0 +1,33 @@
+// recurrent/tasks: ready-made tasks built on the SDK (the package root), with their data
+// preparation, metrics and baselines: word segmentation, text classification, grapheme to
+// phoneme (G2P), forecasting, and the classic LSTM demo.
+
+export type { ClassicOptions, ClassicResult } from './classic.js';
+export { CLASSIC_TARGETS, classicLstm } from './classic.js';
+export type { ClassifierOptions, TrainClassifierOptions } from './classify.js';
+export { bucketedBatches, TextClassifier, tokenize, tokenVocabulary, trainClassifier, UNK_TOKEN } from './classify.js';
+export type { ErrorRates } from './edit-distance.js';
+export { editDistance, errorRates, meanAbsoluteError } from './edit-distance.js';
+export type { Day, ForecastOptions, ForecastResult } from './forecast.js';
+export { dayFeatures, forecastBirths, parseDailyCsv, seasonalNaive } from './forecast.js';
+export type { G2PEvaluation, LexiconEntry, ParsedLexicon, ParseLexiconOptions } from './g2p.js';
+export { G2P, parseLexicon, splitLexicon } from './g2p.js';
+export type { BinaryScore, SegmentationScore } from './metrics.js';
+export { binaryScore, segmentationScore, wordSpans } from './metrics.js';
+export { MultinomialNaiveBayes } from './naive-bayes.js';
+export type { TaskProgress } from './progress.js';
+export type { ParseOptions, SegmenterOptions, TrainSegmenterOptions } from './segment.js';
+export {
+  BMES,
+  charVocabulary,
+  chunkWords,
+  decodeUtf8,
+  LongestMatchSegmenter,
+  parseSegmentedCorpus,
+  proseToSentences,
+  Segmenter,
+  tagsToWords,
+  trainSegmenter,
+  UNK_CHAR,
+  wordsToTags,
+} from './segment.js';

@@ -1,0 +1,34 @@
+// The tasks' coarse progress: every `every` optimizer steps (and at the last one), the mean
+// training loss since the previous report, built from the fit engine's step events.
+import type { FitEvent } from '../events.js';
+
+export interface TaskProgress {
+  epoch: number;
+  /** Steps done and in all. */
+  step: number;
+  steps: number;
+  /** Mean loss since the previous report. */
+  loss: number;
+  elapsedMs: number;
+}
+
+/** An engine `emit` that calls `onProgress` (awaited) every `every` of `steps` steps. */
+export function progressEvery(
+  every: number,
+  steps: number,
+  onProgress?: (e: TaskProgress) => void | Promise<void>,
+): ((e: FitEvent) => void | Promise<void>) | undefined {
+  if (!onProgress) return undefined;
+  let sum = 0;
+  let n = 0;
+  return (e) => {
+    if (e.type !== 'step') return;
+    sum += e.loss;
+    n += 1;
+    if (e.step % every !== 0 && e.step !== steps) return;
+    const loss = sum / n;
+    sum = 0;
+    n = 0;
+    return onProgress({ epoch: e.epoch, step: e.step, steps, loss, elapsedMs: e.elapsedMs });
+  };
+}
