@@ -2,8 +2,9 @@
 // segmenter, text classifier), each with a way to load it and a fingerprint of the loaded
 // model (a checksum of its weights and its outputs on a fixed input), for tests that feed
 // loaders mutated files.
-import { charVocabulary, createTrainer, G2P, Segmenter, Seq2SeqModel, sequential, TextClassifier, type Trainer, textWindows, Vocabulary } from '../ts/index.js';
+import { createTrainer, Seq2SeqModel, sequential, type Trainer, textWindows, Vocabulary } from '../ts/index.js';
 import { crc32, hex32 } from '../ts/io/crc32.js';
+import { charVocabulary, G2P, Segmenter, TextClassifier } from '../ts/tasks/index.js';
 
 export interface Print {
   /** CRC-32 of every parameter's bytes, in name order. */
@@ -94,7 +95,7 @@ export function seq2seqLoader(): Loader {
       try {
         return seq2seqPrint(model, pairs);
       } finally {
-        model.free();
+        model.dispose();
       }
     },
     async check() {
@@ -123,7 +124,7 @@ export function g2pLoader(): Loader {
           ],
         };
       } finally {
-        g2p.free();
+        g2p.dispose();
       }
     },
     async check() {

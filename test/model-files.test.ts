@@ -345,7 +345,7 @@ describe('model files: determinism and the parameter list', () => {
       try {
         expect(sequentialParams(s.toJSON())).toEqual(m.paramNames().map((name) => ({ name, shape: m.paramShape(name) })));
       } finally {
-        m.free();
+        m.dispose();
       }
     }
     for (const o of [
@@ -356,7 +356,7 @@ describe('model files: determinism and the parameter list', () => {
       try {
         expect(seq2seqParams(o)).toEqual(m.paramNames().map((name) => ({ name, shape: m.paramShape(name) })));
       } finally {
-        m.free();
+        m.dispose();
       }
     }
   });

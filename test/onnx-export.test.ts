@@ -133,7 +133,7 @@ describe('ONNX export (onnxruntime-node)', () => {
     try {
       await expect(exportOnnx(s2s.save())).rejects.toMatchObject({ code: 'E_OPTION', message: expect.stringMatching(/seq2seq/) });
     } finally {
-      s2s.free();
+      s2s.dispose();
     }
     await expect(exportOnnx(new Uint8Array(10))).rejects.toMatchObject({ code: 'E_FORMAT' });
     await expect(exportOnnx(new Uint8Array(0), { opset: 9 } as never)).rejects.toMatchObject({ code: 'E_OPTION' });
