@@ -7,7 +7,7 @@ import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, formatError, numIn, optionError, posInt, RecurrentTypeError, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit, startPosition } from './fit.js';
-import { checkTrainingState, decodeCheckpoint, encodeCheckpoint, type TrainingState } from './io/checkpoint.js';
+import { checkTrainingState, decodeCheckpoint, encodeCheckpoint, type TrainingState, trainingForFile } from './io/checkpoint.js';
 import { decodeSafetensors } from './io/safetensors.js';
 import { type ImportWeightsOptions, stateDictParams } from './io/torch.js';
 import { type BatchInput, type CompileOptions, Model } from './model.js';
@@ -363,11 +363,7 @@ export class Session {
     if (any instanceof Seq2SeqModel) {
       const meta: Record<string, unknown> = {};
       if (this.#vocab) meta.vocabulary = this.#vocab.toJSON();
-      if (withTraining && this.#training) {
-        // the training time stays out of the file (same seed and data, same bytes: io/checkpoint.ts)
-        const { elapsedMs: _timing, ...position } = this.#training;
-        meta.training = position;
-      }
+      if (withTraining && this.#training) meta.training = trainingForFile(this.#training);
       return any.save(meta, { training: withTraining });
     }
     const m = any;

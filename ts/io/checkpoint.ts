@@ -53,8 +53,7 @@ export function encodeCheckpoint(s: Snapshot): Uint8Array {
   if (s.vocabulary) meta.vocabulary = JSON.stringify(s.vocabulary);
   if (s.compile) meta.compile = JSON.stringify(s.compile);
   if (s.training) {
-    const { elapsedMs: _timing, ...position } = s.training;
-    meta.training = JSON.stringify(position);
+    meta.training = JSON.stringify(trainingForFile(s.training));
   }
   const tensors: [string, TensorIn][] = s.params.map((p) => [p.name, { dtype: 'F32', shape: p.shape, data: p.data }]);
   if (s.optimizerState) tensors.push(['__optimizer__', { dtype: 'F32', shape: [s.optimizerState.length], data: s.optimizerState }]);
@@ -72,6 +71,14 @@ function json<T>(meta: Record<string, string>, key: string): T | undefined {
 }
 
 const TRAINING_KEYS = ['epoch', 'batch', 'step', 'tokens', 'seed'] as const;
+
+/** The training position as files hold it: without the training time (elapsedMs), keys in
+ * sorted order, so a file is a pure function of the seed and data and a loaded file re-saves
+ * to the same bytes. */
+export function trainingForFile(t: TrainingState): Record<string, number> {
+  const { elapsedMs: _timing, ...position } = t as TrainingState & Record<string, number>;
+  return Object.fromEntries(Object.entries(position).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
 
 /** The saved training position: an object of non-negative safe integers (elapsedMs, which
  * older files hold, is accepted if it is a finite non-negative number, and ignored). */
