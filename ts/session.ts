@@ -10,43 +10,103 @@ import { decodeSafetensors } from './io/safetensors.js';
 import { Model, type BatchInput, type CompileOptions } from './model.js';
 import type { ModelSpecJSON } from './spec.js';
 
+/** Options of `Trainer.fit`. Unknown keys are E_OPTION; invalid values E_OPTION or E_RANGE. */
 export interface FitOptions {
-  /** Train until this many epochs are done (default 1). */
+  /**
+   * Train until this many epochs are done (counting earlier ones when resuming).
+   * @default 1
+   */
   epochs?: number;
+  /**
+   * Rows (windows or examples) per batch; the last batch of an epoch may be smaller.
+   * @default 32
+   */
   batchSize?: number;
-  /** Shuffle examples each epoch (default true; windows are drawn at random offsets). */
+  /**
+   * Shuffle examples each epoch (windows are drawn at random offsets unless `random: false`).
+   * @default true
+   */
   shuffle?: boolean;
-  /** Seed of the data order (default 0). */
+  /**
+   * Seed of the data order (shuffles, window offsets), combined with the epoch.
+   * @default 0
+   */
   seed?: number;
-  /** Truncated BPTT: train each batch in windows of this many steps, state carried. */
+  /**
+   * Truncated BPTT: train each batch in windows of `window` steps, the state carried across
+   * windows and detached, one optimizer update per window. Token models with a per-step output only.
+   * @default off (full backpropagation through each batch)
+   */
   tbptt?: { window: number };
-  /** Evaluated at the end of every epoch. */
+  /**
+   * Evaluated at the end of every epoch (`EpochEvent.validation`).
+   * @default none
+   */
   validation?: DataLike;
-  /** Stop (at a batch boundary) once training has taken this long. */
+  /**
+   * Stop (at a batch boundary) once training has taken this long; `stopReason` is `'timeBudget'`.
+   * @default no budget
+   */
   timeBudgetMs?: number;
-  /** Continue from the saved training position (epoch, batch, counters) instead of epoch 0. */
+  /**
+   * Continue from the saved training position (epoch, batch, counters, data seed) of a loaded
+   * model or an earlier aborted run, instead of epoch 0.
+   * @default false
+   */
   resume?: boolean;
-  /** Stops training within one batch; the model stays valid. */
+  /**
+   * Stops training within one batch; the run resolves with `stopReason: 'aborted'` and the
+   * model stays valid.
+   */
   signal?: AbortSignal;
+  /** Called with every event (the same events the run iterates), in the caller's thread. */
   onProgress?: (e: FitEvent) => void;
 }
 
+/** Sampling options of `Trainer.generate`. */
 export interface GenerateOptions {
+  /**
+   * Symbols (or ids) to generate after the prompt.
+   * @default 100
+   */
   maxTokens?: number;
-  /** 0 = greedy. Default 1. */
+  /**
+   * Softmax temperature, ≥ 0; 0 is greedy (argmax).
+   * @default 1
+   */
   temperature?: number;
+  /**
+   * Sample among the k most likely symbols only; 0 keeps all.
+   * @default 0
+   */
   topK?: number;
+  /**
+   * Nucleus sampling: the smallest set whose probability reaches p, in (0, 1]; 1 keeps all.
+   * @default 1
+   */
   topP?: number;
+  /**
+   * Seed of the sampling; the same seed gives the same text on every runtime.
+   * @default 0
+   */
   seed?: number;
 }
 
+/** A description of the trainer's model: what `build`, `load` and `info` resolve to. */
 export interface ModelInfo {
+  /** The architecture. */
   spec: ModelSpecJSON;
+  /** The initialisation seed. */
   seed: number;
+  /** Total number of parameters (floats). */
   paramCount: number;
+  /** The parameter names, PyTorch style, in order. */
   paramNames: string[];
+  /** The attached vocabulary, if any. */
   vocabulary?: VocabularyJSON;
+  /** The compile options, once compiled (or loaded from a resumable file). */
   compiled?: CompileOptions;
+  /** The training position (epoch, batch, step, tokens, …), once trained or loaded from a resumable file. */
   training?: TrainingState;
 }
 
