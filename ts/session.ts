@@ -128,7 +128,11 @@ function yieldNow(): Promise<void> {
   });
 }
 
-/** Reads a model file from bytes, a path (Node, Deno, Bun) or a URL (fetch). */
+/**
+ * Reads a model file from bytes, a path (Node, Deno, Bun) or a URL (fetch); E_FORMAT when it
+ * cannot be read.
+ * @internal
+ */
 export async function readSource(source: Uint8Array | ArrayBuffer | string | URL): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
@@ -149,6 +153,12 @@ export async function readSource(source: Uint8Array | ArrayBuffer | string | URL
   }
 }
 
+/**
+ * One model with its vocabulary and training position, and the training loop, in the thread
+ * where it is created. `createTrainer` wraps one (in this thread, or inside a worker); use the
+ * {@link Trainer} API unless you need the synchronous calls. The methods mirror `Trainer`'s,
+ * synchronously (except `fit`), with `load` and `importWeights` taking bytes only.
+ */
 export class Session {
   #model: Model | undefined;
   #vocab: Vocabulary | undefined;
@@ -156,15 +166,18 @@ export class Session {
   #stop = false;
   #fitting = false;
 
+  /** The current model; E_STATE before `build` or `load`. */
   get model(): Model {
     if (!this.#model) throw stateError('no model yet: build() or load() one first');
     return this.#model;
   }
 
+  /** The attached vocabulary, if any. */
   get vocabulary(): Vocabulary | undefined {
     return this.#vocab;
   }
 
+  /** See {@link Trainer.build}. */
   build(spec: ModelSpecJSON, seed = 0): ModelInfo {
     this.#guard('build');
     const m = Model.fromSpec(spec, seed);
@@ -175,11 +188,13 @@ export class Session {
     return this.info();
   }
 
+  /** See {@link Trainer.compile}. */
   compile(opts: CompileOptions): void {
     this.#guard('compile');
     this.model.compile(opts);
   }
 
+  /** See {@link Trainer.setVocabulary}. */
   setVocabulary(v: Vocabulary | VocabularyJSON | undefined): void {
     if (v === undefined) {
       this.#vocab = undefined;
@@ -192,6 +207,7 @@ export class Session {
     this.#vocab = voc;
   }
 
+  /** See {@link Trainer.info}. */
   info(): ModelInfo {
     const m = this.model;
     const i: ModelInfo = { spec: m.spec, seed: m.seed, paramCount: m.paramCount, paramNames: m.paramNames() };
@@ -216,6 +232,7 @@ export class Session {
     this.#stop = true;
   }
 
+  /** See {@link Trainer.fit}; `emit` receives every event (awaited at epoch ends). */
   async fit(data: DataLike, opts: FitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>): Promise<FitResult> {
     checkKeys('fit', opts, FIT_KEYS);
     this.#guard('fit');
@@ -391,14 +408,17 @@ export class Session {
     return res;
   }
 
+  /** See {@link Trainer.predict}: [B, T, outputs] or [B, outputs], row-major, raw outputs (logits). */
   predict(input: BatchInput): Float32Array {
     return this.model.forward(input);
   }
 
+  /** See {@link Trainer.predictStep}. */
   predictStep(input: BatchInput): Float32Array {
     return this.model.predictStep(input);
   }
 
+  /** See {@link Trainer.resetState}. */
   resetState(): void {
     this.model.resetState();
   }
@@ -416,7 +436,7 @@ export class Session {
     return m.generateIds(prompt, opts);
   }
 
-  /** The model file (format recurrent/1). `training: true` (default) adds what resuming needs. */
+  /** See {@link Trainer.save}: the model file (format recurrent/1). `training: true` (default) adds what resuming needs. */
   save(opts: { training?: boolean } = {}): Uint8Array {
     checkKeys('save', opts, ['training']);
     const m = this.model;
@@ -433,6 +453,7 @@ export class Session {
     });
   }
 
+  /** See {@link Trainer.load}: replaces the model from a recurrent/1 file's bytes (E_FORMAT if it does not fit). */
   load(bytes: Uint8Array): ModelInfo {
     this.#guard('load');
     const s = decodeCheckpoint(bytes);
@@ -500,11 +521,13 @@ export class Session {
     return names;
   }
 
+  /** See {@link Trainer.getWeights}. */
   getWeights(): Record<string, Float32Array> {
     const m = this.model;
     return Object.fromEntries(m.paramNames().map((n) => [n, m.getParam(n)]));
   }
 
+  /** Frees the model's wasm memory; the session can `build` or `load` again. */
   dispose(): void {
     this.#model?.free();
     this.#model = undefined;
