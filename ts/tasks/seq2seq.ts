@@ -22,6 +22,7 @@ import { FORMAT } from '../io/checkpoint.js';
 import { wasm } from '../wasm.js';
 import type { Seq2Seq as CoreSeq2Seq } from '../wasm/recurrent_wasm.js';
 
+/** The architecture of a {@link Seq2SeqModel}. Unknown keys are E_OPTION. */
 export interface Seq2SeqOptions {
   /** Source symbols (ids 0…sourceVocab−1). */
   sourceVocab: number;
@@ -31,10 +32,22 @@ export interface Seq2SeqOptions {
   embed?: number;
   /** Units per encoder direction (default 128), encoder layers (1), bidirectional (true). */
   encoderUnits?: number;
+  /**
+   * Encoder layers.
+   * @default 1
+   */
   encoderLayers?: number;
+  /**
+   * A bidirectional encoder.
+   * @default true
+   */
   bidirectional?: boolean;
   /** Decoder units (default 2 × encoderUnits when bidirectional) and layers (1). */
   decoderUnits?: number;
+  /**
+   * Decoder layers.
+   * @default 1
+   */
   decoderLayers?: number;
   /** Width of the additive attention (default decoderUnits). */
   attention?: number;
@@ -42,69 +55,118 @@ export interface Seq2SeqOptions {
   dropout?: number;
   /** Target ids of BOS and EOS (default 0 and 1). */
   bos?: number;
+  /**
+   * Target id of EOS.
+   * @default 1
+   */
   eos?: number;
 }
 
+/** The options with every default filled in. */
 export type Seq2SeqConfig = Required<Seq2SeqOptions>;
 
+/** One training pair of id sequences. */
 export interface Pair {
+  /** Source ids in [0, sourceVocab). */
   source: ArrayLike<number>;
   /** Without BOS/EOS. */
   target: ArrayLike<number>;
 }
 
+/** Options of {@link Seq2SeqModel.compile}. */
 export interface Seq2SeqCompileOptions {
+  /**
+   * The optimizer (Adam, AdamW or SGD, PyTorch semantics).
+   * @default { name: 'adam', lr: 1e-3 }
+   */
   optimizer?: { name: 'adam' | 'adamw' | 'sgd'; lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; momentum?: number };
   /** Clip gradients by global L2 norm (default 5; 0 = off). */
   clipNorm?: number;
 }
 
+/** What one teacher-forced update reports. */
 export interface Seq2SeqStep {
+  /** Mean loss per target token (EOS included), before the update. */
   loss: number;
+  /** Global gradient norm before clipping. */
   gradNorm: number;
   /** Target tokens (EOS included) in the batch. */
   tokens: number;
+  /** Learning rate of this update. */
   lr: number;
 }
 
+/** Progress of {@link Seq2SeqModel.fit}: after every batch (`'step'`) and every epoch (`'epoch'`). */
 export interface Seq2SeqFitEvent {
+  /** `'step'` after a batch, `'epoch'` at an epoch's end. */
   type: 'step' | 'epoch';
+  /** The epoch, 0-based. */
   epoch: number;
   /** Batch within the epoch (step events). */
   batch: number;
+  /** Batches per epoch. */
   batchesPerEpoch: number;
+  /** Optimizer steps so far. */
   step: number;
   /** This batch's loss (step) or the epoch's mean training loss (epoch). */
   loss: number;
+  /** The current learning rate. */
   lr: number;
+  /** Target tokens per second so far. */
   tokensPerSec: number;
+  /** Training time so far. */
   elapsedMs: number;
   /** Epoch events with `validation` data: its teacher-forced loss per token. */
   validationLoss?: number;
 }
 
+/** Options of {@link Seq2SeqModel.fit}. */
 export interface Seq2SeqFitOptions {
+  /**
+   * Passes over the pairs.
+   * @default 1
+   */
   epochs?: number;
+  /**
+   * Pairs per batch.
+   * @default 64
+   */
   batchSize?: number;
+  /**
+   * Seed of the batch order.
+   * @default 0
+   */
   seed?: number;
   /** Stop (at a batch boundary) after this long. */
   timeBudgetMs?: number;
+  /** Stops at the next batch boundary; the run resolves with `stopReason: 'aborted'`. */
   signal?: AbortSignal;
   /** Multiply the learning rate by this after every epoch (default 1). */
   lrDecay?: number;
+  /**
+   * Scored (teacher-forced loss per token) at the end of every epoch.
+   * @default none
+   */
   validation?: Pair[];
+  /** Called with every step and epoch event. */
   onProgress?: (e: Seq2SeqFitEvent) => void;
 }
 
+/** What {@link Seq2SeqModel.fit} resolves to. */
 export interface Seq2SeqFitResult {
+  /** `'completed'`, `'aborted'` (the signal fired) or `'timeBudget'`. */
   stopReason: 'completed' | 'aborted' | 'timeBudget';
+  /** Epochs fully trained. */
   epochs: number;
+  /** Optimizer steps taken. */
   steps: number;
+  /** Training time. */
   elapsedMs: number;
   /** Mean training loss of the last (possibly partial) epoch. */
   loss: number;
 }
 
+/** One decoded output of {@link Seq2SeqModel.decode}. */
 export interface Hypothesis {
   /** Target ids, without BOS/EOS. */
   ids: number[];
@@ -114,6 +176,7 @@ export interface Hypothesis {
   ended: boolean;
 }
 
+/** Options of {@link Seq2SeqModel.decode}. */
 export interface DecodeOptions {
   /** Beam width (default 1 = greedy). */
   beam?: number;
@@ -223,8 +286,23 @@ export function bucketBatches(pairs: readonly Pair[], batchSize: number, seed: n
 const now = () => performance.now();
 const yieldNow = () => new Promise<void>((r) => (typeof setImmediate === 'function' ? setImmediate(r) : setTimeout(r, 0)));
 
+/**
+ * An attention encoder-decoder: a bidirectional LSTM encoder, an LSTM decoder with additive
+ * attention over the encoder outputs, trained with teacher forcing and decoded greedily or by
+ * beam search, all inside wasm. Pairs are id sequences; the model adds BOS/EOS to targets.
+ * Needs `await init()` first; free it with `free()`.
+ * @example
+ * ```ts
+ * const m = Seq2SeqModel.create({ sourceVocab: 30, targetVocab: 72 }, { seed: 1 });
+ * m.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
+ * await m.fit(pairs, { epochs: 2, batchSize: 64 });
+ * const [best] = m.decode([word], { beam: 5 })[0]; // best.ids: target ids without BOS/EOS
+ * ```
+ */
 export class Seq2SeqModel {
+  /** The architecture, defaults filled in. */
   readonly config: Readonly<Seq2SeqConfig>;
+  /** The initialisation seed. */
   readonly seed: number;
   #core: CoreSeq2Seq | undefined;
   #compiled: Seq2SeqCompileOptions | undefined;
@@ -264,21 +342,27 @@ export class Seq2SeqModel {
     return this.#core;
   }
 
+  /** Total number of parameters (floats). */
   get paramCount(): number {
     return this.#c.paramCount();
   }
+  /** The parameter names, PyTorch style (`encoder.rnn.weight_ih_l0_reverse`, `attention.key.weight`, …). */
   paramNames(): string[] {
     return this.#c.paramNames();
   }
+  /** A parameter's shape. */
   paramShape(name: string): number[] {
     return Array.from(this.#c.paramShape(name));
   }
+  /** A copy of a parameter (row-major). */
   getParam(name: string): Float32Array {
     return this.#c.getParam(name);
   }
+  /** Overwrites a parameter (row-major). */
   setParam(name: string, data: Float32Array): void {
     this.#c.setParam(name, data);
   }
+  /** A parameter's gradient from the last update. */
   getGrad(name: string): Float32Array {
     return this.#c.getGrad(name);
   }
@@ -311,6 +395,7 @@ export class Seq2SeqModel {
     return this;
   }
 
+  /** The options of the last `compile`; undefined before. */
   get compiled(): Readonly<Seq2SeqCompileOptions> | undefined {
     return this.#compiled;
   }
