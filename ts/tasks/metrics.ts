@@ -16,9 +16,11 @@ export interface SegmentationScore {
   recall: number;
   /** Harmonic mean of precision and recall. */
   f1: number;
-  /** Words in the gold and in the predicted segmentation, and predicted words whose span is gold. */
+  /** Words in the gold segmentation. */
   goldWords: number;
+  /** Words in the predicted segmentation. */
   predictedWords: number;
+  /** Predicted words whose character span is also a gold word's span. */
   correct: number;
 }
 
