@@ -404,6 +404,7 @@ export class Seq2SeqModel {
   get learningRate(): number {
     return this.#lr;
   }
+  /** Sets the learning rate of the following updates (a finite number ≥ 0, E_RANGE otherwise; E_STATE before `compile`). */
   set learningRate(lr: number) {
     this.#c.setLearningRate(lr);
     this.#lr = lr;
