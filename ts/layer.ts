@@ -53,12 +53,19 @@ export interface LayerForwardInput {
   steps: number;
   /**
    * Valid steps per row [B], each ≤ steps (packed-sequence semantics: steps past a row's length
-   * are skipped, their outputs are zero). Default: every row has `steps`.
+   * are skipped, their outputs are zero).
+   * @default every row has `steps`
    */
   lengths?: ArrayLike<number>;
-  /** Initial hidden states [L·D, B, H] (zeros when absent). */
+  /**
+   * Initial hidden states [L·D, B, H].
+   * @default zeros
+   */
   h0?: Float32Array;
-  /** Initial cell states [L·D, B, H], LSTM only (zeros when absent). */
+  /**
+   * Initial cell states [L·D, B, H], LSTM only.
+   * @default zeros
+   */
   c0?: Float32Array;
   /**
    * Enables inter-layer dropout.
@@ -81,9 +88,15 @@ export interface LayerForwardResult {
 export interface LayerBackwardInput {
   /** dL/dout [B, T, D·H]. */
   gradOut: Float32Array;
-  /** dL/dhN [L·D, B, H] (zeros when absent). */
+  /**
+   * dL/dhN [L·D, B, H].
+   * @default zeros
+   */
   gradHN?: Float32Array;
-  /** dL/dcN [L·D, B, H], LSTM only (zeros when absent). */
+  /**
+   * dL/dcN [L·D, B, H], LSTM only.
+   * @default zeros
+   */
   gradCN?: Float32Array;
 }
 

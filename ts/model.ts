@@ -94,7 +94,7 @@ export interface BatchInput {
   steps: number;
   /**
    * Valid steps per row [B], each ≤ steps; padded steps are ignored everywhere, loss included.
-   * Default: every row has `steps`.
+   * @default every row has `steps`
    */
   lengths?: ArrayLike<number>;
 }

@@ -38,9 +38,15 @@ export interface WindowsData {
   ids: Uint32Array;
   /** Window length T: each example is ids[o, o+T) → targets ids[o+1, o+T+1). */
   steps: number;
-  /** Random offsets each epoch (default true); false tiles the stream without overlap. */
+  /**
+   * Random offsets each epoch; false tiles the stream without overlap.
+   * @default true
+   */
   random: boolean;
-  /** Windows per epoch when random (default: as many as tile the stream). */
+  /**
+   * Windows per epoch when random.
+   * @default as many as tile the stream, ⌊(n − 1) / steps⌋
+   */
   windowsPerEpoch: number;
 }
 
@@ -50,7 +56,10 @@ export interface ExamplesData {
   kind: 'examples';
   /** The examples; each batch is padded to its longest one, with per-row lengths. */
   examples: Example[];
-  /** Features per step for feature models (inferred from the model otherwise). */
+  /**
+   * Features per step for feature models.
+   * @default the model's `input.features`
+   */
   featureDim?: number;
 }
 

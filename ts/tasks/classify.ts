@@ -48,23 +48,35 @@ export function tokenVocabulary(docs: readonly (readonly string[])[], opts: { mi
  * → dense over the classes.
  */
 export interface ClassifierOptions {
-  /** Classes (default 2). */
+  /**
+   * Classes.
+   * @default 2
+   */
   classes?: number;
   /**
    * The recurrent cell.
    * @default 'gru'
    */
   cell?: 'gru' | 'lstm';
-  /** Token embedding size (default 32). */
+  /**
+   * Token embedding size.
+   * @default 32
+   */
   embed?: number;
-  /** Recurrent units (default 64). */
+  /**
+   * Recurrent units.
+   * @default 64
+   */
   hidden?: number;
   /**
    * A bidirectional recurrent layer.
    * @default false
    */
   bidirectional?: boolean;
-  /** Tokens read per document: its first `maxTokens` (default 256). */
+  /**
+   * Tokens read per document: its first `maxTokens`.
+   * @default 256
+   */
   maxTokens?: number;
   /**
    * Initialisation seed (and, in `trainClassifier`, the seed of the data order).
@@ -75,7 +87,10 @@ export interface ClassifierOptions {
 
 /** Options of {@link trainClassifier}: the architecture and the training budget. */
 export interface TrainClassifierOptions extends ClassifierOptions {
-  /** Passes over the training documents (default 3). */
+  /**
+   * Passes over the training documents.
+   * @default 3
+   */
   epochs?: number;
   /**
    * Documents per batch.
@@ -92,7 +107,7 @@ export interface TrainClassifierOptions extends ClassifierOptions {
    * @default 5
    */
   clipNorm?: number;
-  /** Called after every `progressEvery` batches (default 20) with the mean loss since the last call. */
+  /** Called after every `progressEvery` batches with the mean loss since the last call. */
   onProgress?: (e: { epoch: number; step: number; steps: number; loss: number; elapsedMs: number }) => void | Promise<void>;
   /**
    * Batches between `onProgress` calls.

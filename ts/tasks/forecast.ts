@@ -109,9 +109,15 @@ export function seasonalNaive(values: ArrayLike<number>, origin: number, horizon
 
 /** Options of {@link forecastBirths}. */
 export interface ForecastOptions {
-  /** Days of history per example (default 56). */
+  /**
+   * Days of history per example.
+   * @default 56
+   */
   inputDays?: number;
-  /** Days forecast (default 28). */
+  /**
+   * Days forecast.
+   * @default 28
+   */
   horizon?: number;
   /**
    * LSTM units.
@@ -138,9 +144,15 @@ export interface ForecastOptions {
    * @default 1
    */
   seed?: number;
-  /** Train in a worker thread (default false). */
+  /**
+   * Train in a worker thread.
+   * @default false
+   */
   worker?: boolean;
-  /** Origins between training examples (default 1: every day). */
+  /**
+   * Origins between training examples (1: every day).
+   * @default 1
+   */
   stride?: number;
   /**
    * Start no new epoch once training has taken this long.

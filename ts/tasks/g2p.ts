@@ -30,10 +30,16 @@ export interface LexiconEntry {
 
 /** Options of {@link parseLexicon}. */
 export interface ParseLexiconOptions {
-  /** Keep the stress digits of vowels (AH0, AH1, AH2; default true, as in CMUdict). */
+  /**
+   * Keep the stress digits of vowels (AH0, AH1, AH2), as in CMUdict.
+   * @default true
+   */
   stress?: boolean;
-  /** Words to keep (default: letters and apostrophes only, which drops abbreviations with
-   * periods, hyphenated compounds and words with digits). Use /./u to keep every word. */
+  /**
+   * Words to keep. The default keeps letters and apostrophes only, which drops abbreviations with
+   * periods, hyphenated compounds and words with digits; use /./u to keep every word.
+   * @default /^[A-Za-z']+$/
+   */
   wordPattern?: RegExp;
 }
 

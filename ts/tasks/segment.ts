@@ -78,10 +78,16 @@ export function tagsToWords(cs: readonly string[], tags: ArrayLike<number>): str
 
 /** Options of {@link parseSegmentedCorpus}. */
 export interface ParseOptions {
-  /** Name used in error messages (e.g. the file name). */
+  /**
+   * Name used in error messages (e.g. the file name).
+   * @default 'the corpus'
+   */
   name?: string;
-  /** Require word boundaries: at least one line with two or more words (default true; a
-   * training or gold corpus needs them, raw text to segment does not). */
+  /**
+   * Require word boundaries: at least one line with two or more words (a training or gold
+   * corpus needs them, raw text to segment does not).
+   * @default true
+   */
   requireBoundaries?: boolean;
 }
 
@@ -243,13 +249,25 @@ export class LongestMatchSegmenter {
  * scores per character, with or without a CRF head.
  */
 export interface SegmenterOptions {
-  /** BiLSTM-CRF (true) or a BiLSTM tagger with a per-step softmax (false). Default true. */
+  /**
+   * BiLSTM-CRF (true) or a BiLSTM tagger with a per-step softmax (false).
+   * @default true
+   */
   crf?: boolean;
-  /** Character embedding size (default 32). */
+  /**
+   * Character embedding size.
+   * @default 32
+   */
   embed?: number;
-  /** LSTM units per direction (default 64). */
+  /**
+   * LSTM units per direction.
+   * @default 64
+   */
   hidden?: number;
-  /** Stacked bidirectional layers (default 1). */
+  /**
+   * Stacked bidirectional layers.
+   * @default 1
+   */
   layers?: number;
   /**
    * Initialisation seed (and, in `trainSegmenter`, the seed of the data order).
@@ -260,11 +278,20 @@ export interface SegmenterOptions {
 
 /** Options of {@link trainSegmenter}: the architecture and the training budget. */
 export interface TrainSegmenterOptions extends SegmenterOptions {
-  /** Optimizer updates (default 2000). */
+  /**
+   * Optimizer updates.
+   * @default 2000
+   */
   steps?: number;
-  /** Sentence pieces per batch (default 32). */
+  /**
+   * Sentence pieces per batch.
+   * @default 32
+   */
   batchSize?: number;
-  /** Training pieces are at most this many characters (default 80). */
+  /**
+   * Training pieces are at most this many characters.
+   * @default 80
+   */
   maxChars?: number;
   /**
    * The optimizer.
@@ -276,7 +303,7 @@ export interface TrainSegmenterOptions extends SegmenterOptions {
    * @default 5
    */
   clipNorm?: number;
-  /** Called every `progressEvery` steps (default 50) with the mean loss since the last call. */
+  /** Called every `progressEvery` steps with the mean loss since the last call. */
   onProgress?: (e: { step: number; steps: number; loss: number; elapsedMs: number }) => void | Promise<void>;
   /**
    * Steps between `onProgress` calls.

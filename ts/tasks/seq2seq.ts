@@ -28,9 +28,15 @@ export interface Seq2SeqOptions {
   sourceVocab: number;
   /** Target symbols, BOS and EOS included. */
   targetVocab: number;
-  /** Embedding width of both sides (default 64). */
+  /**
+   * Embedding width of both sides.
+   * @default 64
+   */
   embed?: number;
-  /** Units per encoder direction (default 128), encoder layers (1), bidirectional (true). */
+  /**
+   * Units per encoder direction.
+   * @default 128
+   */
   encoderUnits?: number;
   /**
    * Encoder layers.
@@ -42,18 +48,30 @@ export interface Seq2SeqOptions {
    * @default true
    */
   bidirectional?: boolean;
-  /** Decoder units (default 2 × encoderUnits when bidirectional) and layers (1). */
+  /**
+   * Decoder units.
+   * @default 2 × encoderUnits when bidirectional, else encoderUnits
+   */
   decoderUnits?: number;
   /**
    * Decoder layers.
    * @default 1
    */
   decoderLayers?: number;
-  /** Width of the additive attention (default decoderUnits). */
+  /**
+   * Width of the additive attention.
+   * @default decoderUnits
+   */
   attention?: number;
-  /** Dropout between stacked LSTM layers and on the attentional vector (default 0). */
+  /**
+   * Dropout between stacked LSTM layers and on the attentional vector.
+   * @default 0
+   */
   dropout?: number;
-  /** Target ids of BOS and EOS (default 0 and 1). */
+  /**
+   * Target id of BOS.
+   * @default 0
+   */
   bos?: number;
   /**
    * Target id of EOS.
@@ -80,7 +98,10 @@ export interface Seq2SeqCompileOptions {
    * @default { name: 'adam', lr: 1e-3 }
    */
   optimizer?: { name: 'adam' | 'adamw' | 'sgd'; lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; momentum?: number };
-  /** Clip gradients by global L2 norm (default 5; 0 = off). */
+  /**
+   * Clip gradients by global L2 norm (0 = off).
+   * @default 5
+   */
   clipNorm?: number;
 }
 
@@ -137,11 +158,17 @@ export interface Seq2SeqFitOptions {
    * @default 0
    */
   seed?: number;
-  /** Stop (at a batch boundary) after this long. */
+  /**
+   * Stop (at a batch boundary) after this long.
+   * @default no budget
+   */
   timeBudgetMs?: number;
   /** Stops at the next batch boundary; the run resolves with `stopReason: 'aborted'`. */
   signal?: AbortSignal;
-  /** Multiply the learning rate by this after every epoch (default 1). */
+  /**
+   * Multiply the learning rate by this after every epoch.
+   * @default 1
+   */
   lrDecay?: number;
   /**
    * Scored (teacher-forced loss per token) at the end of every epoch.
@@ -178,13 +205,25 @@ export interface Hypothesis {
 
 /** Options of {@link Seq2SeqModel.decode}. */
 export interface DecodeOptions {
-  /** Beam width (default 1 = greedy). */
+  /**
+   * Beam width (1 = greedy).
+   * @default 1
+   */
   beam?: number;
-  /** Hypotheses to return per source, ≤ beam (default 1). */
+  /**
+   * Hypotheses to return per source, ≤ beam.
+   * @default 1
+   */
   nBest?: number;
-  /** Longest output (default 2 × the longest source + 10). */
+  /**
+   * Longest output.
+   * @default 2 × the longest source + 10
+   */
   maxLength?: number;
-  /** Sources per wasm call (default 256). */
+  /**
+   * Sources per wasm call.
+   * @default 256
+   */
   batchSize?: number;
 }
 
