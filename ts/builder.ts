@@ -12,30 +12,91 @@ import type { CellType } from './layer.js';
 import { Model } from './model.js';
 import type { InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
 
+/**
+ * What flows out of the last layer so far, tracked in `SequentialBuilder`'s type parameter:
+ * `'tokens'` (token ids; only `.embedding()` fits), `'seq'` (a sequence [B, T, F]), `'vec'` (one
+ * vector per sequence [B, F], after a recurrent layer with `returnSequences: false`; only
+ * `.dropout()` and `.dense()` fit) or `'crf'` (after `.crf()`, which ends the model).
+ */
 export type Flow = 'tokens' | 'seq' | 'vec' | 'crf';
 
+/**
+ * Options of `.lstm()`, `.gru()` and `.rnn()`: one recurrent layer (PyTorch `nn.LSTM` / `nn.GRU` /
+ * `nn.RNN` with `batch_first=True`), possibly stacked and bidirectional.
+ * @typeParam R whether it returns sequences (the builder's next flow depends on it)
+ */
 export interface RecurrentOptions<R extends boolean = boolean> {
+  /**
+   * Hidden size per direction (PyTorch `hidden_size`); the output has `units` features, or
+   * `2·units` when bidirectional (both directions concatenated).
+   */
   units: number;
-  /** Stacked layers of this cell (default 1). */
+  /**
+   * Stacked layers of this cell (PyTorch `num_layers`).
+   * @default 1
+   */
   layers?: number;
+  /**
+   * Run a second pass backwards over each sequence (respecting its length) and concatenate.
+   * @default false
+   */
   bidirectional?: boolean;
-  /** Dropout between the stacked layers (default 0). */
+  /**
+   * Inverted dropout between the stacked layers while training, in [0, 1) (PyTorch `dropout`).
+   * @default 0
+   */
   dropout?: number;
-  /** true (default): one output per step; false: one per sequence (final states). */
+  /**
+   * true: one output per step [B, T, D·units]; false: one per sequence [B, D·units], each row's
+   * final states (the forward direction at the row's last valid step, the backward one at step 0).
+   * @default true
+   */
   returnSequences?: R;
+  /**
+   * Prefix of the layer's parameter names (`rnn.weight_ih_l0`, …).
+   * @default "rnn" for the first recurrent layer, then "rnn1", "rnn2", …
+   */
   name?: string;
 }
 
+/** Options of `.rnn()`: {@link RecurrentOptions} plus the activation. */
 export interface RnnOptions<R extends boolean = boolean> extends RecurrentOptions<R> {
+  /**
+   * The vanilla RNN's non-linearity (PyTorch `nonlinearity`).
+   * @default 'tanh'
+   */
   activation?: 'tanh' | 'relu';
 }
 
+/** The flow after a recurrent layer: `'vec'` when `returnSequences` is false, else `'seq'`. */
 type After<R> = R extends false ? 'vec' : 'seq';
 
 const RECURRENT_KEYS = ['units', 'layers', 'bidirectional', 'dropout', 'returnSequences', 'name'] as const;
 
+/**
+ * The typed model builder that `sequential()` starts: each call returns a new builder with one
+ * more layer (builders are immutable and can be branched). The type parameter tracks what flows
+ * out of the last layer (see {@link Flow}), so misuse does not compile: an LSTM straight on token
+ * ids, a recurrent layer after a pooled (`returnSequences: false`) one, anything after `.crf()`.
+ * Every option is also checked at run time: an unknown one is E_OPTION, an invalid value
+ * E_OPTION or E_RANGE, naming it.
+ *
+ * Finish with `.build({ seed })` for a {@link Model} in this thread, or pass the builder to
+ * `Trainer.build` (which uses `toJSON()`).
+ * @typeParam F what flows out of the last layer so far
+ * @example
+ * ```ts
+ * const model = sequential({ input: { vocab: 96 } })
+ *   .embedding({ dim: 64 })
+ *   .lstm({ units: 256, bidirectional: true })
+ *   .dropout(0.2)
+ *   .gru({ units: 128 })
+ *   .dense({ units: 96 }) // named "head"
+ *   .build({ seed: 1 });
+ * ```
+ */
 export class SequentialBuilder<F extends Flow> {
-  /** Type-level only: what flows out of the last layer ('tokens', 'seq' or 'vec'). */
+  /** Type-level only (no value at run time): what flows out of the last layer. */
   declare readonly flow: F;
   readonly #input: InputSpec;
   readonly #layers: (LayerSpecJSON & { auto?: boolean })[];
@@ -63,7 +124,12 @@ export class SequentialBuilder<F extends Flow> {
     return this.#layers.filter((l) => l.type === type).length;
   }
 
-  /** Token ids → vectors of `dim` (one-hot input without one-hot vectors). */
+  /**
+   * Token ids → vectors of `dim` (PyTorch `nn.Embedding`; a one-hot input without the one-hot
+   * vectors). Only right after `sequential({ input: { vocab } })`.
+   * @param opts.dim the vector size
+   * @param opts.name parameter prefix (`embedding.weight`); default "embedding"
+   */
   embedding(this: SequentialBuilder<'tokens'>, opts: { dim: number; name?: string }): SequentialBuilder<'seq'> {
     checkKeys('embedding', opts, ['dim', 'name']);
     const self = this as SequentialBuilder<Flow>;
@@ -92,17 +158,29 @@ export class SequentialBuilder<F extends Flow> {
     );
   }
 
+  /**
+   * An LSTM layer (PyTorch `nn.LSTM`, gates i, f, g, o). Parameters `NAME.weight_ih_l{k}`,
+   * `weight_hh_l{k}`, `bias_ih_l{k}`, `bias_hh_l{k}` (and `…_reverse` when bidirectional).
+   * @example
+   * ```ts
+   * sequential({ input: { features: 3 } }).lstm({ units: 32, layers: 2, dropout: 0.1, returnSequences: false }).dense({ units: 1 });
+   * ```
+   */
   lstm<R extends boolean = true>(this: SequentialBuilder<'seq'>, opts: RecurrentOptions<R>): SequentialBuilder<After<R>> {
     checkKeys('lstm', opts, RECURRENT_KEYS);
     return (this as SequentialBuilder<Flow>).#recurrent('lstm', 'lstm', opts);
   }
 
+  /**
+   * A GRU layer (PyTorch `nn.GRU`, gates r, z, n, the reset applied after the recurrent product).
+   * Parameters as for `lstm`.
+   */
   gru<R extends boolean = true>(this: SequentialBuilder<'seq'>, opts: RecurrentOptions<R>): SequentialBuilder<After<R>> {
     checkKeys('gru', opts, RECURRENT_KEYS);
     return (this as SequentialBuilder<Flow>).#recurrent('gru', 'gru', opts);
   }
 
-  /** Vanilla (Elman) RNN, tanh (default) or ReLU. */
+  /** Vanilla (Elman) RNN (PyTorch `nn.RNN`), tanh (default) or ReLU (`activation: 'relu'`). */
   rnn<R extends boolean = true>(this: SequentialBuilder<'seq'>, opts: RnnOptions<R>): SequentialBuilder<After<R>> {
     checkKeys('rnn', opts, [...RECURRENT_KEYS, 'activation']);
     const act = opts.activation ?? 'tanh';
@@ -111,15 +189,22 @@ export class SequentialBuilder<F extends Flow> {
     return (this as SequentialBuilder<Flow>).#recurrent(act === 'tanh' ? 'rnn_tanh' : 'rnn_relu', 'rnn', rest);
   }
 
-  /** Inverted dropout while training. */
+  /**
+   * Inverted dropout while training (identity when predicting), on sequences or vectors.
+   * @param rate the share of values zeroed, in [0, 1)
+   */
   dropout(this: SequentialBuilder<'seq' | 'vec'>, rate: number): SequentialBuilder<F extends 'vec' ? 'vec' : 'seq'> {
     const self = this as SequentialBuilder<Flow>;
     self.#need('dropout', ['seq', 'vec']);
     return self.#next({ type: 'dropout', rate: numIn('dropout rate', rate, 0, 1) }, self.#flow) as never;
   }
 
-  /** Linear layer (PyTorch Linear), per step on sequences or per row on vectors. The last
-   * dense layer is named "head" unless named otherwise. */
+  /**
+   * Linear layer (PyTorch `nn.Linear`), per step on sequences or per row on vectors; no activation
+   * (a classifier's outputs are logits). The last dense layer is named "head" unless named
+   * otherwise; others default to "dense0", "dense1", ….
+   * @param opts.units output size (the number of classes for a classifier, the vocabulary size for a language model)
+   */
   dense(this: SequentialBuilder<'seq' | 'vec'>, opts: { units: number; name?: string }): SequentialBuilder<F extends 'vec' ? 'vec' : 'seq'> {
     checkKeys('dense', opts, ['units', 'name']);
     const self = this as SequentialBuilder<Flow>;
@@ -131,10 +216,13 @@ export class SequentialBuilder<F extends Flow> {
     ) as never;
   }
 
-  /** Linear-chain CRF head over the per-step scores of the layer before it (usually
+  /**
+   * Linear-chain CRF head over the per-step scores of the layer before it (usually
    * `.dense({ units: tags })`): its transitions are trained with the rest under
    * `compile({ loss: 'crf' })` (the default for such models), and `model.decode()` gives
-   * the Viterbi paths. It must be the last layer. */
+   * the Viterbi paths. It must be the last layer.
+   * @param opts.name parameter prefix; default "crf"
+   */
   crf(this: SequentialBuilder<'seq'>, opts: { name?: string } = {}): SequentialBuilder<'crf'> {
     checkKeys('crf', opts, ['name']);
     const self = this as SequentialBuilder<Flow>;
@@ -142,7 +230,10 @@ export class SequentialBuilder<F extends Flow> {
     return self.#next({ type: 'crf', name: opts.name ?? 'crf' }, 'crf');
   }
 
-  /** The architecture as JSON (what `save` stores). */
+  /**
+   * The architecture as JSON (what `save` stores and `Model.fromSpec` / `Trainer.build` take),
+   * with the default names filled in.
+   */
   toJSON(): ModelSpecJSON {
     const layers = this.#layers.map(({ auto: _auto, ...l }) => ({ ...l }) as LayerSpecJSON);
     const lastDense = this.#layers.map((l) => l.type).lastIndexOf('dense');
@@ -150,18 +241,40 @@ export class SequentialBuilder<F extends Flow> {
     return { input: { ...this.#input }, layers };
   }
 
-  /** Allocates the model in wasm, initialised from `seed` (PyTorch's init rules). */
+  /**
+   * Allocates the model in wasm, initialised from `seed` with PyTorch's init rules (needs
+   * `await init()` first, else E_NOT_READY). Free it with `model.dispose()` when done.
+   * @param opts.seed initialisation seed; default 0
+   */
   build(this: SequentialBuilder<'seq' | 'vec' | 'crf'>, opts: { seed?: number } = {}): Model {
     checkKeys('build', opts, ['seed']);
     return Model.fromSpec(this.toJSON(), opts.seed ?? 0);
   }
 }
 
+/** Options of {@link sequential}. */
 export interface SequentialOptions<I extends InputSpec> {
+  /**
+   * Token ids (`{ vocab: V }`, start with `.embedding()`) or `F` features per step
+   * (`{ features: F }`, start with a recurrent or dense layer).
+   */
   input: I;
 }
 
-/** Starts a model over token ids ({ vocab }) or continuous features ({ features }). */
+/**
+ * Starts a typed model over token ids (`{ vocab }`) or continuous features (`{ features }`);
+ * see {@link SequentialBuilder}. Exactly one of the two, else E_OPTION.
+ * @example
+ * ```ts
+ * import { init, sequential } from 'recurrent';
+ * await init();
+ * // a character language model: ids [B, T] → logits [B, T, 80]
+ * const lm = sequential({ input: { vocab: 80 } }).embedding({ dim: 32 }).gru({ units: 64 }).dense({ units: 80 });
+ * // a sequence classifier: features [B, T, 3] → logits [B, 4]
+ * const clf = sequential({ input: { features: 3 } }).lstm({ units: 16, returnSequences: false }).dense({ units: 4 });
+ * const model = clf.build({ seed: 1 });
+ * ```
+ */
 export function sequential<I extends InputSpec>(opts: SequentialOptions<I>): SequentialBuilder<I extends { vocab: number } ? 'tokens' : 'seq'> {
   checkKeys('sequential', opts, ['input']);
   const input = opts?.input as InputSpec | undefined;

@@ -8,17 +8,30 @@ import { CELL_TYPES, type CellType, RecurrentLayer } from './layer.js';
 import { Model, type OptimizerSpec } from './model.js';
 import type { ModelSpecJSON } from './spec.js';
 
+/** How one tensor of a fixture compared with PyTorch's. */
 export interface TensorReport {
+  /** The tensor's name in the fixture (e.g. `out`, `grad_weight_ih_l0`, `losses`). */
   name: string;
+  /** Largest absolute error |a − b| (NaN if any value was NaN). */
   maxAbs: number;
+  /** Largest relative error |a − b| / max(|b|, 1e-12). */
   maxRel: number;
+  /** Whether every element is within |a − b| ≤ atol + rtol·|b| (and the lengths match). */
   ok: boolean;
 }
 
+/** The result of running one `rnn-golden/1` fixture. */
 export interface FixtureReport {
+  /** The fixture's case name. */
   case: string;
+  /**
+   * `layer` (outputs and gradients of a recurrent stack), `lm` (language-model loss and
+   * gradients) or `train` (a multi-step training trajectory); `?` when the file could not be parsed.
+   */
   kind: string;
+  /** Whether every tensor passed and the fixture ran. */
   ok: boolean;
+  /** One report per compared tensor. */
   tensors: TensorReport[];
   /** Set when the fixture could not be run (corrupt file, unsupported option). */
   error?: string;
@@ -202,7 +215,20 @@ function runTrain(g: Golden, c: Checker): void {
   }
 }
 
-/** Runs one parsed fixture JSON. Never throws for a bad fixture: the report says why. */
+/**
+ * Runs one `rnn-golden/1` fixture (a parsed JSON file of PyTorch golden outputs, gradients and
+ * training trajectories; format in `test/fixtures/torch/README.md`) through the public API and
+ * reports, per tensor, the largest errors. Tolerances: (atol 1e-5, rtol 1e-4) for `layer` and
+ * `lm`, (1e-4, 1e-3) for `train`. A malformed fixture or a recurrent error gives a failed report
+ * with `error` set rather than throwing. Needs `await init()` first.
+ * @example
+ * ```ts
+ * import { readFileSync } from 'node:fs';
+ * await init();
+ * const r = runFixture(JSON.parse(readFileSync('test/fixtures/torch/layer_lstm_l1_uni.json', 'utf8')));
+ * console.log(r.ok, r.tensors.map((t) => `${t.name} ${t.maxAbs}`));
+ * ```
+ */
 export function runFixture(json: unknown): FixtureReport {
   const name = (json as { case?: string })?.case ?? '(unnamed)';
   let g: Golden;
@@ -223,7 +249,10 @@ export function runFixture(json: unknown): FixtureReport {
   return { case: g.case, kind: g.kind, ok: c.tensors.every((t) => t.ok), tensors: c.tensors };
 }
 
-/** Runs several fixtures; returns the reports and the pass/fail counts. */
+/**
+ * Runs several fixtures (see {@link runFixture}); returns the reports and the pass/fail counts.
+ * The `recurrent conformance DIR` command prints the same.
+ */
 export function runFixtures(jsons: unknown[]): { reports: FixtureReport[]; passed: number; failed: number } {
   const reports = jsons.map(runFixture);
   const passed = reports.filter((r) => r.ok).length;

@@ -9,14 +9,51 @@
 //   E_FORMAT     a corrupt, truncated or wrong-version file
 //   E_ABORTED    training stopped by an AbortSignal
 
+/**
+ * The stable `code` carried by every error recurrent throws (SDK, wasm core, or passed back
+ * from a worker). Match on `code`, not on the message, which may change.
+ *
+ * | code | class | meaning |
+ * |---|---|---|
+ * | `E_SHAPE` | RangeError | an array has the wrong length for its shape (e.g. `ids` is not `[B·T]`), or a carried state was made for another batch size |
+ * | `E_RANGE` | RangeError | a value out of its allowed range: a token id ≥ the vocabulary, a length > steps, a size < 1, `temperature` < 0, `topP` outside (0, 1], a symbol not in a `Vocabulary` |
+ * | `E_NONFINITE` | RangeError | NaN or ±Infinity in an input, a target or a parameter being set |
+ * | `E_OPTION` | TypeError | an unknown option, an invalid value or combination (e.g. `generate` on a feature model, `fit` before `compile`) |
+ * | `E_STATE` | TypeError | a call in the wrong order: no model built yet, `backward` before `forward`, `build`/`compile`/`load` while `fit` runs |
+ * | `E_NOT_READY` | TypeError | the wasm core is not loaded yet: call `await init()` first |
+ * | `E_FORMAT` | TypeError | a corrupt, truncated, wrong-version or inconsistent file (model, weights, vocabulary, fixture), or one that cannot be read |
+ * | `E_ABORTED` | RangeError or TypeError | an operation stopped by an `AbortSignal` before it had a result. `fit` does not throw it: an aborted run resolves with `stopReason: 'aborted'` and a valid model |
+ *
+ * After any of these errors the model, trainer and vocabulary stay usable.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   model.forward({ ids: [1, 2, 3], batch: 1, steps: 4 });
+ * } catch (e) {
+ *   if (isRecurrentError(e) && e.code === 'E_SHAPE') console.error(e.message); // names the argument and its shape
+ * }
+ * ```
+ */
 export type ErrorCode = 'E_SHAPE' | 'E_RANGE' | 'E_NONFINITE' | 'E_OPTION' | 'E_STATE' | 'E_NOT_READY' | 'E_FORMAT' | 'E_ABORTED';
 
+/** The field every recurrent error adds to the built-in `RangeError` / `TypeError`. */
 export interface RecurrentErrorFields {
+  /** Stable machine-readable code (see {@link ErrorCode}). */
   readonly code: ErrorCode;
 }
 
+/**
+ * A built-in `RangeError` (so `instanceof RangeError` holds) with a {@link ErrorCode}: the class of
+ * `E_SHAPE`, `E_RANGE` and `E_NONFINITE` errors. Its `name` is `'RangeError'`.
+ */
 export class RecurrentRangeError extends RangeError implements RecurrentErrorFields {
+  /** Stable machine-readable code (see {@link ErrorCode}). */
   readonly code: ErrorCode;
+  /**
+   * @param code the error's stable code
+   * @param message what was wrong, naming the argument
+   */
   constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = 'RangeError';
@@ -24,8 +61,17 @@ export class RecurrentRangeError extends RangeError implements RecurrentErrorFie
   }
 }
 
+/**
+ * A built-in `TypeError` (so `instanceof TypeError` holds) with a {@link ErrorCode}: the class of
+ * `E_OPTION`, `E_STATE`, `E_NOT_READY` and `E_FORMAT` errors. Its `name` is `'TypeError'`.
+ */
 export class RecurrentTypeError extends TypeError implements RecurrentErrorFields {
+  /** Stable machine-readable code (see {@link ErrorCode}). */
   readonly code: ErrorCode;
+  /**
+   * @param code the error's stable code
+   * @param message what was wrong, naming the argument
+   */
   constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = 'TypeError';
@@ -33,20 +79,32 @@ export class RecurrentTypeError extends TypeError implements RecurrentErrorField
   }
 }
 
-/** True for any error raised by recurrent (SDK or wasm core), which all carry a `code`. */
+/**
+ * True for any error raised by recurrent (SDK or wasm core, also when it came back from a
+ * worker): a `RangeError` or `TypeError` whose `code` starts with `E_`.
+ */
 export function isRecurrentError(e: unknown): e is (RangeError | TypeError) & RecurrentErrorFields {
   if (!(e instanceof RangeError || e instanceof TypeError)) return false;
   const code = (e as unknown as { code?: unknown }).code;
   return typeof code === 'string' && code.startsWith('E_');
 }
 
+/** A `TypeError` with code `E_OPTION` (an unknown or invalid option). Helper for code built on the SDK. */
 export const optionError = (msg: string) => new RecurrentTypeError('E_OPTION', msg);
+/** A `RangeError` with code `E_RANGE` (a value out of its allowed range). */
 export const rangeError = (msg: string) => new RecurrentRangeError('E_RANGE', msg);
+/** A `RangeError` with code `E_SHAPE` (an array of the wrong length for its shape). */
 export const shapeError = (msg: string) => new RecurrentRangeError('E_SHAPE', msg);
+/** A `TypeError` with code `E_STATE` (a call in the wrong order). */
 export const stateError = (msg: string) => new RecurrentTypeError('E_STATE', msg);
+/** A `TypeError` with code `E_FORMAT` (a corrupt, truncated or wrong-version file). */
 export const formatError = (msg: string) => new RecurrentTypeError('E_FORMAT', msg);
 
-/** Throws E_OPTION naming the first key of `opts` that is not in `allowed`. */
+/**
+ * Throws E_OPTION naming the first key of `opts` that is not in `allowed` (and when `opts` is
+ * not a plain object). `undefined` passes.
+ * @param where the option object's name, used in the message (e.g. `'fit'`)
+ */
 export function checkKeys(where: string, opts: object | undefined, allowed: readonly string[]): void {
   if (opts === undefined) return;
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw optionError(`${where} must be an options object`);
@@ -74,7 +132,10 @@ export function u32(where: string, v: unknown, dflt?: number): number {
   return v;
 }
 
-/** A number option in [lo, hi) (or undefined → default). */
+/**
+ * A finite number option in [lo, hi), or `dflt` when `v` is undefined and a default is given;
+ * otherwise E_RANGE naming `where`.
+ */
 export function numIn(where: string, v: unknown, lo: number, hi: number, dflt?: number): number {
   if (v === undefined && dflt !== undefined) return dflt;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v >= hi) throw rangeError(`${where} must be a number in [${lo}, ${hi}) (got ${String(v)})`);

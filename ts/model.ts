@@ -6,10 +6,25 @@ import { checkSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
+/**
+ * Training losses: `crossEntropy` (softmax cross-entropy over the output's classes, a target of
+ * −100 ignores a row, PyTorch `ignore_index`), `mse` (mean squared error against `values`) and
+ * `crf` (negative log-likelihood under a `.crf()` head).
+ */
 export type LossName = 'crossEntropy' | 'mse' | 'crf';
+/**
+ * The optimizers, as in `torch.optim`: SGD (momentum, dampening, Nesterov, weight decay), Adam,
+ * AdamW (decoupled weight decay), RMSprop and Adagrad.
+ */
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
 
-/** Hyper-parameters in PyTorch's meaning and defaults (torch.optim). */
+/**
+ * An optimizer with its hyper-parameters, in PyTorch's meaning and with PyTorch's defaults
+ * (torch.optim): a bare name takes every default (except `'sgd'`, which needs `{ name: 'sgd', lr }`).
+ * Defaults: adam/adamw lr 1e-3, betas [0.9, 0.999], eps 1e-8, weightDecay 0 (adamw 1e-2);
+ * rmsprop lr 1e-2, alpha 0.99, eps 1e-8, momentum 0, centered false; adagrad lr 1e-2, lrDecay 0,
+ * initialAccumulatorValue 0, eps 1e-10; sgd momentum 0, dampening 0, nesterov false.
+ */
 export type OptimizerSpec =
   | OptimizerName
   | { name: 'sgd'; lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
@@ -17,47 +32,88 @@ export type OptimizerSpec =
   | { name: 'rmsprop'; lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean }
   | { name: 'adagrad'; lr?: number; lrDecay?: number; weightDecay?: number; initialAccumulatorValue?: number; eps?: number };
 
-/** Learning-rate schedules, advanced once per epoch (torch.optim.lr_scheduler closed forms). */
+/**
+ * Learning-rate schedules, advanced once per epoch (torch.optim.lr_scheduler closed forms):
+ * `step` multiplies by `gamma` (default 0.1) every `stepSize` epochs, `exponential` by `gamma`
+ * every epoch, `cosine` anneals to `etaMin` (default 0) over `tMax` epochs.
+ */
 export type ScheduleSpec =
   | { name: 'constant' }
   | { name: 'step'; stepSize: number; gamma?: number }
   | { name: 'exponential'; gamma: number }
   | { name: 'cosine'; tMax: number; etaMin?: number };
 
+/**
+ * How a model trains: `Model.compile` / `Trainer.compile`. Compiling again resets the optimizer's
+ * state. Unknown keys are E_OPTION; invalid values E_OPTION or E_RANGE.
+ * @example
+ * ```ts
+ * await trainer.compile({ optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 5, schedule: { name: 'cosine', tMax: 10 } });
+ * ```
+ */
 export interface CompileOptions {
-  /** Default: crf for models that end in .crf(), else crossEntropy. */
+  /**
+   * The loss.
+   * @default 'crf' for models that end in `.crf()`, else 'crossEntropy'
+   */
   loss?: LossName;
-  /** Default: adam with lr 1e-3. A bare name uses PyTorch's defaults (sgd needs { lr }). */
+  /**
+   * The optimizer. A bare name uses PyTorch's defaults (sgd needs `{ name: 'sgd', lr }`).
+   * @default { name: 'adam', lr: 1e-3 }
+   */
   optimizer?: OptimizerSpec;
-  /** Clip gradients by global L2 norm. */
+  /**
+   * Clip gradients by global L2 norm (PyTorch `clip_grad_norm_`).
+   * @default no clipping
+   */
   clipNorm?: number;
-  /** Clip every gradient to [−v, v]. */
+  /**
+   * Clip every gradient to [−v, v] (PyTorch `clip_grad_value_`).
+   * @default no clipping
+   */
   clipValue?: number;
+  /**
+   * Learning-rate schedule, advanced at the end of each epoch.
+   * @default { name: 'constant' }
+   */
   schedule?: ScheduleSpec;
 }
 
+/**
+ * One padded batch for `predict`, `forward` and `trainStep`: token ids or features, batch-first
+ * and row-major. A token model takes `ids`, a feature model `features`.
+ */
 export interface BatchInput {
-  /** Token ids [B·T] (token models). */
+  /** Token ids [B·T] (token models), row-major: row b, step t at `b·T + t`. */
   ids?: Uint32Array | Int32Array | ArrayLike<number>;
-  /** Features [B·T·F] (feature models). */
+  /** Features [B·T·F] (feature models), row-major. */
   features?: Float32Array;
+  /** B, the number of rows (sequences). */
   batch: number;
+  /** T, the padded sequence length. */
   steps: number;
-  /** Valid steps per row [B]; padded steps are ignored everywhere, loss included. */
+  /**
+   * Valid steps per row [B], each ≤ steps; padded steps are ignored everywhere, loss included.
+   * @default every row has `steps`
+   */
   lengths?: ArrayLike<number>;
 }
 
+/** Targets of one batch, for `trainStep` and `loss`. */
 export interface BatchTargets {
-  /** Class per output row ([B·T] or [B]); −100 ignores a row. */
+  /** Class per output row ([B·T] for per-step outputs, [B] for one per sequence); −100 ignores a row. */
   classes?: Int32Array | ArrayLike<number>;
-  /** Values per output element (mse). */
+  /** Values per output element (mse), shaped like the output: [B·T·O] or [B·O]. */
   values?: Float32Array;
 }
 
+/** What one optimizer update reports. */
 export interface StepResult {
+  /** Mean loss over the batch's counted rows, before the update. */
   loss: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
+  /** Learning rate used for this update. */
   lr: number;
 }
 
@@ -115,8 +171,30 @@ function normaliseOptimizer(o: OptimizerSpec | undefined): Record<string, unknow
   return { ...o };
 }
 
+/**
+ * A built network in wasm memory, with the low-level operations: forward, loss, one training
+ * step, truncated BPTT, stepwise prediction, generation, and parameters by PyTorch name. Make one
+ * with `sequential(...).build()` or `Model.fromSpec`; `createTrainer` wraps one (in a worker or
+ * in this thread) with `fit`, `evaluate`, `save` and `load`.
+ *
+ * A model holds wasm memory: call `dispose()` when done (a FinalizationRegistry frees it
+ * eventually otherwise). Errors (E_SHAPE, E_RANGE, E_NONFINITE, E_OPTION, E_STATE) leave it usable.
+ * @example
+ * ```ts
+ * import { init, sequential } from 'recurrent';
+ * await init();
+ * const model = sequential({ input: { vocab: 5 } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: 5 }).build({ seed: 1 });
+ * model.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+ * const input = { ids: [0, 1, 2, 3, 1, 2, 3, 4], batch: 2, steps: 4 };
+ * const { loss } = model.trainStep(input, { classes: [1, 2, 3, 4, 2, 3, 4, 0] });
+ * const logits = model.forward(input); // Float32Array [2·4·5]: logits per step
+ * model.dispose();
+ * ```
+ */
 export class Model {
+  /** The architecture (a copy of what the model was built from). */
   readonly spec: ModelSpecJSON;
+  /** The initialisation seed. */
   readonly seed: number;
   /** @internal */
   core: CoreModel;
@@ -129,7 +207,10 @@ export class Model {
     this.core = core;
   }
 
-  /** Builds a model from its JSON architecture (see `sequential()` for the typed way). */
+  /**
+   * Builds a model from its JSON architecture (see `sequential()` for the typed way), initialised
+   * from `seed` (default 0). Needs `await init()` first (E_NOT_READY).
+   */
   static fromSpec(spec: ModelSpecJSON, seed = 0): Model {
     checkSpec(spec);
     const w = wasm();
@@ -177,18 +258,23 @@ export class Model {
     return new Model(structuredClone(spec), seed, core);
   }
 
+  /** Whether the model reads token ids (`input: { vocab }`) rather than features. */
   get isTokenModel(): boolean {
     return 'vocab' in this.spec.input;
   }
+  /** The input vocabulary size of a token model; undefined for a feature model. */
   get vocabSize(): number | undefined {
     return 'vocab' in this.spec.input ? this.spec.input.vocab : undefined;
   }
+  /** Numbers per output row: the last layer's units (D·H for a recurrent last layer). */
   get outputDim(): number {
     return this.core.outputDim();
   }
+  /** Whether the output has one row per step (B·T rows) rather than one per sequence (B rows). */
   get outputIsSequence(): boolean {
     return this.core.outputIsSequence();
   }
+  /** The options of the last `compile`, with the loss filled in; undefined before. */
   get compiled(): Readonly<CompileOptions> | undefined {
     return this.#compiled;
   }
@@ -196,19 +282,30 @@ export class Model {
   get hasCrf(): boolean {
     return this.spec.layers.at(-1)?.type === 'crf';
   }
+  /** Total number of parameters (floats). */
   get paramCount(): number {
     return this.core.paramCount();
   }
 
+  /**
+   * The parameter names in PyTorch's conventions and order (`embedding.weight`,
+   * `rnn.weight_ih_l0`, …, `head.weight`, `head.bias`).
+   */
   paramNames(): string[] {
     return this.core.paramNames();
   }
+  /** A parameter's shape, e.g. [G·H, I] for `rnn.weight_ih_l0`; E_OPTION for an unknown name. */
   paramShape(name: string): number[] {
     return Array.from(this.core.paramShape(name));
   }
+  /** A copy of a parameter (row-major). */
   getParam(name: string): Float32Array {
     return this.core.getParam(name);
   }
+  /**
+   * Overwrites a parameter (row-major, `paramShape(name)` elements); E_SHAPE / E_NONFINITE /
+   * E_OPTION name what is wrong.
+   */
   setParam(name: string, data: Float32Array): void {
     this.core.setParam(name, data);
   }
@@ -216,21 +313,34 @@ export class Model {
   getGrad(name: string): Float32Array {
     return this.core.getGrad(name);
   }
-  /** All parameters, concatenated in paramNames() order. */
+  /** All parameters, concatenated in `paramNames()` order. */
   getParams(): Float32Array {
     return this.core.getParams();
   }
+  /** Overwrites all parameters from one array in `paramNames()` order (length `paramCount`). */
   setParams(data: Float32Array): void {
     this.core.setParams(data);
   }
 
-  /** Output [rows, outputDim]; rows = B·T for per-step outputs, B otherwise. */
+  /**
+   * Runs the model. Returns a fresh `Float32Array` [rows, outputDim], row-major, with rows = B·T
+   * (row `b·T + t`) for per-step outputs and B otherwise. The values are the last layer's raw
+   * outputs: logits (not probabilities; apply a softmax yourself) for a classifier, the
+   * predicted values for a regression model, per-step tag scores before a `.crf()` head. Rows past
+   * a sequence's length are padding: ignore them.
+   * @param opts.train run dropout as in training (default false)
+   */
   forward(input: BatchInput, opts: { train?: boolean } = {}): Float32Array {
     checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
     return this.core.forward(toIds(input.ids), input.features ?? EMPTY_F, ...dims(input), toLengths(input.lengths), opts.train ?? false);
   }
 
-  /** Loss of the last forward; with `backward`, gradients are recomputed. */
+  /**
+   * Loss of the last forward against `targets`: `{ loss, count }`, the mean over the `count` rows
+   * that counted. With `backward: true` the gradients are computed too (`getGrad`). E_STATE before
+   * any forward.
+   * @param opts.loss default: the compiled loss, else crf / crossEntropy / mse by the model and targets
+   */
   loss(targets: BatchTargets, opts: { loss?: LossName; backward?: boolean } = {}): { loss: number; count: number } {
     checkKeys('targets', targets, ['classes', 'values']);
     const kind = opts.loss ?? this.#compiled?.loss ?? (this.hasCrf ? 'crf' : this.isTokenModel || !('values' in targets) ? 'crossEntropy' : 'mse');
@@ -238,14 +348,19 @@ export class Model {
     return { loss: r[0], count: r[1] };
   }
 
-  /** Viterbi decoding under the CRF head (`.crf()`): the best tag path of each row, [B·T],
-   * −1 on steps past a row's length. Runs the forward in inference mode. */
+  /**
+   * Viterbi decoding under the CRF head (`.crf()`): the best tag path of each row, [B·T],
+   * −1 on steps past a row's length. Runs the forward in inference mode.
+   */
   decode(input: BatchInput): Int32Array {
     checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
     return this.core.crfDecode(toIds(input.ids), input.features ?? EMPTY_F, ...dims(input), toLengths(input.lengths));
   }
 
-  /** Sets the loss, optimizer, clipping and schedule for training (resets optimizer state). */
+  /**
+   * Sets the loss, optimizer, clipping and schedule for training (resets optimizer state).
+   * Returns the model, for chaining.
+   */
   compile(opts: CompileOptions = {}): this {
     checkKeys('compile', opts, ['loss', 'optimizer', 'clipNorm', 'clipValue', 'schedule']);
     const loss = opts.loss ?? (this.hasCrf ? 'crf' : 'crossEntropy');
@@ -265,7 +380,10 @@ export class Model {
     return this.#trainer;
   }
 
-  /** One optimizer update on one batch. */
+  /**
+   * One optimizer update on one batch (forward, loss, backward, clip, step). E_OPTION before
+   * `compile`.
+   */
   trainStep(input: BatchInput, targets: BatchTargets): StepResult {
     checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
     checkKeys('targets', targets, ['classes', 'values']);
@@ -281,8 +399,11 @@ export class Model {
     return { loss: r[0], gradNorm: r[1], lr: r[3] };
   }
 
-  /** Truncated BPTT over ids/targets [B, T]: windows of `window` steps, the state carried
-   * across windows and detached, one update per window, starting from zeros. */
+  /**
+   * Truncated BPTT over ids/targets [B, T]: windows of `window` steps, the state carried
+   * across windows and detached, one update per window, starting from zeros. Returns one
+   * result per window.
+   */
   trainTbptt(input: { ids: BatchInput['ids']; batch: number; steps: number }, targets: { classes: BatchTargets['classes'] }, window: number): StepResult[] {
     const r = this.#needTrainer().stepTbptt(this.core, toIds(input.ids), toClasses(targets.classes), ...dims(input), u32('window', window));
     const lr = this.#trainer!.lr();
@@ -300,9 +421,11 @@ export class Model {
   getOptimizerState(): Float32Array | undefined {
     return this.#trainer?.getState();
   }
+  /** Restores optimizer state saved by `getOptimizerState` (needs `compile` with the same options). */
   setOptimizerState(s: Float32Array): void {
     this.#needTrainer().setState(s);
   }
+  /** Optimizer updates since the last `compile`. */
   get optimizerSteps(): number {
     return this.#trainer?.stepCount() ?? 0;
   }
@@ -311,11 +434,16 @@ export class Model {
   getRngState(): Uint32Array {
     return this.core.rngState();
   }
+  /** Restores the dropout RNG state saved by `getRngState`. */
   setRngState(s: Uint32Array): void {
     this.core.setRngState(s);
   }
 
-  /** Stateful prediction: each call continues from the previous call's final state. */
+  /**
+   * Stateful prediction: each call continues from the previous call's final state (e.g. one
+   * step at a time, `steps: 1`), until `resetState()`. Returns what `forward` returns. Keep the
+   * batch size fixed between resets (E_SHAPE otherwise).
+   */
   predictStep(input: BatchInput): Float32Array {
     this.core.setCarryState(true);
     try {
@@ -330,7 +458,13 @@ export class Model {
     this.core.resetState();
   }
 
-  /** Samples token ids after a prompt of ids; the whole loop runs inside wasm. */
+  /**
+   * Samples token ids after a prompt of ids; the whole loop runs inside wasm. Feeds the prompt
+   * (≥ 1 id) from a zero state, then samples `maxTokens` ids, each fed back; returns only the
+   * new ids. Needs a token model whose per-step output is over the vocabulary (E_OPTION otherwise).
+   * Options as in {@link GenerateOptions}: maxTokens (default 100), temperature (default 1, 0 =
+   * greedy), topK (default 0 = all), topP (default 1 = all), seed (default 0).
+   */
   generateIds(prompt: ArrayLike<number>, opts: { maxTokens?: number; temperature?: number; topK?: number; topP?: number; seed?: number } = {}): Uint32Array {
     checkKeys('generate', opts, ['maxTokens', 'temperature', 'topK', 'topP', 'seed']);
     const maxTokens = opts.maxTokens ?? 100;
@@ -341,7 +475,7 @@ export class Model {
     return this.core.generate(toIds(prompt), maxTokens, opts.temperature ?? 1, topK, opts.topP ?? 1, (opts.seed ?? 0) >>> 0);
   }
 
-  /** Releases the wasm memory (the model is unusable afterwards). */
+  /** Frees the model's (and its optimizer's) wasm memory now. The model is unusable afterwards. */
   dispose(): void {
     this.#trainer?.free();
     this.#trainer = undefined;

@@ -27,68 +27,142 @@ import { restoreParams } from './params.js';
 import type { Seq2Seq as CoreSeq2Seq, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
+/** The architecture of a {@link Seq2SeqModel}. Unknown keys are E_OPTION. */
 export interface Seq2SeqOptions {
   /** Source symbols (ids 0…sourceVocab−1). */
   sourceVocab: number;
   /** Target symbols, BOS and EOS included. */
   targetVocab: number;
-  /** Embedding width of both sides (default 64). */
+  /**
+   * Embedding width of both sides.
+   * @default 64
+   */
   embed?: number;
-  /** Units per encoder direction (default 128), encoder layers (1), bidirectional (true). */
+  /**
+   * Units per encoder direction.
+   * @default 128
+   */
   encoderUnits?: number;
+  /**
+   * Encoder layers.
+   * @default 1
+   */
   encoderLayers?: number;
+  /**
+   * A bidirectional encoder.
+   * @default true
+   */
   bidirectional?: boolean;
-  /** Decoder units (default 2 × encoderUnits when bidirectional) and layers (1). */
+  /**
+   * Decoder units.
+   * @default 2 × encoderUnits when bidirectional, else encoderUnits
+   */
   decoderUnits?: number;
+  /**
+   * Decoder layers.
+   * @default 1
+   */
   decoderLayers?: number;
-  /** Width of the additive attention (default decoderUnits). */
+  /**
+   * Width of the additive attention.
+   * @default decoderUnits
+   */
   attention?: number;
-  /** Dropout between stacked LSTM layers and on the attentional vector (default 0). */
+  /**
+   * Dropout between stacked LSTM layers and on the attentional vector.
+   * @default 0
+   */
   dropout?: number;
-  /** Target ids of BOS and EOS (default 0 and 1). */
+  /**
+   * Target id of BOS.
+   * @default 0
+   */
   bos?: number;
+  /**
+   * Target id of EOS.
+   * @default 1
+   */
   eos?: number;
 }
 
+/** The options with every default filled in. */
 export type Seq2SeqConfig = Required<Seq2SeqOptions>;
 
 /** The encoder-decoder's architecture as `build` takes it and `info().spec` gives it. */
 export type Seq2SeqSpecJSON = { kind: 'seq2seq' } & Seq2SeqOptions;
 
+/** One training pair of id sequences. */
 export interface Pair {
+  /** Source ids in [0, sourceVocab). */
   source: ArrayLike<number>;
   /** Without BOS/EOS. */
   target: ArrayLike<number>;
 }
 
+/** Options of {@link Seq2SeqModel.compile}. */
 export interface Seq2SeqCompileOptions {
+  /**
+   * The optimizer (Adam, AdamW or SGD, PyTorch semantics).
+   * @default { name: 'adam', lr: 1e-3 }
+   */
   optimizer?: { name: 'adam' | 'adamw' | 'sgd'; lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; momentum?: number };
-  /** Clip gradients by global L2 norm (default 5; 0 = off). */
+  /**
+   * Clip gradients by global L2 norm (0 = off).
+   * @default 5
+   */
   clipNorm?: number;
 }
 
+/** What one teacher-forced update reports. */
 export interface Seq2SeqStep {
+  /** Mean loss per target token (EOS included), before the update. */
   loss: number;
+  /** Global gradient norm before clipping. */
   gradNorm: number;
   /** Target tokens (EOS included) in the batch. */
   tokens: number;
+  /** Learning rate of this update. */
   lr: number;
 }
 
 export interface Seq2SeqFitOptions {
+  /**
+   * Passes over the pairs.
+   * @default 1
+   */
   epochs?: number;
+  /**
+   * Pairs per batch.
+   * @default 64
+   */
   batchSize?: number;
+  /**
+   * Seed of the batch order.
+   * @default 0
+   */
   seed?: number;
-  /** Stop (at a batch boundary) after this long. */
+  /**
+   * Stop (at a batch boundary) after this long.
+   * @default no budget
+   */
   timeBudgetMs?: number;
+  /** Stops at the next batch boundary; the run resolves with `stopReason: 'aborted'`. */
   signal?: AbortSignal;
-  /** Multiply the learning rate by this after every epoch (default 1). */
+  /**
+   * Multiply the learning rate by this after every epoch.
+   * @default 1
+   */
   lrDecay?: number;
-  /** Scored (teacher-forced loss per token) at every epoch's end. */
+  /**
+   * Scored (teacher-forced loss per token) at the end of every epoch.
+   * @default none
+   */
   validation?: Pair[];
+  /** Called with every step and epoch event. */
   onProgress?: (e: FitEvent) => void;
 }
 
+/** One decoded output of {@link Seq2SeqModel.decode}. */
 export interface Hypothesis {
   /** Target ids, without BOS/EOS. */
   ids: number[];
@@ -98,14 +172,27 @@ export interface Hypothesis {
   ended: boolean;
 }
 
+/** Options of {@link Seq2SeqModel.decode}. */
 export interface DecodeOptions {
-  /** Beam width (default 1 = greedy). */
+  /**
+   * Beam width (1 = greedy).
+   * @default 1
+   */
   beam?: number;
-  /** Hypotheses to return per source, ≤ beam (default 1). */
+  /**
+   * Hypotheses to return per source, ≤ beam.
+   * @default 1
+   */
   nBest?: number;
-  /** Longest output (default 2 × the longest source + 10). */
+  /**
+   * Longest output.
+   * @default 2 × the longest source + 10
+   */
   maxLength?: number;
-  /** Sources per wasm call (default 256). */
+  /**
+   * Sources per wasm call.
+   * @default 256
+   */
   batchSize?: number;
 }
 
@@ -207,8 +294,23 @@ export function bucketBatches(pairs: readonly Pair[], batchSize: number, seed: n
 /** Metadata keys `save({ training: true })` writes for resuming. */
 const SAVE_KEYS = ['compile', 'learningRate'];
 
+/**
+ * An attention encoder-decoder: a bidirectional LSTM encoder, an LSTM decoder with additive
+ * attention over the encoder outputs, trained with teacher forcing and decoded greedily or by
+ * beam search, all inside wasm. Pairs are id sequences; the model adds BOS/EOS to targets.
+ * Needs `await init()` first; free it with `dispose()`.
+ * @example
+ * ```ts
+ * const m = Seq2SeqModel.create({ sourceVocab: 30, targetVocab: 72 }, { seed: 1 });
+ * m.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
+ * await m.fit(pairs, { epochs: 2, batchSize: 64 });
+ * const [best] = m.decode([word], { beam: 5 })[0]; // best.ids: target ids without BOS/EOS
+ * ```
+ */
 export class Seq2SeqModel {
+  /** The architecture, defaults filled in. */
   readonly config: Readonly<Seq2SeqConfig>;
+  /** The initialisation seed. */
   readonly seed: number;
   #core: CoreSeq2Seq | undefined;
   #compiled: Seq2SeqCompileOptions | undefined;
@@ -249,21 +351,27 @@ export class Seq2SeqModel {
     return this.#core;
   }
 
+  /** Total number of parameters (floats). */
   get paramCount(): number {
     return this.#c.paramCount();
   }
+  /** The parameter names, PyTorch style (`encoder.rnn.weight_ih_l0_reverse`, `attention.key.weight`, …). */
   paramNames(): string[] {
     return this.#c.paramNames();
   }
+  /** A parameter's shape. */
   paramShape(name: string): number[] {
     return Array.from(this.#c.paramShape(name));
   }
+  /** A copy of a parameter (row-major). */
   getParam(name: string): Float32Array {
     return this.#c.getParam(name);
   }
+  /** Overwrites a parameter (row-major). */
   setParam(name: string, data: Float32Array): void {
     this.#c.setParam(name, data);
   }
+  /** A parameter's gradient from the last update. */
   getGrad(name: string): Float32Array {
     return this.#c.getGrad(name);
   }
@@ -293,6 +401,7 @@ export class Seq2SeqModel {
     return this;
   }
 
+  /** The options of the last `compile`; undefined before. */
   get compiled(): Readonly<Seq2SeqCompileOptions> | undefined {
     return this.#compiled;
   }
@@ -301,6 +410,7 @@ export class Seq2SeqModel {
   get learningRate(): number {
     return this.#lr;
   }
+  /** Sets the learning rate of the following updates (a finite number ≥ 0, E_RANGE otherwise; E_STATE before `compile`). */
   set learningRate(lr: number) {
     if (!this.#trainer) throw stateError('call compile() before setting the learning rate');
     this.#trainer.setLearningRate(lr);

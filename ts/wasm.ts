@@ -7,14 +7,30 @@ import { nodeApis } from './runtime.js';
 import * as core from './wasm/recurrent_wasm.js';
 import initWasm, { initSync } from './wasm/recurrent_wasm.js';
 
+/**
+ * Where the wasm core can come from: its bytes, a compiled `WebAssembly.Module` (edge runtimes
+ * such as workerd), a URL or path string, or a `fetch` `Response`.
+ */
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string | Response;
 
 let ready = false;
 let loading: Promise<void> | undefined;
 
 /**
- * Loads the wasm core; call once before anything else (later calls return at once).
- * `source` overrides where the module comes from (bytes, a compiled module or a URL).
+ * Loads the wasm core. Call it once and await it before anything else that touches a model
+ * (`sequential().build()`, `Model`, `RecurrentLayer`); later calls return at once, and a failed
+ * load can be retried. `createTrainer` calls it for you (in the worker, too).
+ *
+ * With no `source`, Node reads `wasm/recurrent_wasm_bg.wasm` next to the SDK from disk and other
+ * runtimes fetch it from `new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url)`.
+ * @param source overrides where the module comes from: bytes or a compiled module load
+ * synchronously; a URL, string or `Response` is fetched and streamed.
+ * @example
+ * ```ts
+ * import { init, kernelBackend } from 'recurrent';
+ * await init();
+ * console.log(kernelBackend()); // "simd128"
+ * ```
  */
 export function init(source?: WasmSource): Promise<void> {
   if (ready) return Promise.resolve();
@@ -39,24 +55,34 @@ async function load(source?: WasmSource): Promise<void> {
   ready = true;
 }
 
-/** Synchronous load from bytes or a compiled module (edge runtimes, workers). */
+/**
+ * Loads the wasm core synchronously from its bytes or a compiled module (edge runtimes,
+ * workers). A no-op once loaded.
+ */
 export function initFrom(module: BufferSource | WebAssembly.Module): void {
   if (ready) return;
   initSync({ module });
   ready = true;
 }
 
+/** Whether the wasm core has been loaded (`init()` or `initFrom()` has finished). */
 export function isReady(): boolean {
   return ready;
 }
 
-/** The raw wasm-bindgen exports; throws E_NOT_READY before `init()` has finished. */
+/**
+ * The raw wasm-bindgen exports; throws E_NOT_READY before `init()` has finished.
+ * @internal
+ */
 export function wasm(): typeof core {
   if (!ready) throw new RecurrentTypeError('E_NOT_READY', 'the recurrent wasm module is not loaded yet: call `await init()` first');
   return core;
 }
 
-/** Which kernels the loaded module runs ("simd128" for the shipped build). */
+/**
+ * Which kernels the loaded module runs ("simd128" for the shipped build). Throws E_NOT_READY
+ * before `init()`.
+ */
 export function kernelBackend(): string {
   return wasm().kernelBackend();
 }

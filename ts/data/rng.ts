@@ -1,8 +1,13 @@
 // Seeded PRNG for the SDK's data work (shuffles, splits, window offsets): mulberry32 on a
 // 32-bit state, so a seed gives the same stream on every runtime.
 
+/**
+ * Seeded PRNG for data work (shuffles, splits, window offsets): mulberry32 on a 32-bit state,
+ * so a seed gives the same stream on every runtime.
+ */
 export class Rng {
   #s: number;
+  /** @param seed any number; only its low 32 bits count */
   constructor(seed: number) {
     this.#s = seed >>> 0;
   }

@@ -10,6 +10,10 @@ import { checkKeys, optionError, posInt, rangeError, shapeError } from '../error
 import type { BatchInput, BatchTargets } from '../model.js';
 import { deriveSeed, Rng } from './rng.js';
 
+/**
+ * One training example for {@link examples}: `ids` (token models) or `features` (feature
+ * models), and one kind of target, the same kind for every example of a data set.
+ */
 export interface Example {
   /** Token ids, one per step. */
   ids?: ArrayLike<number>;
@@ -23,36 +27,75 @@ export interface Example {
   values?: ArrayLike<number>;
 }
 
+/**
+ * Next-token windows over one long id stream, made by {@link textWindows}. Plain and
+ * structured-cloneable (it crosses into a worker).
+ */
 export interface WindowsData {
+  /** Discriminates {@link DataSpec}. */
   kind: 'windows';
+  /** The id stream. */
   ids: Uint32Array;
+  /** Window length T: each example is ids[o, o+T) → targets ids[o+1, o+T+1). */
   steps: number;
-  /** Random offsets each epoch (default true); false tiles the stream without overlap. */
+  /**
+   * Random offsets each epoch; false tiles the stream without overlap.
+   * @default true
+   */
   random: boolean;
-  /** Windows per epoch when random (default: as many as tile the stream). */
+  /**
+   * Windows per epoch when random.
+   * @default as many as tile the stream, ⌊(n − 1) / steps⌋
+   */
   windowsPerEpoch: number;
 }
 
+/** A list of variable-length examples, made by {@link examples}. Plain and structured-cloneable. */
 export interface ExamplesData {
+  /** Discriminates {@link DataSpec}. */
   kind: 'examples';
+  /** The examples; each batch is padded to its longest one, with per-row lengths. */
   examples: Example[];
-  /** Features per step for feature models (inferred from the model otherwise). */
+  /**
+   * Features per step for feature models.
+   * @default the model's `input.features`
+   */
   featureDim?: number;
 }
 
+/** A training or validation data set: {@link WindowsData} or {@link ExamplesData}. */
 export type DataSpec = WindowsData | ExamplesData;
 
 /** Anything `fit`/`evaluate` accept: a data description or a plain list of examples. */
 export type DataLike = DataSpec | Example[];
 
+/** One padded batch as the fit loop trains it. */
 export interface TrainBatch {
+  /** The model input. */
   input: BatchInput;
+  /** The targets. */
   targets: BatchTargets;
   /** Valid tokens (steps) in the batch, for tokens/s. */
   tokens: number;
 }
 
-/** Next-token windows over a long id stream. */
+/**
+ * Next-token windows over a long id stream (character or token language modelling): each
+ * example is `ids[o, o+steps)` with targets `ids[o+1, o+steps+1)`. With `random` (the default)
+ * each epoch draws `windowsPerEpoch` offsets at random (seeded by `fit`'s seed and the epoch);
+ * `random: false` tiles the stream without overlap (use it for validation). Needs at least
+ * `steps + 1` ids (E_RANGE).
+ * @param opts.steps the window length T
+ * @param opts.random random offsets per epoch (default true) or the tiling
+ * @param opts.windowsPerEpoch windows per epoch when random (default: as many as tile the stream, ⌊(n − 1) / steps⌋)
+ * @example
+ * ```ts
+ * const vocab = Vocabulary.fromText(text);
+ * const train = textWindows(vocab.encode(text), { steps: 64 });
+ * const validation = textWindows(vocab.encode(heldOut), { steps: 64, random: false });
+ * await trainer.fit(train, { epochs: 1, batchSize: 32, validation });
+ * ```
+ */
 export function textWindows(ids: ArrayLike<number>, opts: { steps: number; random?: boolean; windowsPerEpoch?: number }): WindowsData {
   checkKeys('textWindows', opts, ['steps', 'random', 'windowsPerEpoch']);
   const steps = posInt('textWindows.steps', opts.steps);
@@ -62,13 +105,31 @@ export function textWindows(ids: ArrayLike<number>, opts: { steps: number; rando
   return { kind: 'windows', ids: arr, steps, random: opts.random ?? true, windowsPerEpoch: posInt('textWindows.windowsPerEpoch', opts.windowsPerEpoch, tiles) };
 }
 
-/** A list of variable-length examples. */
+/**
+ * A data set of variable-length examples (sequence labelling, sequence classification,
+ * regression). Each batch is padded to its longest row with per-row lengths, so padded steps
+ * never count. Targets: `targets` (one class per step), `target` (one class per sequence, for a
+ * model with `returnSequences: false`) or `values` (regression). A plain array of examples is
+ * accepted wherever this is. An empty list is E_RANGE.
+ * @param opts.featureDim features per step of feature examples (default: the model's input.features)
+ * @example
+ * ```ts
+ * // tag every step: ids → one class per step
+ * const tagged = examples([{ ids: [3, 1, 4], targets: [0, 1, 0] }, { ids: [1, 5], targets: [1, 1] }]);
+ * // classify each sequence (features, 2 per step)
+ * const labelled = examples([{ features: [0.1, 0.2, 0.3, 0.4], target: 1 }, { features: [0.5, 0.6], target: 0 }]);
+ * ```
+ */
 export function examples(list: Example[], opts: { featureDim?: number } = {}): ExamplesData {
   if (!Array.isArray(list)) throw optionError('examples() takes an array of examples');
   if (list.length === 0) throw rangeError('the data set is empty');
   return { kind: 'examples', examples: list, featureDim: opts.featureDim };
 }
 
+/**
+ * A {@link DataSpec} from anything `fit` accepts; E_OPTION otherwise.
+ * @internal
+ */
 export function asDataSpec(d: DataLike): DataSpec {
   if (Array.isArray(d)) return examples(d);
   if (d && (d.kind === 'windows' || d.kind === 'examples')) return d;
@@ -80,6 +141,7 @@ export function epochSize(d: DataSpec): number {
   return d.kind === 'windows' ? (d.random ? d.windowsPerEpoch : Math.floor((d.ids.length - 1) / d.steps)) : d.examples.length;
 }
 
+/** Batches one epoch of `d` takes at `batchSize` (the last one may be smaller). */
 export function batchesPerEpoch(d: DataSpec, batchSize: number): number {
   return Math.ceil(epochSize(d) / batchSize);
 }
@@ -99,7 +161,10 @@ export function epochOrder(d: DataSpec, epoch: number, shuffle: boolean, seed: n
   return out;
 }
 
-/** What batching needs to know of the model. */
+/**
+ * What batching needs to know of the model.
+ * @internal
+ */
 export interface ModelShape {
   /** Features per step (feature models). */
   featureDim?: number;
@@ -220,7 +285,14 @@ function exampleBatch(list: Example[], idx: Uint32Array, shape: ModelShape): Tra
   return { input, targets, tokens };
 }
 
-/** Splits items into train/validation by seed (a fraction or a count for validation). */
+/**
+ * Splits items into train/validation at random, deterministically in `seed` (default 0);
+ * `validation` is a fraction in (0, 1) or a count. The order within each part is kept.
+ * @example
+ * ```ts
+ * const { train, validation } = splitBySeed(sentences, { validation: 0.1, seed: 1 });
+ * ```
+ */
 export function splitBySeed<T>(items: readonly T[], opts: { validation: number; seed?: number }): { train: T[]; validation: T[] } {
   checkKeys('splitBySeed', opts, ['validation', 'seed']);
   const n = items.length;
@@ -233,7 +305,11 @@ export function splitBySeed<T>(items: readonly T[], opts: { validation: number; 
   return { train: items.filter((_, i) => !val.has(i)), validation: items.filter((_, i) => val.has(i)) };
 }
 
-/** Pads variable-length id sequences into one batch with per-row lengths. */
+/**
+ * Pads variable-length id sequences into one batch [B, T] (T = the longest) with per-row
+ * lengths, ready for `predict` or `Model.forward`.
+ * @param opts.padValue the id at padded steps (default 0; padded steps are ignored anyway)
+ */
 export function padBatch(
   seqs: readonly ArrayLike<number>[],
   opts: { padValue?: number } = {},

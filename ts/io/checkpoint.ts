@@ -21,15 +21,20 @@ import type { ModelSpecJSON } from '../spec.js';
 import { asFormat, checkFileParams, sequentialParams } from './params.js';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from './safetensors.js';
 
+/** The saved-model format's name, `'recurrent/1'`, stored as `format` in the file's metadata. */
 export const FORMAT = 'recurrent/1';
 
+/** Where training stands, saved with a resumable model so `fit({ resume: true })` continues exactly. */
 export interface TrainingState {
   /** Epoch being trained (0-based) and the next batch in it. */
   epoch: number;
+  /** The next batch within `epoch`, 0-based. */
   batch: number;
   /** Optimizer steps and tokens so far, and training time. */
   step: number;
+  /** Tokens (valid steps) trained so far. */
   tokens: number;
+  /** Training time so far, in milliseconds. */
   elapsedMs: number;
   /** Seed of the data order. */
   seed: number;
@@ -37,17 +42,32 @@ export interface TrainingState {
   batchSize?: number;
 }
 
+/** Everything a `recurrent/1` model file holds, decoded. */
 export interface Snapshot {
+  /** The architecture. */
   spec: ModelSpecJSON;
+  /** The initialisation seed. */
   seed: number;
+  /** The parameters under their PyTorch names, with shapes, row-major. */
   params: { name: string; shape: number[]; data: Float32Array }[];
+  /** The vocabulary, if one was attached. */
   vocabulary?: VocabularyJSON;
+  /** The compile options (resumable files). */
   compile?: CompileOptions;
+  /** The training position (resumable files). */
   training?: TrainingState;
+  /** The optimizer's state, tensor `__optimizer__` (resumable files). */
   optimizerState?: Float32Array;
+  /** The dropout generator's state, tensor `__rng__`, 4 words (resumable files). */
   rngState?: Uint32Array;
 }
 
+/**
+ * Writes a model file (format `recurrent/1`): a safetensors file of the parameters under their
+ * PyTorch names, the architecture, seed, vocabulary, compile options and training position as
+ * JSON strings in its metadata, and the optimizer and dropout-generator states as the tensors
+ * `__optimizer__` and `__rng__` when present. `Trainer.save` uses it.
+ */
 export function encodeCheckpoint(s: Snapshot): Uint8Array {
   const meta: Record<string, string> = { format: FORMAT, architecture: JSON.stringify(s.spec), seed: String(s.seed) };
   if (s.vocabulary) meta.vocabulary = JSON.stringify(s.vocabulary);

@@ -19,6 +19,7 @@ import type { OptimizerSpec } from '../model.js';
 import { Session, sequentialTarget } from '../session.js';
 import { progressEvery } from './progress.js';
 
+/** The symbol unknown tokens map to in a classifier's vocabulary. */
 export const UNK_TOKEN = '<unk>';
 
 /** Lower-cased word tokens (letters and digits, Unicode-aware) and the symbols $ ! ? % as
@@ -44,28 +45,76 @@ export function tokenVocabulary(docs: readonly (readonly string[])[], opts: { mi
   );
 }
 
+/**
+ * The architecture of a {@link TextClassifier}: token embedding → GRU or LSTM (final states)
+ * → dense over the classes.
+ */
 export interface ClassifierOptions {
-  /** Classes (default 2). */
+  /**
+   * Classes.
+   * @default 2
+   */
   classes?: number;
+  /**
+   * The recurrent cell.
+   * @default 'gru'
+   */
   cell?: 'gru' | 'lstm';
-  /** Token embedding size (default 32). */
+  /**
+   * Token embedding size.
+   * @default 32
+   */
   embed?: number;
-  /** Recurrent units (default 64). */
+  /**
+   * Recurrent units.
+   * @default 64
+   */
   hidden?: number;
+  /**
+   * A bidirectional recurrent layer.
+   * @default false
+   */
   bidirectional?: boolean;
-  /** Tokens read per document: its first `maxTokens` (default 256). */
+  /**
+   * Tokens read per document: its first `maxTokens`.
+   * @default 256
+   */
   maxTokens?: number;
+  /**
+   * Initialisation seed (and, in `trainClassifier`, the seed of the data order).
+   * @default 1
+   */
   seed?: number;
 }
 
+/** Options of {@link trainClassifier}: the architecture and the training budget. */
 export interface TrainClassifierOptions extends ClassifierOptions {
-  /** Passes over the training documents (default 3). */
+  /**
+   * Passes over the training documents.
+   * @default 3
+   */
   epochs?: number;
+  /**
+   * Documents per batch.
+   * @default 32
+   */
   batchSize?: number;
+  /**
+   * The optimizer.
+   * @default { name: 'adam', lr: 0.005 }
+   */
   optimizer?: OptimizerSpec;
+  /**
+   * Clip gradients by global norm.
+   * @default 5
+   */
   clipNorm?: number;
-  /** Called after every `progressEvery` batches (default 20) with the mean loss since the last call. */
+  /** Called after every `progressEvery` batches with the mean loss since the last call. */
   onProgress?: (e: { epoch: number; step: number; steps: number; loss: number; elapsedMs: number }) => void | Promise<void>;
+  /**
+   * Batches between `onProgress` calls.
+   * @default 20
+   */
   progressEvery?: number;
 }
 
@@ -73,8 +122,11 @@ const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 
 
 /** A recurrent many-to-one classifier over token sequences, with its vocabulary. */
 export class TextClassifier {
+  /** The session holding the model (and the vocabulary). */
   readonly session: Session;
+  /** The token vocabulary (with `<unk>`). */
   readonly vocab: Vocabulary;
+  /** Tokens read per document: its first `maxTokens`. */
   readonly maxTokens: number;
 
   private constructor(session: Session, vocab: Vocabulary, maxTokens: number) {
@@ -83,6 +135,10 @@ export class TextClassifier {
     this.maxTokens = maxTokens;
   }
 
+  /**
+   * A fresh, untrained classifier over a token vocabulary (which needs an unk symbol, E_OPTION
+   * otherwise).
+   */
   static create(vocab: Vocabulary, opts: ClassifierOptions = {}): TextClassifier {
     checkKeys('TextClassifier.create', opts, CLASSIFIER_KEYS);
     if (vocab.unk === undefined) throw optionError('the classifier vocabulary needs an unk symbol');
@@ -112,6 +168,7 @@ export class TextClassifier {
     return new TextClassifier(s, s.vocabulary!, posInt('maxTokens', opts.maxTokens, 256));
   }
 
+  /** The number of classes. */
   get classes(): number {
     return this.session.model.outputDim;
   }
@@ -144,10 +201,12 @@ export class TextClassifier {
     return this.predictProba(docs, opts).map((p) => p.indexOf(Math.max(...p)));
   }
 
+  /** The model file (recurrent/1, vocabulary included). */
   save(): Uint8Array {
     return this.session.save({ training: false });
   }
 
+  /** Frees the model's wasm memory. */
   dispose(): void {
     this.session.dispose();
   }

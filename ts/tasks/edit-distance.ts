@@ -23,11 +23,13 @@ export function editDistance<T>(a: ArrayLike<T>, b: ArrayLike<T>): number {
   return prev[m];
 }
 
+/** Word and phoneme error rates of a grapheme-to-phoneme model (see {@link errorRates}). */
 export interface ErrorRates {
   /** Share of words whose hypothesis equals none of their references. */
   wer: number;
   /** Σ edit distance to the closest reference / Σ length of that reference. */
   per: number;
+  /** Words scored. */
   words: number;
   /** Σ length of the closest references (the PER denominator). */
   phonemes: number;

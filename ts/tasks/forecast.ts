@@ -21,12 +21,17 @@ import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import { createTrainer, type Trainer } from '../trainer.js';
 import { meanAbsoluteError } from './edit-distance.js';
 
+/** One day of a daily series (the births data set's columns). */
 export interface Day {
+  /** Calendar year. */
   year: number;
+  /** Month, 1–12. */
   month: number;
+  /** Day of the month, 1–31. */
   day: number;
   /** 1 = Monday … 7 = Sunday (the data set's convention). */
   dayOfWeek: number;
+  /** The observed value (births that day). */
   value: number;
 }
 
@@ -103,38 +108,87 @@ export function seasonalNaive(values: ArrayLike<number>, origin: number, horizon
   return Array.from({ length: horizon }, (_, h) => values[origin - season + (h % season)]);
 }
 
+/** Options of {@link forecastBirths}. */
 export interface ForecastOptions {
-  /** Days of history per example (default 56). */
+  /**
+   * Days of history per example.
+   * @default 56
+   */
   inputDays?: number;
-  /** Days forecast (default 28). */
+  /**
+   * Days forecast.
+   * @default 28
+   */
   horizon?: number;
+  /**
+   * LSTM units.
+   * @default 128
+   */
   units?: number;
+  /**
+   * Training epochs (the model of the best validation epoch is kept).
+   * @default 20
+   */
   epochs?: number;
+  /**
+   * Examples per batch.
+   * @default 32
+   */
   batchSize?: number;
+  /**
+   * Adam learning rate.
+   * @default 2e-3
+   */
   lr?: number;
+  /**
+   * Initialisation and data-order seed.
+   * @default 1
+   */
   seed?: number;
-  /** Train in a worker thread (default false). */
+  /**
+   * Train in a worker thread.
+   * @default false
+   */
   worker?: boolean;
-  /** Origins between training examples (default 1: every day). */
+  /**
+   * Origins between training examples (1: every day).
+   * @default 1
+   */
   stride?: number;
+  /**
+   * Start no new epoch once training has taken this long.
+   * @default no budget
+   */
   timeBudgetMs?: number;
+  /** Called after every epoch with the training loss and the validation MAE. */
   onEpoch?: (e: { epoch: number; loss: number; validationMae: number; elapsedMs: number }) => void;
 }
 
+/** What {@link forecastBirths} returns: the model's and the baseline's errors, and the run's figures. */
 export interface ForecastResult {
   /** MAE (births per day) on the test year: the model, and the seasonal-naive baseline. */
   mae: number;
+  /** The seasonal-naive baseline's MAE on the test year. */
   naiveMae: number;
   /** The same on the validation year (the model at its best epoch). */
   validationMae: number;
+  /** The seasonal-naive baseline's MAE on the validation year. */
   validationNaiveMae: number;
+  /** The epoch (1-based) with the lowest validation MAE, whose model was scored on the test year. */
   bestEpoch: number;
+  /** Epochs trained. */
   epochs: number;
+  /** Training examples (forecast origins). */
   trainExamples: number;
+  /** Forecast origins in the test year. */
   testOrigins: number;
+  /** Training time in milliseconds. */
   trainMs: number;
+  /** Model parameters. */
   paramCount: number;
+  /** The held-out test year (the last one). */
   testYear: number;
+  /** The validation year (the one before it). */
   validationYear: number;
 }
 

@@ -22,21 +22,32 @@ import type { FitResult } from '../events.js';
 import { type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../seq2seq.js';
 import { type ErrorRates, errorRates } from './edit-distance.js';
 
+/** One word of a pronouncing lexicon with all its listed pronunciations (phone lists). */
 export interface LexiconEntry {
+  /** The word as spelled in the lexicon. */
   word: string;
   /** Every listed pronunciation, in file order. */
   pronunciations: string[][];
 }
 
+/** Options of {@link parseLexicon}. */
 export interface ParseLexiconOptions {
-  /** Keep the stress digits of vowels (AH0, AH1, AH2; default true, as in CMUdict). */
+  /**
+   * Keep the stress digits of vowels (AH0, AH1, AH2), as in CMUdict.
+   * @default true
+   */
   stress?: boolean;
-  /** Words to keep (default: letters and apostrophes only, which drops abbreviations with
-   * periods, hyphenated compounds and words with digits). Use /./u to keep every word. */
+  /**
+   * Words to keep. The default keeps letters and apostrophes only, which drops abbreviations with
+   * periods, hyphenated compounds and words with digits; use /./u to keep every word.
+   * @default /^[A-Za-z']+$/
+   */
   wordPattern?: RegExp;
 }
 
+/** What {@link parseLexicon} returns. */
 export interface ParsedLexicon {
+  /** One entry per distinct word, in file order. */
   entries: LexiconEntry[];
   /** Pronunciation lines read. */
   lines: number;
@@ -125,18 +136,24 @@ export const BOS = '<s>';
 export const EOS = '</s>';
 export const UNK = '<unk>';
 
+/** Error rates of a G2P model on held-out words, with its outputs and the time taken. */
 export interface G2PEvaluation extends ErrorRates {
   /** The first output of each word. */
   predictions: string[][];
+  /** Time the decoding took, in milliseconds. */
   ms: number;
 }
 
 /** A G2P model: letters vocabulary, phones vocabulary and the encoder-decoder. */
 export class G2P {
+  /** Letters vocabulary (the encoder's input), with `<unk>`. */
   readonly letters: Vocabulary;
+  /** Phones vocabulary (the decoder's output), with BOS and EOS. */
   readonly phones: Vocabulary;
+  /** The attention encoder-decoder. */
   readonly model: Seq2SeqModel;
 
+  /** A G2P over existing vocabularies and model (see `G2P.create` and `G2P.load`). */
   constructor(letters: Vocabulary, phones: Vocabulary, model: Seq2SeqModel) {
     this.letters = letters;
     this.phones = phones;
@@ -180,11 +197,16 @@ export class G2P {
     return out;
   }
 
+  /** Sets the optimizer and clipping (see {@link Seq2SeqModel.compile}). */
   compile(opts: Seq2SeqCompileOptions = {}): this {
     this.model.compile(opts);
     return this;
   }
 
+  /**
+   * Trains on the entries (one pair per word and pronunciation), compiling with Adam (lr 3e-3,
+   * clip 5) first unless compiled; `validationEntries` are scored every epoch.
+   */
   fit(train: readonly LexiconEntry[], opts: Seq2SeqFitOptions & { validationEntries?: readonly LexiconEntry[] } = {}): Promise<FitResult> {
     const { validationEntries, ...rest } = opts;
     if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
@@ -223,10 +245,12 @@ export class G2P {
     return { ...r, predictions, ms: performance.now() - t0 };
   }
 
+  /** The model file (recurrent/1) with both vocabularies and `extra` in its metadata. */
   save(extra: Record<string, unknown> = {}): Uint8Array {
     return this.model.save({ ...extra, task: 'g2p', letters: this.letters.toJSON(), phones: this.phones.toJSON() });
   }
 
+  /** A G2P from a file written by `save`, with the caller's metadata; E_FORMAT if it is not one. */
   static load(bytes: Uint8Array): { g2p: G2P; metadata: Record<string, unknown> } {
     const { model, metadata } = Seq2SeqModel.load(bytes);
     try {
@@ -242,6 +266,7 @@ export class G2P {
     }
   }
 
+  /** Frees the model's wasm memory. */
   dispose(): void {
     this.model.dispose();
   }

@@ -8,13 +8,19 @@
 // - Binary classification: accuracy, and precision / recall / F1 of the positive class.
 import { rangeError, shapeError } from '../errors.js';
 
+/** Word-segmentation scores (the SIGHAN bakeoff measure), micro-averaged over sentences. */
 export interface SegmentationScore {
+  /** Correct words / predicted words. */
   precision: number;
+  /** Correct words / gold words. */
   recall: number;
+  /** Harmonic mean of precision and recall. */
   f1: number;
-  /** Words in the gold and in the predicted segmentation, and predicted words whose span is gold. */
+  /** Words in the gold segmentation. */
   goldWords: number;
+  /** Words in the predicted segmentation. */
   predictedWords: number;
+  /** Predicted words whose character span is also a gold word's span. */
   correct: number;
 }
 
@@ -56,15 +62,23 @@ export function segmentationScore(gold: readonly (readonly string[])[], predicte
   return { precision, recall, f1: f1Of(precision, recall), goldWords, predictedWords, correct };
 }
 
+/** Binary-classification scores and the confusion counts. */
 export interface BinaryScore {
+  /** Share of examples predicted right. */
   accuracy: number;
   /** Of the positive class. */
   precision: number;
+  /** Of the positive class: tp / (tp + fn). */
   recall: number;
+  /** Of the positive class: the harmonic mean of precision and recall. */
   f1: number;
+  /** True positives. */
   tp: number;
+  /** False positives. */
   fp: number;
+  /** False negatives. */
   fn: number;
+  /** True negatives. */
   tn: number;
 }
 

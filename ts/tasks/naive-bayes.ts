@@ -6,7 +6,21 @@
 // where V is the training vocabulary; tokens never seen in training are ignored.
 import { checkKeys, numIn, rangeError } from '../errors.js';
 
+/**
+ * Multinomial naive Bayes over token counts with additive (Laplace) smoothing, as scikit-learn's
+ * `MultinomialNB` on a `CountVectorizer` fitted to the training documents: the baseline for
+ * sequence classification. Tokens never seen in training are ignored.
+ * @example
+ * ```ts
+ * const nb = new MultinomialNaiveBayes().fit([['free', 'money'], ['lunch', 'today']], [1, 0]);
+ * console.log(nb.predict(['free', 'lunch', 'money']), nb.predictProba(['today']));
+ * ```
+ */
 export class MultinomialNaiveBayes {
+  /**
+   * The additive smoothing α (> 0).
+   * @default 1
+   */
   readonly alpha: number;
   #classes = 0;
   #vocab = new Map<string, number>();
@@ -14,11 +28,13 @@ export class MultinomialNaiveBayes {
   #logLik: Float64Array[] = [];
   #logPrior: Float64Array = new Float64Array(0);
 
+  /** @param opts.alpha additive smoothing, > 0 (default 1) */
   constructor(opts: { alpha?: number } = {}) {
     checkKeys('MultinomialNaiveBayes', opts, ['alpha']);
     this.alpha = numIn('alpha', opts.alpha, 1e-12, Infinity, 1);
   }
 
+  /** Distinct training tokens (|V|); 0 before `fit`. */
   get vocabularySize(): number {
     return this.#vocab.size;
   }

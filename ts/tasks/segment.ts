@@ -20,6 +20,10 @@ import { Session, sequentialTarget } from '../session.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { progressEvery } from './progress.js';
 
+/**
+ * The word-boundary tags of a character, by id: 0 = B (begins a word), 1 = M (inside), 2 = E
+ * (ends it), 3 = S (a one-character word).
+ */
 export const BMES = ['B', 'M', 'E', 'S'] as const;
 const [B, M, E, S] = [0, 1, 2, 3];
 
@@ -74,11 +78,18 @@ export function tagsToWords(cs: readonly string[], tags: ArrayLike<number>): str
   return words;
 }
 
+/** Options of {@link parseSegmentedCorpus}. */
 export interface ParseOptions {
-  /** Name used in error messages (e.g. the file name). */
+  /**
+   * Name used in error messages (e.g. the file name).
+   * @default 'the corpus'
+   */
   name?: string;
-  /** Require word boundaries: at least one line with two or more words (default true; a
-   * training or gold corpus needs them, raw text to segment does not). */
+  /**
+   * Require word boundaries: at least one line with two or more words (a training or gold
+   * corpus needs them, raw text to segment does not).
+   * @default true
+   */
   requireBoundaries?: boolean;
 }
 
@@ -191,8 +202,13 @@ export function chunkWords(words: readonly string[], maxChars: number): string[]
  * that matches is taken, else one character. */
 export class LongestMatchSegmenter {
   readonly #dict: Set<string>;
+  /** The longest word tried, in characters (the longest dictionary word, at most `opts.maxLen`). */
   readonly maxLen: number;
 
+  /**
+   * @param words the dictionary
+   * @param opts.maxLen longest word to try (default 32)
+   */
   constructor(words: Iterable<string>, opts: { maxLen?: number } = {}) {
     checkKeys('LongestMatchSegmenter', opts, ['maxLen']);
     this.#dict = new Set(words);
@@ -206,10 +222,12 @@ export class LongestMatchSegmenter {
     return new LongestMatchSegmenter(sentences.flat(), opts);
   }
 
+  /** Dictionary words. */
   get size(): number {
     return this.#dict.size;
   }
 
+  /** Segments one sentence (a string, white space ignored, or its characters) into words. */
   segment(text: string | readonly string[]): string[] {
     const cs = typeof text === 'string' ? chars(text.replace(/[\s\u3000]+/gu, '')) : text;
     const out: string[] = [];
@@ -229,29 +247,71 @@ export class LongestMatchSegmenter {
   }
 }
 
+/**
+ * The architecture of a {@link Segmenter}: character embedding → bidirectional LSTM → 4 BMES
+ * scores per character, with or without a CRF head.
+ */
 export interface SegmenterOptions {
-  /** BiLSTM-CRF (true) or a BiLSTM tagger with a per-step softmax (false). Default true. */
+  /**
+   * BiLSTM-CRF (true) or a BiLSTM tagger with a per-step softmax (false).
+   * @default true
+   */
   crf?: boolean;
-  /** Character embedding size (default 32). */
+  /**
+   * Character embedding size.
+   * @default 32
+   */
   embed?: number;
-  /** LSTM units per direction (default 64). */
+  /**
+   * LSTM units per direction.
+   * @default 64
+   */
   hidden?: number;
-  /** Stacked bidirectional layers (default 1). */
+  /**
+   * Stacked bidirectional layers.
+   * @default 1
+   */
   layers?: number;
+  /**
+   * Initialisation seed (and, in `trainSegmenter`, the seed of the data order).
+   * @default 1
+   */
   seed?: number;
 }
 
+/** Options of {@link trainSegmenter}: the architecture and the training budget. */
 export interface TrainSegmenterOptions extends SegmenterOptions {
-  /** Optimizer updates (default 2000). */
+  /**
+   * Optimizer updates.
+   * @default 2000
+   */
   steps?: number;
-  /** Sentence pieces per batch (default 32). */
+  /**
+   * Sentence pieces per batch.
+   * @default 32
+   */
   batchSize?: number;
-  /** Training pieces are at most this many characters (default 80). */
+  /**
+   * Training pieces are at most this many characters.
+   * @default 80
+   */
   maxChars?: number;
+  /**
+   * The optimizer.
+   * @default { name: 'adam', lr: 0.01 }
+   */
   optimizer?: OptimizerSpec;
+  /**
+   * Clip gradients by global norm.
+   * @default 5
+   */
   clipNorm?: number;
-  /** Called every `progressEvery` steps (default 50) with the mean loss since the last call. */
+  /** Called every `progressEvery` steps with the mean loss since the last call. */
   onProgress?: (e: { step: number; steps: number; loss: number; elapsedMs: number }) => void | Promise<void>;
+  /**
+   * Steps between `onProgress` calls.
+   * @default 50
+   */
   progressEvery?: number;
 }
 
@@ -259,7 +319,9 @@ const SEGMENTER_KEYS = ['crf', 'embed', 'hidden', 'layers', 'seed'];
 
 /** A character tagger that puts word boundaries back: its model and character vocabulary. */
 export class Segmenter {
+  /** The session holding the tagger model (and the vocabulary). */
   readonly session: Session;
+  /** The character vocabulary (with `UNK_CHAR`). */
   readonly vocab: Vocabulary;
 
   private constructor(session: Session, vocab: Vocabulary) {
@@ -299,6 +361,7 @@ export class Segmenter {
     return new Segmenter(s, s.vocabulary!);
   }
 
+  /** Whether the tagger has a CRF head (Viterbi decoding) rather than a per-step softmax. */
   get crf(): boolean {
     return this.session.model.hasCrf;
   }
@@ -366,6 +429,7 @@ export class Segmenter {
     return this.session.save({ training: false });
   }
 
+  /** Frees the model's wasm memory. */
   dispose(): void {
     this.session.dispose();
   }
