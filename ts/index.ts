@@ -4,6 +4,8 @@ export { init, initFrom, isReady, kernelBackend } from './wasm.js';
 export type { WasmSource } from './wasm.js';
 export * from './errors.js';
 export { RecurrentLayer, CELL_TYPES } from './layer.js';
+export { ctcLoss, ctcDecode } from './ctc.js';
+export type { CtcOptions, CtcLossInput, CtcLossResult, CtcHypothesis, CtcDecodeOptions } from './ctc.js';
 export type { CellType, RecurrentLayerOptions, LayerForwardInput, LayerForwardResult, LayerBackwardInput, LayerGradients } from './layer.js';
 export { sequential, SequentialBuilder } from './builder.js';
 export type { Flow, RecurrentOptions, RnnOptions, SequentialOptions } from './builder.js';
