@@ -3,6 +3,7 @@
 // and reports, per tensor, the largest absolute and relative error.
 // Tolerance: |a−b| ≤ atol + rtol·|b| with (1e-5, 1e-4) for `layer` and `lm`, and
 // (1e-4, 1e-3) for the losses, gradient norms and final weights of `train`.
+import { ctcLoss } from './ctc.js';
 import { formatError, isRecurrentError } from './errors.js';
 import { CELL_TYPES, type CellType, RecurrentLayer } from './layer.js';
 import { Model, type OptimizerSpec } from './model.js';
@@ -45,7 +46,7 @@ interface Tensor {
 interface Golden {
   format: string;
   case: string;
-  kind: 'layer' | 'lm' | 'train';
+  kind: 'layer' | 'lm' | 'train' | 'ctc';
   cell: CellType;
   tensors: Record<string, Tensor>;
   [k: string]: unknown;
@@ -55,8 +56,8 @@ function parse(json: unknown): Golden {
   const g = json as Golden;
   if (!g || typeof g !== 'object') throw formatError('a fixture must be a JSON object');
   if (g.format !== 'rnn-golden/1') throw formatError(`unsupported fixture format '${String(g.format)}' (expected rnn-golden/1)`);
-  if (!['layer', 'lm', 'train'].includes(g.kind)) throw formatError(`unknown fixture kind '${String(g.kind)}'`);
-  if (!CELL_TYPES.includes(g.cell)) throw formatError(`unknown cell '${String(g.cell)}'`);
+  if (!['layer', 'lm', 'train', 'ctc'].includes(g.kind)) throw formatError(`unknown fixture kind '${String(g.kind)}'`);
+  if (g.kind !== 'ctc' && !CELL_TYPES.includes(g.cell)) throw formatError(`unknown cell '${String(g.cell)}'`);
   if (!g.tensors || typeof g.tensors !== 'object') throw formatError('fixture has no tensors map');
   for (const [name, t] of Object.entries(g.tensors)) {
     if (!t || !Array.isArray(t.shape) || !Array.isArray(t.data)) throw formatError(`tensor '${name}' needs shape and data arrays`);
@@ -215,11 +216,39 @@ function runTrain(g: Golden, c: Checker): void {
   }
 }
 
+/** CTC loss and gradient: logits [T, B, C] time-major in the fixture, batch-first here. */
+function runCtc(g: Golden, c: Checker): void {
+  const lt = need(g, 'logits');
+  const [t, b, k] = lt.shape;
+  const toBatchFirst = (d: number[]) => {
+    const out = new Float64Array(b * t * k);
+    for (let tt = 0; tt < t; tt++) for (let bb = 0; bb < b; bb++) for (let j = 0; j < k; j++) out[(bb * t + tt) * k + j] = d[(tt * b + bb) * k + j];
+    return out;
+  };
+  const tg = need(g, 'targets');
+  const s = tg.shape[1];
+  const tl = need(g, 'target_lengths').data;
+  const res = ctcLoss(
+    {
+      scores: Float32Array.from(toBatchFirst(lt.data)),
+      batch: b,
+      steps: t,
+      classes: k,
+      inputLengths: need(g, 'input_lengths').data,
+      targets: tl.map((n, r) => tg.data.slice(r * s, r * s + n)),
+    },
+    { blank: num(g, 'blank'), reduction: g.reduction as 'mean' | 'sum', zeroInfinity: Boolean(g.zero_infinity) },
+  );
+  if (typeof g.loss !== 'number') throw formatError(`fixture ${g.case} lacks its loss`);
+  c.compare('loss', [res.loss], [g.loss]);
+  c.compare('grad.logits', res.grad, toBatchFirst(need(g, 'grad.logits').data));
+}
+
 /**
  * Runs one `rnn-golden/1` fixture (a parsed JSON file of PyTorch golden outputs, gradients and
  * training trajectories; format in `test/fixtures/torch/README.md`) through the public API and
  * reports, per tensor, the largest errors. Tolerances: (atol 1e-5, rtol 1e-4) for `layer` and
- * `lm`, (1e-4, 1e-3) for `train`. A malformed fixture or a recurrent error gives a failed report
+ * `lm` and `ctc` (the loss and its gradient; `kind: "ctc"` fixtures, test/fixtures/torch-ctc), (1e-4, 1e-3) for `train`. A malformed fixture or a recurrent error gives a failed report
  * with `error` set rather than throwing. Needs `await init()` first.
  * @example
  * ```ts
@@ -241,6 +270,7 @@ export function runFixture(json: unknown): FixtureReport {
   try {
     if (g.kind === 'layer') runLayer(g, c);
     else if (g.kind === 'lm') runLm(g, c);
+    else if (g.kind === 'ctc') runCtc(g, c);
     else runTrain(g, c);
   } catch (e) {
     if (!isRecurrentError(e)) throw e;

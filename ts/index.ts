@@ -3,10 +3,18 @@
 // This is the SDK; the ready-made tasks (segmentation, classification, G2P, forecasting) are
 // under the subpath `recurrent/tasks` (tasks/index.ts).
 
+export type { LogMelOptions } from './audio/mel.js';
+export { frameCount, hzToMel, LogMelStream, logMel, melFilters, melToHz, normalizeBands } from './audio/mel.js';
+export type { ResampleOptions } from './audio/resample.js';
+export { resample } from './audio/resample.js';
+export type { DecodedWav, EncodeWavOptions } from './audio/wav.js';
+export { decodeWav, decodeWav16k, encodeWav } from './audio/wav.js';
 export type { Flow, RecurrentOptions, RnnOptions, SequentialOptions } from './builder.js';
 export { SequentialBuilder, sequential } from './builder.js';
 export type { FixtureReport, TensorReport } from './conformance.js';
 export { runFixture, runFixtures } from './conformance.js';
+export type { CtcDecodeOptions, CtcHypothesis, CtcLossInput, CtcLossResult, CtcOptions } from './ctc.js';
+export { ctcDecode, ctcLoss } from './ctc.js';
 export { Rng } from './data/rng.js';
 export type { DataLike, DataSpec, Example, ExamplesData, TrainBatch, WindowsData } from './data/source.js';
 export { batchesPerEpoch, examples, padBatch, splitBySeed, textWindows } from './data/source.js';

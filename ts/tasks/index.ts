@@ -2,6 +2,7 @@
 // preparation, metrics and baselines: word segmentation, text classification, grapheme to
 // phoneme (G2P), forecasting, and the classic LSTM demo.
 
+export { normalizeBrownTag } from './brown.js';
 export type { ClassicOptions, ClassicResult } from './classic.js';
 export { CLASSIC_TARGETS, classicLstm } from './classic.js';
 export type { ClassifierOptions, TrainClassifierOptions } from './classify.js';
@@ -12,6 +13,9 @@ export type { Day, ForecastOptions, ForecastResult } from './forecast.js';
 export { dayFeatures, forecastBirths, parseDailyCsv, seasonalNaive } from './forecast.js';
 export type { G2PEvaluation, LexiconEntry, ParsedLexicon, ParseLexiconOptions } from './g2p.js';
 export { G2P, parseLexicon, splitLexicon } from './g2p.js';
+export type { HmmTaggerOptions } from './hmm-tagger.js';
+export { HmmTagger, MostFrequentTagger, viterbi, wordClass } from './hmm-tagger.js';
+export { KneserNeyTrigram } from './kneser-ney.js';
 export type { BinaryScore, SegmentationScore } from './metrics.js';
 export { binaryScore, segmentationScore, wordSpans } from './metrics.js';
 export { MultinomialNaiveBayes } from './naive-bayes.js';
@@ -31,3 +35,7 @@ export {
   UNK_CHAR,
   wordsToTags,
 } from './segment.js';
+export type { ParseTaggedOptions, TaggedSentence, TaggingScore } from './tagged.js';
+export { parseTagged, splitFiles, taggingScore } from './tagged.js';
+export type { TokenizeOptions } from './words.js';
+export { EOS, tokenizeWords, UNK, wordVocabulary } from './words.js';

@@ -6,6 +6,7 @@
 //! Conventions follow PyTorch (names, shapes, gate orders); tensors are batch-first f32.
 
 pub mod cells;
+pub mod decode;
 pub mod error;
 pub mod kernels;
 pub mod layers;

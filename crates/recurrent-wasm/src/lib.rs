@@ -6,6 +6,7 @@
 //! - Arrays cross as copies (`&[f32]` in, `Vec<f32>` out → fresh typed arrays).
 
 mod bench;
+mod ctc;
 mod errors;
 mod layer;
 mod model;

@@ -1,5 +1,7 @@
 //! Losses. Each returns the mean loss and writes the gradient w.r.t. its input.
 
+pub mod ctc;
+
 /// Targets equal to this are skipped (PyTorch's default `ignore_index`).
 pub const IGNORE_INDEX: i32 = -100;
 

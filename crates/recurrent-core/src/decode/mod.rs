@@ -1,0 +1,3 @@
+//! Decoders that turn per-frame scores into label sequences.
+
+pub mod ctc;
