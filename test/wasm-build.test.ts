@@ -23,6 +23,19 @@ describe('shipped wasm', () => {
     expect(simdOps.length).toBeGreaterThan(200);
   });
 
+  it('ships a relaxed-SIMD twin whose GEMM multiply-adds are fused (f32x4.relaxed_madd), and the simd128 build has none', () => {
+    const ops = (file: string) => {
+      const mod = binaryen.readBinary(new Uint8Array(readFileSync(file)));
+      mod.setFeatures(binaryen.Features.All);
+      const text = mod.emitText();
+      mod.dispose();
+      return text.match(/\bf32x4\.relaxed_[a-z_]+/g) ?? [];
+    };
+    const relaxed = ops(`${ROOT}dist/wasm/recurrent_wasm_relaxed_bg.wasm`);
+    expect(relaxed.filter((o) => o === 'f32x4.relaxed_madd').length).toBeGreaterThanOrEqual(8);
+    expect(ops(WASM)).toEqual([]);
+  });
+
   it('is a size that makes sense for a browser download', () => {
     const size = readFileSync(WASM).length;
     expect(size).toBeGreaterThan(20_000);

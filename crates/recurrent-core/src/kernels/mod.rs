@@ -56,10 +56,13 @@ pub use simd::{PackedB, exp, gemm, gemm_packed, sigmoid, tanh};
 #[cfg(feature = "scalar")]
 pub use scalar::{PackedB, exp, gemm, gemm_packed, sigmoid, tanh};
 
-/// Which kernel set is active in this build ("simd128", "sse2", "v4-portable" or "scalar").
+/// Which kernel set is active in this build ("relaxed-simd", "simd128", "sse2", "v4-portable"
+/// or "scalar").
 pub fn backend() -> &'static str {
     if cfg!(feature = "scalar") {
         "scalar"
+    } else if cfg!(all(target_arch = "wasm32", target_feature = "simd128", target_feature = "relaxed-simd")) {
+        "relaxed-simd"
     } else if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
         "simd128"
     } else if cfg!(target_arch = "x86_64") {

@@ -301,14 +301,14 @@ fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, mr
             let a1 = V4::load_splat(a.add(1));
             let a2 = V4::load_splat(a.add(2));
             let a3 = V4::load_splat(a.add(3));
-            acc[0][0] = acc[0][0].add(a0.mul(b0));
-            acc[0][1] = acc[0][1].add(a0.mul(b1));
-            acc[1][0] = acc[1][0].add(a1.mul(b0));
-            acc[1][1] = acc[1][1].add(a1.mul(b1));
-            acc[2][0] = acc[2][0].add(a2.mul(b0));
-            acc[2][1] = acc[2][1].add(a2.mul(b1));
-            acc[3][0] = acc[3][0].add(a3.mul(b0));
-            acc[3][1] = acc[3][1].add(a3.mul(b1));
+            acc[0][0] = acc[0][0].mul_add(a0, b0);
+            acc[0][1] = acc[0][1].mul_add(a0, b1);
+            acc[1][0] = acc[1][0].mul_add(a1, b0);
+            acc[1][1] = acc[1][1].mul_add(a1, b1);
+            acc[2][0] = acc[2][0].mul_add(a2, b0);
+            acc[2][1] = acc[2][1].mul_add(a2, b1);
+            acc[3][0] = acc[3][0].mul_add(a3, b0);
+            acc[3][1] = acc[3][1].mul_add(a3, b1);
             a = a.add(MR);
             b = b.add(NR);
         }
@@ -373,7 +373,7 @@ fn gemm_small(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c:
                     unsafe {
                         let av = V4::load(arow.as_ptr().add(p));
                         for r in 0..4 {
-                            acc[r] = acc[r].add(av.mul(V4::load(brows[r].as_ptr().add(p))));
+                            acc[r] = acc[r].mul_add(av, V4::load(brows[r].as_ptr().add(p)));
                         }
                     }
                     p += 4;

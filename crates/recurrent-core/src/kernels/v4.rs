@@ -1,7 +1,8 @@
 //! `V4`: four f32 lanes, the one vector type the SIMD kernels are written against.
 //!
 //! Backends, chosen at compile time:
-//! - wasm32 with `+simd128`: `core::arch::wasm32::v128` (the shipped build);
+//! - wasm32 with `+simd128`: `core::arch::wasm32::v128` (the shipped builds; with
+//!   `+relaxed-simd` too, `mul_add` is one `f32x4.relaxed_madd`);
 //! - x86_64: SSE2 `__m128` (baseline on every x86_64 CPU, so native `cargo test`
 //!   exercises the same kernel source as the wasm build);
 //! - anything else: a plain `[f32; 4]`, so the SIMD kernels still compile and stay correct.
@@ -52,6 +53,19 @@ mod imp {
         #[inline(always)]
         pub fn mul(self, o: Self) -> Self {
             V4(f32x4_mul(self.0, o.0))
+        }
+        /// self + a·b: one fused multiply-add (`f32x4.relaxed_madd`) in the relaxed-SIMD build,
+        /// whose rounding may differ in the last bit; a multiply then an add otherwise.
+        #[inline(always)]
+        pub fn mul_add(self, a: Self, b: Self) -> Self {
+            #[cfg(target_feature = "relaxed-simd")]
+            {
+                V4(f32x4_relaxed_madd(a.0, b.0, self.0))
+            }
+            #[cfg(not(target_feature = "relaxed-simd"))]
+            {
+                self.add(a.mul(b))
+            }
         }
         #[inline(always)]
         pub fn div(self, o: Self) -> Self {
@@ -145,6 +159,11 @@ mod imp {
         #[inline(always)]
         pub fn mul(self, o: Self) -> Self {
             unsafe { V4(_mm_mul_ps(self.0, o.0)) }
+        }
+        /// self + a·b (a multiply then an add, as the simd128 build).
+        #[inline(always)]
+        pub fn mul_add(self, a: Self, b: Self) -> Self {
+            self.add(a.mul(b))
         }
         #[inline(always)]
         pub fn div(self, o: Self) -> Self {
@@ -240,6 +259,11 @@ mod imp {
         #[inline(always)]
         pub fn mul(self, o: Self) -> Self {
             lanes!(self, o, |a: f32, b: f32| a * b)
+        }
+        /// self + a·b (a multiply then an add, as the simd128 build).
+        #[inline(always)]
+        pub fn mul_add(self, a: Self, b: Self) -> Self {
+            self.add(a.mul(b))
         }
         #[inline(always)]
         pub fn div(self, o: Self) -> Self {
