@@ -40,5 +40,5 @@ export type { FitOptions, GenerateOptions, ModelInfo } from './session.js';
 export type { InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
 export type { Trainer, TrainerOptions } from './trainer.js';
 export { createTrainer } from './trainer.js';
-export type { WasmSource } from './wasm.js';
-export { init, initFrom, isReady, kernelBackend } from './wasm.js';
+export type { InitOptions, KernelChoice, WasmSource } from './wasm.js';
+export { init, initFrom, isReady, kernelBackend, relaxedSimdSupported } from './wasm.js';

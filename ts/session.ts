@@ -14,7 +14,7 @@ import { type BatchInput, type CompileOptions, Model } from './model.js';
 import { restoreParams } from './params.js';
 import { type DecodeOptions, type Hypothesis, type Pair, type Seq2SeqCompileOptions, Seq2SeqModel, type Seq2SeqSpecJSON, seq2seqTarget } from './seq2seq.js';
 import type { ModelSpecJSON } from './spec.js';
-import { init, type WasmSource } from './wasm.js';
+import { init, type KernelChoice, type WasmSource } from './wasm.js';
 
 export interface FitOptions {
   /** Train until this many epochs are done (default 1). */
@@ -128,8 +128,8 @@ export class Session {
   #cancel: Error | undefined;
 
   /** Loads the wasm core (a worker's first call). */
-  async init(source?: WasmSource): Promise<void> {
-    await init(source);
+  async init(source?: WasmSource, kernels?: KernelChoice): Promise<void> {
+    await init(source, { kernels });
   }
 
   /** The sequential model (E_STATE when the session holds the encoder-decoder). */

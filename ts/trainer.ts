@@ -17,7 +17,7 @@ import { hasWebWorkers, isNode } from './runtime.js';
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from './seq2seq.js';
 import { FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, Session } from './session.js';
 import type { ModelSpecJSON } from './spec.js';
-import { init, type WasmSource } from './wasm.js';
+import { init, type KernelChoice, type WasmSource } from './wasm.js';
 import { type Link, threadLink, workerLink } from './worker/link.js';
 import { registerErrorTransfer } from './worker/transfer.js';
 
@@ -28,6 +28,8 @@ export interface TrainerOptions {
   workerUrl?: URL | string;
   /** Where the wasm comes from (default: next to the SDK). */
   wasm?: WasmSource;
+  /** Which kernel build to load, in the worker too (see `init`). @default RECURRENT_KERNELS, else 'auto' */
+  kernels?: KernelChoice;
 }
 
 const specOf = (s: ModelSpecJSON | Seq2SeqSpecJSON | { toJSON(): ModelSpecJSON }): ModelSpecJSON | Seq2SeqSpecJSON =>
@@ -180,18 +182,18 @@ export class Trainer {
 
 /** A trainer in a worker (default where workers exist) or in the calling thread. */
 export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer> {
-  checkKeys('createTrainer', opts, ['worker', 'workerUrl', 'wasm']);
+  checkKeys('createTrainer', opts, ['worker', 'workerUrl', 'wasm', 'kernels']);
   registerErrorTransfer();
   const hasWorkers = hasWebWorkers || isNode;
   const useWorker = opts.worker ?? hasWorkers;
   if (!useWorker) {
-    await init(opts.wasm);
+    await init(opts.wasm, { kernels: opts.kernels });
     return new Trainer('thread', threadLink(new Session()));
   }
   if (!hasWorkers) throw optionError('createTrainer({ worker: true }): this runtime has no workers; use { worker: false }');
   const link = await workerLink(opts.workerUrl);
   try {
-    await link.port.init(opts.wasm);
+    await link.port.init(opts.wasm, opts.kernels);
   } catch (e) {
     link.close(stateError('the worker could not be initialised'));
     throw e;

@@ -1,8 +1,10 @@
 // Loading the wasm core. One module (wasm-bindgen --target web) serves every runtime:
 // browsers and Deno fetch it next to this file, Node reads it from disk, and edge runtimes
-// (workerd) pass a compiled WebAssembly.Module.
+// (workerd) pass a compiled WebAssembly.Module. It comes in two builds of the same source with
+// the same JS glue: simd128, and relaxed-simd (fused multiply-adds in the GEMM micro-kernel),
+// which `init()` picks where the runtime validates a relaxed-SIMD probe.
 
-import { RecurrentTypeError } from './errors.js';
+import { optionError, RecurrentTypeError } from './errors.js';
 import { nodeApis } from './runtime.js';
 import * as core from './wasm/recurrent_wasm.js';
 import initWasm, { initSync } from './wasm/recurrent_wasm.js';
@@ -13,44 +15,129 @@ import initWasm, { initSync } from './wasm/recurrent_wasm.js';
  */
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string | Response;
 
+/** Which kernel build to load: `auto` (relaxed-simd where the runtime supports it, else
+ * simd128), or one of them forced. */
+export type KernelChoice = 'auto' | 'simd128' | 'relaxed-simd';
+const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'simd128', 'relaxed-simd'];
+
+/** Options of {@link init}. */
+export interface InitOptions {
+  /**
+   * The kernel build (ignored when `source` is given: that module is loaded as it is).
+   * @default the environment variable RECURRENT_KERNELS where the runtime has one, else 'auto'
+   */
+  kernels?: KernelChoice;
+}
+
 let ready = false;
 let loading: Promise<void> | undefined;
+
+/** A minimal module whose one function uses f32x4.relaxed_madd (0xfd 0x85 0x02): it validates
+ * exactly where the runtime implements relaxed SIMD. */
+const RELAXED_PROBE = (() => {
+  const v128Const = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+  const body = [0x00, ...v128Const, ...v128Const, ...v128Const, 0xfd, 0x85, 0x02, 0x0b];
+  const code = [0x01, body.length, ...body];
+  // magic, version; type section: () -> v128; function section: one of type 0; code section
+  return new Uint8Array([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    0x01,
+    0x05,
+    0x01,
+    0x60,
+    0x00,
+    0x01,
+    0x7b,
+    0x03,
+    0x02,
+    0x01,
+    0x00,
+    0x0a,
+    code.length,
+    ...code,
+  ]);
+})();
+
+/** Whether this runtime accepts relaxed-SIMD wasm (Chromium, Deno, Bun and Node 22+ by default;
+ * Node 20 only with --experimental-wasm-relaxed-simd). */
+export function relaxedSimdSupported(): boolean {
+  try {
+    return WebAssembly.validate(RELAXED_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** RECURRENT_KERNELS from the environment (Node, Bun; Deno with --allow-env), if set. */
+function envKernels(): string | undefined {
+  const g = globalThis as { process?: { env?: Record<string, string | undefined> }; Deno?: { env?: { get(k: string): string | undefined } } };
+  try {
+    return g.Deno?.env?.get('RECURRENT_KERNELS') ?? g.process?.env?.RECURRENT_KERNELS ?? undefined;
+  } catch {
+    return undefined; // Deno without env permission
+  }
+}
+
+/** The build to load for `choice` (E_OPTION for an unknown name). */
+function pickBuild(choice: unknown): 'simd128' | 'relaxed-simd' {
+  const c = (choice ?? envKernels() ?? 'auto') as KernelChoice;
+  if (!KERNEL_CHOICES.includes(c))
+    throw optionError(`kernels must be one of ${KERNEL_CHOICES.join(', ')} (got ${JSON.stringify(c)}${choice === undefined ? ' from RECURRENT_KERNELS' : ''})`);
+  if (c === 'auto') return relaxedSimdSupported() ? 'relaxed-simd' : 'simd128';
+  return c;
+}
 
 /**
  * Loads the wasm core. Call it once and await it before anything else that touches a model
  * (`sequential().build()`, `Model`, `RecurrentLayer`); later calls return at once, and a failed
  * load can be retried. `createTrainer` calls it for you (in the worker, too).
  *
- * With no `source`, Node reads `wasm/recurrent_wasm_bg.wasm` next to the SDK from disk and other
- * runtimes fetch it from `new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url)`.
+ * With no `source`, it picks the kernel build (`opts.kernels`, else the environment variable
+ * RECURRENT_KERNELS, else `auto`: relaxed-simd where the runtime validates a relaxed-SIMD probe,
+ * else simd128); Node reads `wasm/recurrent_wasm[_relaxed]_bg.wasm` next to the SDK from disk
+ * and other runtimes fetch it from `new URL('./wasm/…', import.meta.url)`.
  * @param source overrides where the module comes from: bytes or a compiled module load
  * synchronously; a URL, string or `Response` is fetched and streamed.
+ * @param opts `kernels`: 'auto', 'simd128' or 'relaxed-simd'.
  * @example
  * ```ts
  * import { init, kernelBackend } from 'recurrent';
  * await init();
- * console.log(kernelBackend()); // "simd128"
+ * console.log(kernelBackend()); // "relaxed-simd" or "simd128"
  * ```
  */
-export function init(source?: WasmSource): Promise<void> {
+export function init(source?: WasmSource, opts: InitOptions = {}): Promise<void> {
   if (ready) return Promise.resolve();
-  loading ??= load(source).catch((e) => {
+  if (opts === null || typeof opts !== 'object') throw optionError('init: options must be an object');
+  for (const k of Object.keys(opts)) if (k !== 'kernels') throw optionError(`unknown option init.${k} (allowed: kernels)`);
+  const build = source === undefined ? pickBuild(opts.kernels) : undefined;
+  loading ??= load(source, build).catch((e) => {
     loading = undefined;
     throw new RecurrentTypeError('E_NOT_READY', `init: the wasm module could not be loaded: ${(e as Error)?.message ?? String(e)}`);
   });
   return loading;
 }
 
-async function load(source?: WasmSource): Promise<void> {
+async function load(source: WasmSource | undefined, build: 'simd128' | 'relaxed-simd' | undefined): Promise<void> {
   if (source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
     initSync({ module: source });
   } else if (source !== undefined) {
     await initWasm({ module_or_path: source });
-  } else if (nodeApis) {
-    const { readFile } = await import('node:fs/promises');
-    initSync({ module: await readFile(new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url)) });
   } else {
-    await initWasm({ module_or_path: new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url) });
+    // literal URLs, so that bundlers (Vite, webpack) emit both files as assets
+    const url =
+      build === 'relaxed-simd' ? new URL('./wasm/recurrent_wasm_relaxed_bg.wasm', import.meta.url) : new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url);
+    if (nodeApis) {
+      const { readFile } = await import('node:fs/promises');
+      initSync({ module: await readFile(url) });
+    } else await initWasm({ module_or_path: url });
   }
   ready = true;
 }
@@ -80,8 +167,8 @@ export function wasm(): typeof core {
 }
 
 /**
- * Which kernels the loaded module runs ("simd128" for the shipped build). Throws E_NOT_READY
- * before `init()`.
+ * Which kernels the loaded module runs: "relaxed-simd" (fused multiply-adds; chosen by `init()`
+ * where the runtime supports relaxed SIMD) or "simd128". Throws E_NOT_READY before `init()`.
  */
 export function kernelBackend(): string {
   return wasm().kernelBackend();
