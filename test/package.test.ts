@@ -47,6 +47,7 @@ describe('npm package', () => {
       'dist/worker/worker.js',
       'dist/wasm/recurrent_wasm.js',
       'dist/wasm/recurrent_wasm_bg.wasm',
+      'dist/wasm/recurrent_wasm_relaxed_bg.wasm',
     ]) {
       expect(files, f).toContain(f);
     }
@@ -201,8 +202,14 @@ Promise.all([run({ worker: true }), run({ worker: true, wasm: wasmUrl }), run({ 
     const assets = readdirSync(join(web, 'dist/assets'));
     const wasmAssets = assets.filter((f) => f.endsWith('.wasm'));
     expect(wasmAssets.length).toBeGreaterThanOrEqual(1);
+    // both kernel builds are emitted (init() picks one at run time), each byte-identical to the package's
+    const shipped = ['recurrent_wasm_bg.wasm', 'recurrent_wasm_relaxed_bg.wasm'].map((f) => readFileSync(join(app, 'node_modules/recurrent/dist/wasm', f)));
     for (const w of wasmAssets)
-      expect(readFileSync(join(web, 'dist/assets', w)).equals(readFileSync(join(app, 'node_modules/recurrent/dist/wasm/recurrent_wasm_bg.wasm')))).toBe(true);
+      expect(
+        shipped.some((b) => readFileSync(join(web, 'dist/assets', w)).equals(b)),
+        w,
+      ).toBe(true);
+    for (const b of shipped) expect(wasmAssets.some((w) => readFileSync(join(web, 'dist/assets', w)).equals(b))).toBe(true);
     expect(assets.some((f) => /^worker-.*\.js$/.test(f))).toBe(true);
 
     const dist = join(web, 'dist');
