@@ -5,8 +5,8 @@
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::dropout;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use recurrent_core::limits::MAX_DIM;
 use recurrent_core::loss::{IGNORE_INDEX, softmax_cross_entropy};
-use recurrent_core::model::spec::MAX_DIM;
 use recurrent_core::model::train::{Supervised, step_tbptt};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::optim::OptimizerConfig;

@@ -44,6 +44,8 @@ const JS_TERMS: &[(&str, &str)] = &[
     ("eta_min", "etaMin"),
     ("n_best", "nBest"),
     ("max_len", "maxLength"),
+    ("max_tokens", "maxTokens"),
+    ("top_p", "topP"),
     ("src_vocab", "srcVocab"),
     ("tgt_vocab", "tgtVocab"),
     ("enc_hidden", "encoderUnits"),

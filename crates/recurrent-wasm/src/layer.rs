@@ -1,10 +1,10 @@
 //! `RecurrentLayer`: a bare recurrent stack (no embedding or head), PyTorch-named parameters.
 
-use crate::errors::{IntoJs, JsResult, option_err, range_err};
+use crate::errors::{IntoJs, JsResult, option_err, range_err, size};
 use recurrent_core::error::{check_finite, check_len};
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
-use recurrent_core::model::spec::MAX_DIM;
+use recurrent_core::params::ParamArena;
 use recurrent_core::rng::Rng;
 use recurrent_core::{CellKind, Error};
 use wasm_bindgen::prelude::*;
@@ -12,9 +12,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub struct RecurrentLayer {
     stack: RecurrentStack,
-    table: ParamTable,
-    params: Vec<f32>,
-    grads: Vec<f32>,
+    arena: ParamArena,
     x: Vec<f32>,
     dx: Vec<f32>,
     rng: Rng,
@@ -22,11 +20,20 @@ pub struct RecurrentLayer {
     backward_done: bool,
 }
 
-fn dim(what: &str, v: u32) -> JsResult<usize> {
-    if v == 0 || v as usize > MAX_DIM {
-        return Err(range_err(format!("{what} = {v} must be between 1 and {MAX_DIM}")));
+/// A size from JS as an integer (the core checks its limits).
+fn count(what: &str, x: f64) -> JsResult<usize> {
+    size(what, x, usize::MAX)
+}
+
+/// The core's names for the config's fields → the constructor's argument names.
+fn js_layer_names(e: Error) -> JsValue {
+    let mut e = e;
+    for (core, js) in
+        [("layer.input", "inputSize"), ("layer.hidden", "hiddenSize"), ("layer.layers", "numLayers"), ("layer.dropout", "dropout")]
+    {
+        e.message = e.message.replace(core, js);
     }
-    Ok(v as usize)
+    crate::errors::to_js(e)
 }
 
 #[wasm_bindgen]
@@ -36,9 +43,9 @@ impl RecurrentLayer {
     #[wasm_bindgen(constructor)]
     pub fn new(
         cell: &str,
-        input_size: u32,
-        hidden_size: u32,
-        num_layers: u32,
+        input_size: f64,
+        hidden_size: f64,
+        num_layers: f64,
         bidirectional: bool,
         dropout: f32,
         seed: u32,
@@ -46,61 +53,38 @@ impl RecurrentLayer {
         let cell = CellKind::parse(cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
         let cfg = RecurrentConfig {
             cell,
-            input: dim("inputSize", input_size)?,
-            hidden: dim("hiddenSize", hidden_size)?,
-            layers: if (1..=64).contains(&num_layers) {
-                num_layers as usize
-            } else {
-                return Err(range_err(format!("numLayers = {num_layers} must be between 1 and 64")));
-            },
+            input: count("inputSize", input_size)?,
+            hidden: count("hiddenSize", hidden_size)?,
+            layers: count("numLayers", num_layers)?,
             bidirectional,
-            dropout: if (0.0..1.0).contains(&dropout) {
-                dropout
-            } else {
-                return Err(range_err(format!("dropout = {dropout} must be in [0, 1)")));
-            },
+            dropout,
         };
+        cfg.validate("layer").map_err(js_layer_names)?;
         let mut table = ParamTable::default();
         let stack = RecurrentStack::new(cfg, &mut table, "");
         let mut rng = Rng::new(seed as u64);
-        let mut params = vec![0.0; table.total];
-        table.init(&mut params, &mut rng);
-        Ok(RecurrentLayer {
-            grads: vec![0.0; table.total],
-            stack,
-            table,
-            params,
-            x: Vec::new(),
-            dx: Vec::new(),
-            rng,
-            forward_shape: None,
-            backward_done: false,
-        })
+        let arena = ParamArena::new(table, &mut rng).js()?;
+        Ok(RecurrentLayer { stack, arena, x: Vec::new(), dx: Vec::new(), rng, forward_shape: None, backward_done: false })
     }
 
     #[wasm_bindgen(js_name = paramNames)]
     pub fn param_names(&self) -> Vec<String> {
-        crate::params::names(&self.table)
+        crate::params::names(&self.arena.table)
     }
 
     #[wasm_bindgen(js_name = paramShape)]
     pub fn param_shape(&self, name: &str) -> JsResult<Vec<u32>> {
-        crate::params::shape(&self.table, name)
+        crate::params::shape(&self.arena.table, name)
     }
 
     #[wasm_bindgen(js_name = setParam)]
     pub fn set_param(&mut self, name: &str, data: &[f32]) -> JsResult<()> {
-        let s = crate::params::find(&self.table, name)?;
-        check_len(name, data, s.slot.len, &format!("{:?}", s.shape)).js()?;
-        check_finite(name, data).js()?;
-        s.slot.of_mut(&mut self.params).copy_from_slice(data);
-        Ok(())
+        self.arena.set_param(name, data).js()
     }
 
     #[wasm_bindgen(js_name = getParam)]
     pub fn get_param(&self, name: &str) -> JsResult<Vec<f32>> {
-        let s = crate::params::find(&self.table, name)?;
-        Ok(s.slot.of(&self.params).to_vec())
+        Ok(self.arena.spec(name).js()?.slot.of(&self.arena.params).to_vec())
     }
 
     /// Gradient of a parameter from the last backward.
@@ -109,18 +93,16 @@ impl RecurrentLayer {
         if !self.backward_done {
             return Err(crate::errors::to_js(Error::state("getGrad() needs a backward() first")));
         }
-        let s = crate::params::find(&self.table, name)?;
-        Ok(s.slot.of(&self.grads).to_vec())
+        Ok(self.arena.spec(name).js()?.slot.of(&self.arena.grads).to_vec())
     }
 
     /// x [B, T, I]; lengths [B] (each ≤ T) or empty; h0/c0 [L·D, B, H] or empty for zeros.
     /// `train` enables inter-layer dropout.
-    pub fn forward(&mut self, x: &[f32], batch: u32, steps: u32, lengths: &[u32], h0: &[f32], c0: &[f32], train: bool) -> JsResult<()> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward(&mut self, x: &[f32], batch: f64, steps: f64, lengths: &[u32], h0: &[f32], c0: &[f32], train: bool) -> JsResult<()> {
         let cfg = self.stack.cfg.clone();
-        let (b, t) = (batch as usize, steps as usize);
-        if b == 0 || t == 0 {
-            return Err(range_err(format!("batch ({b}) and steps ({t}) must be at least 1")));
-        }
+        let (b, t) = (count("batch", batch)?, count("steps", steps)?);
+        cfg.check_batch(b, t).js()?;
         check_len("x", x, b * t * cfg.input, &format!("[B={b}, T={t}, I={}]", cfg.input)).js()?;
         check_finite("x", x).js()?;
         let state = cfg.state_rows() * b * cfg.hidden;
@@ -148,7 +130,7 @@ impl RecurrentLayer {
         self.x.clear();
         self.x.extend_from_slice(x);
         self.stack.forward(
-            &self.params,
+            &self.arena.params,
             &self.x,
             b,
             t,
@@ -193,12 +175,12 @@ impl RecurrentLayer {
         if !grad_cn.is_empty() && !cfg.cell.has_c() {
             return Err(option_err("gradCN is only for LSTM cells"));
         }
-        self.grads.fill(0.0);
+        self.arena.zero_grads();
         self.dx.clear();
         self.dx.resize(self.x.len(), 0.0);
         self.stack.backward(
-            &self.params,
-            &mut self.grads,
+            &self.arena.params,
+            &mut self.arena.grads,
             &self.x,
             grad_out,
             (!grad_hn.is_empty()).then_some(grad_hn),

@@ -1,13 +1,19 @@
 //! `ModelSpec` (a builder of the architecture) and `Model` (parameters, forward, loss,
 //! backward, stateful stepping and generation).
 
-use crate::errors::{IntoJs, JsResult, option_err, range_err, to_js};
+use crate::errors::{IntoJs, JsResult, js_named, option_err, range_err, to_js};
 use recurrent_core::limits;
 use recurrent_core::model::generate::SampleConfig;
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::rng::Rng;
 use recurrent_core::{CellKind, Error};
 use wasm_bindgen::prelude::*;
+
+/// A size from JS as an integer (E_RANGE for fractions, negatives and anything that would
+/// not fit in usize); the core checks its limits.
+fn count(what: &str, x: f64) -> JsResult<usize> {
+    crate::errors::size(what, x, usize::MAX)
+}
 
 #[wasm_bindgen(js_name = ModelSpec)]
 pub struct WasmModelSpec {
@@ -17,16 +23,19 @@ pub struct WasmModelSpec {
 #[wasm_bindgen(js_class = ModelSpec)]
 impl WasmModelSpec {
     /// A model over token ids in [0, vocab).
-    pub fn tokens(vocab: u32) -> WasmModelSpec {
-        WasmModelSpec { spec: ModelSpec { input: InputKind::Tokens { vocab: vocab as usize }, layers: Vec::new() } }
+    pub fn tokens(vocab: f64) -> JsResult<WasmModelSpec> {
+        let vocab = count("vocab", vocab)?;
+        Ok(WasmModelSpec { spec: ModelSpec { input: InputKind::Tokens { vocab }, layers: Vec::new() } })
     }
     /// A model over `dim` continuous features per step.
-    pub fn features(dim: u32) -> WasmModelSpec {
-        WasmModelSpec { spec: ModelSpec { input: InputKind::Features { dim: dim as usize }, layers: Vec::new() } }
+    pub fn features(dim: f64) -> JsResult<WasmModelSpec> {
+        let dim = count("features", dim)?;
+        Ok(WasmModelSpec { spec: ModelSpec { input: InputKind::Features { dim }, layers: Vec::new() } })
     }
     #[wasm_bindgen(js_name = addEmbedding)]
-    pub fn add_embedding(&mut self, name: &str, dim: u32) {
-        self.spec.layers.push(LayerSpec::Embedding { name: name.into(), dim: dim as usize });
+    pub fn add_embedding(&mut self, name: &str, dim: f64) -> JsResult<()> {
+        self.spec.layers.push(LayerSpec::Embedding { name: name.into(), dim: count("embedding.dim", dim)? });
+        Ok(())
     }
     #[wasm_bindgen(js_name = addRecurrent)]
     #[allow(clippy::too_many_arguments)]
@@ -34,8 +43,8 @@ impl WasmModelSpec {
         &mut self,
         name: &str,
         cell: &str,
-        units: u32,
-        layers: u32,
+        units: f64,
+        layers: f64,
         bidirectional: bool,
         dropout: f32,
         return_sequences: bool,
@@ -44,8 +53,8 @@ impl WasmModelSpec {
         self.spec.layers.push(LayerSpec::Recurrent {
             name: name.into(),
             cell,
-            units: units as usize,
-            layers: layers as usize,
+            units: count("units", units)?,
+            layers: count("layers", layers)?,
             bidirectional,
             dropout,
             return_sequences,
@@ -57,8 +66,9 @@ impl WasmModelSpec {
         self.spec.layers.push(LayerSpec::Dropout { rate });
     }
     #[wasm_bindgen(js_name = addDense)]
-    pub fn add_dense(&mut self, name: &str, units: u32) {
-        self.spec.layers.push(LayerSpec::Dense { name: name.into(), units: units as usize });
+    pub fn add_dense(&mut self, name: &str, units: f64) -> JsResult<()> {
+        self.spec.layers.push(LayerSpec::Dense { name: name.into(), units: count("dense.units", units)? });
+        Ok(())
     }
     /// Linear-chain CRF head over the previous layer's per-step scores (the last layer).
     #[wasm_bindgen(js_name = addCrf)]
@@ -215,17 +225,16 @@ impl WasmModel {
     }
 
     /// Samples `maxTokens` ids after `prompt`, the whole loop inside wasm.
-    pub fn generate(&mut self, prompt: &[u32], max_tokens: u32, temperature: f32, top_k: u32, top_p: f32, seed: u32) -> JsResult<Vec<u32>> {
-        if max_tokens > 10_000_000 {
-            return Err(range_err(format!("maxTokens = {max_tokens} is above the limit of 10,000,000")));
+    pub fn generate(&mut self, prompt: &[u32], max_tokens: f64, temperature: f32, top_k: f64, top_p: f32, seed: u32) -> JsResult<Vec<u32>> {
+        let max_tokens = crate::errors::size("maxTokens", max_tokens, limits::MAX_GENERATE_TOKENS)?;
+        let top_k = crate::errors::size("topK", top_k, u32::MAX as usize)?;
+        let cfg = SampleConfig { max_tokens, temperature, top_k, top_p, seed: seed as u64 };
+        if let InputKind::Tokens { vocab } = self.m.spec.input
+            && let Some(i) = prompt.iter().position(|&x| x as usize >= vocab)
+        {
+            return Err(to_js(Error::range(format!("prompt[{i}] = {} is out of range for a vocabulary of {vocab}", prompt[i]))));
         }
-        let cfg = SampleConfig { max_tokens: max_tokens as usize, temperature, top_k: top_k as usize, top_p, seed: seed as u64 };
-        if let InputKind::Tokens { vocab } = self.m.spec.input {
-            if let Some(i) = prompt.iter().position(|&x| x as usize >= vocab) {
-                return Err(to_js(Error::range(format!("prompt[{i}] = {} is out of range for a vocabulary of {vocab}", prompt[i]))));
-            }
-        }
-        self.m.generate(prompt, &cfg).js()
+        js_named(self.m.generate(prompt, &cfg))
     }
 
     /// Dropout RNG state (for exact resumption from a checkpoint).

@@ -20,7 +20,9 @@
 
 use super::{ParamTable, Slot};
 use crate::cells::CellKind;
+use crate::error::{Error, Result};
 use crate::kernels::{self, Mat, PackedB, col_sum_acc};
+use crate::limits::{MAX_BATCH, MAX_BATCH_ELEMENTS, MAX_DIM, MAX_LAYERS, MAX_STEPS, MAX_UNITS, check_between, product};
 use crate::rng::Rng;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +49,29 @@ impl RecurrentConfig {
     /// Rows of h0/h_n: L·D.
     pub fn state_rows(&self) -> usize {
         self.layers * self.dirs()
+    }
+    /// Checks the sizes against `limits` (input ≤ MAX_DIM, hidden ≤ MAX_UNITS, layers ≤
+    /// MAX_LAYERS) and dropout ∈ [0, 1), naming each as `{what}.field`.
+    pub fn validate(&self, what: &str) -> Result<()> {
+        check_between(&format!("{what}.input"), self.input, MAX_DIM)?;
+        check_between(&format!("{what}.hidden"), self.hidden, MAX_UNITS)?;
+        check_between(&format!("{what}.layers"), self.layers, MAX_LAYERS)?;
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(Error::range(format!("{what}.dropout = {} must be in [0, 1)", self.dropout)));
+        }
+        Ok(())
+    }
+    /// Checks a batch of B rows × T steps against `limits` (B ≤ MAX_BATCH, T ≤ MAX_STEPS,
+    /// B·T·step_width ≤ MAX_BATCH_ELEMENTS) before anything is allocated.
+    pub fn check_batch(&self, b: usize, t: usize) -> Result<()> {
+        check_between("batch", b, MAX_BATCH)?;
+        check_between("steps", t, MAX_STEPS)?;
+        product("batch × steps × width", &[b, t, self.step_width()], MAX_BATCH_ELEMENTS).map(|_| ())
+    }
+    /// Widest per-row, per-step buffer of a forward or backward (gates, step cache, output).
+    pub fn step_width(&self) -> usize {
+        let (g, h) = (self.cell.gates(), self.hidden);
+        (g * h).max(self.cell.cache_width(h)).max(self.out_dim()).max(self.input)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::{Batch, InputKind, Model};
 use crate::error::{Error, Result};
+use crate::limits::MAX_GENERATE_TOKENS;
 use crate::rng::Rng;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -76,14 +77,18 @@ impl Model {
             return Err(Error::range(format!("temperature = {} must be ≥ 0", cfg.temperature)));
         }
         if !(cfg.top_p > 0.0 && cfg.top_p <= 1.0) {
-            return Err(Error::range(format!("topP = {} must be in (0, 1]", cfg.top_p)));
+            return Err(Error::range(format!("top_p = {} must be in (0, 1]", cfg.top_p)));
         }
+        if cfg.max_tokens > MAX_GENERATE_TOKENS {
+            return Err(Error::range(format!("max_tokens = {} is above the limit of {MAX_GENERATE_TOKENS}", cfg.max_tokens)));
+        }
+        let mut out = Vec::new();
+        out.try_reserve_exact(cfg.max_tokens).map_err(|_| Error::range(format!("max_tokens = {}: not enough memory", cfg.max_tokens)))?;
         let prev = self.carry_state;
         self.carry_state = true;
         self.reset_state();
         let mut rng = Rng::new(cfg.seed);
         let (mut probs, mut order) = (Vec::with_capacity(vocab), Vec::with_capacity(vocab));
-        let mut out = Vec::with_capacity(cfg.max_tokens);
         let res = (|| -> Result<()> {
             let logits = self.forward(&Batch { b: 1, t: prompt.len(), ids: Some(prompt), features: None, lengths: None }, false)?;
             let mut next = sample(&logits[(prompt.len() - 1) * vocab..], cfg, &mut rng, &mut probs, &mut order);

@@ -20,6 +20,7 @@ use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
 use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use crate::limits;
 use crate::loss::{self, IGNORE_INDEX};
 use crate::params::ParamArena;
 use crate::rng::Rng;
@@ -84,6 +85,8 @@ pub struct Model {
     layers: Vec<Layer>,
     /// shapes[i] is the shape of the input of layer i; shapes[n] of the output.
     shapes: Vec<Shape>,
+    /// The widest per-row, per-step activation of any layer (for the batch size limit).
+    max_width: usize,
     /// Dropout randomness (seeded from the model seed).
     pub rng: Rng,
     /// When set, each recurrent layer starts from the final state of its previous forward
@@ -146,14 +149,23 @@ impl Model {
             shape = next;
             shapes.push(shape);
         }
+        // (token input enters as ids, one per step, not as vocab-wide rows)
+        let skip = usize::from(matches!(spec.input, InputKind::Tokens { .. }));
+        let mut max_width = shapes[skip..].iter().map(|s| s.dim()).max().unwrap_or(1);
+        for l in &layers {
+            if let Layer::Recurrent { stack, .. } = l {
+                max_width = max_width.max(stack.cfg.step_width());
+            }
+        }
         let mut rng = Rng::new(seed);
-        let arena = ParamArena::new(table, &mut rng);
+        let arena = ParamArena::new(table, &mut rng)?;
         let n = layers.len();
         Ok(Model {
             spec,
             arena,
             layers,
             shapes,
+            max_width,
             rng,
             carry_state: false,
             acts: vec![Vec::new(); n + 1],
@@ -204,6 +216,13 @@ impl Model {
         if t == 0 {
             return Err(Error::range("sequence length T must be at least 1"));
         }
+        if b > limits::MAX_BATCH {
+            return Err(Error::range(format!("batch size B = {b} is above the limit of {}", limits::MAX_BATCH)));
+        }
+        if t > limits::MAX_STEPS {
+            return Err(Error::range(format!("sequence length T = {t} is above the limit of {}", limits::MAX_STEPS)));
+        }
+        limits::product("B × T × the widest layer", &[b, t, self.max_width], limits::MAX_BATCH_ELEMENTS)?;
         match self.spec.input {
             InputKind::Tokens { vocab } => {
                 let ids = batch.ids.ok_or_else(|| Error::option("this model takes token ids (input.vocab), not features"))?;
@@ -384,11 +403,11 @@ impl Model {
             }
             (LossKind::CrossEntropy | LossKind::Crf, _) => {
                 return Err(Error::option(format!(
-                    "{} needs class targets (Int32Array)",
+                    "{} needs class targets",
                     if kind == LossKind::Crf { "the crf loss" } else { "cross-entropy" }
                 )));
             }
-            (LossKind::Mse, _) => return Err(Error::option("mse needs value targets (Float32Array)")),
+            (LossKind::Mse, _) => return Err(Error::option("mse needs value targets")),
         };
         if backward {
             self.backward_from_output();

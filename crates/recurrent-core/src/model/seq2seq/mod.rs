@@ -41,6 +41,7 @@ use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
 use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use crate::limits;
 use crate::loss::IGNORE_INDEX;
 use crate::optim::trainer::Trainable;
 use crate::params::ParamArena;
@@ -137,7 +138,7 @@ impl Seq2Seq {
         let combine = Dense::new(cfg.dec_hidden + dk, cfg.dec_hidden, &mut table, "combine");
         let out = Dense::new(cfg.dec_hidden, cfg.tgt_vocab, &mut table, "output");
         let mut rng = Rng::new(seed);
-        let arena = ParamArena::new(table, &mut rng);
+        let arena = ParamArena::new(table, &mut rng)?;
         Ok(Seq2Seq {
             cfg,
             arena,
@@ -186,6 +187,26 @@ impl Seq2Seq {
         })
     }
 
+    /// Checks a batch's sizes against `limits` before anything is allocated: B sources of
+    /// `lengths` (each ≤ MAX_STEPS), each decoded as `rows` hypotheses over `ty` steps; the
+    /// encoder's activations [B, Tx, ·], the attention's [B·rows, Ty, Tx, A] and the logits
+    /// [B·rows, Ty, V] must each stay within MAX_BATCH_ELEMENTS.
+    pub fn check_sizes(&self, lengths: &[usize], rows: usize, ty: usize) -> Result<()> {
+        let (b, tx) = (lengths.len(), lengths.iter().copied().max().unwrap_or(0));
+        if b > limits::MAX_BATCH {
+            return Err(Error::range(format!("{b} pairs in one batch are above the limit of {}", limits::MAX_BATCH)));
+        }
+        if tx > limits::MAX_STEPS || ty > limits::MAX_STEPS {
+            return Err(Error::range(format!("a sequence of {} symbols is above the limit of {}", tx.max(ty), limits::MAX_STEPS)));
+        }
+        let max = limits::MAX_BATCH_ELEMENTS;
+        limits::product("B × Tx × encoder width", &[b, tx, self.enc.cfg.step_width()], max)?;
+        limits::product("B × Ty × decoder width", &[b, rows, ty, self.dec.cfg.step_width()], max)?;
+        limits::product("B × Ty × Tx × attention", &[b, rows, ty, tx, self.cfg.attention.max(self.cfg.key_dim())], max)?;
+        limits::product("B × Ty × tgt_vocab", &[b, rows, ty, self.cfg.tgt_vocab], max)?;
+        Ok(())
+    }
+
     /// Checks ragged sources: B ≥ 1 rows, each of length ≥ 1, ids below the vocabulary.
     pub fn check_sources(&self, src: &[u32], lengths: &[usize]) -> Result<()> {
         if lengths.is_empty() {
@@ -194,7 +215,8 @@ impl Seq2Seq {
         if let Some(i) = lengths.iter().position(|&l| l == 0) {
             return Err(Error::range(format!("source {i} is empty (every source needs at least one symbol to attend to)")));
         }
-        let total: usize = lengths.iter().sum();
+        self.check_sizes(lengths, 1, 1)?;
+        let total = limits::sum("the source lengths", lengths, usize::MAX)?;
         if total != src.len() {
             return Err(Error::shape(format!("sources hold {} ids but their lengths add up to {total}", src.len())));
         }
@@ -212,7 +234,9 @@ impl Seq2Seq {
         if p.tgt_lengths.len() != p.src_lengths.len() {
             return Err(Error::shape(format!("{} sources but {} targets", p.src_lengths.len(), p.tgt_lengths.len())));
         }
-        let total: usize = p.tgt_lengths.iter().sum();
+        let ty = p.tgt_lengths.iter().max().map_or(1, |&l| l.saturating_add(1));
+        self.check_sizes(p.src_lengths, 1, ty)?;
+        let total = limits::sum("the target lengths", p.tgt_lengths, usize::MAX)?;
         if total != p.tgt.len() {
             return Err(Error::shape(format!("targets hold {} ids but their lengths add up to {total}", p.tgt.len())));
         }
