@@ -3,7 +3,7 @@
 // (never a wasm trap), the model stays usable afterwards even after a thousand such errors, and
 // exploding training leaves the last finite weights, which save and load.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, init, Model, RecurrentLayer, sequential } from '../ts/index.js';
+import { createTrainer, init, type Model, RecurrentLayer, sequential } from '../ts/index.js';
 import { expectError, randomArray } from './helpers.js';
 
 beforeAll(() => init());
