@@ -1,5 +1,7 @@
 //! A sequential model: input (token ids or continuous features) → layers → output, with its
-//! parameters and gradients each in one arena (views by offset, see `layers::ParamTable`).
+//! parameters and gradients in one `ParamArena` (views by offset, see `layers::ParamTable`).
+//! `train` makes it `Trainable` by the one `optim::trainer::Trainer`; `seq2seq` is the
+//! encoder-decoder, the other model kind. Model-level tests live in `tests/`.
 //!
 //! Activations flow as batch-first rows: a sequence is [B, T, F] (row b·T + t), a pooled
 //! vector [B, F]. A recurrent layer with `return_sequences: false` pools each row to its
@@ -512,5 +514,3 @@ fn pool_final_states(stack: &RecurrentStack, b: usize, out: &mut Vec<f32>) {
     }
 }
 
-#[cfg(test)]
-mod tests;
