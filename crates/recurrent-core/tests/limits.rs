@@ -27,15 +27,7 @@ fn rnn(cell: CellKind, input: usize, units: usize, out: usize) -> ModelSpec {
     ModelSpec {
         input: InputKind::Features { dim: input },
         layers: vec![
-            LayerSpec::Recurrent {
-                name: "rnn".into(),
-                cell,
-                units,
-                layers: 1,
-                bidirectional: false,
-                dropout: 0.0,
-                return_sequences: true,
-            },
+            LayerSpec::Recurrent { name: "rnn".into(), cell, units, layers: 1, bidirectional: false, dropout: 0.0, return_sequences: true },
             LayerSpec::Dense { name: "head".into(), units: out },
         ],
     }

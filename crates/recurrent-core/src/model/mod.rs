@@ -513,4 +513,3 @@ fn pool_final_states(stack: &RecurrentStack, b: usize, out: &mut Vec<f32>) {
         }
     }
 }
-
