@@ -315,7 +315,7 @@ export class Model {
     if (!Number.isInteger(maxTokens) || maxTokens < 0) throw rangeError(`maxTokens must be a non-negative integer (got ${maxTokens})`);
     const topK = opts.topK ?? 0;
     if (!Number.isInteger(topK) || topK < 0) throw rangeError(`topK must be a non-negative integer (got ${topK})`);
-    return this.core.generate(toIds(prompt), maxTokens, opts.temperature ?? 1, topK, opts.topP ?? 1, (opts.seed ?? 0) >>> 0);
+    return this.core.generate(toIds(prompt), { maxTokens, temperature: opts.temperature ?? 1, topK, topP: opts.topP ?? 1, seed: (opts.seed ?? 0) >>> 0 });
   }
 
   free(): void {

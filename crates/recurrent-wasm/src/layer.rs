@@ -1,6 +1,7 @@
 //! `RecurrentLayer`: a bare recurrent stack (no embedding or head), PyTorch-named parameters.
 
 use crate::errors::{IntoJs, JsResult, option_err, range_err, size};
+use crate::options::Opts;
 use recurrent_core::error::{check_finite, check_len};
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
@@ -38,26 +39,30 @@ fn js_layer_names(e: Error) -> JsValue {
 
 #[wasm_bindgen]
 impl RecurrentLayer {
-    /// cell: "lstm" | "gru" | "rnn_tanh" | "rnn_relu". Parameters start from PyTorch's init
-    /// U(−1/√H, 1/√H) drawn from `seed`.
+    /// From `{ cell: "lstm" | "gru" | "rnn_tanh" | "rnn_relu", inputSize, hiddenSize,
+    /// numLayers, bidirectional, dropout }` (every key required; the SDK resolves the
+    /// defaults). Parameters start from PyTorch's init U(−1/√H, 1/√H) drawn from `seed`.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        cell: &str,
-        input_size: f64,
-        hidden_size: f64,
-        num_layers: f64,
-        bidirectional: bool,
-        dropout: f32,
-        seed: u32,
-    ) -> JsResult<RecurrentLayer> {
-        let cell = CellKind::parse(cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+    pub fn new(config: JsValue, seed: u32) -> JsResult<RecurrentLayer> {
+        let keys = ["cell", "inputSize", "hiddenSize", "numLayers", "bidirectional", "dropout"];
+        let o = Opts::new(config, "RecurrentLayer", &keys)?;
+        if let Some(k) = keys.iter().find(|k| o.get(k).is_undefined()) {
+            return Err(option_err(format!("RecurrentLayer.{k} is required")));
+        }
+        let cell = o.string("cell")?.ok_or_else(|| option_err("RecurrentLayer.cell is required"))?;
+        let cell =
+            CellKind::parse(&cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+        let size =
+            |k: &str| -> JsResult<usize> { o.count(k, usize::MAX)?.ok_or_else(|| option_err(format!("RecurrentLayer.{k} is required"))) };
+        let mut bidirectional = false;
+        o.set_flag("bidirectional", &mut bidirectional)?;
         let cfg = RecurrentConfig {
             cell,
-            input: count("inputSize", input_size)?,
-            hidden: count("hiddenSize", hidden_size)?,
-            layers: count("numLayers", num_layers)?,
+            input: size("inputSize")?,
+            hidden: size("hiddenSize")?,
+            layers: size("numLayers")?,
             bidirectional,
-            dropout,
+            dropout: o.f32("dropout")?.unwrap_or_default(),
         };
         cfg.validate("layer").map_err(js_layer_names)?;
         let mut table = ParamTable::default();

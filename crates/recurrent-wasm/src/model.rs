@@ -2,6 +2,7 @@
 //! backward, stateful stepping and generation).
 
 use crate::errors::{IntoJs, JsResult, js_named, option_err, range_err, to_js};
+use crate::options::Opts;
 use recurrent_core::limits;
 use recurrent_core::model::generate::SampleConfig;
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
@@ -224,15 +225,19 @@ impl WasmModel {
         self.m.reset_state();
     }
 
-    /// Samples `maxTokens` ids after `prompt`, the whole loop inside wasm.
-    pub fn generate(&mut self, prompt: &[u32], max_tokens: f64, temperature: f32, top_k: f64, top_p: f32, seed: u32) -> JsResult<Vec<u32>> {
-        let max_tokens = crate::errors::size("maxTokens", max_tokens, limits::MAX_GENERATE_TOKENS)?;
-        let top_k = crate::errors::size("topK", top_k, u32::MAX as usize)?;
-        let cfg = SampleConfig { max_tokens, temperature, top_k, top_p, seed: seed as u64 };
-        if let InputKind::Tokens { vocab } = self.m.spec.input
-            && let Some(i) = prompt.iter().position(|&x| x as usize >= vocab)
-        {
-            return Err(to_js(Error::range(format!("prompt[{i}] = {} is out of range for a vocabulary of {vocab}", prompt[i]))));
+    /// Samples ids after `prompt`, the whole loop inside wasm. `opts`: `{ maxTokens,
+    /// temperature?, topK?, topP?, seed? }` (the core's defaults: 1, 0 = all, 1 = all, 0).
+    pub fn generate(&mut self, prompt: &[u32], opts: JsValue) -> JsResult<Vec<u32>> {
+        let o = Opts::new(opts, "generate", &["maxTokens", "temperature", "topK", "topP", "seed"])?;
+        let max_tokens = o.count("maxTokens", usize::MAX)?.ok_or_else(|| option_err("generate.maxTokens is required"))?;
+        let mut cfg = SampleConfig::new(max_tokens);
+        o.set_f32("temperature", &mut cfg.temperature)?;
+        o.set_f32("topP", &mut cfg.top_p)?;
+        if let Some(k) = o.count("topK", usize::MAX)? {
+            cfg.top_k = k;
+        }
+        if let Some(s) = o.count("seed", u64::MAX as usize)? {
+            cfg.seed = s as u64;
         }
         js_named(self.m.generate(prompt, &cfg))
     }

@@ -7,6 +7,7 @@ use crate::rng::Rng;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SampleConfig {
+    /// Tokens to produce (at most `limits::MAX_GENERATE_TOKENS`).
     pub max_tokens: usize,
     /// 0 = greedy (argmax).
     pub temperature: f32,
@@ -15,6 +16,13 @@ pub struct SampleConfig {
     /// Keep the smallest set whose probability reaches p (1 = all).
     pub top_p: f32,
     pub seed: u64,
+}
+
+impl SampleConfig {
+    /// `max_tokens` tokens at temperature 1, no top-k or top-p cut, seed 0.
+    pub fn new(max_tokens: usize) -> Self {
+        SampleConfig { max_tokens, temperature: 1.0, top_k: 0, top_p: 1.0, seed: 0 }
+    }
 }
 
 /// Samples one id from `logits` [V]; `probs` and `order` are reused scratch buffers.
@@ -72,6 +80,9 @@ impl Model {
         }
         if prompt.is_empty() {
             return Err(Error::range("the prompt must hold at least one token"));
+        }
+        if let Some(i) = prompt.iter().position(|&x| x as usize >= vocab) {
+            return Err(Error::range(format!("prompt[{i}] = {} is out of range for a vocabulary of {vocab}", prompt[i])));
         }
         if !(cfg.temperature >= 0.0 && cfg.temperature.is_finite()) {
             return Err(Error::range(format!("temperature = {} must be ≥ 0", cfg.temperature)));
