@@ -1,8 +1,7 @@
 //! `RecurrentLayer`: a bare recurrent stack (no embedding or head), PyTorch-named parameters.
 
-use crate::errors::{IntoJs, JsResult, option_err, range_err, size};
+use crate::errors::{IntoJs, JsResult, option_err, size};
 use crate::options::Opts;
-use recurrent_core::error::{check_finite, check_len};
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
 use recurrent_core::params::ParamArena;
@@ -26,12 +25,19 @@ fn count(what: &str, x: f64) -> JsResult<usize> {
     size(what, x, usize::MAX)
 }
 
-/// The core's names for the config's fields → the constructor's argument names.
+/// The core's names for the config's fields and gradients → the JS argument names.
 fn js_layer_names(e: Error) -> JsValue {
     let mut e = e;
-    for (core, js) in
-        [("layer.input", "inputSize"), ("layer.hidden", "hiddenSize"), ("layer.layers", "numLayers"), ("layer.dropout", "dropout")]
-    {
+    let names = [
+        ("layer.input", "inputSize"),
+        ("layer.hidden", "hiddenSize"),
+        ("layer.layers", "numLayers"),
+        ("layer.dropout", "dropout"),
+        ("d_out", "gradOut"),
+        ("d_hn", "gradHN"),
+        ("d_cn", "gradCN"),
+    ];
+    for (core, js) in names {
         e.message = e.message.replace(core, js);
     }
     crate::errors::to_js(e)
@@ -107,44 +113,12 @@ impl RecurrentLayer {
     pub fn forward(&mut self, x: &[f32], batch: f64, steps: f64, lengths: &[u32], h0: &[f32], c0: &[f32], train: bool) -> JsResult<()> {
         let cfg = self.stack.cfg.clone();
         let (b, t) = (count("batch", batch)?, count("steps", steps)?);
-        cfg.check_batch(b, t).js()?;
-        check_len("x", x, b * t * cfg.input, &format!("[B={b}, T={t}, I={}]", cfg.input)).js()?;
-        check_finite("x", x).js()?;
-        let state = cfg.state_rows() * b * cfg.hidden;
-        let shape = format!("[L·D={}, B={b}, H={}]", cfg.state_rows(), cfg.hidden);
-        if !h0.is_empty() {
-            check_len("h0", h0, state, &shape).js()?;
-            check_finite("h0", h0).js()?;
-        }
-        if !c0.is_empty() {
-            if !cfg.cell.has_c() {
-                return Err(option_err("c0 is only for LSTM cells"));
-            }
-            check_len("c0", c0, state, &shape).js()?;
-            check_finite("c0", c0).js()?;
-        }
-        let lens: Option<Vec<usize>> = if lengths.is_empty() {
-            None
-        } else {
-            check_len("lengths", lengths, b, "[B]").js()?;
-            if let Some(i) = lengths.iter().position(|&l| l as usize > t) {
-                return Err(range_err(format!("lengths[{i}] = {} exceeds steps = {t}", lengths[i])));
-            }
-            Some(lengths.iter().map(|&l| l as usize).collect())
-        };
+        let lens: Option<Vec<usize>> = (!lengths.is_empty()).then(|| lengths.iter().map(|&l| l as usize).collect());
+        let (h0, c0) = ((!h0.is_empty()).then_some(h0), (!c0.is_empty()).then_some(c0));
+        cfg.check_forward(x, b, t, lens.as_deref(), h0, c0).map_err(js_layer_names)?;
         self.x.clear();
         self.x.extend_from_slice(x);
-        self.stack.forward(
-            &self.arena.params,
-            &self.x,
-            b,
-            t,
-            lens.as_deref(),
-            (!h0.is_empty()).then_some(h0),
-            (!c0.is_empty()).then_some(c0),
-            train,
-            &mut self.rng,
-        );
+        self.stack.forward(&self.arena.params, &self.x, b, t, lens.as_deref(), h0, c0, train, &mut self.rng);
         self.forward_shape = Some((b, t));
         self.backward_done = false;
         Ok(())
@@ -168,30 +142,12 @@ impl RecurrentLayer {
     pub fn backward(&mut self, grad_out: &[f32], grad_hn: &[f32], grad_cn: &[f32]) -> JsResult<()> {
         let (b, t) = self.forward_shape.ok_or_else(|| crate::errors::to_js(Error::state("backward() needs a forward() first")))?;
         let cfg = self.stack.cfg.clone();
-        check_len("gradOut", grad_out, b * t * cfg.out_dim(), "[B, T, D·H]").js()?;
-        check_finite("gradOut", grad_out).js()?;
-        let state = cfg.state_rows() * b * cfg.hidden;
-        for (what, g) in [("gradHN", grad_hn), ("gradCN", grad_cn)] {
-            if !g.is_empty() {
-                check_len(what, g, state, "[L·D, B, H]").js()?;
-                check_finite(what, g).js()?;
-            }
-        }
-        if !grad_cn.is_empty() && !cfg.cell.has_c() {
-            return Err(option_err("gradCN is only for LSTM cells"));
-        }
+        let (d_hn, d_cn) = ((!grad_hn.is_empty()).then_some(grad_hn), (!grad_cn.is_empty()).then_some(grad_cn));
+        cfg.check_backward(b, t, grad_out, d_hn, d_cn).map_err(js_layer_names)?;
         self.arena.zero_grads();
         self.dx.clear();
         self.dx.resize(self.x.len(), 0.0);
-        self.stack.backward(
-            &self.arena.params,
-            &mut self.arena.grads,
-            &self.x,
-            grad_out,
-            (!grad_hn.is_empty()).then_some(grad_hn),
-            (!grad_cn.is_empty()).then_some(grad_cn),
-            Some(&mut self.dx),
-        );
+        self.stack.backward(&self.arena.params, &mut self.arena.grads, &self.x, grad_out, d_hn, d_cn, Some(&mut self.dx));
         self.backward_done = true;
         Ok(())
     }

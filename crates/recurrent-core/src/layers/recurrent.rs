@@ -20,7 +20,7 @@
 
 use super::{ParamTable, Slot};
 use crate::cells::CellKind;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_finite, check_len};
 use crate::kernels::{self, Mat, PackedB, col_sum_acc};
 use crate::limits::{MAX_BATCH, MAX_BATCH_ELEMENTS, MAX_DIM, MAX_LAYERS, MAX_STEPS, MAX_UNITS, check_between, product};
 use crate::rng::Rng;
@@ -67,6 +67,51 @@ impl RecurrentConfig {
         check_between("batch", b, MAX_BATCH)?;
         check_between("steps", t, MAX_STEPS)?;
         product("batch × steps × width", &[b, t, self.step_width()], MAX_BATCH_ELEMENTS).map(|_| ())
+    }
+    /// Checks the inputs of a forward over B × T (sizes first, then x [B, T, I],
+    /// lengths [B] each ≤ T, h0/c0 [L·D, B, H], all finite; c0 only for LSTM cells).
+    pub fn check_forward(
+        &self,
+        x: &[f32],
+        b: usize,
+        t: usize,
+        lengths: Option<&[usize]>,
+        h0: Option<&[f32]>,
+        c0: Option<&[f32]>,
+    ) -> Result<()> {
+        self.check_batch(b, t)?;
+        check_len("x", x, b * t * self.input, &format!("[B={b}, T={t}, I={}]", self.input))?;
+        check_finite("x", x)?;
+        if let Some(ls) = lengths {
+            check_len("lengths", ls, b, "[B]")?;
+            if let Some(i) = ls.iter().position(|&l| l > t) {
+                return Err(Error::range(format!("lengths[{i}] = {} exceeds steps = {t}", ls[i])));
+            }
+        }
+        if c0.is_some() && !self.cell.has_c() {
+            return Err(Error::option("c0 is only for LSTM cells"));
+        }
+        self.check_state(&[("h0", h0), ("c0", c0)], b)
+    }
+    /// Checks the upstream gradients of a backward over B × T: d_out [B, T, D·H] and
+    /// d_hn / d_cn [L·D, B, H], all finite; d_cn only for LSTM cells.
+    pub fn check_backward(&self, b: usize, t: usize, d_out: &[f32], d_hn: Option<&[f32]>, d_cn: Option<&[f32]>) -> Result<()> {
+        check_len("d_out", d_out, b * t * self.out_dim(), "[B, T, D·H]")?;
+        check_finite("d_out", d_out)?;
+        if d_cn.is_some() && !self.cell.has_c() {
+            return Err(Error::option("d_cn is only for LSTM cells"));
+        }
+        self.check_state(&[("d_hn", d_hn), ("d_cn", d_cn)], b)
+    }
+    fn check_state(&self, states: &[(&str, Option<&[f32]>)], b: usize) -> Result<()> {
+        let shape = format!("[L·D={}, B={b}, H={}]", self.state_rows(), self.hidden);
+        for &(what, s) in states {
+            if let Some(s) = s {
+                check_len(what, s, self.state_rows() * b * self.hidden, &shape)?;
+                check_finite(what, s)?;
+            }
+        }
+        Ok(())
     }
     /// Widest per-row, per-step buffer of a forward or backward (gates, step cache, output).
     pub fn step_width(&self) -> usize {
