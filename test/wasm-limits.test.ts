@@ -3,7 +3,7 @@
 // (never a wasm trap), the model stays usable afterwards even after a thousand such errors, and
 // exploding training leaves the last finite weights, which save and load.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, init, type Model, RecurrentLayer, sequential } from '../ts/index.js';
+import { createTrainer, init, Model, RecurrentLayer, sequential } from '../ts/index.js';
 import { expectError, randomArray } from './helpers.js';
 
 beforeAll(() => init());
@@ -80,6 +80,34 @@ describe('sizes at the wasm boundary', () => {
     expectError(() => l.forward({ x: new Float32Array(3), batch: 2 ** 32 + 1, steps: 1 }), RangeError, 'E_RANGE', /batch/);
     expect(l.forward({ x: randomArray(3, 1), batch: 1, steps: 1 }).out.length).toBe(4);
     expect(lm().forward({ ids, batch: 2, steps: 4 }).length).toBe(40);
+  });
+
+  it('sizes of 2^32 or more do not wrap into small models, and a layer name must be a string', () => {
+    const spec = (vocab: number, units: number, name: unknown = 'rnn') => ({
+      input: { vocab },
+      layers: [
+        { type: 'embedding', name: 'embedding', dim: 3 },
+        { type: 'recurrent', name, cell: 'lstm', units, layers: 1, bidirectional: false, dropout: 0, returnSequences: true },
+        { type: 'dense', name: 'head', units: 5 },
+      ],
+    });
+    expectError(() => Model.fromSpec(spec(2 ** 32 + 5, 4) as never), RangeError, 'E_RANGE', /vocab/);
+    expectError(() => Model.fromSpec(spec(5, 2 ** 32 + 1) as never), RangeError, 'E_RANGE', /units/);
+    expectError(
+      () =>
+        sequential({ input: { vocab: 5 } })
+          .embedding({ dim: 3 })
+          .lstm({ units: 2 ** 32 + 1 })
+          .dense({ units: 5 })
+          .build(),
+      RangeError,
+      'E_RANGE',
+      /units/,
+    );
+    expectError(() => Model.fromSpec(spec(5, 4, 7) as never), TypeError, 'E_OPTION', /name/);
+    const m = Model.fromSpec(spec(5, 4) as never);
+    expect(m.forward({ ids, batch: 2, steps: 4 }).length).toBe(40);
+    m.free();
   });
 
   it('generate refuses maxTokens above the limit', () => {

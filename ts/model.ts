@@ -121,7 +121,7 @@ export class Model {
     const w = wasm();
     const input = spec.input as Record<string, unknown>;
     checkKeys('spec.input', input, ['vocab', 'features']);
-    const s = 'vocab' in input ? w.ModelSpec.tokens(Number(input.vocab) >>> 0) : w.ModelSpec.features(Number(input.features) >>> 0);
+    const s = 'vocab' in input ? w.ModelSpec.tokens(Number(input.vocab)) : w.ModelSpec.features(Number(input.features));
     if (!Array.isArray(spec.layers)) throw optionError('spec.layers must be an array');
     for (const l of spec.layers as LayerSpecJSON[]) {
       switch (l.type) {
@@ -131,7 +131,7 @@ export class Model {
           break;
         case 'recurrent':
           checkKeys('recurrent', l, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences']);
-          s.addRecurrent(l.name, l.cell, l.units, l.layers, l.bidirectional, l.dropout, l.returnSequences);
+          s.addRecurrent(l);
           break;
         case 'dropout':
           checkKeys('dropout', l, ['type', 'rate']);

@@ -10,6 +10,11 @@ use recurrent_core::rng::Rng;
 use recurrent_core::{CellKind, Error};
 use wasm_bindgen::prelude::*;
 
+/// A layer's name: E_OPTION unless a string.
+fn layer_name(kind: &str, name: JsValue) -> JsResult<String> {
+    name.as_string().ok_or_else(|| option_err(format!("{kind}.name must be a string")))
+}
+
 /// A size from JS as an integer (E_RANGE for fractions, negatives and anything that would
 /// not fit in usize); the core checks its limits.
 fn count(what: &str, x: f64) -> JsResult<usize> {
@@ -34,30 +39,37 @@ impl WasmModelSpec {
         Ok(WasmModelSpec { spec: ModelSpec { input: InputKind::Features { dim }, layers: Vec::new() } })
     }
     #[wasm_bindgen(js_name = addEmbedding)]
-    pub fn add_embedding(&mut self, name: &str, dim: f64) -> JsResult<()> {
-        self.spec.layers.push(LayerSpec::Embedding { name: name.into(), dim: count("embedding.dim", dim)? });
+    pub fn add_embedding(&mut self, name: JsValue, dim: f64) -> JsResult<()> {
+        self.spec.layers.push(LayerSpec::Embedding { name: layer_name("embedding", name)?, dim: count("embedding.dim", dim)? });
         Ok(())
     }
+    /// A recurrent layer from its spec `{ type?: "recurrent", name, cell, units, layers,
+    /// bidirectional, dropout, returnSequences }` (every key but `type` required).
     #[wasm_bindgen(js_name = addRecurrent)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_recurrent(
-        &mut self,
-        name: &str,
-        cell: &str,
-        units: f64,
-        layers: f64,
-        bidirectional: bool,
-        dropout: f32,
-        return_sequences: bool,
-    ) -> JsResult<()> {
-        let cell = CellKind::parse(cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+    pub fn add_recurrent(&mut self, layer: JsValue) -> JsResult<()> {
+        let keys = ["type", "name", "cell", "units", "layers", "bidirectional", "dropout", "returnSequences"];
+        let o = Opts::new(layer, "recurrent", &keys)?;
+        if let Some(k) = keys[1..].iter().find(|k| o.get(k).is_undefined()) {
+            return Err(option_err(format!("recurrent.{k} is required")));
+        }
+        if let Some(t) = o.string("type")?
+            && t != "recurrent"
+        {
+            return Err(option_err(format!("recurrent.type is '{t}', not 'recurrent'")));
+        }
+        let cell = o.string("cell")?.unwrap_or_default();
+        let cell =
+            CellKind::parse(&cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+        let (mut bidirectional, mut return_sequences) = (false, false);
+        o.set_flag("bidirectional", &mut bidirectional)?;
+        o.set_flag("returnSequences", &mut return_sequences)?;
         self.spec.layers.push(LayerSpec::Recurrent {
-            name: name.into(),
+            name: layer_name("recurrent", o.get("name"))?,
             cell,
-            units: count("units", units)?,
-            layers: count("layers", layers)?,
+            units: o.count("units", usize::MAX)?.unwrap_or_default(),
+            layers: o.count("layers", usize::MAX)?.unwrap_or_default(),
             bidirectional,
-            dropout,
+            dropout: o.f32("dropout")?.unwrap_or_default(),
             return_sequences,
         });
         Ok(())
@@ -67,14 +79,15 @@ impl WasmModelSpec {
         self.spec.layers.push(LayerSpec::Dropout { rate });
     }
     #[wasm_bindgen(js_name = addDense)]
-    pub fn add_dense(&mut self, name: &str, units: f64) -> JsResult<()> {
-        self.spec.layers.push(LayerSpec::Dense { name: name.into(), units: count("dense.units", units)? });
+    pub fn add_dense(&mut self, name: JsValue, units: f64) -> JsResult<()> {
+        self.spec.layers.push(LayerSpec::Dense { name: layer_name("dense", name)?, units: count("dense.units", units)? });
         Ok(())
     }
     /// Linear-chain CRF head over the previous layer's per-step scores (the last layer).
     #[wasm_bindgen(js_name = addCrf)]
-    pub fn add_crf(&mut self, name: &str) {
-        self.spec.layers.push(LayerSpec::Crf { name: name.into() });
+    pub fn add_crf(&mut self, name: JsValue) -> JsResult<()> {
+        self.spec.layers.push(LayerSpec::Crf { name: layer_name("crf", name)? });
+        Ok(())
     }
 }
 
