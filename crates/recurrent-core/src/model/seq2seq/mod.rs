@@ -18,8 +18,8 @@
 //! and attends for all (b, t) at once. Decoding steps the same stack one token at a time
 //! (T = 1 with h0/c0 carried), so both paths share parameters and code.
 //!
-//! Parameters (PyTorch names), all in one `ParamTable` arena so the optimizers and clipping
-//! work unchanged: `encoder.embedding.weight`, `encoder.rnn.{weight,bias}_{ih,hh}_l{k}[_reverse]`,
+//! Parameters (PyTorch names), all in one `ParamArena` so the one `Trainer` (optimizers,
+//! clipping) works unchanged: `encoder.embedding.weight`, `encoder.rnn.{weight,bias}_{ih,hh}_l{k}[_reverse]`,
 //! `bridge.{weight,bias}`, `decoder.embedding.weight`, `decoder.rnn.*`,
 //! `attention.{query.weight, key.weight, key.bias, energy.weight}`, `combine.{weight,bias}`,
 //! `output.{weight,bias}`.
