@@ -4,6 +4,7 @@
 // exploding training leaves the last finite weights, which save and load.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, init, Model, RecurrentLayer, sequential } from '../ts/index.js';
+import { wasm } from '../ts/wasm.js';
 import { expectError, randomArray } from './helpers.js';
 
 beforeAll(() => init());
@@ -108,6 +109,22 @@ describe('sizes at the wasm boundary', () => {
     const m = Model.fromSpec(spec(5, 4) as never);
     expect(m.forward({ ids, batch: 2, steps: 4 }).length).toBe(40);
     m.free();
+  });
+
+  it('ModelSpec.paramCount gives the size a file must have without allocating the model', () => {
+    const rec = (units: number) => ({ name: 'rnn', cell: 'lstm', units, layers: 1, bidirectional: false, dropout: 0, returnSequences: true });
+    const big = wasm().ModelSpec.features(3);
+    big.addRecurrent(rec(8000));
+    big.addDense('head', 2);
+    expectError(() => big.paramCount(), RangeError, 'E_RANGE', /units|parameters/);
+    const small = wasm().ModelSpec.features(3);
+    small.addRecurrent(rec(5));
+    small.addDense('head', 2);
+    const m = new (wasm().Model)(small, 1);
+    expect(small.paramCount()).toBe(m.paramCount());
+    m.free();
+    big.free();
+    small.free();
   });
 
   it('generate refuses maxTokens above the limit', () => {

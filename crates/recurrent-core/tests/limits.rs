@@ -63,6 +63,14 @@ fn oversized_models_are_refused_before_allocating() {
     assert!(4 * big * big > MAX_PARAMS);
     expect_range(Model::new(rnn(CellKind::Lstm, 3, big, 2), 0), "parameters");
     expect_range(Model::new(tokens(MAX_DIM, MAX_DIM), 0), "parameters");
+    // the count a loader checks a file against, computed without allocating
+    expect_range(Model::param_count(&tokens(MAX_DIM, MAX_DIM)), "parameters");
+    assert_eq!(Model::param_count(&tokens(1000, 16)).unwrap(), 1000 * 16 + 16 * 3 + 3);
+    assert_eq!(
+        Model::param_count(&rnn(CellKind::Lstm, 3, 5, 2)).unwrap(),
+        Model::new(rnn(CellKind::Lstm, 3, 5, 2), 0).unwrap().arena.len()
+    );
+    expect_range(Model::param_count(&rnn(CellKind::Lstm, 3, 20_000, 2)), "units");
     expect_range(Model::new(tokens(MAX_DIM + 1, 4), 0), "input.vocab");
     let cfg = RecurrentConfig { cell: CellKind::Gru, input: 3, hidden: 4, layers: 65, bidirectional: false, dropout: 0.0 };
     expect_range(cfg.validate("layer"), "layer.layers");

@@ -83,6 +83,12 @@ impl WasmModelSpec {
         self.spec.layers.push(LayerSpec::Dense { name: layer_name("dense", name)?, units: count("dense.units", units)? });
         Ok(())
     }
+    /// Scalars in the parameters of this architecture, without allocating them (loaders check
+    /// a file's size against it first). Validates the spec (E_RANGE / E_OPTION).
+    #[wasm_bindgen(js_name = paramCount)]
+    pub fn param_count(&self) -> JsResult<f64> {
+        Ok(Model::param_count(&self.spec).js()? as f64)
+    }
     /// Linear-chain CRF head over the previous layer's per-step scores (the last layer).
     #[wasm_bindgen(js_name = addCrf)]
     pub fn add_crf(&mut self, name: JsValue) -> JsResult<()> {

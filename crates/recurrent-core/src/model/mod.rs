@@ -110,6 +110,50 @@ pub struct Model {
 impl Model {
     /// Builds the model and initialises its parameters from `seed` (PyTorch's init rules).
     pub fn new(spec: ModelSpec, seed: u64) -> Result<Self> {
+        let (layers, shapes, table) = Model::plan(&spec)?;
+        // (token input enters as ids, one per step, not as vocab-wide rows)
+        let skip = usize::from(matches!(spec.input, InputKind::Tokens { .. }));
+        let mut max_width = shapes[skip..].iter().map(|s| s.dim()).max().unwrap_or(1);
+        for l in &layers {
+            if let Layer::Recurrent { stack, .. } = l {
+                max_width = max_width.max(stack.cfg.step_width());
+            }
+        }
+        let mut rng = Rng::new(seed);
+        let arena = ParamArena::new(table, &mut rng)?;
+        let n = layers.len();
+        Ok(Model {
+            spec,
+            arena,
+            layers,
+            shapes,
+            max_width,
+            rng,
+            carry_state: false,
+            acts: vec![Vec::new(); n + 1],
+            ids: Vec::new(),
+            lengths: Vec::new(),
+            b: 0,
+            t: 0,
+            forward_done: false,
+            targets_buf: Vec::new(),
+            row_mask: Vec::new(),
+            d_a: Vec::new(),
+            d_b: Vec::new(),
+            d_state: Vec::new(),
+        })
+    }
+
+    /// Scalars in the parameters of the model `spec` describes, without allocating them
+    /// (a loader can check a file's size against it first). Validates the spec, and is
+    /// E_RANGE above `limits::MAX_PARAMS`.
+    pub fn param_count(spec: &ModelSpec) -> Result<usize> {
+        Ok(Model::plan(spec)?.2.total)
+    }
+
+    /// Validates the spec and lays out its layers, their input shapes and the parameter
+    /// table (nothing sized by the parameters or a batch is allocated).
+    fn plan(spec: &ModelSpec) -> Result<(Vec<Layer>, Vec<Shape>, ParamTable)> {
         spec.validate()?;
         let mut table = ParamTable::default();
         let mut layers = Vec::new();
@@ -151,37 +195,14 @@ impl Model {
             shape = next;
             shapes.push(shape);
         }
-        // (token input enters as ids, one per step, not as vocab-wide rows)
-        let skip = usize::from(matches!(spec.input, InputKind::Tokens { .. }));
-        let mut max_width = shapes[skip..].iter().map(|s| s.dim()).max().unwrap_or(1);
-        for l in &layers {
-            if let Layer::Recurrent { stack, .. } = l {
-                max_width = max_width.max(stack.cfg.step_width());
-            }
+        if table.total > limits::MAX_PARAMS {
+            return Err(Error::range(format!(
+                "the model would have {} parameters, above the limit of {}",
+                table.total,
+                limits::MAX_PARAMS
+            )));
         }
-        let mut rng = Rng::new(seed);
-        let arena = ParamArena::new(table, &mut rng)?;
-        let n = layers.len();
-        Ok(Model {
-            spec,
-            arena,
-            layers,
-            shapes,
-            max_width,
-            rng,
-            carry_state: false,
-            acts: vec![Vec::new(); n + 1],
-            ids: Vec::new(),
-            lengths: Vec::new(),
-            b: 0,
-            t: 0,
-            forward_done: false,
-            targets_buf: Vec::new(),
-            row_mask: Vec::new(),
-            d_a: Vec::new(),
-            d_b: Vec::new(),
-            d_state: Vec::new(),
-        })
+        Ok((layers, shapes, table))
     }
 
     /// Output width (classes for cross-entropy, values per row for MSE).
