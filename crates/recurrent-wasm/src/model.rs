@@ -87,7 +87,7 @@ impl WasmModelSpec {
     /// a file's size against it first). Validates the spec (E_RANGE / E_OPTION).
     #[wasm_bindgen(js_name = paramCount)]
     pub fn param_count(&self) -> JsResult<f64> {
-        Ok(Model::param_count(&self.spec).js()? as f64)
+        Ok(js_named(Model::param_count(&self.spec))? as f64)
     }
     /// Linear-chain CRF head over the previous layer's per-step scores (the last layer).
     #[wasm_bindgen(js_name = addCrf)]
@@ -146,7 +146,7 @@ impl WasmModel {
     /// Validates the spec, allocates the parameter arena and initialises it from `seed`.
     #[wasm_bindgen(constructor)]
     pub fn new(spec: &WasmModelSpec, seed: u32) -> JsResult<WasmModel> {
-        Ok(WasmModel { m: Model::new(spec.spec.clone(), seed as u64).js()?, grads_ready: false })
+        Ok(WasmModel { m: js_named(Model::new(spec.spec.clone(), seed as u64))?, grads_ready: false })
     }
 
     #[wasm_bindgen(js_name = paramNames)]

@@ -92,7 +92,7 @@ impl ModelSpec {
                     check_rate("dropout", *dropout)?;
                     if !seq {
                         return Err(Error::option(
-                            "a recurrent layer needs a sequence input, but the layer before it returns one vector per sequence (returnSequences: false)",
+                            "a recurrent layer needs a sequence input, but the layer before it returns one vector per sequence (return_sequences: false)",
                         ));
                     }
                     if let LayerSpec::Recurrent { return_sequences: false, .. } = l {
