@@ -127,6 +127,28 @@ describe('sizes at the wasm boundary', () => {
     small.free();
   });
 
+  it('Seq2Seq.paramCountOf counts without allocating, and refuses a model above the limit', () => {
+    const cfg = {
+      sourceVocab: 6,
+      targetVocab: 8,
+      embed: 4,
+      encoderUnits: 5,
+      encoderLayers: 1,
+      bidirectional: true,
+      decoderUnits: 6,
+      decoderLayers: 1,
+      attention: 4,
+      dropout: 0,
+      bos: 0,
+      eos: 1,
+    };
+    const m = new (wasm().Seq2Seq)(cfg, 1);
+    expect(wasm().Seq2Seq.paramCountOf(cfg)).toBe(m.paramCount());
+    m.free();
+    expectError(() => wasm().Seq2Seq.paramCountOf({ ...cfg, encoderUnits: 8000 }), RangeError, 'E_RANGE', /parameters/);
+    expectError(() => wasm().Seq2Seq.paramCountOf({ ...cfg, encoderUnits: 2 ** 32 + 1 }), RangeError, 'E_RANGE', /encoderUnits/);
+  });
+
   it('generate refuses maxTokens above the limit', () => {
     const m = lm();
     expectError(() => m.generateIds([1], { maxTokens: 2 ** 32 + 5 }), RangeError, 'E_RANGE', /maxTokens/);

@@ -89,6 +89,9 @@ fn oversized_models_are_refused_before_allocating() {
         eos: 1,
     };
     expect_range(Seq2Seq::new(s2s.clone(), 0), "enc_hidden");
+    let ok = Seq2SeqConfig { enc_hidden: 6, ..s2s.clone() };
+    assert_eq!(Seq2Seq::param_count(&ok).unwrap(), Seq2Seq::new(ok, 0).unwrap().arena.len());
+    expect_range(Seq2Seq::param_count(&Seq2SeqConfig { enc_hidden: 4, tgt_vocab: MAX_DIM, embed: 4096, ..s2s.clone() }), "parameters");
     expect_range(Seq2Seq::new(Seq2SeqConfig { enc_hidden: 4, tgt_vocab: MAX_DIM, embed: 4096, ..s2s }, 0), "parameters");
 }
 

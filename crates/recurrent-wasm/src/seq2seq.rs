@@ -41,6 +41,34 @@ const CONFIG_KEYS: &[&str] = &[
     "eos",
 ];
 
+/// `{ sourceVocab, ... }` → the core's config (every key required, sizes as integers).
+fn read_config(config: JsValue) -> JsResult<Seq2SeqConfig> {
+    let o = Opts::new(config, "seq2seq", CONFIG_KEYS)?;
+    if let Some(k) = CONFIG_KEYS.iter().find(|k| o.get(k).is_undefined()) {
+        return Err(option_err(format!("seq2seq.{k} is required")));
+    }
+    let size = |k: &str| -> JsResult<usize> { o.count(k, usize::MAX)?.ok_or_else(|| option_err(format!("seq2seq.{k} is required"))) };
+    let id = |k: &str| -> JsResult<u32> {
+        Ok(o.count(k, u32::MAX as usize)?.ok_or_else(|| option_err(format!("seq2seq.{k} is required")))? as u32)
+    };
+    let mut enc_bidirectional = false;
+    o.set_flag("bidirectional", &mut enc_bidirectional)?;
+    Ok(Seq2SeqConfig {
+        src_vocab: size("sourceVocab")?,
+        tgt_vocab: size("targetVocab")?,
+        embed: size("embed")?,
+        enc_hidden: size("encoderUnits")?,
+        enc_layers: size("encoderLayers")?,
+        enc_bidirectional,
+        dec_hidden: size("decoderUnits")?,
+        dec_layers: size("decoderLayers")?,
+        attention: size("attention")?,
+        dropout: o.f32("dropout")?.ok_or_else(|| option_err("seq2seq.dropout is required"))?,
+        bos: id("bos")?,
+        eos: id("eos")?,
+    })
+}
+
 #[wasm_bindgen(js_class = Seq2Seq)]
 impl WasmSeq2Seq {
     /// Builds the model from `{ sourceVocab, targetVocab, embed, encoderUnits, encoderLayers,
@@ -48,28 +76,15 @@ impl WasmSeq2Seq {
     /// required; the SDK resolves the defaults) and initialises its parameters from `seed`.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue, seed: u32) -> JsResult<WasmSeq2Seq> {
-        let o = Opts::new(config, "seq2seq", CONFIG_KEYS)?;
-        let size = |k: &str| -> JsResult<usize> { o.count(k, usize::MAX)?.ok_or_else(|| option_err(format!("seq2seq.{k} is required"))) };
-        let id = |k: &str| -> JsResult<u32> {
-            Ok(o.count(k, u32::MAX as usize)?.ok_or_else(|| option_err(format!("seq2seq.{k} is required")))? as u32)
-        };
-        let mut enc_bidirectional = true;
-        o.set_flag("bidirectional", &mut enc_bidirectional)?;
-        let cfg = Seq2SeqConfig {
-            src_vocab: size("sourceVocab")?,
-            tgt_vocab: size("targetVocab")?,
-            embed: size("embed")?,
-            enc_hidden: size("encoderUnits")?,
-            enc_layers: size("encoderLayers")?,
-            enc_bidirectional,
-            dec_hidden: size("decoderUnits")?,
-            dec_layers: size("decoderLayers")?,
-            attention: size("attention")?,
-            dropout: o.f32("dropout")?.ok_or_else(|| option_err("seq2seq.dropout is required"))?,
-            bos: id("bos")?,
-            eos: id("eos")?,
-        };
+        let cfg = read_config(config)?;
         Ok(WasmSeq2Seq { m: js_named(Seq2Seq::new(cfg, seed as u64))?, grads_ready: false })
+    }
+
+    /// Scalars in the parameters of the model `config` describes, without allocating them
+    /// (loaders check a file's size against it first).
+    #[wasm_bindgen(js_name = paramCountOf)]
+    pub fn param_count_of(config: JsValue) -> JsResult<f64> {
+        Ok(js_named(Seq2Seq::param_count(&read_config(config)?))? as f64)
     }
 
     #[wasm_bindgen(js_name = paramNames)]

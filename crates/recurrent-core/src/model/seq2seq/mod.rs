@@ -112,31 +112,7 @@ impl Seq2Seq {
     pub fn new(cfg: Seq2SeqConfig, seed: u64) -> Result<Self> {
         cfg.validate()?;
         let mut table = ParamTable::default();
-        let dk = cfg.key_dim();
-        let src_emb = Embedding::new(cfg.src_vocab, cfg.embed, &mut table, "encoder.embedding");
-        let enc_cfg = RecurrentConfig {
-            cell: CellKind::Lstm,
-            input: cfg.embed,
-            hidden: cfg.enc_hidden,
-            layers: cfg.enc_layers,
-            bidirectional: cfg.enc_bidirectional,
-            dropout: cfg.dropout,
-        };
-        let enc = RecurrentStack::new(enc_cfg, &mut table, "encoder.rnn.");
-        let bridge = Dense::new(dk, cfg.dec_layers * cfg.dec_hidden, &mut table, "bridge");
-        let tgt_emb = Embedding::new(cfg.tgt_vocab, cfg.embed, &mut table, "decoder.embedding");
-        let dec_cfg = RecurrentConfig {
-            cell: CellKind::Lstm,
-            input: cfg.embed,
-            hidden: cfg.dec_hidden,
-            layers: cfg.dec_layers,
-            bidirectional: false,
-            dropout: cfg.dropout,
-        };
-        let dec = RecurrentStack::new(dec_cfg, &mut table, "decoder.rnn.");
-        let attn = AdditiveAttention::new(cfg.dec_hidden, dk, cfg.attention, &mut table, "attention.");
-        let combine = Dense::new(cfg.dec_hidden + dk, cfg.dec_hidden, &mut table, "combine");
-        let out = Dense::new(cfg.dec_hidden, cfg.tgt_vocab, &mut table, "output");
+        let Modules { src_emb, enc, bridge, tgt_emb, dec, attn, combine, out } = Modules::new(&cfg, &mut table);
         let mut rng = Rng::new(seed);
         let arena = ParamArena::new(table, &mut rng)?;
         Ok(Seq2Seq {
@@ -185,6 +161,23 @@ impl Seq2Seq {
             d_hn: Vec::new(),
             d_xe: Vec::new(),
         })
+    }
+
+    /// Scalars in the parameters of the model `cfg` describes, without allocating them (a
+    /// loader can check a file's size against it first). Validates the config, and is
+    /// E_RANGE above `limits::MAX_PARAMS`.
+    pub fn param_count(cfg: &Seq2SeqConfig) -> Result<usize> {
+        cfg.validate()?;
+        let mut table = ParamTable::default();
+        Modules::new(cfg, &mut table);
+        if table.total > limits::MAX_PARAMS {
+            return Err(Error::range(format!(
+                "the model would have {} parameters, above the limit of {}",
+                table.total,
+                limits::MAX_PARAMS
+            )));
+        }
+        Ok(table.total)
     }
 
     /// Checks a batch's sizes against `limits` before anything is allocated: B sources of
@@ -477,6 +470,49 @@ impl Seq2Seq {
         self.forward(p, false)?;
         self.forward_done = false;
         Ok(self.pair_log_probs())
+    }
+}
+
+/// The encoder-decoder's modules, registered in `table` in PyTorch's order.
+struct Modules {
+    src_emb: Embedding,
+    enc: RecurrentStack,
+    bridge: Dense,
+    tgt_emb: Embedding,
+    dec: RecurrentStack,
+    attn: AdditiveAttention,
+    combine: Dense,
+    out: Dense,
+}
+
+impl Modules {
+    fn new(cfg: &Seq2SeqConfig, table: &mut ParamTable) -> Modules {
+        let dk = cfg.key_dim();
+        let src_emb = Embedding::new(cfg.src_vocab, cfg.embed, table, "encoder.embedding");
+        let enc_cfg = RecurrentConfig {
+            cell: CellKind::Lstm,
+            input: cfg.embed,
+            hidden: cfg.enc_hidden,
+            layers: cfg.enc_layers,
+            bidirectional: cfg.enc_bidirectional,
+            dropout: cfg.dropout,
+        };
+        let enc = RecurrentStack::new(enc_cfg, table, "encoder.rnn.");
+        let bridge = Dense::new(dk, cfg.dec_layers * cfg.dec_hidden, table, "bridge");
+        let tgt_emb = Embedding::new(cfg.tgt_vocab, cfg.embed, table, "decoder.embedding");
+        let dec_cfg = RecurrentConfig {
+            cell: CellKind::Lstm,
+            input: cfg.embed,
+            hidden: cfg.dec_hidden,
+            layers: cfg.dec_layers,
+            bidirectional: false,
+            dropout: cfg.dropout,
+        };
+        let dec = RecurrentStack::new(dec_cfg, table, "decoder.rnn.");
+        let attn = AdditiveAttention::new(cfg.dec_hidden, dk, cfg.attention, table, "attention.");
+        let combine = Dense::new(cfg.dec_hidden + dk, cfg.dec_hidden, table, "combine");
+        let out = Dense::new(cfg.dec_hidden, cfg.tgt_vocab, table, "output");
+        Modules { src_emb, enc, bridge, tgt_emb, dec, attn, combine, out }
     }
 }
 
