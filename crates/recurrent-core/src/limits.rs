@@ -18,9 +18,10 @@ pub const MAX_PARAMS: usize = 1 << 26;
 pub const MAX_BATCH: usize = 1 << 20;
 /// Time steps in one batch (T), and the length of one source or target sequence.
 pub const MAX_STEPS: usize = 1 << 24;
-/// B · T · (widest per-step activation: gates, step cache, layer outputs, logits) of one
-/// batch: 64 Mi floats, 256 MiB per activation buffer.
-pub const MAX_BATCH_ELEMENTS: usize = 1 << 26;
+/// Floats of activations (and their gradients) one batch may hold in all: B · T · (the
+/// floats a forward and backward keep per row and step, over every layer): 128 Mi floats,
+/// 512 MiB.
+pub const MAX_BATCH_ELEMENTS: usize = 1 << 27;
 /// Tokens one `generate` call may produce.
 pub const MAX_GENERATE_TOKENS: usize = 10_000_000;
 

@@ -62,11 +62,13 @@ impl RecurrentConfig {
         Ok(())
     }
     /// Checks a batch of B rows × T steps against `limits` (B ≤ MAX_BATCH, T ≤ MAX_STEPS,
-    /// B·T·step_width ≤ MAX_BATCH_ELEMENTS) before anything is allocated.
+    /// B·T·(activation_width + 2·input for x and dx) ≤ MAX_BATCH_ELEMENTS) before anything
+    /// is allocated.
     pub fn check_batch(&self, b: usize, t: usize) -> Result<()> {
         check_between("batch", b, MAX_BATCH)?;
         check_between("steps", t, MAX_STEPS)?;
-        product("batch × steps × width", &[b, t, self.step_width()], MAX_BATCH_ELEMENTS).map(|_| ())
+        let width = self.activation_width().saturating_add(2 * self.input);
+        product("batch × steps × activations per step", &[b, t, width], MAX_BATCH_ELEMENTS).map(|_| ())
     }
     /// Checks the inputs of a forward over B × T (sizes first, then x [B, T, I],
     /// lengths [B] each ≤ T, h0/c0 [L·D, B, H], all finite; c0 only for LSTM cells).
@@ -113,10 +115,17 @@ impl RecurrentConfig {
         }
         Ok(())
     }
-    /// Widest per-row, per-step buffer of a forward or backward (gates, step cache, output).
-    pub fn step_width(&self) -> usize {
-        let (g, h) = (self.cell.gates(), self.hidden);
-        (g * h).max(self.cell.cache_width(h)).max(self.out_dim()).max(self.input)
+    /// Floats a forward and backward hold per (row, step), over every layer and direction:
+    /// input projections, step caches, states and their gradients, layer outputs, dropout
+    /// copies and masks (saturating; the sizes are bounded by `validate`).
+    pub fn activation_width(&self) -> usize {
+        let (g, h, cw) = (self.cell.gates(), self.hidden, self.cell.cache_width(self.hidden));
+        let per_dir = (3 * g * h).saturating_add(2 * h).saturating_add(cw);
+        (0..self.layers).fold(0usize, |acc, l| {
+            acc.saturating_add(self.dirs().saturating_mul(per_dir))
+                .saturating_add(self.out_dim())
+                .saturating_add(self.layer_input(l).saturating_mul(2))
+        })
     }
 }
 

@@ -87,8 +87,9 @@ pub struct Model {
     layers: Vec<Layer>,
     /// shapes[i] is the shape of the input of layer i; shapes[n] of the output.
     shapes: Vec<Shape>,
-    /// The widest per-row, per-step activation of any layer (for the batch size limit).
-    max_width: usize,
+    /// Floats of activations and their gradients held per (row, step) by a forward and
+    /// backward (for the batch size limit).
+    row_width: usize,
     /// Dropout randomness (seeded from the model seed).
     pub rng: Rng,
     /// When set, each recurrent layer starts from the final state of its previous forward
@@ -111,12 +112,14 @@ impl Model {
     /// Builds the model and initialises its parameters from `seed` (PyTorch's init rules).
     pub fn new(spec: ModelSpec, seed: u64) -> Result<Self> {
         let (layers, shapes, table) = Model::plan(&spec)?;
-        // (token input enters as ids, one per step, not as vocab-wide rows)
+        // every layer's output, the two gradient buffers of the widest, and the recurrent
+        // stacks' own buffers (token input enters as ids, one per step, not vocab-wide rows)
         let skip = usize::from(matches!(spec.input, InputKind::Tokens { .. }));
-        let mut max_width = shapes[skip..].iter().map(|s| s.dim()).max().unwrap_or(1);
+        let widest = shapes[skip..].iter().map(|s| s.dim()).max().unwrap_or(1);
+        let mut row_width = shapes[skip..].iter().fold(widest.saturating_mul(2), |acc, s| acc.saturating_add(s.dim()));
         for l in &layers {
             if let Layer::Recurrent { stack, .. } = l {
-                max_width = max_width.max(stack.cfg.step_width());
+                row_width = row_width.saturating_add(stack.cfg.activation_width());
             }
         }
         let mut rng = Rng::new(seed);
@@ -127,7 +130,7 @@ impl Model {
             arena,
             layers,
             shapes,
-            max_width,
+            row_width,
             rng,
             carry_state: false,
             acts: vec![Vec::new(); n + 1],
@@ -245,7 +248,7 @@ impl Model {
         if t > limits::MAX_STEPS {
             return Err(Error::range(format!("sequence length T = {t} is above the limit of {}", limits::MAX_STEPS)));
         }
-        limits::product("B × T × the widest layer", &[b, t, self.max_width], limits::MAX_BATCH_ELEMENTS)?;
+        limits::product("B × T × activations per step", &[b, t, self.row_width], limits::MAX_BATCH_ELEMENTS)?;
         match self.spec.input {
             InputKind::Tokens { vocab } => {
                 let ids = batch.ids.ok_or_else(|| Error::option("this model takes token ids (input.vocab), not features"))?;

@@ -182,8 +182,9 @@ impl Seq2Seq {
 
     /// Checks a batch's sizes against `limits` before anything is allocated: B sources of
     /// `lengths` (each ≤ MAX_STEPS), each decoded as `rows` hypotheses over `ty` steps; the
-    /// encoder's activations [B, Tx, ·], the attention's [B·rows, Ty, Tx, A] and the logits
-    /// [B·rows, Ty, V] must each stay within MAX_BATCH_ELEMENTS.
+    /// encoder's activations [B, Tx, ·], the decoder's [B·rows, Ty, ·], the attention's
+    /// [B·rows, Ty, Tx, A] and the logits [B·rows, Ty, V] together stay within
+    /// MAX_BATCH_ELEMENTS.
     pub fn check_sizes(&self, lengths: &[usize], rows: usize, ty: usize) -> Result<()> {
         let (b, tx) = (lengths.len(), lengths.iter().copied().max().unwrap_or(0));
         if b > limits::MAX_BATCH {
@@ -192,11 +193,17 @@ impl Seq2Seq {
         if tx > limits::MAX_STEPS || ty > limits::MAX_STEPS {
             return Err(Error::range(format!("a sequence of {} symbols is above the limit of {}", tx.max(ty), limits::MAX_STEPS)));
         }
+        // encoder and decoder stacks, attention scores [·, Ty, Tx, A] and logits with their
+        // gradient [·, Ty, 2V], summed
         let max = limits::MAX_BATCH_ELEMENTS;
-        limits::product("B × Tx × encoder width", &[b, tx, self.enc.cfg.step_width()], max)?;
-        limits::product("B × Ty × decoder width", &[b, rows, ty, self.dec.cfg.step_width()], max)?;
-        limits::product("B × Ty × Tx × attention", &[b, rows, ty, tx, self.cfg.attention.max(self.cfg.key_dim())], max)?;
-        limits::product("B × Ty × tgt_vocab", &[b, rows, ty, self.cfg.tgt_vocab], max)?;
+        let dk = self.cfg.key_dim();
+        let enc =
+            limits::product("B × Tx × encoder activations", &[b, tx, self.enc.cfg.activation_width() + 2 * self.cfg.embed + 2 * dk], max)?;
+        let dec_width = self.dec.cfg.activation_width() + 2 * self.cfg.embed + 4 * (self.cfg.dec_hidden + dk);
+        let dec = limits::product("B × Ty × decoder activations", &[b, rows, ty, dec_width], max)?;
+        let att = limits::product("B × Ty × Tx × attention", &[b, rows, ty, tx, self.cfg.attention + 2], max)?;
+        let logits = limits::product("B × Ty × tgt_vocab", &[b, rows, ty, 2 * self.cfg.tgt_vocab], max)?;
+        limits::sum("the activations of one batch", &[enc, dec, att, logits], max)?;
         Ok(())
     }
 
