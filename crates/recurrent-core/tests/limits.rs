@@ -140,8 +140,9 @@ fn oversized_seq2seq_batches_and_beams_are_refused() {
     let p = Pairs { src: &src, src_lengths: &[3], tgt: &[2, 3], tgt_lengths: &[usize::MAX] };
     expect_range(m.forward(&p, false), "limit");
     // a long source times a wide beam times the attention
-    let long = vec![1u32; 1 << 20];
-    expect_range(m.decode(&long, &[1 << 20], 4096, 5, 1), "attention");
+    let long = vec![1u32; 1 << 17];
+    expect_range(m.decode(&long, &[1 << 17], 4096, 5, 1), "attention");
+    expect_range(m.decode(&vec![1u32; 1 << 20], &[1 << 20], 1, 5, 1), "encoder");
     // still usable
     assert_eq!(m.decode(&src, &[3], 2, 4, 2).unwrap().len(), 1);
     let p = Pairs { src: &src, src_lengths: &[3], tgt: &[2, 3], tgt_lengths: &[2] };
