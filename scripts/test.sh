@@ -8,12 +8,16 @@ log() { printf '\n[test] %s\n' "$*" >&2; }
 LOGS=$(mktemp -d)
 status=0
 
+# Hygiene first: formatting, lints and type checks fail the run (each counts as one failure in the total).
+lint=0
+log "cargo fmt --check"
+cargo fmt --all --check || lint=$((lint + 1))
+log "cargo clippy (every target, warnings are errors)"
+cargo clippy --quiet --workspace --all-targets -- -D warnings || lint=$((lint + 1))
 log "TypeScript hygiene: biome ci (format + lint), tsc over ts/ and test/"
-hygiene=0
-node_modules/.bin/biome ci . || hygiene=1
-node_modules/.bin/tsc -p tsconfig.json --noEmit || hygiene=1
-node_modules/.bin/tsc -p test/tsconfig.json || hygiene=1
-[ "$hygiene" = 0 ] || status=1
+node_modules/.bin/biome ci . || lint=$((lint + 1))
+node_modules/.bin/tsc -p tsconfig.json --noEmit || lint=$((lint + 1))
+node_modules/.bin/tsc -p test/tsconfig.json || lint=$((lint + 1))
 
 log "cargo test (native, SIMD kernels)"
 cargo test --workspace 2>&1 | tee "$LOGS/cargo-simd.log" | grep -E '^(test result|running|error|failures|---- )|FAILED|panicked' || true
@@ -44,7 +48,7 @@ if [ -x "$NODE24" ]; then
   read -r np nf < <(vcount "$LOGS/vitest24.json")
   vp=$((vp + np)) vf=$((vf + nf))
 fi
-printf '\n[test] cargo: %s passed, %s failed (SIMD and scalar builds); vitest (Node 20 + Node 24): %s passed, %s failed; TS hygiene: %s\n' "$cp" "$cf" "$vp" "$vf" "$([ "$hygiene" = 0 ] && echo clean || echo FAILED)"
-[ "$cf" = 0 ] && [ "$vf" = 0 ] || status=1
-echo "total: $((cp + vp)) passed, $((cf + vf + hygiene)) failed"
+printf '\n[test] hygiene (cargo fmt, clippy, biome, tsc): %s failed; cargo: %s passed, %s failed (SIMD and scalar builds); vitest (Node 20 + Node 24): %s passed, %s failed\n' "$lint" "$cp" "$cf" "$vp" "$vf"
+[ "$lint" = 0 ] && [ "$cf" = 0 ] && [ "$vf" = 0 ] || status=1
+echo "total: $((cp + vp)) passed, $((lint + cf + vf)) failed"
 exit $status

@@ -59,7 +59,7 @@ describe('typed errors from RecurrentLayer', () => {
   it('rejects backward before forward and getGrad before backward (E_STATE)', () => {
     const l = make();
     expectError(() => l.backward({ gradOut: new Float32Array(3 * 4 * 10) }), TypeError, 'E_STATE', /forward/);
-    const core = new (wasm().RecurrentLayer)('lstm', 3, 5, 1, false, 0, 1);
+    const core = new (wasm().RecurrentLayer)({ cell: 'lstm', inputSize: 3, hiddenSize: 5, numLayers: 1, bidirectional: false, dropout: 0 }, 1);
     expectError(() => core.getGrad('weight_ih_l0'), TypeError, 'E_STATE', /backward/);
     core.forward(x, 3, 4, new Uint32Array(0), new Float32Array(0), new Float32Array(0), false);
     expectError(() => core.getGrad('weight_ih_l0'), TypeError, 'E_STATE', /backward/);

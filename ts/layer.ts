@@ -166,7 +166,8 @@ export class RecurrentLayer {
       seed: options.seed ?? 0,
     };
     this.options = Object.freeze(o);
-    this.#core = new (wasm().RecurrentLayer)(o.cell, o.inputSize, o.hiddenSize, o.numLayers, o.bidirectional, o.dropout, o.seed >>> 0);
+    const { seed, ...config } = o;
+    this.#core = new (wasm().RecurrentLayer)(config, seed >>> 0);
   }
 
   /** Whether the cell is an LSTM (which has cell states `c`). */

@@ -227,15 +227,7 @@ export class Model {
           break;
         case 'recurrent':
           checkKeys('recurrent', l, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences']);
-          s.addRecurrent(
-            l.name,
-            l.cell,
-            posInt('recurrent.units', l.units),
-            posInt('recurrent.layers', l.layers),
-            l.bidirectional,
-            l.dropout,
-            l.returnSequences,
-          );
+          s.addRecurrent(l);
           break;
         case 'dropout':
           checkKeys('dropout', l, ['type', 'rate']);
@@ -472,7 +464,7 @@ export class Model {
       throw rangeError(`maxTokens must be a non-negative integer below 2^32 (got ${maxTokens})`);
     const topK = opts.topK ?? 0;
     if (!Number.isInteger(topK) || topK < 0) throw rangeError(`topK must be a non-negative integer (got ${topK})`);
-    return this.core.generate(toIds(prompt), maxTokens, opts.temperature ?? 1, topK, opts.topP ?? 1, (opts.seed ?? 0) >>> 0);
+    return this.core.generate(toIds(prompt), { maxTokens, temperature: opts.temperature ?? 1, topK, topP: opts.topP ?? 1, seed: (opts.seed ?? 0) >>> 0 });
   }
 
   /** Frees the model's (and its optimizer's) wasm memory now. The model is unusable afterwards. */

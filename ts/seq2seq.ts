@@ -328,21 +328,7 @@ export class Seq2SeqModel {
     checkKeys('create', opts, ['seed']);
     const c = resolve(options);
     const seed = (opts.seed ?? 0) >>> 0;
-    const core = new (wasm().Seq2Seq)(
-      c.sourceVocab,
-      c.targetVocab,
-      c.embed,
-      c.encoderUnits,
-      c.encoderLayers,
-      c.bidirectional,
-      c.decoderUnits,
-      c.decoderLayers,
-      c.attention,
-      c.dropout,
-      c.bos,
-      c.eos,
-      seed,
-    );
+    const core = new (wasm().Seq2Seq)(c, seed);
     return new Seq2SeqModel(c, seed, core);
   }
 

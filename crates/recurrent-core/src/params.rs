@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::layers::{ParamSpec, ParamTable};
+use crate::limits::{MAX_PARAMS, zeros};
 use crate::rng::Rng;
 
 #[derive(Clone, Debug, Default)]
@@ -16,11 +17,16 @@ pub struct ParamArena {
 
 impl ParamArena {
     /// Allocates values and gradients for `table` and fills the values from each
-    /// parameter's init, drawn from `rng` in registration order.
-    pub fn new(table: ParamTable, rng: &mut Rng) -> Self {
-        let mut params = vec![0.0; table.total];
+    /// parameter's init, drawn from `rng` in registration order. E_RANGE when the table
+    /// holds more than `limits::MAX_PARAMS` scalars or the memory is not available.
+    pub fn new(table: ParamTable, rng: &mut Rng) -> Result<Self> {
+        if table.total > MAX_PARAMS {
+            return Err(Error::range(format!("the model would have {} parameters, above the limit of {MAX_PARAMS}", table.total)));
+        }
+        let mut params = zeros("parameters", table.total)?;
+        let grads = zeros("gradients", table.total)?;
         table.init(&mut params, rng);
-        ParamArena { grads: vec![0.0; table.total], table, params }
+        Ok(ParamArena { grads, table, params })
     }
 
     /// Number of scalars.

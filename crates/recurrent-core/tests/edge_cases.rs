@@ -5,8 +5,8 @@
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::dropout;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use recurrent_core::limits::MAX_DIM;
 use recurrent_core::loss::{IGNORE_INDEX, softmax_cross_entropy};
-use recurrent_core::model::spec::MAX_DIM;
 use recurrent_core::model::train::{Supervised, step_tbptt};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::optim::OptimizerConfig;
@@ -634,7 +634,7 @@ fn invalid_specs_are_typed_errors() {
         (feat(vec![emb(3), dense(2, "d")]), "E_OPTION", Type, "embedding"),
         (tok(vec![emb(3), emb(3)]), "E_OPTION", Type, "embedding"),
         (tok(vec![rec(4, 1, 0.0, true, "r")]), "E_OPTION", Type, "embedding"),
-        (feat(vec![rec(4, 1, 0.0, false, "r"), rec(4, 1, 0.0, true, "r2")]), "E_OPTION", Type, "returnSequences"),
+        (feat(vec![rec(4, 1, 0.0, false, "r"), rec(4, 1, 0.0, true, "r2")]), "E_OPTION", Type, "return_sequences"),
         (feat(vec![rec(4, 1, 0.0, true, "x"), dense(2, "x")]), "E_OPTION", Type, "'x'"),
         (feat(vec![dense(2, "")]), "E_OPTION", Type, "name"),
     ];

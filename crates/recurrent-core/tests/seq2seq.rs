@@ -102,7 +102,8 @@ fn gradcheck(c: Seq2SeqConfig, d: &Data, seed: u64, sharpen: f32) -> (usize, f64
 fn gradients_match_finite_differences() {
     // (encoder layers, bidirectional, decoder layers, dropout, source lengths, target
     // lengths, attention sharpening); lengths vary within each batch (padding on both sides)
-    let cases: [(usize, bool, usize, f32, &[usize], &[usize], f32); 7] = [
+    type Case<'a> = (usize, bool, usize, f32, &'a [usize], &'a [usize], f32);
+    let cases: [Case; 7] = [
         (1, true, 1, 0.0, &[3, 1, 4], &[2, 0, 3], 1.0),
         (1, true, 1, 0.0, &[3, 1, 4], &[2, 0, 3], 4.0),
         (2, true, 2, 0.0, &[2, 5, 1], &[3, 1, 2], 4.0),
@@ -185,7 +186,7 @@ fn a_pair_scores_the_same_alone_and_in_a_padded_batch() {
     let mut m = Seq2Seq::new(c, 6).unwrap();
     let batch = m.score(&d.pairs()).unwrap();
     let (mut so, mut to) = (0, 0);
-    for r in 0..3 {
+    for (r, &in_batch) in batch.iter().enumerate() {
         let one = Pairs {
             src: &d.src[so..so + d.sl[r]],
             src_lengths: &d.sl[r..r + 1],
@@ -193,7 +194,7 @@ fn a_pair_scores_the_same_alone_and_in_a_padded_batch() {
             tgt_lengths: &d.tl[r..r + 1],
         };
         let alone = m.score(&one).unwrap()[0];
-        assert!((alone - batch[r]).abs() < 1e-4, "pair {r}: alone {alone}, in the batch {}", batch[r]);
+        assert!((alone - in_batch).abs() < 1e-4, "pair {r}: alone {alone}, in the batch {in_batch}");
         so += d.sl[r];
         to += d.tl[r];
     }

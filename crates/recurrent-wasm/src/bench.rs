@@ -12,7 +12,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
-    static BUFS: RefCell<[Vec<f32>; 3]> = RefCell::new([Vec::new(), Vec::new(), Vec::new()]);
+    static BUFS: RefCell<[Vec<f32>; 3]> = const { RefCell::new([Vec::new(), Vec::new(), Vec::new()]) };
 }
 
 fn fill(v: &mut Vec<f32>, n: usize, seed: usize) {

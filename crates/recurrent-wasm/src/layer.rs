@@ -1,10 +1,10 @@
 //! `RecurrentLayer`: a bare recurrent stack (no embedding or head), PyTorch-named parameters.
 
-use crate::errors::{IntoJs, JsResult, option_err, range_err};
-use recurrent_core::error::{check_finite, check_len};
+use crate::errors::{IntoJs, JsResult, option_err, size};
+use crate::options::Opts;
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
-use recurrent_core::model::spec::MAX_DIM;
+use recurrent_core::params::ParamArena;
 use recurrent_core::rng::Rng;
 use recurrent_core::{CellKind, Error};
 use wasm_bindgen::prelude::*;
@@ -12,9 +12,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub struct RecurrentLayer {
     stack: RecurrentStack,
-    table: ParamTable,
-    params: Vec<f32>,
-    grads: Vec<f32>,
+    arena: ParamArena,
     x: Vec<f32>,
     dx: Vec<f32>,
     rng: Rng,
@@ -22,85 +20,82 @@ pub struct RecurrentLayer {
     backward_done: bool,
 }
 
-fn dim(what: &str, v: u32) -> JsResult<usize> {
-    if v == 0 || v as usize > MAX_DIM {
-        return Err(range_err(format!("{what} = {v} must be between 1 and {MAX_DIM}")));
+/// A size from JS as an integer (the core checks its limits).
+fn count(what: &str, x: f64) -> JsResult<usize> {
+    size(what, x, usize::MAX)
+}
+
+/// The core's names for the config's fields and gradients → the JS argument names.
+fn js_layer_names(e: Error) -> JsValue {
+    let mut e = e;
+    let names = [
+        ("layer.input", "inputSize"),
+        ("layer.hidden", "hiddenSize"),
+        ("layer.layers", "numLayers"),
+        ("layer.dropout", "dropout"),
+        ("d_out", "gradOut"),
+        ("d_hn", "gradHN"),
+        ("d_cn", "gradCN"),
+    ];
+    for (core, js) in names {
+        e.message = e.message.replace(core, js);
     }
-    Ok(v as usize)
+    crate::errors::to_js(e)
 }
 
 #[wasm_bindgen]
 impl RecurrentLayer {
-    /// cell: "lstm" | "gru" | "rnn_tanh" | "rnn_relu". Parameters start from PyTorch's init
-    /// U(−1/√H, 1/√H) drawn from `seed`.
+    /// From `{ cell: "lstm" | "gru" | "rnn_tanh" | "rnn_relu", inputSize, hiddenSize,
+    /// numLayers, bidirectional, dropout }` (every key required; the SDK resolves the
+    /// defaults). Parameters start from PyTorch's init U(−1/√H, 1/√H) drawn from `seed`.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        cell: &str,
-        input_size: u32,
-        hidden_size: u32,
-        num_layers: u32,
-        bidirectional: bool,
-        dropout: f32,
-        seed: u32,
-    ) -> JsResult<RecurrentLayer> {
-        let cell = CellKind::parse(cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+    pub fn new(config: JsValue, seed: u32) -> JsResult<RecurrentLayer> {
+        let keys = ["cell", "inputSize", "hiddenSize", "numLayers", "bidirectional", "dropout"];
+        let o = Opts::new(config, "RecurrentLayer", &keys)?;
+        if let Some(k) = keys.iter().find(|k| o.get(k).is_undefined()) {
+            return Err(option_err(format!("RecurrentLayer.{k} is required")));
+        }
+        let cell = o.string("cell")?.ok_or_else(|| option_err("RecurrentLayer.cell is required"))?;
+        let cell =
+            CellKind::parse(&cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+        let size =
+            |k: &str| -> JsResult<usize> { o.count(k, usize::MAX)?.ok_or_else(|| option_err(format!("RecurrentLayer.{k} is required"))) };
+        let mut bidirectional = false;
+        o.set_flag("bidirectional", &mut bidirectional)?;
         let cfg = RecurrentConfig {
             cell,
-            input: dim("inputSize", input_size)?,
-            hidden: dim("hiddenSize", hidden_size)?,
-            layers: if (1..=64).contains(&num_layers) {
-                num_layers as usize
-            } else {
-                return Err(range_err(format!("numLayers = {num_layers} must be between 1 and 64")));
-            },
+            input: size("inputSize")?,
+            hidden: size("hiddenSize")?,
+            layers: size("numLayers")?,
             bidirectional,
-            dropout: if (0.0..1.0).contains(&dropout) {
-                dropout
-            } else {
-                return Err(range_err(format!("dropout = {dropout} must be in [0, 1)")));
-            },
+            dropout: o.f32("dropout")?.unwrap_or_default(),
         };
+        cfg.validate("layer").map_err(js_layer_names)?;
         let mut table = ParamTable::default();
         let stack = RecurrentStack::new(cfg, &mut table, "");
         let mut rng = Rng::new(seed as u64);
-        let mut params = vec![0.0; table.total];
-        table.init(&mut params, &mut rng);
-        Ok(RecurrentLayer {
-            grads: vec![0.0; table.total],
-            stack,
-            table,
-            params,
-            x: Vec::new(),
-            dx: Vec::new(),
-            rng,
-            forward_shape: None,
-            backward_done: false,
-        })
+        let arena = ParamArena::new(table, &mut rng).js()?;
+        Ok(RecurrentLayer { stack, arena, x: Vec::new(), dx: Vec::new(), rng, forward_shape: None, backward_done: false })
     }
 
     #[wasm_bindgen(js_name = paramNames)]
     pub fn param_names(&self) -> Vec<String> {
-        crate::params::names(&self.table)
+        crate::params::names(&self.arena.table)
     }
 
     #[wasm_bindgen(js_name = paramShape)]
     pub fn param_shape(&self, name: &str) -> JsResult<Vec<u32>> {
-        crate::params::shape(&self.table, name)
+        crate::params::shape(&self.arena.table, name)
     }
 
     #[wasm_bindgen(js_name = setParam)]
     pub fn set_param(&mut self, name: &str, data: &[f32]) -> JsResult<()> {
-        let s = crate::params::find(&self.table, name)?;
-        check_len(name, data, s.slot.len, &format!("{:?}", s.shape)).js()?;
-        check_finite(name, data).js()?;
-        s.slot.of_mut(&mut self.params).copy_from_slice(data);
-        Ok(())
+        self.arena.set_param(name, data).js()
     }
 
     #[wasm_bindgen(js_name = getParam)]
     pub fn get_param(&self, name: &str) -> JsResult<Vec<f32>> {
-        let s = crate::params::find(&self.table, name)?;
-        Ok(s.slot.of(&self.params).to_vec())
+        Ok(self.arena.spec(name).js()?.slot.of(&self.arena.params).to_vec())
     }
 
     /// Gradient of a parameter from the last backward.
@@ -109,55 +104,21 @@ impl RecurrentLayer {
         if !self.backward_done {
             return Err(crate::errors::to_js(Error::state("getGrad() needs a backward() first")));
         }
-        let s = crate::params::find(&self.table, name)?;
-        Ok(s.slot.of(&self.grads).to_vec())
+        Ok(self.arena.spec(name).js()?.slot.of(&self.arena.grads).to_vec())
     }
 
     /// x [B, T, I]; lengths [B] (each ≤ T) or empty; h0/c0 [L·D, B, H] or empty for zeros.
     /// `train` enables inter-layer dropout.
-    pub fn forward(&mut self, x: &[f32], batch: u32, steps: u32, lengths: &[u32], h0: &[f32], c0: &[f32], train: bool) -> JsResult<()> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward(&mut self, x: &[f32], batch: f64, steps: f64, lengths: &[u32], h0: &[f32], c0: &[f32], train: bool) -> JsResult<()> {
         let cfg = self.stack.cfg.clone();
-        let (b, t) = (batch as usize, steps as usize);
-        if b == 0 || t == 0 {
-            return Err(range_err(format!("batch ({b}) and steps ({t}) must be at least 1")));
-        }
-        check_len("x", x, b * t * cfg.input, &format!("[B={b}, T={t}, I={}]", cfg.input)).js()?;
-        check_finite("x", x).js()?;
-        let state = cfg.state_rows() * b * cfg.hidden;
-        let shape = format!("[L·D={}, B={b}, H={}]", cfg.state_rows(), cfg.hidden);
-        if !h0.is_empty() {
-            check_len("h0", h0, state, &shape).js()?;
-            check_finite("h0", h0).js()?;
-        }
-        if !c0.is_empty() {
-            if !cfg.cell.has_c() {
-                return Err(option_err("c0 is only for LSTM cells"));
-            }
-            check_len("c0", c0, state, &shape).js()?;
-            check_finite("c0", c0).js()?;
-        }
-        let lens: Option<Vec<usize>> = if lengths.is_empty() {
-            None
-        } else {
-            check_len("lengths", lengths, b, "[B]").js()?;
-            if let Some(i) = lengths.iter().position(|&l| l as usize > t) {
-                return Err(range_err(format!("lengths[{i}] = {} exceeds steps = {t}", lengths[i])));
-            }
-            Some(lengths.iter().map(|&l| l as usize).collect())
-        };
+        let (b, t) = (count("batch", batch)?, count("steps", steps)?);
+        let lens: Option<Vec<usize>> = (!lengths.is_empty()).then(|| lengths.iter().map(|&l| l as usize).collect());
+        let (h0, c0) = ((!h0.is_empty()).then_some(h0), (!c0.is_empty()).then_some(c0));
+        cfg.check_forward(x, b, t, lens.as_deref(), h0, c0).map_err(js_layer_names)?;
         self.x.clear();
         self.x.extend_from_slice(x);
-        self.stack.forward(
-            &self.params,
-            &self.x,
-            b,
-            t,
-            lens.as_deref(),
-            (!h0.is_empty()).then_some(h0),
-            (!c0.is_empty()).then_some(c0),
-            train,
-            &mut self.rng,
-        );
+        self.stack.forward(&self.arena.params, &self.x, b, t, lens.as_deref(), h0, c0, train, &mut self.rng);
         self.forward_shape = Some((b, t));
         self.backward_done = false;
         Ok(())
@@ -181,30 +142,12 @@ impl RecurrentLayer {
     pub fn backward(&mut self, grad_out: &[f32], grad_hn: &[f32], grad_cn: &[f32]) -> JsResult<()> {
         let (b, t) = self.forward_shape.ok_or_else(|| crate::errors::to_js(Error::state("backward() needs a forward() first")))?;
         let cfg = self.stack.cfg.clone();
-        check_len("gradOut", grad_out, b * t * cfg.out_dim(), "[B, T, D·H]").js()?;
-        check_finite("gradOut", grad_out).js()?;
-        let state = cfg.state_rows() * b * cfg.hidden;
-        for (what, g) in [("gradHN", grad_hn), ("gradCN", grad_cn)] {
-            if !g.is_empty() {
-                check_len(what, g, state, "[L·D, B, H]").js()?;
-                check_finite(what, g).js()?;
-            }
-        }
-        if !grad_cn.is_empty() && !cfg.cell.has_c() {
-            return Err(option_err("gradCN is only for LSTM cells"));
-        }
-        self.grads.fill(0.0);
+        let (d_hn, d_cn) = ((!grad_hn.is_empty()).then_some(grad_hn), (!grad_cn.is_empty()).then_some(grad_cn));
+        cfg.check_backward(b, t, grad_out, d_hn, d_cn).map_err(js_layer_names)?;
+        self.arena.zero_grads();
         self.dx.clear();
         self.dx.resize(self.x.len(), 0.0);
-        self.stack.backward(
-            &self.params,
-            &mut self.grads,
-            &self.x,
-            grad_out,
-            (!grad_hn.is_empty()).then_some(grad_hn),
-            (!grad_cn.is_empty()).then_some(grad_cn),
-            Some(&mut self.dx),
-        );
+        self.stack.backward(&self.arena.params, &mut self.arena.grads, &self.x, grad_out, d_hn, d_cn, Some(&mut self.dx));
         self.backward_done = true;
         Ok(())
     }

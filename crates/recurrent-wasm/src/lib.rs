@@ -4,6 +4,11 @@
 //! - Core errors become JS `RangeError` / `TypeError` objects with a stable `code` field
 //!   (E_SHAPE, E_RANGE, E_NONFINITE, E_OPTION, E_STATE); nothing reachable from JS panics.
 //! - Arrays cross as copies (`&[f32]` in, `Vec<f32>` out → fresh typed arrays).
+//! - Sizes cross as JS numbers and become integers through one checked conversion
+//!   (`errors::size`: E_RANGE for fractions, negatives and anything too large), so nothing
+//!   wraps; options cross as plain objects read strictly by `options::Opts`. Defaults,
+//!   limits and validation are the core's; core field names in messages become the JS
+//!   option names (`errors::js_named`).
 
 mod bench;
 mod ctc;

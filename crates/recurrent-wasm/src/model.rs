@@ -1,13 +1,25 @@
 //! `ModelSpec` (a builder of the architecture) and `Model` (parameters, forward, loss,
 //! backward, stateful stepping and generation).
 
-use crate::errors::{IntoJs, JsResult, option_err, range_err, to_js};
+use crate::errors::{IntoJs, JsResult, js_named, option_err, range_err, to_js};
+use crate::options::Opts;
 use recurrent_core::limits;
 use recurrent_core::model::generate::SampleConfig;
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::rng::Rng;
 use recurrent_core::{CellKind, Error};
 use wasm_bindgen::prelude::*;
+
+/// A layer's name: E_OPTION unless a string.
+fn layer_name(kind: &str, name: JsValue) -> JsResult<String> {
+    name.as_string().ok_or_else(|| option_err(format!("{kind}.name must be a string")))
+}
+
+/// A size from JS as an integer (E_RANGE for fractions, negatives and anything that would
+/// not fit in usize); the core checks its limits.
+fn count(what: &str, x: f64) -> JsResult<usize> {
+    crate::errors::size(what, x, usize::MAX)
+}
 
 #[wasm_bindgen(js_name = ModelSpec)]
 pub struct WasmModelSpec {
@@ -17,37 +29,47 @@ pub struct WasmModelSpec {
 #[wasm_bindgen(js_class = ModelSpec)]
 impl WasmModelSpec {
     /// A model over token ids in [0, vocab).
-    pub fn tokens(vocab: u32) -> WasmModelSpec {
-        WasmModelSpec { spec: ModelSpec { input: InputKind::Tokens { vocab: vocab as usize }, layers: Vec::new() } }
+    pub fn tokens(vocab: f64) -> JsResult<WasmModelSpec> {
+        let vocab = count("vocab", vocab)?;
+        Ok(WasmModelSpec { spec: ModelSpec { input: InputKind::Tokens { vocab }, layers: Vec::new() } })
     }
     /// A model over `dim` continuous features per step.
-    pub fn features(dim: u32) -> WasmModelSpec {
-        WasmModelSpec { spec: ModelSpec { input: InputKind::Features { dim: dim as usize }, layers: Vec::new() } }
+    pub fn features(dim: f64) -> JsResult<WasmModelSpec> {
+        let dim = count("features", dim)?;
+        Ok(WasmModelSpec { spec: ModelSpec { input: InputKind::Features { dim }, layers: Vec::new() } })
     }
     #[wasm_bindgen(js_name = addEmbedding)]
-    pub fn add_embedding(&mut self, name: &str, dim: u32) {
-        self.spec.layers.push(LayerSpec::Embedding { name: name.into(), dim: dim as usize });
+    pub fn add_embedding(&mut self, name: JsValue, dim: f64) -> JsResult<()> {
+        self.spec.layers.push(LayerSpec::Embedding { name: layer_name("embedding", name)?, dim: count("embedding.dim", dim)? });
+        Ok(())
     }
+    /// A recurrent layer from its spec `{ type?: "recurrent", name, cell, units, layers,
+    /// bidirectional, dropout, returnSequences }` (every key but `type` required).
     #[wasm_bindgen(js_name = addRecurrent)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn add_recurrent(
-        &mut self,
-        name: &str,
-        cell: &str,
-        units: u32,
-        layers: u32,
-        bidirectional: bool,
-        dropout: f32,
-        return_sequences: bool,
-    ) -> JsResult<()> {
-        let cell = CellKind::parse(cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+    pub fn add_recurrent(&mut self, layer: JsValue) -> JsResult<()> {
+        let keys = ["type", "name", "cell", "units", "layers", "bidirectional", "dropout", "returnSequences"];
+        let o = Opts::new(layer, "recurrent", &keys)?;
+        if let Some(k) = keys[1..].iter().find(|k| o.get(k).is_undefined()) {
+            return Err(option_err(format!("recurrent.{k} is required")));
+        }
+        if let Some(t) = o.string("type")?
+            && t != "recurrent"
+        {
+            return Err(option_err(format!("recurrent.type is '{t}', not 'recurrent'")));
+        }
+        let cell = o.string("cell")?.unwrap_or_default();
+        let cell =
+            CellKind::parse(&cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+        let (mut bidirectional, mut return_sequences) = (false, false);
+        o.set_flag("bidirectional", &mut bidirectional)?;
+        o.set_flag("returnSequences", &mut return_sequences)?;
         self.spec.layers.push(LayerSpec::Recurrent {
-            name: name.into(),
+            name: layer_name("recurrent", o.get("name"))?,
             cell,
-            units: units as usize,
-            layers: layers as usize,
+            units: o.count("units", usize::MAX)?.unwrap_or_default(),
+            layers: o.count("layers", usize::MAX)?.unwrap_or_default(),
             bidirectional,
-            dropout,
+            dropout: o.f32("dropout")?.unwrap_or_default(),
             return_sequences,
         });
         Ok(())
@@ -57,13 +79,21 @@ impl WasmModelSpec {
         self.spec.layers.push(LayerSpec::Dropout { rate });
     }
     #[wasm_bindgen(js_name = addDense)]
-    pub fn add_dense(&mut self, name: &str, units: u32) {
-        self.spec.layers.push(LayerSpec::Dense { name: name.into(), units: units as usize });
+    pub fn add_dense(&mut self, name: JsValue, units: f64) -> JsResult<()> {
+        self.spec.layers.push(LayerSpec::Dense { name: layer_name("dense", name)?, units: count("dense.units", units)? });
+        Ok(())
+    }
+    /// Scalars in the parameters of this architecture, without allocating them (loaders check
+    /// a file's size against it first). Validates the spec (E_RANGE / E_OPTION).
+    #[wasm_bindgen(js_name = paramCount)]
+    pub fn param_count(&self) -> JsResult<f64> {
+        Ok(js_named(Model::param_count(&self.spec))? as f64)
     }
     /// Linear-chain CRF head over the previous layer's per-step scores (the last layer).
     #[wasm_bindgen(js_name = addCrf)]
-    pub fn add_crf(&mut self, name: &str) {
-        self.spec.layers.push(LayerSpec::Crf { name: name.into() });
+    pub fn add_crf(&mut self, name: JsValue) -> JsResult<()> {
+        self.spec.layers.push(LayerSpec::Crf { name: layer_name("crf", name)? });
+        Ok(())
     }
 }
 
@@ -116,7 +146,7 @@ impl WasmModel {
     /// Validates the spec, allocates the parameter arena and initialises it from `seed`.
     #[wasm_bindgen(constructor)]
     pub fn new(spec: &WasmModelSpec, seed: u32) -> JsResult<WasmModel> {
-        Ok(WasmModel { m: Model::new(spec.spec.clone(), seed as u64).js()?, grads_ready: false })
+        Ok(WasmModel { m: js_named(Model::new(spec.spec.clone(), seed as u64))?, grads_ready: false })
     }
 
     #[wasm_bindgen(js_name = paramNames)]
@@ -214,18 +244,21 @@ impl WasmModel {
         self.m.reset_state();
     }
 
-    /// Samples `maxTokens` ids after `prompt`, the whole loop inside wasm.
-    pub fn generate(&mut self, prompt: &[u32], max_tokens: u32, temperature: f32, top_k: u32, top_p: f32, seed: u32) -> JsResult<Vec<u32>> {
-        if max_tokens > 10_000_000 {
-            return Err(range_err(format!("maxTokens = {max_tokens} is above the limit of 10,000,000")));
+    /// Samples ids after `prompt`, the whole loop inside wasm. `opts`: `{ maxTokens,
+    /// temperature?, topK?, topP?, seed? }` (the core's defaults: 1, 0 = all, 1 = all, 0).
+    pub fn generate(&mut self, prompt: &[u32], opts: JsValue) -> JsResult<Vec<u32>> {
+        let o = Opts::new(opts, "generate", &["maxTokens", "temperature", "topK", "topP", "seed"])?;
+        let max_tokens = o.count("maxTokens", usize::MAX)?.ok_or_else(|| option_err("generate.maxTokens is required"))?;
+        let mut cfg = SampleConfig::new(max_tokens);
+        o.set_f32("temperature", &mut cfg.temperature)?;
+        o.set_f32("topP", &mut cfg.top_p)?;
+        if let Some(k) = o.count("topK", usize::MAX)? {
+            cfg.top_k = k;
         }
-        let cfg = SampleConfig { max_tokens: max_tokens as usize, temperature, top_k: top_k as usize, top_p, seed: seed as u64 };
-        if let InputKind::Tokens { vocab } = self.m.spec.input {
-            if let Some(i) = prompt.iter().position(|&x| x as usize >= vocab) {
-                return Err(to_js(Error::range(format!("prompt[{i}] = {} is out of range for a vocabulary of {vocab}", prompt[i]))));
-            }
+        if let Some(s) = o.count("seed", u64::MAX as usize)? {
+            cfg.seed = s as u64;
         }
-        self.m.generate(prompt, &cfg).js()
+        js_named(self.m.generate(prompt, &cfg))
     }
 
     /// Dropout RNG state (for exact resumption from a checkpoint).

@@ -3,7 +3,8 @@
 //! Uint32Array plus a Uint32Array of lengths. Results that are lists of lists come back
 //! flattened (layouts documented on each method); the SDK (ts/tasks/seq2seq.ts) unpacks them.
 
-use crate::errors::{IntoJs, JsResult, js_named, range_err, to_js};
+use crate::errors::{IntoJs, JsResult, js_named, option_err, range_err, size, to_js};
+use crate::options::Opts;
 use recurrent_core::Error;
 use recurrent_core::model::seq2seq::{Pairs, Seq2Seq, Seq2SeqConfig};
 use recurrent_core::rng::Rng;
@@ -25,41 +26,65 @@ pub(crate) fn pairs_lengths(src: &[u32], tgt: &[u32]) -> (Vec<usize>, Vec<usize>
     (lens(src), lens(tgt))
 }
 
+const CONFIG_KEYS: &[&str] = &[
+    "sourceVocab",
+    "targetVocab",
+    "embed",
+    "encoderUnits",
+    "encoderLayers",
+    "bidirectional",
+    "decoderUnits",
+    "decoderLayers",
+    "attention",
+    "dropout",
+    "bos",
+    "eos",
+];
+
+/// `{ sourceVocab, ... }` → the core's config (every key required, sizes as integers).
+fn read_config(config: JsValue) -> JsResult<Seq2SeqConfig> {
+    let o = Opts::new(config, "seq2seq", CONFIG_KEYS)?;
+    if let Some(k) = CONFIG_KEYS.iter().find(|k| o.get(k).is_undefined()) {
+        return Err(option_err(format!("seq2seq.{k} is required")));
+    }
+    let size = |k: &str| -> JsResult<usize> { o.count(k, usize::MAX)?.ok_or_else(|| option_err(format!("seq2seq.{k} is required"))) };
+    let id = |k: &str| -> JsResult<u32> {
+        Ok(o.count(k, u32::MAX as usize)?.ok_or_else(|| option_err(format!("seq2seq.{k} is required")))? as u32)
+    };
+    let mut enc_bidirectional = false;
+    o.set_flag("bidirectional", &mut enc_bidirectional)?;
+    Ok(Seq2SeqConfig {
+        src_vocab: size("sourceVocab")?,
+        tgt_vocab: size("targetVocab")?,
+        embed: size("embed")?,
+        enc_hidden: size("encoderUnits")?,
+        enc_layers: size("encoderLayers")?,
+        enc_bidirectional,
+        dec_hidden: size("decoderUnits")?,
+        dec_layers: size("decoderLayers")?,
+        attention: size("attention")?,
+        dropout: o.f32("dropout")?.ok_or_else(|| option_err("seq2seq.dropout is required"))?,
+        bos: id("bos")?,
+        eos: id("eos")?,
+    })
+}
+
 #[wasm_bindgen(js_class = Seq2Seq)]
 impl WasmSeq2Seq {
-    /// Builds the model and initialises its parameters from `seed`.
+    /// Builds the model from `{ sourceVocab, targetVocab, embed, encoderUnits, encoderLayers,
+    /// bidirectional, decoderUnits, decoderLayers, attention, dropout, bos, eos }` (every key
+    /// required; the SDK resolves the defaults) and initialises its parameters from `seed`.
     #[wasm_bindgen(constructor)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        src_vocab: u32,
-        tgt_vocab: u32,
-        embed: u32,
-        enc_hidden: u32,
-        enc_layers: u32,
-        enc_bidirectional: bool,
-        dec_hidden: u32,
-        dec_layers: u32,
-        attention: u32,
-        dropout: f32,
-        bos: u32,
-        eos: u32,
-        seed: u32,
-    ) -> JsResult<WasmSeq2Seq> {
-        let cfg = Seq2SeqConfig {
-            src_vocab: src_vocab as usize,
-            tgt_vocab: tgt_vocab as usize,
-            embed: embed as usize,
-            enc_hidden: enc_hidden as usize,
-            enc_layers: enc_layers as usize,
-            enc_bidirectional,
-            dec_hidden: dec_hidden as usize,
-            dec_layers: dec_layers as usize,
-            attention: attention as usize,
-            dropout,
-            bos,
-            eos,
-        };
+    pub fn new(config: JsValue, seed: u32) -> JsResult<WasmSeq2Seq> {
+        let cfg = read_config(config)?;
         Ok(WasmSeq2Seq { m: js_named(Seq2Seq::new(cfg, seed as u64))?, grads_ready: false })
+    }
+
+    /// Scalars in the parameters of the model `config` describes, without allocating them
+    /// (loaders check a file's size against it first).
+    #[wasm_bindgen(js_name = paramCountOf)]
+    pub fn param_count_of(config: JsValue) -> JsResult<f64> {
+        Ok(js_named(Seq2Seq::param_count(&read_config(config)?))? as f64)
     }
 
     #[wasm_bindgen(js_name = paramNames)]
@@ -139,9 +164,11 @@ impl WasmSeq2Seq {
 
     /// Beam search (beam 1 = greedy). Returns, per source in order: [count, then per
     /// hypothesis: score, ended (1 = emitted EOS, 0 = stopped at maxLength), length, ids…].
-    pub fn decode(&mut self, src: &[u32], src_lengths: &[u32], beam: u32, max_length: u32, n_best: u32) -> JsResult<Vec<f64>> {
+    pub fn decode(&mut self, src: &[u32], src_lengths: &[u32], beam: f64, max_length: f64, n_best: f64) -> JsResult<Vec<f64>> {
         let sl = lens(src_lengths);
-        let res = js_named(self.m.decode(src, &sl, beam as usize, max_length as usize, n_best as usize))?;
+        let (beam, max_length, n_best) =
+            (size("beam", beam, usize::MAX)?, size("maxLength", max_length, usize::MAX)?, size("nBest", n_best, usize::MAX)?);
+        let res = js_named(self.m.decode(src, &sl, beam, max_length, n_best))?;
         let mut out = Vec::new();
         for hyps in res {
             out.push(hyps.len() as f64);

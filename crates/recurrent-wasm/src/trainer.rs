@@ -95,7 +95,11 @@ fn parse_schedule(v: JsValue) -> JsResult<Schedule> {
         }
         "step" => {
             let o = Opts::new(v, "schedule", &["name", "stepSize", "gamma"])?;
-            Schedule::Step { step_size: period(&o, "stepSize")?, gamma: o.f32("gamma")?.unwrap_or(0.1) }
+            let mut s = Schedule::step(period(&o, "stepSize")?);
+            if let Schedule::Step { gamma, .. } = &mut s {
+                o.set_f32("gamma", gamma)?;
+            }
+            s
         }
         "exponential" => {
             let o = Opts::new(v, "schedule", &["name", "gamma"])?;
@@ -103,7 +107,11 @@ fn parse_schedule(v: JsValue) -> JsResult<Schedule> {
         }
         "cosine" => {
             let o = Opts::new(v, "schedule", &["name", "tMax", "etaMin"])?;
-            Schedule::Cosine { t_max: period(&o, "tMax")?, eta_min: o.f32("etaMin")?.unwrap_or(0.0) }
+            let mut s = Schedule::cosine(period(&o, "tMax")?);
+            if let Schedule::Cosine { eta_min, .. } = &mut s {
+                o.set_f32("etaMin", eta_min)?;
+            }
+            s
         }
         _ => return Err(option_err(format!("schedule.name '{name}' is not one of constant, step, exponential, cosine"))),
     })

@@ -352,6 +352,7 @@ mod tests {
     /// Central differences in f64 of the f64 NLL over perturbed f32 inputs (the perturbed
     /// values are rounded to f32 and the actual step used), against the analytic gradient.
     #[test]
+    #[allow(clippy::needless_range_loop)] // i indexes the values, their gradient and the labels together
     fn gradient_matches_finite_differences() {
         let mut rng = Rng::new(11);
         let mut worst: f64 = 0.0;

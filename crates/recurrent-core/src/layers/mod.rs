@@ -53,10 +53,12 @@ pub struct ParamTable {
 }
 
 impl ParamTable {
+    /// Registers a parameter. Sizes saturate instead of wrapping, so an impossible model
+    /// shows as a `total` above `limits::MAX_PARAMS` (checked before allocating).
     pub fn add(&mut self, name: &str, shape: &[usize], init: Init) -> Slot {
-        let len = shape.iter().product();
+        let len = shape.iter().try_fold(1usize, |p, &d| p.checked_mul(d)).unwrap_or(usize::MAX);
         let slot = Slot { off: self.total, len };
-        self.total += len;
+        self.total = self.total.saturating_add(len);
         self.specs.push(ParamSpec { name: name.to_string(), shape: shape.to_vec(), slot, init });
         slot
     }

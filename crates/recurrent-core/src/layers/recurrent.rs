@@ -20,7 +20,9 @@
 
 use super::{ParamTable, Slot};
 use crate::cells::CellKind;
+use crate::error::{Error, Result, check_finite, check_len};
 use crate::kernels::{self, Mat, PackedB, col_sum_acc};
+use crate::limits::{MAX_BATCH, MAX_BATCH_ELEMENTS, MAX_DIM, MAX_LAYERS, MAX_STEPS, MAX_UNITS, check_between, product};
 use crate::rng::Rng;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +49,83 @@ impl RecurrentConfig {
     /// Rows of h0/h_n: L·D.
     pub fn state_rows(&self) -> usize {
         self.layers * self.dirs()
+    }
+    /// Checks the sizes against `limits` (input ≤ MAX_DIM, hidden ≤ MAX_UNITS, layers ≤
+    /// MAX_LAYERS) and dropout ∈ [0, 1), naming each as `{what}.field`.
+    pub fn validate(&self, what: &str) -> Result<()> {
+        check_between(&format!("{what}.input"), self.input, MAX_DIM)?;
+        check_between(&format!("{what}.hidden"), self.hidden, MAX_UNITS)?;
+        check_between(&format!("{what}.layers"), self.layers, MAX_LAYERS)?;
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(Error::range(format!("{what}.dropout = {} must be in [0, 1)", self.dropout)));
+        }
+        Ok(())
+    }
+    /// Checks a batch of B rows × T steps against `limits` (B ≤ MAX_BATCH, T ≤ MAX_STEPS,
+    /// B·T·(activation_width + 2·input for x and dx) ≤ MAX_BATCH_ELEMENTS) before anything
+    /// is allocated.
+    pub fn check_batch(&self, b: usize, t: usize) -> Result<()> {
+        check_between("batch", b, MAX_BATCH)?;
+        check_between("steps", t, MAX_STEPS)?;
+        let width = self.activation_width().saturating_add(2 * self.input);
+        product("batch × steps × activations per step", &[b, t, width], MAX_BATCH_ELEMENTS).map(|_| ())
+    }
+    /// Checks the inputs of a forward over B × T (sizes first, then x [B, T, I],
+    /// lengths [B] each ≤ T, h0/c0 [L·D, B, H], all finite; c0 only for LSTM cells).
+    pub fn check_forward(
+        &self,
+        x: &[f32],
+        b: usize,
+        t: usize,
+        lengths: Option<&[usize]>,
+        h0: Option<&[f32]>,
+        c0: Option<&[f32]>,
+    ) -> Result<()> {
+        self.check_batch(b, t)?;
+        check_len("x", x, b * t * self.input, &format!("[B={b}, T={t}, I={}]", self.input))?;
+        check_finite("x", x)?;
+        if let Some(ls) = lengths {
+            check_len("lengths", ls, b, "[B]")?;
+            if let Some(i) = ls.iter().position(|&l| l > t) {
+                return Err(Error::range(format!("lengths[{i}] = {} exceeds steps = {t}", ls[i])));
+            }
+        }
+        if c0.is_some() && !self.cell.has_c() {
+            return Err(Error::option("c0 is only for LSTM cells"));
+        }
+        self.check_state(&[("h0", h0), ("c0", c0)], b)
+    }
+    /// Checks the upstream gradients of a backward over B × T: d_out [B, T, D·H] and
+    /// d_hn / d_cn [L·D, B, H], all finite; d_cn only for LSTM cells.
+    pub fn check_backward(&self, b: usize, t: usize, d_out: &[f32], d_hn: Option<&[f32]>, d_cn: Option<&[f32]>) -> Result<()> {
+        check_len("d_out", d_out, b * t * self.out_dim(), "[B, T, D·H]")?;
+        check_finite("d_out", d_out)?;
+        if d_cn.is_some() && !self.cell.has_c() {
+            return Err(Error::option("d_cn is only for LSTM cells"));
+        }
+        self.check_state(&[("d_hn", d_hn), ("d_cn", d_cn)], b)
+    }
+    fn check_state(&self, states: &[(&str, Option<&[f32]>)], b: usize) -> Result<()> {
+        let shape = format!("[L·D={}, B={b}, H={}]", self.state_rows(), self.hidden);
+        for &(what, s) in states {
+            if let Some(s) = s {
+                check_len(what, s, self.state_rows() * b * self.hidden, &shape)?;
+                check_finite(what, s)?;
+            }
+        }
+        Ok(())
+    }
+    /// Floats a forward and backward hold per (row, step), over every layer and direction:
+    /// input projections, step caches, states and their gradients, layer outputs, dropout
+    /// copies and masks (saturating; the sizes are bounded by `validate`).
+    pub fn activation_width(&self) -> usize {
+        let (g, h, cw) = (self.cell.gates(), self.hidden, self.cell.cache_width(self.hidden));
+        let per_dir = (3 * g * h).saturating_add(2 * h).saturating_add(cw);
+        (0..self.layers).fold(0usize, |acc, l| {
+            acc.saturating_add(self.dirs().saturating_mul(per_dir))
+                .saturating_add(self.out_dim())
+                .saturating_add(self.layer_input(l).saturating_mul(2))
+        })
     }
 }
 

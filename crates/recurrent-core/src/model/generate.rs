@@ -2,10 +2,12 @@
 
 use super::{Batch, InputKind, Model};
 use crate::error::{Error, Result};
+use crate::limits::MAX_GENERATE_TOKENS;
 use crate::rng::Rng;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SampleConfig {
+    /// Tokens to produce (at most `limits::MAX_GENERATE_TOKENS`).
     pub max_tokens: usize,
     /// 0 = greedy (argmax).
     pub temperature: f32,
@@ -14,6 +16,13 @@ pub struct SampleConfig {
     /// Keep the smallest set whose probability reaches p (1 = all).
     pub top_p: f32,
     pub seed: u64,
+}
+
+impl SampleConfig {
+    /// `max_tokens` tokens at temperature 1, no top-k or top-p cut, seed 0.
+    pub fn new(max_tokens: usize) -> Self {
+        SampleConfig { max_tokens, temperature: 1.0, top_k: 0, top_p: 1.0, seed: 0 }
+    }
 }
 
 /// Samples one id from `logits` [V]; `probs` and `order` are reused scratch buffers.
@@ -72,18 +81,25 @@ impl Model {
         if prompt.is_empty() {
             return Err(Error::range("the prompt must hold at least one token"));
         }
+        if let Some(i) = prompt.iter().position(|&x| x as usize >= vocab) {
+            return Err(Error::range(format!("prompt[{i}] = {} is out of range for a vocabulary of {vocab}", prompt[i])));
+        }
         if !(cfg.temperature >= 0.0 && cfg.temperature.is_finite()) {
             return Err(Error::range(format!("temperature = {} must be ≥ 0", cfg.temperature)));
         }
         if !(cfg.top_p > 0.0 && cfg.top_p <= 1.0) {
-            return Err(Error::range(format!("topP = {} must be in (0, 1]", cfg.top_p)));
+            return Err(Error::range(format!("top_p = {} must be in (0, 1]", cfg.top_p)));
         }
+        if cfg.max_tokens > MAX_GENERATE_TOKENS {
+            return Err(Error::range(format!("max_tokens = {} is above the limit of {MAX_GENERATE_TOKENS}", cfg.max_tokens)));
+        }
+        let mut out = Vec::new();
+        out.try_reserve_exact(cfg.max_tokens).map_err(|_| Error::range(format!("max_tokens = {}: not enough memory", cfg.max_tokens)))?;
         let prev = self.carry_state;
         self.carry_state = true;
         self.reset_state();
         let mut rng = Rng::new(cfg.seed);
         let (mut probs, mut order) = (Vec::with_capacity(vocab), Vec::with_capacity(vocab));
-        let mut out = Vec::with_capacity(cfg.max_tokens);
         let res = (|| -> Result<()> {
             let logits = self.forward(&Batch { b: 1, t: prompt.len(), ids: Some(prompt), features: None, lengths: None }, false)?;
             let mut next = sample(&logits[(prompt.len() - 1) * vocab..], cfg, &mut rng, &mut probs, &mut order);

@@ -1,5 +1,7 @@
 //! A sequential model: input (token ids or continuous features) → layers → output, with its
-//! parameters and gradients each in one arena (views by offset, see `layers::ParamTable`).
+//! parameters and gradients in one `ParamArena` (views by offset, see `layers::ParamTable`).
+//! `train` makes it `Trainable` by the one `optim::trainer::Trainer`; `seq2seq` is the
+//! encoder-decoder, the other model kind. Model-level tests live in `tests/`.
 //!
 //! Activations flow as batch-first rows: a sequence is [B, T, F] (row b·T + t), a pooled
 //! vector [B, F]. A recurrent layer with `return_sequences: false` pools each row to its
@@ -20,6 +22,7 @@ use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
 use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use crate::limits;
 use crate::loss::{self, IGNORE_INDEX};
 use crate::params::ParamArena;
 use crate::rng::Rng;
@@ -84,6 +87,9 @@ pub struct Model {
     layers: Vec<Layer>,
     /// shapes[i] is the shape of the input of layer i; shapes[n] of the output.
     shapes: Vec<Shape>,
+    /// Floats of activations and their gradients held per (row, step) by a forward and
+    /// backward (for the batch size limit).
+    row_width: usize,
     /// Dropout randomness (seeded from the model seed).
     pub rng: Rng,
     /// When set, each recurrent layer starts from the final state of its previous forward
@@ -105,6 +111,52 @@ pub struct Model {
 impl Model {
     /// Builds the model and initialises its parameters from `seed` (PyTorch's init rules).
     pub fn new(spec: ModelSpec, seed: u64) -> Result<Self> {
+        let (layers, shapes, table) = Model::plan(&spec)?;
+        // every layer's output, the two gradient buffers of the widest, and the recurrent
+        // stacks' own buffers (token input enters as ids, one per step, not vocab-wide rows)
+        let skip = usize::from(matches!(spec.input, InputKind::Tokens { .. }));
+        let widest = shapes[skip..].iter().map(|s| s.dim()).max().unwrap_or(1);
+        let mut row_width = shapes[skip..].iter().fold(widest.saturating_mul(2), |acc, s| acc.saturating_add(s.dim()));
+        for l in &layers {
+            if let Layer::Recurrent { stack, .. } = l {
+                row_width = row_width.saturating_add(stack.cfg.activation_width());
+            }
+        }
+        let mut rng = Rng::new(seed);
+        let arena = ParamArena::new(table, &mut rng)?;
+        let n = layers.len();
+        Ok(Model {
+            spec,
+            arena,
+            layers,
+            shapes,
+            row_width,
+            rng,
+            carry_state: false,
+            acts: vec![Vec::new(); n + 1],
+            ids: Vec::new(),
+            lengths: Vec::new(),
+            b: 0,
+            t: 0,
+            forward_done: false,
+            targets_buf: Vec::new(),
+            row_mask: Vec::new(),
+            d_a: Vec::new(),
+            d_b: Vec::new(),
+            d_state: Vec::new(),
+        })
+    }
+
+    /// Scalars in the parameters of the model `spec` describes, without allocating them
+    /// (a loader can check a file's size against it first). Validates the spec, and is
+    /// E_RANGE above `limits::MAX_PARAMS`.
+    pub fn param_count(spec: &ModelSpec) -> Result<usize> {
+        Ok(Model::plan(spec)?.2.total)
+    }
+
+    /// Validates the spec and lays out its layers, their input shapes and the parameter
+    /// table (nothing sized by the parameters or a batch is allocated).
+    fn plan(spec: &ModelSpec) -> Result<(Vec<Layer>, Vec<Shape>, ParamTable)> {
         spec.validate()?;
         let mut table = ParamTable::default();
         let mut layers = Vec::new();
@@ -146,28 +198,14 @@ impl Model {
             shape = next;
             shapes.push(shape);
         }
-        let mut rng = Rng::new(seed);
-        let arena = ParamArena::new(table, &mut rng);
-        let n = layers.len();
-        Ok(Model {
-            spec,
-            arena,
-            layers,
-            shapes,
-            rng,
-            carry_state: false,
-            acts: vec![Vec::new(); n + 1],
-            ids: Vec::new(),
-            lengths: Vec::new(),
-            b: 0,
-            t: 0,
-            forward_done: false,
-            targets_buf: Vec::new(),
-            row_mask: Vec::new(),
-            d_a: Vec::new(),
-            d_b: Vec::new(),
-            d_state: Vec::new(),
-        })
+        if table.total > limits::MAX_PARAMS {
+            return Err(Error::range(format!(
+                "the model would have {} parameters, above the limit of {}",
+                table.total,
+                limits::MAX_PARAMS
+            )));
+        }
+        Ok((layers, shapes, table))
     }
 
     /// Output width (classes for cross-entropy, values per row for MSE).
@@ -204,6 +242,13 @@ impl Model {
         if t == 0 {
             return Err(Error::range("sequence length T must be at least 1"));
         }
+        if b > limits::MAX_BATCH {
+            return Err(Error::range(format!("batch size B = {b} is above the limit of {}", limits::MAX_BATCH)));
+        }
+        if t > limits::MAX_STEPS {
+            return Err(Error::range(format!("sequence length T = {t} is above the limit of {}", limits::MAX_STEPS)));
+        }
+        limits::product("B × T × activations per step", &[b, t, self.row_width], limits::MAX_BATCH_ELEMENTS)?;
         match self.spec.input {
             InputKind::Tokens { vocab } => {
                 let ids = batch.ids.ok_or_else(|| Error::option("this model takes token ids (input.vocab), not features"))?;
@@ -384,11 +429,11 @@ impl Model {
             }
             (LossKind::CrossEntropy | LossKind::Crf, _) => {
                 return Err(Error::option(format!(
-                    "{} needs class targets (Int32Array)",
+                    "{} needs class targets",
                     if kind == LossKind::Crf { "the crf loss" } else { "cross-entropy" }
                 )));
             }
-            (LossKind::Mse, _) => return Err(Error::option("mse needs value targets (Float32Array)")),
+            (LossKind::Mse, _) => return Err(Error::option("mse needs value targets")),
         };
         if backward {
             self.backward_from_output();
@@ -492,6 +537,3 @@ fn pool_final_states(stack: &RecurrentStack, b: usize, out: &mut Vec<f32>) {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -2,9 +2,7 @@
 
 use crate::cells::CellKind;
 use crate::error::{Error, Result};
-
-/// Upper bound on any one size (units, vocabulary, dims), to refuse absurd allocations.
-pub const MAX_DIM: usize = 1 << 20;
+use crate::limits::{MAX_DIM, MAX_LAYERS, MAX_UNITS, check_between};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum InputKind {
@@ -58,10 +56,7 @@ pub struct ModelSpec {
 }
 
 fn check_dim(what: &str, v: usize) -> Result<()> {
-    if v == 0 || v > MAX_DIM {
-        return Err(Error::range(format!("{what} = {v} must be between 1 and {MAX_DIM}")));
-    }
-    Ok(())
+    check_between(what, v, MAX_DIM)
 }
 
 fn check_rate(what: &str, p: f32) -> Result<()> {
@@ -92,14 +87,12 @@ impl ModelSpec {
                     names.push(name);
                 }
                 LayerSpec::Recurrent { name, units, layers, dropout, .. } => {
-                    check_dim("units", *units)?;
-                    if *layers == 0 || *layers > 64 {
-                        return Err(Error::range(format!("layers = {layers} must be between 1 and 64")));
-                    }
+                    check_between("units", *units, MAX_UNITS)?;
+                    check_between("layers", *layers, MAX_LAYERS)?;
                     check_rate("dropout", *dropout)?;
                     if !seq {
                         return Err(Error::option(
-                            "a recurrent layer needs a sequence input, but the layer before it returns one vector per sequence (returnSequences: false)",
+                            "a recurrent layer needs a sequence input, but the layer before it returns one vector per sequence (return_sequences: false)",
                         ));
                     }
                     if let LayerSpec::Recurrent { return_sequences: false, .. } = l {

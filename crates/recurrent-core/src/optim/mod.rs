@@ -152,12 +152,16 @@ pub struct OptimizerState {
 }
 
 impl Optimizer {
-    pub fn new(config: OptimizerConfig, n: usize) -> Self {
+    /// An optimizer over `n` parameters (E_RANGE when its state does not fit in memory).
+    pub fn new(config: OptimizerConfig, n: usize) -> Result<Self> {
         let init = match config {
             OptimizerConfig::Adagrad { initial_accumulator_value, .. } => initial_accumulator_value,
             _ => 0.0,
         };
-        Optimizer { config, step: 0, s1: vec![init; n], s2: vec![0.0; n], s3: vec![0.0; n] }
+        let mut s1 = crate::limits::zeros("optimizer state", n)?;
+        s1.fill(init);
+        let (s2, s3) = (crate::limits::zeros("optimizer state", n)?, crate::limits::zeros("optimizer state", n)?);
+        Ok(Optimizer { config, step: 0, s1, s2, s3 })
     }
 
     pub fn state(&self) -> OptimizerState {

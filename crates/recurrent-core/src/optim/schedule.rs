@@ -36,6 +36,15 @@ impl Schedule {
 }
 
 impl Schedule {
+    /// StepLR's defaults: γ = 0.1 every `step_size` steps.
+    pub fn step(step_size: u32) -> Self {
+        Schedule::Step { step_size, gamma: 0.1 }
+    }
+    /// CosineAnnealingLR's defaults: η_min = 0 over `t_max` steps.
+    pub fn cosine(t_max: u32) -> Self {
+        Schedule::Cosine { t_max, eta_min: 0.0 }
+    }
+
     /// Checks the schedule's hyperparameters (step_size, t_max ≥ 1; gamma, eta_min finite ≥ 0).
     pub fn validate(&self) -> crate::Result<()> {
         let nonneg = |k: &str, v: f32| {

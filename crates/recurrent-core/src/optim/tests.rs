@@ -11,14 +11,14 @@ fn close(a: f32, b: f32) {
 #[test]
 fn sgd_momentum_and_nesterov_by_hand() {
     let cfg = OptimizerConfig::Sgd { lr: 0.1, momentum: 0.9, dampening: 0.0, weight_decay: 0.0, nesterov: false };
-    let mut o = Optimizer::new(cfg, 1);
+    let mut o = Optimizer::new(cfg, 1).unwrap();
     let mut p = [1.0f32];
     o.update(&mut p, &[2.0], 0.1); // buf = 2, p = 1 − 0.2
     close(p[0], 0.8);
     o.update(&mut p, &[2.0], 0.1); // buf = 0.9·2 + 2 = 3.8
     close(p[0], 0.8 - 0.38);
     let cfg = OptimizerConfig::Sgd { lr: 0.1, momentum: 0.5, dampening: 0.0, weight_decay: 0.1, nesterov: true };
-    let mut o = Optimizer::new(cfg, 1);
+    let mut o = Optimizer::new(cfg, 1).unwrap();
     let mut p = [1.0f32];
     o.update(&mut p, &[1.0], 0.1); // d = 1.1, buf = 1.1, d = 1.1 + 0.55
     close(p[0], 1.0 - 0.165);
@@ -27,13 +27,13 @@ fn sgd_momentum_and_nesterov_by_hand() {
 #[test]
 fn adam_first_step_is_lr_sized_and_adamw_decays() {
     let cfg = OptimizerConfig::Adam { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 };
-    let mut o = Optimizer::new(cfg, 2);
+    let mut o = Optimizer::new(cfg, 2).unwrap();
     let mut p = [1.0f32, -1.0];
     o.update(&mut p, &[3.0, -0.5], 0.01);
     close(p[0], 0.99);
     close(p[1], -0.99);
     let cfg = OptimizerConfig::AdamW { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.5 };
-    let mut o = Optimizer::new(cfg, 1);
+    let mut o = Optimizer::new(cfg, 1).unwrap();
     let mut p = [2.0f32];
     o.update(&mut p, &[0.0], 0.1); // no gradient: only the decoupled decay acts
     close(p[0], 2.0 * (1.0 - 0.05));
@@ -42,12 +42,12 @@ fn adam_first_step_is_lr_sized_and_adamw_decays() {
 #[test]
 fn rmsprop_and_adagrad_by_hand() {
     let cfg = OptimizerConfig::RmsProp { lr: 0.01, alpha: 0.99, eps: 1e-8, weight_decay: 0.0, momentum: 0.0, centered: false };
-    let mut o = Optimizer::new(cfg, 1);
+    let mut o = Optimizer::new(cfg, 1).unwrap();
     let mut p = [0.0f32];
     o.update(&mut p, &[2.0], 0.01); // v = 0.01·4, step = 0.01·2/0.2
     close(p[0], -0.1);
     let cfg = OptimizerConfig::Adagrad { lr: 0.1, lr_decay: 0.0, weight_decay: 0.0, initial_accumulator_value: 0.0, eps: 1e-10 };
-    let mut o = Optimizer::new(cfg, 1);
+    let mut o = Optimizer::new(cfg, 1).unwrap();
     let mut p = [0.0f32];
     o.update(&mut p, &[3.0], 0.1);
     close(p[0], -0.1);

@@ -80,8 +80,14 @@ impl Trainer {
     /// A trainer for a model whose arena holds `n_params` scalars.
     pub fn new(config: TrainerConfig, n_params: usize) -> Result<Self> {
         config.validate()?;
-        let opt = Optimizer::new(config.optimizer.clone(), n_params);
-        Ok(Trainer { config, opt, schedule_steps: 0, backup: Vec::new() })
+        let opt = Optimizer::new(config.optimizer.clone(), n_params)?;
+        // the rollback copy: the parameters and every optimizer slot in use
+        let used = opt.slots_used().iter().filter(|&&u| u).count();
+        let mut backup = Vec::new();
+        backup
+            .try_reserve_exact(n_params.saturating_mul(1 + used))
+            .map_err(|_| Error::range(format!("not enough memory to train {n_params} parameters")))?;
+        Ok(Trainer { config, opt, schedule_steps: 0, backup })
     }
 
     /// The learning rate of the next update (the schedule applied to the base rate).

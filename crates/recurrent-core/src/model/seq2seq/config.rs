@@ -1,7 +1,7 @@
 //! The encoder-decoder's architecture, validated before anything is allocated.
 
 use crate::error::{Error, Result};
-use crate::model::spec::MAX_DIM;
+use crate::limits::{MAX_DIM, MAX_LAYERS, MAX_UNITS, check_between};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Seq2SeqConfig {
@@ -26,24 +26,14 @@ pub struct Seq2SeqConfig {
 
 impl Seq2SeqConfig {
     pub fn validate(&self) -> Result<()> {
-        let pos = [
-            ("src_vocab", self.src_vocab),
-            ("tgt_vocab", self.tgt_vocab),
-            ("embed", self.embed),
-            ("enc_hidden", self.enc_hidden),
-            ("enc_layers", self.enc_layers),
-            ("dec_hidden", self.dec_hidden),
-            ("dec_layers", self.dec_layers),
-            ("attention", self.attention),
-        ];
-        for (name, v) in pos {
-            if v == 0 {
-                return Err(Error::range(format!("{name} must be at least 1")));
-            }
-            if v > MAX_DIM {
-                return Err(Error::range(format!("{name} = {v} must be at most {MAX_DIM}")));
-            }
-        }
+        check_between("src_vocab", self.src_vocab, MAX_DIM)?;
+        check_between("tgt_vocab", self.tgt_vocab, MAX_DIM)?;
+        check_between("embed", self.embed, MAX_DIM)?;
+        check_between("enc_hidden", self.enc_hidden, MAX_UNITS)?;
+        check_between("enc_layers", self.enc_layers, MAX_LAYERS)?;
+        check_between("dec_hidden", self.dec_hidden, MAX_UNITS)?;
+        check_between("dec_layers", self.dec_layers, MAX_LAYERS)?;
+        check_between("attention", self.attention, MAX_DIM)?;
         if self.tgt_vocab < 3 {
             return Err(Error::range("tgt_vocab must be at least 3 (BOS, EOS and one symbol)"));
         }

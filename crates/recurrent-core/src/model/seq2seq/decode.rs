@@ -40,6 +40,8 @@ impl Seq2Seq {
         if max_len == 0 || max_len > MAX_DECODE_LENGTH {
             return Err(Error::range(format!("max_len = {max_len} must be in 1..={MAX_DECODE_LENGTH}")));
         }
+        // every step holds beam hypotheses per source, and beam · V candidates
+        self.check_sizes(lengths, beam, 1)?;
         self.forward_done = false;
         self.encode(src, lengths, false);
         let b = self.b;

@@ -18,8 +18,8 @@
 //! and attends for all (b, t) at once. Decoding steps the same stack one token at a time
 //! (T = 1 with h0/c0 carried), so both paths share parameters and code.
 //!
-//! Parameters (PyTorch names), all in one `ParamTable` arena so the optimizers and clipping
-//! work unchanged: `encoder.embedding.weight`, `encoder.rnn.{weight,bias}_{ih,hh}_l{k}[_reverse]`,
+//! Parameters (PyTorch names), all in one `ParamArena` so the one `Trainer` (optimizers,
+//! clipping) works unchanged: `encoder.embedding.weight`, `encoder.rnn.{weight,bias}_{ih,hh}_l{k}[_reverse]`,
 //! `bridge.{weight,bias}`, `decoder.embedding.weight`, `decoder.rnn.*`,
 //! `attention.{query.weight, key.weight, key.bias, energy.weight}`, `combine.{weight,bias}`,
 //! `output.{weight,bias}`.
@@ -41,6 +41,7 @@ use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
 use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use crate::limits;
 use crate::loss::IGNORE_INDEX;
 use crate::optim::trainer::Trainable;
 use crate::params::ParamArena;
@@ -111,33 +112,9 @@ impl Seq2Seq {
     pub fn new(cfg: Seq2SeqConfig, seed: u64) -> Result<Self> {
         cfg.validate()?;
         let mut table = ParamTable::default();
-        let dk = cfg.key_dim();
-        let src_emb = Embedding::new(cfg.src_vocab, cfg.embed, &mut table, "encoder.embedding");
-        let enc_cfg = RecurrentConfig {
-            cell: CellKind::Lstm,
-            input: cfg.embed,
-            hidden: cfg.enc_hidden,
-            layers: cfg.enc_layers,
-            bidirectional: cfg.enc_bidirectional,
-            dropout: cfg.dropout,
-        };
-        let enc = RecurrentStack::new(enc_cfg, &mut table, "encoder.rnn.");
-        let bridge = Dense::new(dk, cfg.dec_layers * cfg.dec_hidden, &mut table, "bridge");
-        let tgt_emb = Embedding::new(cfg.tgt_vocab, cfg.embed, &mut table, "decoder.embedding");
-        let dec_cfg = RecurrentConfig {
-            cell: CellKind::Lstm,
-            input: cfg.embed,
-            hidden: cfg.dec_hidden,
-            layers: cfg.dec_layers,
-            bidirectional: false,
-            dropout: cfg.dropout,
-        };
-        let dec = RecurrentStack::new(dec_cfg, &mut table, "decoder.rnn.");
-        let attn = AdditiveAttention::new(cfg.dec_hidden, dk, cfg.attention, &mut table, "attention.");
-        let combine = Dense::new(cfg.dec_hidden + dk, cfg.dec_hidden, &mut table, "combine");
-        let out = Dense::new(cfg.dec_hidden, cfg.tgt_vocab, &mut table, "output");
+        let Modules { src_emb, enc, bridge, tgt_emb, dec, attn, combine, out } = Modules::new(&cfg, &mut table);
         let mut rng = Rng::new(seed);
-        let arena = ParamArena::new(table, &mut rng);
+        let arena = ParamArena::new(table, &mut rng)?;
         Ok(Seq2Seq {
             cfg,
             arena,
@@ -186,6 +163,50 @@ impl Seq2Seq {
         })
     }
 
+    /// Scalars in the parameters of the model `cfg` describes, without allocating them (a
+    /// loader can check a file's size against it first). Validates the config, and is
+    /// E_RANGE above `limits::MAX_PARAMS`.
+    pub fn param_count(cfg: &Seq2SeqConfig) -> Result<usize> {
+        cfg.validate()?;
+        let mut table = ParamTable::default();
+        Modules::new(cfg, &mut table);
+        if table.total > limits::MAX_PARAMS {
+            return Err(Error::range(format!(
+                "the model would have {} parameters, above the limit of {}",
+                table.total,
+                limits::MAX_PARAMS
+            )));
+        }
+        Ok(table.total)
+    }
+
+    /// Checks a batch's sizes against `limits` before anything is allocated: B sources of
+    /// `lengths` (each ≤ MAX_STEPS), each decoded as `rows` hypotheses over `ty` steps; the
+    /// encoder's activations [B, Tx, ·], the decoder's [B·rows, Ty, ·], the attention's
+    /// [B·rows, Ty, Tx, A] and the logits [B·rows, Ty, V] together stay within
+    /// MAX_BATCH_ELEMENTS.
+    pub fn check_sizes(&self, lengths: &[usize], rows: usize, ty: usize) -> Result<()> {
+        let (b, tx) = (lengths.len(), lengths.iter().copied().max().unwrap_or(0));
+        if b > limits::MAX_BATCH {
+            return Err(Error::range(format!("{b} pairs in one batch are above the limit of {}", limits::MAX_BATCH)));
+        }
+        if tx > limits::MAX_STEPS || ty > limits::MAX_STEPS {
+            return Err(Error::range(format!("a sequence of {} symbols is above the limit of {}", tx.max(ty), limits::MAX_STEPS)));
+        }
+        // encoder and decoder stacks, attention scores [·, Ty, Tx, A] and logits with their
+        // gradient [·, Ty, 2V], summed
+        let max = limits::MAX_BATCH_ELEMENTS;
+        let dk = self.cfg.key_dim();
+        let enc =
+            limits::product("B × Tx × encoder activations", &[b, tx, self.enc.cfg.activation_width() + 2 * self.cfg.embed + 2 * dk], max)?;
+        let dec_width = self.dec.cfg.activation_width() + 2 * self.cfg.embed + 4 * (self.cfg.dec_hidden + dk);
+        let dec = limits::product("B × Ty × decoder activations", &[b, rows, ty, dec_width], max)?;
+        let att = limits::product("B × Ty × Tx × attention", &[b, rows, ty, tx, self.cfg.attention + 2], max)?;
+        let logits = limits::product("B × Ty × tgt_vocab", &[b, rows, ty, 2 * self.cfg.tgt_vocab], max)?;
+        limits::sum("the activations of one batch", &[enc, dec, att, logits], max)?;
+        Ok(())
+    }
+
     /// Checks ragged sources: B ≥ 1 rows, each of length ≥ 1, ids below the vocabulary.
     pub fn check_sources(&self, src: &[u32], lengths: &[usize]) -> Result<()> {
         if lengths.is_empty() {
@@ -194,7 +215,8 @@ impl Seq2Seq {
         if let Some(i) = lengths.iter().position(|&l| l == 0) {
             return Err(Error::range(format!("source {i} is empty (every source needs at least one symbol to attend to)")));
         }
-        let total: usize = lengths.iter().sum();
+        self.check_sizes(lengths, 1, 1)?;
+        let total = limits::sum("the source lengths", lengths, usize::MAX)?;
         if total != src.len() {
             return Err(Error::shape(format!("sources hold {} ids but their lengths add up to {total}", src.len())));
         }
@@ -212,7 +234,9 @@ impl Seq2Seq {
         if p.tgt_lengths.len() != p.src_lengths.len() {
             return Err(Error::shape(format!("{} sources but {} targets", p.src_lengths.len(), p.tgt_lengths.len())));
         }
-        let total: usize = p.tgt_lengths.iter().sum();
+        let ty = p.tgt_lengths.iter().max().map_or(1, |&l| l.saturating_add(1));
+        self.check_sizes(p.src_lengths, 1, ty)?;
+        let total = limits::sum("the target lengths", p.tgt_lengths, usize::MAX)?;
         if total != p.tgt.len() {
             return Err(Error::shape(format!("targets hold {} ids but their lengths add up to {total}", p.tgt.len())));
         }
@@ -453,6 +477,49 @@ impl Seq2Seq {
         self.forward(p, false)?;
         self.forward_done = false;
         Ok(self.pair_log_probs())
+    }
+}
+
+/// The encoder-decoder's modules, registered in `table` in PyTorch's order.
+struct Modules {
+    src_emb: Embedding,
+    enc: RecurrentStack,
+    bridge: Dense,
+    tgt_emb: Embedding,
+    dec: RecurrentStack,
+    attn: AdditiveAttention,
+    combine: Dense,
+    out: Dense,
+}
+
+impl Modules {
+    fn new(cfg: &Seq2SeqConfig, table: &mut ParamTable) -> Modules {
+        let dk = cfg.key_dim();
+        let src_emb = Embedding::new(cfg.src_vocab, cfg.embed, table, "encoder.embedding");
+        let enc_cfg = RecurrentConfig {
+            cell: CellKind::Lstm,
+            input: cfg.embed,
+            hidden: cfg.enc_hidden,
+            layers: cfg.enc_layers,
+            bidirectional: cfg.enc_bidirectional,
+            dropout: cfg.dropout,
+        };
+        let enc = RecurrentStack::new(enc_cfg, table, "encoder.rnn.");
+        let bridge = Dense::new(dk, cfg.dec_layers * cfg.dec_hidden, table, "bridge");
+        let tgt_emb = Embedding::new(cfg.tgt_vocab, cfg.embed, table, "decoder.embedding");
+        let dec_cfg = RecurrentConfig {
+            cell: CellKind::Lstm,
+            input: cfg.embed,
+            hidden: cfg.dec_hidden,
+            layers: cfg.dec_layers,
+            bidirectional: false,
+            dropout: cfg.dropout,
+        };
+        let dec = RecurrentStack::new(dec_cfg, table, "decoder.rnn.");
+        let attn = AdditiveAttention::new(cfg.dec_hidden, dk, cfg.attention, table, "attention.");
+        let combine = Dense::new(cfg.dec_hidden + dk, cfg.dec_hidden, table, "combine");
+        let out = Dense::new(cfg.dec_hidden, cfg.tgt_vocab, table, "output");
+        Modules { src_emb, enc, bridge, tgt_emb, dec, attn, combine, out }
     }
 }
 

@@ -1,1 +1,0 @@
-//! Model-level tests live in crates/recurrent-core/tests/.
