@@ -35,7 +35,7 @@ describe('sizes at the wasm boundary', () => {
       expectError(() => m.forward({ ids, batch, steps }), RangeError, 'E_RANGE', name);
     }
     expect(m.forward({ ids, batch: 2, steps: 4 }).length).toBe(2 * 4 * 5);
-    m.free();
+    m.dispose();
   });
 
   it('a trainer in the calling thread refuses the same batch in predict', async () => {
@@ -59,7 +59,7 @@ describe('sizes at the wasm boundary', () => {
       .build({ seed: 2 });
     expectError(() => m.forward({ features: new Float32Array(6), batch: 1, steps: 3e7 }), RangeError, 'E_RANGE', /steps|T =/);
     expect(m.forward({ features: new Float32Array(6), batch: 1, steps: 3 }).length).toBe(3);
-    m.free();
+    m.dispose();
   });
 
   it('20000 units (a 6 GB LSTM) is E_RANGE from the builder and from RecurrentLayer', () => {
@@ -108,7 +108,7 @@ describe('sizes at the wasm boundary', () => {
     expectError(() => Model.fromSpec(spec(5, 4, 7) as never), TypeError, 'E_OPTION', /name/);
     const m = Model.fromSpec(spec(5, 4) as never);
     expect(m.forward({ ids, batch: 2, steps: 4 }).length).toBe(40);
-    m.free();
+    m.dispose();
   });
 
   it('ModelSpec.paramCount gives the size a file must have without allocating the model', () => {
@@ -153,7 +153,7 @@ describe('sizes at the wasm boundary', () => {
     const m = lm();
     expectError(() => m.generateIds([1], { maxTokens: 2 ** 32 + 5 }), RangeError, 'E_RANGE', /maxTokens/);
     expect(m.generateIds([1], { maxTokens: 3 }).length).toBe(3);
-    m.free();
+    m.dispose();
   });
 });
 
@@ -171,7 +171,7 @@ describe('non-finite values', () => {
     expectError(() => m.trainStep({ features: x, batch: 4, steps: 6 }, { values: y }), RangeError, 'E_NONFINITE', /update/);
     expect(Array.from(m.getParams())).toEqual(Array.from(before));
     expect(m.optimizerSteps).toBe(0);
-    m.free();
+    m.dispose();
     // the same through a trainer: fit fails, and the model it saves loads with the same weights
     const t = await createTrainer({ worker: false });
     await t.build(spec, { seed: 2 });
@@ -198,6 +198,6 @@ describe('non-finite values', () => {
     w[0] = NaN;
     expectError(() => m.setParam('head.weight', w), RangeError, 'E_NONFINITE', /head\.weight/);
     expect(m.forward({ ids, batch: 2, steps: 4 }).every(Number.isFinite)).toBe(true);
-    m.free();
+    m.dispose();
   });
 });
