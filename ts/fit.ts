@@ -21,8 +21,8 @@ export interface StepOutcome {
 /** The batches of one epoch. */
 export interface EpochPlan {
   batches: number;
-  /** Trains on batch `i` (0 ≤ i < batches). */
-  train(i: number): StepOutcome;
+  /** Trains on batch `i` (0 ≤ i < batches); data-parallel training answers asynchronously. */
+  train(i: number): StepOutcome | Promise<StepOutcome>;
 }
 
 /** A model kind with its training data, as the engine drives it. */
@@ -32,9 +32,9 @@ export interface FitTarget {
   /** The plan of epoch `epoch` (called once per epoch, in order; `seed` is the data seed). */
   epoch(epoch: number, seed: number): EpochPlan;
   /** Scores the validation data at an epoch's end (before `endEpoch`). */
-  validate?(): EvalResult;
+  validate?(): EvalResult | undefined | Promise<EvalResult | undefined>;
   /** After an epoch and its validation: advances the schedule, decays the rate. */
-  endEpoch(): void;
+  endEpoch(): void | Promise<void>;
   /** Losses are cross-entropies: epoch events carry bits per token. */
   readonly bits: boolean;
 }
@@ -123,7 +123,7 @@ export async function runFit(target: FitTarget, pos: TrainingState, o: EngineOpt
           stopReason = stop;
           break outer;
         }
-        const r = plan.train(pos.batch);
+        const r = await plan.train(pos.batch);
         // from here on the position is the one a checkpoint must resume from
         const batch = pos.batch;
         pos.step += r.updates;
@@ -155,8 +155,8 @@ export async function runFit(target: FitTarget, pos: TrainingState, o: EngineOpt
         stopReason = stop;
         break;
       }
-      const validation = target.validate?.();
-      target.endEpoch();
+      const validation = await target.validate?.();
+      await target.endEpoch();
       const trainLoss = lossN ? lossSum / lossN : Number.NaN;
       const epoch = pos.epoch;
       pos.epoch += 1;

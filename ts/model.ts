@@ -392,6 +392,41 @@ export class Model {
   }
 
   /**
+   * The first half of `trainStep` (data-parallel training): forward, loss and backward, leaving
+   * the gradient of the batch's mean loss in the model (`getGrads`); no update. Returns the
+   * mean loss and the rows (or target steps) it counted.
+   */
+  gradStep(input: BatchInput, targets: BatchTargets): { loss: number; count: number } {
+    checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
+    checkKeys('targets', targets, ['classes', 'values']);
+    const r = this.#needTrainer().gradStep(
+      this.core,
+      toIds(input.ids),
+      input.features ?? EMPTY_F,
+      ...dims(input),
+      toLengths(input.lengths),
+      toClasses(targets.classes),
+      targets.values ?? EMPTY_F,
+    );
+    return { loss: r[0], count: r[1] };
+  }
+
+  /** Every gradient, in `paramNames()` order (length `paramCount`), after a backward or a step. */
+  getGrads(): Float32Array {
+    return this.core.getGrads();
+  }
+
+  /**
+   * The second half of `trainStep`: sets the gradients to `grads` (length `paramCount`, in
+   * `paramNames()` order; e.g. several replicas' gradients combined), clips them and applies
+   * one update, exactly as `trainStep` does after its backward.
+   */
+  applyGrads(grads: Float32Array): { gradNorm: number; lr: number } {
+    const r = this.#needTrainer().applyGrads(this.core, grads);
+    return { gradNorm: r[0], lr: r[1] };
+  }
+
+  /**
    * Truncated BPTT over ids/targets [B, T]: windows of `window` steps, the state carried
    * across windows and detached, one update per window, starting from zeros. Returns one
    * result per window.

@@ -11,6 +11,7 @@ import { checkTrainingState, decodeCheckpoint, encodeCheckpoint, type TrainingSt
 import { decodeSafetensors } from './io/safetensors.js';
 import { type ImportWeightsOptions, stateDictParams } from './io/torch.js';
 import { type BatchInput, type CompileOptions, Model } from './model.js';
+import { Replica, type ShardResult } from './parallel/replica.js';
 import { restoreParams } from './params.js';
 import { type DecodeOptions, type Hypothesis, type Pair, type Seq2SeqCompileOptions, Seq2SeqModel, type Seq2SeqSpecJSON, seq2seqTarget } from './seq2seq.js';
 import type { ModelSpecJSON } from './spec.js';
@@ -126,6 +127,8 @@ export class Session {
   #fitting = false;
   /** Set by dispose() during fit: the error the running fit ends with. */
   #cancel: Error | undefined;
+  /** This session's part in a data-parallel fit (parallel/coordinator.ts drives it). */
+  #replica: Replica | undefined;
 
   /** Loads the wasm core (a worker's first call). */
   async init(source?: WasmSource, kernels?: KernelChoice): Promise<void> {
@@ -275,6 +278,58 @@ export class Session {
     if (val !== undefined && (!Array.isArray(val) || val.length === 0)) throw optionError('fit.validation must be a non-empty array of pairs');
     const decay = numIn('fit.lrDecay', opts.lrDecay, 0, Number.POSITIVE_INFINITY, 1);
     return seq2seqTarget(model, pairs, { batchSize, decay, validate: val && (() => this.evaluate(val, { batchSize })) });
+  }
+
+  /** Data-parallel training (parallel/coordinator.ts): makes this session replica `w` of `n`
+   * for one fit of the sequential model on `data` (checked as `fit` checks it). Returns the
+   * batches per epoch and whether losses are cross-entropies. */
+  replicaBegin(
+    data: DataLike,
+    opts: { batchSize: number; shuffle?: boolean; validation?: DataLike },
+    w: number,
+    n: number,
+    shared?: SharedArrayBuffer,
+  ): { batchesPerEpoch: number; bits: boolean } {
+    this.#guard('fit');
+    const m = this.model;
+    if (!m.compiled) throw stateError('call compile() before fit()');
+    const spec = asDataSpec(data);
+    const val = opts.validation === undefined ? undefined : asDataSpec(opts.validation);
+    const batchSize = opts.batchSize;
+    this.#replica = new Replica(m, {
+      spec,
+      shape: this.#shape(),
+      batchSize,
+      shuffle: opts.shuffle ?? true,
+      w,
+      n,
+      shared,
+      validate: val && (() => this.evaluate(val, { batchSize })),
+    });
+    return { batchesPerEpoch: batchesPerEpoch(spec, batchSize), bits: m.compiled.loss !== 'mse' };
+  }
+  #needReplica(): Replica {
+    if (!this.#replica) throw stateError('this session is not a data-parallel replica (replicaBegin first)');
+    return this.#replica;
+  }
+  replicaGrad(epoch: number, seed: number, i: number, step: number): ShardResult {
+    return this.#needReplica().grad(epoch, seed, i, step);
+  }
+  replicaApply(grads?: Float32Array): { gradNorm: number; lr: number } {
+    return this.#needReplica().apply(grads);
+  }
+  replicaValidate(): EvalResult | undefined {
+    return this.#needReplica().validate();
+  }
+  replicaEndEpoch(): void {
+    this.model.scheduleStep();
+  }
+  replicaEnd(): void {
+    this.#replica = undefined;
+  }
+  /** Sets the training position a saved file carries (the coordinator's, on replica 0). */
+  setTrainingState(pos: TrainingState | undefined): void {
+    this.#training = pos && { ...pos };
   }
 
   /** Mean loss (and bits per token, accuracy for classification) over a data set. */

@@ -8,12 +8,13 @@
 // through a comlink callback, and errors keep their codes.
 import { asDataSpec, type DataLike } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
-import { checkKeys, optionError, stateError } from './errors.js';
+import { checkKeys, optionError, rangeError, stateError } from './errors.js';
 import { type EvalResult, type FitEvent, FitRun } from './events.js';
 import { type ByteSource, readSource } from './io/source.js';
 import type { ImportWeightsOptions } from './io/torch.js';
 import type { BatchInput, CompileOptions } from './model.js';
-import { hasWebWorkers, isNode } from './runtime.js';
+import { ParallelSession, sharedMemoryAvailable } from './parallel/coordinator.js';
+import { availableParallelism, hasWebWorkers, isNode, isPage } from './runtime.js';
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from './seq2seq.js';
 import { FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, Session } from './session.js';
 import type { ModelSpecJSON } from './spec.js';
@@ -30,6 +31,26 @@ export interface TrainerOptions {
   wasm?: WasmSource;
   /** Which kernel build to load, in the worker too (see `init`). @default RECURRENT_KERNELS, else 'auto' */
   kernels?: KernelChoice;
+  /** Data-parallel training of the sequential model on this many worker replicas ('auto': the
+   * runtime's hardware threads, minus one in a browser page). Each step splits the batch into
+   * row shards, one per replica, and applies the combined gradient of the whole batch on every
+   * replica. fit's tbptt and the encoder-decoder need workers: 1 (E_OPTION). @default 1 */
+  workers?: number | 'auto';
+  /** With workers > 1: exchange gradients through a SharedArrayBuffer (default where the
+   * runtime allows it) or as transferred messages (false). */
+  sharedMemory?: boolean;
+}
+
+/** Most replicas `workers` may ask for. */
+const MAX_WORKERS = 64;
+
+async function workerCount(w: TrainerOptions['workers']): Promise<number> {
+  if (w === undefined) return 1;
+  if (w === 'auto') return Math.max(1, Math.min(MAX_WORKERS, (await availableParallelism()) - (isPage ? 1 : 0)));
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < 1)
+    throw optionError(`createTrainer.workers must be a whole number ≥ 1 or 'auto' (got ${String(w)})`);
+  if (w > MAX_WORKERS) throw rangeError(`createTrainer.workers = ${w} is more than ${MAX_WORKERS}`);
+  return w;
 }
 
 const specOf = (s: ModelSpecJSON | Seq2SeqSpecJSON | { toJSON(): ModelSpecJSON }): ModelSpecJSON | Seq2SeqSpecJSON =>
@@ -43,13 +64,18 @@ function isSignal(s: unknown): s is AbortSignal {
 /** A model and its training, in a worker or in the calling thread; every method is async. */
 export class Trainer {
   readonly mode: 'worker' | 'thread';
+  /** Replicas training the model (1 unless createTrainer({ workers })). */
+  readonly workers: number;
   readonly #link: Link;
+  readonly #parallel: ParallelSession | undefined;
   #disposed = false;
 
   /** @internal (use createTrainer) */
-  constructor(mode: 'worker' | 'thread', link: Link) {
+  constructor(mode: 'worker' | 'thread', link: Link, parallel?: ParallelSession) {
     this.mode = mode;
     this.#link = link;
+    this.#parallel = parallel;
+    this.workers = parallel?.workers ?? 1;
   }
 
   get #s() {
@@ -161,6 +187,11 @@ export class Trainer {
   getWeights(): Promise<Record<string, Float32Array>> {
     return this.#s.getWeights();
   }
+  /** Every replica's weights (one entry unless workers > 1; data-parallel replicas stay
+   * bit-identical). */
+  async getReplicaWeights(): Promise<Record<string, Float32Array>[]> {
+    return this.#parallel ? this.#parallel.replicaWeights() : [await this.#s.getWeights()];
+  }
   /** Parameters from a plain safetensors file of PyTorch-named tensors (a state_dict). */
   async importWeights(source: ByteSource, opts?: ImportWeightsOptions): Promise<string[]> {
     return this.#s.importWeights(await this.#bytes(source), opts);
@@ -182,9 +213,17 @@ export class Trainer {
 
 /** A trainer in a worker (default where workers exist) or in the calling thread. */
 export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer> {
-  checkKeys('createTrainer', opts, ['worker', 'workerUrl', 'wasm', 'kernels']);
+  checkKeys('createTrainer', opts, ['worker', 'workerUrl', 'wasm', 'kernels', 'workers', 'sharedMemory']);
   registerErrorTransfer();
   const hasWorkers = hasWebWorkers || isNode;
+  const workers = await workerCount(opts.workers);
+  if (workers > 1) {
+    if (opts.worker === false) throw optionError('createTrainer: workers > 1 trains in workers; drop worker: false');
+    if (!hasWorkers) throw optionError('createTrainer({ workers }): this runtime has no workers');
+    if (opts.sharedMemory && !sharedMemoryAvailable())
+      throw optionError('createTrainer.sharedMemory: SharedArrayBuffer is not available here (a page must be cross-origin isolated)');
+    return parallelTrainer(workers, opts);
+  }
   const useWorker = opts.worker ?? hasWorkers;
   if (!useWorker) {
     await init(opts.wasm, { kernels: opts.kernels });
@@ -199,4 +238,20 @@ export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer>
     throw e;
   }
   return new Trainer('worker', link);
+}
+
+/** `n` worker replicas behind a coordinator in this thread (parallel/coordinator.ts). */
+async function parallelTrainer(n: number, opts: TrainerOptions): Promise<Trainer> {
+  let parallel: ParallelSession | undefined;
+  const links: Link[] = [];
+  const failed = (reason: Error) => parallel?.closeAll(reason);
+  try {
+    for (let w = 0; w < n; w++) links.push(await workerLink(opts.workerUrl, failed));
+    await Promise.all(links.map((l) => l.port.init(opts.wasm, opts.kernels)));
+  } catch (e) {
+    for (const l of links) l.close(stateError('a training worker could not be initialised'));
+    throw e;
+  }
+  parallel = new ParallelSession(links, opts.sharedMemory ?? sharedMemoryAvailable());
+  return new Trainer('worker', threadLink(parallel as unknown as Session), parallel);
 }

@@ -32,7 +32,7 @@ function guarded(call: (name: string, args: unknown[]) => Promise<unknown>, clos
   });
 }
 
-function closer(onClose: () => void): { closed: Promise<never>; isClosed: () => Error | undefined; close: (reason: Error) => void } {
+function closer(onClose: (reason: Error) => void): { closed: Promise<never>; isClosed: () => Error | undefined; close: (reason: Error) => void } {
   let reason: Error | undefined;
   let reject!: (e: Error) => void;
   const closed = new Promise<never>((_, r) => {
@@ -46,7 +46,7 @@ function closer(onClose: () => void): { closed: Promise<never>; isClosed: () => 
       if (reason) return;
       reason = r;
       reject(r);
-      onClose();
+      onClose(r);
     },
   };
 }
@@ -63,8 +63,9 @@ export function threadLink(session: Session): Link {
   };
 }
 
-/** Starts the worker script at `url` (Node worker_threads or a module Web Worker). */
-export async function workerLink(url: URL | string | undefined): Promise<Link> {
+/** Starts the worker script at `url` (Node worker_threads or a module Web Worker); `onClose`
+ * hears the reason once the line closes (disposed, or the worker exited or failed). */
+export async function workerLink(url: URL | string | undefined, onClose?: (reason: Error) => void): Promise<Link> {
   let terminate: () => void;
   let endpoint: Comlink.Endpoint;
   let onFault!: (e: Error) => void;
@@ -104,7 +105,10 @@ export async function workerLink(url: URL | string | undefined): Promise<Link> {
     endpoint = w;
     terminate = () => w.terminate();
   }
-  const c = closer(() => terminate());
+  const c = closer((reason) => {
+    terminate();
+    onClose?.(reason);
+  });
   onFault = c.close;
   const remote = Comlink.wrap<Session>(endpoint);
   const r = remote as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;

@@ -176,6 +176,14 @@ impl WasmModel {
         }
         Ok(self.m.arena.spec(name).js()?.slot.of(&self.m.arena.grads).to_vec())
     }
+    /// Every gradient of the arena, in `paramNames` order (after a backward or a step).
+    #[wasm_bindgen(js_name = getGrads)]
+    pub fn get_grads(&self) -> JsResult<Vec<f32>> {
+        if !self.grads_ready {
+            return Err(to_js(Error::state("getGrads() needs a backward first (a gradient or training step)")));
+        }
+        Ok(self.m.arena.grads.clone())
+    }
     /// The whole parameter arena, in `paramNames` order.
     #[wasm_bindgen(js_name = getParams)]
     pub fn get_params(&self) -> Vec<f32> {

@@ -7,7 +7,7 @@
 //!           clipNorm?, clipValue?,
 //!           schedule?: { name: "constant" | "step" | "exponential" | "cosine", ... } }
 
-use crate::errors::{IntoJs, JsResult, js_named, option_err, range_err};
+use crate::errors::{IntoJs, JsResult, js_named, option_err, range_err, to_js};
 use crate::model::{WasmModel, batch, lengths, parse_loss, targets};
 use crate::options::Opts;
 use crate::seq2seq::{WasmSeq2Seq, pairs_lengths};
@@ -186,6 +186,46 @@ impl WasmTrainer {
         let s = self.t.step(&mut model.m, &batch).js()?;
         model.grads_ready = true;
         Ok(stats(s))
+    }
+
+    /// The first half of `step` (data-parallel training): forward, loss and backward on a
+    /// batch, leaving the gradient of its mean loss in the model (`getGrads`); no update.
+    /// Returns [loss, countedRows].
+    #[wasm_bindgen(js_name = gradStep)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn grad_step(
+        &mut self,
+        model: &mut WasmModel,
+        ids: &[u32],
+        features: &[f32],
+        batch_size: f64,
+        steps: f64,
+        lengths_: &[u32],
+        classes: &[i32],
+        values: &[f32],
+    ) -> JsResult<Vec<f64>> {
+        let loss = self.model_loss()?;
+        let (b, t) = crate::model::batch_dims(batch_size, steps)?;
+        let ls = lengths(lengths_);
+        let batch = Supervised { inputs: batch(ids, features, b, t, &ls), targets: targets(classes, values)?, loss };
+        let (l, c) = self.t.grad(&mut model.m, &batch).js()?;
+        model.grads_ready = true;
+        Ok(vec![l, c as f64])
+    }
+
+    /// The second half of `step`: sets the model's gradients to `grads` (the whole arena, in
+    /// `paramNames` order: e.g. several replicas' gradients combined), clips them and applies
+    /// one update. Returns [gradNormBeforeClip, lr].
+    #[wasm_bindgen(js_name = applyGrads)]
+    pub fn apply_grads(&mut self, model: &mut WasmModel, grads: &[f32]) -> JsResult<Vec<f32>> {
+        let n = model.m.arena.len();
+        if grads.len() != n {
+            return Err(to_js(recurrent_core::Error::shape(format!("grads has {} values; this model has {n} parameters", grads.len()))));
+        }
+        model.m.arena.grads.copy_from_slice(grads);
+        model.grads_ready = true;
+        let (g, lr) = self.t.apply(&mut model.m).js()?;
+        Ok(vec![g, lr])
     }
 
     /// One update of a `Seq2Seq` on a batch of pairs (ragged: all sources concatenated

@@ -126,13 +126,21 @@ impl Trainer {
         Ok(())
     }
 
-    /// Zeroes the gradients, runs forward, loss and backward, clips, and applies one update.
-    /// When the loss or the updated weights or optimizer state would be NaN or infinite,
-    /// returns E_NONFINITE and leaves the weights and the optimizer as they were.
+    /// Zeroes the gradients, runs forward, loss and backward, clips, and applies one update
+    /// (`grad` then `apply`). When the loss or the updated weights or optimizer state would be
+    /// NaN or infinite, returns E_NONFINITE and leaves the weights and the optimizer as they were.
     pub fn step<M: Trainable>(&mut self, model: &mut M, batch: &M::Batch<'_>) -> Result<StepStats> {
-        if model.arena().len() != self.opt.s1.len() {
-            return Err(Error::shape(format!("this trainer was made for {} parameters, not {}", self.opt.s1.len(), model.arena().len())));
-        }
+        let (loss, count) = self.grad(model, batch)?;
+        let (grad_norm, lr) = self.apply(model)?;
+        Ok(StepStats { loss: loss as f32, grad_norm, count, lr })
+    }
+
+    /// The first half of `step`: zeroes the gradients and runs forward, loss and backward, so
+    /// the arena holds the gradient of the batch's mean loss. Returns (mean loss, counted
+    /// rows); E_NONFINITE for a NaN or infinite loss. Data-parallel training combines several
+    /// replicas' gradients (weighted by their counts) before `apply`.
+    pub fn grad<M: Trainable>(&self, model: &mut M, batch: &M::Batch<'_>) -> Result<(f64, usize)> {
+        self.check_size(model)?;
         model.arena_mut().zero_grads();
         let (loss, count) = model.forward_backward(batch)?;
         if !(loss as f32).is_finite() {
@@ -140,6 +148,14 @@ impl Trainer {
                 "the loss became {loss}; lower the learning rate or clip gradients (the weights were not updated)"
             )));
         }
+        Ok((loss, count))
+    }
+
+    /// The second half of `step`: clips the arena's gradients and applies one update.
+    /// Returns (gradient norm before clipping, learning rate); on a NaN or infinite result
+    /// the weights and the optimizer stay as they were (E_NONFINITE).
+    pub fn apply<M: Trainable>(&mut self, model: &mut M) -> Result<(f32, f32)> {
+        self.check_size(model)?;
         let arena = model.arena_mut();
         let grad_norm = match self.config.clip_norm {
             Some(c) => clip_by_norm(&mut arena.grads, c),
@@ -157,7 +173,14 @@ impl Trainer {
                 "the update at lr = {lr} made a weight or optimizer state NaN or infinite; lower the learning rate or clip gradients (the weights were not updated)"
             )));
         }
-        Ok(StepStats { loss: loss as f32, grad_norm, count, lr })
+        Ok((grad_norm, lr))
+    }
+
+    fn check_size<M: Trainable>(&self, model: &M) -> Result<()> {
+        if model.arena().len() != self.opt.s1.len() {
+            return Err(Error::shape(format!("this trainer was made for {} parameters, not {}", self.opt.s1.len(), model.arena().len())));
+        }
+        Ok(())
     }
 
     /// backup = params ‖ the optimizer slots in use (restored by `restore_backup`).

@@ -1,0 +1,170 @@
+// Data-parallel training (issue 11 part 1): createTrainer({ workers: N }) trains one model on N
+// worker replicas with a fixed-order gradient reduction. Pinned here: replicas stay
+// bit-identical, a run is reproducible for a given N (through shared memory or messages),
+// N = 2 matches N = 1 on the same global batches within float-summation error, fit's
+// abort / time budget / validation / save + bit-exact resume work, unsupported modes are
+// typed errors, and a dying worker rejects fit (E_STATE) and ends the others. Uses dist/.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTrainer, init, sequential, type Trainer, textWindows } from '../dist/index.js';
+import { ROOT } from './helpers.js';
+
+const ids = Uint32Array.from({ length: 3000 }, (_, i) => (i * 7 + (i >> 3)) % 11);
+const spec = (dropout: number) => {
+  const s = sequential({ input: { vocab: 11 } })
+    .embedding({ dim: 8 })
+    .lstm({ units: 16 });
+  return (dropout > 0 ? s.dropout(dropout) : s).dense({ units: 11 });
+};
+const train = (batches: number, batchSize = 8) => textWindows(ids, { steps: 12, windowsPerEpoch: batches * batchSize });
+
+async function trainer(workers: number, o: { dropout?: number; sharedMemory?: boolean; workerUrl?: URL } = {}): Promise<Trainer> {
+  const t = await createTrainer(workers === 1 ? { worker: false } : { workers, sharedMemory: o.sharedMemory, workerUrl: o.workerUrl });
+  await t.build(spec(o.dropout ?? 0), { seed: 3 });
+  await t.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 1 });
+  return t;
+}
+
+/** Every parameter of every replica, as raw bytes. */
+async function replicaBytes(t: Trainer): Promise<Uint8Array[][]> {
+  return (await t.getReplicaWeights()).map((w) => Object.keys(w).map((k) => new Uint8Array(w[k].buffer, w[k].byteOffset, w[k].byteLength).slice()));
+}
+
+const rejectsWith = (p: PromiseLike<unknown>, code: string, msg?: RegExp) =>
+  expect(Promise.resolve(p)).rejects.toMatchObject({ code, ...(msg ? { message: expect.stringMatching(msg) } : {}) });
+
+beforeAll(() => init());
+
+describe('data-parallel training', () => {
+  it('keeps replicas bit-identical, and a run is reproducible for a given N (shared memory or messages)', async () => {
+    const runs: Uint8Array[][][] = [];
+    for (const sharedMemory of [true, true, false]) {
+      const t = await trainer(2, { dropout: 0.2, sharedMemory });
+      expect(t.workers).toBe(2);
+      const r = await t.fit(train(12), { batchSize: 8 });
+      expect(r.steps).toBe(12);
+      const reps = await replicaBytes(t);
+      expect(reps).toHaveLength(2);
+      expect(reps[1]).toEqual(reps[0]);
+      runs.push(reps);
+      await t.dispose();
+    }
+    expect(runs[1][0]).toEqual(runs[0][0]);
+    expect(runs[2][0]).toEqual(runs[0][0]);
+  });
+
+  it('N = 2 matches N = 1 on the same global batches within float-summation error after 20 steps', async () => {
+    const one = await trainer(1);
+    const two = await trainer(2);
+    const a = await one.fit(train(20), { batchSize: 8 });
+    const b = await two.fit(train(20), { batchSize: 8 });
+    expect(b.steps).toBe(20);
+    expect(b.tokens).toBe(a.tokens);
+    const w1 = await one.getWeights();
+    const w2 = await two.getWeights();
+    let max = 0;
+    for (const k of Object.keys(w1)) for (let j = 0; j < w1[k].length; j++) max = Math.max(max, Math.abs(w1[k][j] - w2[k][j]));
+    console.log(`data-parallel: max |w(N=2) − w(N=1)| after 20 Adam steps = ${max.toExponential(2)}`);
+    expect(max).toBeGreaterThanOrEqual(0);
+    expect(max).toBeLessThan(1e-4);
+    expect(Math.abs(b.history[0].loss - a.history[0].loss)).toBeLessThan(1e-5);
+    await one.dispose();
+    await two.dispose();
+  });
+
+  it('stops on an AbortSignal and on the time budget, and reports validation', async () => {
+    const t = await trainer(2);
+    const ac = new AbortController();
+    const aborted = await t.fit(train(1000), {
+      batchSize: 8,
+      signal: ac.signal,
+      onProgress: (e) => {
+        if (e.type === 'step' && e.step === 3) ac.abort();
+      },
+    });
+    expect(aborted.stopReason).toBe('aborted');
+    expect(aborted.steps).toBeGreaterThanOrEqual(3);
+    expect(aborted.steps).toBeLessThan(10);
+    const timed = await t.fit(train(100000), { batchSize: 8, timeBudgetMs: 300 });
+    expect(timed.stopReason).toBe('timeBudget');
+    const events: string[] = [];
+    const r = await t.fit(train(4), {
+      batchSize: 8,
+      epochs: 2,
+      validation: textWindows(ids.subarray(0, 400), { steps: 12, random: false }),
+      onProgress: (e) => events.push(e.type),
+    });
+    expect(events.filter((e) => e === 'step')).toHaveLength(8);
+    expect(r.history).toHaveLength(2);
+    const v = r.history[1].validation!;
+    expect(v.loss).toBeGreaterThan(0);
+    expect(v.loss).toBeCloseTo((await t.evaluate(textWindows(ids.subarray(0, 400), { steps: 12, random: false }), { batchSize: 8 })).loss, 6);
+    await t.dispose();
+  });
+
+  it('saves from replica 0 and resumes bit-exactly with N = 2 (dropout included)', async () => {
+    const whole = await trainer(2, { dropout: 0.3 });
+    await whole.fit(train(6), { batchSize: 8, epochs: 2, seed: 5 });
+    const want = await replicaBytes(whole);
+    await whole.dispose();
+
+    const first = await trainer(2, { dropout: 0.3 });
+    const ac = new AbortController();
+    await first.fit(train(6), {
+      batchSize: 8,
+      epochs: 2,
+      seed: 5,
+      signal: ac.signal,
+      onProgress: (e) => {
+        if (e.type === 'step' && e.step === 8) ac.abort();
+      },
+    });
+    const file = await first.save();
+    await first.dispose();
+    const second = await createTrainer({ workers: 2 });
+    const info = await second.load(file);
+    expect(info.training?.step).toBe(8);
+    const r = await second.fit(train(6), { batchSize: 8, epochs: 2, seed: 5, resume: true });
+    expect(r.steps).toBe(12);
+    const got = await replicaBytes(second);
+    expect(got[0]).toEqual(want[0]);
+    expect(got[1]).toEqual(want[0]);
+    await second.dispose();
+  });
+
+  it('rejects what it does not support with typed errors', async () => {
+    await rejectsWith(createTrainer({ workers: 0 }), 'E_OPTION', /workers/);
+    await rejectsWith(createTrainer({ workers: 2, worker: false }), 'E_OPTION', /workers/);
+    const t = await trainer(2);
+    await rejectsWith(t.fit(train(2), { batchSize: 8, tbptt: { window: 4 } }), 'E_OPTION', /tbptt/);
+    await t.build({ kind: 'seq2seq', sourceVocab: 5, targetVocab: 6, embed: 4, encoderUnits: 8, decoderUnits: 8 }, { seed: 1 });
+    await t.compile({ optimizer: { name: 'adam' } });
+    await rejectsWith(t.fit([{ source: [1, 2], target: [3, 4] }]), 'E_OPTION', /encoder-decoder/);
+    await t.dispose();
+  });
+
+  it('a worker that dies mid-fit rejects fit with E_STATE and ends the other workers', async () => {
+    // the odd-numbered thread exits after 400 ms; the other writes a heartbeat while it lives
+    const dir = mkdtempSync(join(tmpdir(), 'recurrent-dp-'));
+    const beat = join(dir, 'beat');
+    const file = join(dir, 'worker.mjs');
+    const worker = pathToFileURL(join(ROOT, 'dist/worker/worker.js')).href;
+    writeFileSync(
+      file,
+      `import { threadId } from 'node:worker_threads';\nimport { writeFileSync } from 'node:fs';\nimport '${worker}';\n` +
+        `if (threadId % 2) setTimeout(() => process.exit(7), 400);\n` +
+        `else { let n = 0; setInterval(() => writeFileSync(${JSON.stringify(beat)}, String(n++)), 10); }\n`,
+    );
+    const t = await trainer(2, { workerUrl: pathToFileURL(file) });
+    await rejectsWith(t.fit(train(100000), { batchSize: 8 }), 'E_STATE', /exited \(code 7\)/);
+    await new Promise((r) => setTimeout(r, 100));
+    const before = readFileSync(beat, 'utf8');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readFileSync(beat, 'utf8')).toBe(before);
+    await rejectsWith(t.info(), 'E_STATE');
+    await t.dispose();
+  });
+});

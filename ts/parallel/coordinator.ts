@@ -1,0 +1,220 @@
+// Data-parallel training: one model trained on N worker replicas (createTrainer({ workers })).
+// The coordinator runs in the calling thread and offers the Session's face to the Trainer.
+// Every replica holds the same weights and the training data (sent once per fit) and builds
+// its row shard of batch i itself; per step each computes its shard's gradient, the
+// coordinator combines them in a fixed order (parallel/shards.ts) into the gradient of the
+// whole batch's mean loss, and every replica applies that same update, so replicas stay
+// bit-identical. Gradients travel through a SharedArrayBuffer where the runtime allows it,
+// else as messages. Calls other than training go to every replica (build, compile, load, …)
+// or to replica 0 (predict, evaluate, save, …). A replica that dies ends every other one, and
+// pending and later calls reject with E_STATE.
+import type { DataLike } from '../data/source.js';
+import type { VocabularyJSON } from '../data/vocab.js';
+import { optionError, posInt, rangeError, stateError } from '../errors.js';
+import type { EvalResult, FitEvent, FitResult } from '../events.js';
+import { type FitTarget, runFit, startPosition } from '../fit.js';
+import type { TrainingState } from '../io/checkpoint.js';
+import type { BatchInput, CompileOptions } from '../model.js';
+import type { DecodeOptions, Hypothesis, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from '../seq2seq.js';
+import type { GenerateOptions, ModelInfo, SessionFitOptions } from '../session.js';
+import type { ModelSpecJSON } from '../spec.js';
+import type { Link, SessionPort } from '../worker/link.js';
+import { combineGrads } from './shards.js';
+
+/** Whether gradients can travel through shared memory here (Node, Deno, Bun, and pages that
+ * are cross-origin isolated). */
+export function sharedMemoryAvailable(): boolean {
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
+}
+
+export class ParallelSession {
+  readonly #links: Link[];
+  readonly #shared: boolean;
+  #info: ModelInfo | undefined;
+  #training: TrainingState | undefined;
+  #stop = false;
+  #fitting = false;
+  #cancel: Error | undefined;
+  /** The training step in flight (save waits for it, so weights and position agree). */
+  #inStep: Promise<unknown> = Promise.resolve();
+
+  /** @param links one per replica, already initialised; @param shared use SharedArrayBuffer */
+  constructor(links: Link[], shared: boolean) {
+    this.#links = links;
+    this.#shared = shared;
+  }
+
+  get workers(): number {
+    return this.#links.length;
+  }
+
+  /** Closes every replica's line with `reason` (a replica that failed ends the others). */
+  closeAll(reason: Error): void {
+    this.#cancel ??= reason;
+    for (const l of this.#links) l.close(reason);
+  }
+
+  get #r0(): SessionPort {
+    return this.#links[0].port;
+  }
+
+  #all<T>(f: (p: SessionPort, w: number) => Promise<T> | T): Promise<T[]> {
+    return Promise.all(this.#links.map((l, w) => f(l.port, w)));
+  }
+
+  #guard(what: string): void {
+    if (this.#fitting) throw stateError(`${what}() cannot run while fit() is training; abort it first`);
+  }
+
+  async #setInfo(i: ModelInfo): Promise<ModelInfo> {
+    this.#info = i;
+    return this.info();
+  }
+
+  async init(): Promise<void> {}
+
+  async build(spec: ModelSpecJSON | Seq2SeqSpecJSON, seed = 0): Promise<ModelInfo> {
+    this.#guard('build');
+    const infos = await this.#all((p) => p.build(spec, seed));
+    this.#training = undefined;
+    return this.#setInfo(infos[0]);
+  }
+  async compile(opts: CompileOptions | Seq2SeqCompileOptions): Promise<void> {
+    this.#guard('compile');
+    await this.#all((p) => p.compile(opts));
+    this.#info = await this.#r0.info();
+  }
+  async setVocabulary(v: VocabularyJSON | undefined): Promise<void> {
+    await this.#all((p) => p.setVocabulary(v));
+  }
+  async info(): Promise<ModelInfo> {
+    const i = await this.#r0.info();
+    delete i.training;
+    if (this.#training) i.training = { ...this.#training };
+    return i;
+  }
+  abort(): void {
+    this.#stop = true;
+  }
+
+  /** Trains the sequential model through the fit engine, one row shard per replica. */
+  async fit(data: DataLike, opts: SessionFitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>, aborted = false): Promise<FitResult> {
+    this.#guard('fit');
+    const info = this.#info;
+    if (!info) throw stateError('no model yet: build() or load() one first');
+    if (!('layers' in info.spec)) throw optionError('createTrainer({ workers }) trains the sequential model; train the encoder-decoder with workers: 1');
+    if (opts.tbptt !== undefined) throw optionError('fit.tbptt is not supported with workers > 1; train with workers: 1');
+    if (opts.lrDecay !== undefined) throw optionError('fit.lrDecay applies to the encoder-decoder; use compile({ schedule }) for this model');
+    if (opts.validation !== undefined && Array.isArray(opts.validation) && opts.validation.length === 0) throw optionError('fit.validation must not be empty');
+    const epochs = posInt('fit.epochs', opts.epochs, 1);
+    const batchSize = posInt('fit.batchSize', opts.batchSize, 32);
+    const budget = opts.timeBudgetMs;
+    if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
+    const seed = (opts.seed ?? 0) >>> 0;
+    const resumed = opts.resume && this.#training ? this.#training : undefined;
+    if (resumed && resumed.batchSize !== undefined && resumed.batchSize !== batchSize)
+      throw optionError(`fit.resume: the run was trained with batchSize ${resumed.batchSize}; resume it with the same batchSize (got ${batchSize})`);
+    const n = this.workers;
+    const p = info.paramCount;
+    const shared = this.#shared ? new SharedArrayBuffer((n + 1) * p * 4) : undefined;
+    const slot = (k: number) => (shared ? new Float32Array(shared, k * p * 4, p) : new Float32Array(p));
+    const combined = slot(n);
+    const acc = new Float64Array(p);
+    const zeros = new Float32Array(0);
+    const plans = await this.#all((port, w) =>
+      port.replicaBegin(data, { batchSize, shuffle: opts.shuffle, validation: w === 0 ? (opts.validation as DataLike | undefined) : undefined }, w, n, shared),
+    );
+    const pos: TrainingState = resumed ? { ...resumed } : { ...startPosition(seed), batchSize };
+    const step = async (epoch: number, dataSeed: number, i: number) => {
+      const rs = await this.#all((port) => port.replicaGrad(epoch, dataSeed, i, pos.step));
+      const grads = rs.map((r, w) => (shared ? slot(w) : (r.grads ?? zeros)));
+      const loss = combineGrads(
+        grads,
+        rs.map((r) => r.loss),
+        rs.map((r) => r.count),
+        combined,
+        acc,
+      );
+      const outs = await this.#all((port, w) => {
+        if (shared) return port.replicaApply();
+        const copy = combined.slice();
+        return port.replicaApply(this.#links[w].send(copy, [copy.buffer]));
+      });
+      return { loss, gradNorm: outs[0].gradNorm, lr: outs[0].lr, updates: 1, tokens: rs.reduce((a, r) => a + r.tokens, 0) };
+    };
+    const target: FitTarget = {
+      batchesPerEpoch: plans[0].batchesPerEpoch,
+      bits: plans[0].bits,
+      epoch: (epoch, dataSeed) => ({
+        batches: plans[0].batchesPerEpoch,
+        train: (i) => {
+          const s = step(epoch, dataSeed, i);
+          this.#inStep = s.catch(() => undefined);
+          return s;
+        },
+      }),
+      validate: opts.validation === undefined ? undefined : async () => (await this.#r0.replicaValidate()) as EvalResult,
+      endEpoch: async () => {
+        await this.#all((port) => port.replicaEndEpoch());
+      },
+    };
+    this.#training = pos;
+    this.#stop = aborted;
+    this.#fitting = true;
+    try {
+      return await runFit(target, pos, { epochs, timeBudgetMs: budget, emit, poll: () => this.#cancel ?? (this.#stop ? 'abort' : undefined) });
+    } finally {
+      this.#fitting = false;
+      await this.#all((port) => port.replicaEnd()).catch(() => undefined);
+    }
+  }
+
+  evaluate(data: DataLike, opts?: { batchSize?: number }): Promise<EvalResult> {
+    return this.#r0.evaluate(data, opts);
+  }
+  decode(sources: readonly ArrayLike<number>[], opts?: DecodeOptions): Promise<Hypothesis[][]> {
+    return this.#r0.decode(sources, opts);
+  }
+  predict(input: BatchInput): Promise<Float32Array> {
+    return this.#r0.predict(input);
+  }
+  predictStep(input: BatchInput): Promise<Float32Array> {
+    return this.#r0.predictStep(input);
+  }
+  resetState(): Promise<void> {
+    return this.#r0.resetState();
+  }
+  generate(prompt: string | ArrayLike<number>, opts?: GenerateOptions): Promise<string | Uint32Array> {
+    return this.#r0.generate(prompt, opts);
+  }
+  /** Replica 0's file, with the coordinator's training position. */
+  async save(opts?: { training?: boolean }): Promise<Uint8Array> {
+    await this.#inStep;
+    await this.#r0.setTrainingState(this.#training);
+    return this.#r0.save(opts);
+  }
+  async load(bytes: Uint8Array): Promise<ModelInfo> {
+    this.#guard('load');
+    const infos = await this.#all((p) => p.load(bytes));
+    this.#training = infos[0].training;
+    return this.#setInfo(infos[0]);
+  }
+  getWeights(): Promise<Record<string, Float32Array>> {
+    return this.#r0.getWeights();
+  }
+  /** Every replica's weights (tests compare them: they stay bit-identical). */
+  replicaWeights(): Promise<Record<string, Float32Array>[]> {
+    return this.#all((p) => p.getWeights());
+  }
+  async importWeights(bytes: Uint8Array, opts?: unknown): Promise<string[]> {
+    this.#guard('importWeights');
+    const r = await this.#all((p) => p.importWeights(bytes, opts as never));
+    return r[0];
+  }
+  async dispose(): Promise<void> {
+    if (this.#fitting) this.#cancel ??= stateError('the trainer was disposed during fit()');
+    await this.#all((p) => p.dispose()).catch(() => undefined);
+    this.closeAll(stateError('this trainer has been disposed'));
+  }
+}
