@@ -66,6 +66,40 @@ describe('recurrent CLI', () => {
     expect(r.stdout).not.toMatch(/epoch 1\/3/);
   });
 
+  it('train --workers 2 trains data-parallel on two replicas; a bad --workers is a one-line error', () => {
+    const out = join(dir, 'dp.safetensors');
+    const r = cli(
+      'train',
+      '--workers',
+      '2',
+      '--epochs',
+      '1',
+      '--steps-per-epoch',
+      '2',
+      '--units',
+      '8',
+      '--embed',
+      '4',
+      '--batch',
+      '4',
+      '--window',
+      '8',
+      '--sample',
+      '0',
+      '--no-chart',
+      '--out',
+      out,
+    );
+    expect(r.stderr).not.toMatch(/recurrent:/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/training on 2 worker replicas \(data-parallel\)/);
+    expect(r.stdout).toMatch(/done \(completed\): 1 epochs/);
+    expect(existsSync(out)).toBe(true);
+    const bad = cli('train', '--workers', 'two', '--out', join(dir, 'never.safetensors'));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--workers/);
+  });
+
   it('generate: samples from the saved model, deterministically', () => {
     const a = cli('generate', '--model', model, '--prompt', 'Call me ', '--length', '30', '--seed', '3');
     const b = cli('generate', '--model', model, '--prompt', 'Call me ', '--length', '30', '--seed', '3');

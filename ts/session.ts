@@ -12,6 +12,7 @@ import { decodeSafetensors } from './io/safetensors.js';
 import { type ImportWeightsOptions, stateDictParams } from './io/torch.js';
 import { type BatchInput, type CompileOptions, Model } from './model.js';
 import { Replica, type ShardResult } from './parallel/replica.js';
+import { shardRange } from './parallel/shards.js';
 import { restoreParams } from './params.js';
 import { type DecodeOptions, type Hypothesis, type Pair, type Seq2SeqCompileOptions, Seq2SeqModel, type Seq2SeqSpecJSON, seq2seqTarget } from './seq2seq.js';
 import type { ModelSpecJSON } from './spec.js';
@@ -105,6 +106,35 @@ export function sequentialTarget(
       if (o.schedule ?? true) model.scheduleStep();
     },
   };
+}
+
+/** Loss sums over part of a data set (Session.evaluate, and each replica's part of a
+ * data-parallel validation). */
+export interface ScorePart {
+  sum: number;
+  count: number;
+  correct: number;
+  crossEntropy: boolean;
+}
+
+/** The evaluation result of score parts, summed in order. */
+export function scoreResult(parts: ScorePart | readonly ScorePart[]): EvalResult {
+  const ps = Array.isArray(parts) ? parts : [parts as ScorePart];
+  let sum = 0;
+  let count = 0;
+  let correct = 0;
+  for (const p of ps) {
+    sum += p.sum;
+    count += p.count;
+    correct += p.correct;
+  }
+  if (count === 0) throw rangeError('evaluate: the data set has no rows to score');
+  const res: EvalResult = { loss: sum / count, count };
+  if (ps[0].crossEntropy) {
+    res.bitsPerToken = res.loss / Math.LN2;
+    res.accuracy = correct / count;
+  }
+  return res;
 }
 
 /** The `kind` in a recurrent/1 file's architecture, without building anything. */
@@ -304,7 +334,7 @@ export class Session {
       w,
       n,
       shared,
-      validate: val && (() => this.evaluate(val, { batchSize })),
+      validate: val && (() => this.#score(val, batchSize, w, n)),
     });
     return { batchesPerEpoch: batchesPerEpoch(spec, batchSize), bits: m.compiled.loss !== 'mse' };
   }
@@ -318,7 +348,7 @@ export class Session {
   replicaApply(grads?: Float32Array): { gradNorm: number; lr: number } {
     return this.#needReplica().apply(grads);
   }
-  replicaValidate(): EvalResult | undefined {
+  replicaValidate(): ScorePart | undefined {
     return this.#needReplica().validate();
   }
   replicaEndEpoch(): void {
@@ -340,9 +370,14 @@ export class Session {
       const r = any.evaluate(data as readonly Pair[], { batchSize: posInt('evaluate.batchSize', opts.batchSize, 128) });
       return { loss: r.loss, bitsPerToken: r.loss / Math.LN2, count: r.tokens };
     }
-    const model = any;
-    const spec: DataSpec = asDataSpec(data as DataLike);
     const batchSize = posInt('evaluate.batchSize', opts.batchSize, 32);
+    const p = this.#score(asDataSpec(data as DataLike), batchSize, 0, 1);
+    return scoreResult(p);
+  }
+
+  /** Loss sums over batches [⌊w·nb/n⌋, ⌊(w+1)·nb/n⌋) of `spec` (part w of n; all for 0 of 1). */
+  #score(spec: DataSpec, batchSize: number, w: number, n: number): ScorePart {
+    const model = this.model;
     const loss = model.compiled?.loss ?? (model.isTokenModel ? 'crossEntropy' : 'mse');
     const order = epochOrder(spec.kind === 'windows' ? { ...spec, random: false } : spec, 0, false, 0);
     const evalSpec: DataSpec = spec.kind === 'windows' ? { ...spec, random: false } : spec;
@@ -351,7 +386,8 @@ export class Session {
     let count = 0;
     let correct = 0;
     const nb = Math.ceil(order.length / batchSize);
-    for (let i = 0; i < nb; i++) {
+    const [lo, hi] = shardRange(nb, w, n);
+    for (let i = lo; i < hi; i++) {
       const b = makeBatch(evalSpec, order, i, batchSize, shape);
       const out = model.forward(b.input);
       const r = model.loss(b.targets, { loss });
@@ -371,13 +407,7 @@ export class Session {
         }
       }
     }
-    if (count === 0) throw rangeError('evaluate: the data set has no rows to score');
-    const res: EvalResult = { loss: sum / count, count };
-    if (loss === 'crossEntropy') {
-      res.bitsPerToken = res.loss / Math.LN2;
-      res.accuracy = correct / count;
-    }
-    return res;
+    return { sum, count, correct, crossEntropy: loss === 'crossEntropy' };
   }
 
   predict(input: BatchInput): Float32Array {

@@ -42,8 +42,12 @@ saves it with a picture of its loss per step and validation per epoch (an SVG ne
     common.seed(1),
     { name: 'sample', arg: 'N', help: 'characters to sample after each epoch (default 200)' },
     common.worker(),
+    common.workers(),
   ],
-  examples: ['recurrent train --cell lstm --units 128 --epochs 4 --time-budget 5m --out runs/md.safetensors'],
+  examples: [
+    'recurrent train --cell lstm --units 128 --epochs 4 --time-budget 5m --out runs/md.safetensors',
+    'recurrent train --cell lstm --units 256 --workers auto --out runs/md-lstm.safetensors',
+  ],
 };
 export const TRAIN_HELP = helpText(TRAIN);
 
@@ -77,6 +81,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   const sampleLen = f.int('sample', 200, { min: 0 });
   const chartPath = picturePath(f.raw('chart'), outPath);
   const resume = f.str('resume');
+  const workers = f.workers();
   if (stepsPerEpoch * batch > MAX_WINDOWS_PER_EPOCH)
     throw rangeError(
       `--steps-per-epoch x --batch must be at most ${MAX_WINDOWS_PER_EPOCH.toLocaleString('en-US')} windows per epoch (got ${(stepsPerEpoch * batch).toLocaleString('en-US')}); use more --epochs`,
@@ -86,7 +91,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
 
   needCorpus(CORPORA.mobydick);
   const data = await loadMobyDick();
-  const t = await createTrainer({ worker: f.bool('worker', true) });
+  const t = await createTrainer({ worker: f.bool('worker', true), workers });
   try {
     let vocab: Vocabulary;
     if (resume) {
@@ -117,7 +122,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       `data: Moby Dick, ${trainIds.length.toLocaleString('en-US')} training and ${valIds.length.toLocaleString('en-US')} validation characters, vocabulary ${vocab.size}`,
     );
     out(
-      `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}`,
+      `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel)` : t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}`,
     );
     out(
       `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${info.compiled?.optimizer ? JSON.stringify(info.compiled.optimizer) : optimizer}, clip ${info.compiled?.clipNorm ?? 'off'}, budget ${budget ? fmtDuration(budget) : 'none'}`,

@@ -16,7 +16,7 @@ import { type FitTarget, runFit, startPosition } from '../fit.js';
 import type { TrainingState } from '../io/checkpoint.js';
 import type { BatchInput, CompileOptions } from '../model.js';
 import type { DecodeOptions, Hypothesis, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from '../seq2seq.js';
-import type { GenerateOptions, ModelInfo, SessionFitOptions } from '../session.js';
+import { type GenerateOptions, type ModelInfo, type ScorePart, type SessionFitOptions, scoreResult } from '../session.js';
 import type { ModelSpecJSON } from '../spec.js';
 import type { Link, SessionPort } from '../worker/link.js';
 import { combineGrads } from './shards.js';
@@ -123,7 +123,7 @@ export class ParallelSession {
     const acc = new Float64Array(p);
     const zeros = new Float32Array(0);
     const plans = await this.#all((port, w) =>
-      port.replicaBegin(data, { batchSize, shuffle: opts.shuffle, validation: w === 0 ? (opts.validation as DataLike | undefined) : undefined }, w, n, shared),
+      port.replicaBegin(data, { batchSize, shuffle: opts.shuffle, validation: opts.validation as DataLike | undefined }, w, n, shared),
     );
     const pos: TrainingState = resumed ? { ...resumed } : { ...startPosition(seed), batchSize };
     const step = async (epoch: number, dataSeed: number, i: number) => {
@@ -154,7 +154,8 @@ export class ParallelSession {
           return s;
         },
       }),
-      validate: opts.validation === undefined ? undefined : async () => (await this.#r0.replicaValidate()) as EvalResult,
+      // every replica scores its part of the validation batches; the sums combine in order
+      validate: opts.validation === undefined ? undefined : async () => scoreResult((await this.#all((port) => port.replicaValidate())) as ScorePart[]),
       endEpoch: async () => {
         await this.#all((port) => port.replicaEndEpoch());
       },

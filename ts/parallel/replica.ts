@@ -4,8 +4,8 @@
 // value. Every replica then applies the same combined gradient, so replicas stay identical.
 import { type DataSpec, epochOrder, type ModelShape, makeBatch } from '../data/source.js';
 import { stateError } from '../errors.js';
-import type { EvalResult } from '../events.js';
 import type { Model } from '../model.js';
+import type { ScorePart } from '../session.js';
 import { dropoutState, shardRange } from './shards.js';
 
 /** What one replica's shard of a batch gave. `grads` is absent when they went to shared memory
@@ -27,7 +27,8 @@ export interface ReplicaOptions {
   n: number;
   /** (n + 1) slots of paramCount f32: slot w is replica w's gradient, slot n the combined one. */
   shared?: SharedArrayBuffer;
-  validate?: () => EvalResult;
+  /** Scores this replica's part of the validation data. */
+  validate?: () => ScorePart;
 }
 
 export class Replica {
@@ -78,7 +79,7 @@ export class Replica {
     return this.#m.applyGrads(g);
   }
 
-  validate(): EvalResult | undefined {
+  validate(): ScorePart | undefined {
     return this.#o.validate?.();
   }
 }
