@@ -208,4 +208,18 @@ describe('browser demo in Chromium', () => {
     expect(await page.textContent('#message')).toMatch(/resume training/);
     expect(pageErrors).toEqual([]);
   });
+
+  it('trains data-parallel on 2 module workers when the Workers control says 2', async () => {
+    await page.selectOption('#workers', '2');
+    await page.fill('#steps', '50');
+    await page.click('#train');
+    await waitFor(page, 'window.recurrentDemo.state === "done"');
+    const v = await view(page);
+    expect(await page.evaluate(() => window.recurrentDemo.workers)).toBe(2);
+    expect(v.steps).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(v.losses.every(Number.isFinite)).toBe(true);
+    expect(mean(v.losses.slice(-10))).toBeLessThan(mean(v.losses.slice(0, 5)));
+    expect(await page.textContent('#model-line')).toMatch(/2 module Web Workers \(data-parallel\)/);
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -101,6 +101,9 @@ const demo = {
   get info() {
     return info;
   },
+  get workers() {
+    return trainer?.workers ?? 0;
+  },
 };
 declare global {
   interface Window {
@@ -150,7 +153,7 @@ function describe(i: SequentialInfo): string {
   const cell =
     rec && rec.type === 'recurrent' ? `${names[rec.cell] ?? rec.cell} · ${rec.layers} layer${rec.layers > 1 ? 's' : ''} × ${rec.units} units` : 'model';
   const v = i.vocabulary ? ` · ${i.vocabulary.symbols.length}-symbol vocabulary` : '';
-  return `${cell}${v} · ${i.paramCount.toLocaleString('en-US')} parameters · training in a ${trainer?.mode === 'worker' ? 'module Web Worker' : 'the page'}`;
+  return `${cell}${v} · ${i.paramCount.toLocaleString('en-US')} parameters · training in ${(trainer?.workers ?? 1) > 1 ? `${trainer?.workers} module Web Workers (data-parallel)` : trainer?.mode === 'worker' ? 'a module Web Worker' : 'the page'}`;
 }
 
 const fmtTime = (ms: number): string => {
@@ -183,8 +186,26 @@ function onEvent(e: FitEvent): void {
   if ((document.getElementById('auto') as HTMLInputElement).checked && performance.now() - lastSampleAt > 2000) void sample();
 }
 
-async function getTrainer(): Promise<Trainer> {
-  trainer ??= await createTrainer({ worker: true });
+/** The "Workers" control: 1, 2, 4 or 'auto' (a core each, one left for this page). */
+function chosenWorkers(): number | 'auto' {
+  const v = $<HTMLSelectElement>('workers').value;
+  return v === 'auto' ? 'auto' : Number(v);
+}
+let trainerWorkers: number | 'auto' | undefined;
+
+/** The trainer, made anew when the "Workers" control changed (a loaded or trained model
+ * stays with the trainer that holds it until the next "Train new model" or load). */
+async function getTrainer(fresh = false): Promise<Trainer> {
+  const w = chosenWorkers();
+  if (trainer && fresh && w !== trainerWorkers) {
+    const old = trainer;
+    trainer = undefined;
+    await old.dispose();
+  }
+  if (!trainer) {
+    trainer = await createTrainer({ worker: true, workers: w });
+    trainerWorkers = w;
+  }
   return trainer;
 }
 
@@ -231,7 +252,7 @@ async function trainNew(): Promise<void> {
     const rec = cell === 'lstm' ? base.lstm({ units, layers }) : cell === 'gru' ? base.gru({ units, layers }) : base.rnn({ units, layers });
     const spec = rec.dense({ units: vocab.size });
     setState('loading');
-    const t = await getTrainer();
+    const t = await getTrainer(true);
     await t.build(spec, { seed: (Math.random() * 2 ** 31) >>> 0 });
     await t.setVocabulary(vocab);
     await t.compile({ loss: 'crossEntropy', optimizer: { name: 'adam', lr }, clipNorm: 5 });
@@ -322,7 +343,7 @@ function showSpec(spec: ModelSpecJSON): void {
 async function load(file: File): Promise<void> {
   try {
     setState('loading');
-    const t = await getTrainer();
+    const t = await getTrainer(true);
     info = sequentialInfo(await t.load(new Uint8Array(await file.arrayBuffer())));
     showSpec(info.spec);
     vocab = info.vocabulary ? Vocabulary.fromJSON(info.vocabulary) : undefined;
