@@ -5,7 +5,7 @@
 // abort / time budget / validation / save + bit-exact resume work, unsupported modes are
 // typed errors, and a dying worker rejects fit (E_STATE) and ends the others. Uses dist/.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +73,59 @@ describe('data-parallel training', () => {
     expect(Math.abs(b.history[0].loss - a.history[0].loss)).toBeLessThan(1e-5);
     await one.dispose();
     await two.dispose();
+  });
+
+  it('variable-length examples (masks): a CRF tagger and a many-to-one regressor match N = 1', async () => {
+    const tags = Array.from({ length: 40 }, (_, i) => {
+      const n = 2 + ((i * 5) % 7);
+      const ids = Array.from({ length: n }, (_, k) => (i + 3 * k) % 9);
+      return { ids, targets: ids.map((x) => x % 4) };
+    });
+    const series = Array.from({ length: 40 }, (_, i) => {
+      const n = 1 + ((i * 3) % 6);
+      const features = Array.from({ length: n * 2 }, (_, k) => Math.sin(i + k));
+      return { features, values: [Math.cos(i), n / 6] };
+    });
+    const cases = [
+      {
+        spec: sequential({ input: { vocab: 9 } })
+          .embedding({ dim: 4 })
+          .lstm({ units: 6, bidirectional: true })
+          .dense({ units: 4 })
+          .crf(),
+        loss: 'crf' as const,
+        data: tags,
+      },
+      {
+        spec: sequential({ input: { features: 2 } })
+          .gru({ units: 5, returnSequences: false })
+          .dense({ units: 2 }),
+        loss: 'mse' as const,
+        data: series,
+      },
+    ];
+    for (const c of cases) {
+      const w: Record<string, Float32Array>[] = [];
+      for (const workers of [1, 2]) {
+        const t = await createTrainer(workers === 1 ? { worker: false } : { workers });
+        await t.build(c.spec, { seed: 4 });
+        await t.compile({ loss: c.loss, optimizer: { name: 'adam', lr: 1e-2 } });
+        // batches of 7 (the last one 5): shards of 3 + 4 rows, then 2 + 3
+        const r = await t.fit(c.data, { batchSize: 7, epochs: 2 });
+        expect(r.steps).toBe(12);
+        w.push(await t.getWeights());
+        await t.dispose();
+      }
+      let max = 0;
+      for (const k of Object.keys(w[0])) for (let j = 0; j < w[0][k].length; j++) max = Math.max(max, Math.abs(w[0][k][j] - w[1][k][j]));
+      expect(max, c.loss).toBeLessThan(1e-4);
+    }
+  });
+
+  it("workers: auto takes the runtime's available parallelism", async () => {
+    const t = await createTrainer({ workers: 'auto' });
+    expect(t.workers).toBe(availableParallelism());
+    await t.dispose();
   });
 
   it('stops on an AbortSignal and on the time budget, and reports validation', async () => {
