@@ -315,7 +315,7 @@ export class Session {
    * batches per epoch and whether losses are cross-entropies. */
   replicaBegin(
     data: DataLike,
-    opts: { batchSize: number; shuffle?: boolean; validation?: DataLike },
+    opts: { batchSize: number; shuffle?: boolean; validation?: DataLike; tbptt?: { window: number } },
     w: number,
     n: number,
     shared?: SharedArrayBuffer,
@@ -326,7 +326,13 @@ export class Session {
     const spec = asDataSpec(data);
     const val = opts.validation === undefined ? undefined : asDataSpec(opts.validation);
     const batchSize = opts.batchSize;
+    const window = opts.tbptt === undefined ? 0 : posInt('fit.tbptt.window', opts.tbptt.window);
+    if (opts.tbptt !== undefined) {
+      checkKeys('fit.tbptt', opts.tbptt, ['window']);
+      if (!m.isTokenModel || !m.outputIsSequence) throw optionError('fit.tbptt needs a token model with a per-step output');
+    }
     this.#replica = new Replica(m, {
+      window,
       spec,
       shape: this.#shape(),
       batchSize,
@@ -342,8 +348,8 @@ export class Session {
     if (!this.#replica) throw stateError('this session is not a data-parallel replica (replicaBegin first)');
     return this.#replica;
   }
-  replicaGrad(epoch: number, seed: number, i: number, step: number): ShardResult {
-    return this.#needReplica().grad(epoch, seed, i, step);
+  replicaGrad(epoch: number, seed: number, i: number, step: number, window = 0): ShardResult {
+    return this.#needReplica().grad(epoch, seed, i, step, window);
   }
   replicaApply(grads?: Float32Array): { gradNorm: number; lr: number } {
     return this.#needReplica().apply(grads);
@@ -355,6 +361,7 @@ export class Session {
     this.model.scheduleStep();
   }
   replicaEnd(): void {
+    this.#replica?.end();
     this.#replica = undefined;
   }
   /** Sets the training position a saved file carries (the coordinator's, on replica 0). */

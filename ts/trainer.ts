@@ -34,7 +34,7 @@ export interface TrainerOptions {
   /** Data-parallel training of the sequential model on this many worker replicas ('auto': the
    * runtime's hardware threads, minus one in a browser page). Each step splits the batch into
    * row shards, one per replica, and applies the combined gradient of the whole batch on every
-   * replica. fit's tbptt and the encoder-decoder need workers: 1 (E_OPTION). @default 1 */
+   * replica. The encoder-decoder needs workers: 1 (E_OPTION). @default 1 */
   workers?: number | 'auto';
   /** With workers > 1: exchange gradients through a SharedArrayBuffer (default where the
    * runtime allows it) or as transferred messages (false). */

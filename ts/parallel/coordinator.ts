@@ -12,13 +12,14 @@ import type { DataLike } from '../data/source.js';
 import type { VocabularyJSON } from '../data/vocab.js';
 import { optionError, posInt, rangeError, stateError } from '../errors.js';
 import type { EvalResult, FitEvent, FitResult } from '../events.js';
-import { type FitTarget, runFit, startPosition } from '../fit.js';
+import { type FitTarget, runFit, type StepOutcome, startPosition } from '../fit.js';
 import type { TrainingState } from '../io/checkpoint.js';
 import type { BatchInput, CompileOptions } from '../model.js';
 import type { DecodeOptions, Hypothesis, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from '../seq2seq.js';
 import { type GenerateOptions, type ModelInfo, type ScorePart, type SessionFitOptions, scoreResult } from '../session.js';
 import type { ModelSpecJSON } from '../spec.js';
 import type { Link, SessionPort } from '../worker/link.js';
+import type { ShardResult } from './replica.js';
 import { combineGrads } from './shards.js';
 
 /** Whether gradients can travel through shared memory here (Node, Deno, Bun, and pages that
@@ -104,7 +105,6 @@ export class ParallelSession {
     const info = this.#info;
     if (!info) throw stateError('no model yet: build() or load() one first');
     if (!('layers' in info.spec)) throw optionError('createTrainer({ workers }) trains the sequential model; train the encoder-decoder with workers: 1');
-    if (opts.tbptt !== undefined) throw optionError('fit.tbptt is not supported with workers > 1; train with workers: 1');
     if (opts.lrDecay !== undefined) throw optionError('fit.lrDecay applies to the encoder-decoder; use compile({ schedule }) for this model');
     if (opts.validation !== undefined && Array.isArray(opts.validation) && opts.validation.length === 0) throw optionError('fit.validation must not be empty');
     const epochs = posInt('fit.epochs', opts.epochs, 1);
@@ -123,11 +123,11 @@ export class ParallelSession {
     const acc = new Float64Array(p);
     const zeros = new Float32Array(0);
     const plans = await this.#all((port, w) =>
-      port.replicaBegin(data, { batchSize, shuffle: opts.shuffle, validation: opts.validation as DataLike | undefined }, w, n, shared),
+      port.replicaBegin(data, { batchSize, shuffle: opts.shuffle, validation: opts.validation as DataLike | undefined, tbptt: opts.tbptt }, w, n, shared),
     );
     const pos: TrainingState = resumed ? { ...resumed } : { ...startPosition(seed), batchSize };
-    const step = async (epoch: number, dataSeed: number, i: number) => {
-      const rs = await this.#all((port) => port.replicaGrad(epoch, dataSeed, i, pos.step));
+    /** One update: every replica's gradient of window k (0 without tbptt), combined, applied. */
+    const update = async (rs: ShardResult[]) => {
       const grads = rs.map((r, w) => (shared ? slot(w) : (r.grads ?? zeros)));
       const loss = combineGrads(
         grads,
@@ -141,7 +141,20 @@ export class ParallelSession {
         const copy = combined.slice();
         return port.replicaApply(this.#links[w].send(copy, [copy.buffer]));
       });
-      return { loss, gradNorm: outs[0].gradNorm, lr: outs[0].lr, updates: 1, tokens: rs.reduce((a, r) => a + r.tokens, 0) };
+      return { loss, gradNorm: outs[0].gradNorm, lr: outs[0].lr };
+    };
+    const step = async (epoch: number, dataSeed: number, i: number): Promise<StepOutcome> => {
+      const first = await this.#all((port) => port.replicaGrad(epoch, dataSeed, i, pos.step, 0));
+      const windows = Math.max(1, ...first.map((r) => r.windows));
+      const tokens = first.reduce((a, r) => a + r.tokens, 0);
+      let r = await update(first);
+      let lossSum = r.loss;
+      for (let k = 1; k < windows; k++) {
+        const rs = await this.#all((port) => port.replicaGrad(epoch, dataSeed, i, pos.step + k, k));
+        r = await update(rs);
+        lossSum += r.loss;
+      }
+      return { loss: lossSum / windows, gradNorm: r.gradNorm, lr: r.lr, updates: windows, tokens };
     };
     const target: FitTarget = {
       batchesPerEpoch: plans[0].batchesPerEpoch,
@@ -171,22 +184,27 @@ export class ParallelSession {
     }
   }
 
-  evaluate(data: DataLike, opts?: { batchSize?: number }): Promise<EvalResult> {
+  async evaluate(data: DataLike, opts?: { batchSize?: number }): Promise<EvalResult> {
+    await this.#inStep; // between steps (tbptt's carried state, weights and position agree)
     return this.#r0.evaluate(data, opts);
   }
-  decode(sources: readonly ArrayLike<number>[], opts?: DecodeOptions): Promise<Hypothesis[][]> {
+  async decode(sources: readonly ArrayLike<number>[], opts?: DecodeOptions): Promise<Hypothesis[][]> {
+    await this.#inStep; // between steps (tbptt's carried state, weights and position agree)
     return this.#r0.decode(sources, opts);
   }
-  predict(input: BatchInput): Promise<Float32Array> {
+  async predict(input: BatchInput): Promise<Float32Array> {
+    await this.#inStep; // between steps (tbptt's carried state, weights and position agree)
     return this.#r0.predict(input);
   }
-  predictStep(input: BatchInput): Promise<Float32Array> {
+  async predictStep(input: BatchInput): Promise<Float32Array> {
+    await this.#inStep; // between steps (tbptt's carried state, weights and position agree)
     return this.#r0.predictStep(input);
   }
   resetState(): Promise<void> {
     return this.#r0.resetState();
   }
-  generate(prompt: string | ArrayLike<number>, opts?: GenerateOptions): Promise<string | Uint32Array> {
+  async generate(prompt: string | ArrayLike<number>, opts?: GenerateOptions): Promise<string | Uint32Array> {
+    await this.#inStep; // between steps (tbptt's carried state, weights and position agree)
     return this.#r0.generate(prompt, opts);
   }
   /** Replica 0's file, with the coordinator's training position. */
