@@ -36,7 +36,7 @@ if [ -x "$NODE24" ]; then
   "$NODE24" node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile="$LOGS/vitest24.json" \
     test/fixtures.test.ts test/training.test.ts test/worker.test.ts test/checkpoint.test.ts test/edge-cases.test.ts \
     test/data.test.ts test/builder.test.ts test/not-ready.test.ts test/no-alloc.test.ts test/cli.test.ts \
-    test/kernels.test.ts test/readme.test.ts test/reliability.test.ts test/ctc.test.ts || status=1
+    test/kernels.test.ts test/readme.test.ts test/reliability.test.ts test/ctc.test.ts test/data-parallel.test.ts || status=1
 fi
 
 count() { grep -Eo "[0-9]+ $2" "$1" | awk '{s += $1} END {print s + 0}'; }
