@@ -215,7 +215,7 @@ describe('browser demo in Chromium', () => {
     await page.click('#train');
     await waitFor(page, 'window.recurrentDemo.state === "done"');
     const v = await view(page);
-    expect(await page.evaluate(() => window.recurrentDemo.workers)).toBe(2);
+    expect(await page.evaluate(() => (window as unknown as { recurrentDemo: { workers: number } }).recurrentDemo.workers)).toBe(2);
     expect(v.steps).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(v.losses.every(Number.isFinite)).toBe(true);
     expect(mean(v.losses.slice(-10))).toBeLessThan(mean(v.losses.slice(0, 5)));

@@ -115,8 +115,25 @@ export class ParallelSession {
     const resumed = opts.resume && this.#training ? this.#training : undefined;
     if (resumed && resumed.batchSize !== undefined && resumed.batchSize !== batchSize)
       throw optionError(`fit.resume: the run was trained with batchSize ${resumed.batchSize}; resume it with the same batchSize (got ${batchSize})`);
+    this.#fitting = true;
+    try {
+      return await this.#run(data, opts, { epochs, batchSize, budget, pos: resumed ? { ...resumed } : { ...startPosition(seed), batchSize } }, emit, aborted);
+    } finally {
+      this.#fitting = false;
+      await this.#all((port) => port.replicaEnd()).catch(() => undefined);
+    }
+  }
+
+  async #run(
+    data: DataLike,
+    opts: SessionFitOptions,
+    o: { epochs: number; batchSize: number; budget?: number; pos: TrainingState },
+    emit: ((e: FitEvent) => void | Promise<void>) | undefined,
+    aborted: boolean,
+  ): Promise<FitResult> {
+    const { batchSize, pos } = o;
     const n = this.workers;
-    const p = info.paramCount;
+    const p = this.#info!.paramCount;
     const shared = this.#shared ? new SharedArrayBuffer((n + 1) * p * 4) : undefined;
     const slot = (k: number) => (shared ? new Float32Array(shared, k * p * 4, p) : new Float32Array(p));
     const combined = slot(n);
@@ -125,7 +142,6 @@ export class ParallelSession {
     const plans = await this.#all((port, w) =>
       port.replicaBegin(data, { batchSize, shuffle: opts.shuffle, validation: opts.validation as DataLike | undefined, tbptt: opts.tbptt }, w, n, shared),
     );
-    const pos: TrainingState = resumed ? { ...resumed } : { ...startPosition(seed), batchSize };
     /** One update: every replica's gradient of window k (0 without tbptt), combined, applied. */
     const update = async (rs: ShardResult[]) => {
       const grads = rs.map((r, w) => (shared ? slot(w) : (r.grads ?? zeros)));
@@ -175,13 +191,7 @@ export class ParallelSession {
     };
     this.#training = pos;
     this.#stop = aborted;
-    this.#fitting = true;
-    try {
-      return await runFit(target, pos, { epochs, timeBudgetMs: budget, emit, poll: () => this.#cancel ?? (this.#stop ? 'abort' : undefined) });
-    } finally {
-      this.#fitting = false;
-      await this.#all((port) => port.replicaEnd()).catch(() => undefined);
-    }
+    return runFit(target, pos, { epochs: o.epochs, timeBudgetMs: o.budget, emit, poll: () => this.#cancel ?? (this.#stop ? 'abort' : undefined) });
   }
 
   async evaluate(data: DataLike, opts?: { batchSize?: number }): Promise<EvalResult> {
