@@ -9,6 +9,7 @@
 // exactly 1. Output length: ceil(N · to / from).
 import { checkKeys, numIn, posInt, rangeError } from '../errors.js';
 
+/** Options of {@link resample}: the windowed-sinc low-pass filter (bad values are E_RANGE). */
 export interface ResampleOptions {
   /** Zero crossings of the sinc on each side (default 16). */
   zeros?: number;
