@@ -23,23 +23,23 @@ import { Fft } from './fft.js';
  * Bad values are E_RANGE (sizes, frequencies), E_OPTION (`normalize`, unknown keys).
  */
 export interface LogMelOptions {
-  /** Sample rate of the input in Hz (default 16000; use decodeWav16k for other rates). */
+  /** Sample rate of the input in Hz (no resampling here: use decodeWav16k for files of other rates). @default 16000 */
   sampleRate?: number;
-  /** Window length in samples (default 400 = 25 ms at 16 kHz). */
+  /** Window length in samples. @default round(0.025 · sampleRate): 400 = 25 ms at 16 kHz */
   windowLength?: number;
-  /** Hop in samples (default 160 = 10 ms at 16 kHz). */
+  /** Hop between frame starts, in samples. @default round(0.01 · sampleRate): 160 = 10 ms at 16 kHz */
   hop?: number;
-  /** FFT size, a power of two ≥ windowLength (default 512). */
+  /** FFT size, a power of two ≥ windowLength (E_RANGE otherwise). @default 512 */
   fftSize?: number;
-  /** Mel bands (default 40). */
+  /** Mel bands: the features per frame. @default 40 */
   bands?: number;
-  /** Lowest and highest filter edge in Hz (defaults 0 and sampleRate / 2). */
+  /** Lowest filter edge in Hz, in [0, sampleRate / 2). @default 0 */
   lowHz?: number;
   /** Highest filter edge in Hz, above `lowHz` and at most sampleRate / 2. @default sampleRate / 2 */
   highHz?: number;
-  /** Floor applied before the log (default 1e-10). */
+  /** Floor applied to each band's energy before the natural log, > 0. @default 1e-10 */
   floor?: number;
-  /** 'none' (default) or 'utterance' (per-band mean 0, std 1 over the frames; batch only). */
+  /** 'none' or 'utterance' (per-band mean 0, std 1 over the frames; logMel only, not LogMelStream). @default 'none' */
   normalize?: 'none' | 'utterance';
 }
 

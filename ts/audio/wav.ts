@@ -136,7 +136,7 @@ export function decodeWav16k(bytes: Uint8Array | ArrayBuffer): Float32Array {
 
 /** Options of {@link encodeWav}. */
 export interface EncodeWavOptions {
-  /** 'pcm16' (default: round(x · 32768) clipped to [−32768, 32767], the inverse of decodeWav) or 'float32'. */
+  /** 'pcm16' (round(x · 32768) clipped to [−32768, 32767], the inverse of decodeWav) or 'float32' (IEEE float, exact). @default 'pcm16' */
   encoding?: 'pcm16' | 'float32';
 }
 

@@ -18,9 +18,9 @@ import { decodeSafetensors } from './safetensors.js';
 
 /** Options of {@link exportOnnx} (an unknown key or a non-boolean `lengths` is E_OPTION). */
 export interface OnnxExportOptions {
-  /** Add the `lengths` input (default true); without it every row runs all steps. */
+  /** Add the `lengths` input [batch] int32; without it every row runs all steps. @default true */
   lengths?: boolean;
-  /** Graph name (default "recurrent"). */
+  /** The ONNX graph's name. @default "recurrent" */
   name?: string;
 }
 
