@@ -237,8 +237,8 @@ export class Trainer {
  * await trainer.build(sequential({ input: { vocab: vocab.size } }).embedding({ dim: 16 }).lstm({ units: 32 }).dense({ units: vocab.size }), { seed: 1 });
  * await trainer.setVocabulary(vocab);
  * await trainer.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 5 });
- * const result = await trainer.fit(textWindows(vocab.encode(text), { steps: 32 }), { epochs: 3 });
- * console.log(result.stopReason, await trainer.generate('the ', { maxTokens: 40, temperature: 0.5 }));
+ * const result = await trainer.fit(textWindows(vocab.encode(text), { steps: 32 }), { epochs: 60, batchSize: 8 }); // a few seconds
+ * console.log(result.stopReason, await trainer.generate('the ', { maxTokens: 40, temperature: 0.5 })); // completed quick brown fox jumps over the lazy dog.
  * await trainer.dispose();
  * ```
  */
