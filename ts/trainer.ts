@@ -91,7 +91,8 @@ export class Trainer {
   }
   /** Attaches a vocabulary (or its JSON; `undefined` removes it): `generate` with a text prompt
    * needs one, and `save` stores it in the model file. Its size must equal a token model's
-   * `input.vocab` (E_RANGE otherwise); a later `build` of a model of another size drops it. */
+   * `input.vocab` (E_RANGE otherwise); a later `build` drops it unless the new model is a token
+   * model of the same vocabulary size. */
   setVocabulary(v: Vocabulary | VocabularyJSON | undefined): Promise<void> {
     return this.#s.setVocabulary(vocabJSON(v));
   }
@@ -153,7 +154,7 @@ export class Trainer {
   }
   /** The mean loss over a data set (in batches of `batchSize`, default 32, or 128 pairs for the
    * encoder-decoder), without training: `loss` per counted row (per target token for the
-   * encoder-decoder), `bitsPerToken` for cross-entropy, `accuracy` for a sequential classifier,
+   * encoder-decoder), for cross-entropy `bitsPerToken` and (sequential model) top-1 `accuracy`,
    * and `count`. Windows are read in order, without random offsets or dropout. E_RANGE when
    * nothing in the data counts. */
   evaluate(data: DataLike | readonly Pair[], opts?: { batchSize?: number }): Promise<EvalResult> {
