@@ -37,6 +37,10 @@ if ! cmp -s $OUT/recurrent_wasm.js target/wasm-relaxed/glue/recurrent_wasm.js; t
   exit 1
 fi
 cp target/wasm-relaxed/glue/recurrent_wasm_bg.wasm $OUT/recurrent_wasm_relaxed_bg.wasm
+# The generated classes also declare `[Symbol.dispose]()`, whose type needs lib
+# "esnext.disposable"; the SDK wraps these classes and frees them with dispose()/free(), so the
+# declaration goes, and a strict browser-only project (lib ES2022 + DOM, no @types/node) compiles.
+sed -i '/\[Symbol\.dispose\](): void;/d' $OUT/recurrent_wasm.d.ts
 
 log "tsc → dist/"
 node_modules/.bin/tsc -p tsconfig.json

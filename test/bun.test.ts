@@ -16,7 +16,7 @@ describe('Bun', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(res).toMatchObject({ runtime: 'bun', mode: 'worker', kernels: 'simd128', steps: 120, reloadedStep: 120 });
+    expect(res).toMatchObject({ runtime: 'bun', mode: 'worker', kernels: 'relaxed-simd', steps: 120, reloadedStep: 120 });
     expect(res.version).toMatch(/^1\./);
     expect(res.firstLoss).toBeGreaterThan(3.5);
     expect(res.lastLoss).toBeLessThan(res.firstLoss - 1);

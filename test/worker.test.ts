@@ -40,13 +40,15 @@ describe('worker trainer (Node)', () => {
     const t1 = performance.now();
     clearInterval(timer);
     expect(res.stopReason).toBe('timeBudget');
-    expect(res.steps).toBeGreaterThan(2);
+    expect(res.steps).toBeGreaterThanOrEqual(1); // how many fit in 1.5 s depends on the machine
     expect(t1 - t0).toBeGreaterThan(1000);
     // the timer fired throughout: no gap near the length of the run, and most ticks arrived
     let maxGap = 0;
     for (let i = 1; i < ticks.length; i++) maxGap = Math.max(maxGap, ticks[i] - ticks[i - 1]);
-    expect(maxGap).toBeLessThan(250);
-    expect(ticks.length).toBeGreaterThan(((t1 - t0) / interval) * 0.5);
+    // (training in this thread would leave one gap as long as the run; the bounds leave room for
+    // a loaded machine's scheduling)
+    expect(maxGap).toBeLessThan((t1 - t0) / 2);
+    expect(ticks.length).toBeGreaterThan(((t1 - t0) / interval) * 0.25);
   });
 
   it('streams progress events and the loss falls', async () => {

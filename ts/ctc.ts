@@ -19,8 +19,11 @@ export interface CtcOptions {
 export interface CtcLossInput {
   /** Raw scores [B, T, C] (not log-probabilities: the loss applies log-softmax itself). */
   scores: Float32Array | ArrayLike<number>;
+  /** B, the rows (utterances) in the batch; a positive integer. batch · steps · classes must equal scores.length (E_SHAPE). */
   batch: number;
+  /** T, the frames per row (the padded length; `inputLengths` gives each row's own). */
   steps: number;
+  /** C, the classes per frame, the blank included. */
   classes: number;
   /** Frames that count in each row [B] (each ≤ T). @default T for every row */
   inputLengths?: ArrayLike<number>;
@@ -30,21 +33,29 @@ export interface CtcLossInput {
 
 /** The reduced loss, each row's loss, and the gradient [B, T, C] with respect to the scores. */
 export interface CtcLossResult {
+  /** The reduced loss: per {@link CtcOptions.reduction}, the mean over rows of each row's loss divided by max(1, its target length), or the sum of the rows' losses (nats). */
   loss: number;
+  /** Each row's negative log-likelihood [B] (nats, before the reduction; Infinity when the target cannot fit, 0 then with `zeroInfinity`). */
   rows: Float64Array;
+  /** d loss / d scores [B, T, C], row-major like the scores, for the reduced loss (frames past a row's input length get 0). */
   grad: Float32Array;
 }
 
 /** A decoded label sequence with its log-probability. */
 export interface CtcHypothesis {
+  /** The labels, repeats collapsed and blanks removed (empty when every frame is blank). */
   labels: number[];
+  /** Natural-log probability: greedy, that of the best path (the sum of its frames' log-softmax); beam search, the prefix's total over the paths that collapse to it. */
   logProb: number;
 }
 
 /** Options of {@link ctcDecode}. */
 export interface CtcDecodeOptions {
+  /** B, the rows in the scores; batch · steps · classes must equal scores.length (E_SHAPE). */
   batch: number;
+  /** T, the frames per row (the padded length; `lengths` gives each row's own). */
   steps: number;
+  /** C, the classes per frame, the blank included. */
   classes: number;
   /** Frames to decode in each row [B]. @default T for every row */
   lengths?: ArrayLike<number>;

@@ -125,6 +125,7 @@ export interface Seq2SeqStep {
   lr: number;
 }
 
+/** Options of {@link Seq2SeqModel.fit} (an unknown key is E_OPTION, a bad value E_RANGE). */
 export interface Seq2SeqFitOptions {
   /**
    * Passes over the pairs.
@@ -496,6 +497,8 @@ export class Seq2SeqModel {
   getOptimizerState(): Float32Array | undefined {
     return this.#trainer?.getState();
   }
+  /** Restores optimizer state saved by `getOptimizerState` (needs `compile` with the same
+   * options first: E_STATE before compile, E_RANGE for a state of another length). */
   setOptimizerState(s: Float32Array): void {
     if (!this.#trainer) throw stateError('call compile() before setting the optimizer state');
     this.#trainer.setState(s);
@@ -504,6 +507,7 @@ export class Seq2SeqModel {
   getRngState(): Uint32Array {
     return this.#c.rngState();
   }
+  /** Restores the dropout RNG state saved by `getRngState` (4 words, not all zero: E_RANGE otherwise). */
   setRngState(s: Uint32Array): void {
     this.#c.setRngState(s);
   }

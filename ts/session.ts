@@ -18,48 +18,81 @@ import { type DecodeOptions, type Hypothesis, type Pair, type Seq2SeqCompileOpti
 import type { ModelSpecJSON } from './spec.js';
 import { init, type KernelChoice, type WasmSource } from './wasm.js';
 
+/**
+ * Options of `Trainer.fit` (for the sequential model and the encoder-decoder alike, except
+ * where a field says otherwise). An unknown key or an option that does not apply to the model
+ * is E_OPTION; a bad number is E_RANGE.
+ */
 export interface FitOptions {
-  /** Train until this many epochs are done (default 1). */
+  /** Train until this many epochs are done (counting the epochs of a resumed run). @default 1 */
   epochs?: number;
+  /** Examples (windows, sequences, or pairs for the encoder-decoder) per batch; the epoch's last
+   * batch may be smaller. A resumed run must use the batch size it was trained with (E_OPTION).
+   * @default 32 for the sequential model, 64 for the encoder-decoder */
   batchSize?: number;
-  /** Shuffle examples each epoch (default true; windows are drawn at random offsets). */
+  /** Sequential model: shuffle examples each epoch (seeded by `seed`); windows are drawn at
+   * random offsets. false keeps the data's order. @default true */
   shuffle?: boolean;
-  /** Seed of the data order (default 0). */
+  /** Seed of the data order (the shuffle and the window offsets); the weights' seed is `build`'s. @default 0 */
   seed?: number;
-  /** Truncated BPTT: train each batch in windows of this many steps, state carried. */
+  /** Sequential token model with a per-step output: truncated BPTT, training each batch in
+   * windows of this many steps with the state carried between them (one optimizer update per
+   * window). @default none: back-propagation through each whole batch */
   tbptt?: { window: number };
-  /** Evaluated at the end of every epoch (pairs for the encoder-decoder). */
+  /** Evaluated at the end of every epoch (pairs for the encoder-decoder); the result is the
+   * epoch event's `validation`. @default none */
   validation?: DataLike | readonly Pair[];
-  /** Encoder-decoder: multiply the learning rate by this after every epoch (default 1; the
-   * sequential model has compile({ schedule }) instead). */
+  /** Encoder-decoder: multiply the learning rate by this after every epoch (the sequential
+   * model has compile({ schedule }) instead: E_OPTION). @default 1 */
   lrDecay?: number;
-  /** Stop (at a batch boundary) once training has taken this long. */
+  /** Stop (at a batch boundary) once training has taken this long, in milliseconds; the run
+   * resolves with `stopReason: 'timeBudget'`. Must be positive (E_RANGE). @default no budget */
   timeBudgetMs?: number;
-  /** Continue from the saved training position (epoch, batch, counters) instead of epoch 0. */
+  /** Continue from the saved training position (epoch, batch, counters: `info().training`, kept
+   * by the trainer and by a file saved with training state) instead of epoch 0. @default false */
   resume?: boolean;
-  /** Stops training within one batch; the model stays valid. */
+  /** Stops training within one batch; the run resolves with `stopReason: 'aborted'` and the model stays valid. */
   signal?: AbortSignal;
+  /** Called with every step and epoch event (the same events the {@link FitRun} yields); one
+   * that throws stops the run, which rejects with its error. */
   onProgress?: (e: FitEvent) => void;
 }
 
+/**
+ * Options of `Trainer.generate` (sampling from a token model whose last layer is a per-step
+ * dense over the vocabulary). Sampling runs entirely inside the wasm core: the prompt is fed
+ * from a zero state, then each sampled id is fed back. Bad values are E_RANGE.
+ */
 export interface GenerateOptions {
+  /** Ids (or symbols, for a text prompt) to produce after the prompt, at most 10,000,000. @default 100 */
   maxTokens?: number;
-  /** 0 = greedy. Default 1. */
+  /** Softmax temperature, ≥ 0: 0 = greedy (the most likely id each step), below 1 sharper, above 1 flatter. @default 1 */
   temperature?: number;
+  /** Sample among the k most likely ids only; 0 = no cut. @default 0 */
   topK?: number;
+  /** Nucleus sampling: among the smallest set of most likely ids whose probability reaches p, in (0, 1]; 1 = no cut. @default 1 */
   topP?: number;
+  /** Seed of the sampler: the same seed, prompt and weights give the same output. @default 0 */
   seed?: number;
 }
 
 /** What a session holds: `spec` is the sequential model's architecture or the encoder-decoder's
  * `{ kind: 'seq2seq', … }` (narrow with `'layers' in info.spec`). */
 export interface ModelInfo<S extends ModelSpecJSON | Seq2SeqSpecJSON = ModelSpecJSON | Seq2SeqSpecJSON> {
+  /** The architecture: the sequential model's JSON (input, layers) or the encoder-decoder's `{ kind: 'seq2seq', … }`. */
   spec: S;
+  /** The seed the weights were initialised with (`build`'s `seed`, or the one in a loaded file). */
   seed: number;
+  /** Trainable scalars in all the parameters. */
   paramCount: number;
+  /** The parameters' names (PyTorch's: `rnn.weight_ih_l0`, `head.bias`, …), in the model's order (that of `getWeights`). */
   paramNames: string[];
+  /** The attached vocabulary (`setVocabulary`, or from a loaded file); absent when there is none. */
   vocabulary?: VocabularyJSON;
+  /** The options of the last `compile` (or of a loaded resumable file); absent before compile. */
   compiled?: CompileOptions | Seq2SeqCompileOptions;
+  /** The training position (epoch, next batch, steps, tokens, time, data seed) after a `fit` or
+   * from a file saved with training state: what `fit({ resume: true })` continues from. Absent before. */
   training?: TrainingState;
 }
 

@@ -22,12 +22,14 @@ import { init, type KernelChoice, type WasmSource } from './wasm.js';
 import { type Link, threadLink, workerLink } from './worker/link.js';
 import { registerErrorTransfer } from './worker/transfer.js';
 
+/** Options of {@link createTrainer} (an unknown key is E_OPTION). */
 export interface TrainerOptions {
-  /** Train in a worker (default true where workers exist). */
+  /** Train in a worker (Node worker_threads or a module Web Worker) rather than the calling
+   * thread; `true` where the runtime has no workers is E_OPTION. @default true where workers exist */
   worker?: boolean;
-  /** Where the worker script is (default: worker/worker.js next to this module). */
+  /** Where the worker script is, for bundlers that move it. @default worker/worker.js next to this module */
   workerUrl?: URL | string;
-  /** Where the wasm comes from (default: next to the SDK). */
+  /** Where the wasm comes from (see `init`), in the worker too. @default the .wasm next to the SDK */
   wasm?: WasmSource;
   /** Which kernel build to load, in the worker too (see `init`). @default RECURRENT_KERNELS, else 'auto' */
   kernels?: KernelChoice;
@@ -63,6 +65,8 @@ function isSignal(s: unknown): s is AbortSignal {
 
 /** A model and its training, in a worker or in the calling thread; every method is async. */
 export class Trainer {
+  /** Where the model lives: `'worker'` (a worker thread; data is copied in, typed arrays
+   * transferred) or `'thread'` (the calling thread). */
   readonly mode: 'worker' | 'thread';
   /** Replicas training the model (1 unless createTrainer({ workers })). */
   readonly workers: number;
@@ -111,15 +115,39 @@ export class Trainer {
   compile(opts: CompileOptions | Seq2SeqCompileOptions): Promise<void> {
     return this.#s.compile(opts);
   }
+  /** Attaches a vocabulary (or its JSON; `undefined` removes it): `generate` with a text prompt
+   * needs one, and `save` stores it in the model file. Its size must equal a token model's
+   * `input.vocab` (E_RANGE otherwise); a later `build` drops it unless the new model is a token
+   * model of the same vocabulary size. */
   setVocabulary(v: Vocabulary | VocabularyJSON | undefined): Promise<void> {
     return this.#s.setVocabulary(vocabJSON(v));
   }
+  /** The model's architecture, seed, parameter count and names, and (when present) its
+   * vocabulary, compile options and training position. E_STATE before `build` or `load`. */
   info(): Promise<ModelInfo> {
     return this.#s.info();
   }
 
-  /** Trains; await the run for its result or iterate it for progress events. A throwing
-   * `onProgress` stops the run and rejects it with that error. */
+  /**
+   * Trains; await the run for its result or iterate it for progress events. A throwing
+   * `onProgress` stops the run and rejects it with that error. Needs `compile` first (E_STATE).
+   * The sequential model trains on `textWindows(…)`, `examples(…)` or a plain array of examples; the
+   * encoder-decoder on an array of `{ source, target }` pairs. The run resolves to a
+   * {@link FitResult} whose `stopReason` says whether all `epochs` ran, the `signal` fired or
+   * `timeBudgetMs` ran out; the model is valid in every case, and `save` then `fit({ resume: true })`
+   * continues where it stopped.
+   * @example
+   * ```ts
+   * const ids = vocab.encode(text);
+   * const controller = new AbortController(); // controller.abort() stops within one batch
+   * const run = trainer.fit(textWindows(ids, { steps: 64 }), { epochs: 2, batchSize: 32, signal: controller.signal });
+   * for await (const e of run) {
+   *   if (e.type === 'step') console.log(`step ${e.step}: loss ${e.loss.toFixed(3)}, ${Math.round(e.tokensPerSec)} tokens/s`);
+   *   else console.log(`epoch ${e.epoch}: loss ${e.loss.toFixed(3)}`);
+   * }
+   * const { stopReason, steps } = await run; // 'completed' | 'aborted' | 'timeBudget'
+   * ```
+   */
   fit(data: DataLike | readonly Pair[], opts: FitOptions = {}): FitRun {
     checkKeys('fit', opts, FIT_OPTION_KEYS);
     const { signal, onProgress, ...remote } = opts;
@@ -150,6 +178,11 @@ export class Trainer {
       }
     });
   }
+  /** The mean loss over a data set (in batches of `batchSize`, default 32, or 128 pairs for the
+   * encoder-decoder), without training: `loss` per counted row (per target token for the
+   * encoder-decoder), for cross-entropy `bitsPerToken` and (sequential model) top-1 `accuracy`,
+   * and `count`. Windows are read in order, without random offsets or dropout. E_RANGE when
+   * nothing in the data counts. */
   evaluate(data: DataLike | readonly Pair[], opts?: { batchSize?: number }): Promise<EvalResult> {
     return this.#s.evaluate(this.#data(data), opts);
   }
@@ -160,6 +193,15 @@ export class Trainer {
       opts,
     );
   }
+  /**
+   * Runs the sequential model on one batch from a zero state (dropout off) and returns one
+   * fresh Float32Array, row-major: [B, T, outputs] for a per-step output (row b, step t at
+   * `(b·T + t)·outputs`), or [B, outputs] after a pooled recurrent layer (`returnSequences:
+   * false`). The values are the last layer's raw outputs: logits, not probabilities (apply a
+   * softmax yourself) for a classifier or language model, the predicted values for a regression
+   * model, per-step tag scores before a CRF head. Steps past a row's `lengths` are padding: ignore
+   * them. Bad shapes are E_SHAPE, bad ids E_RANGE; E_STATE for an encoder-decoder (use `decode`).
+   */
   predict(input: BatchInput): Promise<Float32Array> {
     return this.#s.predict(input);
   }
@@ -167,6 +209,7 @@ export class Trainer {
   predictStep(input: BatchInput): Promise<Float32Array> {
     return this.#s.predictStep(input);
   }
+  /** Forgets the recurrent state `predictStep` carries (zeros it), e.g. before a new sequence. */
   resetState(): Promise<void> {
     return this.#s.resetState();
   }
@@ -184,6 +227,8 @@ export class Trainer {
   async load(source: ByteSource): Promise<ModelInfo> {
     return this.#s.load(await this.#bytes(source));
   }
+  /** A copy of every parameter, by PyTorch name (`rnn.weight_ih_l0`, `head.bias`, …, as
+   * `info().paramNames` lists them), each a row-major Float32Array in PyTorch's layout. */
   getWeights(): Promise<Record<string, Float32Array>> {
     return this.#s.getWeights();
   }
@@ -211,7 +256,24 @@ export class Trainer {
   }
 }
 
-/** A trainer in a worker (default where workers exist) or in the calling thread. */
+/**
+ * A trainer in a worker (default where workers exist) or in the calling thread. Loads the wasm
+ * (in the worker, or here with `{ worker: false }`), so `init()` is not needed first. Free it
+ * with `dispose()` (which also ends the worker).
+ * @example
+ * ```ts
+ * import { createTrainer, sequential, textWindows, Vocabulary } from 'recurrent';
+ * const text = 'the quick brown fox jumps over the lazy dog. '.repeat(20);
+ * const vocab = Vocabulary.fromText(text);
+ * const trainer = await createTrainer({ worker: true });
+ * await trainer.build(sequential({ input: { vocab: vocab.size } }).embedding({ dim: 16 }).lstm({ units: 32 }).dense({ units: vocab.size }), { seed: 1 });
+ * await trainer.setVocabulary(vocab);
+ * await trainer.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 5 });
+ * const result = await trainer.fit(textWindows(vocab.encode(text), { steps: 32 }), { epochs: 60, batchSize: 8 }); // a few seconds
+ * console.log(result.stopReason, await trainer.generate('the ', { maxTokens: 40, temperature: 0.5 })); // completed quick brown fox jumps over the lazy dog.
+ * await trainer.dispose();
+ * ```
+ */
 export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer> {
   checkKeys('createTrainer', opts, ['worker', 'workerUrl', 'wasm', 'kernels', 'workers', 'sharedMemory']);
   registerErrorTransfer();

@@ -16,29 +16,38 @@
 import { checkKeys, numIn, optionError, posInt, RecurrentRangeError, rangeError } from '../errors.js';
 import { Fft } from './fft.js';
 
+/**
+ * Options of {@link logMel} and {@link LogMelStream}. Every option is optional; the defaults
+ * give the usual speech front end: 25 ms Hamming windows every 10 ms, a 512-point FFT and 40
+ * HTK mel bands from 0 Hz to the Nyquist frequency, natural log floored at 1e-10.
+ * Bad values are E_RANGE (sizes, frequencies), E_OPTION (`normalize`, unknown keys).
+ */
 export interface LogMelOptions {
-  /** Sample rate of the input in Hz (default 16000; use decodeWav16k for other rates). */
+  /** Sample rate of the input in Hz (no resampling here: use decodeWav16k for files of other rates). @default 16000 */
   sampleRate?: number;
-  /** Window length in samples (default 400 = 25 ms at 16 kHz). */
+  /** Window length in samples. @default round(0.025 · sampleRate): 400 = 25 ms at 16 kHz */
   windowLength?: number;
-  /** Hop in samples (default 160 = 10 ms at 16 kHz). */
+  /** Hop between frame starts, in samples. @default round(0.01 · sampleRate): 160 = 10 ms at 16 kHz */
   hop?: number;
-  /** FFT size, a power of two ≥ windowLength (default 512). */
+  /** FFT size, a power of two ≥ windowLength (E_RANGE otherwise). @default 512 */
   fftSize?: number;
-  /** Mel bands (default 40). */
+  /** Mel bands: the features per frame. @default 40 */
   bands?: number;
-  /** Lowest and highest filter edge in Hz (defaults 0 and sampleRate / 2). */
+  /** Lowest filter edge in Hz, in [0, sampleRate / 2). @default 0 */
   lowHz?: number;
+  /** Highest filter edge in Hz, above `lowHz` and at most sampleRate / 2. @default sampleRate / 2 */
   highHz?: number;
-  /** Floor applied before the log (default 1e-10). */
+  /** Floor applied to each band's energy before the natural log, > 0. @default 1e-10 */
   floor?: number;
-  /** 'none' (default) or 'utterance' (per-band mean 0, std 1 over the frames; batch only). */
+  /** 'none' or 'utterance' (per-band mean 0, std 1 over the frames; logMel only, not LogMelStream). @default 'none' */
   normalize?: 'none' | 'utterance';
 }
 
 const KEYS = ['sampleRate', 'windowLength', 'hop', 'fftSize', 'bands', 'lowHz', 'highHz', 'floor', 'normalize'];
 
+/** Hz → mel on the HTK scale: 2595 · log10(1 + f / 700) (the inverse of {@link melToHz}). */
 export const hzToMel = (f: number) => 2595 * Math.log10(1 + f / 700);
+/** Mel → Hz on the HTK scale: 700 · (10^(m / 2595) − 1) (the inverse of {@link hzToMel}). */
 export const melToHz = (m: number) => 700 * (10 ** (m / 2595) - 1);
 
 interface Config {
@@ -120,7 +129,21 @@ function frame(c: Config, samples: ArrayLike<number>, start: number, re: Float64
   }
 }
 
-/** Log-mel features [frames, bands] of a whole signal. */
+/**
+ * Log-mel features of a whole signal: a fresh Float32Array [frames, bands], row-major (frame
+ * t's bands at t·bands … t·bands + bands − 1), with frames = {@link frameCount}(samples.length,
+ * windowLength, hop) (0 for a signal shorter than one window: no padding). `samples` are mono
+ * at `sampleRate` (16 kHz by default), e.g. from {@link decodeWav16k}. A NaN or infinite
+ * sample is E_NONFINITE; bad options are E_RANGE / E_OPTION (see {@link LogMelOptions}).
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { decodeWav16k, logMel } from 'recurrent';
+ * const samples = decodeWav16k(await readFile('hello.wav')); // mono, 16 kHz
+ * const feats = logMel(samples, { normalize: 'utterance' }); // [frames, 40]
+ * const frames = feats.length / 40; // 100 frames per second of audio
+ * ```
+ */
 export function logMel(samples: Float32Array, opts: LogMelOptions = {}): Float32Array {
   const c = config(opts);
   for (let i = 0; i < samples.length; i++)
@@ -153,6 +176,7 @@ export function normalizeBands(x: Float32Array, bands: number): void {
  * completed ([n, bands]), exactly the frames logMel computes on the concatenated signal.
  * Per-utterance normalisation needs the whole utterance and is refused here. */
 export class LogMelStream {
+  /** Mel bands per frame (the `bands` option): each push returns a multiple of this many values. */
   readonly bands: number;
   readonly #c: Config;
   #buf: Float64Array;
@@ -160,6 +184,7 @@ export class LogMelStream {
   readonly #re: Float64Array;
   readonly #im: Float64Array;
 
+  /** Checks the options as {@link logMel} does; `normalize: 'utterance'` is E_OPTION here. */
   constructor(opts: LogMelOptions = {}) {
     this.#c = config(opts);
     if (this.#c.normalize !== 'none') throw optionError("LogMelStream cannot normalize per utterance (normalize must be 'none')");

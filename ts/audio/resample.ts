@@ -9,10 +9,11 @@
 // exactly 1. Output length: ceil(N · to / from).
 import { checkKeys, numIn, posInt, rangeError } from '../errors.js';
 
+/** Options of {@link resample}: the windowed-sinc low-pass filter (bad values are E_RANGE). */
 export interface ResampleOptions {
-  /** Zero crossings of the sinc on each side (default 16). */
+  /** Zero crossings of the sinc on each side: longer filters cut more sharply and cost more. @default 16 */
   zeros?: number;
-  /** Cut-off as a fraction of the lower Nyquist frequency, in (0, 1] (default 0.94). */
+  /** Cut-off as a fraction of the lower Nyquist frequency, in (0, 1]. @default 0.94 */
   rolloff?: number;
 }
 

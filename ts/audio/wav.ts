@@ -11,6 +11,7 @@
 import { formatError, optionError, RecurrentRangeError, rangeError } from '../errors.js';
 import { resample } from './resample.js';
 
+/** What {@link decodeWav} returns: the file's format and its samples mixed down to mono. */
 export interface DecodedWav {
   /** Samples per second of the file. */
   sampleRate: number;
@@ -18,6 +19,7 @@ export interface DecodedWav {
   channels: number;
   /** Bits per sample and encoding in the file. */
   bitsPerSample: number;
+  /** 'pcm' for integer samples (8-bit unsigned, 16/24/32-bit signed), 'float' for IEEE float (32 or 64 bits). */
   encoding: 'pcm' | 'float';
   /** [frames] mean over channels, in [-1, 1] for PCM. */
   samples: Float32Array;
@@ -112,15 +114,29 @@ function sampleReader(dv: DataView, encoding: 'pcm' | 'float', bits: number): (p
   }
 }
 
-/** Decodes a WAV file to mono samples at 16 kHz (resampled with a windowed-sinc filter
- * when the file has another rate). */
+/**
+ * Decodes a WAV file to mono samples at 16 kHz, the rate {@link logMel} expects by default:
+ * a Float32Array [frames] of the channels' mean, in [-1, 1] for PCM, resampled with
+ * {@link resample}'s windowed-sinc filter (default options) when the file has another rate
+ * (the length becomes ceil(frames · 16000 / rate)). Errors as {@link decodeWav}: E_FORMAT
+ * for bytes that are not a supported WAV file, E_NONFINITE for NaN or infinite float samples.
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ * import { decodeWav16k, logMel } from 'recurrent';
+ * const samples = decodeWav16k(await readFile('speech-44k.wav')); // any rate, any channels
+ * console.log(samples.length / 16000, 'seconds');
+ * const feats = logMel(samples); // [frames, 40]
+ * ```
+ */
 export function decodeWav16k(bytes: Uint8Array | ArrayBuffer): Float32Array {
   const w = decodeWav(bytes);
   return w.sampleRate === 16000 ? w.samples : resample(w.samples, w.sampleRate, 16000);
 }
 
+/** Options of {@link encodeWav}. */
 export interface EncodeWavOptions {
-  /** 'pcm16' (default: round(x · 32768) clipped to [−32768, 32767], the inverse of decodeWav) or 'float32'. */
+  /** 'pcm16' (round(x · 32768) clipped to [−32768, 32767], the inverse of decodeWav) or 'float32' (IEEE float, exact). @default 'pcm16' */
   encoding?: 'pcm16' | 'float32';
 }
 

@@ -16,10 +16,11 @@ import type { LayerSpecJSON } from '../spec.js';
 import { decodeCheckpoint } from './checkpoint.js';
 import { decodeSafetensors } from './safetensors.js';
 
+/** Options of {@link exportOnnx} (an unknown key or a non-boolean `lengths` is E_OPTION). */
 export interface OnnxExportOptions {
-  /** Add the `lengths` input (default true); without it every row runs all steps. */
+  /** Add the `lengths` input [batch] int32; without it every row runs all steps. @default true */
   lengths?: boolean;
-  /** Graph name (default "recurrent"). */
+  /** The ONNX graph's name. @default "recurrent" */
   name?: string;
 }
 
@@ -69,7 +70,23 @@ function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-/** ONNX model bytes of a saved sequential model file (format recurrent/1). */
+/**
+ * ONNX model bytes (opset 17, IR 8) of a saved sequential model file (format recurrent/1, as
+ * `Trainer.save` writes it; `{ training: false }` keeps it small). The graph's inputs are `ids`
+ * [batch, steps] int64 for a token model or `features` [batch, steps, F] float, and `lengths`
+ * [batch] int32 (valid steps per row) unless `{ lengths: false }`; its output `output` is
+ * [batch, steps, C] float, or [batch, C] after a pooled recurrent layer (`returnSequences:
+ * false`): the same raw logits `predict` gives (padded steps are zeros in ONNX's output).
+ * Needs the optional `onnx-proto` package (E_OPTION naming it when missing). A seq2seq model or
+ * a CRF head has no ONNX form here (E_OPTION); bytes that are not a model file are E_FORMAT.
+ * @example
+ * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * import { exportOnnx } from 'recurrent';
+ * const onnxBytes = await exportOnnx(await trainer.save({ training: false }));
+ * await writeFile('model.onnx', onnxBytes); // e.g. for onnxruntime-web or onnxruntime-node
+ * ```
+ */
 export async function exportOnnx(modelFile: Uint8Array, opts: OnnxExportOptions = {}): Promise<Uint8Array> {
   checkKeys('exportOnnx', opts, ['lengths', 'name']);
   if (opts.lengths !== undefined && typeof opts.lengths !== 'boolean') throw optionError('exportOnnx.lengths must be true or false');

@@ -5,6 +5,12 @@
 import { formatError } from '../errors.js';
 import { nodeApis } from '../runtime.js';
 
+/**
+ * Where `Trainer.load` and `Trainer.importWeights` read a file from: its bytes (a Uint8Array of
+ * any offset, e.g. a Node Buffer or a subarray; an ArrayBuffer; a SharedArrayBuffer), which are
+ * copied so the caller's memory is never detached, or a path (Node, Deno, Bun) or URL string
+ * (http(s), blob, data, file) or a `URL`, fetched. An unreadable source is E_FORMAT.
+ */
 export type ByteSource = Uint8Array | ArrayBuffer | SharedArrayBuffer | string | URL;
 
 /** A fresh Uint8Array over its own ArrayBuffer (offset 0, exact length) holding a copy of

@@ -6,6 +6,11 @@
 import { checkKeys, formatError, optionError } from '../errors.js';
 import { decodeSafetensors } from './safetensors.js';
 
+/**
+ * How `importWeights` maps the tensor names of a PyTorch state_dict file onto this model's
+ * parameter names (which are PyTorch's: `<layer name>.weight_ih_l0`, `….bias_hh_l0_reverse`, …).
+ * Without options the names must match as they are. Bad options are E_OPTION.
+ */
 export interface ImportWeightsOptions {
   /** Dropped from the start of every name in the file (e.g. "model."). */
   stripPrefix?: string;

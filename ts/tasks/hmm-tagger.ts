@@ -92,6 +92,9 @@ export class MostFrequentTagger {
   #byClass = new Map<string, string>();
   #fallback = '';
 
+  /** Learns each word's most frequent tag and the unknown-word fallbacks from `sents`
+   * (replacing what an earlier fit learned); returns this. E_SHAPE for a sentence whose words
+   * and tags differ in number, E_RANGE for no tokens. */
   fit(sents: readonly TaggedSentence[]): this {
     const freq = wordCounts(sents);
     const per = new Map<string, Map<string, number>>();
@@ -126,6 +129,7 @@ export class MostFrequentTagger {
     return new Set(this.#best.keys());
   }
 
+  /** One tag per word: a known word's most frequent tag, an unknown word its class's (see the class). E_STATE before `fit`. */
   tag(words: readonly string[]): string[] {
     if (this.#fallback === '') throw stateError('call fit() before tag()');
     return words.map((w) => this.#best.get(w) ?? this.#byClass.get(wordClass(w)) ?? this.#fallback);
@@ -189,10 +193,11 @@ export function viterbi(
   return { path, logProb: best };
 }
 
+/** Smoothing of {@link HmmTagger} (each a finite number > 0, else E_RANGE; an unknown key is E_OPTION). */
 export interface HmmTaggerOptions {
-  /** Add-k smoothing of the transitions (default 0.1). */
+  /** Add-k smoothing of the transitions. @default 0.1 */
   k?: number;
-  /** Add-α smoothing of the unknown-word class distribution per tag (default 0.5). */
+  /** Add-α smoothing of the unknown-word class distribution per tag. @default 0.5 */
   alpha?: number;
 }
 
@@ -207,7 +212,9 @@ export interface HmmTaggerOptions {
  * A seen word's candidate tags are those it was seen with; an unseen word's are all tags.
  */
 export class HmmTagger {
+  /** The add-k smoothing of the transitions in use ({@link HmmTaggerOptions.k}). */
   readonly k: number;
+  /** The add-α smoothing of the unknown-word classes in use ({@link HmmTaggerOptions.alpha}). */
   readonly alpha: number;
   #tags: string[] = [];
   #trans = new Float64Array(0);
@@ -218,12 +225,14 @@ export class HmmTagger {
   #unseenClass = new Float64Array(0);
   #all = new Int32Array(0);
 
+  /** An untrained tagger; call `fit` before `tag` or `decode`. */
   constructor(opts: HmmTaggerOptions = {}) {
     checkKeys('HmmTagger', opts, ['k', 'alpha']);
     this.k = numIn('HmmTagger k', opts.k, Number.MIN_VALUE, Infinity, 0.1);
     this.alpha = numIn('HmmTagger alpha', opts.alpha, Number.MIN_VALUE, Infinity, 0.5);
   }
 
+  /** The tag set, in order of first appearance in the training sentences (empty before `fit`). */
   get tags(): readonly string[] {
     return this.#tags;
   }
@@ -233,6 +242,9 @@ export class HmmTagger {
     return new Set(this.#lex.keys());
   }
 
+  /** Estimates the transition and emission probabilities (see the class) from `sents` (replacing an
+   * earlier fit); returns this. E_SHAPE for a sentence whose words and tags differ in number,
+   * E_RANGE for no tokens. */
   fit(sents: readonly TaggedSentence[]): this {
     const freq = wordCounts(sents);
     const tagId = new Map<string, number>();
@@ -321,6 +333,7 @@ export class HmmTagger {
     return { tags: r.path.map((t) => this.#tags[t]), logProb: r.logProb };
   }
 
+  /** The most probable tag sequence (Viterbi), one tag per word. E_STATE before `fit`. */
   tag(words: readonly string[]): string[] {
     return this.decode(words).tags;
   }

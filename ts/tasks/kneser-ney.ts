@@ -40,9 +40,26 @@ function add(f: Follow, w: number, by: number): void {
   f.total += by;
 }
 
+/**
+ * Interpolated Kneser–Ney trigram language model over the ids of a vocabulary (Chen & Goodman
+ * 1998, one discount D): each order's counts are discounted by D and interpolated with the
+ * next lower order's continuation counts, down to a uniform floor, so every id gets a positive
+ * probability and each distribution sums to 1. Streams are read after two `pad` ids. The
+ * n-gram baseline a word-level RNN language model is compared with.
+ * @example
+ * ```ts
+ * const tokens = tokenizeWords(text);
+ * const vocab = wordVocabulary(tokens, 10_000);
+ * const lm = new KneserNeyTrigram(vocab).fit(vocab.encode(tokens));
+ * console.log(lm.perplexity(vocab.encode(tokenizeWords(heldOut))), lm.topNext('the old', 3));
+ * ```
+ */
 export class KneserNeyTrigram {
+  /** The vocabulary whose ids the model counts (V = vocab.size). */
   readonly vocab: Vocabulary;
+  /** The absolute discount D, in (0, 1). */
   readonly discount: number;
+  /** The boundary id read twice before the training stream (and before every scored stream). */
   readonly pad: number;
   /** (u·V + v) → counts of w */
   #tri = new Map<number, Follow>();
@@ -53,6 +70,9 @@ export class KneserNeyTrigram {
   #uniTotal = 0;
   #uniTypes = 0;
 
+  /** An empty model over `vocab`; call `fit` before asking for probabilities.
+   * @param opts.discount D, in (0, 1) (E_RANGE otherwise); default 0.75
+   * @param opts.pad the boundary id, in [0, V) (E_RANGE otherwise); default the id of "<eos>" when the vocabulary has it, else 0 */
   constructor(vocab: Vocabulary, opts: { discount?: number; pad?: number } = {}) {
     checkKeys('KneserNeyTrigram', opts, ['discount', 'pad']);
     this.vocab = vocab;

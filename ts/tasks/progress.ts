@@ -2,13 +2,19 @@
 // training loss since the previous report, built from the fit engine's step events.
 import type { FitEvent } from '../events.js';
 
+/** A task trainer's coarse progress report (`trainSegmenter`, `trainClassifier`): every
+ * `progressEvery` optimizer steps and at the last one. An `onProgress` that returns a promise
+ * is awaited before training goes on. */
 export interface TaskProgress {
+  /** The epoch being trained, 0-based. */
   epoch: number;
-  /** Steps done and in all. */
+  /** Optimizer steps done so far. */
   step: number;
+  /** Optimizer steps the whole run takes. */
   steps: number;
   /** Mean loss since the previous report. */
   loss: number;
+  /** Training time so far, in milliseconds. */
   elapsedMs: number;
 }
 

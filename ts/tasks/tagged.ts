@@ -6,17 +6,21 @@
 import { deriveSeed, Rng } from '../data/rng.js';
 import { formatError, rangeError, shapeError } from '../errors.js';
 
+/** One sentence of a tagged corpus: `words[i]` is tagged `tags[i]` (the two have the same length). */
 export interface TaggedSentence {
+  /** The words as written (case kept). */
   words: string[];
+  /** One tag per word (after `mapTag`, when {@link parseTagged} was given one). */
   tags: string[];
 }
 
+/** Options of {@link parseTagged}. */
 export interface ParseTaggedOptions {
-  /** Name used in error messages (default "corpus"). */
+  /** Name used in error messages (e.g. the file name). @default "corpus" */
   source?: string;
-  /** Applied to every tag (e.g. normalizeBrownTag). */
+  /** Applied to every tag (e.g. normalizeBrownTag). @default none: tags kept as written */
   mapTag?: (tag: string) => string;
-  /** Allow a corpus with no tokens (default false: E_FORMAT). */
+  /** Allow a corpus with no tokens (false: E_FORMAT). @default false */
   allowEmpty?: boolean;
 }
 
@@ -81,11 +85,15 @@ export function splitFiles(names: readonly string[], opts: { test?: number; seed
   return { train: order.slice(n).sort(), test: order.slice(0, n).sort() };
 }
 
+/** What {@link taggingScore} returns. */
 export interface TaggingScore {
-  /** Token accuracy over all tokens, and over tokens whose word is not in `known`. */
+  /** Token accuracy over all tokens (0 when there are none). */
   accuracy: number;
+  /** Accuracy over the tokens whose word is not in `known` (0 when there are none). */
   unknownAccuracy: number;
+  /** Tokens scored (all sentences). */
   tokens: number;
+  /** Tokens whose word is not in `known`. */
   unknownTokens: number;
 }
 

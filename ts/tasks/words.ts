@@ -13,15 +13,18 @@
 import { Vocabulary } from '../data/vocab.js';
 import { checkKeys, posInt } from '../errors.js';
 
+/** The end-of-line token `tokenizeWords` appends after each non-empty line: "<eos>". */
 export const EOS = '<eos>';
+/** The unknown-word token, id 0 of every `wordVocabulary`: "<unk>". */
 export const UNK = '<unk>';
 
 const TOKEN = /[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*|[^\s\p{L}\p{N}]/gu;
 
+/** Options of {@link tokenizeWords} (an unknown key is E_OPTION). */
 export interface TokenizeOptions {
-  /** Lowercase the text first (default true). */
+  /** Lowercase the text first. @default true */
   lowercase?: boolean;
-  /** Append EOS after each non-empty line (default true). */
+  /** Append EOS ("<eos>") after each non-empty line. @default true */
   eos?: boolean;
 }
 

@@ -196,7 +196,7 @@ impl Optimizer {
     /// Whether every state value in use is finite.
     pub fn state_is_finite(&self) -> bool {
         let used = self.slots_used();
-        [&self.s1, &self.s2, &self.s3].iter().zip(used).all(|(s, u)| !u || s.iter().all(|x| x.is_finite()))
+        [&self.s1, &self.s2, &self.s3].iter().zip(used).all(|(s, u)| !u || all_finite(s))
     }
 
     /// One update of `params` from `grads` with learning rate `lr` (the schedule's value).
@@ -273,3 +273,10 @@ impl Optimizer {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether every value is finite: an OR over "exponent bits all ones" (NaN or ±infinity),
+/// branch-free so that it vectorises (the trainer checks every update with it).
+pub fn all_finite(xs: &[f32]) -> bool {
+    const EXP: u32 = 0x7f80_0000;
+    xs.iter().fold(0u32, |acc, x| acc | u32::from(x.to_bits() & EXP == EXP)) == 0
+}

@@ -1,6 +1,7 @@
 //! The one `Trainer`: optimizer, clipping (global norm, value), learning-rate schedule and
 //! their state, over any model kind that implements `Trainable`.
 
+use super::all_finite;
 use super::clip::{clip_by_norm, clip_by_value, global_norm};
 use super::schedule::Schedule;
 use super::{Optimizer, OptimizerConfig, OptimizerState};
@@ -209,8 +210,4 @@ impl Trainer {
         }
         o.step -= 1;
     }
-}
-
-fn all_finite(xs: &[f32]) -> bool {
-    xs.iter().all(|x| x.is_finite())
 }
