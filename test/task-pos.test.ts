@@ -139,6 +139,18 @@ describe('BiLSTM and BiLSTM-CRF taggers on a synthetic NER corpus', () => {
         } finally {
           again.dispose();
         }
+        // the other head on top of this one: same vocabulary and tags, copied weights
+        const other = await trainPosTagger(train, { crf: !crf, from: tagger, epochs: 2, optimizer: { name: 'adam', lr: 0.005 } });
+        try {
+          expect(other.crf).toBe(!crf);
+          expect(other.encoder.vocab.symbols).toEqual(tagger.encoder.vocab.symbols);
+          const emb = 'embedding.weight';
+          expect(other.session.model.paramNames()).toContain(emb);
+          expect(other.evaluate(test, known).accuracy).toBeGreaterThan(baseline.accuracy + 0.05);
+        } finally {
+          other.dispose();
+        }
+        await expect(trainPosTagger([{ words: ['a'], tags: ['NEW'] }], { from: tagger })).rejects.toMatchObject({ code: 'E_RANGE' });
       } finally {
         tagger.dispose();
       }
@@ -191,6 +203,12 @@ describe('recurrent tag train|run', () => {
     writeFileSync(input, 'We met Troy in Austin .\n');
     expect(cli('tag', 'run', '--model', model, '--input', input, '--out', out).status).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/^We\/\S+ met\/\S+ Troy\/\S+ in\/\S+ Austin\/\S+ \.\/\S+\n$/);
+    // a CRF on top of the saved tagger
+    const crf = cli('tag', 'train', '--corpus', corpus, '--epochs', '1', '--arch', 'crf', '--init', model, '--no-chart', '--out', join(dir, 'crf.safetensors'));
+    expect(crf.stderr).toBe('');
+    expect(crf.status).toBe(0);
+    expect(crf.stdout).toMatch(/model: BiLSTM-CRF, starting from .*ner\.safetensors/);
+    expect(crf.stdout).toMatch(/BiLSTM-CRF: [\d.]+% of \d+ tokens/);
   }, 120_000);
 
   it('bad corpora are one-line E_FORMAT errors naming the line; bad flags E_OPTION', () => {

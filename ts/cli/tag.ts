@@ -34,21 +34,27 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
     },
     { name: 'test-fraction', arg: 'X', help: 'share held out for testing: of the files of Brown, of the sentences of --corpus (default 0.1)' },
     { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-word softmax)' },
-    common.epochs(4),
+    {
+      name: 'init',
+      arg: 'FILE',
+      help: 'start from a saved tagger (its vocabulary, tags, sizes and weights; e.g. train --arch tagger first, then a CRF on top of it)',
+    },
+    common.epochs(2),
     common.timeBudget(),
     common.batch(32, 'sentences'),
     common.embed(64, 'word embedding size'),
-    common.units(96, 'LSTM units per direction'),
+    common.units(64, 'LSTM units per direction'),
     common.layers(1),
     { name: 'dropout', arg: 'X', help: 'dropout after the embedding and after the LSTM (default 0.2)' },
     { name: 'min-count', arg: 'N', help: 'words seen fewer times are learnt as their signature (default 2)' },
-    common.lr(0.004),
+    common.lr(0.01, 'Adam learning rate, halved after each epoch'),
     common.seed(1, 'initialisation, data order and split'),
     common.out('runs/tag-<arch>.safetensors'),
     common.chart(),
   ],
   examples: [
-    'recurrent tag train --arch tagger --epochs 4 --out runs/pos.safetensors',
+    'recurrent tag train --arch tagger --out runs/pos.safetensors',
+    'recurrent tag train --arch crf --init runs/pos.safetensors --epochs 1 --time-budget 10m --lr 0.002',
     'recurrent tag train --corpus ner-bio.txt --epochs 10 --time-budget 2m',
   ],
 };
@@ -101,16 +107,17 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const corpus = f.str('corpus');
   const fraction = f.num('test-fraction', 0.1, { min: Number.MIN_VALUE, max: 0.9 });
   const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
-  const epochs = f.int('epochs', 4);
+  const epochs = f.int('epochs', 2);
   const budget = f.duration('time-budget');
   const batchSize = f.int('batch', 32);
   const embed = f.int('embed', 64);
-  const hidden = f.int('units', 96);
+  const hidden = f.int('units', 64);
   const layers = f.int('layers', 1);
   const dropout = f.num('dropout', 0.2, { min: 0, max: 0.95 });
   const minCount = f.int('min-count', 2);
-  const lr = f.num('lr', 0.004, { min: 0 });
+  const lr = f.num('lr', 0.01, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
+  const initPath = f.str('init');
   const outPath = f.str('out') ?? `runs/tag-${arch}.safetensors`;
   const chartPath = picturePath(f.raw('chart'), outPath);
   await prepareOutput('out', outPath);
@@ -162,13 +169,15 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   }
 
   const name = arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger';
+  const from = initPath ? PosTagger.load(await readBytes(initPath)) : undefined;
   out(
-    `model: ${name}, word embedding ${embed}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}; ${epochs} epochs of batches of ${batchSize} sentences${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
+    `model: ${name}, ${from ? `starting from ${initPath} (its sizes and weights)` : `word embedding ${embed}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}`}; ${epochs} epochs of batches of ${batchSize} sentences${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
   );
   const perEpoch = Math.ceil(train.length / batchSize);
   const start = performance.now();
   const tagger = await trainPosTagger(train, {
     crf: arch === 'crf',
+    from,
     embed,
     hidden,
     layers,
@@ -181,7 +190,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
     optimizer: { name: 'adam', lr },
     progressEvery: Math.max(1, Math.round((epochs * perEpoch) / 10)),
     onProgress: (e) => out(`  epoch ${e.epoch + 1}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)} per word, ${fmtDuration(e.elapsedMs)}`),
-  });
+  }).finally(() => from?.dispose());
   const trainMs = performance.now() - start;
   try {
     const e0 = performance.now();

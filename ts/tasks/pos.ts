@@ -123,7 +123,7 @@ export interface PosTaggerOptions {
   embed?: number;
   /**
    * LSTM units per direction.
-   * @default 96
+   * @default 64
    */
   hidden?: number;
   /**
@@ -147,7 +147,7 @@ export interface PosTaggerOptions {
 export interface TrainPosTaggerOptions extends PosTaggerOptions {
   /**
    * Passes over the training sentences.
-   * @default 4
+   * @default 2
    */
   epochs?: number;
   /** Stop training after this many milliseconds (the model is kept as it stands). */
@@ -183,8 +183,16 @@ export interface TrainPosTaggerOptions extends PosTaggerOptions {
    * @default { name: 'exponential', gamma: 0.5 }
    */
   schedule?: ScheduleSpec;
-  /** Called every `progressEvery` steps with the mean loss since the last call. */
-  onProgress?: (e: TaskProgress) => void | Promise<void>;
+  /**
+   * Start from this tagger (e.g. a trained BiLSTM tagger, to train a CRF head on top of it
+   * quickly): its vocabulary, tag set, architecture and weights are taken (copies); `crf`
+   * still chooses the head, and a new CRF head starts from its usual U(−0.1, 0.1) init. The architecture
+   * options (embed, hidden, layers, dropout) and `minCount` are then ignored.
+   */
+  from?: PosTagger;
+  /** Called every `progressEvery` steps with the mean loss since the last call and the
+   * words trained so far. */
+  onProgress?: (e: TaskProgress & { tokens: number }) => void | Promise<void>;
   /** Called at the end of each epoch with the tagger as it stands (e.g. to score it on
    * held-out data for a learning curve); the time it takes counts as training time. */
   onEpoch?: (e: { epoch: number; loss: number; elapsedMs: number; tokensPerSec: number }, tagger: PosTagger) => void | Promise<void>;
@@ -217,7 +225,7 @@ export class PosTagger {
     if (tags.length < 2) throw rangeError(`a tagger needs at least 2 tags (got ${tags.length})`);
     if (new Set(tags).size !== tags.length) throw rangeError('the tag names must be distinct');
     const embed = posInt('embed', opts.embed, 64);
-    const hidden = posInt('hidden', opts.hidden, 96);
+    const hidden = posInt('hidden', opts.hidden, 64);
     const layers = posInt('layers', opts.layers, 1);
     const dropout = numIn('dropout', opts.dropout, 0, 0.95, 0.2);
     let x = sequential({ input: { vocab: encoder.vocab.size } }).embedding({ dim: embed });
@@ -253,6 +261,21 @@ export class PosTagger {
       throw formatError(`not a tagger model file (it needs a word vocabulary with ${UNK_WORD} and a dense layer with one output per tag)`);
     }
     return new PosTagger(s, tags as string[]);
+  }
+
+  /** A copy of this tagger (vocabulary, tags, weights) with a CRF head (`crf`, new
+   * transitions from the usual init) or a per-word softmax head. */
+  withHead(crf: boolean, seed = 1): PosTagger {
+    const spec = this.session.model.spec;
+    if (!('layers' in spec)) throw formatError('not a sequential tagger');
+    const layers = spec.layers.filter((l) => l.type !== 'crf');
+    const s = new Session();
+    s.build({ ...spec, layers: crf ? [...layers, { type: 'crf', name: 'crf' }] : layers }, seed);
+    s.setVocabulary(this.encoder.vocab);
+    const from = this.session.model;
+    const have = new Set(from.paramNames());
+    for (const n of s.model.paramNames()) if (have.has(n)) s.model.setParam(n, from.getParam(n));
+    return new PosTagger(s, [...this.tags]);
   }
 
   /** Whether the model has a CRF head (Viterbi decoding) rather than a per-word softmax. */
@@ -342,11 +365,12 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
     'optimizer',
     'clipNorm',
     'schedule',
+    'from',
     'onProgress',
     'onEpoch',
     'progressEvery',
   ]);
-  const epochs = posInt('epochs', opts.epochs, 4);
+  const epochs = posInt('epochs', opts.epochs, 2);
   const batchSize = posInt('batchSize', opts.batchSize, 32);
   const minCount = posInt('minCount', opts.minCount, 2);
   const alpha = numIn('wordDropout', opts.wordDropout, 0, Infinity, 0.25);
@@ -355,16 +379,19 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   const data = sents.filter((s) => s.words.length > 0);
   if (data.length === 0) throw formatError('the training corpus has no sentences');
   for (const s of data) if (s.words.length !== s.tags.length) throw shapeError(`a sentence has ${s.words.length} words but ${s.tags.length} tags`);
-  const encoder = WordEncoder.fromSentences(data, minCount);
-  const tags = tagSet(data);
-  const tagger = PosTagger.create(encoder, tags, {
-    crf: opts.crf,
-    embed: opts.embed,
-    hidden: opts.hidden,
-    layers: opts.layers,
-    dropout: opts.dropout,
-    seed: opts.seed,
-  });
+  const tagger = opts.from
+    ? opts.from.withHead(opts.crf ?? false, opts.seed ?? 1)
+    : PosTagger.create(WordEncoder.fromSentences(data, minCount), tagSet(data), {
+        crf: opts.crf,
+        embed: opts.embed,
+        hidden: opts.hidden,
+        layers: opts.layers,
+        dropout: opts.dropout,
+        seed: opts.seed,
+      });
+  const { encoder, tags } = tagger;
+  for (const s of data)
+    for (const t of s.tags) if (!tags.includes(t)) throw rangeError(`the tag ${JSON.stringify(t)} is not one of the starting tagger's ${tags.length} tags`);
   const model = tagger.session.model;
   model.compile({
     loss: tagger.crf ? 'crf' : 'crossEntropy',
@@ -385,7 +412,9 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   const lengths = rows.map((r) => r.ids.length);
   const seed = opts.seed ?? 1;
   const perEpoch = Math.ceil(rows.length / batchSize);
-  const steps = progressEvery(every, epochs * perEpoch, opts.onProgress);
+  let tokens = 0;
+  const onProgress = opts.onProgress;
+  const steps = progressEvery(every, epochs * perEpoch, onProgress && ((p) => onProgress({ ...p, tokens })));
   const target = sequentialTarget(model, {
     batchesPerEpoch: perEpoch,
     batches(epoch) {
@@ -409,6 +438,7 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
     timeBudgetMs: budget,
     emit: (e) => {
       if (e.type === 'epoch') return opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, elapsedMs: e.elapsedMs, tokensPerSec: e.tokensPerSec }, tagger);
+      tokens = e.tokens;
       return steps?.(e);
     },
     awaitSteps: true,
