@@ -52,7 +52,7 @@ for (const [name, tagger] of [
 const curve = arg('curve') !== undefined; // --curve 1: score the held-out files after every epoch
 // With both, the BiLSTM-CRF starts from the trained BiLSTM tagger (its embedding, LSTM and
 // emission layer) and trains everything with the CRF loss for --crf-epochs (default 1) at
-// --crf-lr (default 0.002), within --crf-time-budget-s if given: a CRF over 190 tags costs
+// --crf-lr (default 0.002), within --crf-time-budget-s (default 600): a CRF over 190 tags costs
 // several times a softmax per word, so training it from scratch takes much longer.
 let first;
 for (const arch of archs) {
@@ -60,7 +60,7 @@ for (const arch of archs) {
   let evalMs = 0;
   let trained = 0;
   const fromTagger = arch === 'crf' && first !== undefined;
-  const budget = fromTagger ? num('crf-time-budget-s') : num('time-budget-s');
+  const budget = fromTagger ? (num('crf-time-budget-s') ?? 600) : num('time-budget-s');
   const tagger = await trainPosTagger(train, {
     crf: arch === 'crf',
     from: fromTagger ? first : undefined,
