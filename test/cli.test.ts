@@ -162,6 +162,9 @@ describe('recurrent CLI', () => {
       ['segment', '--help'],
       ['segment', 'train', '-h'],
       ['segment', 'run', '--help'],
+      ['tag', '--help'],
+      ['tag', 'train', '-h'],
+      ['tag', 'run', '--help'],
       ['classify', '-h'],
       ['classify', 'train', '--help'],
       ['classify', 'run', '-h'],
@@ -186,7 +189,7 @@ describe('recurrent CLI', () => {
   });
 
   it('the output path is checked before training: a directory or an unwritable place fails at once', () => {
-    for (const verb of [['train'], ['segment', 'train'], ['classify', 'train'], ['g2p', 'train']]) {
+    for (const verb of [['train'], ['segment', 'train'], ['tag', 'train'], ['classify', 'train'], ['g2p', 'train']]) {
       for (const out of [dir, '/proc/nonexistent/x']) {
         const r = cli(...verb, '--out', out);
         expect(r.status, `${verb.join(' ')} --out ${out}`).toBe(2);

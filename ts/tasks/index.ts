@@ -1,6 +1,6 @@
 // recurrent/tasks: ready-made tasks built on the SDK (the package root), with their data
 // preparation, metrics and baselines: word segmentation, text classification, grapheme to
-// phoneme (G2P), forecasting, and the classic LSTM demo.
+// phoneme (G2P), forecasting, part-of-speech (word/TAG) tagging, and the classic LSTM demo.
 
 export { normalizeBrownTag } from './brown.js';
 export type { ClassicOptions, ClassicResult } from './classic.js';
@@ -19,6 +19,8 @@ export { KneserNeyTrigram } from './kneser-ney.js';
 export type { BinaryScore, SegmentationScore } from './metrics.js';
 export { binaryScore, segmentationScore, wordSpans } from './metrics.js';
 export { MultinomialNaiveBayes } from './naive-bayes.js';
+export type { PosTaggerOptions, TrainPosTaggerOptions } from './pos.js';
+export { coarseSignature, fineSignature, PosTagger, tagSet, trainPosTagger, UNK_WORD, WordEncoder } from './pos.js';
 export type { TaskProgress } from './progress.js';
 export type { ParseOptions, SegmenterOptions, TrainSegmenterOptions } from './segment.js';
 export {

@@ -1,0 +1,251 @@
+// `recurrent tag train|run`: part-of-speech (or any word/TAG) tagging.
+//   train: a BiLSTM tagger or BiLSTM-CRF over a word-signature vocabulary (ts/tasks/pos.ts) on
+//          the Brown corpus (tags normalised, 10% of the files held out by seed) or on any
+//          word/TAG corpus (a seeded share of its sentences held out); scores it and the
+//          most-frequent-tag and bigram-HMM baselines on all tokens and unknown words; saves it.
+//   run:   tags sentences (one a line, words separated by spaces) and prints word/TAG.
+import { readFile } from 'node:fs/promises';
+import { loadBrown } from '../data/brown.js';
+import { splitBySeed } from '../data/source.js';
+import { formatError, optionError } from '../errors.js';
+import { HmmTagger, MostFrequentTagger } from '../tasks/hmm-tagger.js';
+import { PosTagger, trainPosTagger } from '../tasks/pos.js';
+import { decodeUtf8, parseTagged, splitFiles, type TaggedSentence, type TaggingScore, taggingScore } from '../tasks/tagged.js';
+import { init } from '../wasm.js';
+import { fmtDuration } from './args.js';
+import { barChart } from './chart.js';
+import { CORPORA, needCorpus } from './corpus.js';
+import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
+
+export const TAG_TRAIN: Command = {
+  name: 'recurrent tag train',
+  usage: '[flags]',
+  summary: 'train a word tagger, score it and two baselines on held-out text, save it',
+  about: `Trains a BiLSTM tagger (or BiLSTM-CRF) over words, with signatures (capitalisation, digits,
+hyphens, suffixes) for rare and unknown words, and scores it, the most-frequent-tag baseline and a
+bigram HMM (Viterbi) on held-out text: accuracy on all tokens and on words unseen in training.
+Saves the model and a picture of the scores (an SVG next to --out).`,
+  flags: [
+    {
+      name: 'corpus',
+      arg: 'FILE',
+      help: 'a word/TAG corpus: UTF-8, one sentence a line, each token word/TAG (tag after the last slash); POS or BIO (NER) tags alike (default: the Brown corpus, tags normalised, 10% of the files held out)',
+    },
+    { name: 'test-fraction', arg: 'X', help: 'share held out for testing: of the files of Brown, of the sentences of --corpus (default 0.1)' },
+    { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-word softmax)' },
+    {
+      name: 'init',
+      arg: 'FILE',
+      help: 'start from a saved tagger (its vocabulary, tags, sizes and weights; e.g. train --arch tagger first, then a CRF on top of it)',
+    },
+    common.epochs(2),
+    common.timeBudget(),
+    common.batch(32, 'sentences'),
+    common.embed(64, 'word embedding size'),
+    common.units(64, 'LSTM units per direction'),
+    common.layers(1),
+    { name: 'dropout', arg: 'X', help: 'dropout after the embedding and after the LSTM (default 0.2)' },
+    { name: 'min-count', arg: 'N', help: 'words seen fewer times are learnt as their signature (default 2)' },
+    common.lr(0.01, 'Adam learning rate, halved after each epoch'),
+    common.seed(1, 'initialisation, data order and split'),
+    common.out('runs/tag-<arch>.safetensors'),
+    common.chart(),
+  ],
+  examples: [
+    'recurrent tag train --arch tagger --out runs/pos.safetensors',
+    'recurrent tag train --arch crf --init runs/pos.safetensors --epochs 1 --time-budget 10m --lr 0.002',
+    'recurrent tag train --corpus ner-bio.txt --epochs 10 --time-budget 2m',
+  ],
+};
+
+export const TAG_RUN: Command = {
+  name: 'recurrent tag run',
+  usage: '--model FILE (--input FILE | --text TEXT) [--out FILE]',
+  summary: 'tag sentences with a saved model: prints word/TAG',
+  about: `Tags each line of the input (one sentence a line, words separated by spaces) and prints the line
+as word/TAG tokens (a blank line stays blank).`,
+  flags: [
+    common.model('tag train'),
+    { name: 'input', arg: 'FILE', help: 'UTF-8 text, one sentence a line, words separated by spaces' },
+    { name: 'text', arg: 'TEXT', help: 'the sentence(s) to tag (lines separated by newlines)' },
+    { name: 'out', arg: 'FILE', help: 'write the tagged text here instead of to stdout' },
+  ],
+  examples: ['recurrent tag run --model runs/tag-crf.safetensors --text "The jury praised the city ."'],
+};
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+const fmt = (s: TaggingScore) =>
+  `${pct(s.accuracy)} of ${s.tokens.toLocaleString('en-US')} tokens, ${pct(s.unknownAccuracy)} of ${s.unknownTokens.toLocaleString('en-US')} unknown`;
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw formatError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+export async function tag(argv: string[], out: (s: string) => void): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'train') return tagTrain(rest, out);
+  if (sub === 'run') return tagRun(rest, out);
+  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+    out(groupHelp('recurrent tag', 'part-of-speech (or any word/TAG) tagging with a BiLSTM or BiLSTM-CRF', [TAG_TRAIN, TAG_RUN]));
+    return sub === undefined ? 2 : 0;
+  }
+  throw optionError(`unknown tag command '${sub}' (train or run; see recurrent tag --help)`);
+}
+
+async function tagTrain(argv: string[], out: (s: string) => void): Promise<number> {
+  const parsed = parseFlags(TAG_TRAIN, argv);
+  if (parsed.help) {
+    out(helpText(TAG_TRAIN));
+    return 0;
+  }
+  const f = reader(parsed);
+  const corpus = f.str('corpus');
+  const fraction = f.num('test-fraction', 0.1, { min: Number.MIN_VALUE, max: 0.9 });
+  const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
+  const epochs = f.int('epochs', 2);
+  const budget = f.duration('time-budget');
+  const batchSize = f.int('batch', 32);
+  const embed = f.int('embed', 64);
+  const hidden = f.int('units', 64);
+  const layers = f.int('layers', 1);
+  const dropout = f.num('dropout', 0.2, { min: 0, max: 0.95 });
+  const minCount = f.int('min-count', 2);
+  const lr = f.num('lr', 0.01, { min: 0 });
+  const seed = f.int('seed', 1, { min: 0 });
+  const initPath = f.str('init');
+  const outPath = f.str('out') ?? `runs/tag-${arch}.safetensors`;
+  const chartPath = picturePath(f.raw('chart'), outPath);
+  await prepareOutput('out', outPath);
+  if (chartPath) await prepareOutput('chart', chartPath);
+
+  let train: TaggedSentence[];
+  let test: TaggedSentence[];
+  let source: string;
+  if (corpus) {
+    const all = parseTagged(await readBytes(corpus), { source: corpus });
+    if (all.length < 2) throw formatError(`${corpus} has ${all.length} sentence; holding out a share of it needs at least 2`);
+    const split = splitBySeed(all, { validation: Math.min(all.length - 1, Math.max(1, Math.round(all.length * fraction))), seed });
+    train = split.train;
+    test = split.validation;
+    source = `${corpus} (a seeded ${Math.round(100 * fraction)}% of the sentences held out)`;
+  } else {
+    needCorpus(CORPORA.brown, 'give --corpus FILE');
+    const files = await loadBrown();
+    const split = splitFiles(
+      files.map((x) => x.name),
+      { test: fraction, seed },
+    );
+    const inTrain = new Set(split.train);
+    train = files.filter((x) => inTrain.has(x.name)).flatMap((x) => x.sentences);
+    test = files.filter((x) => !inTrain.has(x.name)).flatMap((x) => x.sentences);
+    source = `Brown corpus, tags normalised (${split.train.length} files train, ${split.test.length} held out by seed ${seed})`;
+  }
+  await init();
+  const nTok = (ss: TaggedSentence[]) => ss.reduce((a, s) => a + s.words.length, 0);
+  const trainTokens = nTok(train);
+  out(
+    `data: ${source}: ${train.length.toLocaleString('en-US')} training sentences (${trainTokens.toLocaleString('en-US')} tokens), ${test.length.toLocaleString('en-US')} test sentences (${nTok(test).toLocaleString('en-US')} tokens)`,
+  );
+  const known = new Set(train.flatMap((s) => s.words));
+  const baselines: [string, TaggingScore][] = [];
+  for (const [name, base] of [
+    ['most frequent tag', new MostFrequentTagger()],
+    ['bigram HMM', new HmmTagger()],
+  ] as const) {
+    const t0 = performance.now();
+    base.fit(train);
+    const s = taggingScore(
+      test,
+      test.map((x) => base.tag(x.words)),
+      known,
+    );
+    baselines.push([name, s]);
+    out(`baseline (${name}): ${fmt(s)}  [${fmtDuration(performance.now() - t0)}]`);
+  }
+
+  const name = arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger';
+  const from = initPath ? PosTagger.load(await readBytes(initPath)) : undefined;
+  out(
+    `model: ${name}, ${from ? `starting from ${initPath} (its sizes and weights)` : `word embedding ${embed}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}`}; ${epochs} epochs of batches of ${batchSize} sentences${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
+  );
+  const perEpoch = Math.ceil(train.length / batchSize);
+  const start = performance.now();
+  const tagger = await trainPosTagger(train, {
+    crf: arch === 'crf',
+    from,
+    embed,
+    hidden,
+    layers,
+    dropout,
+    minCount,
+    seed,
+    epochs,
+    timeBudgetMs: budget,
+    batchSize,
+    optimizer: { name: 'adam', lr },
+    progressEvery: Math.max(1, Math.round((epochs * perEpoch) / 10)),
+    onProgress: (e) => out(`  epoch ${e.epoch + 1}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)} per word, ${fmtDuration(e.elapsedMs)}`),
+  }).finally(() => from?.dispose());
+  const trainMs = performance.now() - start;
+  try {
+    const e0 = performance.now();
+    const score = tagger.evaluate(test, known);
+    out(
+      `${name}: ${fmt(score)}  [training ${fmtDuration(trainMs)}, scoring ${fmtDuration(performance.now() - e0)}; vocabulary ${tagger.encoder.vocab.size.toLocaleString('en-US')} words and signatures, ${tagger.tags.length} tags]`,
+    );
+    await writeAtomic(outPath, tagger.save());
+    out(`model saved to ${outPath}  (try: npx recurrent tag run --model ${outPath} --text "The jury praised the city .")`);
+    if (chartPath) {
+      const svg = barChart({
+        title: `recurrent tag: ${name} against two baselines`,
+        subtitle: `${source}; ${score.tokens.toLocaleString('en-US')} held-out tokens, ${score.unknownTokens.toLocaleString('en-US')} unknown; higher is better`,
+        axis: 'percent',
+        series: [name, ...baselines.map(([n]) => n)],
+        groups: [
+          { label: 'all tokens', values: [100 * score.accuracy, ...baselines.map(([, s]) => 100 * s.accuracy)] },
+          { label: 'unknown words', values: [100 * score.unknownAccuracy, ...baselines.map(([, s]) => 100 * s.unknownAccuracy)] },
+        ],
+        format: (x) => `${x.toFixed(2)}%`,
+      });
+      await savePicture(chartPath, svg, out);
+    }
+  } finally {
+    tagger.dispose();
+  }
+  return 0;
+}
+
+async function tagRun(argv: string[], out: (s: string) => void): Promise<number> {
+  const parsed = parseFlags(TAG_RUN, argv);
+  if (parsed.help) {
+    out(helpText(TAG_RUN));
+    return 0;
+  }
+  const f = reader(parsed);
+  const v = { model: f.str('model'), input: f.str('input'), text: f.str('text'), out: f.str('out') };
+  if (!v.model) throw optionError('tag run needs --model FILE (from tag train)');
+  if ((v.input === undefined) === (v.text === undefined)) throw optionError('tag run needs exactly one of --input FILE and --text TEXT');
+  if (v.out) await prepareOutput('out', v.out);
+  const text = v.input ? decodeUtf8(await readBytes(v.input), v.input) : v.text!;
+  const lines = text.split(/\r?\n/);
+  if (lines.at(-1) === '') lines.pop();
+  const sents = lines.map((l) => l.split(/\s+/).filter(Boolean));
+  if (sents.every((s) => s.length === 0)) throw formatError(`${v.input ?? '--text'} has no words`);
+  const bytes = await readBytes(v.model);
+  await init();
+  const tagger = PosTagger.load(bytes);
+  try {
+    const tags = tagger.tag(sents);
+    const tagged = `${sents.map((ws, i) => ws.map((w, j) => `${w}/${tags[i][j]}`).join(' ')).join('\n')}\n`;
+    if (v.out) await writeAtomic(v.out, tagged);
+    else process.stdout.write(tagged);
+    return 0;
+  } finally {
+    tagger.dispose();
+  }
+}
