@@ -48,8 +48,10 @@ export function coarseSignature(w: string): string {
 
 /** Word → id in a word-signature vocabulary (see the top of this file). */
 export class WordEncoder {
+  /** The word-signature vocabulary: frequent words, signature tokens and `<unk>`. */
   readonly vocab: Vocabulary;
 
+  /** Wraps a vocabulary built by {@link WordEncoder.fromSentences} (E_OPTION without the tagger's unk symbol). */
   constructor(vocab: Vocabulary) {
     if (vocab.unk !== UNK_WORD) throw optionError(`a tagger vocabulary needs the unk symbol ${UNK_WORD}`);
     this.vocab = vocab;
@@ -102,6 +104,7 @@ export class WordEncoder {
     return this.signature(w);
   }
 
+  /** The ids of a sentence's words: a known word's own id, else its signature's (see the top of this file). */
   encode(words: readonly string[]): Uint32Array {
     return Uint32Array.from(words, (w) => this.id(w));
   }
@@ -209,6 +212,7 @@ const TAGGER_KEYS = ['crf', 'embed', 'hidden', 'layers', 'dropout', 'seed'];
 export class PosTagger {
   /** The session holding the model (and the vocabulary). */
   readonly session: Session;
+  /** Maps words to the model's input ids. */
   readonly encoder: WordEncoder;
   /** Tag names by id. */
   readonly tags: readonly string[];
