@@ -9,6 +9,7 @@ import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate } from './generate.js';
 import { segment } from './segment.js';
+import { speech } from './speech.js';
 import { train } from './train.js';
 
 const USAGE = `usage: recurrent <command> [flags]      (recurrent <command> --help for its flags)
@@ -19,6 +20,7 @@ commands:
   segment train|run               word segmentation (BiLSTM-CRF, BMES tags) on Moby Dick or a SIGHAN corpus
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
+  speech train|run                spoken digits (espeak-ng voices) with a BiGRU and CTC; transcribe a WAV
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
   export M --format onnx --out F  a saved model as ONNX (opset 17), for onnxruntime
@@ -48,6 +50,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   g2p,
   forecast,
   classic,
+  speech,
   export: exportCommand,
   conformance: conformanceCommand,
 };
