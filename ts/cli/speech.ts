@@ -2,7 +2,7 @@
 // bidirectional (or, --streaming, unidirectional) GRU over log-mel frames with CTC; label
 // error rate and whole-string accuracy on held-out voices, greedy and beam.
 import { readFile } from 'node:fs/promises';
-import { formatError, optionError } from '../errors.js';
+import { formatError, optionError, stateError } from '../errors.js';
 import { digitsToWords, type SpeechCorpus, SpeechRecognizer, type SpeechScore, type SpeechUtterance } from '../tasks/speech.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
@@ -105,7 +105,15 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   const variants = list('variants');
   await init();
   // The generator is the example script (it runs espeak-ng); it lives in the repository.
-  const mod = (await import(new URL('../../examples/speech/make-corpus.mjs', import.meta.url).href)) as CorpusModule;
+  const generator = new URL('../../examples/speech/make-corpus.mjs', import.meta.url);
+  let mod: CorpusModule;
+  try {
+    mod = (await import(generator.href)) as CorpusModule;
+  } catch (e) {
+    throw stateError(
+      `speech train needs the corpus generator examples/speech/make-corpus.mjs of the recurrent repository (not in the npm package): ${(e as Error).message}`,
+    );
+  }
   const c = await mod.makeSpeechCorpus({
     count,
     seed: o.seed,
