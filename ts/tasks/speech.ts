@@ -271,6 +271,8 @@ export class SpeechRecognizer {
       throw formatError("the model file's metadata 'speech' is not valid JSON");
     }
     if (!s || s.format !== FORMAT) throw formatError('not a speech model file (no speech metadata; train one with `recurrent speech train`)');
+    if (!Number.isInteger(s.stack) || s.stack < 1 || s.stack > 16 || !Number.isInteger(s.bands) || s.bands < 1)
+      throw formatError('the speech metadata needs an integer stack in [1, 16] and bands ≥ 1');
     if (!Array.isArray(s.mean) || s.mean.length !== s.bands || !Array.isArray(s.std) || s.std.length !== s.bands)
       throw formatError('the speech metadata has no per-band mean and std');
     const t = await createTrainer({ worker: opts.worker ?? false });
