@@ -20,6 +20,7 @@ import { GENERATE } from '../ts/cli/generate.js';
 import { prepareOutput, writeAtomic } from '../ts/cli/output.js';
 import { EpochBar } from '../ts/cli/progress.js';
 import { SEGMENT_RUN, SEGMENT_TRAIN } from '../ts/cli/segment.js';
+import { SPEECH_RUN, SPEECH_TRAIN } from '../ts/cli/speech.js';
 import { TAG_RUN, TAG_TRAIN } from '../ts/cli/tag.js';
 import { TRAIN } from '../ts/cli/train.js';
 
@@ -118,6 +119,8 @@ describe('flag parser', () => {
       G2P_RUN,
       FORECAST,
       CLASSIC,
+      SPEECH_TRAIN,
+      SPEECH_RUN,
       CONFORMANCE,
       EXPORT,
     ];
@@ -138,7 +141,7 @@ describe('flag parser', () => {
 
   it('one vocabulary: the same idea has the same primary flag in every verb', () => {
     const names = (c: Command) => c.flags.map((f) => f.name);
-    for (const c of [TRAIN, SEGMENT_TRAIN, TAG_TRAIN, CLASSIFY_TRAIN, G2P_TRAIN, FORECAST, CLASSIC]) {
+    for (const c of [TRAIN, SEGMENT_TRAIN, TAG_TRAIN, CLASSIFY_TRAIN, G2P_TRAIN, FORECAST, CLASSIC, SPEECH_TRAIN]) {
       expect(names(c), c.name).toContain('units');
       expect(names(c)).not.toContain('hidden');
       expect(names(c)).not.toContain('steps');

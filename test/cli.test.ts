@@ -173,6 +173,9 @@ describe('recurrent CLI', () => {
       ['g2p', 'run', '--help'],
       ['forecast', '--help'],
       ['classic', '-h'],
+      ['speech', '--help'],
+      ['speech', 'train', '-h'],
+      ['speech', 'run', '--help'],
       ['conformance', '--help'],
       ['export', '-h'],
     ];

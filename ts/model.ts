@@ -1,6 +1,8 @@
 // Model: a sequential network in wasm memory. Low-level operations (forward, loss, one training
 // step, truncated BPTT, stepwise prediction, generation) live here; training over whole data
 // sets is the fit engine's (fit.ts, driven by session.ts), and `evaluate` is session.ts's.
+
+import { type CtcHypothesis, type CtcOptions, ctcDecode } from './ctc.js';
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
 import { checkSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
@@ -9,9 +11,10 @@ import { wasm } from './wasm.js';
 /**
  * Training losses: `crossEntropy` (softmax cross-entropy over the output's classes, a target of
  * −100 ignores a row, PyTorch `ignore_index`), `mse` (mean squared error against `values`) and
- * `crf` (negative log-likelihood under a `.crf()` head).
+ * `crf` (negative log-likelihood under a `.crf()` head), `ctc` (connectionist temporal
+ * classification over the per-step scores, targets = label sequences; see `CompileOptions.ctc`).
  */
-export type LossName = 'crossEntropy' | 'mse' | 'crf';
+export type LossName = 'crossEntropy' | 'mse' | 'crf' | 'ctc';
 /**
  * The optimizers, as in `torch.optim`: SGD (momentum, dampening, Nesterov, weight decay), Adam,
  * AdamW (decoupled weight decay), RMSprop and Adagrad.
@@ -57,6 +60,12 @@ export interface CompileOptions {
    * @default 'crf' for models that end in `.crf()`, else 'crossEntropy'
    */
   loss?: LossName;
+  /**
+   * Options of the `ctc` loss (PyTorch's names): the blank class, the reduction, zeroInfinity.
+   * Only with `loss: 'ctc'`, which needs a per-step output of labels + 1 classes.
+   * @default { blank: 0, reduction: 'mean', zeroInfinity: false }
+   */
+  ctc?: CtcOptions;
   /**
    * The optimizer. A bare name uses PyTorch's defaults (sgd needs `{ name: 'sgd', lr }`).
    * @default { name: 'adam', lr: 1e-3 }
@@ -336,7 +345,8 @@ export class Model {
   loss(targets: BatchTargets, opts: { loss?: LossName; backward?: boolean } = {}): { loss: number; count: number } {
     checkKeys('targets', targets, ['classes', 'values']);
     const kind = opts.loss ?? this.#compiled?.loss ?? (this.hasCrf ? 'crf' : this.isTokenModel || !('values' in targets) ? 'crossEntropy' : 'mse');
-    const r = this.core.loss(toClasses(targets.classes), targets.values ?? EMPTY_F, kind, opts.backward ?? false);
+    const ctc = kind === 'ctc' ? (this.#compiled?.ctc ?? {}) : undefined;
+    const r = this.core.loss(toClasses(targets.classes), targets.values ?? EMPTY_F, kind, ctc, opts.backward ?? false);
     return { loss: r[0], count: r[1] };
   }
 
@@ -354,9 +364,21 @@ export class Model {
    * Returns the model, for chaining.
    */
   compile(opts: CompileOptions = {}): this {
-    checkKeys('compile', opts, ['loss', 'optimizer', 'clipNorm', 'clipValue', 'schedule']);
+    checkKeys('compile', opts, ['loss', 'ctc', 'optimizer', 'clipNorm', 'clipValue', 'schedule']);
     const loss = opts.loss ?? (this.hasCrf ? 'crf' : 'crossEntropy');
     const cfg: Record<string, unknown> = { loss, optimizer: normaliseOptimizer(opts.optimizer) };
+    if (opts.ctc !== undefined) {
+      if (loss !== 'ctc') throw optionError(`compile.ctc applies to loss 'ctc', not '${loss}'`);
+      checkKeys('compile.ctc', opts.ctc, ['blank', 'reduction', 'zeroInfinity']);
+      cfg.ctc = opts.ctc;
+    }
+    if (loss === 'ctc') {
+      if (!this.outputIsSequence || this.hasCrf)
+        throw optionError("loss 'ctc' needs one output per step (returnSequences: true, no .crf()), a dense layer of labels + 1 classes last");
+      const blank = opts.ctc?.blank ?? 0;
+      if (!Number.isInteger(blank) || blank < 0 || blank >= this.outputDim)
+        throw rangeError(`compile.ctc.blank = ${blank} must be a class in [0, ${this.outputDim}) (the output width)`);
+    }
     if (opts.clipNorm !== undefined) cfg.clipNorm = opts.clipNorm;
     if (opts.clipValue !== undefined) cfg.clipValue = opts.clipValue;
     if (opts.schedule !== undefined) cfg.schedule = opts.schedule;
@@ -478,6 +500,26 @@ export class Model {
     } finally {
       this.core.setCarryState(false);
     }
+  }
+
+  /**
+   * CTC decoding of a batch (a model compiled with `loss: 'ctc'`): runs the forward and returns,
+   * per row, its label sequences (blank and repeats removed), most probable first: the greedy
+   * path by default, prefix beam search with `beam` > 1. Rows use their `lengths`.
+   */
+  ctcDecode(input: BatchInput, opts: { beam?: number; nBest?: number } = {}): CtcHypothesis[][] {
+    checkKeys('ctcDecode', opts, ['beam', 'nBest']);
+    if (this.#compiled?.loss !== 'ctc') throw stateError("ctcDecode needs a model compiled with loss: 'ctc'");
+    const scores = this.forward(input);
+    return ctcDecode(scores, {
+      batch: input.batch,
+      steps: input.steps,
+      classes: this.outputDim,
+      lengths: input.lengths,
+      blank: this.#compiled.ctc?.blank ?? 0,
+      beam: opts.beam,
+      nBest: opts.nBest,
+    });
   }
 
   /** Forgets the state kept by predictStep. */

@@ -2,6 +2,8 @@
 // training position, trained through the fit engine (fit.ts). It runs wherever it is
 // created: in the calling thread (`createTrainer({ worker: false })`) or inside a worker
 // (worker/worker.ts exposes one through comlink).
+
+import type { CtcHypothesis } from './ctc.js';
 import { asDataSpec, batchesPerEpoch, type DataLike, type DataSpec, epochOrder, type ModelShape, makeBatch, type TrainBatch } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, formatError, numIn, optionError, posInt, RecurrentTypeError, rangeError, stateError } from './errors.js';
@@ -456,6 +458,11 @@ export class Session {
 
   predictStep(input: BatchInput): Float32Array {
     return this.model.predictStep(input);
+  }
+
+  /** CTC decoding (a model compiled with loss 'ctc'): label sequences per row, best first. */
+  ctcDecode(input: BatchInput, opts?: { beam?: number; nBest?: number }): CtcHypothesis[][] {
+    return this.model.ctcDecode(input, opts);
   }
 
   resetState(): void {

@@ -6,6 +6,7 @@
 // Both modes drive one Session through a `Link` (worker/link.ts): in worker mode the model lives
 // in the worker, data is copied in (typed arrays transferred), progress events come back
 // through a comlink callback, and errors keep their codes.
+import type { CtcHypothesis } from './ctc.js';
 import { asDataSpec, type DataLike } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, optionError, rangeError, stateError } from './errors.js';
@@ -204,6 +205,13 @@ export class Trainer {
    */
   predict(input: BatchInput): Promise<Float32Array> {
     return this.#s.predict(input);
+  }
+  /**
+   * CTC decoding (a model compiled with `loss: 'ctc'`): per row, its label sequences, most
+   * probable first (greedy; prefix beam search with `beam` > 1).
+   */
+  ctcDecode(input: BatchInput, opts?: { beam?: number; nBest?: number }): Promise<CtcHypothesis[][]> {
+    return this.#s.ctcDecode(input, opts);
   }
   /** Stateful: continues from the previous call's final state until resetState(). */
   predictStep(input: BatchInput): Promise<Float32Array> {

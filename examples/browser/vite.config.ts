@@ -12,14 +12,23 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
   resolve: {
-    alias: [{ find: /^recurrent$/, replacement: `${repo}/dist/index.js` }],
+    alias: [
+      { find: /^recurrent$/, replacement: `${repo}/dist/index.js` },
+      { find: /^recurrent\/tasks$/, replacement: `${repo}/dist/tasks/index.js` },
+    ],
   },
   // In an app that installs the package: keep it out of the dev pre-bundler, so that the
   // worker and wasm URLs stay relative to the SDK's own files.
   optimizeDeps: { exclude: ['recurrent'] },
   // The SDK's worker is an ES module (it uses top-level await).
   worker: { format: 'es' },
-  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true },
+  build: {
+    target: 'es2022',
+    outDir: 'dist',
+    emptyOutDir: true,
+    // two pages: the training demo and the speech page
+    rollupOptions: { input: { main: fileURLToPath(new URL('index.html', import.meta.url)), speech: fileURLToPath(new URL('speech.html', import.meta.url)) } },
+  },
   server: { host: '127.0.0.1', fs: { allow: [repo] } },
   preview: { host: '127.0.0.1' },
 });

@@ -9,6 +9,7 @@ import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate } from './generate.js';
 import { segment } from './segment.js';
+import { speech } from './speech.js';
 import { tag } from './tag.js';
 import { train } from './train.js';
 
@@ -21,6 +22,7 @@ commands:
   tag train|run                   part-of-speech tagging (BiLSTM / BiLSTM-CRF vs HMM) on Brown or any word/TAG corpus
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
+  speech train|run                spoken digits (espeak-ng voices) with a BiGRU and CTC; transcribe a WAV
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
   export M --format onnx --out F  a saved model as ONNX (opset 17), for onnxruntime
@@ -51,6 +53,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   g2p,
   forecast,
   classic,
+  speech,
   export: exportCommand,
   conformance: conformanceCommand,
 };

@@ -5,7 +5,8 @@
 //   ids[o, o+T) → targets ids[o+1, o+T+1). Offsets are random per epoch (seeded) or the
 //   non-overlapping tiling of the stream (`random: false`, as for validation).
 // - `examples`: a list of variable-length sequences, padded per batch with per-row lengths
-//   (masks). Targets: one class per step, one class per sequence, or regression values.
+//   (masks). Targets: one class per step, one class per sequence, regression values, or an
+//   unaligned label sequence (CTC: class targets [B, S], labels then −100 padding).
 import { checkKeys, optionError, posInt, rangeError, shapeError } from '../errors.js';
 import type { BatchInput, BatchTargets } from '../model.js';
 import { deriveSeed, Rng } from './rng.js';
@@ -25,6 +26,12 @@ export interface Example {
   targets?: ArrayLike<number>;
   /** Regression targets: [T·O] per step, or [O] for the whole sequence. */
   values?: ArrayLike<number>;
+  /**
+   * A label sequence of any length up to the example's steps, not aligned to them (the `ctc`
+   * loss): labels in [0, classes) other than the blank. Batches carry them as class targets
+   * [B, S], each row's labels then −100 padding.
+   */
+  labels?: ArrayLike<number>;
 }
 
 /**
@@ -244,7 +251,9 @@ function exampleBatch(list: Example[], idx: Uint32Array, shape: ModelShape): Tra
   }
   for (let r = 0; r < b; r++) tokens += lengths[r];
   const targets: BatchTargets = {};
-  if (first.targets !== undefined) {
+  if (first.labels !== undefined) {
+    targets.classes = labelRows(list, idx);
+  } else if (first.targets !== undefined) {
     const c = new Int32Array(b * t).fill(-100);
     for (let r = 0; r < b; r++) {
       const e = list[idx[r]];
@@ -283,6 +292,28 @@ function exampleBatch(list: Example[], idx: Uint32Array, shape: ModelShape): Tra
     throw optionError(`example ${idx[0]} has no target, targets or values`);
   }
   return { input, targets, tokens };
+}
+
+/** Label sequences of the batch's examples as class targets [B, S] (S = the longest, at
+ * least 1), each row's labels then −100 padding. */
+function labelRows(list: Example[], idx: Uint32Array): Int32Array {
+  const b = idx.length;
+  let s = 1;
+  for (let r = 0; r < b; r++) {
+    const l = list[idx[r]].labels;
+    if (!l || typeof l.length !== 'number') throw optionError(`example ${idx[r]} has no labels while others do`);
+    s = Math.max(s, l.length);
+  }
+  const c = new Int32Array(b * s).fill(-100);
+  for (let r = 0; r < b; r++) {
+    const l = list[idx[r]].labels!;
+    for (let k = 0; k < l.length; k++) {
+      const v = l[k];
+      if (!Number.isInteger(v) || v < 0 || v > 0x7fff_ffff) throw rangeError(`example ${idx[r]}: labels[${k}] = ${v} is not a label (an integer ≥ 0)`);
+      c[r * s + k] = v;
+    }
+  }
+  return c;
 }
 
 /**

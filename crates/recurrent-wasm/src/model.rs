@@ -4,6 +4,7 @@
 use crate::errors::{IntoJs, JsResult, js_named, option_err, range_err, to_js};
 use crate::options::Opts;
 use recurrent_core::limits;
+use recurrent_core::loss::ctc::{CtcConfig, CtcReduction};
 use recurrent_core::model::generate::SampleConfig;
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::rng::Rng;
@@ -104,12 +105,32 @@ pub struct WasmModel {
     pub(crate) grads_ready: bool,
 }
 
-pub(crate) fn parse_loss(kind: &str) -> JsResult<LossKind> {
+/// The loss named `kind`; `ctc` ({ blank?, reduction?, zeroInfinity? }, PyTorch's defaults)
+/// is read only for "ctc" and must be absent otherwise.
+pub(crate) fn parse_loss(kind: &str, ctc: JsValue) -> JsResult<LossKind> {
+    let absent = ctc.is_undefined() || ctc.is_null();
+    if kind != "ctc" && !absent {
+        return Err(option_err(format!("ctc options are only for loss 'ctc', not '{kind}'")));
+    }
     match kind {
         "crossEntropy" => Ok(LossKind::CrossEntropy),
         "mse" => Ok(LossKind::Mse),
         "crf" => Ok(LossKind::Crf),
-        _ => Err(option_err(format!("loss '{kind}' is not one of crossEntropy, mse, crf"))),
+        "ctc" => {
+            let mut cfg = CtcConfig::default();
+            if !absent {
+                let o = Opts::new(ctc, "ctc", &["blank", "reduction", "zeroInfinity"])?;
+                if let Some(b) = o.count("blank", limits::MAX_DIM)? {
+                    cfg.blank = b;
+                }
+                if let Some(r) = o.string("reduction")? {
+                    cfg.reduction = CtcReduction::parse(&r).js()?;
+                }
+                o.set_flag("zeroInfinity", &mut cfg.zero_infinity)?;
+            }
+            Ok(LossKind::Ctc(cfg))
+        }
+        _ => Err(option_err(format!("loss '{kind}' is not one of crossEntropy, mse, crf, ctc"))),
     }
 }
 
@@ -218,10 +239,11 @@ impl WasmModel {
         Ok(self.m.forward(&batch(ids, features, b, t, &ls), train).js()?.to_vec())
     }
 
-    /// Loss of the last forward ("crossEntropy" with class targets, "mse" with values);
+    /// Loss of the last forward ("crossEntropy", "crf" or "ctc" (with `ctc` options) with
+    /// class targets, "mse" with values);
     /// with `backward`, gradients are zeroed and then filled. Returns [loss, counted rows].
-    pub fn loss(&mut self, classes: &[i32], values: &[f32], kind: &str, backward: bool) -> JsResult<Vec<f32>> {
-        let kind = parse_loss(kind)?;
+    pub fn loss(&mut self, classes: &[i32], values: &[f32], kind: &str, ctc: JsValue, backward: bool) -> JsResult<Vec<f32>> {
+        let kind = parse_loss(kind, ctc)?;
         let tg = targets(classes, values)?;
         if backward {
             self.m.arena.zero_grads();

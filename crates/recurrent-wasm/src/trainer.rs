@@ -2,7 +2,8 @@
 //! `Model` (`new Trainer(model, config)`, `step`, `stepTbptt`) or a `Seq2Seq`
 //! (`Trainer.forSeq2Seq(model, config)`, `stepPairs`). This file only converts options.
 //!
-//! Config: { loss: "crossEntropy" | "mse" | "crf"   (Model only),
+//! Config: { loss: "crossEntropy" | "mse" | "crf" | "ctc"   (Model only),
+//!           ctc?: { blank, reduction, zeroInfinity }   (loss "ctc" only),
 //!           optimizer: { name: "sgd" | "adam" | "adamw" | "rmsprop" | "adagrad", lr, ... },
 //!           clipNorm?, clipValue?,
 //!           schedule?: { name: "constant" | "step" | "exponential" | "cosine", ... } }
@@ -120,12 +121,12 @@ fn parse_schedule(v: JsValue) -> JsResult<Schedule> {
 /// Reads `config` (with `loss` only when `with_loss`) into the core's trainer config.
 fn parse_config(config: JsValue, with_loss: bool) -> JsResult<(TrainerConfig, Option<LossKind>)> {
     let keys: &[&str] = if with_loss {
-        &["loss", "optimizer", "clipNorm", "clipValue", "schedule"]
+        &["loss", "ctc", "optimizer", "clipNorm", "clipValue", "schedule"]
     } else {
         &["optimizer", "clipNorm", "clipValue", "schedule"]
     };
     let o = Opts::new(config, "compile", keys)?;
-    let loss = if with_loss { Some(parse_loss(&o.string("loss")?.unwrap_or_else(|| "crossEntropy".into()))?) } else { None };
+    let loss = if with_loss { Some(parse_loss(&o.string("loss")?.unwrap_or_else(|| "crossEntropy".into()), o.get("ctc"))?) } else { None };
     let cfg = TrainerConfig {
         optimizer: parse_optimizer(o.get("optimizer"))?,
         clip_norm: o.f32("clipNorm")?,

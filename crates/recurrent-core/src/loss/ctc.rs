@@ -30,7 +30,7 @@ impl CtcReduction {
 }
 
 /// CTC options (PyTorch's defaults: blank 0, mean, zero_infinity false).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CtcConfig {
     pub blank: usize,
     pub reduction: CtcReduction,

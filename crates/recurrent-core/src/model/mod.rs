@@ -23,6 +23,7 @@ use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
 use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
 use crate::limits;
+use crate::loss::ctc::{CtcBatch, CtcConfig, CtcWork, ctc_loss};
 use crate::loss::{self, IGNORE_INDEX};
 use crate::params::ParamArena;
 use crate::rng::Rng;
@@ -106,6 +107,15 @@ pub struct Model {
     d_a: Vec<f32>,
     d_b: Vec<f32>,
     d_state: Vec<f32>,
+    ctc: CtcScratch,
+}
+
+/// Buffers of the CTC loss, reused across batches.
+#[derive(Default)]
+struct CtcScratch {
+    work: CtcWork,
+    labels: Vec<u32>,
+    label_lengths: Vec<usize>,
 }
 
 impl Model {
@@ -144,6 +154,7 @@ impl Model {
             d_a: Vec::new(),
             d_b: Vec::new(),
             d_state: Vec::new(),
+            ctc: CtcScratch::default(),
         })
     }
 
@@ -427,11 +438,32 @@ impl Model {
                 };
                 ((total * scale) as f32, count)
             }
-            (LossKind::CrossEntropy | LossKind::Crf, _) => {
-                return Err(Error::option(format!(
-                    "{} needs class targets",
-                    if kind == LossKind::Crf { "the crf loss" } else { "cross-entropy" }
-                )));
+            (LossKind::Ctc(cfg), Targets::Classes(tg)) => {
+                if !seq {
+                    return Err(Error::option(
+                        "the ctc loss needs one output per step (returnSequences: true on the last recurrent layer)",
+                    ));
+                }
+                let s = ctc_label_rows(tg, b, &mut self.ctc.labels, &mut self.ctc.label_lengths)?;
+                let batch = CtcBatch {
+                    b,
+                    t,
+                    c: v,
+                    logits: out,
+                    input_lengths: &self.lengths,
+                    targets: &self.ctc.labels,
+                    s,
+                    target_lengths: &self.ctc.label_lengths,
+                };
+                ctc_model_loss(&batch, &cfg, &mut self.ctc.work, if backward { Some(&mut self.d_a) } else { None })?
+            }
+            (LossKind::CrossEntropy | LossKind::Crf | LossKind::Ctc(_), _) => {
+                let what = match kind {
+                    LossKind::Crf => "the crf loss",
+                    LossKind::Ctc(_) => "the ctc loss",
+                    _ => "cross-entropy",
+                };
+                return Err(Error::option(format!("{what} needs class targets")));
             }
             (LossKind::Mse, _) => return Err(Error::option("mse needs value targets")),
         };
@@ -520,6 +552,40 @@ impl Model {
         crf.params(&self.arena.params).viterbi(self.output(), self.t, &self.lengths, &mut out);
         Ok(out)
     }
+}
+
+/// Splits class targets [B, S] (labels, then −100 padding) into labels [B, S] (padding as 0)
+/// and per-row label counts. Returns S. E_SHAPE unless the length is a multiple of B;
+/// E_RANGE for a negative label or a label after padding.
+fn ctc_label_rows(tg: &[i32], b: usize, labels: &mut Vec<u32>, counts: &mut Vec<usize>) -> Result<usize> {
+    if tg.is_empty() || !tg.len().is_multiple_of(b) {
+        return Err(Error::shape(format!(
+            "ctc targets have {} values; expected [B={b}, S] (each row's labels, then -100 padding)",
+            tg.len()
+        )));
+    }
+    let s = tg.len() / b;
+    labels.clear();
+    counts.clear();
+    for r in 0..b {
+        let row = &tg[r * s..(r + 1) * s];
+        let n = row.iter().position(|&x| x == IGNORE_INDEX).unwrap_or(s);
+        if let Some(j) = row.iter().enumerate().position(|(j, &x)| if j < n { x < 0 } else { x != IGNORE_INDEX }) {
+            return Err(Error::range(format!(
+                "ctc targets[{r}][{j}] = {} must be a label ≥ 0, or -100 padding after the row's labels",
+                row[j]
+            )));
+        }
+        labels.extend(row.iter().map(|&x| if x < 0 { 0 } else { x as u32 }));
+        counts.push(n);
+    }
+    Ok(s)
+}
+
+/// The model's CTC loss: (reduced loss, rows) with the gradient into `d` [B, T, C].
+fn ctc_model_loss(batch: &CtcBatch, cfg: &CtcConfig, work: &mut CtcWork, d: Option<&mut Vec<f32>>) -> Result<(f32, usize)> {
+    let (loss, _) = ctc_loss(batch, cfg, work, d.map(|d| d.as_mut_slice()))?;
+    Ok((loss as f32, batch.b))
 }
 
 /// out [B, D·H] = the top layer's final state of each direction.

@@ -3,6 +3,7 @@
 use crate::cells::CellKind;
 use crate::error::{Error, Result};
 use crate::limits::{MAX_DIM, MAX_LAYERS, MAX_UNITS, check_between};
+use crate::loss::ctc::CtcConfig;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum InputKind {
@@ -47,6 +48,10 @@ pub enum LossKind {
     Mse,
     /// Negative log-likelihood of the tag paths under the model's CRF head, per valid step.
     Crf,
+    /// CTC over the per-step scores [B, T, C] (a sequence output; C includes the blank).
+    /// Targets are class targets [B, S]: each row's labels, then padding of −100; the input
+    /// lengths are the batch's row lengths.
+    Ctc(CtcConfig),
 }
 
 #[derive(Clone, Debug, PartialEq)]

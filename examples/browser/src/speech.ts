@@ -1,0 +1,124 @@
+// The speech page: transcribes the microphone with a streaming digit recognizer. The audio
+// path: getUserMedia → a 16 kHz AudioContext (the browser resamples) → ScriptProcessor (mono
+// blocks; linear interpolation to 16 kHz if the context kept another rate) → SpeechStream (LogMelStream → normalisation →
+// frame stacking → predictStep → incremental greedy CTC decoding).
+// A model comes from a file input, or from `?model=URL` (the test uses that).
+import { init } from 'recurrent';
+import { digitsToWords, SpeechRecognizer, type SpeechStream } from 'recurrent/tasks';
+import './style.css';
+
+type State = 'loading' | 'idle' | 'ready' | 'listening' | 'stopped' | 'error';
+const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing from the page`);
+  return el as T;
+};
+
+/** What the test reads. */
+const demo = { state: 'loading' as State, digits: [] as number[], words: '', samples: 0, error: '' };
+(window as unknown as { speechDemo: typeof demo }).speechDemo = demo;
+
+let rec: SpeechRecognizer | undefined;
+let stop: (() => Promise<void>) | undefined;
+
+function show(): void {
+  $('digits').textContent = demo.digits.join(' ');
+  $('words').textContent = demo.words;
+  $('status').textContent = demo.error || `${demo.state}; ${(demo.samples / 16000).toFixed(1)} s of audio`;
+  $<HTMLButtonElement>('start').disabled = !rec || demo.state === 'listening';
+  $<HTMLButtonElement>('stop').disabled = demo.state !== 'listening';
+}
+
+function fail(e: unknown): void {
+  demo.state = 'error';
+  demo.error = e instanceof Error ? e.message : String(e);
+  show();
+}
+
+async function load(bytes: Uint8Array, name: string): Promise<void> {
+  await rec?.dispose();
+  rec = await SpeechRecognizer.load(bytes);
+  if (rec.bidirectional) throw new Error(`${name} is a bidirectional model; streaming needs one from speech train --streaming`);
+  $('model-info').textContent = `${name}: ${rec.framing.stack} frames per step`;
+  demo.state = 'ready';
+  show();
+}
+
+/** Streaming linear-interpolation resampler (from → 16 kHz). Positions count in the block
+ * extended by the previous block's last sample at index 0: e = [prev, x0, x1, …]. */
+function resampler(from: number): (x: Float32Array) => Float32Array {
+  const step = from / 16000;
+  let pos = 1; // the next output sample's position in e
+  let prev = 0;
+  return (x) => {
+    const out: number[] = [];
+    while (pos < x.length) {
+      const j = Math.floor(pos);
+      const a = j === 0 ? prev : x[j - 1];
+      out.push(a + (x[j] - a) * (pos - j));
+      pos += step;
+    }
+    pos -= x.length;
+    if (x.length > 0) prev = x[x.length - 1];
+    return Float32Array.from(out);
+  };
+}
+
+async function listen(): Promise<void> {
+  if (!rec) return;
+  const media = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+  // A 16 kHz context: the browser resamples the microphone with its own filters; the
+  // interpolating resampler only runs where a browser keeps another rate.
+  const ctx = new AudioContext({ sampleRate: 16000 });
+  const source = ctx.createMediaStreamSource(media);
+  const node = ctx.createScriptProcessor(4096, 1, 1);
+  const to16k = ctx.sampleRate === 16000 ? (x: Float32Array) => x : resampler(ctx.sampleRate);
+  const stream: SpeechStream = await rec.stream();
+  demo.digits = [];
+  demo.words = '';
+  demo.samples = 0;
+  demo.state = 'listening';
+  let chain = Promise.resolve();
+  node.onaudioprocess = (ev) => {
+    const block = to16k(new Float32Array(ev.inputBuffer.getChannelData(0)));
+    chain = chain
+      .then(async () => {
+        demo.samples += block.length;
+        demo.digits = await stream.push(block);
+        demo.words = digitsToWords(demo.digits);
+        show();
+      })
+      .catch(fail);
+  };
+  source.connect(node);
+  node.connect(ctx.destination);
+  stop = async () => {
+    node.disconnect();
+    source.disconnect();
+    for (const t of media.getTracks()) t.stop();
+    await chain;
+    demo.digits = await stream.end();
+    demo.words = digitsToWords(demo.digits);
+    await ctx.close();
+    demo.state = 'stopped';
+    show();
+  };
+  show();
+}
+
+$<HTMLInputElement>('model').addEventListener('change', async (ev) => {
+  const file = (ev.target as HTMLInputElement).files?.[0];
+  if (file) await load(new Uint8Array(await file.arrayBuffer()), file.name).catch(fail);
+});
+$('start').addEventListener('click', () => listen().catch(fail));
+$('stop').addEventListener('click', () => stop?.().catch(fail));
+
+try {
+  await init();
+  demo.state = 'idle';
+  const url = new URLSearchParams(location.search).get('model');
+  if (url) await load(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
+  show();
+} catch (e) {
+  fail(e);
+}

@@ -1,0 +1,118 @@
+// Speech recognition with CTC (ts/tasks/speech.ts, `recurrent speech`): the metrics and the
+// framing by hand, streaming transcription equal to the offline one, and the CLI end to end on a
+// tiny espeak-ng corpus (a few dozen utterances, a small model): train, score the held-out
+// voice, save, transcribe an espeak-ng WAV, typed errors for what is not a WAV.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logMel } from '../ts/audio/mel.js';
+import { decodeWav16k } from '../ts/audio/wav.js';
+import { init } from '../ts/index.js';
+import { digitsToWords, SpeechRecognizer, scoreTranscripts, stackFrames } from '../ts/tasks/speech.js';
+import { ROOT } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'speech-task-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => init());
+
+const cli = (...args: string[]) => spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 170_000 });
+const espeakWav = (text: string, voice = 'en-us') => {
+  const path = join(dir, `${text.replace(/ /g, '-')}.wav`);
+  writeFileSync(path, execFileSync('espeak-ng', ['-v', voice, '-s', '160', '--stdout', text]));
+  return path;
+};
+
+describe('speech metrics and framing', () => {
+  it('label error rate = Σ edit distance / Σ reference digits; accuracy = exact strings', () => {
+    // [4,1,5] → [4,5]: 1 deletion; [2,2] → [2,2]: exact; [7] → [1,7,3]: 2 insertions
+    const r = scoreTranscripts(
+      [[4, 1, 5], [2, 2], [7]],
+      [
+        [4, 5],
+        [2, 2],
+        [1, 7, 3],
+      ],
+    );
+    expect(r.ler).toBeCloseTo(3 / 6, 12);
+    expect(r.accuracy).toBeCloseTo(1 / 3, 12);
+    expect(r.utterances).toBe(3);
+    expect(scoreTranscripts([[1]], [[]]).ler).toBe(1);
+    expect(digitsToWords([4, 0, 9])).toBe('four zero nine');
+  });
+
+  it('stackFrames normalises per band and stacks frames, padding the last step with zeros', () => {
+    // 5 frames of 2 bands, stack 2 → 3 steps of 4
+    const x = Float32Array.from([1, 10, 3, 10, 5, 20, 7, 20, 9, 30]);
+    const y = stackFrames(x, { stack: 2, bands: 2, mean: [5, 20], std: [2, 10] });
+    expect(Array.from(y)).toEqual([-2, -1, -1, -1, 0, 0, 1, 0, 2, 1, 0, 0]);
+  });
+});
+
+describe('recurrent speech (espeak-ng, tiny corpus)', () => {
+  const corpusDir = join(dir, 'corpus');
+  const model = join(dir, 'speech.safetensors');
+  const common = ['--utterances', '48', '--voices', 'en-us,en-gb', '--variants', 'm3,f2', '--test-voices', '0.25', '--corpus', corpusDir];
+
+  it('speech train makes the corpus, trains, scores the held-out voice greedy and beam, and saves', () => {
+    const r = cli('speech', 'train', ...common, '--units', '32', '--epochs', '60', '--batch', '8', '--lr', '0.01', '--beam', '4', '--out', model);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/corpus: .* 48 utterances .*synthetic voices/);
+    expect(r.stdout).toMatch(/test \d+ \(1 held-out voices\)/);
+    const ler = [...r.stdout.matchAll(/held-out voices, (greedy|beam 4): label error rate ([\d.]+)%, string accuracy ([\d.]+)%/g)];
+    expect(ler.map((m) => m[1])).toEqual(['greedy', 'beam 4']);
+    // better than chance: an empty or random transcript has a label error rate of 100% or more
+    expect(Number(ler[0][2])).toBeLessThan(90);
+    expect(existsSync(model)).toBe(true);
+    expect(existsSync(join(corpusDir, 'manifest.json'))).toBe(true);
+  }, 180_000);
+
+  it('speech run transcribes an espeak-ng WAV into digits and words', () => {
+    const r = cli('speech', 'run', '--model', model, '--wav', espeakWav('four one five'));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const m = r.stdout.replace(/\n$/, '').match(/^(\d*)\t(.*)$/);
+    expect(m, r.stdout).not.toBeNull();
+    expect(m![2]).toBe(digitsToWords(Array.from(m![1], Number)));
+  }, 60_000);
+
+  it('speech run gives E_FORMAT for a file that is not a WAV, and for a model that is not a speech model', () => {
+    const text = join(dir, 'not.wav');
+    writeFileSync(text, 'this is not audio');
+    const r = cli('speech', 'run', '--model', model, '--wav', text);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/E_FORMAT/);
+    const r2 = cli('speech', 'run', '--model', text, '--wav', espeakWav('two'));
+    expect(r2.status).not.toBe(0);
+    expect(r2.stderr).toMatch(/E_FORMAT/);
+    const r3 = cli('speech', 'run', '--model', model);
+    expect(r3.status).not.toBe(0);
+    expect(r3.stderr).toMatch(/--wav FILE is required/);
+  }, 60_000);
+});
+
+describe('streaming transcription', () => {
+  it('predictStep over frames as they arrive gives the offline greedy transcript (unidirectional model)', async () => {
+    // An untrained model: its transcripts are long and arbitrary, so equality is a strong check.
+    const wav = decodeWav16k(readFileSync(espeakWav('seven three eight', 'en-gb')));
+    const frames = logMel(wav);
+    const corpus = { features: frames, bands: 40, utterances: [{ digits: [7, 3, 8], offset: 0, frames: frames.length / 40 }] };
+    const rec = await SpeechRecognizer.train(corpus, { bidirectional: false, units: 16, epochs: 0, stack: 3 });
+    try {
+      const [offline] = await rec.transcribeFrames([frames]);
+      expect(offline.length).toBeGreaterThan(3);
+      const s = await rec.stream();
+      let partial: number[] = [];
+      for (let i = 0; i < wav.length; i += 1234) partial = await s.push(wav.subarray(i, i + 1234));
+      expect(offline.slice(0, partial.length)).toEqual(partial);
+      expect(await s.end()).toEqual(offline);
+      const bi = await SpeechRecognizer.train(corpus, { bidirectional: true, units: 4, epochs: 0 });
+      await expect(bi.stream()).rejects.toMatchObject({ code: 'E_OPTION' });
+      await bi.dispose();
+    } finally {
+      await rec.dispose();
+    }
+  }, 60_000);
+});

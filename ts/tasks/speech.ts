@@ -1,0 +1,333 @@
+// Speech recognition of spoken digit strings with CTC: log-mel frames (ts/audio/mel.ts,
+// 25 ms windows, 10 ms hop, 40 bands) → normalisation with the training set's per-band mean
+// and standard deviation → stacking of `stack` consecutive frames into one step (subsampling
+// by `stack`, default 3: 30 ms per step) → a 2-layer GRU (bidirectional, or unidirectional
+// for streaming) → dense over 10 digits + blank (class 10) → CTC.
+//
+// Data: the espeak-ng corpus of examples/speech/make-corpus.mjs (synthetic voices; whole
+// voices held out for the test split). Metrics on held-out utterances: the label error rate
+// (edit distance over digits / reference digits) and whole-string accuracy, greedy and beam.
+//
+// Streaming (unidirectional models): `SpeechRecognizer.stream()` takes 16 kHz samples as they
+// arrive: LogMelStream → normalise → stack → `predictStep` → incremental greedy decoding
+// (a digit is emitted when the best class changes to a non-blank one).
+//
+// Model file: the recurrent/1 file of the network (`Trainer.save`) with one more metadata
+// key, `speech` (JSON: { format, stack, bands, mean, std, blank, labels, bidirectional }).
+
+import { LogMelStream, logMel } from '../audio/mel.js';
+import { decodeWav16k } from '../audio/wav.js';
+import { sequential } from '../builder.js';
+import type { Example } from '../data/source.js';
+import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
+import { decodeSafetensors, encodeSafetensors, type TensorIn } from '../io/safetensors.js';
+import { createTrainer, type Trainer } from '../trainer.js';
+import { editDistance } from './edit-distance.js';
+
+/** The words of the digits 0–9 (labels 0–9; the blank is class 10). */
+export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'] as const;
+const BLANK = 10;
+const CLASSES = 11;
+const FORMAT = 'recurrent-speech/1';
+
+/** One utterance of a corpus: its digits and where its frames lie in the features. */
+export interface SpeechUtterance {
+  digits: number[];
+  /** First frame (features start at offset·bands). */
+  offset: number;
+  frames: number;
+  split?: 'train' | 'test';
+  voice?: string;
+}
+
+/** A corpus as make-corpus.mjs writes it: log-mel features [frames, bands] back to back. */
+export interface SpeechCorpus {
+  features: Float32Array;
+  bands: number;
+  utterances: SpeechUtterance[];
+}
+
+/** Normalisation and framing of a recognizer. */
+export interface SpeechFraming {
+  stack: number;
+  bands: number;
+  /** Per band, over the training frames. */
+  mean: number[];
+  std: number[];
+}
+
+/** Label error rate and whole-string accuracy over a set of utterances. */
+export interface SpeechScore {
+  /** Σ edit distance / Σ reference digits. */
+  ler: number;
+  /** Utterances transcribed exactly. */
+  accuracy: number;
+  utterances: number;
+}
+
+export interface SpeechTrainOptions {
+  /** Units per direction. @default 96 */
+  units?: number;
+  /** Stacked recurrent layers. @default 2 */
+  layers?: number;
+  /** false for a streaming (unidirectional) model. @default true */
+  bidirectional?: boolean;
+  cell?: 'gru' | 'lstm';
+  /** Frames stacked into one step (subsampling). @default 3 */
+  stack?: number;
+  /** @default 30 */
+  epochs?: number;
+  /** Stop after the epoch that passes this many ms. */
+  timeBudgetMs?: number;
+  /** @default 16 */
+  batchSize?: number;
+  /** @default 3e-3 */
+  lr?: number;
+  /** @default 1 */
+  seed?: number;
+  worker?: boolean;
+  /** After every epoch: the training loss and the time so far. */
+  onEpoch?: (e: { epoch: number; loss: number; elapsedMs: number; framesPerSecond: number }) => void;
+}
+
+/** Per-band mean and standard deviation over the utterances' frames. */
+export function bandStatistics(c: SpeechCorpus, utts: readonly SpeechUtterance[]): { mean: number[]; std: number[] } {
+  const nb = c.bands;
+  const sum = new Float64Array(nb);
+  const sq = new Float64Array(nb);
+  let n = 0;
+  for (const u of utts) {
+    for (let t = u.offset; t < u.offset + u.frames; t++) {
+      for (let k = 0; k < nb; k++) {
+        const v = c.features[t * nb + k];
+        sum[k] += v;
+        sq[k] += v * v;
+      }
+    }
+    n += u.frames;
+  }
+  if (n === 0) throw rangeError('bandStatistics: no frames');
+  const mean = Array.from(sum, (s) => s / n);
+  const std = Array.from(sq, (s, k) => Math.sqrt(Math.max(s / n - mean[k] ** 2, 1e-8)));
+  return { mean, std };
+}
+
+/** Normalised, stacked steps [⌈frames / stack⌉, bands·stack] from log-mel frames [frames, bands]
+ * (the last step padded with zeros, i.e. the mean). */
+export function stackFrames(frames: Float32Array, f: SpeechFraming): Float32Array {
+  const { bands, stack } = f;
+  const n = frames.length / bands;
+  const steps = Math.ceil(n / stack);
+  const out = new Float32Array(steps * bands * stack);
+  for (let t = 0; t < n; t++) {
+    for (let k = 0; k < bands; k++) out[t * bands + k] = (frames[t * bands + k] - f.mean[k]) / f.std[k];
+  }
+  return out;
+}
+
+/** Σ edit distance / Σ reference length, and exact-match accuracy. */
+export function scoreTranscripts(refs: readonly (readonly number[])[], hyps: readonly (readonly number[])[]): SpeechScore {
+  if (refs.length !== hyps.length) throw rangeError(`scoreTranscripts: ${refs.length} references but ${hyps.length} hypotheses`);
+  let dist = 0;
+  let len = 0;
+  let exact = 0;
+  refs.forEach((r, i) => {
+    const d = editDistance(r, hyps[i]);
+    dist += d;
+    len += r.length;
+    if (d === 0 && r.length === hyps[i].length) exact++;
+  });
+  return { ler: len ? dist / len : 0, accuracy: refs.length ? exact / refs.length : 0, utterances: refs.length };
+}
+
+/** Digits as words: [4, 1] → "four one". */
+export const digitsToWords = (d: readonly number[]) => d.map((x) => DIGIT_WORDS[x]).join(' ');
+
+/** A trained digit recognizer: the network (in a Trainer) and its framing. */
+export class SpeechRecognizer {
+  readonly trainer: Trainer;
+  readonly framing: SpeechFraming;
+  readonly bidirectional: boolean;
+
+  private constructor(trainer: Trainer, framing: SpeechFraming, bidirectional: boolean) {
+    this.trainer = trainer;
+    this.framing = framing;
+    this.bidirectional = bidirectional;
+  }
+
+  /** Trains on the corpus's `train` utterances (all when none is marked). */
+  static async train(corpus: SpeechCorpus, opts: SpeechTrainOptions = {}): Promise<SpeechRecognizer> {
+    checkKeys('SpeechRecognizer.train', opts, [
+      'units',
+      'layers',
+      'bidirectional',
+      'cell',
+      'stack',
+      'epochs',
+      'timeBudgetMs',
+      'batchSize',
+      'lr',
+      'seed',
+      'worker',
+      'onEpoch',
+    ]);
+    const train = corpus.utterances.filter((u) => u.split !== 'test');
+    if (train.length === 0) throw rangeError('the corpus has no training utterances');
+    const stack = opts.stack ?? 3;
+    if (!Number.isInteger(stack) || stack < 1 || stack > 16) throw rangeError(`stack = ${stack} must be an integer in [1, 16]`);
+    const cell = opts.cell ?? 'gru';
+    if (cell !== 'gru' && cell !== 'lstm') throw optionError(`cell must be 'gru' or 'lstm' (got ${String(cell)})`);
+    const bidirectional = opts.bidirectional ?? true;
+    const framing: SpeechFraming = { stack, bands: corpus.bands, ...bandStatistics(corpus, train) };
+    const examples: Example[] = train.map((u) => ({
+      features: stackFrames(corpus.features.subarray(u.offset * corpus.bands, (u.offset + u.frames) * corpus.bands), framing),
+      labels: u.digits,
+    }));
+    const t = await createTrainer({ worker: opts.worker ?? false });
+    try {
+      const rec = { units: opts.units ?? 96, layers: opts.layers ?? 2, bidirectional, returnSequences: true };
+      const b = sequential({ input: { features: corpus.bands * stack } });
+      await t.build((cell === 'gru' ? b.gru(rec) : b.lstm(rec)).dense({ units: CLASSES }), { seed: opts.seed ?? 1 });
+      await t.compile({ loss: 'ctc', ctc: { blank: BLANK, zeroInfinity: true }, optimizer: { name: 'adam', lr: opts.lr ?? 3e-3 }, clipNorm: 5 });
+      const frames = train.reduce((a, u) => a + u.frames, 0);
+      const t0 = performance.now();
+      const epochs = opts.epochs ?? 30;
+      for (let e = 0; e < epochs; e++) {
+        if (opts.timeBudgetMs !== undefined && performance.now() - t0 >= opts.timeBudgetMs) break;
+        const r = await t.fit(examples, { epochs: e + 1, resume: e > 0, batchSize: opts.batchSize ?? 16, seed: opts.seed ?? 1 });
+        const ms = performance.now() - t0;
+        opts.onEpoch?.({ epoch: e, loss: r.history.at(-1)?.loss ?? Number.NaN, elapsedMs: ms, framesPerSecond: (frames * (e + 1)) / (ms / 1000) });
+      }
+      return new SpeechRecognizer(t, framing, bidirectional);
+    } catch (e) {
+      await t.dispose();
+      throw e;
+    }
+  }
+
+  /** Transcribes log-mel utterances (each [frames, bands]); greedy, or beam search with beam > 1. */
+  async transcribeFrames(utts: readonly Float32Array[], opts: { beam?: number } = {}): Promise<number[][]> {
+    const f = this.framing;
+    const out: number[][] = [];
+    for (let i = 0; i < utts.length; i += 64) {
+      const chunk = utts.slice(i, i + 64).map((x) => stackFrames(x, f));
+      const width = f.bands * f.stack;
+      const lengths = chunk.map((x) => Math.max(1, x.length / width));
+      const steps = Math.max(...lengths);
+      const features = new Float32Array(chunk.length * steps * width);
+      chunk.forEach((x, r) => {
+        features.set(x, r * steps * width);
+      });
+      const hyps = await this.trainer.ctcDecode({ features, batch: chunk.length, steps, lengths }, { beam: opts.beam ?? 1 });
+      for (const h of hyps) out.push(h[0]?.labels ?? []);
+    }
+    return out;
+  }
+
+  /** Transcribes a WAV file (any PCM or float WAV; resampled to 16 kHz). E_FORMAT if not a WAV. */
+  async transcribeWav(bytes: Uint8Array, opts: { beam?: number } = {}): Promise<number[]> {
+    const samples = decodeWav16k(bytes);
+    const [d] = await this.transcribeFrames([logMel(samples)], opts);
+    return d;
+  }
+
+  /** Scores the corpus's utterances `utts`: label error rate and accuracy. */
+  async score(corpus: SpeechCorpus, utts: readonly SpeechUtterance[], opts: { beam?: number } = {}): Promise<SpeechScore> {
+    const frames = utts.map((u) => corpus.features.subarray(u.offset * corpus.bands, (u.offset + u.frames) * corpus.bands));
+    return scoreTranscripts(
+      utts.map((u) => u.digits),
+      await this.transcribeFrames(frames, opts),
+    );
+  }
+
+  /**
+   * Streaming transcription (unidirectional models only): push 16 kHz samples as they arrive;
+   * each push returns the digits recognised so far (the whole transcript).
+   */
+  async stream(): Promise<SpeechStream> {
+    if (this.bidirectional) throw optionError('streaming needs a unidirectional model (train with bidirectional: false)');
+    await this.trainer.resetState();
+    return new SpeechStream(this.trainer, this.framing);
+  }
+
+  /** The model file: the network's recurrent/1 file with the framing in metadata `speech`. */
+  async save(): Promise<Uint8Array> {
+    const f = decodeSafetensors(await this.trainer.save({ training: false }));
+    const meta = { ...f.metadata };
+    meta.compile = JSON.stringify({ loss: 'ctc', ctc: { blank: BLANK, zeroInfinity: true } });
+    meta.speech = JSON.stringify({ format: FORMAT, ...this.framing, blank: BLANK, labels: DIGIT_WORDS, bidirectional: this.bidirectional });
+    const tensors: [string, TensorIn][] = [];
+    for (const [name, t] of f.tensors) tensors.push([name, { dtype: 'F32', shape: t.shape, data: t.data as Float32Array }]);
+    return encodeSafetensors(tensors, meta);
+  }
+
+  /** Loads a file written by `save`. E_FORMAT for anything else. */
+  static async load(bytes: Uint8Array, opts: { worker?: boolean } = {}): Promise<SpeechRecognizer> {
+    const f = decodeSafetensors(bytes);
+    let s: { format?: string; stack: number; bands: number; mean: number[]; std: number[]; bidirectional: boolean };
+    try {
+      s = JSON.parse(f.metadata.speech ?? 'null');
+    } catch {
+      throw formatError("the model file's metadata 'speech' is not valid JSON");
+    }
+    if (!s || s.format !== FORMAT) throw formatError('not a speech model file (no speech metadata; train one with `recurrent speech train`)');
+    if (!Number.isInteger(s.stack) || s.stack < 1 || s.stack > 16 || !Number.isInteger(s.bands) || s.bands < 1)
+      throw formatError('the speech metadata needs an integer stack in [1, 16] and bands ≥ 1');
+    if (!Array.isArray(s.mean) || s.mean.length !== s.bands || !Array.isArray(s.std) || s.std.length !== s.bands)
+      throw formatError('the speech metadata has no per-band mean and std');
+    const t = await createTrainer({ worker: opts.worker ?? false });
+    try {
+      await t.load(bytes);
+    } catch (e) {
+      await t.dispose();
+      throw e;
+    }
+    return new SpeechRecognizer(t, { stack: s.stack, bands: s.bands, mean: s.mean, std: s.std }, s.bidirectional);
+  }
+
+  dispose(): Promise<void> {
+    return this.trainer.dispose();
+  }
+}
+
+/** Incremental transcription: samples in, digits out (see `SpeechRecognizer.stream`). */
+export class SpeechStream {
+  readonly #t: Trainer;
+  readonly #f: SpeechFraming;
+  readonly #mel = new LogMelStream();
+  #pending: number[] = [];
+  #prev = BLANK;
+  readonly digits: number[] = [];
+
+  constructor(trainer: Trainer, framing: SpeechFraming) {
+    this.#t = trainer;
+    this.#f = framing;
+  }
+
+  /** Feeds 16 kHz samples; returns the transcript so far. */
+  async push(samples: Float32Array): Promise<number[]> {
+    const frames = this.#mel.push(samples);
+    for (const v of frames) this.#pending.push(v);
+    const width = this.#f.bands * this.#f.stack;
+    while (this.#pending.length >= width) await this.#step(this.#pending.splice(0, width));
+    return [...this.digits];
+  }
+
+  /** Flushes a partial step (padded as `stackFrames` pads) and returns the final transcript. */
+  async end(): Promise<number[]> {
+    if (this.#pending.length > 0) await this.#step(this.#pending.splice(0));
+    return [...this.digits];
+  }
+
+  /** One step from up to `stack` frames (fewer at the end: the rest is zeros, as in stackFrames). */
+  async #step(raw: number[]): Promise<void> {
+    const f = this.#f;
+    const x = new Float32Array(f.bands * f.stack);
+    for (let i = 0; i < raw.length; i++) x[i] = (raw[i] - f.mean[i % f.bands]) / f.std[i % f.bands];
+    const y = await this.#t.predictStep({ features: x, batch: 1, steps: 1 });
+    let best = 0;
+    for (let k = 1; k < y.length; k++) if (y[k] > y[best]) best = k;
+    if (best !== BLANK && best !== this.#prev) this.digits.push(best);
+    this.#prev = best;
+  }
+}
