@@ -32,27 +32,37 @@ const FORMAT = 'recurrent-speech/1';
 
 /** One utterance of a corpus: its digits and where its frames lie in the features. */
 export interface SpeechUtterance {
+  /** The spoken digits, 0–9 (the transcript). */
   digits: number[];
   /** First frame (features start at offset·bands). */
   offset: number;
+  /** Number of frames (10 ms each). */
   frames: number;
+  /** The split the corpus assigned (held-out voices are `test`). */
   split?: 'train' | 'test';
+  /** The espeak-ng voice, accent+variant (e.g. "en-gb-scotland+m3"). */
   voice?: string;
 }
 
 /** A corpus as make-corpus.mjs writes it: log-mel features [frames, bands] back to back. */
 export interface SpeechCorpus {
+  /** Log-mel frames of every utterance, [total frames, bands] row-major. */
   features: Float32Array;
+  /** Mel bands per frame (40). */
   bands: number;
+  /** The utterances, in file order. */
   utterances: SpeechUtterance[];
 }
 
 /** Normalisation and framing of a recognizer. */
 export interface SpeechFraming {
+  /** Frames stacked into one model step (a step is stack·bands features). */
   stack: number;
+  /** Mel bands per frame. */
   bands: number;
   /** Per band, over the training frames. */
   mean: number[];
+  /** Per band, over the training frames (the features are (x − mean) / std). */
   std: number[];
 }
 
@@ -62,9 +72,11 @@ export interface SpeechScore {
   ler: number;
   /** Utterances transcribed exactly. */
   accuracy: number;
+  /** Utterances scored. */
   utterances: number;
 }
 
+/** Options of {@link SpeechRecognizer.train}. */
 export interface SpeechTrainOptions {
   /** Units per direction. @default 96 */
   units?: number;
@@ -72,6 +84,7 @@ export interface SpeechTrainOptions {
   layers?: number;
   /** false for a streaming (unidirectional) model. @default true */
   bidirectional?: boolean;
+  /** The recurrent cell. @default 'gru' */
   cell?: 'gru' | 'lstm';
   /** Frames stacked into one step (subsampling). @default 3 */
   stack?: number;
@@ -85,6 +98,7 @@ export interface SpeechTrainOptions {
   lr?: number;
   /** @default 1 */
   seed?: number;
+  /** Train in a worker (`createTrainer({ worker })`). @default true where workers exist */
   worker?: boolean;
   /** After every epoch: the training loss and the time so far. */
   onEpoch?: (e: { epoch: number; loss: number; elapsedMs: number; framesPerSecond: number }) => void;
@@ -145,8 +159,11 @@ export const digitsToWords = (d: readonly number[]) => d.map((x) => DIGIT_WORDS[
 
 /** A trained digit recognizer: the network (in a Trainer) and its framing. */
 export class SpeechRecognizer {
+  /** The trainer holding the network (log-mel steps in, 10 digits + blank out, CTC). */
   readonly trainer: Trainer;
+  /** How audio becomes model steps (stacking and normalisation). */
   readonly framing: SpeechFraming;
+  /** false for a streaming (unidirectional) model, which `stream()` can run frame by frame. */
   readonly bidirectional: boolean;
 
   private constructor(trainer: Trainer, framing: SpeechFraming, bidirectional: boolean) {
@@ -285,6 +302,7 @@ export class SpeechRecognizer {
     return new SpeechRecognizer(t, { stack: s.stack, bands: s.bands, mean: s.mean, std: s.std }, s.bidirectional);
   }
 
+  /** Frees the model and ends its worker. */
   dispose(): Promise<void> {
     return this.trainer.dispose();
   }
@@ -297,8 +315,10 @@ export class SpeechStream {
   readonly #mel = new LogMelStream();
   #pending: number[] = [];
   #prev = BLANK;
+  /** The digits transcribed so far. */
   readonly digits: number[] = [];
 
+  /** A stream over a streaming recognizer's trainer (usually made by `SpeechRecognizer.stream()`). */
   constructor(trainer: Trainer, framing: SpeechFraming) {
     this.#t = trainer;
     this.#f = framing;
