@@ -98,7 +98,7 @@ export interface SpeechTrainOptions {
   lr?: number;
   /** @default 1 */
   seed?: number;
-  /** Train in a worker (`createTrainer({ worker })`). @default true where workers exist */
+  /** Train in a worker (`createTrainer({ worker })`). @default false */
   worker?: boolean;
   /** After every epoch: the training loss and the time so far. */
   onEpoch?: (e: { epoch: number; loss: number; elapsedMs: number; framesPerSecond: number }) => void;
