@@ -1,6 +1,6 @@
 // recurrent/tasks: ready-made tasks built on the SDK (the package root), with their data
 // preparation, metrics and baselines: word segmentation, text classification, grapheme to
-// phoneme (G2P), forecasting, and the classic LSTM demo.
+// phoneme (G2P), forecasting, next-word prediction, and the classic LSTM demo.
 
 export { normalizeBrownTag } from './brown.js';
 export type { ClassicOptions, ClassicResult } from './classic.js';
@@ -19,6 +19,8 @@ export { KneserNeyTrigram } from './kneser-ney.js';
 export type { BinaryScore, SegmentationScore } from './metrics.js';
 export { binaryScore, segmentationScore, wordSpans } from './metrics.js';
 export { MultinomialNaiveBayes } from './naive-bayes.js';
+export type { NextWordsOptions, WordModelOptions } from './next-word.js';
+export { generateWords, isWordVocabulary, joinWords, nextWords, softmax, sumNll, wordLogProbs, wordModel, wordPerplexity } from './next-word.js';
 export type { TaskProgress } from './progress.js';
 export type { ParseOptions, SegmenterOptions, TrainSegmenterOptions } from './segment.js';
 export {
