@@ -49,6 +49,7 @@ describe('recurrent CLI, word level', () => {
     expect(r.stdout).toMatch(/epoch 2\/2: train perplexity \d+\.\d, validation \d+\.\d/);
     expect(r.stdout).toMatch(/sample: "the whale /);
     expect(r.stdout).toMatch(/validation perplexity \d+\.\d \(Kneser-Ney trigram \d+\.\d, same tokens and vocabulary\)/);
+    expect(r.stdout).toMatch(/the lstm and the trigram mixed half and half .*: perplexity \d+\.\d/);
     expect(existsSync(model)).toBe(true);
   });
 

@@ -8,7 +8,7 @@ import { loadMobyDick } from '../dist/data/mobydick.js';
 import { textWindows } from '../dist/data/source.js';
 import { Vocabulary } from '../dist/data/vocab.js';
 import { KneserNeyTrigram } from '../dist/tasks/kneser-ney.js';
-import { generateWords, joinWords, nextWords, softmax, sumNll, wordModel, wordPerplexity } from '../dist/tasks/next-word.js';
+import { generateWords, joinWords, mixedPerplexity, nextWords, softmax, sumNll, trigramLogProbs, wordModel, wordPerplexity } from '../dist/tasks/next-word.js';
 import { tokenizeWords, wordVocabulary } from '../dist/tasks/words.js';
 import { createTrainer } from '../dist/trainer.js';
 import { expectError } from './helpers.js';
@@ -42,6 +42,22 @@ describe('perplexity arithmetic', () => {
     expect(Math.exp(sumNll(logits, 4, held) / held.length)).toBeCloseTo(kn.perplexity(held), 12);
     // the hand-computed value of the trigram test: P(a|··) .6625, P(b|·a) .775, P(c|ab) .33125
     expect(Math.exp(sumNll(logits.slice(0, 12), 4, [1, 2, 3]) / 3)).toBeCloseTo((0.6625 * 0.775 * 0.33125) ** (-1 / 3), 12);
+  });
+
+  it('mixedPerplexity mixes per-token probabilities (hand-computed); trigramLogProbs matches perplexity()', () => {
+    // P_a = (1/2, 1/4), P_b = (1/8, 3/4): mixed at 0.5 → (5/16, 1/2); perplexity (5/32)^(−1/2)
+    const a = [Math.log(0.5), Math.log(0.25)];
+    const b = [Math.log(0.125), Math.log(0.75)];
+    expect(mixedPerplexity(a, b, 0.5)).toBeCloseTo((5 / 32) ** -0.5, 12);
+    expect(mixedPerplexity(a, b, 1)).toBeCloseTo((1 / 8) ** -0.5, 12);
+    expect(mixedPerplexity(a, b, 0)).toBeCloseTo((3 / 32) ** -0.5, 12);
+    const vocab = new Vocabulary(['<eos>', 'a', 'b', 'c'], { level: 'token' });
+    const kn = new KneserNeyTrigram(vocab).fit([1, 2, 1, 2, 3, 0]);
+    const lp = trigramLogProbs(kn, [1, 2, 3]);
+    expect(Array.from(lp, Math.exp)).toEqual([0.6625, 0.775, 0.33125].map((x) => expect.closeTo(x, 12)));
+    expect(mixedPerplexity(lp, lp, 0.3)).toBeCloseTo(kn.perplexity([1, 2, 3]), 12);
+    expectError(() => mixedPerplexity(a, [0], 0.5), RangeError, 'E_SHAPE', /2 and 1/);
+    expectError(() => mixedPerplexity(a, b, 1.5), RangeError, 'E_RANGE', /weight/);
   });
 
   it('joinWords puts the words back into text', () => {

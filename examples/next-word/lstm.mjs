@@ -3,7 +3,7 @@
 // with <unk>, trained through the SDK's trainer; held-out perplexity next to the interpolated
 // Kneser–Ney trigram's on the same tokens, then the likely next words after a few prompts.
 //   npm run build && node examples/next-word/lstm.mjs [--vocab 10000] [--time-budget 600]
-//     [--embed 128] [--units 256] [--dropout 0.1] [--batch 32] [--window 32] [--lr 0.003]
+//     [--embed 128] [--units 128] [--dropout 0.1] [--batch 16] [--window 32] [--lr 0.003]
 import { loadMobyDick } from '../../dist/data/mobydick.js'; // Node-only data loader
 import { textWindows } from '../../dist/data/source.js';
 import { KneserNeyTrigram } from '../../dist/tasks/kneser-ney.js';
@@ -16,7 +16,7 @@ const arg = (name, dflt) => {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const cap = arg('vocab', 10000);
-const [batch, window, budget] = [arg('batch', 32), arg('window', 32), arg('time-budget', 600)];
+const [batch, window, budget] = [arg('batch', 16), arg('window', 32), arg('time-budget', 600)];
 const { train, validation } = await loadMobyDick();
 const tr = tokenizeWords(train);
 const va = tokenizeWords(validation);
@@ -27,7 +27,7 @@ const kn = new KneserNeyTrigram(vocab).fit(trIds);
 console.log(`${tr.length} training tokens, ${va.length} held out, vocabulary ${vocab.size}; KN trigram perplexity ${kn.perplexity(vaIds).toFixed(1)}`);
 
 const t = await createTrainer();
-await t.build(wordModel(vocab.size, { embed: arg('embed', 128), units: arg('units', 256), dropout: arg('dropout', 0.1) }), { seed: 1 });
+await t.build(wordModel(vocab.size, { embed: arg('embed', 128), units: arg('units', 128), dropout: arg('dropout', 0.1) }), { seed: 1 });
 await t.setVocabulary(vocab);
 await t.compile({ loss: 'crossEntropy', optimizer: { name: 'adam', lr: arg('lr', 0.003) }, clipNorm: 5 });
 const perEpoch = Math.floor(trIds.length / window);

@@ -9,7 +9,7 @@ import { Vocabulary } from '../data/vocab.js';
 import { optionError, rangeError } from '../errors.js';
 import type { OptimizerName } from '../model.js';
 import { KneserNeyTrigram } from '../tasks/kneser-ney.js';
-import { generateWords, isWordVocabulary, wordModel, wordPerplexity } from '../tasks/next-word.js';
+import { generateWords, isWordVocabulary, mixedPerplexity, trigramLogProbs, wordLogProbs, wordModel } from '../tasks/next-word.js';
 import { tokenizeWords, wordVocabulary } from '../tasks/words.js';
 import { createTrainer } from '../trainer.js';
 import { fmtDuration } from './args.js';
@@ -20,7 +20,7 @@ import { picturePath, prepareOutput, writeAtomic } from './output.js';
 import { EpochBar } from './progress.js';
 
 /** Defaults at word level (measured on 2 shared cores: see examples/README.md). */
-export const WORD_DEFAULTS = { cell: 'lstm', units: 256, embed: 128, dropout: 0.1, window: 32, batch: 16, lr: 3e-3, epochs: 20, budget: '10m', vocab: 10000 };
+export const WORD_DEFAULTS = { cell: 'lstm', units: 128, embed: 128, dropout: 0.1, window: 32, batch: 16, lr: 3e-3, epochs: 20, budget: '10m', vocab: 10000 };
 const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'] as const;
 const MAX_WINDOWS_PER_EPOCH = 2 ** 24;
 
@@ -73,7 +73,9 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
     const stepsPerEpoch = f.int('steps-per-epoch', Math.max(1, Math.floor(trainIds.length / (batch * seqLen))));
     if (stepsPerEpoch * batch > MAX_WINDOWS_PER_EPOCH)
       throw rangeError(`--steps-per-epoch x --batch must be at most ${MAX_WINDOWS_PER_EPOCH.toLocaleString('en-US')} windows per epoch; use more --epochs`);
-    const kn = new KneserNeyTrigram(vocab).fit(trainIds).perplexity(valIds);
+    const trigram = new KneserNeyTrigram(vocab).fit(trainIds);
+    const knLog = trigramLogProbs(trigram, valIds);
+    const kn = Math.exp(-knLog.reduce((a, b) => a + b, 0) / knLog.length);
     const oov = vaTok.filter((w) => !vocab.has(w)).length / vaTok.length;
     const info = await t.info();
     out(
@@ -135,13 +137,15 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
     const result = await run;
     process.off('SIGINT', onSig);
     await writeAtomic(outPath, await t.save());
-    const ppl = await wordPerplexity(t, valIds);
+    const lstmLog = await wordLogProbs(t, valIds);
+    const ppl = mixedPerplexity(lstmLog, knLog, 1);
     valPpl.push([result.steps, ppl]);
     await picture();
     out(
       `done (${result.stopReason}): ${result.epochs} epochs, ${(result.tokens / 1e6).toFixed(2)}M tokens in ${fmtDuration(result.elapsedMs)}, ${Math.round(result.tokensPerSec).toLocaleString('en-US')} tok/s`,
     );
     out(`validation perplexity ${ppl.toFixed(1)} (Kneser-Ney trigram ${kn.toFixed(1)}, same tokens and vocabulary)`);
+    out(`the ${cell} and the trigram mixed half and half (P = 0.5 P_${cell} + 0.5 P_trigram): perplexity ${mixedPerplexity(lstmLog, knLog, 0.5).toFixed(1)}`);
     out(`model saved to ${outPath}  (try: npx recurrent next --model ${outPath} --prompt "the white")`);
     if (chartPath) out(`picture: ${chartPath}`);
     return 0;

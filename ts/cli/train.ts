@@ -47,7 +47,7 @@ validation per epoch (an SVG next to --out).`,
     { name: 'sample', arg: 'N', help: 'characters to sample after each epoch (default 200)' },
     common.worker(),
   ],
-  notes: `With --level word the defaults are: --cell lstm --units 256 --embed 128 --dropout 0.1
+  notes: `With --level word the defaults are: --cell lstm --units 128 --embed 128 --dropout 0.1
 --window 32 --batch 16 --lr 0.003 --epochs 20 --steps-per-epoch (one pass over the training
 tokens) --time-budget 10m --sample 30 --out runs/mobydick-words.safetensors; it prints the
 held-out perplexity next to an interpolated Kneser-Ney trigram's at the same vocabulary.`,

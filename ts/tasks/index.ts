@@ -20,7 +20,19 @@ export type { BinaryScore, SegmentationScore } from './metrics.js';
 export { binaryScore, segmentationScore, wordSpans } from './metrics.js';
 export { MultinomialNaiveBayes } from './naive-bayes.js';
 export type { NextWordsOptions, WordModelOptions } from './next-word.js';
-export { generateWords, isWordVocabulary, joinWords, nextWords, softmax, sumNll, wordLogProbs, wordModel, wordPerplexity } from './next-word.js';
+export {
+  generateWords,
+  isWordVocabulary,
+  joinWords,
+  mixedPerplexity,
+  nextWords,
+  softmax,
+  sumNll,
+  trigramLogProbs,
+  wordLogProbs,
+  wordModel,
+  wordPerplexity,
+} from './next-word.js';
 export type { TaskProgress } from './progress.js';
 export type { ParseOptions, SegmenterOptions, TrainSegmenterOptions } from './segment.js';
 export {

@@ -7,6 +7,7 @@
 // any other id). Logits are row-major [rows · V]; probabilities are softmax in f64.
 //   wordPerplexity(trainer, ids)     exp(−mean log P(ids[i] | <eos>, ids[0..i))), carried state
 //   wordLogProbs(trainer, ids)       the log P of each token, for mixing with another model
+//   mixedPerplexity(lpA, lpB, w)     the perplexity of w·P_a + (1 − w)·P_b (e.g. with trigramLogProbs)
 //   nextWords(trainer, prompt, {k})  the k most likely next words after a prompt
 //   generateWords(trainer, prompt)   sampled words, joined back into text (joinWords)
 
@@ -15,6 +16,7 @@ import { Vocabulary } from '../data/vocab.js';
 import { checkKeys, optionError, posInt, rangeError, shapeError } from '../errors.js';
 import type { GenerateOptions } from '../session.js';
 import type { Trainer } from '../trainer.js';
+import type { KneserNeyTrigram } from './kneser-ney.js';
 import { EOS, tokenizeWords, UNK } from './words.js';
 
 export interface WordModelOptions {
@@ -128,6 +130,24 @@ export async function wordLogProbs(trainer: Trainer, ids: ArrayLike<number>, opt
     await trainer.resetState();
   }
   return lp;
+}
+
+/** log P(ids[i] | ids[i−2], ids[i−1]) of a fitted trigram for each token, read as its perplexity() reads them. */
+export function trigramLogProbs(kn: KneserNeyTrigram, ids: ArrayLike<number>): Float64Array {
+  const lp = new Float64Array(ids.length);
+  for (let i = 0, u = kn.pad, v = kn.pad; i < ids.length; u = v, v = ids[i++]) lp[i] = Math.log(kn.prob(u, v, ids[i]));
+  return lp;
+}
+
+/** Perplexity of the mixture weight·P_a + (1 − weight)·P_b, from each model's per-token log P. */
+export function mixedPerplexity(logA: ArrayLike<number>, logB: ArrayLike<number>, weight: number): number {
+  const w = weight;
+  if (typeof w !== 'number' || !(w >= 0 && w <= 1)) throw rangeError(`mixedPerplexity weight must be a number in [0, 1] (got ${w})`);
+  if (logA.length !== logB.length || logA.length === 0)
+    throw shapeError(`mixedPerplexity: ${logA.length} and ${logB.length} log-probabilities (need the same number, at least one)`);
+  let nll = 0;
+  for (let i = 0; i < logA.length; i++) nll -= Math.log(w * Math.exp(logA[i]) + (1 - w) * Math.exp(logB[i]));
+  return Math.exp(nll / logA.length);
 }
 
 export interface NextWordsOptions {
