@@ -87,6 +87,11 @@ describe('recurrent CLI, word level', () => {
       [['next', '--prompt', 'the'], /^recurrent: E_OPTION: --model FILE is required/],
       [['next', '--model', chars, '--prompt', 'the'], /^recurrent: E_OPTION: the model is not a word-level language model/],
       [['train', '--vocab', '100'], /^recurrent: E_OPTION: --vocab applies to --level word/],
+      // an error mid-run (a batch over the activation limit) ends the process with one line
+      [
+        ['train', '--level', 'word', '--batch', '300', '--window', '64', '--no-chart', '--out', join(dir, 'big.safetensors')],
+        /^recurrent: E_RANGE: B × T × activations per step = 300 × 64 × /,
+      ],
       [['train', '--level', 'sentence'], /^recurrent: E_OPTION: --level must be one of char, word/],
     ] as const) {
       const r = cli(...args);

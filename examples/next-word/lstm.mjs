@@ -7,7 +7,7 @@
 import { loadMobyDick } from '../../dist/data/mobydick.js'; // Node-only data loader
 import { textWindows } from '../../dist/data/source.js';
 import { KneserNeyTrigram } from '../../dist/tasks/kneser-ney.js';
-import { nextWords, wordLogProbs, wordModel } from '../../dist/tasks/next-word.js';
+import { mixedPerplexity, nextWords, trigramLogProbs, wordLogProbs, wordModel } from '../../dist/tasks/next-word.js';
 import { tokenizeWords, wordVocabulary } from '../../dist/tasks/words.js';
 import { createTrainer } from '../../dist/trainer.js';
 
@@ -36,20 +36,19 @@ const run = t.fit(textWindows(trIds, { steps: window, windowsPerEpoch: perEpoch 
   batchSize: batch,
   seed: 1,
   timeBudgetMs: budget * 1000,
-  validation: textWindows(vaIds, { steps: 256, random: false }),
+  validation: textWindows(vaIds, { steps: window, random: false }),
 });
 for await (const e of run)
   if (e.type === 'epoch')
     console.log(
-      `epoch ${e.epoch + 1}: train ppl ${(2 ** e.bitsPerToken).toFixed(1)}, validation (256-token windows) ${(2 ** e.validation.bitsPerToken).toFixed(1)}, ${Math.round(e.tokensPerSec)} tok/s, ${(e.elapsedMs / 1000).toFixed(0)} s`,
+      `epoch ${e.epoch + 1}: train ppl ${(2 ** e.bitsPerToken).toFixed(1)}, validation (${window}-token windows) ${(2 ** e.validation.bitsPerToken).toFixed(1)}, ${Math.round(e.tokensPerSec)} tok/s, ${(e.elapsedMs / 1000).toFixed(0)} s`,
     );
 const r = await run;
 const lp = await wordLogProbs(t, vaIds);
-const ppl = Math.exp(-lp.reduce((a, b) => a + b, 0) / lp.length);
+const knLp = trigramLogProbs(kn, vaIds);
+const ppl = mixedPerplexity(lp, knLp, 1);
 // the LSTM and the trigram mixed (weight λ on the LSTM): the classic combination
-const pKn = [];
-for (let i = 0, u = kn.pad, v = kn.pad; i < vaIds.length; u = v, v = vaIds[i++]) pKn.push(kn.prob(u, v, vaIds[i]));
-const mixed = [0.3, 0.5, 0.7].map((l) => [l, Math.exp(-lp.reduce((a, x, i) => a + Math.log(l * Math.exp(x) + (1 - l) * pKn[i]), 0) / lp.length)]);
+const mixed = [0.3, 0.5, 0.7].map((l) => [l, mixedPerplexity(lp, knLp, l)]);
 console.log(
   `LSTM: held-out perplexity ${ppl.toFixed(1)} (KN trigram ${kn.perplexity(vaIds).toFixed(1)}) after ${r.steps} updates, ${(r.tokens / 1e6).toFixed(2)}M tokens in ${(r.elapsedMs / 1000).toFixed(0)} s (${Math.round(r.tokensPerSec)} tok/s, ${r.stopReason})`,
 );

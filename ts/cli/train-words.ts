@@ -1,6 +1,6 @@
 // `recurrent train --level word`: a word-level LSTM language model on Moby Dick (chapters 1-125;
 // 126-135 held out), words and punctuation with <eos> after each paragraph and a vocabulary cap
-// with <unk>. Per epoch: train and validation perplexity (validation over 256-token windows), a
+// with <unk>. Per epoch: train and validation perplexity (validation over windows as long as the training ones), a
 // sample and a checkpoint; at the end the held-out perplexity over the whole stream with the
 // state carried, next to an interpolated Kneser-Ney trigram's on the same tokens.
 import { loadMobyDick } from '../data/mobydick.js';
@@ -114,28 +114,37 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
       timeBudgetMs: budget,
       resume: Boolean(resume),
       signal: controller.signal,
-      validation: textWindows(valIds, { steps: 256, random: false }),
+      // validation windows as long as the training ones: B × T × (the 10k-wide output) fits the
+      // per-call activation limit whenever training's does
+      validation: textWindows(valIds, { steps: seqLen, random: false }),
     });
-    for await (const e of run) {
-      if (e.type === 'step') {
-        bar.step(e);
-        stepPpl.push([e.step, Math.exp(e.loss)]);
-      } else {
-        bar.stop();
-        const val = e.validation?.loss;
-        if (val !== undefined) valPpl.push([e.step, Math.exp(val)]);
-        out(
-          `epoch ${e.epoch + 1}/${epochs}: train perplexity ${Math.exp(e.loss).toFixed(1)}, validation ${val === undefined ? '-' : Math.exp(val).toFixed(1)} (256-token windows), ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${fmtDuration(e.elapsedMs)}`,
-        );
-        if (sampleLen > 0)
-          out(`  sample: ${JSON.stringify(`the whale ${await generateWords(t, 'the whale', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 })}`)}`);
-        await writeAtomic(outPath, await t.save());
-        await picture();
+    let result: Awaited<typeof run>;
+    try {
+      for await (const e of run) {
+        if (e.type === 'step') {
+          bar.step(e);
+          stepPpl.push([e.step, Math.exp(e.loss)]);
+        } else {
+          bar.stop();
+          const val = e.validation?.loss;
+          if (val !== undefined) valPpl.push([e.step, Math.exp(val)]);
+          out(
+            `epoch ${e.epoch + 1}/${epochs}: train perplexity ${Math.exp(e.loss).toFixed(1)}, validation ${val === undefined ? '-' : Math.exp(val).toFixed(1)} (${seqLen}-token windows), ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${fmtDuration(e.elapsedMs)}`,
+          );
+          if (sampleLen > 0)
+            out(
+              `  sample: ${JSON.stringify(`the whale ${await generateWords(t, 'the whale', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 })}`)}`,
+            );
+          await writeAtomic(outPath, await t.save());
+          await picture();
+        }
       }
+      result = await run;
+    } finally {
+      // an error mid-run must not leave the progress bar's timer (or the handler) holding the process
+      bar.stop();
+      process.off('SIGINT', onSig);
     }
-    bar.stop();
-    const result = await run;
-    process.off('SIGINT', onSig);
     await writeAtomic(outPath, await t.save());
     const lstmLog = await wordLogProbs(t, valIds);
     const ppl = mixedPerplexity(lstmLog, knLog, 1);
