@@ -74,7 +74,7 @@ describe('recurrent CLI, word level', () => {
     expect(g.stdout).toBe(cli('generate', '--model', model, '--prompt', 'The white whale', '--max-tokens', '8', '--seed', '2').stdout);
   });
 
-  it('one-line errors: bad --top, no prompt, --vocab without --level word, a character model', async () => {
+  it('one-line errors: bad --top, no prompt, --vocab without --level word, a character model, an error mid-run', async () => {
     const t = await createTrainer({ worker: false });
     await t.build(wordModel(5, { embed: 2, units: 2 }), { seed: 1 });
     await t.setVocabulary(Vocabulary.fromText('abcde'));
@@ -92,12 +92,23 @@ describe('recurrent CLI, word level', () => {
         ['train', '--level', 'word', '--batch', '300', '--window', '64', '--no-chart', '--out', join(dir, 'big.safetensors')],
         /^recurrent: E_RANGE: B × T × activations per step = 300 × 64 × /,
       ],
+      // the same at character level, where the error comes at the first validation (256-step
+      // windows of 200): the progress bar's timer used to keep the process alive
+      [
+        ['train', '--batch', '200', '--window', '8', '--steps-per-epoch', '1', '--epochs', '1', '--no-chart', '--out', join(dir, 'chars-big.safetensors')],
+        /^recurrent: E_RANGE: B × T × activations per step = 200 × 256 × /,
+      ],
       [['train', '--level', 'sentence'], /^recurrent: E_OPTION: --level must be one of char, word/],
     ] as const) {
       const r = cli(...args);
       expect(r.status, args.join(' ')).toBe(2);
-      expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(msg);
+      expect(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.startsWith('recurrent:')),
+      ).toHaveLength(1);
+      expect(r.stderr.trim().split('\n').pop()).toMatch(msg);
     }
     expect(cli('next', '--help').stdout).toMatch(/example:\n {2}recurrent next --model runs\/mobydick-words.safetensors --prompt "the white" --top 5/);
   });

@@ -167,29 +167,34 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       signal: controller.signal,
       validation: textWindows(valIds, { steps: 256, random: false }),
     });
-    for await (const e of run) {
-      if (e.type === 'step') {
-        bar.step(e);
-        stepBits.push([e.step, e.loss / Math.LN2]);
-      } else {
-        bar.stop();
-        lastVal = e.validation;
-        if (e.validation?.bitsPerToken !== undefined) valBits.push([e.step, e.validation.bitsPerToken]);
-        const val = e.validation?.bitsPerToken;
-        out(
-          `epoch ${e.epoch + 1}/${epochs}: train ${e.bitsPerToken?.toFixed(3)} bpc, validation ${val?.toFixed(3)} bpc, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${(e.tokens / 1e6).toFixed(2)}M tokens, ${fmtDuration(e.elapsedMs)}`,
-        );
-        if (sampleLen > 0) {
-          const sample = await t.generate('The whale ', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 });
-          out(`  sample: ${JSON.stringify(`The whale ${sample}`)}`);
+    let result: Awaited<typeof run>;
+    try {
+      for await (const e of run) {
+        if (e.type === 'step') {
+          bar.step(e);
+          stepBits.push([e.step, e.loss / Math.LN2]);
+        } else {
+          bar.stop();
+          lastVal = e.validation;
+          if (e.validation?.bitsPerToken !== undefined) valBits.push([e.step, e.validation.bitsPerToken]);
+          const val = e.validation?.bitsPerToken;
+          out(
+            `epoch ${e.epoch + 1}/${epochs}: train ${e.bitsPerToken?.toFixed(3)} bpc, validation ${val?.toFixed(3)} bpc, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${(e.tokens / 1e6).toFixed(2)}M tokens, ${fmtDuration(e.elapsedMs)}`,
+          );
+          if (sampleLen > 0) {
+            const sample = await t.generate('The whale ', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 });
+            out(`  sample: ${JSON.stringify(`The whale ${sample}`)}`);
+          }
+          await writeAtomic(outPath, await t.save());
+          await picture();
         }
-        await writeAtomic(outPath, await t.save());
-        await picture();
       }
+      result = await run;
+    } finally {
+      // an error mid-run must not leave the progress bar's timer (or the handler) holding the process
+      bar.stop();
+      process.off('SIGINT', onSig);
     }
-    bar.stop();
-    const result = await run;
-    process.off('SIGINT', onSig);
     await writeAtomic(outPath, await t.save());
     // a completed run's last epoch was validated on the final weights already
     const final = result.stopReason === 'completed' && lastVal ? lastVal : await t.evaluate(textWindows(valIds, { steps: 256, random: false }));
