@@ -8,6 +8,7 @@ import { exportCommand } from './export.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate } from './generate.js';
+import { next } from './next.js';
 import { segment } from './segment.js';
 import { speech } from './speech.js';
 import { tag } from './tag.js';
@@ -16,8 +17,9 @@ import { train } from './train.js';
 const USAGE = `usage: recurrent <command> [flags]      (recurrent <command> --help for its flags)
 
 commands:
-  train                           train a character-level language model on Moby Dick
+  train                           train a character-level (or --level word) language model on Moby Dick
   generate --model F --prompt T   sample text from a saved model
+  next --model F --prompt T       the most likely next words after a prompt (a word-level model)
   segment train|run               word segmentation (BiLSTM-CRF, BMES tags) on Moby Dick or a SIGHAN corpus
   tag train|run                   part-of-speech tagging (BiLSTM / BiLSTM-CRF vs HMM) on Brown or any word/TAG corpus
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
@@ -47,6 +49,7 @@ export function version(): string {
 const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Promise<number>> = {
   train,
   generate,
+  next,
   segment,
   tag,
   classify,

@@ -1,6 +1,7 @@
 // recurrent/tasks: ready-made tasks built on the SDK (the package root), with their data
 // preparation, metrics and baselines: word segmentation, text classification, grapheme to
-// phoneme (G2P), forecasting, part-of-speech (word/TAG) tagging, and the classic LSTM demo.
+// phoneme (G2P), forecasting, part-of-speech (word/TAG) tagging, next-word prediction, and the
+// classic LSTM demo.
 
 export { normalizeBrownTag } from './brown.js';
 export type { ClassicOptions, ClassicResult } from './classic.js';
@@ -19,6 +20,20 @@ export { KneserNeyTrigram } from './kneser-ney.js';
 export type { BinaryScore, SegmentationScore } from './metrics.js';
 export { binaryScore, segmentationScore, wordSpans } from './metrics.js';
 export { MultinomialNaiveBayes } from './naive-bayes.js';
+export type { NextWordsOptions, WordModelOptions } from './next-word.js';
+export {
+  generateWords,
+  isWordVocabulary,
+  joinWords,
+  mixedPerplexity,
+  nextWords,
+  softmax,
+  sumNll,
+  trigramLogProbs,
+  wordLogProbs,
+  wordModel,
+  wordPerplexity,
+} from './next-word.js';
 export type { PosTaggerOptions, TrainPosTaggerOptions } from './pos.js';
 export { coarseSignature, fineSignature, PosTagger, tagSet, trainPosTagger, UNK_WORD, WordEncoder } from './pos.js';
 export type { TaskProgress } from './progress.js';
