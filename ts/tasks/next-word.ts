@@ -19,6 +19,7 @@ import type { Trainer } from '../trainer.js';
 import type { KneserNeyTrigram } from './kneser-ney.js';
 import { EOS, tokenizeWords, UNK } from './words.js';
 
+/** Sizes of a word-level language model built by {@link wordModel}. */
 export interface WordModelOptions {
   /** The recurrent cell (default 'lstm'). */
   cell?: 'lstm' | 'gru';
@@ -150,6 +151,7 @@ export function mixedPerplexity(logA: ArrayLike<number>, logB: ArrayLike<number>
   return Math.exp(nll / logA.length);
 }
 
+/** Options of {@link nextWords}. */
 export interface NextWordsOptions {
   /** How many words (default 5). */
   k?: number;
