@@ -37,7 +37,7 @@ export { Model } from './model.js';
 export type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqConfig, Seq2SeqFitOptions, Seq2SeqOptions, Seq2SeqStep } from './seq2seq.js';
 export { Seq2SeqModel } from './seq2seq.js';
 export type { FitOptions, GenerateOptions, ModelInfo } from './session.js';
-export type { InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
+export type { GateActivation, InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
 export type { Trainer, TrainerOptions } from './trainer.js';
 export { createTrainer } from './trainer.js';
 export type { InitOptions, KernelChoice, WasmSource } from './wasm.js';
