@@ -29,6 +29,8 @@ export { decodeCheckpoint, encodeCheckpoint, FORMAT as MODEL_FORMAT } from './io
 export type { OnnxExportOptions } from './io/onnx.js';
 export { exportOnnx } from './io/onnx.js';
 export type { ByteSource } from './io/source.js';
+export type { TfjsArtifacts, TfjsImport, TfjsWeightSpec } from './io/tfjs.js';
+export { importTfjs } from './io/tfjs.js';
 export type { ImportWeightsOptions } from './io/torch.js';
 export type { CellType, LayerBackwardInput, LayerForwardInput, LayerForwardResult, LayerGradients, RecurrentLayerOptions } from './layer.js';
 export { CELL_TYPES, RecurrentLayer } from './layer.js';
