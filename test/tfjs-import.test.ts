@@ -1,7 +1,8 @@
 // TF.js Layers import: models built here with @tensorflow/tfjs (cpu backend), saved through a
 // tf.io save handler (or written as model.json + shard), imported, and compared with TF.js's own
 // predictions and gradients on the same inputs.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -151,6 +152,34 @@ describe('importTfjs: predictions equal TF.js', () => {
       for (const [n, w] of Object.entries(imp.weights)) mm.setParam(n, w);
       agree('Embedding(maskZero) + Bidirectional(SimpleRNN) + Dense (model.json)', mm.forward({ ids, batch: B, steps: T, lengths }), want);
     }
+  });
+
+  it('recurrent convert model.json --out M.safetensors writes a model that predicts like TF.js', async () => {
+    const m = tf.sequential();
+    m.add(tf.layers.masking({ maskValue: 0, batchInputShape: [null, T, F] }));
+    m.add(tf.layers.lstm({ units: 4, returnSequences: true }));
+    m.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 2 }) }));
+    randomise(m, 6);
+    const want = (m.predict(tf.tensor3d(x, [B, T, F])) as tf.Tensor).dataSync();
+    const art = await artifactsOf(m);
+    const dir = mkdtempSync(join(tmpdir(), 'tfjs-convert-'));
+    writeFileSync(join(dir, 'w.bin'), new Uint8Array(art.weightData as ArrayBuffer));
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({ modelTopology: art.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: art.weightSpecs }] }),
+    );
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [new URL('../bin/recurrent.js', import.meta.url).pathname, ...args], { encoding: 'utf8', timeout: 60_000 });
+    const r = cli('convert', join(dir, 'model.json'), '--out', join(dir, 'm.safetensors'));
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/wrote .*m\.safetensors .*lstm → dense; masked input/);
+    const t = await createTrainer({ worker: false });
+    await t.load(readFileSync(join(dir, 'm.safetensors')));
+    agree('recurrent convert: Masking + LSTM + TimeDistributed(Dense)', await t.predict({ features: x, batch: B, steps: T }), want);
+    await t.dispose();
+    const bad = cli('convert', join(dir, 'model.json'));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--out/);
   });
 
   it('the state dict loads through importWeights into a built model', async () => {
