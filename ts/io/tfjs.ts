@@ -27,7 +27,7 @@ export interface TfjsWeightSpec {
  */
 export interface TfjsArtifacts {
   /** `{ class_name: 'Sequential', config: { layers } }`, or Keras's `{ model_config: … }`. */
-  modelTopology: unknown;
+  modelTopology?: unknown;
   /** The weights in the order their bytes appear in `weightData`. */
   weightSpecs?: TfjsWeightSpec[];
   /** The weights' little-endian float32 bytes (one buffer, or TF.js ≥ 4.13's list of them). */
