@@ -197,6 +197,69 @@ describe('importTfjs: predictions equal TF.js', () => {
   });
 });
 
+describe("Keras's GRU (reset_after: true, two bias rows), which TF.js cannot build", () => {
+  // Keras GRUCell, reset_after=True, written out from its definition (gate blocks z, r, h):
+  //   z = σ(x·Kz + bz + h·Rz + b'z), r = σ(x·Kr + br + h·Rr + b'r),
+  //   ĥ = tanh(x·Kh + bh + r ⊙ (h·Rh + b'h)), h = z ⊙ h + (1 − z) ⊙ ĥ
+  const [B, T, F, H] = [2, 4, 3, 5];
+  const x = values(B * T * F, 41);
+  const k = values(F * 3 * H, 42, 0.7);
+  const r = values(H * 3 * H, 43, 0.7);
+  const bias = values(2 * 3 * H, 44, 0.5);
+  function keras(gate: (v: number) => number): Float32Array {
+    const out = new Float32Array(B * T * H);
+    for (let b = 0; b < B; b++) {
+      let h = new Array<number>(H).fill(0);
+      for (let t = 0; t < T; t++) {
+        const xt = x.subarray((b * T + t) * F, (b * T + t + 1) * F);
+        const xk = (c: number) => xt.reduce((a, v, i) => a + v * k[i * 3 * H + c], 0) + bias[c];
+        const hr = (c: number) => h.reduce((a, v, i) => a + v * r[i * 3 * H + c], 0) + bias[3 * H + c];
+        const next = h.map((hj, j) => {
+          const z = gate(xk(j) + hr(j));
+          const rr = gate(xk(H + j) + hr(H + j));
+          const hh = Math.tanh(xk(2 * H + j) + rr * hr(2 * H + j));
+          return z * hj + (1 - z) * hh;
+        });
+        h = next;
+        out.set(h, (b * T + t) * H);
+      }
+    }
+    return out;
+  }
+  for (const [act, gate] of [
+    ['sigmoid', (v: number) => 1 / (1 + Math.exp(-v))],
+    ['hard_sigmoid', (v: number) => Math.min(1, Math.max(0, 0.2 * v + 0.5))],
+  ] as const) {
+    it(`recurrent_activation ${act}`, async () => {
+      const weightData = new Float32Array([...k, ...r, ...bias]).buffer;
+      const art: TfjsArtifacts = {
+        modelTopology: {
+          class_name: 'Sequential',
+          config: {
+            name: 'keras',
+            layers: [
+              { class_name: 'InputLayer', config: { batch_input_shape: [null, T, F], name: 'input_1' } },
+              {
+                class_name: 'GRU',
+                config: { name: 'gru', units: H, activation: 'tanh', recurrent_activation: act, use_bias: true, reset_after: true, return_sequences: true },
+              },
+            ],
+          },
+        },
+        weightSpecs: [
+          { name: 'gru/gru_cell/kernel', shape: [F, 3 * H], dtype: 'float32' },
+          { name: 'gru/gru_cell/recurrent_kernel', shape: [H, 3 * H], dtype: 'float32' },
+          { name: 'gru/gru_cell/bias', shape: [2, 3 * H], dtype: 'float32' },
+        ],
+        weightData,
+      };
+      const { imp, out } = await ours(art, { features: x, batch: B, steps: T });
+      expect(imp.spec.layers[0]).toMatchObject({ cell: 'gru', ...(act === 'hard_sigmoid' ? { recurrentActivation: 'hardSigmoid' } : {}) });
+      agree(`Keras GRU reset_after=True ${act} (formula)`, out, keras(gate));
+    });
+  }
+});
+
 describe('hardSigmoid gates: gradients equal TF.js (tf.variableGrads of the summed output)', () => {
   const [B, T, F, H] = [2, 4, 3, 5];
   const x = values(B * T * F, 21, 1.5);
