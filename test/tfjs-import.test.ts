@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, importTfjs, init, Model, type TfjsArtifacts } from '../dist/index.js';
+import { createTrainer, importTfjs, init, Model, sequential, type TfjsArtifacts } from '../dist/index.js';
 
 beforeAll(async () => {
   await init();
@@ -294,6 +294,59 @@ describe('hardSigmoid gates: gradients equal TF.js (tf.variableGrads of the summ
       .max()
       .dataSync()[0];
     expect(pre).toBeGreaterThan(2.5);
+  });
+});
+
+describe('recurrentActivation in the builder and model files', () => {
+  it('a hardSigmoid model survives save/load, and the option is checked', async () => {
+    const net = sequential({ input: { features: 3 } })
+      .gru({ units: 4, recurrentActivation: 'hardSigmoid' })
+      .dense({ units: 2 });
+    expect(net.toJSON().layers[0]).toMatchObject({ cell: 'gru', recurrentActivation: 'hardSigmoid' });
+    expect(
+      sequential({ input: { features: 3 } })
+        .lstm({ units: 4 })
+        .toJSON().layers[0],
+    ).not.toHaveProperty('recurrentActivation');
+    const t = await createTrainer({ worker: false });
+    await t.build(net, { seed: 3 });
+    const x = values(2 * 4 * 3, 51, 3);
+    const before = await t.predict({ features: x, batch: 2, steps: 4 });
+    const file = await t.save();
+    const u = await createTrainer({ worker: false });
+    await u.load(file);
+    expect(await u.predict({ features: x, batch: 2, steps: 4 })).toEqual(before);
+    // the same weights with σ gates give other outputs: the option is not ignored
+    const sig = await createTrainer({ worker: false });
+    await sig.build(
+      sequential({ input: { features: 3 } })
+        .gru({ units: 4 })
+        .dense({ units: 2 }),
+    );
+    await sig.importWeights(await t.save({ training: false }));
+    expect(maxDiff(await sig.predict({ features: x, batch: 2, steps: 4 }), before)).toBeGreaterThan(1e-3);
+    for (const tr of [t, u, sig]) await tr.dispose();
+    expect(() => sequential({ input: { features: 3 } }).lstm({ units: 4, recurrentActivation: 'relu' as 'sigmoid' })).toThrow(
+      expect.objectContaining({ code: 'E_OPTION' }),
+    );
+    expect(() =>
+      Model.fromSpec({
+        input: { features: 3 },
+        layers: [
+          {
+            type: 'recurrent',
+            name: 'r',
+            cell: 'rnn_tanh',
+            units: 2,
+            layers: 1,
+            bidirectional: false,
+            dropout: 0,
+            returnSequences: true,
+            recurrentActivation: 'hardSigmoid',
+          },
+        ],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'E_OPTION' }));
   });
 });
 
