@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, exportOnnx, init, Seq2SeqModel, sequential, type Trainer } from '../ts/index.js';
 import { ROOT, randomArray } from './helpers.js';
 
-const CELLS = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru'] as const;
+const CELLS = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', 'lstm_hard_sigmoid', 'gru_hard_sigmoid'] as const;
 const B = 3;
 const T = 6;
 const LENGTHS = [6, 4, 1];
@@ -26,6 +26,9 @@ beforeAll(async () => {
 function build(cell: (typeof CELLS)[number], bidirectional: boolean, layers: number) {
   const s = sequential({ input: { vocab: 13 } }).embedding({ dim: 6 });
   const o = { units: 5, layers, bidirectional };
+  const hard = { ...o, recurrentActivation: 'hardSigmoid' } as const;
+  if (cell === 'lstm_hard_sigmoid') return s.lstm(hard).dense({ units: 7 });
+  if (cell === 'gru_hard_sigmoid') return s.gru(hard).dense({ units: 7 });
   const r = cell === 'lstm' ? s.lstm(o) : cell === 'gru' ? s.gru(o) : s.rnn({ ...o, activation: cell === 'rnn_relu' ? 'relu' : 'tanh' });
   return r.dense({ units: 7 });
 }

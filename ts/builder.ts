@@ -10,7 +10,7 @@
 import { checkKeys, numIn, optionError, posInt } from './errors.js';
 import type { CellType } from './layer.js';
 import { Model } from './model.js';
-import type { InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
+import { checkGateActivation, type GateActivation, type InputSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
 
 /**
  * What flows out of the last layer so far, tracked in `SequentialBuilder`'s type parameter:
@@ -52,6 +52,12 @@ export interface RecurrentOptions<R extends boolean = boolean> {
    * @default true
    */
   returnSequences?: R;
+  /**
+   * Gate activation of `.lstm()` / `.gru()`: 'sigmoid' (PyTorch) or 'hardSigmoid' (TF.js and
+   * Keras 2's default, clip(0.2·x + 0.5, 0, 1)). Not for `.rnn()`.
+   * @default 'sigmoid'
+   */
+  recurrentActivation?: GateActivation;
   /**
    * Prefix of the layer's parameter names (`rnn.weight_ih_l0`, …).
    * @default "rnn" for the first recurrent layer, then "rnn1", "rnn2", …
@@ -153,6 +159,7 @@ export class SequentialBuilder<F extends Flow> {
         bidirectional: opts.bidirectional ?? false,
         dropout: numIn(`${where}.dropout`, opts.dropout, 0, 1, 0),
         returnSequences: ret,
+        ...gateActivation(`${where}.recurrentActivation`, opts.recurrentActivation, cell),
       },
       ret ? 'seq' : 'vec',
     );
@@ -167,7 +174,7 @@ export class SequentialBuilder<F extends Flow> {
    * ```
    */
   lstm<R extends boolean = true>(this: SequentialBuilder<'seq'>, opts: RecurrentOptions<R>): SequentialBuilder<After<R>> {
-    checkKeys('lstm', opts, RECURRENT_KEYS);
+    checkKeys('lstm', opts, [...RECURRENT_KEYS, 'recurrentActivation']);
     return (this as SequentialBuilder<Flow>).#recurrent('lstm', 'lstm', opts);
   }
 
@@ -176,7 +183,7 @@ export class SequentialBuilder<F extends Flow> {
    * Parameters as for `lstm`.
    */
   gru<R extends boolean = true>(this: SequentialBuilder<'seq'>, opts: RecurrentOptions<R>): SequentialBuilder<After<R>> {
-    checkKeys('gru', opts, RECURRENT_KEYS);
+    checkKeys('gru', opts, [...RECURRENT_KEYS, 'recurrentActivation']);
     return (this as SequentialBuilder<Flow>).#recurrent('gru', 'gru', opts);
   }
 
@@ -283,4 +290,10 @@ export function sequential<I extends InputSpec>(opts: SequentialOptions<I>): Seq
   if (input && 'features' in input && !('vocab' in input))
     return new SequentialBuilder({ features: posInt('input.features', input.features) }, [], 'seq') as never;
   throw optionError('sequential needs input: { vocab } or input: { features } (exactly one)');
+}
+
+/** `{ recurrentActivation }` when one is given (checked), else nothing (the spec stays as before). */
+function gateActivation(what: string, v: GateActivation | undefined, cell: CellType): { recurrentActivation?: GateActivation } {
+  checkGateActivation(what, v, cell);
+  return v === undefined ? {} : { recurrentActivation: v };
 }

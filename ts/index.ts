@@ -29,6 +29,8 @@ export { decodeCheckpoint, encodeCheckpoint, FORMAT as MODEL_FORMAT } from './io
 export type { OnnxExportOptions } from './io/onnx.js';
 export { exportOnnx } from './io/onnx.js';
 export type { ByteSource } from './io/source.js';
+export type { TfjsArtifacts, TfjsImport, TfjsWeightSpec } from './io/tfjs.js';
+export { importTfjs } from './io/tfjs.js';
 export type { ImportWeightsOptions } from './io/torch.js';
 export type { CellType, LayerBackwardInput, LayerForwardInput, LayerForwardResult, LayerGradients, RecurrentLayerOptions } from './layer.js';
 export { CELL_TYPES, RecurrentLayer } from './layer.js';
@@ -37,7 +39,7 @@ export { Model } from './model.js';
 export type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqConfig, Seq2SeqFitOptions, Seq2SeqOptions, Seq2SeqStep } from './seq2seq.js';
 export { Seq2SeqModel } from './seq2seq.js';
 export type { FitOptions, GenerateOptions, ModelInfo } from './session.js';
-export type { InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
+export type { GateActivation, InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
 export type { Trainer, TrainerOptions } from './trainer.js';
 export { createTrainer } from './trainer.js';
 export type { InitOptions, KernelChoice, WasmSource } from './wasm.js';

@@ -235,7 +235,7 @@ export class Model {
           s.addEmbedding(l.name, posInt('embedding.dim', l.dim));
           break;
         case 'recurrent':
-          checkKeys('recurrent', l, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences']);
+          checkKeys('recurrent', l, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences', 'recurrentActivation']);
           s.addRecurrent(l);
           break;
         case 'dropout':

@@ -16,11 +16,28 @@ export type InputSpec = { vocab: number } | { features: number };
  */
 export type LayerSpecJSON =
   | { type: 'embedding'; name: string; dim: number }
-  | { type: 'recurrent'; name: string; cell: CellType; units: number; layers: number; bidirectional: boolean; dropout: number; returnSequences: boolean }
+  | {
+      type: 'recurrent';
+      name: string;
+      cell: CellType;
+      units: number;
+      layers: number;
+      bidirectional: boolean;
+      dropout: number;
+      returnSequences: boolean;
+      /** Gate activation of lstm/gru (absent: 'sigmoid'); 'hardSigmoid' is TF.js/Keras's clip(0.2·x + 0.5, 0, 1). */
+      recurrentActivation?: GateActivation;
+    }
   | { type: 'dropout'; rate: number }
   | { type: 'dense'; name: string; units: number }
   /** Linear-chain CRF head over the per-step scores before it (the last layer). */
   | { type: 'crf'; name: string };
+
+/**
+ * Gate activation of an LSTM (i, f, o) or GRU (r, z): 'sigmoid' (PyTorch, the default) or
+ * 'hardSigmoid', TF.js and Keras 2's clip(0.2·x + 0.5, 0, 1) (gradient 0.2 inside (−2.5, 2.5)).
+ */
+export type GateActivation = 'sigmoid' | 'hardSigmoid';
 
 /**
  * A model's architecture as plain JSON: what `sequential(...).toJSON()` gives, what
@@ -81,7 +98,7 @@ export function checkSpec(spec: unknown): asserts spec is ModelSpecJSON {
         checkSize(`${at}.dim`, o.dim);
         break;
       case 'recurrent':
-        checkKeys(at, o, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences']);
+        checkKeys(at, o, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences', 'recurrentActivation']);
         checkName(`${at}.name`, o.name);
         if (typeof o.cell !== 'string' || !CELLS.includes(o.cell))
           throw optionError(`${at}.cell must be one of ${CELLS.join(', ')} (got ${JSON.stringify(o.cell)})`);
@@ -90,6 +107,7 @@ export function checkSpec(spec: unknown): asserts spec is ModelSpecJSON {
         checkBool(`${at}.bidirectional`, o.bidirectional);
         checkRate(`${at}.dropout`, o.dropout);
         checkBool(`${at}.returnSequences`, o.returnSequences);
+        checkGateActivation(`${at}.recurrentActivation`, o.recurrentActivation, o.cell);
         break;
       case 'dropout':
         checkKeys(at, o, ['type', 'rate']);
@@ -108,4 +126,11 @@ export function checkSpec(spec: unknown): asserts spec is ModelSpecJSON {
         throw optionError(`${at}: unknown layer type ${JSON.stringify(o.type) ?? String(o.type)}`);
     }
   });
+}
+
+/** E_OPTION unless `v` is absent, 'sigmoid', or 'hardSigmoid' on an lstm/gru cell. */
+export function checkGateActivation(what: string, v: unknown, cell: unknown): void {
+  if (v === undefined || v === 'sigmoid') return;
+  if (v !== 'hardSigmoid') throw optionError(`${what} must be 'sigmoid' or 'hardSigmoid' (got ${JSON.stringify(v)})`);
+  if (cell !== 'lstm' && cell !== 'gru') throw optionError(`${what} 'hardSigmoid' applies to lstm and gru gates, not ${String(cell)}`);
 }

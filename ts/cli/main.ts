@@ -4,6 +4,7 @@ import { optionError } from '../errors.js';
 import { classic } from './classic.js';
 import { classify } from './classify.js';
 import { conformanceCommand } from './conformance.js';
+import { convertCommand } from './convert.js';
 import { exportCommand } from './export.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
@@ -28,6 +29,7 @@ commands:
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
   export M --format onnx --out F  a saved model as ONNX (opset 17), for onnxruntime
+  convert model.json --out F      a TF.js Layers / Keras model as a model file
   conformance <file.json | dir>   run PyTorch golden fixtures (rnn-golden/1) through the wasm build
   help [command]                  this text, or a command's flags
   --version                       the version of recurrent
@@ -58,6 +60,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   classic,
   speech,
   export: exportCommand,
+  convert: convertCommand,
   conformance: conformanceCommand,
 };
 

@@ -181,6 +181,13 @@ export async function exportOnnx(modelFile: Uint8Array, opts: OnnxExportOptions 
         const attrs = [int('hidden_size', h), str('direction', dirs === 2 ? 'bidirectional' : 'forward')];
         if (l.cell === 'gru') attrs.push(int('linear_before_reset', 1));
         if (l.cell === 'rnn_tanh' || l.cell === 'rnn_relu') attrs.push(strs('activations', Array(dirs).fill(l.cell === 'rnn_relu' ? 'Relu' : 'Tanh')));
+        if (l.recurrentActivation === 'hardSigmoid') {
+          // gates (f) HardSigmoid, then g (and LSTM's h) Tanh, for each direction
+          const acts = l.cell === 'lstm' ? ['HardSigmoid', 'Tanh', 'Tanh'] : ['HardSigmoid', 'Tanh'];
+          const all = ds.flatMap(() => acts);
+          attrs.push(strs('activations', all));
+          // (α, β left at HardSigmoid's defaults, 0.2 and 0.5: exactly TF.js's formula)
+        }
         const last = k === l.layers - 1;
         const pooled = last && !l.returnSequences;
         const Y = pooled ? '' : fresh('Y'); // [T, D, B, H]

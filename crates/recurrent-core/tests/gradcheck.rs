@@ -256,6 +256,18 @@ fn gradcheck_stack_gru() {
     run_cell(CellKind::Gru);
 }
 
+/// TF.js/Keras's hard-sigmoid gates (piecewise linear: the sampled pre-activations sit
+/// well inside (−2.5, 2.5) or outside it, away from the kinks, at these sizes).
+#[test]
+fn gradcheck_stack_lstm_hard_sigmoid() {
+    run_cell(CellKind::LstmHardSigmoid);
+}
+
+#[test]
+fn gradcheck_stack_gru_hard_sigmoid() {
+    run_cell(CellKind::GruHardSigmoid);
+}
+
 /// The checker itself must catch a wrong gradient: the analytic gradient of one sampled
 /// element (and, separately, of x) is off by 5 %, and exactly that comparison must fail.
 #[test]

@@ -48,9 +48,10 @@ impl WasmModelSpec {
     /// bidirectional, dropout, returnSequences }` (every key but `type` required).
     #[wasm_bindgen(js_name = addRecurrent)]
     pub fn add_recurrent(&mut self, layer: JsValue) -> JsResult<()> {
-        let keys = ["type", "name", "cell", "units", "layers", "bidirectional", "dropout", "returnSequences"];
+        // The last key, recurrentActivation ("sigmoid" | "hardSigmoid"), is optional.
+        let keys = ["type", "name", "cell", "units", "layers", "bidirectional", "dropout", "returnSequences", "recurrentActivation"];
         let o = Opts::new(layer, "recurrent", &keys)?;
-        if let Some(k) = keys[1..].iter().find(|k| o.get(k).is_undefined()) {
+        if let Some(k) = keys[1..keys.len() - 1].iter().find(|k| o.get(k).is_undefined()) {
             return Err(option_err(format!("recurrent.{k} is required")));
         }
         if let Some(t) = o.string("type")?
@@ -61,6 +62,14 @@ impl WasmModelSpec {
         let cell = o.string("cell")?.unwrap_or_default();
         let cell =
             CellKind::parse(&cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+        let cell = match o.string("recurrentActivation")? {
+            None => cell,
+            Some(a) => cell.with_gate_activation(&a).ok_or_else(|| {
+                option_err(format!(
+                    "recurrent.recurrentActivation '{a}' is not one of sigmoid, hardSigmoid (hardSigmoid: lstm and gru only)"
+                ))
+            })?,
+        };
         let (mut bidirectional, mut return_sequences) = (false, false);
         o.set_flag("bidirectional", &mut bidirectional)?;
         o.set_flag("returnSequences", &mut return_sequences)?;

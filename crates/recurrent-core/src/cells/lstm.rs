@@ -2,11 +2,13 @@
 //!   i = σ(pre_i), f = σ(pre_f), g = tanh(pre_g), o = σ(pre_o), pre = xp + hp
 //!   c = f ⊙ c_prev + i ⊙ g,  h = o ⊙ tanh(c)
 //! Step cache per row: [i | f | g | o | tanh(c)], 5·H floats.
+//! `HARD` swaps σ for TF.js/Keras's hard sigmoid on the three gates (see `super::gate`).
 
+use super::{dgate, gate};
 use crate::kernels;
 
 #[inline]
-pub fn forward_row(xp: &[f32], hp: &mut [f32], c_prev: &[f32], h: &mut [f32], c: &mut [f32], cache: &mut [f32]) {
+pub fn forward_row<const HARD: bool>(xp: &[f32], hp: &mut [f32], c_prev: &[f32], h: &mut [f32], c: &mut [f32], cache: &mut [f32]) {
     // Every slice is re-cut to its exact length first, so the loops below carry no bounds
     // checks and vectorise.
     let n = h.len();
@@ -15,9 +17,9 @@ pub fn forward_row(xp: &[f32], hp: &mut [f32], c_prev: &[f32], h: &mut [f32], c:
     for j in 0..4 * n {
         gates[j] = xp[j] + hp[j];
     }
-    kernels::sigmoid(&mut gates[..2 * n]);
+    gate::<HARD>(&mut gates[..2 * n]);
     kernels::tanh(&mut gates[2 * n..3 * n]);
-    kernels::sigmoid(&mut gates[3 * n..]);
+    gate::<HARD>(&mut gates[3 * n..]);
     let (i, rest) = gates.split_at(n);
     let (f, rest) = rest.split_at(n);
     let (g, o) = rest.split_at(n);
@@ -35,7 +37,15 @@ pub fn forward_row(xp: &[f32], hp: &mut [f32], c_prev: &[f32], h: &mut [f32], c:
 }
 
 #[inline]
-pub fn backward_row(dh: &[f32], dc: &mut [f32], cache: &[f32], c_prev: &[f32], dxp: &mut [f32], dhp: &mut [f32], dh_direct: &mut [f32]) {
+pub fn backward_row<const HARD: bool>(
+    dh: &[f32],
+    dc: &mut [f32],
+    cache: &[f32],
+    c_prev: &[f32],
+    dxp: &mut [f32],
+    dhp: &mut [f32],
+    dh_direct: &mut [f32],
+) {
     let n = dh.len();
     let (i, f, g, o, tc) = (&cache[..n], &cache[n..2 * n], &cache[2 * n..3 * n], &cache[3 * n..4 * n], &cache[4 * n..5 * n]);
     let (dc, c_prev) = (&mut dc[..n], &c_prev[..n]);
@@ -49,10 +59,10 @@ pub fn backward_row(dh: &[f32], dc: &mut [f32], cache: &[f32], c_prev: &[f32], d
         let dg = dcj * i[j];
         let df = dcj * c_prev[j];
         dc[j] = dcj * f[j];
-        dxi[j] = di * i[j] * (1.0 - i[j]);
-        dxf[j] = df * f[j] * (1.0 - f[j]);
+        dxi[j] = dgate::<HARD>(di, i[j]);
+        dxf[j] = dgate::<HARD>(df, f[j]);
         dxg[j] = dg * (1.0 - g[j] * g[j]);
-        dxo[j] = d_o * o[j] * (1.0 - o[j]);
+        dxo[j] = dgate::<HARD>(d_o, o[j]);
     }
     dhp.copy_from_slice(dxp);
     dh_direct.fill(0.0);

@@ -6,6 +6,12 @@
 //! of one row (each [G·H]); the layer computes them with GEMMs and calls the cell per row.
 //!
 //! Each cell keeps a per-row step cache of `cache_width(H)` floats for its backward.
+//!
+//! Gate activation (LSTM i,f,o; GRU r,z): σ by default, or TF.js/Keras's hard sigmoid
+//! clip(0.2·x + 0.5, 0, 1) in the `*HardSigmoid` kinds. The choice is a kind (one match per
+//! row, outside the element loops), so the σ cells compile to exactly the loops they had.
+
+use crate::kernels;
 
 pub mod gru;
 pub mod lstm;
@@ -17,6 +23,30 @@ pub enum CellKind {
     RnnRelu,
     Lstm,
     Gru,
+    /// LSTM with hard-sigmoid gates (TF.js and Keras 2's default `recurrent_activation`).
+    LstmHardSigmoid,
+    /// GRU (reset after the product) with hard-sigmoid gates.
+    GruHardSigmoid,
+}
+
+/// Gate activation: σ(x), or (`HARD`) TF.js's hardSigmoid clip(0.2·x + 0.5, 0, 1)
+/// computed as TF.js does (`add(0.5, mul(0.2, x))` in f32, then clip).
+#[inline]
+pub(crate) fn gate<const HARD: bool>(x: &mut [f32]) {
+    if HARD {
+        for v in x.iter_mut() {
+            *v = (0.2 * *v + 0.5).clamp(0.0, 1.0);
+        }
+    } else {
+        kernels::sigmoid(x);
+    }
+}
+
+/// `d` times the gate's derivative, from the gate's output y: σ' = y(1 − y) (multiplied in
+/// the order the σ cells always used); hard sigmoid: 0.2 strictly inside (0, 1), else 0.
+#[inline(always)]
+pub(crate) fn dgate<const HARD: bool>(d: f32, y: f32) -> f32 {
+    if HARD { if y > 0.0 && y < 1.0 { d * 0.2 } else { 0.0 } } else { d * y * (1.0 - y) }
 }
 
 impl CellKind {
@@ -24,29 +54,47 @@ impl CellKind {
     pub fn gates(self) -> usize {
         match self {
             CellKind::RnnTanh | CellKind::RnnRelu => 1,
-            CellKind::Lstm => 4,
-            CellKind::Gru => 3,
+            CellKind::Lstm | CellKind::LstmHardSigmoid => 4,
+            CellKind::Gru | CellKind::GruHardSigmoid => 3,
         }
     }
     /// Whether the cell carries a cell state c (LSTM).
     pub fn has_c(self) -> bool {
-        self == CellKind::Lstm
+        matches!(self, CellKind::Lstm | CellKind::LstmHardSigmoid)
     }
     /// Floats of step cache per row.
     pub fn cache_width(self, h: usize) -> usize {
         match self {
             CellKind::RnnTanh | CellKind::RnnRelu => 0,
-            CellKind::Lstm => 5 * h,
-            CellKind::Gru => 4 * h,
+            CellKind::Lstm | CellKind::LstmHardSigmoid => 5 * h,
+            CellKind::Gru | CellKind::GruHardSigmoid => 4 * h,
         }
     }
-    /// The PyTorch-style name: "rnn_tanh", "rnn_relu", "lstm", "gru".
+    /// The PyTorch-style name: "rnn_tanh", "rnn_relu", "lstm", "gru" (the hard-sigmoid kinds
+    /// add "_hard_sigmoid").
     pub fn name(self) -> &'static str {
         match self {
             CellKind::RnnTanh => "rnn_tanh",
             CellKind::RnnRelu => "rnn_relu",
             CellKind::Lstm => "lstm",
             CellKind::Gru => "gru",
+            CellKind::LstmHardSigmoid => "lstm_hard_sigmoid",
+            CellKind::GruHardSigmoid => "gru_hard_sigmoid",
+        }
+    }
+    /// This kind with the named gate activation ("sigmoid" or "hardSigmoid"); `None` when
+    /// the name is unknown or the cell has no sigmoid gates (RNN) but hardSigmoid was asked.
+    pub fn with_gate_activation(self, act: &str) -> Option<Self> {
+        let base = match self {
+            CellKind::LstmHardSigmoid => CellKind::Lstm,
+            CellKind::GruHardSigmoid => CellKind::Gru,
+            k => k,
+        };
+        match (base, act) {
+            (k, "sigmoid") => Some(k),
+            (CellKind::Lstm, "hardSigmoid") => Some(CellKind::LstmHardSigmoid),
+            (CellKind::Gru, "hardSigmoid") => Some(CellKind::GruHardSigmoid),
+            _ => None,
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -55,6 +103,8 @@ impl CellKind {
             "rnn_relu" | "relu" => CellKind::RnnRelu,
             "lstm" => CellKind::Lstm,
             "gru" => CellKind::Gru,
+            "lstm_hard_sigmoid" => CellKind::LstmHardSigmoid,
+            "gru_hard_sigmoid" => CellKind::GruHardSigmoid,
             _ => return None,
         })
     }
@@ -67,8 +117,10 @@ impl CellKind {
         match self {
             CellKind::RnnTanh => rnn::forward_row(false, xp, hp, h),
             CellKind::RnnRelu => rnn::forward_row(true, xp, hp, h),
-            CellKind::Lstm => lstm::forward_row(xp, hp, c_prev, h, c, cache),
-            CellKind::Gru => gru::forward_row(xp, hp, h_prev, h, cache),
+            CellKind::Lstm => lstm::forward_row::<false>(xp, hp, c_prev, h, c, cache),
+            CellKind::Gru => gru::forward_row::<false>(xp, hp, h_prev, h, cache),
+            CellKind::LstmHardSigmoid => lstm::forward_row::<true>(xp, hp, c_prev, h, c, cache),
+            CellKind::GruHardSigmoid => gru::forward_row::<true>(xp, hp, h_prev, h, cache),
         }
     }
 
@@ -93,8 +145,10 @@ impl CellKind {
         match self {
             CellKind::RnnTanh => rnn::backward_row(false, dh, h, dxp, dhp, dh_direct),
             CellKind::RnnRelu => rnn::backward_row(true, dh, h, dxp, dhp, dh_direct),
-            CellKind::Lstm => lstm::backward_row(dh, dc, cache, c_prev, dxp, dhp, dh_direct),
-            CellKind::Gru => gru::backward_row(dh, cache, h_prev, dxp, dhp, dh_direct),
+            CellKind::Lstm => lstm::backward_row::<false>(dh, dc, cache, c_prev, dxp, dhp, dh_direct),
+            CellKind::Gru => gru::backward_row::<false>(dh, cache, h_prev, dxp, dhp, dh_direct),
+            CellKind::LstmHardSigmoid => lstm::backward_row::<true>(dh, dc, cache, c_prev, dxp, dhp, dh_direct),
+            CellKind::GruHardSigmoid => gru::backward_row::<true>(dh, cache, h_prev, dxp, dhp, dh_direct),
         }
     }
 }

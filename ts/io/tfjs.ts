@@ -1,0 +1,353 @@
+// TF.js Layers / Keras import: a `model.json` (modelTopology + weightsManifest + shards), or the
+// artifacts object `tf.io` save handlers receive, becomes our ModelSpecJSON plus a PyTorch-layout
+// state dict. Keras stores kernels [in, G·H] (x · K); PyTorch stores weight_ih [G·H, in] (W · x),
+// so every kernel is transposed. LSTM gate order i, f, c, o is PyTorch's i, f, g, o; GRU's
+// z, r, h becomes r, z, n.
+
+import { formatError } from '../errors.js';
+import type { GateActivation, LayerSpecJSON, ModelSpecJSON } from '../spec.js';
+import { encodeSafetensors, type TensorIn } from './safetensors.js';
+import { readSource } from './source.js';
+
+/** One weight of a TF.js weights manifest: `name` is `layer/…/kernel`, float32 only here. */
+export interface TfjsWeightSpec {
+  /** Full weight name, `layerName/…/kernel`. */
+  name: string;
+  /** Shape, e.g. [in, 4·H] for an LSTM kernel. */
+  shape: number[];
+  /** Stored dtype; only 'float32' (unquantised) is read. */
+  dtype: string;
+  /** Quantisation settings; quantised weights are E_FORMAT. */
+  quantization?: unknown;
+}
+
+/**
+ * What `tf.io` save handlers receive (`tf.io.withSaveHandler`) and `model.json` holds once its
+ * shards are read: the Keras topology, the weight specs in order, and their concatenated bytes.
+ */
+export interface TfjsArtifacts {
+  /** `{ class_name: 'Sequential', config: { layers } }`, or Keras's `{ model_config: … }`. */
+  modelTopology?: unknown;
+  /** The weights in the order their bytes appear in `weightData`. */
+  weightSpecs?: TfjsWeightSpec[];
+  /** The weights' little-endian float32 bytes (one buffer, or TF.js ≥ 4.13's list of them). */
+  weightData?: ArrayBuffer | ArrayBuffer[];
+}
+
+/**
+ * An imported TF.js / Keras model: build it and load its weights to get a trainable model,
+ * `await t.build(m.spec); await t.importWeights(m.stateDict)`.
+ */
+export interface TfjsImport {
+  /** The architecture, one of our layers per Keras layer (Dropout kept as our dropout). */
+  spec: ModelSpecJSON;
+  /** Every parameter of `spec` in our (PyTorch) layout, by name. */
+  weights: Record<string, Float32Array>;
+  /** `weights` as a safetensors state dict, what `Trainer.importWeights` takes. */
+  stateDict: Uint8Array;
+  /**
+   * True when the model had `Masking` (mask value 0) or `Embedding(maskZero)`: pass each row's
+   * count of leading unmasked steps as `lengths` (padding must be trailing); outputs at padded
+   * steps are 0 here where TF.js repeats the last valid one.
+   */
+  masked: boolean;
+  /** The last Dense layer's activation: 'softmax' means our outputs are its logits. */
+  outputActivation: 'linear' | 'softmax';
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Reads a TF.js Layers model from a path or URL of its `model.json` (shards resolved next to it),
+ * or from the artifacts object `tf.io` handlers produce, into our spec and weights (see
+ * {@link TfjsImport}). Supported: InputLayer, Embedding, Masking (0), SimpleRNN, LSTM, GRU
+ * (`reset_after: true` only), Bidirectional (concat), Dense / TimeDistributed(Dense) (linear, or
+ * softmax last), Dropout. Anything else is E_FORMAT naming the layer class or option.
+ */
+export async function importTfjs(source: string | URL | TfjsArtifacts): Promise<TfjsImport> {
+  const art = isObj(source) && !(source instanceof URL) ? (source as unknown as TfjsArtifacts) : await readModelJson(source as string | URL);
+  return convertArtifacts(art);
+}
+
+/** Reads `model.json` and its shards (paths relative to it) into artifacts. */
+async function readModelJson(source: string | URL): Promise<TfjsArtifacts> {
+  let json: Obj;
+  try {
+    json = JSON.parse(new TextDecoder().decode(await readSource(source))) as Obj;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'E_FORMAT') throw e;
+    throw formatError(`${String(source)} is not a TF.js model.json: ${(e as Error).message}`);
+  }
+  if (!isObj(json) || !Array.isArray(json.weightsManifest)) throw formatError(`${String(source)} has no weightsManifest (not a TF.js Layers model.json)`);
+  const specs: TfjsWeightSpec[] = [];
+  const buffers: ArrayBuffer[] = [];
+  for (const group of json.weightsManifest as Obj[]) {
+    if (!isObj(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw formatError('weightsManifest entries need paths and weights');
+    specs.push(...(group.weights as TfjsWeightSpec[]));
+    for (const p of group.paths as string[]) buffers.push((await readSource(resolveShard(source, String(p)))).slice().buffer);
+  }
+  return { modelTopology: json.modelTopology, weightSpecs: specs, weightData: buffers };
+}
+
+/** A shard path relative to the model.json at `base` (a URL or a file path). */
+function resolveShard(base: string | URL, p: string): string {
+  if (base instanceof URL || /^[a-z][a-z0-9+.-]*:/i.test(base)) return new URL(p, base).href;
+  const cut = Math.max(base.lastIndexOf('/'), base.lastIndexOf('\\'));
+  return cut < 0 ? p : `${base.slice(0, cut + 1)}${p}`;
+}
+
+/** Splits the weight bytes into named float32 arrays, grouped by their first name component. */
+function weightGroups(art: TfjsArtifacts): Map<string, { rest: string; shape: number[]; data: Float32Array }[]> {
+  const parts = art.weightData === undefined ? [] : Array.isArray(art.weightData) ? art.weightData : [art.weightData];
+  const total = parts.reduce((n, b) => n + b.byteLength, 0);
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const b of parts) {
+    bytes.set(new Uint8Array(b), at);
+    at += b.byteLength;
+  }
+  const groups = new Map<string, { rest: string; shape: number[]; data: Float32Array }[]>();
+  let off = 0;
+  for (const w of art.weightSpecs ?? []) {
+    if (w.dtype !== 'float32' || w.quantization !== undefined)
+      throw formatError(`weight ${w.name}: only unquantised float32 weights are read (got ${w.dtype}${w.quantization ? ', quantised' : ''})`);
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    if (off + 4 * n > total) throw formatError(`weight ${w.name} [${w.shape}] runs past the ${total} bytes of weight data`);
+    const data = new Float32Array(n);
+    const dv = new DataView(bytes.buffer, off, 4 * n);
+    for (let i = 0; i < n; i++) data[i] = dv.getFloat32(4 * i, true);
+    off += 4 * n;
+    const slash = w.name.indexOf('/');
+    const layer = slash < 0 ? w.name : w.name.slice(0, slash);
+    const list = groups.get(layer) ?? [];
+    list.push({ rest: slash < 0 ? '' : w.name.slice(slash + 1), shape: w.shape, data });
+    groups.set(layer, list);
+  }
+  return groups;
+}
+
+/** `m` [rows, cols] row-major, transposed to [cols, rows]. */
+function transpose(m: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = m[r * cols + c];
+  return out;
+}
+
+/** Reorders the G blocks of `h` rows each along the first axis of [G·h, w]: block k of the
+ * result is block `order[k]` of `m`. */
+function reorderBlocks(m: Float32Array, h: number, w: number, order: readonly number[]): Float32Array {
+  const out = new Float32Array(m.length);
+  for (const [k, src] of order.entries()) out.set(m.subarray(src * h * w, (src + 1) * h * w), k * h * w);
+  return out;
+}
+
+const RNN_CLASSES: Record<string, 'rnn' | 'lstm' | 'gru'> = { SimpleRNN: 'rnn', LSTM: 'lstm', GRU: 'gru' };
+
+/** The topology's layer list (Sequential; Keras's `model_config` wrapper accepted). */
+function topologyLayers(topology: unknown): Obj[] {
+  let t = topology;
+  if (isObj(t) && isObj(t.model_config)) t = t.model_config;
+  if (!isObj(t)) throw formatError('modelTopology is missing or not an object');
+  if (t.class_name !== 'Sequential') throw formatError(`model class ${String(t.class_name)} is not supported (Sequential only)`);
+  const cfg = t.config;
+  const layers = Array.isArray(cfg) ? cfg : isObj(cfg) ? cfg.layers : undefined;
+  if (!Array.isArray(layers) || layers.length === 0) throw formatError('the Sequential model has no layers');
+  return layers as Obj[];
+}
+
+/** Converts artifacts into our spec and state dict (see {@link importTfjs}). */
+export function convertArtifacts(art: TfjsArtifacts): TfjsImport {
+  const layers = topologyLayers(art.modelTopology);
+  const groups = weightGroups(art);
+  const out: LayerSpecJSON[] = [];
+  const weights: Record<string, Float32Array> = {};
+  const shapes: Record<string, number[]> = {};
+  let input: ModelSpecJSON['input'] | undefined;
+  let width = 0; // features per step (or per row) flowing out of the layers so far
+  let seq = true;
+  let masked = false;
+  let outputActivation: TfjsImport['outputActivation'] = 'linear';
+  let nRec = 0;
+  let nDense = 0;
+  const take = (layer: string, n: number) => {
+    const g = groups.get(layer) ?? [];
+    if (g.length !== n) throw formatError(`layer ${layer}: expected ${n} weights, found ${g.length}`);
+    return g;
+  };
+  layers.forEach((l, i) => {
+    const cls = String(l.class_name);
+    const cfg = (isObj(l.config) ? l.config : {}) as Obj;
+    const name = String(cfg.name ?? cls);
+    const shape = (cfg.batch_input_shape ?? cfg.batchInputShape) as (number | null)[] | undefined;
+    if (i === 0 && cls !== 'Embedding' && cls !== 'InputLayer') {
+      if (!Array.isArray(shape) || shape.length !== 3 || typeof shape[2] !== 'number')
+        throw formatError(`first layer ${cls} needs batch_input_shape [batch, steps, features]`);
+      input = { features: shape[2] };
+      width = shape[2];
+    }
+    if (outputActivation === 'softmax') throw formatError(`layer ${cls} follows a softmax Dense (softmax is accepted on the last layer only)`);
+    switch (cls) {
+      case 'InputLayer': {
+        if (!Array.isArray(shape) || (shape.length !== 2 && shape.length !== 3))
+          throw formatError('InputLayer needs batch_input_shape [batch, steps(, features)]');
+        if (shape.length === 3) {
+          input = { features: Number(shape[2]) };
+          width = Number(shape[2]);
+        }
+        return;
+      }
+      case 'Embedding': {
+        if (out.length !== 0) throw formatError('Embedding must be the first layer');
+        const [w] = take(name, 1);
+        const [vocab, dim] = w.shape;
+        input = { vocab };
+        if (cfg.mask_zero === true) masked = true;
+        out.push({ type: 'embedding', name: 'embedding', dim });
+        weights['embedding.weight'] = w.data;
+        shapes['embedding.weight'] = [vocab, dim];
+        width = dim;
+        return;
+      }
+      case 'Masking': {
+        if (Number(cfg.mask_value ?? 0) !== 0)
+          throw formatError(`Masking with mask_value ${String(cfg.mask_value)} is not supported (0 only, which becomes row lengths)`);
+        masked = true;
+        return;
+      }
+      case 'Dropout': {
+        const rate = Number(cfg.rate ?? 0);
+        if (rate > 0) out.push({ type: 'dropout', rate });
+        return;
+      }
+      case 'Dense':
+      case 'TimeDistributed': {
+        let dcfg = cfg;
+        if (cls === 'TimeDistributed') {
+          const inner = cfg.layer as Obj | undefined;
+          if (!isObj(inner) || inner.class_name !== 'Dense')
+            throw formatError(`TimeDistributed(${isObj(inner) ? String(inner.class_name) : '?'}) is not supported (Dense only)`);
+          dcfg = (inner.config ?? {}) as Obj;
+        }
+        const act = String(dcfg.activation ?? 'linear');
+        if (act === 'softmax' && i === layers.length - 1) outputActivation = 'softmax';
+        else if (act !== 'linear') throw formatError(`Dense activation ${act} is not supported (linear, or softmax on the last layer)`);
+        const units = Number(dcfg.units);
+        const g = take(name, dcfg.use_bias === false ? 1 : 2);
+        const dn = nDense === 0 ? 'dense' : `dense${nDense}`;
+        nDense++;
+        weights[`${dn}.weight`] = transpose(g[0].data, width, units);
+        weights[`${dn}.bias`] = g.length === 2 ? g[1].data : new Float32Array(units);
+        shapes[`${dn}.weight`] = [units, width];
+        shapes[`${dn}.bias`] = [units];
+        out.push({ type: 'dense', name: dn, units });
+        width = units;
+        return;
+      }
+      case 'Bidirectional':
+      case 'SimpleRNN':
+      case 'LSTM':
+      case 'GRU': {
+        let rcfg = cfg;
+        let rcls: string = cls;
+        const bi = cls === 'Bidirectional';
+        if (bi) {
+          const mode = cfg.merge_mode ?? 'concat';
+          if (mode !== 'concat') throw formatError(`Bidirectional merge_mode ${String(mode)} is not supported (concat only)`);
+          const inner = cfg.layer as Obj | undefined;
+          rcls = isObj(inner) ? String(inner.class_name) : '?';
+          if (!(rcls in RNN_CLASSES)) throw formatError(`Bidirectional(${rcls}) is not supported (SimpleRNN, LSTM, GRU)`);
+          rcfg = ((inner as Obj).config ?? {}) as Obj;
+        }
+        if (!seq) throw formatError(`${rcls} ${name} follows a layer that returns one vector per sequence`);
+        const rn = nRec === 0 ? 'rnn' : `rnn${nRec}`;
+        nRec++;
+        const rec = recurrentLayer(rcls, rcfg, rn, width, bi);
+        const per = rec.useBias ? 3 : 2;
+        const g = take(name, bi ? 2 * per : per);
+        for (let d = 0; d < (bi ? 2 : 1); d++) {
+          const [k, r, b] = g.slice(d * per, (d + 1) * per);
+          const sfx = d === 1 ? '_reverse' : '';
+          Object.assign(weights, rec.map(k.data, r.data, b?.data, sfx));
+          const gh = rec.gates * rec.units;
+          Object.assign(shapes, {
+            [`${rn}.weight_ih_l0${sfx}`]: [gh, width],
+            [`${rn}.weight_hh_l0${sfx}`]: [gh, rec.units],
+            [`${rn}.bias_ih_l0${sfx}`]: [gh],
+            [`${rn}.bias_hh_l0${sfx}`]: [gh],
+          });
+        }
+        out.push(rec.spec);
+        seq = rec.spec.type === 'recurrent' && rec.spec.returnSequences;
+        width = (bi ? 2 : 1) * rec.units;
+        return;
+      }
+      default:
+        throw formatError(`Keras layer class ${cls} (${name}) is not supported`);
+    }
+  });
+  if (input === undefined) throw formatError('the model does not say its input shape (batch_input_shape)');
+  const spec: ModelSpecJSON = { input, layers: out };
+  const tensors: [string, TensorIn][] = [];
+  for (const [n, data] of Object.entries(weights)) tensors.push([n, { dtype: 'F32', shape: shapes[n], data }]);
+  return { spec, weights, stateDict: encodeSafetensors(tensors, {}), masked, outputActivation };
+}
+
+/** One Keras SimpleRNN/LSTM/GRU config as our recurrent layer, with its weight mapping. */
+function recurrentLayer(cls: string, cfg: Obj, name: string, input: number, bidirectional: boolean) {
+  const kind = RNN_CLASSES[cls];
+  for (const k of ['go_backwards', 'stateful', 'unroll'] as const) if (cfg[k] === true) throw formatError(`${cls} ${k}: true is not supported`);
+  const units = Number(cfg.units);
+  const act = String(cfg.activation ?? 'tanh');
+  let cell: 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
+  if (kind === 'rnn') {
+    if (act !== 'tanh' && act !== 'relu') throw formatError(`SimpleRNN activation ${act} is not supported (tanh, relu)`);
+    cell = act === 'tanh' ? 'rnn_tanh' : 'rnn_relu';
+  } else {
+    if (act !== 'tanh') throw formatError(`${cls} activation ${act} is not supported (tanh)`);
+    cell = kind;
+  }
+  let gate: GateActivation | undefined;
+  if (kind !== 'rnn') {
+    const ra = String(cfg.recurrent_activation ?? 'hard_sigmoid');
+    if (ra === 'hard_sigmoid' || ra === 'hardSigmoid') gate = 'hardSigmoid';
+    else if (ra !== 'sigmoid') throw formatError(`${cls} recurrent_activation ${ra} is not supported (sigmoid, hard_sigmoid)`);
+  }
+  if (kind === 'gru' && cfg.reset_after !== true)
+    throw formatError("GRU with reset_after: false (the reset gate applied before the recurrent product, TF.js's only GRU) is not supported yet");
+  const useBias = cfg.use_bias !== false;
+  const g = kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
+  const gh = g * units;
+  // Keras GRU blocks z, r, h → PyTorch r, z, n; LSTM i, f, c, o is already i, f, g, o.
+  const order = kind === 'gru' ? [1, 0, 2] : [...Array(g).keys()];
+  const map = (k: Float32Array, r: Float32Array, b: Float32Array | undefined, sfx: string) => {
+    if (k.length !== input * gh || r.length !== units * gh) throw formatError(`${cls} weights do not match input ${input}, units ${units}`);
+    const w: Record<string, Float32Array> = {};
+    w[`${name}.weight_ih_l0${sfx}`] = reorderBlocks(transpose(k, input, gh), units, input, order);
+    w[`${name}.weight_hh_l0${sfx}`] = reorderBlocks(transpose(r, units, gh), units, units, order);
+    let bih: Float32Array = new Float32Array(gh);
+    let bhh: Float32Array = new Float32Array(gh);
+    if (b !== undefined) {
+      if (kind === 'gru') {
+        if (b.length !== 2 * gh) throw formatError(`GRU (reset_after) bias must be [2, ${gh}]`);
+        bih = reorderBlocks(b.subarray(0, gh), units, 1, order);
+        bhh = reorderBlocks(b.subarray(gh), units, 1, order);
+      } else bih = b.slice();
+    }
+    w[`${name}.bias_ih_l0${sfx}`] = bih;
+    w[`${name}.bias_hh_l0${sfx}`] = bhh;
+    return w;
+  };
+  const spec: LayerSpecJSON = {
+    type: 'recurrent',
+    name,
+    cell,
+    units,
+    layers: 1,
+    bidirectional,
+    dropout: 0,
+    returnSequences: cfg.return_sequences === true,
+    ...(gate === undefined ? {} : { recurrentActivation: gate }),
+  };
+  return { spec, units, gates: g, useBias, map };
+}
