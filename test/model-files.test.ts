@@ -166,7 +166,7 @@ describe('model files: malformed headers are E_FORMAT in every loader', () => {
       const mem = wasm().wasmMemoryBytes();
       const t0 = performance.now();
       await expectFormatError(l, bytes, /shape|lacks/);
-      expect(performance.now() - t0, l.name).toBeLessThan(200);
+      expect(performance.now() - t0, l.name).toBeLessThan(2000); // the old path allocated 2 GB for 6.5 s; the memory check below is the strict one
       expect(wasm().wasmMemoryBytes(), `${l.name}: no memory grown`).toBe(mem);
     }
   });
