@@ -1,5 +1,6 @@
 // The CLI's per-epoch progress bar (cli-progress).
 import cliProgress from 'cli-progress';
+import type { EpochEvent, FitResult, FitRun, StepEvent } from '../events.js';
 import { fmtDuration } from './args.js';
 
 export interface BarStep {
@@ -58,3 +59,34 @@ export class EpochBar {
 
 /** Moved to output.ts (kept here for callers of the old place). */
 export { writeAtomic } from './output.js';
+
+/** Runs a fit (`start` gets the signal that Ctrl-C aborts) with an epoch bar: step events go to
+ * the bar and `on.step`, epoch events to `on.epoch` once the bar has stopped. The bar and the
+ * SIGINT handler are released however the run ends (an error mid-run must not leave the bar's
+ * timer holding the process). */
+export async function followFit(
+  epochs: number,
+  start: (signal: AbortSignal) => FitRun,
+  on: { step(e: StepEvent): void; epoch(e: EpochEvent): Promise<void> },
+): Promise<FitResult> {
+  const controller = new AbortController();
+  const onSig = () => controller.abort();
+  process.once('SIGINT', onSig);
+  const bar = new EpochBar(epochs);
+  try {
+    const run = start(controller.signal);
+    for await (const e of run) {
+      if (e.type === 'step') {
+        bar.step(e);
+        on.step(e);
+      } else {
+        bar.stop();
+        await on.epoch(e);
+      }
+    }
+    return await run;
+  } finally {
+    bar.stop();
+    process.off('SIGINT', onSig);
+  }
+}

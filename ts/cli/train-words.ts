@@ -17,7 +17,7 @@ import { lineChart } from './chart.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import type { reader } from './flags.js';
 import { picturePath, prepareOutput, writeAtomic } from './output.js';
-import { EpochBar } from './progress.js';
+import { followFit } from './progress.js';
 
 /** Defaults at word level (measured on 2 shared cores: see examples/README.md). */
 export const WORD_DEFAULTS = { cell: 'lstm', units: 128, embed: 128, dropout: 0.1, window: 32, batch: 16, lr: 3e-3, epochs: 20, budget: '10m', vocab: 10000 };
@@ -87,10 +87,6 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
     );
     out(`baseline: interpolated Kneser-Ney trigram, validation perplexity ${kn.toFixed(1)}`);
 
-    const controller = new AbortController();
-    const onSig = () => controller.abort();
-    process.once('SIGINT', onSig);
-    const bar = new EpochBar(epochs);
     const stepPpl: [number, number][] = [];
     const valPpl: [number, number][] = [];
     const picture = async () => {
@@ -107,25 +103,25 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
       });
       await writeAtomic(chartPath, svg);
     };
-    const run = t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: stepsPerEpoch * batch }), {
+    const result = await followFit(
       epochs,
-      batchSize: batch,
-      seed,
-      timeBudgetMs: budget,
-      resume: Boolean(resume),
-      signal: controller.signal,
-      // validation windows as long as the training ones: B × T × (the 10k-wide output) fits the
-      // per-call activation limit whenever training's does
-      validation: textWindows(valIds, { steps: seqLen, random: false }),
-    });
-    let result: Awaited<typeof run>;
-    try {
-      for await (const e of run) {
-        if (e.type === 'step') {
-          bar.step(e);
+      (signal) =>
+        t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: stepsPerEpoch * batch }), {
+          epochs,
+          batchSize: batch,
+          seed,
+          timeBudgetMs: budget,
+          resume: Boolean(resume),
+          signal,
+          // validation windows as long as the training ones: B × T × (the 10k-wide output) fits the
+          // per-call activation limit whenever training's does
+          validation: textWindows(valIds, { steps: seqLen, random: false }),
+        }),
+      {
+        step: (e) => {
           stepPpl.push([e.step, Math.exp(e.loss)]);
-        } else {
-          bar.stop();
+        },
+        epoch: async (e) => {
           const val = e.validation?.loss;
           if (val !== undefined) valPpl.push([e.step, Math.exp(val)]);
           out(
@@ -137,14 +133,9 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
             );
           await writeAtomic(outPath, await t.save());
           await picture();
-        }
-      }
-      result = await run;
-    } finally {
-      // an error mid-run must not leave the progress bar's timer (or the handler) holding the process
-      bar.stop();
-      process.off('SIGINT', onSig);
-    }
+        },
+      },
+    );
     await writeAtomic(outPath, await t.save());
     const lstmLog = await wordLogProbs(t, valIds);
     const ppl = mixedPerplexity(lstmLog, knLog, 1);

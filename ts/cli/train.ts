@@ -15,7 +15,7 @@ import { lineChart } from './chart.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, writeAtomic } from './output.js';
-import { EpochBar } from './progress.js';
+import { followFit } from './progress.js';
 import { trainWords } from './train-words.js';
 
 export const TRAIN: Command = {
@@ -140,10 +140,6 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${info.compiled?.optimizer ? JSON.stringify(info.compiled.optimizer) : optimizer}, clip ${info.compiled?.clipNorm ?? 'off'}, budget ${budget ? fmtDuration(budget) : 'none'}`,
     );
 
-    const controller = new AbortController();
-    const onSig = () => controller.abort();
-    process.once('SIGINT', onSig);
-    const bar = new EpochBar(epochs);
     // the picture: training loss per step and validation per epoch, in bits per character
     const stepBits: [number, number][] = [];
     const valBits: [number, number][] = [];
@@ -162,23 +158,23 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       await writeAtomic(chartPath, svg);
     };
     let lastVal: EvalResult | undefined;
-    const run = t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: stepsPerEpoch * batch }), {
+    const result = await followFit(
       epochs,
-      batchSize: batch,
-      seed,
-      timeBudgetMs: budget,
-      resume: Boolean(resume),
-      signal: controller.signal,
-      validation: textWindows(valIds, { steps: 256, random: false }),
-    });
-    let result: Awaited<typeof run>;
-    try {
-      for await (const e of run) {
-        if (e.type === 'step') {
-          bar.step(e);
+      (signal) =>
+        t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: stepsPerEpoch * batch }), {
+          epochs,
+          batchSize: batch,
+          seed,
+          timeBudgetMs: budget,
+          resume: Boolean(resume),
+          signal,
+          validation: textWindows(valIds, { steps: 256, random: false }),
+        }),
+      {
+        step: (e) => {
           stepBits.push([e.step, e.loss / Math.LN2]);
-        } else {
-          bar.stop();
+        },
+        epoch: async (e) => {
           lastVal = e.validation;
           if (e.validation?.bitsPerToken !== undefined) valBits.push([e.step, e.validation.bitsPerToken]);
           const val = e.validation?.bitsPerToken;
@@ -191,14 +187,9 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
           }
           await writeAtomic(outPath, await t.save());
           await picture();
-        }
-      }
-      result = await run;
-    } finally {
-      // an error mid-run must not leave the progress bar's timer (or the handler) holding the process
-      bar.stop();
-      process.off('SIGINT', onSig);
-    }
+        },
+      },
+    );
     await writeAtomic(outPath, await t.save());
     // a completed run's last epoch was validated on the final weights already
     const final = result.stopReason === 'completed' && lastVal ? lastVal : await t.evaluate(textWindows(valIds, { steps: 256, random: false }));
