@@ -171,6 +171,19 @@ function dims(input: BatchInput): [number, number] {
   return [u32('batch', input.batch), u32('steps', input.steps)];
 }
 
+/** The checked arguments of the core Trainer's `step` and `gradStep` after the model: ids,
+ * features, B, T, lengths, class targets, value targets (the option keys are checked first). */
+function supervisedArgs(input: BatchInput, targets: BatchTargets) {
+  return [
+    toIds(input.ids),
+    input.features ?? EMPTY_F,
+    ...dims(input),
+    toLengths(input.lengths),
+    toClasses(targets.classes),
+    targets.values ?? EMPTY_F,
+  ] as const;
+}
+
 function normaliseOptimizer(o: OptimizerSpec | undefined): Record<string, unknown> {
   if (o === undefined) return { name: 'adam' };
   if (typeof o === 'string') {
@@ -394,22 +407,19 @@ export class Model {
     return this.#trainer;
   }
 
+  /** The trainer for a supervised batch, after its option keys are checked (E_OPTION before E_STATE). */
+  #checkedTrainer(input: BatchInput, targets: BatchTargets): CoreTrainer {
+    checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
+    checkKeys('targets', targets, ['classes', 'values']);
+    return this.#needTrainer();
+  }
+
   /**
-   * One optimizer update on one batch (forward, loss, backward, clip, step). E_OPTION before
+   * One optimizer update on one batch (forward, loss, backward, clip, step). E_STATE before
    * `compile`.
    */
   trainStep(input: BatchInput, targets: BatchTargets): StepResult {
-    checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
-    checkKeys('targets', targets, ['classes', 'values']);
-    const r = this.#needTrainer().step(
-      this.core,
-      toIds(input.ids),
-      input.features ?? EMPTY_F,
-      ...dims(input),
-      toLengths(input.lengths),
-      toClasses(targets.classes),
-      targets.values ?? EMPTY_F,
-    );
+    const r = this.#checkedTrainer(input, targets).step(this.core, ...supervisedArgs(input, targets));
     return { loss: r[0], gradNorm: r[1], lr: r[3] };
   }
 
@@ -419,17 +429,7 @@ export class Model {
    * mean loss and the rows (or target steps) it counted.
    */
   gradStep(input: BatchInput, targets: BatchTargets): { loss: number; count: number } {
-    checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
-    checkKeys('targets', targets, ['classes', 'values']);
-    const r = this.#needTrainer().gradStep(
-      this.core,
-      toIds(input.ids),
-      input.features ?? EMPTY_F,
-      ...dims(input),
-      toLengths(input.lengths),
-      toClasses(targets.classes),
-      targets.values ?? EMPTY_F,
-    );
+    const r = this.#checkedTrainer(input, targets).gradStep(this.core, ...supervisedArgs(input, targets));
     return { loss: r[0], count: r[1] };
   }
 
