@@ -66,14 +66,16 @@ function resampler(from: number): (x: Float32Array) => Float32Array {
 
 async function listen(): Promise<void> {
   if (!rec) return;
-  const media = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+  // Everything that takes time (the model's stream, the audio graph) is ready before the
+  // microphone opens, so no audio is lost between opening it and listening to it.
+  const stream: SpeechStream = await rec.stream();
   // A 16 kHz context: the browser resamples the microphone with its own filters; the
   // interpolating resampler only runs where a browser keeps another rate.
   const ctx = new AudioContext({ sampleRate: 16000 });
-  const source = ctx.createMediaStreamSource(media);
   const node = ctx.createScriptProcessor(4096, 1, 1);
   const to16k = ctx.sampleRate === 16000 ? (x: Float32Array) => x : resampler(ctx.sampleRate);
-  const stream: SpeechStream = await rec.stream();
+  const media = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+  const source = ctx.createMediaStreamSource(media);
   demo.digits = [];
   demo.words = '';
   demo.samples = 0;
