@@ -59,6 +59,13 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   log "npm ci"
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
+# The one install script the tests need: the `bun` package's postinstall puts the real binary in
+# place (without it `bun` only prints "postinstall script was not run"). deno, workerd and
+# onnxruntime-node work without theirs.
+if ! node_modules/.bin/bun --version >/dev/null 2>&1; then
+  log "npm rebuild bun (installs the Bun binary)"
+  npm rebuild bun --no-audit --no-fund --loglevel=error
+fi
 
 # --- 4. Chromium, for the browser test (test/browser.test.ts drives it with playwright-core) ------
 if [ ! -x /usr/bin/chromium ]; then
