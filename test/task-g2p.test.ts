@@ -11,7 +11,7 @@ import { loadCmudict } from '../ts/data/cmudict.js';
 import { init } from '../ts/index.js';
 import { bucketBatches, Seq2SeqModel } from '../ts/seq2seq.js';
 import { editDistance, errorRates } from '../ts/tasks/edit-distance.js';
-import { G2P, type LexiconEntry, parseLexicon, splitLexicon } from '../ts/tasks/g2p.js';
+import { G2P, type LexiconEntry, parseLexicon, splitLexicon, stripStress } from '../ts/tasks/g2p.js';
 import { expectError, ROOT } from './helpers.js';
 
 let entries: LexiconEntry[];
@@ -128,6 +128,15 @@ describe('G2P training (short budget)', () => {
     expect(greedy.per).toBeLessThan(0.5);
     expect(greedy.wer).toBeLessThan(0.95);
     expect(beam.per).toBeLessThan(0.5);
+    // without stress: the same outputs scored with the digits dropped on both sides
+    const flat = (ps: readonly (readonly string[])[]) => ps.map((p) => p.map(stripStress));
+    const plain = errorRates(
+      held.map((e) => flat(e.pronunciations)),
+      flat(greedy.predictions),
+    );
+    expect(greedy.noStress).toEqual(plain);
+    expect(greedy.noStress!.wer).toBeLessThanOrEqual(greedy.wer);
+    expect(greedy.noStress!.per).toBeLessThan(greedy.per);
     // n-best lists come sorted, and each decoded score is the teacher-forced log-probability
     // of that output (the stepwise decoder and the batched training pass agree)
     const words = held.slice(0, 40).map((e) => e.word);

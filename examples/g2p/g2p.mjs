@@ -34,7 +34,7 @@ const minutes = ((performance.now() - start) / 60000).toFixed(1);
 for (const b of [1, beam]) {
   const r = g2p.evaluate(test, { beam: b });
   console.log(
-    `${b === 1 ? 'greedy' : `beam ${b}`}: WER ${(100 * r.wer).toFixed(1)}%, PER ${(100 * r.per).toFixed(1)}% on ${r.words} held-out words (trained ${minutes} min)`,
+    `${b === 1 ? 'greedy' : `beam ${b}`}: WER ${(100 * r.wer).toFixed(1)}%, PER ${(100 * r.per).toFixed(1)}% with stress; without stress (39 phones) WER ${(100 * r.noStress.wer).toFixed(1)}%, PER ${(100 * r.noStress.per).toFixed(1)}%; ${r.words} held-out words (trained ${minutes} min)`,
   );
 }
 console.log(g2p.pronounce(['RECURRENT', 'WEBASSEMBLY', 'TYPESCRIPT'], { beam }).map((p) => p.join(' ')));

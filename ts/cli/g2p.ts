@@ -154,7 +154,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   await writeAtomic(outPath, g.save({ split: { test: testArg, validation: valWords, seed }, stress: !v['no-stress'] }));
   const report = (name: string, r: G2PEvaluation) =>
     out(
-      `test ${name}: WER ${pct(r.wer)}, PER ${pct(r.per)} (${r.words.toLocaleString('en-US')} words, ${r.phonemes.toLocaleString('en-US')} phones, ${fmtDuration(r.ms)})`,
+      `test ${name}: WER ${pct(r.wer)}, PER ${pct(r.per)}${r.noStress ? ` with stress; without stress (39 phones, as published CMUdict results) WER ${pct(r.noStress.wer)}, PER ${pct(r.noStress.per)}` : ''} (${r.words.toLocaleString('en-US')} words, ${r.phonemes.toLocaleString('en-US')} phones, ${fmtDuration(r.ms)})`,
     );
   const evals: [string, G2PEvaluation][] = [['greedy', g.evaluate(split.test, { beam: 1 })]];
   if (beam > 1) evals.push([`beam ${beam}`, g.evaluate(split.test, { beam })]);
@@ -174,6 +174,12 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
       groups: [
         { label: 'word error rate', values: evals.map(([, r]) => 100 * r.wer) },
         { label: 'phoneme error rate', values: evals.map(([, r]) => 100 * r.per) },
+        ...(evals[0][1].noStress
+          ? [
+              { label: 'WER without stress', values: evals.map(([, r]) => 100 * (r.noStress?.wer ?? 0)) },
+              { label: 'PER without stress', values: evals.map(([, r]) => 100 * (r.noStress?.per ?? 0)) },
+            ]
+          : []),
       ],
       format: (x) => `${x.toFixed(1)}%`,
     });

@@ -37,6 +37,7 @@ validation per epoch (an SVG next to --out).`,
     { name: 'optimizer', arg: 'NAME', help: 'adam | adamw | sgd | rmsprop | adagrad (default adam)' },
     common.lr(0.002, 'learning rate'),
     common.clip(5),
+    { name: 'schedule', arg: 'NAME', help: 'constant | cosine: the learning rate anneals towards 0 over --epochs, once per epoch (default constant)' },
     common.epochs(8),
     { name: 'steps-per-epoch', arg: 'N', help: 'optimizer updates (batches) per epoch (default 200)' },
     common.timeBudget('9m'),
@@ -86,6 +87,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   const lr = f.num('lr', 2e-3, { min: 0 });
   const clip = f.num('clip', 5, { min: 0 });
   const epochs = f.int('epochs', 8);
+  const schedule = f.choice<'constant' | 'cosine'>('schedule', ['constant', 'cosine'], 'constant');
   const stepsPerEpoch = f.int('steps-per-epoch', 200);
   const budget = f.duration('time-budget', '9m');
   const outPath = f.str('out') ?? 'runs/mobydick.safetensors';
@@ -125,7 +127,12 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
         .dense({ units: vocab.size });
       await t.build(model as never, { seed });
       await t.setVocabulary(vocab);
-      await t.compile({ loss: 'crossEntropy', optimizer: { name: optimizer, lr } as never, clipNorm: clip || undefined });
+      await t.compile({
+        loss: 'crossEntropy',
+        optimizer: { name: optimizer, lr } as never,
+        clipNorm: clip || undefined,
+        ...(schedule === 'cosine' ? { schedule: { name: 'cosine', tMax: epochs } } : {}),
+      });
     }
     const info = await t.info();
     const trainIds = vocab.encode(data.train);
@@ -137,7 +144,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel)` : t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}`,
     );
     out(
-      `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${info.compiled?.optimizer ? JSON.stringify(info.compiled.optimizer) : optimizer}, clip ${info.compiled?.clipNorm ?? 'off'}, budget ${budget ? fmtDuration(budget) : 'none'}`,
+      `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${info.compiled?.optimizer ? JSON.stringify(info.compiled.optimizer) : optimizer}, clip ${info.compiled?.clipNorm ?? 'off'}${schedule === 'cosine' ? `, cosine schedule over ${epochs} epochs` : ''}, budget ${budget ? fmtDuration(budget) : 'none'}`,
     );
 
     // the picture: training loss per step and validation per epoch, in bits per character

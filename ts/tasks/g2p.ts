@@ -94,7 +94,7 @@ export function parseLexicon(input: string | Uint8Array, opts: ParseLexiconOptio
       skipped++;
       continue;
     }
-    const phones = parts.slice(1).map((p) => (stress ? p.toUpperCase() : p.toUpperCase().replace(/\d$/, '')));
+    const phones = parts.slice(1).map((p) => (stress ? p.toUpperCase() : stripStress(p.toUpperCase())));
     const list = byWord.get(word);
     if (!list) byWord.set(word, [phones]);
     else if (!list.some((q) => q.join(' ') === phones.join(' '))) list.push(phones);
@@ -142,6 +142,16 @@ export interface G2PEvaluation extends ErrorRates {
   predictions: string[][];
   /** Time the decoding took, in milliseconds. */
   ms: number;
+  /**
+   * The same outputs scored without stress (digits dropped from predictions and references:
+   * the 39-phone protocol of published CMUdict results); present when the phones carry stress.
+   */
+  noStress?: ErrorRates;
+}
+
+/** A phone without its stress digit (AH0 → AH). */
+export function stripStress(phone: string): string {
+  return phone.replace(/\d$/, '');
 }
 
 /** A G2P model: letters vocabulary, phones vocabulary and the encoder-decoder. */
@@ -238,11 +248,12 @@ export class G2P {
       entries.map((e) => e.word),
       opts,
     );
-    const r = errorRates(
-      entries.map((e) => e.pronunciations),
-      predictions,
-    );
-    return { ...r, predictions, ms: performance.now() - t0 };
+    const refs = entries.map((e) => e.pronunciations);
+    const r = errorRates(refs, predictions);
+    const ms = performance.now() - t0;
+    if (!this.phones.symbols.some((p) => /\d$/.test(p))) return { ...r, predictions, ms };
+    const flat = (ps: readonly (readonly string[])[]) => ps.map((p) => p.map(stripStress));
+    return { ...r, predictions, ms, noStress: errorRates(refs.map(flat), flat(predictions)) };
   }
 
   /** The model file (recurrent/1) with both vocabularies and `extra` in its metadata. */
