@@ -246,6 +246,7 @@ describe('recurrent g2p (CLI)', () => {
     expect(r.stdout).toMatch(/epoch 1\/1: train loss \d+\.\d+, validation loss \d+\.\d+, greedy WER \d+\.\d% PER \d+\.\d%/);
     expect(r.stdout).toMatch(/test greedy: WER \d+\.\d%, PER \d+\.\d% \(40 words/);
     expect(r.stdout).toMatch(/test beam 2: WER \d+\.\d%, PER \d+\.\d%/);
+    expect(r.stdout).toMatch(/test greedy without stress \(39 phones, .*\): WER \d+\.\d%, PER \d+\.\d%/);
     expect(existsSync(model)).toBe(true);
   });
 
