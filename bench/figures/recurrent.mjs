@@ -41,6 +41,7 @@ async function workersFigure(name, w) {
     figure: `recurrent-${workers}w`,
     workload: name,
     unit: 'tok/s',
+    workers: t.workers,
     note: `${note}; createTrainer({ workers: ${t.workers} }), fit over ${FIT_BATCHES} batches per call`,
   });
   await t.dispose(); // ends the workers, so the process exits
