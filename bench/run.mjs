@@ -1,17 +1,23 @@
 #!/usr/bin/env node
-// `npm run bench`: recurrent against TensorFlow.js, brain.js and native ceilings, in one run.
+// `npm run bench`: recurrent against TensorFlow.js, brain.js, PyTorch and native ceilings, in
+// one run.
 //
 //   node bench/run.mjs [--workload W1[,W2…]] [--json FILE] [--time 1] [--warmup 1] [--runs 5]
 //                      [--no-peers] [--no-native] [--no-blas] [--chart FILE] [--from FILE]
+//                      [--torch] [--workers 2] [--no-workers] [--no-relaxed]
 //
-// --chart FILE writes the table's ratios (recurrent ÷ each peer) as an SVG bar chart (default
-// with --json: the same name with .svg); --from FILE re-tabulates (and charts) a saved --json.
+// --torch adds PyTorch CPU at 1 and 2 threads (installing it into .tools/torch-venv the first
+// time: several GB); --workers N sets the data-parallel figure's workers (W1–W3);
+// --no-relaxed leaves out the relaxed-SIMD build. --chart FILE writes the table's ratios
+// (recurrent ÷ each peer) as an SVG bar chart (default with --json: the same name with .svg);
+// --from FILE re-tabulates (and charts) a saved --json.
 //
 // Every figure runs in its own Node (or native, or Python) process, so figures do not share a
 // heap, a JIT or a core. Each is a warm-up then `runs` runs of at least `time` seconds; the
-// table shows the median of the runs (all runs are in the JSON). recurrent and the peer its
-// target names (TF.js wasm on W1–W3, brain.js on W4) take turns run by run (see `paired`);
-// the other figures run one after another.
+// table shows the median of the runs (all runs are in the JSON). Per workload, recurrent
+// (simd128), its relaxed-SIMD build, its data-parallel run, the peer its target names (TF.js
+// wasm on W1–W3, brain.js on W4) and PyTorch take turns run by run (see `turns`), and so do
+// the GEMM figures; the other figures run one after another.
 // See bench/README.md for what each workload models.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -163,7 +169,10 @@ function serveChild(f) {
   child.on('error', () => {});
   const next = async () => {
     const r = await lines.next();
-    if (r.done) throw new Error(stderr.trim().split('\n').slice(-3).join(' | ') || `${f.label} exited`);
+    if (r.done) {
+      const lines = stderr.trim().split('\n');
+      throw new Error(lines.findLast((l) => /error/i.test(l))?.trim() ?? (lines.slice(-3).join(' | ') || `${f.label} exited`));
+    }
     return JSON.parse(r.value);
   };
   return { child, next };
