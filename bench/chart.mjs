@@ -10,6 +10,9 @@ const PEERS = [
   ['brain.js', 'brain.js'],
   ['native', 'our core, native'],
   ['openblas', 'OpenBLAS'],
+  ['torch-1t', 'PyTorch CPU, 1 thread'],
+  // ours with workers where the workload splits (W1–W3), else one thread
+  ['torch-2t', 'PyTorch CPU, 2 threads (ours: 2 workers on W1–W3)', 'recurrent-workers'],
 ];
 
 /** SVG of ours ÷ each peer. `ratioOf(a, b)` is run.mjs's (paired runs: median of per-turn ratios). */
@@ -17,8 +20,7 @@ export function benchChart({ names, results, gemm, machine, ratioOf }) {
   const get = (name, fig) => results.find((r) => r.workload === name && r.figure === fig);
   const groups = [];
   for (const name of names) {
-    const ours = get(name, 'recurrent');
-    const values = PEERS.map(([fig]) => ratioOf(ours, get(name, fig)));
+    const values = PEERS.map(([fig, , ours]) => ratioOf(get(name, ours) ?? get(name, 'recurrent'), get(name, fig)));
     if (values.some((v) => v !== undefined)) groups.push({ label: WORKLOADS[name].title, values });
   }
   if (gemm?.wasm)

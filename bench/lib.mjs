@@ -53,7 +53,16 @@ export const GEMM_SHAPES = [
   { name: 'W1 weight gradient dWᵀ·H', m: 1024, n: 256, k: 2048 },
 ];
 
+/** The GEMM's ceiling (`recurrent.mjs --gemm`, last entry): the packed micro-kernel on one A
+ * and one B panel of depth kc that stay in L1 (`benchMicroKernel`), no packing, no edges. */
+export const CEILING = { name: 'micro-kernel, panels in L1', ceiling: true, kc: 256 };
+
 export const LR = 1e-3;
+
+/** Batches of the workload per `fit` call in the data-parallel figure (`--workers N`), so the
+ * per-call cost of fit (sending the data to the replicas, events) weighs like it does in a
+ * short epoch. */
+export const FIT_BATCHES = 4;
 
 /** Seconds per run, seconds of warm-up, runs per figure; GEMM figures use at most GEMM_TIME
  * seconds for each (they are many, and steady). */

@@ -145,4 +145,72 @@ describe('CLI pictures', () => {
     expect(barLabels(svg)).toEqual(['15×', '0.50×', '15×', '0.25×', '0.50×', '0.50×', '0.50×', '0.50×']);
     expect(svg).toContain('1× = as fast');
   });
+
+  it('bench/run.mjs --from: builds, workers and PyTorch as per-turn ratios, each GEMM as a share of its ceiling', () => {
+    const group = ['recurrent', 'recurrent-relaxed', 'recurrent-workers', 'torch-1t', 'torch-2t'];
+    const fig = (workload: string, figure: string, runs: number[]) => ({
+      workload,
+      figure,
+      runs,
+      median: [...runs].sort((a, b) => a - b)[1],
+      unit: 'tok/s',
+      turns: group,
+    });
+    // per turn, recurrent-workers ÷ recurrent = 2, 1.8, 1.6 (median 1.8); the medians' ratio is 2
+    const gemm = (figure: string, rates: number[][], ceiling: number[]) => ({
+      figure,
+      turns: ['recurrent-wasm-gemm', 'recurrent-relaxed-gemm'],
+      shapes: rates.map((runs) => ({ runs, median: [...runs].sort((a, b) => a - b)[1] })),
+      ceiling: { kc: 256, runs: ceiling, median: [...ceiling].sort((a, b) => a - b)[1] },
+    });
+    const shape = [10, 20, 30];
+    const saved = {
+      machine: { cpu: 'Test CPU', cpus: 2, node: 'v24.0.0', platform: 'linux x64', loadavgStart: [0.5], loadavgEnd: [0.5] },
+      results: [
+        fig('W1', 'recurrent', [20000, 10000, 25000]),
+        fig('W1', 'recurrent-relaxed', [20000, 10000, 25000]),
+        { ...fig('W1', 'recurrent-workers', [40000, 18000, 40000]), workers: 2 },
+        fig('W1', 'torch-1t', [80000, 40000, 100000]),
+        fig('W1', 'torch-2t', [80000, 36000, 80000]),
+        fig('W5', 'recurrent', [14000, 14000, 14000]),
+        fig('W5', 'torch-2t', [1000, 1000, 1000]),
+      ],
+      gemm: {
+        wasm: gemm('recurrent-wasm-gemm', [shape, shape, shape, shape, shape], [11, 22, 33]),
+        relaxed: gemm('recurrent-relaxed-gemm', [shape, shape, shape, shape, shape], [20, 40, 60]),
+      },
+    };
+    const from = join(dir, 'bench-turns.json');
+    writeFileSync(from, JSON.stringify(saved));
+    const chart = join(dir, 'bench-turns.svg');
+    const r = run('bench/run.mjs', '--from', from, '--workload', 'W1,W5', '--chart', chart);
+    expect(r.status).toBe(0);
+    const row = (title: string, table: number) =>
+      r.stdout
+        .split('\n\n')
+        .filter((t) => t.startsWith('|'))
+        [table].split('\n')
+        .find((l) => l.startsWith(`| ${title}`))!
+        .split('|')
+        .map((c) => c.trim());
+    // simd128, relaxed, ratio, 2 workers, ratio, PyTorch 1t, ours/1t, PyTorch 2t, ours/2t, target
+    expect(row('W1 LSTM', 1).slice(3, 13)).toEqual([
+      '20,000',
+      '20,000',
+      '1.00×',
+      '40,000',
+      '1.80×',
+      '80,000',
+      '0.25×',
+      '80,000',
+      '0.50×',
+      'relaxed ≥0.97× ✓; 2 workers ≥1.80× ✓',
+    ]);
+    expect(row('W5 generation', 1).slice(6, 12)).toEqual(['batch 1', '—', '—', '—', '1,000', '14.0× (1 thread)']);
+    // 10/11 … : 91% of simd128's ceiling, 50% of relaxed's (per turn), relaxed ÷ simd128 = 1
+    expect(row('GEMM 32×1024×256', 2).slice(3, 8)).toEqual(['20.0', '91%', '20.0', '50%', '1.00×']);
+    expect(row('ceiling', 2).slice(3, 8)).toEqual(['22.0', '100%', '40.0', '100%', '1.82×']);
+    expect(r.stdout).toMatch(/missed: .*GEMM 32×1024×256 relaxed share of its ceiling \(44% short\)/);
+    expect(barLabels(expectSvg(chart))).toEqual(['0.25×', '0.50×', '14×']);
+  });
 });

@@ -1,12 +1,51 @@
-// recurrent (the wasm build in dist/, in Node, one thread) on one workload, or the GEMM
-// shapes (`--gemm`): `--workload W1` … `W5`.
-import { init, kernelBackend, sequential } from '../../dist/index.js';
+// recurrent (the wasm build in dist/, in Node) on one workload, the GEMM shapes (`--gemm`) or
+// the GEMM micro-kernel's ceiling:
+//   --workload W1 … W5     one thread: trainStep (W1–W4) or generateIds (W5)
+//   --workers N            W1–W4 trained data-parallel by createTrainer({ workers: N }), through
+//                          fit (FIT_BATCHES batches of the workload per call)
+//   --gemm                 the W1 GEMM shapes (benchGemm), then the micro-kernel in L1
+//                          (benchMicroKernel: the build's ceiling) as one more entry
+//   --kernels NAME         simd128 | relaxed-simd | auto (default: init's choice)
+import { createTrainer, init, kernelBackend, sequential } from '../../dist/index.js';
 import { wasm } from '../../dist/wasm.js';
-import { figure, GEMM_SHAPES, gemmFigure, LR, parseArgs, WORKLOADS, workloadData } from '../lib.mjs';
+import { CEILING, FIT_BATCHES, figure, GEMM_SHAPES, gemmFigure, LR, parseArgs, WORKLOADS, workloadData } from '../lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
-await init();
+const kernels = typeof args.kernels === 'string' ? args.kernels : undefined;
+await init(undefined, { kernels });
 const note = `kernels ${kernelBackend()}`;
+const workers = args.workers === undefined ? 0 : Number(args.workers);
+
+/** The model of a training workload, as a builder (sequential(...)...dense). */
+function trainingModel(w) {
+  const b = sequential({ input: { features: w.features } });
+  const rnn = { units: w.units, layers: w.layers, bidirectional: w.bidirectional };
+  return (w.cell === 'lstm' ? b.lstm(rnn) : b.gru(rnn)).dense({ units: w.out });
+}
+
+/** One fit of FIT_BATCHES batches on `workers` replicas; the batch is the workload's, repeated. */
+async function workersFigure(name, w) {
+  const t = await createTrainer({ workers, kernels });
+  await t.build(trainingModel(w), { seed: 1 });
+  await t.compile({ loss: w.loss, optimizer: { name: 'adam', lr: LR } });
+  const d = workloadData(w);
+  const [tf, to] = [w.steps * w.features, w.steps * (w.out ?? 0)];
+  const list = [];
+  for (let i = 0; i < FIT_BATCHES * w.batch; i++) {
+    const r = i % w.batch;
+    const features = d.x.slice(r * tf, (r + 1) * tf);
+    list.push(d.classes ? { features, targets: d.classes.slice(r * w.steps, (r + 1) * w.steps) } : { features, values: d.values.slice(r * to, (r + 1) * to) });
+  }
+  const opts = { epochs: 1, batchSize: w.batch, shuffle: false };
+  await figure(args, () => t.fit(list, opts), FIT_BATCHES * w.batch * w.steps, {
+    figure: `recurrent-${workers}w`,
+    workload: name,
+    unit: 'tok/s',
+    workers: t.workers,
+    note: `${note}; createTrainer({ workers: ${t.workers} }), fit over ${FIT_BATCHES} batches per call`,
+  });
+  await t.dispose(); // ends the workers, so the process exits
+}
 
 if (args.gemm) {
   const e = wasm();
@@ -16,6 +55,10 @@ if (args.gemm) {
     e.benchGemm(shape.m, shape.n, shape.k, 0);
     return { shape, step: () => e.benchGemm(shape.m, shape.n, shape.k, reps), units: (flop * reps) / 1e9 };
   });
+  // the ceiling: benchMicroKernel returns the flops it did (2·MR·NR·kc·reps)
+  const reps = 20000;
+  const flop = e.benchMicroKernel(CEILING.kc, 1);
+  calls.push({ shape: CEILING, step: () => e.benchMicroKernel(CEILING.kc, reps), units: (flop * reps) / 1e9 });
   await gemmFigure(args, calls, { figure: 'recurrent-wasm-gemm', unit: 'GFLOP/s', note });
 } else {
   const name = args.workload;
@@ -33,10 +76,10 @@ if (args.gemm) {
       unit: 'tok/s',
       note: `${note}; generateIds, ${n} tokens per call, temperature 1`,
     });
+  } else if (workers > 0) {
+    await workersFigure(name, w);
   } else {
-    const b = sequential({ input: { features: w.features } });
-    const rnn = { units: w.units, layers: w.layers, bidirectional: w.bidirectional };
-    const model = (w.cell === 'lstm' ? b.lstm(rnn) : b.gru(rnn)).dense({ units: w.out }).build({ seed: 1 });
+    const model = trainingModel(w).build({ seed: 1 });
     model.compile({ loss: w.loss, optimizer: { name: 'adam', lr: LR } });
     const d = workloadData(w);
     const input = { features: d.x, batch: w.batch, steps: w.steps };

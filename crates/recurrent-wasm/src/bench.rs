@@ -4,6 +4,9 @@
 //!   times on internal buffers (the same call the layers make for an input projection: B is
 //!   packed inside every call). It times nothing itself: the caller times the call. The
 //!   buffers hold fixed values and are reused (reallocated only when a shape needs more).
+//! - `benchMicroKernel(kc, reps)` runs the GEMM's own micro-kernel `reps` times on one A and
+//!   one B panel of depth `kc` that stay in L1: the ceiling a GEMM of this build can reach on
+//!   this machine (simd128: `f32x4.mul` + `f32x4.add`; the relaxed build: `f32x4.relaxed_madd`).
 //! - `wasmMemoryBytes()` is the current size of the module's linear memory, so tests can check
 //!   that a training step of a fixed shape stops growing it after the first step.
 
@@ -37,6 +40,19 @@ pub fn bench_gemm(m: u32, n: u32, k: u32, reps: u32) -> f32 {
         }
         c[0]
     })
+}
+
+/// The GEMM's ceiling: the packed micro-kernel (`kernels::simd`, MR×NR tile of C in
+/// registers) `reps` times over one A panel [kc×MR] and one B panel [kc×NR] that fit in L1
+/// (kc of a few hundred), with no packing and no edge tiles. Returns the flops it did
+/// (2·MR·NR·kc·reps), so the caller, which times the call, gets GFLOP/s without knowing the
+/// tile.
+#[wasm_bindgen(js_name = benchMicroKernel)]
+pub fn bench_micro_kernel(kc: u32, reps: u32) -> f64 {
+    let mut out = 0.0;
+    let flops = kernels::simd::micro_kernel_ceiling(kc as usize, reps as usize, &mut out);
+    std::hint::black_box(out);
+    flops
 }
 
 /// Bytes of linear memory the module holds now (memory 0).

@@ -349,6 +349,31 @@ fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, mr
     }
 }
 
+/// The GEMM's ceiling: its own micro-kernel alone, `reps` times over one A panel [kc×MR] and
+/// one B panel [kc×NR] (64-byte aligned, small enough for L1 at kc of a few hundred), adding
+/// the MR×NR tile to a C that stays in L1 too: no packing, no edges, no cache misses. Returns
+/// the flops done, 2·MR·NR·kc·reps, and leaves C's first value in `out` so the work is kept.
+/// Only the benchmark calls it (`benchMicroKernel`).
+pub fn micro_kernel_ceiling(kc: usize, reps: usize, out: &mut f32) -> f64 {
+    let kc = kc.max(1);
+    let (mut pa, mut pb) = (Aligned::default(), Aligned::default());
+    let ap = pa.get(kc * MR, false);
+    for (i, v) in ap.iter_mut().enumerate() {
+        *v = ((i * 7919 + 1) % 1000) as f32 / 1000.0 - 0.5;
+    }
+    let bp = pb.get(kc * NR, false);
+    for (i, v) in bp.iter_mut().enumerate() {
+        *v = ((i * 7919 + 2) % 1000) as f32 / 1000.0 - 0.5;
+    }
+    let mut c = [0f32; MR * NR];
+    for _ in 0..reps {
+        // black_box: the panels are opaque to the optimiser, so no repetition can be folded away
+        micro_kernel(kc, std::hint::black_box(&*ap), std::hint::black_box(&*bp), &mut c, NR, MR, NR, false);
+    }
+    *out = std::hint::black_box(c[0]);
+    2.0 * (MR * NR * kc) as f64 * reps as f64
+}
+
 /// Unpacked product for m ≤ SMALL_M rows. B transposed (stored [n×k]) with A plain: dot
 /// products of A's rows with B's rows, four columns at a time. B plain: each C row is
 /// a sum of B's rows scaled by A's entries, 32 columns at a time.
