@@ -196,7 +196,6 @@ impl CellKind {
     }
 
     /// Reset-before GRU, backward phase 1 of one row (see `gru_reset_before::backward_out`).
-    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn rb_backward_out(self, dh: &[f32], cache: &[f32], h_prev: &[f32], dxp: &mut [f32], dhp: &mut [f32], dh_direct: &mut [f32]) {
         match self {
