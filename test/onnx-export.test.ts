@@ -1,5 +1,5 @@
 // ONNX export checked against the real runtime (onnxruntime-node): every cell (rnn tanh, rnn
-// relu, lstm, gru) × uni/bidirectional × 1–2 stacked layers, with and without row lengths, plus
+// relu, lstm, gru; hard-sigmoid gates; the reset-before GRU) × uni/bidirectional × 1–2 stacked layers, with and without row lengths, plus
 // a features model with dropout and a pooled (returnSequences: false) layer, and two recurrent
 // layers in a row. onnxruntime's own loading checks (graph, types, shapes) run on every file.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, exportOnnx, init, Seq2SeqModel, sequential, type Trainer } from '../ts/index.js';
 import { ROOT, randomArray } from './helpers.js';
 
-const CELLS = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', 'lstm_hard_sigmoid', 'gru_hard_sigmoid'] as const;
+const CELLS = ['rnn_tanh', 'rnn_relu', 'lstm', 'gru', 'lstm_hard_sigmoid', 'gru_hard_sigmoid', 'gru_reset_before', 'gru_reset_before_hard_sigmoid'] as const;
 const B = 3;
 const T = 6;
 const LENGTHS = [6, 4, 1];
@@ -29,6 +29,9 @@ function build(cell: (typeof CELLS)[number], bidirectional: boolean, layers: num
   const hard = { ...o, recurrentActivation: 'hardSigmoid' } as const;
   if (cell === 'lstm_hard_sigmoid') return s.lstm(hard).dense({ units: 7 });
   if (cell === 'gru_hard_sigmoid') return s.gru(hard).dense({ units: 7 });
+  // resetAfter: false → linear_before_reset = 0 (non-zero bias_hh, so Rb_h's place is checked)
+  if (cell === 'gru_reset_before') return s.gru({ ...o, resetAfter: false }).dense({ units: 7 });
+  if (cell === 'gru_reset_before_hard_sigmoid') return s.gru({ ...hard, resetAfter: false }).dense({ units: 7 });
   const r = cell === 'lstm' ? s.lstm(o) : cell === 'gru' ? s.gru(o) : s.rnn({ ...o, activation: cell === 'rnn_relu' ? 'relu' : 'tanh' });
   return r.dense({ units: 7 });
 }

@@ -297,6 +297,202 @@ describe('hardSigmoid gates: gradients equal TF.js (tf.variableGrads of the summ
   });
 });
 
+/** TF.js's [in, 3H] kernel gradient (blocks z, r, h) in our [3H, in] layout (blocks r, z, n). */
+function kerasGruToOurs(g: Float32Array, rows: number, units: number): Float32Array {
+  const cols = 3 * units;
+  const t = new Float32Array(g.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = g[r * cols + c];
+  const out = t.slice();
+  out.set(t.subarray(units * rows, 2 * units * rows), 0); // r
+  out.set(t.subarray(0, units * rows), units * rows); // z
+  return out;
+}
+
+describe("TF.js's GRU (reset gate before the recurrent product, Keras reset_after=False)", () => {
+  const [B, T, F] = [3, 5, 4];
+  const x = values(B * T * F, 61, 1.5);
+
+  it('GRU (hardSigmoid, TF.js default) → TimeDistributed(Dense); and the same model as Keras writes it (reset_after: false)', async () => {
+    const m = tf.sequential();
+    m.add(tf.layers.gru({ units: 6, returnSequences: true, batchInputShape: [null, T, F] }));
+    m.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 3 }) }));
+    randomise(m, 62, 0.8);
+    const want = (m.predict(tf.tensor3d(x, [B, T, F])) as tf.Tensor).dataSync();
+    const art = await artifactsOf(m);
+    const { imp, out } = await ours(art, { features: x, batch: B, steps: T });
+    expect(imp.spec.layers[0]).toMatchObject({ cell: 'gru', recurrentActivation: 'hardSigmoid', resetAfter: false });
+    expect(imp.weights['rnn.bias_hh_l0'].every((v) => v === 0)).toBe(true);
+    agree('GRU reset_after=False hardSigmoid + TimeDistributed(Dense)', out, want);
+    // Keras's converter writes reset_after explicitly; false is the same cell
+    const topo = structuredClone(art.modelTopology) as { config: { layers: { class_name: string; config: Record<string, unknown> }[] } };
+    topo.config.layers[0].config.reset_after = false;
+    const keras = await ours({ ...art, modelTopology: topo }, { features: x, batch: B, steps: T });
+    expect(keras.out).toEqual(out);
+    // a reset_after: false GRU with Keras's two bias rows is malformed
+    topo.config.layers[0].config.reset_after = true;
+    await expect(importTfjs({ ...art, modelTopology: topo })).rejects.toMatchObject({ code: 'E_FORMAT', message: expect.stringMatching(/bias/) });
+  });
+
+  it('Masking(0) → Bidirectional(GRU sigmoid, concat) → GRU → Dense, trailing padding as row lengths', async () => {
+    const lengths = [5, 2, 3];
+    const xp = x.slice();
+    for (const [b, len] of lengths.entries()) xp.fill(0, (b * T + len) * F, (b + 1) * T * F);
+    const m = tf.sequential();
+    m.add(tf.layers.masking({ maskValue: 0, batchInputShape: [null, T, F] }));
+    m.add(tf.layers.bidirectional({ layer: tf.layers.gru({ units: 4, returnSequences: true, recurrentActivation: 'sigmoid' }) as tf.RNN }));
+    m.add(tf.layers.gru({ units: 3 }));
+    m.add(tf.layers.dense({ units: 2 }));
+    randomise(m, 63);
+    const want = (m.predict(tf.tensor3d(xp, [B, T, F])) as tf.Tensor).dataSync();
+    const { imp, out } = await ours(await artifactsOf(m), { features: xp, batch: B, steps: T, lengths });
+    expect(imp.masked).toBe(true);
+    expect(imp.spec.layers.slice(0, 2)).toMatchObject([
+      { cell: 'gru', bidirectional: true, resetAfter: false },
+      { cell: 'gru', recurrentActivation: 'hardSigmoid', resetAfter: false },
+    ]);
+    agree('Masking + Bidirectional(GRU reset_after=False) + GRU + Dense', out, want);
+  });
+
+  it('Embedding(maskZero) → GRU → GRU (stacked) → Dense through recurrent convert', async () => {
+    const ids = [3, 1, 4, 1, 5, 2, 6, 0, 0, 0, 5, 3, 5, 0, 0];
+    const lengths = [5, 2, 3];
+    const m = tf.sequential();
+    m.add(tf.layers.embedding({ inputDim: 7, outputDim: 4, maskZero: true, inputLength: T }));
+    m.add(tf.layers.gru({ units: 5, returnSequences: true }));
+    m.add(tf.layers.gru({ units: 4 }));
+    m.add(tf.layers.dense({ units: 2 }));
+    randomise(m, 64);
+    const want = (m.predict(tf.tensor2d(ids, [B, T], 'int32')) as tf.Tensor).dataSync();
+    const art = await artifactsOf(m);
+    const dir = mkdtempSync(join(tmpdir(), 'tfjs-gru-'));
+    writeFileSync(join(dir, 'w.bin'), new Uint8Array(art.weightData as ArrayBuffer));
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({ modelTopology: art.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: art.weightSpecs }] }),
+    );
+    const r = spawnSync(
+      process.execPath,
+      [new URL('../bin/recurrent.js', import.meta.url).pathname, 'convert', join(dir, 'model.json'), '--out', join(dir, 'm.safetensors')],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const t = await createTrainer({ worker: false });
+    await t.load(readFileSync(join(dir, 'm.safetensors')));
+    agree('Embedding(maskZero) + GRU + GRU + Dense (reset_after=False, convert)', await t.predict({ ids, batch: B, steps: T, lengths }), want);
+    await t.dispose();
+  });
+
+  // Gradients of Σ outputs w.r.t. every weight, against tf.variableGrads. Our bias_ih and bias_hh
+  // both get TF.js's bias gradient (b_hn is added after the product, as TF.js's bias is).
+  for (const [name, act, bi] of [
+    ['sigmoid', 'sigmoid', false],
+    ['hardSigmoid', 'hardSigmoid', false],
+    ['Bidirectional(GRU hardSigmoid) → GRU sigmoid', 'hardSigmoid', true],
+  ] as const) {
+    it(`gradients equal TF.js: ${name}`, async () => {
+      const H = 5;
+      const m = tf.sequential();
+      const gru = (a: 'sigmoid' | 'hardSigmoid', first: boolean) =>
+        tf.layers.gru({ units: H, returnSequences: true, recurrentActivation: a, ...(first && !bi ? { batchInputShape: [null, T, F] } : {}) });
+      if (bi) {
+        m.add(tf.layers.bidirectional({ layer: gru(act, false) as tf.RNN, batchInputShape: [null, T, F] }));
+        m.add(gru('sigmoid', false));
+      } else m.add(gru(act, true));
+      randomise(m, 65, 0.9);
+      const xt = tf.tensor3d(x, [B, T, F]);
+      const { value, grads } = tf.variableGrads(() => (m.apply(xt) as tf.Tensor).sum() as tf.Scalar);
+      const tfGrads = m.trainableWeights.map((w) => grads[w.name].dataSync() as Float32Array);
+      const { imp, model, out } = await ours(await artifactsOf(m), { features: x, batch: B, steps: T });
+      expect(imp.spec.layers[0]).toMatchObject({ cell: 'gru', resetAfter: false });
+      agree(`GRU reset_after=False ${name} forward`, out, (m.apply(xt) as tf.Tensor).dataSync());
+      expect(Math.abs(out.reduce((a, b) => a + b, 0) - value.dataSync()[0])).toBeLessThan(1e-4);
+      const n = out.length;
+      model.loss({ values: out.map((v) => v - n / 2) }, { loss: 'mse', backward: true });
+      // TF.js order: per layer and direction kernel, recurrent_kernel, bias
+      const dirs = bi
+        ? [
+            ['rnn', '', F],
+            ['rnn', '_reverse', F],
+            ['rnn1', '', 2 * H],
+          ]
+        : [['rnn', '', F]];
+      for (const [i, [ln, sfx, inp]] of (dirs as [string, string, number][]).entries()) {
+        const [k, r, b] = tfGrads.slice(3 * i, 3 * i + 3);
+        const what = `GRU reset_after=False ${name} ${ln}${sfx}`;
+        agree(`${what} dL/dkernel`, model.getGrad(`${ln}.weight_ih_l0${sfx}`), kerasGruToOurs(k, inp, H), 1e-4);
+        agree(`${what} dL/drecurrent_kernel`, model.getGrad(`${ln}.weight_hh_l0${sfx}`), kerasGruToOurs(r, H, H), 1e-4);
+        const db = kerasGruToOurs(b, 1, H);
+        agree(`${what} dL/dbias`, model.getGrad(`${ln}.bias_ih_l0${sfx}`), db, 1e-4);
+        agree(`${what} dL/dbias (hh)`, model.getGrad(`${ln}.bias_hh_l0${sfx}`), db, 1e-4);
+      }
+      if (act === 'hardSigmoid') {
+        // some gate pre-activations lie outside (−2.5, 2.5), so the zero slope is exercised
+        const w = m.getWeights();
+        const pre = tf
+          .add(tf.matMul(xt.reshape([B * T, F]), w[0]), w[2])
+          .abs()
+          .max()
+          .dataSync()[0];
+        expect(pre).toBeGreaterThan(2.5);
+      }
+    });
+  }
+});
+
+describe('resetAfter in the builder and model files', () => {
+  it('a reset-before GRU survives save/load, fine-tunes, exports its option, and the option is checked', async () => {
+    const net = sequential({ input: { features: 3 } })
+      .gru({ units: 4, resetAfter: false, recurrentActivation: 'hardSigmoid', bidirectional: true, layers: 2 })
+      .dense({ units: 2 });
+    expect(net.toJSON().layers[0]).toMatchObject({ cell: 'gru', resetAfter: false, recurrentActivation: 'hardSigmoid' });
+    for (const resetAfter of [undefined, true])
+      expect(
+        sequential({ input: { features: 3 } })
+          .gru({ units: 4, ...(resetAfter === undefined ? {} : { resetAfter }) })
+          .toJSON().layers[0],
+      ).not.toHaveProperty('resetAfter');
+    const x = values(2 * 4 * 3, 71, 2);
+    // it trains: 40 Adam steps on one batch halve the loss
+    const y = values(2 * 4 * 2, 72, 0.5);
+    const fm = Model.fromSpec(net.toJSON());
+    fm.compile({ loss: 'mse', optimizer: { name: 'adam', lr: 0.02 } });
+    const first = fm.trainStep({ features: x, batch: 2, steps: 4 }, { values: y });
+    let last = first;
+    for (let i = 0; i < 40; i++) last = fm.trainStep({ features: x, batch: 2, steps: 4 }, { values: y });
+    expect(last.loss).toBeLessThan(first.loss * 0.5);
+    const t = await createTrainer({ worker: false });
+    await t.build(net, { seed: 5 });
+    const before = await t.predict({ features: x, batch: 2, steps: 4 });
+    const file = await t.save();
+    const u = await createTrainer({ worker: false });
+    await u.load(file);
+    expect(await u.predict({ features: x, batch: 2, steps: 4 })).toEqual(before);
+    // the same weights with the reset after the product give other outputs: the option is not ignored
+    const after = await createTrainer({ worker: false });
+    await after.build(
+      sequential({ input: { features: 3 } })
+        .gru({ units: 4, recurrentActivation: 'hardSigmoid', bidirectional: true, layers: 2 })
+        .dense({ units: 2 }),
+    );
+    await after.importWeights(await t.save({ training: false }));
+    expect(maxDiff(await after.predict({ features: x, batch: 2, steps: 4 }), before)).toBeGreaterThan(1e-3);
+    for (const tr of [t, u, after]) await tr.dispose();
+    expect(() => sequential({ input: { features: 3 } }).lstm({ units: 4, resetAfter: false } as never)).toThrow(expect.objectContaining({ code: 'E_OPTION' }));
+    expect(() => sequential({ input: { features: 3 } }).gru({ units: 4, resetAfter: 0 as unknown as boolean })).toThrow(
+      expect.objectContaining({ code: 'E_OPTION', message: expect.stringMatching(/resetAfter/) }),
+    );
+    const spec = (cell: string, resetAfter: unknown) => ({
+      input: { features: 3 },
+      layers: [{ type: 'recurrent', name: 'r', cell, units: 2, layers: 1, bidirectional: false, dropout: 0, returnSequences: true, resetAfter }],
+    });
+    expect(() => Model.fromSpec(spec('lstm', false) as never)).toThrow(
+      expect.objectContaining({ code: 'E_OPTION', message: expect.stringMatching(/resetAfter/) }),
+    );
+    expect(() => Model.fromSpec(spec('gru', 'no') as never)).toThrow(expect.objectContaining({ code: 'E_OPTION' }));
+    expect(Model.fromSpec(spec('gru', false) as never).paramCount).toBe(Model.fromSpec(spec('gru', true) as never).paramCount);
+  });
+});
+
 describe('recurrentActivation in the builder and model files', () => {
   it('a hardSigmoid model survives save/load, and the option is checked', async () => {
     const net = sequential({ input: { features: 3 } })
@@ -364,8 +560,7 @@ describe('importTfjs: unsupported models are E_FORMAT naming what', () => {
       (m) => m.add(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 2 }) as tf.RNN, mergeMode: 'sum', batchInputShape: shape })),
       /merge_mode sum/,
     ));
-  it("TF.js's GRU (reset before the product) until the core has that cell", () =>
-    formatErr((m) => m.add(tf.layers.gru({ units: 2, batchInputShape: shape })), /GRU with reset_after: false/));
+  it('GRU goBackwards', () => formatErr((m) => m.add(tf.layers.gru({ units: 2, goBackwards: true, batchInputShape: shape })), /go_backwards/));
   it('a Dense activation other than linear/softmax', () =>
     formatErr((m) => m.add(tf.layers.dense({ units: 2, activation: 'relu', batchInputShape: shape })), /relu/));
   it('not a model.json', async () => {

@@ -10,7 +10,7 @@
 import { checkKeys, numIn, optionError, posInt } from './errors.js';
 import type { CellType } from './layer.js';
 import { Model } from './model.js';
-import { checkGateActivation, type GateActivation, type InputSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
+import { checkGateActivation, checkResetAfter, type GateActivation, type InputSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
 
 /**
  * What flows out of the last layer so far, tracked in `SequentialBuilder`'s type parameter:
@@ -63,6 +63,18 @@ export interface RecurrentOptions<R extends boolean = boolean> {
    * @default "rnn" for the first recurrent layer, then "rnn1", "rnn2", …
    */
   name?: string;
+}
+
+/** Options of `.gru()`: {@link RecurrentOptions} plus where the reset gate applies. */
+export interface GruOptions<R extends boolean = boolean> extends RecurrentOptions<R> {
+  /**
+   * true: the reset gate multiplies the recurrent product, n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn))
+   * (PyTorch, Keras `reset_after=True`); false: it multiplies the state before it,
+   * n = tanh(W_in·x + b_in + W_hn·(r ⊙ h) + b_hn) (Keras `reset_after=False`, TF.js's only GRU,
+   * ONNX `linear_before_reset=0`). The parameters keep PyTorch's names and shapes either way.
+   * @default true
+   */
+  resetAfter?: boolean;
 }
 
 /** Options of `.rnn()`: {@link RecurrentOptions} plus the activation. */
@@ -160,6 +172,7 @@ export class SequentialBuilder<F extends Flow> {
         dropout: numIn(`${where}.dropout`, opts.dropout, 0, 1, 0),
         returnSequences: ret,
         ...gateActivation(`${where}.recurrentActivation`, opts.recurrentActivation, cell),
+        ...resetAfter(`${where}.resetAfter`, (opts as GruOptions<R>).resetAfter, cell),
       },
       ret ? 'seq' : 'vec',
     );
@@ -179,11 +192,16 @@ export class SequentialBuilder<F extends Flow> {
   }
 
   /**
-   * A GRU layer (PyTorch `nn.GRU`, gates r, z, n, the reset applied after the recurrent product).
+   * A GRU layer (PyTorch `nn.GRU`, gates r, z, n, the reset applied after the recurrent product;
+   * `resetAfter: false` applies it before, as Keras `reset_after=False` and TF.js do).
    * Parameters as for `lstm`.
+   * @example
+   * ```ts
+   * sequential({ input: { features: 3 } }).gru({ units: 16, resetAfter: false, recurrentActivation: 'hardSigmoid' }).dense({ units: 1 });
+   * ```
    */
-  gru<R extends boolean = true>(this: SequentialBuilder<'seq'>, opts: RecurrentOptions<R>): SequentialBuilder<After<R>> {
-    checkKeys('gru', opts, [...RECURRENT_KEYS, 'recurrentActivation']);
+  gru<R extends boolean = true>(this: SequentialBuilder<'seq'>, opts: GruOptions<R>): SequentialBuilder<After<R>> {
+    checkKeys('gru', opts, [...RECURRENT_KEYS, 'recurrentActivation', 'resetAfter']);
     return (this as SequentialBuilder<Flow>).#recurrent('gru', 'gru', opts);
   }
 
@@ -296,4 +314,10 @@ export function sequential<I extends InputSpec>(opts: SequentialOptions<I>): Seq
 function gateActivation(what: string, v: GateActivation | undefined, cell: CellType): { recurrentActivation?: GateActivation } {
   checkGateActivation(what, v, cell);
   return v === undefined ? {} : { recurrentActivation: v };
+}
+
+/** `{ resetAfter: false }` when asked (checked), else nothing (true is the default, not written). */
+function resetAfter(what: string, v: boolean | undefined, cell: CellType): { resetAfter?: false } {
+  checkResetAfter(what, v, cell);
+  return v === false ? { resetAfter: false } : {};
 }

@@ -9,7 +9,7 @@ export type { ResampleOptions } from './audio/resample.js';
 export { resample } from './audio/resample.js';
 export type { DecodedWav, EncodeWavOptions } from './audio/wav.js';
 export { decodeWav, decodeWav16k, encodeWav } from './audio/wav.js';
-export type { Flow, RecurrentOptions, RnnOptions, SequentialOptions } from './builder.js';
+export type { Flow, GruOptions, RecurrentOptions, RnnOptions, SequentialOptions } from './builder.js';
 export { SequentialBuilder, sequential } from './builder.js';
 export type { FixtureReport, TensorReport } from './conformance.js';
 export { runFixture, runFixtures } from './conformance.js';

@@ -248,7 +248,18 @@ export class Model {
           s.addEmbedding(l.name, posInt('embedding.dim', l.dim));
           break;
         case 'recurrent':
-          checkKeys('recurrent', l, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences', 'recurrentActivation']);
+          checkKeys('recurrent', l, [
+            'type',
+            'name',
+            'cell',
+            'units',
+            'layers',
+            'bidirectional',
+            'dropout',
+            'returnSequences',
+            'recurrentActivation',
+            'resetAfter',
+          ]);
           s.addRecurrent(l);
           break;
         case 'dropout':

@@ -27,6 +27,11 @@ export type LayerSpecJSON =
       returnSequences: boolean;
       /** Gate activation of lstm/gru (absent: 'sigmoid'); 'hardSigmoid' is TF.js/Keras's clip(0.2·x + 0.5, 0, 1). */
       recurrentActivation?: GateActivation;
+      /**
+       * GRU only: false applies the reset gate before the recurrent product (Keras
+       * `reset_after=False`, TF.js's GRU); absent or true: after it (PyTorch). Same parameters.
+       */
+      resetAfter?: boolean;
     }
   | { type: 'dropout'; rate: number }
   | { type: 'dense'; name: string; units: number }
@@ -98,7 +103,7 @@ export function checkSpec(spec: unknown): asserts spec is ModelSpecJSON {
         checkSize(`${at}.dim`, o.dim);
         break;
       case 'recurrent':
-        checkKeys(at, o, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences', 'recurrentActivation']);
+        checkKeys(at, o, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences', 'recurrentActivation', 'resetAfter']);
         checkName(`${at}.name`, o.name);
         if (typeof o.cell !== 'string' || !CELLS.includes(o.cell))
           throw optionError(`${at}.cell must be one of ${CELLS.join(', ')} (got ${JSON.stringify(o.cell)})`);
@@ -108,6 +113,7 @@ export function checkSpec(spec: unknown): asserts spec is ModelSpecJSON {
         checkRate(`${at}.dropout`, o.dropout);
         checkBool(`${at}.returnSequences`, o.returnSequences);
         checkGateActivation(`${at}.recurrentActivation`, o.recurrentActivation, o.cell);
+        checkResetAfter(`${at}.resetAfter`, o.resetAfter, o.cell);
         break;
       case 'dropout':
         checkKeys(at, o, ['type', 'rate']);
@@ -133,4 +139,11 @@ export function checkGateActivation(what: string, v: unknown, cell: unknown): vo
   if (v === undefined || v === 'sigmoid') return;
   if (v !== 'hardSigmoid') throw optionError(`${what} must be 'sigmoid' or 'hardSigmoid' (got ${JSON.stringify(v)})`);
   if (cell !== 'lstm' && cell !== 'gru') throw optionError(`${what} 'hardSigmoid' applies to lstm and gru gates, not ${String(cell)}`);
+}
+
+/** E_OPTION unless `v` is absent, a boolean, and false only on a gru cell. */
+export function checkResetAfter(what: string, v: unknown, cell: unknown): void {
+  if (v === undefined || v === true) return;
+  if (v !== false) throw optionError(`${what} must be a boolean (got ${JSON.stringify(v)})`);
+  if (cell !== 'gru') throw optionError(`${what} false applies to gru cells, not ${String(cell)}`);
 }

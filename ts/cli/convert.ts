@@ -12,7 +12,7 @@ export const CONVERT: Command = {
   name: 'recurrent convert',
   usage: 'model.json --out FILE.safetensors',
   about:
-    'Converts a TF.js Layers model (model.json + weight shards; what tfjs.converters writes from Keras) into a model file: Embedding, Masking(0), SimpleRNN, LSTM, GRU (reset_after: true), Bidirectional (concat), Dense / TimeDistributed(Dense), Dropout.',
+    'Converts a TF.js Layers model (model.json + weight shards; what tfjs.converters writes from Keras) into a model file: Embedding, Masking(0), SimpleRNN, LSTM, GRU (Keras reset_after: true, or false / absent as in TF.js), Bidirectional (concat), Dense / TimeDistributed(Dense), Dropout.',
   positionals: 'model.json',
   flags: [{ name: 'out', arg: 'FILE', help: 'where to write the model (.safetensors)' }],
   examples: ['recurrent convert web_model/model.json --out runs/imported.safetensors'],

@@ -7,7 +7,8 @@
 // (time-major: Transpose in, Y [T, D, B, H] → Transpose + Reshape [T, B, D·H] between layers;
 // pooled layers read Y_h [D, B, H] → [B, D·H], forward then reverse, as ours); dense → MatMul +
 // Add; dropout → nothing. Gate orders: ours (PyTorch's) LSTM i,f,g,o → ONNX i,o,f,c; GRU r,z,n →
-// ONNX z,r,h with linear_before_reset = 1 (our reset gate multiplies the recurrent product).
+// ONNX z,r,h with linear_before_reset = 1 (our reset gate multiplies the recurrent product), or
+// 0 for `resetAfter: false` (ONNX's h = g(x·W_hᵀ + (r ⊙ H)·R_hᵀ + Rb_h + Wb_h) is exactly ours).
 // ONNX fills padded steps with zeros; ours are unspecified there, so compare valid steps only.
 // A CRF head or a seq2seq (attention) model has no ONNX form here: E_OPTION naming it.
 // The protobuf schema comes from `onnx-proto` (protobufjs), loaded when first needed.
@@ -179,7 +180,7 @@ export async function exportOnnx(modelFile: Uint8Array, opts: OnnxExportOptions 
         floatInit(R, [dirs, g * h, h], concat(ds.map((d) => get('weight_hh', d))));
         floatInit(B, [dirs, 2 * g * h], concat(ds.flatMap((d) => [get('bias_ih', d), get('bias_hh', d)])));
         const attrs = [int('hidden_size', h), str('direction', dirs === 2 ? 'bidirectional' : 'forward')];
-        if (l.cell === 'gru') attrs.push(int('linear_before_reset', 1));
+        if (l.cell === 'gru') attrs.push(int('linear_before_reset', l.resetAfter === false ? 0 : 1));
         if (l.cell === 'rnn_tanh' || l.cell === 'rnn_relu') attrs.push(strs('activations', Array(dirs).fill(l.cell === 'rnn_relu' ? 'Relu' : 'Tanh')));
         if (l.recurrentActivation === 'hardSigmoid') {
           // gates (f) HardSigmoid, then g (and LSTM's h) Tanh, for each direction

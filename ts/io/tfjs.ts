@@ -62,7 +62,7 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
  * Reads a TF.js Layers model from a path or URL of its `model.json` (shards resolved next to it),
  * or from the artifacts object `tf.io` handlers produce, into our spec and weights (see
  * {@link TfjsImport}). Supported: InputLayer, Embedding, Masking (0), SimpleRNN, LSTM, GRU
- * (`reset_after: true` only), Bidirectional (concat), Dense / TimeDistributed(Dense) (linear, or
+ * (Keras `reset_after: true` or `false`; TF.js's own GRU is `false`), Bidirectional (concat), Dense / TimeDistributed(Dense) (linear, or
  * softmax last), Dropout. Anything else is E_FORMAT naming the layer class or option.
  */
 export async function importTfjs(source: string | URL | TfjsArtifacts): Promise<TfjsImport> {
@@ -313,8 +313,8 @@ function recurrentLayer(cls: string, cfg: Obj, name: string, input: number, bidi
     if (ra === 'hard_sigmoid' || ra === 'hardSigmoid') gate = 'hardSigmoid';
     else if (ra !== 'sigmoid') throw formatError(`${cls} recurrent_activation ${ra} is not supported (sigmoid, hard_sigmoid)`);
   }
-  if (kind === 'gru' && cfg.reset_after !== true)
-    throw formatError("GRU with reset_after: false (the reset gate applied before the recurrent product, TF.js's only GRU) is not supported yet");
+  // Keras writes reset_after; TF.js's GRU has none and applies the reset gate before the product.
+  const resetAfter = kind === 'gru' && cfg.reset_after === true;
   const useBias = cfg.use_bias !== false;
   const g = kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
   const gh = g * units;
@@ -328,10 +328,14 @@ function recurrentLayer(cls: string, cfg: Obj, name: string, input: number, bidi
     let bih: Float32Array = new Float32Array(gh);
     let bhh: Float32Array = new Float32Array(gh);
     if (b !== undefined) {
-      if (kind === 'gru') {
+      if (resetAfter) {
         if (b.length !== 2 * gh) throw formatError(`GRU (reset_after) bias must be [2, ${gh}]`);
         bih = reorderBlocks(b.subarray(0, gh), units, 1, order);
         bhh = reorderBlocks(b.subarray(gh), units, 1, order);
+      } else if (kind === 'gru') {
+        // reset before the product: Keras's one bias [3H] goes to bias_ih, bias_hh stays 0
+        if (b.length !== gh) throw formatError(`GRU (reset_after: false) bias must be [${gh}]`);
+        bih = reorderBlocks(b, units, 1, order);
       } else bih = b.slice();
     }
     w[`${name}.bias_ih_l0${sfx}`] = bih;
@@ -348,6 +352,7 @@ function recurrentLayer(cls: string, cfg: Obj, name: string, input: number, bidi
     dropout: 0,
     returnSequences: cfg.return_sequences === true,
     ...(gate === undefined ? {} : { recurrentActivation: gate }),
+    ...(kind === 'gru' && !resetAfter ? { resetAfter: false } : {}),
   };
   return { spec, units, gates: g, useBias, map };
 }

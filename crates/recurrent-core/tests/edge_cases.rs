@@ -15,8 +15,16 @@ use recurrent_core::optim::trainer::{Trainer, TrainerConfig};
 use recurrent_core::rng::Rng;
 use recurrent_core::{CellKind, ErrorKind, Result};
 
-const CELLS: [CellKind; 6] =
-    [CellKind::RnnTanh, CellKind::RnnRelu, CellKind::Lstm, CellKind::Gru, CellKind::LstmHardSigmoid, CellKind::GruHardSigmoid];
+const CELLS: [CellKind; 8] = [
+    CellKind::RnnTanh,
+    CellKind::RnnRelu,
+    CellKind::Lstm,
+    CellKind::Gru,
+    CellKind::LstmHardSigmoid,
+    CellKind::GruHardSigmoid,
+    CellKind::GruResetBefore,
+    CellKind::GruResetBeforeHardSigmoid,
+];
 
 fn uniform_vec(n: usize, lo: f32, hi: f32, rng: &mut Rng) -> Vec<f32> {
     (0..n).map(|_| rng.uniform(lo, hi)).collect()
@@ -66,7 +74,8 @@ fn reference(
                         (0..g * h).map(|j| b_ih[j] + (0..in_dim).map(|k| w_ih[j * in_dim + k] * xt[k]).sum::<f64>()).collect();
                     let hp: Vec<f64> = (0..g * h).map(|j| b_hh[j] + (0..h).map(|k| w_hh[j * h + k] * hs[k]).sum::<f64>()).collect();
                     let mut hn = vec![0.0; h];
-                    let hard = matches!(cfg.cell, CellKind::LstmHardSigmoid | CellKind::GruHardSigmoid);
+                    let hard =
+                        matches!(cfg.cell, CellKind::LstmHardSigmoid | CellKind::GruHardSigmoid | CellKind::GruResetBeforeHardSigmoid);
                     let sigmoid = |v: f64| if hard { (0.2 * v + 0.5).clamp(0.0, 1.0) } else { sigmoid(v) };
                     for j in 0..h {
                         match cfg.cell {
@@ -84,6 +93,14 @@ fn reference(
                                 let rr = sigmoid(xp[j] + hp[j]);
                                 let z = sigmoid(xp[h + j] + hp[h + j]);
                                 let n = (xp[2 * h + j] + rr * hp[2 * h + j]).tanh();
+                                hn[j] = (1.0 - z) * n + z * hs[j];
+                            }
+                            CellKind::GruResetBefore | CellKind::GruResetBeforeHardSigmoid => {
+                                // Keras reset_after=False: n = tanh(xp_n + W_hn·(r ⊙ h) + b_hn)
+                                let r: Vec<f64> = (0..h).map(|k| sigmoid(xp[k] + hp[k])).collect();
+                                let z = sigmoid(xp[h + j] + hp[h + j]);
+                                let hn_j = b_hh[2 * h + j] + (0..h).map(|k| w_hh[(2 * h + j) * h + k] * r[k] * hs[k]).sum::<f64>();
+                                let n = (xp[2 * h + j] + hn_j).tanh();
                                 hn[j] = (1.0 - z) * n + z * hs[j];
                             }
                         }

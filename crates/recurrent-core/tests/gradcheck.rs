@@ -268,6 +268,19 @@ fn gradcheck_stack_gru_hard_sigmoid() {
     run_cell(CellKind::GruHardSigmoid);
 }
 
+/// The GRU with the reset gate before the recurrent product (Keras `reset_after=False`,
+/// TF.js's GRU): its two-phase step (second GEMM over r ⊙ h_prev) forward and backward,
+/// unpacked (B ≤ 4) and packed (B = 5) W_hh.
+#[test]
+fn gradcheck_stack_gru_reset_before() {
+    run_cell(CellKind::GruResetBefore);
+}
+
+#[test]
+fn gradcheck_stack_gru_reset_before_hard_sigmoid() {
+    run_cell(CellKind::GruResetBeforeHardSigmoid);
+}
+
 /// The checker itself must catch a wrong gradient: the analytic gradient of one sampled
 /// element (and, separately, of x) is off by 5 %, and exactly that comparison must fail.
 #[test]
@@ -546,4 +559,21 @@ fn gradcheck_models() {
         st.cases, st.comparisons, st.worst_dir, st.worst_elem
     );
     assert_eq!(st.cases, 10);
+}
+
+/// Whole models with the reset-before GRU (σ and hard-sigmoid gates): tokens → bi GRU →
+/// dense with CE, features → GRU (2 layers) → dense with MSE, and dropout between layers.
+#[test]
+fn gradcheck_models_gru_reset_before() {
+    let mut st = Stats::default();
+    for cell in [CellKind::GruResetBefore, CellKind::GruResetBeforeHardSigmoid] {
+        token_many_to_one(cell, &mut st);
+        features_seq_mse(cell, &mut st);
+        dropout_model(cell, &mut st);
+    }
+    eprintln!(
+        "gradcheck models with gru_reset_before: {} model cases, {} comparisons; worst relative error: directional {:.2e}, per element {:.2e}",
+        st.cases, st.comparisons, st.worst_dir, st.worst_elem
+    );
+    assert_eq!(st.cases, 6);
 }

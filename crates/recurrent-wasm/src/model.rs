@@ -48,10 +48,12 @@ impl WasmModelSpec {
     /// bidirectional, dropout, returnSequences }` (every key but `type` required).
     #[wasm_bindgen(js_name = addRecurrent)]
     pub fn add_recurrent(&mut self, layer: JsValue) -> JsResult<()> {
-        // The last key, recurrentActivation ("sigmoid" | "hardSigmoid"), is optional.
-        let keys = ["type", "name", "cell", "units", "layers", "bidirectional", "dropout", "returnSequences", "recurrentActivation"];
+        // The last two keys, recurrentActivation ("sigmoid" | "hardSigmoid") and resetAfter
+        // (GRU: false applies the reset gate before the recurrent product), are optional.
+        let keys =
+            ["type", "name", "cell", "units", "layers", "bidirectional", "dropout", "returnSequences", "recurrentActivation", "resetAfter"];
         let o = Opts::new(layer, "recurrent", &keys)?;
-        if let Some(k) = keys[1..keys.len() - 1].iter().find(|k| o.get(k).is_undefined()) {
+        if let Some(k) = keys[1..keys.len() - 2].iter().find(|k| o.get(k).is_undefined()) {
             return Err(option_err(format!("recurrent.{k} is required")));
         }
         if let Some(t) = o.string("type")?
@@ -70,6 +72,11 @@ impl WasmModelSpec {
                 ))
             })?,
         };
+        let mut reset_after = true;
+        o.set_flag("resetAfter", &mut reset_after)?;
+        let cell = cell
+            .with_reset_after(reset_after)
+            .ok_or_else(|| option_err("recurrent.resetAfter false is only for gru cells (the reset gate before the recurrent product)"))?;
         let (mut bidirectional, mut return_sequences) = (false, false);
         o.set_flag("bidirectional", &mut bidirectional)?;
         o.set_flag("returnSequences", &mut return_sequences)?;

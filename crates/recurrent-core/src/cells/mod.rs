@@ -2,6 +2,9 @@
 //!
 //! Conventions (PyTorch): gates are stacked along one [G·H] axis in the order
 //! LSTM i,f,g,o (G=4), GRU r,z,n (G=3, reset applied after the recurrent product), RNN (G=1).
+//! The `GruResetBefore*` kinds (Keras `reset_after=False`, TF.js's GRU) apply the reset gate
+//! before the product, n = tanh(xp_n + W_hn·(r ⊙ h_prev) + b_hn); their steps run in two
+//! phases around a second GEMM in the layer (`gru_reset_before`), not through `forward_row`.
 //! `xp` = W_ih·x + b_ih and `hp` = W_hh·h_prev + b_hh are the two pre-activation projections
 //! of one row (each [G·H]); the layer computes them with GEMMs and calls the cell per row.
 //!
@@ -14,6 +17,7 @@
 use crate::kernels;
 
 pub mod gru;
+pub mod gru_reset_before;
 pub mod lstm;
 pub mod rnn;
 
@@ -27,6 +31,10 @@ pub enum CellKind {
     LstmHardSigmoid,
     /// GRU (reset after the product) with hard-sigmoid gates.
     GruHardSigmoid,
+    /// GRU with the reset gate applied before the recurrent product (Keras `reset_after=False`).
+    GruResetBefore,
+    /// `GruResetBefore` with hard-sigmoid gates (TF.js's default GRU).
+    GruResetBeforeHardSigmoid,
 }
 
 /// Gate activation: σ(x), or (`HARD`) TF.js's hardSigmoid clip(0.2·x + 0.5, 0, 1)
@@ -55,7 +63,7 @@ impl CellKind {
         match self {
             CellKind::RnnTanh | CellKind::RnnRelu => 1,
             CellKind::Lstm | CellKind::LstmHardSigmoid => 4,
-            CellKind::Gru | CellKind::GruHardSigmoid => 3,
+            CellKind::Gru | CellKind::GruHardSigmoid | CellKind::GruResetBefore | CellKind::GruResetBeforeHardSigmoid => 3,
         }
     }
     /// Whether the cell carries a cell state c (LSTM).
@@ -67,11 +75,15 @@ impl CellKind {
         match self {
             CellKind::RnnTanh | CellKind::RnnRelu => 0,
             CellKind::Lstm | CellKind::LstmHardSigmoid => 5 * h,
-            CellKind::Gru | CellKind::GruHardSigmoid => 4 * h,
+            CellKind::Gru | CellKind::GruHardSigmoid | CellKind::GruResetBefore | CellKind::GruResetBeforeHardSigmoid => 4 * h,
         }
     }
-    /// The PyTorch-style name: "rnn_tanh", "rnn_relu", "lstm", "gru" (the hard-sigmoid kinds
-    /// add "_hard_sigmoid").
+    /// Whether the reset gate is applied before the recurrent product (the two-phase step).
+    pub fn resets_before(self) -> bool {
+        matches!(self, CellKind::GruResetBefore | CellKind::GruResetBeforeHardSigmoid)
+    }
+    /// The PyTorch-style name: "rnn_tanh", "rnn_relu", "lstm", "gru" (the reset-before GRU
+    /// is "gru_reset_before"; the hard-sigmoid kinds add "_hard_sigmoid").
     pub fn name(self) -> &'static str {
         match self {
             CellKind::RnnTanh => "rnn_tanh",
@@ -80,6 +92,8 @@ impl CellKind {
             CellKind::Gru => "gru",
             CellKind::LstmHardSigmoid => "lstm_hard_sigmoid",
             CellKind::GruHardSigmoid => "gru_hard_sigmoid",
+            CellKind::GruResetBefore => "gru_reset_before",
+            CellKind::GruResetBeforeHardSigmoid => "gru_reset_before_hard_sigmoid",
         }
     }
     /// This kind with the named gate activation ("sigmoid" or "hardSigmoid"); `None` when
@@ -88,14 +102,29 @@ impl CellKind {
         let base = match self {
             CellKind::LstmHardSigmoid => CellKind::Lstm,
             CellKind::GruHardSigmoid => CellKind::Gru,
+            CellKind::GruResetBeforeHardSigmoid => CellKind::GruResetBefore,
             k => k,
         };
         match (base, act) {
             (k, "sigmoid") => Some(k),
             (CellKind::Lstm, "hardSigmoid") => Some(CellKind::LstmHardSigmoid),
             (CellKind::Gru, "hardSigmoid") => Some(CellKind::GruHardSigmoid),
+            (CellKind::GruResetBefore, "hardSigmoid") => Some(CellKind::GruResetBeforeHardSigmoid),
             _ => None,
         }
+    }
+    /// This GRU kind with the reset gate after (`true`, PyTorch) or before (`false`, Keras
+    /// `reset_after=False`) the recurrent product, keeping its gate activation; `None` for a
+    /// non-GRU cell asked for `false`.
+    pub fn with_reset_after(self, after: bool) -> Option<Self> {
+        Some(match (self, after) {
+            (CellKind::Gru | CellKind::GruResetBefore, true) => CellKind::Gru,
+            (CellKind::GruHardSigmoid | CellKind::GruResetBeforeHardSigmoid, true) => CellKind::GruHardSigmoid,
+            (CellKind::Gru | CellKind::GruResetBefore, false) => CellKind::GruResetBefore,
+            (CellKind::GruHardSigmoid | CellKind::GruResetBeforeHardSigmoid, false) => CellKind::GruResetBeforeHardSigmoid,
+            (k, true) => k,
+            (_, false) => return None,
+        })
     }
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
@@ -105,11 +134,14 @@ impl CellKind {
             "gru" => CellKind::Gru,
             "lstm_hard_sigmoid" => CellKind::LstmHardSigmoid,
             "gru_hard_sigmoid" => CellKind::GruHardSigmoid,
+            "gru_reset_before" => CellKind::GruResetBefore,
+            "gru_reset_before_hard_sigmoid" => CellKind::GruResetBeforeHardSigmoid,
             _ => return None,
         })
     }
 
-    /// One row of one step forward. `hp` is scratch (may be overwritten).
+    /// One row of one step forward. `hp` is scratch (may be overwritten). Not for the
+    /// reset-before GRU (`resets_before`), whose step the layer runs in two phases.
     /// Shapes: xp, hp [G·H]; h_prev, h [H]; c_prev, c [H] (LSTM, else empty); cache [cache_width].
     #[allow(clippy::too_many_arguments)]
     #[inline]
@@ -121,6 +153,7 @@ impl CellKind {
             CellKind::Gru => gru::forward_row::<false>(xp, hp, h_prev, h, cache),
             CellKind::LstmHardSigmoid => lstm::forward_row::<true>(xp, hp, c_prev, h, c, cache),
             CellKind::GruHardSigmoid => gru::forward_row::<true>(xp, hp, h_prev, h, cache),
+            CellKind::GruResetBefore | CellKind::GruResetBeforeHardSigmoid => unreachable!("the reset-before GRU steps in two phases"),
         }
     }
 
@@ -149,6 +182,34 @@ impl CellKind {
             CellKind::Gru => gru::backward_row::<false>(dh, cache, h_prev, dxp, dhp, dh_direct),
             CellKind::LstmHardSigmoid => lstm::backward_row::<true>(dh, dc, cache, c_prev, dxp, dhp, dh_direct),
             CellKind::GruHardSigmoid => gru::backward_row::<true>(dh, cache, h_prev, dxp, dhp, dh_direct),
+            CellKind::GruResetBefore | CellKind::GruResetBeforeHardSigmoid => unreachable!("the reset-before GRU steps in two phases"),
+        }
+    }
+
+    /// Reset-before GRU, forward phase 1 of one row (see `gru_reset_before::forward_gates`).
+    #[inline]
+    pub fn rb_forward_gates(self, xp: &[f32], hp: &[f32], h_prev: &[f32], cache: &mut [f32]) {
+        match self {
+            CellKind::GruResetBeforeHardSigmoid => gru_reset_before::forward_gates::<true>(xp, hp, h_prev, cache),
+            _ => gru_reset_before::forward_gates::<false>(xp, hp, h_prev, cache),
+        }
+    }
+
+    /// Reset-before GRU, backward phase 1 of one row (see `gru_reset_before::backward_out`).
+    #[inline]
+    pub fn rb_backward_out(self, dh: &[f32], cache: &[f32], h_prev: &[f32], dxp: &mut [f32], dhp: &mut [f32], dh_direct: &mut [f32]) {
+        match self {
+            CellKind::GruResetBeforeHardSigmoid => gru_reset_before::backward_out::<true>(dh, cache, h_prev, dxp, dhp, dh_direct),
+            _ => gru_reset_before::backward_out::<false>(dh, cache, h_prev, dxp, dhp, dh_direct),
+        }
+    }
+
+    /// Reset-before GRU, backward phase 2 of one row (see `gru_reset_before::backward_reset`).
+    #[inline]
+    pub fn rb_backward_reset(self, d_rh: &[f32], cache: &[f32], h_prev: &[f32], dxp: &mut [f32], dhp: &mut [f32], dh_direct: &mut [f32]) {
+        match self {
+            CellKind::GruResetBeforeHardSigmoid => gru_reset_before::backward_reset::<true>(d_rh, cache, h_prev, dxp, dhp, dh_direct),
+            _ => gru_reset_before::backward_reset::<false>(d_rh, cache, h_prev, dxp, dhp, dh_direct),
         }
     }
 }

@@ -14,6 +14,11 @@
 //! hs/cs [(T+1)·B, H] (hs[0] = h0), cache and dhp [T·B, ·]. xproj and dxp follow x's
 //! batch-major row order (row b·T + t).
 //!
+//! The reset-before GRU (`CellKind::resets_before`) needs r before its n-gate product, so its
+//! steps run in `reset_before`: per step a GEMM over the r, z rows of W_hh, the gates, a
+//! GEMM of (r ⊙ h_prev) over the n rows, then n and h (backward mirrors it); the other cells'
+//! step loops are untouched.
+//!
 //! Masks: a row b is active at time t when t < len[b]. An inactive step leaves the state as
 //! it was, outputs zero, and passes gradients straight through. Reverse runs therefore start
 //! at each row's last valid step.
@@ -24,6 +29,8 @@ use crate::error::{Error, Result, check_finite, check_len};
 use crate::kernels::{self, Mat, PackedB, col_sum_acc};
 use crate::limits::{MAX_BATCH, MAX_BATCH_ELEMENTS, MAX_DIM, MAX_LAYERS, MAX_STEPS, MAX_UNITS, check_between, product};
 use crate::rng::Rng;
+
+mod reset_before;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecurrentConfig {
@@ -147,6 +154,10 @@ struct DirBufs {
     dhp: Vec<f32>,
     w_hh_t: PackedB,
     w_hh: PackedB,
+    /// Reset-before GRU only: the n rows of W_hh packed (W_hnᵀ forward, W_hn backward; the
+    /// r, z rows go in `w_hh_t` / `w_hh`), and d(r ⊙ h_prev) [B, H] of one backward step.
+    w_n: PackedB,
+    d_rh: Vec<f32>,
 }
 
 pub struct RecurrentStack {
@@ -435,12 +446,6 @@ fn dir_forward(
             *v += bias;
         }
     }
-    // W_hhᵀ packed once for all steps; a batch of at most SMALL_M rows multiplies W_hh
-    // unpacked (packing would cost more than the product).
-    let packed = b > kernels::SMALL_M;
-    if packed {
-        st.w_hh_t.pack(h, gh, Mat::t(w_hh, h));
-    }
     st.hs.resize((t + 1) * b * h, 0.0);
     st.cs.resize(if has_c { (t + 1) * b * h } else { 0 }, 0.0);
     st.cache.resize(t * b * cw, 0.0);
@@ -454,6 +459,17 @@ fn dir_forward(
             Some(s) => st.cs[..b * h].copy_from_slice(s),
             None => st.cs[..b * h].fill(0.0),
         }
+    }
+    if cell.resets_before() {
+        reset_before::forward_steps(cell, w_hh, b_hh, st, hp, b, t, h, lengths, reverse, out, out_ld, out_off);
+        h_n.copy_from_slice(&st.hs[t * b * h..(t + 1) * b * h]);
+        return;
+    }
+    // W_hhᵀ packed once for all steps; a batch of at most SMALL_M rows multiplies W_hh
+    // unpacked (packing would cost more than the product).
+    let packed = b > kernels::SMALL_M;
+    if packed {
+        st.w_hh_t.pack(h, gh, Mat::t(w_hh, h));
     }
     for s in 0..t {
         let tt = if reverse { t - 1 - s } else { s };
@@ -531,13 +547,8 @@ fn dir_backward(
     dc_carry: &mut Vec<f32>,
 ) {
     let gh = cell.gates() * h;
-    let cw = cell.cache_width(h);
     let has_c = cell.has_c();
     let (w_ih, w_hh) = (p.w_ih.of(params), p.w_hh.of(params));
-    let packed = b > kernels::SMALL_M;
-    if packed {
-        st.w_hh.pack(gh, h, Mat::n(w_hh, h));
-    }
     st.dxp.resize(b * t * gh, 0.0);
     st.dhp.resize(t * b * gh, 0.0);
     dh_carry.resize(b * h, 0.0);
@@ -552,6 +563,49 @@ fn dir_backward(
             Some(s) => dc_carry.copy_from_slice(s),
             None => dc_carry.fill(0.0),
         }
+    }
+    if cell.resets_before() {
+        reset_before::backward_steps(cell, w_hh, st, b, t, h, lengths, reverse, d_out, out_ld, out_off, dh_carry, dh_next);
+        reset_before::weight_grads(p.w_hh.of_mut(grads), st, b, t, h);
+    } else {
+        step_backward(cell, w_hh, st, b, t, h, lengths, reverse, d_out, out_ld, out_off, dh_carry, dh_next, dc_carry);
+        kernels::gemm(gh, h, t * b, Mat::t(&st.dhp, gh), Mat::n(&st.hs[..t * b * h], h), true, p.w_hh.of_mut(grads), h);
+    }
+    // the other weight gradients over all steps at once
+    col_sum_acc(&st.dhp, t * b, gh, gh, p.b_hh.of_mut(grads));
+    kernels::gemm(gh, in_dim, b * t, Mat::t(&st.dxp, gh), Mat::n(x, in_dim), true, p.w_ih.of_mut(grads), in_dim);
+    col_sum_acc(&st.dxp, b * t, gh, gh, p.b_ih.of_mut(grads));
+    if let Some(dx) = dx {
+        kernels::gemm(b * t, in_dim, gh, Mat::n(&st.dxp, gh), Mat::n(w_ih, in_dim), true, dx, in_dim);
+    }
+}
+
+/// The backward step loop of every cell but the reset-before GRU: per step the cell's row
+/// maths and dh_prev = dh_direct + dhp · W_hh.
+#[allow(clippy::too_many_arguments)]
+#[allow(clippy::needless_range_loop)] // bb indexes lengths and several row ranges together
+fn step_backward(
+    cell: CellKind,
+    w_hh: &[f32],
+    st: &mut DirBufs,
+    b: usize,
+    t: usize,
+    h: usize,
+    lengths: &[usize],
+    reverse: bool,
+    d_out: &[f32],
+    out_ld: usize,
+    out_off: usize,
+    dh_carry: &mut Vec<f32>,
+    dh_next: &mut Vec<f32>,
+    dc_carry: &mut [f32],
+) {
+    let gh = cell.gates() * h;
+    let cw = cell.cache_width(h);
+    let has_c = cell.has_c();
+    let packed = b > kernels::SMALL_M;
+    if packed {
+        st.w_hh.pack(gh, h, Mat::n(w_hh, h));
     }
     for s in (0..t).rev() {
         let tt = if reverse { t - 1 - s } else { s };
@@ -598,13 +652,5 @@ fn dir_backward(
             kernels::gemm(b, h, gh, dhp_s, Mat::n(w_hh, h), true, dh_next, h);
         }
         std::mem::swap(dh_carry, dh_next);
-    }
-    // weight gradients over all steps at once
-    kernels::gemm(gh, h, t * b, Mat::t(&st.dhp, gh), Mat::n(&st.hs[..t * b * h], h), true, p.w_hh.of_mut(grads), h);
-    col_sum_acc(&st.dhp, t * b, gh, gh, p.b_hh.of_mut(grads));
-    kernels::gemm(gh, in_dim, b * t, Mat::t(&st.dxp, gh), Mat::n(x, in_dim), true, p.w_ih.of_mut(grads), in_dim);
-    col_sum_acc(&st.dxp, b * t, gh, gh, p.b_ih.of_mut(grads));
-    if let Some(dx) = dx {
-        kernels::gemm(b * t, in_dim, gh, Mat::n(&st.dxp, gh), Mat::n(w_ih, in_dim), true, dx, in_dim);
     }
 }
