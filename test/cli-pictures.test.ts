@@ -94,7 +94,10 @@ describe('CLI pictures', () => {
     const svg = expectSvg(join(dir, 'g2p.svg'));
     const greedy = /test greedy: WER ([\d.]+)%, PER ([\d.]+)%/.exec(r.stdout)!;
     const beam = /test beam 2: WER ([\d.]+)%, PER ([\d.]+)%/.exec(r.stdout)!;
-    expect(barLabels(svg)).toEqual([greedy[1], beam[1], greedy[2], beam[2]].map((x) => `${x}%`));
+    const plainGreedy = /test greedy without stress .*: WER ([\d.]+)%, PER ([\d.]+)%/.exec(r.stdout)!;
+    const plainBeam = /test beam 2 without stress .*: WER ([\d.]+)%, PER ([\d.]+)%/.exec(r.stdout)!;
+    // groups: WER, PER, WER without stress, PER without stress; bars: greedy, beam
+    expect(barLabels(svg)).toEqual([greedy[1], beam[1], greedy[2], beam[2], plainGreedy[1], plainBeam[1], plainGreedy[2], plainBeam[2]].map((x) => `${x}%`));
   });
 
   it('forecast: MAE against the seasonal-naive baseline, in the main thread with --no-worker', () => {
