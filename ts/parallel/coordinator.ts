@@ -5,8 +5,8 @@
 // its row shard of batch i itself; per step each computes its shard's gradient, the
 // coordinator combines them in a fixed order (parallel/shards.ts) into the gradient of the
 // whole batch's mean loss (weighted by what the loss is a mean over: rows, or the
-// encoder-decoder's target tokens), and every replica applies that same update, so replicas stay
-// bit-identical. Gradients travel through a SharedArrayBuffer where the runtime allows it,
+// encoder-decoder's target tokens), and every replica applies that same update, so replicas
+// stay bit-identical. Gradients travel through a SharedArrayBuffer where the runtime allows it,
 // else as messages. Calls other than training go to every replica (build, compile, load, …)
 // or to replica 0 (predict, evaluate, save, …). A replica that dies ends every other one, and
 // pending and later calls reject with E_STATE.
