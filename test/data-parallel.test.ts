@@ -2,8 +2,9 @@
 // worker replicas with a fixed-order gradient reduction. Pinned here: replicas stay
 // bit-identical, a run is reproducible for a given N (through shared memory or messages),
 // N = 2 matches N = 1 on the same global batches within float-summation error, fit's
-// abort / time budget / validation / save + bit-exact resume work, unsupported modes are
-// typed errors, and a dying worker rejects fit (E_STATE) and ends the others. Uses dist/.
+// abort / time budget / validation / save + bit-exact resume work, bad options are typed
+// errors (the trainer stays usable), and a dying worker rejects fit (E_STATE) and ends the
+// others. The encoder-decoder's case is test/data-parallel-seq2seq.test.ts. Uses dist/.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,9 +209,9 @@ describe('data-parallel training', () => {
     await rejectsWith(createTrainer({ workers: 0 }), 'E_OPTION', /workers/);
     await rejectsWith(createTrainer({ workers: 2, worker: false }), 'E_OPTION', /workers/);
     const t = await trainer(2);
-    await t.build({ kind: 'seq2seq', sourceVocab: 5, targetVocab: 6, embed: 4, encoderUnits: 8, decoderUnits: 8 }, { seed: 1 });
-    await t.compile({ optimizer: { name: 'adam' } });
-    await rejectsWith(t.fit([{ source: [1, 2], target: [3, 4] }]), 'E_OPTION', /encoder-decoder/);
+    await rejectsWith(t.fit(train(2), { batchSize: 8, lrDecay: 0.5 }), 'E_OPTION', /lrDecay/);
+    await rejectsWith(t.fit(train(2), { batchSize: 8, validation: [] }), 'E_OPTION', /validation/);
+    expect((await t.fit(train(2), { batchSize: 8 })).steps).toBe(2);
     await t.dispose();
   });
 

@@ -411,6 +411,33 @@ export class Seq2SeqModel {
     return { loss: r[0], gradNorm: r[1], tokens: r[2], lr: r[3] };
   }
 
+  /**
+   * The first half of `trainStep` (data-parallel training): forward, loss and backward on a
+   * batch of pairs, leaving the gradient of its mean loss per target token in the model
+   * (`getGrads`); no update. Returns that loss and the target tokens (EOS included) it counted.
+   */
+  gradStep(pairs: readonly Pair[]): { loss: number; tokens: number } {
+    if (!this.#compiled || !this.#trainer) throw stateError('call compile() before training');
+    const r = this.#trainer.gradPairs(this.#c, ...pairsArgs(pairs));
+    return { loss: r[0], tokens: r[1] };
+  }
+
+  /** Every gradient, in `paramNames()` order (length `paramCount`), after a training or gradient step. */
+  getGrads(): Float32Array {
+    return this.#c.getGrads();
+  }
+
+  /**
+   * The second half of `trainStep`: sets the gradients to `grads` (length `paramCount`, in
+   * `paramNames()` order; e.g. several replicas' gradients combined), clips them and applies
+   * one update, exactly as `trainStep` does after its backward.
+   */
+  applyGrads(grads: Float32Array): { gradNorm: number; lr: number } {
+    if (!this.#compiled || !this.#trainer) throw stateError('call compile() before training');
+    const r = this.#trainer.applyPairsGrads(this.#c, grads);
+    return { gradNorm: r[0], lr: r[1] };
+  }
+
   /** Trains over `pairs` in length-bucketed, seeded batches, reporting progress. */
   async fit(pairs: readonly Pair[], opts: Seq2SeqFitOptions = {}): Promise<FitResult> {
     checkKeys('fit', opts, ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'signal', 'lrDecay', 'validation', 'onProgress']);
@@ -615,6 +642,17 @@ export class Seq2SeqModel {
   }
 }
 
+/** The batches of epoch `epoch` of a fit with data seed `seed`: pair indices, length-bucketed
+ * (the same in the calling thread, a worker and every data-parallel replica). */
+export function epochBatches(pairs: readonly Pair[], batchSize: number, epoch: number, seed: number): number[][] {
+  return bucketBatches(pairs, batchSize, deriveSeed(seed, epoch));
+}
+
+/** The end of an epoch of the encoder-decoder: its learning rate multiplied by `decay`. */
+export function decayLearningRate(model: Seq2SeqModel, decay: number): void {
+  if (decay !== 1) model.learningRate = model.learningRate * decay;
+}
+
 /** The encoder-decoder on pairs, as the fit engine drives it: length-bucketed batches in a
  * seeded order per epoch, the learning rate multiplied by `decay` after every epoch. */
 export function seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], o: { batchSize: number; decay: number; validate?: () => EvalResult }): FitTarget {
@@ -623,7 +661,7 @@ export function seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], o: { 
     batchesPerEpoch: nb,
     bits: true,
     epoch(epoch, seed) {
-      const batches = bucketBatches(pairs, o.batchSize, deriveSeed(seed, epoch));
+      const batches = epochBatches(pairs, o.batchSize, epoch, seed);
       return {
         batches: batches.length,
         train(i) {
@@ -633,8 +671,6 @@ export function seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], o: { 
       };
     },
     validate: o.validate,
-    endEpoch() {
-      if (o.decay !== 1) model.learningRate = model.learningRate * o.decay;
-    },
+    endEpoch: () => decayLearningRate(model, o.decay),
   };
 }

@@ -14,6 +14,8 @@ import { decodeSafetensors } from './io/safetensors.js';
 import { type ImportWeightsOptions, stateDictParams } from './io/torch.js';
 import { type BatchInput, type CompileOptions, Model } from './model.js';
 import { Replica, type ShardResult } from './parallel/replica.js';
+import { seq2seqShard } from './parallel/seq2seq-shard.js';
+import { sequentialShard } from './parallel/sequential-shard.js';
 import { shardRange } from './parallel/shards.js';
 import { restoreParams } from './params.js';
 import { type DecodeOptions, type Hypothesis, type Pair, type Seq2SeqCompileOptions, Seq2SeqModel, type Seq2SeqSpecJSON, seq2seqTarget } from './seq2seq.js';
@@ -148,7 +150,8 @@ export function sequentialTarget(
 export interface ScorePart {
   sum: number;
   count: number;
-  correct: number;
+  /** Rows whose top-1 class is right (absent: no accuracy, as for the encoder-decoder). */
+  correct?: number;
   crossEntropy: boolean;
 }
 
@@ -161,13 +164,13 @@ export function scoreResult(parts: ScorePart | readonly ScorePart[]): EvalResult
   for (const p of ps) {
     sum += p.sum;
     count += p.count;
-    correct += p.correct;
+    correct += p.correct ?? 0;
   }
   if (count === 0) throw rangeError('evaluate: the data set has no rows to score');
   const res: EvalResult = { loss: sum / count, count };
   if (ps[0].crossEntropy) {
     res.bitsPerToken = res.loss / Math.LN2;
-    res.accuracy = correct / count;
+    if (ps[0].correct !== undefined) res.accuracy = correct / count;
   }
   return res;
 }
@@ -313,16 +316,32 @@ export class Session {
     }
   }
 
-  #sequentialTarget(model: Model, data: DataLike, opts: SessionFitOptions, batchSize: number): FitTarget {
+  /** The sequential model's fit options, checked: the data, validation data and tbptt window. */
+  #sequentialOptions(model: Model, data: DataLike, opts: SessionFitOptions): { spec: DataSpec; val?: DataSpec; window: number } {
     const spec = asDataSpec(data);
     const val = opts.validation === undefined ? undefined : asDataSpec(opts.validation as DataLike);
-    const shuffle = opts.shuffle ?? true;
     const window = opts.tbptt === undefined ? 0 : posInt('fit.tbptt.window', opts.tbptt.window);
     if (opts.tbptt !== undefined) {
       checkKeys('fit.tbptt', opts.tbptt, ['window']);
       if (!model.isTokenModel || !model.outputIsSequence) throw optionError('fit.tbptt needs a token model with a per-step output');
     }
     if (opts.lrDecay !== undefined) throw optionError('fit.lrDecay applies to the encoder-decoder; use compile({ schedule }) for this model');
+    return { spec, val, window };
+  }
+
+  /** The encoder-decoder's fit options, checked: the validation pairs and the decay. */
+  #seq2seqOptions(pairs: readonly Pair[], opts: SessionFitOptions): { val?: readonly Pair[]; decay: number } {
+    if (!Array.isArray(pairs)) throw optionError('the encoder-decoder trains on an array of { source, target } pairs');
+    if (pairs.length === 0) throw rangeError('fit: the training set is empty');
+    if (opts.tbptt !== undefined || opts.shuffle !== undefined) throw optionError('fit.tbptt and fit.shuffle apply to the sequential model');
+    const val = opts.validation as readonly Pair[] | undefined;
+    if (val !== undefined && (!Array.isArray(val) || val.length === 0)) throw optionError('fit.validation must be a non-empty array of pairs');
+    return { val, decay: numIn('fit.lrDecay', opts.lrDecay, 0, Number.POSITIVE_INFINITY, 1) };
+  }
+
+  #sequentialTarget(model: Model, data: DataLike, opts: SessionFitOptions, batchSize: number): FitTarget {
+    const { spec, val, window } = this.#sequentialOptions(model, data, opts);
+    const shuffle = opts.shuffle ?? true;
     const shape = this.#shape();
     return sequentialTarget(model, {
       batchesPerEpoch: batchesPerEpoch(spec, batchSize),
@@ -336,47 +355,39 @@ export class Session {
   }
 
   #seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], opts: SessionFitOptions, batchSize: number): FitTarget {
-    if (!Array.isArray(pairs)) throw optionError('the encoder-decoder trains on an array of { source, target } pairs');
-    if (pairs.length === 0) throw rangeError('fit: the training set is empty');
-    if (opts.tbptt !== undefined || opts.shuffle !== undefined) throw optionError('fit.tbptt and fit.shuffle apply to the sequential model');
-    const val = opts.validation as readonly Pair[] | undefined;
-    if (val !== undefined && (!Array.isArray(val) || val.length === 0)) throw optionError('fit.validation must be a non-empty array of pairs');
-    const decay = numIn('fit.lrDecay', opts.lrDecay, 0, Number.POSITIVE_INFINITY, 1);
+    const { val, decay } = this.#seq2seqOptions(pairs, opts);
     return seq2seqTarget(model, pairs, { batchSize, decay, validate: val && (() => this.evaluate(val, { batchSize })) });
   }
 
   /** Data-parallel training (parallel/coordinator.ts): makes this session replica `w` of `n`
-   * for one fit of the sequential model on `data` (checked as `fit` checks it). Returns the
-   * batches per epoch and whether losses are cross-entropies. */
+   * for one fit of its model on `data` (the sequential model's data, or the encoder-decoder's
+   * pairs; checked as `fit` checks them). Returns the batches per epoch and whether losses are
+   * cross-entropies. */
   replicaBegin(
-    data: DataLike,
-    opts: { batchSize: number; shuffle?: boolean; validation?: DataLike; tbptt?: { window: number } },
+    data: DataLike | readonly Pair[],
+    opts: Pick<SessionFitOptions, 'shuffle' | 'validation' | 'tbptt' | 'lrDecay'> & { batchSize: number },
     w: number,
     n: number,
     shared?: SharedArrayBuffer,
   ): { batchesPerEpoch: number; bits: boolean } {
     this.#guard('fit');
-    const m = this.model;
+    const m = this.#any();
     if (!m.compiled) throw stateError('call compile() before fit()');
-    const spec = asDataSpec(data);
-    const val = opts.validation === undefined ? undefined : asDataSpec(opts.validation);
     const batchSize = opts.batchSize;
-    const window = opts.tbptt === undefined ? 0 : posInt('fit.tbptt.window', opts.tbptt.window);
-    if (opts.tbptt !== undefined) {
-      checkKeys('fit.tbptt', opts.tbptt, ['window']);
-      if (!m.isTokenModel || !m.outputIsSequence) throw optionError('fit.tbptt needs a token model with a per-step output');
+    if (m instanceof Seq2SeqModel) {
+      const pairs = data as readonly Pair[];
+      const { val, decay } = this.#seq2seqOptions(pairs, opts);
+      this.#replica = new Replica(seq2seqShard(m, { pairs, batchSize, decay, w, n }), {
+        w,
+        n,
+        shared,
+        validate: val && (() => this.#scoreSeq2Seq(m, val, batchSize, w, n)),
+      });
+      return { batchesPerEpoch: Math.ceil(pairs.length / batchSize), bits: true };
     }
-    this.#replica = new Replica(m, {
-      window,
-      spec,
-      shape: this.#shape(),
-      batchSize,
-      shuffle: opts.shuffle ?? true,
-      w,
-      n,
-      shared,
-      validate: val && (() => this.#score(val, batchSize, w, n)),
-    });
+    const { spec, val, window } = this.#sequentialOptions(m, data as DataLike, opts);
+    const shard = sequentialShard(m, { spec, shape: this.#shape(), batchSize, shuffle: opts.shuffle ?? true, window, w, n });
+    this.#replica = new Replica(shard, { w, n, shared, validate: val && (() => this.#score(val, batchSize, w, n)) });
     return { batchesPerEpoch: batchesPerEpoch(spec, batchSize), bits: m.compiled.loss !== 'mse' };
   }
   #needReplica(): Replica {
@@ -393,7 +404,7 @@ export class Session {
     return this.#needReplica().validate();
   }
   replicaEndEpoch(): void {
-    this.model.scheduleStep();
+    this.#needReplica().endEpoch();
   }
   replicaEnd(): void {
     this.#replica?.end();
@@ -415,6 +426,14 @@ export class Session {
     const batchSize = posInt('evaluate.batchSize', opts.batchSize, 32);
     const p = this.#score(asDataSpec(data as DataLike), batchSize, 0, 1);
     return scoreResult(p);
+  }
+
+  /** The encoder-decoder's loss sums over pairs [⌊w·P/n⌋, ⌊(w+1)·P/n⌋) of `pairs` (part w of n). */
+  #scoreSeq2Seq(model: Seq2SeqModel, pairs: readonly Pair[], batchSize: number, w: number, n: number): ScorePart {
+    const [lo, hi] = shardRange(pairs.length, w, n);
+    if (hi <= lo) return { sum: 0, count: 0, crossEntropy: true };
+    const r = model.evaluate(pairs.slice(lo, hi), { batchSize });
+    return { sum: r.loss * r.tokens, count: r.tokens, crossEntropy: true };
   }
 
   /** Loss sums over batches [⌊w·nb/n⌋, ⌊(w+1)·nb/n⌋) of `spec` (part w of n; all for 0 of 1). */

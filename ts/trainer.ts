@@ -34,10 +34,10 @@ export interface TrainerOptions {
   wasm?: WasmSource;
   /** Which kernel build to load, in the worker too (see `init`). @default RECURRENT_KERNELS, else 'auto' */
   kernels?: KernelChoice;
-  /** Data-parallel training of the sequential model on this many worker replicas ('auto': the
-   * runtime's hardware threads, minus one in a browser page). Each step splits the batch into
-   * row shards, one per replica, and applies the combined gradient of the whole batch on every
-   * replica. The encoder-decoder needs workers: 1 (E_OPTION). @default 1 */
+  /** Data-parallel training (the sequential model or the encoder-decoder) on this many worker
+   * replicas ('auto': the runtime's hardware threads, minus one in a browser page). Each step
+   * splits the batch into row shards (examples, or pairs), one per replica, and applies the
+   * combined gradient of the whole batch's loss on every replica. @default 1 */
   workers?: number | 'auto';
   /** With workers > 1: exchange gradients through a SharedArrayBuffer (default where the
    * runtime allows it) or as transferred messages (false). */

@@ -37,12 +37,13 @@ model and a picture of the error rates (an SVG next to --out).`,
     common.clip(5),
     common.epochs(6),
     common.timeBudget(),
+    common.workers(),
     { name: 'beam', arg: 'N', help: 'beam width for the final evaluation (default 5)' },
     common.seed(1, 'split, initialisation and batch order'),
     common.out('runs/g2p.safetensors'),
     common.chart(),
   ],
-  examples: ['recurrent g2p train --epochs 2 --time-budget 5m --out runs/g2p.safetensors'],
+  examples: ['recurrent g2p train --epochs 2 --time-budget 5m --out runs/g2p.safetensors', 'recurrent g2p train --workers auto --units 128'],
 };
 
 export const G2P_RUN: Command = {
@@ -97,6 +98,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   const clip = f.num('clip', 5, { min: 0 });
   const epochs = f.int('epochs', 6);
   const budget = f.duration('time-budget');
+  const workers = f.workers();
   const beam = f.int('beam', 5);
   const seed = f.int('seed', 1, { min: 0 });
   const outPath = f.str('out') ?? 'runs/g2p.safetensors';
@@ -119,7 +121,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     `model: embedding ${opts.embed}, BiLSTM encoder ${opts.encoderLayers}x${units}x2, LSTM decoder ${opts.decoderUnits}, additive attention ${opts.attention}${opts.dropout ? `, dropout ${opts.dropout}` : ''}; ${g.model.paramCount.toLocaleString('en-US')} parameters`,
   );
   out(
-    `training: up to ${epochs} epochs of ${Math.ceil(trainPairs.length / batch)} batches of ${batch}, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, in the main thread`,
+    `training: up to ${epochs} epochs of ${Math.ceil(trainPairs.length / batch)} batches of ${batch}, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
   );
   g.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip });
 
@@ -133,6 +135,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     seed,
     lrDecay,
     timeBudgetMs: budget,
+    workers,
     signal: controller.signal,
     validationEntries: split.validation,
     onProgress: (e) => {

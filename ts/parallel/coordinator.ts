@@ -1,10 +1,12 @@
-// Data-parallel training: one model trained on N worker replicas (createTrainer({ workers })).
+// Data-parallel training: one model (the sequential model or the encoder-decoder) trained on N
+// worker replicas (createTrainer({ workers })).
 // The coordinator runs in the calling thread and offers the Session's face to the Trainer.
 // Every replica holds the same weights and the training data (sent once per fit) and builds
 // its row shard of batch i itself; per step each computes its shard's gradient, the
 // coordinator combines them in a fixed order (parallel/shards.ts) into the gradient of the
-// whole batch's mean loss, and every replica applies that same update, so replicas stay
-// bit-identical. Gradients travel through a SharedArrayBuffer where the runtime allows it,
+// whole batch's mean loss (weighted by what the loss is a mean over: rows, or the
+// encoder-decoder's target tokens), and every replica applies that same update, so replicas
+// stay bit-identical. Gradients travel through a SharedArrayBuffer where the runtime allows it,
 // else as messages. Calls other than training go to every replica (build, compile, load, …)
 // or to replica 0 (predict, evaluate, save, …). A replica that dies ends every other one, and
 // pending and later calls reject with E_STATE.
@@ -15,7 +17,7 @@ import type { EvalResult, FitEvent, FitResult } from '../events.js';
 import { type FitTarget, runFit, type StepOutcome, startPosition } from '../fit.js';
 import type { TrainingState } from '../io/checkpoint.js';
 import type { BatchInput, CompileOptions } from '../model.js';
-import type { DecodeOptions, Hypothesis, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from '../seq2seq.js';
+import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from '../seq2seq.js';
 import { type GenerateOptions, type ModelInfo, type ScorePart, type SessionFitOptions, scoreResult } from '../session.js';
 import type { ModelSpecJSON } from '../spec.js';
 import type { Link, SessionPort } from '../worker/link.js';
@@ -99,16 +101,15 @@ export class ParallelSession {
     this.#stop = true;
   }
 
-  /** Trains the sequential model through the fit engine, one row shard per replica. */
-  async fit(data: DataLike, opts: SessionFitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>, aborted = false): Promise<FitResult> {
+  /** Trains the model through the fit engine, one row shard per replica (the replicas check
+   * the data and the options as `Session.fit` does). */
+  async fit(data: DataLike | readonly Pair[], opts: SessionFitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>, aborted = false): Promise<FitResult> {
     this.#guard('fit');
     const info = this.#info;
     if (!info) throw stateError('no model yet: build() or load() one first');
-    if (!('layers' in info.spec)) throw optionError('createTrainer({ workers }) trains the sequential model; train the encoder-decoder with workers: 1');
-    if (opts.lrDecay !== undefined) throw optionError('fit.lrDecay applies to the encoder-decoder; use compile({ schedule }) for this model');
     if (opts.validation !== undefined && Array.isArray(opts.validation) && opts.validation.length === 0) throw optionError('fit.validation must not be empty');
     const epochs = posInt('fit.epochs', opts.epochs, 1);
-    const batchSize = posInt('fit.batchSize', opts.batchSize, 32);
+    const batchSize = posInt('fit.batchSize', opts.batchSize, 'layers' in info.spec ? 32 : 64);
     const budget = opts.timeBudgetMs;
     if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
     const seed = (opts.seed ?? 0) >>> 0;
@@ -125,7 +126,7 @@ export class ParallelSession {
   }
 
   async #run(
-    data: DataLike,
+    data: DataLike | readonly Pair[],
     opts: SessionFitOptions,
     o: { epochs: number; batchSize: number; budget?: number; pos: TrainingState },
     emit: ((e: FitEvent) => void | Promise<void>) | undefined,
@@ -140,7 +141,7 @@ export class ParallelSession {
     const acc = new Float64Array(p);
     const zeros = new Float32Array(0);
     const plans = await this.#all((port, w) =>
-      port.replicaBegin(data, { batchSize, shuffle: opts.shuffle, validation: opts.validation as DataLike | undefined, tbptt: opts.tbptt }, w, n, shared),
+      port.replicaBegin(data, { batchSize, shuffle: opts.shuffle, validation: opts.validation, tbptt: opts.tbptt, lrDecay: opts.lrDecay }, w, n, shared),
     );
     /** One update: every replica's gradient of window k (0 without tbptt), combined, applied. */
     const update = async (rs: ShardResult[]) => {

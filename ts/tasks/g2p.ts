@@ -18,8 +18,9 @@
 import { Rng } from '../data/rng.js';
 import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
-import type { FitResult } from '../events.js';
+import type { EpochEvent, FitEvent, FitResult } from '../events.js';
 import { type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../seq2seq.js';
+import { createTrainer } from '../trainer.js';
 import { type ErrorRates, errorRates } from './edit-distance.js';
 
 /** One word of a pronouncing lexicon with all its listed pronunciations (phone lists). */
@@ -136,6 +137,19 @@ export const BOS = '<s>';
 export const EOS = '</s>';
 export const UNK = '<unk>';
 
+/** Options of {@link G2P.fit}: the encoder-decoder's fit options, and where it trains. */
+export interface G2PFitOptions extends Seq2SeqFitOptions {
+  /** Words scored (teacher-forced loss) at the end of every epoch. @default none */
+  validationEntries?: readonly LexiconEntry[];
+  /**
+   * Data-parallel training on this many worker replicas (`createTrainer({ workers })`; 'auto':
+   * the runtime's hardware threads). 1 trains in the calling thread. With workers, the model
+   * is brought up to date before each epoch event reaches `onProgress`, and at the end.
+   * @default 1
+   */
+  workers?: number | 'auto';
+}
+
 /** Error rates of a G2P model on held-out words, with its outputs and the time taken. */
 export interface G2PEvaluation extends ErrorRates {
   /** The first output of each word. */
@@ -215,12 +229,55 @@ export class G2P {
 
   /**
    * Trains on the entries (one pair per word and pronunciation), compiling with Adam (lr 3e-3,
-   * clip 5) first unless compiled; `validationEntries` are scored every epoch.
+   * clip 5) first unless compiled; `validationEntries` are scored every epoch; `workers`
+   * trains data-parallel on worker replicas.
    */
-  fit(train: readonly LexiconEntry[], opts: Seq2SeqFitOptions & { validationEntries?: readonly LexiconEntry[] } = {}): Promise<FitResult> {
-    const { validationEntries, ...rest } = opts;
+  fit(train: readonly LexiconEntry[], opts: G2PFitOptions = {}): Promise<FitResult> {
+    const { validationEntries, workers, ...rest } = opts;
     if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
-    return this.model.fit(this.pairs(train), { ...rest, ...(validationEntries?.length ? { validation: this.pairs(validationEntries) } : {}) });
+    const fitOpts = { ...rest, ...(validationEntries?.length ? { validation: this.pairs(validationEntries) } : {}) };
+    if (workers === undefined || workers === 1) return this.model.fit(this.pairs(train), fitOpts);
+    return this.#fitOnWorkers(this.pairs(train), fitOpts, workers);
+  }
+
+  /** `fit` on worker replicas, one epoch per trainer run; after each, this model takes the
+   * replicas' weights, learning rate, optimizer and dropout state, so it continues exactly. */
+  async #fitOnWorkers(pairs: Pair[], opts: Seq2SeqFitOptions, workers: number | 'auto'): Promise<FitResult> {
+    checkKeys('fit', opts, ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'signal', 'lrDecay', 'validation', 'onProgress']);
+    const { onProgress, epochs: epochsOpt, ...rest } = opts;
+    const epochs = epochsOpt ?? 1;
+    if (!Number.isInteger(epochs) || epochs < 1) throw rangeError(`fit.epochs must be a whole number ≥ 1 (got ${String(epochs)})`);
+    const t = await createTrainer({ workers });
+    try {
+      await t.load(this.model.save({}, { training: true }));
+      const history: EpochEvent[] = [];
+      let r: FitResult | undefined;
+      for (let e = 1; e <= epochs; e++) {
+        let end: EpochEvent | undefined;
+        const progress = (ev: FitEvent) => {
+          if (ev.type === 'epoch') end = ev;
+          else onProgress?.(ev);
+        };
+        r = await t.fit(pairs, { ...rest, epochs: e, resume: true, onProgress: progress });
+        const { model } = Seq2SeqModel.load(await t.save());
+        try {
+          for (const n of model.paramNames()) this.model.setParam(n, model.getParam(n));
+          this.model.learningRate = model.learningRate;
+          const state = model.getOptimizerState();
+          if (state) this.model.setOptimizerState(state);
+          this.model.setRngState(model.getRngState());
+        } finally {
+          model.dispose();
+        }
+        history.push(...r.history);
+        if (end) onProgress?.(end);
+        if (r.stopReason !== 'completed') break;
+      }
+      const done = r!;
+      return { ...done, history, tokensPerSec: (done.tokens * 1000) / Math.max(1e-9, done.elapsedMs) };
+    } finally {
+      await t.dispose();
+    }
   }
 
   /** Pronunciations of each word: the nBest outputs, best first. */

@@ -12,7 +12,7 @@ export type { ErrorRates } from './edit-distance.js';
 export { editDistance, errorRates, meanAbsoluteError } from './edit-distance.js';
 export type { Day, ForecastOptions, ForecastResult } from './forecast.js';
 export { dayFeatures, forecastBirths, parseDailyCsv, seasonalNaive } from './forecast.js';
-export type { G2PEvaluation, LexiconEntry, ParsedLexicon, ParseLexiconOptions } from './g2p.js';
+export type { G2PEvaluation, G2PFitOptions, LexiconEntry, ParsedLexicon, ParseLexiconOptions } from './g2p.js';
 export { G2P, parseLexicon, splitLexicon, stripStress } from './g2p.js';
 export type { HmmTaggerOptions } from './hmm-tagger.js';
 export { HmmTagger, MostFrequentTagger, viterbi, wordClass } from './hmm-tagger.js';

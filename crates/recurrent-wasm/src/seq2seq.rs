@@ -122,6 +122,14 @@ impl WasmSeq2Seq {
         }
         Ok(self.m.arena.spec(name).js()?.slot.of(&self.m.arena.grads).to_vec())
     }
+    /// Every gradient of the arena, in `paramNames` order (after a training or gradient step).
+    #[wasm_bindgen(js_name = getGrads)]
+    pub fn get_grads(&self) -> JsResult<Vec<f32>> {
+        if !self.grads_ready {
+            return Err(to_js(Error::state("getGrads() needs a training or gradient step first")));
+        }
+        Ok(self.m.arena.grads.clone())
+    }
 
     /// Dropout RNG state (for exact resumption from a checkpoint).
     #[wasm_bindgen(js_name = rngState)]

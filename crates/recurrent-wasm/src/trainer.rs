@@ -1,6 +1,8 @@
 //! `Trainer`: the core's one trainer (optimizer, clipping, schedule and their state) over a
 //! `Model` (`new Trainer(model, config)`, `step`, `stepTbptt`) or a `Seq2Seq`
-//! (`Trainer.forSeq2Seq(model, config)`, `stepPairs`). This file only converts options.
+//! (`Trainer.forSeq2Seq(model, config)`, `stepPairs`); data-parallel training splits each
+//! update into `gradStep` / `gradPairs` and `applyGrads` / `applyPairsGrads`. This file only
+//! converts options.
 //!
 //! Config: { loss: "crossEntropy" | "mse" | "crf" | "ctc"   (Model only),
 //!           ctc?: { blank, reduction, zeroInfinity }   (loss "ctc" only),
@@ -16,7 +18,7 @@ use recurrent_core::model::LossKind;
 use recurrent_core::model::seq2seq::Pairs;
 use recurrent_core::model::train::{Supervised, step_tbptt};
 use recurrent_core::optim::schedule::Schedule;
-use recurrent_core::optim::trainer::{StepStats, Trainer, TrainerConfig, TrainerState};
+use recurrent_core::optim::trainer::{StepStats, Trainable, Trainer, TrainerConfig, TrainerState};
 use recurrent_core::optim::{OptimizerConfig, OptimizerState};
 use wasm_bindgen::prelude::*;
 
@@ -136,6 +138,18 @@ fn parse_config(config: JsValue, with_loss: bool) -> JsResult<(TrainerConfig, Op
     Ok((cfg, loss))
 }
 
+/// Sets `model`'s gradients to `grads` (the whole arena) and applies one update through `t`:
+/// [gradNormBeforeClip, lr].
+fn apply_to<M: Trainable>(t: &mut Trainer, model: &mut M, grads: &[f32]) -> JsResult<Vec<f32>> {
+    let n = model.arena().len();
+    if grads.len() != n {
+        return Err(to_js(recurrent_core::Error::shape(format!("grads has {} values; this model has {n} parameters", grads.len()))));
+    }
+    model.arena_mut().grads.copy_from_slice(grads);
+    let (g, lr) = t.apply(model).js()?;
+    Ok(vec![g, lr])
+}
+
 fn stats(s: StepStats) -> Vec<f32> {
     vec![s.loss, s.grad_norm, s.count as f32, s.lr]
 }
@@ -219,14 +233,17 @@ impl WasmTrainer {
     /// one update. Returns [gradNormBeforeClip, lr].
     #[wasm_bindgen(js_name = applyGrads)]
     pub fn apply_grads(&mut self, model: &mut WasmModel, grads: &[f32]) -> JsResult<Vec<f32>> {
-        let n = model.m.arena.len();
-        if grads.len() != n {
-            return Err(to_js(recurrent_core::Error::shape(format!("grads has {} values; this model has {n} parameters", grads.len()))));
-        }
-        model.m.arena.grads.copy_from_slice(grads);
+        self.model_loss()?;
+        let r = apply_to(&mut self.t, &mut model.m, grads)?;
         model.grads_ready = true;
-        let (g, lr) = self.t.apply(&mut model.m).js()?;
-        Ok(vec![g, lr])
+        Ok(r)
+    }
+
+    fn seq2seq_only(&self) -> JsResult<()> {
+        if self.loss.is_some() {
+            return Err(option_err("this trainer was made for a Model; use Trainer.forSeq2Seq for a Seq2Seq"));
+        }
+        Ok(())
     }
 
     /// One update of a `Seq2Seq` on a batch of pairs (ragged: all sources concatenated
@@ -241,13 +258,40 @@ impl WasmTrainer {
         tgt: &[u32],
         tgt_lengths: &[u32],
     ) -> JsResult<Vec<f32>> {
-        if self.loss.is_some() {
-            return Err(option_err("this trainer was made for a Model; use Trainer.forSeq2Seq for a Seq2Seq"));
-        }
+        self.seq2seq_only()?;
         let (sl, tl) = pairs_lengths(src_lengths, tgt_lengths);
         let s = self.t.step(&mut model.m, &Pairs { src, src_lengths: &sl, tgt, tgt_lengths: &tl }).js()?;
         model.grads_ready = true;
         Ok(stats(s))
+    }
+
+    /// The first half of `stepPairs` (data-parallel training): forward, loss and backward on
+    /// a batch of pairs, leaving the gradient of its mean loss per target token in the model
+    /// (`getGrads`); no update. Returns [loss, targetTokens].
+    #[wasm_bindgen(js_name = gradPairs)]
+    pub fn grad_pairs(
+        &mut self,
+        model: &mut WasmSeq2Seq,
+        src: &[u32],
+        src_lengths: &[u32],
+        tgt: &[u32],
+        tgt_lengths: &[u32],
+    ) -> JsResult<Vec<f64>> {
+        self.seq2seq_only()?;
+        let (sl, tl) = pairs_lengths(src_lengths, tgt_lengths);
+        let (l, c) = self.t.grad(&mut model.m, &Pairs { src, src_lengths: &sl, tgt, tgt_lengths: &tl }).js()?;
+        model.grads_ready = true;
+        Ok(vec![l, c as f64])
+    }
+
+    /// The second half of `stepPairs`: `applyGrads` for a `Seq2Seq`. Returns
+    /// [gradNormBeforeClip, lr].
+    #[wasm_bindgen(js_name = applyPairsGrads)]
+    pub fn apply_pairs_grads(&mut self, model: &mut WasmSeq2Seq, grads: &[f32]) -> JsResult<Vec<f32>> {
+        self.seq2seq_only()?;
+        let r = apply_to(&mut self.t, &mut model.m, grads)?;
+        model.grads_ready = true;
+        Ok(r)
     }
 
     /// Truncated BPTT over ids/targets [B, T] in windows of `window` steps (state carried,
