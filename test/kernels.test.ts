@@ -3,10 +3,11 @@
 // either. Both builds give the PyTorch fixtures' numbers within their tolerances (FMA changes
 // rounding only). Runs under the default Node and again under Node 24 (scripts/test.sh).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, kernelBackend, relaxedSimdSupported } from '../dist/index.js';
+import { createTrainer, init, kernelBackend, relaxedSimdSupported } from '../dist/index.js';
 import { ROOT } from './helpers.js';
 
 beforeAll(() => init());
@@ -50,6 +51,46 @@ describe('kernel builds', () => {
     expect(auto.out, auto.err).toMatchObject({ backend: 'relaxed-simd', failed: 0 });
     expect((relaxed.out as { passed: number }).passed).toBe((simd.out as { passed: number }).passed);
     expect((simd.out as { passed: number }).passed).toBeGreaterThanOrEqual(32);
+  });
+
+  it('a trainer says which kernels its worker runs', async () => {
+    for (const kernels of ['simd128', 'auto'] as const) {
+      const t = await createTrainer({ worker: true, kernels });
+      try {
+        expect(t.kernels).toBe(kernels === 'auto' ? kernelBackend() : kernels);
+      } finally {
+        await t.dispose();
+      }
+    }
+  });
+
+  it('the CLI turns relaxed SIMD on in Node 20 (behind a flag there), and RECURRENT_KERNELS still forces simd128', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'recurrent-kernels-')), 'm.safetensors');
+    const args = [
+      'bin/recurrent.js',
+      'train',
+      '--epochs',
+      '1',
+      '--steps-per-epoch',
+      '2',
+      '--units',
+      '8',
+      '--embed',
+      '4',
+      '--sample',
+      '0',
+      '--no-chart',
+      '--out',
+      out,
+    ];
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+    const auto = run({});
+    expect(auto.status, auto.stderr).toBe(0);
+    expect(auto.stdout).toMatch(/training in a worker thread, relaxed-simd kernels/);
+    const forced = run({ RECURRENT_KERNELS: 'simd128' });
+    expect(forced.status, forced.stderr).toBe(0);
+    expect(forced.stdout).toMatch(/, simd128 kernels/);
   });
 
   it('forcing relaxed-simd where the runtime lacks it, or an unknown name, is a typed error', () => {

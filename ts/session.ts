@@ -20,7 +20,7 @@ import { shardRange } from './parallel/shards.js';
 import { restoreParams } from './params.js';
 import { type DecodeOptions, type Hypothesis, type Pair, type Seq2SeqCompileOptions, Seq2SeqModel, type Seq2SeqSpecJSON, seq2seqTarget } from './seq2seq.js';
 import type { ModelSpecJSON } from './spec.js';
-import { init, type KernelChoice, type WasmSource } from './wasm.js';
+import { init, type KernelChoice, kernelBackend, type WasmSource } from './wasm.js';
 
 /**
  * Options of `Trainer.fit` (for the sequential model and the encoder-decoder alike, except
@@ -198,9 +198,10 @@ export class Session {
   /** This session's part in a data-parallel fit (parallel/coordinator.ts drives it). */
   #replica: Replica | undefined;
 
-  /** Loads the wasm core (a worker's first call). */
-  async init(source?: WasmSource, kernels?: KernelChoice): Promise<void> {
+  /** Loads the wasm core (a worker's first call); answers which kernels it runs. */
+  async init(source?: WasmSource, kernels?: KernelChoice): Promise<string> {
     await init(source, { kernels });
+    return kernelBackend();
   }
 
   /** The sequential model (E_STATE when the session holds the encoder-decoder). */

@@ -19,7 +19,7 @@ import { availableParallelism, hasWebWorkers, isNode, isPage } from './runtime.j
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from './seq2seq.js';
 import { FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, Session } from './session.js';
 import type { ModelSpecJSON } from './spec.js';
-import { init, type KernelChoice, type WasmSource } from './wasm.js';
+import { init, type KernelChoice, kernelBackend, type WasmSource } from './wasm.js';
 import { type Link, threadLink, workerLink } from './worker/link.js';
 import { registerErrorTransfer } from './worker/transfer.js';
 
@@ -71,14 +71,18 @@ export class Trainer {
   readonly mode: 'worker' | 'thread';
   /** Replicas training the model (1 unless createTrainer({ workers })). */
   readonly workers: number;
+  /** The kernels the model trains with: "relaxed-simd" (fused multiply-adds) or "simd128"
+   * (see {@link kernelBackend}; a worker's own runtime decides). */
+  readonly kernels: string;
   readonly #link: Link;
   readonly #parallel: ParallelSession | undefined;
   #disposed = false;
 
   /** @internal (use createTrainer) */
-  constructor(mode: 'worker' | 'thread', link: Link, parallel?: ParallelSession) {
+  constructor(mode: 'worker' | 'thread', link: Link, kernels: string, parallel?: ParallelSession) {
     this.mode = mode;
     this.#link = link;
+    this.kernels = kernels;
     this.#parallel = parallel;
     this.workers = parallel?.workers ?? 1;
   }
@@ -297,31 +301,33 @@ export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer>
   const useWorker = opts.worker ?? hasWorkers;
   if (!useWorker) {
     await init(opts.wasm, { kernels: opts.kernels });
-    return new Trainer('thread', threadLink(new Session()));
+    return new Trainer('thread', threadLink(new Session()), kernelBackend());
   }
   if (!hasWorkers) throw optionError('createTrainer({ worker: true }): this runtime has no workers; use { worker: false }');
   const link = await workerLink(opts.workerUrl);
+  let kernels: string;
   try {
-    await link.port.init(opts.wasm, opts.kernels);
+    kernels = await link.port.init(opts.wasm, opts.kernels);
   } catch (e) {
     link.close(stateError('the worker could not be initialised'));
     throw e;
   }
-  return new Trainer('worker', link);
+  return new Trainer('worker', link, kernels);
 }
 
 /** `n` worker replicas behind a coordinator in this thread (parallel/coordinator.ts). */
 async function parallelTrainer(n: number, opts: TrainerOptions): Promise<Trainer> {
   let parallel: ParallelSession | undefined;
+  let kernels: string[] = [];
   const links: Link[] = [];
   const failed = (reason: Error) => parallel?.closeAll(reason);
   try {
     for (let w = 0; w < n; w++) links.push(await workerLink(opts.workerUrl, failed));
-    await Promise.all(links.map((l) => l.port.init(opts.wasm, opts.kernels)));
+    kernels = await Promise.all(links.map((l) => l.port.init(opts.wasm, opts.kernels)));
   } catch (e) {
     for (const l of links) l.close(stateError('a training worker could not be initialised'));
     throw e;
   }
   parallel = new ParallelSession(links, opts.sharedMemory ?? sharedMemoryAvailable());
-  return new Trainer('worker', threadLink(parallel as unknown as Session), parallel);
+  return new Trainer('worker', threadLink(parallel as unknown as Session), kernels[0], parallel);
 }

@@ -141,7 +141,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       `data: Moby Dick, ${trainIds.length.toLocaleString('en-US')} training and ${valIds.length.toLocaleString('en-US')} validation characters, vocabulary ${vocab.size}`,
     );
     out(
-      `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel)` : t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}`,
+      `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel)` : t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}, ${t.kernels} kernels`,
     );
     out(
       `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${info.compiled?.optimizer ? JSON.stringify(info.compiled.optimizer) : optimizer}, clip ${info.compiled?.clipNorm ?? 'off'}${schedule === 'cosine' ? `, cosine schedule over ${epochs} epochs` : ''}, budget ${budget ? fmtDuration(budget) : 'none'}`,
