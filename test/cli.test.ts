@@ -3,7 +3,7 @@
 // flags, values, files and output paths (before any training).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers.js';
@@ -41,7 +41,8 @@ describe('recurrent CLI', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/data: Moby Dick, 1,078,385 training and 107,013 validation characters, vocabulary 81/);
     expect(r.stdout).toMatch(/gru 24x1 -> dense 81/);
-    expect(r.stdout).toMatch(/training in a worker thread/);
+    // --workers auto by default: one replica per core, or one worker thread on a 1-core machine
+    expect(r.stdout).toMatch(availableParallelism() > 1 ? /training on \d+ worker replicas \(data-parallel\)/ : /training in a worker thread/);
     expect(r.stdout).toMatch(/2 epochs x 3 batches of 4x16, .* budget 9m30s/);
     expect(r.stdout).toMatch(/epoch 1\/2: train \d+\.\d+ bpc, validation \d+\.\d+ bpc/);
     expect(r.stdout).toMatch(/epoch 2\/2: train/);

@@ -157,10 +157,10 @@ export const common = {
     help: `stop training after this long: 90s, 9m30s, 1h, 500ms or none (default ${dflt})`,
   }),
   worker: (): Flag => ({ name: 'worker', negatable: true, help: 'train in a worker thread (default) or, with --no-worker, in the main thread' }),
-  workers: (): Flag => ({
+  workers: (dflt: '1' | 'auto' = '1'): Flag => ({
     name: 'workers',
     arg: 'N|auto',
-    help: 'data-parallel training on N worker replicas, each taking a row shard of every batch (auto: one per core; default 1)',
+    help: `data-parallel training on N worker replicas, each taking a row shard of every batch (auto: one per core; default ${dflt})`,
   }),
   out: (dflt: string, what = 'model file'): Flag => ({ name: 'out', arg: 'FILE', help: `${what} (default ${dflt})` }),
   chart: (): Flag => ({ name: 'chart', arg: 'FILE', negatable: true, help: 'SVG picture of the run (default: next to --out, .svg; --no-chart: none)' }),
@@ -182,8 +182,12 @@ export function reader(p: Parsed) {
     num: (name: string, dflt: number, o: { min?: number; max?: number } = {}) => num(as(name), str(name), dflt, o),
     choice: <T extends string>(name: string, allowed: readonly T[], dflt: T) => choice(as(name), str(name), allowed, dflt),
     duration: (name: string, dflt?: string) => duration(as(name), str(name) ?? dflt),
-    /** `--workers N|auto` (default 1). */
-    workers: (): number | 'auto' => (str('workers') === 'auto' ? 'auto' : num(as('workers'), str('workers'), 1, { int: true, min: 1, max: 64 })),
+    /** `--workers N|auto`, else `dflt`. */
+    workers: (dflt: number | 'auto' = 1): number | 'auto' => {
+      const v = str('workers');
+      if (v === undefined) return dflt;
+      return v === 'auto' ? 'auto' : num(as('workers'), v, 1, { int: true, min: 1, max: 64 });
+    },
     /** `--chart FILE` / `--no-chart` (false) / absent (undefined). */
     raw: (name: string) => p.values[name],
   };

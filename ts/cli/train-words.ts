@@ -51,7 +51,7 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
   const data = await loadMobyDick();
   const trTok = tokenizeWords(data.train);
   const vaTok = tokenizeWords(data.validation);
-  const t = await createTrainer({ worker: f.bool('worker', true) });
+  const t = await createTrainer({ worker: f.bool('worker', true), workers: f.workers(1) });
   try {
     let vocab: Vocabulary;
     const compile = () => t.compile({ loss: 'crossEntropy', optimizer: { name: optimizer, lr } as never, clipNorm: clip || undefined });
