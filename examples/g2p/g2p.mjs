@@ -2,7 +2,7 @@
 // decoder with additive attention writes the phones (teacher forcing in training; greedy
 // and beam-search decoding). 5% of the words are held out by seed and scored by word and
 // phoneme error rate (a word is right when it equals any of its CMUdict pronunciations).
-//   npm run build && node examples/g2p/g2p.mjs [--epochs 6] [--beam 5]
+//   npm run build && node examples/g2p/g2p.mjs [--epochs 10] [--beam 5]
 // (the same recipe as `npx recurrent g2p train`, which adds progress, validation and --help)
 import { init } from 'recurrent';
 import { G2P, parseLexicon, splitLexicon } from 'recurrent/tasks';
@@ -12,7 +12,7 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const epochs = arg('epochs', 6);
+const epochs = arg('epochs', 10);
 const beam = arg('beam', 5);
 
 await init();
@@ -26,7 +26,7 @@ await g2p.fit(train, {
   epochs,
   batchSize: 64,
   seed: 1,
-  lrDecay: 0.7,
+  lrDecay: 0.8,
   onProgress: (e) =>
     e.type === 'epoch' && console.log(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)} (${((performance.now() - start) / 1000).toFixed(0)} s)`),
 });

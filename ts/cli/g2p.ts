@@ -33,11 +33,11 @@ model and a picture of the error rates (an SVG next to --out).`,
     { name: 'dropout', arg: 'P', help: 'dropout (default 0)' },
     common.batch(64, 'pairs'),
     common.lr(0.003),
-    { name: 'lr-decay', arg: 'X', help: 'learning-rate factor after each epoch (default 0.7)' },
+    { name: 'lr-decay', arg: 'X', help: 'learning-rate factor after each epoch (default 0.8)' },
     common.clip(5),
-    common.epochs(6),
-    common.timeBudget(),
-    common.workers(),
+    common.epochs(10),
+    common.timeBudget('9m30s'),
+    common.workers('auto'),
     { name: 'beam', arg: 'N', help: 'beam width for the final evaluation (default 5)' },
     common.seed(1, 'split, initialisation and batch order'),
     common.out('runs/g2p.safetensors'),
@@ -94,11 +94,11 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   const valWords = f.int('validation', 1000, { min: 0 });
   const batch = f.int('batch', 64);
   const lr = f.num('lr', 3e-3, { min: 0 });
-  const lrDecay = f.num('lr-decay', 0.7, { min: 0 });
+  const lrDecay = f.num('lr-decay', 0.8, { min: 0 });
   const clip = f.num('clip', 5, { min: 0 });
-  const epochs = f.int('epochs', 6);
-  const budget = f.duration('time-budget');
-  const workers = f.workers();
+  const epochs = f.int('epochs', 10);
+  const budget = f.duration('time-budget', '9m30s');
+  const workers = f.workers('auto');
   const beam = f.int('beam', 5);
   const seed = f.int('seed', 1, { min: 0 });
   const outPath = f.str('out') ?? 'runs/g2p.safetensors';
