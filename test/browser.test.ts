@@ -219,7 +219,9 @@ describe('browser demo in Chromium', () => {
     expect(v.steps).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(v.losses.every(Number.isFinite)).toBe(true);
     expect(mean(v.losses.slice(-10))).toBeLessThan(mean(v.losses.slice(0, 5)));
-    expect(await page.textContent('#model-line')).toMatch(/2 module Web Workers \(data-parallel\)/);
+    expect(await page.textContent('#model-line')).toMatch(/2 module Web Workers \(data-parallel\) · relaxed-simd kernels/);
+    // Chromium validates the relaxed-SIMD probe, so its workers run the fused build
+    expect(await page.evaluate(() => (window as unknown as { recurrentDemo: { kernels: string } }).recurrentDemo.kernels)).toBe('relaxed-simd');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -104,6 +104,10 @@ const demo = {
   get workers() {
     return trainer?.workers ?? 0;
   },
+  /** The kernel build the training workers run ("relaxed-simd" or "simd128"). */
+  get kernels() {
+    return trainer?.kernels ?? '';
+  },
 };
 declare global {
   interface Window {
@@ -153,7 +157,7 @@ function describe(i: SequentialInfo): string {
   const cell =
     rec && rec.type === 'recurrent' ? `${names[rec.cell] ?? rec.cell} · ${rec.layers} layer${rec.layers > 1 ? 's' : ''} × ${rec.units} units` : 'model';
   const v = i.vocabulary ? ` · ${i.vocabulary.symbols.length}-symbol vocabulary` : '';
-  return `${cell}${v} · ${i.paramCount.toLocaleString('en-US')} parameters · training in ${(trainer?.workers ?? 1) > 1 ? `${trainer?.workers} module Web Workers (data-parallel)` : trainer?.mode === 'worker' ? 'a module Web Worker' : 'the page'}`;
+  return `${cell}${v} · ${i.paramCount.toLocaleString('en-US')} parameters · training in ${(trainer?.workers ?? 1) > 1 ? `${trainer?.workers} module Web Workers (data-parallel)` : trainer?.mode === 'worker' ? 'a module Web Worker' : 'the page'}${trainer ? ` · ${trainer.kernels} kernels` : ''}`;
 }
 
 const fmtTime = (ms: number): string => {
