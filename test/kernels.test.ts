@@ -79,6 +79,8 @@ describe('kernel builds', () => {
       '4',
       '--sample',
       '0',
+      '--workers',
+      '1',
       '--no-chart',
       '--out',
       out,
