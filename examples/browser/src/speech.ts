@@ -1,7 +1,8 @@
 // The speech page: transcribes the microphone with a streaming digit recognizer. The audio
-// path: getUserMedia → a 16 kHz AudioContext (the browser resamples) → ScriptProcessor (mono
-// blocks; linear interpolation to 16 kHz if the context kept another rate) → SpeechStream (LogMelStream → normalisation →
-// frame stacking → predictStep → incremental greedy CTC decoding).
+// path: getUserMedia → a 16 kHz AudioContext (the browser resamples) → an AudioWorklet on the
+// audio thread (capture-worklet.js: mono blocks of 4096, posted to the page; linear
+// interpolation to 16 kHz if the context kept another rate) → SpeechStream (LogMelStream →
+// normalisation → frame stacking → predictStep → incremental greedy CTC decoding).
 // A model comes from a file input, or from `?model=URL` (the test uses that).
 import { init } from 'recurrent';
 import { digitsToWords, SpeechRecognizer, type SpeechStream } from 'recurrent/tasks';
@@ -19,6 +20,9 @@ const demo = { state: 'loading' as State, digits: [] as number[], words: '', sam
 (window as unknown as { speechDemo: typeof demo }).speechDemo = demo;
 
 let rec: SpeechRecognizer | undefined;
+/** The 16 kHz blocks the model heard since the last start (the test transcribes them offline). */
+let heard: Float32Array[] = [];
+(window as unknown as { speechHeard: () => number[] }).speechHeard = () => heard.flatMap((b) => Array.from(b));
 let stop: (() => Promise<void>) | undefined;
 
 function show(): void {
@@ -72,20 +76,24 @@ async function listen(): Promise<void> {
   // A 16 kHz context: the browser resamples the microphone with its own filters; the
   // interpolating resampler only runs where a browser keeps another rate.
   const ctx = new AudioContext({ sampleRate: 16000 });
-  const node = ctx.createScriptProcessor(4096, 1, 1);
+  await ctx.audioWorklet.addModule(new URL('./capture-worklet.js', import.meta.url));
+  const node = new AudioWorkletNode(ctx, 'recurrent-capture', { numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1 });
   const to16k = ctx.sampleRate === 16000 ? (x: Float32Array) => x : resampler(ctx.sampleRate);
+  await ctx.resume(); // running before the microphone opens: a suspended context hears nothing
   const media = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
   const source = ctx.createMediaStreamSource(media);
   demo.digits = [];
   demo.words = '';
   demo.samples = 0;
+  heard = [];
   demo.state = 'listening';
   let chain = Promise.resolve();
-  node.onaudioprocess = (ev) => {
-    const block = to16k(new Float32Array(ev.inputBuffer.getChannelData(0)));
+  node.port.onmessage = (ev: MessageEvent<Float32Array>) => {
+    const block = to16k(ev.data);
     chain = chain
       .then(async () => {
         demo.samples += block.length;
+        heard.push(block);
         demo.digits = await stream.push(block);
         demo.words = digitsToWords(demo.digits);
         show();
@@ -95,6 +103,7 @@ async function listen(): Promise<void> {
   source.connect(node);
   node.connect(ctx.destination);
   stop = async () => {
+    node.port.onmessage = null;
     node.disconnect();
     source.disconnect();
     for (const t of media.getTracks()) t.stop();
@@ -116,9 +125,12 @@ $('start').addEventListener('click', () => listen().catch(fail));
 $('stop').addEventListener('click', () => stop?.().catch(fail));
 
 try {
-  await init();
+  // ?kernels=simd128 pins the kernel build (the test compares with Node's simd128 build)
+  const params = new URLSearchParams(location.search);
+  const kernels = params.get('kernels');
+  await init(undefined, kernels === 'simd128' || kernels === 'relaxed-simd' ? { kernels } : {});
   demo.state = 'idle';
-  const url = new URLSearchParams(location.search).get('model');
+  const url = params.get('model');
   if (url) await load(new Uint8Array(await (await fetch(url)).arrayBuffer()), url);
   show();
 } catch (e) {
