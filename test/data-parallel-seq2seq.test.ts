@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, type FitResult, init, type Pair, type Trainer } from '../dist/index.js';
 import { G2P, type LexiconEntry } from '../dist/tasks/index.js';
-import { ROOT } from './helpers.js';
+import { maxWeightDiff, ROOT, replicaBytes } from './helpers.js';
 
 // Reverse a sequence of symbols 0..7 (targets shifted past BOS = 0 and EOS = 1). Lengths 1..7
 // vary within a batch, so two shards of equal rows hold different numbers of target tokens.
@@ -31,17 +31,6 @@ async function trainer(workers: number, o: { dropout?: number; sharedMemory?: bo
   await t.build(spec(o.dropout), { seed: 3 });
   await t.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 5 });
   return t;
-}
-
-/** Every parameter of every replica, as raw bytes. */
-async function replicaBytes(t: Trainer): Promise<Uint8Array[][]> {
-  return (await t.getReplicaWeights()).map((w) => Object.keys(w).map((k) => new Uint8Array(w[k].buffer, w[k].byteOffset, w[k].byteLength).slice()));
-}
-
-function maxDiff(a: Record<string, Float32Array>, b: Record<string, Float32Array>): number {
-  let max = 0;
-  for (const k of Object.keys(a)) for (let j = 0; j < a[k].length; j++) max = Math.max(max, Math.abs(a[k][j] - b[k][j]));
-  return max;
 }
 
 beforeAll(() => init());
@@ -72,14 +61,14 @@ describe('data-parallel training of the encoder-decoder', () => {
     const b = await two.fit(pairs, opts);
     expect(b.steps).toBe(20);
     expect(b.tokens).toBe(a.tokens);
-    const max = maxDiff(await one.getWeights(), await two.getWeights());
+    const max = maxWeightDiff(await one.getWeights(), await two.getWeights());
     console.log(`data-parallel seq2seq: max |w(N=2) − w(N=1)| after 20 Adam steps = ${max.toExponential(2)}`);
     expect(max).toBeLessThan(1e-4);
     for (let e = 0; e < 2; e++) expect(Math.abs(b.history[e].loss - a.history[e].loss)).toBeLessThan(1e-5);
     // without the decay the second epoch takes other steps: the bound above is not loose
     const nodecay = await trainer(2);
     await nodecay.fit(pairs, { ...opts, lrDecay: 1 });
-    expect(maxDiff(await one.getWeights(), await nodecay.getWeights())).toBeGreaterThan(1e-3);
+    expect(maxWeightDiff(await one.getWeights(), await nodecay.getWeights())).toBeGreaterThan(1e-3);
     await Promise.all([one.dispose(), two.dispose(), nodecay.dispose()]);
   });
 
@@ -197,7 +186,7 @@ describe('G2P with workers', () => {
     expect(results[1].steps).toBe(results[0].steps);
     expect(results[1].history[1].validation!.loss).toBeCloseTo(results[0].history[1].validation!.loss, 4);
     const w = models.map((g) => Object.fromEntries(g.model.paramNames().map((n) => [n, g.model.getParam(n)])));
-    expect(maxDiff(w[0], w[1])).toBeLessThan(1e-4);
+    expect(maxWeightDiff(w[0], w[1])).toBeLessThan(1e-4);
     for (const g of models) g.dispose();
   });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, init, sequential, type Trainer, textWindows } from '../dist/index.js';
-import { ROOT } from './helpers.js';
+import { maxWeightDiff, ROOT, rejectsWith, replicaBytes } from './helpers.js';
 
 const ids = Uint32Array.from({ length: 3000 }, (_, i) => (i * 7 + (i >> 3)) % 11);
 const spec = (dropout: number) => {
@@ -28,14 +28,6 @@ async function trainer(workers: number, o: { dropout?: number; sharedMemory?: bo
   await t.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 1 });
   return t;
 }
-
-/** Every parameter of every replica, as raw bytes. */
-async function replicaBytes(t: Trainer): Promise<Uint8Array[][]> {
-  return (await t.getReplicaWeights()).map((w) => Object.keys(w).map((k) => new Uint8Array(w[k].buffer, w[k].byteOffset, w[k].byteLength).slice()));
-}
-
-const rejectsWith = (p: PromiseLike<unknown>, code: string, msg?: RegExp) =>
-  expect(Promise.resolve(p)).rejects.toMatchObject({ code, ...(msg ? { message: expect.stringMatching(msg) } : {}) });
 
 beforeAll(() => init());
 
@@ -64,10 +56,7 @@ describe('data-parallel training', () => {
     const b = await two.fit(train(20), { batchSize: 8 });
     expect(b.steps).toBe(20);
     expect(b.tokens).toBe(a.tokens);
-    const w1 = await one.getWeights();
-    const w2 = await two.getWeights();
-    let max = 0;
-    for (const k of Object.keys(w1)) for (let j = 0; j < w1[k].length; j++) max = Math.max(max, Math.abs(w1[k][j] - w2[k][j]));
+    const max = maxWeightDiff(await one.getWeights(), await two.getWeights());
     console.log(`data-parallel: max |w(N=2) − w(N=1)| after 20 Adam steps = ${max.toExponential(2)}`);
     expect(max).toBeGreaterThanOrEqual(0);
     expect(max).toBeLessThan(1e-4);

@@ -44,3 +44,19 @@ export function randomArray(n: number, seed = 1): Float32Array {
   }
   return out;
 }
+
+/** Every parameter of every replica of a data-parallel trainer, as raw bytes. */
+export async function replicaBytes(t: { getReplicaWeights(): Promise<Record<string, Float32Array>[]> }): Promise<Uint8Array[][]> {
+  return (await t.getReplicaWeights()).map((w) => Object.keys(w).map((k) => new Uint8Array(w[k].buffer, w[k].byteOffset, w[k].byteLength).slice()));
+}
+
+/** Largest |a − b| over every parameter of two weight sets with the same names and shapes. */
+export function maxWeightDiff(a: Record<string, Float32Array>, b: Record<string, Float32Array>): number {
+  let max = 0;
+  for (const k of Object.keys(a)) for (let j = 0; j < a[k].length; j++) max = Math.max(max, Math.abs(a[k][j] - b[k][j]));
+  return max;
+}
+
+/** Asserts that a promise rejects with error `code` (and a message matching `msg`). */
+export const rejectsWith = (p: PromiseLike<unknown>, code: string, msg?: RegExp) =>
+  expect(Promise.resolve(p)).rejects.toMatchObject({ code, ...(msg ? { message: expect.stringMatching(msg) } : {}) });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, examples, init, sequential, type Trainer, textWindows } from '../dist/index.js';
-import { expectError, ROOT } from './helpers.js';
+import { expectError, ROOT, rejectsWith } from './helpers.js';
 
 const ids = Uint32Array.from({ length: 4000 }, (_, i) => (i * 7 + (i >> 3)) % 11);
 const spec = () =>
@@ -26,9 +26,6 @@ async function compiled(mode: 'thread' | 'worker', opts: { workerUrl?: URL } = {
   await t.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
   return t;
 }
-
-const rejectsWith = (p: PromiseLike<unknown>, code: string, msg?: RegExp) =>
-  expect(Promise.resolve(p)).rejects.toMatchObject({ code, ...(msg ? { message: expect.stringMatching(msg) } : {}) });
 
 /** A worker script in a temp folder with `body` (dist/worker/worker.js is importable from it). */
 function workerScript(body: string): URL {
