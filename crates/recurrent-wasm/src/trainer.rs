@@ -150,6 +150,25 @@ fn apply_to<M: Trainable>(t: &mut Trainer, model: &mut M, grads: &[f32]) -> JsRe
     Ok(vec![g, lr])
 }
 
+/// Runs `f` on the supervised batch that `step`'s and `gradStep`'s arguments describe (sizes
+/// checked; ids or features [B·T·…], optional row lengths, classes or values).
+#[allow(clippy::too_many_arguments)]
+fn with_supervised<R>(
+    loss: LossKind,
+    ids: &[u32],
+    features: &[f32],
+    batch_size: f64,
+    steps: f64,
+    lengths_: &[u32],
+    classes: &[i32],
+    values: &[f32],
+    f: impl FnOnce(&Supervised<'_>) -> JsResult<R>,
+) -> JsResult<R> {
+    let (b, t) = crate::model::batch_dims(batch_size, steps)?;
+    let ls = lengths(lengths_);
+    f(&Supervised { inputs: batch(ids, features, b, t, &ls), targets: targets(classes, values)?, loss })
+}
+
 fn stats(s: StepStats) -> Vec<f32> {
     vec![s.loss, s.grad_norm, s.count as f32, s.lr]
 }
@@ -195,10 +214,9 @@ impl WasmTrainer {
         values: &[f32],
     ) -> JsResult<Vec<f32>> {
         let loss = self.model_loss()?;
-        let (b, t) = crate::model::batch_dims(batch_size, steps)?;
-        let ls = lengths(lengths_);
-        let batch = Supervised { inputs: batch(ids, features, b, t, &ls), targets: targets(classes, values)?, loss };
-        let s = self.t.step(&mut model.m, &batch).js()?;
+        let s = with_supervised(loss, ids, features, batch_size, steps, lengths_, classes, values, |batch| {
+            self.t.step(&mut model.m, batch).js()
+        })?;
         model.grads_ready = true;
         Ok(stats(s))
     }
@@ -220,10 +238,9 @@ impl WasmTrainer {
         values: &[f32],
     ) -> JsResult<Vec<f64>> {
         let loss = self.model_loss()?;
-        let (b, t) = crate::model::batch_dims(batch_size, steps)?;
-        let ls = lengths(lengths_);
-        let batch = Supervised { inputs: batch(ids, features, b, t, &ls), targets: targets(classes, values)?, loss };
-        let (l, c) = self.t.grad(&mut model.m, &batch).js()?;
+        let (l, c) = with_supervised(loss, ids, features, batch_size, steps, lengths_, classes, values, |batch| {
+            self.t.grad(&mut model.m, batch).js()
+        })?;
         model.grads_ready = true;
         Ok(vec![l, c as f64])
     }
