@@ -1,4 +1,4 @@
-// The API reference is complete: every root export of `recurrent` and `recurrent/tasks`, and
+// The API reference is complete: every root export of `recurrent-nn` and `recurrent-nn/tasks`, and
 // every public member of their classes and interfaces, has a doc comment. Counted by
 // scripts/doc-coverage.mjs over the built declarations (dist/index.d.ts, dist/tasks/index.d.ts),
 // so a new export without one fails here, naming it. The counter itself is checked first on a

@@ -56,15 +56,15 @@ describe('npm package', () => {
 
   it('imports from Node ESM through the exports map and loads the .wasm with no bundler', () => {
     const r = node(`
-      import { init, kernelBackend, createTrainer, sequential, textWindows, Vocabulary, MODEL_FORMAT } from 'recurrent';
+      import { init, kernelBackend, createTrainer, sequential, textWindows, Vocabulary, MODEL_FORMAT } from 'recurrent-nn';
       import { existsSync } from 'node:fs';
       import { fileURLToPath } from 'node:url';
-      import pkg from 'recurrent/package.json' with { type: 'json' };
+      import pkg from 'recurrent-nn/package.json' with { type: 'json' };
       const out = {};
-      out.main = import.meta.resolve('recurrent');
-      out.wasm = fileURLToPath(import.meta.resolve('recurrent/wasm/recurrent_wasm_bg.wasm'));
+      out.main = import.meta.resolve('recurrent-nn');
+      out.wasm = fileURLToPath(import.meta.resolve('recurrent-nn/wasm/recurrent_wasm_bg.wasm'));
       out.wasmExists = existsSync(out.wasm);
-      try { await import('recurrent/dist/index.js'); out.deep = 'allowed'; } catch (e) { out.deep = e.code; }
+      try { await import('recurrent-nn/dist/index.js'); out.deep = 'allowed'; } catch (e) { out.deep = e.code; }
       await init();
       out.kernels = kernelBackend();
       out.format = MODEL_FORMAT;
@@ -84,8 +84,8 @@ describe('npm package', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.main).toMatch(/\/node_modules\/recurrent\/dist\/index\.js$/);
-    expect(out.wasm).toMatch(/\/node_modules\/recurrent\/dist\/wasm\/recurrent_wasm_bg\.wasm$/);
+    expect(out.main).toMatch(/\/node_modules\/recurrent-nn\/dist\/index\.js$/);
+    expect(out.wasm).toMatch(/\/node_modules\/recurrent-nn\/dist\/wasm\/recurrent_wasm_bg\.wasm$/);
     expect(out.wasmExists).toBe(true);
     expect(out.deep).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
     expect(out.kernels).toBe('simd128');
@@ -108,8 +108,8 @@ describe('npm package', () => {
     writeFileSync(join(app, 'tsconfig.bundler.json'), config('ESNext', 'Bundler'));
     writeFileSync(
       join(app, 'main.ts'),
-      `import { createTrainer, sequential, type FitEvent, type ModelInfo, type Trainer } from 'recurrent';
-import { G2P } from 'recurrent/tasks';
+      `import { createTrainer, sequential, type FitEvent, type ModelInfo, type Trainer } from 'recurrent-nn';
+import { G2P } from 'recurrent-nn/tasks';
 const t: Trainer = await createTrainer({ worker: false });
 const info: ModelInfo = await t.build(sequential({ input: { vocab: 10 } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: 10 }));
 const n: number = info.paramCount;
@@ -145,7 +145,7 @@ export { n, onEvent, text, tasks };
     };
     const mb = du(nm) / 2 ** 20;
     console.log(`[package] scratch install: ${pkgs.length} packages, ${mb.toFixed(1)} MB in node_modules (${pkgs.join(', ')})`);
-    expect(pkgs).toContain('recurrent');
+    expect(pkgs).toContain('recurrent-nn');
     expect(pkgs).toContain('comlink');
     expect(pkgs.filter((p) => p.startsWith('@stdlib/'))).toEqual([]);
     expect(pkgs.length).toBeLessThan(15);
@@ -171,8 +171,8 @@ export { n, onEvent, text, tasks };
     );
     writeFileSync(
       join(web, 'main.js'),
-      `import { createTrainer, sequential, textWindows, Vocabulary } from 'recurrent';
-import wasmUrl from 'recurrent/wasm/recurrent_wasm_bg.wasm?url';
+      `import { createTrainer, sequential, textWindows, Vocabulary } from 'recurrent-nn';
+import wasmUrl from 'recurrent-nn/wasm/recurrent_wasm_bg.wasm?url';
 async function run(opts) {
   const v = Vocabulary.fromText('abcabd ');
   const t = await createTrainer(opts);
@@ -199,7 +199,7 @@ Promise.all([run({ worker: true }), run({ worker: true, wasm: wasmUrl }), run({ 
     const wasmAssets = assets.filter((f) => f.endsWith('.wasm'));
     expect(wasmAssets.length).toBeGreaterThanOrEqual(1);
     // both kernel builds are emitted (init() picks one at run time), each byte-identical to the package's
-    const shipped = ['recurrent_wasm_bg.wasm', 'recurrent_wasm_relaxed_bg.wasm'].map((f) => readFileSync(join(app, 'node_modules/recurrent/dist/wasm', f)));
+    const shipped = ['recurrent_wasm_bg.wasm', 'recurrent_wasm_relaxed_bg.wasm'].map((f) => readFileSync(join(app, 'node_modules/recurrent-nn/dist/wasm', f)));
     for (const w of wasmAssets)
       expect(
         shipped.some((b) => readFileSync(join(web, 'dist/assets', w)).equals(b)),

@@ -1,7 +1,7 @@
 // The README's code cannot rot: every ```ts block of README.md is type-checked against the
 // built declarations (dist/index.d.ts) and run with Node as an ES module file in a scratch
 // directory (top-level await allowed), and must exit 0 with no error output.
-// `from 'recurrent'` is rewritten to the built dist/index.js (`recurrent/tasks` to
+// `from 'recurrent-nn'` is rewritten to the built dist/index.js (`recurrent/tasks` to
 // dist/tasks/index.js once that exists); other packages resolve from this repo's node_modules.
 // Needs the build (dist/) first, like every vitest suite.
 import { spawnSync } from 'node:child_process';
@@ -33,8 +33,8 @@ const DIST_TASKS = join(ROOT, 'dist', 'tasks', 'index.js');
 
 /** Points the package's own specifiers at the build (a file URL, so any directory works). */
 function rewriteImports(code: string): string {
-  let out = code.replace(/from\s+(['"])recurrent\1/g, `from '${pathToFileURL(DIST).href}'`);
-  if (existsSync(DIST_TASKS)) out = out.replace(/from\s+(['"])recurrent\/tasks\1/g, `from '${pathToFileURL(DIST_TASKS).href}'`);
+  let out = code.replace(/from\s+(['"])recurrent-nn\1/g, `from '${pathToFileURL(DIST).href}'`);
+  if (existsSync(DIST_TASKS)) out = out.replace(/from\s+(['"])recurrent-nn\/tasks\1/g, `from '${pathToFileURL(DIST_TASKS).href}'`);
   return out;
 }
 
@@ -59,8 +59,8 @@ describe('README.md code blocks', () => {
       writeFileSync(f, b.code);
       return f;
     });
-    const paths: Record<string, string[]> = { recurrent: [join(ROOT, 'dist', 'index.d.ts')] };
-    if (existsSync(DIST_TASKS)) paths['recurrent/tasks'] = [join(ROOT, 'dist', 'tasks', 'index.d.ts')];
+    const paths: Record<string, string[]> = { 'recurrent-nn': [join(ROOT, 'dist', 'index.d.ts')] };
+    if (existsSync(DIST_TASKS)) paths['recurrent-nn/tasks'] = [join(ROOT, 'dist', 'tasks', 'index.d.ts')];
     const program = ts.createProgram(files, {
       strict: true,
       noEmit: true,

@@ -291,7 +291,7 @@ export interface SequentialOptions<I extends InputSpec> {
  * see {@link SequentialBuilder}. Exactly one of the two, else E_OPTION.
  * @example
  * ```ts
- * import { init, sequential } from 'recurrent';
+ * import { init, sequential } from 'recurrent-nn';
  * await init();
  * // a character language model: ids [B, T] → logits [B, T, 80]
  * const lm = sequential({ input: { vocab: 80 } }).embedding({ dim: 32 }).gru({ units: 64 }).dense({ units: 80 });

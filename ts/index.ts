@@ -1,7 +1,7 @@
 // recurrent: recurrent neural networks (RNN, LSTM, GRU; stacked, bidirectional) trained and
 // run in SIMD WebAssembly. Call `await init()` once, then build models.
 // This is the SDK; the ready-made tasks (segmentation, classification, G2P, forecasting) are
-// under the subpath `recurrent/tasks` (tasks/index.ts).
+// under the subpath `recurrent-nn/tasks` (tasks/index.ts).
 
 export type { LogMelOptions } from './audio/mel.js';
 export { frameCount, hzToMel, LogMelStream, logMel, melFilters, melToHz, normalizeBands } from './audio/mel.js';

@@ -134,7 +134,7 @@ function toLengths(l: ArrayLike<number>): Uint32Array {
  * bidirectional). Needs `await init()` first; free it with `dispose()`.
  * @example
  * ```ts
- * import { init, RecurrentLayer } from 'recurrent';
+ * import { init, RecurrentLayer } from 'recurrent-nn';
  * await init();
  * const layer = new RecurrentLayer({ cell: 'gru', inputSize: 3, hiddenSize: 4, seed: 1 });
  * const x = new Float32Array(2 * 5 * 3).fill(0.5);                 // [B=2, T=5, I=3]

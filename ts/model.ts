@@ -203,7 +203,7 @@ function normaliseOptimizer(o: OptimizerSpec | undefined): Record<string, unknow
  * eventually otherwise). Errors (E_SHAPE, E_RANGE, E_NONFINITE, E_OPTION, E_STATE) leave it usable.
  * @example
  * ```ts
- * import { init, sequential } from 'recurrent';
+ * import { init, sequential } from 'recurrent-nn';
  * await init();
  * const model = sequential({ input: { vocab: 5 } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: 5 }).build({ seed: 1 });
  * model.compile({ optimizer: { name: 'adam', lr: 1e-2 } });

@@ -274,7 +274,7 @@ export class Trainer {
  * with `dispose()` (which also ends the worker).
  * @example
  * ```ts
- * import { createTrainer, sequential, textWindows, Vocabulary } from 'recurrent';
+ * import { createTrainer, sequential, textWindows, Vocabulary } from 'recurrent-nn';
  * const text = 'the quick brown fox jumps over the lazy dog. '.repeat(20);
  * const vocab = Vocabulary.fromText(text);
  * const trainer = await createTrainer({ worker: true });

@@ -108,7 +108,7 @@ function pickBuild(choice: unknown): 'simd128' | 'relaxed-simd' {
  * @param opts `kernels`: 'auto', 'simd128' or 'relaxed-simd'.
  * @example
  * ```ts
- * import { init, kernelBackend } from 'recurrent';
+ * import { init, kernelBackend } from 'recurrent-nn';
  * await init();
  * console.log(kernelBackend()); // "relaxed-simd" or "simd128"
  * ```

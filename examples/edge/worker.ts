@@ -5,7 +5,7 @@
 //   GET /generate?prompt=Ann&maxTokens=40&temperature=0.8&seed=1  → { prompt, text, ... }
 //   GET /train-step?steps=1&text=…                                 → one (or a few) in-thread training steps
 //   GET /                                                          → what the model is
-import { createTrainer, type ModelInfo, type Trainer, textWindows } from 'recurrent';
+import { createTrainer, type ModelInfo, type Trainer, textWindows } from 'recurrent-nn';
 import modelFile from './model.safetensors';
 // workerd gives a `wasm` module as a compiled WebAssembly.Module and a `data` module as an ArrayBuffer.
 import wasm from './recurrent_wasm_bg.wasm';

@@ -10,8 +10,8 @@
 //   sequential({ input: { features: 10 } }).lstm({ units: 128, returnSequences: false }).dense({ units: 28 })
 // compiled with { loss: 'mse', optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 1 } and fit on
 // examples [{ features: Float32Array(56 × 10), values: Float32Array(28) }, …].
-import { init } from 'recurrent';
-import { forecastBirths, parseDailyCsv } from 'recurrent/tasks';
+import { init } from 'recurrent-nn';
+import { forecastBirths, parseDailyCsv } from 'recurrent-nn/tasks';
 import { loadBirths } from '../../dist/data/births.js'; // Node-only data loader
 
 const i = process.argv.indexOf('--epochs');

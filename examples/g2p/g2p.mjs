@@ -4,8 +4,8 @@
 // phoneme error rate (a word is right when it equals any of its CMUdict pronunciations).
 //   npm run build && node examples/g2p/g2p.mjs [--epochs 10] [--beam 5]
 // (the same recipe as `npx recurrent g2p train`, which adds progress, validation and --help)
-import { init } from 'recurrent';
-import { G2P, parseLexicon, splitLexicon } from 'recurrent/tasks';
+import { init } from 'recurrent-nn';
+import { G2P, parseLexicon, splitLexicon } from 'recurrent-nn/tasks';
 import { loadCmudict } from '../../dist/data/cmudict.js'; // Node-only data loader
 
 const arg = (name, dflt) => {

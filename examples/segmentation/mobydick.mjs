@@ -4,8 +4,8 @@
 // dictionary of the training words.
 //   npm run build && node examples/segmentation/mobydick.mjs [--steps 2000]
 // (the same run as `npx recurrent segment train --arch tagger|crf`)
-import { init } from 'recurrent';
-import { LongestMatchSegmenter, proseToSentences, segmentationScore, trainSegmenter } from 'recurrent/tasks';
+import { init } from 'recurrent-nn';
+import { LongestMatchSegmenter, proseToSentences, segmentationScore, trainSegmenter } from 'recurrent-nn/tasks';
 import { loadMobyDick } from '../../dist/data/mobydick.js'; // Node-only data loader
 
 const arg = (name, dflt) => {

@@ -138,7 +138,7 @@ function frame(c: Config, samples: ArrayLike<number>, start: number, re: Float64
  * @example
  * ```ts
  * import { readFile } from 'node:fs/promises';
- * import { decodeWav16k, logMel } from 'recurrent';
+ * import { decodeWav16k, logMel } from 'recurrent-nn';
  * const samples = decodeWav16k(await readFile('hello.wav')); // mono, 16 kHz
  * const feats = logMel(samples, { normalize: 'utterance' }); // [frames, 40]
  * const frames = feats.length / 40; // 100 frames per second of audio

@@ -123,7 +123,7 @@ function sampleReader(dv: DataView, encoding: 'pcm' | 'float', bits: number): (p
  * @example
  * ```ts
  * import { readFile } from 'node:fs/promises';
- * import { decodeWav16k, logMel } from 'recurrent';
+ * import { decodeWav16k, logMel } from 'recurrent-nn';
  * const samples = decodeWav16k(await readFile('speech-44k.wav')); // any rate, any channels
  * console.log(samples.length / 16000, 'seconds');
  * const feats = logMel(samples); // [frames, 40]

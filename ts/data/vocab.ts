@@ -22,7 +22,7 @@ export interface VocabularyJSON {
  * one, else it is an E_RANGE error.
  * @example
  * ```ts
- * import { Vocabulary } from 'recurrent';
+ * import { Vocabulary } from 'recurrent-nn';
  * const vocab = Vocabulary.fromText('call me ishmael');      // the distinct characters, sorted
  * const ids = vocab.encode('me');                            // Uint32Array [7, 3]
  * console.log(vocab.size, vocab.decode(ids));                // 9 'me'

@@ -83,7 +83,7 @@ function concat(parts: Float32Array[]): Float32Array {
  * @example
  * ```ts
  * import { writeFile } from 'node:fs/promises';
- * import { exportOnnx } from 'recurrent';
+ * import { exportOnnx } from 'recurrent-nn';
  * const onnxBytes = await exportOnnx(await trainer.save({ training: false }));
  * await writeFile('model.onnx', onnxBytes); // e.g. for onnxruntime-web or onnxruntime-node
  * ```

@@ -1,4 +1,4 @@
-// recurrent/tasks: ready-made tasks built on the SDK (the package root), with their data
+// recurrent-nn/tasks: ready-made tasks built on the SDK (the package root), with their data
 // preparation, metrics and baselines: word segmentation, text classification, grapheme to
 // phoneme (G2P), forecasting, part-of-speech (word/TAG) tagging, next-word prediction, and the
 // classic LSTM demo.

@@ -11,7 +11,7 @@ import {
   textWindows,
   Vocabulary,
   type WindowsData,
-} from 'recurrent';
+} from 'recurrent-nn';
 import { LossChart } from './chart.js';
 import { NAME_COUNT, namesText } from './corpus.js';
 import './style.css';

@@ -4,8 +4,8 @@
 // interpolation to 16 kHz if the context kept another rate) → SpeechStream (LogMelStream →
 // normalisation → frame stacking → predictStep → incremental greedy CTC decoding).
 // A model comes from a file input, or from `?model=URL` (the test uses that).
-import { init } from 'recurrent';
-import { digitsToWords, SpeechRecognizer, type SpeechStream } from 'recurrent/tasks';
+import { init } from 'recurrent-nn';
+import { digitsToWords, SpeechRecognizer, type SpeechStream } from 'recurrent-nn/tasks';
 import './style.css';
 
 type State = 'loading' | 'idle' | 'ready' | 'listening' | 'stopped' | 'error';
