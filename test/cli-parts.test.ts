@@ -18,7 +18,7 @@ import { FORECAST } from '../ts/cli/forecast.js';
 import { G2P_RUN, G2P_TRAIN } from '../ts/cli/g2p.js';
 import { GENERATE } from '../ts/cli/generate.js';
 import { prepareOutput, writeAtomic } from '../ts/cli/output.js';
-import { EpochBar } from '../ts/cli/progress.js';
+import { EpochBar, UNITS } from '../ts/cli/progress.js';
 import { SEGMENT_RUN, SEGMENT_TRAIN } from '../ts/cli/segment.js';
 import { SPEECH_RUN, SPEECH_TRAIN } from '../ts/cli/speech.js';
 import { TAG_RUN, TAG_TRAIN } from '../ts/cli/tag.js';
@@ -209,10 +209,11 @@ describe('progress bar', () => {
         cb();
       },
     }) as unknown as NodeJS.WriteStream;
-    const bar = new EpochBar(2, 10_000, stream);
-    bar.step({ epoch: 0, batch: 0, batchesPerEpoch: 10, loss: 2, tokensPerSec: 1234, elapsedMs: 3000, etaMs: 65_000 });
+    const bar = new EpochBar(2, UNITS.bitsPerCharacter, 10_000, stream);
+    bar.step({ epoch: 0, batch: 0, batchesPerEpoch: 10, loss: 2 * Math.LN2, tokensPerSec: 1234, elapsedMs: 3000, etaMs: 65_000 });
     bar.stop();
-    expect(text).toMatch(/epoch 1\/2 \|.*\| 1\/10 \| loss 2\.000 \| 1,234 tok\/s \| elapsed 3s \| ETA 1m05s/);
+    // the loss in the run's named unit (a cross-entropy of 2 ln 2 nats is 2 bits per character)
+    expect(text).toMatch(/epoch 1\/2 \|.*\| 1\/10 \| 2\.000 bpc \| 1,234 tok\/s \| elapsed 3s \| ETA 1m05s/);
   });
 });
 

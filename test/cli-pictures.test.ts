@@ -102,9 +102,12 @@ describe('CLI pictures', () => {
 
   it('forecast: MAE against the seasonal-naive baseline, in the main thread with --no-worker', () => {
     const chart = join(dir, 'births.svg');
-    const r = cli('forecast', '--epochs', '1', '--units', '4', '--stride', '28', '--window', '28', '--no-worker', '--chart', chart);
+    const model = join(dir, 'births.safetensors');
+    const r = cli('forecast', '--epochs', '1', '--units', '4', '--stride', '28', '--window', '28', '--no-worker', '--chart', chart, '--out', model);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`model saved to ${model}`);
+    expect(readFileSync(model).length).toBeGreaterThan(1000);
     expect(r.stdout).toMatch(/LSTM 4 over 28 days .* in the main thread/);
     const svg = expectSvg(chart);
     const val = /validation \d+: LSTM MAE ([\d.]+), seasonal naive MAE ([\d.]+)/.exec(r.stdout)!;

@@ -204,7 +204,7 @@ describe('G2P with workers', () => {
     expect(r.stderr).not.toMatch(/recurrent:/);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/data-parallel on 2 worker replicas/);
-    expect(r.stdout).toMatch(/epoch 2\/2: train loss \d+\.\d+, validation loss \d+\.\d+, greedy WER \d+\.\d% PER \d+\.\d%/);
+    expect(r.stdout).toMatch(/epoch 2\/2: train \d+\.\d+ nats\/phoneme, validation \d+\.\d+ nats\/phoneme, greedy WER \d+\.\d% PER \d+\.\d%/);
     expect(r.stdout).toMatch(/test beam 2: WER \d+\.\d%/);
     const bad = spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'g2p', ...args, '--workers', '0', '--out', out], { encoding: 'utf8', cwd: ROOT });
     expect(bad.stderr).toMatch(/--workers/);

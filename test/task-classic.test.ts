@@ -2,8 +2,11 @@
 // random input vectors by mean squared error. It converges under a fixed seed, reproducibly,
 // and so does any other target sequence; the `recurrent classic` command prints the run.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init } from '../ts/index.js';
+import { createTrainer, init } from '../ts/index.js';
 import { CLASSIC_TARGETS, classicLstm } from '../ts/tasks/index.js';
 import { expectError, ROOT } from './helpers.js';
 
@@ -52,8 +55,10 @@ describe('classic LSTM demonstration', () => {
     expectError(() => classicLstm({ epochs: 3 } as never), TypeError, 'E_OPTION', /unknown option classicLstm\.epochs/);
   });
 
-  it('recurrent classic prints the run', () => {
-    const r = spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'classic', '--steps', '120', '--every', '40'], {
+  it('recurrent classic prints the run, saves the model (--out) and draws the loss (--chart)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recurrent-classic-'));
+    const out = join(dir, 'classic.safetensors');
+    const r = spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'classic', '--steps', '120', '--every', '40', '--out', out], {
       encoding: 'utf8',
       cwd: ROOT,
       timeout: 60_000,
@@ -70,5 +75,30 @@ describe('classic LSTM demonstration', () => {
         .map(Number)
         .map((x) => Math.round(x * 100) / 100),
     ).toEqual([-0.5, 0.2, 0.1, -0.5]);
+    // the saved model loads (LSTM 100 over 50 inputs, dense 1)
+    const t = await createTrainer({ worker: false });
+    const info = await t.load(new Uint8Array(readFileSync(out)));
+    expect(info.paramCount).toBe(4 * 100 * (50 + 100 + 2) + 101);
+    await t.dispose();
+    const svg = readFileSync(join(dir, 'classic.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg[^>]*>/);
+    expect(svg).toContain('mean squared error');
+  });
+
+  it('recurrent classic --time-budget stops early', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recurrent-classic-'));
+    const r = spawnSync(
+      process.execPath,
+      [`${ROOT}bin/recurrent.js`, 'classic', '--updates', '100000', '--time-budget', '300ms', '--out', join(dir, 'c.safetensors'), '--no-chart'],
+      {
+        encoding: 'utf8',
+        cwd: ROOT,
+        timeout: 60_000,
+      },
+    );
+    expect(r.status).toBe(0);
+    const n = Number(/after (\d+) iterations/.exec(r.stdout)![1]);
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(100000);
   });
 });

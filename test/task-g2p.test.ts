@@ -223,9 +223,9 @@ describe('recurrent g2p (CLI)', () => {
       'train',
       '--lexicon',
       lex,
-      '--test',
+      '--test-size',
       '40',
-      '--validation',
+      '--validation-size',
       '20',
       '--epochs',
       '1',
@@ -243,7 +243,7 @@ describe('recurrent g2p (CLI)', () => {
     expect(r.stderr).not.toMatch(/recurrent:/);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/data: .*lex\.txt, 400 words .* 340 training words .* 20 validation, 40 test \(seed 1\)/);
-    expect(r.stdout).toMatch(/epoch 1\/1: train loss \d+\.\d+, validation loss \d+\.\d+, greedy WER \d+\.\d% PER \d+\.\d%/);
+    expect(r.stdout).toMatch(/epoch 1\/1: train \d+\.\d+ nats\/phoneme, validation \d+\.\d+ nats\/phoneme, greedy WER \d+\.\d% PER \d+\.\d%/);
     expect(r.stdout).toMatch(/test greedy: WER \d+\.\d%, PER \d+\.\d% \(40 words/);
     expect(r.stdout).toMatch(/test beam 2: WER \d+\.\d%, PER \d+\.\d%/);
     expect(r.stdout).toMatch(/test greedy without stress \(39 phones, .*\): WER \d+\.\d%, PER \d+\.\d%/);

@@ -204,7 +204,21 @@ describe('recurrent tag train|run', () => {
     expect(cli('tag', 'run', '--model', model, '--input', input, '--out', out).status).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/^We\/\S+ met\/\S+ Troy\/\S+ in\/\S+ Austin\/\S+ \.\/\S+\n$/);
     // a CRF on top of the saved tagger
-    const crf = cli('tag', 'train', '--corpus', corpus, '--epochs', '1', '--arch', 'crf', '--init', model, '--no-chart', '--out', join(dir, 'crf.safetensors'));
+    const crf = cli(
+      'tag',
+      'train',
+      '--corpus',
+      corpus,
+      '--epochs',
+      '1',
+      '--arch',
+      'crf',
+      '--resume',
+      model,
+      '--no-chart',
+      '--out',
+      join(dir, 'crf.safetensors'),
+    );
     expect(crf.stderr).toBe('');
     expect(crf.status).toBe(0);
     expect(crf.stdout).toMatch(/model: BiLSTM-CRF, starting from .*ner\.safetensors/);

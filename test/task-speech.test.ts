@@ -53,7 +53,7 @@ describe('speech metrics and framing', () => {
 describe('recurrent speech (espeak-ng, tiny corpus)', () => {
   const corpusDir = join(dir, 'corpus');
   const model = join(dir, 'speech.safetensors');
-  const common = ['--utterances', '48', '--voices', 'en-us,en-gb', '--variants', 'm3,f2', '--test-voices', '0.25', '--corpus', corpusDir];
+  const common = ['--utterances', '48', '--voices', 'en-us,en-gb', '--variants', 'm3,f2', '--test-size', '0.25', '--corpus', corpusDir];
 
   it('speech train makes the corpus, trains, scores the held-out voice greedy and beam, and saves', () => {
     const r = cli('speech', 'train', ...common, '--units', '32', '--epochs', '60', '--batch', '8', '--lr', '0.01', '--beam', '4', '--out', model);
@@ -67,6 +67,10 @@ describe('recurrent speech (espeak-ng, tiny corpus)', () => {
     expect(Number(ler[0][2])).toBeLessThan(90);
     expect(existsSync(model)).toBe(true);
     expect(existsSync(join(corpusDir, 'manifest.json'))).toBe(true);
+    // the picture of the run: the training loss, one dot per epoch
+    const svg = readFileSync(join(dir, 'speech.svg'), 'utf8');
+    expect(svg).toContain('CTC loss (training, nats)');
+    expect(r.stdout).toContain(`picture: ${join(dir, 'speech.svg')}`);
   }, 180_000);
 
   it('speech run transcribes an espeak-ng WAV into digits and words', () => {

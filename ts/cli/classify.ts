@@ -27,11 +27,12 @@ of both scores (an SVG next to --out).`,
     common.units(64, 'recurrent units'),
     common.embed(32, 'token embedding size'),
     { name: 'bidirectional', help: 'read each message both ways' },
-    { name: 'max-tokens', arg: 'N', help: 'read the first N tokens of each message (default 256)' },
+    { name: 'max-input-tokens', arg: 'N', aliases: ['max-tokens'], help: 'read the first N tokens of each message (default 256)' },
     common.epochs(8),
+    common.timeBudget(),
     common.batch(32, 'messages'),
     common.lr(0.005),
-    { name: 'validation', arg: 'F', help: 'held-out fraction (default 0.2)' },
+    common.validationSize(0.2, 'the messages'),
     common.seed(1, 'split, initialisation and order'),
     common.out('runs/spam-<cell>.safetensors'),
     common.chart(),
@@ -48,7 +49,7 @@ export const CLASSIFY_RUN: Command = {
     common.model('classify train'),
     { name: 'input', arg: 'FILE', help: 'a raw message (headers, a blank line, the body) or plain text' },
     { name: 'text', arg: 'TEXT', help: 'the message text' },
-    { name: 'max-tokens', arg: 'N', help: 'the cap it was trained with (default 256)' },
+    { name: 'max-input-tokens', arg: 'N', aliases: ['max-tokens'], help: 'the input cap it was trained with (default 256)' },
   ],
   examples: ['recurrent classify run --model runs/spam-gru.safetensors --text "Make money fast! Click here"'],
 };
@@ -79,11 +80,12 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   const hidden = f.int('units', 64);
   const embed = f.int('embed', 32);
   const bidirectional = f.bool('bidirectional');
-  const maxTokens = f.int('max-tokens', 256);
+  const maxTokens = f.int('max-input-tokens', 256);
   const epochs = f.int('epochs', 8);
   const batchSize = f.int('batch', 32);
   const lr = f.num('lr', 0.005, { min: 0 });
-  const fraction = f.num('validation', 0.2, { min: 0.01, max: 0.9 });
+  const heldOut = f.size('validation-size', 0.2, { maxFraction: 0.9 });
+  const budget = f.duration('time-budget');
   const seed = f.int('seed', 1, { min: 0 });
   const outPath = f.str('out') ?? `runs/spam-${cell}.safetensors`;
   const chartPath = picturePath(f.raw('chart'), outPath);
@@ -96,7 +98,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   const docs = messages.map((m) => tokenize(`${m.subject}\n${m.body}`));
   const { train, validation } = splitBySeed(
     messages.map((_, i) => i),
-    { validation: fraction, seed },
+    { validation: heldOut < 1 ? heldOut : Math.min(heldOut, messages.length - 1), seed },
   );
   const spam = (ix: number[]) => ix.filter((i) => messages[i].label === 1).length;
   out(
@@ -120,7 +122,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   out(`(always "ham": accuracy ${pct(majority)})`);
 
   out(
-    `model: embedding ${embed} -> ${cell}${bidirectional ? ' bi' : ''} ${hidden} (final state) -> dense 2; first ${maxTokens} tokens of each message; ${epochs} epochs of batches of ${batchSize}, Adam lr ${lr}`,
+    `model: embedding ${embed} -> ${cell}${bidirectional ? ' bi' : ''} ${hidden} (final state) -> dense 2; first ${maxTokens} tokens of each message; ${epochs} epochs of batches of ${batchSize}, Adam lr ${lr}${budget === undefined ? '' : `, budget ${fmtDuration(budget)}`}`,
   );
   const start = performance.now();
   const clf = await trainClassifier(
@@ -136,6 +138,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       batchSize,
       seed,
       optimizer: { name: 'adam', lr },
+      timeBudgetMs: budget,
       progressEvery: Math.ceil(train.length / batchSize),
       onProgress: (e) => out(`  epoch ${e.epoch + 1}/${epochs}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
     },
@@ -177,7 +180,7 @@ async function classifyRun(argv: string[], out: (s: string) => void): Promise<nu
   const v = { model: f.str('model'), input: f.str('input'), text: f.str('text') };
   if (!v.model) throw optionError('classify run needs --model FILE (from classify train)');
   if ((v.input === undefined) === (v.text === undefined)) throw optionError('classify run needs exactly one of --input FILE and --text TEXT');
-  const maxTokens = f.int('max-tokens', 256);
+  const maxTokens = f.int('max-input-tokens', 256);
   await init();
   const read = async (p: string) => {
     try {

@@ -2,9 +2,9 @@
 // spellings kept as aliases, value name, help line); the same table parses argv and writes
 // `--help`. Errors are one line (E_OPTION) and name the command; negative numbers are values
 // (`--units -1` reaches the range check instead of being taken for a flag).
-import { optionError } from '../errors.js';
+import { optionError, rangeError } from '../errors.js';
 import { editDistance } from '../tasks/edit-distance.js';
-import { choice, duration, num } from './args.js';
+import { choice, duration, MAX_SIZE, num } from './args.js';
 
 export interface Flag {
   /** Long name without dashes, e.g. "units". */
@@ -108,8 +108,13 @@ export function parseFlags(cmd: Command, argv: readonly string[]): Parsed {
   return { values, spelled: spelledAs, positionals, help: values.help === true };
 }
 
+/** Every command whose help was written (by name): the verbs' flag tables, for the test that
+ * holds them to the vocabulary (ts/cli/vocabulary.ts). */
+export const REGISTERED = new Map<string, Command>();
+
 /** The help text of a command, from its flag table. */
 export function helpText(cmd: Command): string {
+  REGISTERED.set(cmd.name, cmd);
   const rows = [...cmd.flags, HELP].map((f) => {
     const spell = (n: string) => `--${n}${f.arg ? ` ${f.arg}` : ''}`;
     let left = [f.short ? `-${f.short}` : '', spell(f.name)].filter(Boolean).join(', ');
@@ -130,13 +135,19 @@ export function helpText(cmd: Command): string {
 
 /** " (did you mean --x?)" for a near miss (edit distance ≤ 2), else "". */
 function suggest(name: string, known: string[]): string {
-  let best = '';
+  const best = nearest(name, known);
+  return best ? ` (did you mean --${best}?)` : '';
+}
+
+/** The known word nearest to `name` within edit distance 2 (a transposition counts 2), else undefined. */
+export function nearest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
   let bestD = 3;
   for (const k of known) {
     const d = editDistance(name, k);
     if (d < bestD) [best, bestD] = [k, d];
   }
-  return best ? ` (did you mean --${best}?)` : '';
+  return best;
 }
 
 /** The flags several verbs share, one spelling each (old spellings as aliases). */
@@ -165,6 +176,22 @@ export const common = {
   out: (dflt: string, what = 'model file'): Flag => ({ name: 'out', arg: 'FILE', help: `${what} (default ${dflt})` }),
   chart: (): Flag => ({ name: 'chart', arg: 'FILE', negatable: true, help: 'SVG picture of the run (default: next to --out, .svg; --no-chart: none)' }),
   model: (from: string): Flag => ({ name: 'model', arg: 'FILE', help: `a model written by ${from}` }),
+  resume: (what: string, aliases: readonly string[] = []): Flag => ({ name: 'resume', arg: 'FILE', aliases, help: what }),
+  dropout: (dflt: number, what = 'dropout'): Flag => ({ name: 'dropout', arg: 'P', help: `${what} (default ${dflt})` }),
+  /** Held out for testing: a fraction, or (`counts`) a count. */
+  testSize: (dflt: number, of: string, aliases: readonly string[] = [], counts = true): Flag => ({
+    name: 'test-size',
+    arg: 'X',
+    aliases,
+    help: `held out for testing: a fraction of ${of}${counts ? ' in (0, 1) or a count ≥ 1' : ' in (0, 1)'} (default ${dflt})`,
+  }),
+  /** Held out for validation: a fraction or a count. */
+  validationSize: (dflt: number, of: string, aliases: readonly string[] = ['validation']): Flag => ({
+    name: 'validation-size',
+    arg: 'X',
+    aliases,
+    help: `held out for validation: a fraction of ${of} in (0, 1) or a count ≥ 1 (default ${dflt})`,
+  }),
 } as const;
 
 /** Typed access to parsed flags; errors name the flag as the user spelled it. */
@@ -182,6 +209,19 @@ export function reader(p: Parsed) {
     num: (name: string, dflt: number, o: { min?: number; max?: number } = {}) => num(as(name), str(name), dflt, o),
     choice: <T extends string>(name: string, allowed: readonly T[], dflt: T) => choice(as(name), str(name), allowed, dflt),
     duration: (name: string, dflt?: string) => duration(as(name), str(name) ?? dflt),
+    /** A held-out share: a fraction in (0, 1) or (with `counts`) an integer count ≥ 1. */
+    size: (name: string, dflt: number, o: { counts?: boolean; maxFraction?: number; zero?: boolean } = {}): number => {
+      const v = str(name);
+      if (v === undefined) return dflt;
+      const x = num(as(name), v, dflt);
+      const counts = o.counts ?? true;
+      const ok = (o.zero && x === 0) || (x > 0 && (x < 1 ? x <= (o.maxFraction ?? 1) : counts && Number.isInteger(x) && x <= MAX_SIZE));
+      if (!ok)
+        throw rangeError(
+          `--${as(name)} must be a fraction in (0, ${o.maxFraction ?? 1}${o.maxFraction === undefined ? ')' : ']'}${counts ? ' or a count ≥ 1' : ''}${o.zero ? ', or 0' : ''} (got '${v}')`,
+        );
+      return x;
+    },
     /** `--workers N|auto`, else `dflt`. */
     workers: (dflt: number | 'auto' = 1): number | 'auto' => {
       const v = str('workers');
@@ -195,6 +235,7 @@ export function reader(p: Parsed) {
 
 /** Help of a verb with sub-verbs: each one's usage and first example, and where its flags are. */
 export function groupHelp(name: string, about: string, subs: readonly Command[]): string {
+  for (const c of subs) REGISTERED.set(c.name, c);
   const lines = subs.map((c) => `usage: ${c.name} ${c.usage}`);
   lines.push('', `${name}: ${about}`, '');
   for (const c of subs) lines.push(`  ${c.name.slice(name.length + 1).padEnd(8)}${c.summary ?? c.about.split('\n')[0]}`);

@@ -9,7 +9,7 @@ import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
-import { prepareOutput, savePicture } from './output.js';
+import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
 
 export const FORECAST: Command = {
   name: 'recurrent forecast',
@@ -32,7 +32,8 @@ the same weekday of the last observed week). Draws both MAEs in an SVG (--chart)
     common.timeBudget(),
     common.seed(1, 'initialisation and batch order'),
     common.worker(),
-    { name: 'chart', arg: 'FILE', negatable: true, help: 'SVG picture of the MAEs (default runs/forecast.svg; --no-chart: none)' },
+    common.out('runs/forecast.safetensors', 'model file (the best epoch; inputs and outputs are z-scores with the mean and std the run prints)'),
+    common.chart(),
   ],
   examples: ['recurrent forecast --epochs 5 --time-budget 2m --chart runs/births.svg'],
 };
@@ -56,8 +57,9 @@ export async function forecast(argv: string[], out: (s: string) => void): Promis
     timeBudgetMs: f.duration('time-budget'),
     worker: f.bool('worker', true),
   };
-  const chart = f.raw('chart');
-  const chartPath = chart === false ? undefined : typeof chart === 'string' ? chart : 'runs/forecast.svg';
+  const outPath = f.str('out') ?? 'runs/forecast.safetensors';
+  const chartPath = picturePath(f.raw('chart'), outPath);
+  await prepareOutput('out', outPath);
   if (chartPath) await prepareOutput('chart', chartPath);
   if (!v.csv) needCorpus(CORPORA.births, 'give --csv FILE');
   await init();
@@ -91,6 +93,8 @@ export async function forecast(argv: string[], out: (s: string) => void): Promis
   out(
     `test ${r.testYear} (${r.testOrigins} origins x 28 days): LSTM MAE ${r.mae.toFixed(1)} births/day, seasonal naive MAE ${r.naiveMae.toFixed(1)} (${r.mae < r.naiveMae ? `${(100 * (1 - r.mae / r.naiveMae)).toFixed(1)}% lower` : 'not better'})`,
   );
+  await writeAtomic(outPath, r.model);
+  out(`model saved to ${outPath} (z-scored with mean ${r.normalisation.mean.toFixed(1)}, std ${r.normalisation.std.toFixed(1)} births per day)`);
   if (chartPath) {
     const svg = barChart({
       title: `recurrent forecast: LSTM ${opts.units} against the seasonal-naive baseline`,

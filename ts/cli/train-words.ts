@@ -17,7 +17,7 @@ import { lineChart } from './chart.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import type { reader } from './flags.js';
 import { picturePath, prepareOutput, writeAtomic } from './output.js';
-import { followFit } from './progress.js';
+import { describeOptimizer, followFit, UNITS } from './progress.js';
 
 /** Defaults at word level (measured on 2 shared cores: see examples/README.md). */
 export const WORD_DEFAULTS = { cell: 'lstm', units: 128, embed: 128, dropout: 0.1, window: 32, batch: 16, lr: 3e-3, epochs: 20, budget: '10m', vocab: 10000 };
@@ -83,7 +83,7 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
     );
     out(`model: ${cell} ${hidden}x${layers}, embedding ${embed}, dropout ${dropout}, ${info.paramCount.toLocaleString('en-US')} parameters`);
     out(
-      `training: up to ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${optimizer} lr ${lr}, budget ${budget ? fmtDuration(budget) : 'none'}`,
+      `training: up to ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${describeOptimizer(info.compiled?.optimizer ?? { name: optimizer, lr })}, budget ${budget ? fmtDuration(budget) : 'none'}`,
     );
     out(`baseline: interpolated Kneser-Ney trigram, validation perplexity ${kn.toFixed(1)}`);
 
@@ -105,6 +105,7 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
     };
     const result = await followFit(
       epochs,
+      UNITS.perplexity,
       (signal) =>
         t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: stepsPerEpoch * batch }), {
           epochs,

@@ -15,7 +15,7 @@ import { lineChart } from './chart.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, writeAtomic } from './output.js';
-import { followFit } from './progress.js';
+import { describeOptimizer, followFit, UNITS } from './progress.js';
 import { trainWords } from './train-words.js';
 
 export const TRAIN: Command = {
@@ -31,7 +31,7 @@ validation per epoch (an SVG next to --out).`,
     common.units(256),
     common.layers(1),
     common.embed(64),
-    { name: 'dropout', arg: 'P', help: 'dropout between stacked layers (default 0)' },
+    common.dropout(0, 'dropout between stacked layers'),
     common.window(64, 'characters per training window', 'seq-len'),
     common.batch(32, 'windows'),
     { name: 'optimizer', arg: 'NAME', help: 'adam | adamw | sgd | rmsprop | adagrad (default adam)' },
@@ -43,7 +43,7 @@ validation per epoch (an SVG next to --out).`,
     common.timeBudget('9m30s'),
     common.out('runs/mobydick.safetensors', 'checkpoint file, written after every epoch'),
     common.chart(),
-    { name: 'resume', arg: 'FILE', help: 'continue from a checkpoint (architecture and optimizer from the file)' },
+    common.resume('continue from a checkpoint (architecture and optimizer from the file)'),
     common.seed(1),
     { name: 'sample', arg: 'N', help: 'characters to sample after each epoch (default 200)' },
     common.worker(),
@@ -152,7 +152,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel)` : t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}, ${t.kernels} kernels`,
     );
     out(
-      `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${info.compiled?.optimizer ? JSON.stringify(info.compiled.optimizer) : optimizer}, clip ${info.compiled?.clipNorm ?? 'off'}${describeSchedule(info.compiled)}, budget ${budget ? fmtDuration(budget) : 'none'}`,
+      `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${describeOptimizer(info.compiled?.optimizer ?? { name: optimizer, lr })}, clip ${info.compiled?.clipNorm ?? 'off'}${describeSchedule(info.compiled)}, budget ${budget ? fmtDuration(budget) : 'none'}`,
     );
 
     // the picture: training loss per step and validation per epoch, in bits per character
@@ -175,6 +175,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     let lastVal: EvalResult | undefined;
     const result = await followFit(
       epochs,
+      UNITS.bitsPerCharacter,
       (signal) =>
         t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: stepsPerEpoch * batch }), {
           epochs,

@@ -45,6 +45,8 @@ export interface ClassicOptions {
    * @default 0
    */
   seed?: number;
+  /** Stop after this many milliseconds of training (checked before every iteration; default: no limit). */
+  timeBudgetMs?: number;
   /** Called after every iteration. */
   onStep?: (e: { step: number; loss: number; predictions: number[] }) => void;
 }
@@ -76,7 +78,7 @@ export interface ClassicResult {
  * ```
  */
 export function classicLstm(opts: ClassicOptions = {}): Promise<ClassicResult> {
-  checkKeys('classicLstm', opts, ['targets', 'inputDim', 'units', 'steps', 'optimizer', 'seed', 'onStep']);
+  checkKeys('classicLstm', opts, ['targets', 'inputDim', 'units', 'steps', 'optimizer', 'seed', 'timeBudgetMs', 'onStep']);
   const targets = [...(opts.targets ?? CLASSIC_TARGETS)];
   if (targets.length === 0) throw rangeError('targets must hold at least one value');
   targets.forEach((v, i) => {
@@ -103,7 +105,8 @@ export function classicLstm(opts: ClassicOptions = {}): Promise<ClassicResult> {
     losses.push(e.loss);
     opts.onStep?.({ step: e.step - 1, loss: e.loss, predictions: Array.from(model.forward(input)) });
   };
-  return runFit(target, startPosition(0), { epochs: 1, emit }).then(
+  const timeBudgetMs = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
+  return runFit(target, startPosition(0), { epochs: 1, timeBudgetMs, emit }).then(
     () => ({ targets, losses, predictions: Array.from(model.forward(input)), model }),
     (e) => {
       model.dispose();

@@ -190,6 +190,11 @@ export interface ForecastResult {
   testYear: number;
   /** The validation year (the one before it). */
   validationYear: number;
+  /** The model file of the best epoch (its weights, without training state): inputs are the
+   * day features z-scored with `normalisation`, outputs z-scores of the next `horizon` days. */
+  model: Uint8Array;
+  /** The mean and standard deviation (births per day) the series was z-scored with. */
+  normalisation: { mean: number; std: number };
 }
 
 interface Split {
@@ -310,6 +315,8 @@ export async function forecastBirths(days: readonly Day[], opts: ForecastOptions
       paramCount: info.paramCount,
       testYear,
       validationYear,
+      model: best.weights ?? (await t.save({ training: false })),
+      normalisation: { mean, std },
     };
   } finally {
     await t.dispose();

@@ -13,7 +13,7 @@ import { sequential } from '../builder.js';
 import { Rng } from '../data/rng.js';
 import { padBatch } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
-import { checkKeys, formatError, optionError, posInt } from '../errors.js';
+import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
 import { runFit, startPosition } from '../fit.js';
 import type { OptimizerSpec } from '../model.js';
 import { Session, sequentialTarget } from '../session.js';
@@ -313,6 +313,8 @@ export interface TrainSegmenterOptions extends SegmenterOptions {
    * @default 50
    */
   progressEvery?: number;
+  /** Stop after this many milliseconds of training (checked before every batch; default: no limit). */
+  timeBudgetMs?: number;
 }
 
 const SEGMENTER_KEYS = ['crf', 'embed', 'hidden', 'layers', 'seed'];
@@ -446,7 +448,17 @@ export function charVocabulary(sentences: readonly (readonly string[])[]): Vocab
 /** Trains a segmenter on a segmented corpus: pieces of at most `maxChars` characters,
  * shuffled by seed, `steps` updates with Adam (default lr 0.01) and clipping. */
 export async function trainSegmenter(sentences: readonly (readonly string[])[], opts: TrainSegmenterOptions = {}): Promise<Segmenter> {
-  checkKeys('trainSegmenter', opts, [...SEGMENTER_KEYS, 'steps', 'batchSize', 'maxChars', 'optimizer', 'clipNorm', 'onProgress', 'progressEvery']);
+  checkKeys('trainSegmenter', opts, [
+    ...SEGMENTER_KEYS,
+    'steps',
+    'batchSize',
+    'maxChars',
+    'optimizer',
+    'clipNorm',
+    'onProgress',
+    'progressEvery',
+    'timeBudgetMs',
+  ]);
   const steps = posInt('steps', opts.steps, 2000);
   const batchSize = posInt('batchSize', opts.batchSize, 32);
   const maxChars = posInt('maxChars', opts.maxChars, 80);
@@ -487,6 +499,7 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
     },
     schedule: false,
   });
-  await runFit(target, startPosition(0), { epochs: 1, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
+  const timeBudgetMs = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
+  await runFit(target, startPosition(0), { epochs: 1, timeBudgetMs, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return seg;
 }
