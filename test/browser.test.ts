@@ -53,12 +53,37 @@ function serve(dir: string): Promise<{ server: Server; url: string }> {
   );
 }
 
-type DemoView = { state: string; mode?: string; steps: number[]; losses: number[]; samples: number; sample: string };
+type DemoView = { state: string; mode?: string; steps: number[]; losses: number[]; validation: [number, number][]; samples: number; sample: string };
 const view = (page: Page): Promise<DemoView> =>
   page.evaluate(() => {
     const d = (window as unknown as { recurrentDemo: DemoView }).recurrentDemo;
-    return { state: d.state, mode: d.mode, steps: d.steps, losses: d.losses, samples: d.samples, sample: d.sample };
+    return { state: d.state, mode: d.mode, steps: d.steps, losses: d.losses, validation: d.validation, samples: d.samples, sample: d.sample };
   });
+type Demo = {
+  stored: string[];
+  predict(text: string): Promise<number[]>;
+  fromWorker(name: string): Promise<{ names: string[]; bytes: number } | { error: string }>;
+};
+
+/** Pixels of a PNG (a screenshot) close to each of `colours` ([r, g, b]), counted in the page. */
+function countColours(page: Page, png: Buffer, colours: Record<string, [number, number, number]>): Promise<Record<string, number>> {
+  return page.evaluate(
+    async ({ src, colours }) => {
+      const img = new Image();
+      img.src = src;
+      await img.decode();
+      const c = new OffscreenCanvas(img.width, img.height);
+      const g = c.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      const d = g.getImageData(0, 0, img.width, img.height).data;
+      const n: Record<string, number> = Object.fromEntries(Object.keys(colours).map((k) => [k, 0]));
+      for (let i = 0; i < d.length; i += 4)
+        for (const [k, [r, gr, b]] of Object.entries(colours)) if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - gr) + Math.abs(d[i + 2] - b) < 40) n[k] += 1;
+      return n;
+    },
+    { src: `data:image/png;base64,${png.toString('base64')}`, colours },
+  );
+}
 const waitFor = (page: Page, fn: string, timeout = 90_000) => page.waitForFunction(fn, undefined, { timeout, polling: 100 });
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
 
@@ -180,6 +205,30 @@ describe('browser demo in Chromium', () => {
     }));
     expect(stats.step).toBe(String(STEPS));
     expect(Number(stats.tps!.replace(/,/g, ''))).toBeGreaterThan(0);
+
+    // The validation curve beside the training curve: one held-out score per epoch (50 steps).
+    expect(v.validation.map(([s]) => s)).toEqual([50, 100, 150, 200, 250, 300]);
+    expect(v.validation.every(([, l]) => Number.isFinite(l) && l > 0)).toBe(true);
+    expect(v.validation[5][1]).toBeLessThan(v.validation[0][1]);
+    expect(await page.textContent('#stat-val')).toBe(v.validation[5][1].toFixed(3));
+    // The screenshot of the chart shows both: the training mean (blue) and validation (orange).
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const shot = await page.locator('#chart').screenshot({ path: join(ARTIFACTS, 'browser-demo-curves.png') });
+    const px = await countColours(page, shot, { training: [0x1d, 0x4e, 0xd8], validation: [0xea, 0x58, 0x0c] });
+    expect(px.training).toBeGreaterThan(200);
+    expect(px.validation).toBeGreaterThan(100);
+    // Legend markers are short lines (no box that reads as an unchecked checkbox).
+    const markers = await page.$$eval('#chart .u-legend .u-marker', (ms) =>
+      ms.map((m) => {
+        const s = getComputedStyle(m);
+        return { width: Number.parseFloat(s.width), height: s.height, top: s.borderTopWidth, bottom: s.borderBottomWidth, left: s.borderLeftWidth };
+      }),
+    );
+    expect(markers.length).toBe(3);
+    for (const m of markers) {
+      expect(m).toMatchObject({ height: '3px', top: '3px', bottom: '0px', left: '0px' }); // the top border alone: a line
+      expect(m.width).toBeGreaterThan(12);
+    }
     await page.screenshot({ path: join(ARTIFACTS, 'browser-demo.png'), fullPage: true });
     console.log(
       `[browser] Chromium ${context.browser()?.version() ?? ''}: ${STEPS} steps in ${seconds.toFixed(1)} s, ${stats.tps} tokens/s, loss ${first.toFixed(2)} → ${last.toFixed(2)}, ${f1 - f0} frames (longest gap ${maxGap.toFixed(0)} ms)`,
@@ -206,6 +255,45 @@ describe('browser demo in Chromium', () => {
     await waitFor(page, `window.recurrentDemo.samples > ${before}`, 30_000);
     expect(await page.isEnabled('#resume')).toBe(true);
     expect(await page.textContent('#message')).toMatch(/resume training/);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("saves the model in the browser's storage, and after a reload loads it with identical predictions; a worker reads it too", async () => {
+    const prompt = 'Anna\nMar';
+    const before = await page.evaluate((p) => (window as unknown as { recurrentDemo: Demo }).recurrentDemo.predict(p), prompt);
+    expect(before.length).toBeGreaterThan(prompt.length * 10);
+    await page.fill('#store-name', 'names-300');
+    await page.click('#store-save');
+    await waitFor(page, 'window.recurrentDemo.stored.includes("names-300")', 30_000);
+    expect(await page.textContent('#message')).toMatch(/^Saved "names-300" in this browser \(\d+\.\d KiB\)/);
+
+    await page.reload();
+    await waitFor(page, 'window.recurrentDemo?.state === "idle"', 30_000);
+    expect(await page.evaluate(() => (window as unknown as { recurrentDemo: Demo }).recurrentDemo.stored)).toEqual(['names-300']);
+    // the same storage from a module Web Worker; a name with nothing saved is E_STATE there too
+    const fromWorker = await page.evaluate(() => (window as unknown as { recurrentDemo: Demo }).recurrentDemo.fromWorker('names-300'));
+    expect(fromWorker).toEqual({ names: ['names-300'], bytes: expect.any(Number) });
+    expect((fromWorker as { bytes: number }).bytes).toBeGreaterThan(10_000);
+    expect(await page.evaluate(() => (window as unknown as { recurrentDemo: Demo }).recurrentDemo.fromWorker('no-such-model'))).toEqual({
+      error: expect.stringMatching(/^E_STATE no model is saved in this browser under 'no-such-model'/),
+    });
+
+    await page.selectOption('#stored', 'names-300');
+    await page.click('#store-load');
+    await waitFor(page, 'window.recurrentDemo.state === "loaded"', 30_000);
+    expect(await page.textContent('#message')).toMatch(/^"names-300" from this browser: Loaded/);
+    const after = await page.evaluate((p) => (window as unknown as { recurrentDemo: Demo }).recurrentDemo.predict(p), prompt);
+    expect(after).toEqual(before);
+
+    // save a second, then delete one: the list follows
+    await page.fill('#store-name', 'second');
+    await page.click('#store-save');
+    await waitFor(page, 'window.recurrentDemo.stored.length === 2', 30_000);
+    expect(await page.evaluate(() => (window as unknown as { recurrentDemo: Demo }).recurrentDemo.stored)).toEqual(['names-300', 'second']);
+    await page.selectOption('#stored', 'second');
+    await page.click('#store-delete');
+    await waitFor(page, 'window.recurrentDemo.stored.length === 1', 30_000);
+    expect(await page.evaluate(() => (window as unknown as { recurrentDemo: Demo }).recurrentDemo.stored)).toEqual(['names-300']);
     expect(pageErrors).toEqual([]);
   });
 

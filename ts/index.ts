@@ -24,6 +24,8 @@ export type { ErrorCode, RecurrentErrorFields } from './errors.js';
 export { isRecurrentError, RecurrentRangeError, RecurrentTypeError } from './errors.js';
 export type { EpochEvent, EvalResult, FitEvent, FitResult, StepEvent } from './events.js';
 export { FitRun } from './events.js';
+export type { BrowserModelInfo, ModelSource } from './io/browser-storage.js';
+export { deleteBrowserModel, listBrowserModels, loadFromBrowser, saveToBrowser } from './io/browser-storage.js';
 export type { Snapshot, TrainingState } from './io/checkpoint.js';
 export { decodeCheckpoint, encodeCheckpoint, FORMAT as MODEL_FORMAT } from './io/checkpoint.js';
 export type { OnnxExportOptions } from './io/onnx.js';

@@ -1,5 +1,5 @@
-// Vite config of the browser demo. It imports the SDK as `recurrent`, as an app would after
-// `npm install recurrent`; here the name points at this repository's build (dist/, made by
+// Vite config of the browser demo. It imports the SDK as `recurrent-nn`, as an app would after
+// `npm install recurrent-nn`; here the name points at this repository's build (dist/, made by
 // `npm run build`). Vite bundles the SDK's worker by itself (the SDK creates it with the
 // `new Worker(new URL('./worker/worker.js', import.meta.url), { type: 'module' })` pattern)
 // and emits the .wasm file as an asset (`new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url)`).
@@ -13,8 +13,8 @@ export default defineConfig({
   base: './',
   resolve: {
     alias: [
-      { find: /^recurrent$/, replacement: `${repo}/dist/index.js` },
-      { find: /^recurrent\/tasks$/, replacement: `${repo}/dist/tasks/index.js` },
+      { find: /^recurrent-nn$/, replacement: `${repo}/dist/index.js` },
+      { find: /^recurrent-nn\/tasks$/, replacement: `${repo}/dist/tasks/index.js` },
     ],
   },
   // In an app that installs the package: keep it out of the dev pre-bundler, so that the

@@ -1,11 +1,17 @@
 // The browser demo: pick a corpus and an architecture, train a character-level model in a
-// module Web Worker through the SDK, watch the loss, sample from the model as it learns,
-// stop / resume, save the model to a file and load it back.
+// module Web Worker through the SDK, watch the training and validation loss, sample from the
+// model as it learns, stop / resume, save the model to a file or to the browser's storage
+// (IndexedDB, by name) and load it back.
 import {
+  type BrowserModelInfo,
   createTrainer,
+  deleteBrowserModel,
   type FitEvent,
+  listBrowserModels,
+  loadFromBrowser,
   type ModelInfo,
   type ModelSpecJSON,
+  saveToBrowser,
   sequential,
   type Trainer,
   textWindows,
@@ -43,6 +49,12 @@ const ui = {
   load: $<HTMLInputElement>('load'),
   loadLabel: document.querySelector<HTMLLabelElement>('label[for="load"]')!,
   generate: $<HTMLButtonElement>('generate'),
+  storeName: $<HTMLInputElement>('store-name'),
+  storeSave: $<HTMLButtonElement>('store-save'),
+  stored: $<HTMLSelectElement>('stored'),
+  storeLoad: $<HTMLButtonElement>('store-load'),
+  storeDelete: $<HTMLButtonElement>('store-delete'),
+  val: $('stat-val'),
   message: $('message'),
   state: $('stat-state'),
   step: $('stat-step'),
@@ -69,8 +81,11 @@ function sequentialInfo(i: ModelInfo): SequentialInfo {
   return i as SequentialInfo;
 }
 let vocab: Vocabulary | undefined;
-/** What fit() runs on (kept for resume: same data and batch size, more epochs). */
-let plan: { data: WindowsData; batchSize: number; epochs: number } | undefined;
+/** What fit() runs on (kept for resume: same data and batch size, more epochs); `validation`
+ * is the held-out tenth of the corpus, scored at every epoch's end. */
+let plan: { data: WindowsData; validation?: WindowsData; batchSize: number; epochs: number } | undefined;
+/** The models kept in this browser (IndexedDB), as last listed. */
+let stored: BrowserModelInfo[] = [];
 let abort: AbortController | undefined;
 let samples = 0;
 let lastSampleAt = 0;
@@ -91,6 +106,31 @@ const demo = {
   },
   get losses() {
     return [...chart.losses];
+  },
+  /** [step, validation loss] at each epoch's end. */
+  get validation() {
+    return chart.validation.map((p) => [...p]);
+  },
+  /** The models saved in this browser, as the page last listed them. */
+  get stored() {
+    return stored.map((m) => m.name);
+  },
+  /** The model's output (logits, every step) for `text`: what "identical predictions" compares. */
+  async predict(text: string): Promise<number[]> {
+    if (!trainer || !vocab) throw new Error('no model');
+    const ids = Uint32Array.from(vocab.encode(text));
+    return Array.from(await trainer.predict({ ids, batch: 1, steps: ids.length }));
+  },
+  /** Lists and reads the saved models from a module Web Worker (storage works off the page too). */
+  fromWorker(name: string): Promise<{ names: string[]; bytes: number } | { error: string }> {
+    const w = new Worker(new URL('./storage-worker.ts', import.meta.url), { type: 'module' });
+    return new Promise((resolve) => {
+      w.onmessage = (e) => {
+        w.terminate();
+        resolve(e.data);
+      };
+      w.postMessage(name);
+    });
   },
   get samples() {
     return samples;
@@ -127,6 +167,8 @@ function setState(s: State): void {
   ui.load.disabled = busy;
   ui.loadLabel.classList.toggle('disabled', busy);
   ui.generate.disabled = !info || s === 'loading';
+  ui.storeSave.disabled = !info || busy;
+  ui.storeLoad.disabled = ui.storeDelete.disabled = busy || stored.length === 0;
   document.body.dataset.state = s;
   if (s !== 'training') ui.eta.textContent = '–';
 }
@@ -151,6 +193,18 @@ function corpus(): string {
   return namesText();
 }
 
+/** The corpus split for training and validation: the last tenth (from a line start where there
+ * is one) is held out; both parts must hold more than one window. */
+function splitCorpus(text: string, window: number): { train: string; heldOut: string } {
+  let cut = Math.floor(text.length * 0.9);
+  const nl = text.lastIndexOf('\n', cut);
+  if (nl > text.length * 0.8) cut = nl + 1;
+  const train = text.slice(0, cut);
+  const heldOut = text.slice(cut);
+  if (heldOut.length < window + 2) throw new Error(`the corpus needs more than ${10 * (window + 1)} characters (a tenth is held out for validation)`);
+  return { train, heldOut };
+}
+
 function describe(i: SequentialInfo): string {
   const rec = i.spec.layers.find((l) => l.type === 'recurrent');
   const names: Record<string, string> = { lstm: 'LSTM', gru: 'GRU', rnn_tanh: 'RNN (tanh)', rnn_relu: 'RNN (ReLU)' };
@@ -172,6 +226,7 @@ function drawStats(): void {
   if (!e || !plan) return;
   ui.step.textContent = e.step.toLocaleString('en-US');
   ui.loss.textContent = e.loss.toFixed(3);
+  if (e.type === 'epoch' && e.validation) ui.val.textContent = e.validation.loss.toFixed(3);
   ui.tps.textContent = Math.round(e.tokensPerSec).toLocaleString('en-US');
   // time left only while training: after Stop (or the end) nothing is left to wait for
   ui.eta.textContent = state === 'training' ? fmtTime(e.etaMs) : '–';
@@ -183,6 +238,7 @@ function drawStats(): void {
 function onEvent(e: FitEvent): void {
   lastEvent = e;
   if (e.type === 'step') chart.push(e.step, e.loss);
+  else if (e.validation) chart.pushValidation(e.step, e.validation.loss);
   if (!statsPending) {
     statsPending = true;
     requestAnimationFrame(drawStats);
@@ -221,7 +277,7 @@ async function run(resume: boolean): Promise<void> {
   setState('training');
   say(resume ? 'Resumed.' : 'Training…');
   try {
-    const fit = t.fit(plan.data, { epochs: plan.epochs, batchSize: plan.batchSize, resume, signal: abort.signal });
+    const fit = t.fit(plan.data, { epochs: plan.epochs, batchSize: plan.batchSize, resume, signal: abort.signal, validation: plan.validation });
     for await (const e of fit) onEvent(e);
     const res = await fit;
     info = sequentialInfo(await t.info());
@@ -250,8 +306,8 @@ async function trainNew(): Promise<void> {
     const window = num('window', 2, 1024);
     const lr = num('lr', 1e-6, 10);
     vocab = Vocabulary.fromText(text);
-    const ids = vocab.encode(text);
-    if (ids.length < window + 2) throw new Error(`the corpus needs more than ${window + 1} characters`);
+    const { train, heldOut } = splitCorpus(text, window);
+    const ids = vocab.encode(train);
     const base = sequential({ input: { vocab: vocab.size } }).embedding({ dim });
     const rec = cell === 'lstm' ? base.lstm({ units, layers }) : cell === 'gru' ? base.gru({ units, layers }) : base.rnn({ units, layers });
     const spec = rec.dense({ units: vocab.size });
@@ -263,10 +319,12 @@ async function trainNew(): Promise<void> {
     info = sequentialInfo(await t.info());
     plan = {
       data: textWindows(ids, { steps: window, windowsPerEpoch: batchSize * BATCHES_PER_EPOCH }),
+      validation: textWindows(vocab.encode(heldOut), { steps: window, random: false }),
       batchSize,
       epochs: Math.ceil(steps / BATCHES_PER_EPOCH),
     };
     chart.clear();
+    ui.val.textContent = '–';
     ui.sample.textContent = '';
     ui.modelLine.textContent = describe(info);
     await run(false);
@@ -333,6 +391,49 @@ async function save(): Promise<void> {
   }
 }
 
+/** Lists the models kept in this browser into the "Saved models" menu. */
+async function refreshStored(select?: string): Promise<void> {
+  try {
+    stored = await listBrowserModels();
+  } catch (e) {
+    stored = [];
+    fail(e);
+  }
+  ui.stored.replaceChildren(
+    ...stored.map((m) => {
+      const o = document.createElement('option');
+      o.value = m.name;
+      o.textContent = `${m.name} (${(m.bytes / 1024).toFixed(1)} KiB, ${new Date(m.savedAt).toLocaleString()})`;
+      return o;
+    }),
+  );
+  if (select !== undefined) ui.stored.value = select;
+  setState(state);
+}
+
+async function saveInBrowser(): Promise<void> {
+  if (!trainer || !info) return;
+  try {
+    const saved = await saveToBrowser(ui.storeName.value.trim(), trainer);
+    await refreshStored(saved.name);
+    say(`Saved "${saved.name}" in this browser (${(saved.bytes / 1024).toFixed(1)} KiB): it stays after a reload.`);
+  } catch (e) {
+    fail(e);
+  }
+}
+
+async function deleteStored(): Promise<void> {
+  const name = ui.stored.value;
+  if (!name) return;
+  try {
+    await deleteBrowserModel(name);
+    await refreshStored();
+    say(`Deleted "${name}" from this browser.`);
+  } catch (e) {
+    fail(e);
+  }
+}
+
 function showSpec(spec: ModelSpecJSON): void {
   const rec = spec.layers.find((l) => l.type === 'recurrent');
   const emb = spec.layers.find((l) => l.type === 'embedding');
@@ -344,18 +445,19 @@ function showSpec(spec: ModelSpecJSON): void {
   if (emb && emb.type === 'embedding') $<HTMLInputElement>('dim').value = String(emb.dim);
 }
 
-async function load(file: File): Promise<void> {
+/** Loads a model file (from a file input or the browser's storage); `from` names it. */
+async function load(bytes: Uint8Array | Promise<Uint8Array>, from: string): Promise<void> {
   try {
     setState('loading');
     const t = await getTrainer(true);
-    info = sequentialInfo(await t.load(new Uint8Array(await file.arrayBuffer())));
+    info = sequentialInfo(await t.load(await bytes));
     showSpec(info.spec);
     vocab = info.vocabulary ? Vocabulary.fromJSON(info.vocabulary) : undefined;
     ui.modelLine.textContent = describe(info);
     chart.clear();
     lastEvent = undefined;
     ui.step.textContent = String(info.training?.step ?? 0);
-    ui.loss.textContent = ui.tps.textContent = ui.eta.textContent = '–';
+    ui.loss.textContent = ui.val.textContent = ui.tps.textContent = ui.eta.textContent = '–';
     ui.progress.value = 0;
     // Training can go on from the file when it holds the optimizer state and the chosen
     // corpus only uses the model's symbols.
@@ -365,8 +467,11 @@ async function load(file: File): Promise<void> {
       const text = corpus();
       if ([...new Set(Array.from(text))].every((c) => vocab!.has(c))) {
         const batchSize = num('batch', 1, 1024);
+        const window = num('window', 2, 1024);
+        const { train, heldOut } = splitCorpus(text, window);
         plan = {
-          data: textWindows(vocab.encode(text), { steps: num('window', 2, 1024), windowsPerEpoch: batchSize * BATCHES_PER_EPOCH }),
+          data: textWindows(vocab.encode(train), { steps: window, windowsPerEpoch: batchSize * BATCHES_PER_EPOCH }),
+          validation: textWindows(vocab.encode(heldOut), { steps: window, random: false }),
           batchSize,
           epochs: (info.training?.epoch ?? 0) + Math.ceil(num('steps', 1, 1e7) / BATCHES_PER_EPOCH),
         };
@@ -376,7 +481,7 @@ async function load(file: File): Promise<void> {
       }
     }
     setState('loaded');
-    say(`${file.name}: ${note}`);
+    say(`${from}: ${note}`);
     void sample();
   } catch (e) {
     setState(info ? 'stopped' : 'idle');
@@ -392,14 +497,25 @@ ui.generate.addEventListener('click', () => void sample());
 ui.load.addEventListener('change', () => {
   const f = ui.load.files?.[0];
   ui.load.value = '';
-  if (f) void load(f);
+  if (f)
+    void load(
+      f.arrayBuffer().then((b) => new Uint8Array(b)),
+      f.name,
+    );
 });
+ui.storeSave.addEventListener('click', () => void saveInBrowser());
+ui.storeLoad.addEventListener('click', () => {
+  const name = ui.stored.value;
+  if (name) void load(loadFromBrowser(name), `"${name}" from this browser`);
+});
+ui.storeDelete.addEventListener('click', () => void deleteStored());
 ui.temperature.addEventListener('input', () => (ui.temperatureOut.value = Number(ui.temperature.value).toFixed(2)));
 $('names-count').textContent = `(${NAME_COUNT.toLocaleString('en-US')} names)`;
 
 setState('loading');
 getTrainer()
-  .then(() => {
+  .then(async () => {
+    await refreshStored();
     setState('idle');
     say('Ready: the SDK and its wasm core are loaded in a worker.');
   })
