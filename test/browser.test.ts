@@ -221,12 +221,13 @@ describe('browser demo in Chromium', () => {
     const markers = await page.$$eval('#chart .u-legend .u-marker', (ms) =>
       ms.map((m) => {
         const s = getComputedStyle(m);
-        return { width: Number.parseFloat(s.width), height: s.height, top: s.borderTopWidth, bottom: s.borderBottomWidth, left: s.borderLeftWidth };
+        return { width: Number.parseFloat(s.width), height: s.height, border: s.borderTopWidth, fill: s.backgroundColor };
       }),
     );
     expect(markers.length).toBe(3);
+    expect(markers.map((m) => m.fill)).toEqual(['rgba(37, 99, 235, 0.35)', 'rgb(29, 78, 216)', 'rgb(234, 88, 12)']);
     for (const m of markers) {
-      expect(m).toMatchObject({ height: '3px', top: '3px', bottom: '0px', left: '0px' }); // the top border alone: a line
+      expect(m).toMatchObject({ height: '3px', border: '0px' }); // a filled line, no box
       expect(m.width).toBeGreaterThan(12);
     }
     await page.screenshot({ path: join(ARTIFACTS, 'browser-demo.png'), fullPage: true });

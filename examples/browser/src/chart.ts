@@ -9,6 +9,8 @@ import 'uplot/dist/uPlot.min.css';
 /** The colours of the curves (the browser test looks for them on the canvas). */
 export const COLOURS = { step: 'rgba(37, 99, 235, 0.35)', mean: '#1d4ed8', validation: '#ea580c' } as const;
 
+const SERIES_COLOURS = [COLOURS.step, COLOURS.mean, COLOURS.validation];
+
 export class LossChart {
   readonly steps: number[] = [];
   readonly losses: number[] = [];
@@ -24,7 +26,8 @@ export class LossChart {
       {
         width: Math.max(300, el.clientWidth),
         height: 260,
-        legend: { show: true, live: false },
+        // markers: no border, filled with the curve's colour (style.css makes them short lines)
+        legend: { show: true, live: false, markers: { width: 0, fill: (_u, i) => SERIES_COLOURS[i - 1] ?? 'transparent' } },
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: false } },
         axes: [
