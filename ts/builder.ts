@@ -300,7 +300,16 @@ export interface SequentialOptions<I extends InputSpec> {
  * const model = clf.build({ seed: 1 });
  * ```
  */
-export function sequential<I extends InputSpec>(opts: SequentialOptions<I>): SequentialBuilder<I extends { vocab: number } ? 'tokens' : 'seq'> {
+export function sequential<I extends InputSpec>(
+  opts: SequentialOptions<I>,
+): SequentialBuilder<
+  I extends {
+    /** Token input. */
+    vocab: number;
+  }
+    ? 'tokens'
+    : 'seq'
+> {
   checkKeys('sequential', opts, ['input']);
   const input = opts?.input as InputSpec | undefined;
   checkKeys('input', input, ['vocab', 'features']);

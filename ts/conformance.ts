@@ -253,7 +253,7 @@ function runCtc(g: Golden, c: Checker): void {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * await init();
+ * // a PyTorch golden fixture (rnn-golden/1), e.g. one of the repository's test/fixtures/torch
  * const r = runFixture(JSON.parse(readFileSync('test/fixtures/torch/layer_lstm_l1_uni.json', 'utf8')));
  * console.log(r.ok, r.tensors.map((t) => `${t.name} ${t.maxAbs}`));
  * ```
@@ -283,7 +283,14 @@ export function runFixture(json: unknown): FixtureReport {
  * Runs several fixtures (see {@link runFixture}); returns the reports and the pass/fail counts.
  * The `recurrent conformance DIR` command prints the same.
  */
-export function runFixtures(jsons: unknown[]): { reports: FixtureReport[]; passed: number; failed: number } {
+export function runFixtures(jsons: unknown[]): {
+  /** One report per fixture, in order. */
+  reports: FixtureReport[];
+  /** Fixtures that passed. */
+  passed: number;
+  /** Fixtures that failed. */
+  failed: number;
+} {
   const reports = jsons.map(runFixture);
   const passed = reports.filter((r) => r.ok).length;
   return { reports, passed, failed: reports.length - passed };

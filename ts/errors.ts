@@ -28,11 +28,13 @@
  *
  * @example
  * ```ts
+ * const model = sequential({ input: { vocab: 5 } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: 5 }).build({ seed: 1 });
  * try {
- *   model.forward({ ids: [1, 2, 3], batch: 1, steps: 4 });
+ *   model.forward({ ids: [1, 2, 3], batch: 1, steps: 4 }); // 3 ids for 1 x 4 steps
  * } catch (e) {
  *   if (isRecurrentError(e) && e.code === 'E_SHAPE') console.error(e.message); // names the argument and its shape
  * }
+ * model.dispose();
  * ```
  */
 export type ErrorCode = 'E_SHAPE' | 'E_RANGE' | 'E_NONFINITE' | 'E_OPTION' | 'E_STATE' | 'E_NOT_READY' | 'E_FORMAT' | 'E_ABORTED';
@@ -46,6 +48,14 @@ export interface RecurrentErrorFields {
 /**
  * A built-in `RangeError` (so `instanceof RangeError` holds) with a {@link ErrorCode}: the class of
  * `E_SHAPE`, `E_RANGE` and `E_NONFINITE` errors. Its `name` is `'RangeError'`.
+ * @example
+ * ```ts
+ * try {
+ *   sequential({ input: { vocab: 0 } });
+ * } catch (e) {
+ *   if (e instanceof RecurrentRangeError) console.log(e.code, e.message); // E_RANGE ...
+ * }
+ * ```
  */
 export class RecurrentRangeError extends RangeError implements RecurrentErrorFields {
   /** Stable machine-readable code (see {@link ErrorCode}). */
@@ -64,6 +74,14 @@ export class RecurrentRangeError extends RangeError implements RecurrentErrorFie
 /**
  * A built-in `TypeError` (so `instanceof TypeError` holds) with a {@link ErrorCode}: the class of
  * `E_OPTION`, `E_STATE`, `E_NOT_READY` and `E_FORMAT` errors. Its `name` is `'TypeError'`.
+ * @example
+ * ```ts
+ * try {
+ *   sequential({ input: { vocab: 5 } }).embedding({ dim: 4, bogus: 1 } as never);
+ * } catch (e) {
+ *   if (e instanceof RecurrentTypeError) console.log(e.code, e.message); // E_OPTION: names the unknown key
+ * }
+ * ```
  */
 export class RecurrentTypeError extends TypeError implements RecurrentErrorFields {
   /** Stable machine-readable code (see {@link ErrorCode}). */

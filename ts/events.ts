@@ -98,12 +98,17 @@ const MAX_BUFFERED = 10_000;
  * at all is fine.
  * @example
  * ```ts
- * const run = trainer.fit(data, { epochs: 3 });
+ * const data = examples([{ ids: [1, 2, 3], targets: [2, 3, 0] }, { ids: [3, 2, 1], targets: [2, 1, 0] }]);
+ * const trainer = await createTrainer({ worker: false });
+ * await trainer.build(sequential({ input: { vocab: 4 } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: 4 }), { seed: 1 });
+ * await trainer.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+ * const run = trainer.fit(data, { epochs: 3, batchSize: 2, validation: data });
  * for await (const e of run) {
- *   if (e.type === 'step' && e.batch % 50 === 0) console.log(`loss ${e.loss.toFixed(3)}, ${Math.round(e.tokensPerSec)} tokens/s`);
+ *   if (e.type === 'step') console.log(`loss ${e.loss.toFixed(3)}, ${Math.round(e.tokensPerSec)} tokens/s`);
  *   if (e.type === 'epoch') console.log(`epoch ${e.epoch}: validation ${e.validation?.loss}`);
  * }
- * const result = await run;
+ * const result = await run; // result.stopReason: 'completed'
+ * await trainer.dispose();
  * ```
  */
 export class FitRun implements AsyncIterable<FitEvent>, PromiseLike<FitResult> {

@@ -2,6 +2,18 @@
 // run in SIMD WebAssembly. Call `await init()` once, then build models.
 // This is the SDK; the ready-made tasks (segmentation, classification, G2P, forecasting) are
 // under the subpath `recurrent-nn/tasks` (tasks/index.ts).
+/**
+ * The SDK: build recurrent models (RNN, LSTM, GRU; stacked, bidirectional), train them in a
+ * worker, save and load them, and run them anywhere JavaScript runs. Start with
+ * {@link init} and {@link createTrainer}; the groups follow the order a program needs them:
+ * getting started, building models, training, data, files and interop, audio. The ready-made
+ * tasks are in `recurrent-nn/tasks`.
+ *
+ * Each example runs as written after `await init()` and an import of the names it uses from
+ * `recurrent-nn` (and `recurrent-nn/tasks`); the test suite runs every one
+ * (test/doc-examples.test.ts).
+ * @packageDocumentation
+ */
 
 export type { LogMelOptions } from './audio/mel.js';
 export { frameCount, hzToMel, LogMelStream, logMel, melFilters, melToHz, normalizeBands } from './audio/mel.js';
@@ -38,7 +50,17 @@ export type { CellType, LayerBackwardInput, LayerForwardInput, LayerForwardResul
 export { CELL_TYPES, RecurrentLayer } from './layer.js';
 export type { BatchInput, BatchTargets, CompileOptions, LossName, OptimizerName, OptimizerSpec, ScheduleSpec, StepResult } from './model.js';
 export { Model } from './model.js';
-export type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqConfig, Seq2SeqFitOptions, Seq2SeqOptions, Seq2SeqStep } from './seq2seq.js';
+export type {
+  DecodeOptions,
+  Hypothesis,
+  Pair,
+  Seq2SeqCompileOptions,
+  Seq2SeqConfig,
+  Seq2SeqFitOptions,
+  Seq2SeqOptions,
+  Seq2SeqSpecJSON,
+  Seq2SeqStep,
+} from './seq2seq.js';
 export { Seq2SeqModel } from './seq2seq.js';
 export type { FitOptions, GenerateOptions, ModelInfo } from './session.js';
 export type { GateActivation, InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';

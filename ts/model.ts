@@ -30,10 +30,38 @@ export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
  */
 export type OptimizerSpec =
   | OptimizerName
-  | { name: 'sgd'; lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
-  | { name: 'adam' | 'adamw'; lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number }
-  | { name: 'rmsprop'; lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean }
-  | { name: 'adagrad'; lr?: number; lrDecay?: number; weightDecay?: number; initialAccumulatorValue?: number; eps?: number };
+  | {
+      /** Stochastic gradient descent. */ name: 'sgd';
+      /** Learning rate. */ lr: number;
+      /** Momentum factor. */ momentum?: number;
+      /** Dampening of the momentum. */ dampening?: number;
+      /** L2 penalty (adamw: decoupled weight decay). */ weightDecay?: number;
+      /** Nesterov momentum. */ nesterov?: boolean;
+    }
+  | {
+      /** Adam, or AdamW (decoupled weight decay). */ name: 'adam' | 'adamw';
+      /** Learning rate. */ lr?: number;
+      /** Decay rates of the first and second moment estimates. */ betas?: [number, number];
+      /** Added to the denominator for stability. */ eps?: number;
+      /** L2 penalty (adamw: decoupled weight decay). */ weightDecay?: number;
+    }
+  | {
+      /** RMSprop. */ name: 'rmsprop';
+      /** Learning rate. */ lr?: number;
+      /** Smoothing constant of the squared-gradient average. */ alpha?: number;
+      /** Added to the denominator for stability. */ eps?: number;
+      /** L2 penalty (adamw: decoupled weight decay). */ weightDecay?: number;
+      /** Momentum factor. */ momentum?: number;
+      /** Normalise by the centred second moment (the gradient's variance). */ centered?: boolean;
+    }
+  | {
+      /** Adagrad. */ name: 'adagrad';
+      /** Learning rate. */ lr?: number;
+      /** Learning-rate decay per step. */ lrDecay?: number;
+      /** L2 penalty (adamw: decoupled weight decay). */ weightDecay?: number;
+      /** Starting value of the squared-gradient accumulator. */ initialAccumulatorValue?: number;
+      /** Added to the denominator for stability. */ eps?: number;
+    };
 
 /**
  * Learning-rate schedules, advanced once per epoch (torch.optim.lr_scheduler closed forms):
@@ -41,17 +69,42 @@ export type OptimizerSpec =
  * every epoch, `cosine` anneals to `etaMin` (default 0) over `tMax` epochs.
  */
 export type ScheduleSpec =
-  | { name: 'constant' }
-  | { name: 'step'; stepSize: number; gamma?: number }
-  | { name: 'exponential'; gamma: number }
-  | { name: 'cosine'; tMax: number; etaMin?: number };
+  | {
+      /** The learning rate stays as compiled. */
+      name: 'constant';
+    }
+  | {
+      /** Multiply by `gamma` every `stepSize` epochs. */
+      name: 'step';
+      /** Epochs between decays. */
+      stepSize: number;
+      /** The factor (default 0.1). */
+      gamma?: number;
+    }
+  | {
+      /** Multiply by `gamma` every epoch. */
+      name: 'exponential';
+      /** The factor per epoch. */
+      gamma: number;
+    }
+  | {
+      /** Cosine annealing. */
+      name: 'cosine';
+      /** Epochs to anneal over. */
+      tMax: number;
+      /** The rate at the end (default 0). */
+      etaMin?: number;
+    };
 
 /**
  * How a model trains: `Model.compile` / `Trainer.compile`. Compiling again resets the optimizer's
  * state. Unknown keys are E_OPTION; invalid values E_OPTION or E_RANGE.
  * @example
  * ```ts
+ * const trainer = await createTrainer({ worker: false });
+ * await trainer.build(sequential({ input: { vocab: 10 } }).embedding({ dim: 4 }).gru({ units: 8 }).dense({ units: 10 }), { seed: 1 });
  * await trainer.compile({ optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 5, schedule: { name: 'cosine', tMax: 10 } });
+ * await trainer.dispose();
  * ```
  */
 export interface CompileOptions {
@@ -366,7 +419,15 @@ export class Model {
    * any forward.
    * @param opts.loss default: the compiled loss, else crf / crossEntropy / mse by the model and targets
    */
-  loss(targets: BatchTargets, opts: { loss?: LossName; backward?: boolean } = {}): { loss: number; count: number } {
+  loss(
+    targets: BatchTargets,
+    opts: { loss?: LossName; backward?: boolean } = {},
+  ): {
+    /** The mean loss. */
+    loss: number;
+    /** Targets it averages over. */
+    count: number;
+  } {
     checkKeys('targets', targets, ['classes', 'values']);
     const kind = opts.loss ?? this.#compiled?.loss ?? (this.hasCrf ? 'crf' : this.isTokenModel || !('values' in targets) ? 'crossEntropy' : 'mse');
     const ctc = kind === 'ctc' ? (this.#compiled?.ctc ?? {}) : undefined;
@@ -439,7 +500,15 @@ export class Model {
    * the gradient of the batch's mean loss in the model (`getGrads`); no update. Returns the
    * mean loss and the rows (or target steps) it counted.
    */
-  gradStep(input: BatchInput, targets: BatchTargets): { loss: number; count: number } {
+  gradStep(
+    input: BatchInput,
+    targets: BatchTargets,
+  ): {
+    /** The mean loss. */
+    loss: number;
+    /** Targets it averages over. */
+    count: number;
+  } {
     const r = this.#checkedTrainer(input, targets).gradStep(this.core, ...supervisedArgs(input, targets));
     return { loss: r[0], count: r[1] };
   }
@@ -454,7 +523,12 @@ export class Model {
    * `paramNames()` order; e.g. several replicas' gradients combined), clips them and applies
    * one update, exactly as `trainStep` does after its backward.
    */
-  applyGrads(grads: Float32Array): { gradNorm: number; lr: number } {
+  applyGrads(grads: Float32Array): {
+    /** Global norm of the gradients before clipping. */
+    gradNorm: number;
+    /** The learning rate used. */
+    lr: number;
+  } {
     const r = this.#needTrainer().applyGrads(this.core, grads);
     return { gradNorm: r[0], lr: r[1] };
   }

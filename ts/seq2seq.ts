@@ -89,7 +89,10 @@ export interface Seq2SeqOptions {
 export type Seq2SeqConfig = Required<Seq2SeqOptions>;
 
 /** The encoder-decoder's architecture as `build` takes it and `info().spec` gives it. */
-export type Seq2SeqSpecJSON = { kind: 'seq2seq' } & Seq2SeqOptions;
+export type Seq2SeqSpecJSON = {
+  /** Marks an encoder-decoder spec. */
+  kind: 'seq2seq';
+} & Seq2SeqOptions;
 
 /** One training pair of id sequences. */
 export interface Pair {
@@ -105,7 +108,20 @@ export interface Seq2SeqCompileOptions {
    * The optimizer (Adam, AdamW or SGD, PyTorch semantics).
    * @default { name: 'adam', lr: 1e-3 }
    */
-  optimizer?: { name: 'adam' | 'adamw' | 'sgd'; lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; momentum?: number };
+  optimizer?: {
+    /** Adam, AdamW or SGD. */
+    name: 'adam' | 'adamw' | 'sgd';
+    /** Learning rate. */
+    lr?: number;
+    /** Adam's decay rates of the moment estimates. */
+    betas?: [number, number];
+    /** Added to Adam's denominator for stability. */
+    eps?: number;
+    /** L2 penalty (adamw: decoupled weight decay). */
+    weightDecay?: number;
+    /** SGD's momentum factor. */
+    momentum?: number;
+  };
   /**
    * Clip gradients by global L2 norm (0 = off).
    * @default 5
@@ -302,10 +318,17 @@ const SAVE_KEYS = ['compile', 'learningRate'];
  * Needs `await init()` first; free it with `dispose()`.
  * @example
  * ```ts
- * const m = Seq2SeqModel.create({ sourceVocab: 30, targetVocab: 72 }, { seed: 1 });
- * m.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
- * await m.fit(pairs, { epochs: 2, batchSize: 64 });
- * const [best] = m.decode([word], { beam: 5 })[0]; // best.ids: target ids without BOS/EOS
+ * // reverse 3-token sequences (ids 3..9; 0 pad, 1 BOS, 2 EOS)
+ * const rng = new Rng(1);
+ * const pairs = Array.from({ length: 64 }, () => {
+ *   const source = [3 + rng.below(7), 3 + rng.below(7), 3 + rng.below(7)];
+ *   return { source, target: [...source].reverse() };
+ * });
+ * const m = Seq2SeqModel.create({ sourceVocab: 10, targetVocab: 10, embed: 8, encoderUnits: 16, decoderUnits: 32, attention: 16 }, { seed: 1 });
+ * m.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 5 });
+ * await m.fit(pairs, { epochs: 2, batchSize: 16 });
+ * const [best] = m.decode([[3, 4, 5]], { beam: 3 })[0]; // best.ids: target ids without BOS/EOS
+ * m.dispose();
  * ```
  */
 export class Seq2SeqModel {
@@ -416,7 +439,12 @@ export class Seq2SeqModel {
    * batch of pairs, leaving the gradient of its mean loss per target token in the model
    * (`getGrads`); no update. Returns that loss and the target tokens (EOS included) it counted.
    */
-  gradStep(pairs: readonly Pair[]): { loss: number; tokens: number } {
+  gradStep(pairs: readonly Pair[]): {
+    /** Mean loss per target token. */
+    loss: number;
+    /** Target tokens. */
+    tokens: number;
+  } {
     if (!this.#compiled || !this.#trainer) throw stateError('call compile() before training');
     const r = this.#trainer.gradPairs(this.#c, ...pairsArgs(pairs));
     return { loss: r[0], tokens: r[1] };
@@ -432,7 +460,12 @@ export class Seq2SeqModel {
    * `paramNames()` order; e.g. several replicas' gradients combined), clips them and applies
    * one update, exactly as `trainStep` does after its backward.
    */
-  applyGrads(grads: Float32Array): { gradNorm: number; lr: number } {
+  applyGrads(grads: Float32Array): {
+    /** Global norm of the gradients before clipping. */
+    gradNorm: number;
+    /** The learning rate used. */
+    lr: number;
+  } {
     if (!this.#compiled || !this.#trainer) throw stateError('call compile() before training');
     const r = this.#trainer.applyPairsGrads(this.#c, grads);
     return { gradNorm: r[0], lr: r[1] };
@@ -460,7 +493,15 @@ export class Seq2SeqModel {
   }
 
   /** Teacher-forced mean loss per target token (EOS included), without updating. */
-  evaluate(pairs: readonly Pair[], opts: { batchSize?: number } = {}): { loss: number; tokens: number } {
+  evaluate(
+    pairs: readonly Pair[],
+    opts: { batchSize?: number } = {},
+  ): {
+    /** Mean loss per target token. */
+    loss: number;
+    /** Target tokens. */
+    tokens: number;
+  } {
     checkKeys('evaluate', opts, ['batchSize']);
     if (!Array.isArray(pairs) || pairs.length === 0) throw rangeError('evaluate: the data set is empty');
     const bs = posInt('evaluate.batchSize', opts.batchSize, 128);
@@ -564,7 +605,12 @@ export class Seq2SeqModel {
   }
 
   /** Rebuilds a model saved by `save`; returns it with the caller's metadata (parsed). */
-  static load(bytes: Uint8Array): { model: Seq2SeqModel; metadata: Record<string, unknown> } {
+  static load(bytes: Uint8Array): {
+    /** The model. */
+    model: Seq2SeqModel;
+    /** The file's metadata (what `save` was given). */
+    metadata: Record<string, unknown>;
+  } {
     const f = decodeSafetensors(bytes);
     if (f.metadata.format !== FORMAT)
       throw formatError(

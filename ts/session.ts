@@ -42,7 +42,10 @@ export interface FitOptions {
   /** Sequential token model with a per-step output: truncated BPTT, training each batch in
    * windows of this many steps with the state carried between them (one optimizer update per
    * window). @default none: back-propagation through each whole batch */
-  tbptt?: { window: number };
+  tbptt?: {
+    /** Steps per truncated window. */
+    window: number;
+  };
   /** Evaluated at the end of every epoch (pairs for the encoder-decoder); the result is the
    * epoch event's `validation`. @default none */
   validation?: DataLike | readonly Pair[];

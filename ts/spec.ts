@@ -7,7 +7,15 @@ import type { CellType } from './layer.js';
  * What a model reads: token ids from a vocabulary of `vocab` symbols (`{ vocab }`), or `features`
  * numbers per step (`{ features }`).
  */
-export type InputSpec = { vocab: number } | { features: number };
+export type InputSpec =
+  | {
+      /** Token ids in [0, vocab). */
+      vocab: number;
+    }
+  | {
+      /** Feature vectors of this size. */
+      features: number;
+    };
 
 /**
  * One layer of a {@link ModelSpecJSON}, as `SequentialBuilder` writes it. `name` prefixes the
@@ -15,15 +23,30 @@ export type InputSpec = { vocab: number } | { features: number };
  * layer is its hidden size per direction.
  */
 export type LayerSpecJSON =
-  | { type: 'embedding'; name: string; dim: number }
   | {
-      type: 'recurrent';
+      /** An embedding table. */
+      type: 'embedding';
+      /** Parameter-name prefix. */
       name: string;
+      /** Embedding size. */
+      dim: number;
+    }
+  | {
+      /** A recurrent stack. */
+      type: 'recurrent';
+      /** Parameter-name prefix. */
+      name: string;
+      /** The cell. */
       cell: CellType;
+      /** Hidden size per direction. */
       units: number;
+      /** Stacked layers. */
       layers: number;
+      /** Both directions, concatenated. */
       bidirectional: boolean;
+      /** Dropout between stacked layers. */
       dropout: number;
+      /** Every step's output (true) or the last one. */
       returnSequences: boolean;
       /** Gate activation of lstm/gru (absent: 'sigmoid'); 'hardSigmoid' is TF.js/Keras's clip(0.2·x + 0.5, 0, 1). */
       recurrentActivation?: GateActivation;
@@ -33,10 +56,27 @@ export type LayerSpecJSON =
        */
       resetAfter?: boolean;
     }
-  | { type: 'dropout'; rate: number }
-  | { type: 'dense'; name: string; units: number }
+  | {
+      /** Dropout. */
+      type: 'dropout';
+      /** Probability of zeroing a value. */
+      rate: number;
+    }
+  | {
+      /** A dense (linear) layer. */
+      type: 'dense';
+      /** Parameter-name prefix. */
+      name: string;
+      /** Output size. */
+      units: number;
+    }
   /** Linear-chain CRF head over the per-step scores before it (the last layer). */
-  | { type: 'crf'; name: string };
+  | {
+      /** A CRF head. */
+      type: 'crf';
+      /** Parameter-name prefix. */
+      name: string;
+    };
 
 /**
  * Gate activation of an LSTM (i, f, o) or GRU (r, z): 'sigmoid' (PyTorch, the default) or

@@ -64,7 +64,19 @@ function isSignal(s: unknown): s is AbortSignal {
   return typeof s === 'object' && s !== null && typeof (s as AbortSignal).aborted === 'boolean' && typeof (s as AbortSignal).addEventListener === 'function';
 }
 
-/** A model and its training, in a worker or in the calling thread; every method is async. */
+/**
+ * A model and its training, in a worker or in the calling thread; every method is async.
+ * @example
+ * ```ts
+ * const trainer = await createTrainer({ worker: false }); // { worker: true } (the default) trains in a Web Worker / worker thread
+ * await trainer.build(sequential({ input: { vocab: 5 } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: 5 }), { seed: 1 });
+ * await trainer.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+ * const result = await trainer.fit(examples([{ ids: [0, 1, 2, 3], targets: [1, 2, 3, 4] }]), { epochs: 5 });
+ * console.log(result.stopReason, trainer.mode, (await trainer.info()).paramCount);
+ * const bytes = await trainer.save(); // a model file: trainer.load(bytes) later, here or elsewhere
+ * await trainer.dispose();
+ * ```
+ */
 export class Trainer {
   /** Where the model lives: `'worker'` (a worker thread; data is copied in, typed arrays
    * transferred) or `'thread'` (the calling thread). */

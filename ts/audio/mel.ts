@@ -137,11 +137,10 @@ function frame(c: Config, samples: ArrayLike<number>, start: number, re: Float64
  * sample is E_NONFINITE; bad options are E_RANGE / E_OPTION (see {@link LogMelOptions}).
  * @example
  * ```ts
- * import { readFile } from 'node:fs/promises';
- * import { decodeWav16k, logMel } from 'recurrent-nn';
- * const samples = decodeWav16k(await readFile('hello.wav')); // mono, 16 kHz
+ * // half a second of a 440 Hz tone at 16 kHz (from a file: decodeWav16k(await readFile('hello.wav')))
+ * const samples = Float32Array.from({ length: 8000 }, (_, i) => Math.sin((2 * Math.PI * 440 * i) / 16000));
  * const feats = logMel(samples, { normalize: 'utterance' }); // [frames, 40]
- * const frames = feats.length / 40; // 100 frames per second of audio
+ * console.log(feats.length / 40); // 48 frames: 100 per second of audio
  * ```
  */
 export function logMel(samples: Float32Array, opts: LogMelOptions = {}): Float32Array {
@@ -174,6 +173,14 @@ export function normalizeBands(x: Float32Array, bands: number): void {
 
 /** Streaming log-mel: push samples in chunks of any size; each push returns the frames it
  * completed ([n, bands]), exactly the frames logMel computes on the concatenated signal.
+ * @example
+ * ```ts
+ * const stream = new LogMelStream(); // 16 kHz in, 40 bands out
+ * const tone = Float32Array.from({ length: 16000 }, (_, i) => Math.sin((2 * Math.PI * 440 * i) / 16000));
+ * let frames = 0;
+ * for (let i = 0; i < tone.length; i += 1600) frames += stream.push(tone.subarray(i, i + 1600)).length / 40; // chunks as they arrive
+ * console.log(frames === logMel(tone).length / 40); // true: the same frames as the whole signal
+ * ```
  * Per-utterance normalisation needs the whole utterance and is refused here. */
 export class LogMelStream {
   /** Mel bands per frame (the `bands` option): each push returns a multiple of this many values. */

@@ -122,11 +122,9 @@ function sampleReader(dv: DataView, encoding: 'pcm' | 'float', bits: number): (p
  * for bytes that are not a supported WAV file, E_NONFINITE for NaN or infinite float samples.
  * @example
  * ```ts
- * import { readFile } from 'node:fs/promises';
- * import { decodeWav16k, logMel } from 'recurrent-nn';
- * const samples = decodeWav16k(await readFile('speech-44k.wav')); // any rate, any channels
- * console.log(samples.length / 16000, 'seconds');
- * const feats = logMel(samples); // [frames, 40]
+ * const wav = encodeWav(Float32Array.from({ length: 44100 }, (_, i) => Math.sin(i / 10)), 44100); // or await readFile('speech.wav')
+ * const samples = decodeWav16k(wav); // any rate, any channels → mono 16 kHz
+ * console.log(samples.length / 16000, 'seconds'); // 1
  * ```
  */
 export function decodeWav16k(bytes: Uint8Array | ArrayBuffer): Float32Array {

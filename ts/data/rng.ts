@@ -4,6 +4,13 @@
 /**
  * Seeded PRNG for data work (shuffles, splits, window offsets): mulberry32 on a 32-bit state,
  * so a seed gives the same stream on every runtime.
+ * @example
+ * ```ts
+ * const rng = new Rng(42); // the same seed gives the same numbers on every runtime
+ * const order = Uint32Array.from({ length: 5 }, (_, i) => i);
+ * rng.shuffle(order);
+ * console.log(rng.next(), rng.below(10), Array.from(order));
+ * ```
  */
 export class Rng {
   #s: number;

@@ -97,10 +97,15 @@ export interface TrainBatch {
  * @param opts.windowsPerEpoch windows per epoch when random (default: as many as tile the stream, ⌊(n − 1) / steps⌋)
  * @example
  * ```ts
+ * const text = 'the quick brown fox jumps over the lazy dog. '.repeat(20);
  * const vocab = Vocabulary.fromText(text);
- * const train = textWindows(vocab.encode(text), { steps: 64 });
- * const validation = textWindows(vocab.encode(heldOut), { steps: 64, random: false });
- * await trainer.fit(train, { epochs: 1, batchSize: 32, validation });
+ * const train = textWindows(vocab.encode(text.slice(0, 800)), { steps: 16 });
+ * const validation = textWindows(vocab.encode(text.slice(800)), { steps: 16, random: false });
+ * const trainer = await createTrainer({ worker: false });
+ * await trainer.build(sequential({ input: { vocab: vocab.size } }).embedding({ dim: 8 }).gru({ units: 16 }).dense({ units: vocab.size }), { seed: 1 });
+ * await trainer.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+ * await trainer.fit(train, { epochs: 1, batchSize: 8, validation });
+ * await trainer.dispose();
  * ```
  */
 export function textWindows(ids: ArrayLike<number>, opts: { steps: number; random?: boolean; windowsPerEpoch?: number }): WindowsData {
@@ -148,7 +153,13 @@ export function epochSize(d: DataSpec): number {
   return d.kind === 'windows' ? (d.random ? d.windowsPerEpoch : Math.floor((d.ids.length - 1) / d.steps)) : d.examples.length;
 }
 
-/** Batches one epoch of `d` takes at `batchSize` (the last one may be smaller). */
+/**
+ * Batches one epoch of `d` takes at `batchSize` (the last one may be smaller).
+ * @example
+ * ```ts
+ * console.log(batchesPerEpoch(examples([{ ids: [1, 2], target: 0 }, { ids: [3], target: 1 }, { ids: [4], target: 0 }]), 2)); // 2
+ * ```
+ */
 export function batchesPerEpoch(d: DataSpec, batchSize: number): number {
   return Math.ceil(epochSize(d) / batchSize);
 }
@@ -321,10 +332,20 @@ function labelRows(list: Example[], idx: Uint32Array): Int32Array {
  * `validation` is a fraction in (0, 1) or a count. The order within each part is kept.
  * @example
  * ```ts
- * const { train, validation } = splitBySeed(sentences, { validation: 0.1, seed: 1 });
+ * const sentences = ['a b', 'c d', 'e f', 'g h', 'i j', 'k l', 'm n', 'o p', 'q r', 's t'];
+ * const { train, validation } = splitBySeed(sentences, { validation: 0.2, seed: 1 }); // or a count: { validation: 2 }
+ * console.log(train.length, validation.length); // 8 2
  * ```
  */
-export function splitBySeed<T>(items: readonly T[], opts: { validation: number; seed?: number }): { train: T[]; validation: T[] } {
+export function splitBySeed<T>(
+  items: readonly T[],
+  opts: { validation: number; seed?: number },
+): {
+  /** The rest, in their order. */
+  train: T[];
+  /** The held-out items, in their order. */
+  validation: T[];
+} {
   checkKeys('splitBySeed', opts, ['validation', 'seed']);
   const n = items.length;
   const v = opts.validation;
@@ -340,11 +361,25 @@ export function splitBySeed<T>(items: readonly T[], opts: { validation: number; 
  * Pads variable-length id sequences into one batch [B, T] (T = the longest) with per-row
  * lengths, ready for `predict` or `Model.forward`.
  * @param opts.padValue the id at padded steps (default 0; padded steps are ignored anyway)
+ * @example
+ * ```ts
+ * const { ids, lengths, batch, steps } = padBatch([[3, 1, 4], [1, 5]]);
+ * console.log(batch, steps, Array.from(ids), Array.from(lengths)); // 2 3 [3, 1, 4, 1, 5, 0] [3, 2]
+ * ```
  */
 export function padBatch(
   seqs: readonly ArrayLike<number>[],
   opts: { padValue?: number } = {},
-): { ids: Uint32Array; lengths: Uint32Array; batch: number; steps: number } {
+): {
+  /** [batch, steps] ids, row-major, padded. */
+  ids: Uint32Array;
+  /** Each row's length. */
+  lengths: Uint32Array;
+  /** Rows. */
+  batch: number;
+  /** The longest row's length. */
+  steps: number;
+} {
   const b = seqs.length;
   if (b === 0) throw rangeError('padBatch needs at least one sequence');
   const lengths = Uint32Array.from(seqs, (s) => s.length);

@@ -16,7 +16,12 @@ export interface BrowserModelInfo {
 
 /** Anything that writes a model file: a `Trainer`, a `Session`, a task model (`Segmenter`,
  * `PosTagger`, `TextClassifier`, `G2P`, `SpeechRecognizer`...), or the bytes themselves. */
-export type ModelSource = Uint8Array | { save(): Uint8Array | Promise<Uint8Array> };
+export type ModelSource =
+  | Uint8Array
+  | {
+      /** The model file. */
+      save(): Uint8Array | Promise<Uint8Array>;
+    };
 
 const DB = 'recurrent-nn';
 const MODELS = 'models';
@@ -83,6 +88,7 @@ async function transact<T>(mode: IDBTransactionMode, fn: (models: IDBObjectStore
  * where there is no IndexedDB or the browser refuses (quota, private mode).
  * @example
  * ```ts
+ * // browser only (IndexedDB; Node has none)
  * const trainer = await createTrainer();
  * await trainer.build(sequential({ input: { vocab: 20 } }).embedding({ dim: 8 }).lstm({ units: 16 }).dense({ units: 20 }), { seed: 1 });
  * const saved = await saveToBrowser('names-lstm', trainer);
@@ -109,6 +115,7 @@ export async function saveToBrowser(name: string, model: ModelSource): Promise<B
  * E_STATE when nothing is saved under that name or there is no IndexedDB.
  * @example
  * ```ts
+ * // browser only (IndexedDB; Node has none)
  * const trainer = await createTrainer();
  * await trainer.load(await loadFromBrowser('names-lstm'));
  * ```
@@ -124,6 +131,7 @@ export async function loadFromBrowser(name: string): Promise<Uint8Array> {
  * The models saved in this browser (this origin), by name.
  * @example
  * ```ts
+ * // browser only (IndexedDB; Node has none)
  * for (const m of await listBrowserModels()) console.log(m.name, m.bytes, m.savedAt);
  * ```
  */
@@ -136,6 +144,7 @@ export async function listBrowserModels(): Promise<BrowserModelInfo[]> {
  * Deletes the model saved under `name`; resolves to whether there was one.
  * @example
  * ```ts
+ * // browser only (IndexedDB; Node has none)
  * await deleteBrowserModel('names-lstm'); // true, then false
  * ```
  */

@@ -49,7 +49,14 @@ export interface Snapshot {
   /** The initialisation seed. */
   seed: number;
   /** The parameters under their PyTorch names, with shapes, row-major. */
-  params: { name: string; shape: number[]; data: Float32Array }[];
+  params: {
+    /** PyTorch name. */
+    name: string;
+    /** Shape. */
+    shape: number[];
+    /** Values, row-major. */
+    data: Float32Array;
+  }[];
   /** The vocabulary, if one was attached. */
   vocabulary?: VocabularyJSON;
   /** The compile options (resumable files). */

@@ -83,9 +83,12 @@ function concat(parts: Float32Array[]): Float32Array {
  * @example
  * ```ts
  * import { writeFile } from 'node:fs/promises';
- * import { exportOnnx } from 'recurrent-nn';
+ * import { tmpdir } from 'node:os';
+ * const trainer = await createTrainer({ worker: false });
+ * await trainer.build(sequential({ input: { vocab: 10 } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: 10 }), { seed: 1 });
  * const onnxBytes = await exportOnnx(await trainer.save({ training: false }));
- * await writeFile('model.onnx', onnxBytes); // e.g. for onnxruntime-web or onnxruntime-node
+ * await writeFile(`${tmpdir()}/model.onnx`, onnxBytes); // e.g. for onnxruntime-web or onnxruntime-node
+ * await trainer.dispose();
  * ```
  */
 export async function exportOnnx(modelFile: Uint8Array, opts: OnnxExportOptions = {}): Promise<Uint8Array> {

@@ -12,6 +12,10 @@
 // distinct tags before, 190 after (checked in test/task-brown.test.ts).
 /** A Brown corpus tag normalised the standard way (NLTK's): a leading "fw-" removed, and
  * trailing "-tl", "-hl", "-nc" removed repeatedly from each "+" part ("fw-nn-tl" → "nn",
+ * @example
+ * ```ts
+ * console.log(normalizeBrownTag('nns-tl'), normalizeBrownTag('vbd*')); // the Brown tags without their -TL / * suffixes
+ * ```
  * "nn+bez-tl" → "nn+bez"); "*", "$" and "+" kept. Pass it as `parseTagged`'s `mapTag`. */
 export function normalizeBrownTag(tag: string): string {
   let t = tag.startsWith('fw-') ? tag.slice(3) : tag;

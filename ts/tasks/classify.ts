@@ -23,12 +23,21 @@ import { progressEvery } from './progress.js';
 export const UNK_TOKEN = '<unk>';
 
 /** Lower-cased word tokens (letters and digits, Unicode-aware) and the symbols $ ! ? % as
+ * @example
+ * ```ts
+ * console.log(tokenize('Make MONEY fast!! Visit http://x.example')); // lower-cased words, numbers and punctuation
+ * ```
  * tokens of their own. */
 export function tokenize(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+|[$!?%]/gu) ?? [];
 }
 
 /** A token vocabulary from training documents: tokens seen at least `minCount` times (default
+ * @example
+ * ```ts
+ * const vocab = tokenVocabulary([tokenize('cheap pills now'), tokenize('lunch at noon?')]);
+ * console.log(vocab.size, vocab.has('pills'));
+ * ```
  * 2), the `maxSize` most frequent (default 20,000; ties in first-seen order), plus `<unk>`. */
 export function tokenVocabulary(docs: readonly (readonly string[])[], opts: { minCount?: number; maxSize?: number } = {}): Vocabulary {
   checkKeys('tokenVocabulary', opts, ['minCount', 'maxSize']);
@@ -122,7 +131,19 @@ export interface TrainClassifierOptions extends ClassifierOptions {
 
 const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'seed'];
 
-/** A recurrent many-to-one classifier over token sequences, with its vocabulary. */
+/**
+ * A recurrent many-to-one classifier over token sequences, with its vocabulary.
+ * @example
+ * ```ts
+ * const vocab = tokenVocabulary([tokenize('win cash now'), tokenize('see you at lunch')]);
+ * const clf = TextClassifier.create(vocab, { classes: 2, hidden: 8, embed: 8, seed: 1 });
+ * console.log(clf.predictProba([tokenize('win a lunch')])[0]); // two probabilities (untrained: about even)
+ * const again = TextClassifier.load(clf.save());
+ * console.log(again.predict([tokenize('cash')])); // [0] or [1]
+ * again.dispose();
+ * clf.dispose();
+ * ```
+ */
 export class TextClassifier {
   /** The session holding the model (and the vocabulary). */
   readonly session: Session;
@@ -222,6 +243,11 @@ function softmax(z: Float32Array): Float32Array {
 }
 
 /** Batches for one epoch: shuffled, then sorted by length inside windows of 32 batches, cut
+ * @example
+ * ```ts
+ * const batches = bucketedBatches([5, 3, 9, 4, 8, 2], 2, new Rng(1)); // rows of similar length together
+ * console.log(batches); // e.g. [[5, 1], [0, 3], [4, 2]]: indices, every row once
+ * ```
  * into batches, and the batches shuffled (deterministic in `rng`). */
 export function bucketedBatches(lengths: ArrayLike<number>, batchSize: number, rng: Rng): number[][] {
   const order = Array.from({ length: lengths.length }, (_, i) => i);
@@ -237,6 +263,14 @@ export function bucketedBatches(lengths: ArrayLike<number>, batchSize: number, r
 }
 
 /** Trains a classifier on token lists with labels in [0, classes). The vocabulary is built
+ * @example
+ * ```ts
+ * const docs = ['win cash now', 'free money', 'cheap pills', 'lunch at noon', 'see you soon', 'meeting moved'].map(tokenize);
+ * const labels = [1, 1, 1, 0, 0, 0]; // 1 = spam
+ * const clf = await trainClassifier(docs, labels, { epochs: 20, batchSize: 6, hidden: 8, embed: 8, seed: 1, timeBudgetMs: 10_000 });
+ * console.log(clf.predict([tokenize('free cash'), tokenize('lunch meeting')])); // its guesses: six messages teach little (classify train learns from 5,800)
+ * clf.dispose();
+ * ```
  * from the training documents (`tokenVocabulary`) unless given. */
 export async function trainClassifier(
   docs: readonly (readonly string[])[],

@@ -3,6 +3,10 @@
 import { rangeError, shapeError } from '../errors.js';
 
 /** Levenshtein distance (unit cost substitution, insertion, deletion) between two
+ * @example
+ * ```ts
+ * console.log(editDistance('kitten', 'sitting'), editDistance(['AH0', 'B'], ['AH1', 'B'])); // 3 1
+ * ```
  * sequences of symbols (strings compare by code unit, arrays element by element). */
 export function editDistance<T>(a: ArrayLike<T>, b: ArrayLike<T>): number {
   const n = a.length;
@@ -42,6 +46,12 @@ export interface ErrorRates {
  * (CMUdict lists several for some words): a word is right when it equals any reference;
  * its phoneme errors are the edit distance to the closest reference (ties: the longer
  * reference), over that reference's length.
+ * @example
+ * ```ts
+ * const refs = [[['K', 'AE1', 'T']], [['D', 'AO1', 'G'], ['D', 'AA1', 'G']]]; // every accepted pronunciation of each word
+ * const hyps = [['K', 'AE1', 'T'], ['D', 'OW1', 'G']];
+ * console.log(errorRates(refs, hyps)); // { wer: 0.5, per: 1 / 6, ... }
+ * ```
  */
 export function errorRates(refs: readonly (readonly (readonly string[])[])[], hyps: readonly (readonly string[])[]): ErrorRates {
   if (refs.length !== hyps.length) throw shapeError(`${refs.length} reference lists but ${hyps.length} hypotheses`);
@@ -68,7 +78,13 @@ export function errorRates(refs: readonly (readonly (readonly string[])[])[], hy
   return { wer: wrong / refs.length, per: phonemes ? edits / phonemes : 0, words: refs.length, phonemes, edits };
 }
 
-/** Mean absolute error over paired values. */
+/**
+ * Mean absolute error over paired values.
+ * @example
+ * ```ts
+ * console.log(meanAbsoluteError([10, 12, 9], [11, 12, 7])); // 1
+ * ```
+ */
 export function meanAbsoluteError(pred: ArrayLike<number>, actual: ArrayLike<number>): number {
   if (pred.length !== actual.length) throw shapeError(`${pred.length} predictions but ${actual.length} actual values`);
   if (pred.length === 0) throw rangeError('meanAbsoluteError needs at least one value');

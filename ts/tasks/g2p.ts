@@ -59,6 +59,11 @@ export interface ParsedLexicon {
 const PHONE = /^[A-Za-z]+[0-9]?$/;
 
 /** Parses a lexicon in the CMUdict format (text, or UTF-8 bytes). Malformed lines, a wrong
+ * @example
+ * ```ts
+ * const lex = parseLexicon('CAT  K AE1 T\nDOG  D AO1 G\nDOG(1)  D AA1 G\n', { stress: false });
+ * console.log(lex.entries); // [{ word: 'CAT', pronunciations: [['K', 'AE', 'T']] }, { word: 'DOG', ... two }]
+ * ```
  * encoding and an empty result are E_FORMAT / E_RANGE errors that name the line. */
 export function parseLexicon(input: string | Uint8Array, opts: ParseLexiconOptions = {}): ParsedLexicon {
   checkKeys('parseLexicon', opts, ['stress', 'wordPattern']);
@@ -106,11 +111,25 @@ export function parseLexicon(input: string | Uint8Array, opts: ParseLexiconOptio
 }
 
 /** Splits words (with all their pronunciations) into train / validation / test by seed:
+ * @example
+ * ```ts
+ * const words = Array.from({ length: 40 }, (_, i) => `W${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + Math.floor(i / 26))}  AH0 B`);
+ * const { entries } = parseLexicon(words.join('\n'));
+ * const { train, validation, test } = splitLexicon(entries, { test: 0.1, validation: 4, seed: 1 });
+ * console.log(train.length, validation.length, test.length); // 32 4 4
+ * ```
  * `test` and `validation` are fractions in [0, 1) or word counts. */
 export function splitLexicon(
   entries: readonly LexiconEntry[],
   opts: { test: number; validation?: number; seed?: number },
-): { train: LexiconEntry[]; validation: LexiconEntry[]; test: LexiconEntry[] } {
+): {
+  /** The words to train on. */
+  train: LexiconEntry[];
+  /** Held out for progress reports. */
+  validation: LexiconEntry[];
+  /** Held out for the final scores. */
+  test: LexiconEntry[];
+} {
   checkKeys('splitLexicon', opts, ['test', 'validation', 'seed']);
   const n = entries.length;
   const count = (what: string, v: number) => {
@@ -163,12 +182,31 @@ export interface G2PEvaluation extends ErrorRates {
   noStress?: ErrorRates;
 }
 
-/** A phone without its stress digit (AH0 → AH). */
+/**
+ * A phone without its stress digit (AH0 → AH).
+ * @example
+ * ```ts
+ * console.log(stripStress('AH0'), stripStress('K')); // AH K
+ * ```
+ */
 export function stripStress(phone: string): string {
   return phone.replace(/\d$/, '');
 }
 
-/** A G2P model: letters vocabulary, phones vocabulary and the encoder-decoder. */
+/**
+ * A G2P model: letters vocabulary, phones vocabulary and the encoder-decoder.
+ * @example
+ * ```ts
+ * const { entries } = parseLexicon('CAT  K AE1 T\nBAT  B AE1 T\nTAB  T AE1 B\nCAB  K AE1 B\nACT  AE1 K T\n');
+ * const g2p = G2P.create(entries, { embed: 8, encoderUnits: 16, decoderUnits: 32, attention: 16 }, { seed: 1 });
+ * g2p.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+ * await g2p.fit(entries, { epochs: 5, batchSize: 5 });
+ * console.log(g2p.pronounce(['TAT'], { beam: 3 })[0], g2p.evaluate(entries).wer);
+ * const { g2p: again } = G2P.load(g2p.save());
+ * again.dispose();
+ * g2p.dispose();
+ * ```
+ */
 export class G2P {
   /** Letters vocabulary (the encoder's input), with `<unk>`. */
   readonly letters: Vocabulary;
@@ -281,7 +319,15 @@ export class G2P {
   }
 
   /** Pronunciations of each word: the nBest outputs, best first. */
-  pronounceAll(words: readonly string[], opts: { beam?: number; nBest?: number } = {}): { phones: string[]; score: number }[][] {
+  pronounceAll(
+    words: readonly string[],
+    opts: { beam?: number; nBest?: number } = {},
+  ): {
+    /** The pronunciation. */
+    phones: string[];
+    /** Its log-probability. */
+    score: number;
+  }[][] {
     checkKeys('pronounce', opts, ['beam', 'nBest']);
     const src = words.map((w, i) => {
       if (typeof w !== 'string' || w.length === 0) throw rangeError(`word ${i} is empty`);
@@ -319,7 +365,12 @@ export class G2P {
   }
 
   /** A G2P from a file written by `save`, with the caller's metadata; E_FORMAT if it is not one. */
-  static load(bytes: Uint8Array): { g2p: G2P; metadata: Record<string, unknown> } {
+  static load(bytes: Uint8Array): {
+    /** The model. */
+    g2p: G2P;
+    /** What `save(extra)` stored. */
+    metadata: Record<string, unknown>;
+  } {
     const { model, metadata } = Seq2SeqModel.load(bytes);
     try {
       if (metadata.task !== 'g2p') throw formatError('not a G2P model file (metadata task is not "g2p")');

@@ -43,6 +43,10 @@ const SUFFIXES = [
  * 's ' ing tion sion ness ment ity able ible ous ful less ive ize ise ist ism est ed ly al ic er
  * en y s that ends the lowercased word leaving at least two characters before it (nothing
  * if none). Examples: "Running" → "C:ing", "well-dressed" → "l-:ed", "NATO" → "A:",
+ * @example
+ * ```ts
+ * console.log(wordClass('Running'), wordClass('1984'), wordClass('well-known')); // spelling classes for unknown words
+ * ```
  * "1,200" → "num", "B-52s" → "digit". */
 export function wordClass(w: string): string {
   if (/\d/.test(w)) return /^[\d.,\-/:]+$/.test(w) ? 'num' : 'digit';
@@ -86,6 +90,12 @@ function wordCounts(sents: readonly TaggedSentence[]): Map<string, number> {
 
 /** Most frequent tag per word (ties: the alphabetically first tag). An unknown word gets the
  * most frequent tag among hapax tokens of its wordClass, else among all hapax tokens, else
+ * @example
+ * ```ts
+ * const train = parseTagged('the/DET dog/NOUN runs/VERB\nthe/DET run/NOUN ends/VERB\n');
+ * const tagger = new MostFrequentTagger().fit(train);
+ * console.log(tagger.tag(['the', 'dog', 'barks'])); // ['DET', 'NOUN', <the most frequent tag for unknown words>]
+ * ```
  * the most frequent tag overall. */
 export class MostFrequentTagger {
   #best = new Map<string, string>();
@@ -143,13 +153,28 @@ export class MostFrequentTagger {
  * lists the states allowed at position i and `emit[i][j]` is log P(word_i | candidates[i][j]).
  * Returns the most probable state path and its joint log-probability (start → … → end).
  * Ties go to the earlier candidate.
+ * @example
+ * ```ts
+ * // 2 states (index 2 is the sentence boundary); every state a candidate at each of 3 words
+ * const p = (x: number) => Math.log(x);
+ * // trans [3 x 3]: rows from state 0, 1, start; columns to state 0, 1, end
+ * const trans = Float64Array.from([p(0.6), p(0.3), p(0.1), p(0.3), p(0.6), p(0.1), p(0.5), p(0.5), p(1e-9)]);
+ * const cand = [[0, 1], [0, 1], [0, 1]];
+ * const emit = [[p(0.9), p(0.1)], [p(0.2), p(0.8)], [p(0.6), p(0.4)]];
+ * console.log(viterbi(2, trans, cand, emit)); // { path: [0, 1, 1] or similar, logProb }
+ * ```
  */
 export function viterbi(
   states: number,
   trans: Float64Array,
   candidates: readonly ArrayLike<number>[],
   emit: readonly ArrayLike<number>[],
-): { path: number[]; logProb: number } {
+): {
+  /** The most probable state of each position. */
+  path: number[];
+  /** Its joint log-probability. */
+  logProb: number;
+} {
   const S = states;
   const W = S + 1;
   if (trans.length !== W * W) throw shapeError(`viterbi: trans has ${trans.length} entries, expected (${S}+1)² = ${W * W}`);
@@ -210,6 +235,12 @@ export interface HmmTaggerOptions {
  *   P(w | t)     = (1 − u(t)) · c(w, t) / c(t)               w seen in training
  *   P(w | t)     = u(t) · (n(class(w), t) + α) / (h(t) + α·(C + 1))   w unseen
  * A seen word's candidate tags are those it was seen with; an unseen word's are all tags.
+ * @example
+ * ```ts
+ * const train = parseTagged('the/DET dog/NOUN runs/VERB\na/DET cat/NOUN sleeps/VERB\nthe/DET cat/NOUN runs/VERB\n');
+ * const hmm = new HmmTagger().fit(train);
+ * console.log(hmm.tag(['a', 'dog', 'sleeps'])); // ['DET', 'NOUN', 'VERB']
+ * ```
  */
 export class HmmTagger {
   /** The add-k smoothing of the transitions in use ({@link HmmTaggerOptions.k}). */
@@ -321,7 +352,12 @@ export class HmmTagger {
   }
 
   /** The most probable tags and the joint log-probability of words and tags. */
-  decode(words: readonly string[]): { tags: string[]; logProb: number } {
+  decode(words: readonly string[]): {
+    /** The most probable tags. */
+    tags: string[];
+    /** Their joint log-probability with the words. */
+    logProb: number;
+  } {
     if (this.#tags.length === 0) throw stateError('call fit() before tag()');
     const e = words.map((w) => this.#emissions(w));
     const r = viterbi(

@@ -2,6 +2,15 @@
 // preparation, metrics and baselines: word segmentation, text classification, grapheme to
 // phoneme (G2P), forecasting, part-of-speech (word/TAG) tagging, next-word prediction, and the
 // classic LSTM demo.
+/**
+ * Ready-made tasks built on the SDK, each with its data preparation, metrics and baselines:
+ * word segmentation, tagging (part of speech, NER), text classification, grapheme to phoneme,
+ * spoken digits (CTC), forecasting, language models, and the classic LSTM demo. Every class
+ * and function has an example that runs as written after `await init()` and an import of the
+ * names it uses from `recurrent-nn` and `recurrent-nn/tasks` (test/doc-examples.test.ts runs
+ * them all).
+ * @packageDocumentation
+ */
 
 export { normalizeBrownTag } from './brown.js';
 export type { ClassicOptions, ClassicResult } from './classic.js';

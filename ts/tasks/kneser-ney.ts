@@ -48,10 +48,11 @@ function add(f: Follow, w: number, by: number): void {
  * n-gram baseline a word-level RNN language model is compared with.
  * @example
  * ```ts
+ * const text = 'the old man and the sea. the old man slept. the sea was calm.';
  * const tokens = tokenizeWords(text);
  * const vocab = wordVocabulary(tokens, 10_000);
  * const lm = new KneserNeyTrigram(vocab).fit(vocab.encode(tokens));
- * console.log(lm.perplexity(vocab.encode(tokenizeWords(heldOut))), lm.topNext('the old', 3));
+ * console.log(lm.perplexity(vocab.encode(tokenizeWords('the old sea.'))), lm.topNext('the old', 3));
  * ```
  */
 export class KneserNeyTrigram {
@@ -169,7 +170,16 @@ export class KneserNeyTrigram {
   /** The k most likely next tokens after a context (text, tokenised like the training text
    * but without a trailing EOS, or tokens; only the last two count, padded in front), with
    * their probabilities, most likely first (ties: lower id). Tokens in `skip` are left out. */
-  topNext(context: string | readonly string[], k: number, opts: { skip?: readonly string[] } = {}): { token: string; p: number }[] {
+  topNext(
+    context: string | readonly string[],
+    k: number,
+    opts: { skip?: readonly string[] } = {},
+  ): {
+    /** The next token. */
+    token: string;
+    /** Its probability. */
+    p: number;
+  }[] {
     checkKeys('topNext', opts, ['skip']);
     if (!Number.isInteger(k) || k < 1) throw rangeError(`topNext k must be a positive integer (got ${k})`);
     const toks = typeof context === 'string' ? tokenizeWords(context, { eos: false }) : context;

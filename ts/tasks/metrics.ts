@@ -24,7 +24,13 @@ export interface SegmentationScore {
   correct: number;
 }
 
-/** [start, end) character spans of consecutive words (characters are code points). */
+/**
+ * [start, end) character spans of consecutive words (characters are code points).
+ * @example
+ * ```ts
+ * console.log(wordSpans(['Call', 'me', 'Ishmael'])); // [[0, 4], [4, 6], [6, 13]]: character offsets
+ * ```
+ */
 export function wordSpans(words: readonly string[]): [number, number][] {
   const out: [number, number][] = [];
   let pos = 0;
@@ -39,6 +45,11 @@ export function wordSpans(words: readonly string[]): [number, number][] {
 const f1Of = (p: number, r: number) => (p + r > 0 ? (2 * p * r) / (p + r) : 0);
 
 /** Word precision, recall and F1 of `predicted` against `gold` (one word list per sentence;
+ * @example
+ * ```ts
+ * const s = segmentationScore([['Call', 'me', 'Ishmael']], [['Callme', 'Ishmael']]);
+ * console.log(s.precision, s.recall, s.f1); // 0.5 0.333 0.4
+ * ```
  * each predicted sentence must spell the same characters as its gold sentence). */
 export function segmentationScore(gold: readonly (readonly string[])[], predicted: readonly (readonly string[])[]): SegmentationScore {
   if (gold.length !== predicted.length) throw shapeError(`gold has ${gold.length} sentences but the prediction has ${predicted.length}`);
@@ -82,7 +93,14 @@ export interface BinaryScore {
   tn: number;
 }
 
-/** Accuracy and positive-class precision / recall / F1 of 0/1 predictions. */
+/**
+ * Accuracy and positive-class precision / recall / F1 of 0/1 predictions.
+ * @example
+ * ```ts
+ * const s = binaryScore([1, 0, 1, 1, 0], [1, 0, 0, 1, 1]); // gold, predicted; 1 = positive
+ * console.log(s.accuracy, s.precision, s.recall, s.f1); // 0.6 0.667 0.667 0.667
+ * ```
+ */
 export function binaryScore(gold: ArrayLike<number>, predicted: ArrayLike<number>, positive = 1): BinaryScore {
   if (gold.length !== predicted.length) throw shapeError(`gold has ${gold.length} labels but the prediction has ${predicted.length}`);
   if (gold.length === 0) throw rangeError('binaryScore needs at least one example');

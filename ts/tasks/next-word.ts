@@ -33,7 +33,22 @@ export interface WordModelOptions {
   dropout?: number;
 }
 
-/** The word language model: embedding → dropout → LSTM (or GRU) → dropout → dense over the vocabulary. */
+/**
+ * The word language model: embedding → dropout → LSTM (or GRU) → dropout → dense over the vocabulary.
+ * @example
+ * ```ts
+ * const text = 'the cat sat on the mat. the dog sat on the log. the cat ran.';
+ * const tokens = tokenizeWords(text);
+ * const vocab = wordVocabulary(tokens, 100);
+ * const trainer = await createTrainer({ worker: false });
+ * await trainer.build(wordModel(vocab.size, { embed: 8, units: 16 }), { seed: 1 });
+ * await trainer.setVocabulary(vocab);
+ * await trainer.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+ * await trainer.fit(textWindows(vocab.encode(tokens), { steps: 8 }), { epochs: 3, batchSize: 4 });
+ * console.log((await trainer.info()).paramCount);
+ * await trainer.dispose();
+ * ```
+ */
 export function wordModel(vocabSize: number, opts: WordModelOptions = {}) {
   checkKeys('wordModel', opts, ['cell', 'embed', 'units', 'layers', 'dropout']);
   const cell = opts.cell ?? 'lstm';
@@ -47,7 +62,14 @@ export function wordModel(vocabSize: number, opts: WordModelOptions = {}) {
   return r.dense({ units: V });
 }
 
-/** −log softmax(logits[r·V … r·V + V))[targets[r]] summed over the rows r (f64). */
+/**
+ * −log softmax(logits[r·V … r·V + V))[targets[r]] summed over the rows r (f64).
+ * @example
+ * ```ts
+ * // two steps over a 3-word vocabulary: logits [2, 3] and the target of each step
+ * console.log(sumNll([2, 0, 0, 0, 2, 0], 3, [0, 1])); // the summed negative log-likelihood in nats
+ * ```
+ */
 export function sumNll(logits: ArrayLike<number>, vocabSize: number, targets: ArrayLike<number>): number {
   const V = posInt('sumNll vocabSize', vocabSize);
   if (logits.length !== targets.length * V) throw shapeError(`sumNll: ${logits.length} logits for ${targets.length} targets of ${V} classes`);
@@ -65,7 +87,13 @@ export function sumNll(logits: ArrayLike<number>, vocabSize: number, targets: Ar
   return nll;
 }
 
-/** softmax of one row of logits, in f64. */
+/**
+ * softmax of one row of logits, in f64.
+ * @example
+ * ```ts
+ * console.log(softmax([1, 2, 3])); // Float64Array [0.09, 0.245, 0.665]
+ * ```
+ */
 export function softmax(logits: ArrayLike<number>): Float64Array {
   let max = Number.NEGATIVE_INFINITY;
   for (let k = 0; k < logits.length; k++) if (logits[k] > max) max = logits[k];
@@ -85,7 +113,13 @@ export async function wordModelVocabulary(trainer: Trainer): Promise<Vocabulary>
   return v;
 }
 
-/** Whether a vocabulary is a word vocabulary (token level, with <unk>). */
+/**
+ * Whether a vocabulary is a word vocabulary (token level, with <unk>).
+ * @example
+ * ```ts
+ * console.log(isWordVocabulary(wordVocabulary(tokenizeWords('a b c'), 10)), isWordVocabulary(Vocabulary.fromText('abc'))); // true false
+ * ```
+ */
 export function isWordVocabulary(v: Vocabulary): boolean {
   return v.level === 'token' && v.has(UNK);
 }
@@ -94,6 +128,19 @@ export function isWordVocabulary(v: Vocabulary): boolean {
  * Held-out perplexity of a word language model over a token-id stream: the stream is fed after
  * one <eos> (or `pad`) in chunks of `chunk` steps with the state carried (predictStep), so every
  * token is predicted from all that precedes it. Resets the trainer's step state before and after.
+ * @example
+ * ```ts
+ * const text = 'the cat sat on the mat. the dog sat on the log. the cat ran.';
+ * const tokens = tokenizeWords(text);
+ * const vocab = wordVocabulary(tokens, 100);
+ * const trainer = await createTrainer({ worker: false });
+ * await trainer.build(wordModel(vocab.size, { embed: 8, units: 16 }), { seed: 1 });
+ * await trainer.setVocabulary(vocab);
+ * await trainer.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+ * await trainer.fit(textWindows(vocab.encode(tokens), { steps: 8 }), { epochs: 3, batchSize: 4 });
+ * console.log(await wordPerplexity(trainer, vocab.encode(tokenizeWords('the cat sat on the log.'))));
+ * await trainer.dispose();
+ * ```
  */
 export async function wordPerplexity(trainer: Trainer, ids: ArrayLike<number>, opts: { pad?: number; chunk?: number } = {}): Promise<number> {
   const lp = await wordLogProbs(trainer, ids, opts);
@@ -102,7 +149,23 @@ export async function wordPerplexity(trainer: Trainer, ids: ArrayLike<number>, o
   return Math.exp(nll / lp.length);
 }
 
-/** log P(ids[i] | pad, ids[0..i)) for each token, as wordPerplexity reads the stream: [n], f64. */
+/**
+ * log P(ids[i] | pad, ids[0..i)) for each token, as wordPerplexity reads the stream: [n], f64.
+ * @example
+ * ```ts
+ * const text = 'the cat sat on the mat. the dog sat on the log. the cat ran.';
+ * const tokens = tokenizeWords(text);
+ * const vocab = wordVocabulary(tokens, 100);
+ * const trainer = await createTrainer({ worker: false });
+ * await trainer.build(wordModel(vocab.size, { embed: 8, units: 16 }), { seed: 1 });
+ * await trainer.setVocabulary(vocab);
+ * await trainer.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+ * await trainer.fit(textWindows(vocab.encode(tokens), { steps: 8 }), { epochs: 3, batchSize: 4 });
+ * const logp = await wordLogProbs(trainer, vocab.encode(tokenizeWords('the dog ran.'))); // ln P of each token after the first
+ * console.log(Math.exp(-logp.reduce((a, b) => a + b, 0) / logp.length)); // the perplexity
+ * await trainer.dispose();
+ * ```
+ */
 export async function wordLogProbs(trainer: Trainer, ids: ArrayLike<number>, opts: { pad?: number; chunk?: number } = {}): Promise<Float64Array> {
   checkKeys('wordPerplexity', opts, ['pad', 'chunk']);
   if (ids.length === 0) throw rangeError('wordPerplexity needs at least one token');
@@ -133,14 +196,30 @@ export async function wordLogProbs(trainer: Trainer, ids: ArrayLike<number>, opt
   return lp;
 }
 
-/** log P(ids[i] | ids[i−2], ids[i−1]) of a fitted trigram for each token, read as its perplexity() reads them. */
+/**
+ * log P(ids[i] | ids[i−2], ids[i−1]) of a fitted trigram for each token, read as its perplexity() reads them.
+ * @example
+ * ```ts
+ * const vocab = wordVocabulary(tokenizeWords('the cat sat. the cat ran.'), 100);
+ * const kn = new KneserNeyTrigram(vocab).fit(vocab.encode(tokenizeWords('the cat sat. the cat ran.')));
+ * console.log(trigramLogProbs(kn, vocab.encode(tokenizeWords('the cat sat.'))));
+ * ```
+ */
 export function trigramLogProbs(kn: KneserNeyTrigram, ids: ArrayLike<number>): Float64Array {
   const lp = new Float64Array(ids.length);
   for (let i = 0, u = kn.pad, v = kn.pad; i < ids.length; u = v, v = ids[i++]) lp[i] = Math.log(kn.prob(u, v, ids[i]));
   return lp;
 }
 
-/** Perplexity of the mixture weight·P_a + (1 − weight)·P_b, from each model's per-token log P. */
+/**
+ * Perplexity of the mixture weight·P_a + (1 − weight)·P_b, from each model's per-token log P.
+ * @example
+ * ```ts
+ * const a = [Math.log(0.5), Math.log(0.25)]; // ln P of each token under two models
+ * const b = [Math.log(0.25), Math.log(0.5)];
+ * console.log(mixedPerplexity(a, b, 1), mixedPerplexity(a, b, 0.5)); // 2.83 (a alone), 2.67 (half and half)
+ * ```
+ */
 export function mixedPerplexity(logA: ArrayLike<number>, logB: ArrayLike<number>, weight: number): number {
   const w = weight;
   if (typeof w !== 'number' || !(w >= 0 && w <= 1)) throw rangeError(`mixedPerplexity weight must be a number in [0, 1] (got ${w})`);
@@ -164,8 +243,32 @@ export interface NextWordsOptions {
  * model's probabilities (not renormalised after `skip`, so they sum to at most 1). The prompt is
  * tokenised like the training text (tokenizeWords, no trailing <eos>), read after one <eos>;
  * unknown words are <unk>. An empty prompt (no words) is E_RANGE, k < 1 E_RANGE.
+ * @example
+ * ```ts
+ * const text = 'the cat sat on the mat. the dog sat on the log. the cat ran.';
+ * const tokens = tokenizeWords(text);
+ * const vocab = wordVocabulary(tokens, 100);
+ * const trainer = await createTrainer({ worker: false });
+ * await trainer.build(wordModel(vocab.size, { embed: 8, units: 16 }), { seed: 1 });
+ * await trainer.setVocabulary(vocab);
+ * await trainer.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+ * await trainer.fit(textWindows(vocab.encode(tokens), { steps: 8 }), { epochs: 3, batchSize: 4 });
+ * console.log(await nextWords(trainer, 'the cat', { k: 3 })); // [{ word, p }, ...] most likely first
+ * await trainer.dispose();
+ * ```
  */
-export async function nextWords(trainer: Trainer, prompt: string | readonly string[], opts: NextWordsOptions = {}): Promise<{ word: string; p: number }[]> {
+export async function nextWords(
+  trainer: Trainer,
+  prompt: string | readonly string[],
+  opts: NextWordsOptions = {},
+): Promise<
+  {
+    /** The next word. */
+    word: string;
+    /** Its probability. */
+    p: number;
+  }[]
+> {
   checkKeys('nextWords', opts, ['k', 'skip']);
   const k = opts.k ?? 5;
   if (!Number.isInteger(k) || k < 1) throw rangeError(`nextWords k must be a positive integer (got ${k})`);
@@ -194,6 +297,19 @@ function promptIds(vocab: Vocabulary, prompt: string | readonly string[]): Uint3
 /**
  * Words sampled after a prompt (options as trainer.generate: maxTokens words, temperature,
  * topK, topP, seed), joined into text by joinWords: the continuation only.
+ * @example
+ * ```ts
+ * const text = 'the cat sat on the mat. the dog sat on the log. the cat ran.';
+ * const tokens = tokenizeWords(text);
+ * const vocab = wordVocabulary(tokens, 100);
+ * const trainer = await createTrainer({ worker: false });
+ * await trainer.build(wordModel(vocab.size, { embed: 8, units: 16 }), { seed: 1 });
+ * await trainer.setVocabulary(vocab);
+ * await trainer.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+ * await trainer.fit(textWindows(vocab.encode(tokens), { steps: 8 }), { epochs: 3, batchSize: 4 });
+ * console.log(await generateWords(trainer, 'the dog', { maxTokens: 6, temperature: 0.8, seed: 1 }));
+ * await trainer.dispose();
+ * ```
  */
 export async function generateWords(trainer: Trainer, prompt: string | readonly string[], opts: GenerateOptions = {}): Promise<string> {
   const vocab = await wordModelVocabulary(trainer);
@@ -207,6 +323,10 @@ const NO_SPACE_AFTER = new Set(['(', '[', '{', '—', '-']);
 /**
  * Tokens back into text: spaces between words, none before closing punctuation and none around
  * dashes and hyphens, a newline for <eos>, and double quotes alternately opening and closing.
+ * @example
+ * ```ts
+ * console.log(joinWords(['the', 'cat', ',', 'the', 'mat', '.'])); // "the cat, the mat."
+ * ```
  */
 export function joinWords(tokens: readonly string[]): string {
   let s = '';

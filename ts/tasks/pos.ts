@@ -35,18 +35,36 @@ export const UNK_WORD = '<unk>';
 /** The fine signature of a word: "<" capitalisation (A: two or more characters and every
  * letter a capital, C: the first character a capital, l: other), "-" if hyphenated, "d" if it
  * holds a digit, "~" and its last three characters lowercased ">". "Running" → "<C~ing>",
+ * @example
+ * ```ts
+ * console.log(fineSignature('Unhappiness'), fineSignature('1990s')); // the shape of a rare word: capitalisation, digits, suffix
+ * ```
  * "well-dressed" → "<l-~sed>", "F-16" → "<A-d~-16>", "B-52s" → "<C-d~52s>". */
 export function fineSignature(w: string): string {
   const cap = w.length > 1 && /^[A-Z]+$/.test(w.replace(/[^A-Za-z]/g, '')) && /[A-Z]/.test(w) ? 'A' : /^[A-Z]/.test(w) ? 'C' : 'l';
   return `<${cap}${w.includes('-') ? '-' : ''}${/\d/.test(w) ? 'd' : ''}~${Array.from(w.toLowerCase()).slice(-3).join('')}>`;
 }
 
-/** The coarse signature of a word: "<" wordClass(w) ">". */
+/**
+ * The coarse signature of a word: "<" wordClass(w) ">".
+ * @example
+ * ```ts
+ * console.log(coarseSignature('Unhappiness'), coarseSignature('1990s'));
+ * ```
+ */
 export function coarseSignature(w: string): string {
   return `<${wordClass(w)}>`;
 }
 
-/** Word → id in a word-signature vocabulary (see the top of this file). */
+/**
+ * Word → id in a word-signature vocabulary (see the top of this file).
+ * @example
+ * ```ts
+ * const train = parseTagged('the/DET dog/NOUN runs/VERB\na/DET cat/NOUN sleeps/VERB\nthe/DET cat/NOUN runs/VERB\n');
+ * const enc = WordEncoder.fromSentences(train, 1);
+ * console.log(enc.encode(['the', 'platypus'])); // a known word's id, then an unknown word's signature id
+ * ```
+ */
 export class WordEncoder {
   /** The word-signature vocabulary: frequent words, signature tokens and `<unk>`. */
   readonly vocab: Vocabulary;
@@ -208,7 +226,18 @@ export interface TrainPosTaggerOptions extends PosTaggerOptions {
 
 const TAGGER_KEYS = ['crf', 'embed', 'hidden', 'layers', 'dropout', 'seed'];
 
-/** A word tagger: its model, word-signature vocabulary and tag names. */
+/**
+ * A word tagger: its model, word-signature vocabulary and tag names.
+ * @example
+ * ```ts
+ * const train = parseTagged('the/DET dog/NOUN runs/VERB\na/DET cat/NOUN sleeps/VERB\nthe/DET cat/NOUN runs/VERB\n');
+ * const tagger = PosTagger.create(WordEncoder.fromSentences(train, 1), tagSet(train), { embed: 8, hidden: 8, seed: 1 });
+ * console.log(tagger.tag([['the', 'cat', 'runs']])); // untrained: arbitrary tags (trainPosTagger trains one)
+ * const again = PosTagger.load(tagger.save());
+ * again.dispose();
+ * tagger.dispose();
+ * ```
+ */
 export class PosTagger {
   /** The session holding the model (and the vocabulary). */
   readonly session: Session;
@@ -348,7 +377,14 @@ export class PosTagger {
   }
 }
 
-/** The tag names of a corpus, sorted. */
+/**
+ * The tag names of a corpus, sorted.
+ * @example
+ * ```ts
+ * const train = parseTagged('the/DET dog/NOUN runs/VERB\na/DET cat/NOUN sleeps/VERB\nthe/DET cat/NOUN runs/VERB\n');
+ * console.log(tagSet(train)); // ['DET', 'NOUN', 'VERB']
+ * ```
+ */
 export function tagSet(sents: readonly TaggedSentence[]): string[] {
   const set = new Set<string>();
   for (const s of sents) for (const t of s.tags) set.add(t);
@@ -357,6 +393,13 @@ export function tagSet(sents: readonly TaggedSentence[]): string[] {
 
 /** Trains a tagger on word/TAG sentences: the word-signature vocabulary and tag set of the
  * training data, `epochs` passes in length-bucketed batches shuffled by seed, word dropout,
+ * @example
+ * ```ts
+ * const train = parseTagged('the/DET dog/NOUN runs/VERB\na/DET cat/NOUN sleeps/VERB\nthe/DET cat/NOUN runs/VERB\n');
+ * const tagger = await trainPosTagger(train, { epochs: 30, batchSize: 3, embed: 8, hidden: 8, minCount: 1, seed: 1, timeBudgetMs: 10_000 });
+ * console.log(tagger.tag([['a', 'dog', 'runs']])); // its tags: three sentences teach little (tag train learns from Brown)
+ * tagger.dispose();
+ * ```
  * Adam (default lr 0.01, halved after each epoch) with clipping, under an optional time budget. */
 export async function trainPosTagger(sents: readonly TaggedSentence[], opts: TrainPosTaggerOptions = {}): Promise<PosTagger> {
   checkKeys('trainPosTagger', opts, [

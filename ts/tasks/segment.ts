@@ -36,8 +36,19 @@ const SPACE = /[\s\u3000]+/u;
 /** Characters of a string (code points, so astral characters stay whole). */
 export const chars = (s: string): string[] => Array.from(s);
 
-/** A word list → its characters and their BMES tags (0..3 = B, M, E, S). */
-export function wordsToTags(words: readonly string[]): { chars: string[]; tags: number[] } {
+/**
+ * A word list → its characters and their BMES tags (0..3 = B, M, E, S).
+ * @example
+ * ```ts
+ * console.log(wordsToTags(['Call', 'me', 'I'])); // { chars: ['C','a','l','l','m','e','I'], tags: [B, M, M, E, B, E, S] as numbers }
+ * ```
+ */
+export function wordsToTags(words: readonly string[]): {
+  /** The characters, in order. */
+  chars: string[];
+  /** One BMES tag per character. */
+  tags: number[];
+} {
   const cs: string[] = [];
   const tags: number[] = [];
   for (const w of words) {
@@ -58,6 +69,11 @@ export function wordsToTags(words: readonly string[]): { chars: string[]; tags: 
 
 /** Characters + tags → words. Any tag sequence is accepted: a word starts at B or S (or
  * after E or S) and ends at E or S (or before B or S), so invalid sequences such as B B or
+ * @example
+ * ```ts
+ * const { chars, tags } = wordsToTags(['Call', 'me']);
+ * console.log(tagsToWords(chars, tags)); // ['Call', 'me']
+ * ```
  * M at the start still give a segmentation of exactly these characters. */
 export function tagsToWords(cs: readonly string[], tags: ArrayLike<number>): string[] {
   const words: string[] = [];
@@ -94,6 +110,10 @@ export interface ParseOptions {
 }
 
 /** Decodes a corpus file strictly as UTF-8 (a byte-order mark is dropped); invalid bytes,
+ * @example
+ * ```ts
+ * console.log(decodeUtf8(new TextEncoder().encode('我爱北京'), 'corpus.txt')); // invalid UTF-8 would be E_FORMAT naming corpus.txt
+ * ```
  * UTF-16 text and binary files are E_FORMAT errors that say so. */
 export function decodeUtf8(bytes: Uint8Array, name = 'the corpus'): string {
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
@@ -125,6 +145,10 @@ export function decodeUtf8(bytes: Uint8Array, name = 'the corpus'): string {
 /** Reads a SIGHAN-format corpus: one sentence a line, words separated by white space.
  * Blank lines are skipped. Errors (E_FORMAT): an empty corpus, invalid UTF-8, NUL or other
  * control characters (a binary or UTF-16 file), a corpus without any word, and (unless
+ * @example
+ * ```ts
+ * console.log(parseSegmentedCorpus('我 爱 北京\n天安门 很 大\n')); // [['我', '爱', '北京'], ['天安门', '很', '大']]
+ * ```
  * `requireBoundaries: false`) one whose lines are never split into words. */
 export function parseSegmentedCorpus(input: string | Uint8Array, opts: ParseOptions = {}): string[][] {
   checkKeys('parseSegmentedCorpus', opts, ['name', 'requireBoundaries']);
@@ -160,6 +184,10 @@ export function parseSegmentedCorpus(input: string | Uint8Array, opts: ParseOpti
 
 /** Prose (paragraphs separated by blank lines) → sentences of white-space words: a sentence
  * ends at a word ending in . ! or ? (closing quotes and brackets allowed after it), as one
+ * @example
+ * ```ts
+ * console.log(proseToSentences('Call me Ishmael. Some years ago, never mind how long.'));
+ * ```
  * line of a SIGHAN corpus would hold it. */
 export function proseToSentences(text: string): string[][] {
   const out: string[][] = [];
@@ -179,6 +207,10 @@ export function proseToSentences(text: string): string[][] {
 }
 
 /** Splits a long sentence at word boundaries into pieces of at most `maxChars` characters
+ * @example
+ * ```ts
+ * console.log(chunkWords(['Some', 'years', 'ago', 'never', 'mind'], 10)); // pieces of at most 10 characters, whole words
+ * ```
  * (a longer single word stays whole), for training batches of bounded length. */
 export function chunkWords(words: readonly string[], maxChars: number): string[][] {
   const out: string[][] = [];
@@ -199,6 +231,11 @@ export function chunkWords(words: readonly string[], maxChars: number): string[]
 }
 
 /** The baseline: greedy forward longest match. At each position the longest dictionary word
+ * @example
+ * ```ts
+ * const seg = LongestMatchSegmenter.fromCorpus([['Call', 'me', 'Ishmael'], ['me', 'too']]);
+ * console.log(seg.segment('CallmeIshmael')); // ['Call', 'me', 'Ishmael']
+ * ```
  * that matches is taken, else one character. */
 export class LongestMatchSegmenter {
   readonly #dict: Set<string>;
@@ -319,7 +356,18 @@ export interface TrainSegmenterOptions extends SegmenterOptions {
 
 const SEGMENTER_KEYS = ['crf', 'embed', 'hidden', 'layers', 'seed'];
 
-/** A character tagger that puts word boundaries back: its model and character vocabulary. */
+/**
+ * A character tagger that puts word boundaries back: its model and character vocabulary.
+ * @example
+ * ```ts
+ * const corpus = [['Call', 'me', 'Ishmael'], ['Some', 'years', 'ago']];
+ * const seg = Segmenter.create(charVocabulary(corpus), { crf: true, embed: 8, hidden: 8, seed: 1 });
+ * console.log(seg.segment(['Callme'])); // untrained: arbitrary boundaries (trainSegmenter trains one)
+ * const again = Segmenter.load(seg.save());
+ * again.dispose();
+ * seg.dispose();
+ * ```
+ */
 export class Segmenter {
   /** The session holding the tagger model (and the vocabulary). */
   readonly session: Session;
@@ -437,7 +485,13 @@ export class Segmenter {
   }
 }
 
-/** The character vocabulary of a training corpus, sorted, with `UNK_CHAR` for the rest. */
+/**
+ * The character vocabulary of a training corpus, sorted, with `UNK_CHAR` for the rest.
+ * @example
+ * ```ts
+ * console.log(charVocabulary([['Call', 'me']]).size); // the corpus's characters and UNK_CHAR
+ * ```
+ */
 export function charVocabulary(sentences: readonly (readonly string[])[]): Vocabulary {
   const set = new Set<string>();
   for (const s of sentences) for (const w of s) for (const c of w) set.add(c);
@@ -446,6 +500,14 @@ export function charVocabulary(sentences: readonly (readonly string[])[]): Vocab
 }
 
 /** Trains a segmenter on a segmented corpus: pieces of at most `maxChars` characters,
+ * @example
+ * ```ts
+ * // sentences: each a list of words (the text without spaces is what the model sees)
+ * const sentences = proseToSentences('Call me Ishmael. Some years ago, never mind how long precisely. '.repeat(5));
+ * const seg = await trainSegmenter(sentences, { steps: 100, batchSize: 8, embed: 8, hidden: 16, seed: 1, timeBudgetMs: 20_000 });
+ * console.log(seg.segment(['Callmeishmael.']), seg.evaluate(sentences).f1);
+ * seg.dispose();
+ * ```
  * shuffled by seed, `steps` updates with Adam (default lr 0.01) and clipping. */
 export async function trainSegmenter(sentences: readonly (readonly string[])[], opts: TrainSegmenterOptions = {}): Promise<Segmenter> {
   checkKeys('trainSegmenter', opts, [

@@ -104,8 +104,30 @@ export interface SpeechTrainOptions {
   onEpoch?: (e: { epoch: number; loss: number; elapsedMs: number; framesPerSecond: number }) => void;
 }
 
-/** Per-band mean and standard deviation over the utterances' frames. */
-export function bandStatistics(c: SpeechCorpus, utts: readonly SpeechUtterance[]): { mean: number[]; std: number[] } {
+/**
+ * Per-band mean and standard deviation over the utterances' frames.
+ * @example
+ * ```ts
+ * // a corpus of log-mel features (40 bands): two utterances of [frames, 40] back to back
+ * const a = logMel(Float32Array.from({ length: 8000 }, (_, i) => Math.sin(i / 5)));
+ * const b = logMel(Float32Array.from({ length: 8000 }, (_, i) => Math.sin(i / 9)));
+ * const features = new Float32Array(a.length + b.length);
+ * features.set(a);
+ * features.set(b, a.length);
+ * const corpus = { features, bands: 40, utterances: [{ digits: [4, 1], offset: 0, frames: a.length / 40 }, { digits: [2], offset: a.length / 40, frames: b.length / 40 }] };
+ * const { mean, std } = bandStatistics(corpus, corpus.utterances); // per band, over every frame
+ * console.log(mean.length, std.length); // 40 40
+ * ```
+ */
+export function bandStatistics(
+  c: SpeechCorpus,
+  utts: readonly SpeechUtterance[],
+): {
+  /** Per band. */
+  mean: number[];
+  /** Per band. */
+  std: number[];
+} {
   const nb = c.bands;
   const sum = new Float64Array(nb);
   const sq = new Float64Array(nb);
@@ -127,6 +149,18 @@ export function bandStatistics(c: SpeechCorpus, utts: readonly SpeechUtterance[]
 }
 
 /** Normalised, stacked steps [⌈frames / stack⌉, bands·stack] from log-mel frames [frames, bands]
+ * @example
+ * ```ts
+ * // a corpus of log-mel features (40 bands): two utterances of [frames, 40] back to back
+ * const a = logMel(Float32Array.from({ length: 8000 }, (_, i) => Math.sin(i / 5)));
+ * const b = logMel(Float32Array.from({ length: 8000 }, (_, i) => Math.sin(i / 9)));
+ * const features = new Float32Array(a.length + b.length);
+ * features.set(a);
+ * features.set(b, a.length);
+ * const corpus = { features, bands: 40, utterances: [{ digits: [4, 1], offset: 0, frames: a.length / 40 }, { digits: [2], offset: a.length / 40, frames: b.length / 40 }] };
+ * const stacked = stackFrames(a, { stack: 3, bands: 40, ...bandStatistics(corpus, corpus.utterances) });
+ * console.log(stacked.length / 120); // steps of 3 normalised frames each
+ * ```
  * (the last step padded with zeros, i.e. the mean). */
 export function stackFrames(frames: Float32Array, f: SpeechFraming): Float32Array {
   const { bands, stack } = f;
@@ -139,7 +173,13 @@ export function stackFrames(frames: Float32Array, f: SpeechFraming): Float32Arra
   return out;
 }
 
-/** Σ edit distance / Σ reference length, and exact-match accuracy. */
+/**
+ * Σ edit distance / Σ reference length, and exact-match accuracy.
+ * @example
+ * ```ts
+ * console.log(scoreTranscripts([[4, 1, 5], [2]], [[4, 1, 5], [7]])); // { ler: 0.25, accuracy: 0.5, utterances: 2 }
+ * ```
+ */
 export function scoreTranscripts(refs: readonly (readonly number[])[], hyps: readonly (readonly number[])[]): SpeechScore {
   if (refs.length !== hyps.length) throw rangeError(`scoreTranscripts: ${refs.length} references but ${hyps.length} hypotheses`);
   let dist = 0;
@@ -157,7 +197,24 @@ export function scoreTranscripts(refs: readonly (readonly number[])[], hyps: rea
 /** Digits as words: [4, 1] → "four one". */
 export const digitsToWords = (d: readonly number[]) => d.map((x) => DIGIT_WORDS[x]).join(' ');
 
-/** A trained digit recognizer: the network (in a Trainer) and its framing. */
+/**
+ * A trained digit recognizer: the network (in a Trainer) and its framing.
+ * @example
+ * ```ts
+ * // a corpus of log-mel features (40 bands): two utterances of [frames, 40] back to back
+ * const a = logMel(Float32Array.from({ length: 8000 }, (_, i) => Math.sin(i / 5)));
+ * const b = logMel(Float32Array.from({ length: 8000 }, (_, i) => Math.sin(i / 9)));
+ * const features = new Float32Array(a.length + b.length);
+ * features.set(a);
+ * features.set(b, a.length);
+ * const corpus = { features, bands: 40, utterances: [{ digits: [4, 1], offset: 0, frames: a.length / 40 }, { digits: [2], offset: a.length / 40, frames: b.length / 40 }] };
+ * const rec = await SpeechRecognizer.train(corpus, { units: 8, layers: 1, epochs: 2, worker: false });
+ * console.log(await rec.transcribeFrames([a])); // digits (after 2 epochs on 2 utterances: anything)
+ * const again = await SpeechRecognizer.load(await rec.save(), { worker: false });
+ * await again.dispose();
+ * await rec.dispose();
+ * ```
+ */
 export class SpeechRecognizer {
   /** The trainer holding the network (log-mel steps in, 10 digits + blank out, CTC). */
   readonly trainer: Trainer;
@@ -308,7 +365,25 @@ export class SpeechRecognizer {
   }
 }
 
-/** Incremental transcription: samples in, digits out (see `SpeechRecognizer.stream`). */
+/**
+ * Incremental transcription: samples in, digits out (see `SpeechRecognizer.stream`).
+ * @example
+ * ```ts
+ * // a corpus of log-mel features (40 bands): two utterances of [frames, 40] back to back
+ * const a = logMel(Float32Array.from({ length: 8000 }, (_, i) => Math.sin(i / 5)));
+ * const b = logMel(Float32Array.from({ length: 8000 }, (_, i) => Math.sin(i / 9)));
+ * const features = new Float32Array(a.length + b.length);
+ * features.set(a);
+ * features.set(b, a.length);
+ * const corpus = { features, bands: 40, utterances: [{ digits: [4, 1], offset: 0, frames: a.length / 40 }, { digits: [2], offset: a.length / 40, frames: b.length / 40 }] };
+ * const rec = await SpeechRecognizer.train(corpus, { units: 8, layers: 1, epochs: 1, bidirectional: false, worker: false });
+ * const stream = await rec.stream(); // a unidirectional model transcribes as audio arrives
+ * const audio = Float32Array.from({ length: 8000 }, (_, i) => Math.sin(i / 5));
+ * for (let i = 0; i < audio.length; i += 1600) console.log(await stream.push(audio.subarray(i, i + 1600))); // the digits so far
+ * console.log(await stream.end());
+ * await rec.dispose();
+ * ```
+ */
 export class SpeechStream {
   readonly #t: Trainer;
   readonly #f: SpeechFraming;

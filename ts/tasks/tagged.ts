@@ -47,7 +47,13 @@ export function decodeUtf8(bytes: Uint8Array, source = 'corpus'): string {
   }
 }
 
-/** Parses a `word/TAG` corpus (text, or bytes decoded as strict UTF-8). */
+/**
+ * Parses a `word/TAG` corpus (text, or bytes decoded as strict UTF-8).
+ * @example
+ * ```ts
+ * console.log(parseTagged('The/DET jury/NOUN said/VERB ./.\n')); // [{ words: ['The', 'jury', 'said', '.'], tags: ['DET', 'NOUN', 'VERB', '.'] }]
+ * ```
+ */
 export function parseTagged(input: string | Uint8Array, opts: ParseTaggedOptions = {}): TaggedSentence[] {
   const source = opts.source ?? 'corpus';
   const text = typeof input === 'string' ? input : decodeUtf8(input, source);
@@ -74,8 +80,20 @@ export function parseTagged(input: string | Uint8Array, opts: ParseTaggedOptions
 }
 
 /** Holds out round(fraction · N) of the named files (at least 1, at most N − 1), chosen by a
+ * @example
+ * ```ts
+ * console.log(splitFiles(['ca01', 'ca02', 'cb01', 'cb02', 'cc01'], { test: 0.2, seed: 1 })); // { train: [4 names], test: [1 name] }
+ * ```
  * seeded shuffle of the sorted names. Returns the names of each side, sorted. */
-export function splitFiles(names: readonly string[], opts: { test?: number; seed?: number } = {}): { train: string[]; test: string[] } {
+export function splitFiles(
+  names: readonly string[],
+  opts: { test?: number; seed?: number } = {},
+): {
+  /** Files to train on, sorted. */
+  train: string[];
+  /** Held-out files, sorted. */
+  test: string[];
+} {
   const fraction = opts.test ?? 0.1;
   if (!(fraction > 0 && fraction < 1)) throw rangeError(`test fraction must be in (0, 1) (got ${fraction})`);
   if (names.length < 2) throw rangeError(`a split by file needs at least 2 files (got ${names.length})`);
@@ -97,7 +115,14 @@ export interface TaggingScore {
   unknownTokens: number;
 }
 
-/** Token accuracy of predicted tag sequences against gold (unknown = word not in `known`). */
+/**
+ * Token accuracy of predicted tag sequences against gold (unknown = word not in `known`).
+ * @example
+ * ```ts
+ * const gold = parseTagged('the/DET dog/NOUN runs/VERB\n');
+ * console.log(taggingScore(gold, [['DET', 'NOUN', 'NOUN']], new Set(['the', 'runs']))); // accuracy 2/3; 'dog' unknown
+ * ```
+ */
 export function taggingScore(gold: readonly TaggedSentence[], predicted: readonly (readonly string[])[], known: { has(w: string): boolean }): TaggingScore {
   if (gold.length !== predicted.length) throw shapeError(`gold has ${gold.length} sentences but the prediction has ${predicted.length}`);
   let tokens = 0;

@@ -28,7 +28,13 @@ export interface TokenizeOptions {
   eos?: boolean;
 }
 
-/** Words and punctuation of `text`, with EOS after each non-empty line. */
+/**
+ * Words and punctuation of `text`, with EOS after each non-empty line.
+ * @example
+ * ```ts
+ * console.log(tokenizeWords("Call me Ishmael. Some years ago--never mind.")); // lower-cased words and punctuation
+ * ```
+ */
 export function tokenizeWords(text: string, opts: TokenizeOptions = {}): string[] {
   checkKeys('tokenizeWords', opts, ['lowercase', 'eos']);
   const lower = opts.lowercase ?? true;
@@ -43,7 +49,14 @@ export function tokenizeWords(text: string, opts: TokenizeOptions = {}): string[
   return out;
 }
 
-/** UNK plus the maxSize − 1 most frequent tokens seen at least minCount times (ties: alphabetical). */
+/**
+ * UNK plus the maxSize − 1 most frequent tokens seen at least minCount times (ties: alphabetical).
+ * @example
+ * ```ts
+ * const v = wordVocabulary(tokenizeWords('the cat and the hat'), 3); // the 2 commonest words and <unk>
+ * console.log(v.size, v.has('the'));
+ * ```
+ */
 export function wordVocabulary(tokens: Iterable<string>, maxSize: number, opts: { minCount?: number } = {}): Vocabulary {
   posInt('wordVocabulary maxSize', maxSize);
   checkKeys('wordVocabulary', opts, ['minCount']);
