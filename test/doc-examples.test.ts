@@ -13,6 +13,9 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers.js';
 
+/** Text without its terminal colour codes (ESC [ … m). */
+const stripColours = (s: string) => s.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
+
 interface Entry {
   file: string;
   name: string;
@@ -85,7 +88,7 @@ describe('the reference examples', () => {
       encoding: 'utf8',
       timeout: 240_000,
     });
-    const out = (d.stdout + d.stderr).replace(/\x1b\[[0-9;]*m/g, '');
+    const out = stripColours(d.stdout + d.stderr);
     expect(out).not.toMatch(/\[warning\]|\[error\]/);
     expect(d.status, out).toBe(0);
   }, 300_000);
