@@ -1,13 +1,17 @@
 // The published layout: `npm pack`, install the tarball into a scratch project, and use it
 // from plain Node ESM (no bundler): the exports map, the types (tsc in the scratch project),
-// the .wasm asset, a worker, and the `recurrent` command. Then the same installed package
-// through Vite, as a browser app bundles it, run in Chromium.
+// the .wasm asset, a worker, and the `recurrent` command; the README's SDK example in that
+// ESM project and in a CommonJS one (require() of the ES module, Node 20.19+ and 22.12+), on
+// Node 20 and Node 24; every size the README states, measured. Then the same installed
+// package through Vite, as a browser app bundles it, run in Chromium.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers.js';
 
@@ -16,11 +20,36 @@ const app = join(tmp, 'app');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let files: string[] = [];
 let tarball = '';
+/** `npm pack --json`'s figures: tarball bytes, unpacked bytes, entries. */
+let packed: { size: number; unpackedSize: number; entryCount: number };
+/** Node 24 (scripts/setup.sh installs it in .tools) where it is there, besides this Node. */
+const NODE24 = join(ROOT, '.tools/node24/bin/node');
+const nodes = [process.execPath, ...(existsSync(NODE24) ? [NODE24] : [])];
+
+/** The README's SDK walkthrough (its first ts block with createTrainer and trainer.fit), as JavaScript. */
+function readmeExample(): string {
+  const md = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = [...md.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]).find((c) => c.includes('createTrainer') && c.includes('trainer.fit('));
+  if (!block) throw new Error('README.md has no SDK example');
+  return ts.transpileModule(block, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
+}
+
+/** The same program for CommonJS: its imports as require(), its body in an async function. */
+function asCommonJs(esm: string): string {
+  const requires: string[] = [];
+  const body = esm.replace(/^import\s*\{([^}]*)\}\s*from\s*(['"][^'"]+['"]);?\s*$/gm, (_, names: string, from: string) => {
+    requires.push(`const {${names}} = require(${from});`);
+    return '';
+  });
+  if (/^import\s/m.test(body)) throw new Error(`an import the CommonJS rewrite does not handle:\n${body}`);
+  return `${requires.join('\n')}\n(async () => {\n${body}\n})().catch((e) => {\n  console.error(e);\n  process.exitCode = 1;\n});\n`;
+}
 
 beforeAll(() => {
-  const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' }));
-  files = packed[0].files.map((f: { path: string }) => f.path);
-  tarball = join(tmp, packed[0].filename);
+  const pack = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', tmp, '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' }));
+  files = pack[0].files.map((f: { path: string }) => f.path);
+  tarball = join(tmp, pack[0].filename);
+  packed = pack[0];
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', version: '1.0.0', private: true, type: 'module' }, null, 2));
   // Only the local tarball is new; its dependencies come from npm's cache when they are there.
@@ -51,7 +80,113 @@ describe('npm package', () => {
     ]) {
       expect(files, f).toContain(f);
     }
-    expect(files.filter((f) => /^(ts|test|crates|examples|scripts|bench)\//.test(f) || f.endsWith('.rs'))).toEqual([]);
+    // one example script ships: the speech corpus generator that `recurrent speech train` runs
+    // (npm adds the README of a folder it takes a file from)
+    const shipped = ['examples/speech/make-corpus.mjs', 'examples/README.md'];
+    expect(files).toContain(shipped[0]);
+    expect(files.filter((f) => (/^(ts|test|crates|examples|scripts|bench)\//.test(f) || f.endsWith('.rs')) && !shipped.includes(f))).toEqual([]);
+  });
+
+  it("runs the README's SDK example in the scratch ESM project, on Node 20 and Node 24", () => {
+    writeFileSync(join(app, 'readme.mjs'), readmeExample());
+    for (const exe of nodes) {
+      const r = spawnSync(exe, ['readme.mjs'], { cwd: app, encoding: 'utf8', timeout: 120_000 });
+      expect(r.stderr, exe).toBe('');
+      expect(r.status, exe).toBe(0);
+      expect(r.stdout.length, exe).toBeGreaterThan(0);
+    }
+  });
+
+  it("runs the README's SDK example in a scratch CommonJS project: require('recurrent-nn') works (no top-level await in the package)", () => {
+    const cjs = join(tmp, 'cjs-app');
+    mkdirSync(cjs);
+    // no "type": a CommonJS project (npm init -y), using the package the ESM project installed
+    writeFileSync(join(cjs, 'package.json'), JSON.stringify({ name: 'scratch-cjs', version: '1.0.0', private: true }, null, 2));
+    symlinkSync(join(app, 'node_modules'), join(cjs, 'node_modules'), 'dir');
+    writeFileSync(join(cjs, 'main.js'), asCommonJs(readmeExample()));
+    writeFileSync(
+      join(cjs, 'tasks.js'),
+      `const { init, kernelBackend } = require('recurrent-nn');\nconst { tokenize } = require('recurrent-nn/tasks');\ninit().then(() => console.log(kernelBackend(), tokenize('Hi there').join('|')));\n`,
+    );
+    for (const exe of nodes) {
+      const r = spawnSync(exe, ['main.js'], { cwd: cjs, encoding: 'utf8', timeout: 120_000 });
+      expect(r.stderr, exe).toBe('');
+      expect(r.status, exe).toBe(0);
+      expect(r.stdout.length, exe).toBeGreaterThan(0);
+      const t = spawnSync(exe, ['tasks.js'], { cwd: cjs, encoding: 'utf8', timeout: 60_000 });
+      expect(t.stderr, exe).toBe('');
+      expect(t.stdout.trim(), exe).toMatch(/^(simd128|relaxed-simd) hi\|there$/);
+    }
+  });
+
+  it('every size the README states is the measured one', () => {
+    const md = readFileSync(join(ROOT, 'README.md'), 'utf8').replace(/\s+/g, ' '); // one line
+    const m = (re: RegExp) => {
+      const x = re.exec(md);
+      expect(x, `README.md states ${re}`).not.toBeNull();
+      return x!.slice(1).map(Number);
+    };
+    const near = (stated: number, measured: number, what: string, tolerance = 0.05) =>
+      expect(Math.abs(stated - measured) / measured, `${what}: README says ${stated}, measured ${measured}`).toBeLessThanOrEqual(tolerance);
+    const [wasmKb, gzKb] = m(/each of the two `\.wasm` builds is (\d+) kB \((\d+) kB gzipped\)/);
+    for (const f of ['recurrent_wasm_bg.wasm', 'recurrent_wasm_relaxed_bg.wasm']) {
+      const bytes = readFileSync(join(app, 'node_modules/recurrent-nn/dist/wasm', f));
+      near(wasmKb, bytes.length / 1000, `${f} kB`);
+      near(gzKb, gzipSync(bytes).length / 1000, `${f} gzipped kB`);
+    }
+    const [tarKb, entries, unpackedMb, maps] = m(/a (\d+) kB tarball of (\d+) files \(([\d.]+) MB unpacked\), (\d+) of them source maps/);
+    near(tarKb, packed.size / 1000, 'tarball kB');
+    near(unpackedMb, packed.unpackedSize / 1e6, 'unpacked MB');
+    near(entries, packed.entryCount, 'files', 0.1);
+    near(maps, files.filter((f) => f.endsWith('.map')).length, 'source maps', 0.1);
+    const [pkgCount, installMb] = m(/a scratch `npm install recurrent-nn` brings (\d+) packages \(([\d.]+) MB\)/);
+    const nm = join(app, 'node_modules');
+    const du = (p: string): number => {
+      const st = statSync(p);
+      return st.isDirectory() ? readdirSync(p).reduce((a, f) => a + du(join(p, f)), 0) : st.size;
+    };
+    const pkgs = readdirSync(nm)
+      .filter((d) => !d.startsWith('.'))
+      .flatMap((d) => (d.startsWith('@') ? readdirSync(join(nm, d)) : [d]));
+    expect(pkgs.length, 'packages').toBe(pkgCount);
+    near(installMb, du(nm) / 1e6, 'install MB', 0.1);
+  });
+
+  it('runs `recurrent speech train` from the installed package (the corpus generator ships with it)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recurrent-pack-speech-'));
+    const r = spawnSync(
+      join(app, 'node_modules/.bin/recurrent'),
+      [
+        'speech',
+        'train',
+        '--utterances',
+        '12',
+        '--voices',
+        'en-us',
+        '--variants',
+        'm3,f2',
+        '--test-size',
+        '0.5',
+        '--epochs',
+        '1',
+        '--units',
+        '4',
+        '--layers',
+        '1',
+        '--beam',
+        '1',
+        '--corpus',
+        join(dir, 'corpus'),
+        '--out',
+        join(dir, 'speech.safetensors'),
+      ],
+      { cwd: app, encoding: 'utf8', timeout: 120_000 },
+    );
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/corpus: .* 12 utterances/);
+    expect(r.stdout).toMatch(/model saved to /);
   });
 
   it('imports from Node ESM through the exports map and loads the .wasm with no bundler', () => {
