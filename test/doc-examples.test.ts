@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers.js';
+import { typeCheckAsUser } from './user-code.js';
 
 /** Text without its terminal colour codes (ESC [ … m). */
 const stripColours = (s: string) => s.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
@@ -99,19 +100,7 @@ describe('the reference examples', () => {
       writeFileSync(f, `${preamble(b.code, 'recurrent-nn', 'recurrent-nn/tasks')}${b.code}\nexport {};\n`);
       return f;
     });
-    const program = ts.createProgram(files, {
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-      types: ['node'],
-      typeRoots: [join(ROOT, 'node_modules', '@types')],
-      paths: { 'recurrent-nn': [join(ROOT, INDEX)], 'recurrent-nn/tasks': [join(ROOT, TASKS)] },
-    });
-    const errors = ts.getPreEmitDiagnostics(program).map((d) => {
+    const errors = typeCheckAsUser(files, { 'recurrent-nn': [join(ROOT, INDEX)], 'recurrent-nn/tasks': [join(ROOT, TASKS)] }).map((d) => {
       const i = d.file ? files.indexOf(d.file.fileName) : -1;
       const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line - 3 : 0;
       return `${i >= 0 ? blocks[i].where : 'example'} (line ${line}): ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers.js';
+import { typeCheckAsUser } from './user-code.js';
 
 interface Block {
   line: number;
@@ -61,19 +62,7 @@ describe('README.md code blocks', () => {
     });
     const paths: Record<string, string[]> = { 'recurrent-nn': [join(ROOT, 'dist', 'index.d.ts')] };
     if (existsSync(DIST_TASKS)) paths['recurrent-nn/tasks'] = [join(ROOT, 'dist', 'tasks', 'index.d.ts')];
-    const program = ts.createProgram(files, {
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-      types: ['node'],
-      typeRoots: [join(ROOT, 'node_modules', '@types')],
-      paths,
-    });
-    const errors = ts.getPreEmitDiagnostics(program).map((d) => {
+    const errors = typeCheckAsUser(files, paths).map((d) => {
       const where = d.file ? `README block ${files.indexOf(d.file.fileName)} (line ${blocks[files.indexOf(d.file.fileName)]?.line})` : 'README';
       return `${where}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
