@@ -11,8 +11,6 @@ export type { DecodedWav, EncodeWavOptions } from './audio/wav.js';
 export { decodeWav, decodeWav16k, encodeWav } from './audio/wav.js';
 export type { Flow, GruOptions, RecurrentOptions, RnnOptions, SequentialOptions } from './builder.js';
 export { SequentialBuilder, sequential } from './builder.js';
-export type { FixtureReport, TensorReport } from './conformance.js';
-export { runFixture, runFixtures } from './conformance.js';
 export type { CtcDecodeOptions, CtcHypothesis, CtcLossInput, CtcLossResult, CtcOptions } from './ctc.js';
 export { ctcDecode, ctcLoss } from './ctc.js';
 export { Rng } from './data/rng.js';

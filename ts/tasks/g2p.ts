@@ -1,7 +1,7 @@
 // Grapheme to phoneme: spelling → pronunciation with the attention encoder-decoder
 // (seq2seq.ts), on the CMU Pronouncing Dictionary or any lexicon in its format.
 //
-//   const { entries } = parseLexicon(await loadCmudict());  // data/cmudict.ts (Node)
+//   const { entries } = parseLexicon(await loadCmudict());  // cli/corpora/cmudict.ts (Node)
 //   const { train, test } = splitLexicon(entries, { test: 0.05, seed: 1 });
 //   const g2p = G2P.create(train, { encoderUnits: 128 }, { seed: 1 });
 //   await g2p.fit(train, { epochs: 2 });
