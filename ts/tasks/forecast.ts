@@ -15,10 +15,8 @@
 // in it; its inputs may reach back into earlier years (known history), its targets never
 // overlap training. The normalisation uses training days only.
 
-import { sequential } from '../builder.js';
-import type { Example } from '../data/source.js';
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
-import { createTrainer, type Trainer } from '../trainer.js';
+import { createTrainer, type Example, sequential, type Trainer } from '../index.js';
 import { meanAbsoluteError } from './edit-distance.js';
 
 /** One day of a daily series (the births data set's columns). */

@@ -15,12 +15,21 @@
 // usual CMUdict G2P protocol: a word is right when the output equals any of its listed
 // pronunciations (word error rate); phoneme errors are counted against the closest one.
 
-import { Rng } from '../data/rng.js';
-import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
-import type { EpochEvent, FitEvent, FitResult } from '../events.js';
-import { type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../seq2seq.js';
-import { createTrainer } from '../trainer.js';
+import {
+  createTrainer,
+  type EpochEvent,
+  type FitEvent,
+  type FitResult,
+  type Pair,
+  Rng,
+  type Seq2SeqCompileOptions,
+  type Seq2SeqFitOptions,
+  Seq2SeqModel,
+  type Seq2SeqOptions,
+  Vocabulary,
+  type VocabularyJSON,
+} from '../index.js';
 import { type ErrorRates, errorRates } from './edit-distance.js';
 
 /** One word of a pronouncing lexicon with all its listed pronunciations (phone lists). */

@@ -9,14 +9,9 @@
 //   `trainSegmenter` trains one; `Segmenter.save()` writes a recurrent/1 model file.
 // - `LongestMatchSegmenter` is the baseline: greedy forward longest match with a dictionary
 //   of the training words.
-import { sequential } from '../builder.js';
-import { Rng } from '../data/rng.js';
-import { padBatch } from '../data/source.js';
-import { Vocabulary } from '../data/vocab.js';
+
 import { checkKeys, formatError, optionError, posInt } from '../errors.js';
-import { runFit, startPosition } from '../fit.js';
-import type { OptimizerSpec } from '../model.js';
-import { Session, sequentialTarget } from '../session.js';
+import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { progressEvery } from './progress.js';
 
@@ -466,7 +461,7 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const order = new Uint32Array(pieces.length).map((_, i) => i);
   let pos = order.length;
   // one "epoch" of `steps` batches drawn from an endless stream of pieces, reshuffled at its end
-  const target = sequentialTarget(model, {
+  await fitBatches(model, {
     batchesPerEpoch: steps,
     batches: () => () => {
       const rows: number[] = [];
@@ -486,7 +481,7 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
       return { input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, targets: { classes }, tokens };
     },
     schedule: false,
+    onProgress: progressEvery(every, steps, opts.onProgress),
   });
-  await runFit(target, startPosition(0), { epochs: 1, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return seg;
 }
