@@ -55,6 +55,7 @@ describe('OSIS export parsing', () => {
   });
   it('stripOsis', () => {
     expect(stripOsis('<w lemma="H1">a</w><w>b</w>,<milestone type="line"/>c  d ')).toBe('a b, c d');
+    expect(stripOsis('<w>Yahweh</w>,<w>Yahweh</w> <w>spoke</w>')).toBe('Yahweh, Yahweh spoke');
   });
   it('a repeated verse is E_FORMAT', () => {
     expectError(() => parseOsisExport('Genesis 1:1: a\nGenesis 1:1: b\n'), TypeError, 'E_FORMAT', /repeats Genesis 1:1/);

@@ -7,7 +7,8 @@
 // Pitfalls handled here (measured on the Debian export):
 // - a range export repeats the last psalm title before every later verse: the text before the
 //   verse header is dropped (so WEB's psalm titles are dropped; RV1909 has them in verse 1);
-// - WEB writes `</w><w` with no space between two words (114 places): a space is inserted;
+// - WEB writes `</w><w` with no space between two words (114 places; 3 more as `</w>,<w`): a
+//   space is inserted;
 // - Strong's numbers live in `lemma` attributes: stripping the markup drops them;
 // - WEB appends deuterocanonical books after Revelation 22:21 (only the 66 canonical books
 //   are read) and a glossary to that verse's line, after a run of spaces (cut there);
@@ -116,11 +117,11 @@ const HEADER = new RegExp(
     .join('|')}) (\\d+):(\\d+): `,
 );
 
-/** The plain text of an OSIS fragment: a space between adjacent words (`</w><w`) and for line
+/** The plain text of an OSIS fragment: a space between adjacent words (`</w><w`, `</w>,<w`) and for line
  * milestones, every tag removed (with its attributes: Strong's numbers), spaces collapsed. */
 export function stripOsis(fragment: string): string {
   return fragment
-    .replace(/<\/w>\s*<w[\s>]/g, (m) => `</w> ${m.slice(m.lastIndexOf('<'))}`)
+    .replace(/<\/w>([,;:.!?]*)\s*<w(?=[\s>])/g, '</w>$1 <w')
     .replace(/<(milestone|l|lg|lb)\b[^>]*>/g, ' ')
     .replace(/<[^>]*>/g, '')
     .replace(/\s+/g, ' ')
