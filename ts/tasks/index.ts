@@ -3,6 +3,8 @@
 // phoneme (G2P), forecasting, part-of-speech (word/TAG) tagging, next-word prediction, and the
 // classic LSTM demo.
 
+export type { BleuScore, ChrfScore } from './bleu.js';
+export { bleuSignature, chrfSignature, corpusBleu, corpusChrf, formatBleu, pySplit, tokenize13a } from './bleu.js';
 export { normalizeBrownTag } from './brown.js';
 export type { ClassicOptions, ClassicResult } from './classic.js';
 export { CLASSIC_TARGETS, classicLstm } from './classic.js';
