@@ -133,14 +133,19 @@ export class Bpe {
     const freq: number[] = [];
     for (const [c, f] of chunkFreq) {
       let cur: number[] = [];
+      const keep = () => {
+        if (cur.length > 1) {
+          words.push(cur);
+          freq.push(f);
+        }
+        cur = [];
+      };
       for (const ch of c) {
         const id = symId.get(ch);
-        if (id === undefined) {
-          if (cur.length > 1) words.push(cur), freq.push(f);
-          cur = [];
-        } else cur.push(id);
+        if (id === undefined) keep();
+        else cur.push(id);
       }
-      if (cur.length > 1) words.push(cur), freq.push(f);
+      keep();
     }
     // pair counts with the words each pair occurs in; a max-heap with lazy deletion
     const S = 1 << 21;
@@ -152,8 +157,8 @@ export class Bpe {
     const add = (a: number, b: number, w: number, f: number) => {
       const k = key(a, b);
       count.set(k, (count.get(k) ?? 0) + f);
-      let s = where.get(k);
-      if (!s) where.set(k, (s = new Set()));
+      const s = where.get(k) ?? new Set<number>();
+      where.set(k, s);
       s.add(w);
       if (!firstSeen.has(k)) firstSeen.set(k, order++);
     };

@@ -28,8 +28,8 @@ export class Ibm1 {
     const fIds = new Map<string, number>([['\u0000NULL', 0]]);
     const eIds = new Map<string, number>();
     const id = (m: Map<string, number>, w: string) => {
-      let i = m.get(w);
-      if (i === undefined) m.set(w, (i = m.size));
+      const i = m.get(w) ?? m.size;
+      m.set(w, i);
       return i;
     };
     const sents = pairs.map(
