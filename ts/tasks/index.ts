@@ -1,8 +1,10 @@
 // recurrent-nn/tasks: ready-made tasks built on the SDK (the package root), with their data
 // preparation, metrics and baselines: word segmentation, text classification, grapheme to
 // phoneme (G2P), Spanish→English translation (BPE, BLEU/chrF, IBM Model 1), forecasting, part-of-speech (word/TAG) tagging, next-word prediction, and the
-// classic LSTM demo.
+// classic LSTM demo, and the adding problem (long-range memory).
 
+export type { AddingBatch } from './adding.js';
+export { ADDING_BASELINE_MSE, addingProblem } from './adding.js';
 export type { BleuScore, ChrfScore } from './bleu.js';
 export { bleuSignature, chrfSignature, corpusBleu, corpusChrf, formatBleu, pySplit, tokenize13a } from './bleu.js';
 export type { BpeJSON, BpeLearnOptions } from './bpe.js';
