@@ -37,6 +37,41 @@ describe('tasks use the public API', () => {
   });
 });
 
+/** Every .ts file under ts/ (the generated wasm glue excluded), relative to ts/. */
+function sources(dir = join(ROOT, 'ts'), rel = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    if (d.isDirectory()) return d.name === 'wasm' ? [] : sources(join(dir, d.name), `${rel}${d.name}/`);
+    return d.name.endsWith('.ts') ? [`${rel}${d.name}`] : [];
+  });
+}
+
+describe('the SDK has one typed worker interface', () => {
+  const read = (f: string) => readFileSync(join(ROOT, 'ts', f), 'utf8');
+
+  it('no session <-> replica cycle: the replica protocol lives in parallel/', () => {
+    expect(specifiers(read('session.ts')).filter((s) => s.includes('parallel/'))).toEqual([]);
+    expect(specifiers(read('parallel/replica.ts'))).not.toContain('../session.js');
+    expect(read('session.ts')).not.toMatch(/replica[A-Z]\w*\(/);
+  });
+
+  it('no branching on the model class in the session', () => {
+    expect(read('session.ts')).not.toMatch(/instanceof (Model|Seq2SeqModel)\b/);
+  });
+
+  it('casts that defeat the compiler stay at most 2, each explained by a comment above it', () => {
+    const hits: string[] = [];
+    for (const f of sources()) {
+      const lines = read(f).split('\n');
+      lines.forEach((l, i) => {
+        if (!/as unknown as|as never\b/.test(l)) return;
+        hits.push(`${f}:${i + 1}`);
+        expect(lines[i - 1] ?? '', `${f}:${i + 1} needs a comment saying why`).toMatch(/^\s*\/\//);
+      });
+    }
+    expect(hits.length, hits.join(', ')).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('fitBatches', () => {
   const batch = () => ({
     input: { features: Float32Array.from([0.5, -1, 0.25]), batch: 1, steps: 3 },

@@ -19,11 +19,13 @@
 import { deriveSeed, Rng } from './data/rng.js';
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
-import { type FitTarget, runFit, startPosition } from './fit.js';
+import { type FitTarget, runFit } from './fit.js';
+import { checkFitOptions, FIT_BATCH_SIZE } from './fit-options.js';
 import { FORMAT } from './io/checkpoint.js';
 import { checkSeq2SeqTensors } from './io/params.js';
 import { decodeSafetensors, encodeSafetensors, type TensorIn } from './io/safetensors.js';
 import { restoreParams } from './params.js';
+import type { SessionFitOptions } from './session-api.js';
 import type { Seq2Seq as CoreSeq2Seq, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
@@ -212,20 +214,19 @@ const OPTION_KEYS = [
   'eos',
 ] as const;
 
-function resolve(o: Seq2SeqOptions): Seq2SeqConfig {
+/** The options with their defaults, every value checked (from a caller, or from a model file's JSON). */
+function resolve(o: { readonly [K in keyof Seq2SeqOptions]?: unknown }): Seq2SeqConfig {
   checkKeys('seq2seq', o, OPTION_KEYS);
   const encoderUnits = posInt('seq2seq.encoderUnits', o.encoderUnits, 128);
   const bidirectional = o.bidirectional ?? true;
   if (typeof bidirectional !== 'boolean') throw optionError('seq2seq.bidirectional must be a boolean');
   const decoderUnits = posInt('seq2seq.decoderUnits', o.decoderUnits, bidirectional ? 2 * encoderUnits : encoderUnits);
-  const bos = o.bos ?? 0;
-  const eos = o.eos ?? 1;
-  for (const [k, v] of [
-    ['bos', bos],
-    ['eos', eos],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0) throw rangeError(`seq2seq.${k} must be a non-negative integer (got ${String(v)})`);
-  }
+  const token = (k: 'bos' | 'eos', v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw rangeError(`seq2seq.${k} must be a non-negative integer (got ${String(v)})`);
+    return v;
+  };
+  const bos = token('bos', o.bos ?? 0);
+  const eos = token('eos', o.eos ?? 1);
   return {
     sourceVocab: posInt('seq2seq.sourceVocab', o.sourceVocab),
     targetVocab: posInt('seq2seq.targetVocab', o.targetVocab),
@@ -327,8 +328,13 @@ export class Seq2SeqModel {
   /** Builds the model and initialises it from `seed` (PyTorch's init rules). */
   static create(options: Seq2SeqOptions, opts: { seed?: number } = {}): Seq2SeqModel {
     checkKeys('create', opts, ['seed']);
+    return Seq2SeqModel.#create(options, opts.seed);
+  }
+
+  /** Builds from options checked by `resolve` (a caller's, or a model file's JSON). */
+  static #create(options: { readonly [K in keyof Seq2SeqOptions]?: unknown }, seedIn: number | undefined): Seq2SeqModel {
     const c = resolve(options);
-    const seed = (opts.seed ?? 0) >>> 0;
+    const seed = (seedIn ?? 0) >>> 0;
     const core = new (wasm().Seq2Seq)(c, seed);
     return new Seq2SeqModel(c, seed, core);
   }
@@ -438,20 +444,15 @@ export class Seq2SeqModel {
     return { gradNorm: r[0], lr: r[1] };
   }
 
-  /** Trains over `pairs` in length-bucketed, seeded batches, reporting progress. */
+  /** Trains over `pairs` in length-bucketed, seeded batches, reporting progress (the options
+   * are checked as `Trainer.fit` checks them: fit-options.ts and {@link checkSeq2SeqFit}). */
   async fit(pairs: readonly Pair[], opts: Seq2SeqFitOptions = {}): Promise<FitResult> {
-    checkKeys('fit', opts, ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'signal', 'lrDecay', 'validation', 'onProgress']);
+    const { signal, onProgress, ...rest } = opts;
+    const f = checkFitOptions(rest, FIT_BATCH_SIZE.seq2seq, undefined, SEQ2SEQ_FIT_KEYS);
     if (!this.#compiled) throw stateError('call compile() before fit()');
-    if (!Array.isArray(pairs) || pairs.length === 0) throw rangeError('fit: the training set is empty');
-    const epochs = posInt('fit.epochs', opts.epochs, 1);
-    const batchSize = posInt('fit.batchSize', opts.batchSize, 64);
-    const seed = (opts.seed ?? 0) >>> 0;
-    const decay = numIn('fit.lrDecay', opts.lrDecay, 0, Number.POSITIVE_INFINITY, 1);
-    const budget = opts.timeBudgetMs;
-    if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
-    const val = opts.validation;
-    const target = seq2seqTarget(this, pairs, { batchSize, decay, validate: val && (() => this.#evalResult(val, batchSize)) });
-    return runFit(target, startPosition(seed), { epochs, timeBudgetMs: budget, signal: opts.signal, emit: opts.onProgress });
+    const { val, decay } = checkSeq2SeqFit(pairs, rest);
+    const target = seq2seqTarget(this, pairs, { batchSize: f.batchSize, decay, validate: val && (() => this.#evalResult(val, f.batchSize)) });
+    return runFit(target, f.pos, { epochs: f.epochs, timeBudgetMs: f.budget, signal, emit: onProgress });
   }
 
   #evalResult(pairs: readonly Pair[], batchSize: number): EvalResult {
@@ -583,7 +584,7 @@ export class Seq2SeqModel {
     checkSeq2SeqTensors(options, f.tensors, f.metadata);
     let model: Seq2SeqModel;
     try {
-      model = Seq2SeqModel.create(options as unknown as Seq2SeqOptions, { seed: Number(f.metadata.seed ?? 0) });
+      model = Seq2SeqModel.#create(options, Number(f.metadata.seed ?? 0));
     } catch (e) {
       throw formatError(`the model file's architecture is invalid: ${(e as Error).message}`);
     }
@@ -646,6 +647,20 @@ export class Seq2SeqModel {
  * (the same in the calling thread, a worker and every data-parallel replica). */
 export function epochBatches(pairs: readonly Pair[], batchSize: number, epoch: number, seed: number): number[][] {
   return bucketBatches(pairs, batchSize, deriveSeed(seed, epoch));
+}
+
+/** The keys of {@link Seq2SeqFitOptions} that cross to the fit engine. */
+const SEQ2SEQ_FIT_KEYS = ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'lrDecay', 'validation'];
+
+/** The encoder-decoder's own fit options and data, checked (the shared ones: fit-options.ts):
+ * the pairs, the validation pairs and the learning-rate decay. */
+export function checkSeq2SeqFit(pairs: readonly Pair[], opts: SessionFitOptions): { val?: readonly Pair[]; decay: number } {
+  if (!Array.isArray(pairs)) throw optionError('the encoder-decoder trains on an array of { source, target } pairs');
+  if (pairs.length === 0) throw rangeError('fit: the training set is empty');
+  if (opts.tbptt !== undefined || opts.shuffle !== undefined) throw optionError('fit.tbptt and fit.shuffle apply to the sequential model');
+  const val = opts.validation as readonly Pair[] | undefined;
+  if (val !== undefined && (!Array.isArray(val) || val.length === 0)) throw optionError('fit.validation must be a non-empty array of pairs');
+  return { val, decay: numIn('fit.lrDecay', opts.lrDecay, 0, Number.POSITIVE_INFINITY, 1) };
 }
 
 /** The end of an epoch of the encoder-decoder: its learning rate multiplied by `decay`. */
