@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FitEvent, fitBatches, init, sequential } from '../ts/index.js';
+import { type FitEvent, fitBatches, init, Seq2SeqModel, Session, sequential } from '../ts/index.js';
+import { readModelFile } from '../ts/io/checkpoint.js';
 import { ROOT, rejectsWith } from './helpers.js';
 
 beforeAll(() => init());
@@ -118,5 +119,38 @@ describe('fitBatches', () => {
     await rejectsWith(go({ epoch: 2 }), 'E_OPTION', /fitBatches\.epoch/);
     await rejectsWith(go({ batchesPerEpoch: 0 }), 'E_RANGE', /batchesPerEpoch/);
     model.dispose();
+  });
+});
+
+describe('one model-file code for every model kind', () => {
+  it('the encoder-decoder and the sequential model write the same parts, read back by readModelFile', async () => {
+    const s = new Session();
+    s.build({ kind: 'seq2seq', sourceVocab: 6, targetVocab: 7, embed: 4, encoderUnits: 4, decoderUnits: 8, attention: 4 }, 2);
+    s.compile({ optimizer: { name: 'adam', lr: 0.01 } });
+    await s.fit([{ source: [2, 3], target: [4] }], { epochs: 1, batchSize: 1 });
+    const f = readModelFile(s.save());
+    expect(f.architecture).toMatchObject({ kind: 'seq2seq', sourceVocab: 6 });
+    expect(f.seed).toBe(2);
+    expect(f.compile).toMatchObject({ optimizer: { name: 'adam', lr: 0.01 } });
+    expect(f.training).toMatchObject({ epoch: 1, step: 1 });
+    expect(f.optimizerState).toBeInstanceOf(Float32Array);
+    expect(f.rngState).toHaveLength(4);
+    expect(JSON.parse(f.extra.learningRate)).toBe(0.01);
+    // the public Seq2SeqModel.load reads the same file, and refuses a sequential one
+    const { model, metadata } = Seq2SeqModel.load(s.save());
+    expect(metadata.training).toMatchObject({ epoch: 1 });
+    model.dispose();
+    s.build(
+      sequential({ input: { features: 1 } })
+        .lstm({ units: 2 })
+        .dense({ units: 1 })
+        .toJSON(),
+      1,
+    );
+    const seq = readModelFile(s.save({ training: false }));
+    expect(seq.architecture).toMatchObject({ input: { features: 1 } });
+    expect(seq.compile).toBeUndefined();
+    expect(() => Seq2SeqModel.load(s.save())).toThrow(/not a seq2seq model file/);
+    s.dispose();
   });
 });

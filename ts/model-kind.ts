@@ -22,6 +22,8 @@ export interface KindModel {
   paramShape(name: string): number[];
   getParam(name: string): Float32Array;
   setParam(name: string, data: Float32Array): void;
+  /** Sets loss, optimizer, clipping, schedule (each model checks the options it takes, E_OPTION otherwise). */
+  compile(opts?: CompileOptions | Seq2SeqCompileOptions): unknown;
   dispose(): void;
 }
 
@@ -52,7 +54,6 @@ export interface ModelKind {
   readonly vocabSize: number | undefined;
   /** `fit`'s default batch size. */
   readonly fitBatchSize: number;
-  compile(opts: CompileOptions | Seq2SeqCompileOptions): void;
   /** Checks the kind's own fit options (the shared ones are checked by fit-options.ts) and the data. */
   plan(data: DataLike | readonly Pair[], opts: SessionFitOptions, batchSize: number): FitPlan;
   /** The mean loss over a data set (`evaluate`). */

@@ -21,9 +21,8 @@ import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateEr
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit } from './fit.js';
 import { checkFitOptions, FIT_BATCH_SIZE } from './fit-options.js';
-import { FORMAT } from './io/checkpoint.js';
+import { encodeModelFile, type ModelFileParts, readModelFile } from './io/checkpoint.js';
 import { checkSeq2SeqTensors } from './io/params.js';
-import { decodeSafetensors, encodeSafetensors, type TensorIn } from './io/safetensors.js';
 import { restoreParams } from './params.js';
 import type { SessionFitOptions } from './session-api.js';
 import type { Seq2Seq as CoreSeq2Seq, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
@@ -540,58 +539,55 @@ export class Seq2SeqModel {
     this.#c.setRngState(s);
   }
 
+  /** @internal The parts of its model file (written by the one model-file code, io/checkpoint.ts);
+   * with `training`, also what resuming needs. */
+  fileParts(training: boolean): ModelFileParts {
+    const parts: ModelFileParts = {
+      architecture: { kind: 'seq2seq', ...this.config },
+      seed: this.seed,
+      params: this.paramNames().map((name) => ({ name, shape: this.paramShape(name), data: this.getParam(name) })),
+    };
+    if (training) {
+      const opt = this.getOptimizerState();
+      if (this.#compiled && opt) {
+        parts.compile = this.#compiled;
+        parts.extra = { learningRate: this.#lr };
+        parts.optimizerState = opt;
+      }
+      parts.rngState = this.getRngState();
+    }
+    return parts;
+  }
+
   /** The model file: safetensors, format 'recurrent/1', architecture {kind: 'seq2seq', …};
    * `metadata` values are stored as JSON strings. With `training: true`, also what resuming
    * needs: the compile options, the learning rate, the optimizer and dropout-generator state. */
   save(metadata: Record<string, unknown> = {}, opts: { training?: boolean } = {}): Uint8Array {
     checkKeys('save', opts, ['training']);
-    const meta: Record<string, string> = { format: FORMAT, architecture: JSON.stringify({ kind: 'seq2seq', ...this.config }), seed: String(this.seed) };
-    for (const [k, v] of Object.entries(metadata)) {
-      if (k in meta || SAVE_KEYS.includes(k)) throw optionError(`metadata key '${k}' is reserved`);
-      meta[k] = JSON.stringify(v);
-    }
-    const tensors: [string, TensorIn][] = this.paramNames().map((n) => [n, { dtype: 'F32', shape: this.paramShape(n), data: this.getParam(n) }]);
-    if (opts.training) {
-      const opt = this.getOptimizerState();
-      if (this.#compiled && opt) {
-        meta.compile = JSON.stringify(this.#compiled);
-        meta.learningRate = JSON.stringify(this.#lr);
-        tensors.push(['__optimizer__', { dtype: 'F32', shape: [opt.length], data: opt }]);
-      }
-      const rng = this.getRngState();
-      tensors.push(['__rng__', { dtype: 'U32', shape: [rng.length], data: rng }]);
-    }
-    return encodeSafetensors(tensors, meta);
+    for (const k of Object.keys(metadata)) if (SAVE_KEYS.includes(k)) throw optionError(`metadata key '${k}' is reserved`);
+    const parts = this.fileParts(opts.training ?? false);
+    return encodeModelFile({ ...parts, extra: { ...metadata, ...parts.extra } });
   }
 
   /** Rebuilds a model saved by `save`; returns it with the caller's metadata (parsed). */
   static load(bytes: Uint8Array): { model: Seq2SeqModel; metadata: Record<string, unknown> } {
-    const f = decodeSafetensors(bytes);
-    if (f.metadata.format !== FORMAT)
-      throw formatError(
-        f.metadata.format === undefined
-          ? 'not a recurrent model file (no format in its metadata)'
-          : `unsupported model format '${f.metadata.format}' (this version reads ${FORMAT})`,
-      );
-    let arch: Record<string, unknown>;
-    try {
-      arch = JSON.parse(f.metadata.architecture ?? 'null');
-    } catch {
-      throw formatError('metadata architecture is not valid JSON');
-    }
-    if (arch?.kind !== 'seq2seq') throw formatError('not a seq2seq model file (architecture.kind is not "seq2seq")');
-    const { kind: _kind, ...options } = arch;
-    checkSeq2SeqTensors(options, f.tensors, f.metadata);
+    const f = readModelFile(bytes);
+    const arch = f.architecture;
+    if (arch === null || typeof arch !== 'object' || !('kind' in arch) || arch.kind !== 'seq2seq')
+      throw formatError('not a seq2seq model file (architecture.kind is not "seq2seq")');
+    const { kind: _kind, ...options }: Record<string, unknown> = arch;
+    checkSeq2SeqTensors(options, f.tensors);
     let model: Seq2SeqModel;
     try {
-      model = Seq2SeqModel.#create(options, Number(f.metadata.seed ?? 0));
+      model = Seq2SeqModel.#create(options, f.seed);
     } catch (e) {
       throw formatError(`the model file's architecture is invalid: ${(e as Error).message}`);
     }
     const metadata: Record<string, unknown> = {};
+    if (f.vocabulary !== undefined) metadata.vocabulary = f.vocabulary;
+    if (f.training !== undefined) metadata.training = f.training;
     try {
-      for (const [k, v] of Object.entries(f.metadata)) {
-        if (k === 'format' || k === 'architecture' || k === 'seed') continue;
+      for (const [k, v] of Object.entries(f.extra)) {
         try {
           metadata[k] = JSON.parse(v);
         } catch {
@@ -600,7 +596,7 @@ export class Seq2SeqModel {
       }
       const params = new Map([...f.tensors].filter(([n]) => !n.startsWith('__')));
       restoreParams(model, params, { file: 'the model file', finite: true });
-      model.#restoreTraining(metadata, f.tensors.get('__optimizer__'), f.tensors.get('__rng__'));
+      model.#restoreTraining(f.compile, metadata.learningRate, f.optimizerState, f.rngState);
     } catch (e) {
       model.dispose();
       if ((e as { code?: string }).code === 'E_FORMAT') throw e;
@@ -611,27 +607,16 @@ export class Seq2SeqModel {
   }
 
   /** Compile options, learning rate, optimizer and RNG state saved with `training: true`. */
-  #restoreTraining(
-    metadata: Record<string, unknown>,
-    opt?: { dtype: string; data: ArrayLike<number> },
-    rng?: { dtype: string; data: ArrayLike<number> },
-  ): void {
-    if (metadata.compile !== undefined) {
-      this.compile(metadata.compile as Seq2SeqCompileOptions);
-      const lr = metadata.learningRate;
+  #restoreTraining(compile: object | undefined, lr: unknown, opt?: Float32Array, rng?: Uint32Array): void {
+    if (compile !== undefined) {
+      this.compile(compile);
       if (lr !== undefined) {
         if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw formatError('metadata learningRate must be a non-negative number');
         this.learningRate = lr;
       }
-      if (opt) {
-        if (opt.dtype !== 'F32') throw formatError('__optimizer__ must be F32');
-        this.setOptimizerState(opt.data as Float32Array);
-      }
+      if (opt) this.setOptimizerState(opt);
     }
-    if (rng) {
-      if (rng.dtype !== 'U32' || rng.data.length !== 4) throw formatError('__rng__ must be 4 U32 words');
-      this.setRngState(rng.data as Uint32Array);
-    }
+    if (rng) this.setRngState(rng);
   }
 
   /** Releases the wasm memory (the model is unusable afterwards). */

@@ -88,7 +88,7 @@ export class Session implements SessionApi {
   /** Sets the loss, optimizer, clipping and schedule of the model it holds. */
   compile(opts: CompileOptions | Seq2SeqCompileOptions): void {
     this.#guard('compile');
-    this.#any().compile(opts);
+    this.#any().model.compile(opts);
   }
 
   /** Attaches a vocabulary (saved with the model; its size must match the model's input.vocab, E_RANGE); undefined detaches it. */

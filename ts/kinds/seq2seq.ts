@@ -1,16 +1,17 @@
 // The encoder-decoder as a model kind (model-kind.ts): its fit options and pairs, its fit
-// target in this thread and its shard on a replica, evaluation, and its model file.
+// target in this thread and its shard on a replica, evaluation, and its model file (written and
+// read by the one model-file code, io/checkpoint.ts, as the sequential model's is).
 import type { DataLike } from '../data/source.js';
 import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
 import { formatError, posInt } from '../errors.js';
 import type { EvalResult } from '../events.js';
 import { FIT_BATCH_SIZE } from '../fit-options.js';
-import { checkTrainingState, type TrainingState, trainingForFile } from '../io/checkpoint.js';
+import { checkTrainingState, encodeModelFile, type TrainingState } from '../io/checkpoint.js';
 import type { FitPlan, LoadedKind, ModelKind } from '../model-kind.js';
 import { seq2seqShard } from '../parallel/seq2seq-shard.js';
 import { shardRange } from '../parallel/shards.js';
 import type { ScorePart } from '../score.js';
-import { checkSeq2SeqFit, type Pair, type Seq2SeqCompileOptions, Seq2SeqModel, type Seq2SeqOptions, type Seq2SeqSpecJSON, seq2seqTarget } from '../seq2seq.js';
+import { checkSeq2SeqFit, type Pair, Seq2SeqModel, type Seq2SeqOptions, type Seq2SeqSpecJSON, seq2seqTarget } from '../seq2seq.js';
 import type { SessionFitOptions } from '../session-api.js';
 
 /** The attention encoder-decoder (`build({ kind: 'seq2seq', … })`). */
@@ -48,10 +49,6 @@ export class Seq2SeqKind implements ModelKind {
     return { kind: 'seq2seq', ...this.model.config };
   }
 
-  compile(opts: Seq2SeqCompileOptions): void {
-    this.model.compile(opts);
-  }
-
   plan(data: DataLike | readonly Pair[], opts: SessionFitOptions, batchSize: number): FitPlan {
     const model = this.model;
     const pairs = data as readonly Pair[];
@@ -79,9 +76,6 @@ export class Seq2SeqKind implements ModelKind {
   }
 
   save(extra: { vocabulary?: VocabularyJSON; training?: TrainingState }, withTraining: boolean): Uint8Array {
-    const meta: Record<string, unknown> = {};
-    if (extra.vocabulary) meta.vocabulary = extra.vocabulary;
-    if (withTraining && extra.training) meta.training = trainingForFile(extra.training);
-    return this.model.save(meta, { training: withTraining });
+    return encodeModelFile({ ...this.model.fileParts(withTraining), vocabulary: extra.vocabulary, training: withTraining ? extra.training : undefined });
   }
 }

@@ -8,7 +8,7 @@ import type { EvalResult } from '../events.js';
 import type { FitTarget } from '../fit.js';
 import { FIT_BATCH_SIZE } from '../fit-options.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from '../io/checkpoint.js';
-import { type CompileOptions, Model } from '../model.js';
+import { Model } from '../model.js';
 import type { FitPlan, LoadedKind, ModelKind } from '../model-kind.js';
 import { sequentialShard } from '../parallel/sequential-shard.js';
 import { shardRange } from '../parallel/shards.js';
@@ -107,10 +107,6 @@ export class SequentialKind implements ModelKind {
   }
   get vocabSize(): number | undefined {
     return this.model.vocabSize;
-  }
-
-  compile(opts: CompileOptions): void {
-    this.model.compile(opts);
   }
 
   #shape(): ModelShape {
