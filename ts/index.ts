@@ -40,8 +40,8 @@ export type { BatchInput, BatchTargets, CompileOptions, LossName, OptimizerName,
 export { Model } from './model.js';
 export type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqConfig, Seq2SeqFitOptions, Seq2SeqOptions, Seq2SeqStep } from './seq2seq.js';
 export { Seq2SeqModel } from './seq2seq.js';
-export type { FitOptions, GenerateOptions, ModelInfo } from './session.js';
 export { Session } from './session.js';
+export type { Answer, CtcDecodeCall, FitOptions, GenerateOptions, ModelInfo, SessionApi, SessionFitOptions } from './session-api.js';
 export type { GateActivation, InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
 export type { Trainer, TrainerOptions } from './trainer.js';
 export { createTrainer } from './trainer.js';

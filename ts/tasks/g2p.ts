@@ -23,7 +23,6 @@ import {
   type FitResult,
   type Pair,
   Rng,
-  type Seq2SeqCompileOptions,
   type Seq2SeqFitOptions,
   Seq2SeqModel,
   type Seq2SeqOptions,
@@ -228,12 +227,6 @@ export class G2P {
       for (const p of e.pronunciations) out.push({ source, target: this.phones.encode(p) });
     }
     return out;
-  }
-
-  /** Sets the optimizer and clipping (see {@link Seq2SeqModel.compile}). */
-  compile(opts: Seq2SeqCompileOptions = {}): this {
-    this.model.compile(opts);
-    return this;
   }
 
   /**
