@@ -6,7 +6,8 @@
 //! LSTM i,f,g,o (G=4), GRU r,z,n (G=3, reset applied after the recurrent product), RNN (G=1).
 //! The `GruResetBefore*` kinds (Keras `reset_after=False`, TF.js's GRU) apply the reset gate
 //! before the product, n = tanh(xp_n + W_hn·(r ⊙ h_prev) + b_hn); their steps run in two
-//! phases around a second GEMM (`gru_reset_before`). `xp` = W_ih·x + b_ih and `hp` = W_hh·h_prev + b_hh are the two
+//! phases around a second GEMM (`gru_reset_before`). `LstmProj` is PyTorch's LSTM with
+//! `proj_size` (`lstm_proj`). `xp` = W_ih·x + b_ih and `hp` = W_hh·h_prev + b_hh are the two
 //! pre-activation projections of one row (each [G·H]).
 //!
 //! Each cell keeps a per-row step cache of `cache_width(H)` floats for its backward.
@@ -25,6 +26,7 @@ use step::Rows;
 pub mod gru;
 pub mod gru_reset_before;
 pub mod lstm;
+pub mod lstm_proj;
 pub mod rnn;
 pub mod step;
 
@@ -44,6 +46,8 @@ pub enum CellKind {
     GruResetBefore,
     /// `GruResetBefore` with hard-sigmoid gates (TF.js's default GRU).
     GruResetBeforeHardSigmoid,
+    /// LSTM with a projection of h to `proj` < hidden units (PyTorch `proj_size`).
+    LstmProj(usize),
 }
 
 /// Gate activation: σ(x), or (`HARD`) TF.js's hardSigmoid clip(0.2·x + 0.5, 0, 1)
@@ -79,6 +83,7 @@ impl CellKind {
             CellKind::GruHardSigmoid => f(&Rows(gru::Gru::<true>)),
             CellKind::GruResetBefore => f(&gru_reset_before::GruResetBefore::<false>),
             CellKind::GruResetBeforeHardSigmoid => f(&gru_reset_before::GruResetBefore::<true>),
+            CellKind::LstmProj(proj) => f(&lstm_proj::LstmProj { proj }),
         }
     }
     /// Number of stacked gates G.
@@ -97,13 +102,28 @@ impl CellKind {
     pub fn state_width(self, h: usize) -> usize {
         self.with(|c| c.state_width(h))
     }
+    /// The projection size P of `LstmProj`, else 0 (PyTorch's `proj_size`).
+    pub fn proj_size(self) -> usize {
+        if let CellKind::LstmProj(p) = self { p } else { 0 }
+    }
+    /// This LSTM kind with a projection to `proj` units (0: none); `None` when another cell
+    /// (or hard-sigmoid gates) is asked for a projection.
+    pub fn with_proj(self, proj: usize) -> Option<Self> {
+        match (self, proj) {
+            (CellKind::LstmProj(_), 0) => Some(CellKind::Lstm),
+            (k, 0) => Some(k),
+            (CellKind::Lstm | CellKind::LstmProj(_), p) => Some(CellKind::LstmProj(p)),
+            _ => None,
+        }
+    }
     /// The PyTorch-style name: "rnn_tanh", "rnn_relu", "lstm", "gru" (the reset-before GRU
-    /// is "gru_reset_before"; the hard-sigmoid kinds add "_hard_sigmoid").
+    /// is "gru_reset_before"; the hard-sigmoid kinds add "_hard_sigmoid"; the projected LSTM
+    /// is "lstm", its size in `proj_size`).
     pub fn name(self) -> &'static str {
         match self {
             CellKind::RnnTanh => "rnn_tanh",
             CellKind::RnnRelu => "rnn_relu",
-            CellKind::Lstm => "lstm",
+            CellKind::Lstm | CellKind::LstmProj(_) => "lstm",
             CellKind::Gru => "gru",
             CellKind::LstmHardSigmoid => "lstm_hard_sigmoid",
             CellKind::GruHardSigmoid => "gru_hard_sigmoid",

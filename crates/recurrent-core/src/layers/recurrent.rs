@@ -66,6 +66,10 @@ impl RecurrentConfig {
         check_between(&format!("{what}.input"), self.input, MAX_DIM)?;
         check_between(&format!("{what}.hidden"), self.hidden, MAX_UNITS)?;
         check_between(&format!("{what}.layers"), self.layers, MAX_LAYERS)?;
+        let p = self.cell.proj_size();
+        if p > 0 && p >= self.hidden {
+            return Err(Error::range(format!("{what}.projSize = {p} must be below {what}.hidden = {}", self.hidden)));
+        }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(Error::range(format!("{what}.dropout = {} must be in [0, 1)", self.dropout)));
         }
