@@ -13,7 +13,7 @@ import { sequential } from '../builder.js';
 import { Rng } from '../data/rng.js';
 import { padBatch } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
-import { checkKeys, formatError, optionError, posInt, rangeError } from '../errors.js';
+import { checkKeys, formatError, numIn, optionError, posInt, rangeError } from '../errors.js';
 import { runFit, startPosition } from '../fit.js';
 import type { OptimizerSpec } from '../model.js';
 import { Session, sequentialTarget } from '../session.js';
@@ -94,6 +94,8 @@ export interface TrainClassifierOptions extends ClassifierOptions {
    * @default 3
    */
   epochs?: number;
+  /** Stop training after this many milliseconds (the model is kept as it stands). */
+  timeBudgetMs?: number;
   /**
    * Documents per batch.
    * @default 32
@@ -241,7 +243,17 @@ export async function trainClassifier(
   labels: ArrayLike<number>,
   opts: TrainClassifierOptions & { vocab?: Vocabulary } = {},
 ): Promise<TextClassifier> {
-  checkKeys('trainClassifier', opts, [...CLASSIFIER_KEYS, 'epochs', 'batchSize', 'optimizer', 'clipNorm', 'onProgress', 'progressEvery', 'vocab']);
+  checkKeys('trainClassifier', opts, [
+    ...CLASSIFIER_KEYS,
+    'epochs',
+    'timeBudgetMs',
+    'batchSize',
+    'optimizer',
+    'clipNorm',
+    'onProgress',
+    'progressEvery',
+    'vocab',
+  ]);
   if (docs.length !== labels.length) throw rangeError(`${docs.length} documents but ${labels.length} labels`);
   if (docs.length === 0) throw rangeError('the training set is empty');
   const classes = posInt('classes', opts.classes, 2);
@@ -285,6 +297,7 @@ export async function trainClassifier(
     },
     schedule: false,
   });
-  await runFit(target, startPosition(0), { epochs, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
+  const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
+  await runFit(target, startPosition(0), { epochs, timeBudgetMs: budget, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return clf;
 }

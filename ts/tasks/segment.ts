@@ -13,7 +13,7 @@ import { sequential } from '../builder.js';
 import { Rng } from '../data/rng.js';
 import { padBatch } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
-import { checkKeys, formatError, optionError, posInt } from '../errors.js';
+import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
 import { runFit, startPosition } from '../fit.js';
 import type { OptimizerSpec } from '../model.js';
 import { Session, sequentialTarget } from '../session.js';
@@ -308,6 +308,8 @@ export interface TrainSegmenterOptions extends SegmenterOptions {
    * @default 2000
    */
   steps?: number;
+  /** Stop training after this many milliseconds (the model is kept as it stands). */
+  timeBudgetMs?: number;
   /**
    * Sentence pieces per batch.
    * @default 32
@@ -436,13 +438,15 @@ export class Segmenter {
     return cs.map((c, i) => tagsToWords(c, tags[i]));
   }
 
-  /** Segments the gold sentences' characters and scores the result (SIGHAN measure). */
-  evaluate(gold: readonly (readonly string[])[]): SegmentationScore {
+  /** Segments the gold sentences' characters and scores the result (SIGHAN measure; with
+   * `known`, the training words, also the OOV recall). */
+  evaluate(gold: readonly (readonly string[])[], known?: { has(w: string): boolean }): SegmentationScore {
     const cs = gold.map((ws) => chars(ws.join('')));
     const tags = this.tag(cs);
     return segmentationScore(
       gold,
       cs.map((c, i) => tagsToWords(c, tags[i])),
+      known,
     );
   }
 
@@ -468,7 +472,17 @@ export function charVocabulary(sentences: readonly (readonly string[])[]): Vocab
 /** Trains a segmenter on a segmented corpus: pieces of at most `maxChars` characters,
  * shuffled by seed, `steps` updates with Adam (default lr 0.01) and clipping. */
 export async function trainSegmenter(sentences: readonly (readonly string[])[], opts: TrainSegmenterOptions = {}): Promise<Segmenter> {
-  checkKeys('trainSegmenter', opts, [...SEGMENTER_KEYS, 'steps', 'batchSize', 'maxChars', 'optimizer', 'clipNorm', 'onProgress', 'progressEvery']);
+  checkKeys('trainSegmenter', opts, [
+    ...SEGMENTER_KEYS,
+    'steps',
+    'timeBudgetMs',
+    'batchSize',
+    'maxChars',
+    'optimizer',
+    'clipNorm',
+    'onProgress',
+    'progressEvery',
+  ]);
   const steps = posInt('steps', opts.steps, 2000);
   const batchSize = posInt('batchSize', opts.batchSize, 32);
   const maxChars = posInt('maxChars', opts.maxChars, 80);
@@ -509,6 +523,7 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
     },
     schedule: false,
   });
-  await runFit(target, startPosition(0), { epochs: 1, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
+  const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
+  await runFit(target, startPosition(0), { epochs: 1, timeBudgetMs: budget, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return seg;
 }
