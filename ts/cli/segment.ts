@@ -201,7 +201,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   const trainMs = performance.now() - start;
   try {
     const e0 = performance.now();
-    const score = seg.evaluate(test, known);
+    const score = seg.evaluate(test, known, { batchSize: 8 });
     out(
       `${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}: ${fmt(score)}  [training ${fmtDuration(trainMs)}, scoring ${fmtDuration(performance.now() - e0)}]`,
     );

@@ -210,7 +210,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const trainMs = performance.now() - start;
   try {
     const e0 = performance.now();
-    const score = tagger.evaluate(test, known);
+    const score = tagger.evaluate(test, known, { batchSize: 8 });
     out(
       `${name}: ${fmt(score)}  [training ${fmtDuration(trainMs)}, scoring ${fmtDuration(performance.now() - e0)}; vocabulary ${tagger.encoder.vocab.size.toLocaleString('en-US')} words and signatures, ${tagger.tags.length} tags]`,
     );

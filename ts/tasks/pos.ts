@@ -346,9 +346,16 @@ export class PosTagger {
   }
 
   /** Tags the gold sentences' words and scores them; a word is unknown when it is not in
-   * `known` (the training words). */
-  evaluate(gold: readonly TaggedSentence[], known: { has(w: string): boolean }): TaggingScore {
-    return taggingScore(gold, this.tag(gold.map((s) => s.words)), known);
+   * `known` (the training words); `opts.batchSize` sentences at once (default 64). */
+  evaluate(gold: readonly TaggedSentence[], known: { has(w: string): boolean }, opts: { batchSize?: number } = {}): TaggingScore {
+    return taggingScore(
+      gold,
+      this.tag(
+        gold.map((s) => s.words),
+        opts,
+      ),
+      known,
+    );
   }
 
   /** The model file (recurrent/1, with the vocabulary, and the tag names as metadata "tags"). */

@@ -439,10 +439,11 @@ export class Segmenter {
   }
 
   /** Segments the gold sentences' characters and scores the result (SIGHAN measure; with
-   * `known`, the training words, also the OOV recall). */
-  evaluate(gold: readonly (readonly string[])[], known?: { has(w: string): boolean }): SegmentationScore {
+   * `known`, the training words, also the OOV recall). `opts.batchSize` sentences are tagged at
+   * once (default 64; fewer for very long lines, whose activations grow with batch × length). */
+  evaluate(gold: readonly (readonly string[])[], known?: { has(w: string): boolean }, opts: { batchSize?: number } = {}): SegmentationScore {
     const cs = gold.map((ws) => chars(ws.join('')));
-    const tags = this.tag(cs);
+    const tags = this.tag(cs, opts);
     return segmentationScore(
       gold,
       cs.map((c, i) => tagsToWords(c, tags[i])),
