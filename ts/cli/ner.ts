@@ -42,7 +42,7 @@ after it, LOC from ns, ORG from nt; lines by index: i % 10 == 0 test, == 1 dev, 
     { name: 'test', arg: 'FILE', help: 'your own test file, same format' },
     { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-character softmax)' },
     common.epochs(3),
-    common.timeBudget('12m'),
+    common.timeBudget('10m'),
     common.batch(32, 'sentences'),
     common.embed(64, 'character embedding size'),
     common.units(128, 'LSTM units per direction'),
@@ -120,7 +120,7 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const corpus = own ? 'files' : f.choice('corpus', [MSRA, PEOPLES_DAILY] as const, MSRA);
   const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
   const epochs = f.int('epochs', 3);
-  const budget = f.duration('time-budget', '12m');
+  const budget = f.duration('time-budget', '10m');
   const batchSize = f.int('batch', 32);
   const embed = f.int('embed', 64);
   const hidden = f.int('units', 128);

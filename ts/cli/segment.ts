@@ -35,7 +35,7 @@ two scores (an SVG next to --out).`,
     { name: 'test', arg: 'FILE', help: 'held-out gold corpus, same format (default: Moby Dick 126-135; with --corpus, a seeded 10% of it)' },
     { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-character softmax)' },
     { ...common.updates(2000), help: 'optimizer updates in all (default 2000; peoples-daily 8000)' },
-    common.timeBudget('none; peoples-daily 12m'),
+    common.timeBudget('none; peoples-daily 10m'),
     common.batch(32, 'sentence pieces'),
     { name: 'max-chars', arg: 'N', help: 'training pieces are at most N characters (default 80)' },
     { name: 'embed', arg: 'N', help: 'character embedding size (default 32; peoples-daily 64)' },
@@ -104,7 +104,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   const pd = v.corpus === PEOPLES_DAILY;
   const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
   const steps = f.int('updates', pd ? 8000 : 2000);
-  const budget = f.duration('time-budget', pd ? '12m' : undefined);
+  const budget = f.duration('time-budget', pd ? '10m' : undefined);
   const batchSize = f.int('batch', 32);
   const maxChars = f.int('max-chars', 80);
   const embed = f.int('embed', pd ? 64 : 32);

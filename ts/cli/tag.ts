@@ -43,7 +43,7 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
       help: 'start from a saved tagger (its vocabulary, tags, sizes and weights; e.g. train --arch tagger first, then a CRF on top of it)',
     },
     { ...common.epochs(2), help: 'passes over the training data (default 2; peoples-daily 3)' },
-    common.timeBudget('none; peoples-daily 12m'),
+    common.timeBudget('none; peoples-daily 10m'),
     common.batch(32, 'sentences'),
     common.embed(64, 'word embedding size'),
     common.units(64, 'LSTM units per direction'),
@@ -114,7 +114,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const fraction = f.num('test-fraction', 0.1, { min: Number.MIN_VALUE, max: 0.9 });
   const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
   const epochs = f.int('epochs', pd ? 3 : 2);
-  const budget = f.duration('time-budget', pd ? '12m' : undefined);
+  const budget = f.duration('time-budget', pd ? '10m' : undefined);
   const batchSize = f.int('batch', 32);
   const embed = f.int('embed', 64);
   const hidden = f.int('units', 64);
