@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { optionError } from '../errors.js';
 import { classic } from './classic.js';
 import { classify } from './classify.js';
-import { conformanceCommand } from './conformance.js';
+import { conformanceCommand } from './conformance/command.js';
 import { convertCommand } from './convert.js';
 import { data } from './data.js';
 import { exportCommand } from './export.js';

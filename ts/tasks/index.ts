@@ -1,8 +1,14 @@
 // recurrent-nn/tasks: ready-made tasks built on the SDK (the package root), with their data
 // preparation, metrics and baselines: word segmentation, text classification, grapheme to
-// phoneme (G2P), forecasting, part-of-speech (word/TAG) tagging, next-word prediction, and the
-// classic LSTM demo.
+// phoneme (G2P), Spanish→English translation (BPE, BLEU/chrF, IBM Model 1), forecasting, part-of-speech (word/TAG) tagging, next-word prediction, and the
+// classic LSTM demo, and the adding problem (long-range memory).
 
+export type { AddingBatch } from './adding.js';
+export { ADDING_BASELINE_MSE, addingProblem } from './adding.js';
+export type { BleuScore, ChrfScore } from './bleu.js';
+export { bleuSignature, chrfSignature, corpusBleu, corpusChrf, formatBleu, pySplit, tokenize13a } from './bleu.js';
+export type { BpeJSON, BpeLearnOptions } from './bpe.js';
+export { Bpe } from './bpe.js';
 export { normalizeBrownTag } from './brown.js';
 export type { CharTaggedSentence, ParseCharTaggedOptions, Splits } from './chinese.js';
 export {
@@ -29,6 +35,7 @@ export type { G2PEvaluation, G2PFitOptions, LexiconEntry, ParsedLexicon, ParseLe
 export { G2P, parseLexicon, splitLexicon, stripStress } from './g2p.js';
 export type { HmmTaggerOptions } from './hmm-tagger.js';
 export { HmmTagger, MostFrequentTagger, viterbi, wordClass } from './hmm-tagger.js';
+export { Ibm1 } from './ibm1.js';
 export { KneserNeyTrigram } from './kneser-ney.js';
 export type { BinaryScore, SegmentationScore } from './metrics.js';
 export { binaryScore, segmentationScore, wordSpans } from './metrics.js';
@@ -71,5 +78,7 @@ export type { SpeechCorpus, SpeechFraming, SpeechScore, SpeechTrainOptions, Spee
 export { bandStatistics, DIGIT_WORDS, digitsToWords, SpeechRecognizer, SpeechStream, scoreTranscripts, stackFrames } from './speech.js';
 export type { ParseTaggedOptions, TaggedSentence, TaggingScore } from './tagged.js';
 export { parseTagged, splitFiles, taggingScore } from './tagged.js';
+export type { TranslateEpoch, TranslateFitOptions, TranslateOptions, TranslationPair, TranslationScore, TranslatorOptions } from './translate.js';
+export { Translator } from './translate.js';
 export type { TokenizeOptions } from './words.js';
 export { EOS, tokenizeWords, UNK, wordVocabulary } from './words.js';

@@ -9,14 +9,9 @@
 //   `trainSegmenter` trains one; `Segmenter.save()` writes a recurrent/1 model file.
 // - `LongestMatchSegmenter` is the baseline: greedy forward longest match with a dictionary
 //   of the training words.
-import { sequential } from '../builder.js';
-import { Rng } from '../data/rng.js';
-import { padBatch } from '../data/source.js';
-import { Vocabulary } from '../data/vocab.js';
+
 import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
-import { runFit, startPosition } from '../fit.js';
-import type { OptimizerSpec } from '../model.js';
-import { Session, sequentialTarget } from '../session.js';
+import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { progressEvery } from './progress.js';
 
@@ -502,9 +497,11 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const rng = new Rng(opts.seed ?? 1);
   const order = new Uint32Array(pieces.length).map((_, i) => i);
   let pos = order.length;
+  const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
   // one "epoch" of `steps` batches drawn from an endless stream of pieces, reshuffled at its end
-  const target = sequentialTarget(model, {
+  await fitBatches(model, {
     batchesPerEpoch: steps,
+    timeBudgetMs: budget,
     batches: () => () => {
       const rows: number[] = [];
       while (rows.length < Math.min(batchSize, pieces.length)) {
@@ -523,8 +520,7 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
       return { input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, targets: { classes }, tokens };
     },
     schedule: false,
+    onProgress: progressEvery(every, steps, opts.onProgress),
   });
-  const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
-  await runFit(target, startPosition(0), { epochs: 1, timeBudgetMs: budget, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return seg;
 }
