@@ -10,6 +10,7 @@ import { exportCommand } from './export.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate } from './generate.js';
+import { ner } from './ner.js';
 import { next } from './next.js';
 import { segment } from './segment.js';
 import { speech } from './speech.js';
@@ -24,6 +25,7 @@ commands:
   next --model F --prompt T       the most likely next words after a prompt (a word-level model)
   segment train|run               word segmentation (BiLSTM-CRF, BMES tags) on Moby Dick or a SIGHAN corpus
   tag train|run                   part-of-speech tagging (BiLSTM / BiLSTM-CRF vs HMM) on Brown or any word/TAG corpus
+  ner train|run                   named entities on characters (BiLSTM-CRF vs dictionary and HMM) on MSRA or People's Daily
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
   speech train|run                spoken digits (espeak-ng voices) with a BiGRU and CTC; transcribe a WAV
@@ -57,6 +59,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   segment,
   tag,
   classify,
+  ner,
   g2p,
   forecast,
   classic,

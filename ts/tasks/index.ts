@@ -40,6 +40,8 @@ export { KneserNeyTrigram } from './kneser-ney.js';
 export type { BinaryScore, SegmentationScore } from './metrics.js';
 export { binaryScore, segmentationScore, wordSpans } from './metrics.js';
 export { MultinomialNaiveBayes } from './naive-bayes.js';
+export type { TrainEntityRecognizerOptions } from './ner.js';
+export { EntityRecognizer, trainEntityRecognizer } from './ner.js';
 export type { NextWordsOptions, WordModelOptions } from './next-word.js';
 export {
   generateWords,
@@ -55,7 +57,7 @@ export {
   wordPerplexity,
 } from './next-word.js';
 export type { PosTaggerOptions, TrainPosTaggerOptions } from './pos.js';
-export { coarseSignature, fineSignature, PosTagger, tagSet, trainPosTagger, UNK_WORD, WordEncoder } from './pos.js';
+export { coarseSignature, fineSignature, isChinese, PosTagger, tagSet, trainPosTagger, UNK_WORD, WordEncoder } from './pos.js';
 export type { TaskProgress } from './progress.js';
 export type { ParseOptions, SegmenterOptions, TrainSegmenterOptions } from './segment.js';
 export {
