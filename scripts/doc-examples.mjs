@@ -33,7 +33,9 @@ function examples(s) {
   for (const tag of s.getJsDocTags(checker)) {
     if (tag.name !== 'example') continue;
     const text = ts.displayPartsToString(tag.text ?? []);
-    for (const m of text.matchAll(/```ts\n([\s\S]*?)```/g)) out.push(m[1]);
+    const fenced = [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+    // an unfenced @example is code as it stands (TypeDoc shows it as a code block)
+    out.push(...(fenced.length > 0 || text.includes('```') ? fenced : [`${text.trim()}\n`]));
   }
   return out;
 }

@@ -10,19 +10,21 @@ import { Comment, CommentTag, Converter, ReflectionKind } from 'typedoc';
 /** [source file under ts/ (a regular expression), group]: the first match wins. */
 export const GROUPS = [
   [/^(index|wasm|runtime|trainer|errors)\.ts$/, 'Getting started'],
-  [/^(builder|spec|layer|model|seq2seq|params)\.ts$/, 'Building models'],
-  [/^(session|fit|events|ctc|parallel\/.*|worker\/.*)\.ts$/, 'Training'],
+  [/^(builder|spec|layer|model|model-kind|seq2seq|params)\.ts$/, 'Building models'],
+  [/^(session|session-api|fit|fit-batches|fit-options|score|events|ctc|parallel\/.*|worker\/.*)\.ts$/, 'Training'],
   [/^data\/.*\.ts$/, 'Data'],
   [/^(io\/.*|conformance)\.ts$/, 'Files and interop'],
   [/^audio\/.*\.ts$/, 'Audio'],
-  [/^tasks\/(segment)\.ts$/, 'Word segmentation'],
+  [/^tasks\/(segment|chinese-baselines)\.ts$/, 'Word segmentation'],
   [/^tasks\/(pos|tagged|hmm-tagger|brown)\.ts$/, 'Tagging'],
+  [/^tasks\/(ner|entities|chinese)\.ts$/, 'Named entities'],
   [/^tasks\/(classify|naive-bayes)\.ts$/, 'Text classification'],
   [/^tasks\/(g2p|edit-distance)\.ts$/, 'Grapheme to phoneme'],
+  [/^tasks\/(translate|bpe|bleu|ibm1)\.ts$/, 'Translation'],
   [/^tasks\/speech\.ts$/, 'Speech'],
   [/^tasks\/forecast\.ts$/, 'Forecasting'],
   [/^tasks\/(next-word|kneser-ney|words)\.ts$/, 'Language models'],
-  [/^tasks\/(classic|metrics|progress)\.ts$/, 'Demos and metrics'],
+  [/^tasks\/(classic|adding|metrics|progress)\.ts$/, 'Demos and metrics'],
 ];
 
 /** The modules' names: by entry file. */

@@ -98,7 +98,10 @@ function blankOf(where: string, v: unknown, c: number): number {
 /**
  * CTC loss of raw scores [B, T, C] against label sequences, with its gradient.
  * @example
+ * ```ts
+ * const scores = new Float32Array(2 * 50 * 11); // [batch 2, steps 50, classes 11] logits (uniform here)
  * const { loss, grad } = ctcLoss({ scores, batch: 2, steps: 50, classes: 11, targets: [[3, 1, 4], [1, 5]] }, { blank: 10 });
+ * ```
  */
 export function ctcLoss(input: CtcLossInput, opts: CtcOptions = {}): CtcLossResult {
   checkKeys('ctcLoss', input, ['scores', 'batch', 'steps', 'classes', 'inputLengths', 'targets']);
@@ -136,8 +139,11 @@ export function ctcLoss(input: CtcLossInput, opts: CtcOptions = {}): CtcLossResu
  * Decodes raw scores [B, T, C] into label sequences: greedy by default, prefix beam search
  * with `beam` > 1. Returns, per row, its hypotheses (most probable first).
  * @example
+ * ```ts
+ * const scores = Float32Array.from({ length: 50 * 11 }, (_, i) => (i % 11 === (i / 11 < 25 ? 3 : 10) ? 5 : 0)); // [1, 50, 11]: label 3, then blanks
  * const [[best]] = ctcDecode(scores, { batch: 1, steps: 50, classes: 11, blank: 10, beam: 8 });
- * console.log(best.labels, best.logProb);
+ * console.log(best.labels, best.logProb); // [3] ...
+ * ```
  */
 export function ctcDecode(scores: Float32Array | ArrayLike<number>, opts: CtcDecodeOptions): CtcHypothesis[][] {
   checkKeys('ctcDecode', opts, ['batch', 'steps', 'classes', 'lengths', 'blank', 'beam', 'nBest']);

@@ -43,7 +43,9 @@ export const VOCABULARY: readonly Concept[] = [
   },
   { flag: 'validation-size', arg: ['X'], meaning: 'held out for validation: a fraction in (0, 1) or a count ≥ 1', aliases: ['validation'] },
   // files
-  { flag: 'corpus', arg: ['FILE', 'DIR'], meaning: 'training data' },
+  { flag: 'corpus', arg: ['FILE', 'DIR', 'NAME'], meaning: 'training data: a named corpus, or a file (or directory)', aliases: ['train'] },
+  { flag: 'train', arg: ['FILE'], meaning: 'training data in a file, beside --dev FILE and --test FILE (same meaning as --corpus FILE)' },
+  { flag: 'dev', arg: ['FILE'], meaning: 'validation (development) data in a file' },
   { flag: 'out', arg: ['FILE'], meaning: 'where the result goes: the model, for every training verb' },
   { flag: 'chart', arg: ['FILE'], meaning: 'SVG picture of the run (default: next to --out; --no-chart: none); every training verb' },
   { flag: 'model', arg: ['FILE'], meaning: 'a saved model to run' },
