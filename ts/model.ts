@@ -3,6 +3,7 @@
 // sets is the fit engine's (fit.ts, driven by session.ts), and `evaluate` is session.ts's.
 
 import { type CtcHypothesis, type CtcOptions, ctcDecode } from './ctc.js';
+import { COMPILE_KEYS, optimizerConfig } from './defaults.js';
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
 import { checkSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
@@ -182,15 +183,6 @@ function supervisedArgs(input: BatchInput, targets: BatchTargets) {
     toClasses(targets.classes),
     targets.values ?? EMPTY_F,
   ] as const;
-}
-
-function normaliseOptimizer(o: OptimizerSpec | undefined): Record<string, unknown> {
-  if (o === undefined) return { name: 'adam' };
-  if (typeof o === 'string') {
-    if (o === 'sgd') throw optionError("optimizer 'sgd' needs a learning rate: { name: 'sgd', lr }");
-    return { name: o };
-  }
-  return { ...o };
 }
 
 /**
@@ -388,9 +380,9 @@ export class Model {
    * Returns the model, for chaining.
    */
   compile(opts: CompileOptions = {}): this {
-    checkKeys('compile', opts, ['loss', 'ctc', 'optimizer', 'clipNorm', 'clipValue', 'schedule']);
+    checkKeys('compile', opts, COMPILE_KEYS.sequential);
     const loss = opts.loss ?? (this.hasCrf ? 'crf' : 'crossEntropy');
-    const cfg: Record<string, unknown> = { loss, optimizer: normaliseOptimizer(opts.optimizer) };
+    const cfg: Record<string, unknown> = { loss, optimizer: optimizerConfig(opts.optimizer) };
     if (opts.ctc !== undefined) {
       if (loss !== 'ctc') throw optionError(`compile.ctc applies to loss 'ctc', not '${loss}'`);
       checkKeys('compile.ctc', opts.ctc, ['blank', 'reduction', 'zeroInfinity']);

@@ -3,10 +3,10 @@
 // (io/checkpoint.ts, format recurrent/1).
 import { asDataSpec, batchesPerEpoch, type DataLike, type DataSpec, epochOrder, type ModelShape, makeBatch, type TrainBatch } from '../data/source.js';
 import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
+import { FIT_BATCH_SIZE } from '../defaults.js';
 import { checkKeys, formatError, optionError, posInt, RecurrentTypeError } from '../errors.js';
 import type { EvalResult } from '../events.js';
 import type { FitTarget } from '../fit.js';
-import { FIT_BATCH_SIZE } from '../fit-options.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from '../io/checkpoint.js';
 import { Model } from '../model.js';
 import type { FitPlan, LoadedKind, ModelKind } from '../model-kind.js';

@@ -17,6 +17,7 @@
 
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import { createTrainer, type Example, sequential, type Trainer } from '../index.js';
+import { adam, TASK_TRAINING } from './defaults.js';
 import { meanAbsoluteError } from './edit-distance.js';
 
 /** One day of a daily series (the births data set's columns). */
@@ -252,7 +253,7 @@ export async function forecastBirths(days: readonly Day[], opts: ForecastOptions
         .dense({ units: horizon }),
       { seed: opts.seed ?? 1 },
     );
-    await t.compile({ loss: 'mse', optimizer: { name: 'adam', lr: opts.lr ?? 2e-3 }, clipNorm: 1 });
+    await t.compile({ loss: 'mse', optimizer: adam(opts.lr ?? TASK_TRAINING.forecast.lr), clipNorm: TASK_TRAINING.forecast.clipNorm });
     const trainSet = trainOrigins.map((o) => example(x, z, o, inputDays, horizon));
     const predict = async (origins: number[]) => {
       const out: number[][] = [];
