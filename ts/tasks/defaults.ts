@@ -27,6 +27,8 @@ export const TASK_TRAINING = {
   speech: { lr: 3e-3, clipNorm: 5 },
   /** Grapheme to phoneme (the encoder-decoder). */
   g2p: { lr: 3e-3, clipNorm: 5 },
+  /** Translation (the encoder-decoder over BPE pieces). */
+  translate: { lr: 2e-3, clipNorm: 5 },
 } as const satisfies Record<string, TaskTraining>;
 
 /** Adam at learning rate `lr`: the tasks' optimizer. */
