@@ -464,6 +464,15 @@ export class Model {
     return out;
   }
 
+  /** The learning rate of the next update (the schedule applied to the base rate). E_STATE before `compile`. */
+  get learningRate(): number {
+    return this.#needTrainer().lr();
+  }
+  /** Sets the base learning rate (a finite number ≥ 0, E_RANGE otherwise; the schedule applies to it). E_STATE before `compile`. */
+  set learningRate(lr: number) {
+    this.#needTrainer().setLearningRate(lr);
+  }
+
   /** Advances the learning-rate schedule (once per epoch). */
   scheduleStep(): void {
     this.#needTrainer().scheduleStep();

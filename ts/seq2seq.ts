@@ -21,6 +21,7 @@ import { COMPILE_KEYS, FIT_BATCH_SIZE, optimizerConfig, SEQ2SEQ_OPTIMIZERS } fro
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit } from './fit.js';
+import { checkHooks, type FitHooks, HookRunner, modelHooks } from './fit-hooks.js';
 import { checkFitOptions } from './fit-options.js';
 import { encodeModelFile, type ModelFileParts, readModelFile } from './io/checkpoint.js';
 import { checkSeq2SeqTensors } from './io/params.js';
@@ -169,6 +170,8 @@ export interface Seq2SeqFitOptions {
    * @default none
    */
   validation?: Pair[];
+  /** Epoch-end hooks (keep-best, early stopping, reduce-on-plateau), as `Trainer.fit` takes them. @default none */
+  hooks?: FitHooks;
   /** Called with every step and epoch event. */
   onProgress?: (e: FitEvent) => void;
 }
@@ -454,7 +457,8 @@ export class Seq2SeqModel {
     if (!this.#compiled) throw stateError('call compile() before fit()');
     const { val, decay } = checkSeq2SeqFit(pairs, rest);
     const target = seq2seqTarget(this, pairs, { batchSize: f.batchSize, decay, validate: val && (() => this.#evalResult(val, f.batchSize)) });
-    return runFit(target, f.pos, { epochs: f.epochs, timeBudgetMs: f.budget, signal, emit: onProgress });
+    const hooks = new HookRunner(checkHooks(rest.hooks, { hasValidation: val !== undefined, constantSchedule: true }), modelHooks(this));
+    return runFit(target, f.pos, { epochs: f.epochs, timeBudgetMs: f.budget, signal, emit: onProgress, hooks });
   }
 
   #evalResult(pairs: readonly Pair[], batchSize: number): EvalResult {
@@ -638,7 +642,7 @@ export function epochBatches(pairs: readonly Pair[], batchSize: number, epoch: n
 }
 
 /** The keys of {@link Seq2SeqFitOptions} that cross to the fit engine. */
-const SEQ2SEQ_FIT_KEYS = ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'lrDecay', 'validation'];
+const SEQ2SEQ_FIT_KEYS = ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'lrDecay', 'validation', 'hooks'];
 
 /** The encoder-decoder's own fit options and data, checked (the shared ones: fit-options.ts):
  * the pairs, the validation pairs and the learning-rate decay. */

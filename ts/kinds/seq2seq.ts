@@ -19,6 +19,7 @@ export class Seq2SeqKind implements ModelKind {
   readonly model: Seq2SeqModel;
   readonly sequential = undefined;
   readonly vocabSize = undefined;
+  readonly constantSchedule = true;
   readonly fitBatchSize = FIT_BATCH_SIZE.seq2seq;
 
   constructor(model: Seq2SeqModel) {

@@ -105,6 +105,10 @@ export class SequentialKind implements ModelKind {
   get spec(): ModelSpecJSON {
     return this.model.spec;
   }
+  get constantSchedule(): boolean {
+    const s = this.model.compiled?.schedule;
+    return s === undefined || s.name === 'constant';
+  }
   get vocabSize(): number | undefined {
     return this.model.vocabSize;
   }
