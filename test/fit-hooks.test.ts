@@ -108,3 +108,27 @@ describe('fit hooks on a Session (in this thread)', () => {
     s.dispose();
   });
 });
+
+describe("the 'val_mae' monitor", () => {
+  it('evaluate reports the mean absolute error of a regression model, padding left out', () => {
+    const s = new Session();
+    s.build(
+      sequential({ input: { features: 2 } })
+        .lstm({ units: 3 })
+        .dense({ units: 1 })
+        .toJSON(),
+      5,
+    );
+    s.compile({ loss: 'mse' });
+    const data = [
+      { features: [0.5, -1, 0.25, 2], values: [1, -1] },
+      { features: [1, 1], values: [0.5] },
+    ];
+    const e = s.evaluate(data);
+    const out = s.predict({ features: Float32Array.from([0.5, -1, 0.25, 2, 1, 1, 0, 0]), batch: 2, steps: 2, lengths: [2, 1] });
+    const want = (Math.abs(out[0] - 1) + Math.abs(out[1] + 1) + Math.abs(out[2] - 0.5)) / 3;
+    expect(e.mae).toBeCloseTo(want, 6);
+    expect(e.loss).toBeCloseTo(((out[0] - 1) ** 2 + (out[1] + 1) ** 2 + (out[2] - 0.5) ** 2) / 3, 6);
+    s.dispose();
+  });
+});

@@ -9,6 +9,8 @@ export interface EvalResult {
   bitsPerToken?: number;
   /** Share of rows whose argmax is the target (classification only). */
   accuracy?: number;
+  /** Mean absolute error per output value (regression models, loss 'mse'). */
+  mae?: number;
   /** Rows that counted. */
   count: number;
 }

@@ -7,9 +7,9 @@ import type { EpochEvent } from './events.js';
 import type { EpochHooks } from './fit.js';
 
 /** The metric a hook watches, from each epoch event: the training loss (`'loss'`), the
- * validation loss (`'val_loss'`, needs `validation`) or the validation accuracy
- * (`'val_accuracy'`, higher is better). */
-export type Monitor = 'loss' | 'val_loss' | 'val_accuracy';
+ * validation loss (`'val_loss'`, needs `validation`), the validation accuracy
+ * (`'val_accuracy'`, higher is better) or mean absolute error (`'val_mae'`, regression). */
+export type Monitor = 'loss' | 'val_loss' | 'val_accuracy' | 'val_mae';
 
 /** Keep the best weights: after training, the weights of the epoch with the best `monitor`
  * value are restored (Keras `ModelCheckpoint(save_best_only=True)`, kept in memory). */
@@ -69,7 +69,7 @@ export interface HookTarget<W> {
   setLearningRate(lr: number): void | Promise<void>;
 }
 
-const MONITORS: readonly Monitor[] = ['loss', 'val_loss', 'val_accuracy'];
+const MONITORS: readonly Monitor[] = ['loss', 'val_loss', 'val_accuracy', 'val_mae'];
 
 function monitorOf(where: string, m: unknown, hasValidation: boolean): Monitor {
   const monitor = m ?? 'val_loss';
@@ -83,6 +83,7 @@ function monitorOf(where: string, m: unknown, hasValidation: boolean): Monitor {
 function metricOf(m: Monitor, e: EpochEvent): number {
   if (m === 'loss') return e.loss;
   if (m === 'val_loss') return e.validation?.loss ?? Number.NaN;
+  if (m === 'val_mae') return e.validation?.mae ?? Number.NaN;
   return e.validation?.accuracy ?? Number.NaN;
 }
 

@@ -165,6 +165,8 @@ export class SequentialKind implements ModelKind {
     let sum = 0;
     let count = 0;
     let correct = 0;
+    let absSum = 0;
+    let absCount = 0;
     const nb = Math.ceil(order.length / batchSize);
     const [lo, hi] = shardRange(nb, w, n);
     for (let i = lo; i < hi; i++) {
@@ -173,6 +175,17 @@ export class SequentialKind implements ModelKind {
       const r = model.loss(b.targets, { loss });
       sum += r.loss * r.count;
       count += r.count;
+      const vals = b.targets.values;
+      if (loss === 'mse' && vals) {
+        // |output − target| per value, padding steps of a per-step output left out
+        const o = model.outputDim;
+        const lens = model.outputIsSequence ? b.input.lengths : undefined;
+        for (let k = 0; k < vals.length; k++) {
+          if (lens && Math.floor(k / o) % b.input.steps >= lens[Math.floor(k / (o * b.input.steps))]) continue;
+          absSum += Math.abs(out[k] - vals[k]);
+          absCount++;
+        }
+      }
       if (loss === 'crossEntropy' && b.targets.classes) {
         const v = model.outputDim;
         const cls = b.targets.classes;
@@ -187,6 +200,7 @@ export class SequentialKind implements ModelKind {
         }
       }
     }
+    if (loss === 'mse') return { sum, count, absSum, absCount, crossEntropy: false };
     return { sum, count, correct, crossEntropy: loss === 'crossEntropy' };
   }
 
