@@ -23,9 +23,23 @@ export interface CellInfo {
   /** PyTorch's module (`nn.RNN` with `nonlinearity` for the vanilla cells). */
   torch: string;
   /** Keras / TF.js layer class, its activation, and for each of our gates the index of its gate block. */
-  keras: { className: 'LSTM' | 'GRU' | 'SimpleRNN'; activation: 'tanh' | 'relu'; order: readonly number[] };
+  keras: {
+    /** The Keras layer class. */
+    className: 'LSTM' | 'GRU' | 'SimpleRNN';
+    /** Its activation. */
+    activation: 'tanh' | 'relu';
+    /** Our gate index for each Keras gate slot. */
+    order: readonly number[];
+  };
   /** ONNX operator, its activation name, and our gate index for each ONNX gate slot. */
-  onnx: { op: 'LSTM' | 'GRU' | 'RNN'; activation: 'Tanh' | 'Relu'; order: readonly number[] };
+  onnx: {
+    /** The ONNX operator. */
+    op: 'LSTM' | 'GRU' | 'RNN';
+    /** Its activation name. */
+    activation: 'Tanh' | 'Relu';
+    /** Our gate index for each ONNX gate slot. */
+    order: readonly number[];
+  };
   /** The options of {@link CellOption} this cell accepts. */
   options: readonly CellOption[];
 }

@@ -12,7 +12,7 @@ export interface TaskTraining {
 }
 
 /** The tasks' training defaults (Adam's learning rate, clipping), by task. */
-export const TASK_TRAINING = {
+export const TASK_TRAINING: Readonly<Record<'classic' | 'classify' | 'segment' | 'pos' | 'forecast' | 'speech' | 'g2p' | 'translate', TaskTraining>> = {
   /** The classic LSTM demo (regression on one sequence). */
   classic: { lr: 0.01 },
   /** Text classification. */
@@ -29,7 +29,7 @@ export const TASK_TRAINING = {
   g2p: { lr: 3e-3, clipNorm: 5 },
   /** Translation (the encoder-decoder over BPE pieces). */
   translate: { lr: 2e-3, clipNorm: 5 },
-} as const satisfies Record<string, TaskTraining>;
+};
 
 /** Adam at learning rate `lr`: the tasks' optimizer. */
 export function adam(lr: number): OptimizerSpec {

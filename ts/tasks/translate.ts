@@ -118,7 +118,7 @@ const TASK = 'translate';
  *   { source: 'un gato', target: 'a cat' },
  * ];
  * const tr = Translator.create(pairs, { embed: 8, encoderUnits: 16, decoderUnits: 32, attention: 16, sourcePieces: 300, targetPieces: 300 }, { seed: 1 });
- * tr.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+ * tr.model.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
  * await tr.fit(pairs, { epochs: 2, batchSize: 3 });
  * console.log(tr.translate(['el gato'])); // after 2 epochs: anything
  * const { translator } = Translator.load(tr.save());
