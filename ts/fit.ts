@@ -56,8 +56,8 @@ export interface EngineOptions {
 
 /** What the engine calls between epochs (fit-hooks.ts's HookRunner). */
 export interface EpochHooks {
-  /** After an epoch event: true stops training now. */
-  epochEnd(e: EpochEvent): Promise<boolean>;
+  /** After an epoch event: a stop reason stops training now. */
+  epochEnd(e: EpochEvent): Promise<'earlyStopping' | 'timeBudget' | undefined>;
   /** When training ends without an error (restores the best weights). */
   end(): Promise<void>;
   /** The epoch whose weights `end` restored. */
@@ -188,8 +188,9 @@ export async function runFit(target: FitTarget, pos: TrainingState, o: EngineOpt
       if (validation) ev.validation = validation;
       history.push(ev);
       await send(ev, true);
-      if (await o.hooks?.epochEnd(ev)) {
-        stopReason = 'earlyStopping';
+      const stopped = await o.hooks?.epochEnd(ev);
+      if (stopped) {
+        stopReason = stopped;
         break;
       }
     }
