@@ -2,6 +2,7 @@
 // step, truncated BPTT, stepwise prediction, generation) live here; training over whole data
 // sets is the fit engine's (fit.ts, driven by session.ts), and `evaluate` is session.ts's.
 
+import { RECURRENT_SPEC_KEYS } from './cells.js';
 import { type CtcHypothesis, type CtcOptions, ctcDecode } from './ctc.js';
 import { COMPILE_KEYS, optimizerConfig } from './defaults.js';
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
@@ -240,18 +241,7 @@ export class Model {
           s.addEmbedding(l.name, posInt('embedding.dim', l.dim));
           break;
         case 'recurrent':
-          checkKeys('recurrent', l, [
-            'type',
-            'name',
-            'cell',
-            'units',
-            'layers',
-            'bidirectional',
-            'dropout',
-            'returnSequences',
-            'recurrentActivation',
-            'resetAfter',
-          ]);
+          checkKeys('recurrent', l, RECURRENT_SPEC_KEYS);
           s.addRecurrent(l);
           break;
         case 'dropout':
