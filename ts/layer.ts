@@ -1,7 +1,7 @@
 // RecurrentLayer: a bare recurrent stack (RNN / LSTM / GRU; stacked, bidirectional) with
 // PyTorch-named parameters, explicit forward and backward. Shapes are batch-first:
 //   x [B, T, I] → out [B, T, D·H]; h0, c0, hN, cN [L·D, B, H]   (D = 2 if bidirectional)
-import { checkKeys, numIn, optionError, posInt, rangeError } from './errors.js';
+import { checkKeys, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import type { RecurrentLayer as CoreLayer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
@@ -147,7 +147,13 @@ function toLengths(l: ArrayLike<number>): Uint32Array {
 export class RecurrentLayer {
   /** The options with their defaults filled in. */
   readonly options: Readonly<Required<RecurrentLayerOptions>>;
-  #core: CoreLayer;
+  #live: CoreLayer | undefined;
+
+  /** The wasm layer; E_STATE once disposed. */
+  get #core(): CoreLayer {
+    if (!this.#live) throw stateError('this RecurrentLayer has been disposed');
+    return this.#live;
+  }
 
   /**
    * Allocates the layer in wasm and initialises it from `options.seed`. Unknown options are
@@ -167,7 +173,7 @@ export class RecurrentLayer {
     };
     this.options = Object.freeze(o);
     const { seed, ...config } = o;
-    this.#core = new (wasm().RecurrentLayer)(config, seed >>> 0);
+    this.#live = new (wasm().RecurrentLayer)(config, seed >>> 0);
   }
 
   /** Whether the cell is an LSTM (which has cell states `c`). */
@@ -230,6 +236,7 @@ export class RecurrentLayer {
    * unusable afterwards.
    */
   dispose(): void {
-    this.#core.free();
+    this.#live?.free();
+    this.#live = undefined;
   }
 }

@@ -218,15 +218,20 @@ export class Model {
   readonly spec: ModelSpecJSON;
   /** The initialisation seed. */
   readonly seed: number;
-  /** @internal */
-  core: CoreModel;
+  #core: CoreModel | undefined;
   #trainer: CoreTrainer | undefined;
   #compiled: CompileOptions | undefined;
 
   private constructor(spec: ModelSpecJSON, seed: number, core: CoreModel) {
     this.spec = spec;
     this.seed = seed;
-    this.core = core;
+    this.#core = core;
+  }
+
+  /** @internal The wasm model; E_STATE once disposed. */
+  get core(): CoreModel {
+    if (!this.#core) throw stateError('this model has been disposed');
+    return this.#core;
   }
 
   /**
@@ -559,6 +564,7 @@ export class Model {
   dispose(): void {
     this.#trainer?.free();
     this.#trainer = undefined;
-    this.core.free();
+    this.#core?.free();
+    this.#core = undefined;
   }
 }

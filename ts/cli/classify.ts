@@ -1,9 +1,9 @@
 // `recurrent classify train|run`: spam vs ham on the SpamAssassin corpus with a GRU over
 // word tokens (many-to-one, exact variable-length masks), against multinomial naive Bayes.
-import { readFile } from 'node:fs/promises';
 import { splitBySeed } from '../data/source.js';
 import { loadSpamAssassin, splitMessage } from '../data/spam.js';
 import { formatError, optionError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { TextClassifier, tokenize, trainClassifier } from '../tasks/classify.js';
 import { type BinaryScore, binaryScore } from '../tasks/metrics.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
@@ -181,7 +181,7 @@ async function classifyRun(argv: string[], out: (s: string) => void): Promise<nu
   await init();
   const read = async (p: string) => {
     try {
-      return await readFile(p);
+      return await readSource(p);
     } catch (e) {
       throw formatError(`cannot read ${p}: ${(e as Error).message}`);
     }

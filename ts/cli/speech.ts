@@ -1,8 +1,8 @@
 // `recurrent speech train|run`: spoken digit strings (espeak-ng's synthetic voices) → a
 // bidirectional (or, --streaming, unidirectional) GRU over log-mel frames with CTC; label
 // error rate and whole-string accuracy on held-out voices, greedy and beam.
-import { readFile } from 'node:fs/promises';
 import { formatError, optionError, stateError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { digitsToWords, type SpeechCorpus, SpeechRecognizer, type SpeechScore, type SpeechUtterance } from '../tasks/speech.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
@@ -158,7 +158,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
 
 async function readBytes(what: string, path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return await readSource(path);
   } catch (e) {
     throw formatError(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }

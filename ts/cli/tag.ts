@@ -4,10 +4,10 @@
 //          word/TAG corpus (a seeded share of its sentences held out); scores it and the
 //          most-frequent-tag and bigram-HMM baselines on all tokens and unknown words; saves it.
 //   run:   tags sentences (one a line, words separated by spaces) and prints word/TAG.
-import { readFile } from 'node:fs/promises';
 import { loadBrown } from '../data/brown.js';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { HmmTagger, MostFrequentTagger } from '../tasks/hmm-tagger.js';
 import { PosTagger, trainPosTagger } from '../tasks/pos.js';
 import { decodeUtf8, parseTagged, splitFiles, type TaggedSentence, type TaggingScore, taggingScore } from '../tasks/tagged.js';
@@ -80,7 +80,7 @@ const fmt = (s: TaggingScore) =>
 
 async function readBytes(path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return await readSource(path);
   } catch (e) {
     throw formatError(`cannot read ${path}: ${(e as Error).message}`);
   }
