@@ -1,6 +1,7 @@
 // RecurrentLayer: a bare recurrent stack (RNN / LSTM / GRU; stacked, bidirectional) with
 // PyTorch-named parameters, explicit forward and backward. Shapes are batch-first:
 //   x [B, T, I] → out [B, T, D·H]; h0, c0, hN, cN [L·D, B, H]   (D = 2 if bidirectional)
+import { boolOpt, seedOpt } from './check.js';
 import { checkKeys, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import type { RecurrentLayer as CoreLayer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
@@ -167,9 +168,9 @@ export class RecurrentLayer {
       inputSize: posInt('inputSize', options.inputSize),
       hiddenSize: posInt('hiddenSize', options.hiddenSize),
       numLayers: posInt('numLayers', options.numLayers, 1),
-      bidirectional: options.bidirectional ?? false,
+      bidirectional: boolOpt('RecurrentLayer.bidirectional', options.bidirectional, false),
       dropout: numIn('dropout', options.dropout, 0, 1, 0),
-      seed: options.seed ?? 0,
+      seed: seedOpt('RecurrentLayer.seed', options.seed),
     };
     this.options = Object.freeze(o);
     const { seed, ...config } = o;

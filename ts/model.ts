@@ -2,6 +2,7 @@
 // step, truncated BPTT, stepwise prediction, generation) live here; training over whole data
 // sets is the fit engine's (fit.ts, driven by session.ts), and `evaluate` is session.ts's.
 
+import { checkGenerateScalars, seedOpt } from './check.js';
 import { type CtcHypothesis, type CtcOptions, ctcDecode } from './ctc.js';
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
 import { checkSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
@@ -239,6 +240,7 @@ export class Model {
    * from `seed` (default 0). Needs `await init()` first (E_NOT_READY).
    */
   static fromSpec(spec: ModelSpecJSON, seed = 0): Model {
+    seedOpt('build.seed', seed);
     checkSpec(spec);
     const w = wasm();
     const input = spec.input as Record<string, unknown>;
@@ -552,6 +554,7 @@ export class Model {
    */
   generateIds(prompt: ArrayLike<number>, opts: { maxTokens?: number; temperature?: number; topK?: number; topP?: number; seed?: number } = {}): Uint32Array {
     checkKeys('generate', opts, ['maxTokens', 'temperature', 'topK', 'topP', 'seed']);
+    checkGenerateScalars(opts);
     const maxTokens = opts.maxTokens ?? 100;
     if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > MAX_U32)
       throw rangeError(`maxTokens must be a non-negative integer below 2^32 (got ${maxTokens})`);

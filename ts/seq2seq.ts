@@ -16,7 +16,10 @@
 // Save/load: a safetensors file in the 'recurrent/1' format with PyTorch-style parameter
 // names (encoder.rnn.weight_ih_l0_reverse, attention.key.weight, …); its metadata holds
 // `architecture` = {"kind":"seq2seq", …options} and any caller metadata (vocabularies).
+
+import { checkFitScalars, seedOpt } from './check.js';
 import { deriveSeed, Rng } from './data/rng.js';
+import { maxOf } from './data/source.js';
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit, startPosition } from './fit.js';
@@ -328,7 +331,7 @@ export class Seq2SeqModel {
   static create(options: Seq2SeqOptions, opts: { seed?: number } = {}): Seq2SeqModel {
     checkKeys('create', opts, ['seed']);
     const c = resolve(options);
-    const seed = (opts.seed ?? 0) >>> 0;
+    const seed = seedOpt('create.seed', opts.seed);
     const core = new (wasm().Seq2Seq)(c, seed);
     return new Seq2SeqModel(c, seed, core);
   }
@@ -441,6 +444,7 @@ export class Seq2SeqModel {
   /** Trains over `pairs` in length-bucketed, seeded batches, reporting progress. */
   async fit(pairs: readonly Pair[], opts: Seq2SeqFitOptions = {}): Promise<FitResult> {
     checkKeys('fit', opts, ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'signal', 'lrDecay', 'validation', 'onProgress']);
+    checkFitScalars(opts);
     if (!this.#compiled) throw stateError('call compile() before fit()');
     if (!Array.isArray(pairs) || pairs.length === 0) throw rangeError('fit: the training set is empty');
     const epochs = posInt('fit.epochs', opts.epochs, 1);
@@ -501,7 +505,7 @@ export class Seq2SeqModel {
     for (let i = 0; i < sources.length; i += bs) {
       const chunk = sources.slice(i, i + bs);
       const { ids, lengths } = ragged(chunk, 'source');
-      const maxLength = posInt('decode.maxLength', opts.maxLength, 2 * Math.max(0, ...lengths) + 10);
+      const maxLength = posInt('decode.maxLength', opts.maxLength, 2 * maxOf(lengths, 0) + 10);
       const r = this.#c.decode(ids, lengths, beam, maxLength, nBest);
       let p = 0;
       for (let s = 0; s < chunk.length; s++) {

@@ -3,6 +3,7 @@
 // created: in the calling thread (`createTrainer({ worker: false })`) or inside a worker
 // (worker/worker.ts exposes one through comlink).
 
+import { checkFitScalars } from './check.js';
 import type { CtcHypothesis } from './ctc.js';
 import { asDataSpec, batchesPerEpoch, type DataLike, type DataSpec, epochOrder, type ModelShape, makeBatch, type TrainBatch } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
@@ -292,6 +293,7 @@ export class Session {
    * (an AbortSignal that fired before the call). */
   async fit(data: DataLike | readonly Pair[], opts: SessionFitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>, aborted = false): Promise<FitResult> {
     checkKeys('fit', opts, SESSION_FIT_KEYS);
+    checkFitScalars(opts);
     this.#guard('fit');
     const m = this.#any();
     if (!m.compiled) throw stateError('call compile() before fit()');
@@ -584,13 +586,13 @@ export class Session {
    * model). Every parameter of the model must be present with its shape; a prefix such as
    * "model." can be stripped and module names mapped (io/torch.ts). Nothing changes unless the
    * whole file fits. */
-  importWeights(bytes: Uint8Array, opts: ImportWeightsOptions = {}): string[] {
+  importWeights(bytes: Uint8Array, opts: ImportWeightsOptions = {}): { names: string[]; skipped: string[] } {
     this.#guard('importWeights');
     const m = this.#any();
     const names = m.paramNames();
-    const w = stateDictParams(bytes, opts, names, (n) => m.paramShape(n));
-    for (const n of names) m.setParam(n, w.get(n)!);
-    return names;
+    const { params, skipped } = stateDictParams(bytes, opts, names, (n) => m.paramShape(n));
+    for (const n of names) m.setParam(n, params.get(n)!);
+    return { names, skipped };
   }
 
   getWeights(): Record<string, Float32Array> {

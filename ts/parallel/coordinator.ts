@@ -237,7 +237,7 @@ export class ParallelSession {
   replicaWeights(): Promise<Record<string, Float32Array>[]> {
     return this.#all((p) => p.getWeights());
   }
-  async importWeights(bytes: Uint8Array, opts?: unknown): Promise<string[]> {
+  async importWeights(bytes: Uint8Array, opts?: unknown): Promise<{ names: string[]; skipped: string[] }> {
     this.#guard('importWeights');
     const r = await this.#all((p) => p.importWeights(bytes, opts as never));
     return r[0];
