@@ -13,39 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, importTfjs, init, sequential, type TfjsArtifacts } from '../dist/index.js';
 import { MAX_FILE_BYTES } from '../dist/io/source.js';
 import { ROOT, rejectsWith } from './helpers.js';
+import { modelDir as inDir, tinyModel } from './tfjs-models.js';
 
-const [T, F, H] = [3, 2, 2];
-/** A one-layer SimpleRNN → Dense(1) model in TF.js's layout: topology, weight specs, bytes. */
-function tinyModel(): { topology: unknown; specs: { name: string; shape: number[]; dtype: string }[]; bytes: Uint8Array } {
-  const specs = [
-    { name: 'rnn/kernel', shape: [F, H], dtype: 'float32' },
-    { name: 'rnn/recurrent_kernel', shape: [H, H], dtype: 'float32' },
-    { name: 'rnn/bias', shape: [H], dtype: 'float32' },
-    { name: 'out/kernel', shape: [H, 1], dtype: 'float32' },
-    { name: 'out/bias', shape: [1], dtype: 'float32' },
-  ];
-  const n = specs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
-  const topology = {
-    class_name: 'Sequential',
-    config: {
-      layers: [
-        { class_name: 'SimpleRNN', config: { name: 'rnn', units: H, batch_input_shape: [null, T, F] } },
-        { class_name: 'Dense', config: { name: 'out', units: 1 } },
-      ],
-    },
-  };
-  return { topology, specs, bytes: new Uint8Array(Float32Array.from({ length: n }, (_, i) => 0.1 * (i - 4)).buffer) };
-}
+const [F, H] = [2, 2];
 const WEIGHT_BYTES = tinyModel().bytes.length;
-
+const { topology: TOPOLOGY, specs: SPECS } = tinyModel();
 /** A folder with model.json whose manifest lists `paths` (written as given). */
-function modelDir(paths: string[], files: Record<string, Uint8Array> = {}): { dir: string; json: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'rel-tfjs-'));
-  const { topology, specs } = tinyModel();
-  for (const [name, b] of Object.entries(files)) writeFileSync(join(dir, name), b);
-  writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: topology, weightsManifest: [{ paths, weights: specs }] }));
-  return { dir, json: join(dir, 'model.json') };
-}
+const modelDir = (paths: string[], files: Record<string, Uint8Array> = {}) => inDir(tinyModel(), paths, files);
 
 /** Rejects with E_FORMAT (matching `msg`) within `ms`. */
 async function fastFormatError(p: Promise<unknown>, msg: RegExp, ms = 3000): Promise<void> {
@@ -102,7 +76,7 @@ describe('finding 1: TF.js shard paths stay within the model and its declared si
 
   it('a model.json over HTTP naming a file:// shard, another origin, or ../ is E_FORMAT and reads nothing local', async () => {
     const { dir } = modelDir([], { 'secret.bin': tinyModel().bytes });
-    const { topology, specs } = tinyModel();
+    const [topology, specs] = [TOPOLOGY, SPECS];
     const secret = pathToFileURL(join(dir, 'secret.bin')).href;
     for (const [i, p] of [secret, 'http://127.0.0.2:1/w.bin', `${origin.replace('127.0.0.1', 'localhost')}/w.bin`].entries()) {
       served[`/m${i}/model.json`] = new TextEncoder().encode(JSON.stringify({ modelTopology: topology, weightsManifest: [{ paths: [p], weights: specs }] }));
@@ -117,7 +91,7 @@ describe('finding 1: TF.js shard paths stay within the model and its declared si
   });
 
   it('an endless HTTP shard stops at the declared size (E_FORMAT, no memory growth)', async () => {
-    const { topology, specs } = tinyModel();
+    const [topology, specs] = [TOPOLOGY, SPECS];
     served['/endless.bin'] = 'endless';
     served['/e/model.json'] = new TextEncoder().encode(
       JSON.stringify({ modelTopology: topology, weightsManifest: [{ paths: ['../endless.bin'], weights: specs }] }),
@@ -158,7 +132,7 @@ describe('finding 1: TF.js shard paths stay within the model and its declared si
       importTfjs(modelDir(['w.bin'], { 'w.bin': bytes.slice(4) }).json),
       new RegExp(`hold ${WEIGHT_BYTES - 4} bytes; its weights declare ${WEIGHT_BYTES}`),
     );
-    const { topology, specs } = tinyModel();
+    const [topology, specs] = [TOPOLOGY, SPECS];
     const art: TfjsArtifacts = { modelTopology: topology, weightSpecs: specs, weightData: new Uint8Array([...bytes, 1, 2, 3, 4]).buffer };
     await rejectsWith(importTfjs(art), 'E_FORMAT', new RegExp(`holds ${WEIGHT_BYTES + 4} bytes; the weight specs declare ${WEIGHT_BYTES}`));
   });

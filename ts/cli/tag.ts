@@ -122,6 +122,8 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const chartPath = picturePath(f.raw('chart'), outPath);
   await prepareOutput('out', outPath);
   if (chartPath) await prepareOutput('chart', chartPath);
+  // the starting model is read before the corpus and baselines, so a bad --init fails at once
+  const initBytes = initPath ? await readBytes(initPath) : undefined;
 
   let train: TaggedSentence[];
   let test: TaggedSentence[];
@@ -169,7 +171,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   }
 
   const name = arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger';
-  const from = initPath ? PosTagger.load(await readBytes(initPath)) : undefined;
+  const from = initBytes ? PosTagger.load(initBytes) : undefined;
   out(
     `model: ${name}, ${from ? `starting from ${initPath} (its sizes and weights)` : `word embedding ${embed}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}`}; ${epochs} epochs of batches of ${batchSize} sentences${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
   );
