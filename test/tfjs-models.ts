@@ -36,10 +36,10 @@ export function tinyModel(): TfjsModel {
 }
 
 /** A few architectures the importer supports, each small: the fuzz suite's seeds. */
-export function seedModels(): { name: string; m: TfjsModel; input: { ids?: number[]; features?: Float32Array; batch: number; steps: number } }[] {
+export function seedModels(): { name: string; m: TfjsModel }[] {
   const T = 3;
   return [
-    { name: 'rnn+dense', m: tinyModel(), input: { features: new Float32Array(2 * T * 2).fill(0.3), batch: 2, steps: T } },
+    { name: 'rnn+dense', m: tinyModel() },
     {
       name: 'embedding+bi-lstm+dense',
       m: model(
@@ -67,7 +67,6 @@ export function seedModels(): { name: string; m: TfjsModel; input: { ids?: numbe
           { name: 'td/bias', shape: [3], dtype: 'float32' },
         ],
       ),
-      input: { ids: [1, 2, 3, 4, 0, 0], batch: 2, steps: T },
     },
     {
       name: 'masking+gru(reset_after)+dropout+dense',
@@ -85,7 +84,6 @@ export function seedModels(): { name: string; m: TfjsModel; input: { ids?: numbe
           { name: 'out/kernel', shape: [2, 2], dtype: 'float32' },
         ],
       ),
-      input: { features: new Float32Array(2 * T * 2).fill(0.5), batch: 2, steps: T },
     },
   ];
 }
