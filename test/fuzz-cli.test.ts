@@ -57,7 +57,16 @@ function values(flag: string, arg: string): [string | undefined, Expect][] {
       ['', 'typed'],
       [undefined, 'typed'],
     ];
-  if (arg === 'FILE' || arg === 'DIR' || arg === 'F') return [...input(), [undefined, 'typed']];
+  // a folder to make (speech --corpus): any new name or an empty folder is legitimate, a file is not
+  if (arg === 'DIR')
+    return [
+      [FIFO, 'typed'],
+      ['/dev/zero', 'typed'],
+      [LM, 'typed'],
+      ['', 'typed'],
+      [undefined, 'typed'],
+    ];
+  if (arg === 'FILE' || arg === 'F') return [...input(), [undefined, 'typed']];
   if (arg === 'N' || arg === 'N|auto')
     return [
       ['x', 'typed'],
@@ -123,6 +132,8 @@ function base(name: string): string[] {
       ];
     case 'recurrent forecast':
       return ['--epochs', '1', '--time-budget', '200ms', '--units', '2', '--chart', join(out, 'f.svg')];
+    case 'recurrent speech train':
+      return ['--epochs', '1', '--time-budget', '200ms', '--utterances', '4', '--corpus', join(out, 'speech-corpus'), ...o('speech.safetensors')];
     default:
       // the training sub-verbs: one short epoch
       return ['--epochs', '1', '--time-budget', '200ms', ...o(`${name.split(' ').slice(1).join('-')}.safetensors`)];
