@@ -146,14 +146,18 @@ interface Command {
   positionals?: string;
 }
 
+/** Every verb's flag table: each object exported by a module of dist/cli with a name and flags. */
 async function commands(): Promise<Command[]> {
-  const mods = ['classic', 'classify', 'conformance', 'convert', 'export', 'forecast', 'g2p', 'generate', 'next', 'segment', 'speech', 'tag', 'train'];
-  const all: Command[] = [];
-  for (const m of mods) {
-    const x = (await import(`../dist/cli/${m}.js`)) as Record<string, unknown>;
-    for (const v of Object.values(x)) if (v && typeof v === 'object' && Array.isArray((v as Command).flags)) all.push(v as Command);
+  const root = new URL('../dist/cli/', import.meta.url);
+  const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+  const all = new Map<string, Command>();
+  for (const f of files) {
+    const x = (await import(new URL(f, root).href)) as Record<string, unknown>;
+    for (const v of Object.values(x))
+      if (v && typeof v === 'object' && Array.isArray((v as Command).flags) && String((v as Command).name).startsWith('recurrent '))
+        all.set((v as Command).name, v as Command);
   }
-  return all;
+  return [...all.values()];
 }
 
 function cases(cmds: Command[]): Case[] {
