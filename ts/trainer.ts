@@ -8,7 +8,7 @@
 // not written here: FORWARDED names them and comlink's `Remote<SessionApi>` types them. In worker
 // mode data is copied in (typed arrays transferred), progress events come back through a comlink
 // callback, and errors keep their codes.
-import { boolOpt, checkFitScalars, checkPlainData } from './check.js';
+import { boolOpt, checkPlainData } from './check.js';
 import { asDataSpec, type DataLike } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, optionError, rangeError, stateError } from './errors.js';
@@ -177,9 +177,13 @@ export class Trainer {
    */
   fit(data: DataLike | readonly Pair[], opts: FitOptions = {}): FitRun {
     checkKeys('fit', opts, FIT_OPTION_KEYS);
-    checkFitScalars(opts);
-    checkPlainData('data', data);
-    checkPlainData('fit.validation', opts.validation);
+    try {
+      // before anything is copied to a worker; the other values are checked where the run starts
+      checkPlainData('data', data);
+      checkPlainData('fit.validation', opts.validation);
+    } catch (e) {
+      return new FitRun(() => Promise.reject(e));
+    }
     const { signal, onProgress, ...remote } = opts;
     if (signal !== undefined && !isSignal(signal)) throw optionError('fit.signal must be an AbortSignal');
     if (onProgress !== undefined && typeof onProgress !== 'function') throw optionError('fit.onProgress must be a function');
