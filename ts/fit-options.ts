@@ -2,13 +2,11 @@
 // thread or a worker), by the data-parallel coordinator, and by `Seq2SeqModel.fit`. What only
 // one kind takes (tbptt, shuffle, lrDecay, the data) is checked by that kind's `plan`.
 import { checkFitScalars, seedOpt } from './check.js';
+import { FIT_BATCH_SIZE } from './defaults.js';
 import { checkKeys, optionError, posInt, rangeError } from './errors.js';
 import { startPosition } from './fit.js';
 import type { TrainingState } from './io/checkpoint.js';
 import { SESSION_FIT_KEYS, type SessionFitOptions } from './session-api.js';
-
-/** `fit`'s default batch size per model kind (examples or windows; pairs for the encoder-decoder). */
-export const FIT_BATCH_SIZE = { sequential: 32, seq2seq: 64 } as const;
 
 /** The default batch size of the model kind an architecture describes. */
 export function fitBatchSize(spec: object): number {

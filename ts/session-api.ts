@@ -8,6 +8,7 @@ import type { CtcHypothesis } from './ctc.js';
 import type { DataLike } from './data/source.js';
 import type { VocabularyJSON } from './data/vocab.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
+import type { FitHooks } from './fit-hooks.js';
 import type { TrainingState } from './io/checkpoint.js';
 import type { ImportWeightsOptions } from './io/torch.js';
 import type { BatchInput, CompileOptions } from './model.js';
@@ -50,6 +51,9 @@ export interface FitOptions {
   resume?: boolean;
   /** Stops training within one batch; the run resolves with `stopReason: 'aborted'` and the model stays valid. */
   signal?: AbortSignal;
+  /** Epoch-end hooks: keep the best weights by a metric, stop early, lower the learning rate
+   * on a plateau (Keras / TF.js callbacks; see {@link FitHooks}). @default none */
+  hooks?: FitHooks;
   /** Called with every step and epoch event (the same events the {@link FitRun} yields); one
    * that throws stops the run, which rejects with its error. */
   onProgress?: (e: FitEvent) => void;
@@ -96,7 +100,18 @@ export interface ModelInfo<S extends ModelSpecJSON | Seq2SeqSpecJSON = ModelSpec
 /** Fit options that cross to a worker (the signal and the callback stay with the caller). */
 export type SessionFitOptions = Omit<FitOptions, 'signal' | 'onProgress'>;
 /** The keys of {@link SessionFitOptions}. */
-export const SESSION_FIT_KEYS: readonly string[] = ['epochs', 'batchSize', 'shuffle', 'seed', 'tbptt', 'validation', 'timeBudgetMs', 'resume', 'lrDecay'];
+export const SESSION_FIT_KEYS: readonly string[] = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'seed',
+  'tbptt',
+  'validation',
+  'timeBudgetMs',
+  'resume',
+  'lrDecay',
+  'hooks',
+];
 export const FIT_OPTION_KEYS: readonly string[] = [...SESSION_FIT_KEYS, 'signal', 'onProgress'];
 
 /** A value, or a promise of it (the in-thread Session answers plainly, the coordinator asynchronously). */
