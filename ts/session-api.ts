@@ -58,8 +58,10 @@ export interface FitOptions {
    * on a plateau (Keras / TF.js callbacks; see {@link FitHooks}). @default none */
   hooks?: FitHooks;
   /** Called with every step and epoch event (the same events the {@link FitRun} yields); one
-   * that throws stops the run, which rejects with its error. */
-  onProgress?: (e: FitEvent) => void;
+   * that throws (or whose promise rejects) stops the run, which rejects with its error. A
+   * promise it returns for an epoch event is awaited before training goes on, so it may read
+   * or save the model there. */
+  onProgress?: (e: FitEvent) => unknown;
 }
 
 /**
@@ -178,7 +180,7 @@ export interface SessionApi {
    * `info().paramNames` lists them), each a row-major Float32Array in PyTorch's layout. */
   getWeights(): Answer<Record<string, Float32Array>>;
   /** Parameters from a plain safetensors file of PyTorch-named tensors (a state_dict). */
-  importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Answer<string[]>;
+  importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Answer<{ names: string[]; skipped: string[] }>;
   /** Frees the model; a running fit rejects with E_STATE. */
   dispose(): Answer<void>;
 }

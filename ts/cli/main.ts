@@ -80,6 +80,9 @@ export function verbs(): string[] {
   return Object.keys(COMMANDS);
 }
 
+/** The command named `name`: own keys only ('constructor', '__proto__' and 'toString' are no command). */
+const command = (name: string) => (Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined);
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -92,7 +95,9 @@ export async function main(argv: string[]): Promise<number> {
       out(vocabularyText());
       return 0;
     }
-    if (rest[0] !== undefined && COMMANDS[rest[0]]) return COMMANDS[rest[0]]([...rest.slice(1), '--help'], out);
+    const verb = rest[0] === undefined ? undefined : command(rest[0]);
+    if (verb) return verb([...rest.slice(1), '--help'], out);
+    if (rest[0] !== undefined) throw optionError(`unknown command '${rest[0]}' (commands: ${verbs().join(', ')})`);
     out(USAGE);
     return 0;
   }
@@ -100,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     out(version());
     return 0;
   }
-  const run = COMMANDS[cmd];
+  const run = command(cmd);
   if (!run) {
     const near = nearest(cmd, verbs());
     throw optionError(`unknown command '${cmd}'${near ? ` (did you mean ${near}?)` : ''} (commands: ${verbs().join(', ')}; see recurrent --help)`);

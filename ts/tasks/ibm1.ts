@@ -22,7 +22,7 @@ export class Ibm1 {
   /** The most probable target word of each source word seen in training (NULL excluded). */
   readonly best: Map<string, string>;
 
-  /** A model from its best translation of each source word (`Ibm1.train` learns one). */
+  /** A table of the best target word per source word. */
   constructor(best: Map<string, string>) {
     this.best = best;
   }

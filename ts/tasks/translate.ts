@@ -25,7 +25,7 @@ import { TASK_TRAINING } from './defaults.js';
 export interface TranslationPair {
   /** The sentence to translate. */
   source: string;
-  /** Its reference translation. */
+  /** Its translation. */
   target: string;
 }
 
@@ -94,9 +94,9 @@ export interface TranslateOptions {
 
 /** What {@link Translator.evaluate} returns. */
 export interface TranslationScore {
-  /** Corpus BLEU (sacreBLEU's). */
+  /** Corpus BLEU (sacreBLEU's 13a BLEU-4). */
   bleu: BleuScore;
-  /** Corpus chrF (sacreBLEU's). */
+  /** Corpus chrF2 (sacreBLEU's). */
   chrf: ChrfScore;
   /** The translations, in order. */
   hypotheses: string[];
@@ -127,16 +127,16 @@ const TASK = 'translate';
  * ```
  */
 export class Translator {
-  /** The source language's BPE. */
+  /** The source language's BPE vocabulary. */
   readonly source: Bpe;
-  /** The target language's BPE. */
+  /** The target language's BPE vocabulary. */
   readonly target: Bpe;
-  /** The attention encoder-decoder. */
+  /** The encoder-decoder (compile it to change the optimizer: `translator.model.compile(…)`). */
   readonly model: Seq2SeqModel;
-  /** Source sentences longer than this many pieces are cut. */
+  /** The longest source, in pieces, it accepts (longer is E_RANGE). */
   readonly maxSourcePieces: number;
 
-  /** A translator from its parts (`Translator.create` makes them from training pairs). */
+  /** A translator over these vocabularies and model (see `Translator.create` and `load`). */
   constructor(source: Bpe, target: Bpe, model: Seq2SeqModel, maxSourcePieces = 400) {
     this.source = source;
     this.target = target;
