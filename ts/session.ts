@@ -251,7 +251,15 @@ export class Session implements SessionApi {
    * model). Every parameter of the model must be present with its shape; a prefix such as
    * "model." can be stripped and module names mapped (io/torch.ts). Nothing changes unless the
    * whole file fits. */
-  importWeights(bytes: Uint8Array, opts: ImportWeightsOptions = {}): { names: string[]; skipped: string[] } {
+  importWeights(
+    bytes: Uint8Array,
+    opts: ImportWeightsOptions = {},
+  ): {
+    /** The parameters set, by PyTorch name. */
+    names: string[];
+    /** The file's tensors skipped (`strict: false`). */
+    skipped: string[];
+  } {
     this.#guard('importWeights');
     const m = this.#any().model;
     const names = m.paramNames();

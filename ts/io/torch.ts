@@ -27,7 +27,10 @@ export interface ImportWeightsOptions {
 /** What `importWeights` returns: the names of the parameters it set, in the model's order;
  * with `strict: false` also `skipped`, the file's tensors (their names in the file) that map to
  * no parameter. */
-export type ImportedWeights = string[] & { skipped?: string[] };
+export type ImportedWeights = string[] & {
+  /** With `strict: false`: the file's tensors that the model has no place for. */
+  skipped?: string[];
+};
 
 export const IMPORT_WEIGHTS_KEYS = ['stripPrefix', 'prefixMap', 'strict'] as const;
 
