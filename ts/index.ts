@@ -24,6 +24,7 @@ export type { EpochEvent, EvalResult, FitEvent, FitResult, StepEvent } from './e
 export { FitRun } from './events.js';
 export type { FitBatchesOptions } from './fit-batches.js';
 export { fitBatches } from './fit-batches.js';
+export type { GradientNorms } from './gradient-norms.js';
 export type { Snapshot, TrainingState } from './io/checkpoint.js';
 export { decodeCheckpoint, encodeCheckpoint, FORMAT as MODEL_FORMAT } from './io/checkpoint.js';
 export type { OnnxExportOptions } from './io/onnx.js';

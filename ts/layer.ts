@@ -2,6 +2,7 @@
 // PyTorch-named parameters, explicit forward and backward. Shapes are batch-first:
 //   x [B, T, I] → out [B, T, D·H]; h0, c0, hN, cN [L·D, B, H]   (D = 2 if bidirectional)
 import { checkKeys, numIn, optionError, posInt, rangeError } from './errors.js';
+import { type GradientNorms, gradientNormsFromCore } from './gradient-norms.js';
 import type { RecurrentLayer as CoreLayer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
@@ -223,6 +224,24 @@ export class RecurrentLayer {
     const g: LayerGradients = { x: this.#core.gradInput(), h0: this.#core.gradH0(), params };
     if (this.isLstm) g.c0 = this.#core.gradC0();
     return g;
+  }
+
+  /**
+   * Turns the recording of per-step gradient norms on (or off with `false`): every `backward`
+   * from now on records ||dL/dh_t|| (and ||dL/dc_t|| for the LSTM) for {@link gradientNorms}.
+   * Off by default, and then it costs nothing.
+   */
+  trackGradientNorms(on = true): void {
+    this.#core.recordStepNorms(on);
+  }
+
+  /**
+   * The per-step gradient norms of the last `backward`, [numLayers·D, T] (see
+   * {@link GradientNorms}; `layer` is `''`). E_STATE unless tracking is on and a backward has
+   * run since.
+   */
+  gradientNorms(): GradientNorms {
+    return gradientNormsFromCore(this.#core.stepNorms())[0];
   }
 
   /**

@@ -9,10 +9,11 @@ import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, formatError, numIn, optionError, posInt, RecurrentTypeError, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit, startPosition } from './fit.js';
+import type { GradientNorms } from './gradient-norms.js';
 import { checkTrainingState, decodeCheckpoint, encodeCheckpoint, type TrainingState, trainingForFile } from './io/checkpoint.js';
 import { decodeSafetensors } from './io/safetensors.js';
 import { type ImportWeightsOptions, stateDictParams } from './io/torch.js';
-import { type BatchInput, type CompileOptions, Model } from './model.js';
+import { type BatchInput, type BatchTargets, type CompileOptions, Model } from './model.js';
 import { Replica, type ShardResult } from './parallel/replica.js';
 import { seq2seqShard } from './parallel/seq2seq-shard.js';
 import { sequentialShard } from './parallel/sequential-shard.js';
@@ -490,6 +491,11 @@ export class Session {
   /** The sequential model's outputs on a batch (see `Model.forward`). */
   predict(input: BatchInput): Float32Array {
     return this.model.forward(input);
+  }
+
+  /** Per-step gradient norms of the loss on one batch, no update (see `Model.gradientProfile`). */
+  gradientProfile(input: BatchInput, targets: BatchTargets): GradientNorms[] {
+    return this.model.gradientProfile(input, targets);
   }
 
   /** One streaming step with the carried state (see `Model.predictStep`). */

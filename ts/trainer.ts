@@ -11,9 +11,10 @@ import { asDataSpec, type DataLike } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, optionError, rangeError, stateError } from './errors.js';
 import { type EvalResult, type FitEvent, FitRun } from './events.js';
+import type { GradientNorms } from './gradient-norms.js';
 import { type ByteSource, readSource } from './io/source.js';
 import type { ImportWeightsOptions } from './io/torch.js';
-import type { BatchInput, CompileOptions } from './model.js';
+import type { BatchInput, BatchTargets, CompileOptions } from './model.js';
 import { ParallelSession, sharedMemoryAvailable } from './parallel/coordinator.js';
 import { availableParallelism, hasWebWorkers, isNode, isPage } from './runtime.js';
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from './seq2seq.js';
@@ -209,6 +210,15 @@ export class Trainer {
    */
   predict(input: BatchInput): Promise<Float32Array> {
     return this.#s.predict(input);
+  }
+  /**
+   * Per-step gradient norms of the loss on one batch (sequential model): a forward from a zero
+   * state (dropout off), the loss and its backward, no update. One entry per recurrent layer:
+   * ||dL/dh_t|| (and ||dL/dc_t|| for the LSTM) over the batch, [layers·directions, T] (see
+   * {@link GradientNorms}). Called during `fit`, it runs between two steps.
+   */
+  gradientProfile(input: BatchInput, targets: BatchTargets): Promise<GradientNorms[]> {
+    return this.#s.gradientProfile(input, targets);
   }
   /**
    * CTC decoding (a model compiled with `loss: 'ctc'`): per row, its label sequences, most

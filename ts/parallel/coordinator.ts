@@ -15,8 +15,9 @@ import type { VocabularyJSON } from '../data/vocab.js';
 import { optionError, posInt, rangeError, stateError } from '../errors.js';
 import type { EvalResult, FitEvent, FitResult } from '../events.js';
 import { type FitTarget, runFit, type StepOutcome, startPosition } from '../fit.js';
+import type { GradientNorms } from '../gradient-norms.js';
 import type { TrainingState } from '../io/checkpoint.js';
-import type { BatchInput, CompileOptions } from '../model.js';
+import type { BatchInput, BatchTargets, CompileOptions } from '../model.js';
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from '../seq2seq.js';
 import { type GenerateOptions, type ModelInfo, type ScorePart, type SessionFitOptions, scoreResult } from '../session.js';
 import type { ModelSpecJSON } from '../spec.js';
@@ -206,6 +207,10 @@ export class ParallelSession {
   async predict(input: BatchInput): Promise<Float32Array> {
     await this.#inStep; // between steps (tbptt's carried state, weights and position agree)
     return this.#r0.predict(input);
+  }
+  async gradientProfile(input: BatchInput, targets: BatchTargets): Promise<GradientNorms[]> {
+    await this.#inStep; // between steps (the weights of one step)
+    return this.#r0.gradientProfile(input, targets);
   }
   async predictStep(input: BatchInput): Promise<Float32Array> {
     await this.#inStep; // between steps (tbptt's carried state, weights and position agree)

@@ -23,6 +23,7 @@
 //! it was, outputs zero, and passes gradients straight through. Reverse runs therefore start
 //! at each row's last valid step.
 
+use super::step_norms::{DirSums, StepNorms};
 use super::{ParamTable, Slot};
 use crate::cells::CellKind;
 use crate::error::{Error, Result, check_finite, check_len};
@@ -184,6 +185,11 @@ pub struct RecurrentStack {
     b: usize,
     t: usize,
     dropout_used: bool,
+    /// Per-step gradient norms (`step_norms`): whether backward records them, its sums, and
+    /// the last backward's norms (None after a forward until the backward records).
+    record_norms: bool,
+    norm_sums: Vec<f64>,
+    norms: Option<StepNorms>,
 }
 
 /// Initialisation bound of PyTorch's RNN modules: U(−1/√H, 1/√H) for every parameter.
@@ -231,12 +237,29 @@ impl RecurrentStack {
             b: 0,
             t: 0,
             dropout_used: false,
+            record_norms: false,
+            norm_sums: Vec::new(),
+            norms: None,
         }
     }
 
     /// The last forward's output [B, T, D·H].
     pub fn output(&self) -> &[f32] {
         &self.outs[self.cfg.layers - 1]
+    }
+
+    /// Turns the recording of per-step gradient norms by `backward` on or off (off by default).
+    pub fn record_step_norms(&mut self, on: bool) {
+        self.record_norms = on;
+        if !on {
+            self.norms = None;
+        }
+    }
+
+    /// The per-step gradient norms of the last backward (see `layers::step_norms`), if it
+    /// recorded them.
+    pub fn step_norms(&self) -> Option<&StepNorms> {
+        self.norms.as_ref()
     }
 
     /// Per-row lengths of the last forward.
@@ -264,6 +287,7 @@ impl RecurrentStack {
         assert_eq!(x.len(), b * t * cfg.input, "recurrent forward: x must be [B, T, I]");
         self.b = b;
         self.t = t;
+        self.norms = None;
         self.lengths.clear();
         match lengths {
             Some(ls) => {
@@ -353,6 +377,10 @@ impl RecurrentStack {
         }
         self.dgrad_a.clear();
         self.dgrad_a.extend_from_slice(d_out);
+        let rows = cfg.state_rows();
+        if self.record_norms {
+            StepNorms::start(&mut self.norm_sums, rows, t, cfg.cell.has_c());
+        }
         for l in (0..cfg.layers).rev() {
             let in_dim = cfg.layer_input(l);
             let input: &[f32] = if l == 0 {
@@ -393,6 +421,7 @@ impl RecurrentStack {
                     &mut self.dh_carry,
                     &mut self.dh_next,
                     &mut self.dc_carry,
+                    self.record_norms.then(|| StepNorms::dir(&mut self.norm_sums, i, rows, t)),
                 );
                 self.dh0[so.clone()].copy_from_slice(&self.dh_carry);
                 if cfg.cell.has_c() {
@@ -407,6 +436,9 @@ impl RecurrentStack {
                 }
                 std::mem::swap(&mut self.dgrad_a, &mut self.dgrad_b);
             }
+        }
+        if self.record_norms {
+            self.norms = Some(StepNorms::finish(&self.norm_sums, rows, t));
         }
     }
 }
@@ -545,6 +577,7 @@ fn dir_backward(
     dh_carry: &mut Vec<f32>,
     dh_next: &mut Vec<f32>,
     dc_carry: &mut Vec<f32>,
+    norms: Option<DirSums>,
 ) {
     let gh = cell.gates() * h;
     let has_c = cell.has_c();
@@ -565,10 +598,10 @@ fn dir_backward(
         }
     }
     if cell.resets_before() {
-        reset_before::backward_steps(cell, w_hh, st, b, t, h, lengths, reverse, d_out, out_ld, out_off, dh_carry, dh_next);
+        reset_before::backward_steps(cell, w_hh, st, b, t, h, lengths, reverse, d_out, out_ld, out_off, dh_carry, dh_next, norms);
         reset_before::weight_grads(p.w_hh.of_mut(grads), st, b, t, h);
     } else {
-        step_backward(cell, w_hh, st, b, t, h, lengths, reverse, d_out, out_ld, out_off, dh_carry, dh_next, dc_carry);
+        step_backward(cell, w_hh, st, b, t, h, lengths, reverse, d_out, out_ld, out_off, dh_carry, dh_next, dc_carry, norms);
         kernels::gemm(gh, h, t * b, Mat::t(&st.dhp, gh), Mat::n(&st.hs[..t * b * h], h), true, p.w_hh.of_mut(grads), h);
     }
     // the other weight gradients over all steps at once
@@ -599,6 +632,7 @@ fn step_backward(
     dh_carry: &mut Vec<f32>,
     dh_next: &mut Vec<f32>,
     dc_carry: &mut [f32],
+    mut norms: Option<DirSums>,
 ) {
     let gh = cell.gates() * h;
     let cw = cell.cache_width(h);
@@ -616,6 +650,12 @@ fn step_backward(
                 for (d, g) in dh_carry[bb * h..(bb + 1) * h].iter_mut().zip(&d_out[orow..orow + h]) {
                     *d += g;
                 }
+            }
+        }
+        if let Some(n) = norms.as_mut() {
+            n.add_h(tt, dh_carry, h, lengths);
+            if has_c {
+                n.add_c_lstm(tt, dh_carry, dc_carry, &st.cache[s * b * cw..(s + 1) * b * cw], h, lengths);
             }
         }
         for bb in 0..b {

@@ -14,6 +14,7 @@
 use super::DirBufs;
 use crate::cells::{CellKind, gru_reset_before};
 use crate::kernels::{self, Mat};
+use crate::layers::step_norms::DirSums;
 
 /// The forward step loop: fills hs[1..], cache and `out` (rows of width `out_ld`, this
 /// direction at column `out_off`). `st.xproj` and hs[0] are ready; `hp` is [B, 3·H] scratch.
@@ -113,6 +114,7 @@ pub(super) fn backward_steps(
     out_off: usize,
     dh_carry: &mut Vec<f32>,
     dh_next: &mut Vec<f32>,
+    mut norms: Option<DirSums>,
 ) {
     let (gh, cw) = (3 * h, 4 * h);
     let (w_rz, w_n) = w_hh.split_at(2 * h * h);
@@ -132,6 +134,9 @@ pub(super) fn backward_steps(
                     *d += g;
                 }
             }
+        }
+        if let Some(n) = norms.as_mut() {
+            n.add_h(tt, dh_carry, h, lengths);
         }
         let hs_prev = &st.hs[s * b * h..(s + 1) * b * h];
         let cache = &st.cache[s * b * cw..(s + 1) * b * cw];
