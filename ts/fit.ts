@@ -50,6 +50,18 @@ export interface EngineOptions {
   emit?: (e: FitEvent) => void | Promise<void>;
   /** Wait for every step event's delivery (default: only epoch events are awaited). */
   awaitSteps?: boolean;
+  /** The epoch-end hooks (keep-best, early stopping, reduce-on-plateau: fit-hooks.ts). */
+  hooks?: EpochHooks;
+}
+
+/** What the engine calls between epochs (fit-hooks.ts's HookRunner). */
+export interface EpochHooks {
+  /** After an epoch event: true stops training now. */
+  epochEnd(e: EpochEvent): Promise<boolean>;
+  /** When training ends without an error (restores the best weights). */
+  end(): Promise<void>;
+  /** The epoch whose weights `end` restored. */
+  readonly restoredEpoch: number | undefined;
 }
 
 const now = () => performance.now();
@@ -176,11 +188,18 @@ export async function runFit(target: FitTarget, pos: TrainingState, o: EngineOpt
       if (validation) ev.validation = validation;
       history.push(ev);
       await send(ev, true);
+      if (await o.hooks?.epochEnd(ev)) {
+        stopReason = 'earlyStopping';
+        break;
+      }
     }
     if (failure) throw failure.error;
+    await o.hooks?.end();
   } finally {
     pos.elapsedMs = elapsed();
     await last;
   }
-  return { stopReason, epochs: pos.epoch, steps: pos.step, tokens: pos.tokens, elapsedMs: pos.elapsedMs, tokensPerSec: rate(), history };
+  const result: FitResult = { stopReason, epochs: pos.epoch, steps: pos.step, tokens: pos.tokens, elapsedMs: pos.elapsedMs, tokensPerSec: rate(), history };
+  if (o.hooks?.restoredEpoch !== undefined) result.bestEpoch = o.hooks.restoredEpoch;
+  return result;
 }

@@ -2,7 +2,9 @@
 // step, truncated BPTT, stepwise prediction, generation) live here; training over whole data
 // sets is the fit engine's (fit.ts, driven by session.ts), and `evaluate` is session.ts's.
 
+import { RECURRENT_SPEC_KEYS } from './cells.js';
 import { type CtcHypothesis, type CtcOptions, ctcDecode } from './ctc.js';
+import { COMPILE_KEYS, optimizerConfig } from './defaults.js';
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
 import { type GradientNorms, gradientNormsFromCore } from './gradient-norms.js';
 import { checkSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
@@ -185,15 +187,6 @@ function supervisedArgs(input: BatchInput, targets: BatchTargets) {
   ] as const;
 }
 
-function normaliseOptimizer(o: OptimizerSpec | undefined): Record<string, unknown> {
-  if (o === undefined) return { name: 'adam' };
-  if (typeof o === 'string') {
-    if (o === 'sgd') throw optionError("optimizer 'sgd' needs a learning rate: { name: 'sgd', lr }");
-    return { name: o };
-  }
-  return { ...o };
-}
-
 /**
  * A built network in wasm memory, with the low-level operations: forward, loss, one training
  * step, truncated BPTT, stepwise prediction, generation, and parameters by PyTorch name. Make one
@@ -251,18 +244,7 @@ export class Model {
           s.addEmbedding(l.name, posInt('embedding.dim', l.dim));
           break;
         case 'recurrent':
-          checkKeys('recurrent', l, [
-            'type',
-            'name',
-            'cell',
-            'units',
-            'layers',
-            'bidirectional',
-            'dropout',
-            'returnSequences',
-            'recurrentActivation',
-            'resetAfter',
-          ]);
+          checkKeys('recurrent', l, RECURRENT_SPEC_KEYS);
           s.addRecurrent(l);
           break;
         case 'dropout':
@@ -434,9 +416,9 @@ export class Model {
    * Returns the model, for chaining.
    */
   compile(opts: CompileOptions = {}): this {
-    checkKeys('compile', opts, ['loss', 'ctc', 'optimizer', 'clipNorm', 'clipValue', 'schedule']);
+    checkKeys('compile', opts, COMPILE_KEYS.sequential);
     const loss = opts.loss ?? (this.hasCrf ? 'crf' : 'crossEntropy');
-    const cfg: Record<string, unknown> = { loss, optimizer: normaliseOptimizer(opts.optimizer) };
+    const cfg: Record<string, unknown> = { loss, optimizer: optimizerConfig(opts.optimizer) };
     if (opts.ctc !== undefined) {
       if (loss !== 'ctc') throw optionError(`compile.ctc applies to loss 'ctc', not '${loss}'`);
       checkKeys('compile.ctc', opts.ctc, ['blank', 'reduction', 'zeroInfinity']);
@@ -516,6 +498,15 @@ export class Model {
     const out: StepResult[] = [];
     for (let i = 0; i < r.length; i += 2) out.push({ loss: r[i], gradNorm: r[i + 1], lr });
     return out;
+  }
+
+  /** The learning rate of the next update (the schedule applied to the base rate). E_STATE before `compile`. */
+  get learningRate(): number {
+    return this.#needTrainer().lr();
+  }
+  /** Sets the base learning rate (a finite number ≥ 0, E_RANGE otherwise; the schedule applies to it). E_STATE before `compile`. */
+  set learningRate(lr: number) {
+    this.#needTrainer().setLearningRate(lr);
   }
 
   /** Advances the learning-rate schedule (once per epoch). */

@@ -123,7 +123,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   out(
     `training: up to ${epochs} epochs of ${Math.ceil(trainPairs.length / batch)} batches of ${batch}, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
   );
-  g.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip });
+  g.model.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip || undefined });
 
   const controller = new AbortController();
   const onSig = () => controller.abort();

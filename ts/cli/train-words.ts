@@ -55,7 +55,7 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
   const t = await createTrainer({ worker: f.bool('worker', true), workers: f.workers(1) });
   try {
     let vocab: Vocabulary;
-    const compile = () => t.compile({ loss: 'crossEntropy', optimizer: { name: optimizer, lr } as never, clipNorm: clip || undefined });
+    const compile = () => t.compile({ loss: 'crossEntropy', optimizer: { name: optimizer, lr }, clipNorm: clip || undefined });
     if (resume) {
       const info = await t.load(resume);
       if (!info.vocabulary) throw optionError(`${resume} has no vocabulary: it is not a text model`);

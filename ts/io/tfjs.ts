@@ -4,6 +4,7 @@
 // so every kernel is transposed. LSTM gate order i, f, c, o is PyTorch's i, f, g, o; GRU's
 // z, r, h becomes r, z, n.
 
+import { CELL_TYPES, CELLS, cellOfKeras, gateCount, isKerasRecurrent } from '../cells.js';
 import { formatError } from '../errors.js';
 import type { GateActivation, LayerSpecJSON, ModelSpecJSON } from '../spec.js';
 import { encodeSafetensors, type TensorIn } from './safetensors.js';
@@ -57,6 +58,8 @@ export interface TfjsImport {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** An artifacts object (convertArtifacts checks its fields), not a path or URL. */
+const isArtifacts = (v: string | URL | TfjsArtifacts): v is TfjsArtifacts => isObj(v) && !(v instanceof URL);
 
 /**
  * Reads a TF.js Layers model from a path or URL of its `model.json` (shards resolved next to it),
@@ -66,7 +69,7 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
  * softmax last), Dropout. Anything else is E_FORMAT naming the layer class or option.
  */
 export async function importTfjs(source: string | URL | TfjsArtifacts): Promise<TfjsImport> {
-  const art = isObj(source) && !(source instanceof URL) ? (source as unknown as TfjsArtifacts) : await readModelJson(source as string | URL);
+  const art = isArtifacts(source) ? source : await readModelJson(source);
   return convertArtifacts(art);
 }
 
@@ -141,8 +144,6 @@ function reorderBlocks(m: Float32Array, h: number, w: number, order: readonly nu
   for (const [k, src] of order.entries()) out.set(m.subarray(src * h * w, (src + 1) * h * w), k * h * w);
   return out;
 }
-
-const RNN_CLASSES: Record<string, 'rnn' | 'lstm' | 'gru'> = { SimpleRNN: 'rnn', LSTM: 'lstm', GRU: 'gru' };
 
 /** The topology's layer list (Sequential; Keras's `model_config` wrapper accepted). */
 function topologyLayers(topology: unknown): Obj[] {
@@ -256,7 +257,7 @@ export function convertArtifacts(art: TfjsArtifacts): TfjsImport {
           if (mode !== 'concat') throw formatError(`Bidirectional merge_mode ${String(mode)} is not supported (concat only)`);
           const inner = cfg.layer as Obj | undefined;
           rcls = isObj(inner) ? String(inner.class_name) : '?';
-          if (!(rcls in RNN_CLASSES)) throw formatError(`Bidirectional(${rcls}) is not supported (SimpleRNN, LSTM, GRU)`);
+          if (!isKerasRecurrent(rcls)) throw formatError(`Bidirectional(${rcls}) is not supported (SimpleRNN, LSTM, GRU)`);
           rcfg = ((inner as Obj).config ?? {}) as Obj;
         }
         if (!seq) throw formatError(`${rcls} ${name} follows a layer that returns one vector per sequence`);
@@ -295,31 +296,29 @@ export function convertArtifacts(art: TfjsArtifacts): TfjsImport {
 
 /** One Keras SimpleRNN/LSTM/GRU config as our recurrent layer, with its weight mapping. */
 function recurrentLayer(cls: string, cfg: Obj, name: string, input: number, bidirectional: boolean) {
-  const kind = RNN_CLASSES[cls];
   for (const k of ['go_backwards', 'stateful', 'unroll'] as const) if (cfg[k] === true) throw formatError(`${cls} ${k}: true is not supported`);
   const units = Number(cfg.units);
   const act = String(cfg.activation ?? 'tanh');
-  let cell: 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
-  if (kind === 'rnn') {
-    if (act !== 'tanh' && act !== 'relu') throw formatError(`SimpleRNN activation ${act} is not supported (tanh, relu)`);
-    cell = act === 'tanh' ? 'rnn_tanh' : 'rnn_relu';
-  } else {
-    if (act !== 'tanh') throw formatError(`${cls} activation ${act} is not supported (tanh)`);
-    cell = kind;
+  // the registry's cell of this class and activation (CELLS[cell].keras)
+  const cell = cellOfKeras(cls, act);
+  if (cell === undefined) {
+    const acts = CELL_TYPES.filter((c) => CELLS[c].keras.className === cls).map((c) => CELLS[c].keras.activation);
+    throw formatError(`${cls} activation ${act} is not supported (${acts.join(', ')})`);
   }
+  const gru = CELLS[cell].options.includes('resetAfter');
   let gate: GateActivation | undefined;
-  if (kind !== 'rnn') {
+  if (CELLS[cell].options.includes('recurrentActivation')) {
     const ra = String(cfg.recurrent_activation ?? 'hard_sigmoid');
     if (ra === 'hard_sigmoid' || ra === 'hardSigmoid') gate = 'hardSigmoid';
     else if (ra !== 'sigmoid') throw formatError(`${cls} recurrent_activation ${ra} is not supported (sigmoid, hard_sigmoid)`);
   }
   // Keras writes reset_after; TF.js's GRU has none and applies the reset gate before the product.
-  const resetAfter = kind === 'gru' && cfg.reset_after === true;
+  const resetAfter = gru && cfg.reset_after === true;
   const useBias = cfg.use_bias !== false;
-  const g = kind === 'lstm' ? 4 : kind === 'gru' ? 3 : 1;
+  const g = gateCount(cell);
   const gh = g * units;
   // Keras GRU blocks z, r, h → PyTorch r, z, n; LSTM i, f, c, o is already i, f, g, o.
-  const order = kind === 'gru' ? [1, 0, 2] : [...Array(g).keys()];
+  const order = CELLS[cell].keras.order;
   const map = (k: Float32Array, r: Float32Array, b: Float32Array | undefined, sfx: string) => {
     if (k.length !== input * gh || r.length !== units * gh) throw formatError(`${cls} weights do not match input ${input}, units ${units}`);
     const w: Record<string, Float32Array> = {};
@@ -332,7 +331,7 @@ function recurrentLayer(cls: string, cfg: Obj, name: string, input: number, bidi
         if (b.length !== 2 * gh) throw formatError(`GRU (reset_after) bias must be [2, ${gh}]`);
         bih = reorderBlocks(b.subarray(0, gh), units, 1, order);
         bhh = reorderBlocks(b.subarray(gh), units, 1, order);
-      } else if (kind === 'gru') {
+      } else if (gru) {
         // reset before the product: Keras's one bias [3H] goes to bias_ih, bias_hh stays 0
         if (b.length !== gh) throw formatError(`GRU (reset_after: false) bias must be [${gh}]`);
         bih = reorderBlocks(b, units, 1, order);
@@ -352,7 +351,7 @@ function recurrentLayer(cls: string, cfg: Obj, name: string, input: number, bidi
     dropout: 0,
     returnSequences: cfg.return_sequences === true,
     ...(gate === undefined ? {} : { recurrentActivation: gate }),
-    ...(kind === 'gru' && !resetAfter ? { resetAfter: false } : {}),
+    ...(gru && !resetAfter ? { resetAfter: false } : {}),
   };
   return { spec, units, gates: g, useBias, map };
 }

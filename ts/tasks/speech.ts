@@ -28,6 +28,7 @@ import {
   type TensorIn,
   type Trainer,
 } from '../index.js';
+import { adam, TASK_TRAINING } from './defaults.js';
 import { editDistance } from './edit-distance.js';
 
 /** The words of the digits 0–9 (labels 0–9; the blank is class 10). */
@@ -211,7 +212,12 @@ export class SpeechRecognizer {
       const rec = { units: opts.units ?? 96, layers: opts.layers ?? 2, bidirectional, returnSequences: true };
       const b = sequential({ input: { features: corpus.bands * stack } });
       await t.build((cell === 'gru' ? b.gru(rec) : b.lstm(rec)).dense({ units: CLASSES }), { seed: opts.seed ?? 1 });
-      await t.compile({ loss: 'ctc', ctc: { blank: BLANK, zeroInfinity: true }, optimizer: { name: 'adam', lr: opts.lr ?? 3e-3 }, clipNorm: 5 });
+      await t.compile({
+        loss: 'ctc',
+        ctc: { blank: BLANK, zeroInfinity: true },
+        optimizer: adam(opts.lr ?? TASK_TRAINING.speech.lr),
+        clipNorm: TASK_TRAINING.speech.clipNorm,
+      });
       const frames = train.reduce((a, u) => a + u.frames, 0);
       const t0 = performance.now();
       const epochs = opts.epochs ?? 30;

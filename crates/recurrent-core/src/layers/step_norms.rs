@@ -9,7 +9,8 @@
 //! batch, sqrt(Σ_b Σ_j (dL/dh_t[b, j])²), of the total gradient of that direction's state
 //! after it read step t: through the output at t, the next step, and the layer above. Only
 //! rows with t < len[b] count (a padded step has no state of its own). For the LSTM, `c`
-//! holds the same for the cell state c_t (including the path through h_t = o ⊙ tanh(c_t)).
+//! holds the same for the cell state c_t (including the path through h_t = o ⊙ tanh(c_t));
+//! a projected LSTM (proj_size) records h only.
 
 /// Norms recorded by the last backward: `h` and (LSTM) `c`, each [rows = L·D, steps = T].
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -29,7 +30,7 @@ pub struct DirSums<'a> {
 }
 
 impl DirSums<'_> {
-    /// Adds Σ over active rows of ||dh[b]||² at time `tt`; dh [B, H] is the total gradient of h_t.
+    /// Adds Σ over active rows of ||dh[b]||² at time `tt`; dh [B, S] is the total gradient of h_t.
     pub fn add_h(&mut self, tt: usize, dh: &[f32], h: usize, lengths: &[usize]) {
         self.h[tt] += active_sum(tt, dh, h, lengths, |row, _| sq(row));
     }
@@ -56,6 +57,12 @@ fn active_sum(tt: usize, x: &[f32], h: usize, lengths: &[usize], f: impl Fn(&[f3
 }
 
 impl StepNorms {
+    /// Whether c norms are recorded for `cell`: the LSTM's (a projected LSTM records h only).
+    pub fn records_c(cell: crate::cells::CellKind) -> bool {
+        use crate::cells::CellKind;
+        matches!(cell, CellKind::Lstm | CellKind::LstmHardSigmoid)
+    }
+
     /// Zeroed sums for `rows` × `steps` (h, and c when `has_c`), reusing `sums`.
     pub fn start(sums: &mut Vec<f64>, rows: usize, steps: usize, has_c: bool) {
         sums.clear();
