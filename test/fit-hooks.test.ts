@@ -79,6 +79,13 @@ describe.each(MODES)('fit hooks in %s', (_mode, opts) => {
     expect(lrs[3]).toBeCloseTo(0.004, 7); // 0.0025 is below minLr
   });
 
+  it('stopAfterMs ends training after the epoch that passes it (whole epochs)', async () => {
+    const { r } = await run(5, { stopAfterMs: 0 });
+    expect(r.stopReason).toBe('timeBudget');
+    expect(r.epochs).toBe(1);
+    expect(r.history).toHaveLength(1);
+  });
+
   it('bad hook options are typed errors', async () => {
     await t.build(lm, { seed: 7 });
     await t.compile({ loss: 'crossEntropy', optimizer: { name: 'adam', lr: 0.01 }, schedule: { name: 'cosine', tMax: 3 } });

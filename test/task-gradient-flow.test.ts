@@ -66,6 +66,7 @@ describe('gradient flow through time', () => {
         expect(r.stdout).toMatch(new RegExp(`T=10 ${c}\\s+test MSE \\d\\.\\d{4}`));
         expect(r.stdout).toMatch(new RegExp(`\\| ${c} \\| \\d\\.\\d{4} \\| \\d\\.\\d{4} \\|`));
       }
+      expect(r.stdout).toContain(`picture: ${svg}`);
       expect(r.stdout).toMatch(/\|\|dL\/dh_t\|\| start: t=0: \d\.\de[-+]\d+/);
       expect(r.stdout).toMatch(/without clipping: .*(blew up at update \d+|test MSE)/);
       expect(r.stdout).toMatch(/clipped at norm 1: .*after 100 updates test MSE \d/);

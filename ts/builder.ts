@@ -10,7 +10,7 @@
 import { CELLS, type CellType, checkGateActivation, checkProjSize, checkResetAfter } from './cells.js';
 import { checkKeys, numIn, optionError, posInt } from './errors.js';
 import { Model } from './model.js';
-import type { GateActivation, InputSpec, LayerSpecJSON, ModelSpecJSON } from './spec.js';
+import { checkName, type GateActivation, type InputSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
 
 /**
  * What flows out of the last layer so far, tracked in `SequentialBuilder`'s type parameter:
@@ -161,6 +161,7 @@ export class SequentialBuilder<F extends Flow> {
    */
   embedding(this: SequentialBuilder<'tokens'>, opts: { dim: number; name?: string }): SequentialBuilder<'seq'> {
     checkKeys('embedding', opts, ['dim', 'name']);
+    if (opts.name !== undefined) checkName('embedding.name', opts.name);
     const self = this as SequentialBuilder<Flow>;
     self.#need('embedding', ['tokens']);
     return self.#next({ type: 'embedding', name: opts.name ?? 'embedding', dim: posInt('embedding.dim', opts.dim) }, 'seq');
@@ -172,6 +173,7 @@ export class SequentialBuilder<F extends Flow> {
     const ret = opts.returnSequences ?? true;
     if (typeof ret !== 'boolean') throw optionError(`${where}.returnSequences must be a boolean`);
     if (opts.bidirectional !== undefined && typeof opts.bidirectional !== 'boolean') throw optionError(`${where}.bidirectional must be a boolean`);
+    if (opts.name !== undefined) checkName(`${where}.name`, opts.name);
     return this.#next(
       {
         type: 'recurrent',
@@ -246,6 +248,7 @@ export class SequentialBuilder<F extends Flow> {
    */
   dense(this: SequentialBuilder<'seq' | 'vec'>, opts: { units: number; name?: string }): SequentialBuilder<F extends 'vec' ? 'vec' : 'seq'> {
     checkKeys('dense', opts, ['units', 'name']);
+    if (opts.name !== undefined) checkName('dense.name', opts.name);
     const self = this as SequentialBuilder<Flow>;
     self.#need('dense', ['seq', 'vec']);
     const k = self.#count('dense');
@@ -264,6 +267,7 @@ export class SequentialBuilder<F extends Flow> {
    */
   crf(this: SequentialBuilder<'seq'>, opts: { name?: string } = {}): SequentialBuilder<'crf'> {
     checkKeys('crf', opts, ['name']);
+    if (opts.name !== undefined) checkName('crf.name', opts.name);
     const self = this as SequentialBuilder<Flow>;
     self.#need('crf', ['seq']);
     return self.#next({ type: 'crf', name: opts.name ?? 'crf' }, 'crf');

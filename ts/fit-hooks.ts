@@ -55,6 +55,10 @@ export interface FitHooks {
   earlyStopping?: EarlyStoppingOptions;
   /** Lower the learning rate when the metric stops improving. */
   reduceLrOnPlateau?: ReduceLrOnPlateauOptions;
+  /** End training after the first epoch that ends at or past this much training time (ms):
+   * whole epochs only, where `fit({ timeBudgetMs })` stops at a batch boundary. The run
+   * resolves with `stopReason: 'timeBudget'`. @default none */
+  stopAfterMs?: number;
 }
 
 /** What the hooks need of the model being trained (in this thread, a worker, or N replicas). */
@@ -93,8 +97,9 @@ const improves = (m: Monitor, v: number, best: number, delta: number) => (m === 
 /** Checks `fit({ hooks })` (E_OPTION for unknown keys or a monitor without validation, E_RANGE for numbers). */
 export function checkHooks(h: FitHooks | undefined, o: { hasValidation: boolean; constantSchedule: boolean }): FitHooks {
   if (h === undefined) return {};
-  checkKeys('fit.hooks', h, ['keepBest', 'earlyStopping', 'reduceLrOnPlateau']);
+  checkKeys('fit.hooks', h, ['keepBest', 'earlyStopping', 'reduceLrOnPlateau', 'stopAfterMs']);
   const out: FitHooks = {};
+  if (h.stopAfterMs !== undefined) out.stopAfterMs = numIn('fit.hooks.stopAfterMs', h.stopAfterMs, 0, Number.POSITIVE_INFINITY);
   if (h.keepBest !== undefined) {
     checkKeys('fit.hooks.keepBest', h.keepBest, ['monitor']);
     out.keepBest = { monitor: monitorOf('fit.hooks.keepBest', h.keepBest.monitor, o.hasValidation) };
@@ -181,13 +186,8 @@ export class HookRunner<W> implements EpochHooks {
     this.#plateau = p && new Watch(p.monitor ?? 'val_loss', p.minDelta ?? 1e-4);
   }
 
-  /** Whether any hook is set. */
-  get active(): boolean {
-    return this.#best !== undefined || this.#stop !== undefined || this.#plateau !== undefined;
-  }
-
-  /** After epoch event `e` (its weights are the model's now): true when training should stop. */
-  async epochEnd(e: EpochEvent): Promise<boolean> {
+  /** After epoch event `e` (its weights are the model's now): why training should stop, if it should. */
+  async epochEnd(e: EpochEvent): Promise<'earlyStopping' | 'timeBudget' | undefined> {
     if (this.#best?.see(e)) {
       this.#bestWeights = await this.#t.snapshot();
       this.#bestEpoch = e.epoch;
@@ -201,7 +201,9 @@ export class HookRunner<W> implements EpochHooks {
       if (lr > minLr) await this.#t.setLearningRate(Math.max(lr * (po.factor ?? 0.1), minLr));
     }
     const s = this.#stop;
-    return s !== undefined && !s.see(e) && s.wait >= Math.max(1, this.#h.earlyStopping?.patience ?? 0);
+    if (s !== undefined && !s.see(e) && s.wait >= Math.max(1, this.#h.earlyStopping?.patience ?? 0)) return 'earlyStopping';
+    const limit = this.#h.stopAfterMs;
+    return limit !== undefined && e.elapsedMs >= limit ? 'timeBudget' : undefined;
   }
 
   /** When training ends (completed, stopped early or by budget): restores the best weights. */

@@ -4,6 +4,7 @@
 // The engine owns epochs and batches, the training position (a checkpoint resumes from it),
 // progress events, AbortSignal and stop requests, the time budget, and yielding to the event
 // loop. It runs wherever it is called: in the calling thread or inside a worker.
+import { optionError } from './errors.js';
 import type { EpochEvent, EvalResult, FitEvent, FitResult } from './events.js';
 import type { TrainingState } from './io/checkpoint.js';
 
@@ -56,8 +57,8 @@ export interface EngineOptions {
 
 /** What the engine calls between epochs (fit-hooks.ts's HookRunner). */
 export interface EpochHooks {
-  /** After an epoch event: true stops training now. */
-  epochEnd(e: EpochEvent): Promise<boolean>;
+  /** After an epoch event: a stop reason stops training now. */
+  epochEnd(e: EpochEvent): Promise<'earlyStopping' | 'timeBudget' | undefined>;
   /** When training ends without an error (restores the best weights). */
   end(): Promise<void>;
   /** The epoch whose weights `end` restored. */
@@ -86,6 +87,10 @@ export const startPosition = (seed: number): TrainingState => ({ epoch: 0, batch
  * resumes exactly) until `o.epochs` epochs are done, the budget is spent or a stop comes. */
 export async function runFit(target: FitTarget, pos: TrainingState, o: EngineOptions): Promise<FitResult> {
   const nb = target.batchesPerEpoch;
+  if (pos.batch > nb)
+    throw optionError(
+      `fit.resume: the saved position (epoch ${pos.epoch}, batch ${pos.batch}) lies past this data's ${nb} batches per epoch; resume with the data and batchSize it was trained with`,
+    );
   const { epochs, timeBudgetMs: budget } = o;
   const startWall = now();
   const startElapsed = pos.elapsedMs;
@@ -188,8 +193,9 @@ export async function runFit(target: FitTarget, pos: TrainingState, o: EngineOpt
       if (validation) ev.validation = validation;
       history.push(ev);
       await send(ev, true);
-      if (await o.hooks?.epochEnd(ev)) {
-        stopReason = 'earlyStopping';
+      const stopped = await o.hooks?.epochEnd(ev);
+      if (stopped) {
+        stopReason = stopped;
         break;
       }
     }

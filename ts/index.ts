@@ -37,7 +37,7 @@ export { CHECKSUM_KEY as SAFETENSORS_CHECKSUM_KEY, decodeSafetensors, encodeSafe
 export type { ByteSource } from './io/source.js';
 export type { TfjsArtifacts, TfjsImport, TfjsWeightSpec } from './io/tfjs.js';
 export { importTfjs } from './io/tfjs.js';
-export type { ImportWeightsOptions } from './io/torch.js';
+export type { ImportedWeights, ImportWeightsOptions } from './io/torch.js';
 export type { CellType, LayerBackwardInput, LayerForwardInput, LayerForwardResult, LayerGradients, RecurrentLayerOptions } from './layer.js';
 export { CELL_TYPES, RecurrentLayer } from './layer.js';
 export type { BatchInput, BatchTargets, CompileOptions, LossName, OptimizerName, OptimizerSpec, ScheduleSpec, StepResult } from './model.js';

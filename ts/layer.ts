@@ -1,8 +1,10 @@
 // RecurrentLayer: a bare recurrent stack (RNN / LSTM / GRU; stacked, bidirectional) with
 // PyTorch-named parameters, explicit forward and backward. Shapes are batch-first:
 //   x [B, T, I] → out [B, T, D·H]; h0, c0, hN, cN [L·D, B, H]   (D = 2 if bidirectional)
+
 import { CELL_TYPES, CELLS, type CellType, checkProjSize } from './cells.js';
-import { checkKeys, numIn, optionError, posInt, rangeError } from './errors.js';
+import { boolOpt, seedOpt } from './check.js';
+import { checkKeys, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import { type GradientNorms, gradientNormsFromCore } from './gradient-norms.js';
 import type { RecurrentLayer as CoreLayer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
@@ -150,7 +152,13 @@ function toLengths(l: ArrayLike<number>): Uint32Array {
 export class RecurrentLayer {
   /** The options with their defaults filled in. */
   readonly options: Readonly<Required<RecurrentLayerOptions>>;
-  #core: CoreLayer;
+  #live: CoreLayer | undefined;
+
+  /** The wasm layer; E_STATE once disposed. */
+  get #core(): CoreLayer {
+    if (!this.#live) throw stateError('this RecurrentLayer has been disposed');
+    return this.#live;
+  }
 
   /**
    * Allocates the layer in wasm and initialises it from `options.seed`. Unknown options are
@@ -164,15 +172,15 @@ export class RecurrentLayer {
       inputSize: posInt('inputSize', options.inputSize),
       hiddenSize: posInt('hiddenSize', options.hiddenSize),
       numLayers: posInt('numLayers', options.numLayers, 1),
-      bidirectional: options.bidirectional ?? false,
+      bidirectional: boolOpt('RecurrentLayer.bidirectional', options.bidirectional, false),
       dropout: numIn('dropout', options.dropout, 0, 1, 0),
       projSize: options.projSize ?? 0,
-      seed: options.seed ?? 0,
+      seed: seedOpt('RecurrentLayer.seed', options.seed),
     };
     if (o.projSize !== 0) checkProjSize('projSize', o.projSize, o.cell, o.hiddenSize);
     this.options = Object.freeze(o);
     const { seed, projSize, ...config } = o;
-    this.#core = new (wasm().RecurrentLayer)(projSize === 0 ? config : { ...config, projSize }, seed >>> 0);
+    this.#live = new (wasm().RecurrentLayer)(projSize === 0 ? config : { ...config, projSize }, seed >>> 0);
   }
 
   /** Whether the cell is an LSTM (which has cell states `c`). */
@@ -253,6 +261,7 @@ export class RecurrentLayer {
    * unusable afterwards.
    */
   dispose(): void {
-    this.#core.free();
+    this.#live?.free();
+    this.#live = undefined;
   }
 }

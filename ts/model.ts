@@ -3,6 +3,7 @@
 // sets is the fit engine's (fit.ts, driven by session.ts), and `evaluate` is session.ts's.
 
 import { RECURRENT_SPEC_KEYS } from './cells.js';
+import { checkGenerateScalars, seedOpt } from './check.js';
 import { type CtcHypothesis, type CtcOptions, ctcDecode } from './ctc.js';
 import { COMPILE_KEYS, optimizerConfig } from './defaults.js';
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
@@ -212,8 +213,7 @@ export class Model {
   readonly spec: ModelSpecJSON;
   /** The initialisation seed. */
   readonly seed: number;
-  /** @internal */
-  core: CoreModel;
+  #core: CoreModel | undefined;
   #trainer: CoreTrainer | undefined;
   /** Whether trackGradientNorms() is on. */
   #tracking = false;
@@ -222,7 +222,13 @@ export class Model {
   private constructor(spec: ModelSpecJSON, seed: number, core: CoreModel) {
     this.spec = spec;
     this.seed = seed;
-    this.core = core;
+    this.#core = core;
+  }
+
+  /** @internal The wasm model; E_STATE once disposed. */
+  get core(): CoreModel {
+    if (!this.#core) throw stateError('this model has been disposed');
+    return this.#core;
   }
 
   /**
@@ -230,6 +236,7 @@ export class Model {
    * from `seed` (default 0). Needs `await init()` first (E_NOT_READY).
    */
   static fromSpec(spec: ModelSpecJSON, seed = 0): Model {
+    seedOpt('build.seed', seed);
     checkSpec(spec);
     const w = wasm();
     const input = spec.input as Record<string, unknown>;
@@ -584,6 +591,7 @@ export class Model {
    */
   generateIds(prompt: ArrayLike<number>, opts: { maxTokens?: number; temperature?: number; topK?: number; topP?: number; seed?: number } = {}): Uint32Array {
     checkKeys('generate', opts, ['maxTokens', 'temperature', 'topK', 'topP', 'seed']);
+    checkGenerateScalars(opts);
     const maxTokens = opts.maxTokens ?? 100;
     if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > MAX_U32)
       throw rangeError(`maxTokens must be a non-negative integer below 2^32 (got ${maxTokens})`);
@@ -596,6 +604,7 @@ export class Model {
   dispose(): void {
     this.#trainer?.free();
     this.#trainer = undefined;
-    this.core.free();
+    this.#core?.free();
+    this.#core = undefined;
   }
 }

@@ -16,7 +16,10 @@
 // Save/load: a safetensors file in the 'recurrent/1' format with PyTorch-style parameter
 // names (encoder.rnn.weight_ih_l0_reverse, attention.key.weight, …); its metadata holds
 // `architecture` = {"kind":"seq2seq", …options} and any caller metadata (vocabularies).
+
+import { seedOpt } from './check.js';
 import { deriveSeed, Rng } from './data/rng.js';
+import { maxOf } from './data/source.js';
 import { COMPILE_KEYS, FIT_BATCH_SIZE, optimizerConfig, SEQ2SEQ_OPTIMIZERS } from './defaults.js';
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
@@ -345,7 +348,7 @@ export class Seq2SeqModel {
   /** Builds from options checked by `resolve` (a caller's, or a model file's JSON). */
   static #create(options: { readonly [K in keyof Seq2SeqOptions]?: unknown }, seedIn: number | undefined): Seq2SeqModel {
     const c = resolve(options);
-    const seed = (seedIn ?? 0) >>> 0;
+    const seed = seedOpt('create.seed', seedIn);
     const core = new (wasm().Seq2Seq)(c, seed);
     return new Seq2SeqModel(c, seed, core);
   }
@@ -508,7 +511,7 @@ export class Seq2SeqModel {
     for (let i = 0; i < sources.length; i += bs) {
       const chunk = sources.slice(i, i + bs);
       const { ids, lengths } = ragged(chunk, 'source');
-      const maxLength = posInt('decode.maxLength', opts.maxLength, 2 * Math.max(0, ...lengths) + 10);
+      const maxLength = posInt('decode.maxLength', opts.maxLength, 2 * maxOf(lengths, 0) + 10);
       const r = this.#c.decode(ids, lengths, beam, maxLength, nBest);
       let p = 0;
       for (let s = 0; s < chunk.length; s++) {

@@ -183,7 +183,7 @@ export interface SessionApi {
    * `info().paramNames` lists them), each a row-major Float32Array in PyTorch's layout. */
   getWeights(): Answer<Record<string, Float32Array>>;
   /** Parameters from a plain safetensors file of PyTorch-named tensors (a state_dict). */
-  importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Answer<string[]>;
+  importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Answer<{ names: string[]; skipped: string[] }>;
   /** Frees the model; a running fit rejects with E_STATE. */
   dispose(): Answer<void>;
 }

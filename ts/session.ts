@@ -246,13 +246,13 @@ export class Session implements SessionApi {
    * model). Every parameter of the model must be present with its shape; a prefix such as
    * "model." can be stripped and module names mapped (io/torch.ts). Nothing changes unless the
    * whole file fits. */
-  importWeights(bytes: Uint8Array, opts: ImportWeightsOptions = {}): string[] {
+  importWeights(bytes: Uint8Array, opts: ImportWeightsOptions = {}): { names: string[]; skipped: string[] } {
     this.#guard('importWeights');
     const m = this.#any().model;
     const names = m.paramNames();
-    const w = stateDictParams(bytes, opts, names, (n) => m.paramShape(n));
-    for (const n of names) m.setParam(n, w.get(n)!);
-    return names;
+    const { params, skipped } = stateDictParams(bytes, opts, names, (n) => m.paramShape(n));
+    for (const n of names) m.setParam(n, params.get(n)!);
+    return { names, skipped };
   }
 
   /** Copies of every parameter, by PyTorch name. */

@@ -76,8 +76,11 @@ function checkRate(where: string, v: unknown): void {
   if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw rangeError(`${where} must be a number in [0, 1) (got ${JSON.stringify(v) ?? String(v)})`);
 }
 
-function checkName(where: string, v: unknown): void {
+/** A layer name (its parameters' prefix): a non-empty string, not starting with `__` (the model
+ * file's own tensors, `__optimizer__` and `__rng__`, are named so), without NUL. E_OPTION. */
+export function checkName(where: string, v: unknown): void {
   if (typeof v !== 'string' || v === '') throw optionError(`${where} must be a non-empty string (got ${JSON.stringify(v) ?? String(v)})`);
+  if (v.startsWith('__') || v.includes('\0')) throw optionError(`${where} ${JSON.stringify(v)} is reserved (names starting with __ are the model file's own)`);
 }
 
 function checkBool(where: string, v: unknown): void {

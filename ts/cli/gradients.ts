@@ -3,7 +3,6 @@
 // one's test MSE and its gradient-norm profile ||dL/dh_t|| over time at the start and the end of
 // training, writes them as an SVG (log scale), and shows a ReLU RNN with a large recurrent
 // initialisation exploding without clipping and staying finite with it.
-import { writeFileSync } from 'node:fs';
 import { optionError } from '../errors.js';
 import type { CellType } from '../layer.js';
 import { ADDING_BASELINE_MSE } from '../tasks/adding.js';
@@ -11,6 +10,7 @@ import { type CellRun, explodingRelu, gradientFlow } from '../tasks/gradient-flo
 import { init } from '../wasm.js';
 import { type LineSeries, lineChart } from './chart.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
+import { prepareOutput, savePicture } from './output.js';
 
 const CELLS: readonly CellType[] = ['rnn_tanh', 'lstm', 'gru'];
 
@@ -83,6 +83,7 @@ export async function gradients(argv: string[], out: (s: string) => void): Promi
     forgetBias: f.num('forget-bias', 1, { min: -100, max: 100 }),
     seed: f.int('seed', 0, { min: 0 }),
   };
+  if (chart) await prepareOutput('chart', chart);
   await init();
   const t0 = performance.now();
   out(
@@ -134,7 +135,7 @@ export async function gradients(argv: string[], out: (s: string) => void): Promi
       .filter((x) => x.steps === chartT)
       .map((r) => `${r.cell} ${r.testMse.toFixed(3)}`)
       .join(', ');
-    writeFileSync(
+    await savePicture(
       chart,
       lineChart({
         title: `Gradient flow through time: adding problem, T = ${chartT}`,
@@ -145,8 +146,8 @@ export async function gradients(argv: string[], out: (s: string) => void): Promi
         logY: true,
         width: 860,
       }),
+      out,
     );
-    out(`wrote ${chart}`);
   }
   out(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   return 0;

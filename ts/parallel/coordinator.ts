@@ -275,7 +275,7 @@ export class ParallelSession implements SessionApi {
   replicaWeights(): Promise<Record<string, Float32Array>[]> {
     return this.#all((p) => p.getWeights());
   }
-  async importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Promise<string[]> {
+  async importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Promise<{ names: string[]; skipped: string[] }> {
     this.#guard('importWeights');
     const r = await this.#all((p) => p.importWeights(bytes, opts));
     return r[0];

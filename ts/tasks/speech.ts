@@ -221,12 +221,20 @@ export class SpeechRecognizer {
       const frames = train.reduce((a, u) => a + u.frames, 0);
       const t0 = performance.now();
       const epochs = opts.epochs ?? 30;
-      for (let e = 0; e < epochs; e++) {
-        if (opts.timeBudgetMs !== undefined && performance.now() - t0 >= opts.timeBudgetMs) break;
-        const r = await t.fit(examples, { epochs: e + 1, resume: e > 0, batchSize: opts.batchSize ?? 16, seed: opts.seed ?? 1 });
-        const ms = performance.now() - t0;
-        opts.onEpoch?.({ epoch: e, loss: r.history.at(-1)?.loss ?? Number.NaN, elapsedMs: ms, framesPerSecond: (frames * (e + 1)) / (ms / 1000) });
-      }
+      // epochs: 0 leaves the model untrained
+      if (epochs > 0)
+        await t.fit(examples, {
+          epochs,
+          batchSize: opts.batchSize ?? 16,
+          seed: opts.seed ?? 1,
+          // whole epochs: stop after the epoch that passes the budget
+          hooks: opts.timeBudgetMs === undefined ? undefined : { stopAfterMs: opts.timeBudgetMs },
+          onProgress: (e) => {
+            if (e.type !== 'epoch') return;
+            const ms = performance.now() - t0;
+            opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, elapsedMs: ms, framesPerSecond: (frames * (e.epoch + 1)) / (ms / 1000) });
+          },
+        });
       return new SpeechRecognizer(t, framing, bidirectional);
     } catch (e) {
       await t.dispose();
