@@ -41,7 +41,7 @@ export interface GradientFlowOptions {
    */
   lr?: number;
   /**
-   * Gradient clipping by global norm.
+   * Gradient clipping by global norm (0: none).
    * @default 1
    */
   clipNorm?: number;
@@ -144,7 +144,7 @@ export function gradientFlow(opts: GradientFlowOptions = {}): CellRun[] {
     for (const cell of cells) {
       const model = adding(cell, units, seed, forgetBias);
       try {
-        model.compile({ loss: 'mse', optimizer: { name: 'adam', lr }, clipNorm });
+        model.compile({ loss: 'mse', optimizer: { name: 'adam', lr }, ...(clipNorm > 0 ? { clipNorm } : {}) });
         const start = hNorms(model.gradientProfile(probe, probeY));
         const t0 = performance.now();
         for (let i = 0; i < updates; i++) {
