@@ -14,6 +14,7 @@ import { segment } from './segment.js';
 import { speech } from './speech.js';
 import { tag } from './tag.js';
 import { train } from './train.js';
+import { translate } from './translate.js';
 
 const USAGE = `usage: recurrent <command> [flags]      (recurrent <command> --help for its flags)
 
@@ -25,6 +26,7 @@ commands:
   tag train|run                   part-of-speech tagging (BiLSTM / BiLSTM-CRF vs HMM) on Brown or any word/TAG corpus
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
+  translate data|train|run|eval   Spanish → English on the Bible (BPE, attention, beam search; sacreBLEU BLEU/chrF vs IBM Model 1)
   speech train|run                spoken digits (espeak-ng voices) with a BiGRU and CTC; transcribe a WAV
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
@@ -56,6 +58,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   tag,
   classify,
   g2p,
+  translate,
   forecast,
   classic,
   speech,

@@ -178,13 +178,13 @@ export class Translator {
       'onStep',
       'onEpoch',
     ]);
-    const { dev, workers = 1, startEpoch = 0, onStep, onEpoch, epochs = 1, seed = 0, timeBudgetMs, ...rest } = opts;
+    const { dev, workers = 1, startEpoch = 0, bestDevBleu: bestSoFar = -1, onStep, onEpoch, epochs = 1, seed = 0, timeBudgetMs, ...rest } = opts;
     if (!Number.isInteger(epochs) || epochs < 1) throw rangeError(`fit.epochs must be a whole number ≥ 1 (got ${String(epochs)})`);
     if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 5 });
     const pairs = this.pairs(train);
     const t = await createTrainer(workers === 1 ? { worker: false } : { workers });
     const t0 = performance.now();
-    let bestDevBleu = opts.bestDevBleu ?? -1;
+    let bestDevBleu = bestSoFar;
     let bestEpoch = -1;
     let best: Uint8Array | undefined;
     let steps = 0;
@@ -204,7 +204,7 @@ export class Translator {
           epochs: 1,
           seed: seed + e,
           ...(left !== undefined ? { timeBudgetMs: left } : {}),
-          onProgress: (ev) => ev.type === 'step' && onStep?.(ev),
+          onProgress: (ev) => ev.type === 'step' && onStep?.({ ...ev, epoch: e }),
         });
         this.#take(await t.save({ training: true }));
         steps += r.steps;
