@@ -35,8 +35,11 @@ export interface BpeLearnOptions {
 
 /** What {@link Bpe.toJSON} writes (and `fromJSON` reads). */
 export interface BpeJSON {
+  /** Always 'bpe/1'. */
   format: 'bpe/1';
+  /** The special symbols (ids 0, 1, …). */
   specials: string[];
+  /** The training characters, sorted (the pieces after the 256 byte pieces). */
   chars: string[];
   /** Each merge as the two pieces joined, in rank order. */
   merges: [string, string][];
@@ -76,6 +79,7 @@ function fromUtf8(bytes: readonly number[]): string {
 export class Bpe {
   /** Every piece, by id. */
   readonly pieces: string[];
+  /** The special symbols, ids 0…specials.length − 1 (never produced by `encode`). */
   readonly specials: string[];
   readonly #ids = new Map<string, number>();
   readonly #rank = new Map<string, number>();
@@ -85,6 +89,7 @@ export class Bpe {
   readonly #cache = new Map<string, number[]>();
   readonly #byte0: number;
 
+  /** A BPE from its JSON form (see {@link Bpe.learn} to learn one); E_FORMAT if it is not one. */
   constructor(json: BpeJSON) {
     if (json?.format !== 'bpe/1' || !Array.isArray(json.chars) || !Array.isArray(json.merges) || !Array.isArray(json.specials))
       throw formatError('not a BPE vocabulary (format bpe/1)');

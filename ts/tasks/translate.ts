@@ -24,7 +24,9 @@ import { Bpe, type BpeJSON } from './bpe.js';
 
 /** One parallel sentence pair. */
 export interface TranslationPair {
+  /** The sentence to translate. */
   source: string;
+  /** Its reference translation. */
   target: string;
 }
 
@@ -93,8 +95,11 @@ export interface TranslateOptions {
 
 /** What {@link Translator.evaluate} returns. */
 export interface TranslationScore {
+  /** Corpus BLEU (sacreBLEU's, 13a). */
   bleu: BleuScore;
+  /** Corpus chrF2. */
   chrf: ChrfScore;
+  /** The translations, in input order. */
   hypotheses: string[];
   /** Decoding time in milliseconds. */
   ms: number;
@@ -106,11 +111,16 @@ const TASK = 'translate';
 
 /** A translation model: source and target BPE vocabularies and the encoder-decoder. */
 export class Translator {
+  /** The source language's BPE vocabulary (the encoder's input). */
   readonly source: Bpe;
+  /** The target language's BPE vocabulary with BOS and EOS (the decoder's output). */
   readonly target: Bpe;
+  /** The attention encoder-decoder. */
   readonly model: Seq2SeqModel;
+  /** The longest source, in pieces, that `translate` accepts. */
   readonly maxSourcePieces: number;
 
+  /** A translator over existing vocabularies and model (see `Translator.create` and `Translator.load`). */
   constructor(source: Bpe, target: Bpe, model: Seq2SeqModel, maxSourcePieces = 400) {
     this.source = source;
     this.target = target;
