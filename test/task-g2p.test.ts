@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCmudict } from '../ts/data/cmudict.js';
+import { loadCmudict } from '../ts/cli/corpora/cmudict.js';
 import { init } from '../ts/index.js';
 import { bucketBatches, Seq2SeqModel } from '../ts/seq2seq.js';
 import { editDistance, errorRates } from '../ts/tasks/edit-distance.js';

@@ -187,6 +187,12 @@ function fileKind(bytes: Uint8Array): string | undefined {
 
 const isSeq2SeqSpec = (s: ModelSpecJSON | Seq2SeqSpecJSON): s is Seq2SeqSpecJSON => (s as { kind?: unknown })?.kind === 'seq2seq';
 
+/**
+ * One model (the sequential model or the encoder-decoder) with its vocabulary and training
+ * position, in the calling thread and synchronous where it can be. `createTrainer` runs one
+ * (in this thread or in a worker) behind its async API; tasks and programs that want plain
+ * calls use it directly: `build` or `load`, `compile`, `fit`, `evaluate`, `predict`, `save`.
+ */
 export class Session {
   #model: Model | Seq2SeqModel | undefined;
   #vocab: Vocabulary | undefined;
@@ -222,6 +228,7 @@ export class Session {
     return m;
   }
 
+  /** The attached vocabulary (`setVocabulary`, or from a loaded file). */
   get vocabulary(): Vocabulary | undefined {
     return this.#vocab;
   }
@@ -244,6 +251,7 @@ export class Session {
     return this.info();
   }
 
+  /** Sets the loss, optimizer, clipping and schedule of the model it holds. */
   compile(opts: CompileOptions | Seq2SeqCompileOptions): void {
     this.#guard('compile');
     const m = this.#any();
@@ -251,6 +259,7 @@ export class Session {
     else m.compile(opts as Seq2SeqCompileOptions);
   }
 
+  /** Attaches a vocabulary (saved with the model; its size must match the model's input.vocab, E_RANGE); undefined detaches it. */
   setVocabulary(v: Vocabulary | VocabularyJSON | undefined): void {
     if (v === undefined) {
       this.#vocab = undefined;
@@ -263,6 +272,7 @@ export class Session {
     this.#vocab = voc;
   }
 
+  /** The architecture, seed, parameters, vocabulary, compile options and training position. */
   info(): ModelInfo {
     const m = this.#any();
     const spec = m instanceof Model ? m.spec : ({ kind: 'seq2seq', ...m.config } as Seq2SeqSpecJSON);
@@ -395,18 +405,23 @@ export class Session {
     if (!this.#replica) throw stateError('this session is not a data-parallel replica (replicaBegin first)');
     return this.#replica;
   }
+  /** Data-parallel replica: this replica's gradient of shard `i` (parallel/coordinator.ts drives it). */
   replicaGrad(epoch: number, seed: number, i: number, step: number, window = 0): ShardResult {
     return this.#needReplica().grad(epoch, seed, i, step, window);
   }
+  /** Data-parallel replica: applies the averaged gradient (or its own). */
   replicaApply(grads?: Float32Array): { gradNorm: number; lr: number } {
     return this.#needReplica().apply(grads);
   }
+  /** Data-parallel replica: loss sums over its part of the validation data. */
   replicaValidate(): ScorePart | undefined {
     return this.#needReplica().validate();
   }
+  /** Data-parallel replica: the epoch's end (schedule step). */
   replicaEndEpoch(): void {
     this.#needReplica().endEpoch();
   }
+  /** Data-parallel replica: leaves the run. */
   replicaEnd(): void {
     this.#replica?.end();
     this.#replica = undefined;
@@ -472,10 +487,12 @@ export class Session {
     return { sum, count, correct, crossEntropy: loss === 'crossEntropy' };
   }
 
+  /** The sequential model's outputs on a batch (see `Model.forward`). */
   predict(input: BatchInput): Float32Array {
     return this.model.forward(input);
   }
 
+  /** One streaming step with the carried state (see `Model.predictStep`). */
   predictStep(input: BatchInput): Float32Array {
     return this.model.predictStep(input);
   }
@@ -485,6 +502,7 @@ export class Session {
     return this.model.ctcDecode(input, opts);
   }
 
+  /** Zeroes the state `predictStep` carries. */
   resetState(): void {
     this.model.resetState();
   }
@@ -531,6 +549,7 @@ export class Session {
     });
   }
 
+  /** Replaces the model (and vocabulary, training position) with one from a file `save` wrote. */
   load(bytes: Uint8Array): ModelInfo {
     this.#guard('load');
     if (fileKind(bytes) === 'seq2seq') return this.#loadSeq2Seq(bytes);
@@ -593,6 +612,7 @@ export class Session {
     return names;
   }
 
+  /** Copies of every parameter, by PyTorch name. */
   getWeights(): Record<string, Float32Array> {
     const m = this.#any();
     return Object.fromEntries(m.paramNames().map((n) => [n, m.getParam(n)]));

@@ -6,7 +6,7 @@
 // (the same recipe as `npx recurrent g2p train`, which adds progress, validation and --help)
 import { init } from 'recurrent-nn';
 import { G2P, parseLexicon, splitLexicon } from 'recurrent-nn/tasks';
-import { loadCmudict } from '../../dist/data/cmudict.js'; // Node-only data loader
+import { loadCmudict } from '../../dist/cli/corpora/cmudict.js'; // Node-only data loader
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);

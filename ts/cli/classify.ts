@@ -2,7 +2,6 @@
 // word tokens (many-to-one, exact variable-length masks), against multinomial naive Bayes.
 import { readFile } from 'node:fs/promises';
 import { splitBySeed } from '../data/source.js';
-import { loadSpamAssassin, splitMessage } from '../data/spam.js';
 import { formatError, optionError } from '../errors.js';
 import { TextClassifier, tokenize, trainClassifier } from '../tasks/classify.js';
 import { type BinaryScore, binaryScore } from '../tasks/metrics.js';
@@ -10,6 +9,7 @@ import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
+import { loadSpamAssassin, splitMessage } from './corpora/spam.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';

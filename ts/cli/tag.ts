@@ -5,7 +5,6 @@
 //          most-frequent-tag and bigram-HMM baselines on all tokens and unknown words; saves it.
 //   run:   tags sentences (one a line, words separated by spaces) and prints word/TAG.
 import { readFile } from 'node:fs/promises';
-import { loadBrown } from '../data/brown.js';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
 import { HmmTagger, MostFrequentTagger } from '../tasks/hmm-tagger.js';
@@ -14,6 +13,7 @@ import { decodeUtf8, parseTagged, splitFiles, type TaggedSentence, type TaggingS
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
+import { loadBrown } from './corpora/brown.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';

@@ -3,7 +3,7 @@
 // with <unk>. Per epoch: train and validation perplexity (validation over windows as long as the training ones), a
 // sample and a checkpoint; at the end the held-out perplexity over the whole stream with the
 // state carried, next to an interpolated Kneser-Ney trigram's on the same tokens.
-import { loadMobyDick } from '../data/mobydick.js';
+
 import { textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { optionError, rangeError } from '../errors.js';
@@ -14,6 +14,7 @@ import { tokenizeWords, wordVocabulary } from '../tasks/words.js';
 import { createTrainer } from '../trainer.js';
 import { fmtDuration } from './args.js';
 import { lineChart } from './chart.js';
+import { loadMobyDick } from './corpora/mobydick.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import type { reader } from './flags.js';
 import { picturePath, prepareOutput, writeAtomic } from './output.js';

@@ -2,7 +2,6 @@
 // thread with a live progress bar; per epoch: train and validation bits per character, a
 // generated sample, and a checkpoint.
 import { sequential } from '../builder.js';
-import { loadMobyDick } from '../data/mobydick.js';
 import { textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { optionError, rangeError } from '../errors.js';
@@ -12,6 +11,7 @@ import type { OptimizerName } from '../model.js';
 import { createTrainer } from '../trainer.js';
 import { fmtDuration } from './args.js';
 import { lineChart } from './chart.js';
+import { loadMobyDick } from './corpora/mobydick.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, writeAtomic } from './output.js';

@@ -9,14 +9,9 @@
 //   reads the whole document.
 // - Batches are bucketed by length (rows of similar length together) to waste few padded
 //   steps; the order is deterministic in the seed.
-import { sequential } from '../builder.js';
-import { Rng } from '../data/rng.js';
-import { padBatch } from '../data/source.js';
-import { Vocabulary } from '../data/vocab.js';
+
 import { checkKeys, formatError, optionError, posInt, rangeError } from '../errors.js';
-import { runFit, startPosition } from '../fit.js';
-import type { OptimizerSpec } from '../model.js';
-import { Session, sequentialTarget } from '../session.js';
+import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
 import { progressEvery } from './progress.js';
 
 /** The symbol unknown tokens map to in a classifier's vocabulary. */
@@ -268,7 +263,8 @@ export async function trainClassifier(
   const rng = new Rng(opts.seed ?? 1);
   const perEpoch = Math.ceil(docs.length / batchSize);
   const steps = epochs * perEpoch;
-  const target = sequentialTarget(model, {
+  await fitBatches(model, {
+    epochs,
     batchesPerEpoch: perEpoch,
     // one generator across epochs: epoch e's batches continue epoch e − 1's stream
     batches() {
@@ -284,7 +280,7 @@ export async function trainClassifier(
       };
     },
     schedule: false,
+    onProgress: progressEvery(every, steps, opts.onProgress),
   });
-  await runFit(target, startPosition(0), { epochs, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return clf;
 }

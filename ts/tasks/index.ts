@@ -1,19 +1,34 @@
 // recurrent-nn/tasks: ready-made tasks built on the SDK (the package root), with their data
 // preparation, metrics and baselines: word segmentation, text classification, grapheme to
 // phoneme (G2P), Spanish→English translation (BPE, BLEU/chrF, IBM Model 1), forecasting, part-of-speech (word/TAG) tagging, next-word prediction, and the
-// classic LSTM demo.
+// classic LSTM demo, and the adding problem (long-range memory).
 
+export type { AddingBatch } from './adding.js';
+export { ADDING_BASELINE_MSE, addingProblem } from './adding.js';
 export type { BleuScore, ChrfScore } from './bleu.js';
 export { bleuSignature, chrfSignature, corpusBleu, corpusChrf, formatBleu, pySplit, tokenize13a } from './bleu.js';
 export type { BpeJSON, BpeLearnOptions } from './bpe.js';
 export { Bpe } from './bpe.js';
 export { normalizeBrownTag } from './brown.js';
+export type { CharTaggedSentence, ParseCharTaggedOptions, Splits } from './chinese.js';
+export {
+  formatCharTagged,
+  isSurname,
+  PKU_ENTITY_TAGS,
+  parseCharTagged,
+  peoplesDailyEntities,
+  sentencePieces,
+  splitByTens,
+} from './chinese.js';
+export { CharHmmSegmenter, charBigrams, DictionaryNer } from './chinese-baselines.js';
 export type { ClassicOptions, ClassicResult } from './classic.js';
 export { CLASSIC_TARGETS, classicLstm } from './classic.js';
 export type { ClassifierOptions, TrainClassifierOptions } from './classify.js';
 export { bucketedBatches, TextClassifier, tokenize, tokenVocabulary, trainClassifier, UNK_TOKEN } from './classify.js';
 export type { ErrorRates } from './edit-distance.js';
 export { editDistance, errorRates, meanAbsoluteError } from './edit-distance.js';
+export type { Entity, EntityCounts, EntityScore, TagScheme } from './entities.js';
+export { convertTags, detectScheme, entitiesToTags, entityScore, formatEntityScore, splitTag, tagsToEntities, toBio } from './entities.js';
 export type { Day, ForecastOptions, ForecastResult } from './forecast.js';
 export { dayFeatures, forecastBirths, parseDailyCsv, seasonalNaive } from './forecast.js';
 export type { G2PEvaluation, G2PFitOptions, LexiconEntry, ParsedLexicon, ParseLexiconOptions } from './g2p.js';

@@ -15,15 +15,23 @@
 // replaced by its signature with probability α/(α + c) ("word dropout", Kiperwasser &
 // Goldberg 2016), which teaches the signatures from many more rare-ish tokens. The BiLSTM's
 // context then does the rest. The tag names are stored in the model file's metadata ("tags").
-import { sequential } from '../builder.js';
-import { deriveSeed, Rng } from '../data/rng.js';
-import { padBatch } from '../data/source.js';
-import { Vocabulary } from '../data/vocab.js';
+
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, shapeError } from '../errors.js';
-import { runFit, startPosition } from '../fit.js';
-import { CHECKSUM_KEY, decodeSafetensors, encodeSafetensors, type TensorIn } from '../io/safetensors.js';
-import type { OptimizerSpec, ScheduleSpec } from '../model.js';
-import { Session, sequentialTarget } from '../session.js';
+import {
+  decodeSafetensors,
+  deriveSeed,
+  encodeSafetensors,
+  fitBatches,
+  type OptimizerSpec,
+  padBatch,
+  Rng,
+  SAFETENSORS_CHECKSUM_KEY,
+  type ScheduleSpec,
+  Session,
+  sequential,
+  type TensorIn,
+  Vocabulary,
+} from '../index.js';
 import { bucketedBatches } from './classify.js';
 import { wordClass } from './hmm-tagger.js';
 import { progressEvery, type TaskProgress } from './progress.js';
@@ -337,7 +345,7 @@ export class PosTagger {
   save(): Uint8Array {
     const f = decodeSafetensors(this.session.save({ training: false }));
     const meta: Record<string, string> = { ...f.metadata, tags: JSON.stringify(this.tags) };
-    delete meta[CHECKSUM_KEY];
+    delete meta[SAFETENSORS_CHECKSUM_KEY];
     const tensors: [string, TensorIn][] = [...f.tensors].map(([n, t]) => [n, { dtype: t.dtype === 'U32' ? 'U32' : 'F32', shape: t.shape, data: t.data }]);
     return encodeSafetensors(tensors, meta);
   }
@@ -419,7 +427,9 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   let tokens = 0;
   const onProgress = opts.onProgress;
   const steps = progressEvery(every, epochs * perEpoch, onProgress && ((p) => onProgress({ ...p, tokens })));
-  const target = sequentialTarget(model, {
+  await fitBatches(model, {
+    epochs,
+    timeBudgetMs: budget,
     batchesPerEpoch: perEpoch,
     batches(epoch) {
       const rng = new Rng(deriveSeed(seed, epoch));
@@ -436,16 +446,11 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
       };
     },
     schedule: true,
-  });
-  await runFit(target, startPosition(0), {
-    epochs,
-    timeBudgetMs: budget,
-    emit: (e) => {
+    onProgress: (e) => {
       if (e.type === 'epoch') return opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, elapsedMs: e.elapsedMs, tokensPerSec: e.tokensPerSec }, tagger);
       tokens = e.tokens;
       return steps?.(e);
     },
-    awaitSteps: true,
   });
   return tagger;
 }

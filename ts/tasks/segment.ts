@@ -9,14 +9,9 @@
 //   `trainSegmenter` trains one; `Segmenter.save()` writes a recurrent/1 model file.
 // - `LongestMatchSegmenter` is the baseline: greedy forward longest match with a dictionary
 //   of the training words.
-import { sequential } from '../builder.js';
-import { Rng } from '../data/rng.js';
-import { padBatch } from '../data/source.js';
-import { Vocabulary } from '../data/vocab.js';
+
 import { checkKeys, formatError, optionError, posInt } from '../errors.js';
-import { runFit, startPosition } from '../fit.js';
-import type { OptimizerSpec } from '../model.js';
-import { Session, sequentialTarget } from '../session.js';
+import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { progressEvery } from './progress.js';
 
@@ -198,19 +193,26 @@ export function chunkWords(words: readonly string[], maxChars: number): string[]
   return out;
 }
 
-/** The baseline: greedy forward longest match. At each position the longest dictionary word
- * that matches is taken, else one character. */
+/** The baseline: greedy longest match (maximum matching). Forward (the default): at each
+ * position from the start the longest dictionary word that matches is taken, else one
+ * character. Backward: the same from the end of the sentence towards its start. */
 export class LongestMatchSegmenter {
   readonly #dict: Set<string>;
+  /** The direction of the match ({@link LongestMatchSegmenter} constructor's `opts.direction`). */
+  readonly direction: 'forward' | 'backward';
   /** The longest word tried, in characters (the longest dictionary word, at most `opts.maxLen`). */
   readonly maxLen: number;
 
   /**
    * @param words the dictionary
    * @param opts.maxLen longest word to try (default 32)
+   * @param opts.direction 'forward' (default) or 'backward' maximum matching
    */
-  constructor(words: Iterable<string>, opts: { maxLen?: number } = {}) {
-    checkKeys('LongestMatchSegmenter', opts, ['maxLen']);
+  constructor(words: Iterable<string>, opts: { maxLen?: number; direction?: 'forward' | 'backward' } = {}) {
+    checkKeys('LongestMatchSegmenter', opts, ['maxLen', 'direction']);
+    const dir = opts.direction ?? 'forward';
+    if (dir !== 'forward' && dir !== 'backward') throw optionError(`direction must be 'forward' or 'backward' (got ${JSON.stringify(dir)})`);
+    this.direction = dir;
     this.#dict = new Set(words);
     let longest = 1;
     for (const w of this.#dict) longest = Math.max(longest, chars(w).length);
@@ -218,7 +220,7 @@ export class LongestMatchSegmenter {
   }
 
   /** The dictionary of every word of a segmented corpus. */
-  static fromCorpus(sentences: readonly (readonly string[])[], opts: { maxLen?: number } = {}): LongestMatchSegmenter {
+  static fromCorpus(sentences: readonly (readonly string[])[], opts: { maxLen?: number; direction?: 'forward' | 'backward' } = {}): LongestMatchSegmenter {
     return new LongestMatchSegmenter(sentences.flat(), opts);
   }
 
@@ -231,6 +233,21 @@ export class LongestMatchSegmenter {
   segment(text: string | readonly string[]): string[] {
     const cs = typeof text === 'string' ? chars(text.replace(/[\s\u3000]+/gu, '')) : text;
     const out: string[] = [];
+    if (this.direction === 'backward') {
+      let j = cs.length;
+      while (j > 0) {
+        let take = 1;
+        for (let n = Math.min(this.maxLen, j); n > 1; n--) {
+          if (this.#dict.has(cs.slice(j - n, j).join(''))) {
+            take = n;
+            break;
+          }
+        }
+        out.push(cs.slice(j - take, j).join(''));
+        j -= take;
+      }
+      return out.reverse();
+    }
     let i = 0;
     while (i < cs.length) {
       let take = 1;
@@ -466,7 +483,7 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const order = new Uint32Array(pieces.length).map((_, i) => i);
   let pos = order.length;
   // one "epoch" of `steps` batches drawn from an endless stream of pieces, reshuffled at its end
-  const target = sequentialTarget(model, {
+  await fitBatches(model, {
     batchesPerEpoch: steps,
     batches: () => () => {
       const rows: number[] = [];
@@ -486,7 +503,7 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
       return { input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, targets: { classes }, tokens };
     },
     schedule: false,
+    onProgress: progressEvery(every, steps, opts.onProgress),
   });
-  await runFit(target, startPosition(0), { epochs: 1, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return seg;
 }
