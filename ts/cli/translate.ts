@@ -305,7 +305,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   bar.stop();
   process.off('SIGINT', onSig);
   out(
-    `trained (${res.stopReason}): ${res.epochs} epochs this run, ${res.steps} steps in ${fmtDuration(res.elapsedMs)}; best dev BLEU ${f2(res.bestDevBleu)} (epoch ${res.bestEpoch + 1})`,
+    `trained (${res.stopReason}): ${res.epochs} whole epochs this run, ${res.steps} steps in ${fmtDuration(res.elapsedMs)}; best dev BLEU ${f2(res.bestDevBleu)} (epoch ${res.bestEpoch + 1})`,
   );
   if (res.bestEpoch < 0) await writeAtomic(outPath, tr.save({ epochsDone: startEpoch }));
 
