@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FitEvent, fitBatches, init, sequential } from '../ts/index.js';
+import { type FitEvent, fitBatches, init, Seq2SeqModel, Session, sequential } from '../ts/index.js';
+import { readModelFile } from '../ts/io/checkpoint.js';
 import { ROOT, rejectsWith } from './helpers.js';
 
 beforeAll(() => init());
@@ -34,6 +35,41 @@ describe('tasks use the public API', () => {
 
   it('the check sees an internal import', () => {
     expect(specifiers("import { runFit } from '../fit.js';\nexport { x } from './words.js';")).toEqual(['../fit.js', './words.js']);
+  });
+});
+
+/** Every .ts file under ts/ (the generated wasm glue excluded), relative to ts/. */
+function sources(dir = join(ROOT, 'ts'), rel = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    if (d.isDirectory()) return d.name === 'wasm' ? [] : sources(join(dir, d.name), `${rel}${d.name}/`);
+    return d.name.endsWith('.ts') ? [`${rel}${d.name}`] : [];
+  });
+}
+
+describe('the SDK has one typed worker interface', () => {
+  const read = (f: string) => readFileSync(join(ROOT, 'ts', f), 'utf8');
+
+  it('no session <-> replica cycle: the replica protocol lives in parallel/', () => {
+    expect(specifiers(read('session.ts')).filter((s) => s.includes('parallel/'))).toEqual([]);
+    expect(specifiers(read('parallel/replica.ts'))).not.toContain('../session.js');
+    expect(read('session.ts')).not.toMatch(/replica[A-Z]\w*\(/);
+  });
+
+  it('no branching on the model class in the session', () => {
+    expect(read('session.ts')).not.toMatch(/instanceof (Model|Seq2SeqModel)\b/);
+  });
+
+  it('casts that defeat the compiler stay at most 2, each explained by a comment above it', () => {
+    const hits: string[] = [];
+    for (const f of sources()) {
+      const lines = read(f).split('\n');
+      lines.forEach((l, i) => {
+        if (!/as unknown as|as never\b/.test(l)) return;
+        hits.push(`${f}:${i + 1}`);
+        expect(lines[i - 1] ?? '', `${f}:${i + 1} needs a comment saying why`).toMatch(/^\s*\/\//);
+      });
+    }
+    expect(hits.length, hits.join(', ')).toBeLessThanOrEqual(2);
   });
 });
 
@@ -83,5 +119,77 @@ describe('fitBatches', () => {
     await rejectsWith(go({ epoch: 2 }), 'E_OPTION', /fitBatches\.epoch/);
     await rejectsWith(go({ batchesPerEpoch: 0 }), 'E_RANGE', /batchesPerEpoch/);
     model.dispose();
+  });
+});
+
+describe('one model-file code for every model kind', () => {
+  it('the encoder-decoder and the sequential model write the same parts, read back by readModelFile', async () => {
+    const s = new Session();
+    s.build({ kind: 'seq2seq', sourceVocab: 6, targetVocab: 7, embed: 4, encoderUnits: 4, decoderUnits: 8, attention: 4 }, 2);
+    s.compile({ optimizer: { name: 'adam', lr: 0.01 } });
+    await s.fit([{ source: [2, 3], target: [4] }], { epochs: 1, batchSize: 1 });
+    const f = readModelFile(s.save());
+    expect(f.architecture).toMatchObject({ kind: 'seq2seq', sourceVocab: 6 });
+    expect(f.seed).toBe(2);
+    expect(f.compile).toMatchObject({ optimizer: { name: 'adam', lr: 0.01 } });
+    expect(f.training).toMatchObject({ epoch: 1, step: 1 });
+    expect(f.optimizerState).toBeInstanceOf(Float32Array);
+    expect(f.rngState).toHaveLength(4);
+    expect(JSON.parse(f.extra.learningRate)).toBe(0.01);
+    // the public Seq2SeqModel.load reads the same file, and refuses a sequential one
+    const { model, metadata } = Seq2SeqModel.load(s.save());
+    expect(metadata.training).toMatchObject({ epoch: 1 });
+    model.dispose();
+    s.build(
+      sequential({ input: { features: 1 } })
+        .lstm({ units: 2 })
+        .dense({ units: 1 })
+        .toJSON(),
+      1,
+    );
+    const seq = readModelFile(s.save({ training: false }));
+    expect(seq.architecture).toMatchObject({ input: { features: 1 } });
+    expect(seq.compile).toBeUndefined();
+    expect(() => Seq2SeqModel.load(s.save())).toThrow(/not a seq2seq model file/);
+    s.dispose();
+  });
+});
+
+describe('defaults in one place', () => {
+  it('tasks take their optimizer settings from the one table (ts/tasks/defaults.ts)', () => {
+    const dir = join(ROOT, 'ts/tasks');
+    const literal = /name: 'adam', lr: \d|clipNorm: \d|clipNorm \?\? \d/;
+    const bad = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && f !== 'defaults.ts')
+      .flatMap((f) =>
+        readFileSync(join(dir, f), 'utf8')
+          .split('\n')
+          .filter((l) => literal.test(l) && !/^\s*(\*|\/\/)/.test(l))
+          .map((l) => `${f}: ${l.trim()}`),
+      );
+    expect(bad).toEqual([]);
+  });
+
+  it('the encoder-decoder compiles with the defaults of the sequential model (Adam at the core default rate, no clipping)', () => {
+    const spec = { sourceVocab: 6, targetVocab: 7, embed: 4, encoderUnits: 4, decoderUnits: 8, attention: 4 };
+    const batch = [
+      { source: [2, 3, 4], target: [5, 2] },
+      { source: [5], target: [3, 3, 6] },
+    ];
+    const weights = (opts: object) => {
+      const m = Seq2SeqModel.create(spec, { seed: 3 });
+      m.compile(opts);
+      const lr = m.learningRate;
+      for (let k = 0; k < 3; k++) m.trainStep(batch);
+      const w = m.getParam(m.paramNames()[0]);
+      m.dispose();
+      return { w, lr };
+    };
+    const dflt = weights({});
+    expect(dflt.lr).toBeCloseTo(1e-3, 9);
+    expect(weights({ optimizer: { name: 'adam' } }).w).toEqual(dflt.w);
+    expect(weights({ optimizer: 'adam' }).w).toEqual(dflt.w);
+    expect(weights({ optimizer: { name: 'adam', lr: 1e-3 }, clipNorm: 1e-4 }).w).not.toEqual(dflt.w);
+    expect(() => Seq2SeqModel.create(spec).compile({ clipNorm: 0 })).toThrow(/clip_norm|clipNorm/);
   });
 });

@@ -113,7 +113,7 @@ describe('G2P training (short budget)', () => {
     const sub = splitLexicon(train, { test: 4000, seed: 2 }).test;
     const held = splitLexicon(test, { test: 300, seed: 3 }).test;
     const g = G2P.create(sub, { embed: 16, encoderUnits: 32, decoderUnits: 64, attention: 32 }, { seed: 1 });
-    g.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 5 });
+    g.model.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 5 });
     const before = g.evaluate(held.slice(0, 50));
     const events: number[] = [];
     const res = await g.fit(sub, { epochs: 2, batchSize: 32, seed: 1, lrDecay: 0.7, onProgress: (e) => e.type === 'epoch' && events.push(e.loss) });

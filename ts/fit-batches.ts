@@ -5,8 +5,8 @@ import type { TrainBatch } from './data/source.js';
 import { checkKeys, posInt } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { runFit, startPosition } from './fit.js';
+import { sequentialTarget } from './kinds/sequential.js';
 import type { Model } from './model.js';
-import { sequentialTarget } from './session.js';
 
 /** Options of {@link fitBatches}. An unknown key is E_OPTION; a bad count is E_RANGE. */
 export interface FitBatchesOptions {

@@ -10,6 +10,7 @@ import { exportCommand } from './export.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate } from './generate.js';
+import { ner } from './ner.js';
 import { next } from './next.js';
 import { segment } from './segment.js';
 import { speech } from './speech.js';
@@ -25,6 +26,7 @@ commands:
   next --model F --prompt T       the most likely next words after a prompt (a word-level model)
   segment train|run               word segmentation (BiLSTM-CRF, BMES tags) on Moby Dick or a SIGHAN corpus
   tag train|run                   part-of-speech tagging (BiLSTM / BiLSTM-CRF vs HMM) on Brown or any word/TAG corpus
+  ner train|run                   named entities on characters (BiLSTM-CRF vs dictionary and HMM) on MSRA or People's Daily
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
   translate data|train|run|eval   Spanish → English on the Bible (BPE, attention, beam search; sacreBLEU BLEU/chrF vs IBM Model 1)
@@ -59,6 +61,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   segment,
   tag,
   classify,
+  ner,
   g2p,
   translate,
   forecast,
@@ -70,6 +73,9 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   data,
 };
 
+/** The command named `name`: own keys only ('constructor', '__proto__' and 'toString' are no command). */
+const command = (name: string) => (Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined);
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -78,7 +84,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    if (rest[0] !== undefined && COMMANDS[rest[0]]) return COMMANDS[rest[0]]([...rest.slice(1), '--help'], out);
+    const verb = rest[0] === undefined ? undefined : command(rest[0]);
+    if (verb) return verb([...rest.slice(1), '--help'], out);
+    if (rest[0] !== undefined) throw optionError(`unknown command '${rest[0]}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
     out(USAGE);
     return 0;
   }
@@ -86,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
     out(version());
     return 0;
   }
-  const run = COMMANDS[cmd];
+  const run = command(cmd);
   if (!run) throw optionError(`unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')}; see recurrent --help)`);
   return run(rest, out);
 }

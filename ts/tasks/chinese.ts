@@ -14,8 +14,11 @@ import { decodeUtf8, type TaggedSentence } from './tagged.js';
 
 /** Train / dev / test parts of a corpus. */
 export interface Splits<T> {
+  /** The items trained on. */
   train: T[];
+  /** The items held out for choosing settings. */
   dev: T[];
+  /** The items scored. */
   test: T[];
 }
 

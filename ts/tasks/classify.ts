@@ -9,9 +9,9 @@
 //   reads the whole document.
 // - Batches are bucketed by length (rows of similar length together) to waste few padded
 //   steps; the order is deterministic in the seed.
-
-import { checkKeys, formatError, optionError, posInt, rangeError } from '../errors.js';
+import { checkKeys, formatError, numIn, optionError, posInt, rangeError } from '../errors.js';
 import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import { adam, TASK_TRAINING } from './defaults.js';
 import { progressEvery } from './progress.js';
 
 /** The symbol unknown tokens map to in a classifier's vocabulary. */
@@ -89,6 +89,8 @@ export interface TrainClassifierOptions extends ClassifierOptions {
    * @default 3
    */
   epochs?: number;
+  /** Stop training after this many milliseconds (the model is kept as it stands). */
+  timeBudgetMs?: number;
   /**
    * Documents per batch.
    * @default 32
@@ -236,7 +238,17 @@ export async function trainClassifier(
   labels: ArrayLike<number>,
   opts: TrainClassifierOptions & { vocab?: Vocabulary } = {},
 ): Promise<TextClassifier> {
-  checkKeys('trainClassifier', opts, [...CLASSIFIER_KEYS, 'epochs', 'batchSize', 'optimizer', 'clipNorm', 'onProgress', 'progressEvery', 'vocab']);
+  checkKeys('trainClassifier', opts, [
+    ...CLASSIFIER_KEYS,
+    'epochs',
+    'timeBudgetMs',
+    'batchSize',
+    'optimizer',
+    'clipNorm',
+    'onProgress',
+    'progressEvery',
+    'vocab',
+  ]);
   if (docs.length !== labels.length) throw rangeError(`${docs.length} documents but ${labels.length} labels`);
   if (docs.length === 0) throw rangeError('the training set is empty');
   const classes = posInt('classes', opts.classes, 2);
@@ -257,14 +269,20 @@ export async function trainClassifier(
     seed: opts.seed,
   });
   const model = clf.session.model;
-  model.compile({ loss: 'crossEntropy', optimizer: opts.optimizer ?? { name: 'adam', lr: 0.005 }, clipNorm: opts.clipNorm ?? 5 });
+  model.compile({
+    loss: 'crossEntropy',
+    optimizer: opts.optimizer ?? adam(TASK_TRAINING.classify.lr),
+    clipNorm: opts.clipNorm ?? TASK_TRAINING.classify.clipNorm,
+  });
   const ids = docs.map((d) => clf.encode(d));
   const lengths = ids.map((x) => x.length);
   const rng = new Rng(opts.seed ?? 1);
   const perEpoch = Math.ceil(docs.length / batchSize);
   const steps = epochs * perEpoch;
+  const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
   await fitBatches(model, {
     epochs,
+    timeBudgetMs: budget,
     batchesPerEpoch: perEpoch,
     // one generator across epochs: epoch e's batches continue epoch e − 1's stream
     batches() {

@@ -23,13 +23,13 @@ import {
   type FitResult,
   type Pair,
   Rng,
-  type Seq2SeqCompileOptions,
   type Seq2SeqFitOptions,
   Seq2SeqModel,
   type Seq2SeqOptions,
   Vocabulary,
   type VocabularyJSON,
 } from '../index.js';
+import { TASK_TRAINING } from './defaults.js';
 import { type ErrorRates, errorRates } from './edit-distance.js';
 
 /** One word of a pronouncing lexicon with all its listed pronunciations (phone lists). */
@@ -230,12 +230,6 @@ export class G2P {
     return out;
   }
 
-  /** Sets the optimizer and clipping (see {@link Seq2SeqModel.compile}). */
-  compile(opts: Seq2SeqCompileOptions = {}): this {
-    this.model.compile(opts);
-    return this;
-  }
-
   /**
    * Trains on the entries (one pair per word and pronunciation), compiling with Adam (lr 3e-3,
    * clip 5) first unless compiled; `validationEntries` are scored every epoch; `workers`
@@ -243,7 +237,7 @@ export class G2P {
    */
   fit(train: readonly LexiconEntry[], opts: G2PFitOptions = {}): Promise<FitResult> {
     const { validationEntries, workers, ...rest } = opts;
-    if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
+    if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: TASK_TRAINING.g2p.lr }, clipNorm: TASK_TRAINING.g2p.clipNorm });
     const fitOpts = { ...rest, ...(validationEntries?.length ? { validation: this.pairs(validationEntries) } : {}) };
     if (workers === undefined || workers === 1) return this.model.fit(this.pairs(train), fitOpts);
     return this.#fitOnWorkers(this.pairs(train), fitOpts, workers);

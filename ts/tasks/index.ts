@@ -25,6 +25,8 @@ export type { ClassicOptions, ClassicResult } from './classic.js';
 export { CLASSIC_TARGETS, classicLstm } from './classic.js';
 export type { ClassifierOptions, TrainClassifierOptions } from './classify.js';
 export { bucketedBatches, TextClassifier, tokenize, tokenVocabulary, trainClassifier, UNK_TOKEN } from './classify.js';
+export type { TaskTraining } from './defaults.js';
+export { TASK_TRAINING } from './defaults.js';
 export type { ErrorRates } from './edit-distance.js';
 export { editDistance, errorRates, meanAbsoluteError } from './edit-distance.js';
 export type { Entity, EntityCounts, EntityScore, TagScheme } from './entities.js';
@@ -40,6 +42,8 @@ export { KneserNeyTrigram } from './kneser-ney.js';
 export type { BinaryScore, SegmentationScore } from './metrics.js';
 export { binaryScore, segmentationScore, wordSpans } from './metrics.js';
 export { MultinomialNaiveBayes } from './naive-bayes.js';
+export type { TrainEntityRecognizerOptions } from './ner.js';
+export { EntityRecognizer, trainEntityRecognizer } from './ner.js';
 export type { NextWordsOptions, WordModelOptions } from './next-word.js';
 export {
   generateWords,
@@ -55,7 +59,7 @@ export {
   wordPerplexity,
 } from './next-word.js';
 export type { PosTaggerOptions, TrainPosTaggerOptions } from './pos.js';
-export { coarseSignature, fineSignature, PosTagger, tagSet, trainPosTagger, UNK_WORD, WordEncoder } from './pos.js';
+export { coarseSignature, fineSignature, isChinese, PosTagger, tagSet, trainPosTagger, UNK_WORD, WordEncoder } from './pos.js';
 export type { TaskProgress } from './progress.js';
 export type { ParseOptions, SegmenterOptions, TrainSegmenterOptions } from './segment.js';
 export {

@@ -10,6 +10,11 @@
 //   4. else the coarse signature "<" + wordClass(w) + ">" (hmm-tagger.ts: number, digit,
 //      capitalisation, hyphen and one of 27 English suffixes), when seen among rare words;
 //   5. else "<unk>".
+// Chinese words (any character in the CJK, CJK-punctuation or full-width ranges) get
+// character signatures instead, since Chinese has no capitals or inflections: the fine one is
+// "<zh~" + the last character + ">" (the head of most compounds decides their class: 化 and
+// 性 nouns, 者 and 家 people, 年 and 日 times, 省 and 市 places), the coarse one "<zh^" + the
+// first character + ">" for words of two or more characters and "<zh1>" for one character.
 // Words seen fewer than `minCount` times are trained under their signatures, so signatures
 // learn what unknown words look like; in addition, while training, a word seen c times is
 // replaced by its signature with probability α/(α + c) ("word dropout", Kiperwasser &
@@ -33,6 +38,7 @@ import {
   Vocabulary,
 } from '../index.js';
 import { bucketedBatches } from './classify.js';
+import { adam, TASK_TRAINING } from './defaults.js';
 import { wordClass } from './hmm-tagger.js';
 import { progressEvery, type TaskProgress } from './progress.js';
 import { type TaggedSentence, type TaggingScore, taggingScore } from './tagged.js';
@@ -40,18 +46,31 @@ import { type TaggedSentence, type TaggingScore, taggingScore } from './tagged.j
 /** The symbol of words no signature covers. */
 export const UNK_WORD = '<unk>';
 
-/** The fine signature of a word: "<" capitalisation (A: two or more characters and every
+/** The fine signature of a word (for a Chinese word, "<zh~" and its last character ">"): "<" capitalisation (A: two or more characters and every
  * letter a capital, C: the first character a capital, l: other), "-" if hyphenated, "d" if it
  * holds a digit, "~" and its last three characters lowercased ">". "Running" → "<C~ing>",
  * "well-dressed" → "<l-~sed>", "F-16" → "<A-d~-16>", "B-52s" → "<C-d~52s>". */
 export function fineSignature(w: string): string {
+  if (isChinese(w)) return `<zh~${Array.from(w).at(-1)}>`;
   const cap = w.length > 1 && /^[A-Z]+$/.test(w.replace(/[^A-Za-z]/g, '')) && /[A-Z]/.test(w) ? 'A' : /^[A-Z]/.test(w) ? 'C' : 'l';
   return `<${cap}${w.includes('-') ? '-' : ''}${/\d/.test(w) ? 'd' : ''}~${Array.from(w.toLowerCase()).slice(-3).join('')}>`;
 }
 
-/** The coarse signature of a word: "<" wordClass(w) ">". */
+/** The coarse signature of a word: "<" wordClass(w) ">"; for a Chinese word "<zh^" and its
+ * first character ">" ("<zh1>" for a one-character word). */
 export function coarseSignature(w: string): string {
+  if (isChinese(w)) {
+    const cs = Array.from(w);
+    return cs.length === 1 ? '<zh1>' : `<zh^${cs[0]}>`;
+  }
   return `<${wordClass(w)}>`;
+}
+
+/** Whether a word holds a CJK ideograph, CJK punctuation or a full-width form (U+3000-U+9FFF,
+ * U+F900-U+FAFF, U+FF00-U+FFEF): such words get character signatures.
+ * @example isChinese('１９９８年') // true */
+export function isChinese(w: string): boolean {
+  return /[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]/u.test(w);
 }
 
 /** Word → id in a word-signature vocabulary (see the top of this file). */
@@ -336,9 +355,16 @@ export class PosTagger {
   }
 
   /** Tags the gold sentences' words and scores them; a word is unknown when it is not in
-   * `known` (the training words). */
-  evaluate(gold: readonly TaggedSentence[], known: { has(w: string): boolean }): TaggingScore {
-    return taggingScore(gold, this.tag(gold.map((s) => s.words)), known);
+   * `known` (the training words); `opts.batchSize` sentences at once (default 64). */
+  evaluate(gold: readonly TaggedSentence[], known: { has(w: string): boolean }, opts: { batchSize?: number } = {}): TaggingScore {
+    return taggingScore(
+      gold,
+      this.tag(
+        gold.map((s) => s.words),
+        opts,
+      ),
+      known,
+    );
   }
 
   /** The model file (recurrent/1, with the vocabulary, and the tag names as metadata "tags"). */
@@ -407,8 +433,8 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   const model = tagger.session.model;
   model.compile({
     loss: tagger.crf ? 'crf' : 'crossEntropy',
-    optimizer: opts.optimizer ?? { name: 'adam', lr: 0.01 },
-    clipNorm: opts.clipNorm ?? 5,
+    optimizer: opts.optimizer ?? adam(TASK_TRAINING.pos.lr),
+    clipNorm: opts.clipNorm ?? TASK_TRAINING.pos.clipNorm,
     schedule: opts.schedule ?? { name: 'exponential', gamma: 0.5 },
   });
   // per token: its id, its signature's id and the probability of swapping them

@@ -10,8 +10,9 @@
 // - `LongestMatchSegmenter` is the baseline: greedy forward longest match with a dictionary
 //   of the training words.
 
-import { checkKeys, formatError, optionError, posInt } from '../errors.js';
+import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
 import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import { adam, TASK_TRAINING } from './defaults.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { progressEvery } from './progress.js';
 
@@ -303,6 +304,8 @@ export interface TrainSegmenterOptions extends SegmenterOptions {
    * @default 2000
    */
   steps?: number;
+  /** Stop training after this many milliseconds (the model is kept as it stands). */
+  timeBudgetMs?: number;
   /**
    * Sentence pieces per batch.
    * @default 32
@@ -431,13 +434,16 @@ export class Segmenter {
     return cs.map((c, i) => tagsToWords(c, tags[i]));
   }
 
-  /** Segments the gold sentences' characters and scores the result (SIGHAN measure). */
-  evaluate(gold: readonly (readonly string[])[]): SegmentationScore {
+  /** Segments the gold sentences' characters and scores the result (SIGHAN measure; with
+   * `known`, the training words, also the OOV recall). `opts.batchSize` sentences are tagged at
+   * once (default 64; fewer for very long lines, whose activations grow with batch × length). */
+  evaluate(gold: readonly (readonly string[])[], known?: { has(w: string): boolean }, opts: { batchSize?: number } = {}): SegmentationScore {
     const cs = gold.map((ws) => chars(ws.join('')));
-    const tags = this.tag(cs);
+    const tags = this.tag(cs, opts);
     return segmentationScore(
       gold,
       cs.map((c, i) => tagsToWords(c, tags[i])),
+      known,
     );
   }
 
@@ -463,7 +469,17 @@ export function charVocabulary(sentences: readonly (readonly string[])[]): Vocab
 /** Trains a segmenter on a segmented corpus: pieces of at most `maxChars` characters,
  * shuffled by seed, `steps` updates with Adam (default lr 0.01) and clipping. */
 export async function trainSegmenter(sentences: readonly (readonly string[])[], opts: TrainSegmenterOptions = {}): Promise<Segmenter> {
-  checkKeys('trainSegmenter', opts, [...SEGMENTER_KEYS, 'steps', 'batchSize', 'maxChars', 'optimizer', 'clipNorm', 'onProgress', 'progressEvery']);
+  checkKeys('trainSegmenter', opts, [
+    ...SEGMENTER_KEYS,
+    'steps',
+    'timeBudgetMs',
+    'batchSize',
+    'maxChars',
+    'optimizer',
+    'clipNorm',
+    'onProgress',
+    'progressEvery',
+  ]);
   const steps = posInt('steps', opts.steps, 2000);
   const batchSize = posInt('batchSize', opts.batchSize, 32);
   const maxChars = posInt('maxChars', opts.maxChars, 80);
@@ -472,7 +488,11 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const vocab = charVocabulary(sentences);
   const seg = Segmenter.create(vocab, { crf: opts.crf, embed: opts.embed, hidden: opts.hidden, layers: opts.layers, seed: opts.seed });
   const model = seg.session.model;
-  model.compile({ loss: seg.crf ? 'crf' : 'crossEntropy', optimizer: opts.optimizer ?? { name: 'adam', lr: 0.01 }, clipNorm: opts.clipNorm ?? 5 });
+  model.compile({
+    loss: seg.crf ? 'crf' : 'crossEntropy',
+    optimizer: opts.optimizer ?? adam(TASK_TRAINING.segment.lr),
+    clipNorm: opts.clipNorm ?? TASK_TRAINING.segment.clipNorm,
+  });
   const pieces = sentences
     .flatMap((s) => chunkWords(s, maxChars))
     .map((ws) => {
@@ -482,9 +502,11 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const rng = new Rng(opts.seed ?? 1);
   const order = new Uint32Array(pieces.length).map((_, i) => i);
   let pos = order.length;
+  const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
   // one "epoch" of `steps` batches drawn from an endless stream of pieces, reshuffled at its end
   await fitBatches(model, {
     batchesPerEpoch: steps,
+    timeBudgetMs: budget,
     batches: () => () => {
       const rows: number[] = [];
       while (rows.length < Math.min(batchSize, pieces.length)) {

