@@ -16,7 +16,7 @@ const arg = (name, dflt) => {
 await init();
 const bible = await loadBible({ log: console.log }); // cached in .cache/corpora/bible/
 const t = Translator.create(bible.train, { sourcePieces: 4000, targetPieces: 4000, embed: 128, encoderUnits: 128, attention: 128 }, { seed: 1 });
-t.compile({ optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 5 });
+t.model.compile({ optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 5 });
 await t.fit(bible.train, {
   epochs: 20,
   batchSize: 64,

@@ -260,7 +260,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   } else {
     const t0 = performance.now();
     tr = Translator.create(s.train, arch, { seed });
-    tr.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip });
+    tr.model.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip });
     out(`BPE: ${tr.source.size} source pieces, ${tr.target.size} target pieces (separate vocabularies, learned in ${fmtDuration(performance.now() - t0)})`);
   }
   const trainPairs = tr.pairs(s.train);
