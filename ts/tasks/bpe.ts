@@ -35,11 +35,11 @@ export interface BpeLearnOptions {
 
 /** What {@link Bpe.toJSON} writes (and `fromJSON` reads). */
 export interface BpeJSON {
-  /** Always 'bpe/1'. */
+  /** The format tag, `'bpe/1'`. */
   format: 'bpe/1';
-  /** The special symbols (ids 0, 1, …). */
+  /** The special pieces (ids 0…), e.g. padding, BOS and EOS. */
   specials: string[];
-  /** The training characters, sorted (the pieces after the 256 byte pieces). */
+  /** The single characters the merges start from. */
   chars: string[];
   /** Each merge as the two pieces joined, in rank order. */
   merges: [string, string][];
@@ -79,7 +79,7 @@ function fromUtf8(bytes: readonly number[]): string {
 export class Bpe {
   /** Every piece, by id. */
   readonly pieces: string[];
-  /** The special symbols, ids 0…specials.length − 1 (never produced by `encode`). */
+  /** The special pieces, which come first among the ids. */
   readonly specials: string[];
   readonly #ids = new Map<string, number>();
   readonly #rank = new Map<string, number>();
@@ -89,7 +89,7 @@ export class Bpe {
   readonly #cache = new Map<string, number[]>();
   readonly #byte0: number;
 
-  /** A BPE from its JSON form (see {@link Bpe.learn} to learn one); E_FORMAT if it is not one. */
+  /** A BPE vocabulary from its JSON (E_FORMAT when it is not `bpe/1`). */
   constructor(json: BpeJSON) {
     if (json?.format !== 'bpe/1' || !Array.isArray(json.chars) || !Array.isArray(json.merges) || !Array.isArray(json.specials))
       throw formatError('not a BPE vocabulary (format bpe/1)');
