@@ -17,6 +17,7 @@ import { segment } from './segment.js';
 import { speech } from './speech.js';
 import { tag } from './tag.js';
 import { train } from './train.js';
+import { translate } from './translate.js';
 
 const USAGE = `usage: recurrent <command> [flags]      (recurrent <command> --help for its flags)
 
@@ -29,6 +30,7 @@ commands:
   ner train|run                   named entities on characters (BiLSTM-CRF vs dictionary and HMM) on MSRA or People's Daily
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
+  translate data|train|run|eval   Spanish → English on the Bible (BPE, attention, beam search; sacreBLEU BLEU/chrF vs IBM Model 1)
   speech train|run                spoken digits (espeak-ng voices) with a BiGRU and CTC; transcribe a WAV
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
@@ -63,6 +65,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   classify,
   ner,
   g2p,
+  translate,
   forecast,
   classic,
   gradients,
