@@ -39,6 +39,7 @@ export { FitRun } from './events.js';
 export type { FitBatchesOptions } from './fit-batches.js';
 export { fitBatches } from './fit-batches.js';
 export type { EarlyStoppingOptions, FitHooks, KeepBestOptions, Monitor, ReduceLrOnPlateauOptions } from './fit-hooks.js';
+export type { GradientNorms } from './gradient-norms.js';
 export type { BrowserModelInfo, ModelSource } from './io/browser-storage.js';
 export { deleteBrowserModel, listBrowserModels, loadFromBrowser, saveToBrowser } from './io/browser-storage.js';
 export type { Snapshot, TrainingState } from './io/checkpoint.js';

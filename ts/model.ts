@@ -7,6 +7,7 @@ import { checkGenerateScalars, seedOpt } from './check.js';
 import { type CtcHypothesis, type CtcOptions, ctcDecode } from './ctc.js';
 import { COMPILE_KEYS, optimizerConfig } from './defaults.js';
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
+import { type GradientNorms, gradientNormsFromCore } from './gradient-norms.js';
 import { checkSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
@@ -267,6 +268,8 @@ export class Model {
   readonly seed: number;
   #core: CoreModel | undefined;
   #trainer: CoreTrainer | undefined;
+  /** Whether trackGradientNorms() is on. */
+  #tracking = false;
   #compiled: CompileOptions | undefined;
 
   private constructor(spec: ModelSpecJSON, seed: number, core: CoreModel) {
@@ -422,6 +425,49 @@ export class Model {
     const ctc = kind === 'ctc' ? (this.#compiled?.ctc ?? {}) : undefined;
     const r = this.core.loss(toClasses(targets.classes), targets.values ?? EMPTY_F, kind, ctc, opts.backward ?? false);
     return { loss: r[0], count: r[1] };
+  }
+
+  /**
+   * Turns the recording of per-step gradient norms on (or off with `false`): from now on every
+   * backward (`loss` with `backward: true`, `trainStep`, `gradStep`, a fit) records, per
+   * recurrent layer, ||dL/dh_t|| (and ||dL/dc_t|| for the LSTM) for {@link gradientNorms}.
+   * Off by default, and then it costs nothing.
+   */
+  trackGradientNorms(on = true): void {
+    this.#tracking = on;
+    this.core.recordStepNorms(on);
+  }
+
+  /**
+   * The per-step gradient norms of the last backward, one entry per recurrent layer in model
+   * order, each [layers·directions, T] (see {@link GradientNorms}). E_STATE unless
+   * `trackGradientNorms()` is on and a backward has run since.
+   */
+  gradientNorms(): GradientNorms[] {
+    return gradientNormsFromCore(this.core.stepNorms());
+  }
+
+  /**
+   * The per-step gradient norms of the loss on one batch: a forward in inference mode (no
+   * dropout), the loss (`opts.loss` as in {@link loss}) and its backward, recorded for this
+   * backward only. No update; the model's gradients are this batch's afterwards, as after
+   * `loss` with `backward: true`.
+   * @example
+   * ```ts
+   * const [rnn] = model.gradientProfile({ features, batch: 8, steps: 100 }, { values: targets });
+   * console.log(rnn.h[0], rnn.h[99]); // how much gradient reaches the first and the last step
+   * ```
+   */
+  gradientProfile(input: BatchInput, targets: BatchTargets, opts: { loss?: LossName } = {}): GradientNorms[] {
+    checkKeys('gradientProfile', opts, ['loss']);
+    this.forward(input);
+    this.core.recordStepNorms(true);
+    try {
+      this.loss(targets, { loss: opts.loss, backward: true });
+      return this.gradientNorms();
+    } finally {
+      this.core.recordStepNorms(this.#tracking);
+    }
   }
 
   /**

@@ -37,6 +37,11 @@ export const UNITS = {
     (l) => l,
     (x) => `${x.toFixed(4)} nats/phoneme`,
   ),
+  natsPerPiece: unit(
+    'nats per target piece',
+    (l) => l,
+    (x) => `${x.toFixed(3)} nats/piece`,
+  ),
 } as const;
 
 /** One bar per epoch: "epoch 2/8 |███░░| 56/200 | 2.406 bpc | 7,264 tok/s | elapsed … | ETA …"

@@ -325,6 +325,21 @@ impl WasmModel {
         js_named(self.m.generate(prompt, &cfg))
     }
 
+    /// Turns the recording of per-step gradient norms on or off (off by default): each
+    /// backward while on records, per recurrent layer, ||dL/dh_t|| (and ||dL/dc_t|| for the
+    /// LSTM) over the batch, [L·D, T] (core `layers::step_norms`).
+    #[wasm_bindgen(js_name = recordStepNorms)]
+    pub fn record_step_norms(&mut self, on: bool) {
+        self.m.record_step_norms(on);
+    }
+
+    /// The last backward's per-step gradient norms: `[{ name, rows, steps, h, c? }]`, one per
+    /// recurrent layer. E_STATE when recording is off or no backward has run since.
+    #[wasm_bindgen(js_name = stepNorms)]
+    pub fn step_norms(&self) -> JsResult<js_sys::Array> {
+        crate::step_norms::to_js(self.m.step_norms().js()?)
+    }
+
     /// Dropout RNG state (for exact resumption from a checkpoint).
     #[wasm_bindgen(js_name = rngState)]
     pub fn rng_state(&self) -> Vec<u32> {
