@@ -11,7 +11,7 @@ import { Comment, CommentTag, Converter, ReflectionKind } from 'typedoc';
 export const GROUPS = [
   [/^(index|wasm|runtime|trainer|errors)\.ts$/, 'Getting started'],
   [/^(builder|spec|layer|cells|model|model-kind|seq2seq|params)\.ts$/, 'Building models'],
-  [/^(session|session-api|fit|fit-batches|fit-hooks|fit-options|score|events|ctc|parallel\/.*|worker\/.*)\.ts$/, 'Training'],
+  [/^(session|session-api|gradient-norms|fit|fit-batches|fit-hooks|fit-options|score|events|ctc|parallel\/.*|worker\/.*)\.ts$/, 'Training'],
   [/^data\/.*\.ts$/, 'Data'],
   [/^(io\/.*|conformance)\.ts$/, 'Files and interop'],
   [/^audio\/.*\.ts$/, 'Audio'],
@@ -24,7 +24,7 @@ export const GROUPS = [
   [/^tasks\/speech\.ts$/, 'Speech'],
   [/^tasks\/forecast\.ts$/, 'Forecasting'],
   [/^tasks\/(next-word|kneser-ney|words)\.ts$/, 'Language models'],
-  [/^tasks\/(classic|adding|metrics|progress|defaults)\.ts$/, 'Demos and metrics'],
+  [/^tasks\/(classic|adding|gradient-flow|metrics|progress|defaults)\.ts$/, 'Demos and metrics'],
 ];
 
 /** The modules' names: by entry file. */

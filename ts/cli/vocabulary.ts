@@ -14,6 +14,12 @@ export interface Concept {
   aliases?: readonly string[];
 }
 
+/** Verbs that train to measure something and save no model: --out and --time-budget do not
+ * apply (each with the reason, for the table's test). */
+export const EXPERIMENTS: Readonly<Record<string, string>> = {
+  'recurrent gradients': 'trains small models to measure gradient norms through time; it keeps no model',
+};
+
 export const VOCABULARY: readonly Concept[] = [
   // the model
   { flag: 'units', arg: ['N'], meaning: 'width of each recurrent layer (per direction)', aliases: ['hidden'] },
@@ -32,7 +38,12 @@ export const VOCABULARY: readonly Concept[] = [
   { flag: 'seed', arg: ['N'], meaning: 'seed of the split, initialisation and data order' },
   { flag: 'worker', meaning: 'train in a worker thread (--no-worker: the main thread)' },
   { flag: 'workers', arg: ['N|auto'], meaning: 'data-parallel worker replicas' },
-  { flag: 'resume', arg: ['FILE'], meaning: 'continue training from a saved model', aliases: ['init'] },
+  {
+    flag: 'resume',
+    arg: ['FILE', ''],
+    meaning: 'continue training from a saved model (a switch where --out is the checkpoint: translate)',
+    aliases: ['init'],
+  },
   // held-out data
   { flag: 'test', arg: ['FILE'], meaning: 'held-out test data: a FILE, in the training format' },
   {
@@ -63,7 +74,7 @@ export const VOCABULARY: readonly Concept[] = [
 
 /** The table as text, for `recurrent help flags` and the README. */
 export function vocabularyText(): string {
-  const left = (c: Concept) => `--${c.flag}${c.arg ? ` ${c.arg.join('|')}` : ''}`;
+  const left = (c: Concept) => `--${c.flag}${c.arg ? ` ${c.arg.filter(Boolean).join('|')}` : ''}`;
   const width = Math.max(...VOCABULARY.map((c) => left(c).length));
   const lines = ['One flag name per concept, in every verb that has the concept (old spellings still work as aliases):', ''];
   for (const c of VOCABULARY)
