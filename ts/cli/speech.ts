@@ -16,7 +16,9 @@ export const SPEECH_TRAIN: Command = {
   about: `Speech recognition of spoken digit strings ("four one five two") with CTC. The corpus is made
 with the espeak-ng synthesizer (synthetic voices: 8 English accents x 13 variants, rates and
 pitches varied; examples/speech/make-corpus.mjs), generated under --corpus when missing, with
-whole voices held out for the test. Features: 40 log-mel bands (25 ms / 10 ms), normalised with
+whole voices held out for the test. Features: 40 log-mel bands (25 ms / 10 ms), normalised per
+utterance (--normalize: whole utterance for the bidirectional model, causal running statistics
+after a 0.5 s warm-up for --streaming, so a quiet recording looks like a loud one), then with
 the training set's band statistics, --stack frames per step. Model: a 2-layer bidirectional GRU
 (--streaming: unidirectional) + dense over 10 digits + blank, CTC loss. Prints the label error
 rate (edit distance over digits) and whole-string accuracy on the held-out voices, greedy and
@@ -26,6 +28,7 @@ beam, and saves the model (--out).`,
     common.layers(2),
     { name: 'streaming', help: 'a unidirectional model (transcribes as audio arrives)' },
     { name: 'stack', arg: 'N', help: 'log-mel frames stacked into one step (default 3)' },
+    { name: 'normalize', arg: 'MODE', help: 'per-utterance feature normalisation: utterance, causal or none (default utterance; causal with --streaming)' },
     common.epochs(30),
     common.batch(16, 'utterances'),
     common.lr(0.003),
@@ -88,6 +91,10 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     return items;
   };
   const streaming = f.bool('streaming');
+  const normalize = f.str('normalize') ?? (streaming ? 'causal' : 'utterance');
+  if (normalize !== 'utterance' && normalize !== 'causal' && normalize !== 'none')
+    throw optionError(`--normalize must be utterance, causal or none (got '${normalize}')`);
+  if (streaming && normalize === 'utterance') throw optionError('--normalize utterance needs the whole utterance: use causal or none with --streaming');
   const o = {
     units: f.int('units', 96),
     layers: f.int('layers', 2),
@@ -146,11 +153,12 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   );
   if (trainU.length === 0 || testU.length === 0) throw optionError('the corpus needs both training and held-out voices (more --utterances or --variants)');
   out(
-    `model: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} over ${o.stack} stacked log-mel frames (40 bands) -> dense 11 (10 digits + blank), CTC; Adam lr ${o.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs${o.timeBudgetMs ? `, budget ${fmtDuration(o.timeBudgetMs)}` : ''}`,
+    `model: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} over ${o.stack} stacked log-mel frames (40 bands, normalised per utterance: ${normalize}) -> dense 11 (10 digits + blank), CTC; Adam lr ${o.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs${o.timeBudgetMs ? `, budget ${fmtDuration(o.timeBudgetMs)}` : ''}`,
   );
   const rec = await SpeechRecognizer.train(corpus, {
     ...o,
     bidirectional: !streaming,
+    normalize,
     onEpoch: (e) =>
       out(
         `epoch ${e.epoch + 1}: train loss ${e.loss.toFixed(4)}, ${Math.round(e.framesPerSecond).toLocaleString('en-US')} frames/s, ${fmtDuration(e.elapsedMs)}`,
