@@ -3,7 +3,7 @@
 // tiny espeak-ng corpus (a few dozen utterances, a small model): train, score the held-out
 // voice, save, transcribe an espeak-ng WAV, typed errors for what is not a WAV.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,55 @@ describe('recurrent speech (espeak-ng, tiny corpus)', () => {
     expect(m![2]).toBe(digitsToWords(Array.from(m![1], Number)));
   }, 60_000);
 
+  it('speech run transcribes many WAVs in one process (arguments or --list); speech eval scores a gold list', () => {
+    mkdirSync(join(dir, 'a'), { recursive: true });
+    mkdirSync(join(dir, 'b'), { recursive: true });
+    const say = (sub: string, text: string, voice: string) => {
+      const path = join(dir, sub, `${text.replace(/ /g, '-')}.wav`);
+      writeFileSync(path, execFileSync('espeak-ng', ['-v', voice, '-s', '160', '--stdout', text]));
+      return path;
+    };
+    const files = [say('a', 'four one five', 'en-us'), say('a', 'two nine', 'en-us'), say('b', 'seven three eight', 'en-gb')];
+    const refs = [
+      [4, 1, 5],
+      [2, 9],
+      [7, 3, 8],
+    ];
+    const r = cli('speech', 'run', '--model', model, ...files);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(rows.map((x) => x[0])).toEqual(files);
+    for (const x of rows) expect(x[2]).toBe(digitsToWords(Array.from(x[1], Number)));
+    const hyps = rows.map((x) => Array.from(x[1], Number));
+    writeFileSync(join(dir, 'list.txt'), '# the same three\na/four-one-five.wav\n\na/two-nine.wav\nb/seven-three-eight.wav\n');
+    const l = cli('speech', 'run', '--model', model, '--list', join(dir, 'list.txt'));
+    expect(l.status).toBe(0);
+    expect(l.stdout).toBe(r.stdout);
+    // the gold list: digits or words, a group column for the first two, the folder for the third
+    writeFileSync(join(dir, 'gold.tsv'), 'a/four-one-five.wav\t415\tus\na/two-nine.wav\ttwo nine\tus\nb/seven-three-eight.wav\tSeven 3 eight\n');
+    const e = cli('speech', 'eval', '--model', model, '--gold', join(dir, 'gold.tsv'), '--worst', '2');
+    expect(e.stderr).toBe('');
+    expect(e.status).toBe(0);
+    const want = scoreTranscripts(refs, hyps);
+    const all = e.stdout.match(/all: label error rate ([\d.]+)%, string accuracy ([\d.]+)% \(3 utterances\)/);
+    expect(all, e.stdout).not.toBeNull();
+    expect(Number(all![1])).toBeCloseTo(100 * want.ler, 2);
+    expect(Number(all![2])).toBeCloseTo(100 * want.accuracy, 2);
+    const us = scoreTranscripts(refs.slice(0, 2), hyps.slice(0, 2));
+    expect(e.stdout).toContain(`  us: label error rate ${(100 * us.ler).toFixed(2)}%, string accuracy ${(100 * us.accuracy).toFixed(2)}% (2 utterances)`);
+    expect(e.stdout).toMatch(/\n {2}b: label error rate [\d.]+%, string accuracy [\d.]+% \(1 utterances\)/);
+    const wrong = refs.filter((x, i) => scoreTranscripts([x], [hyps[i]]).ler > 0).length;
+    expect(e.stdout).toContain(wrong ? `worst ${Math.min(2, wrong)} utterances` : 'worst utterances: none');
+    writeFileSync(join(dir, 'bad.tsv'), 'a/two-nine.wav\ttwo nein\n');
+    const b = cli('speech', 'eval', '--model', model, '--gold', join(dir, 'bad.tsv'));
+    expect(b.status).not.toBe(0);
+    expect(b.stderr).toMatch(/E_FORMAT: .*bad.tsv line 1: 'nein' is not a digit/);
+  }, 60_000);
+
   it('speech run gives E_FORMAT for a file that is not a WAV, and for a model that is not a speech model', () => {
     const text = join(dir, 'not.wav');
     writeFileSync(text, 'this is not audio');
@@ -94,7 +143,7 @@ describe('recurrent speech (espeak-ng, tiny corpus)', () => {
     expect(r2.stderr).toMatch(/E_FORMAT/);
     const r3 = cli('speech', 'run', '--model', model);
     expect(r3.status).not.toBe(0);
-    expect(r3.stderr).toMatch(/--wav FILE is required/);
+    expect(r3.stderr).toMatch(/--wav FILE is required \(or WAV files as arguments, or --list FILE\)/);
     const r4 = cli('speech', 'train', '--normalize', 'global');
     expect(r4.status).not.toBe(0);
     expect(r4.stderr).toMatch(/E_OPTION: --normalize must be utterance, causal or none/);

@@ -2,13 +2,13 @@
 // bidirectional (or, --streaming, unidirectional) GRU over log-mel frames with CTC; label
 // error rate and whole-string accuracy on held-out voices, greedy and beam.
 import { stat } from 'node:fs/promises';
-import { formatError, isRecurrentError, optionError, stateError } from '../errors.js';
-import { readSource } from '../io/source.js';
+import { isRecurrentError, optionError, stateError } from '../errors.js';
 import { digitsToWords, type SpeechCorpus, SpeechRecognizer, type SpeechScore, type SpeechUtterance } from '../tasks/speech.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
 import { prepareOutput, writeAtomic } from './output.js';
+import { goldReport, parseGold, parseWavList, readBytes, transcribeFiles } from './speech-eval.js';
 
 export const SPEECH_TRAIN: Command = {
   name: 'recurrent speech train',
@@ -47,10 +47,35 @@ beam, and saves the model (--out).`,
 
 export const SPEECH_RUN: Command = {
   name: 'recurrent speech run',
-  usage: '--model FILE --wav FILE',
-  about: 'Transcribes a WAV file (PCM 16-bit or float, any rate, mono or mixed down) with a model from speech train.',
-  flags: [common.model('speech train'), { name: 'wav', arg: 'FILE', help: 'the audio' }, { name: 'beam', arg: 'N', help: 'beam width (default 1 = greedy)' }],
-  examples: ['recurrent speech run --model runs/speech.safetensors --wav digits.wav'],
+  usage: '--model FILE (--wav FILE | FILE.wav… | --list FILE)',
+  about: `Transcribes WAV files (PCM 16-bit or float, any rate, mono or mixed down) with a model from speech
+train, loading the model once. One file (--wav) prints "DIGITS<TAB>WORDS"; several (positional
+files, or --list with one path a line, relative to the list's folder) print
+"PATH<TAB>DIGITS<TAB>WORDS" a line.`,
+  positionals: 'FILE.wav…',
+  flags: [
+    common.model('speech train'),
+    { name: 'wav', arg: 'FILE', help: 'the audio' },
+    { name: 'list', arg: 'FILE', help: 'a file of WAV paths, one a line (# comments, blank lines skipped)' },
+    { name: 'beam', arg: 'N', help: 'beam width (default 1 = greedy)' },
+  ],
+  examples: ['recurrent speech run --model runs/speech.safetensors --wav digits.wav', 'recurrent speech run --model runs/speech.safetensors a.wav b.wav c.wav'],
+};
+
+export const SPEECH_EVAL: Command = {
+  name: 'recurrent speech eval',
+  usage: '--model FILE --gold LIST',
+  about: `Scores a model from speech train on your own recordings: LIST has one utterance a line,
+"PATH<TAB>REFERENCE[<TAB>GROUP]" (REFERENCE "415" or "four one five"; GROUP e.g. the voice, else
+the file's folder; paths relative to the list's folder). Prints the label error rate and string
+accuracy overall and per group, and the worst utterances.`,
+  flags: [
+    common.model('speech train'),
+    { name: 'gold', arg: 'LIST', help: 'the gold list (PATH<TAB>REFERENCE[<TAB>GROUP] a line)' },
+    { name: 'beam', arg: 'N', help: 'beam width (default 1 = greedy)' },
+    { name: 'worst', arg: 'N', help: 'worst utterances to print (default 10; 0 for none)' },
+  ],
+  examples: ['recurrent speech eval --model runs/speech.safetensors --gold my-recordings/gold.tsv --beam 8'],
 };
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -58,12 +83,13 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 export async function speech(argv: string[], out: (s: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    out(groupHelp('recurrent speech', 'spoken digit recognition with CTC (espeak-ng voices)', [SPEECH_TRAIN, SPEECH_RUN]));
+    out(groupHelp('recurrent speech', 'spoken digit recognition with CTC (espeak-ng voices)', [SPEECH_TRAIN, SPEECH_RUN, SPEECH_EVAL]));
     return sub === undefined ? 2 : 0;
   }
   if (sub === 'train') return train(rest, out);
   if (sub === 'run') return run(rest, out);
-  throw optionError(`unknown speech command '${sub}' (train or run; see recurrent speech --help)`);
+  if (sub === 'eval') return evaluate(rest, out);
+  throw optionError(`unknown speech command '${sub}' (train, run or eval; see recurrent speech --help)`);
 }
 
 interface CorpusModule {
@@ -177,14 +203,6 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   return 0;
 }
 
-async function readBytes(what: string, path: string): Promise<Uint8Array> {
-  try {
-    return await readSource(path);
-  } catch (e) {
-    throw formatError(`cannot read ${what} ${path}: ${(e as Error).message}`);
-  }
-}
-
 async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const parsed = parseFlags(SPEECH_RUN, argv);
   if (parsed.help) {
@@ -194,15 +212,48 @@ async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const f = reader(parsed);
   const model = f.str('model');
   const wav = f.str('wav');
+  const list = f.str('list');
   if (!model) throw optionError('--model FILE is required');
-  if (!wav) throw optionError('--wav FILE is required');
+  const paths = [...(wav ? [wav] : []), ...parsed.positionals];
+  if (list) paths.push(...parseWavList(new TextDecoder().decode(await readBytes('list', list)), list));
+  if (paths.length === 0) throw optionError('--wav FILE is required (or WAV files as arguments, or --list FILE)');
   const beam = f.int('beam', 1);
   await init();
-  const audio = await readBytes('audio file', wav);
   const rec = await SpeechRecognizer.load(await readBytes('model file', model));
   try {
-    const digits = await rec.transcribeWav(audio, { beam });
-    out(`${digits.join('')}\t${digitsToWords(digits)}`);
+    const hyps = await transcribeFiles(rec, paths, beam);
+    const one = paths.length === 1 && !list;
+    for (const [i, d] of hyps.entries()) out(`${one ? '' : `${paths[i]}\t`}${d.join('')}\t${digitsToWords(d)}`);
+  } finally {
+    await rec.dispose();
+  }
+  return 0;
+}
+
+async function evaluate(argv: string[], out: (s: string) => void): Promise<number> {
+  const parsed = parseFlags(SPEECH_EVAL, argv);
+  if (parsed.help) {
+    out(helpText(SPEECH_EVAL));
+    return 0;
+  }
+  const f = reader(parsed);
+  const model = f.str('model');
+  const goldPath = f.str('gold');
+  if (!model) throw optionError('--model FILE is required');
+  if (!goldPath) throw optionError('--gold LIST is required');
+  const beam = f.int('beam', 1);
+  const worst = f.int('worst', 10, { min: 0 });
+  const gold = parseGold(new TextDecoder().decode(await readBytes('gold list', goldPath)), goldPath);
+  await init();
+  const rec = await SpeechRecognizer.load(await readBytes('model file', model));
+  try {
+    const hyps = await transcribeFiles(
+      rec,
+      gold.map((g) => g.path),
+      beam,
+    );
+    out(`gold: ${goldPath}, ${gold.length} utterances, ${beam > 1 ? `beam ${beam}` : 'greedy'}`);
+    for (const l of goldReport(gold, hyps, worst)) out(l);
   } finally {
     await rec.dispose();
   }
