@@ -94,7 +94,12 @@ export async function speech(argv: string[], out: (s: string) => void): Promise<
 
 interface CorpusModule {
   makeSpeechCorpus(o: Record<string, unknown>): Promise<{
-    manifest: { utterances: (SpeechUtterance & { split: 'train' | 'test' })[]; voices: { train: string[]; test: string[] }; features: { bands: number } };
+    manifest: {
+      utterances: (SpeechUtterance & { split: 'train' | 'test' })[];
+      voices: { train: string[]; test: string[] };
+      duplicates?: { voice: string; same: string }[];
+      features: { bands: number };
+    };
     features: Float32Array;
     cached: boolean;
     seconds: number;
@@ -177,6 +182,10 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     `corpus: ${dir}, ${m.utterances.length} utterances of 3-7 digits by espeak-ng (synthetic voices), ${c.cached ? 'cached' : `made in ${c.seconds.toFixed(1)} s`}; ` +
       `train ${trainU.length} (${m.voices.train.length} voices, ${(frames(trainU) / 6000).toFixed(1)} min), test ${testU.length} (${m.voices.test.length} held-out voices)`,
   );
+  if (m.duplicates?.length)
+    out(
+      `dropped ${m.duplicates.length} duplicate voices (same audio for a probe phrase as a kept voice): ${m.duplicates.map((d) => `${d.voice} = ${d.same}`).join(', ')}`,
+    );
   if (trainU.length === 0 || testU.length === 0) throw optionError('the corpus needs both training and held-out voices (more --utterances or --variants)');
   out(
     `model: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} over ${o.stack} stacked log-mel frames (40 bands, normalised per utterance: ${normalize}) -> dense 11 (10 digits + blank), CTC; Adam lr ${o.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs${o.timeBudgetMs ? `, budget ${fmtDuration(o.timeBudgetMs)}` : ''}`,
