@@ -16,7 +16,7 @@ import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
-import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
+import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
 
 export const TAG_TRAIN: Command = {
   name: 'recurrent tag train',
@@ -193,13 +193,13 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   }).finally(() => from?.dispose());
   const trainMs = performance.now() - start;
   try {
+    await writeAtomic(outPath, tagger.save());
+    out(`model saved to ${outPath}  (try: npx recurrent tag run --model ${outPath} --text "The jury praised the city .")`);
     const e0 = performance.now();
-    const score = tagger.evaluate(test, known);
+    const score = await scoreSaved(outPath, () => tagger.evaluate(test, known));
     out(
       `${name}: ${fmt(score)}  [training ${fmtDuration(trainMs)}, scoring ${fmtDuration(performance.now() - e0)}; vocabulary ${tagger.encoder.vocab.size.toLocaleString('en-US')} words and signatures, ${tagger.tags.length} tags]`,
     );
-    await writeAtomic(outPath, tagger.save());
-    out(`model saved to ${outPath}  (try: npx recurrent tag run --model ${outPath} --text "The jury praised the city .")`);
     if (chartPath) {
       const svg = barChart({
         title: `recurrent tag: ${name} against two baselines`,

@@ -17,6 +17,7 @@ import { checkKeys, formatError, optionError, posInt } from '../errors.js';
 import { runFit, startPosition } from '../fit.js';
 import type { OptimizerSpec } from '../model.js';
 import { Session, sequentialTarget } from '../session.js';
+import { fittingBatchSize } from './classify.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { progressEvery } from './progress.js';
 
@@ -448,7 +449,7 @@ export function charVocabulary(sentences: readonly (readonly string[])[]): Vocab
 export async function trainSegmenter(sentences: readonly (readonly string[])[], opts: TrainSegmenterOptions = {}): Promise<Segmenter> {
   checkKeys('trainSegmenter', opts, [...SEGMENTER_KEYS, 'steps', 'batchSize', 'maxChars', 'optimizer', 'clipNorm', 'onProgress', 'progressEvery']);
   const steps = posInt('steps', opts.steps, 2000);
-  const batchSize = posInt('batchSize', opts.batchSize, 32);
+  const asked = posInt('batchSize', opts.batchSize, 32);
   const maxChars = posInt('maxChars', opts.maxChars, 80);
   const every = posInt('progressEvery', opts.progressEvery, 50);
   if (sentences.length === 0) throw formatError('the training corpus has no sentences');
@@ -462,6 +463,12 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
       const { chars: cs, tags } = wordsToTags(ws);
       return { ids: vocab.encode(cs), tags };
     });
+  const batchSize = fittingBatchSize(
+    model,
+    asked,
+    pieces.reduce((a, p) => Math.max(a, p.ids.length), 0),
+    'training piece',
+  );
   const rng = new Rng(opts.seed ?? 1);
   const order = new Uint32Array(pieces.length).map((_, i) => i);
   let pos = order.length;
