@@ -39,8 +39,8 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
       arg: 'FILE',
       help: 'start from a saved tagger (its vocabulary, tags, sizes and weights; e.g. train --arch tagger first, then a CRF on top of it)',
     },
-    common.epochs(2),
-    common.timeBudget(),
+    common.epochs(4),
+    common.timeBudget('12m'),
     common.batch(32, 'sentences'),
     common.embed(64, 'word embedding size'),
     common.units(64, 'LSTM units per direction'),
@@ -107,8 +107,11 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const corpus = f.str('corpus');
   const fraction = f.num('test-fraction', 0.1, { min: Number.MIN_VALUE, max: 0.9 });
   const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
-  const epochs = f.int('epochs', 2);
-  const budget = f.duration('time-budget');
+  // the defaults: a BiLSTM-CRF from the start (its step costs about a tagger step), 4 epochs
+  // with the rate halved after each (Brown: above the bigram HMM on any seed); the budget
+  // keeps the whole command within 15 minutes on a slow or busy 2-core machine
+  const epochs = f.int('epochs', 4);
+  const budget = f.duration('time-budget', '12m');
   const batchSize = f.int('batch', 32);
   const embed = f.int('embed', 64);
   const hidden = f.int('units', 64);
