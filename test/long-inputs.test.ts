@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rowGroups } from '../dist/batch-split.js';
+import { fittingParts, rowGroups } from '../dist/batch-split.js';
 import { init, sequential } from '../dist/index.js';
 import { charVocabulary, Segmenter } from '../dist/tasks/index.js';
 import { expectError, ROOT } from './helpers.js';
@@ -106,6 +106,46 @@ describe('batches above the per-call limit', () => {
     input.lengths.forEach((_, b) => {
       expect(maxDiff(out.subarray(b * 2, b * 2 + 2), m.forward(rowOf(input, b)))).toBeLessThan(1e-5);
     });
+  });
+});
+
+describe('losses over a batch above the per-call limit', () => {
+  it('fittingParts cuts a batch and its targets into whole rows whose losses add up to the rows alone', () => {
+    const m = sequential({ input: { vocab: 7 } })
+      .embedding({ dim: 2 })
+      .dense({ units: 20_000 })
+      .dense({ units: 3 })
+      .build({ seed: 6 });
+    m.compile({ loss: 'crossEntropy' });
+    const max = m.maxBatchSteps;
+    const input = batchOf([40, max - 50, 3, 0, 17], 7);
+    const classes = Int32Array.from({ length: input.batch * input.steps }, (_, i) => (i % 5 === 4 ? -100 : i % 3));
+    const parts = fittingParts({ input, targets: { classes } }, max, true);
+    expect(parts.length).toBeGreaterThan(1);
+    let sum = 0;
+    let count = 0;
+    for (const p of parts) {
+      expect(p.input.batch * p.input.steps).toBeLessThanOrEqual(max);
+      m.forward(p.input);
+      const r = m.loss(p.targets);
+      sum += r.loss * r.count;
+      count += r.count;
+    }
+    let want = 0;
+    let wantCount = 0;
+    input.lengths.forEach((l, b) => {
+      if (l === 0) return;
+      m.forward(rowOf(input, b));
+      const r = m.loss({ classes: classes.slice(b * input.steps, b * input.steps + l) });
+      want += r.loss * r.count;
+      wantCount += r.count;
+    });
+    expect(count).toBe(wantCount);
+    expect(Math.abs(sum - want) / want).toBeLessThan(1e-5);
+    // a batch that fits is passed through as it is
+    const small = batchOf([3, 2], 7);
+    const t = { classes: new Int32Array(6) };
+    expect(fittingParts({ input: small, targets: t }, max, true)).toEqual([{ input: small, targets: t }]);
   });
 });
 

@@ -3,6 +3,7 @@
 // created: in the calling thread (`createTrainer({ worker: false })`) or inside a worker
 // (worker/worker.ts exposes one through comlink).
 
+import { fittingParts } from './batch-split.js';
 import type { CtcHypothesis } from './ctc.js';
 import { asDataSpec, batchesPerEpoch, type DataLike, type DataSpec, epochOrder, type ModelShape, makeBatch, type TrainBatch } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
@@ -450,22 +451,25 @@ export class Session {
     const nb = Math.ceil(order.length / batchSize);
     const [lo, hi] = shardRange(nb, w, n);
     for (let i = lo; i < hi; i++) {
-      const b = makeBatch(evalSpec, order, i, batchSize, shape);
-      const out = model.forward(b.input);
-      const r = model.loss(b.targets, { loss });
-      sum += r.loss * r.count;
-      count += r.count;
-      if (loss === 'crossEntropy' && b.targets.classes) {
-        const v = model.outputDim;
-        const cls = b.targets.classes;
-        const lens = b.input.lengths;
-        for (let row = 0; row < cls.length; row++) {
-          const target = cls[row];
-          if (target < 0) continue;
-          if (lens && model.outputIsSequence && row % b.input.steps >= lens[Math.floor(row / b.input.steps)]) continue;
-          let best = 0;
-          for (let k = 1; k < v; k++) if (out[row * v + k] > out[row * v + best]) best = k;
-          if (best === target) correct++;
+      // a batch above the per-call limit is scored in parts of whole rows (not CTC: its targets are label sequences)
+      const max = loss === 'ctc' ? Number.POSITIVE_INFINITY : model.maxBatchSteps;
+      for (const b of fittingParts(makeBatch(evalSpec, order, i, batchSize, shape), max, model.outputIsSequence)) {
+        const out = model.forward(b.input);
+        const r = model.loss(b.targets, { loss });
+        sum += r.loss * r.count;
+        count += r.count;
+        if (loss === 'crossEntropy' && b.targets.classes) {
+          const v = model.outputDim;
+          const cls = b.targets.classes;
+          const lens = b.input.lengths;
+          for (let row = 0; row < cls.length; row++) {
+            const target = cls[row];
+            if (target < 0) continue;
+            if (lens && model.outputIsSequence && row % b.input.steps >= lens[Math.floor(row / b.input.steps)]) continue;
+            let best = 0;
+            for (let k = 1; k < v; k++) if (out[row * v + k] > out[row * v + best]) best = k;
+            if (best === target) correct++;
+          }
         }
       }
     }
