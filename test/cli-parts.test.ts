@@ -10,7 +10,7 @@ import { duration, num } from '../ts/cli/args.js';
 import { barChart, lineChart, niceTicks } from '../ts/cli/chart.js';
 import { CLASSIC } from '../ts/cli/classic.js';
 import { CLASSIFY_RUN, CLASSIFY_TRAIN } from '../ts/cli/classify.js';
-import { CONFORMANCE } from '../ts/cli/conformance.js';
+import { CONFORMANCE } from '../ts/cli/conformance/command.js';
 import { CORPORA, needCorpus } from '../ts/cli/corpus.js';
 import { EXPORT } from '../ts/cli/export.js';
 import { type Command, helpText, parseFlags, reader } from '../ts/cli/flags.js';

@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ctcDecode, ctcLoss, init, runFixtures } from '../dist/index.js';
+import { runFixtures } from '../dist/cli/conformance/runner.js';
+import { ctcDecode, ctcLoss, init } from '../dist/index.js';
 import { ROOT } from './helpers.js';
 
 beforeAll(() => init());

@@ -165,7 +165,7 @@ describe('G2P with workers', () => {
     const results: FitResult[] = [];
     for (const workers of [1, 2]) {
       const g = G2P.create(lexicon, { embed: 8, encoderUnits: 8, decoderUnits: 16, attention: 8 }, { seed: 1 });
-      g.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 5 });
+      g.model.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 5 });
       const seen: string[][] = [];
       const r = await g.fit(lexicon, {
         epochs: 2,

@@ -1,6 +1,7 @@
 // Every PyTorch golden fixture through the public TS API and the wasm build.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, RecurrentLayer, runFixture } from '../ts/index.js';
+import { runFixture } from '../ts/cli/conformance/runner.js';
+import { init, RecurrentLayer } from '../ts/index.js';
 import { fixtureNames, loadFixture } from './helpers.js';
 
 beforeAll(() => init());

@@ -24,7 +24,8 @@ function probe(node: string, kernels: string | undefined, code: string): { out?:
 }
 
 const REPORT = `
-import { init, kernelBackend, runFixtures } from './dist/index.js';
+import { init, kernelBackend } from './dist/index.js';
+import { runFixtures } from './dist/cli/conformance/runner.js';
 import { readdirSync, readFileSync } from 'node:fs';
 try {
   await init();

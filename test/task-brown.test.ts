@@ -3,7 +3,7 @@
 // (Viterbi on 3 words and 2 tags worked out by hand), then both baselines on the real Brown
 // split, printing their accuracies.
 import { describe, expect, it } from 'vitest';
-import { loadBrown } from '../dist/data/brown.js';
+import { loadBrown } from '../dist/cli/corpora/brown.js';
 import { normalizeBrownTag } from '../dist/tasks/brown.js';
 import { HmmTagger, MostFrequentTagger, viterbi, wordClass } from '../dist/tasks/hmm-tagger.js';
 import { parseTagged, splitFiles, taggingScore } from '../dist/tasks/tagged.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBirths } from '../ts/data/births.js';
+import { loadBirths } from '../ts/cli/corpora/births.js';
 import { init } from '../ts/index.js';
 import { meanAbsoluteError } from '../ts/tasks/edit-distance.js';
 import { type Day, dayFeatures, FEATURES, forecastBirths, parseDailyCsv, seasonalNaive } from '../ts/tasks/forecast.js';

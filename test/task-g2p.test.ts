@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCmudict } from '../ts/data/cmudict.js';
+import { loadCmudict } from '../ts/cli/corpora/cmudict.js';
 import { init } from '../ts/index.js';
 import { bucketBatches, Seq2SeqModel } from '../ts/seq2seq.js';
 import { editDistance, errorRates } from '../ts/tasks/edit-distance.js';
@@ -113,7 +113,7 @@ describe('G2P training (short budget)', () => {
     const sub = splitLexicon(train, { test: 4000, seed: 2 }).test;
     const held = splitLexicon(test, { test: 300, seed: 3 }).test;
     const g = G2P.create(sub, { embed: 16, encoderUnits: 32, decoderUnits: 64, attention: 32 }, { seed: 1 });
-    g.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 5 });
+    g.model.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 5 });
     const before = g.evaluate(held.slice(0, 50));
     const events: number[] = [];
     const res = await g.fit(sub, { epochs: 2, batchSize: 32, seed: 1, lrDecay: 0.7, onProgress: (e) => e.type === 'epoch' && events.push(e.loss) });

@@ -4,7 +4,7 @@
 // errors), save/load keeping the word vocabulary, joinWords, and a short training run on Moby
 // Dick words whose held-out perplexity falls below its initial value and an add-one unigram's.
 import { describe, expect, it } from 'vitest';
-import { loadMobyDick } from '../dist/data/mobydick.js';
+import { loadMobyDick } from '../dist/cli/corpora/mobydick.js';
 import { textWindows } from '../dist/data/source.js';
 import { Vocabulary } from '../dist/data/vocab.js';
 import { KneserNeyTrigram } from '../dist/tasks/kneser-ney.js';

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMobyDick } from '../ts/data/mobydick.js';
+import { loadMobyDick } from '../ts/cli/corpora/mobydick.js';
 import { init, sequential } from '../ts/index.js';
 import {
   charVocabulary,

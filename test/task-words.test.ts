@@ -3,7 +3,7 @@
 // distributions that sum to 1, topNext, and the held-out perplexity on Moby Dick
 // (chapters 1–125 → 126–135) for vocabulary caps of 10,000 and 20,000.
 import { describe, expect, it } from 'vitest';
-import { loadMobyDick } from '../dist/data/mobydick.js';
+import { loadMobyDick } from '../dist/cli/corpora/mobydick.js';
 import { Vocabulary } from '../dist/data/vocab.js';
 import { KneserNeyTrigram } from '../dist/tasks/kneser-ney.js';
 import { tokenizeWords, wordVocabulary } from '../dist/tasks/words.js';

@@ -1,7 +1,7 @@
 // fit / evaluate / predict / predictStep / generate on small real data (Moby Dick), in the
 // calling thread: losses fall, abort stops within a batch, generation is deterministic.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMobyDick } from '../ts/data/mobydick.js';
+import { loadMobyDick } from '../ts/cli/corpora/mobydick.js';
 import { createTrainer, type FitEvent, init, sequential, type Trainer, textWindows, Vocabulary } from '../ts/index.js';
 import { expectError } from './helpers.js';
 

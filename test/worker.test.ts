@@ -1,7 +1,7 @@
 // Training off the main thread (Node worker_threads through comlink), using the built SDK
 // in dist/ exactly as users load it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMobyDick } from '../dist/data/mobydick.js';
+import { loadMobyDick } from '../dist/cli/corpora/mobydick.js';
 import { createTrainer, sequential, type Trainer, textWindows, Vocabulary } from '../dist/index.js';
 
 let vocab: Vocabulary;

@@ -221,7 +221,7 @@ export class SequentialBuilder<F extends Flow> {
   dropout(this: SequentialBuilder<'seq' | 'vec'>, rate: number): SequentialBuilder<F extends 'vec' ? 'vec' : 'seq'> {
     const self = this as SequentialBuilder<Flow>;
     self.#need('dropout', ['seq', 'vec']);
-    return self.#next({ type: 'dropout', rate: numIn('dropout rate', rate, 0, 1) }, self.#flow) as never;
+    return self.#next<F extends 'vec' ? 'vec' : 'seq'>({ type: 'dropout', rate: numIn('dropout rate', rate, 0, 1) }, self.#flow);
   }
 
   /**
@@ -235,10 +235,10 @@ export class SequentialBuilder<F extends Flow> {
     const self = this as SequentialBuilder<Flow>;
     self.#need('dense', ['seq', 'vec']);
     const k = self.#count('dense');
-    return self.#next(
+    return self.#next<F extends 'vec' ? 'vec' : 'seq'>(
       { type: 'dense', name: opts.name ?? `dense${k}`, units: posInt('dense.units', opts.units), auto: opts.name === undefined },
       self.#flow,
-    ) as never;
+    );
   }
 
   /**
@@ -304,9 +304,10 @@ export function sequential<I extends InputSpec>(opts: SequentialOptions<I>): Seq
   checkKeys('sequential', opts, ['input']);
   const input = opts?.input as InputSpec | undefined;
   checkKeys('input', input, ['vocab', 'features']);
-  if (input && 'vocab' in input && !('features' in input)) return new SequentialBuilder({ vocab: posInt('input.vocab', input.vocab) }, [], 'tokens') as never;
+  type Start = I extends { vocab: number } ? 'tokens' : 'seq';
+  if (input && 'vocab' in input && !('features' in input)) return new SequentialBuilder<Start>({ vocab: posInt('input.vocab', input.vocab) }, [], 'tokens');
   if (input && 'features' in input && !('vocab' in input))
-    return new SequentialBuilder({ features: posInt('input.features', input.features) }, [], 'seq') as never;
+    return new SequentialBuilder<Start>({ features: posInt('input.features', input.features) }, [], 'seq');
   throw optionError('sequential needs input: { vocab } or input: { features } (exactly one)');
 }
 

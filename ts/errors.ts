@@ -85,7 +85,7 @@ export class RecurrentTypeError extends TypeError implements RecurrentErrorField
  */
 export function isRecurrentError(e: unknown): e is (RangeError | TypeError) & RecurrentErrorFields {
   if (!(e instanceof RangeError || e instanceof TypeError)) return false;
-  const code = (e as unknown as { code?: unknown }).code;
+  const code: unknown = 'code' in e ? e.code : undefined;
   return typeof code === 'string' && code.startsWith('E_');
 }
 

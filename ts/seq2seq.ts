@@ -19,11 +19,12 @@
 import { deriveSeed, Rng } from './data/rng.js';
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
-import { type FitTarget, runFit, startPosition } from './fit.js';
-import { FORMAT } from './io/checkpoint.js';
+import { type FitTarget, runFit } from './fit.js';
+import { checkFitOptions, FIT_BATCH_SIZE } from './fit-options.js';
+import { encodeModelFile, type ModelFileParts, readModelFile } from './io/checkpoint.js';
 import { checkSeq2SeqTensors } from './io/params.js';
-import { decodeSafetensors, encodeSafetensors, type TensorIn } from './io/safetensors.js';
 import { restoreParams } from './params.js';
+import type { SessionFitOptions } from './session-api.js';
 import type { Seq2Seq as CoreSeq2Seq, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
@@ -212,20 +213,19 @@ const OPTION_KEYS = [
   'eos',
 ] as const;
 
-function resolve(o: Seq2SeqOptions): Seq2SeqConfig {
+/** The options with their defaults, every value checked (from a caller, or from a model file's JSON). */
+function resolve(o: { readonly [K in keyof Seq2SeqOptions]?: unknown }): Seq2SeqConfig {
   checkKeys('seq2seq', o, OPTION_KEYS);
   const encoderUnits = posInt('seq2seq.encoderUnits', o.encoderUnits, 128);
   const bidirectional = o.bidirectional ?? true;
   if (typeof bidirectional !== 'boolean') throw optionError('seq2seq.bidirectional must be a boolean');
   const decoderUnits = posInt('seq2seq.decoderUnits', o.decoderUnits, bidirectional ? 2 * encoderUnits : encoderUnits);
-  const bos = o.bos ?? 0;
-  const eos = o.eos ?? 1;
-  for (const [k, v] of [
-    ['bos', bos],
-    ['eos', eos],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0) throw rangeError(`seq2seq.${k} must be a non-negative integer (got ${String(v)})`);
-  }
+  const token = (k: 'bos' | 'eos', v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw rangeError(`seq2seq.${k} must be a non-negative integer (got ${String(v)})`);
+    return v;
+  };
+  const bos = token('bos', o.bos ?? 0);
+  const eos = token('eos', o.eos ?? 1);
   return {
     sourceVocab: posInt('seq2seq.sourceVocab', o.sourceVocab),
     targetVocab: posInt('seq2seq.targetVocab', o.targetVocab),
@@ -327,8 +327,13 @@ export class Seq2SeqModel {
   /** Builds the model and initialises it from `seed` (PyTorch's init rules). */
   static create(options: Seq2SeqOptions, opts: { seed?: number } = {}): Seq2SeqModel {
     checkKeys('create', opts, ['seed']);
+    return Seq2SeqModel.#create(options, opts.seed);
+  }
+
+  /** Builds from options checked by `resolve` (a caller's, or a model file's JSON). */
+  static #create(options: { readonly [K in keyof Seq2SeqOptions]?: unknown }, seedIn: number | undefined): Seq2SeqModel {
     const c = resolve(options);
-    const seed = (opts.seed ?? 0) >>> 0;
+    const seed = (seedIn ?? 0) >>> 0;
     const core = new (wasm().Seq2Seq)(c, seed);
     return new Seq2SeqModel(c, seed, core);
   }
@@ -438,20 +443,15 @@ export class Seq2SeqModel {
     return { gradNorm: r[0], lr: r[1] };
   }
 
-  /** Trains over `pairs` in length-bucketed, seeded batches, reporting progress. */
+  /** Trains over `pairs` in length-bucketed, seeded batches, reporting progress (the options
+   * are checked as `Trainer.fit` checks them: fit-options.ts and {@link checkSeq2SeqFit}). */
   async fit(pairs: readonly Pair[], opts: Seq2SeqFitOptions = {}): Promise<FitResult> {
-    checkKeys('fit', opts, ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'signal', 'lrDecay', 'validation', 'onProgress']);
+    const { signal, onProgress, ...rest } = opts;
+    const f = checkFitOptions(rest, FIT_BATCH_SIZE.seq2seq, undefined, SEQ2SEQ_FIT_KEYS);
     if (!this.#compiled) throw stateError('call compile() before fit()');
-    if (!Array.isArray(pairs) || pairs.length === 0) throw rangeError('fit: the training set is empty');
-    const epochs = posInt('fit.epochs', opts.epochs, 1);
-    const batchSize = posInt('fit.batchSize', opts.batchSize, 64);
-    const seed = (opts.seed ?? 0) >>> 0;
-    const decay = numIn('fit.lrDecay', opts.lrDecay, 0, Number.POSITIVE_INFINITY, 1);
-    const budget = opts.timeBudgetMs;
-    if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
-    const val = opts.validation;
-    const target = seq2seqTarget(this, pairs, { batchSize, decay, validate: val && (() => this.#evalResult(val, batchSize)) });
-    return runFit(target, startPosition(seed), { epochs, timeBudgetMs: budget, signal: opts.signal, emit: opts.onProgress });
+    const { val, decay } = checkSeq2SeqFit(pairs, rest);
+    const target = seq2seqTarget(this, pairs, { batchSize: f.batchSize, decay, validate: val && (() => this.#evalResult(val, f.batchSize)) });
+    return runFit(target, f.pos, { epochs: f.epochs, timeBudgetMs: f.budget, signal, emit: onProgress });
   }
 
   #evalResult(pairs: readonly Pair[], batchSize: number): EvalResult {
@@ -539,58 +539,55 @@ export class Seq2SeqModel {
     this.#c.setRngState(s);
   }
 
+  /** @internal The parts of its model file (written by the one model-file code, io/checkpoint.ts);
+   * with `training`, also what resuming needs. */
+  fileParts(training: boolean): ModelFileParts {
+    const parts: ModelFileParts = {
+      architecture: { kind: 'seq2seq', ...this.config },
+      seed: this.seed,
+      params: this.paramNames().map((name) => ({ name, shape: this.paramShape(name), data: this.getParam(name) })),
+    };
+    if (training) {
+      const opt = this.getOptimizerState();
+      if (this.#compiled && opt) {
+        parts.compile = this.#compiled;
+        parts.extra = { learningRate: this.#lr };
+        parts.optimizerState = opt;
+      }
+      parts.rngState = this.getRngState();
+    }
+    return parts;
+  }
+
   /** The model file: safetensors, format 'recurrent/1', architecture {kind: 'seq2seq', …};
    * `metadata` values are stored as JSON strings. With `training: true`, also what resuming
    * needs: the compile options, the learning rate, the optimizer and dropout-generator state. */
   save(metadata: Record<string, unknown> = {}, opts: { training?: boolean } = {}): Uint8Array {
     checkKeys('save', opts, ['training']);
-    const meta: Record<string, string> = { format: FORMAT, architecture: JSON.stringify({ kind: 'seq2seq', ...this.config }), seed: String(this.seed) };
-    for (const [k, v] of Object.entries(metadata)) {
-      if (k in meta || SAVE_KEYS.includes(k)) throw optionError(`metadata key '${k}' is reserved`);
-      meta[k] = JSON.stringify(v);
-    }
-    const tensors: [string, TensorIn][] = this.paramNames().map((n) => [n, { dtype: 'F32', shape: this.paramShape(n), data: this.getParam(n) }]);
-    if (opts.training) {
-      const opt = this.getOptimizerState();
-      if (this.#compiled && opt) {
-        meta.compile = JSON.stringify(this.#compiled);
-        meta.learningRate = JSON.stringify(this.#lr);
-        tensors.push(['__optimizer__', { dtype: 'F32', shape: [opt.length], data: opt }]);
-      }
-      const rng = this.getRngState();
-      tensors.push(['__rng__', { dtype: 'U32', shape: [rng.length], data: rng }]);
-    }
-    return encodeSafetensors(tensors, meta);
+    for (const k of Object.keys(metadata)) if (SAVE_KEYS.includes(k)) throw optionError(`metadata key '${k}' is reserved`);
+    const parts = this.fileParts(opts.training ?? false);
+    return encodeModelFile({ ...parts, extra: { ...metadata, ...parts.extra } });
   }
 
   /** Rebuilds a model saved by `save`; returns it with the caller's metadata (parsed). */
   static load(bytes: Uint8Array): { model: Seq2SeqModel; metadata: Record<string, unknown> } {
-    const f = decodeSafetensors(bytes);
-    if (f.metadata.format !== FORMAT)
-      throw formatError(
-        f.metadata.format === undefined
-          ? 'not a recurrent model file (no format in its metadata)'
-          : `unsupported model format '${f.metadata.format}' (this version reads ${FORMAT})`,
-      );
-    let arch: Record<string, unknown>;
-    try {
-      arch = JSON.parse(f.metadata.architecture ?? 'null');
-    } catch {
-      throw formatError('metadata architecture is not valid JSON');
-    }
-    if (arch?.kind !== 'seq2seq') throw formatError('not a seq2seq model file (architecture.kind is not "seq2seq")');
-    const { kind: _kind, ...options } = arch;
-    checkSeq2SeqTensors(options, f.tensors, f.metadata);
+    const f = readModelFile(bytes);
+    const arch = f.architecture;
+    if (arch === null || typeof arch !== 'object' || !('kind' in arch) || arch.kind !== 'seq2seq')
+      throw formatError('not a seq2seq model file (architecture.kind is not "seq2seq")');
+    const { kind: _kind, ...options }: Record<string, unknown> = arch;
+    checkSeq2SeqTensors(options, f.tensors);
     let model: Seq2SeqModel;
     try {
-      model = Seq2SeqModel.create(options as unknown as Seq2SeqOptions, { seed: Number(f.metadata.seed ?? 0) });
+      model = Seq2SeqModel.#create(options, f.seed);
     } catch (e) {
       throw formatError(`the model file's architecture is invalid: ${(e as Error).message}`);
     }
     const metadata: Record<string, unknown> = {};
+    if (f.vocabulary !== undefined) metadata.vocabulary = f.vocabulary;
+    if (f.training !== undefined) metadata.training = f.training;
     try {
-      for (const [k, v] of Object.entries(f.metadata)) {
-        if (k === 'format' || k === 'architecture' || k === 'seed') continue;
+      for (const [k, v] of Object.entries(f.extra)) {
         try {
           metadata[k] = JSON.parse(v);
         } catch {
@@ -599,7 +596,7 @@ export class Seq2SeqModel {
       }
       const params = new Map([...f.tensors].filter(([n]) => !n.startsWith('__')));
       restoreParams(model, params, { file: 'the model file', finite: true });
-      model.#restoreTraining(metadata, f.tensors.get('__optimizer__'), f.tensors.get('__rng__'));
+      model.#restoreTraining(f.compile, metadata.learningRate, f.optimizerState, f.rngState);
     } catch (e) {
       model.dispose();
       if ((e as { code?: string }).code === 'E_FORMAT') throw e;
@@ -610,27 +607,16 @@ export class Seq2SeqModel {
   }
 
   /** Compile options, learning rate, optimizer and RNG state saved with `training: true`. */
-  #restoreTraining(
-    metadata: Record<string, unknown>,
-    opt?: { dtype: string; data: ArrayLike<number> },
-    rng?: { dtype: string; data: ArrayLike<number> },
-  ): void {
-    if (metadata.compile !== undefined) {
-      this.compile(metadata.compile as Seq2SeqCompileOptions);
-      const lr = metadata.learningRate;
+  #restoreTraining(compile: object | undefined, lr: unknown, opt?: Float32Array, rng?: Uint32Array): void {
+    if (compile !== undefined) {
+      this.compile(compile);
       if (lr !== undefined) {
         if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) throw formatError('metadata learningRate must be a non-negative number');
         this.learningRate = lr;
       }
-      if (opt) {
-        if (opt.dtype !== 'F32') throw formatError('__optimizer__ must be F32');
-        this.setOptimizerState(opt.data as Float32Array);
-      }
+      if (opt) this.setOptimizerState(opt);
     }
-    if (rng) {
-      if (rng.dtype !== 'U32' || rng.data.length !== 4) throw formatError('__rng__ must be 4 U32 words');
-      this.setRngState(rng.data as Uint32Array);
-    }
+    if (rng) this.setRngState(rng);
   }
 
   /** Releases the wasm memory (the model is unusable afterwards). */
@@ -646,6 +632,20 @@ export class Seq2SeqModel {
  * (the same in the calling thread, a worker and every data-parallel replica). */
 export function epochBatches(pairs: readonly Pair[], batchSize: number, epoch: number, seed: number): number[][] {
   return bucketBatches(pairs, batchSize, deriveSeed(seed, epoch));
+}
+
+/** The keys of {@link Seq2SeqFitOptions} that cross to the fit engine. */
+const SEQ2SEQ_FIT_KEYS = ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'lrDecay', 'validation'];
+
+/** The encoder-decoder's own fit options and data, checked (the shared ones: fit-options.ts):
+ * the pairs, the validation pairs and the learning-rate decay. */
+export function checkSeq2SeqFit(pairs: readonly Pair[], opts: SessionFitOptions): { val?: readonly Pair[]; decay: number } {
+  if (!Array.isArray(pairs)) throw optionError('the encoder-decoder trains on an array of { source, target } pairs');
+  if (pairs.length === 0) throw rangeError('fit: the training set is empty');
+  if (opts.tbptt !== undefined || opts.shuffle !== undefined) throw optionError('fit.tbptt and fit.shuffle apply to the sequential model');
+  const val = opts.validation as readonly Pair[] | undefined;
+  if (val !== undefined && (!Array.isArray(val) || val.length === 0)) throw optionError('fit.validation must be a non-empty array of pairs');
+  return { val, decay: numIn('fit.lrDecay', opts.lrDecay, 0, Number.POSITIVE_INFINITY, 1) };
 }
 
 /** The end of an epoch of the encoder-decoder: its learning rate multiplied by `decay`. */

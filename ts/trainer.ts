@@ -3,24 +3,26 @@
 //   await t.build(sequential({ input: { vocab } })...lstm({ units: 128 }).dense({ units: vocab }));
 //   await t.compile({ optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 5 });
 //   for await (const e of t.fit(textWindows(ids, { steps: 64 }), { epochs: 2 })) console.log(e);
-// Both modes drive one Session through a `Link` (worker/link.ts): in worker mode the model lives
-// in the worker, data is copied in (typed arrays transferred), progress events come back
-// through a comlink callback, and errors keep their codes.
-import type { CtcHypothesis } from './ctc.js';
+// Every mode drives a SessionApi (session-api.ts) through a `Link` (worker/link.ts): a Session in
+// this thread, one in a worker, or the data-parallel coordinator. Methods that only forward are
+// not written here: FORWARDED names them and comlink's `Remote<SessionApi>` types them. In worker
+// mode data is copied in (typed arrays transferred), progress events come back through a comlink
+// callback, and errors keep their codes.
 import { asDataSpec, type DataLike } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, optionError, rangeError, stateError } from './errors.js';
 import { type EvalResult, type FitEvent, FitRun } from './events.js';
 import { type ByteSource, readSource } from './io/source.js';
 import type { ImportWeightsOptions } from './io/torch.js';
-import type { BatchInput, CompileOptions } from './model.js';
 import { ParallelSession, sharedMemoryAvailable } from './parallel/coordinator.js';
+import type { WorkerApi } from './parallel/replica-session.js';
 import { availableParallelism, hasWebWorkers, isNode, isPage } from './runtime.js';
-import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from './seq2seq.js';
-import { FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, Session } from './session.js';
+import type { DecodeOptions, Hypothesis, Pair, Seq2SeqSpecJSON } from './seq2seq.js';
+import { Session } from './session.js';
+import { FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, type SessionApi } from './session-api.js';
 import type { ModelSpecJSON } from './spec.js';
 import { init, type KernelChoice, kernelBackend, type WasmSource } from './wasm.js';
-import { type Link, threadLink, workerLink } from './worker/link.js';
+import { type Link, type SessionPort, threadLink, workerLink } from './worker/link.js';
 import { registerErrorTransfer } from './worker/transfer.js';
 
 /** Options of {@link createTrainer} (an unknown key is E_OPTION). */
@@ -64,7 +66,23 @@ function isSignal(s: unknown): s is AbortSignal {
   return typeof s === 'object' && s !== null && typeof (s as AbortSignal).aborted === 'boolean' && typeof (s as AbortSignal).addEventListener === 'function';
 }
 
+/** The SessionApi methods a Trainer passes on unchanged (typed by `Remote<SessionApi>`). */
+const FORWARDED = [
+  'compile',
+  'info',
+  'predict',
+  'predictStep',
+  'ctcDecode',
+  'resetState',
+  'save',
+  'getWeights',
+] as const satisfies readonly (keyof SessionApi)[];
+
+/** The forwarded methods, as the trainer's type shows them (each answers a promise). */
+export interface Trainer extends Pick<SessionPort, (typeof FORWARDED)[number]> {}
+
 /** A model and its training, in a worker or in the calling thread; every method is async. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface declares the FORWARDED methods, which the static block defines on the prototype
 export class Trainer {
   /** Where the model lives: `'worker'` (a worker thread; data is copied in, typed arrays
    * transferred) or `'thread'` (the calling thread). */
@@ -87,8 +105,21 @@ export class Trainer {
     this.workers = parallel?.workers ?? 1;
   }
 
-  get #s() {
+  get #s(): SessionPort {
     return this.#link.port;
+  }
+
+  static {
+    for (const name of FORWARDED) {
+      Object.defineProperty(Trainer.prototype, name, {
+        configurable: true,
+        writable: true,
+        value(this: Trainer, ...args: unknown[]): unknown {
+          const port = this.#s;
+          return Reflect.apply(port[name], port, args);
+        },
+      });
+    }
   }
 
   /** Copies the typed arrays of `data` for transfer to a worker. */
@@ -116,10 +147,6 @@ export class Trainer {
     checkKeys('build', opts, ['seed']);
     return this.#s.build(specOf(spec), opts.seed);
   }
-  /** Loss, optimizer, clipping, schedule (Seq2SeqCompileOptions for the encoder-decoder). */
-  compile(opts: CompileOptions | Seq2SeqCompileOptions): Promise<void> {
-    return this.#s.compile(opts);
-  }
   /** Attaches a vocabulary (or its JSON; `undefined` removes it): `generate` with a text prompt
    * needs one, and `save` stores it in the model file. Its size must equal a token model's
    * `input.vocab` (E_RANGE otherwise); a later `build` drops it unless the new model is a token
@@ -127,12 +154,6 @@ export class Trainer {
   setVocabulary(v: Vocabulary | VocabularyJSON | undefined): Promise<void> {
     return this.#s.setVocabulary(vocabJSON(v));
   }
-  /** The model's architecture, seed, parameter count and names, and (when present) its
-   * vocabulary, compile options and training position. E_STATE before `build` or `load`. */
-  info(): Promise<ModelInfo> {
-    return this.#s.info();
-  }
-
   /**
    * Trains; await the run for its result or iterate it for progress events. A throwing
    * `onProgress` stops the run and rejects it with that error. Needs `compile` first (E_STATE).
@@ -198,51 +219,15 @@ export class Trainer {
       opts,
     );
   }
-  /**
-   * Runs the sequential model on one batch from a zero state (dropout off) and returns one
-   * fresh Float32Array, row-major: [B, T, outputs] for a per-step output (row b, step t at
-   * `(b·T + t)·outputs`), or [B, outputs] after a pooled recurrent layer (`returnSequences:
-   * false`). The values are the last layer's raw outputs: logits, not probabilities (apply a
-   * softmax yourself) for a classifier or language model, the predicted values for a regression
-   * model, per-step tag scores before a CRF head. Steps past a row's `lengths` are padding: ignore
-   * them. Bad shapes are E_SHAPE, bad ids E_RANGE; E_STATE for an encoder-decoder (use `decode`).
-   */
-  predict(input: BatchInput): Promise<Float32Array> {
-    return this.#s.predict(input);
-  }
-  /**
-   * CTC decoding (a model compiled with `loss: 'ctc'`): per row, its label sequences, most
-   * probable first (greedy; prefix beam search with `beam` > 1).
-   */
-  ctcDecode(input: BatchInput, opts?: { beam?: number; nBest?: number }): Promise<CtcHypothesis[][]> {
-    return this.#s.ctcDecode(input, opts);
-  }
-  /** Stateful: continues from the previous call's final state until resetState(). */
-  predictStep(input: BatchInput): Promise<Float32Array> {
-    return this.#s.predictStep(input);
-  }
-  /** Forgets the recurrent state `predictStep` carries (zeros it), e.g. before a new sequence. */
-  resetState(): Promise<void> {
-    return this.#s.resetState();
-  }
   /** Text after a text prompt (needs a vocabulary), or ids after an id prompt. */
   generate(prompt: string, opts?: GenerateOptions): Promise<string>;
   generate(prompt: ArrayLike<number>, opts?: GenerateOptions): Promise<Uint32Array>;
   generate(prompt: string | ArrayLike<number>, opts?: GenerateOptions): Promise<string | Uint32Array> {
     return this.#s.generate(typeof prompt === 'string' || this.mode === 'thread' ? prompt : Array.from(prompt), opts);
   }
-  /** The model file (recurrent/1 safetensors), with what resuming needs unless training: false. */
-  save(opts?: { training?: boolean }): Promise<Uint8Array> {
-    return this.#s.save(opts);
-  }
   /** From bytes, a file path (Node, Deno, Bun) or a URL. */
   async load(source: ByteSource): Promise<ModelInfo> {
     return this.#s.load(await this.#bytes(source));
-  }
-  /** A copy of every parameter, by PyTorch name (`rnn.weight_ih_l0`, `head.bias`, …, as
-   * `info().paramNames` lists them), each a row-major Float32Array in PyTorch's layout. */
-  getWeights(): Promise<Record<string, Float32Array>> {
-    return this.#s.getWeights();
   }
   /** Every replica's weights (one entry unless workers > 1; data-parallel replicas stay
    * bit-identical). */
@@ -301,7 +286,7 @@ export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer>
   const useWorker = opts.worker ?? hasWorkers;
   if (!useWorker) {
     await init(opts.wasm, { kernels: opts.kernels });
-    return new Trainer('thread', threadLink(new Session()), kernelBackend());
+    return new Trainer('thread', threadLink<SessionApi>(new Session()), kernelBackend());
   }
   if (!hasWorkers) throw optionError('createTrainer({ worker: true }): this runtime has no workers; use { worker: false }');
   const link = await workerLink(opts.workerUrl);
@@ -319,15 +304,15 @@ export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer>
 async function parallelTrainer(n: number, opts: TrainerOptions): Promise<Trainer> {
   let parallel: ParallelSession | undefined;
   let kernels: string[] = [];
-  const links: Link[] = [];
+  const links: Link<WorkerApi>[] = [];
   const failed = (reason: Error) => parallel?.closeAll(reason);
   try {
-    for (let w = 0; w < n; w++) links.push(await workerLink(opts.workerUrl, failed));
+    for (let w = 0; w < n; w++) links.push(await workerLink<WorkerApi>(opts.workerUrl, failed));
     kernels = await Promise.all(links.map((l) => l.port.init(opts.wasm, opts.kernels)));
   } catch (e) {
     for (const l of links) l.close(stateError('a training worker could not be initialised'));
     throw e;
   }
-  parallel = new ParallelSession(links, opts.sharedMemory ?? sharedMemoryAvailable());
-  return new Trainer('worker', threadLink(parallel as unknown as Session), kernels[0], parallel);
+  parallel = new ParallelSession(links, opts.sharedMemory ?? sharedMemoryAvailable(), kernels[0]);
+  return new Trainer('worker', threadLink<SessionApi>(parallel), kernels[0], parallel);
 }

@@ -6,7 +6,7 @@
 // (the same run as `npx recurrent classify train`)
 import { init, splitBySeed } from 'recurrent-nn';
 import { binaryScore, MultinomialNaiveBayes, tokenize, trainClassifier } from 'recurrent-nn/tasks';
-import { loadSpamAssassin } from '../../dist/data/spam.js'; // Node-only data loader
+import { loadSpamAssassin } from '../../dist/cli/corpora/spam.js'; // Node-only data loader
 
 const i = process.argv.indexOf('--epochs');
 const epochs = i >= 0 ? Number(process.argv[i + 1]) : 8;

@@ -12,7 +12,7 @@
 // examples [{ features: Float32Array(56 × 10), values: Float32Array(28) }, …].
 import { init } from 'recurrent-nn';
 import { forecastBirths, parseDailyCsv } from 'recurrent-nn/tasks';
-import { loadBirths } from '../../dist/data/births.js'; // Node-only data loader
+import { loadBirths } from '../../dist/cli/corpora/births.js'; // Node-only data loader
 
 const i = process.argv.indexOf('--epochs');
 const epochs = i >= 0 ? Number(process.argv[i + 1]) : 20;

@@ -6,7 +6,7 @@
 // (the same recipe as `npx recurrent g2p train`, which adds progress, validation and --help)
 import { init } from 'recurrent-nn';
 import { G2P, parseLexicon, splitLexicon } from 'recurrent-nn/tasks';
-import { loadCmudict } from '../../dist/data/cmudict.js'; // Node-only data loader
+import { loadCmudict } from '../../dist/cli/corpora/cmudict.js'; // Node-only data loader
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,7 +20,7 @@ const { entries } = parseLexicon(await loadCmudict()); // 123,874 words of lette
 const { train, test } = splitLexicon(entries, { test: 0.05, seed: 1 });
 
 const g2p = G2P.create(train, { embed: 32, encoderUnits: 64, decoderUnits: 128, attention: 64 }, { seed: 1 });
-g2p.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
+g2p.model.compile({ optimizer: { name: 'adam', lr: 3e-3 }, clipNorm: 5 });
 const start = performance.now();
 await g2p.fit(train, {
   epochs,

@@ -2,7 +2,7 @@
 // Dick's words and punctuation (lowercased, <eos> after each paragraph), trained on chapters
 // 1–125 and scored by perplexity on chapters 126–135, then asked for the likely next words.
 //   npm run build && node examples/next-word/kneser-ney.mjs [--vocab 10000] [--prompt "the white"]
-import { loadMobyDick } from '../../dist/data/mobydick.js'; // Node-only data loader
+import { loadMobyDick } from '../../dist/cli/corpora/mobydick.js'; // Node-only data loader
 import { KneserNeyTrigram } from '../../dist/tasks/kneser-ney.js';
 import { tokenizeWords, wordVocabulary } from '../../dist/tasks/words.js';
 

@@ -4,7 +4,7 @@
 // Kneser–Ney trigram's on the same tokens, then the likely next words after a few prompts.
 //   npm run build && node examples/next-word/lstm.mjs [--vocab 10000] [--time-budget 600]
 //     [--embed 128] [--units 128] [--dropout 0.1] [--batch 16] [--window 32] [--lr 0.003]
-import { loadMobyDick } from '../../dist/data/mobydick.js'; // Node-only data loader
+import { loadMobyDick } from '../../dist/cli/corpora/mobydick.js'; // Node-only data loader
 import { textWindows } from '../../dist/data/source.js';
 import { KneserNeyTrigram } from '../../dist/tasks/kneser-ney.js';
 import { mixedPerplexity, nextWords, trigramLogProbs, wordLogProbs, wordModel } from '../../dist/tasks/next-word.js';

@@ -6,7 +6,7 @@
 // (the same run as `npx recurrent segment train --arch tagger|crf`)
 import { init } from 'recurrent-nn';
 import { LongestMatchSegmenter, proseToSentences, segmentationScore, trainSegmenter } from 'recurrent-nn/tasks';
-import { loadMobyDick } from '../../dist/data/mobydick.js'; // Node-only data loader
+import { loadMobyDick } from '../../dist/cli/corpora/mobydick.js'; // Node-only data loader
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);

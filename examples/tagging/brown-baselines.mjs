@@ -2,7 +2,7 @@
 // the most frequent tag per word and a bigram HMM with Viterbi, trained on 90% of the files
 // and scored on the other 10% (held out by seed), on all tokens and on unknown words.
 //   npm run build && node examples/tagging/brown-baselines.mjs [--seed 1]
-import { loadBrown } from '../../dist/data/brown.js'; // Node-only data loader
+import { loadBrown } from '../../dist/cli/corpora/brown.js'; // Node-only data loader
 import { HmmTagger, MostFrequentTagger } from '../../dist/tasks/hmm-tagger.js';
 import { splitFiles, taggingScore } from '../../dist/tasks/tagged.js';
 

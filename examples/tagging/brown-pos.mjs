@@ -5,7 +5,7 @@
 //   npm run build && node examples/tagging/brown-pos.mjs [--seed 1] [--epochs 4] [--arch tagger|crf|both]
 //     [--embed 64] [--units 96] [--dropout 0.2] [--word-dropout 0.25] [--lr 0.01] [--time-budget-s S] [--curve 1]
 import { writeFileSync } from 'node:fs';
-import { loadBrown } from '../../dist/data/brown.js'; // Node-only data loader
+import { loadBrown } from '../../dist/cli/corpora/brown.js'; // Node-only data loader
 import { HmmTagger, MostFrequentTagger } from '../../dist/tasks/hmm-tagger.js';
 import { trainPosTagger } from '../../dist/tasks/pos.js';
 import { splitFiles, taggingScore } from '../../dist/tasks/tagged.js';

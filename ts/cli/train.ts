@@ -2,7 +2,6 @@
 // thread with a live progress bar; per epoch: train and validation bits per character, a
 // generated sample, and a checkpoint.
 import { sequential } from '../builder.js';
-import { loadMobyDick } from '../data/mobydick.js';
 import { textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { optionError, rangeError } from '../errors.js';
@@ -12,6 +11,7 @@ import type { OptimizerName } from '../model.js';
 import { createTrainer } from '../trainer.js';
 import { fmtDuration } from './args.js';
 import { lineChart } from './chart.js';
+import { loadMobyDick } from './corpora/mobydick.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, scoreSaved, writeAtomic } from './output.js';
@@ -116,7 +116,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       if (!info.compiled)
         await t.compile({
           loss: 'crossEntropy',
-          optimizer: { name: optimizer, lr } as never,
+          optimizer: { name: optimizer, lr },
           clipNorm: clip || undefined,
           ...(schedule === 'cosine' ? { schedule: { name: 'cosine', tMax: epochs } } : {}),
         });
@@ -124,20 +124,14 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       out(`resuming ${resume} at epoch ${(info.training?.epoch ?? 0) + 1}, step ${info.training?.step ?? 0}`);
     } else {
       vocab = Vocabulary.fromText(data.train + data.validation);
-      const model = sequential({ input: { vocab: vocab.size } })
-        .embedding({ dim: embed })
-        [cell === 'lstm' ? 'lstm' : cell === 'gru' ? 'gru' : 'rnn']({
-          units: hidden,
-          layers,
-          dropout,
-          ...(cell.startsWith('rnn_') ? { activation: cell.slice(4) } : {}),
-        } as never)
-        .dense({ units: vocab.size });
-      await t.build(model as never, { seed });
+      const emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: embed });
+      const rec = { units: hidden, layers, dropout };
+      const stack = cell === 'lstm' ? emb.lstm(rec) : cell === 'gru' ? emb.gru(rec) : emb.rnn({ ...rec, activation: cell === 'rnn_relu' ? 'relu' : 'tanh' });
+      await t.build(stack.dense({ units: vocab.size }), { seed });
       await t.setVocabulary(vocab);
       await t.compile({
         loss: 'crossEntropy',
-        optimizer: { name: optimizer, lr } as never,
+        optimizer: { name: optimizer, lr },
         clipNorm: clip || undefined,
         ...(schedule === 'cosine' ? { schedule: { name: 'cosine', tMax: epochs } } : {}),
       });
@@ -224,12 +218,12 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
 }
 
 /** ", cosine schedule over N epochs" (or nothing) for the training line. */
-function describeSchedule(compiled: import('../session.js').ModelInfo['compiled']): string {
+function describeSchedule(compiled: import('../session-api.js').ModelInfo['compiled']): string {
   const sch = compiled && 'schedule' in compiled ? compiled.schedule : undefined;
   return sch?.name === 'cosine' ? `, cosine schedule over ${sch.tMax} epochs` : sch && sch.name !== 'constant' ? `, ${sch.name} schedule` : '';
 }
 
-function describe(spec: import('../session.js').ModelInfo['spec']): string {
+function describe(spec: import('../session-api.js').ModelInfo['spec']): string {
   if (!('layers' in spec)) return 'encoder-decoder';
   return spec.layers
     .map((l) =>

@@ -15,11 +15,11 @@
 // "__rng__" (U32 ×4, the dropout generator).
 
 import type { VocabularyJSON } from '../data/vocab.js';
-import { formatError } from '../errors.js';
+import { formatError, optionError } from '../errors.js';
 import type { CompileOptions } from '../model.js';
 import type { ModelSpecJSON } from '../spec.js';
 import { asFormat, checkFileParams, sequentialParams } from './params.js';
-import { decodeSafetensors, encodeSafetensors, type TensorIn } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type TensorIn } from './safetensors.js';
 
 /** The saved-model format's name, `'recurrent/1'`, stored as `format` in the file's metadata. */
 export const FORMAT = 'recurrent/1';
@@ -62,23 +62,95 @@ export interface Snapshot {
   rngState?: Uint32Array;
 }
 
+/** A recurrent/1 file of any model kind, before encoding: the parts every kind has, and
+ * `extra` metadata of the kind or the caller (JSON values; the standard keys are reserved). */
+export interface ModelFileParts {
+  /** The architecture (`{ kind: 'seq2seq', … }` for the encoder-decoder, the ModelSpecJSON otherwise). */
+  architecture: object;
+  seed: number;
+  params: { name: string; shape: number[]; data: Float32Array }[];
+  vocabulary?: VocabularyJSON;
+  compile?: object;
+  training?: TrainingState;
+  optimizerState?: Float32Array;
+  rngState?: Uint32Array;
+  extra?: Record<string, unknown>;
+}
+
+/** Metadata keys the model-file code writes itself. */
+const RESERVED = ['format', 'architecture', 'seed', 'vocabulary', 'compile', 'training'];
+
 /**
- * Writes a model file (format `recurrent/1`): a safetensors file of the parameters under their
- * PyTorch names, the architecture, seed, vocabulary, compile options and training position as
- * JSON strings in its metadata, and the optimizer and dropout-generator states as the tensors
- * `__optimizer__` and `__rng__` when present. `Trainer.save` uses it.
+ * Writes a model file (format `recurrent/1`) of any model kind: a safetensors file of the
+ * parameters under their PyTorch names, the architecture, seed, vocabulary, compile options,
+ * training position and `extra` as JSON strings in its metadata, and the optimizer and
+ * dropout-generator states as the tensors `__optimizer__` and `__rng__` when present.
  */
-export function encodeCheckpoint(s: Snapshot): Uint8Array {
-  const meta: Record<string, string> = { format: FORMAT, architecture: JSON.stringify(s.spec), seed: String(s.seed) };
+export function encodeModelFile(s: ModelFileParts): Uint8Array {
+  const meta: Record<string, string> = { format: FORMAT, architecture: JSON.stringify(s.architecture), seed: String(s.seed) };
   if (s.vocabulary) meta.vocabulary = JSON.stringify(s.vocabulary);
   if (s.compile) meta.compile = JSON.stringify(s.compile);
-  if (s.training) {
-    meta.training = JSON.stringify(trainingForFile(s.training));
+  if (s.training) meta.training = JSON.stringify(trainingForFile(s.training));
+  for (const [k, v] of Object.entries(s.extra ?? {})) {
+    if (RESERVED.includes(k)) throw optionError(`metadata key '${k}' is reserved`);
+    meta[k] = JSON.stringify(v);
   }
   const tensors: [string, TensorIn][] = s.params.map((p) => [p.name, { dtype: 'F32', shape: p.shape, data: p.data }]);
   if (s.optimizerState) tensors.push(['__optimizer__', { dtype: 'F32', shape: [s.optimizerState.length], data: s.optimizerState }]);
   if (s.rngState) tensors.push(['__rng__', { dtype: 'U32', shape: [s.rngState.length], data: s.rngState }]);
   return encodeSafetensors(tensors, meta);
+}
+
+/** A recurrent/1 file read and checked in what every kind shares (format, seed, the optimizer
+ * and generator tensors, the training position); the architecture and parameters are the kind's
+ * to check. `extra` holds the other metadata as stored (JSON strings, parsed by whoever wrote them). */
+export interface ModelFileRead {
+  architecture: unknown;
+  seed: number;
+  tensors: SafetensorsFile['tensors'];
+  vocabulary?: VocabularyJSON;
+  compile?: object;
+  training?: TrainingState;
+  optimizerState?: Float32Array;
+  rngState?: Uint32Array;
+  extra: Record<string, string>;
+}
+
+/** Reads a recurrent/1 file (E_FORMAT when it is not one, or its shared parts are malformed). */
+export function readModelFile(bytes: Uint8Array): ModelFileRead {
+  const f = decodeSafetensors(bytes);
+  const fmt = f.metadata.format;
+  if (fmt === undefined) throw formatError('not a recurrent model file (no format in its metadata)');
+  if (fmt !== FORMAT) throw formatError(`unsupported model format '${fmt}' (this version reads ${FORMAT})`);
+  const seed = checkSeed(f.metadata.seed);
+  const opt = f.tensors.get('__optimizer__');
+  const rng = f.tensors.get('__rng__');
+  if (opt && opt.dtype !== 'F32') throw formatError('__optimizer__ must be F32');
+  if (rng && (rng.dtype !== 'U32' || rng.data.length !== 4)) throw formatError('__rng__ must be 4 U32 words');
+  const unknown = [...f.tensors.keys()].find((n) => n.startsWith('__') && n !== '__optimizer__' && n !== '__rng__');
+  if (unknown !== undefined) throw formatError(`the model file has an unknown tensor ${unknown}`);
+  const compile = json<object>(f.metadata, 'compile');
+  if (compile !== undefined && (compile === null || typeof compile !== 'object' || Array.isArray(compile)))
+    throw formatError('metadata compile must be an object');
+  const extra: Record<string, string> = {};
+  for (const [k, v] of Object.entries(f.metadata)) if (!RESERVED.includes(k)) extra[k] = v;
+  return {
+    architecture: json(f.metadata, 'architecture'),
+    seed,
+    tensors: f.tensors,
+    vocabulary: json(f.metadata, 'vocabulary'),
+    compile,
+    training: checkTrainingState(json(f.metadata, 'training')),
+    optimizerState: opt?.data instanceof Float32Array ? opt.data : undefined,
+    rngState: rng?.data instanceof Uint32Array ? rng.data : undefined,
+    extra,
+  };
+}
+
+/** The sequential model's file (see {@link encodeModelFile}). `Trainer.save` uses it. */
+export function encodeCheckpoint(s: Snapshot): Uint8Array {
+  const { spec, ...rest } = s;
+  return encodeModelFile({ architecture: spec, ...rest });
 }
 
 function json<T>(meta: Record<string, string>, key: string): T | undefined {
@@ -145,35 +217,21 @@ function checkSeed(s: string | undefined): number {
 /** Parses and checks a saved model: its architecture's types and sizes, and its parameters'
  * names, shapes and values against that architecture, before any model is allocated. */
 export function decodeCheckpoint(bytes: Uint8Array): Snapshot {
-  const f = decodeSafetensors(bytes);
-  const fmt = f.metadata.format;
-  if (fmt === undefined) throw formatError('not a recurrent model file (no format in its metadata)');
-  if (fmt !== FORMAT) throw formatError(`unsupported model format '${fmt}' (this version reads ${FORMAT})`);
-  const spec = json<ModelSpecJSON>(f.metadata, 'architecture');
+  const f = readModelFile(bytes);
+  const spec = f.architecture as ModelSpecJSON | null | undefined;
   if (!spec || typeof spec !== 'object' || !Array.isArray(spec.layers)) throw formatError('model file has no architecture');
-  if ((spec as { kind?: unknown }).kind !== undefined)
-    throw formatError(`this is a ${String((spec as { kind?: unknown }).kind)} model file, not a sequential model`);
+  if ('kind' in spec && spec.kind !== undefined) throw formatError(`this is a ${String(spec.kind)} model file, not a sequential model`);
   const want = asFormat("the model file's architecture is invalid", () => sequentialParams(spec));
   checkFileParams(want, f.tensors);
-  const seed = checkSeed(f.metadata.seed);
   const params: Snapshot['params'] = want.map((p) => ({ name: p.name, shape: p.shape, data: f.tensors.get(p.name)!.data as Float32Array }));
-  const opt = f.tensors.get('__optimizer__');
-  const rng = f.tensors.get('__rng__');
-  if (opt && opt.dtype !== 'F32') throw formatError('__optimizer__ must be F32');
-  if (rng && (rng.dtype !== 'U32' || rng.data.length !== 4)) throw formatError('__rng__ must be 4 U32 words');
-  const unknown = [...f.tensors.keys()].find((n) => n.startsWith('__') && n !== '__optimizer__' && n !== '__rng__');
-  if (unknown !== undefined) throw formatError(`the model file has an unknown tensor ${unknown}`);
-  const compile = json<CompileOptions>(f.metadata, 'compile');
-  if (compile !== undefined && (compile === null || typeof compile !== 'object' || Array.isArray(compile)))
-    throw formatError('metadata compile must be an object');
   return {
     spec,
-    seed,
+    seed: f.seed,
     params,
-    vocabulary: json(f.metadata, 'vocabulary'),
-    compile,
-    training: checkTrainingState(json(f.metadata, 'training')),
-    optimizerState: opt?.data as Float32Array | undefined,
-    rngState: rng?.data as Uint32Array | undefined,
+    vocabulary: f.vocabulary,
+    compile: f.compile as CompileOptions | undefined,
+    training: f.training,
+    optimizerState: f.optimizerState,
+    rngState: f.rngState,
   };
 }

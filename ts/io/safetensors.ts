@@ -18,21 +18,31 @@ export type DType = 'F32' | 'U32';
 /** Stored dtypes we read: the float ones arrive as Float32Array. */
 export type ReadDType = DType | 'F16' | 'BF16' | 'F64';
 
+/** A tensor to write. */
 export interface TensorIn {
+  /** Stored dtype. */
   dtype: DType;
+  /** Dimensions, row-major. */
   shape: number[];
+  /** The values (length = product of shape). */
   data: Float32Array | Uint32Array;
 }
 
+/** A tensor read from a file. */
 export interface TensorRead {
   /** The dtype stored in the file; F16, BF16 and F64 data are converted to Float32Array. */
   dtype: ReadDType;
+  /** Dimensions, row-major. */
   shape: number[];
+  /** The values. */
   data: Float32Array | Uint32Array;
 }
 
+/** A decoded safetensors file. */
 export interface SafetensorsFile {
+  /** Tensors by name. */
   tensors: Map<string, TensorRead>;
+  /** The `__metadata__` strings (without the checksum). */
   metadata: Record<string, string>;
 }
 
@@ -61,6 +71,7 @@ const BYTES: Record<ReadDType, number> = { F32: 4, U32: 4, F16: 2, BF16: 2, F64:
 
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('recurrent needs a little-endian platform');
 
+/** A safetensors file of `tensors` and `metadata`, with the data_crc32 checksum added. */
 export function encodeSafetensors(tensors: [string, TensorIn][], metadata: Record<string, string>): Uint8Array {
   if (CHECKSUM_KEY in metadata) throw optionError(`metadata key '${CHECKSUM_KEY}' is reserved`);
   const entries: Record<string, unknown> = {};
@@ -125,6 +136,7 @@ function readData(raw: Uint8Array, dtype: ReadDType, count: number): Float32Arra
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** Reads a safetensors file (checked; E_FORMAT on anything malformed; verifies data_crc32 when present). */
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (!(bytes instanceof Uint8Array)) throw formatError('expected the file as a Uint8Array');
   if (bytes.length < 8) throw formatError(`file is truncated: ${bytes.length} bytes, not even a header length`);

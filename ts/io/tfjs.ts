@@ -57,6 +57,8 @@ export interface TfjsImport {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** An artifacts object (convertArtifacts checks its fields), not a path or URL. */
+const isArtifacts = (v: string | URL | TfjsArtifacts): v is TfjsArtifacts => isObj(v) && !(v instanceof URL);
 
 /**
  * Reads a TF.js Layers model from a path or URL of its `model.json` (shards resolved next to it),
@@ -66,7 +68,7 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
  * softmax last), Dropout. Anything else is E_FORMAT naming the layer class or option.
  */
 export async function importTfjs(source: string | URL | TfjsArtifacts): Promise<TfjsImport> {
-  const art = isObj(source) && !(source instanceof URL) ? (source as unknown as TfjsArtifacts) : await readModelJson(source as string | URL);
+  const art = isArtifacts(source) ? source : await readModelJson(source);
   return convertArtifacts(art);
 }
 

@@ -1,6 +1,6 @@
 // Data-parallel training: one model (the sequential model or the encoder-decoder) trained on N
 // worker replicas (createTrainer({ workers })).
-// The coordinator runs in the calling thread and offers the Session's face to the Trainer.
+// The coordinator runs in the calling thread and implements the SessionApi for the Trainer.
 // Every replica holds the same weights and the training data (sent once per fit) and builds
 // its row shard of batch i itself; per step each computes its shard's gradient, the
 // coordinator combines them in a fixed order (parallel/shards.ts) into the gradient of the
@@ -10,18 +10,23 @@
 // else as messages. Calls other than training go to every replica (build, compile, load, …)
 // or to replica 0 (predict, evaluate, save, …). A replica that dies ends every other one, and
 // pending and later calls reject with E_STATE.
+import type { CtcHypothesis } from '../ctc.js';
 import type { DataLike } from '../data/source.js';
 import type { VocabularyJSON } from '../data/vocab.js';
-import { optionError, posInt, rangeError, stateError } from '../errors.js';
+import { stateError } from '../errors.js';
 import type { EvalResult, FitEvent, FitResult } from '../events.js';
-import { type FitTarget, runFit, type StepOutcome, startPosition } from '../fit.js';
+import { type FitTarget, runFit, type StepOutcome } from '../fit.js';
+import { checkFitOptions, fitBatchSize } from '../fit-options.js';
 import type { TrainingState } from '../io/checkpoint.js';
+import type { ImportWeightsOptions } from '../io/torch.js';
 import type { BatchInput, CompileOptions } from '../model.js';
+import { type ScorePart, scoreResult } from '../score.js';
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from '../seq2seq.js';
-import { type GenerateOptions, type ModelInfo, type ScorePart, type SessionFitOptions, scoreResult } from '../session.js';
+import type { CtcDecodeCall, GenerateOptions, ModelInfo, SessionApi, SessionFitOptions } from '../session-api.js';
 import type { ModelSpecJSON } from '../spec.js';
 import type { Link, SessionPort } from '../worker/link.js';
 import type { ShardResult } from './replica.js';
+import type { WorkerApi } from './replica-session.js';
 import { combineGrads } from './shards.js';
 
 /** Whether gradients can travel through shared memory here (Node, Deno, Bun, and pages that
@@ -31,9 +36,11 @@ export function sharedMemoryAvailable(): boolean {
   return typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
 }
 
-export class ParallelSession {
-  readonly #links: Link[];
+/** N worker replicas behind the SessionApi (createTrainer({ workers })). */
+export class ParallelSession implements SessionApi {
+  readonly #links: Link<WorkerApi>[];
   readonly #shared: boolean;
+  readonly #kernels: string;
   #info: ModelInfo | undefined;
   #training: TrainingState | undefined;
   #stop = false;
@@ -43,9 +50,10 @@ export class ParallelSession {
   #inStep: Promise<unknown> = Promise.resolve();
 
   /** @param links one per replica, already initialised; @param shared use SharedArrayBuffer */
-  constructor(links: Link[], shared: boolean) {
+  constructor(links: Link<WorkerApi>[], shared: boolean, kernels: string) {
     this.#links = links;
     this.#shared = shared;
+    this.#kernels = kernels;
   }
 
   get workers(): number {
@@ -58,11 +66,11 @@ export class ParallelSession {
     for (const l of this.#links) l.close(reason);
   }
 
-  get #r0(): SessionPort {
+  get #r0(): SessionPort<WorkerApi> {
     return this.#links[0].port;
   }
 
-  #all<T>(f: (p: SessionPort, w: number) => Promise<T> | T): Promise<T[]> {
+  #all<T>(f: (p: SessionPort<WorkerApi>, w: number) => Promise<T> | T): Promise<T[]> {
     return Promise.all(this.#links.map((l, w) => f(l.port, w)));
   }
 
@@ -75,7 +83,10 @@ export class ParallelSession {
     return this.info();
   }
 
-  async init(): Promise<void> {}
+  /** The replicas loaded the wasm when they started; answers replica 0's kernels. */
+  async init(): Promise<string> {
+    return this.#kernels;
+  }
 
   async build(spec: ModelSpecJSON | Seq2SeqSpecJSON, seed = 0): Promise<ModelInfo> {
     this.#guard('build');
@@ -107,18 +118,10 @@ export class ParallelSession {
     this.#guard('fit');
     const info = this.#info;
     if (!info) throw stateError('no model yet: build() or load() one first');
-    if (opts.validation !== undefined && Array.isArray(opts.validation) && opts.validation.length === 0) throw optionError('fit.validation must not be empty');
-    const epochs = posInt('fit.epochs', opts.epochs, 1);
-    const batchSize = posInt('fit.batchSize', opts.batchSize, 'layers' in info.spec ? 32 : 64);
-    const budget = opts.timeBudgetMs;
-    if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
-    const seed = (opts.seed ?? 0) >>> 0;
-    const resumed = opts.resume && this.#training ? this.#training : undefined;
-    if (resumed && resumed.batchSize !== undefined && resumed.batchSize !== batchSize)
-      throw optionError(`fit.resume: the run was trained with batchSize ${resumed.batchSize}; resume it with the same batchSize (got ${batchSize})`);
+    const f = checkFitOptions(opts, fitBatchSize(info.spec), this.#training);
     this.#fitting = true;
     try {
-      return await this.#run(data, opts, { epochs, batchSize, budget, pos: resumed ? { ...resumed } : { ...startPosition(seed), batchSize } }, emit, aborted);
+      return await this.#run(data, opts, f, emit, aborted);
     } finally {
       this.#fitting = false;
       await this.#all((port) => port.replicaEnd()).catch(() => undefined);
@@ -185,7 +188,10 @@ export class ParallelSession {
         },
       }),
       // every replica scores its part of the validation batches; the sums combine in order
-      validate: opts.validation === undefined ? undefined : async () => scoreResult((await this.#all((port) => port.replicaValidate())) as ScorePart[]),
+      validate:
+        opts.validation === undefined
+          ? undefined
+          : async () => scoreResult((await this.#all((port) => port.replicaValidate())).filter((p): p is ScorePart => p !== undefined)),
       endEpoch: async () => {
         await this.#all((port) => port.replicaEndEpoch());
       },
@@ -195,7 +201,7 @@ export class ParallelSession {
     return runFit(target, pos, { epochs: o.epochs, timeBudgetMs: o.budget, emit, poll: () => this.#cancel ?? (this.#stop ? 'abort' : undefined) });
   }
 
-  async evaluate(data: DataLike, opts?: { batchSize?: number }): Promise<EvalResult> {
+  async evaluate(data: DataLike | readonly Pair[], opts?: { batchSize?: number }): Promise<EvalResult> {
     await this.#inStep; // between steps (tbptt's carried state, weights and position agree)
     return this.#r0.evaluate(data, opts);
   }
@@ -210,6 +216,10 @@ export class ParallelSession {
   async predictStep(input: BatchInput): Promise<Float32Array> {
     await this.#inStep; // between steps (tbptt's carried state, weights and position agree)
     return this.#r0.predictStep(input);
+  }
+  async ctcDecode(input: BatchInput, opts?: CtcDecodeCall): Promise<CtcHypothesis[][]> {
+    await this.#inStep; // between steps (tbptt's carried state, weights and position agree)
+    return this.#r0.ctcDecode(input, opts);
   }
   resetState(): Promise<void> {
     return this.#r0.resetState();
@@ -237,9 +247,9 @@ export class ParallelSession {
   replicaWeights(): Promise<Record<string, Float32Array>[]> {
     return this.#all((p) => p.getWeights());
   }
-  async importWeights(bytes: Uint8Array, opts?: unknown): Promise<string[]> {
+  async importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Promise<string[]> {
     this.#guard('importWeights');
-    const r = await this.#all((p) => p.importWeights(bytes, opts as never));
+    const r = await this.#all((p) => p.importWeights(bytes, opts));
     return r[0];
   }
   async dispose(): Promise<void> {

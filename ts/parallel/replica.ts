@@ -5,7 +5,7 @@
 // What differs between model kinds (how rows become a batch and a gradient, what ends an
 // epoch) is a ShardKind: parallel/sequential-shard.ts, parallel/seq2seq-shard.ts.
 import { stateError } from '../errors.js';
-import type { ScorePart } from '../session.js';
+import type { ScorePart } from '../score.js';
 import { dropoutState } from './shards.js';
 
 /** What one replica's shard of a batch gave. `grads` is absent when they went to shared memory

@@ -2,13 +2,9 @@
 // fixed sequence of random input vectors and learns, by mean squared error, to emit a fixed
 // target value at each step (by default −0.5, 0.2, 0.1, −0.5). Everything is seeded, so a
 // run is reproducible to the bit on every runtime.
-import { sequential } from '../builder.js';
-import { Rng } from '../data/rng.js';
+
 import { checkKeys, numIn, posInt, rangeError } from '../errors.js';
-import type { FitEvent } from '../events.js';
-import { runFit, startPosition } from '../fit.js';
-import type { Model, OptimizerSpec } from '../model.js';
-import { sequentialTarget } from '../session.js';
+import { type FitEvent, fitBatches, type Model, type OptimizerSpec, Rng, sequential } from '../index.js';
 
 /** The demonstration's default targets, one per step: −0.5, 0.2, 0.1, −0.5. */
 export const CLASSIC_TARGETS: readonly number[] = [-0.5, 0.2, 0.1, -0.5];
@@ -97,13 +93,17 @@ export function classicLstm(opts: ClassicOptions = {}): Promise<ClassicResult> {
   const input = { features, batch: 1, steps: t };
   const values = Float32Array.from(targets);
   const losses: number[] = [];
-  const target = sequentialTarget(model, { batchesPerEpoch: steps, batches: () => () => ({ input, targets: { values }, tokens: t }), schedule: false });
   const emit = (e: FitEvent) => {
     if (e.type !== 'step') return;
     losses.push(e.loss);
     opts.onStep?.({ step: e.step - 1, loss: e.loss, predictions: Array.from(model.forward(input)) });
   };
-  return runFit(target, startPosition(0), { epochs: 1, emit }).then(
+  return fitBatches(model, {
+    batchesPerEpoch: steps,
+    batches: () => () => ({ input, targets: { values }, tokens: t }),
+    schedule: false,
+    onProgress: emit,
+  }).then(
     () => ({ targets, losses, predictions: Array.from(model.forward(input)), model }),
     (e) => {
       model.dispose();

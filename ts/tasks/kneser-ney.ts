@@ -13,8 +13,8 @@
 // order (P3 = P2 when c(uv•) = 0, P2 = P1 when N1+(•v•) = 0). Each level sums to 1 over the
 // vocabulary, and the uniform floor gives every id a positive probability.
 
-import type { Vocabulary } from '../data/vocab.js';
 import { checkKeys, numIn, rangeError, stateError } from '../errors.js';
+import type { Vocabulary } from '../index.js';
 import { EOS, tokenizeWords } from './words.js';
 
 interface Follow {

@@ -22,6 +22,10 @@ export interface SegmentationScore {
   predictedWords: number;
   /** Predicted words whose character span is also a gold word's span. */
   correct: number;
+  /** With a training vocabulary: gold words not in it (out of vocabulary). */
+  oovWords?: number;
+  /** With a training vocabulary: the share of the OOV gold words whose span was predicted (0 when none). */
+  oovRecall?: number;
 }
 
 /** [start, end) character spans of consecutive words (characters are code points). */
@@ -39,12 +43,21 @@ export function wordSpans(words: readonly string[]): [number, number][] {
 const f1Of = (p: number, r: number) => (p + r > 0 ? (2 * p * r) / (p + r) : 0);
 
 /** Word precision, recall and F1 of `predicted` against `gold` (one word list per sentence;
- * each predicted sentence must spell the same characters as its gold sentence). */
-export function segmentationScore(gold: readonly (readonly string[])[], predicted: readonly (readonly string[])[]): SegmentationScore {
+ * each predicted sentence must spell the same characters as its gold sentence). With `known`
+ * (the training words), also the OOV recall: the share of gold words not in `known` that
+ * were predicted with their exact span, as the SIGHAN bakeoff scorer reports it.
+ * @example segmentationScore([['北京', '大学']], [['北京大学']], new Set(['北京'])) // recall 0, oovWords 1, oovRecall 0 */
+export function segmentationScore(
+  gold: readonly (readonly string[])[],
+  predicted: readonly (readonly string[])[],
+  known?: { has(w: string): boolean },
+): SegmentationScore {
   if (gold.length !== predicted.length) throw shapeError(`gold has ${gold.length} sentences but the prediction has ${predicted.length}`);
   let goldWords = 0;
   let predictedWords = 0;
   let correct = 0;
+  let oov = 0;
+  let oovCorrect = 0;
   for (let s = 0; s < gold.length; s++) {
     const g = gold[s];
     const p = predicted[s];
@@ -55,11 +68,29 @@ export function segmentationScore(gold: readonly (readonly string[])[], predicte
     const spans = new Set(wordSpans(g).map(([a, b]) => `${a}:${b}`));
     goldWords += g.length;
     predictedWords += p.length;
-    for (const [a, b] of wordSpans(p)) if (spans.has(`${a}:${b}`)) correct++;
+    const hit = new Set<string>();
+    for (const [a, b] of wordSpans(p)) {
+      const k = `${a}:${b}`;
+      if (spans.has(k)) {
+        correct++;
+        hit.add(k);
+      }
+    }
+    if (known)
+      wordSpans(g).forEach(([a, b], i) => {
+        if (known.has(g[i])) return;
+        oov++;
+        if (hit.has(`${a}:${b}`)) oovCorrect++;
+      });
   }
   const precision = predictedWords ? correct / predictedWords : 0;
   const recall = goldWords ? correct / goldWords : 0;
-  return { precision, recall, f1: f1Of(precision, recall), goldWords, predictedWords, correct };
+  const score: SegmentationScore = { precision, recall, f1: f1Of(precision, recall), goldWords, predictedWords, correct };
+  if (known) {
+    score.oovWords = oov;
+    score.oovRecall = oov ? oovCorrect / oov : 0;
+  }
+  return score;
 }
 
 /** Binary-classification scores and the confusion counts. */

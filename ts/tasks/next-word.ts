@@ -11,11 +11,8 @@
 //   nextWords(trainer, prompt, {k})  the k most likely next words after a prompt
 //   generateWords(trainer, prompt)   sampled words, joined back into text (joinWords)
 
-import { sequential } from '../builder.js';
-import { Vocabulary } from '../data/vocab.js';
 import { checkKeys, optionError, posInt, rangeError, shapeError } from '../errors.js';
-import type { GenerateOptions } from '../session.js';
-import type { Trainer } from '../trainer.js';
+import { type GenerateOptions, sequential, type Trainer, Vocabulary } from '../index.js';
 import type { KneserNeyTrigram } from './kneser-ney.js';
 import { EOS, tokenizeWords, UNK } from './words.js';
 

@@ -10,20 +10,33 @@
 //   4. else the coarse signature "<" + wordClass(w) + ">" (hmm-tagger.ts: number, digit,
 //      capitalisation, hyphen and one of 27 English suffixes), when seen among rare words;
 //   5. else "<unk>".
+// Chinese words (any character in the CJK, CJK-punctuation or full-width ranges) get
+// character signatures instead, since Chinese has no capitals or inflections: the fine one is
+// "<zh~" + the last character + ">" (the head of most compounds decides their class: 化 and
+// 性 nouns, 者 and 家 people, 年 and 日 times, 省 and 市 places), the coarse one "<zh^" + the
+// first character + ">" for words of two or more characters and "<zh1>" for one character.
 // Words seen fewer than `minCount` times are trained under their signatures, so signatures
 // learn what unknown words look like; in addition, while training, a word seen c times is
 // replaced by its signature with probability α/(α + c) ("word dropout", Kiperwasser &
 // Goldberg 2016), which teaches the signatures from many more rare-ish tokens. The BiLSTM's
 // context then does the rest. The tag names are stored in the model file's metadata ("tags").
-import { sequential } from '../builder.js';
-import { deriveSeed, Rng } from '../data/rng.js';
-import { padBatch } from '../data/source.js';
-import { Vocabulary } from '../data/vocab.js';
+
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, shapeError } from '../errors.js';
-import { runFit, startPosition } from '../fit.js';
-import { CHECKSUM_KEY, decodeSafetensors, encodeSafetensors, type TensorIn } from '../io/safetensors.js';
-import type { OptimizerSpec, ScheduleSpec } from '../model.js';
-import { Session, sequentialTarget } from '../session.js';
+import {
+  decodeSafetensors,
+  deriveSeed,
+  encodeSafetensors,
+  fitBatches,
+  type OptimizerSpec,
+  padBatch,
+  Rng,
+  SAFETENSORS_CHECKSUM_KEY,
+  type ScheduleSpec,
+  Session,
+  sequential,
+  type TensorIn,
+  Vocabulary,
+} from '../index.js';
 import { bucketedBatches, fittingBatchSize } from './classify.js';
 import { wordClass } from './hmm-tagger.js';
 import { progressEvery, type TaskProgress } from './progress.js';
@@ -32,18 +45,31 @@ import { type TaggedSentence, type TaggingScore, taggingScore } from './tagged.j
 /** The symbol of words no signature covers. */
 export const UNK_WORD = '<unk>';
 
-/** The fine signature of a word: "<" capitalisation (A: two or more characters and every
+/** The fine signature of a word (for a Chinese word, "<zh~" and its last character ">"): "<" capitalisation (A: two or more characters and every
  * letter a capital, C: the first character a capital, l: other), "-" if hyphenated, "d" if it
  * holds a digit, "~" and its last three characters lowercased ">". "Running" → "<C~ing>",
  * "well-dressed" → "<l-~sed>", "F-16" → "<A-d~-16>", "B-52s" → "<C-d~52s>". */
 export function fineSignature(w: string): string {
+  if (isChinese(w)) return `<zh~${Array.from(w).at(-1)}>`;
   const cap = w.length > 1 && /^[A-Z]+$/.test(w.replace(/[^A-Za-z]/g, '')) && /[A-Z]/.test(w) ? 'A' : /^[A-Z]/.test(w) ? 'C' : 'l';
   return `<${cap}${w.includes('-') ? '-' : ''}${/\d/.test(w) ? 'd' : ''}~${Array.from(w.toLowerCase()).slice(-3).join('')}>`;
 }
 
-/** The coarse signature of a word: "<" wordClass(w) ">". */
+/** The coarse signature of a word: "<" wordClass(w) ">"; for a Chinese word "<zh^" and its
+ * first character ">" ("<zh1>" for a one-character word). */
 export function coarseSignature(w: string): string {
+  if (isChinese(w)) {
+    const cs = Array.from(w);
+    return cs.length === 1 ? '<zh1>' : `<zh^${cs[0]}>`;
+  }
   return `<${wordClass(w)}>`;
+}
+
+/** Whether a word holds a CJK ideograph, CJK punctuation or a full-width form (U+3000-U+9FFF,
+ * U+F900-U+FAFF, U+FF00-U+FFEF): such words get character signatures.
+ * @example isChinese('１９９８年') // true */
+export function isChinese(w: string): boolean {
+  return /[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]/u.test(w);
 }
 
 /** Word → id in a word-signature vocabulary (see the top of this file). */
@@ -328,16 +354,23 @@ export class PosTagger {
   }
 
   /** Tags the gold sentences' words and scores them; a word is unknown when it is not in
-   * `known` (the training words). */
-  evaluate(gold: readonly TaggedSentence[], known: { has(w: string): boolean }): TaggingScore {
-    return taggingScore(gold, this.tag(gold.map((s) => s.words)), known);
+   * `known` (the training words); `opts.batchSize` sentences at once (default 64). */
+  evaluate(gold: readonly TaggedSentence[], known: { has(w: string): boolean }, opts: { batchSize?: number } = {}): TaggingScore {
+    return taggingScore(
+      gold,
+      this.tag(
+        gold.map((s) => s.words),
+        opts,
+      ),
+      known,
+    );
   }
 
   /** The model file (recurrent/1, with the vocabulary, and the tag names as metadata "tags"). */
   save(): Uint8Array {
     const f = decodeSafetensors(this.session.save({ training: false }));
     const meta: Record<string, string> = { ...f.metadata, tags: JSON.stringify(this.tags) };
-    delete meta[CHECKSUM_KEY];
+    delete meta[SAFETENSORS_CHECKSUM_KEY];
     const tensors: [string, TensorIn][] = [...f.tensors].map(([n, t]) => [n, { dtype: t.dtype === 'U32' ? 'U32' : 'F32', shape: t.shape, data: t.data }]);
     return encodeSafetensors(tensors, meta);
   }
@@ -425,7 +458,9 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   let tokens = 0;
   const onProgress = opts.onProgress;
   const steps = progressEvery(every, epochs * perEpoch, onProgress && ((p) => onProgress({ ...p, tokens })));
-  const target = sequentialTarget(model, {
+  await fitBatches(model, {
+    epochs,
+    timeBudgetMs: budget,
     batchesPerEpoch: perEpoch,
     batches(epoch) {
       const rng = new Rng(deriveSeed(seed, epoch));
@@ -442,16 +477,11 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
       };
     },
     schedule: true,
-  });
-  await runFit(target, startPosition(0), {
-    epochs,
-    timeBudgetMs: budget,
-    emit: (e) => {
+    onProgress: (e) => {
       if (e.type === 'epoch') return opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, elapsedMs: e.elapsedMs, tokensPerSec: e.tokensPerSec }, tagger);
       tokens = e.tokens;
       return steps?.(e);
     },
-    awaitSteps: true,
   });
   return tagger;
 }

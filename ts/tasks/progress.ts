@@ -1,6 +1,6 @@
 // The tasks' coarse progress: every `every` optimizer steps (and at the last one), the mean
 // training loss since the previous report, built from the fit engine's step events.
-import type { FitEvent } from '../events.js';
+import type { FitEvent } from '../index.js';
 
 /** A task trainer's coarse progress report (`trainSegmenter`, `trainClassifier`): every
  * `progressEvery` optimizer steps and at the last one. An `onProgress` that returns a promise

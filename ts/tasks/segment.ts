@@ -9,14 +9,9 @@
 //   `trainSegmenter` trains one; `Segmenter.save()` writes a recurrent/1 model file.
 // - `LongestMatchSegmenter` is the baseline: greedy forward longest match with a dictionary
 //   of the training words.
-import { sequential } from '../builder.js';
-import { Rng } from '../data/rng.js';
-import { padBatch } from '../data/source.js';
-import { Vocabulary } from '../data/vocab.js';
-import { checkKeys, formatError, optionError, posInt } from '../errors.js';
-import { runFit, startPosition } from '../fit.js';
-import type { OptimizerSpec } from '../model.js';
-import { Session, sequentialTarget } from '../session.js';
+
+import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
+import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
 import { fittingBatchSize } from './classify.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { progressEvery } from './progress.js';
@@ -199,19 +194,26 @@ export function chunkWords(words: readonly string[], maxChars: number): string[]
   return out;
 }
 
-/** The baseline: greedy forward longest match. At each position the longest dictionary word
- * that matches is taken, else one character. */
+/** The baseline: greedy longest match (maximum matching). Forward (the default): at each
+ * position from the start the longest dictionary word that matches is taken, else one
+ * character. Backward: the same from the end of the sentence towards its start. */
 export class LongestMatchSegmenter {
   readonly #dict: Set<string>;
+  /** The direction of the match ({@link LongestMatchSegmenter} constructor's `opts.direction`). */
+  readonly direction: 'forward' | 'backward';
   /** The longest word tried, in characters (the longest dictionary word, at most `opts.maxLen`). */
   readonly maxLen: number;
 
   /**
    * @param words the dictionary
    * @param opts.maxLen longest word to try (default 32)
+   * @param opts.direction 'forward' (default) or 'backward' maximum matching
    */
-  constructor(words: Iterable<string>, opts: { maxLen?: number } = {}) {
-    checkKeys('LongestMatchSegmenter', opts, ['maxLen']);
+  constructor(words: Iterable<string>, opts: { maxLen?: number; direction?: 'forward' | 'backward' } = {}) {
+    checkKeys('LongestMatchSegmenter', opts, ['maxLen', 'direction']);
+    const dir = opts.direction ?? 'forward';
+    if (dir !== 'forward' && dir !== 'backward') throw optionError(`direction must be 'forward' or 'backward' (got ${JSON.stringify(dir)})`);
+    this.direction = dir;
     this.#dict = new Set(words);
     let longest = 1;
     for (const w of this.#dict) longest = Math.max(longest, chars(w).length);
@@ -219,7 +221,7 @@ export class LongestMatchSegmenter {
   }
 
   /** The dictionary of every word of a segmented corpus. */
-  static fromCorpus(sentences: readonly (readonly string[])[], opts: { maxLen?: number } = {}): LongestMatchSegmenter {
+  static fromCorpus(sentences: readonly (readonly string[])[], opts: { maxLen?: number; direction?: 'forward' | 'backward' } = {}): LongestMatchSegmenter {
     return new LongestMatchSegmenter(sentences.flat(), opts);
   }
 
@@ -232,6 +234,21 @@ export class LongestMatchSegmenter {
   segment(text: string | readonly string[]): string[] {
     const cs = typeof text === 'string' ? chars(text.replace(/[\s\u3000]+/gu, '')) : text;
     const out: string[] = [];
+    if (this.direction === 'backward') {
+      let j = cs.length;
+      while (j > 0) {
+        let take = 1;
+        for (let n = Math.min(this.maxLen, j); n > 1; n--) {
+          if (this.#dict.has(cs.slice(j - n, j).join(''))) {
+            take = n;
+            break;
+          }
+        }
+        out.push(cs.slice(j - take, j).join(''));
+        j -= take;
+      }
+      return out.reverse();
+    }
     let i = 0;
     while (i < cs.length) {
       let take = 1;
@@ -287,6 +304,8 @@ export interface TrainSegmenterOptions extends SegmenterOptions {
    * @default 2000
    */
   steps?: number;
+  /** Stop training after this many milliseconds (the model is kept as it stands). */
+  timeBudgetMs?: number;
   /**
    * Sentence pieces per batch.
    * @default 32
@@ -415,13 +434,16 @@ export class Segmenter {
     return cs.map((c, i) => tagsToWords(c, tags[i]));
   }
 
-  /** Segments the gold sentences' characters and scores the result (SIGHAN measure). */
-  evaluate(gold: readonly (readonly string[])[]): SegmentationScore {
+  /** Segments the gold sentences' characters and scores the result (SIGHAN measure; with
+   * `known`, the training words, also the OOV recall). `opts.batchSize` sentences are tagged at
+   * once (default 64; fewer for very long lines, whose activations grow with batch × length). */
+  evaluate(gold: readonly (readonly string[])[], known?: { has(w: string): boolean }, opts: { batchSize?: number } = {}): SegmentationScore {
     const cs = gold.map((ws) => chars(ws.join('')));
-    const tags = this.tag(cs);
+    const tags = this.tag(cs, opts);
     return segmentationScore(
       gold,
       cs.map((c, i) => tagsToWords(c, tags[i])),
+      known,
     );
   }
 
@@ -447,7 +469,17 @@ export function charVocabulary(sentences: readonly (readonly string[])[]): Vocab
 /** Trains a segmenter on a segmented corpus: pieces of at most `maxChars` characters,
  * shuffled by seed, `steps` updates with Adam (default lr 0.01) and clipping. */
 export async function trainSegmenter(sentences: readonly (readonly string[])[], opts: TrainSegmenterOptions = {}): Promise<Segmenter> {
-  checkKeys('trainSegmenter', opts, [...SEGMENTER_KEYS, 'steps', 'batchSize', 'maxChars', 'optimizer', 'clipNorm', 'onProgress', 'progressEvery']);
+  checkKeys('trainSegmenter', opts, [
+    ...SEGMENTER_KEYS,
+    'steps',
+    'timeBudgetMs',
+    'batchSize',
+    'maxChars',
+    'optimizer',
+    'clipNorm',
+    'onProgress',
+    'progressEvery',
+  ]);
   const steps = posInt('steps', opts.steps, 2000);
   const asked = posInt('batchSize', opts.batchSize, 32);
   const maxChars = posInt('maxChars', opts.maxChars, 80);
@@ -472,9 +504,11 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const rng = new Rng(opts.seed ?? 1);
   const order = new Uint32Array(pieces.length).map((_, i) => i);
   let pos = order.length;
+  const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
   // one "epoch" of `steps` batches drawn from an endless stream of pieces, reshuffled at its end
-  const target = sequentialTarget(model, {
+  await fitBatches(model, {
     batchesPerEpoch: steps,
+    timeBudgetMs: budget,
     batches: () => () => {
       const rows: number[] = [];
       while (rows.length < Math.min(batchSize, pieces.length)) {
@@ -493,7 +527,7 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
       return { input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, targets: { classes }, tokens };
     },
     schedule: false,
+    onProgress: progressEvery(every, steps, opts.onProgress),
   });
-  await runFit(target, startPosition(0), { epochs: 1, emit: progressEvery(every, steps, opts.onProgress), awaitSteps: true });
   return seg;
 }

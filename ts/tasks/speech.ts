@@ -15,13 +15,19 @@
 // Model file: the recurrent/1 file of the network (`Trainer.save`) with one more metadata
 // key, `speech` (JSON: { format, stack, bands, mean, std, blank, labels, bidirectional }).
 
-import { LogMelStream, logMel } from '../audio/mel.js';
-import { decodeWav16k } from '../audio/wav.js';
-import { sequential } from '../builder.js';
-import type { Example } from '../data/source.js';
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
-import { decodeSafetensors, encodeSafetensors, type TensorIn } from '../io/safetensors.js';
-import { createTrainer, type Trainer } from '../trainer.js';
+import {
+  createTrainer,
+  decodeSafetensors,
+  decodeWav16k,
+  type Example,
+  encodeSafetensors,
+  LogMelStream,
+  logMel,
+  sequential,
+  type TensorIn,
+  type Trainer,
+} from '../index.js';
 import { editDistance } from './edit-distance.js';
 
 /** The words of the digits 0–9 (labels 0–9; the blank is class 10). */

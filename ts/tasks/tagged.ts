@@ -3,8 +3,8 @@
 // "cd" and "//in" is "/" tagged "in"). Blank lines are skipped. Works for POS corpora (Brown)
 // and NER data in BIO tags ("Paris/B-LOC") alike. Errors are E_FORMAT and name the line.
 
-import { deriveSeed, Rng } from '../data/rng.js';
 import { formatError, rangeError, shapeError } from '../errors.js';
+import { deriveSeed, Rng } from '../index.js';
 
 /** One sentence of a tagged corpus: `words[i]` is tagged `tags[i]` (the two have the same length). */
 export interface TaggedSentence {

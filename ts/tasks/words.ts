@@ -10,8 +10,8 @@
 // other token maps to UNK. (When the cap exceeds the training types and minCount is 1, UNK
 // never occurs in training, so a model gives held-out unknown words little probability.)
 
-import { Vocabulary } from '../data/vocab.js';
 import { checkKeys, posInt } from '../errors.js';
+import { Vocabulary } from '../index.js';
 
 /** The end-of-line token `tokenizeWords` appends after each non-empty line: "<eos>". */
 export const EOS = '<eos>';

@@ -1,15 +1,18 @@
-// The trainer's line to its Session: the comlink `Remote<Session>` of a worker, or the
-// Session itself behind the same async face. A closed line (disposed, or the worker exited
+// The trainer's line to its session: the comlink `Remote<T>` of a worker (T = the SessionApi,
+// or a replica's WorkerApi), or a session in this thread behind the same async face. Calls go
+// by name to the typed remote, so no method list is written here. A closed line (disposed, or the worker exited
 // or failed) rejects every pending and later call with a typed E_STATE error.
 import * as Comlink from 'comlink';
 import { stateError } from '../errors.js';
 import { isNode } from '../runtime.js';
-import type { Session } from '../session.js';
+import type { SessionApi } from '../session-api.js';
+import { nodeEndpoint } from './node-endpoint.js';
 
-export type SessionPort = Comlink.Remote<Session>;
+/** The async face of a session: every method answers a promise. */
+export type SessionPort<T extends object = SessionApi> = Comlink.Remote<T>;
 
-export interface Link {
-  port: SessionPort;
+export interface Link<T extends object = SessionApi> {
+  port: SessionPort<T>;
   /** Hands data to the other side: transferred to a worker (the caller's copy stays), as is in the thread. */
   send<T>(value: T, transfer: Transferable[]): T;
   /** Wraps a callback the other side calls (a comlink proxy for a worker). */
@@ -19,8 +22,14 @@ export interface Link {
 }
 
 /** A port whose calls reject with the closing reason once `closed` settles. */
-function guarded(call: (name: string, args: unknown[]) => Promise<unknown>, closed: Promise<never>, isClosed: () => Error | undefined): SessionPort {
-  return new Proxy({} as SessionPort, {
+function guarded<T extends object>(
+  call: (name: string, args: unknown[]) => Promise<unknown>,
+  closed: Promise<never>,
+  isClosed: () => Error | undefined,
+): SessionPort<T> {
+  // A Proxy answers every method name of T by forwarding it (its target is never read).
+  const port: object = {};
+  return new Proxy(port as SessionPort<T>, {
     get: (_, name) =>
       typeof name !== 'string' || name === 'then'
         ? undefined
@@ -51,12 +60,18 @@ function closer(onClose: (reason: Error) => void): { closed: Promise<never>; isC
   };
 }
 
-/** The calling thread's line: the Session's methods, called directly. */
-export function threadLink(session: Session): Link {
+/** Calls method `name` of `target` (a session, or a comlink remote) with `args`; an unknown name is E_STATE. */
+function callByName(target: object, name: string, args: unknown[]): unknown {
+  const f: unknown = Reflect.get(target, name);
+  if (typeof f !== 'function') throw stateError(`the session has no method ${name}`);
+  return Reflect.apply(f, target, args);
+}
+
+/** The calling thread's line: the session's methods, called directly. */
+export function threadLink<T extends object>(session: T): Link<T> {
   const c = closer(() => undefined);
-  const s = session as unknown as Record<string, (...a: unknown[]) => unknown>;
   return {
-    port: guarded(async (name, args) => s[name](...args), c.closed, c.isClosed),
+    port: guarded<T>(async (name, args) => callByName(session, name, args), c.closed, c.isClosed),
     send: (v) => v,
     callback: (f) => f,
     close: c.close,
@@ -65,7 +80,7 @@ export function threadLink(session: Session): Link {
 
 /** Starts the worker script at `url` (Node worker_threads or a module Web Worker); `onClose`
  * hears the reason once the line closes (disposed, or the worker exited or failed). */
-export async function workerLink(url: URL | string | undefined, onClose?: (reason: Error) => void): Promise<Link> {
+export async function workerLink<T extends object = SessionApi>(url: URL | string | undefined, onClose?: (reason: Error) => void): Promise<Link<T>> {
   let terminate: () => void;
   let endpoint: Comlink.Endpoint;
   let onFault!: (e: Error) => void;
@@ -73,7 +88,6 @@ export async function workerLink(url: URL | string | undefined, onClose?: (reaso
     onFault(stateError(`the training worker ${what}${detail ? `: ${detail instanceof Error ? detail.message : String(detail)}` : ''}`));
   if (isNode) {
     const { Worker: NodeWorker } = await import('node:worker_threads');
-    const nodeEndpoint = (await import('comlink/dist/umd/node-adapter.js')).default as unknown as (ep: unknown) => Comlink.Endpoint;
     const here = import.meta.url; // (not the literal pattern below, so bundlers leave it alone)
     const where = url ?? new URL('./worker.js', here);
     let w: InstanceType<typeof NodeWorker>;
@@ -86,7 +100,7 @@ export async function workerLink(url: URL | string | undefined, onClose?: (reaso
     w.on('error', (e) => fault('failed', e));
     w.on('messageerror', (e) => fault('sent a message that could not be read', e));
     w.on('exit', (code) => fault(`exited (code ${code})`, undefined));
-    endpoint = nodeEndpoint(w);
+    endpoint = await nodeEndpoint(w);
     terminate = () => void w.terminate();
   } else {
     // The literal `new Worker(new URL('…', import.meta.url), { type: 'module' })` form is what
@@ -110,10 +124,9 @@ export async function workerLink(url: URL | string | undefined, onClose?: (reaso
     onClose?.(reason);
   });
   onFault = c.close;
-  const remote = Comlink.wrap<Session>(endpoint);
-  const r = remote as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const remote = Comlink.wrap<T>(endpoint);
   return {
-    port: guarded((name, args) => r[name](...args), c.closed, c.isClosed),
+    port: guarded<T>(async (name, args) => callByName(remote, name, args), c.closed, c.isClosed),
     send: (v, transfer) => Comlink.transfer(v, transfer),
     callback: (f) => Comlink.proxy(f),
     close: c.close,

@@ -1,18 +1,19 @@
-// Worker entry: one Session exposed through comlink (the trainer's other side is a
-// `Remote<Session>`). Runs as a module Web Worker (browsers, Deno, Bun) or as a Node
-// worker_threads worker.
+// Worker entry: one ReplicaSession exposed through comlink (the trainer's other side is a
+// `Remote<SessionApi>`, a data-parallel coordinator's a `Remote<WorkerApi>`). Runs as a module
+// Web Worker (browsers, Deno, Bun) or as a Node worker_threads worker.
 import * as Comlink from 'comlink';
+import { ReplicaSession } from '../parallel/replica-session.js';
 import { isNode } from '../runtime.js';
-import { Session } from '../session.js';
+import { nodeEndpoint } from './node-endpoint.js';
 import { registerErrorTransfer } from './transfer.js';
 
 registerErrorTransfer();
-const session = new Session();
+const session = new ReplicaSession();
 
 if (isNode) {
   const { parentPort } = await import('node:worker_threads');
-  const nodeEndpoint = (await import('comlink/dist/umd/node-adapter.js')).default as unknown as (ep: unknown) => Comlink.Endpoint;
-  Comlink.expose(session, nodeEndpoint(parentPort!));
+  if (!parentPort) throw new Error('worker.js runs as a worker_threads worker');
+  Comlink.expose(session, await nodeEndpoint(parentPort));
 } else {
   Comlink.expose(session);
 }

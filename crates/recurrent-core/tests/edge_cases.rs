@@ -103,6 +103,7 @@ fn reference(
                                 let n = (xp[2 * h + j] + hn_j).tanh();
                                 hn[j] = (1.0 - z) * n + z * hs[j];
                             }
+                            CellKind::LstmProj(_) => unreachable!("not in CELLS (its fixtures: torch_proj.rs)"),
                         }
                     }
                     hs = hn;

@@ -84,12 +84,13 @@ fn check_stack(c: &StackCase, seed: u64, st: &mut Stats) {
     let stack = RecurrentStack::new(cfg.clone(), &mut table, "");
     let mut params = vec![0.0; table.total];
     table.init(&mut params, &mut rng);
-    let (b, t, h, dh) = (c.b, c.t, c.hidden, cfg.out_dim());
-    let state = cfg.state_rows() * b * h;
+    // h states are S wide (H, or an LSTM's projection), c states H wide
+    let (b, t, h, sw, dh) = (c.b, c.t, c.hidden, cfg.state_width(), cfg.out_dim());
+    let (state, state_c) = (cfg.state_rows() * b * sw, cfg.state_rows() * b * h);
     let has_c = c.cell.has_c();
     let x = uniform_vec(b * t * c.input, -1.0, 1.0, &mut rng);
     let h0 = uniform_vec(state, -0.5, 0.5, &mut rng);
-    let c0 = if has_c { uniform_vec(state, -0.5, 0.5, &mut rng) } else { Vec::new() };
+    let c0 = if has_c { uniform_vec(state_c, -0.5, 0.5, &mut rng) } else { Vec::new() };
     let mut run = StackRun {
         stack,
         b,
@@ -97,7 +98,7 @@ fn check_stack(c: &StackCase, seed: u64, st: &mut Stats) {
         lengths: c.lengths.clone(),
         r_out: uniform_vec(b * t * dh, -1.0, 1.0, &mut rng),
         r_h: uniform_vec(state, -1.0, 1.0, &mut rng),
-        r_c: if has_c { uniform_vec(state, -1.0, 1.0, &mut rng) } else { Vec::new() },
+        r_c: if has_c { uniform_vec(state_c, -1.0, 1.0, &mut rng) } else { Vec::new() },
     };
     let vals = vec![params.clone(), x.clone(), h0.clone(), c0.clone()];
 
@@ -130,9 +131,10 @@ fn check_stack(c: &StackCase, seed: u64, st: &mut Stats) {
         if lens[bb] == 0 {
             // a zero-length row keeps its initial state in every layer and direction
             for r in 0..cfg.state_rows() {
-                let s = (r * b + bb) * h..(r * b + bb + 1) * h;
+                let s = (r * b + bb) * sw..(r * b + bb + 1) * sw;
                 assert_eq!(&hn0[s.clone()], &h0[s.clone()], "{what}: h_n of the zero-length row {bb} is not h0");
                 assert_eq!(&dh0[s.clone()], &r_h[s.clone()], "{what}: dh0 of the zero-length row {bb} is not dL/dh_n");
+                let s = (r * b + bb) * h..(r * b + bb + 1) * h;
                 if has_c {
                     assert_eq!(&cn0[s.clone()], &c0[s.clone()], "{what}: c_n of the zero-length row {bb} is not c0");
                     assert_eq!(&dc0[s.clone()], &r_c[s], "{what}: dc0 of the zero-length row {bb} is not dL/dc_n");
@@ -279,6 +281,37 @@ fn gradcheck_stack_gru_reset_before() {
 #[test]
 fn gradcheck_stack_gru_reset_before_hard_sigmoid() {
     run_cell(CellKind::GruResetBeforeHardSigmoid);
+}
+
+/// PyTorch's LSTM with projections (`proj_size` P < H): the main grid at H = 5, P = 3, then
+/// P = 1 and a packed case (B = 5, I = 9, H = 7, P = 4) whose GEMMs cross 4-lane blocks.
+#[test]
+fn gradcheck_stack_lstm_proj() {
+    let mut st = Stats::default();
+    let cell = CellKind::LstmProj(3);
+    let mut cases = main_grid(cell);
+    for bidirectional in [false, true] {
+        for layers in [1usize, 2] {
+            let base = StackCase {
+                cell: CellKind::LstmProj(1),
+                bidirectional,
+                layers,
+                input: 2,
+                hidden: 2,
+                b: 2,
+                t: 3,
+                lengths: Some(vec![0, 2]),
+            };
+            cases.push(base.clone());
+            let lengths = Some(vec![6, 1, 0, 4, 5]);
+            cases.push(StackCase { cell: CellKind::LstmProj(4), input: 9, hidden: 7, b: 5, t: 6, lengths, ..base });
+        }
+    }
+    for (i, c) in cases.iter().enumerate() {
+        check_stack(c, 3000 + i as u64, &mut st);
+    }
+    eprintln!("gradcheck lstm_proj: {} stack cases, {} comparisons; worst directional {:.2e}", st.cases, st.comparisons, st.worst_dir);
+    assert_eq!(st.cases, 36 + 8);
 }
 
 /// The checker itself must catch a wrong gradient: the analytic gradient of one sampled

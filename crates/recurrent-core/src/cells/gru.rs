@@ -4,6 +4,7 @@
 //! Step cache per row: [r | z | n | hp_n], 4·H floats.
 //! `HARD` swaps σ for TF.js/Keras's hard sigmoid on r and z (see `super::gate`).
 
+use super::step::{BwdRow, FwdRow, RowCell};
 use super::{dgate, gate};
 use crate::kernels;
 
@@ -52,5 +53,23 @@ pub fn backward_row<const HARD: bool>(dh: &[f32], cache: &[f32], h_prev: &[f32],
         dhz[j] = dzp;
         dxn[j] = dnp;
         dhn[j] = dnp * r[j];
+    }
+}
+
+/// The GRU cell (reset after the product, PyTorch); `HARD` for hard-sigmoid gates.
+pub struct Gru<const HARD: bool>;
+
+impl<const HARD: bool> RowCell for Gru<HARD> {
+    const GATES: usize = 3;
+    fn cache_width(h: usize) -> usize {
+        4 * h
+    }
+    #[inline]
+    fn forward_row(r: FwdRow) {
+        forward_row::<HARD>(r.xp, r.hp, r.h_prev, r.h, r.cache)
+    }
+    #[inline]
+    fn backward_row(r: BwdRow) {
+        backward_row::<HARD>(r.dh, r.cache, r.h_prev, r.dxp, r.dhp, r.dh_direct)
     }
 }

@@ -4,6 +4,7 @@
 //! Step cache per row: [i | f | g | o | tanh(c)], 5·H floats.
 //! `HARD` swaps σ for TF.js/Keras's hard sigmoid on the three gates (see `super::gate`).
 
+use super::step::{BwdRow, FwdRow, RowCell};
 use super::{dgate, gate};
 use crate::kernels;
 
@@ -66,4 +67,23 @@ pub fn backward_row<const HARD: bool>(
     }
     dhp.copy_from_slice(dxp);
     dh_direct.fill(0.0);
+}
+
+/// The LSTM cell; `HARD` for hard-sigmoid gates.
+pub struct Lstm<const HARD: bool>;
+
+impl<const HARD: bool> RowCell for Lstm<HARD> {
+    const GATES: usize = 4;
+    const HAS_C: bool = true;
+    fn cache_width(h: usize) -> usize {
+        5 * h
+    }
+    #[inline]
+    fn forward_row(r: FwdRow) {
+        forward_row::<HARD>(r.xp, r.hp, r.c_prev, r.h, r.c, r.cache)
+    }
+    #[inline]
+    fn backward_row(r: BwdRow) {
+        backward_row::<HARD>(r.dh, r.dc, r.cache, r.c_prev, r.dxp, r.dhp, r.dh_direct)
+    }
 }

@@ -1,25 +1,36 @@
-//! Recurrent cells: the per-step, per-row maths of forward and backward, side by side.
+//! Recurrent cells: the maths of one step forward and backward, side by side, behind the
+//! `Cell` trait (`step`); the layer (`layers::recurrent`) runs them over time, layers,
+//! directions and masks.
 //!
 //! Conventions (PyTorch): gates are stacked along one [G·H] axis in the order
 //! LSTM i,f,g,o (G=4), GRU r,z,n (G=3, reset applied after the recurrent product), RNN (G=1).
 //! The `GruResetBefore*` kinds (Keras `reset_after=False`, TF.js's GRU) apply the reset gate
 //! before the product, n = tanh(xp_n + W_hn·(r ⊙ h_prev) + b_hn); their steps run in two
-//! phases around a second GEMM in the layer (`gru_reset_before`), not through `forward_row`.
-//! `xp` = W_ih·x + b_ih and `hp` = W_hh·h_prev + b_hh are the two pre-activation projections
-//! of one row (each [G·H]); the layer computes them with GEMMs and calls the cell per row.
+//! phases around a second GEMM (`gru_reset_before`). `LstmProj` is PyTorch's LSTM with
+//! `proj_size` (`lstm_proj`). `xp` = W_ih·x + b_ih and `hp` = W_hh·h_prev + b_hh are the two
+//! pre-activation projections of one row (each [G·H]).
 //!
 //! Each cell keeps a per-row step cache of `cache_width(H)` floats for its backward.
+//!
+//! Adding a cell: its maths in a file here, as a `RowCell` (per-row maths around the one
+//! product with W_hh) or a `Cell` (its own batched step); a `CellKind` variant with its name
+//! in `name`/`parse` and its `Cell` in `with`. Nothing in `layers` changes.
 //!
 //! Gate activation (LSTM i,f,o; GRU r,z): σ by default, or TF.js/Keras's hard sigmoid
 //! clip(0.2·x + 0.5, 0, 1) in the `*HardSigmoid` kinds. The choice is a kind (one match per
 //! row, outside the element loops), so the σ cells compile to exactly the loops they had.
 
 use crate::kernels;
+use step::Rows;
 
 pub mod gru;
 pub mod gru_reset_before;
 pub mod lstm;
+pub mod lstm_proj;
 pub mod rnn;
+pub mod step;
+
+pub use step::{BwdStep, Cell, DirWeights, FwdStep, Packs, WeightGrads};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CellKind {
@@ -35,6 +46,8 @@ pub enum CellKind {
     GruResetBefore,
     /// `GruResetBefore` with hard-sigmoid gates (TF.js's default GRU).
     GruResetBeforeHardSigmoid,
+    /// LSTM with a projection of h to `proj` < hidden units (PyTorch `proj_size`).
+    LstmProj(usize),
 }
 
 /// Gate activation: σ(x), or (`HARD`) TF.js's hardSigmoid clip(0.2·x + 0.5, 0, 1)
@@ -58,37 +71,59 @@ pub(crate) fn dgate<const HARD: bool>(d: f32, y: f32) -> f32 {
 }
 
 impl CellKind {
+    /// Runs `f` with this kind's `Cell` (the one place a kind becomes its maths).
+    #[inline]
+    pub fn with<R>(self, f: impl FnOnce(&dyn Cell) -> R) -> R {
+        match self {
+            CellKind::RnnTanh => f(&Rows(rnn::Rnn::<false>)),
+            CellKind::RnnRelu => f(&Rows(rnn::Rnn::<true>)),
+            CellKind::Lstm => f(&Rows(lstm::Lstm::<false>)),
+            CellKind::LstmHardSigmoid => f(&Rows(lstm::Lstm::<true>)),
+            CellKind::Gru => f(&Rows(gru::Gru::<false>)),
+            CellKind::GruHardSigmoid => f(&Rows(gru::Gru::<true>)),
+            CellKind::GruResetBefore => f(&gru_reset_before::GruResetBefore::<false>),
+            CellKind::GruResetBeforeHardSigmoid => f(&gru_reset_before::GruResetBefore::<true>),
+            CellKind::LstmProj(proj) => f(&lstm_proj::LstmProj { proj }),
+        }
+    }
     /// Number of stacked gates G.
     pub fn gates(self) -> usize {
-        match self {
-            CellKind::RnnTanh | CellKind::RnnRelu => 1,
-            CellKind::Lstm | CellKind::LstmHardSigmoid => 4,
-            CellKind::Gru | CellKind::GruHardSigmoid | CellKind::GruResetBefore | CellKind::GruResetBeforeHardSigmoid => 3,
-        }
+        self.with(|c| c.gates())
     }
     /// Whether the cell carries a cell state c (LSTM).
     pub fn has_c(self) -> bool {
-        matches!(self, CellKind::Lstm | CellKind::LstmHardSigmoid)
+        self.with(|c| c.has_c())
     }
     /// Floats of step cache per row.
     pub fn cache_width(self, h: usize) -> usize {
-        match self {
-            CellKind::RnnTanh | CellKind::RnnRelu => 0,
-            CellKind::Lstm | CellKind::LstmHardSigmoid => 5 * h,
-            CellKind::Gru | CellKind::GruHardSigmoid | CellKind::GruResetBefore | CellKind::GruResetBeforeHardSigmoid => 4 * h,
+        self.with(|c| c.cache_width(h))
+    }
+    /// Width of h and of the outputs for H hidden units (H, or the projection).
+    pub fn state_width(self, h: usize) -> usize {
+        self.with(|c| c.state_width(h))
+    }
+    /// The projection size P of `LstmProj`, else 0 (PyTorch's `proj_size`).
+    pub fn proj_size(self) -> usize {
+        if let CellKind::LstmProj(p) = self { p } else { 0 }
+    }
+    /// This LSTM kind with a projection to `proj` units (0: none); `None` when another cell
+    /// (or hard-sigmoid gates) is asked for a projection.
+    pub fn with_proj(self, proj: usize) -> Option<Self> {
+        match (self, proj) {
+            (CellKind::LstmProj(_), 0) => Some(CellKind::Lstm),
+            (k, 0) => Some(k),
+            (CellKind::Lstm | CellKind::LstmProj(_), p) => Some(CellKind::LstmProj(p)),
+            _ => None,
         }
     }
-    /// Whether the reset gate is applied before the recurrent product (the two-phase step).
-    pub fn resets_before(self) -> bool {
-        matches!(self, CellKind::GruResetBefore | CellKind::GruResetBeforeHardSigmoid)
-    }
     /// The PyTorch-style name: "rnn_tanh", "rnn_relu", "lstm", "gru" (the reset-before GRU
-    /// is "gru_reset_before"; the hard-sigmoid kinds add "_hard_sigmoid").
+    /// is "gru_reset_before"; the hard-sigmoid kinds add "_hard_sigmoid"; the projected LSTM
+    /// is "lstm", its size in `proj_size`).
     pub fn name(self) -> &'static str {
         match self {
             CellKind::RnnTanh => "rnn_tanh",
             CellKind::RnnRelu => "rnn_relu",
-            CellKind::Lstm => "lstm",
+            CellKind::Lstm | CellKind::LstmProj(_) => "lstm",
             CellKind::Gru => "gru",
             CellKind::LstmHardSigmoid => "lstm_hard_sigmoid",
             CellKind::GruHardSigmoid => "gru_hard_sigmoid",
@@ -138,78 +173,5 @@ impl CellKind {
             "gru_reset_before_hard_sigmoid" => CellKind::GruResetBeforeHardSigmoid,
             _ => return None,
         })
-    }
-
-    /// One row of one step forward. `hp` is scratch (may be overwritten). Not for the
-    /// reset-before GRU (`resets_before`), whose step the layer runs in two phases.
-    /// Shapes: xp, hp [G·H]; h_prev, h [H]; c_prev, c [H] (LSTM, else empty); cache [cache_width].
-    #[allow(clippy::too_many_arguments)]
-    #[inline]
-    pub fn forward_row(self, xp: &[f32], hp: &mut [f32], h_prev: &[f32], c_prev: &[f32], h: &mut [f32], c: &mut [f32], cache: &mut [f32]) {
-        match self {
-            CellKind::RnnTanh => rnn::forward_row(false, xp, hp, h),
-            CellKind::RnnRelu => rnn::forward_row(true, xp, hp, h),
-            CellKind::Lstm => lstm::forward_row::<false>(xp, hp, c_prev, h, c, cache),
-            CellKind::Gru => gru::forward_row::<false>(xp, hp, h_prev, h, cache),
-            CellKind::LstmHardSigmoid => lstm::forward_row::<true>(xp, hp, c_prev, h, c, cache),
-            CellKind::GruHardSigmoid => gru::forward_row::<true>(xp, hp, h_prev, h, cache),
-            CellKind::GruResetBefore | CellKind::GruResetBeforeHardSigmoid => unreachable!("the reset-before GRU steps in two phases"),
-        }
-    }
-
-    /// One row of one step backward.
-    /// In: dh [H] (total gradient of this step's h), dc [H] (LSTM: gradient of this step's c,
-    /// replaced by the gradient of c_prev). Out: dxp, dhp [G·H] (gradients of the two
-    /// projections) and dh_direct [H] (the part of dL/dh_prev that bypasses W_hh).
-    #[allow(clippy::too_many_arguments)]
-    #[inline]
-    pub fn backward_row(
-        self,
-        dh: &[f32],
-        dc: &mut [f32],
-        cache: &[f32],
-        h_prev: &[f32],
-        c_prev: &[f32],
-        h: &[f32],
-        dxp: &mut [f32],
-        dhp: &mut [f32],
-        dh_direct: &mut [f32],
-    ) {
-        match self {
-            CellKind::RnnTanh => rnn::backward_row(false, dh, h, dxp, dhp, dh_direct),
-            CellKind::RnnRelu => rnn::backward_row(true, dh, h, dxp, dhp, dh_direct),
-            CellKind::Lstm => lstm::backward_row::<false>(dh, dc, cache, c_prev, dxp, dhp, dh_direct),
-            CellKind::Gru => gru::backward_row::<false>(dh, cache, h_prev, dxp, dhp, dh_direct),
-            CellKind::LstmHardSigmoid => lstm::backward_row::<true>(dh, dc, cache, c_prev, dxp, dhp, dh_direct),
-            CellKind::GruHardSigmoid => gru::backward_row::<true>(dh, cache, h_prev, dxp, dhp, dh_direct),
-            CellKind::GruResetBefore | CellKind::GruResetBeforeHardSigmoid => unreachable!("the reset-before GRU steps in two phases"),
-        }
-    }
-
-    /// Reset-before GRU, forward phase 1 of one row (see `gru_reset_before::forward_gates`).
-    #[inline]
-    pub fn rb_forward_gates(self, xp: &[f32], hp: &[f32], h_prev: &[f32], cache: &mut [f32]) {
-        match self {
-            CellKind::GruResetBeforeHardSigmoid => gru_reset_before::forward_gates::<true>(xp, hp, h_prev, cache),
-            _ => gru_reset_before::forward_gates::<false>(xp, hp, h_prev, cache),
-        }
-    }
-
-    /// Reset-before GRU, backward phase 1 of one row (see `gru_reset_before::backward_out`).
-    #[inline]
-    pub fn rb_backward_out(self, dh: &[f32], cache: &[f32], h_prev: &[f32], dxp: &mut [f32], dhp: &mut [f32], dh_direct: &mut [f32]) {
-        match self {
-            CellKind::GruResetBeforeHardSigmoid => gru_reset_before::backward_out::<true>(dh, cache, h_prev, dxp, dhp, dh_direct),
-            _ => gru_reset_before::backward_out::<false>(dh, cache, h_prev, dxp, dhp, dh_direct),
-        }
-    }
-
-    /// Reset-before GRU, backward phase 2 of one row (see `gru_reset_before::backward_reset`).
-    #[inline]
-    pub fn rb_backward_reset(self, d_rh: &[f32], cache: &[f32], h_prev: &[f32], dxp: &mut [f32], dhp: &mut [f32], dh_direct: &mut [f32]) {
-        match self {
-            CellKind::GruResetBeforeHardSigmoid => gru_reset_before::backward_reset::<true>(d_rh, cache, h_prev, dxp, dhp, dh_direct),
-            _ => gru_reset_before::backward_reset::<false>(d_rh, cache, h_prev, dxp, dhp, dh_direct),
-        }
     }
 }

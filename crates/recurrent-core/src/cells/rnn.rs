@@ -1,6 +1,7 @@
 //! Vanilla RNN (Elman): h = act(W_ih·x + b_ih + W_hh·h_prev + b_hh), act = tanh or ReLU.
 //! No step cache: backward reads h itself.
 
+use super::step::{BwdRow, FwdRow, RowCell};
 use crate::kernels;
 
 /// xp, hp [H]; h [H] out.
@@ -27,4 +28,22 @@ pub fn backward_row(relu: bool, dh: &[f32], h: &[f32], dxp: &mut [f32], dhp: &mu
         dhp[j] = d;
     }
     dh_direct.fill(0.0);
+}
+
+/// The vanilla RNN cell: tanh, or ReLU with `RELU`.
+pub struct Rnn<const RELU: bool>;
+
+impl<const RELU: bool> RowCell for Rnn<RELU> {
+    const GATES: usize = 1;
+    fn cache_width(_h: usize) -> usize {
+        0
+    }
+    #[inline]
+    fn forward_row(r: FwdRow) {
+        forward_row(RELU, r.xp, r.hp, r.h)
+    }
+    #[inline]
+    fn backward_row(r: BwdRow) {
+        backward_row(RELU, r.dh, r.h, r.dxp, r.dhp, r.dh_direct)
+    }
 }

@@ -1,36 +1,34 @@
 //! A recurrent stack: `layers` × {forward, reverse} runs of one cell kind, with per-row
-//! lengths (packed-sequence semantics) and inverted dropout between layers.
+//! lengths (packed-sequence semantics) and inverted dropout between layers. The cell's maths
+//! (its step forward and backward, its parameter shapes) is a `cells::Cell`; this file is
+//! the same for every cell.
 //!
-//! Shapes (batch-first, row-major): x [B, T, I]; out [B, T, D·H]; h0/c0/h_n/c_n [L·D, B, H],
-//! ordered layer by layer with forward before reverse (PyTorch).
+//! Shapes (batch-first, row-major): x [B, T, I]; out [B, T, D·S]; h0/h_n [L·D, B, S] and
+//! c0/c_n [L·D, B, H], ordered layer by layer with forward before reverse (PyTorch). S is the
+//! cell's state width (H, or an LSTM's projection P).
 //!
 //! Per direction, the work is:
-//! - forward: xproj[B·T, G·H] = X · W_ihᵀ + b_ih as one GEMM; then per step one GEMM
-//!   hp[B, G·H] = h_prev · W_hhᵀ + b_hh (W_hhᵀ packed once) and the cell's row maths;
-//! - backward: per step the cell's row maths and one GEMM dh_prev = dhp · W_hh; after the
-//!   sweep, dW_hh, dW_ih, biases and dX as single GEMMs over all steps.
+//! - forward: xproj[B·T, G·H] = X · W_ihᵀ + b_ih as one GEMM; then per step the cell's step
+//!   (for most cells one GEMM hp[B, G·H] = h_prev · W_hhᵀ + b_hh and the row maths);
+//! - backward: per step the cell's step (row maths, dh_prev = dh_direct + dhp · W_hh); after
+//!   the sweep the cell's recurrent weight gradients, then dW_ih, biases and dX as single
+//!   GEMMs over all steps.
 //!
 //! Internal buffers are indexed by iteration step s (t = s forward, t = T−1−s reverse):
-//! hs/cs [(T+1)·B, H] (hs[0] = h0), cache and dhp [T·B, ·]. xproj and dxp follow x's
-//! batch-major row order (row b·T + t).
-//!
-//! The reset-before GRU (`CellKind::resets_before`) needs r before its n-gate product, so its
-//! steps run in `reset_before`: per step a GEMM over the r, z rows of W_hh, the gates, a
-//! GEMM of (r ⊙ h_prev) over the n rows, then n and h (backward mirrors it); the other cells'
-//! step loops are untouched.
+//! hs [(T+1)·B, S] and cs [(T+1)·B, H] (hs[0] = h0), cache and dhp [T·B, ·]. xproj and dxp
+//! follow x's batch-major row order (row b·T + t).
 //!
 //! Masks: a row b is active at time t when t < len[b]. An inactive step leaves the state as
-//! it was, outputs zero, and passes gradients straight through. Reverse runs therefore start
-//! at each row's last valid step.
+//! it was, outputs zero, and passes gradients straight through (done here, around the
+//! cell's step; see `cells::step`). Reverse runs therefore start at each row's last valid
+//! step.
 
 use super::{ParamTable, Slot};
-use crate::cells::CellKind;
+use crate::cells::{BwdStep, CellKind, DirWeights, FwdStep, Packs, WeightGrads};
 use crate::error::{Error, Result, check_finite, check_len};
-use crate::kernels::{self, Mat, PackedB, col_sum_acc};
+use crate::kernels::{self, Mat, col_sum_acc};
 use crate::limits::{MAX_BATCH, MAX_BATCH_ELEMENTS, MAX_DIM, MAX_LAYERS, MAX_STEPS, MAX_UNITS, check_between, product};
 use crate::rng::Rng;
-
-mod reset_before;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecurrentConfig {
@@ -47,8 +45,13 @@ impl RecurrentConfig {
     pub fn dirs(&self) -> usize {
         if self.bidirectional { 2 } else { 1 }
     }
+    /// Width S of h and of each direction's outputs: H, or the LSTM's projection P.
+    pub fn state_width(&self) -> usize {
+        self.cell.state_width(self.hidden)
+    }
+    /// Width of the outputs, D·S.
     pub fn out_dim(&self) -> usize {
-        self.dirs() * self.hidden
+        self.dirs() * self.state_width()
     }
     pub fn layer_input(&self, l: usize) -> usize {
         if l == 0 { self.input } else { self.out_dim() }
@@ -63,6 +66,10 @@ impl RecurrentConfig {
         check_between(&format!("{what}.input"), self.input, MAX_DIM)?;
         check_between(&format!("{what}.hidden"), self.hidden, MAX_UNITS)?;
         check_between(&format!("{what}.layers"), self.layers, MAX_LAYERS)?;
+        let p = self.cell.proj_size();
+        if p > 0 && p >= self.hidden {
+            return Err(Error::range(format!("{what}.projSize = {p} must be below {what}.hidden = {}", self.hidden)));
+        }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(Error::range(format!("{what}.dropout = {} must be in [0, 1)", self.dropout)));
         }
@@ -100,7 +107,7 @@ impl RecurrentConfig {
         if c0.is_some() && !self.cell.has_c() {
             return Err(Error::option("c0 is only for LSTM cells"));
         }
-        self.check_state(&[("h0", h0), ("c0", c0)], b)
+        self.check_state(&[("h0", h0, self.state_width()), ("c0", c0, self.hidden)], b)
     }
     /// Checks the upstream gradients of a backward over B × T: d_out [B, T, D·H] and
     /// d_hn / d_cn [L·D, B, H], all finite; d_cn only for LSTM cells.
@@ -110,13 +117,14 @@ impl RecurrentConfig {
         if d_cn.is_some() && !self.cell.has_c() {
             return Err(Error::option("d_cn is only for LSTM cells"));
         }
-        self.check_state(&[("d_hn", d_hn), ("d_cn", d_cn)], b)
+        self.check_state(&[("d_hn", d_hn, self.state_width()), ("d_cn", d_cn, self.hidden)], b)
     }
-    fn check_state(&self, states: &[(&str, Option<&[f32]>)], b: usize) -> Result<()> {
-        let shape = format!("[L·D={}, B={b}, H={}]", self.state_rows(), self.hidden);
-        for &(what, s) in states {
+    /// Checks states [L·D, B, width] (h-like: S wide; c-like: H wide).
+    fn check_state(&self, states: &[(&str, Option<&[f32]>, usize)], b: usize) -> Result<()> {
+        for &(what, s, width) in states {
             if let Some(s) = s {
-                check_len(what, s, self.state_rows() * b * self.hidden, &shape)?;
+                let shape = format!("[L·D={}, B={b}, {}={width}]", self.state_rows(), if width == self.hidden { "H" } else { "P" });
+                check_len(what, s, self.state_rows() * b * width, &shape)?;
                 check_finite(what, s)?;
             }
         }
@@ -127,7 +135,7 @@ impl RecurrentConfig {
     /// copies and masks (saturating; the sizes are bounded by `validate`).
     pub fn activation_width(&self) -> usize {
         let (g, h, cw) = (self.cell.gates(), self.hidden, self.cell.cache_width(self.hidden));
-        let per_dir = (3 * g * h).saturating_add(2 * h).saturating_add(cw);
+        let per_dir = (3 * g * h).saturating_add(2 * self.state_width()).saturating_add(cw);
         (0..self.layers).fold(0usize, |acc, l| {
             acc.saturating_add(self.dirs().saturating_mul(per_dir))
                 .saturating_add(self.out_dim())
@@ -136,14 +144,24 @@ impl RecurrentConfig {
     }
 }
 
+/// One direction's parameter slots; `extra` spans the cell's extra parameters (back to back,
+/// empty for most cells).
 #[derive(Clone, Copy, Debug)]
 struct DirParams {
     w_ih: Slot,
     w_hh: Slot,
     b_ih: Slot,
     b_hh: Slot,
+    extra: Slot,
 }
 
+impl DirParams {
+    fn weights<'a>(&self, params: &'a [f32]) -> DirWeights<'a> {
+        DirWeights { w_hh: self.w_hh.of(params), b_hh: self.b_hh.of(params), extra: self.extra.of(params) }
+    }
+}
+
+/// One direction's buffers, kept between calls (see the module doc for their indexing).
 #[derive(Default)]
 struct DirBufs {
     xproj: Vec<f32>,
@@ -152,12 +170,64 @@ struct DirBufs {
     cache: Vec<f32>,
     dxp: Vec<f32>,
     dhp: Vec<f32>,
-    w_hh_t: PackedB,
-    w_hh: PackedB,
-    /// Reset-before GRU only: the n rows of W_hh packed (W_hnᵀ forward, W_hn backward; the
-    /// r, z rows go in `w_hh_t` / `w_hh`), and d(r ⊙ h_prev) [B, H] of one backward step.
-    w_n: PackedB,
-    d_rh: Vec<f32>,
+    /// [B, G·H] scratch of one forward step.
+    hp: Vec<f32>,
+    /// [B]: which rows run the current step.
+    active: Vec<bool>,
+    packs: Packs,
+    /// The cell's own backward buffer.
+    scratch: Vec<f32>,
+}
+
+/// The shape of one direction's run over one layer: B rows, T steps, H units (S wide state),
+/// `in_dim` inputs; its outputs are columns out_off.. of rows `out_ld` wide.
+struct DirRun<'a> {
+    cell: CellKind,
+    b: usize,
+    t: usize,
+    h: usize,
+    in_dim: usize,
+    lengths: &'a [usize],
+    reverse: bool,
+    out_ld: usize,
+    out_off: usize,
+}
+
+impl DirRun<'_> {
+    /// The time index of iteration step s.
+    fn time(&self, s: usize) -> usize {
+        if self.reverse { self.t - 1 - s } else { s }
+    }
+}
+
+/// What one direction's forward reads and writes: x [B, T, in_dim], h0 [B, S], c0 [B, H]
+/// (default zeros), the layer output, h_n [B, S] and c_n [B, H] (cells with c, else empty).
+struct FwdIo<'a> {
+    x: &'a [f32],
+    h0: Option<&'a [f32]>,
+    c0: Option<&'a [f32]>,
+    out: &'a mut [f32],
+    h_n: &'a mut [f32],
+    c_n: &'a mut [f32],
+}
+
+/// What one direction's backward reads and writes: x, the layer's output gradient, d_hn
+/// [B, S] and d_cn [B, H], dx (+)= [B, T, in_dim] when wanted.
+struct BwdIo<'a> {
+    x: &'a [f32],
+    d_out: &'a [f32],
+    d_hn: Option<&'a [f32]>,
+    d_cn: Option<&'a [f32]>,
+    dx: Option<&'a mut [f32]>,
+}
+
+/// The state gradients carried between backward steps: dh [B, S] (left holding dL/dh0),
+/// the next step's dh_prev [B, S] and dc [B, H] (left holding dL/dc0).
+#[derive(Default)]
+struct Carry {
+    dh: Vec<f32>,
+    dh_next: Vec<f32>,
+    dc: Vec<f32>,
 }
 
 pub struct RecurrentStack {
@@ -173,11 +243,7 @@ pub struct RecurrentStack {
     pub c_n: Vec<f32>,
     pub dh0: Vec<f32>,
     pub dc0: Vec<f32>,
-    // scratch
-    hp: Vec<f32>,
-    dh_carry: Vec<f32>,
-    dh_next: Vec<f32>,
-    dc_carry: Vec<f32>,
+    carry: Carry,
     dgrad_a: Vec<f32>,
     dgrad_b: Vec<f32>,
     lengths: Vec<usize>,
@@ -195,18 +261,23 @@ impl RecurrentStack {
     /// Registers the parameters `{prefix}weight_ih_l{k}[_reverse]` etc. in `table`.
     pub fn new(cfg: RecurrentConfig, table: &mut ParamTable, prefix: &str) -> Self {
         let g = cfg.cell.gates();
-        let (h, bound) = (cfg.hidden, init_bound(cfg.hidden));
+        let (h, sw, bound) = (cfg.hidden, cfg.state_width(), init_bound(cfg.hidden));
+        let extra = cfg.cell.with(|c| c.extra_params(h));
         let mut dirs = Vec::new();
         for l in 0..cfg.layers {
             for d in 0..cfg.dirs() {
                 let sfx = if d == 1 { "_reverse" } else { "" };
                 let inp = cfg.layer_input(l);
-                dirs.push(DirParams {
-                    w_ih: table.add_uniform(&format!("{prefix}weight_ih_l{l}{sfx}"), &[g * h, inp], bound),
-                    w_hh: table.add_uniform(&format!("{prefix}weight_hh_l{l}{sfx}"), &[g * h, h], bound),
-                    b_ih: table.add_uniform(&format!("{prefix}bias_ih_l{l}{sfx}"), &[g * h], bound),
-                    b_hh: table.add_uniform(&format!("{prefix}bias_hh_l{l}{sfx}"), &[g * h], bound),
-                });
+                let w_ih = table.add_uniform(&format!("{prefix}weight_ih_l{l}{sfx}"), &[g * h, inp], bound);
+                let w_hh = table.add_uniform(&format!("{prefix}weight_hh_l{l}{sfx}"), &[g * h, sw], bound);
+                let b_ih = table.add_uniform(&format!("{prefix}bias_ih_l{l}{sfx}"), &[g * h], bound);
+                let b_hh = table.add_uniform(&format!("{prefix}bias_hh_l{l}{sfx}"), &[g * h], bound);
+                let off = table.total;
+                for (stem, shape) in &extra {
+                    table.add_uniform(&format!("{prefix}{stem}_l{l}{sfx}"), shape, bound);
+                }
+                let extra = Slot { off, len: table.total - off };
+                dirs.push(DirParams { w_ih, w_hh, b_ih, b_hh, extra });
             }
         }
         let n = dirs.len();
@@ -221,10 +292,7 @@ impl RecurrentStack {
             c_n: Vec::new(),
             dh0: Vec::new(),
             dc0: Vec::new(),
-            hp: Vec::new(),
-            dh_carry: Vec::new(),
-            dh_next: Vec::new(),
-            dc_carry: Vec::new(),
+            carry: Carry::default(),
             dgrad_a: Vec::new(),
             dgrad_b: Vec::new(),
             lengths: Vec::new(),
@@ -260,7 +328,7 @@ impl RecurrentStack {
         rng: &mut Rng,
     ) {
         let cfg = self.cfg.clone();
-        let (h, dn) = (cfg.hidden, cfg.dirs());
+        let (h, sw, dn, has_c) = (cfg.hidden, cfg.state_width(), cfg.dirs(), cfg.cell.has_c());
         assert_eq!(x.len(), b * t * cfg.input, "recurrent forward: x must be [B, T, I]");
         self.b = b;
         self.t = t;
@@ -273,17 +341,16 @@ impl RecurrentStack {
             }
             None => self.lengths.resize(b, t),
         }
-        let state_len = cfg.state_rows() * b * h;
-        self.h_n.resize(state_len, 0.0);
-        if cfg.cell.has_c() {
-            self.c_n.resize(state_len, 0.0);
+        self.h_n.resize(cfg.state_rows() * b * sw, 0.0);
+        if has_c {
+            self.c_n.resize(cfg.state_rows() * b * h, 0.0);
         }
         self.dropout_used = train && cfg.dropout > 0.0 && cfg.layers > 1;
         for l in 0..cfg.layers {
             let in_dim = cfg.layer_input(l);
             let (prev, rest) = self.outs.split_at_mut(l);
             let out = &mut rest[0];
-            out.resize(b * t * dn * h, 0.0);
+            out.resize(b * t * dn * sw, 0.0);
             let input: &[f32] = if l == 0 {
                 x
             } else if self.dropout_used {
@@ -293,28 +360,18 @@ impl RecurrentStack {
             };
             for d in 0..dn {
                 let i = l * dn + d;
-                let so = i * b * h..(i + 1) * b * h;
-                dir_forward(
-                    cfg.cell,
-                    self.dirs[i],
-                    params,
-                    &mut self.bufs[i],
-                    &mut self.hp,
-                    input,
-                    in_dim,
-                    b,
-                    t,
-                    h,
-                    &self.lengths,
-                    d == 1,
-                    h0.map(|s| &s[so.clone()]),
-                    c0.map(|s| &s[so.clone()]),
+                let (so, sc) = (i * b * sw..(i + 1) * b * sw, i * b * h..(i + 1) * b * h);
+                let run =
+                    DirRun { cell: cfg.cell, b, t, h, in_dim, lengths: &self.lengths, reverse: d == 1, out_ld: dn * sw, out_off: d * sw };
+                let io = FwdIo {
+                    x: input,
+                    h0: h0.map(|s| &s[so.clone()]),
+                    c0: c0.map(|s| &s[sc.clone()]),
                     out,
-                    dn * h,
-                    d * h,
-                    &mut self.h_n[so.clone()],
-                    if cfg.cell.has_c() { &mut self.c_n[so.clone()] } else { &mut [] },
-                );
+                    h_n: &mut self.h_n[so.clone()],
+                    c_n: if has_c { &mut self.c_n[sc] } else { &mut [] },
+                };
+                dir_forward(self.dirs[i], params, &mut self.bufs[i], &run, io);
             }
             if self.dropout_used && l + 1 < cfg.layers {
                 let keep = 1.0 - cfg.dropout;
@@ -345,11 +402,11 @@ impl RecurrentStack {
     ) {
         let cfg = self.cfg.clone();
         let (b, t, h, dn) = (self.b, self.t, cfg.hidden, cfg.dirs());
-        assert_eq!(d_out.len(), b * t * dn * h, "recurrent backward: d_out must be [B, T, D·H]");
-        let state_len = cfg.state_rows() * b * h;
-        self.dh0.resize(state_len, 0.0);
-        if cfg.cell.has_c() {
-            self.dc0.resize(state_len, 0.0);
+        let (sw, has_c) = (cfg.state_width(), cfg.cell.has_c());
+        assert_eq!(d_out.len(), b * t * dn * sw, "recurrent backward: d_out must be [B, T, D·S]");
+        self.dh0.resize(cfg.state_rows() * b * sw, 0.0);
+        if has_c {
+            self.dc0.resize(cfg.state_rows() * b * h, 0.0);
         }
         self.dgrad_a.clear();
         self.dgrad_a.extend_from_slice(d_out);
@@ -369,34 +426,21 @@ impl RecurrentStack {
             }
             for d in 0..dn {
                 let i = l * dn + d;
-                let so = i * b * h..(i + 1) * b * h;
+                let (so, sc) = (i * b * sw..(i + 1) * b * sw, i * b * h..(i + 1) * b * h);
                 let dxi: Option<&mut [f32]> = if l > 0 { Some(&mut self.dgrad_b) } else { dx.as_deref_mut() };
-                dir_backward(
-                    cfg.cell,
-                    self.dirs[i],
-                    params,
-                    grads,
-                    &mut self.bufs[i],
-                    input,
-                    in_dim,
-                    b,
-                    t,
-                    h,
-                    &self.lengths,
-                    d == 1,
-                    &self.dgrad_a,
-                    dn * h,
-                    d * h,
-                    d_hn.map(|s| &s[so.clone()]),
-                    d_cn.map(|s| &s[so.clone()]),
-                    dxi,
-                    &mut self.dh_carry,
-                    &mut self.dh_next,
-                    &mut self.dc_carry,
-                );
-                self.dh0[so.clone()].copy_from_slice(&self.dh_carry);
-                if cfg.cell.has_c() {
-                    self.dc0[so].copy_from_slice(&self.dc_carry);
+                let run =
+                    DirRun { cell: cfg.cell, b, t, h, in_dim, lengths: &self.lengths, reverse: d == 1, out_ld: dn * sw, out_off: d * sw };
+                let io = BwdIo {
+                    x: input,
+                    d_out: &self.dgrad_a,
+                    d_hn: d_hn.map(|s| &s[so.clone()]),
+                    d_cn: d_cn.map(|s| &s[sc.clone()]),
+                    dx: dxi,
+                };
+                dir_backward(self.dirs[i], params, grads, &mut self.bufs[i], &run, io, &mut self.carry);
+                self.dh0[so].copy_from_slice(&self.carry.dh);
+                if has_c {
+                    self.dc0[sc].copy_from_slice(&self.carry.dc);
                 }
             }
             if l > 0 {
@@ -411,246 +455,176 @@ impl RecurrentStack {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn dir_forward(
-    cell: CellKind,
-    p: DirParams,
-    params: &[f32],
-    st: &mut DirBufs,
-    hp: &mut Vec<f32>,
-    x: &[f32],
-    in_dim: usize,
-    b: usize,
-    t: usize,
-    h: usize,
-    lengths: &[usize],
-    reverse: bool,
-    h0: Option<&[f32]>,
-    c0: Option<&[f32]>,
-    out: &mut [f32],
-    out_ld: usize,
-    out_off: usize,
-    h_n: &mut [f32],
-    c_n: &mut [f32],
-) {
-    let gh = cell.gates() * h;
-    let cw = cell.cache_width(h);
-    let has_c = cell.has_c();
-    let (w_ih, w_hh, b_ih, b_hh) = (p.w_ih.of(params), p.w_hh.of(params), p.b_ih.of(params), p.b_hh.of(params));
+/// One direction of one layer forward: xp for every step as one GEMM, then the cell's step
+/// per time step, with masking (see `cells::step`).
+fn dir_forward(p: DirParams, params: &[f32], st: &mut DirBufs, run: &DirRun, io: FwdIo) {
+    let (b, t, h, in_dim) = (run.b, run.t, run.h, run.in_dim);
+    run.cell.with(|cell| {
+        let (gh, sw, cw, has_c) = (cell.gates() * h, cell.state_width(h), cell.cache_width(h), cell.has_c());
+        let (w_ih, b_ih) = (p.w_ih.of(params), p.b_ih.of(params));
+        let w = p.weights(params);
 
-    // input projection of every step at once: xproj[B·T, GH] = X · W_ihᵀ + b_ih
-    st.xproj.resize(b * t * gh, 0.0);
-    kernels::gemm(b * t, gh, in_dim, Mat::n(x, in_dim), Mat::t(w_ih, in_dim), false, &mut st.xproj, gh);
-    for row in st.xproj.chunks_exact_mut(gh) {
-        for (v, bias) in row.iter_mut().zip(b_ih) {
-            *v += bias;
-        }
-    }
-    st.hs.resize((t + 1) * b * h, 0.0);
-    st.cs.resize(if has_c { (t + 1) * b * h } else { 0 }, 0.0);
-    st.cache.resize(t * b * cw, 0.0);
-    hp.resize(b * gh, 0.0);
-    match h0 {
-        Some(s) => st.hs[..b * h].copy_from_slice(s),
-        None => st.hs[..b * h].fill(0.0),
-    }
-    if has_c {
-        match c0 {
-            Some(s) => st.cs[..b * h].copy_from_slice(s),
-            None => st.cs[..b * h].fill(0.0),
-        }
-    }
-    if cell.resets_before() {
-        reset_before::forward_steps(cell, w_hh, b_hh, st, hp, b, t, h, lengths, reverse, out, out_ld, out_off);
-        h_n.copy_from_slice(&st.hs[t * b * h..(t + 1) * b * h]);
-        return;
-    }
-    // W_hhᵀ packed once for all steps; a batch of at most SMALL_M rows multiplies W_hh
-    // unpacked (packing would cost more than the product).
-    let packed = b > kernels::SMALL_M;
-    if packed {
-        st.w_hh_t.pack(h, gh, Mat::t(w_hh, h));
-    }
-    for s in 0..t {
-        let tt = if reverse { t - 1 - s } else { s };
-        let (hs_prev, hs_next) = st.hs[s * b * h..(s + 2) * b * h].split_at_mut(b * h);
-        // hp[B, GH] = h_prev · W_hhᵀ + b_hh
-        if packed {
-            kernels::gemm_packed(b, Mat::n(hs_prev, h), &st.w_hh_t, false, hp, gh);
-        } else {
-            kernels::gemm(b, gh, h, Mat::n(hs_prev, h), Mat::t(w_hh, h), false, hp, gh);
-        }
-        for row in hp.chunks_exact_mut(gh) {
-            for (v, bias) in row.iter_mut().zip(b_hh) {
+        // input projection of every step at once: xproj[B·T, GH] = X · W_ihᵀ + b_ih
+        st.xproj.resize(b * t * gh, 0.0);
+        kernels::gemm(b * t, gh, in_dim, Mat::n(io.x, in_dim), Mat::t(w_ih, in_dim), false, &mut st.xproj, gh);
+        for row in st.xproj.chunks_exact_mut(gh) {
+            for (v, bias) in row.iter_mut().zip(b_ih) {
                 *v += bias;
             }
         }
-        let (cs_prev, cs_next): (&[f32], &mut [f32]) = if has_c {
-            let (a, c) = st.cs[s * b * h..(s + 2) * b * h].split_at_mut(b * h);
-            (a, c)
-        } else {
-            (&[], &mut [])
-        };
-        for bb in 0..b {
-            let hr = bb * h..(bb + 1) * h;
-            let orow = (bb * t + tt) * out_ld + out_off;
-            if tt < lengths[bb] {
-                let (cp, cn): (&[f32], &mut [f32]) = if has_c { (&cs_prev[hr.clone()], &mut cs_next[hr.clone()]) } else { (&[], &mut []) };
-                cell.forward_row(
-                    &st.xproj[(bb * t + tt) * gh..(bb * t + tt + 1) * gh],
-                    &mut hp[bb * gh..(bb + 1) * gh],
-                    &hs_prev[hr.clone()],
-                    cp,
-                    &mut hs_next[hr.clone()],
-                    cn,
-                    &mut st.cache[(s * b + bb) * cw..(s * b + bb + 1) * cw],
-                );
-                out[orow..orow + h].copy_from_slice(&hs_next[hr]);
-            } else {
-                hs_next[hr.clone()].copy_from_slice(&hs_prev[hr.clone()]);
-                if has_c {
-                    cs_next[hr.clone()].copy_from_slice(&cs_prev[hr]);
-                }
-                out[orow..orow + h].fill(0.0);
+        st.hs.resize((t + 1) * b * sw, 0.0);
+        st.cs.resize(if has_c { (t + 1) * b * h } else { 0 }, 0.0);
+        st.cache.resize(t * b * cw, 0.0);
+        st.hp.resize(b * gh, 0.0);
+        st.active.resize(b, false);
+        match io.h0 {
+            Some(s) => st.hs[..b * sw].copy_from_slice(s),
+            None => st.hs[..b * sw].fill(0.0),
+        }
+        if has_c {
+            match io.c0 {
+                Some(s) => st.cs[..b * h].copy_from_slice(s),
+                None => st.cs[..b * h].fill(0.0),
             }
         }
-    }
-    h_n.copy_from_slice(&st.hs[t * b * h..(t + 1) * b * h]);
-    if has_c {
-        c_n.copy_from_slice(&st.cs[t * b * h..(t + 1) * b * h]);
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-#[allow(clippy::needless_range_loop)] // bb indexes lengths and several row ranges together
-fn dir_backward(
-    cell: CellKind,
-    p: DirParams,
-    params: &[f32],
-    grads: &mut [f32],
-    st: &mut DirBufs,
-    x: &[f32],
-    in_dim: usize,
-    b: usize,
-    t: usize,
-    h: usize,
-    lengths: &[usize],
-    reverse: bool,
-    d_out: &[f32],
-    out_ld: usize,
-    out_off: usize,
-    d_hn: Option<&[f32]>,
-    d_cn: Option<&[f32]>,
-    dx: Option<&mut [f32]>,
-    dh_carry: &mut Vec<f32>,
-    dh_next: &mut Vec<f32>,
-    dc_carry: &mut Vec<f32>,
-) {
-    let gh = cell.gates() * h;
-    let has_c = cell.has_c();
-    let (w_ih, w_hh) = (p.w_ih.of(params), p.w_hh.of(params));
-    st.dxp.resize(b * t * gh, 0.0);
-    st.dhp.resize(t * b * gh, 0.0);
-    dh_carry.resize(b * h, 0.0);
-    dh_next.resize(b * h, 0.0);
-    match d_hn {
-        Some(s) => dh_carry.copy_from_slice(s),
-        None => dh_carry.fill(0.0),
-    }
-    dc_carry.resize(if has_c { b * h } else { 0 }, 0.0);
-    if has_c {
-        match d_cn {
-            Some(s) => dc_carry.copy_from_slice(s),
-            None => dc_carry.fill(0.0),
-        }
-    }
-    if cell.resets_before() {
-        reset_before::backward_steps(cell, w_hh, st, b, t, h, lengths, reverse, d_out, out_ld, out_off, dh_carry, dh_next);
-        reset_before::weight_grads(p.w_hh.of_mut(grads), st, b, t, h);
-    } else {
-        step_backward(cell, w_hh, st, b, t, h, lengths, reverse, d_out, out_ld, out_off, dh_carry, dh_next, dc_carry);
-        kernels::gemm(gh, h, t * b, Mat::t(&st.dhp, gh), Mat::n(&st.hs[..t * b * h], h), true, p.w_hh.of_mut(grads), h);
-    }
-    // the other weight gradients over all steps at once
-    col_sum_acc(&st.dhp, t * b, gh, gh, p.b_hh.of_mut(grads));
-    kernels::gemm(gh, in_dim, b * t, Mat::t(&st.dxp, gh), Mat::n(x, in_dim), true, p.w_ih.of_mut(grads), in_dim);
-    col_sum_acc(&st.dxp, b * t, gh, gh, p.b_ih.of_mut(grads));
-    if let Some(dx) = dx {
-        kernels::gemm(b * t, in_dim, gh, Mat::n(&st.dxp, gh), Mat::n(w_ih, in_dim), true, dx, in_dim);
-    }
-}
-
-/// The backward step loop of every cell but the reset-before GRU: per step the cell's row
-/// maths and dh_prev = dh_direct + dhp · W_hh.
-#[allow(clippy::too_many_arguments)]
-#[allow(clippy::needless_range_loop)] // bb indexes lengths and several row ranges together
-fn step_backward(
-    cell: CellKind,
-    w_hh: &[f32],
-    st: &mut DirBufs,
-    b: usize,
-    t: usize,
-    h: usize,
-    lengths: &[usize],
-    reverse: bool,
-    d_out: &[f32],
-    out_ld: usize,
-    out_off: usize,
-    dh_carry: &mut Vec<f32>,
-    dh_next: &mut Vec<f32>,
-    dc_carry: &mut [f32],
-) {
-    let gh = cell.gates() * h;
-    let cw = cell.cache_width(h);
-    let has_c = cell.has_c();
-    let packed = b > kernels::SMALL_M;
-    if packed {
-        st.w_hh.pack(gh, h, Mat::n(w_hh, h));
-    }
-    for s in (0..t).rev() {
-        let tt = if reverse { t - 1 - s } else { s };
-        // dh_carry becomes the total gradient of h at this step
-        for bb in 0..b {
-            if tt < lengths[bb] {
-                let orow = (bb * t + tt) * out_ld + out_off;
-                for (d, g) in dh_carry[bb * h..(bb + 1) * h].iter_mut().zip(&d_out[orow..orow + h]) {
-                    *d += g;
+        cell.pack(&w, &mut st.packs, b, h, false);
+        for s in 0..t {
+            let tt = run.time(s);
+            for (a, &len) in st.active.iter_mut().zip(run.lengths) {
+                *a = tt < len;
+            }
+            let (hs_prev, hs_next) = st.hs[s * b * sw..(s + 2) * b * sw].split_at_mut(b * sw);
+            let (cs_prev, cs_next): (&[f32], &mut [f32]) = if has_c {
+                let (a, c) = st.cs[s * b * h..(s + 2) * b * h].split_at_mut(b * h);
+                (a, c)
+            } else {
+                (&[], &mut [])
+            };
+            let cache = &mut st.cache[s * b * cw..(s + 1) * b * cw];
+            for (bb, _) in st.active.iter().enumerate().filter(|(_, a)| !**a) {
+                cache[bb * cw..(bb + 1) * cw].fill(0.0);
+            }
+            cell.forward(FwdStep {
+                b,
+                h,
+                active: &st.active,
+                xp: &st.xproj[tt * gh..],
+                xp_ld: t * gh,
+                h_prev: hs_prev,
+                h_next: hs_next,
+                c_prev: cs_prev,
+                c_next: cs_next,
+                cache,
+                hp: &mut st.hp,
+                w: &w,
+                packs: &st.packs,
+            });
+            // outputs of the active rows; an inactive row keeps its state and outputs zero
+            for (bb, &on) in st.active.iter().enumerate() {
+                let (sr, orow) = (bb * sw..(bb + 1) * sw, (bb * t + tt) * run.out_ld + run.out_off);
+                if on {
+                    io.out[orow..orow + sw].copy_from_slice(&hs_next[sr]);
+                } else {
+                    hs_next[sr.clone()].copy_from_slice(&hs_prev[sr]);
+                    if has_c {
+                        cs_next[bb * h..(bb + 1) * h].copy_from_slice(&cs_prev[bb * h..(bb + 1) * h]);
+                    }
+                    io.out[orow..orow + sw].fill(0.0);
                 }
             }
         }
-        for bb in 0..b {
-            let hr = bb * h..(bb + 1) * h;
-            let xrow = (bb * t + tt) * gh..(bb * t + tt + 1) * gh;
-            let hrow = (s * b + bb) * gh..(s * b + bb + 1) * gh;
-            if tt < lengths[bb] {
-                let hprev = &st.hs[s * b * h + bb * h..s * b * h + (bb + 1) * h];
-                let hcur = &st.hs[(s + 1) * b * h + bb * h..(s + 1) * b * h + (bb + 1) * h];
-                let cprev: &[f32] = if has_c { &st.cs[s * b * h + bb * h..s * b * h + (bb + 1) * h] } else { &[] };
-                let dc: &mut [f32] = if has_c { &mut dc_carry[hr.clone()] } else { &mut [] };
-                cell.backward_row(
-                    &dh_carry[hr.clone()],
-                    dc,
-                    &st.cache[(s * b + bb) * cw..(s * b + bb + 1) * cw],
-                    hprev,
-                    cprev,
-                    hcur,
-                    &mut st.dxp[xrow],
-                    &mut st.dhp[hrow],
-                    &mut dh_next[hr],
-                );
-            } else {
-                st.dxp[xrow].fill(0.0);
-                st.dhp[hrow].fill(0.0);
-                dh_next[hr.clone()].copy_from_slice(&dh_carry[hr]);
+        io.h_n.copy_from_slice(&st.hs[t * b * sw..(t + 1) * b * sw]);
+        if has_c {
+            io.c_n.copy_from_slice(&st.cs[t * b * h..(t + 1) * b * h]);
+        }
+    })
+}
+
+/// One direction of one layer backward: the cell's step per time step (masked), then the
+/// cell's recurrent weight gradients, and dW_ih, db_ih, db_hh and dx as GEMMs over all steps.
+fn dir_backward(p: DirParams, params: &[f32], grads: &mut [f32], st: &mut DirBufs, run: &DirRun, io: BwdIo, carry: &mut Carry) {
+    let (b, t, h, in_dim) = (run.b, run.t, run.h, run.in_dim);
+    run.cell.with(|cell| {
+        let (gh, sw, cw, has_c) = (cell.gates() * h, cell.state_width(h), cell.cache_width(h), cell.has_c());
+        let w_ih = p.w_ih.of(params);
+        let w = p.weights(params);
+        st.dxp.resize(b * t * gh, 0.0);
+        st.dhp.resize(t * b * gh, 0.0);
+        carry.dh.resize(b * sw, 0.0);
+        carry.dh_next.resize(b * sw, 0.0);
+        match io.d_hn {
+            Some(s) => carry.dh.copy_from_slice(s),
+            None => carry.dh.fill(0.0),
+        }
+        carry.dc.resize(if has_c { b * h } else { 0 }, 0.0);
+        if has_c {
+            match io.d_cn {
+                Some(s) => carry.dc.copy_from_slice(s),
+                None => carry.dc.fill(0.0),
             }
         }
-        // dh_prev = dh_direct + dhp · W_hh
-        let dhp_s = Mat::n(&st.dhp[s * b * gh..(s + 1) * b * gh], gh);
-        if packed {
-            kernels::gemm_packed(b, dhp_s, &st.w_hh, true, dh_next, h);
-        } else {
-            kernels::gemm(b, h, gh, dhp_s, Mat::n(w_hh, h), true, dh_next, h);
+        cell.pack(&w, &mut st.packs, b, h, true);
+        for s in (0..t).rev() {
+            let tt = run.time(s);
+            for (a, &len) in st.active.iter_mut().zip(run.lengths) {
+                *a = tt < len;
+            }
+            // carry.dh becomes the total gradient of h at this step; an inactive row passes
+            // it straight through to dh_prev, with zero projection gradients
+            for (bb, &on) in st.active.iter().enumerate() {
+                let sr = bb * sw..(bb + 1) * sw;
+                if on {
+                    let orow = (bb * t + tt) * run.out_ld + run.out_off;
+                    for (d, g) in carry.dh[sr].iter_mut().zip(&io.d_out[orow..orow + sw]) {
+                        *d += g;
+                    }
+                } else {
+                    st.dxp[(bb * t + tt) * gh..(bb * t + tt + 1) * gh].fill(0.0);
+                    st.dhp[(s * b + bb) * gh..(s * b + bb + 1) * gh].fill(0.0);
+                    carry.dh_next[sr.clone()].copy_from_slice(&carry.dh[sr]);
+                }
+            }
+            let c_prev: &[f32] = if has_c { &st.cs[s * b * h..(s + 1) * b * h] } else { &[] };
+            cell.backward(BwdStep {
+                b,
+                h,
+                s,
+                t,
+                active: &st.active,
+                dh: &carry.dh,
+                dc: &mut carry.dc,
+                h_prev: &st.hs[s * b * sw..(s + 1) * b * sw],
+                h_cur: &st.hs[(s + 1) * b * sw..(s + 2) * b * sw],
+                c_prev,
+                cache: &st.cache[s * b * cw..(s + 1) * b * cw],
+                dxp: &mut st.dxp[tt * gh..],
+                xp_ld: t * gh,
+                dhp: &mut st.dhp[s * b * gh..(s + 1) * b * gh],
+                dh_prev: &mut carry.dh_next,
+                scratch: &mut st.scratch,
+                w: &w,
+                packs: &st.packs,
+            });
+            std::mem::swap(&mut carry.dh, &mut carry.dh_next);
         }
-        std::mem::swap(dh_carry, dh_next);
-    }
+        // the recurrent weights' gradients (the cell's), then the others over all steps at once
+        let (lo, hi) = grads.split_at_mut(p.extra.off);
+        cell.weight_grads(WeightGrads {
+            b,
+            t,
+            h,
+            hs: &st.hs,
+            cache: &st.cache,
+            dhp: &st.dhp,
+            scratch: &st.scratch,
+            g_hh: p.w_hh.of_mut(lo),
+            g_extra: &mut hi[..p.extra.len],
+        });
+        col_sum_acc(&st.dhp, t * b, gh, gh, p.b_hh.of_mut(grads));
+        kernels::gemm(gh, in_dim, b * t, Mat::t(&st.dxp, gh), Mat::n(io.x, in_dim), true, p.w_ih.of_mut(grads), in_dim);
+        col_sum_acc(&st.dxp, b * t, gh, gh, p.b_ih.of_mut(grads));
+        if let Some(dx) = io.dx {
+            kernels::gemm(b * t, in_dim, gh, Mat::n(&st.dxp, gh), Mat::n(w_ih, in_dim), true, dx, in_dim);
+        }
+    })
 }

@@ -289,7 +289,7 @@ impl Model {
         if self.carry_state {
             for l in &self.layers {
                 if let Layer::Recurrent { stack, state_h, .. } = l {
-                    let want = stack.cfg.state_rows() * b * stack.cfg.hidden;
+                    let want = stack.cfg.state_rows() * b * stack.cfg.state_width();
                     if !state_h.is_empty() && state_h.len() != want {
                         return Err(Error::shape(format!(
                             "the carried state was made for another batch size; reset the state before changing B (now {b})"
@@ -511,9 +511,9 @@ impl Model {
                     let d_hn = if *return_sequences {
                         None
                     } else {
-                        // pooled grad [B, D·H] → the top layer's rows of d_hn [L·D, B, H]
+                        // pooled grad [B, D·S] → the top layer's rows of d_hn [L·D, B, S]
                         let cfg = &stack.cfg;
-                        let (h, dn) = (cfg.hidden, cfg.dirs());
+                        let (h, dn) = (cfg.state_width(), cfg.dirs());
                         self.d_state.clear();
                         self.d_state.resize(cfg.state_rows() * b * h, 0.0);
                         for d in 0..dn {
@@ -594,10 +594,10 @@ fn ctc_model_loss(batch: &CtcBatch, cfg: &CtcConfig, work: &mut CtcWork, d: Opti
     Ok((loss as f32, batch.b))
 }
 
-/// out [B, D·H] = the top layer's final state of each direction.
+/// out [B, D·S] = the top layer's final state of each direction.
 fn pool_final_states(stack: &RecurrentStack, b: usize, out: &mut Vec<f32>) {
     let cfg = &stack.cfg;
-    let (h, dn) = (cfg.hidden, cfg.dirs());
+    let (h, dn) = (cfg.state_width(), cfg.dirs());
     out.clear();
     out.resize(b * dn * h, 0.0);
     for d in 0..dn {

@@ -91,8 +91,12 @@ impl ModelSpec {
                     }
                     names.push(name);
                 }
-                LayerSpec::Recurrent { name, units, layers, dropout, .. } => {
+                LayerSpec::Recurrent { name, cell, units, layers, dropout, .. } => {
                     check_between("units", *units, MAX_UNITS)?;
+                    let p = cell.proj_size();
+                    if p > 0 && p >= *units {
+                        return Err(Error::range(format!("projSize = {p} must be below units = {units}")));
+                    }
                     check_between("layers", *layers, MAX_LAYERS)?;
                     check_rate("dropout", *dropout)?;
                     if !seq {

@@ -3,11 +3,11 @@
 // and reports, per tensor, the largest absolute and relative error.
 // Tolerance: |a−b| ≤ atol + rtol·|b| with (1e-5, 1e-4) for `layer` and `lm`, and
 // (1e-4, 1e-3) for the losses, gradient norms and final weights of `train`.
-import { ctcLoss } from './ctc.js';
-import { formatError, isRecurrentError } from './errors.js';
-import { CELL_TYPES, type CellType, RecurrentLayer } from './layer.js';
-import { Model, type OptimizerSpec } from './model.js';
-import type { ModelSpecJSON } from './spec.js';
+import { ctcLoss } from '../../ctc.js';
+import { formatError, isRecurrentError } from '../../errors.js';
+import { CELL_TYPES, type CellType, RecurrentLayer } from '../../layer.js';
+import { Model, type OptimizerSpec } from '../../model.js';
+import type { ModelSpecJSON } from '../../spec.js';
 
 /** How one tensor of a fixture compared with PyTorch's. */
 export interface TensorReport {

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { formatError } from '../errors.js';
+import { formatError } from '../../errors.js';
 
 export interface MailMessage {
   /** group/id, e.g. "spam-2/00001". */

@@ -5,9 +5,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { formatError } from '../errors.js';
-import { normalizeBrownTag } from '../tasks/brown.js';
-import { parseTagged, type TaggedSentence } from '../tasks/tagged.js';
+import { formatError } from '../../errors.js';
+import { normalizeBrownTag, parseTagged, type TaggedSentence } from '../../tasks/index.js';
 
 export interface BrownFile {
   /** e.g. "ca01". */

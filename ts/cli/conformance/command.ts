@@ -2,10 +2,10 @@
 // public API and the wasm build; prints per-tensor errors and ends with "N passed, M failed".
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type FixtureReport, runFixture } from '../conformance.js';
-import { formatError, optionError } from '../errors.js';
-import { init } from '../wasm.js';
-import { type Command, helpText, parseFlags } from './flags.js';
+import { formatError, optionError } from '../../errors.js';
+import { init } from '../../wasm.js';
+import { type Command, helpText, parseFlags } from '../flags.js';
+import { type FixtureReport, runFixture } from './runner.js';
 
 export const CONFORMANCE: Command = {
   name: 'recurrent conformance',

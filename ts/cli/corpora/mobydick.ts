@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { formatError } from '../errors.js';
+import { formatError } from '../../errors.js';
 
 export interface MobyDick {
   train: string;

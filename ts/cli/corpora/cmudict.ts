@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { formatError } from '../errors.js';
+import { formatError } from '../../errors.js';
 
 export async function loadCmudict(): Promise<Uint8Array> {
   let dir: string;

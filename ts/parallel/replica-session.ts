@@ -1,0 +1,84 @@
+// The replica protocol: a worker's Session as replica w of n of a data-parallel fit, driven by
+// the coordinator (parallel/coordinator.ts) through comlink. The worker exposes a
+// ReplicaSession: the whole SessionApi (one worker, or replica 0's save/predict/…) plus the
+// calls below. What a replica trains on comes from its model kind's fit plan (model-kind.ts).
+import type { DataLike } from '../data/source.js';
+import { stateError } from '../errors.js';
+import type { TrainingState } from '../io/checkpoint.js';
+import type { ScorePart } from '../score.js';
+import type { Pair } from '../seq2seq.js';
+import { Session } from '../session.js';
+import type { SessionApi, SessionFitOptions } from '../session-api.js';
+import { Replica, type ShardResult } from './replica.js';
+
+/** The options of one data-parallel fit a replica needs (the coordinator checked the rest). */
+export type ReplicaFitOptions = Pick<SessionFitOptions, 'shuffle' | 'validation' | 'tbptt' | 'lrDecay'> & { batchSize: number };
+
+/** What the coordinator asks of each replica, besides the SessionApi. */
+export interface ReplicaApi {
+  /** Makes this session replica `w` of `n` for one fit of its model on `data` (checked as
+   * `fit` checks it); the batches per epoch and whether losses are cross-entropies. */
+  replicaBegin(
+    data: DataLike | readonly Pair[],
+    opts: ReplicaFitOptions,
+    w: number,
+    n: number,
+    shared?: SharedArrayBuffer,
+  ): { batchesPerEpoch: number; bits: boolean };
+  /** This replica's gradient of its shard of batch `i` (window `window` under truncated BPTT). */
+  replicaGrad(epoch: number, seed: number, i: number, step: number, window?: number): ShardResult;
+  /** Applies the combined gradient (given, or read from shared memory). */
+  replicaApply(grads?: Float32Array): { gradNorm: number; lr: number };
+  /** Loss sums over this replica's part of the validation data. */
+  replicaValidate(): ScorePart | undefined;
+  /** The epoch's end (schedule step or learning-rate decay). */
+  replicaEndEpoch(): void;
+  /** Leaves the run (ends truncated BPTT's carried state). */
+  replicaEnd(): void;
+  /** Sets the training position a saved file carries (the coordinator's, on replica 0). */
+  setTrainingState(pos: TrainingState | undefined): void;
+}
+
+/** What a training worker exposes. */
+export type WorkerApi = SessionApi & ReplicaApi;
+
+/** A worker's session: the SessionApi, and the replica protocol for data-parallel fits. */
+export class ReplicaSession extends Session implements ReplicaApi {
+  #replica: Replica | undefined;
+
+  replicaBegin(
+    data: DataLike | readonly Pair[],
+    opts: ReplicaFitOptions,
+    w: number,
+    n: number,
+    shared?: SharedArrayBuffer,
+  ): { batchesPerEpoch: number; bits: boolean } {
+    const plan = this.fitPlan(data, opts, opts.batchSize);
+    const part = plan.validatePart;
+    this.#replica = new Replica(plan.shard(w, n), { w, n, shared, validate: part && (() => part(w, n)) });
+    return { batchesPerEpoch: plan.batchesPerEpoch, bits: plan.bits };
+  }
+  #needReplica(): Replica {
+    if (!this.#replica) throw stateError('this session is not a data-parallel replica (replicaBegin first)');
+    return this.#replica;
+  }
+  replicaGrad(epoch: number, seed: number, i: number, step: number, window = 0): ShardResult {
+    return this.#needReplica().grad(epoch, seed, i, step, window);
+  }
+  replicaApply(grads?: Float32Array): { gradNorm: number; lr: number } {
+    return this.#needReplica().apply(grads);
+  }
+  replicaValidate(): ScorePart | undefined {
+    return this.#needReplica().validate();
+  }
+  replicaEndEpoch(): void {
+    this.#needReplica().endEpoch();
+  }
+  replicaEnd(): void {
+    this.#replica?.end();
+    this.#replica = undefined;
+  }
+  setTrainingState(pos: TrainingState | undefined): void {
+    this.training = pos;
+  }
+}

@@ -1,0 +1,116 @@
+// Named-entity recognition on characters: a BiLSTM(-CRF) tagger (PosTagger, with characters as
+// its words) over entity tags in any scheme (BIO, BIOES, BMES; see entities.ts), and the
+// entities it finds in raw text with their character offsets. Long texts are cut after
+// sentence punctuation (。！？!?) into pieces of at most `maxChars` characters for tagging, and
+// the pieces' tags are put back together, so a text of any length can be tagged.
+import { checkKeys, formatError, posInt } from '../errors.js';
+import { type CharTaggedSentence, sentencePieces } from './chinese.js';
+import { detectScheme, type Entity, type EntityScore, entityScore, type TagScheme, tagsToEntities } from './entities.js';
+import { PosTagger, type TrainPosTaggerOptions, trainPosTagger } from './pos.js';
+import { chars } from './segment.js';
+
+/** Options of {@link trainEntityRecognizer}: those of trainPosTagger (the characters are its
+ * words) and the longest piece trained on. */
+export interface TrainEntityRecognizerOptions extends Omit<TrainPosTaggerOptions, 'from' | 'minCount'> {
+  /**
+   * Sentences are cut after sentence punctuation into pieces of at most this many characters.
+   * @default 200
+   */
+  maxChars?: number;
+  /**
+   * Characters seen fewer times are trained as a shared "rare character" symbol.
+   * @default 2
+   */
+  minCount?: number;
+}
+
+/** A character tagger with entity tags: finds entities in raw text. */
+export class EntityRecognizer {
+  /** The character tagger. */
+  readonly tagger: PosTagger;
+  /** The scheme of its tags. */
+  readonly scheme: TagScheme;
+  /** Longest piece tagged at once, in characters. */
+  readonly maxChars: number;
+
+  /** Wraps a tagger whose tags are entity tags (E_FORMAT otherwise). */
+  constructor(tagger: PosTagger, opts: { maxChars?: number } = {}) {
+    checkKeys('EntityRecognizer', opts, ['maxChars']);
+    try {
+      this.scheme = detectScheme(tagger.tags);
+    } catch {
+      throw formatError(
+        `not an entity model: its tags (${tagger.tags.slice(0, 6).join(', ')}${tagger.tags.length > 6 ? ', …' : ''}) are not entity tags (O, B-TYPE, I-TYPE, …); train one with recurrent ner train`,
+      );
+    }
+    this.tagger = tagger;
+    this.maxChars = posInt('maxChars', opts.maxChars, 200);
+  }
+
+  /** An entity recognizer from a model file written by `save()` (or by `recurrent ner train`);
+   * E_FORMAT for another kind of model file. */
+  static load(bytes: Uint8Array, opts: { maxChars?: number } = {}): EntityRecognizer {
+    let tagger: PosTagger;
+    try {
+      tagger = PosTagger.load(bytes);
+    } catch (e) {
+      throw formatError(`not an entity model file (it should come from recurrent ner train): ${(e as Error).message}`);
+    }
+    try {
+      return new EntityRecognizer(tagger, opts);
+    } catch (e) {
+      tagger.dispose();
+      throw e;
+    }
+  }
+
+  /** Entity tags of each character sequence (of any length: long ones are tagged in pieces). */
+  tagChars(seqs: readonly (readonly string[])[]): string[][] {
+    const pieces: string[][] = [];
+    const where: [number, number][][] = seqs.map((cs) => sentencePieces(cs, this.maxChars));
+    seqs.forEach((cs, i) => {
+      for (const [a, b] of where[i]) pieces.push(cs.slice(a, b) as string[]);
+    });
+    const tags = this.tagger.tag(pieces);
+    let k = 0;
+    return seqs.map((_, i) => where[i].flatMap(() => tags[k++]));
+  }
+
+  /** The entities of each text, with [start, end) offsets in characters (code points) and
+   * their text.
+   * @example rec.recognize(['江泽民在北京']) // [[{ type: 'PER', start: 0, end: 3, text: '江泽民' }, { type: 'LOC', start: 4, end: 6, text: '北京' }]] */
+  recognize(texts: readonly string[]): Entity[][] {
+    const cs = texts.map(chars);
+    const tags = this.tagChars(cs);
+    return cs.map((c, i) => tagsToEntities(tags[i], c));
+  }
+
+  /** Tags the gold sentences' characters and scores them (conlleval's measure). */
+  evaluate(gold: readonly CharTaggedSentence[]): EntityScore {
+    return entityScore(
+      gold.map((s) => s.tags),
+      this.tagChars(gold.map((s) => s.chars)),
+    );
+  }
+
+  /** The model file (a tagger file whose tags are entity tags). */
+  save(): Uint8Array {
+    return this.tagger.save();
+  }
+
+  /** Frees the model's wasm memory. */
+  dispose(): void {
+    this.tagger.dispose();
+  }
+}
+
+/** Trains an entity recognizer on character-tagged sentences (cut into pieces of at most
+ * `maxChars` after sentence punctuation), checking the tag scheme first (E_FORMAT). */
+export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[], opts: TrainEntityRecognizerOptions = {}): Promise<EntityRecognizer> {
+  const { maxChars: mc, ...rest } = opts;
+  const maxChars = posInt('maxChars', mc, 200);
+  detectScheme(sents.flatMap((s) => s.tags));
+  const pieces = sents.flatMap((s) => sentencePieces(s.chars, maxChars).map(([a, b]) => ({ words: s.chars.slice(a, b), tags: s.tags.slice(a, b) })));
+  const tagger = await trainPosTagger(pieces, rest);
+  return new EntityRecognizer(tagger, { maxChars });
+}

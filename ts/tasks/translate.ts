@@ -1,0 +1,353 @@
+// Machine translation with the attention encoder-decoder (seq2seq.ts) on byte-pair pieces:
+//
+//   const t = Translator.create(train, { sourcePieces: 4000, targetPieces: 4000, encoderUnits: 128 }, { seed: 1 });
+//   await t.fit(train, { epochs: 5, batchSize: 64, dev, workers: 2,
+//     onEpoch: (e) => console.log(e.epoch, e.devBleu) });   // keeps the best dev BLEU weights
+//   t.translate(['Y dijo Dios: Sea la luz.'], { beam: 5 });  // → ['God said, “Let there be light,” …']
+//   t.evaluate(test, { beam: 5 });                           // → { bleu, chrf, hypotheses, … }
+//
+// Pairs are { source, target } strings (one sentence or verse each). Each side has its own BPE
+// vocabulary learned on the training targets/sources (separate, not shared: the output
+// softmax, the dominant cost, then covers English pieces only, and the model has no tied
+// embeddings that a shared vocabulary would serve). Both vocabularies are saved in the model
+// file's metadata with the weights. Output is detokenised by construction: BPE pieces carry
+// their spaces, so decoding concatenates them.
+//
+// Beam search ranks finished hypotheses by log p / length^α (length normalisation, α =
+// `lengthPenalty`, default 1): the raw log-probability favours short outputs.
+import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
+import type { FitEvent, FitResult } from '../events.js';
+import { type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../seq2seq.js';
+import { createTrainer } from '../trainer.js';
+import { type BleuScore, type ChrfScore, corpusBleu, corpusChrf } from './bleu.js';
+import { Bpe, type BpeJSON } from './bpe.js';
+
+/** One parallel sentence pair. */
+export interface TranslationPair {
+  source: string;
+  target: string;
+}
+
+/** Options of {@link Translator.create}: the BPE sizes, the longest input, and the encoder-decoder's architecture. */
+export interface TranslatorOptions extends Omit<Seq2SeqOptions, 'sourceVocab' | 'targetVocab' | 'bos' | 'eos'> {
+  /**
+   * Source BPE vocabulary size (pieces, 256 byte pieces included).
+   * @default 4000
+   */
+  sourcePieces?: number;
+  /**
+   * Target BPE vocabulary size (BOS and EOS included).
+   * @default 4000
+   */
+  targetPieces?: number;
+  /**
+   * Longest source (in pieces) that `translate` accepts; longer is E_RANGE.
+   * @default 400
+   */
+  maxSourcePieces?: number;
+}
+
+/** One epoch's report of {@link Translator.fit}. */
+export interface TranslateEpoch {
+  /** 0-based epoch. */
+  epoch: number;
+  /** The epoch was cut short (time budget or abort); its weights still compete for the best. */
+  partial: boolean;
+  /** Mean training loss per target piece (NaN for a partial epoch). */
+  loss: number;
+  /** Corpus BLEU of greedy translations of the dev pairs (when given). */
+  devBleu?: number;
+  /** Whether this epoch's weights are the best so far (kept). */
+  best: boolean;
+  /** Training pieces per second over the epoch (target tokens, EOS included). */
+  tokensPerSec: number;
+  /** Training time so far, in milliseconds. */
+  elapsedMs: number;
+}
+
+/** Options of {@link Translator.fit}. */
+export interface TranslateFitOptions extends Omit<Seq2SeqFitOptions, 'validation' | 'onProgress'> {
+  /** Dev pairs: translated greedily after every epoch; the weights with the best BLEU are kept. @default none */
+  dev?: readonly TranslationPair[];
+  /** Data-parallel worker replicas (`createTrainer({ workers })`); 1 trains in the calling thread. @default 1 */
+  workers?: number | 'auto';
+  /** Epochs already trained (a resumed run continues from here; the batch order follows the epoch). @default 0 */
+  startEpoch?: number;
+  /** The best dev BLEU of the run so far (a resumed run keeps weights only if they beat it). @default -1 */
+  bestDevBleu?: number;
+  /** Called with every step event. */
+  onStep?: (e: FitEvent) => void;
+  /** Called after every epoch (after the dev translation), with the translator up to date. */
+  onEpoch?: (e: TranslateEpoch) => void | Promise<void>;
+}
+
+/** Options of {@link Translator.translate}. */
+export interface TranslateOptions {
+  /** Beam width (1 = greedy). @default 1 */
+  beam?: number;
+  /** Length normalisation α: beam hypotheses ranked by log p / length^α (0 = raw log p). @default 1 */
+  lengthPenalty?: number;
+  /** Sources per decoding call. @default 64 */
+  batchSize?: number;
+}
+
+/** What {@link Translator.evaluate} returns. */
+export interface TranslationScore {
+  bleu: BleuScore;
+  chrf: ChrfScore;
+  hypotheses: string[];
+  /** Decoding time in milliseconds. */
+  ms: number;
+}
+
+export const BOS = '<s>';
+export const EOS = '</s>';
+const TASK = 'translate';
+
+/** A translation model: source and target BPE vocabularies and the encoder-decoder. */
+export class Translator {
+  readonly source: Bpe;
+  readonly target: Bpe;
+  readonly model: Seq2SeqModel;
+  readonly maxSourcePieces: number;
+
+  constructor(source: Bpe, target: Bpe, model: Seq2SeqModel, maxSourcePieces = 400) {
+    this.source = source;
+    this.target = target;
+    this.model = model;
+    this.maxSourcePieces = maxSourcePieces;
+  }
+
+  /** Learns both BPE vocabularies on the training pairs and builds a new model over them. */
+  static create(train: readonly TranslationPair[], options: TranslatorOptions = {}, opts: { seed?: number } = {}): Translator {
+    if (train.length === 0) throw rangeError('Translator.create: no training pairs');
+    for (const k of ['sourceVocab', 'targetVocab', 'bos', 'eos'])
+      if (k in options) throw optionError(`Translator.create sets ${k} itself from the BPE vocabularies`);
+    const { sourcePieces, targetPieces, maxSourcePieces, ...arch } = options;
+    const max = maxSourcePieces ?? 400;
+    if (!Number.isInteger(max) || max < 1) throw rangeError(`Translator.create: maxSourcePieces must be a whole number ≥ 1 (got ${max})`);
+    const src = Bpe.learn(
+      train.map((p) => p.source),
+      { size: sourcePieces ?? 4000 },
+    );
+    const tgt = Bpe.learn(
+      train.map((p) => p.target),
+      { size: targetPieces ?? 4000, specials: [BOS, EOS] },
+    );
+    const model = Seq2SeqModel.create({ embed: 128, encoderUnits: 128, ...arch, sourceVocab: src.size, targetVocab: tgt.size, bos: 0, eos: 1 }, opts);
+    return new Translator(src, tgt, model, max);
+  }
+
+  /** Source piece ids of a line; E_RANGE when it is empty or longer than `maxSourcePieces`. */
+  encodeSource(line: string, what = 'the line'): number[] {
+    const ids = this.source.encode(line);
+    if (ids.length === 0) throw rangeError(`${what} is empty`);
+    if (ids.length > this.maxSourcePieces)
+      throw rangeError(`${what} is ${ids.length} pieces long; this model accepts at most ${this.maxSourcePieces} (split it into sentences)`);
+    return ids;
+  }
+
+  /** Id pairs for training (the targets without BOS/EOS). */
+  pairs(list: readonly TranslationPair[]): Pair[] {
+    return list.map((p, i) => ({ source: this.encodeSource(p.source, `pair ${i + 1}'s source`), target: this.target.encode(p.target) }));
+  }
+
+  /** Sets the optimizer and clipping (see {@link Seq2SeqModel.compile}). */
+  compile(opts: Seq2SeqCompileOptions = {}): this {
+    this.model.compile(opts);
+    return this;
+  }
+
+  /**
+   * Trains epoch by epoch (Adam lr 2e-3, clip 5 unless compiled), in the calling thread or on
+   * `workers` data-parallel replicas, in length-bucketed batches; after each epoch translates
+   * `dev` greedily and keeps the weights with the best BLEU (restored at the end).
+   */
+  async fit(train: readonly TranslationPair[], opts: TranslateFitOptions = {}): Promise<FitResult & { bestDevBleu: number; bestEpoch: number }> {
+    checkKeys('Translator.fit', opts, [
+      'epochs',
+      'batchSize',
+      'seed',
+      'timeBudgetMs',
+      'signal',
+      'lrDecay',
+      'dev',
+      'workers',
+      'startEpoch',
+      'bestDevBleu',
+      'onStep',
+      'onEpoch',
+    ]);
+    const { dev, workers = 1, startEpoch = 0, onStep, onEpoch, epochs = 1, seed = 0, timeBudgetMs, ...rest } = opts;
+    if (!Number.isInteger(epochs) || epochs < 1) throw rangeError(`fit.epochs must be a whole number ≥ 1 (got ${String(epochs)})`);
+    if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 5 });
+    const pairs = this.pairs(train);
+    const t = await createTrainer(workers === 1 ? { worker: false } : { workers });
+    const t0 = performance.now();
+    let bestDevBleu = opts.bestDevBleu ?? -1;
+    let bestEpoch = -1;
+    let best: Uint8Array | undefined;
+    let steps = 0;
+    let tokens = 0;
+    let stopReason: FitResult['stopReason'] = 'completed';
+    const history: FitResult['history'] = [];
+    try {
+      await t.load(this.model.save({}, { training: true }));
+      for (let e = startEpoch; e < epochs; e++) {
+        const left = timeBudgetMs === undefined ? undefined : timeBudgetMs - (performance.now() - t0);
+        if (left !== undefined && left <= 0) {
+          stopReason = 'timeBudget';
+          break;
+        }
+        const r = await t.fit(pairs, {
+          ...rest,
+          epochs: 1,
+          seed: seed + e,
+          ...(left !== undefined ? { timeBudgetMs: left } : {}),
+          onProgress: (ev) => ev.type === 'step' && onStep?.(ev),
+        });
+        this.#take(await t.save({ training: true }));
+        steps += r.steps;
+        tokens += r.tokens;
+        history.push(...r.history.map((h) => ({ ...h, epoch: e })));
+        const devBleu = dev?.length ? corpusBleu(this.translate(dev.map((p) => p.source)), [dev.map((p) => p.target)]).score : undefined;
+        const isBest = devBleu === undefined || devBleu > bestDevBleu;
+        if (isBest) {
+          bestDevBleu = devBleu ?? bestDevBleu;
+          bestEpoch = e;
+          if (dev?.length) best = this.model.save({}, { training: true });
+        }
+        const partial = r.stopReason !== 'completed';
+        await onEpoch?.({
+          epoch: e,
+          partial,
+          loss: r.history.at(-1)?.loss ?? Number.NaN,
+          devBleu,
+          best: isBest,
+          tokensPerSec: r.tokensPerSec,
+          elapsedMs: performance.now() - t0,
+        });
+        if (partial) {
+          stopReason = r.stopReason;
+          break;
+        }
+      }
+    } finally {
+      await t.dispose();
+    }
+    if (best) this.#take(best);
+    const elapsedMs = performance.now() - t0;
+    return {
+      stopReason,
+      epochs: history.length,
+      steps,
+      tokens,
+      elapsedMs,
+      tokensPerSec: (tokens * 1000) / Math.max(1e-9, elapsedMs),
+      history,
+      bestDevBleu,
+      bestEpoch,
+    };
+  }
+
+  /** Copies weights, learning rate, optimizer and dropout state from a saved model file. */
+  #take(bytes: Uint8Array): void {
+    const { model } = Seq2SeqModel.load(bytes);
+    try {
+      for (const n of model.paramNames()) this.model.setParam(n, model.getParam(n));
+      if (model.compiled) {
+        this.model.learningRate = model.learningRate;
+        const state = model.getOptimizerState();
+        if (state) this.model.setOptimizerState(state);
+      }
+      this.model.setRngState(model.getRngState());
+    } finally {
+      model.dispose();
+    }
+  }
+
+  /** Translates each line (E_RANGE naming the line if it is empty or too long). */
+  translate(lines: readonly string[], opts: TranslateOptions = {}): string[] {
+    checkKeys('translate', opts, ['beam', 'lengthPenalty', 'batchSize']);
+    const beam = opts.beam ?? 1;
+    const alpha = opts.lengthPenalty ?? 1;
+    const batch = opts.batchSize ?? 64;
+    if (!Number.isInteger(beam) || beam < 1) throw rangeError(`translate.beam must be a whole number ≥ 1 (got ${beam})`);
+    if (!(alpha >= 0)) throw rangeError(`translate.lengthPenalty must be ≥ 0 (got ${alpha})`);
+    const src = lines.map((l, i) => this.encodeSource(l, `line ${i + 1}`));
+    // sort by length so a decoding batch has similar lengths (maxLength follows its longest)
+    const order = src.map((_, i) => i).sort((a, b) => src[a].length - src[b].length);
+    const out = new Array<string>(lines.length);
+    for (let s = 0; s < order.length; s += batch) {
+      const idx = order.slice(s, s + batch);
+      const hyps = this.model.decode(
+        idx.map((i) => src[i]),
+        { beam, nBest: beam, maxLength: Math.min(10_000, 2 * src[idx.at(-1)!].length + 10) },
+      );
+      hyps.forEach((hs, k) => {
+        let bestH = hs[0];
+        let bestS = Number.NEGATIVE_INFINITY;
+        for (const h of hs) {
+          const sc = alpha === 0 ? h.score : h.score / (h.ids.length + 1) ** alpha;
+          if (sc > bestS) {
+            bestS = sc;
+            bestH = h;
+          }
+        }
+        out[idx[k]] = bestH ? this.target.decode(bestH.ids) : '';
+      });
+    }
+    return out;
+  }
+
+  /** BLEU and chrF (sacreBLEU-exact) of translations of `pairs` against their targets, and
+   * against further reference streams when given. */
+  evaluate(pairs: readonly TranslationPair[], opts: TranslateOptions & { extraRefs?: readonly (readonly string[])[] } = {}): TranslationScore {
+    const { extraRefs = [], ...topts } = opts;
+    if (pairs.length === 0) throw rangeError('evaluate: no pairs');
+    const t0 = performance.now();
+    const hypotheses = this.translate(
+      pairs.map((p) => p.source),
+      topts,
+    );
+    const ms = performance.now() - t0;
+    const refs = [pairs.map((p) => p.target), ...extraRefs];
+    return { bleu: corpusBleu(hypotheses, refs), chrf: corpusChrf(hypotheses, refs), hypotheses, ms };
+  }
+
+  /** The model file (recurrent/1): weights, both BPE vocabularies and `extra` in its metadata;
+   * `training: true` adds the optimizer state (to resume). */
+  save(extra: Record<string, unknown> = {}, opts: { training?: boolean } = {}): Uint8Array {
+    return this.model.save(
+      { ...extra, task: TASK, sourceBpe: this.source.toJSON(), targetBpe: this.target.toJSON(), maxSourcePieces: this.maxSourcePieces },
+      opts,
+    );
+  }
+
+  /** A Translator from a file written by `save`; E_FORMAT if it is not a translation model. */
+  static load(bytes: Uint8Array): { translator: Translator; metadata: Record<string, unknown> } {
+    const { model, metadata } = Seq2SeqModel.load(bytes);
+    try {
+      if (metadata.task !== TASK)
+        throw formatError(
+          `not a translation model (its task is ${metadata.task === undefined ? 'not set' : JSON.stringify(metadata.task)}; train one with \`recurrent translate train\`)`,
+        );
+      const source = Bpe.fromJSON(metadata.sourceBpe as BpeJSON);
+      const target = Bpe.fromJSON(metadata.targetBpe as BpeJSON);
+      const max = metadata.maxSourcePieces;
+      if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) throw formatError('the model file has no valid maxSourcePieces');
+      if (source.size !== model.config.sourceVocab || target.size !== model.config.targetVocab)
+        throw formatError('the BPE vocabularies in the file do not match its model');
+      const { task: _t, sourceBpe: _s, targetBpe: _g, maxSourcePieces: _m, ...rest } = metadata;
+      return { translator: new Translator(source, target, model, max), metadata: rest };
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+  }
+
+  /** Frees the model's wasm memory. */
+  dispose(): void {
+    this.model.dispose();
+  }
+}
