@@ -154,3 +154,42 @@ describe('one model-file code for every model kind', () => {
     s.dispose();
   });
 });
+
+describe('defaults in one place', () => {
+  it('tasks take their optimizer settings from the one table (ts/tasks/defaults.ts)', () => {
+    const dir = join(ROOT, 'ts/tasks');
+    const literal = /name: 'adam', lr: \d|clipNorm: \d|clipNorm \?\? \d/;
+    const bad = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && f !== 'defaults.ts')
+      .flatMap((f) =>
+        readFileSync(join(dir, f), 'utf8')
+          .split('\n')
+          .filter((l) => literal.test(l) && !/^\s*(\*|\/\/)/.test(l))
+          .map((l) => `${f}: ${l.trim()}`),
+      );
+    expect(bad).toEqual([]);
+  });
+
+  it('the encoder-decoder compiles with the defaults of the sequential model (Adam at the core default rate, no clipping)', () => {
+    const spec = { sourceVocab: 6, targetVocab: 7, embed: 4, encoderUnits: 4, decoderUnits: 8, attention: 4 };
+    const batch = [
+      { source: [2, 3, 4], target: [5, 2] },
+      { source: [5], target: [3, 3, 6] },
+    ];
+    const weights = (opts: object) => {
+      const m = Seq2SeqModel.create(spec, { seed: 3 });
+      m.compile(opts);
+      const lr = m.learningRate;
+      for (let k = 0; k < 3; k++) m.trainStep(batch);
+      const w = m.getParam(m.paramNames()[0]);
+      m.dispose();
+      return { w, lr };
+    };
+    const dflt = weights({});
+    expect(dflt.lr).toBeCloseTo(1e-3, 9);
+    expect(weights({ optimizer: { name: 'adam' } }).w).toEqual(dflt.w);
+    expect(weights({ optimizer: 'adam' }).w).toEqual(dflt.w);
+    expect(weights({ optimizer: { name: 'adam', lr: 1e-3 }, clipNorm: 1e-4 }).w).not.toEqual(dflt.w);
+    expect(() => Seq2SeqModel.create(spec).compile({ clipNorm: 0 })).toThrow(/clip_norm|clipNorm/);
+  });
+});

@@ -7,10 +7,10 @@
 //   recurrent layer with returnSequences: false; only dropout and dense fit), and 'crf' (after
 //   .crf(), which ends the model: only build() fits).
 // Every option is also checked at run time; an unknown or invalid one throws E_OPTION/E_RANGE.
+import { CELLS, type CellType, checkGateActivation, checkProjSize, checkResetAfter } from './cells.js';
 import { checkKeys, numIn, optionError, posInt } from './errors.js';
-import type { CellType } from './layer.js';
 import { Model } from './model.js';
-import { checkGateActivation, checkResetAfter, type GateActivation, type InputSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
+import { checkName, type GateActivation, type InputSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
 
 /**
  * What flows out of the last layer so far, tracked in `SequentialBuilder`'s type parameter:
@@ -75,6 +75,17 @@ export interface GruOptions<R extends boolean = boolean> extends RecurrentOption
    * @default true
    */
   resetAfter?: boolean;
+}
+
+/** Options of `.lstm()`: {@link RecurrentOptions} plus PyTorch's projection. */
+export interface LstmOptions<R extends boolean = boolean> extends RecurrentOptions<R> {
+  /**
+   * Project h to this many units, below `units` (PyTorch `proj_size`): h = W_hr·(o ⊙ tanh c)
+   * with one more parameter `weight_hr_l{k}` [projSize, units] per layer and direction; the
+   * output has `projSize` features per direction. Sigmoid gates only; not expressible in ONNX.
+   * @default none (h has `units` features)
+   */
+  projSize?: number;
 }
 
 /** Options of `.rnn()`: {@link RecurrentOptions} plus the activation. */
@@ -150,6 +161,7 @@ export class SequentialBuilder<F extends Flow> {
    */
   embedding(this: SequentialBuilder<'tokens'>, opts: { dim: number; name?: string }): SequentialBuilder<'seq'> {
     checkKeys('embedding', opts, ['dim', 'name']);
+    if (opts.name !== undefined) checkName('embedding.name', opts.name);
     const self = this as SequentialBuilder<Flow>;
     self.#need('embedding', ['tokens']);
     return self.#next({ type: 'embedding', name: opts.name ?? 'embedding', dim: posInt('embedding.dim', opts.dim) }, 'seq');
@@ -161,6 +173,7 @@ export class SequentialBuilder<F extends Flow> {
     const ret = opts.returnSequences ?? true;
     if (typeof ret !== 'boolean') throw optionError(`${where}.returnSequences must be a boolean`);
     if (opts.bidirectional !== undefined && typeof opts.bidirectional !== 'boolean') throw optionError(`${where}.bidirectional must be a boolean`);
+    if (opts.name !== undefined) checkName(`${where}.name`, opts.name);
     return this.#next(
       {
         type: 'recurrent',
@@ -173,6 +186,7 @@ export class SequentialBuilder<F extends Flow> {
         returnSequences: ret,
         ...gateActivation(`${where}.recurrentActivation`, opts.recurrentActivation, cell),
         ...resetAfter(`${where}.resetAfter`, (opts as GruOptions<R>).resetAfter, cell),
+        ...projSize(`${where}.projSize`, (opts as LstmOptions<R>).projSize, cell, opts.units, opts.recurrentActivation),
       },
       ret ? 'seq' : 'vec',
     );
@@ -180,14 +194,16 @@ export class SequentialBuilder<F extends Flow> {
 
   /**
    * An LSTM layer (PyTorch `nn.LSTM`, gates i, f, g, o). Parameters `NAME.weight_ih_l{k}`,
-   * `weight_hh_l{k}`, `bias_ih_l{k}`, `bias_hh_l{k}` (and `…_reverse` when bidirectional).
+   * `weight_hh_l{k}`, `bias_ih_l{k}`, `bias_hh_l{k}` (and `…_reverse` when bidirectional), and
+   * `weight_hr_l{k}` with `projSize`.
    * @example
    * ```ts
    * sequential({ input: { features: 3 } }).lstm({ units: 32, layers: 2, dropout: 0.1, returnSequences: false }).dense({ units: 1 });
+   * sequential({ input: { features: 3 } }).lstm({ units: 32, projSize: 8 }).dense({ units: 1 }); // PyTorch proj_size
    * ```
    */
-  lstm<R extends boolean = true>(this: SequentialBuilder<'seq'>, opts: RecurrentOptions<R>): SequentialBuilder<After<R>> {
-    checkKeys('lstm', opts, [...RECURRENT_KEYS, 'recurrentActivation']);
+  lstm<R extends boolean = true>(this: SequentialBuilder<'seq'>, opts: LstmOptions<R>): SequentialBuilder<After<R>> {
+    checkKeys('lstm', opts, keysOf('lstm'));
     return (this as SequentialBuilder<Flow>).#recurrent('lstm', 'lstm', opts);
   }
 
@@ -201,7 +217,7 @@ export class SequentialBuilder<F extends Flow> {
    * ```
    */
   gru<R extends boolean = true>(this: SequentialBuilder<'seq'>, opts: GruOptions<R>): SequentialBuilder<After<R>> {
-    checkKeys('gru', opts, [...RECURRENT_KEYS, 'recurrentActivation', 'resetAfter']);
+    checkKeys('gru', opts, keysOf('gru'));
     return (this as SequentialBuilder<Flow>).#recurrent('gru', 'gru', opts);
   }
 
@@ -232,6 +248,7 @@ export class SequentialBuilder<F extends Flow> {
    */
   dense(this: SequentialBuilder<'seq' | 'vec'>, opts: { units: number; name?: string }): SequentialBuilder<F extends 'vec' ? 'vec' : 'seq'> {
     checkKeys('dense', opts, ['units', 'name']);
+    if (opts.name !== undefined) checkName('dense.name', opts.name);
     const self = this as SequentialBuilder<Flow>;
     self.#need('dense', ['seq', 'vec']);
     const k = self.#count('dense');
@@ -250,6 +267,7 @@ export class SequentialBuilder<F extends Flow> {
    */
   crf(this: SequentialBuilder<'seq'>, opts: { name?: string } = {}): SequentialBuilder<'crf'> {
     checkKeys('crf', opts, ['name']);
+    if (opts.name !== undefined) checkName('crf.name', opts.name);
     const self = this as SequentialBuilder<Flow>;
     self.#need('crf', ['seq']);
     return self.#next({ type: 'crf', name: opts.name ?? 'crf' }, 'crf');
@@ -315,6 +333,17 @@ export function sequential<I extends InputSpec>(opts: SequentialOptions<I>): Seq
 function gateActivation(what: string, v: GateActivation | undefined, cell: CellType): { recurrentActivation?: GateActivation } {
   checkGateActivation(what, v, cell);
   return v === undefined ? {} : { recurrentActivation: v };
+}
+
+/** The option keys of `.lstm()` / `.gru()`: the common ones and the cell's (from the registry). */
+function keysOf(cell: CellType): string[] {
+  return [...RECURRENT_KEYS, ...CELLS[cell].options];
+}
+
+/** `{ projSize }` when given (checked), else nothing. */
+function projSize(what: string, v: number | undefined, cell: CellType, units: number, gate: GateActivation | undefined): { projSize?: number } {
+  checkProjSize(what, v, cell, units, gate);
+  return v === undefined ? {} : { projSize: v };
 }
 
 /** `{ resetAfter: false }` when asked (checked), else nothing (true is the default, not written). */

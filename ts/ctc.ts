@@ -2,6 +2,7 @@
 // and row-major like every output of this library: the loss exactly as PyTorch's
 // `torch.nn.functional.ctc_loss` (log-softmax inside), and greedy / prefix-beam decoding.
 // Both run inside wasm.
+import { maxOf } from './data/source.js';
 import { checkKeys, optionError, posInt, rangeError, shapeError } from './errors.js';
 import { wasm } from './wasm.js';
 
@@ -111,7 +112,10 @@ export function ctcLoss(input: CtcLossInput, opts: CtcOptions = {}): CtcLossResu
   if (opts.zeroInfinity !== undefined && typeof opts.zeroInfinity !== 'boolean') throw optionError('ctcLoss options.zeroInfinity must be a boolean');
   const il = lengthsOf('ctcLoss inputLengths', input.inputLengths, b, t);
   if (!Array.isArray(input.targets) || input.targets.length !== b) throw shapeError(`ctcLoss targets must be ${b} label sequences (one per row)`);
-  const s = Math.max(1, ...input.targets.map((r) => r?.length ?? 0));
+  const s = maxOf(
+    input.targets.map((r) => r?.length ?? 0),
+    1,
+  );
   const padded = new Uint32Array(b * s);
   const tl = new Uint32Array(b);
   input.targets.forEach((row, r) => {

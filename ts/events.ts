@@ -9,6 +9,8 @@ export interface EvalResult {
   bitsPerToken?: number;
   /** Share of rows whose argmax is the target (classification only). */
   accuracy?: number;
+  /** Mean absolute error per output value (regression models, loss 'mse'). */
+  mae?: number;
   /** Rows that counted. */
   count: number;
 }
@@ -71,10 +73,14 @@ export type FitEvent = StepEvent | EpochEvent;
 /** What a `fit` run resolves to. */
 export interface FitResult {
   /**
-   * `'completed'` (all epochs trained), `'aborted'` (the `signal` fired) or `'timeBudget'`
-   * (`timeBudgetMs` ran out). The model is valid in every case.
+   * `'completed'` (all epochs trained), `'aborted'` (the `signal` fired), `'timeBudget'`
+   * (`timeBudgetMs` ran out) or `'earlyStopping'` (`hooks.earlyStopping` fired). The model is
+   * valid in every case.
    */
-  stopReason: 'completed' | 'aborted' | 'timeBudget';
+  stopReason: 'completed' | 'aborted' | 'timeBudget' | 'earlyStopping';
+  /** The epoch whose weights were restored at the end (`hooks.keepBest` or
+   * `earlyStopping.restoreBestWeights`); absent when no weights were restored. */
+  bestEpoch?: number;
   /** Epochs fully trained (counting earlier ones when resumed). */
   epochs: number;
   /** Optimizer steps so far (counting earlier runs when resumed). */

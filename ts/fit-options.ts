@@ -1,13 +1,12 @@
 // The fit options every model kind shares, checked in one place: by `Session.fit` (in this
 // thread or a worker), by the data-parallel coordinator, and by `Seq2SeqModel.fit`. What only
 // one kind takes (tbptt, shuffle, lrDecay, the data) is checked by that kind's `plan`.
+import { checkFitScalars, seedOpt } from './check.js';
+import { FIT_BATCH_SIZE } from './defaults.js';
 import { checkKeys, optionError, posInt, rangeError } from './errors.js';
 import { startPosition } from './fit.js';
 import type { TrainingState } from './io/checkpoint.js';
 import { SESSION_FIT_KEYS, type SessionFitOptions } from './session-api.js';
-
-/** `fit`'s default batch size per model kind (examples or windows; pairs for the encoder-decoder). */
-export const FIT_BATCH_SIZE = { sequential: 32, seq2seq: 64 } as const;
 
 /** The default batch size of the model kind an architecture describes. */
 export function fitBatchSize(spec: object): number {
@@ -34,12 +33,13 @@ export function checkFitOptions(
   keys: readonly string[] = SESSION_FIT_KEYS,
 ): CheckedFit {
   checkKeys('fit', opts, keys);
+  checkFitScalars(opts);
   const epochs = posInt('fit.epochs', opts.epochs, 1);
   const batchSize = posInt('fit.batchSize', opts.batchSize, defaultBatchSize);
   const budget = opts.timeBudgetMs;
   if (budget !== undefined && !(budget > 0)) throw rangeError(`fit.timeBudgetMs must be positive (got ${budget})`);
   if (Array.isArray(opts.validation) && opts.validation.length === 0) throw optionError('fit.validation must not be empty');
-  const seed = (opts.seed ?? 0) >>> 0;
+  const seed = seedOpt('fit.seed', opts.seed);
   const resumed = opts.resume && training ? training : undefined;
   if (resumed && resumed.batchSize !== undefined && resumed.batchSize !== batchSize)
     throw optionError(`fit.resume: the run was trained with batchSize ${resumed.batchSize}; resume it with the same batchSize (got ${batchSize})`);

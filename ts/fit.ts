@@ -4,6 +4,7 @@
 // The engine owns epochs and batches, the training position (a checkpoint resumes from it),
 // progress events, AbortSignal and stop requests, the time budget, and yielding to the event
 // loop. It runs wherever it is called: in the calling thread or inside a worker.
+import { optionError } from './errors.js';
 import type { EpochEvent, EvalResult, FitEvent, FitResult } from './events.js';
 import type { TrainingState } from './io/checkpoint.js';
 
@@ -50,6 +51,18 @@ export interface EngineOptions {
   emit?: (e: FitEvent) => void | Promise<void>;
   /** Wait for every step event's delivery (default: only epoch events are awaited). */
   awaitSteps?: boolean;
+  /** The epoch-end hooks (keep-best, early stopping, reduce-on-plateau: fit-hooks.ts). */
+  hooks?: EpochHooks;
+}
+
+/** What the engine calls between epochs (fit-hooks.ts's HookRunner). */
+export interface EpochHooks {
+  /** After an epoch event: a stop reason stops training now. */
+  epochEnd(e: EpochEvent): Promise<'earlyStopping' | 'timeBudget' | undefined>;
+  /** When training ends without an error (restores the best weights). */
+  end(): Promise<void>;
+  /** The epoch whose weights `end` restored. */
+  readonly restoredEpoch: number | undefined;
 }
 
 const now = () => performance.now();
@@ -74,6 +87,10 @@ export const startPosition = (seed: number): TrainingState => ({ epoch: 0, batch
  * resumes exactly) until `o.epochs` epochs are done, the budget is spent or a stop comes. */
 export async function runFit(target: FitTarget, pos: TrainingState, o: EngineOptions): Promise<FitResult> {
   const nb = target.batchesPerEpoch;
+  if (pos.batch > nb)
+    throw optionError(
+      `fit.resume: the saved position (epoch ${pos.epoch}, batch ${pos.batch}) lies past this data's ${nb} batches per epoch; resume with the data and batchSize it was trained with`,
+    );
   const { epochs, timeBudgetMs: budget } = o;
   const startWall = now();
   const startElapsed = pos.elapsedMs;
@@ -176,11 +193,19 @@ export async function runFit(target: FitTarget, pos: TrainingState, o: EngineOpt
       if (validation) ev.validation = validation;
       history.push(ev);
       await send(ev, true);
+      const stopped = await o.hooks?.epochEnd(ev);
+      if (stopped) {
+        stopReason = stopped;
+        break;
+      }
     }
     if (failure) throw failure.error;
+    await o.hooks?.end();
   } finally {
     pos.elapsedMs = elapsed();
     await last;
   }
-  return { stopReason, epochs: pos.epoch, steps: pos.step, tokens: pos.tokens, elapsedMs: pos.elapsedMs, tokensPerSec: rate(), history };
+  const result: FitResult = { stopReason, epochs: pos.epoch, steps: pos.step, tokens: pos.tokens, elapsedMs: pos.elapsedMs, tokensPerSec: rate(), history };
+  if (o.hooks?.restoredEpoch !== undefined) result.bestEpoch = o.hooks.restoredEpoch;
+  return result;
 }

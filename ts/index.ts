@@ -9,8 +9,10 @@ export type { ResampleOptions } from './audio/resample.js';
 export { resample } from './audio/resample.js';
 export type { DecodedWav, EncodeWavOptions } from './audio/wav.js';
 export { decodeWav, decodeWav16k, encodeWav } from './audio/wav.js';
-export type { Flow, GruOptions, RecurrentOptions, RnnOptions, SequentialOptions } from './builder.js';
+export type { Flow, GruOptions, LstmOptions, RecurrentOptions, RnnOptions, SequentialOptions } from './builder.js';
 export { SequentialBuilder, sequential } from './builder.js';
+export type { CellInfo, CellOption } from './cells.js';
+export { CELLS } from './cells.js';
 export type { CtcDecodeOptions, CtcHypothesis, CtcLossInput, CtcLossResult, CtcOptions } from './ctc.js';
 export { ctcDecode, ctcLoss } from './ctc.js';
 export { deriveSeed, Rng } from './data/rng.js';
@@ -24,6 +26,7 @@ export type { EpochEvent, EvalResult, FitEvent, FitResult, StepEvent } from './e
 export { FitRun } from './events.js';
 export type { FitBatchesOptions } from './fit-batches.js';
 export { fitBatches } from './fit-batches.js';
+export type { EarlyStoppingOptions, FitHooks, KeepBestOptions, Monitor, ReduceLrOnPlateauOptions } from './fit-hooks.js';
 export type { Snapshot, TrainingState } from './io/checkpoint.js';
 export { decodeCheckpoint, encodeCheckpoint, FORMAT as MODEL_FORMAT } from './io/checkpoint.js';
 export type { OnnxExportOptions } from './io/onnx.js';
@@ -33,7 +36,7 @@ export { CHECKSUM_KEY as SAFETENSORS_CHECKSUM_KEY, decodeSafetensors, encodeSafe
 export type { ByteSource } from './io/source.js';
 export type { TfjsArtifacts, TfjsImport, TfjsWeightSpec } from './io/tfjs.js';
 export { importTfjs } from './io/tfjs.js';
-export type { ImportWeightsOptions } from './io/torch.js';
+export type { ImportedWeights, ImportWeightsOptions } from './io/torch.js';
 export type { CellType, LayerBackwardInput, LayerForwardInput, LayerForwardResult, LayerGradients, RecurrentLayerOptions } from './layer.js';
 export { CELL_TYPES, RecurrentLayer } from './layer.js';
 export type { BatchInput, BatchTargets, CompileOptions, LossName, OptimizerName, OptimizerSpec, ScheduleSpec, StepResult } from './model.js';

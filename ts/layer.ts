@@ -1,17 +1,14 @@
 // RecurrentLayer: a bare recurrent stack (RNN / LSTM / GRU; stacked, bidirectional) with
 // PyTorch-named parameters, explicit forward and backward. Shapes are batch-first:
 //   x [B, T, I] → out [B, T, D·H]; h0, c0, hN, cN [L·D, B, H]   (D = 2 if bidirectional)
-import { checkKeys, numIn, optionError, posInt, rangeError } from './errors.js';
+
+import { CELL_TYPES, CELLS, type CellType, checkProjSize } from './cells.js';
+import { boolOpt, seedOpt } from './check.js';
+import { checkKeys, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import type { RecurrentLayer as CoreLayer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
-/**
- * The recurrent cells: LSTM (gates i, f, g, o), GRU (r, z, n; reset after the recurrent product)
- * and the vanilla RNN with tanh or ReLU, all in PyTorch's conventions.
- */
-export type CellType = 'lstm' | 'gru' | 'rnn_tanh' | 'rnn_relu';
-/** Every {@link CellType}, in a fixed order. */
-export const CELL_TYPES: readonly CellType[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'];
+export { CELL_TYPES, type CellType } from './cells.js';
 
 /** Options of {@link RecurrentLayer}, named as PyTorch's `nn.LSTM` / `nn.GRU` / `nn.RNN`. */
 export interface RecurrentLayerOptions {
@@ -36,6 +33,13 @@ export interface RecurrentLayerOptions {
    * @default 0
    */
   dropout?: number;
+  /**
+   * LSTM only: project h to this many units, below `hiddenSize` (PyTorch `proj_size`):
+   * h = W_hr·(o ⊙ tanh c), with `weight_hr_l{k}` [P, H]; h0, hN and each direction's outputs are
+   * then P wide (c stays H wide). 0: no projection.
+   * @default 0
+   */
+  projSize?: number;
   /**
    * Seed of the PyTorch-style initialisation U(−1/√H, 1/√H).
    * @default 0
@@ -147,32 +151,40 @@ function toLengths(l: ArrayLike<number>): Uint32Array {
 export class RecurrentLayer {
   /** The options with their defaults filled in. */
   readonly options: Readonly<Required<RecurrentLayerOptions>>;
-  #core: CoreLayer;
+  #live: CoreLayer | undefined;
+
+  /** The wasm layer; E_STATE once disposed. */
+  get #core(): CoreLayer {
+    if (!this.#live) throw stateError('this RecurrentLayer has been disposed');
+    return this.#live;
+  }
 
   /**
    * Allocates the layer in wasm and initialises it from `options.seed`. Unknown options are
    * E_OPTION, sizes < 1 E_RANGE.
    */
   constructor(options: RecurrentLayerOptions) {
-    checkKeys('RecurrentLayer', options, ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'seed']);
+    checkKeys('RecurrentLayer', options, ['cell', 'inputSize', 'hiddenSize', 'numLayers', 'bidirectional', 'dropout', 'projSize', 'seed']);
     if (!CELL_TYPES.includes(options.cell)) throw optionError(`cell '${String(options.cell)}' is not one of ${CELL_TYPES.join(', ')}`);
     const o = {
       cell: options.cell,
       inputSize: posInt('inputSize', options.inputSize),
       hiddenSize: posInt('hiddenSize', options.hiddenSize),
       numLayers: posInt('numLayers', options.numLayers, 1),
-      bidirectional: options.bidirectional ?? false,
+      bidirectional: boolOpt('RecurrentLayer.bidirectional', options.bidirectional, false),
       dropout: numIn('dropout', options.dropout, 0, 1, 0),
-      seed: options.seed ?? 0,
+      projSize: options.projSize ?? 0,
+      seed: seedOpt('RecurrentLayer.seed', options.seed),
     };
+    if (o.projSize !== 0) checkProjSize('projSize', o.projSize, o.cell, o.hiddenSize);
     this.options = Object.freeze(o);
-    const { seed, ...config } = o;
-    this.#core = new (wasm().RecurrentLayer)(config, seed >>> 0);
+    const { seed, projSize, ...config } = o;
+    this.#live = new (wasm().RecurrentLayer)(projSize === 0 ? config : { ...config, projSize }, seed >>> 0);
   }
 
   /** Whether the cell is an LSTM (which has cell states `c`). */
   get isLstm(): boolean {
-    return this.options.cell === 'lstm';
+    return CELLS[this.options.cell].hasC;
   }
 
   /**
@@ -230,6 +242,7 @@ export class RecurrentLayer {
    * unusable afterwards.
    */
   dispose(): void {
-    this.#core.free();
+    this.#live?.free();
+    this.#live = undefined;
   }
 }

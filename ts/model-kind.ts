@@ -22,6 +22,8 @@ export interface KindModel {
   paramShape(name: string): number[];
   getParam(name: string): Float32Array;
   setParam(name: string, data: Float32Array): void;
+  /** The learning rate of the next update; setting it sets the base rate. */
+  learningRate: number;
   /** Sets loss, optimizer, clipping, schedule (each model checks the options it takes, E_OPTION otherwise). */
   compile(opts?: CompileOptions | Seq2SeqCompileOptions): unknown;
   dispose(): void;
@@ -52,6 +54,8 @@ export interface ModelKind {
   readonly spec: ModelSpecJSON | Seq2SeqSpecJSON;
   /** A token model's vocabulary size (an attached vocabulary must match it). */
   readonly vocabSize: number | undefined;
+  /** The learning rate follows no schedule (reduce-on-plateau may change it). */
+  readonly constantSchedule: boolean;
   /** `fit`'s default batch size. */
   readonly fitBatchSize: number;
   /** Checks the kind's own fit options (the shared ones are checked by fit-options.ts) and the data. */

@@ -3,7 +3,10 @@
 // sets is the fit engine's (fit.ts, driven by session.ts), and `evaluate` is session.ts's.
 
 import { placeRows, rowGroups, rowLengths, sliceRows } from './batch-split.js';
+import { RECURRENT_SPEC_KEYS } from './cells.js';
+import { checkGenerateScalars, seedOpt } from './check.js';
 import { type CtcHypothesis, type CtcOptions, ctcDecode } from './ctc.js';
+import { COMPILE_KEYS, optimizerConfig } from './defaults.js';
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
 import { checkSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
@@ -185,15 +188,6 @@ function supervisedArgs(input: BatchInput, targets: BatchTargets) {
   ] as const;
 }
 
-function normaliseOptimizer(o: OptimizerSpec | undefined): Record<string, unknown> {
-  if (o === undefined) return { name: 'adam' };
-  if (typeof o === 'string') {
-    if (o === 'sgd') throw optionError("optimizer 'sgd' needs a learning rate: { name: 'sgd', lr }");
-    return { name: o };
-  }
-  return { ...o };
-}
-
 /**
  * A built network in wasm memory, with the low-level operations: forward, loss, one training
  * step, truncated BPTT, stepwise prediction, generation, and parameters by PyTorch name. Make one
@@ -219,8 +213,7 @@ export class Model {
   readonly spec: ModelSpecJSON;
   /** The initialisation seed. */
   readonly seed: number;
-  /** @internal */
-  core: CoreModel;
+  #core: CoreModel | undefined;
   #trainer: CoreTrainer | undefined;
   #compiled: CompileOptions | undefined;
   /** The last inference forward ran as several calls (its B·T was above `maxBatchSteps`). */
@@ -231,7 +224,13 @@ export class Model {
   private constructor(spec: ModelSpecJSON, seed: number, core: CoreModel) {
     this.spec = spec;
     this.seed = seed;
-    this.core = core;
+    this.#core = core;
+  }
+
+  /** @internal The wasm model; E_STATE once disposed. */
+  get core(): CoreModel {
+    if (!this.#core) throw stateError('this model has been disposed');
+    return this.#core;
   }
 
   /**
@@ -239,6 +238,7 @@ export class Model {
    * from `seed` (default 0). Needs `await init()` first (E_NOT_READY).
    */
   static fromSpec(spec: ModelSpecJSON, seed = 0): Model {
+    seedOpt('build.seed', seed);
     checkSpec(spec);
     const w = wasm();
     const input = spec.input as Record<string, unknown>;
@@ -253,18 +253,7 @@ export class Model {
           s.addEmbedding(l.name, posInt('embedding.dim', l.dim));
           break;
         case 'recurrent':
-          checkKeys('recurrent', l, [
-            'type',
-            'name',
-            'cell',
-            'units',
-            'layers',
-            'bidirectional',
-            'dropout',
-            'returnSequences',
-            'recurrentActivation',
-            'resetAfter',
-          ]);
+          checkKeys('recurrent', l, RECURRENT_SPEC_KEYS);
           s.addRecurrent(l);
           break;
         case 'dropout':
@@ -457,9 +446,9 @@ export class Model {
    * Returns the model, for chaining.
    */
   compile(opts: CompileOptions = {}): this {
-    checkKeys('compile', opts, ['loss', 'ctc', 'optimizer', 'clipNorm', 'clipValue', 'schedule']);
+    checkKeys('compile', opts, COMPILE_KEYS.sequential);
     const loss = opts.loss ?? (this.hasCrf ? 'crf' : 'crossEntropy');
-    const cfg: Record<string, unknown> = { loss, optimizer: normaliseOptimizer(opts.optimizer) };
+    const cfg: Record<string, unknown> = { loss, optimizer: optimizerConfig(opts.optimizer) };
     if (opts.ctc !== undefined) {
       if (loss !== 'ctc') throw optionError(`compile.ctc applies to loss 'ctc', not '${loss}'`);
       checkKeys('compile.ctc', opts.ctc, ['blank', 'reduction', 'zeroInfinity']);
@@ -541,6 +530,15 @@ export class Model {
     return out;
   }
 
+  /** The learning rate of the next update (the schedule applied to the base rate). E_STATE before `compile`. */
+  get learningRate(): number {
+    return this.#needTrainer().lr();
+  }
+  /** Sets the base learning rate (a finite number ≥ 0, E_RANGE otherwise; the schedule applies to it). E_STATE before `compile`. */
+  set learningRate(lr: number) {
+    this.#needTrainer().setLearningRate(lr);
+  }
+
   /** Advances the learning-rate schedule (once per epoch). */
   scheduleStep(): void {
     this.#needTrainer().scheduleStep();
@@ -618,6 +616,7 @@ export class Model {
    */
   generateIds(prompt: ArrayLike<number>, opts: { maxTokens?: number; temperature?: number; topK?: number; topP?: number; seed?: number } = {}): Uint32Array {
     checkKeys('generate', opts, ['maxTokens', 'temperature', 'topK', 'topP', 'seed']);
+    checkGenerateScalars(opts);
     const maxTokens = opts.maxTokens ?? 100;
     if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > MAX_U32)
       throw rangeError(`maxTokens must be a non-negative integer below 2^32 (got ${maxTokens})`);
@@ -630,6 +629,7 @@ export class Model {
   dispose(): void {
     this.#trainer?.free();
     this.#trainer = undefined;
-    this.core.free();
+    this.#core?.free();
+    this.#core = undefined;
   }
 }

@@ -10,6 +10,9 @@ export interface ScorePart {
   count: number;
   /** Rows whose top-1 class is right (absent: no accuracy, as for the encoder-decoder). */
   correct?: number;
+  /** Sum and count of |output − target| over the counted values (regression models). */
+  absSum?: number;
+  absCount?: number;
   crossEntropy: boolean;
 }
 
@@ -19,10 +22,14 @@ export function scoreResult(parts: ScorePart | readonly ScorePart[]): EvalResult
   let sum = 0;
   let count = 0;
   let correct = 0;
+  let absSum = 0;
+  let absCount = 0;
   for (const p of ps) {
     sum += p.sum;
     count += p.count;
     correct += p.correct ?? 0;
+    absSum += p.absSum ?? 0;
+    absCount += p.absCount ?? 0;
   }
   if (count === 0) throw rangeError('evaluate: the data set has no rows to score');
   const res: EvalResult = { loss: sum / count, count };
@@ -30,5 +37,6 @@ export function scoreResult(parts: ScorePart | readonly ScorePart[]): EvalResult
     res.bitsPerToken = res.loss / Math.LN2;
     if (ps[0].correct !== undefined) res.accuracy = correct / count;
   }
+  if (absCount > 0) res.mae = absSum / absCount;
   return res;
 }

@@ -16,11 +16,16 @@
 // Save/load: a safetensors file in the 'recurrent/1' format with PyTorch-style parameter
 // names (encoder.rnn.weight_ih_l0_reverse, attention.key.weight, …); its metadata holds
 // `architecture` = {"kind":"seq2seq", …options} and any caller metadata (vocabularies).
+
+import { seedOpt } from './check.js';
 import { deriveSeed, Rng } from './data/rng.js';
+import { maxOf } from './data/source.js';
+import { COMPILE_KEYS, FIT_BATCH_SIZE, optimizerConfig, SEQ2SEQ_OPTIMIZERS } from './defaults.js';
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit } from './fit.js';
-import { checkFitOptions, FIT_BATCH_SIZE } from './fit-options.js';
+import { checkHooks, type FitHooks, HookRunner, modelHooks } from './fit-hooks.js';
+import { checkFitOptions } from './fit-options.js';
 import { encodeModelFile, type ModelFileParts, readModelFile } from './io/checkpoint.js';
 import { checkSeq2SeqTensors } from './io/params.js';
 import { restoreParams } from './params.js';
@@ -103,15 +108,23 @@ export interface Pair {
 /** Options of {@link Seq2SeqModel.compile}. */
 export interface Seq2SeqCompileOptions {
   /**
-   * The optimizer (Adam, AdamW or SGD, PyTorch semantics).
-   * @default { name: 'adam', lr: 1e-3 }
+   * The optimizer (Adam, AdamW or SGD, PyTorch semantics and defaults, as for the sequential model).
+   * @default 'adam' (lr 1e-3)
    */
-  optimizer?: { name: 'adam' | 'adamw' | 'sgd'; lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; momentum?: number };
+  optimizer?:
+    | 'adam'
+    | 'adamw'
+    | { name: 'adam' | 'adamw' | 'sgd'; lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; momentum?: number };
   /**
-   * Clip gradients by global L2 norm (0 = off).
-   * @default 5
+   * Clip gradients by global L2 norm (a positive number), as for the sequential model.
+   * @default no clipping (the G2P task clips at 5)
    */
   clipNorm?: number;
+  /**
+   * Clip every gradient element to [−v, v] (a positive number).
+   * @default no clipping
+   */
+  clipValue?: number;
 }
 
 /** What one teacher-forced update reports. */
@@ -160,6 +173,8 @@ export interface Seq2SeqFitOptions {
    * @default none
    */
   validation?: Pair[];
+  /** Epoch-end hooks (keep-best, early stopping, reduce-on-plateau), as `Trainer.fit` takes them. @default none */
+  hooks?: FitHooks;
   /** Called with every step and epoch event. */
   onProgress?: (e: FitEvent) => void;
 }
@@ -333,7 +348,7 @@ export class Seq2SeqModel {
   /** Builds from options checked by `resolve` (a caller's, or a model file's JSON). */
   static #create(options: { readonly [K in keyof Seq2SeqOptions]?: unknown }, seedIn: number | undefined): Seq2SeqModel {
     const c = resolve(options);
-    const seed = (seedIn ?? 0) >>> 0;
+    const seed = seedOpt('create.seed', seedIn);
     const core = new (wasm().Seq2Seq)(c, seed);
     return new Seq2SeqModel(c, seed, core);
   }
@@ -368,28 +383,22 @@ export class Seq2SeqModel {
     return this.#c.getGrad(name);
   }
 
-  /** Sets the optimizer (default Adam, lr 1e-3) and clipping (default global norm 5). */
+  /** Sets the optimizer and clipping, with the defaults every model kind has (defaults.ts:
+   * Adam with PyTorch's hyper-parameters, no clipping), checked and filled in by the core. */
   compile(opts: Seq2SeqCompileOptions = {}): this {
-    checkKeys('compile', opts, ['optimizer', 'clipNorm']);
-    const o = opts.optimizer ?? { name: 'adam' };
-    checkKeys('compile.optimizer', o, ['name', 'lr', 'betas', 'eps', 'weightDecay', 'momentum']);
-    if (!['adam', 'adamw', 'sgd'].includes(o.name)) throw optionError(`compile.optimizer.name must be one of adam, adamw, sgd (got '${String(o.name)}')`);
-    if (o.name === 'sgd' && o.lr === undefined) throw optionError("optimizer 'sgd' needs a learning rate: { name: 'sgd', lr }");
-    if (o.name !== 'sgd' && o.momentum !== undefined) throw optionError(`compile.optimizer.momentum applies to sgd only`);
-    if (o.name === 'sgd' && (o.betas !== undefined || o.eps !== undefined)) throw optionError('compile.optimizer.betas/eps apply to adam and adamw only');
-    const betas = o.betas ?? [0.9, 0.999];
-    if (!Array.isArray(betas) || betas.length !== 2) throw rangeError('compile.optimizer.betas must be [beta1, beta2]');
-    const lr = numIn('compile.optimizer.lr', o.lr, 0, Infinity, 1e-3);
-    const clip = numIn('compile.clipNorm', opts.clipNorm, 0, Infinity, 5);
-    const eps = numIn('compile.optimizer.eps', o.eps, 0, 1, 1e-8);
-    const weightDecay = numIn('compile.optimizer.weightDecay', o.weightDecay, 0, Infinity, o.name === 'adamw' ? 1e-2 : 0);
-    const momentum = numIn('compile.optimizer.momentum', o.momentum, 0, Infinity, 0);
-    const optimizer = o.name === 'sgd' ? { name: o.name, lr, momentum, weightDecay } : { name: o.name, lr, betas: [betas[0], betas[1]], eps, weightDecay };
-    const trainer = wasm().Trainer.forSeq2Seq(this.#c, { optimizer, clipNorm: clip > 0 ? clip : undefined });
+    checkKeys('compile', opts, COMPILE_KEYS.seq2seq);
+    const optimizer = optimizerConfig(opts.optimizer);
+    if (!SEQ2SEQ_OPTIMIZERS.includes(optimizer.name))
+      throw optionError(`compile.optimizer.name must be one of ${SEQ2SEQ_OPTIMIZERS.join(', ')} (got '${String(optimizer.name)}')`);
+    const cfg: Record<string, unknown> = { optimizer };
+    if (opts.clipNorm !== undefined) cfg.clipNorm = opts.clipNorm;
+    if (opts.clipValue !== undefined) cfg.clipValue = opts.clipValue;
+    const trainer = wasm().Trainer.forSeq2Seq(this.#c, cfg);
     this.#trainer?.free();
     this.#trainer = trainer;
     this.#compiled = structuredClone(opts);
-    this.#lr = lr;
+    // the rate as given (a JS number, so lrDecay multiplies it exactly as before), else the core's default
+    this.#lr = typeof optimizer.lr === 'number' ? optimizer.lr : trainer.lr();
     return this;
   }
 
@@ -451,7 +460,8 @@ export class Seq2SeqModel {
     if (!this.#compiled) throw stateError('call compile() before fit()');
     const { val, decay } = checkSeq2SeqFit(pairs, rest);
     const target = seq2seqTarget(this, pairs, { batchSize: f.batchSize, decay, validate: val && (() => this.#evalResult(val, f.batchSize)) });
-    return runFit(target, f.pos, { epochs: f.epochs, timeBudgetMs: f.budget, signal, emit: onProgress });
+    const hooks = new HookRunner(checkHooks(rest.hooks, { hasValidation: val !== undefined, constantSchedule: true }), modelHooks(this));
+    return runFit(target, f.pos, { epochs: f.epochs, timeBudgetMs: f.budget, signal, emit: onProgress, hooks });
   }
 
   #evalResult(pairs: readonly Pair[], batchSize: number): EvalResult {
@@ -501,7 +511,7 @@ export class Seq2SeqModel {
     for (let i = 0; i < sources.length; i += bs) {
       const chunk = sources.slice(i, i + bs);
       const { ids, lengths } = ragged(chunk, 'source');
-      const maxLength = posInt('decode.maxLength', opts.maxLength, 2 * Math.max(0, ...lengths) + 10);
+      const maxLength = posInt('decode.maxLength', opts.maxLength, 2 * maxOf(lengths, 0) + 10);
       const r = this.#c.decode(ids, lengths, beam, maxLength, nBest);
       let p = 0;
       for (let s = 0; s < chunk.length; s++) {
@@ -635,7 +645,7 @@ export function epochBatches(pairs: readonly Pair[], batchSize: number, epoch: n
 }
 
 /** The keys of {@link Seq2SeqFitOptions} that cross to the fit engine. */
-const SEQ2SEQ_FIT_KEYS = ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'lrDecay', 'validation'];
+const SEQ2SEQ_FIT_KEYS = ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'lrDecay', 'validation', 'hooks'];
 
 /** The encoder-decoder's own fit options and data, checked (the shared ones: fit-options.ts):
  * the pairs, the validation pairs and the learning-rate decay. */

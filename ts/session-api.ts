@@ -8,6 +8,7 @@ import type { CtcHypothesis } from './ctc.js';
 import type { DataLike } from './data/source.js';
 import type { VocabularyJSON } from './data/vocab.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
+import type { FitHooks } from './fit-hooks.js';
 import type { TrainingState } from './io/checkpoint.js';
 import type { ImportWeightsOptions } from './io/torch.js';
 import type { BatchInput, CompileOptions } from './model.js';
@@ -50,9 +51,14 @@ export interface FitOptions {
   resume?: boolean;
   /** Stops training within one batch; the run resolves with `stopReason: 'aborted'` and the model stays valid. */
   signal?: AbortSignal;
+  /** Epoch-end hooks: keep the best weights by a metric, stop early, lower the learning rate
+   * on a plateau (Keras / TF.js callbacks; see {@link FitHooks}). @default none */
+  hooks?: FitHooks;
   /** Called with every step and epoch event (the same events the {@link FitRun} yields); one
-   * that throws stops the run, which rejects with its error. */
-  onProgress?: (e: FitEvent) => void;
+   * that throws (or whose promise rejects) stops the run, which rejects with its error. A
+   * promise it returns for an epoch event is awaited before training goes on, so it may read
+   * or save the model there. */
+  onProgress?: (e: FitEvent) => unknown;
 }
 
 /**
@@ -96,7 +102,18 @@ export interface ModelInfo<S extends ModelSpecJSON | Seq2SeqSpecJSON = ModelSpec
 /** Fit options that cross to a worker (the signal and the callback stay with the caller). */
 export type SessionFitOptions = Omit<FitOptions, 'signal' | 'onProgress'>;
 /** The keys of {@link SessionFitOptions}. */
-export const SESSION_FIT_KEYS: readonly string[] = ['epochs', 'batchSize', 'shuffle', 'seed', 'tbptt', 'validation', 'timeBudgetMs', 'resume', 'lrDecay'];
+export const SESSION_FIT_KEYS: readonly string[] = [
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'seed',
+  'tbptt',
+  'validation',
+  'timeBudgetMs',
+  'resume',
+  'lrDecay',
+  'hooks',
+];
 export const FIT_OPTION_KEYS: readonly string[] = [...SESSION_FIT_KEYS, 'signal', 'onProgress'];
 
 /** A value, or a promise of it (the in-thread Session answers plainly, the coordinator asynchronously). */
@@ -160,7 +177,7 @@ export interface SessionApi {
    * `info().paramNames` lists them), each a row-major Float32Array in PyTorch's layout. */
   getWeights(): Answer<Record<string, Float32Array>>;
   /** Parameters from a plain safetensors file of PyTorch-named tensors (a state_dict). */
-  importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Answer<string[]>;
+  importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Answer<{ names: string[]; skipped: string[] }>;
   /** Frees the model; a running fit rejects with E_STATE. */
   dispose(): Answer<void>;
 }

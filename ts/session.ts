@@ -10,6 +10,7 @@ import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, optionError, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { runFit } from './fit.js';
+import { checkHooks, HookRunner, modelHooks } from './fit-hooks.js';
 import { checkFitOptions } from './fit-options.js';
 import type { TrainingState } from './io/checkpoint.js';
 import { decodeSafetensors } from './io/safetensors.js';
@@ -17,7 +18,7 @@ import { type ImportWeightsOptions, stateDictParams } from './io/torch.js';
 import { Seq2SeqKind } from './kinds/seq2seq.js';
 import { SequentialKind } from './kinds/sequential.js';
 import type { BatchInput, CompileOptions, Model } from './model.js';
-import type { FitPlan, LoadedKind, ModelKind } from './model-kind.js';
+import type { FitPlan, KindModel, LoadedKind, ModelKind } from './model-kind.js';
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from './seq2seq.js';
 import type { CtcDecodeCall, GenerateOptions, ModelInfo, SessionApi, SessionFitOptions } from './session-api.js';
 import type { ModelSpecJSON } from './spec.js';
@@ -132,6 +133,11 @@ export class Session implements SessionApi {
     return k.plan(data, opts, batchSize);
   }
 
+  /** The model it holds (E_STATE when none), whatever its kind. */
+  protected get kindModel(): KindModel {
+    return this.#any().model;
+  }
+
   /** Sets the training position (a data-parallel coordinator's, before replica 0 saves). */
   protected set training(pos: TrainingState | undefined) {
     this.#training = pos && { ...pos };
@@ -141,8 +147,13 @@ export class Session implements SessionApi {
    * (an AbortSignal that fired before the call). */
   async fit(data: DataLike | readonly Pair[], opts: SessionFitOptions = {}, emit?: (e: FitEvent) => void | Promise<void>, aborted = false): Promise<FitResult> {
     this.#guard('fit');
-    const f = checkFitOptions(opts, this.#any().fitBatchSize, this.#training);
+    const kind = this.#any();
+    const f = checkFitOptions(opts, kind.fitBatchSize, this.#training);
     const plan = this.fitPlan(data, opts, f.batchSize);
+    const hooks = new HookRunner(
+      checkHooks(opts.hooks, { hasValidation: opts.validation !== undefined, constantSchedule: kind.constantSchedule }),
+      modelHooks(kind.model),
+    );
     const pos = f.pos;
     this.#training = pos;
     this.#stop = aborted;
@@ -154,6 +165,7 @@ export class Session implements SessionApi {
         timeBudgetMs: f.budget,
         emit,
         poll: () => this.#cancel ?? (this.#stop ? 'abort' : undefined),
+        hooks,
       });
     } finally {
       this.#fitting = false;
@@ -228,13 +240,13 @@ export class Session implements SessionApi {
    * model). Every parameter of the model must be present with its shape; a prefix such as
    * "model." can be stripped and module names mapped (io/torch.ts). Nothing changes unless the
    * whole file fits. */
-  importWeights(bytes: Uint8Array, opts: ImportWeightsOptions = {}): string[] {
+  importWeights(bytes: Uint8Array, opts: ImportWeightsOptions = {}): { names: string[]; skipped: string[] } {
     this.#guard('importWeights');
     const m = this.#any().model;
     const names = m.paramNames();
-    const w = stateDictParams(bytes, opts, names, (n) => m.paramShape(n));
-    for (const n of names) m.setParam(n, w.get(n)!);
-    return names;
+    const { params, skipped } = stateDictParams(bytes, opts, names, (n) => m.paramShape(n));
+    for (const n of names) m.setParam(n, params.get(n)!);
+    return { names, skipped };
   }
 
   /** Copies of every parameter, by PyTorch name. */

@@ -1,7 +1,7 @@
 // The architecture as plain JSON: what the builder produces, what a saved model stores,
 // and what the wasm core is built from.
+import { CELL_TYPES, type CellType, checkGateActivation, checkProjSize, checkResetAfter, isCell, RECURRENT_SPEC_KEYS } from './cells.js';
 import { checkKeys, optionError, rangeError } from './errors.js';
-import type { CellType } from './layer.js';
 
 /**
  * What a model reads: token ids from a vocabulary of `vocab` symbols (`{ vocab }`), or `features`
@@ -32,6 +32,11 @@ export type LayerSpecJSON =
        * `reset_after=False`, TF.js's GRU); absent or true: after it (PyTorch). Same parameters.
        */
       resetAfter?: boolean;
+      /**
+       * LSTM only: project h to this many units (PyTorch `proj_size`, < units): h = W_hr·(o ⊙ tanh c),
+       * the output is D·projSize wide; absent: no projection.
+       */
+      projSize?: number;
     }
   | { type: 'dropout'; rate: number }
   | { type: 'dense'; name: string; units: number }
@@ -59,7 +64,6 @@ export interface ModelSpecJSON {
 export const MAX_DIM = 2 ** 20;
 /** Most stacked layers in one recurrent layer. */
 export const MAX_STACK = 64;
-const CELLS: readonly string[] = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'];
 
 /** A size: an integer in [1, max] (not 2.5, not "4", not 2^32 + 1). */
 export function checkSize(where: string, v: unknown, max = MAX_DIM): number {
@@ -72,8 +76,11 @@ function checkRate(where: string, v: unknown): void {
   if (typeof v !== 'number' || !(v >= 0 && v < 1)) throw rangeError(`${where} must be a number in [0, 1) (got ${JSON.stringify(v) ?? String(v)})`);
 }
 
-function checkName(where: string, v: unknown): void {
+/** A layer name (its parameters' prefix): a non-empty string, not starting with `__` (the model
+ * file's own tensors, `__optimizer__` and `__rng__`, are named so), without NUL. E_OPTION. */
+export function checkName(where: string, v: unknown): void {
   if (typeof v !== 'string' || v === '') throw optionError(`${where} must be a non-empty string (got ${JSON.stringify(v) ?? String(v)})`);
+  if (v.startsWith('__') || v.includes('\0')) throw optionError(`${where} ${JSON.stringify(v)} is reserved (names starting with __ are the model file's own)`);
 }
 
 function checkBool(where: string, v: unknown): void {
@@ -103,10 +110,9 @@ export function checkSpec(spec: unknown): asserts spec is ModelSpecJSON {
         checkSize(`${at}.dim`, o.dim);
         break;
       case 'recurrent':
-        checkKeys(at, o, ['type', 'name', 'cell', 'units', 'layers', 'bidirectional', 'dropout', 'returnSequences', 'recurrentActivation', 'resetAfter']);
+        checkKeys(at, o, RECURRENT_SPEC_KEYS);
         checkName(`${at}.name`, o.name);
-        if (typeof o.cell !== 'string' || !CELLS.includes(o.cell))
-          throw optionError(`${at}.cell must be one of ${CELLS.join(', ')} (got ${JSON.stringify(o.cell)})`);
+        if (!isCell(o.cell)) throw optionError(`${at}.cell must be one of ${CELL_TYPES.join(', ')} (got ${JSON.stringify(o.cell)})`);
         checkSize(`${at}.units`, o.units);
         checkSize(`${at}.layers`, o.layers, MAX_STACK);
         checkBool(`${at}.bidirectional`, o.bidirectional);
@@ -114,6 +120,7 @@ export function checkSpec(spec: unknown): asserts spec is ModelSpecJSON {
         checkBool(`${at}.returnSequences`, o.returnSequences);
         checkGateActivation(`${at}.recurrentActivation`, o.recurrentActivation, o.cell);
         checkResetAfter(`${at}.resetAfter`, o.resetAfter, o.cell);
+        checkProjSize(`${at}.projSize`, o.projSize, o.cell, o.units, o.recurrentActivation);
         break;
       case 'dropout':
         checkKeys(at, o, ['type', 'rate']);
@@ -132,18 +139,4 @@ export function checkSpec(spec: unknown): asserts spec is ModelSpecJSON {
         throw optionError(`${at}: unknown layer type ${JSON.stringify(o.type) ?? String(o.type)}`);
     }
   });
-}
-
-/** E_OPTION unless `v` is absent, 'sigmoid', or 'hardSigmoid' on an lstm/gru cell. */
-export function checkGateActivation(what: string, v: unknown, cell: unknown): void {
-  if (v === undefined || v === 'sigmoid') return;
-  if (v !== 'hardSigmoid') throw optionError(`${what} must be 'sigmoid' or 'hardSigmoid' (got ${JSON.stringify(v)})`);
-  if (cell !== 'lstm' && cell !== 'gru') throw optionError(`${what} 'hardSigmoid' applies to lstm and gru gates, not ${String(cell)}`);
-}
-
-/** E_OPTION unless `v` is absent, a boolean, and false only on a gru cell. */
-export function checkResetAfter(what: string, v: unknown, cell: unknown): void {
-  if (v === undefined || v === true) return;
-  if (v !== false) throw optionError(`${what} must be a boolean (got ${JSON.stringify(v)})`);
-  if (cell !== 'gru') throw optionError(`${what} false applies to gru cells, not ${String(cell)}`);
 }

@@ -8,12 +8,13 @@
 // not written here: FORWARDED names them and comlink's `Remote<SessionApi>` types them. In worker
 // mode data is copied in (typed arrays transferred), progress events come back through a comlink
 // callback, and errors keep their codes.
+import { boolOpt, checkPlainData } from './check.js';
 import { asDataSpec, type DataLike } from './data/source.js';
 import { Vocabulary, type VocabularyJSON } from './data/vocab.js';
 import { checkKeys, optionError, rangeError, stateError } from './errors.js';
 import { type EvalResult, type FitEvent, FitRun } from './events.js';
 import { type ByteSource, readSource } from './io/source.js';
-import type { ImportWeightsOptions } from './io/torch.js';
+import type { ImportedWeights, ImportWeightsOptions } from './io/torch.js';
 import { ParallelSession, sharedMemoryAvailable } from './parallel/coordinator.js';
 import type { WorkerApi } from './parallel/replica-session.js';
 import { availableParallelism, hasWebWorkers, isNode, isPage } from './runtime.js';
@@ -176,6 +177,13 @@ export class Trainer {
    */
   fit(data: DataLike | readonly Pair[], opts: FitOptions = {}): FitRun {
     checkKeys('fit', opts, FIT_OPTION_KEYS);
+    try {
+      // before anything is copied to a worker; the other values are checked where the run starts
+      checkPlainData('data', data);
+      checkPlainData('fit.validation', opts.validation);
+    } catch (e) {
+      return new FitRun(() => Promise.reject(e));
+    }
     const { signal, onProgress, ...remote } = opts;
     if (signal !== undefined && !isSignal(signal)) throw optionError('fit.signal must be an AbortSignal');
     if (onProgress !== undefined && typeof onProgress !== 'function') throw optionError('fit.onProgress must be a function');
@@ -186,14 +194,19 @@ export class Trainer {
       const stop = () => void this.#s.abort().catch(() => undefined);
       signal?.addEventListener('abort', stop);
       try {
-        const progress = (e: FitEvent) => {
+        const fail = (error: unknown) => {
+          failure ??= { error };
+          stop();
+        };
+        const progress = (e: FitEvent): void | Promise<void> => {
           emit(e);
           if (failure || !onProgress) return;
           try {
-            onProgress(e);
+            const r = onProgress(e);
+            // the engine awaits an epoch event's answer before it trains on
+            if (r instanceof Promise) return r.catch(fail);
           } catch (error) {
-            failure = { error };
-            stop();
+            fail(error);
           }
         };
         const r = await this.#s.fit(d, remote, this.#link.callback(progress), signal?.aborted ?? false);
@@ -210,6 +223,11 @@ export class Trainer {
    * and `count`. Windows are read in order, without random offsets or dropout. E_RANGE when
    * nothing in the data counts. */
   evaluate(data: DataLike | readonly Pair[], opts?: { batchSize?: number }): Promise<EvalResult> {
+    try {
+      checkPlainData('data', data);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.#s.evaluate(this.#data(data), opts);
   }
   /** Encoder-decoder: the nBest hypotheses of each source (greedy, or beam search), best first. */
@@ -235,8 +253,9 @@ export class Trainer {
     return this.#parallel ? this.#parallel.replicaWeights() : [await this.#s.getWeights()];
   }
   /** Parameters from a plain safetensors file of PyTorch-named tensors (a state_dict). */
-  async importWeights(source: ByteSource, opts?: ImportWeightsOptions): Promise<string[]> {
-    return this.#s.importWeights(await this.#bytes(source), opts);
+  async importWeights(source: ByteSource, opts?: ImportWeightsOptions): Promise<ImportedWeights> {
+    const { names, skipped } = await this.#s.importWeights(await this.#bytes(source), opts);
+    return opts?.strict === false ? Object.assign(names, { skipped }) : names;
   }
   /** Frees the model (in worker mode, ends the worker). A running fit rejects with E_STATE,
    * and so does every later call. */
@@ -274,6 +293,8 @@ export class Trainer {
 export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer> {
   checkKeys('createTrainer', opts, ['worker', 'workerUrl', 'wasm', 'kernels', 'workers', 'sharedMemory']);
   registerErrorTransfer();
+  boolOpt('createTrainer.worker', opts.worker, true);
+  boolOpt('createTrainer.sharedMemory', opts.sharedMemory, true);
   const hasWorkers = hasWebWorkers || isNode;
   const workers = await workerCount(opts.workers);
   if (workers > 1) {

@@ -26,8 +26,14 @@ export default defineConfig({
     target: 'es2022',
     outDir: 'dist',
     emptyOutDir: true,
-    // two pages: the training demo and the speech page
-    rollupOptions: { input: { main: fileURLToPath(new URL('index.html', import.meta.url)), speech: fileURLToPath(new URL('speech.html', import.meta.url)) } },
+    // three pages: the training demo, the speech page and the Chinese words-and-entities page
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('index.html', import.meta.url)),
+        speech: fileURLToPath(new URL('speech.html', import.meta.url)),
+        chinese: fileURLToPath(new URL('chinese.html', import.meta.url)),
+      },
+    },
   },
   server: { host: '127.0.0.1', fs: { allow: [repo] } },
   preview: { host: '127.0.0.1' },

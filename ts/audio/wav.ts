@@ -49,7 +49,7 @@ export function decodeWav(bytes: Uint8Array | ArrayBuffer): DecodedWav {
     const start = o + 8;
     const rest = b.length - start;
     if (size > rest) {
-      if (id === 'data' && size >= 0x7fff0000) size = rest;
+      if (id === 'data' && size >= 0x7fff0000 && rest > 0) size = rest;
       else throw formatError(`truncated WAV: chunk "${id}" at byte ${o} claims ${size} bytes but only ${rest} remain`);
     }
     if (id === 'fmt ') {

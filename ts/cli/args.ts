@@ -5,9 +5,12 @@ import { optionError, rangeError } from '../errors.js';
 /** The largest size (count, width, length) a flag accepts: sizes cross into wasm as u32. */
 export const MAX_SIZE = 2 ** 32 - 1;
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 export function num(flag: string, v: string | undefined, dflt: number, opts: { int?: boolean; min?: number; max?: number } = {}): number {
   if (v === undefined) return dflt;
-  const x = v.trim() === '' ? NaN : Number(v);
+  // decimal notation only: '0x10', '0b1' and '' are not numbers here
+  const x = DECIMAL.test(v.trim()) ? Number(v) : /^[+-]?Infinity$/.test(v.trim()) ? Number(v) : NaN;
   if (Number.isNaN(x)) throw optionError(`--${flag} must be ${opts.int ? 'an integer' : 'a number'} (got '${v}')`);
   const max = opts.max ?? (opts.int ? MAX_SIZE : Infinity);
   const min = opts.min ?? -Infinity;

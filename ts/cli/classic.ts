@@ -30,7 +30,7 @@ export async function classic(argv: string[], out: (s: string) => void): Promise
   }
   const f = reader(parsed);
   const v = { targets: f.str('targets') };
-  const targets = v.targets === undefined ? [...CLASSIC_TARGETS] : v.targets.split(',').map((s) => Number(s.trim()));
+  const targets = v.targets === undefined ? [...CLASSIC_TARGETS] : v.targets.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
   if (targets.length === 0 || targets.some((x) => !Number.isFinite(x))) throw optionError(`--targets must be comma-separated numbers (got '${v.targets}')`);
   const every = f.int('every', 10);
   const opts = {

@@ -3,8 +3,9 @@
 // characters: a word-level vocabulary would need a segmenter first), a recurrent classifier
 // against multinomial naive Bayes over character bigrams, scored by accuracy on the test split.
 // Own files hold one labelled text a line: LABEL, a tab, the text.
-import { readFile } from 'node:fs/promises';
+
 import { formatError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { charBigrams } from '../tasks/chinese-baselines.js';
 import { trainClassifier } from '../tasks/classify.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
@@ -58,7 +59,7 @@ export interface TextsTrainSettings {
 
 async function readBytes(path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return await readSource(path);
   } catch (e) {
     throw formatError(`cannot read ${path}: ${(e as Error).message}`);
   }

@@ -1,8 +1,8 @@
 // `recurrent classify train|run`: spam vs ham on the SpamAssassin corpus with a GRU over
 // word tokens (many-to-one, exact variable-length masks), against multinomial naive Bayes.
-import { readFile } from 'node:fs/promises';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { TextClassifier, tokenize, trainClassifier } from '../tasks/classify.js';
 import { type BinaryScore, binaryScore } from '../tasks/metrics.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
@@ -126,6 +126,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   const lr = f.num('lr', 0.005, { min: 0 });
   const fraction = f.num('validation', 0.2, { min: 0.01, max: 0.9 });
   const seed = f.int('seed', 1, { min: 0 });
+  const budget = f.duration('time-budget');
   const outPath = f.str('out') ?? `runs/spam-${cell}.safetensors`;
   const chartPath = picturePath(f.raw('chart'), outPath);
   await prepareOutput('out', outPath);
@@ -177,6 +178,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       batchSize,
       seed,
       optimizer: { name: 'adam', lr },
+      ...(budget === undefined ? {} : { timeBudgetMs: budget }),
       progressEvery: Math.ceil(train.length / batchSize),
       onProgress: (e) => out(`  epoch ${e.epoch + 1}/${epochs}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
     },
@@ -222,7 +224,7 @@ async function classifyRun(argv: string[], out: (s: string) => void): Promise<nu
   await init();
   const read = async (p: string) => {
     try {
-      return await readFile(p);
+      return await readSource(p);
     } catch (e) {
       throw formatError(`cannot read ${p}: ${(e as Error).message}`);
     }

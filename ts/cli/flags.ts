@@ -100,6 +100,7 @@ export function parseFlags(cmd: Command, argv: readonly string[]): Parsed {
         throw optionError(`${spelled} needs a value (${flag.arg})${value === undefined ? '' : `, got the flag '${value}'`}`);
       i++;
     }
+    if (value === '' && /^(FILE|DIR)$/.test(flag.arg)) throw optionError(`${spelled} needs a ${flag.arg}, not an empty string`);
     values[flag.name] = value;
     spelledAs[flag.name] = spelled.replace(/^-+/, '');
   }

@@ -1,7 +1,7 @@
 // `recurrent forecast`: 28-day forecasts of US births per day with an LSTM on normalised
 // features, scored by MAE on the last year against the seasonal-naive baseline.
-import { readFile } from 'node:fs/promises';
 import { formatError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { forecastBirths, parseDailyCsv } from '../tasks/forecast.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
@@ -64,7 +64,7 @@ export async function forecast(argv: string[], out: (s: string) => void): Promis
   let bytes: Uint8Array;
   if (v.csv) {
     try {
-      bytes = new Uint8Array(await readFile(v.csv));
+      bytes = await readSource(v.csv);
     } catch (e) {
       throw formatError(`cannot read ${v.csv}: ${(e as Error).message}`);
     }

@@ -1,7 +1,7 @@
 // `recurrent g2p train|run`: grapheme to phoneme on CMUdict (or any lexicon in its format)
 // with the attention encoder-decoder; word and phoneme error rates on held-out words.
-import { readFile } from 'node:fs/promises';
 import { formatError, optionError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { G2P, type G2PEvaluation, parseLexicon, splitLexicon } from '../tasks/g2p.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
@@ -123,7 +123,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   out(
     `training: up to ${epochs} epochs of ${Math.ceil(trainPairs.length / batch)} batches of ${batch}, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
   );
-  g.model.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip });
+  g.model.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip || undefined });
 
   const controller = new AbortController();
   const onSig = () => controller.abort();
@@ -196,7 +196,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
 
 async function readLexicon(path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return await readSource(path);
   } catch (e) {
     throw formatError(`cannot read lexicon ${path}: ${(e as Error).message}`);
   }
@@ -218,7 +218,7 @@ async function run(argv: string[], out: (s: string) => void): Promise<number> {
   await init();
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(v.model));
+    bytes = await readSource(v.model);
   } catch (e) {
     throw formatError(`cannot read model file ${v.model}: ${(e as Error).message}`);
   }

@@ -70,6 +70,9 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   data,
 };
 
+/** The command named `name`: own keys only ('constructor', '__proto__' and 'toString' are no command). */
+const command = (name: string) => (Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined);
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -78,7 +81,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (cmd === 'help' || cmd === '--help' || cmd === '-h') {
-    if (rest[0] !== undefined && COMMANDS[rest[0]]) return COMMANDS[rest[0]]([...rest.slice(1), '--help'], out);
+    const verb = rest[0] === undefined ? undefined : command(rest[0]);
+    if (verb) return verb([...rest.slice(1), '--help'], out);
+    if (rest[0] !== undefined) throw optionError(`unknown command '${rest[0]}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
     out(USAGE);
     return 0;
   }
@@ -86,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     out(version());
     return 0;
   }
-  const run = COMMANDS[cmd];
+  const run = command(cmd);
   if (!run) throw optionError(`unknown command '${cmd}' (commands: ${Object.keys(COMMANDS).join(', ')}; see recurrent --help)`);
   return run(rest, out);
 }

@@ -8,9 +8,9 @@
 //          JSON lines {line, type, text, start, end} (character offsets) or the text with
 //          [entity]TYPE brackets.
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { formatError, optionError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { type CharTaggedSentence, parseCharTagged, peoplesDailyEntities } from '../tasks/chinese.js';
 import { DictionaryNer } from '../tasks/chinese-baselines.js';
 import { type EntityScore, entityScore } from '../tasks/entities.js';
@@ -89,7 +89,7 @@ const fmt = (s: EntityScore) =>
 
 async function readBytes(path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return await readSource(path);
   } catch (e) {
     throw formatError(`cannot read ${path}: ${(e as Error).message}`);
   }

@@ -3,9 +3,9 @@
 //          on any SIGHAN-format corpus (one sentence a line, words separated by spaces);
 //          scores it and the longest-match baseline on held-out text; saves the model.
 //   run:   segments raw text with a saved model; with --gold, scores it.
-import { readFile } from 'node:fs/promises';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { CharHmmSegmenter } from '../tasks/chinese-baselines.js';
 import { type SegmentationScore, segmentationScore } from '../tasks/metrics.js';
 import { chars, LongestMatchSegmenter, parseSegmentedCorpus, proseToSentences, Segmenter, trainSegmenter } from '../tasks/segment.js';
@@ -75,7 +75,7 @@ const fmt = (s: SegmentationScore) =>
 async function readCorpus(path: string, requireBoundaries = true): Promise<string[][]> {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(path));
+    bytes = await readSource(path);
   } catch (e) {
     throw formatError(`cannot read ${path}: ${(e as Error).message}`);
   }
@@ -240,7 +240,7 @@ async function segmentRun(argv: string[], out: (s: string) => void): Promise<num
   await init();
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await readFile(v.model));
+    bytes = await readSource(v.model);
   } catch (e) {
     throw formatError(`cannot read ${v.model}: ${(e as Error).message}`);
   }

@@ -1,8 +1,9 @@
 // `recurrent speech train|run`: spoken digit strings (espeak-ng's synthetic voices) → a
 // bidirectional (or, --streaming, unidirectional) GRU over log-mel frames with CTC; label
 // error rate and whole-string accuracy on held-out voices, greedy and beam.
-import { readFile } from 'node:fs/promises';
-import { formatError, optionError, stateError } from '../errors.js';
+import { stat } from 'node:fs/promises';
+import { formatError, isRecurrentError, optionError, stateError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { digitsToWords, type SpeechCorpus, SpeechRecognizer, type SpeechScore, type SpeechUtterance } from '../tasks/speech.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
@@ -78,12 +79,14 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     return 0;
   }
   const f = reader(parsed);
-  const list = (name: string) =>
-    f
+  const list = (name: string) => {
+    const items = f
       .str(name)
       ?.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+      .map((s) => s.trim());
+    if (items?.some((s) => s === '')) throw optionError(`--${name} must be a comma-separated list of names (got '${f.str(name)}')`);
+    return items;
+  };
   const streaming = f.bool('streaming');
   const o = {
     units: f.int('units', 96),
@@ -101,6 +104,8 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   const dir = f.str('corpus') ?? 'runs/speech-corpus';
   const outPath = f.str('out') ?? 'runs/speech.safetensors';
   await prepareOutput('out', outPath);
+  const where = await stat(dir).catch(() => undefined);
+  if (where && !where.isDirectory()) throw optionError(`--corpus ${dir} is not a directory`);
   const accents = list('voices');
   const variants = list('variants');
   await init();
@@ -114,14 +119,22 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
       `speech train needs the corpus generator examples/speech/make-corpus.mjs of the recurrent repository (not in the npm package): ${(e as Error).message}`,
     );
   }
-  const c = await mod.makeSpeechCorpus({
-    count,
-    seed: o.seed,
-    testVoices,
-    out: dir,
-    ...(accents ? { accents } : {}),
-    ...(variants ? { variants } : {}),
-  });
+  let c: Awaited<ReturnType<CorpusModule['makeSpeechCorpus']>>;
+  try {
+    c = await mod.makeSpeechCorpus({
+      count,
+      seed: o.seed,
+      testVoices,
+      out: dir,
+      ...(accents ? { accents } : {}),
+      ...(variants ? { variants } : {}),
+    });
+  } catch (e) {
+    if (isRecurrentError(e)) throw e;
+    const msg = (e as Error)?.message ?? String(e);
+    // the generator names an accent or variant espeak-ng does not have: the flag's fault
+    throw /none of the (accents|variants)/.test(msg) ? optionError(`--voices/--variants: ${msg}`) : stateError(`the speech corpus could not be made: ${msg}`);
+  }
   const m = c.manifest;
   const corpus: SpeechCorpus = { features: c.features, bands: m.features.bands, utterances: m.utterances };
   const trainU = m.utterances.filter((u) => u.split === 'train');
@@ -158,7 +171,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
 
 async function readBytes(what: string, path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return await readSource(path);
   } catch (e) {
     throw formatError(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }

@@ -4,9 +4,9 @@
 //          word/TAG corpus (a seeded share of its sentences held out); scores it and the
 //          most-frequent-tag and bigram-HMM baselines on all tokens and unknown words; saves it.
 //   run:   tags sentences (one a line, words separated by spaces) and prints word/TAG.
-import { readFile } from 'node:fs/promises';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
+import { readSource } from '../io/source.js';
 import { HmmTagger, MostFrequentTagger } from '../tasks/hmm-tagger.js';
 import { PosTagger, trainPosTagger } from '../tasks/pos.js';
 import { decodeUtf8, parseTagged, splitFiles, type TaggedSentence, type TaggingScore, taggingScore } from '../tasks/tagged.js';
@@ -84,7 +84,7 @@ const fmt = (s: TaggingScore) =>
 
 async function readBytes(path: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return await readSource(path);
   } catch (e) {
     throw formatError(`cannot read ${path}: ${(e as Error).message}`);
   }
@@ -131,6 +131,8 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const chartPath = picturePath(f.raw('chart'), outPath);
   await prepareOutput('out', outPath);
   if (chartPath) await prepareOutput('chart', chartPath);
+  // the starting model is read before the corpus and baselines, so a bad --init fails at once
+  const initBytes = initPath ? await readBytes(initPath) : undefined;
 
   let train: TaggedSentence[];
   let test: TaggedSentence[];
@@ -188,7 +190,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   }
 
   const name = arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger';
-  const from = initPath ? PosTagger.load(await readBytes(initPath)) : undefined;
+  const from = initBytes ? PosTagger.load(initBytes) : undefined;
   out(
     `model: ${name}, ${from ? `starting from ${initPath} (its sizes and weights)` : `word embedding ${embed}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}`}; ${epochs} epochs of batches of ${batchSize} sentences${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
   );

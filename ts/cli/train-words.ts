@@ -3,8 +3,7 @@
 // with <unk>. Per epoch: train and validation perplexity (validation over windows as long as the training ones), a
 // sample and a checkpoint; at the end the held-out perplexity over the whole stream with the
 // state carried, next to an interpolated Kneser-Ney trigram's on the same tokens.
-
-import { textWindows } from '../data/source.js';
+import { MAX_WINDOWS_PER_EPOCH, textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { optionError, rangeError } from '../errors.js';
 import type { OptimizerName } from '../model.js';
@@ -23,7 +22,6 @@ import { followFit } from './progress.js';
 /** Defaults at word level (measured on 2 shared cores: see examples/README.md). */
 export const WORD_DEFAULTS = { cell: 'lstm', units: 128, embed: 128, dropout: 0.1, window: 32, batch: 16, lr: 3e-3, epochs: 20, budget: '10m', vocab: 10000 };
 const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'] as const;
-const MAX_WINDOWS_PER_EPOCH = 2 ** 24;
 
 export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) => void): Promise<number> {
   const d = WORD_DEFAULTS;

@@ -2,7 +2,7 @@
 // thread with a live progress bar; per epoch: train and validation bits per character, a
 // generated sample, and a checkpoint.
 import { sequential } from '../builder.js';
-import { textWindows } from '../data/source.js';
+import { MAX_WINDOWS_PER_EPOCH, textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { optionError, rangeError } from '../errors.js';
 import type { EvalResult } from '../events.js';
@@ -64,8 +64,9 @@ export const TRAIN_HELP = helpText(TRAIN);
 
 const CELLS = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const;
 const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'] as const;
+
 /** Windows one epoch may hold: the SDK draws an epoch's window offsets up front (4 bytes each). */
-export const MAX_WINDOWS_PER_EPOCH = 2 ** 24;
+export { MAX_WINDOWS_PER_EPOCH };
 
 export async function train(argv: string[], out: (s: string) => void): Promise<number> {
   const parsed = parseFlags(TRAIN, argv);

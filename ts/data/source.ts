@@ -7,7 +7,8 @@
 // - `examples`: a list of variable-length sequences, padded per batch with per-row lengths
 //   (masks). Targets: one class per step, one class per sequence, regression values, or an
 //   unaligned label sequence (CTC: class targets [B, S], labels then −100 padding).
-import { checkKeys, optionError, posInt, rangeError, shapeError } from '../errors.js';
+import { boolOpt, countOpt } from '../check.js';
+import { checkKeys, optionError, rangeError, shapeError } from '../errors.js';
 import type { BatchInput, BatchTargets } from '../model.js';
 import { deriveSeed, Rng } from './rng.js';
 
@@ -105,11 +106,41 @@ export interface TrainBatch {
  */
 export function textWindows(ids: ArrayLike<number>, opts: { steps: number; random?: boolean; windowsPerEpoch?: number }): WindowsData {
   checkKeys('textWindows', opts, ['steps', 'random', 'windowsPerEpoch']);
-  const steps = posInt('textWindows.steps', opts.steps);
-  const arr = ids instanceof Uint32Array ? ids : Uint32Array.from(ids);
+  const steps = countOpt('textWindows.steps', opts.steps);
+  const random = boolOpt('textWindows.random', opts.random, true);
+  const arr = ids instanceof Uint32Array ? ids : idsOf(ids);
   if (arr.length < steps + 1) throw rangeError(`textWindows needs at least steps + 1 = ${steps + 1} ids (got ${arr.length})`);
   const tiles = Math.floor((arr.length - 1) / steps);
-  return { kind: 'windows', ids: arr, steps, random: opts.random ?? true, windowsPerEpoch: posInt('textWindows.windowsPerEpoch', opts.windowsPerEpoch, tiles) };
+  const windowsPerEpoch = countOpt('textWindows.windowsPerEpoch', opts.windowsPerEpoch, tiles);
+  if (windowsPerEpoch > MAX_WINDOWS_PER_EPOCH)
+    throw rangeError(`textWindows.windowsPerEpoch must be at most 2^24 = ${MAX_WINDOWS_PER_EPOCH} (got ${windowsPerEpoch}); train more epochs instead`);
+  return { kind: 'windows', ids: arr, steps, random, windowsPerEpoch };
+}
+
+/** The largest of `values` and `floor`, by a loop (spreading 200,000 values into Math.max
+ * overflows the call stack). */
+export function maxOf(values: ArrayLike<number>, floor: number): number {
+  let m = floor;
+  for (let i = 0; i < values.length; i++) if (values[i] > m) m = values[i];
+  return m;
+}
+
+/** Most windows one epoch of `textWindows` may draw (the CLI's --steps-per-epoch cap too): the
+ * epoch's order is filled up front, 4 bytes a window. */
+export const MAX_WINDOWS_PER_EPOCH = 2 ** 24;
+
+/** Token ids as a Uint32Array, each checked: an integer in [0, 2^32) (NaN, 2.7, -1 and 2^32 + 2
+ * are E_RANGE naming the position, not coerced). */
+function idsOf(ids: ArrayLike<number>): Uint32Array {
+  if (ids === null || typeof ids !== 'object' || typeof (ids as { length?: unknown }).length !== 'number')
+    throw optionError('textWindows takes the token ids as an array or Uint32Array');
+  const out = new Uint32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const v = ids[i];
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw rangeError(`textWindows: id ${i} must be an integer in [0, 2^32) (got ${String(v)})`);
+    out[i] = v;
+  }
+  return out;
 }
 
 /**
@@ -223,7 +254,7 @@ function exampleBatch(list: Example[], idx: Uint32Array, shape: ModelShape): Tra
   const b = idx.length;
   const lengths = new Uint32Array(b);
   for (let r = 0; r < b; r++) lengths[r] = len(list[idx[r]], idx[r], featureDim);
-  const t = Math.max(1, ...lengths);
+  const t = maxOf(lengths, 1);
   const first = list[idx[0]];
   const input: BatchInput = { batch: b, steps: t, lengths };
   let tokens = 0;
@@ -348,7 +379,7 @@ export function padBatch(
   const b = seqs.length;
   if (b === 0) throw rangeError('padBatch needs at least one sequence');
   const lengths = Uint32Array.from(seqs, (s) => s.length);
-  const t = Math.max(1, ...lengths);
+  const t = maxOf(lengths, 1);
   const ids = new Uint32Array(b * t).fill(opts.padValue ?? 0);
   seqs.forEach((s, r) => {
     for (let k = 0; k < s.length; k++) ids[r * t + k] = s[k];

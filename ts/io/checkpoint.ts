@@ -163,6 +163,8 @@ function json<T>(meta: Record<string, string>, key: string): T | undefined {
 }
 
 const TRAINING_KEYS = ['epoch', 'batch', 'step', 'tokens', 'seed'] as const;
+/** Bound of the step and token counters a file may hold (2^52: sums stay exact). */
+const MAX_COUNTER = 2 ** 52;
 
 /** The training position as files hold it: without the training time (elapsedMs), keys in
  * sorted order, so a file is a pure function of the seed and data and a loaded file re-saves
@@ -193,6 +195,11 @@ export function checkTrainingState(t: unknown): TrainingState | undefined {
       throw formatError(`metadata training.${k} must be a non-negative integer (got ${JSON.stringify(v) ?? 'nothing'})`);
   }
   if ((o.seed as number) > 0xffffffff) throw formatError(`metadata training.seed must be below 2^32 (got ${o.seed})`);
+  // epochs and batches count at most 2^32 − 1; steps and tokens stay below 2^52, so adding to
+  // them stays exact (2^53 − 1 + 1 would not)
+  for (const k of ['epoch', 'batch'] as const) if ((o[k] as number) > 0xffffffff) throw formatError(`metadata training.${k} must be below 2^32 (got ${o[k]})`);
+  for (const k of ['step', 'tokens'] as const)
+    if ((o[k] as number) >= MAX_COUNTER) throw formatError(`metadata training.${k} must be below 2^52 (got ${o[k]})`);
   if (o.elapsedMs !== undefined && (typeof o.elapsedMs !== 'number' || !(o.elapsedMs >= 0) || !Number.isFinite(o.elapsedMs)))
     throw formatError('metadata training.elapsedMs must be a non-negative number');
   return {

@@ -10,8 +10,10 @@
 // ONNX z,r,h with linear_before_reset = 1 (our reset gate multiplies the recurrent product), or
 // 0 for `resetAfter: false` (ONNX's h = g(x·W_hᵀ + (r ⊙ H)·R_hᵀ + Rb_h + Wb_h) is exactly ours).
 // ONNX fills padded steps with zeros; ours are unspecified there, so compare valid steps only.
-// A CRF head or a seq2seq (attention) model has no ONNX form here: E_OPTION naming it.
+// A CRF head, an LSTM with `projSize` (ONNX's LSTM has no projection) or a seq2seq (attention)
+// model has no ONNX form here: E_OPTION naming it. Gate orders and operators: `CELLS[cell].onnx`.
 // The protobuf schema comes from `onnx-proto` (protobufjs), loaded when first needed.
+import { CELLS, gateCount } from '../cells.js';
 import { checkKeys, formatError, optionError } from '../errors.js';
 import type { LayerSpecJSON } from '../spec.js';
 import { decodeCheckpoint } from './checkpoint.js';
@@ -49,17 +51,12 @@ async function loadOnnx(): Promise<OnnxNs> {
 }
 
 /** Rows of `w` [G·H, …] regrouped gate by gate in `order` (indices into our gate order). */
-function reorderGates(w: Float32Array, gates: number, order: number[]): Float32Array {
+function reorderGates(w: Float32Array, gates: number, order: readonly number[]): Float32Array {
   const block = w.length / gates;
   const out = new Float32Array(w.length);
   for (const [i, g] of order.entries()) out.set(w.subarray(g * block, (g + 1) * block), i * block);
   return out;
 }
-
-/** Our gate index for each ONNX gate slot. */
-const ORDER: Record<string, number[]> = { lstm: [0, 3, 1, 2], gru: [1, 0, 2], rnn_tanh: [0], rnn_relu: [0] };
-const OP: Record<string, string> = { lstm: 'LSTM', gru: 'GRU', rnn_tanh: 'RNN', rnn_relu: 'RNN' };
-const GATES: Record<string, number> = { lstm: 4, gru: 3, rnn_tanh: 1, rnn_relu: 1 };
 
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
@@ -104,6 +101,11 @@ export async function exportOnnx(modelFile: Uint8Array, opts: OnnxExportOptions 
   const snap = decodeCheckpoint(modelFile);
   const crf = snap.spec.layers.find((l) => l.type === 'crf');
   if (crf) throw optionError(`ONNX export cannot express the CRF head '${(crf as { name: string }).name}' (Viterbi decoding); export the model without it`);
+  const proj = snap.spec.layers.find((l) => l.type === 'recurrent' && l.projSize !== undefined);
+  if (proj)
+    throw optionError(
+      `ONNX export cannot express projSize (PyTorch proj_size) of the recurrent layer '${(proj as { name: string }).name}': ONNX's LSTM has no projection`,
+    );
   const onnx = await loadOnnx();
   const withLengths = opts.lengths ?? true;
   const param = new Map(snap.params.map((p) => [p.name, p]));
@@ -162,7 +164,8 @@ export async function exportOnnx(modelFile: Uint8Array, opts: OnnxExportOptions 
       width = l.dim;
     } else if (l.type === 'recurrent') {
       const dirs = l.bidirectional ? 2 : 1;
-      const g = GATES[l.cell];
+      const g = gateCount(l.cell);
+      const onnxCell = CELLS[l.cell].onnx;
       const h = l.units;
       let tm = fresh('time_major'); // [T, B, W]
       node('Transpose', [x], [tm], [ints('perm', [1, 0, 2])]);
@@ -170,7 +173,7 @@ export async function exportOnnx(modelFile: Uint8Array, opts: OnnxExportOptions 
         const inp = k === 0 ? width : dirs * h;
         const get = (kind: string, d: number) => {
           const p = param.get(`${l.name}.${kind}_l${k}${d === 1 ? '_reverse' : ''}`)!;
-          return reorderGates(p.data, g, ORDER[l.cell]);
+          return reorderGates(p.data, g, onnxCell.order);
         };
         const ds = Array.from({ length: dirs }, (_, d) => d);
         const W = `${l.name}.l${k}.W`;
@@ -181,10 +184,10 @@ export async function exportOnnx(modelFile: Uint8Array, opts: OnnxExportOptions 
         floatInit(B, [dirs, 2 * g * h], concat(ds.flatMap((d) => [get('bias_ih', d), get('bias_hh', d)])));
         const attrs = [int('hidden_size', h), str('direction', dirs === 2 ? 'bidirectional' : 'forward')];
         if (l.cell === 'gru') attrs.push(int('linear_before_reset', l.resetAfter === false ? 0 : 1));
-        if (l.cell === 'rnn_tanh' || l.cell === 'rnn_relu') attrs.push(strs('activations', Array(dirs).fill(l.cell === 'rnn_relu' ? 'Relu' : 'Tanh')));
+        if (onnxCell.op === 'RNN') attrs.push(strs('activations', Array(dirs).fill(onnxCell.activation)));
         if (l.recurrentActivation === 'hardSigmoid') {
           // gates (f) HardSigmoid, then g (and LSTM's h) Tanh, for each direction
-          const acts = l.cell === 'lstm' ? ['HardSigmoid', 'Tanh', 'Tanh'] : ['HardSigmoid', 'Tanh'];
+          const acts = onnxCell.op === 'LSTM' ? ['HardSigmoid', 'Tanh', 'Tanh'] : ['HardSigmoid', 'Tanh'];
           const all = ds.flatMap(() => acts);
           attrs.push(strs('activations', all));
           // (α, β left at HardSigmoid's defaults, 0.2 and 0.5: exactly TF.js's formula)
@@ -193,7 +196,7 @@ export async function exportOnnx(modelFile: Uint8Array, opts: OnnxExportOptions 
         const pooled = last && !l.returnSequences;
         const Y = pooled ? '' : fresh('Y'); // [T, D, B, H]
         const Yh = pooled ? fresh('Y_h') : ''; // [D, B, H]
-        node(OP[l.cell], [tm, W, R, B, withLengths ? 'lengths' : ''], [Y, Yh], attrs);
+        node(onnxCell.op, [tm, W, R, B, withLengths ? 'lengths' : ''], [Y, Yh], attrs);
         if (pooled) {
           const bdh = fresh('final_bdh');
           node('Transpose', [Yh], [bdh], [ints('perm', [1, 0, 2])]);

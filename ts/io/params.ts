@@ -3,6 +3,7 @@
 // memory is allocated: a 4 KB file claiming `units: 8000` fails here, not after 2 GB.
 // The names follow crates/recurrent-core (layers/recurrent.rs, dense.rs, embedding.rs, crf.rs,
 // model/seq2seq.rs); test/model-files.test.ts pins them to the core's paramNames/paramShape.
+import { type CellType, gateCount, stateWidth } from '../cells.js';
 import { formatError } from '../errors.js';
 import { checkSize, checkSpec, MAX_STACK, type ModelSpecJSON } from '../spec.js';
 
@@ -11,22 +12,31 @@ export interface ParamShape {
   shape: number[];
 }
 
-/** Gates per cell: LSTM i,f,g,o; GRU r,z,n; RNN one. */
-export const GATES: Record<string, number> = { lstm: 4, gru: 3, rnn_tanh: 1, rnn_relu: 1 };
-
-/** `{prefix}{weight,bias}_{ih,hh}_l{k}[_reverse]` of a recurrent stack. */
-export function recurrentParams(prefix: string, cell: string, input: number, hidden: number, layers: number, bidirectional: boolean): ParamShape[] {
-  const g = GATES[cell] * hidden;
+/** `{prefix}{weight,bias}_{ih,hh}_l{k}[_reverse]` of a recurrent stack, and `weight_hr_l{k}`
+ * [P, H] after them with a projection P = `projSize` (h, W_hh's columns and the outputs are
+ * then P wide). */
+export function recurrentParams(
+  prefix: string,
+  cell: CellType,
+  input: number,
+  hidden: number,
+  layers: number,
+  bidirectional: boolean,
+  projSize?: number,
+): ParamShape[] {
+  const g = gateCount(cell) * hidden;
+  const s = stateWidth({ units: hidden, projSize });
   const dirs = bidirectional ? 2 : 1;
   const out: ParamShape[] = [];
   for (let l = 0; l < layers; l++) {
     for (let d = 0; d < dirs; d++) {
       const sfx = `l${l}${d === 1 ? '_reverse' : ''}`;
-      const inp = l === 0 ? input : dirs * hidden;
+      const inp = l === 0 ? input : dirs * s;
       out.push({ name: `${prefix}weight_ih_${sfx}`, shape: [g, inp] });
-      out.push({ name: `${prefix}weight_hh_${sfx}`, shape: [g, hidden] });
+      out.push({ name: `${prefix}weight_hh_${sfx}`, shape: [g, s] });
       out.push({ name: `${prefix}bias_ih_${sfx}`, shape: [g] });
       out.push({ name: `${prefix}bias_hh_${sfx}`, shape: [g] });
+      if (projSize !== undefined) out.push({ name: `${prefix}weight_hr_${sfx}`, shape: [projSize, hidden] });
     }
   }
   return out;
@@ -45,8 +55,8 @@ export function sequentialParams(spec: ModelSpecJSON): ParamShape[] {
         width = l.dim;
         break;
       case 'recurrent':
-        out.push(...recurrentParams(`${l.name}.`, l.cell, width, l.units, l.layers, l.bidirectional));
-        width = (l.bidirectional ? 2 : 1) * l.units;
+        out.push(...recurrentParams(`${l.name}.`, l.cell, width, l.units, l.layers, l.bidirectional, l.projSize));
+        width = (l.bidirectional ? 2 : 1) * stateWidth(l);
         break;
       case 'dense':
         out.push({ name: `${l.name}.weight`, shape: [l.units, width] }, { name: `${l.name}.bias`, shape: [l.units] });

@@ -67,6 +67,25 @@ function checksum(data: Uint8Array, layout: Layout[]): string {
 
 /** Largest header we accept (the JSON of a model's names and shapes is far smaller). */
 const MAX_HEADER = 64 * 1024 * 1024;
+/** Most tensors a header may list (a model has far fewer); checked before the JSON is parsed,
+ * so a 56 MiB header of a million entries fails in milliseconds. */
+export const MAX_ENTRIES = 65_536;
+
+/** How many JSON objects (`{` outside strings) the header bytes open, counting up to `stop`. */
+function objectsOutsideStrings(b: Uint8Array, stop: number): number {
+  let n = 0;
+  let inString = false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b && ++n >= stop) return n;
+  }
+  return n;
+}
 const BYTES: Record<ReadDType, number> = { F32: 4, U32: 4, F16: 2, BF16: 2, F64: 8 };
 
 if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) throw new Error('recurrent needs a little-endian platform');
@@ -145,6 +164,8 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const hi = dv.getUint32(4, true);
   if (hi !== 0 || lo > MAX_HEADER) throw formatError('not a safetensors file (header length is implausible)');
   if (8 + lo > bytes.length) throw formatError(`file is truncated: the header says ${lo} bytes but only ${bytes.length - 8} follow`);
+  const objects = objectsOutsideStrings(bytes.subarray(8, 8 + lo), MAX_ENTRIES + 3);
+  if (objects > MAX_ENTRIES + 2) throw formatError(`the header lists more than ${MAX_ENTRIES} tensors (the most a file may hold)`);
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + lo)));

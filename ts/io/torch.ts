@@ -3,6 +3,7 @@
 // embed.weight, lstm.weight_ih_l0, fc.bias) in F32, F16, BF16 or F64; ours are the layer names
 // of the spec (embedding, rnn, head by default). `stripPrefix` drops a leading "model." and
 // `prefixMap` renames modules: { embed: 'embedding', lstm: 'rnn', fc: 'head' }.
+import { boolOpt } from '../check.js';
 import { checkKeys, formatError, optionError } from '../errors.js';
 import { decodeSafetensors } from './safetensors.js';
 
@@ -17,9 +18,18 @@ export interface ImportWeightsOptions {
   /** The file's module prefix → ours, applied after stripPrefix; the longest matching prefix
    * (a whole dotted segment run) wins: { lstm: 'rnn' } maps lstm.weight_ih_l0 → rnn.weight_ih_l0. */
   prefixMap?: Record<string, string>;
+  /** Like PyTorch's `load_state_dict(strict=...)`: by default a tensor of the file that maps to
+   * no parameter of the model is E_FORMAT naming it; `false` skips such tensors and lists them in
+   * the result's `skipped`. Missing parameters are E_FORMAT either way. @default true */
+  strict?: boolean;
 }
 
-export const IMPORT_WEIGHTS_KEYS = ['stripPrefix', 'prefixMap'] as const;
+/** What `importWeights` returns: the names of the parameters it set, in the model's order;
+ * with `strict: false` also `skipped`, the file's tensors (their names in the file) that map to
+ * no parameter. */
+export type ImportedWeights = string[] & { skipped?: string[] };
+
+export const IMPORT_WEIGHTS_KEYS = ['stripPrefix', 'prefixMap', 'strict'] as const;
 
 function rename(name: string, opts: ImportWeightsOptions, keys: string[]): string {
   let n = opts.stripPrefix && name.startsWith(opts.stripPrefix) ? name.slice(opts.stripPrefix.length) : name;
@@ -40,9 +50,10 @@ export function stateDictParams(
   opts: ImportWeightsOptions | undefined,
   names: string[],
   shapeOf: (name: string) => number[],
-): Map<string, Float32Array> {
+): { params: Map<string, Float32Array>; skipped: string[] } {
   checkKeys('importWeights', opts, IMPORT_WEIGHTS_KEYS);
   const o = opts ?? {};
+  const strict = boolOpt('importWeights.strict', o.strict, true);
   if (o.stripPrefix !== undefined && typeof o.stripPrefix !== 'string') throw optionError('importWeights.stripPrefix must be a string');
   const map = o.prefixMap;
   if (map !== undefined) {
@@ -60,6 +71,13 @@ export function stateDictParams(
     if (prev) throw formatError(`the weights file has both ${prev.from} and ${name}, which map to the same parameter ${n}`);
     byName.set(n, { from: name, ...t });
   }
+  const wanted = new Set(names);
+  // a model file's own training state (__optimizer__, __rng__) is not a parameter: never unexpected
+  const skipped = [...byName].filter(([n, t]) => !wanted.has(n) && t.from !== '__optimizer__' && t.from !== '__rng__').map(([, t]) => t.from);
+  if (strict && skipped.length > 0)
+    throw formatError(
+      `the weights file has ${skipped.length} tensor${skipped.length > 1 ? 's' : ''} the model does not: ${skipped.slice(0, 8).join(', ')}${skipped.length > 8 ? ', …' : ''} (another architecture? pass strict: false to skip them)`,
+    );
   const out = new Map<string, Float32Array>();
   for (const n of names) {
     const t = byName.get(n);
@@ -70,5 +88,5 @@ export function stateDictParams(
     if (!t.data.every(Number.isFinite)) throw formatError(`${n} holds NaN or infinity`);
     out.set(n, t.data);
   }
-  return out;
+  return { params: out, skipped };
 }

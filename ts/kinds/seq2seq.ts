@@ -3,9 +3,9 @@
 // read by the one model-file code, io/checkpoint.ts, as the sequential model's is).
 import type { DataLike } from '../data/source.js';
 import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
+import { FIT_BATCH_SIZE } from '../defaults.js';
 import { formatError, posInt } from '../errors.js';
 import type { EvalResult } from '../events.js';
-import { FIT_BATCH_SIZE } from '../fit-options.js';
 import { checkTrainingState, encodeModelFile, type TrainingState } from '../io/checkpoint.js';
 import type { FitPlan, LoadedKind, ModelKind } from '../model-kind.js';
 import { seq2seqShard } from '../parallel/seq2seq-shard.js';
@@ -19,6 +19,7 @@ export class Seq2SeqKind implements ModelKind {
   readonly model: Seq2SeqModel;
   readonly sequential = undefined;
   readonly vocabSize = undefined;
+  readonly constantSchedule = true;
   readonly fitBatchSize = FIT_BATCH_SIZE.seq2seq;
 
   constructor(model: Seq2SeqModel) {

@@ -4,10 +4,10 @@
 import { fittingParts } from '../batch-split.js';
 import { asDataSpec, batchesPerEpoch, type DataLike, type DataSpec, epochOrder, type ModelShape, makeBatch, type TrainBatch } from '../data/source.js';
 import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
+import { FIT_BATCH_SIZE } from '../defaults.js';
 import { checkKeys, formatError, optionError, posInt, RecurrentTypeError } from '../errors.js';
 import type { EvalResult } from '../events.js';
 import type { FitTarget } from '../fit.js';
-import { FIT_BATCH_SIZE } from '../fit-options.js';
 import { decodeCheckpoint, encodeCheckpoint, type TrainingState } from '../io/checkpoint.js';
 import { Model } from '../model.js';
 import type { FitPlan, LoadedKind, ModelKind } from '../model-kind.js';
@@ -106,6 +106,10 @@ export class SequentialKind implements ModelKind {
   get spec(): ModelSpecJSON {
     return this.model.spec;
   }
+  get constantSchedule(): boolean {
+    const s = this.model.compiled?.schedule;
+    return s === undefined || s.name === 'constant';
+  }
   get vocabSize(): number | undefined {
     return this.model.vocabSize;
   }
@@ -162,6 +166,8 @@ export class SequentialKind implements ModelKind {
     let sum = 0;
     let count = 0;
     let correct = 0;
+    let absSum = 0;
+    let absCount = 0;
     const nb = Math.ceil(order.length / batchSize);
     const [lo, hi] = shardRange(nb, w, n);
     // a batch above the per-call limit is scored in parts of whole rows (not CTC: its targets are label sequences)
@@ -172,6 +178,17 @@ export class SequentialKind implements ModelKind {
         const r = model.loss(b.targets, { loss });
         sum += r.loss * r.count;
         count += r.count;
+        const vals = b.targets.values;
+        if (loss === 'mse' && vals) {
+          // |output − target| per value, padding steps of a per-step output left out
+          const o = model.outputDim;
+          const lens = model.outputIsSequence ? b.input.lengths : undefined;
+          for (let k = 0; k < vals.length; k++) {
+            if (lens && Math.floor(k / o) % b.input.steps >= lens[Math.floor(k / (o * b.input.steps))]) continue;
+            absSum += Math.abs(out[k] - vals[k]);
+            absCount++;
+          }
+        }
         if (loss === 'crossEntropy' && b.targets.classes) {
           const v = model.outputDim;
           const cls = b.targets.classes;
@@ -187,6 +204,7 @@ export class SequentialKind implements ModelKind {
         }
       }
     }
+    if (loss === 'mse') return { sum, count, absSum, absCount, crossEntropy: false };
     return { sum, count, correct, crossEntropy: loss === 'crossEntropy' };
   }
 

@@ -16,6 +16,7 @@ import type { VocabularyJSON } from '../data/vocab.js';
 import { stateError } from '../errors.js';
 import type { EvalResult, FitEvent, FitResult } from '../events.js';
 import { type FitTarget, runFit, type StepOutcome } from '../fit.js';
+import { checkHooks, HookRunner, type HookTarget } from '../fit-hooks.js';
 import { checkFitOptions, fitBatchSize } from '../fit-options.js';
 import type { TrainingState } from '../io/checkpoint.js';
 import type { ImportWeightsOptions } from '../io/torch.js';
@@ -119,9 +120,15 @@ export class ParallelSession implements SessionApi {
     const info = this.#info;
     if (!info) throw stateError('no model yet: build() or load() one first');
     const f = checkFitOptions(opts, fitBatchSize(info.spec), this.#training);
+    const c = info.compiled;
+    const schedule = c && 'schedule' in c ? c.schedule : undefined;
+    const hooks = checkHooks(opts.hooks, {
+      hasValidation: opts.validation !== undefined,
+      constantSchedule: schedule === undefined || schedule.name === 'constant',
+    });
     this.#fitting = true;
     try {
-      return await this.#run(data, opts, f, emit, aborted);
+      return await this.#run(data, opts, f, emit, aborted, new HookRunner(hooks, this.#hookTarget()));
     } finally {
       this.#fitting = false;
       await this.#all((port) => port.replicaEnd()).catch(() => undefined);
@@ -134,6 +141,7 @@ export class ParallelSession implements SessionApi {
     o: { epochs: number; batchSize: number; budget?: number; pos: TrainingState },
     emit: ((e: FitEvent) => void | Promise<void>) | undefined,
     aborted: boolean,
+    hooks: HookRunner<Record<string, Float32Array>>,
   ): Promise<FitResult> {
     const { batchSize, pos } = o;
     const n = this.workers;
@@ -198,7 +206,22 @@ export class ParallelSession implements SessionApi {
     };
     this.#training = pos;
     this.#stop = aborted;
-    return runFit(target, pos, { epochs: o.epochs, timeBudgetMs: o.budget, emit, poll: () => this.#cancel ?? (this.#stop ? 'abort' : undefined) });
+    const poll = () => this.#cancel ?? (this.#stop ? 'abort' : undefined);
+    return runFit(target, pos, { epochs: o.epochs, timeBudgetMs: o.budget, emit, poll, hooks });
+  }
+
+  /** The fit hooks' view of the replicas: replica 0's weights and rate, set on every replica. */
+  #hookTarget(): HookTarget<Record<string, Float32Array>> {
+    return {
+      snapshot: () => this.#r0.getWeights(),
+      restore: async (w) => {
+        await this.#all((p) => p.replicaSetWeights(w));
+      },
+      learningRate: () => this.#r0.replicaLearningRate(),
+      setLearningRate: async (lr) => {
+        await this.#all((p) => p.replicaLearningRate(lr));
+      },
+    };
   }
 
   async evaluate(data: DataLike | readonly Pair[], opts?: { batchSize?: number }): Promise<EvalResult> {
@@ -247,7 +270,7 @@ export class ParallelSession implements SessionApi {
   replicaWeights(): Promise<Record<string, Float32Array>[]> {
     return this.#all((p) => p.getWeights());
   }
-  async importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Promise<string[]> {
+  async importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Promise<{ names: string[]; skipped: string[] }> {
     this.#guard('importWeights');
     const r = await this.#all((p) => p.importWeights(bytes, opts));
     return r[0];

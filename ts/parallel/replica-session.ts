@@ -37,6 +37,10 @@ export interface ReplicaApi {
   replicaEnd(): void;
   /** Sets the training position a saved file carries (the coordinator's, on replica 0). */
   setTrainingState(pos: TrainingState | undefined): void;
+  /** Sets every parameter (a fit hook restoring the best weights). */
+  replicaSetWeights(w: Record<string, Float32Array>): void;
+  /** The learning rate of the next update; with `lr`, sets the base rate first (reduce-on-plateau). */
+  replicaLearningRate(lr?: number): number;
 }
 
 /** What a training worker exposes. */
@@ -80,5 +84,14 @@ export class ReplicaSession extends Session implements ReplicaApi {
   }
   setTrainingState(pos: TrainingState | undefined): void {
     this.training = pos;
+  }
+  replicaSetWeights(w: Record<string, Float32Array>): void {
+    const m = this.kindModel;
+    for (const n of m.paramNames()) m.setParam(n, w[n]);
+  }
+  replicaLearningRate(lr?: number): number {
+    const m = this.kindModel;
+    if (lr !== undefined) m.learningRate = lr;
+    return m.learningRate;
   }
 }

@@ -5,6 +5,7 @@
 
 import { checkKeys, numIn, posInt, rangeError } from '../errors.js';
 import { type FitEvent, fitBatches, type Model, type OptimizerSpec, Rng, sequential } from '../index.js';
+import { adam, TASK_TRAINING } from './defaults.js';
 
 /** The demonstration's default targets, one per step: −0.5, 0.2, 0.1, −0.5. */
 export const CLASSIC_TARGETS: readonly number[] = [-0.5, 0.2, 0.1, -0.5];
@@ -89,7 +90,7 @@ export function classicLstm(opts: ClassicOptions = {}): Promise<ClassicResult> {
     .lstm({ units })
     .dense({ units: 1 })
     .build({ seed });
-  model.compile({ loss: 'mse', optimizer: opts.optimizer ?? { name: 'adam', lr: 0.01 } });
+  model.compile({ loss: 'mse', optimizer: opts.optimizer ?? adam(TASK_TRAINING.classic.lr) });
   const input = { features, batch: 1, steps: t };
   const values = Float32Array.from(targets);
   const losses: number[] = [];

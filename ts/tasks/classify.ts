@@ -11,6 +11,7 @@
 //   steps; the order is deterministic in the seed.
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError } from '../errors.js';
 import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import { adam, TASK_TRAINING } from './defaults.js';
 import { progressEvery } from './progress.js';
 
 /** The symbol unknown tokens map to in a classifier's vocabulary. */
@@ -281,7 +282,11 @@ export async function trainClassifier(
     seed: opts.seed,
   });
   const model = clf.session.model;
-  model.compile({ loss: 'crossEntropy', optimizer: opts.optimizer ?? { name: 'adam', lr: 0.005 }, clipNorm: opts.clipNorm ?? 5 });
+  model.compile({
+    loss: 'crossEntropy',
+    optimizer: opts.optimizer ?? adam(TASK_TRAINING.classify.lr),
+    clipNorm: opts.clipNorm ?? TASK_TRAINING.classify.clipNorm,
+  });
   const ids = docs.map((d) => clf.encode(d));
   const lengths = ids.map((x) => x.length);
   const batchSize = fittingBatchSize(

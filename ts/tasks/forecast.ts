@@ -17,6 +17,7 @@
 
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import { createTrainer, type Example, sequential, type Trainer } from '../index.js';
+import { adam, TASK_TRAINING } from './defaults.js';
 import { meanAbsoluteError } from './edit-distance.js';
 
 /** One day of a daily series (the births data set's columns). */
@@ -252,7 +253,7 @@ export async function forecastBirths(days: readonly Day[], opts: ForecastOptions
         .dense({ units: horizon }),
       { seed: opts.seed ?? 1 },
     );
-    await t.compile({ loss: 'mse', optimizer: { name: 'adam', lr: opts.lr ?? 2e-3 }, clipNorm: 1 });
+    await t.compile({ loss: 'mse', optimizer: adam(opts.lr ?? TASK_TRAINING.forecast.lr), clipNorm: TASK_TRAINING.forecast.clipNorm });
     const trainSet = trainOrigins.map((o) => example(x, z, o, inputDays, horizon));
     const predict = async (origins: number[]) => {
       const out: number[][] = [];
@@ -279,29 +280,29 @@ export async function forecastBirths(days: readonly Day[], opts: ForecastOptions
         origins.flatMap((o) => seasonalNaive(values, o, horizon)),
         origins.flatMap((o) => values.slice(o, o + horizon)),
       );
-    // train, keeping the weights of the epoch with the best validation MAE
-    let best = { mae: Infinity, epoch: -1, weights: undefined as Uint8Array | undefined };
+    // train, keeping the weights of the epoch with the best validation MAE (the fit hook; the
+    // MAE of z-scores ranks epochs as the MAE in births does: it is that divided by std)
     const t0 = performance.now();
-    let done = 0;
-    for (let e = 0; e < epochs; e++) {
-      if (opts.timeBudgetMs !== undefined && performance.now() - t0 >= opts.timeBudgetMs) break;
-      const res = await t.fit(trainSet, { epochs: e + 1, resume: e > 0, batchSize: opts.batchSize ?? 32, seed: opts.seed ?? 1 });
-      done = e + 1;
-      const vm = await mae(split.validation);
-      if (vm < best.mae) best = { mae: vm, epoch: e, weights: await t.save({ training: false }) };
-      opts.onEpoch?.({ epoch: e, loss: res.history.at(-1)?.loss ?? NaN, validationMae: vm, elapsedMs: performance.now() - t0 });
-    }
+    const res = await t.fit(trainSet, {
+      epochs,
+      batchSize: opts.batchSize ?? 32,
+      seed: opts.seed ?? 1,
+      timeBudgetMs: opts.timeBudgetMs,
+      validation: split.validation.map((o) => example(x, z, o, inputDays, horizon)),
+      hooks: { keepBest: { monitor: 'val_mae' } },
+      onProgress: (e) => {
+        if (e.type === 'epoch')
+          opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, validationMae: (e.validation?.mae ?? Number.NaN) * std, elapsedMs: performance.now() - t0 });
+      },
+    });
     const trainMs = performance.now() - t0;
-    if (best.weights) {
-      await t.load(best.weights);
-    }
     return {
       mae: await mae(split.test),
       naiveMae: naiveMae(split.test),
-      validationMae: best.mae,
+      validationMae: await mae(split.validation),
       validationNaiveMae: naiveMae(split.validation),
-      bestEpoch: best.epoch + 1,
-      epochs: done,
+      bestEpoch: (res.bestEpoch ?? res.epochs - 1) + 1,
+      epochs: res.epochs,
       trainExamples: trainSet.length,
       testOrigins: split.test.length,
       trainMs,

@@ -25,6 +25,8 @@ export type { ClassicOptions, ClassicResult } from './classic.js';
 export { CLASSIC_TARGETS, classicLstm } from './classic.js';
 export type { ClassifierOptions, TrainClassifierOptions } from './classify.js';
 export { bucketedBatches, TextClassifier, tokenize, tokenVocabulary, trainClassifier, UNK_TOKEN } from './classify.js';
+export type { TaskTraining } from './defaults.js';
+export { TASK_TRAINING } from './defaults.js';
 export type { ErrorRates } from './edit-distance.js';
 export { editDistance, errorRates, meanAbsoluteError } from './edit-distance.js';
 export type { Entity, EntityCounts, EntityScore, TagScheme } from './entities.js';

@@ -38,6 +38,7 @@ import {
   Vocabulary,
 } from '../index.js';
 import { bucketedBatches, fittingBatchSize } from './classify.js';
+import { adam, TASK_TRAINING } from './defaults.js';
 import { wordClass } from './hmm-tagger.js';
 import { progressEvery, type TaskProgress } from './progress.js';
 import { type TaggedSentence, type TaggingScore, taggingScore } from './tagged.js';
@@ -432,8 +433,8 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   const model = tagger.session.model;
   model.compile({
     loss: tagger.crf ? 'crf' : 'crossEntropy',
-    optimizer: opts.optimizer ?? { name: 'adam', lr: 0.01 },
-    clipNorm: opts.clipNorm ?? 5,
+    optimizer: opts.optimizer ?? adam(TASK_TRAINING.pos.lr),
+    clipNorm: opts.clipNorm ?? TASK_TRAINING.pos.clipNorm,
     schedule: opts.schedule ?? { name: 'exponential', gamma: 0.5 },
   });
   // per token: its id, its signature's id and the probability of swapping them

@@ -13,6 +13,7 @@
 import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
 import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
 import { fittingBatchSize } from './classify.js';
+import { adam, TASK_TRAINING } from './defaults.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { progressEvery } from './progress.js';
 
@@ -488,7 +489,11 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const vocab = charVocabulary(sentences);
   const seg = Segmenter.create(vocab, { crf: opts.crf, embed: opts.embed, hidden: opts.hidden, layers: opts.layers, seed: opts.seed });
   const model = seg.session.model;
-  model.compile({ loss: seg.crf ? 'crf' : 'crossEntropy', optimizer: opts.optimizer ?? { name: 'adam', lr: 0.01 }, clipNorm: opts.clipNorm ?? 5 });
+  model.compile({
+    loss: seg.crf ? 'crf' : 'crossEntropy',
+    optimizer: opts.optimizer ?? adam(TASK_TRAINING.segment.lr),
+    clipNorm: opts.clipNorm ?? TASK_TRAINING.segment.clipNorm,
+  });
   const pieces = sentences
     .flatMap((s) => chunkWords(s, maxChars))
     .map((ws) => {

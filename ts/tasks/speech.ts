@@ -28,6 +28,7 @@ import {
   type TensorIn,
   type Trainer,
 } from '../index.js';
+import { adam, TASK_TRAINING } from './defaults.js';
 import { editDistance } from './edit-distance.js';
 
 /** The words of the digits 0–9 (labels 0–9; the blank is class 10). */
@@ -211,16 +212,29 @@ export class SpeechRecognizer {
       const rec = { units: opts.units ?? 96, layers: opts.layers ?? 2, bidirectional, returnSequences: true };
       const b = sequential({ input: { features: corpus.bands * stack } });
       await t.build((cell === 'gru' ? b.gru(rec) : b.lstm(rec)).dense({ units: CLASSES }), { seed: opts.seed ?? 1 });
-      await t.compile({ loss: 'ctc', ctc: { blank: BLANK, zeroInfinity: true }, optimizer: { name: 'adam', lr: opts.lr ?? 3e-3 }, clipNorm: 5 });
+      await t.compile({
+        loss: 'ctc',
+        ctc: { blank: BLANK, zeroInfinity: true },
+        optimizer: adam(opts.lr ?? TASK_TRAINING.speech.lr),
+        clipNorm: TASK_TRAINING.speech.clipNorm,
+      });
       const frames = train.reduce((a, u) => a + u.frames, 0);
       const t0 = performance.now();
       const epochs = opts.epochs ?? 30;
-      for (let e = 0; e < epochs; e++) {
-        if (opts.timeBudgetMs !== undefined && performance.now() - t0 >= opts.timeBudgetMs) break;
-        const r = await t.fit(examples, { epochs: e + 1, resume: e > 0, batchSize: opts.batchSize ?? 16, seed: opts.seed ?? 1 });
-        const ms = performance.now() - t0;
-        opts.onEpoch?.({ epoch: e, loss: r.history.at(-1)?.loss ?? Number.NaN, elapsedMs: ms, framesPerSecond: (frames * (e + 1)) / (ms / 1000) });
-      }
+      // epochs: 0 leaves the model untrained
+      if (epochs > 0)
+        await t.fit(examples, {
+          epochs,
+          batchSize: opts.batchSize ?? 16,
+          seed: opts.seed ?? 1,
+          // whole epochs: stop after the epoch that passes the budget
+          hooks: opts.timeBudgetMs === undefined ? undefined : { stopAfterMs: opts.timeBudgetMs },
+          onProgress: (e) => {
+            if (e.type !== 'epoch') return;
+            const ms = performance.now() - t0;
+            opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, elapsedMs: ms, framesPerSecond: (frames * (e.epoch + 1)) / (ms / 1000) });
+          },
+        });
       return new SpeechRecognizer(t, framing, bidirectional);
     } catch (e) {
       await t.dispose();

@@ -16,15 +16,16 @@
 // Beam search ranks finished hypotheses by log p / length^α (length normalisation, α =
 // `lengthPenalty`, default 1): the raw log-probability favours short outputs.
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
-import type { FitEvent, FitResult } from '../events.js';
-import { type Pair, type Seq2SeqCompileOptions, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../seq2seq.js';
-import { createTrainer } from '../trainer.js';
+import { createTrainer, type FitEvent, type FitResult, type Pair, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../index.js';
 import { type BleuScore, type ChrfScore, corpusBleu, corpusChrf } from './bleu.js';
 import { Bpe, type BpeJSON } from './bpe.js';
+import { TASK_TRAINING } from './defaults.js';
 
 /** One parallel sentence pair. */
 export interface TranslationPair {
+  /** The sentence to translate. */
   source: string;
+  /** Its translation. */
   target: string;
 }
 
@@ -93,8 +94,11 @@ export interface TranslateOptions {
 
 /** What {@link Translator.evaluate} returns. */
 export interface TranslationScore {
+  /** Corpus BLEU (sacreBLEU's 13a BLEU-4). */
   bleu: BleuScore;
+  /** Corpus chrF2 (sacreBLEU's). */
   chrf: ChrfScore;
+  /** The translations, in order. */
   hypotheses: string[];
   /** Decoding time in milliseconds. */
   ms: number;
@@ -106,11 +110,16 @@ const TASK = 'translate';
 
 /** A translation model: source and target BPE vocabularies and the encoder-decoder. */
 export class Translator {
+  /** The source language's BPE vocabulary. */
   readonly source: Bpe;
+  /** The target language's BPE vocabulary. */
   readonly target: Bpe;
+  /** The encoder-decoder (compile it to change the optimizer: `translator.model.compile(…)`). */
   readonly model: Seq2SeqModel;
+  /** The longest source, in pieces, it accepts (longer is E_RANGE). */
   readonly maxSourcePieces: number;
 
+  /** A translator over these vocabularies and model (see `Translator.create` and `load`). */
   constructor(source: Bpe, target: Bpe, model: Seq2SeqModel, maxSourcePieces = 400) {
     this.source = source;
     this.target = target;
@@ -152,14 +161,8 @@ export class Translator {
     return list.map((p, i) => ({ source: this.encodeSource(p.source, `pair ${i + 1}'s source`), target: this.target.encode(p.target) }));
   }
 
-  /** Sets the optimizer and clipping (see {@link Seq2SeqModel.compile}). */
-  compile(opts: Seq2SeqCompileOptions = {}): this {
-    this.model.compile(opts);
-    return this;
-  }
-
   /**
-   * Trains epoch by epoch (Adam lr 2e-3, clip 5 unless compiled), in the calling thread or on
+   * Trains epoch by epoch (Adam lr 2e-3, clip 5 unless `model` is compiled: TASK_TRAINING.translate), in the calling thread or on
    * `workers` data-parallel replicas, in length-bucketed batches; after each epoch translates
    * `dev` greedily and keeps the weights with the best BLEU (restored at the end).
    */
@@ -180,7 +183,7 @@ export class Translator {
     ]);
     const { dev, workers = 1, startEpoch = 0, onStep, onEpoch, epochs = 1, seed = 0, timeBudgetMs, ...rest } = opts;
     if (!Number.isInteger(epochs) || epochs < 1) throw rangeError(`fit.epochs must be a whole number ≥ 1 (got ${String(epochs)})`);
-    if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 5 });
+    if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: TASK_TRAINING.translate.lr }, clipNorm: TASK_TRAINING.translate.clipNorm });
     const pairs = this.pairs(train);
     const t = await createTrainer(workers === 1 ? { worker: false } : { workers });
     const t0 = performance.now();

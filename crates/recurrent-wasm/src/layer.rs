@@ -50,14 +50,21 @@ impl RecurrentLayer {
     /// defaults). Parameters start from PyTorch's init U(−1/√H, 1/√H) drawn from `seed`.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue, seed: u32) -> JsResult<RecurrentLayer> {
-        let keys = ["cell", "inputSize", "hiddenSize", "numLayers", "bidirectional", "dropout"];
+        // every key but the last (projSize: PyTorch's proj_size, LSTM only) is required
+        let keys = ["cell", "inputSize", "hiddenSize", "numLayers", "bidirectional", "dropout", "projSize"];
         let o = Opts::new(config, "RecurrentLayer", &keys)?;
-        if let Some(k) = keys.iter().find(|k| o.get(k).is_undefined()) {
+        if let Some(k) = keys[..keys.len() - 1].iter().find(|k| o.get(k).is_undefined()) {
             return Err(option_err(format!("RecurrentLayer.{k} is required")));
         }
         let cell = o.string("cell")?.ok_or_else(|| option_err("RecurrentLayer.cell is required"))?;
         let cell =
             CellKind::parse(&cell).ok_or_else(|| option_err(format!("cell '{cell}' is not one of lstm, gru, rnn_tanh, rnn_relu")))?;
+        let cell = match o.count("projSize", usize::MAX)? {
+            None => cell,
+            Some(p) => {
+                cell.with_proj(p).ok_or_else(|| option_err("RecurrentLayer.projSize is only for lstm cells (PyTorch's proj_size)"))?
+            }
+        };
         let size =
             |k: &str| -> JsResult<usize> { o.count(k, usize::MAX)?.ok_or_else(|| option_err(format!("RecurrentLayer.{k} is required"))) };
         let mut bidirectional = false;

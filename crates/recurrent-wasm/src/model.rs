@@ -48,12 +48,24 @@ impl WasmModelSpec {
     /// bidirectional, dropout, returnSequences }` (every key but `type` required).
     #[wasm_bindgen(js_name = addRecurrent)]
     pub fn add_recurrent(&mut self, layer: JsValue) -> JsResult<()> {
-        // The last two keys, recurrentActivation ("sigmoid" | "hardSigmoid") and resetAfter
-        // (GRU: false applies the reset gate before the recurrent product), are optional.
-        let keys =
-            ["type", "name", "cell", "units", "layers", "bidirectional", "dropout", "returnSequences", "recurrentActivation", "resetAfter"];
+        // The last three keys, recurrentActivation ("sigmoid" | "hardSigmoid"), resetAfter
+        // (GRU: false applies the reset gate before the recurrent product) and projSize (LSTM:
+        // PyTorch's proj_size), are optional (ts/cells.ts lists which cell takes which).
+        let keys = [
+            "type",
+            "name",
+            "cell",
+            "units",
+            "layers",
+            "bidirectional",
+            "dropout",
+            "returnSequences",
+            "recurrentActivation",
+            "resetAfter",
+            "projSize",
+        ];
         let o = Opts::new(layer, "recurrent", &keys)?;
-        if let Some(k) = keys[1..keys.len() - 2].iter().find(|k| o.get(k).is_undefined()) {
+        if let Some(k) = keys[1..keys.len() - 3].iter().find(|k| o.get(k).is_undefined()) {
             return Err(option_err(format!("recurrent.{k} is required")));
         }
         if let Some(t) = o.string("type")?
@@ -77,6 +89,12 @@ impl WasmModelSpec {
         let cell = cell
             .with_reset_after(reset_after)
             .ok_or_else(|| option_err("recurrent.resetAfter false is only for gru cells (the reset gate before the recurrent product)"))?;
+        let cell = match o.count("projSize", usize::MAX)? {
+            None => cell,
+            Some(p) => cell
+                .with_proj(p)
+                .ok_or_else(|| option_err("recurrent.projSize is only for lstm cells with sigmoid gates (PyTorch's proj_size)"))?,
+        };
         let (mut bidirectional, mut return_sequences) = (false, false);
         o.set_flag("bidirectional", &mut bidirectional)?;
         o.set_flag("returnSequences", &mut return_sequences)?;

@@ -1,8 +1,9 @@
 // `recurrent conformance <file.json | directory>`: every rnn-golden/1 fixture through the
 // public API and the wasm build; prints per-tensor errors and ends with "N passed, M failed".
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatError, optionError } from '../../errors.js';
+import { readSource } from '../../io/source.js';
 import { init } from '../../wasm.js';
 import { type Command, helpText, parseFlags } from '../flags.js';
 import { type FixtureReport, runFixture } from './runner.js';
@@ -53,7 +54,7 @@ export async function conformance(paths: string[], out: (line: string) => void, 
     for (const file of await fixtureFiles(p)) {
       let report: FixtureReport;
       try {
-        report = runFixture(JSON.parse(await readFile(file, 'utf8')));
+        report = runFixture(JSON.parse(new TextDecoder().decode(await readSource(file))));
       } catch (e) {
         report = { case: file, kind: '?', ok: false, tensors: [], error: `cannot read: ${(e as Error).message}` };
       }

@@ -108,6 +108,8 @@ function runLayer(g: Golden, c: Checker): void {
     hiddenSize: num(g, 'hidden_size'),
     numLayers: num(g, 'num_layers'),
     bidirectional: Boolean(g.bidirectional),
+    // PyTorch's LSTM with projections (test/fixtures/torch-proj)
+    ...(g.proj_size === undefined ? {} : { projSize: num(g, 'proj_size') }),
   });
   try {
     for (const n of layer.paramNames()) layer.setParam(n, f32(need(g, n)));
