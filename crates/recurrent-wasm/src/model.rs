@@ -252,6 +252,12 @@ impl WasmModel {
     pub fn output_dim(&self) -> u32 {
         self.m.output_dim() as u32
     }
+    /// The largest B·T one call may take (the core's activation limit over the floats kept
+    /// per row and step).
+    #[wasm_bindgen(js_name = maxBatchSteps)]
+    pub fn max_batch_steps(&self) -> f64 {
+        self.m.max_batch_steps() as f64
+    }
     #[wasm_bindgen(js_name = outputIsSequence)]
     pub fn output_is_sequence(&self) -> bool {
         self.m.output_is_sequence()

@@ -235,6 +235,12 @@ impl Model {
         if self.output_is_sequence() { b * t } else { b }
     }
 
+    /// The largest B·T one forward (and backward) may take: MAX_BATCH_ELEMENTS over the
+    /// floats the model keeps per row and step. Callers split larger batches by rows.
+    pub fn max_batch_steps(&self) -> usize {
+        limits::MAX_BATCH_ELEMENTS / self.row_width.max(1)
+    }
+
     /// Forgets the carried recurrent state.
     pub fn reset_state(&mut self) {
         for l in &mut self.layers {
