@@ -189,6 +189,15 @@ export function normalizeBandsCausal(x: Float32Array, bands: number, warmupFrame
  * (x − mean) / std with the mean and std (floored at 1e-5) of frames 0 … max(t, W − 1). The
  * first W = warmupFrames frames are held until the W-th arrives (or `flush` ends a shorter
  * utterance: then all its frames' statistics, as {@link normalizeBands}).
+ * @example
+ * ```ts
+ * const frames = logMel(Float32Array.from({ length: 16000 }, (_, i) => Math.sin(i / 5))); // [98, 40]
+ * const norm = new CausalBandNormalizer(40, 20);
+ * let out = 0;
+ * for (let t = 0; t < frames.length; t += 400) out += norm.push(frames.subarray(t, t + 400)).length / 40; // 10 frames at a time
+ * out += norm.flush().length / 40;
+ * console.log(out); // 98: every frame, normalised by the statistics so far
+ * ```
  */
 export class CausalBandNormalizer {
   readonly #bands: number;

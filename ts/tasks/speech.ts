@@ -88,7 +88,15 @@ export interface SpeechFraming {
 export type SpeechNormalize = 'none' | 'utterance' | 'causal';
 const NORMALIZE: readonly SpeechNormalize[] = ['none', 'utterance', 'causal'];
 
-/** Log-mel frames [frames, bands] normalised per utterance as the framing says (a copy; the input when 'none'). */
+/**
+ * Log-mel frames [frames, bands] normalised per utterance as the framing says (a copy; the input when 'none').
+ * @example
+ * ```ts
+ * const frames = logMel(Float32Array.from({ length: 8000 }, (_, i) => Math.sin(i / 5))); // [48, 40]
+ * const z = normalizeUtterance(frames, { bands: 40, normalize: 'utterance', warmupFrames: 20 }); // each band to mean 0, std 1
+ * console.log(z.length === frames.length);
+ * ```
+ */
 export function normalizeUtterance(frames: Float32Array, f: Pick<SpeechFraming, 'bands' | 'normalize' | 'warmupFrames'>): Float32Array {
   if (f.normalize === 'utterance') {
     const x = frames.slice();
