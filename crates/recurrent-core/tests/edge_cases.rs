@@ -7,7 +7,7 @@ use recurrent_core::layers::dropout;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
 use recurrent_core::limits::MAX_DIM;
 use recurrent_core::loss::{IGNORE_INDEX, softmax_cross_entropy};
-use recurrent_core::model::train::{Supervised, step_tbptt};
+use recurrent_core::model::train::{Supervised, TokenSequences, step_tbptt};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::optim::OptimizerConfig;
 use recurrent_core::optim::schedule::Schedule;
@@ -37,19 +37,10 @@ fn sigmoid(x: f64) -> f64 {
 }
 
 /// Straightforward per-row, per-step evaluation of the stack with packed-sequence
-/// semantics (torch.nn.RNN/LSTM/GRU + pack_padded_sequence). Returns (out, h_n, c_n).
-#[allow(clippy::too_many_arguments)]
-fn reference(
-    cfg: &RecurrentConfig,
-    table: &ParamTable,
-    params: &[f32],
-    x: &[f32],
-    b: usize,
-    t: usize,
-    lengths: &[usize],
-    h0: &[f32],
-    c0: &[f32],
-) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+/// semantics (torch.nn.RNN/LSTM/GRU + pack_padded_sequence), of `built`'s stack, parameters,
+/// input x [B, T, I] and initial state. Returns (out, h_n, c_n).
+fn reference(built: &Built, b: usize, t: usize, lengths: &[usize]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let Built { cfg, table, params, x, h0, c0, .. } = built;
     let (h, dn, g) = (cfg.hidden, cfg.dirs(), cfg.cell.gates());
     let p = |name: String| -> Vec<f64> { table.find(&name).unwrap().slot.of(params).iter().map(|&v| v as f64).collect() };
     let mut input: Vec<f64> = x.iter().map(|&v| v as f64).collect();
@@ -181,7 +172,7 @@ fn check_against_reference(c: &Case, seed: u64) -> Built {
     let c0 = c.cell.has_c().then_some(&s.c0[..]);
     s.stack.forward(&s.params, &s.x, c.b, c.t, c.lengths.as_deref(), Some(&s.h0), c0, false, &mut Rng::new(0));
     let lens = c.lengths.clone().unwrap_or_else(|| vec![c.t; c.b]);
-    let (out, h_n, c_n) = reference(&s.cfg, &s.table, &s.params, &s.x, c.b, c.t, &lens, &s.h0, &s.c0);
+    let (out, h_n, c_n) = reference(&s, c.b, c.t, &lens);
     close(&format!("{what}: out"), s.stack.output(), &out);
     close(&format!("{what}: h_n"), &s.stack.h_n, &h_n);
     if c.cell.has_c() {
@@ -690,8 +681,10 @@ fn trainer_errors_are_typed() {
     let mut tr = Trainer::new(sgd(0.1), m.arena.len()).unwrap();
     let ids = [0u32; 6];
     let tg = [0i32; 6];
-    expect_err(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, 2, 3, &ids, &tg, 0), "E_RANGE", Range, "window");
-    expect_err(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, 2, 3, &ids[..5], &tg, 2), "E_SHAPE", Range, "ids");
+    let seqs = TokenSequences { b: 2, t: 3, ids: &ids, targets: &tg };
+    expect_err(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, seqs, 0), "E_RANGE", Range, "window");
+    let short = TokenSequences { ids: &ids[..5], ..seqs };
+    expect_err(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, short, 2), "E_SHAPE", Range, "ids");
     let before = m.arena.params.clone();
     let batch = Batch { b: 2, t: 3, ids: Some(&ids), features: None, lengths: None };
     expect_err(

@@ -3,7 +3,7 @@
 use recurrent_core::CellKind;
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
-use recurrent_core::model::train::{Supervised, step_tbptt};
+use recurrent_core::model::train::{Supervised, TokenSequences, step_tbptt};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::optim::OptimizerConfig;
 use recurrent_core::optim::schedule::Schedule;
@@ -202,7 +202,10 @@ fn run_train(name: &str) {
     let mut stats = Vec::new();
     for _ in 0..f.usize("epochs") {
         match f.meta["tbptt_chunk"].as_u64() {
-            Some(k) => stats.extend(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, b, t, &tokens, &targets, k as usize).unwrap()),
+            Some(k) => stats.extend(
+                step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, TokenSequences { b, t, ids: &tokens, targets: &targets }, k as usize)
+                    .unwrap(),
+            ),
             None => stats.push(
                 tr.step(
                     &mut m,

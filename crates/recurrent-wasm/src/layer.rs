@@ -9,6 +9,23 @@ use recurrent_core::rng::Rng;
 use recurrent_core::{CellKind, Error};
 use wasm_bindgen::prelude::*;
 
+/// A batch's size and steps as JS numbers (checked by the call that takes them):
+/// `new BatchDims(batch, steps)`; a call taking it takes ownership (the JS object is spent).
+#[wasm_bindgen]
+#[derive(Clone, Copy)]
+pub struct BatchDims {
+    batch: f64,
+    steps: f64,
+}
+
+#[wasm_bindgen]
+impl BatchDims {
+    #[wasm_bindgen(constructor)]
+    pub fn new(batch: f64, steps: f64) -> Self {
+        BatchDims { batch, steps }
+    }
+}
+
 #[wasm_bindgen]
 pub struct RecurrentLayer {
     stack: RecurrentStack,
@@ -114,12 +131,11 @@ impl RecurrentLayer {
         Ok(self.arena.spec(name).js()?.slot.of(&self.arena.grads).to_vec())
     }
 
-    /// x [B, T, I]; lengths [B] (each ≤ T) or empty; h0/c0 [L·D, B, H] or empty for zeros.
-    /// `train` enables inter-layer dropout.
-    #[allow(clippy::too_many_arguments)]
-    pub fn forward(&mut self, x: &[f32], batch: f64, steps: f64, lengths: &[u32], h0: &[f32], c0: &[f32], train: bool) -> JsResult<()> {
+    /// x [B, T, I] with `dims` = [B, T]; lengths [B] (each ≤ T) or empty; h0/c0 [L·D, B, H]
+    /// or empty for zeros. `train` enables inter-layer dropout.
+    pub fn forward(&mut self, x: &[f32], dims: BatchDims, lengths: &[u32], h0: &[f32], c0: &[f32], train: bool) -> JsResult<()> {
         let cfg = self.stack.cfg.clone();
-        let (b, t) = (count("batch", batch)?, count("steps", steps)?);
+        let (b, t) = (count("batch", dims.batch)?, count("steps", dims.steps)?);
         let lens: Option<Vec<usize>> = (!lengths.is_empty()).then(|| lengths.iter().map(|&l| l as usize).collect());
         let (h0, c0) = ((!h0.is_empty()).then_some(h0), (!c0.is_empty()).then_some(c0));
         cfg.check_forward(x, b, t, lens.as_deref(), h0, c0).map_err(js_layer_names)?;

@@ -36,7 +36,7 @@ pub use decode::{Hypothesis, MAX_BEAM, MAX_DECODE_LENGTH};
 use crate::cells::CellKind;
 use crate::error::{Error, Result};
 use crate::layers::ParamTable;
-use crate::layers::attention::AdditiveAttention;
+use crate::layers::attention::{AdditiveAttention, InputGrads};
 use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
@@ -432,7 +432,8 @@ impl Seq2Seq {
         self.d_keys.clear();
         self.d_keys.resize(b * tx * dk, 0.0);
         let s = self.dec.output();
-        self.attn.backward(p, g, self.enc.output(), s, &self.d_ctx, &mut self.d_keys, &mut self.d_s);
+        let d = InputGrads { keys: &mut self.d_keys, queries: &mut self.d_s };
+        self.attn.backward(p, g, self.enc.output(), s, &self.d_ctx, d);
         // decoder
         self.d_ye.clear();
         self.d_ye.resize(n * self.cfg.embed, 0.0);
