@@ -3,7 +3,18 @@
 // keep-best restores the best epoch's exact weights, reduce-on-plateau lowers the rate by its
 // factor; bad hook options are typed errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, type FitEvent, type FitHooks, init, Session, sequential, type Trainer, textWindows, Vocabulary } from '../dist/index.js';
+import {
+  createTrainer,
+  decodeCheckpoint,
+  type FitEvent,
+  type FitHooks,
+  init,
+  Session,
+  sequential,
+  type Trainer,
+  textWindows,
+  Vocabulary,
+} from '../dist/index.js';
 import { rejectsWith } from './helpers.js';
 
 const TEXT = 'abcab cabca bcabc '.repeat(6);
@@ -77,6 +88,22 @@ describe.each(MODES)('fit hooks in %s', (_mode, opts) => {
     expect(lrs[1]).toBeCloseTo(0.01, 7);
     expect(lrs[2]).toBeCloseTo(0.005, 7);
     expect(lrs[3]).toBeCloseTo(0.004, 7); // 0.0025 is below minLr
+  });
+
+  it('an onProgress promise at an epoch event is awaited: it may save the model there', async () => {
+    await t.build(lm, { seed: 7 });
+    await t.compile({ loss: 'crossEntropy', optimizer: { name: 'adam', lr: 0.05 } });
+    const saved: number[] = [];
+    await t.fit(train(), {
+      epochs: 3,
+      batchSize: 4,
+      onProgress: async (e) => {
+        if (e.type !== 'epoch') return;
+        await new Promise((r) => setTimeout(r, 20)); // training waits for this
+        saved.push(decodeCheckpoint(await t.save()).training?.epoch ?? -1);
+      },
+    });
+    expect(saved).toEqual([1, 2, 3]);
   });
 
   it('stopAfterMs ends training after the epoch that passes it (whole epochs)', async () => {

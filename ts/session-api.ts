@@ -55,8 +55,10 @@ export interface FitOptions {
    * on a plateau (Keras / TF.js callbacks; see {@link FitHooks}). @default none */
   hooks?: FitHooks;
   /** Called with every step and epoch event (the same events the {@link FitRun} yields); one
-   * that throws stops the run, which rejects with its error. */
-  onProgress?: (e: FitEvent) => void;
+   * that throws (or whose promise rejects) stops the run, which rejects with its error. A
+   * promise it returns for an epoch event is awaited before training goes on, so it may read
+   * or save the model there. */
+  onProgress?: (e: FitEvent) => unknown;
 }
 
 /**

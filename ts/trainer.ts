@@ -194,14 +194,19 @@ export class Trainer {
       const stop = () => void this.#s.abort().catch(() => undefined);
       signal?.addEventListener('abort', stop);
       try {
-        const progress = (e: FitEvent) => {
+        const fail = (error: unknown) => {
+          failure ??= { error };
+          stop();
+        };
+        const progress = (e: FitEvent): void | Promise<void> => {
           emit(e);
           if (failure || !onProgress) return;
           try {
-            onProgress(e);
+            const r = onProgress(e);
+            // the engine awaits an epoch event's answer before it trains on
+            if (r instanceof Promise) return r.catch(fail);
           } catch (error) {
-            failure = { error };
-            stop();
+            fail(error);
           }
         };
         const r = await this.#s.fit(d, remote, this.#link.callback(progress), signal?.aborted ?? false);

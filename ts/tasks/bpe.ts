@@ -35,8 +35,11 @@ export interface BpeLearnOptions {
 
 /** What {@link Bpe.toJSON} writes (and `fromJSON` reads). */
 export interface BpeJSON {
+  /** The format tag, `'bpe/1'`. */
   format: 'bpe/1';
+  /** The special pieces (ids 0…), e.g. padding, BOS and EOS. */
   specials: string[];
+  /** The single characters the merges start from. */
   chars: string[];
   /** Each merge as the two pieces joined, in rank order. */
   merges: [string, string][];
@@ -76,6 +79,7 @@ function fromUtf8(bytes: readonly number[]): string {
 export class Bpe {
   /** Every piece, by id. */
   readonly pieces: string[];
+  /** The special pieces, which come first among the ids. */
   readonly specials: string[];
   readonly #ids = new Map<string, number>();
   readonly #rank = new Map<string, number>();
@@ -85,6 +89,7 @@ export class Bpe {
   readonly #cache = new Map<string, number[]>();
   readonly #byte0: number;
 
+  /** A BPE vocabulary from its JSON (E_FORMAT when it is not `bpe/1`). */
   constructor(json: BpeJSON) {
     if (json?.format !== 'bpe/1' || !Array.isArray(json.chars) || !Array.isArray(json.merges) || !Array.isArray(json.specials))
       throw formatError('not a BPE vocabulary (format bpe/1)');

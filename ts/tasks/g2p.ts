@@ -18,14 +18,13 @@
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import {
   createTrainer,
-  type EpochEvent,
-  type FitEvent,
   type FitResult,
   type Pair,
   Rng,
   type Seq2SeqFitOptions,
   Seq2SeqModel,
   type Seq2SeqOptions,
+  type Trainer,
   Vocabulary,
   type VocabularyJSON,
 } from '../index.js';
@@ -243,43 +242,41 @@ export class G2P {
     return this.#fitOnWorkers(this.pairs(train), fitOpts, workers);
   }
 
-  /** `fit` on worker replicas, one epoch per trainer run; after each, this model takes the
-   * replicas' weights, learning rate, optimizer and dropout state, so it continues exactly. */
+  /** `fit` on worker replicas, through one trainer run: at every epoch event (and at the end),
+   * this model takes the replicas' weights, learning rate, optimizer and dropout state, so it is
+   * current for `onProgress` and continues exactly. */
   async #fitOnWorkers(pairs: Pair[], opts: Seq2SeqFitOptions, workers: number | 'auto'): Promise<FitResult> {
-    checkKeys('fit', opts, ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'signal', 'lrDecay', 'validation', 'onProgress']);
-    const { onProgress, epochs: epochsOpt, ...rest } = opts;
-    const epochs = epochsOpt ?? 1;
-    if (!Number.isInteger(epochs) || epochs < 1) throw rangeError(`fit.epochs must be a whole number ≥ 1 (got ${String(epochs)})`);
+    checkKeys('fit', opts, ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'signal', 'lrDecay', 'validation', 'hooks', 'onProgress']);
+    const { onProgress, ...rest } = opts;
     const t = await createTrainer({ workers });
     try {
       await t.load(this.model.save({}, { training: true }));
-      const history: EpochEvent[] = [];
-      let r: FitResult | undefined;
-      for (let e = 1; e <= epochs; e++) {
-        let end: EpochEvent | undefined;
-        const progress = (ev: FitEvent) => {
-          if (ev.type === 'epoch') end = ev;
-          else onProgress?.(ev);
-        };
-        r = await t.fit(pairs, { ...rest, epochs: e, resume: true, onProgress: progress });
-        const { model } = Seq2SeqModel.load(await t.save());
-        try {
-          for (const n of model.paramNames()) this.model.setParam(n, model.getParam(n));
-          this.model.learningRate = model.learningRate;
-          const state = model.getOptimizerState();
-          if (state) this.model.setOptimizerState(state);
-          this.model.setRngState(model.getRngState());
-        } finally {
-          model.dispose();
-        }
-        history.push(...r.history);
-        if (end) onProgress?.(end);
-        if (r.stopReason !== 'completed') break;
-      }
-      const done = r!;
-      return { ...done, history, tokensPerSec: (done.tokens * 1000) / Math.max(1e-9, done.elapsedMs) };
+      const r = await t.fit(pairs, {
+        ...rest,
+        resume: true,
+        onProgress: async (ev) => {
+          if (ev.type === 'epoch') await this.#takeFrom(t);
+          onProgress?.(ev);
+        },
+      });
+      await this.#takeFrom(t); // after the hooks' last word (restored best weights)
+      return r;
     } finally {
       await t.dispose();
+    }
+  }
+
+  /** This model takes the trainer's weights, learning rate, optimizer and dropout state. */
+  async #takeFrom(t: Trainer): Promise<void> {
+    const { model } = Seq2SeqModel.load(await t.save());
+    try {
+      for (const n of model.paramNames()) this.model.setParam(n, model.getParam(n));
+      this.model.learningRate = model.learningRate;
+      const state = model.getOptimizerState();
+      if (state) this.model.setOptimizerState(state);
+      this.model.setRngState(model.getRngState());
+    } finally {
+      model.dispose();
     }
   }
 

@@ -15,6 +15,7 @@ export class Ibm1 {
   /** The most probable target word of each source word seen in training (NULL excluded). */
   readonly best: Map<string, string>;
 
+  /** A table of the best target word per source word. */
   constructor(best: Map<string, string>) {
     this.best = best;
   }

@@ -23,7 +23,9 @@ import { TASK_TRAINING } from './defaults.js';
 
 /** One parallel sentence pair. */
 export interface TranslationPair {
+  /** The sentence to translate. */
   source: string;
+  /** Its translation. */
   target: string;
 }
 
@@ -92,8 +94,11 @@ export interface TranslateOptions {
 
 /** What {@link Translator.evaluate} returns. */
 export interface TranslationScore {
+  /** Corpus BLEU (sacreBLEU's 13a BLEU-4). */
   bleu: BleuScore;
+  /** Corpus chrF2 (sacreBLEU's). */
   chrf: ChrfScore;
+  /** The translations, in order. */
   hypotheses: string[];
   /** Decoding time in milliseconds. */
   ms: number;
@@ -105,11 +110,16 @@ const TASK = 'translate';
 
 /** A translation model: source and target BPE vocabularies and the encoder-decoder. */
 export class Translator {
+  /** The source language's BPE vocabulary. */
   readonly source: Bpe;
+  /** The target language's BPE vocabulary. */
   readonly target: Bpe;
+  /** The encoder-decoder (compile it to change the optimizer: `translator.model.compile(…)`). */
   readonly model: Seq2SeqModel;
+  /** The longest source, in pieces, it accepts (longer is E_RANGE). */
   readonly maxSourcePieces: number;
 
+  /** A translator over these vocabularies and model (see `Translator.create` and `load`). */
   constructor(source: Bpe, target: Bpe, model: Seq2SeqModel, maxSourcePieces = 400) {
     this.source = source;
     this.target = target;
