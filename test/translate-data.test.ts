@@ -56,6 +56,11 @@ describe('OSIS export parsing', () => {
   it('stripOsis', () => {
     expect(stripOsis('<w lemma="H1">a</w><w>b</w>,<milestone type="line"/>c  d ')).toBe('a b, c d');
     expect(stripOsis('<w>Yahweh</w>,<w>Yahweh</w> <w>spoke</w>')).toBe('Yahweh, Yahweh spoke');
+    // RV1909 Romans 1:1 (text between word tags with no space); the KJV splits words so
+    const rom = '<w>llamado</w>á ser<w>apóstol</w>, <w>apartado</w>';
+    expect(stripOsis(rom, { spaceGlued: true })).toBe('llamado á ser apóstol, apartado');
+    expect(stripOsis(rom)).toBe('llamadoá serapóstol, apartado');
+    expect(stripOsis('<w>shall more be give</w>n.')).toBe('shall more be given.');
   });
   it('a repeated verse is E_FORMAT', () => {
     expectError(() => parseOsisExport('Genesis 1:1: a\nGenesis 1:1: b\n'), TypeError, 'E_FORMAT', /repeats Genesis 1:1/);

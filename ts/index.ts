@@ -27,6 +27,7 @@ export { FitRun } from './events.js';
 export type { FitBatchesOptions } from './fit-batches.js';
 export { fitBatches } from './fit-batches.js';
 export type { EarlyStoppingOptions, FitHooks, KeepBestOptions, Monitor, ReduceLrOnPlateauOptions } from './fit-hooks.js';
+export type { GradientNorms } from './gradient-norms.js';
 export type { Snapshot, TrainingState } from './io/checkpoint.js';
 export { decodeCheckpoint, encodeCheckpoint, FORMAT as MODEL_FORMAT } from './io/checkpoint.js';
 export type { OnnxExportOptions } from './io/onnx.js';

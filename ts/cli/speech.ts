@@ -8,7 +8,7 @@ import { digitsToWords, type SpeechCorpus, SpeechRecognizer, type SpeechScore, t
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
-import { prepareOutput, writeAtomic } from './output.js';
+import { prepareOutput, scoreSaved, writeAtomic } from './output.js';
 
 export const SPEECH_TRAIN: Command = {
   name: 'recurrent speech train',
@@ -159,10 +159,10 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   try {
     const report = (name: string, r: SpeechScore) =>
       out(`held-out voices, ${name}: label error rate ${pct(r.ler)}, string accuracy ${pct(r.accuracy)} (${r.utterances} utterances)`);
-    report('greedy', await rec.score(corpus, testU));
-    if (beam > 1) report(`beam ${beam}`, await rec.score(corpus, testU, { beam }));
     await writeAtomic(outPath, await rec.save());
     out(`model saved to ${outPath}  (try: npx recurrent speech run --model ${outPath} --wav FILE.wav)`);
+    report('greedy', await scoreSaved(outPath, () => rec.score(corpus, testU)));
+    if (beam > 1) report(`beam ${beam}`, await scoreSaved(outPath, () => rec.score(corpus, testU, { beam })));
   } finally {
     await rec.dispose();
   }

@@ -35,6 +35,8 @@ export type { Day, ForecastOptions, ForecastResult } from './forecast.js';
 export { dayFeatures, forecastBirths, parseDailyCsv, seasonalNaive } from './forecast.js';
 export type { G2PEvaluation, G2PFitOptions, LexiconEntry, ParsedLexicon, ParseLexiconOptions } from './g2p.js';
 export { G2P, parseLexicon, splitLexicon, stripStress } from './g2p.js';
+export type { CellRun, ExplodingOptions, ExplodingRun, GradientFlowOptions } from './gradient-flow.js';
+export { explodingRelu, gradientFlow } from './gradient-flow.js';
 export type { HmmTaggerOptions } from './hmm-tagger.js';
 export { HmmTagger, MostFrequentTagger, viterbi, wordClass } from './hmm-tagger.js';
 export { Ibm1 } from './ibm1.js';

@@ -25,7 +25,7 @@ import { TASK_TRAINING } from './defaults.js';
 export interface TranslationPair {
   /** The sentence to translate. */
   source: string;
-  /** Its translation. */
+  /** Its reference translation. */
   target: string;
 }
 
@@ -94,11 +94,11 @@ export interface TranslateOptions {
 
 /** What {@link Translator.evaluate} returns. */
 export interface TranslationScore {
-  /** Corpus BLEU (sacreBLEU's 13a BLEU-4). */
+  /** Corpus BLEU (sacreBLEU's, 13a). */
   bleu: BleuScore;
-  /** Corpus chrF2 (sacreBLEU's). */
+  /** Corpus chrF2. */
   chrf: ChrfScore;
-  /** The translations, in order. */
+  /** The translations, in input order. */
   hypotheses: string[];
   /** Decoding time in milliseconds. */
   ms: number;
@@ -110,16 +110,16 @@ const TASK = 'translate';
 
 /** A translation model: source and target BPE vocabularies and the encoder-decoder. */
 export class Translator {
-  /** The source language's BPE vocabulary. */
+  /** The source language's BPE vocabulary (the encoder's input). */
   readonly source: Bpe;
-  /** The target language's BPE vocabulary. */
+  /** The target language's BPE vocabulary with BOS and EOS (the decoder's output). */
   readonly target: Bpe;
-  /** The encoder-decoder (compile it to change the optimizer: `translator.model.compile(…)`). */
+  /** The attention encoder-decoder. */
   readonly model: Seq2SeqModel;
-  /** The longest source, in pieces, it accepts (longer is E_RANGE). */
+  /** The longest source, in pieces, that `translate` accepts. */
   readonly maxSourcePieces: number;
 
-  /** A translator over these vocabularies and model (see `Translator.create` and `load`). */
+  /** A translator over existing vocabularies and model (see `Translator.create` and `Translator.load`). */
   constructor(source: Bpe, target: Bpe, model: Seq2SeqModel, maxSourcePieces = 400) {
     this.source = source;
     this.target = target;
@@ -181,13 +181,13 @@ export class Translator {
       'onStep',
       'onEpoch',
     ]);
-    const { dev, workers = 1, startEpoch = 0, onStep, onEpoch, epochs = 1, seed = 0, timeBudgetMs, ...rest } = opts;
+    const { dev, workers = 1, startEpoch = 0, bestDevBleu: bestSoFar = -1, onStep, onEpoch, epochs = 1, seed = 0, timeBudgetMs, ...rest } = opts;
     if (!Number.isInteger(epochs) || epochs < 1) throw rangeError(`fit.epochs must be a whole number ≥ 1 (got ${String(epochs)})`);
     if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: TASK_TRAINING.translate.lr }, clipNorm: TASK_TRAINING.translate.clipNorm });
     const pairs = this.pairs(train);
     const t = await createTrainer(workers === 1 ? { worker: false } : { workers });
     const t0 = performance.now();
-    let bestDevBleu = opts.bestDevBleu ?? -1;
+    let bestDevBleu = bestSoFar;
     let bestEpoch = -1;
     let best: Uint8Array | undefined;
     let steps = 0;
@@ -207,7 +207,7 @@ export class Translator {
           epochs: 1,
           seed: seed + e,
           ...(left !== undefined ? { timeBudgetMs: left } : {}),
-          onProgress: (ev) => ev.type === 'step' && onStep?.(ev),
+          onProgress: (ev) => ev.type === 'step' && onStep?.({ ...ev, epoch: e }),
         });
         this.#take(await t.save({ training: true }));
         steps += r.steps;

@@ -9,6 +9,7 @@
 //   verse header is dropped (so WEB's psalm titles are dropped; RV1909 has them in verse 1);
 // - WEB writes `</w><w` with no space between two words (114 places; 3 more as `</w>,<w`): a
 //   space is inserted;
+// - RV1909 glues about 300 words to a neighbouring word tag (`allí</w>también<w>`): spaced;
 // - Strong's numbers live in `lemma` attributes: stripping the markup drops them;
 // - WEB appends deuterocanonical books after Revelation 22:21 (only the 66 canonical books
 //   are read) and a glossary to that verse's line, after a run of spaces (cut there);
@@ -118,9 +119,12 @@ const HEADER = new RegExp(
 );
 
 /** The plain text of an OSIS fragment: a space between adjacent words (`</w><w`, `</w>,<w`) and for line
- * milestones, every tag removed (with its attributes: Strong's numbers), spaces collapsed. */
-export function stripOsis(fragment: string): string {
-  return fragment
+ * milestones, every tag removed (with its attributes: Strong's numbers), spaces collapsed. With
+ * `spaceGlued`, also a space where a letter touches a word tag (`allí</w>también<w>`: RV1909
+ * writes 300 word boundaries so; the KJV uses the same pattern inside words, `give</w>n`). */
+export function stripOsis(fragment: string, opts: { spaceGlued?: boolean } = {}): string {
+  const glued = opts.spaceGlued ? fragment.replace(/<\/w>(?=\p{L})/gu, '</w> ').replace(/(?<=\p{L})<w(?=[\s>])/gu, ' <w') : fragment;
+  return glued
     .replace(/<\/w>([,;:.!?]*)\s*<w(?=[\s>])/g, '</w>$1 <w')
     .replace(/<(milestone|l|lg|lb)\b[^>]*>/g, ' ')
     .replace(/<[^>]*>/g, '')
@@ -130,8 +134,8 @@ export function stripOsis(fragment: string): string {
 
 /** The canonical verses of a diatheke OSIS export, in file order (empty verses kept, with text
  * ''). Lines with no canonical verse header (other books, glossary, module name) are skipped;
- * a repeated verse is E_FORMAT. */
-export function parseOsisExport(text: string): Verse[] {
+ * a repeated verse is E_FORMAT. `spaceGlued`: see {@link stripOsis} (for RV1909). */
+export function parseOsisExport(text: string, opts: { spaceGlued?: boolean } = {}): Verse[] {
   const out: Verse[] = [];
   const seen = new Set<string>();
   for (const line of text.split(/\r?\n/)) {
@@ -139,7 +143,7 @@ export function parseOsisExport(text: string): Verse[] {
     if (!m) continue;
     // WEB appends its glossary to Revelation 22:21 after a run of spaces: cut there
     const raw = line.slice(m.index + m[0].length).split(/ {8,}/)[0];
-    const v: Verse = { book: m[1], chapter: Number(m[2]), verse: Number(m[3]), text: stripOsis(raw) };
+    const v: Verse = { book: m[1], chapter: Number(m[2]), verse: Number(m[3]), text: stripOsis(raw, opts) };
     const key = `${v.book} ${v.chapter}:${v.verse}`;
     if (seen.has(key)) throw formatError(`the export repeats ${key}`);
     seen.add(key);
@@ -282,7 +286,7 @@ function fromTsv(text: string, file: string): AlignedVerse[] {
  */
 export async function loadBible(opts: { dir?: string; log?: (s: string) => void } = {}): Promise<BibleCorpus> {
   const dir = opts.dir ?? join('.cache', 'corpora', 'bible');
-  const file = join(dir, 'rv1909-web-kjv.tsv');
+  const file = join(dir, 'rv1909-web-kjv.v2.tsv');
   let pairs: AlignedVerse[];
   let dropped: string[] = [];
   let cached = true;
@@ -300,7 +304,7 @@ export async function loadBible(opts: { dir?: string; log?: (s: string) => void 
       exportModule(BIBLE_MODULES.en.module),
       exportModule(BIBLE_MODULES.kjv.module),
     ]);
-    const a = alignVerses(parseOsisExport(es), parseOsisExport(en), { kjv: parseOsisExport(kjv) });
+    const a = alignVerses(parseOsisExport(es, { spaceGlued: true }), parseOsisExport(en), { kjv: parseOsisExport(kjv) });
     pairs = a.pairs;
     dropped = a.dropped;
     await mkdir(dir, { recursive: true });

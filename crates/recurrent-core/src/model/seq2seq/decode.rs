@@ -96,7 +96,18 @@ impl Seq2Seq {
                         cand.push((hyp.score + l, k, tok as u32));
                     }
                 }
-                cand.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+                // Only the best 2·beam candidates can matter: a live hypothesis has one EOS
+                // candidate, so at most `beam` of them are EOS and the loop below has its `beam`
+                // others among them (or, at max_len, its n_best ≤ beam finished ones). Selecting
+                // them first (O(beam · V)) instead of sorting all beam · V keeps decoding with a
+                // large target vocabulary (translation: thousands of pieces) off the sort.
+                let rank = |a: &(f64, usize, u32), b: &(f64, usize, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2));
+                let keep = (2 * beam).min(cand.len());
+                if keep < cand.len() {
+                    cand.select_nth_unstable_by(keep - 1, rank);
+                    cand.truncate(keep);
+                }
+                cand.sort_by(rank);
                 let mut next: Vec<Live> = Vec::new();
                 for (rank, &(score, k, tok)) in cand.iter().enumerate() {
                     if next.len() == beam {

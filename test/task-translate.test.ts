@@ -1,0 +1,159 @@
+// Issue 19, end to end: a tiny translation model trained by `recurrent translate train` on
+// tab-separated pairs, run on stdin and files, scored by `translate eval`; the SDK task's
+// save/load; and the typed errors (diatheke or a module missing, a model of another task, a line
+// longer than the model accepts, malformed pairs).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBibleModules, exportModule } from '../ts/cli/corpora/bible.js';
+import { parsePairs } from '../ts/cli/translate.js';
+import { init } from '../ts/index.js';
+import { G2P } from '../ts/tasks/g2p.js';
+import { Translator } from '../ts/tasks/translate.js';
+import { expectError, ROOT } from './helpers.js';
+
+// a toy language pair: Spanish number phrases → English
+const ES = ['uno', 'dos', 'tres', 'cuatro', 'cinco', 'seis'];
+const EN = ['one', 'two', 'three', 'four', 'five', 'six'];
+const NOUN_ES = ['casas', 'perros', 'libros'];
+const NOUN_EN = ['houses', 'dogs', 'books'];
+const toy = () => {
+  const out: { source: string; target: string }[] = [];
+  for (let i = 0; i < ES.length; i++)
+    for (let j = 0; j < NOUN_ES.length; j++)
+      out.push({ source: `vimos ${ES[i]} ${NOUN_ES[j]} en el campo.`, target: `we saw ${EN[i]} ${NOUN_EN[j]} in the field.` });
+  return out;
+};
+const dir = mkdtempSync(join(tmpdir(), 'recurrent-translate-'));
+const tsv = (ps: { source: string; target: string }[]) => `${ps.map((p) => `${p.source}\t${p.target}`).join('\n')}\n`;
+const cli = (args: string[], input?: string, cwd = ROOT) =>
+  spawnSync(process.execPath, [`${ROOT}bin/recurrent.js`, 'translate', ...args], { encoding: 'utf8', cwd, timeout: 300_000, input });
+
+beforeAll(async () => {
+  await init();
+  const pairs = toy();
+  writeFileSync(join(dir, 'train.tsv'), tsv([...pairs, ...pairs, ...pairs]));
+  writeFileSync(join(dir, 'dev.tsv'), tsv(pairs.slice(0, 6)));
+  writeFileSync(join(dir, 'test.tsv'), tsv(pairs.slice(6, 12)));
+});
+
+describe('recurrent translate (tiny end to end)', () => {
+  const model = join(dir, 'toy.safetensors');
+  it('trains, keeps the best dev BLEU, scores the test pairs beside IBM-1 and the copy baseline', () => {
+    const r = cli([
+      'train',
+      ...['--train', join(dir, 'train.tsv'), '--dev', join(dir, 'dev.tsv'), '--test', join(dir, 'test.tsv')],
+      ...['--pieces', '300', '--embed', '16', '--units', '16', '--attention', '16', '--batch', '8', '--lr', '0.01', '--epochs', '8', '--workers', '1'],
+      ...['--beam', '3', '--out', model],
+    ]);
+    expect(r.stderr).not.toMatch(/E_/);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/BPE: \d+ source pieces, \d+ target pieces/);
+    expect(r.stdout).toMatch(/epoch 1\/8: train loss [\d.]+, dev BLEU [\d.]+/);
+    expect(r.stdout).toMatch(/nrefs:1\|case:mixed\|eff:no\|tok:13a\|smooth:exp\|version:2\.6\.0/);
+    const bleu = (name: string) => Number(new RegExp(`${name}\\s+BLEU\\s+([\\d.]+)`).exec(r.stdout)?.[1]);
+    expect(bleu('greedy')).toBeGreaterThanOrEqual(0);
+    expect(bleu('IBM Model 1')).toBeGreaterThan(bleu('copy source'));
+    expect(existsSync(model) && existsSync(`${model}.last`) && existsSync(model.replace(/\.safetensors$/, '.svg'))).toBe(true);
+    // resume continues after the saved epochs
+    const again = cli([
+      'train',
+      ...['--train', join(dir, 'train.tsv'), '--dev', join(dir, 'dev.tsv'), '--test', join(dir, 'test.tsv')],
+      ...['--epochs', '9', '--workers', '1', '--batch', '8', '--resume', '--beam', '1', '--no-chart', '--out', model],
+    ]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/resuming .* after epoch 8/);
+    expect(again.stdout).toMatch(/epoch 9\/9/);
+  });
+  it('run: stdin and files, blank lines kept, one output line per input line', () => {
+    const r = cli(['run', '--model', model, '--greedy'], 'vimos uno casas en el campo.\n\nvimos dos perros en el campo.\n');
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 3)[1]).toBe('');
+    expect(r.stdout.split('\n')).toHaveLength(4);
+    writeFileSync(join(dir, 'in.txt'), 'vimos tres libros en el campo.\n');
+    const f = cli(['run', '--model', model, '--beam', '2', join(dir, 'in.txt')]);
+    expect(f.status).toBe(0);
+    expect(f.stdout.split('\n')).toHaveLength(2);
+  });
+  it('eval: a model on test pairs, and a hypothesis file against references', () => {
+    const m = cli(['eval', '--model', model, '--test', join(dir, 'test.tsv'), '--beam', '1']);
+    expect(m.status).toBe(0);
+    expect(m.stdout).toMatch(/BLEU\|nrefs:1.* = [\d.]+/);
+    writeFileSync(join(dir, 'hyp.txt'), 'we saw one house in the field.\nwe saw two dogs.\n');
+    writeFileSync(join(dir, 'ref.txt'), 'we saw one house in the field.\nwe saw two dogs.\n');
+    writeFileSync(join(dir, 'ref2.txt'), 'we saw a house in the field.\nwe saw two dogs there.\n');
+    const h = cli(['eval', '--hyp', join(dir, 'hyp.txt'), '--ref', join(dir, 'ref.txt')]);
+    expect(h.stdout).toMatch(/= 100\.00 /);
+    expect(h.stdout).toMatch(/chrF2\|.* = 100\.00/);
+    const two = cli(['eval', '--hyp', join(dir, 'hyp.txt'), '--ref', `${join(dir, 'ref2.txt')},${join(dir, 'ref.txt')}`]);
+    expect(two.stdout).toMatch(/BLEU\|nrefs:2\|.* = 100\.00/);
+    const one = cli(['eval', '--hyp', join(dir, 'hyp.txt'), '--ref', join(dir, 'ref2.txt')]);
+    expect(Number(/BLEU\|nrefs:1\|\S* = ([\d.]+)/.exec(one.stdout)?.[1])).toBeLessThan(100);
+  });
+  it('bad input: a model of another task, a line too long, malformed pairs', () => {
+    const g = G2P.create([{ word: 'AB', pronunciations: [['EY1', 'B']] }], { encoderUnits: 4, embed: 4, attention: 4 });
+    writeFileSync(join(dir, 'g2p.safetensors'), g.save());
+    g.dispose();
+    const other = cli(['run', '--model', join(dir, 'g2p.safetensors')], 'uno\n');
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/E_FORMAT: not a translation model \(its task is "g2p"/);
+    const long = cli(['run', '--model', model, '--batch', '1'], `vimos uno casas en el campo.\n${'cinco perros '.repeat(300)}\n`);
+    expect(long.status).toBe(2);
+    expect(long.stdout.split('\n')[0]).not.toBe(''); // the line before was translated and printed
+    expect(long.stderr).toMatch(/E_RANGE: line 2 is \d+ pieces long; this model accepts at most 400/);
+    expectError(() => parsePairs('a\tb\nno tab here\n', 'x.tsv'), TypeError, 'E_FORMAT', /x\.tsv line 2: expected "source<TAB>target"/);
+    const half = cli(['train', '--train', join(dir, 'train.tsv')]);
+    expect(half.stderr).toMatch(/E_OPTION: give all of --train, --dev, --test or none/);
+  });
+});
+
+describe('Translator (SDK)', () => {
+  it('save/load keeps vocabularies and translations; long input is E_RANGE', async () => {
+    const pairs = toy();
+    const t = Translator.create(pairs, { sourcePieces: 280, targetPieces: 280, embed: 8, encoderUnits: 8, attention: 8, maxSourcePieces: 40 }, { seed: 3 });
+    await t.fit(pairs, { epochs: 1, batchSize: 6 });
+    const { translator: u } = Translator.load(t.save());
+    const src = pairs.slice(0, 4).map((p) => p.source);
+    expect(u.translate(src, { beam: 2 })).toEqual(t.translate(src, { beam: 2 }));
+    expect(u.maxSourcePieces).toBe(40);
+    expectError(() => u.translate(['uno '.repeat(60)]), RangeError, 'E_RANGE', /line 1 is \d+ pieces long; this model accepts at most 40/);
+    t.dispose();
+    u.dispose();
+  });
+});
+
+describe('Bible corpus errors', () => {
+  it('diatheke missing and not installable: E_STATE naming the packages', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'recurrent-path-'));
+    symlinkSync('/bin/sh', join(bin, 'sh'));
+    const path = process.env.PATH;
+    process.env.PATH = bin;
+    try {
+      await expect(ensureBibleModules()).rejects.toMatchObject({
+        code: 'E_STATE',
+        message: expect.stringMatching(/apt-get install -y diatheke sword-text-sparv sword-text-web sword-text-kjv/),
+      });
+      await expect(exportModule('spaRV1909eb')).rejects.toMatchObject({ code: 'E_STATE', message: expect.stringMatching(/diatheke is not installed/) });
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+  it('a module missing: E_STATE naming its package', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'recurrent-path-'));
+    writeFileSync(join(bin, 'diatheke'), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(bin, 'diatheke'), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      await expect(exportModule('spaRV1909eb')).rejects.toMatchObject({
+        code: 'E_STATE',
+        message: expect.stringMatching(/module spaRV1909eb is not installed: install it with `apt-get install -y sword-text-sparv`/),
+      });
+    } finally {
+      process.env.PATH = path;
+    }
+    expect(readFileSync(join(ROOT, 'test/fixtures/bible/spaRV1909eb.osis'), 'utf8').length).toBeGreaterThan(0);
+  });
+});
