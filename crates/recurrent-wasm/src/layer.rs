@@ -3,7 +3,7 @@
 use crate::errors::{IntoJs, JsResult, option_err, size};
 use crate::options::Opts;
 use recurrent_core::layers::ParamTable;
-use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use recurrent_core::params::ParamArena;
 use recurrent_core::rng::Rng;
 use recurrent_core::{CellKind, Error};
@@ -141,7 +141,13 @@ impl RecurrentLayer {
         cfg.check_forward(x, b, t, lens.as_deref(), h0, c0).map_err(js_layer_names)?;
         self.x.clear();
         self.x.extend_from_slice(x);
-        self.stack.forward(&self.arena.params, &self.x, b, t, lens.as_deref(), h0, c0, train, &mut self.rng);
+        self.stack.forward(
+            &self.arena.params,
+            SeqInput { x: &self.x, b, t, lengths: lens.as_deref() },
+            StatePair { h: h0, c: c0 },
+            train,
+            &mut self.rng,
+        );
         self.forward_shape = Some((b, t));
         self.backward_done = false;
         Ok(())
@@ -170,7 +176,14 @@ impl RecurrentLayer {
         self.arena.zero_grads();
         self.dx.clear();
         self.dx.resize(self.x.len(), 0.0);
-        self.stack.backward(&self.arena.params, &mut self.arena.grads, &self.x, grad_out, d_hn, d_cn, Some(&mut self.dx));
+        self.stack.backward(
+            &self.arena.params,
+            &mut self.arena.grads,
+            &self.x,
+            grad_out,
+            StatePair { h: d_hn, c: d_cn },
+            Some(&mut self.dx),
+        );
         self.backward_done = true;
         Ok(())
     }
