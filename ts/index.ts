@@ -4,7 +4,18 @@
 // under the subpath `recurrent-nn/tasks` (tasks/index.ts).
 
 export type { LogMelOptions } from './audio/mel.js';
-export { frameCount, hzToMel, LogMelStream, logMel, melFilters, melToHz, normalizeBands } from './audio/mel.js';
+export {
+  CausalBandNormalizer,
+  DEFAULT_WARMUP_FRAMES,
+  frameCount,
+  hzToMel,
+  LogMelStream,
+  logMel,
+  melFilters,
+  melToHz,
+  normalizeBands,
+  normalizeBandsCausal,
+} from './audio/mel.js';
 export type { ResampleOptions } from './audio/resample.js';
 export { resample } from './audio/resample.js';
 export type { DecodedWav, EncodeWavOptions } from './audio/wav.js';

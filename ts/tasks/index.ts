@@ -78,8 +78,8 @@ export {
   UNK_CHAR,
   wordsToTags,
 } from './segment.js';
-export type { SpeechCorpus, SpeechFraming, SpeechScore, SpeechTrainOptions, SpeechUtterance } from './speech.js';
-export { bandStatistics, DIGIT_WORDS, digitsToWords, SpeechRecognizer, SpeechStream, scoreTranscripts, stackFrames } from './speech.js';
+export type { SpeechCorpus, SpeechFraming, SpeechNormalize, SpeechScore, SpeechTrainOptions, SpeechUtterance } from './speech.js';
+export { bandStatistics, DIGIT_WORDS, digitsToWords, normalizeUtterance, SpeechRecognizer, SpeechStream, scoreTranscripts, stackFrames } from './speech.js';
 export type { ParseTaggedOptions, TaggedSentence, TaggingScore } from './tagged.js';
 export { parseTagged, splitFiles, taggingScore } from './tagged.js';
 export type { TranslateEpoch, TranslateFitOptions, TranslateOptions, TranslationPair, TranslationScore, TranslatorOptions } from './translate.js';
