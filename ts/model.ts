@@ -176,17 +176,20 @@ function dims(input: BatchInput): [number, number] {
   return [u32('batch', input.batch), u32('steps', input.steps)];
 }
 
-/** The checked arguments of the core Trainer's `step` and `gradStep` after the model: ids,
- * features, B, T, lengths, class targets, value targets (the option keys are checked first). */
-function supervisedArgs(input: BatchInput, targets: BatchTargets) {
-  return [
+/** The checked batch the core Trainer's `step` and `gradStep` take after the model, as a wasm
+ * `SupervisedBatch` (ids, features, B, T, lengths, class targets, value targets; the option keys
+ * are checked first); the call that takes it frees it. */
+function supervisedBatch(input: BatchInput, targets: BatchTargets) {
+  const [b, t] = dims(input);
+  return new (wasm().SupervisedBatch)(
     toIds(input.ids),
     input.features ?? EMPTY_F,
-    ...dims(input),
+    b,
+    t,
     toLengths(input.lengths),
     toClasses(targets.classes),
     targets.values ?? EMPTY_F,
-  ] as const;
+  );
 }
 
 /**
@@ -534,7 +537,7 @@ export class Model {
    * `compile`.
    */
   trainStep(input: BatchInput, targets: BatchTargets): StepResult {
-    const r = this.#checkedTrainer(input, targets).step(this.core, ...supervisedArgs(input, targets));
+    const r = this.#checkedTrainer(input, targets).step(this.core, supervisedBatch(input, targets));
     return { loss: r[0], gradNorm: r[1], lr: r[3] };
   }
 
@@ -544,7 +547,7 @@ export class Model {
    * mean loss and the rows (or target steps) it counted.
    */
   gradStep(input: BatchInput, targets: BatchTargets): { loss: number; count: number } {
-    const r = this.#checkedTrainer(input, targets).gradStep(this.core, ...supervisedArgs(input, targets));
+    const r = this.#checkedTrainer(input, targets).gradStep(this.core, supervisedBatch(input, targets));
     return { loss: r[0], count: r[1] };
   }
 

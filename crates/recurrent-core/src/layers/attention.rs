@@ -23,6 +23,13 @@
 use super::{ParamTable, Slot};
 use crate::kernels::{self, Mat, col_sum_acc};
 
+/// Where `AdditiveAttention::backward` adds the gradients of its inputs: dL/dkeys
+/// [B·Tx, Dk] and dL/dqueries [N, Dq].
+pub struct InputGrads<'a> {
+    pub keys: &'a mut [f32],
+    pub queries: &'a mut [f32],
+}
+
 #[derive(Clone, Debug)]
 pub struct AdditiveAttention {
     pub query_dim: usize,
@@ -174,18 +181,9 @@ impl AdditiveAttention {
     }
 
     /// Backward of the last `forward`: accumulates the parameter gradients, adds dL/dkeys
-    /// into `d_keys` [B·Tx, Dk] and dL/dqueries into `d_queries` [N, Dq].
-    #[allow(clippy::too_many_arguments)]
-    pub fn backward(
-        &mut self,
-        params: &[f32],
-        grads: &mut [f32],
-        keys: &[f32],
-        queries: &[f32],
-        d_ctx: &[f32],
-        d_keys: &mut [f32],
-        d_queries: &mut [f32],
-    ) {
+    /// into `d.keys` [B·Tx, Dk] and dL/dqueries into `d.queries` [N, Dq].
+    pub fn backward(&mut self, params: &[f32], grads: &mut [f32], keys: &[f32], queries: &[f32], d_ctx: &[f32], d: InputGrads) {
+        let InputGrads { keys: d_keys, queries: d_queries } = d;
         let (a, dq, dk, tx, b) = (self.dim, self.query_dim, self.key_dim, self.tx, self.b);
         let n = self.qb.len();
         assert_eq!(d_ctx.len(), n * dk);

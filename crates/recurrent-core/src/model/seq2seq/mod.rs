@@ -36,11 +36,11 @@ pub use decode::{Hypothesis, MAX_BEAM, MAX_DECODE_LENGTH};
 use crate::cells::CellKind;
 use crate::error::{Error, Result};
 use crate::layers::ParamTable;
-use crate::layers::attention::AdditiveAttention;
+use crate::layers::attention::{AdditiveAttention, InputGrads};
 use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
-use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use crate::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use crate::limits;
 use crate::loss::IGNORE_INDEX;
 use crate::optim::trainer::Trainable;
@@ -266,7 +266,13 @@ impl Seq2Seq {
             off += l;
         }
         self.src_emb.forward(&self.arena.params, &self.src_ids, &mut self.xe);
-        self.enc.forward(&self.arena.params, &self.xe, b, tx, Some(&self.lx), None, None, train, &mut self.rng);
+        self.enc.forward(
+            &self.arena.params,
+            SeqInput { x: &self.xe, b, t: tx, lengths: Some(&self.lx) },
+            StatePair::default(),
+            train,
+            &mut self.rng,
+        );
         // final states of the top layer, forward then reverse: fin [B, D·He]
         let (he, dn, le) = (self.cfg.enc_hidden, self.enc.cfg.dirs(), self.cfg.enc_layers);
         self.fin.clear();
@@ -339,7 +345,13 @@ impl Seq2Seq {
             off += l;
         }
         self.tgt_emb.forward(&self.arena.params, &self.y_in, &mut self.ye);
-        self.dec.forward(&self.arena.params, &self.ye, b, ty, Some(&self.ly), Some(&self.h0), None, train, &mut self.rng);
+        self.dec.forward(
+            &self.arena.params,
+            SeqInput { x: &self.ye, b, t: ty, lengths: Some(&self.ly) },
+            StatePair { h: Some(&self.h0), c: None },
+            train,
+            &mut self.rng,
+        );
         self.qb.clear();
         self.qb.extend((0..b * ty).map(|n| n / ty));
         let s = self.dec.output().to_vec();
@@ -432,11 +444,12 @@ impl Seq2Seq {
         self.d_keys.clear();
         self.d_keys.resize(b * tx * dk, 0.0);
         let s = self.dec.output();
-        self.attn.backward(p, g, self.enc.output(), s, &self.d_ctx, &mut self.d_keys, &mut self.d_s);
+        let d = InputGrads { keys: &mut self.d_keys, queries: &mut self.d_s };
+        self.attn.backward(p, g, self.enc.output(), s, &self.d_ctx, d);
         // decoder
         self.d_ye.clear();
         self.d_ye.resize(n * self.cfg.embed, 0.0);
-        self.dec.backward(p, g, &self.ye, &self.d_s, None, None, Some(&mut self.d_ye));
+        self.dec.backward(p, g, &self.ye, &self.d_s, StatePair::default(), Some(&mut self.d_ye));
         self.tgt_emb.backward(g, &self.y_in, &self.d_ye);
         // bridge: z [B, Ld·Hd] → h0 = tanh(z) [Ld, B, Hd]
         let ld = self.cfg.dec_layers;
@@ -466,7 +479,7 @@ impl Seq2Seq {
         }
         self.d_xe.clear();
         self.d_xe.resize(b * tx * self.cfg.embed, 0.0);
-        self.enc.backward(p, g, &self.xe, &self.d_keys, Some(&self.d_hn), None, Some(&mut self.d_xe));
+        self.enc.backward(p, g, &self.xe, &self.d_keys, StatePair { h: Some(&self.d_hn), c: None }, Some(&mut self.d_xe));
         self.src_emb.backward(g, &self.src_ids, &self.d_xe);
         self.forward_done = false;
         Ok(())
