@@ -16,8 +16,8 @@
 //! with qb mapping each to its source word.
 //!
 //! Work: W_k k for every key once per source batch (one GEMM), W_q q for every query (one
-//! GEMM), then per (n, j) one tanh over A values (vectorised over the whole [N, Tx, A]
-//! block) and a dot product. Backward mirrors it: per (n, j) the softmax and tanh
+//! GEMM), then per query one pass over its [len, A] block of u while it is in cache (the
+//! sums, one vectorised tanh, the scores, the softmax, the context). Backward mirrors it: per (n, j) the softmax and tanh
 //! derivatives, then dW_q, dW_k and the input gradients as GEMMs over all rows.
 
 use super::{ParamTable, Slot};
@@ -123,34 +123,31 @@ impl AdditiveAttention {
         self.qb.extend_from_slice(qb);
         self.qproj.resize(n * a, 0.0);
         kernels::gemm(n, a, dq, Mat::n(queries, dq), Mat::t(self.w_q.of(params), dq), false, &mut self.qproj, a);
-        // u = tanh(qproj_n + kproj_bj) for valid j
+        // Per query, fused while its [len, A] block of u is in cache: u = tanh(qproj_n +
+        // kproj_bj) for valid j (padded steps hold zeros, never read), the scores e_nj = vᵀ u_nj,
+        // the masked softmax and the context.
         self.u.resize(n * tx * a, 0.0);
-        for (i, &b) in qb.iter().enumerate() {
-            let q = &self.qproj[i * a..(i + 1) * a];
-            for j in 0..self.lengths[b] {
-                let k = &self.kproj[(b * tx + j) * a..(b * tx + j + 1) * a];
-                let u = &mut self.u[(i * tx + j) * a..(i * tx + j + 1) * a];
-                for ((x, qq), kk) in u.iter_mut().zip(q).zip(k) {
-                    *x = qq + kk;
-                }
-            }
-            // padded source steps hold zeros (never read)
-            self.u[(i * tx + self.lengths[b]) * a..(i + 1) * tx * a].fill(0.0);
-        }
-        kernels::tanh(&mut self.u);
         let v = self.v.of(params);
         self.alpha.resize(n * tx, 0.0);
         ctx.clear();
         ctx.resize(n * dk, 0.0);
         for (i, &b) in qb.iter().enumerate() {
             let len = self.lengths[b];
+            let q = &self.qproj[i * a..(i + 1) * a];
+            let block = &mut self.u[i * tx * a..(i + 1) * tx * a];
+            let (valid, padded) = block.split_at_mut(len * a);
+            for (u, k) in valid.chunks_exact_mut(a).zip(self.kproj[b * tx * a..].chunks_exact(a)) {
+                for ((x, qq), kk) in u.iter_mut().zip(q).zip(k) {
+                    *x = qq + kk;
+                }
+            }
+            padded.fill(0.0);
+            kernels::tanh(valid);
             let al = &mut self.alpha[i * tx..(i + 1) * tx];
             let mut max = f32::NEG_INFINITY;
-            for j in 0..len {
-                let u = &self.u[(i * tx + j) * a..(i * tx + j + 1) * a];
-                let e: f32 = u.iter().zip(v).map(|(x, y)| x * y).sum();
-                al[j] = e;
-                max = max.max(e);
+            for (e, u) in al.iter_mut().zip(valid.chunks_exact(a)) {
+                *e = u.iter().zip(v).map(|(x, y)| x * y).sum();
+                max = max.max(*e);
             }
             let mut sum = 0.0f32;
             for x in &mut al[..len] {
