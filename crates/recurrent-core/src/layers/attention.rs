@@ -146,7 +146,7 @@ impl AdditiveAttention {
             let al = &mut self.alpha[i * tx..(i + 1) * tx];
             let mut max = f32::NEG_INFINITY;
             for (e, u) in al.iter_mut().zip(valid.chunks_exact(a)) {
-                *e = u.iter().zip(v).map(|(x, y)| x * y).sum();
+                *e = dot(u, v);
                 max = max.max(*e);
             }
             let mut sum = 0.0f32;
@@ -206,7 +206,7 @@ impl AdditiveAttention {
             for j in 0..len {
                 let kr = (bb * tx + j) * dk..(bb * tx + j + 1) * dk;
                 let k = &keys[kr.clone()];
-                dalpha[j] = dc.iter().zip(k).map(|(x, y)| x * y).sum();
+                dalpha[j] = dot(dc, k);
                 s += al[j] * dalpha[j];
                 for (o, x) in d_keys[kr].iter_mut().zip(dc) {
                     *o += al[j] * x;
@@ -241,4 +241,19 @@ impl AdditiveAttention {
         col_sum_acc(&self.dkp, b * tx, a, a, self.b_k.of_mut(grads));
         kernels::gemm(b * tx, dk, a, Mat::n(&self.dkp, a), Mat::n(self.w_k.of(params), dk), true, d_keys, dk);
     }
+}
+
+/// x · y over 8 interleaved partial sums (independent adds that the compiler turns into SIMD
+/// lanes; a single running sum is one serial chain of A dependent adds per score).
+fn dot(x: &[f32], y: &[f32]) -> f32 {
+    debug_assert_eq!(x.len(), y.len());
+    let mut acc = [0.0f32; 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let tail: f32 = xc.remainder().iter().zip(yc.remainder()).map(|(a, b)| a * b).sum();
+    for (a, b) in xc.zip(yc) {
+        for l in 0..8 {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    (acc[0] + acc[4]) + (acc[1] + acc[5]) + (acc[2] + acc[6]) + (acc[3] + acc[7]) + tail
 }
