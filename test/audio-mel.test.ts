@@ -4,7 +4,7 @@
 // streaming in arbitrary chunks == the whole signal, and the radix-2 FFT against a naive DFT.
 import { describe, expect, it } from 'vitest';
 import { Fft } from '../dist/audio/fft.js';
-import { frameCount, LogMelStream, logMel } from '../dist/audio/mel.js';
+import { CausalBandNormalizer, frameCount, LogMelStream, logMel } from '../dist/audio/mel.js';
 import { expectError, randomArray } from './helpers.js';
 
 const SR = 16000;
@@ -94,6 +94,68 @@ describe('log-mel filterbank', () => {
     }
   });
 
+  it('normalises causally: frame t with the mean and std of frames 0 … max(t, W − 1), the same streamed in chunks', () => {
+    const x = randomArray(6000, 5).map((v, i) => v * (1 + Math.sin(i / 500)));
+    const raw = logMel(x);
+    const W = 10;
+    const causal = logMel(x, { normalize: 'causal', warmupFrames: W });
+    const frames = raw.length / 40;
+    expect(causal.length).toBe(raw.length);
+    for (const t of [0, 4, 9, 10, 20, frames - 1]) {
+      const upto = Math.max(t, W - 1);
+      for (const b of [0, 21, 39]) {
+        let s = 0;
+        let q = 0;
+        for (let u = 0; u <= upto; u++) s += raw[u * 40 + b];
+        const mean = s / (upto + 1);
+        for (let u = 0; u <= upto; u++) q += (raw[u * 40 + b] - mean) ** 2;
+        const std = Math.sqrt(q / (upto + 1));
+        expect(causal[t * 40 + b]).toBeCloseTo((raw[t * 40 + b] - mean) / std, 4);
+      }
+    }
+    // streamed in chunks (the warm-up frames come out when the W-th frame is complete)
+    for (const size of [1, 333, 6000]) {
+      const s = new LogMelStream({ normalize: 'causal', warmupFrames: W });
+      const parts: number[] = [];
+      for (let i = 0; i < x.length; i += size) {
+        const out = s.push(x.subarray(i, i + size));
+        if (i + size < 400 + (W - 1) * 160) expect(out.length).toBe(0);
+        parts.push(...out);
+      }
+      parts.push(...s.flush());
+      expect(Float32Array.from(parts)).toEqual(causal);
+    }
+    // an utterance shorter than the warm-up: flush gives exactly the per-utterance features
+    const short = x.subarray(0, 400 + 7 * 160);
+    const s = new LogMelStream({ normalize: 'causal', warmupFrames: W });
+    expect(s.push(short).length).toBe(0);
+    const flushed = s.flush();
+    const utt = logMel(short, { normalize: 'utterance' });
+    expect(flushed.length).toBe(8 * 40);
+    for (let i = 0; i < utt.length; i++) expect(flushed[i]).toBeCloseTo(utt[i], 4);
+    expect(logMel(short, { normalize: 'causal', warmupFrames: W })).toEqual(flushed);
+    expectError(() => new CausalBandNormalizer(40, 5).push(new Float32Array(41)), RangeError, 'E_RANGE', /whole frames of 40 bands/);
+    expectError(() => logMel(x, { normalize: 'causal', warmupFrames: 0 }), RangeError, 'E_RANGE', /warmupFrames/);
+  });
+
+  it('per-utterance and causal features are the same at gain 0.1 and gain 1 (no band at the floor)', () => {
+    const noise = randomArray(12000, 9);
+    // a chirp with a slow envelope over a faint noise floor (a microphone never gives digital zeros)
+    const x = Float32Array.from(noise, (v, i) => 0.3 * Math.sin((2 * Math.PI * (300 + i / 20) * i) / SR) * (1 + Math.sin(i / 900)) + 1e-3 * v);
+    const quiet = x.map((v) => 0.1 * v);
+    for (const normalize of ['utterance', 'causal'] as const) {
+      const a = logMel(x, { normalize });
+      const b = logMel(quiet, { normalize });
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+      expect(worst).toBeLessThan(1e-3);
+    }
+    // without normalisation every band moves by 2·ln 0.1 = −4.61
+    const a = logMel(x);
+    const b = logMel(quiet);
+    for (const i of [0, 77, a.length - 1]) expect(b[i] - a[i]).toBeCloseTo(2 * Math.log(0.1), 3);
+  });
+
   it('streams: chunks of any size give exactly the frames of the whole signal', () => {
     const x = randomArray(7777, 11);
     const whole = logMel(x);
@@ -123,7 +185,12 @@ describe('log-mel filterbank', () => {
     expectError(() => new LogMelStream().push(Float32Array.of(Number.POSITIVE_INFINITY)), RangeError, 'E_NONFINITE', /sample 0/);
     expectError(() => logMel(new Float32Array(400), { bins: 40 } as never), TypeError, 'E_OPTION', /logMel.bins/);
     expectError(() => logMel(new Float32Array(400), { fftSize: 256 }), RangeError, 'E_RANGE', /fftSize must be a power of two ≥ windowLength 400/);
-    expectError(() => logMel(new Float32Array(400), { normalize: 'global' as never }), TypeError, 'E_OPTION', /normalize 'global'/);
+    expectError(
+      () => logMel(new Float32Array(400), { normalize: 'global' as never }),
+      TypeError,
+      'E_OPTION',
+      /normalize 'global' is not one of none, utterance, causal/,
+    );
     expectError(() => new LogMelStream({ normalize: 'utterance' }), TypeError, 'E_OPTION', /cannot normalize per utterance/);
     expectError(() => logMel(new Float32Array(400), { bands: 0 }), RangeError, 'E_RANGE', /bands/);
   });

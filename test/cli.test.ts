@@ -174,6 +174,7 @@ describe('recurrent CLI', () => {
       ['g2p', 'run', '--help'],
       ['forecast', '--help'],
       ['classic', '-h'],
+      ['gradients', '--help'],
       ['speech', '--help'],
       ['speech', 'train', '-h'],
       ['speech', 'run', '--help'],

@@ -94,6 +94,8 @@ function base(name: string): string[] {
   switch (name) {
     case 'recurrent classic':
       return ['--updates', '1'];
+    case 'recurrent gradients':
+      return ['--lengths', '4', '--updates', '1', '--units', '2', '--test', '2', '--no-chart'];
     case 'recurrent classify run':
     case 'recurrent tag run':
     case 'recurrent segment run':

@@ -43,6 +43,23 @@ describe('speech corpus (espeak-ng)', () => {
     await expect(corpus.makeSpeechCorpus({ ...OPTS, espeak: '/nonexistent/espeak-ng', out: join(dir, 'none') })).rejects.toThrow(/not installed/);
   });
 
+  it('drops voices that sound the same (en-gb ignores its variant in espeak-ng 1.51), saying which', async () => {
+    const voices = ['en-us+m3', 'en-gb+m3', 'en-us+f2', 'en-gb+f2', 'en-gb+croak'];
+    const r = await corpus.distinctVoices('espeak-ng', voices);
+    // the check is by audio: the kept voices all differ, and each dropped one equals the one named
+    const probe = (v: string) => execFileSync('espeak-ng', ['-v', v, '-s', '160', '-p', '50', '--stdout', corpus.PROBE_PHRASE]).toString('base64');
+    const kept = r.voices.map(probe);
+    expect(new Set(kept).size).toBe(kept.length);
+    for (const d of r.duplicates) expect(probe(d.voice)).toBe(probe(d.same));
+    expect([...r.voices, ...r.duplicates.map((d: { voice: string }) => d.voice)].sort()).toEqual([...voices].sort());
+    expect(r.voices.slice(0, 3)).toEqual(['en-us+m3', 'en-gb+m3', 'en-us+f2']);
+    // espeak-ng 1.51 (the version CI installs): every en-gb+variant is en-gb
+    expect(r.duplicates).toEqual([
+      { voice: 'en-gb+f2', same: 'en-gb+m3' },
+      { voice: 'en-gb+croak', same: 'en-gb+m3' },
+    ]);
+  });
+
   it('holds out whole voices, by seed', () => {
     const voices = Array.from({ length: 104 }, (_, i) => `v${i}`);
     const a = corpus.splitVoices(voices, 0.2, 1);

@@ -3,13 +3,13 @@
 // tiny espeak-ng corpus (a few dozen utterances, a small model): train, score the held-out
 // voice, save, transcribe an espeak-ng WAV, typed errors for what is not a WAV.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logMel } from '../ts/audio/mel.js';
 import { decodeWav16k } from '../ts/audio/wav.js';
-import { init } from '../ts/index.js';
+import { decodeSafetensors, encodeSafetensors, init, type TensorIn } from '../ts/index.js';
 import { digitsToWords, SpeechRecognizer, scoreTranscripts, stackFrames } from '../ts/tasks/speech.js';
 import { ROOT } from './helpers.js';
 
@@ -47,6 +47,11 @@ describe('speech metrics and framing', () => {
     const x = Float32Array.from([1, 10, 3, 10, 5, 20, 7, 20, 9, 30]);
     const y = stackFrames(x, { stack: 2, bands: 2, mean: [5, 20], std: [2, 10] });
     expect(Array.from(y)).toEqual([-2, -1, -1, -1, 0, 0, 1, 0, 2, 1, 0, 0]);
+    // per utterance first: band 0 is 1,3,5,7,9 (mean 5, std √8), band 1 10,10,20,20,30 (mean 18, std √56)
+    const u = stackFrames(x, { stack: 2, bands: 2, mean: [0, 0], std: [1, 1], normalize: 'utterance' });
+    expect(u[0]).toBeCloseTo(-4 / Math.sqrt(8), 5);
+    expect(u[1]).toBeCloseTo(-8 / Math.sqrt(56), 5);
+    expect(u[8]).toBeCloseTo(4 / Math.sqrt(8), 5);
   });
 });
 
@@ -61,6 +66,8 @@ describe('recurrent speech (espeak-ng, tiny corpus)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/corpus: .* 48 utterances .*synthetic voices/);
     expect(r.stdout).toMatch(/test \d+ \(1 held-out voices\)/);
+    // espeak-ng 1.51 ignores the variant after en-gb: en-gb+f2 sounds as en-gb+m3 and is dropped
+    expect(r.stdout).toMatch(/dropped 1 duplicate voices .*: en-gb\+f2 = en-gb\+m3/);
     const ler = [...r.stdout.matchAll(/held-out voices, (greedy|beam 4): label error rate ([\d.]+)%, string accuracy ([\d.]+)%/g)];
     expect(ler.map((m) => m[1])).toEqual(['greedy', 'beam 4']);
     // better than chance: an empty or random transcript has a label error rate of 100% or more
@@ -78,6 +85,55 @@ describe('recurrent speech (espeak-ng, tiny corpus)', () => {
     expect(m![2]).toBe(digitsToWords(Array.from(m![1], Number)));
   }, 60_000);
 
+  it('speech run transcribes many WAVs in one process (arguments or --list); speech eval scores a gold list', () => {
+    mkdirSync(join(dir, 'a'), { recursive: true });
+    mkdirSync(join(dir, 'b'), { recursive: true });
+    const say = (sub: string, text: string, voice: string) => {
+      const path = join(dir, sub, `${text.replace(/ /g, '-')}.wav`);
+      writeFileSync(path, execFileSync('espeak-ng', ['-v', voice, '-s', '160', '--stdout', text]));
+      return path;
+    };
+    const files = [say('a', 'four one five', 'en-us'), say('a', 'two nine', 'en-us'), say('b', 'seven three eight', 'en-gb')];
+    const refs = [
+      [4, 1, 5],
+      [2, 9],
+      [7, 3, 8],
+    ];
+    const r = cli('speech', 'run', '--model', model, ...files);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(rows.map((x) => x[0])).toEqual(files);
+    for (const x of rows) expect(x[2]).toBe(digitsToWords(Array.from(x[1], Number)));
+    const hyps = rows.map((x) => Array.from(x[1], Number));
+    writeFileSync(join(dir, 'list.txt'), '# the same three\na/four-one-five.wav\n\na/two-nine.wav\nb/seven-three-eight.wav\n');
+    const l = cli('speech', 'run', '--model', model, '--list', join(dir, 'list.txt'));
+    expect(l.status).toBe(0);
+    expect(l.stdout).toBe(r.stdout);
+    // the gold list: digits or words, a group column for the first two, the folder for the third
+    writeFileSync(join(dir, 'gold.tsv'), 'a/four-one-five.wav\t415\tus\na/two-nine.wav\ttwo nine\tus\nb/seven-three-eight.wav\tSeven 3 eight\n');
+    const e = cli('speech', 'eval', '--model', model, '--gold', join(dir, 'gold.tsv'), '--worst', '2');
+    expect(e.stderr).toBe('');
+    expect(e.status).toBe(0);
+    const want = scoreTranscripts(refs, hyps);
+    const all = e.stdout.match(/all: label error rate ([\d.]+)%, string accuracy ([\d.]+)% \(3 utterances\)/);
+    expect(all, e.stdout).not.toBeNull();
+    expect(Number(all![1])).toBeCloseTo(100 * want.ler, 2);
+    expect(Number(all![2])).toBeCloseTo(100 * want.accuracy, 2);
+    const us = scoreTranscripts(refs.slice(0, 2), hyps.slice(0, 2));
+    expect(e.stdout).toContain(`  us: label error rate ${(100 * us.ler).toFixed(2)}%, string accuracy ${(100 * us.accuracy).toFixed(2)}% (2 utterances)`);
+    expect(e.stdout).toMatch(/\n {2}b: label error rate [\d.]+%, string accuracy [\d.]+% \(1 utterances\)/);
+    const wrong = refs.filter((x, i) => scoreTranscripts([x], [hyps[i]]).ler > 0).length;
+    expect(e.stdout).toContain(wrong ? `worst ${Math.min(2, wrong)} utterances` : 'worst utterances: none');
+    writeFileSync(join(dir, 'bad.tsv'), 'a/two-nine.wav\ttwo nein\n');
+    const b = cli('speech', 'eval', '--model', model, '--gold', join(dir, 'bad.tsv'));
+    expect(b.status).not.toBe(0);
+    expect(b.stderr).toMatch(/E_FORMAT: .*bad.tsv line 1: 'nein' is not a digit/);
+  }, 60_000);
+
   it('speech run gives E_FORMAT for a file that is not a WAV, and for a model that is not a speech model', () => {
     const text = join(dir, 'not.wav');
     writeFileSync(text, 'this is not audio');
@@ -89,12 +145,59 @@ describe('recurrent speech (espeak-ng, tiny corpus)', () => {
     expect(r2.stderr).toMatch(/E_FORMAT/);
     const r3 = cli('speech', 'run', '--model', model);
     expect(r3.status).not.toBe(0);
-    expect(r3.stderr).toMatch(/--wav FILE is required/);
+    expect(r3.stderr).toMatch(/--wav FILE is required \(or WAV files as arguments, or --list FILE\)/);
+    const r4 = cli('speech', 'train', '--normalize', 'global');
+    expect(r4.status).not.toBe(0);
+    expect(r4.stderr).toMatch(/E_OPTION: --normalize must be utterance, causal or none/);
+  }, 60_000);
+});
+
+describe('per-utterance normalisation in the recognizer', () => {
+  it('a quiet recording transcribes as the loud one; the option is saved, and a file without it loads as before', async () => {
+    // An untrained model's transcripts are long and arbitrary: equality across gains is a strong check.
+    const wav = decodeWav16k(readFileSync(espeakWav('nine two six')));
+    let seed = 3;
+    const loud = wav.map((v) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return v + 1e-3 * (seed / 2147483648 - 0.5); // a microphone's noise floor: no digital silence at the log floor
+    });
+    const quiet = loud.map((v) => 0.1 * v);
+    const frames = logMel(loud);
+    const corpus = { features: frames, bands: 40, utterances: [{ digits: [9, 2, 6], offset: 0, frames: frames.length / 40 }] };
+    for (const bidirectional of [true, false]) {
+      const rec = await SpeechRecognizer.train(corpus, { bidirectional, units: 16, epochs: 0 });
+      try {
+        expect(rec.framing.normalize).toBe(bidirectional ? 'utterance' : 'causal');
+        const [a, b] = await rec.transcribeFrames([logMel(loud), logMel(quiet)]);
+        expect(a.length).toBeGreaterThan(3);
+        expect(b).toEqual(a);
+        const back = await SpeechRecognizer.load(await rec.save());
+        expect(back.framing.normalize).toBe(rec.framing.normalize);
+        expect(back.framing.warmupFrames).toBe(50);
+        expect(await back.transcribeFrames([logMel(quiet)])).toEqual([a]);
+        await back.dispose();
+        // a model file of before the option: no normalize in its metadata → none, as it was trained
+        const f = decodeSafetensors(await rec.save());
+        const meta = JSON.parse(f.metadata.speech);
+        delete meta.normalize;
+        delete meta.warmupFrames;
+        const tensors: [string, TensorIn][] = [...f.tensors].map(([n, t]) => [n, { dtype: 'F32', shape: t.shape, data: t.data as Float32Array }]);
+        const old = await SpeechRecognizer.load(encodeSafetensors(tensors, { ...f.metadata, speech: JSON.stringify(meta) }));
+        expect(old.framing.normalize).toBe('none');
+        await old.dispose();
+      } finally {
+        await rec.dispose();
+      }
+    }
+    await expect(SpeechRecognizer.train(corpus, { units: 4, epochs: 0, normalize: 'global' as never })).rejects.toMatchObject({ code: 'E_OPTION' });
+    const uni = await SpeechRecognizer.train(corpus, { bidirectional: false, units: 4, epochs: 0, normalize: 'utterance' });
+    await expect(uni.stream()).rejects.toMatchObject({ code: 'E_OPTION' });
+    await uni.dispose();
   }, 60_000);
 });
 
 describe('streaming transcription', () => {
-  it('predictStep over frames as they arrive gives the offline greedy transcript (unidirectional model)', async () => {
+  it('predictStep over frames as they arrive gives the offline greedy transcript (unidirectional model, causal normalisation)', async () => {
     // An untrained model: its transcripts are long and arbitrary, so equality is a strong check.
     const wav = decodeWav16k(readFileSync(espeakWav('seven three eight', 'en-gb')));
     const frames = logMel(wav);
@@ -108,6 +211,13 @@ describe('streaming transcription', () => {
       for (let i = 0; i < wav.length; i += 1234) partial = await s.push(wav.subarray(i, i + 1234));
       expect(offline.slice(0, partial.length)).toEqual(partial);
       expect(await s.end()).toEqual(offline);
+      // a warm-up longer than the utterance: nothing until end(), then the offline transcript
+      const late = await SpeechRecognizer.train(corpus, { bidirectional: false, units: 16, epochs: 0, warmupFrames: 10_000 });
+      const [lateOffline] = await late.transcribeFrames([frames]);
+      const ls = await late.stream();
+      expect(await ls.push(wav)).toEqual([]);
+      expect(await ls.end()).toEqual(lateOffline);
+      await late.dispose();
       const bi = await SpeechRecognizer.train(corpus, { bidirectional: true, units: 4, epochs: 0 });
       await expect(bi.stream()).rejects.toMatchObject({ code: 'E_OPTION' });
       await bi.dispose();

@@ -4,7 +4,18 @@
 // under the subpath `recurrent-nn/tasks` (tasks/index.ts).
 
 export type { LogMelOptions } from './audio/mel.js';
-export { frameCount, hzToMel, LogMelStream, logMel, melFilters, melToHz, normalizeBands } from './audio/mel.js';
+export {
+  CausalBandNormalizer,
+  DEFAULT_WARMUP_FRAMES,
+  frameCount,
+  hzToMel,
+  LogMelStream,
+  logMel,
+  melFilters,
+  melToHz,
+  normalizeBands,
+  normalizeBandsCausal,
+} from './audio/mel.js';
 export type { ResampleOptions } from './audio/resample.js';
 export { resample } from './audio/resample.js';
 export type { DecodedWav, EncodeWavOptions } from './audio/wav.js';
@@ -27,6 +38,7 @@ export { FitRun } from './events.js';
 export type { FitBatchesOptions } from './fit-batches.js';
 export { fitBatches } from './fit-batches.js';
 export type { EarlyStoppingOptions, FitHooks, KeepBestOptions, Monitor, ReduceLrOnPlateauOptions } from './fit-hooks.js';
+export type { GradientNorms } from './gradient-norms.js';
 export type { Snapshot, TrainingState } from './io/checkpoint.js';
 export { decodeCheckpoint, encodeCheckpoint, FORMAT as MODEL_FORMAT } from './io/checkpoint.js';
 export type { OnnxExportOptions } from './io/onnx.js';

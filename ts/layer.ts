@@ -5,6 +5,7 @@
 import { CELL_TYPES, CELLS, type CellType, checkProjSize } from './cells.js';
 import { boolOpt, seedOpt } from './check.js';
 import { checkKeys, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
+import { type GradientNorms, gradientNormsFromCore } from './gradient-norms.js';
 import type { RecurrentLayer as CoreLayer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
@@ -235,6 +236,24 @@ export class RecurrentLayer {
     const g: LayerGradients = { x: this.#core.gradInput(), h0: this.#core.gradH0(), params };
     if (this.isLstm) g.c0 = this.#core.gradC0();
     return g;
+  }
+
+  /**
+   * Turns the recording of per-step gradient norms on (or off with `false`): every `backward`
+   * from now on records ||dL/dh_t|| (and ||dL/dc_t|| for the LSTM) for {@link gradientNorms}.
+   * Off by default, and then it costs nothing.
+   */
+  trackGradientNorms(on = true): void {
+    this.#core.recordStepNorms(on);
+  }
+
+  /**
+   * The per-step gradient norms of the last `backward`, [numLayers·D, T] (see
+   * {@link GradientNorms}; `layer` is `''`). E_STATE unless tracking is on and a backward has
+   * run since.
+   */
+  gradientNorms(): GradientNorms {
+    return gradientNormsFromCore(this.#core.stepNorms())[0];
   }
 
   /**

@@ -2,11 +2,13 @@
 // step, truncated BPTT, stepwise prediction, generation) live here; training over whole data
 // sets is the fit engine's (fit.ts, driven by session.ts), and `evaluate` is session.ts's.
 
+import { placeRows, rowGroups, rowLengths, sliceRows } from './batch-split.js';
 import { RECURRENT_SPEC_KEYS } from './cells.js';
 import { checkGenerateScalars, seedOpt } from './check.js';
 import { type CtcHypothesis, type CtcOptions, ctcDecode } from './ctc.js';
 import { COMPILE_KEYS, optimizerConfig } from './defaults.js';
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
+import { type GradientNorms, gradientNormsFromCore } from './gradient-norms.js';
 import { checkSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
@@ -214,7 +216,13 @@ export class Model {
   readonly seed: number;
   #core: CoreModel | undefined;
   #trainer: CoreTrainer | undefined;
+  /** Whether trackGradientNorms() is on. */
+  #tracking = false;
   #compiled: CompileOptions | undefined;
+  /** The last inference forward ran as several calls (its B·T was above `maxBatchSteps`). */
+  #forwardSplit = false;
+  /** predictStep is running (the carried state is per batch: no splitting). */
+  #carrying = false;
 
   private constructor(spec: ModelSpecJSON, seed: number, core: CoreModel) {
     this.spec = spec;
@@ -341,12 +349,65 @@ export class Model {
    * (row `b·T + t`) for per-step outputs and B otherwise. The values are the last layer's raw
    * outputs: logits (not probabilities; apply a softmax yourself) for a classifier, the
    * predicted values for a regression model, per-step tag scores before a `.crf()` head. Rows past
-   * a sequence's length are padding: ignore them.
+   * a sequence's length are padding: ignore them. Without `train`, a batch whose B·T is above
+   * {@link Model.maxBatchSteps} runs as several calls over groups of whole rows (same outputs;
+   * `loss` then needs a batch that fits); one row longer than that is E_RANGE naming the limit.
    * @param opts.train run dropout as in training (default false)
    */
   forward(input: BatchInput, opts: { train?: boolean } = {}): Float32Array {
     checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
-    return this.core.forward(toIds(input.ids), input.features ?? EMPTY_F, ...dims(input), toLengths(input.lengths), opts.train ?? false);
+    const train = opts.train ?? false;
+    this.#forwardSplit = false;
+    if (!train && !this.#carrying) {
+      const perStep = this.outputIsSequence;
+      const out = this.#split(input, perStep ? 'steps' : 'rows', (b, t, ids, f, l) => this.core.forward(ids, f, b, t, l, false));
+      if (out) {
+        this.#forwardSplit = true;
+        return out as Float32Array;
+      }
+    }
+    return this.core.forward(toIds(input.ids), input.features ?? EMPTY_F, ...dims(input), toLengths(input.lengths), train);
+  }
+
+  /**
+   * The largest B·T one call into the core may take with this model (2^27 floats of
+   * activations over the floats it keeps per row and step). Inference (`forward` without
+   * `train`, `decode`) splits a larger batch by rows by itself; a training batch must fit.
+   */
+  get maxBatchSteps(): number {
+    return this.core.maxBatchSteps();
+  }
+
+  /** Runs an inference batch above `maxBatchSteps` as groups of whole rows, each padded to
+   * its own longest row, and returns the output in the batch's layout ('steps': [B·T, O],
+   * padded steps 0; 'rows': [B, O]; 'paths': [B·T] tags, −1 on padded steps); undefined when
+   * the batch fits one call. */
+  #split(
+    input: BatchInput,
+    shape: 'steps' | 'rows' | 'paths',
+    run: (b: number, t: number, ids: Uint32Array, f: Float32Array, l: Uint32Array) => Float32Array | Int32Array,
+  ): Float32Array | Int32Array | undefined {
+    const [b, t] = dims(input);
+    const max = this.core.maxBatchSteps();
+    if (b * t <= max) return undefined;
+    const lens = rowLengths(b, t, input.lengths);
+    const groups = rowGroups(lens, max);
+    const ids = toIds(input.ids);
+    const features = input.features ?? EMPTY_F;
+    const fdim = features.length / (b * t);
+    if (ids.length !== 0 && ids.length !== b * t) throw rangeError(`ids has ${ids.length} elements, expected B·T = ${b * t}`);
+    if (features.length !== 0 && !Number.isInteger(fdim)) throw rangeError(`features has ${features.length} elements, not a multiple of B·T = ${b * t}`);
+    const width = shape === 'paths' ? 1 : this.outputDim;
+    const rows = shape === 'rows' ? b : b * t;
+    const out = shape === 'paths' ? new Int32Array(rows).fill(-1) : new Float32Array(rows * width);
+    for (const g of groups) {
+      const gi = ids.length ? sliceRows(ids, t, 1, g, lens) : EMPTY_U;
+      const gf = features.length ? sliceRows(features, t, fdim, g, lens) : EMPTY_F;
+      const gl = Uint32Array.from(lens.slice(g.start, g.end));
+      const part = run(g.end - g.start, g.steps, gi, gf, gl);
+      placeRows(part, out, t, width, g, shape !== 'rows');
+    }
+    return out;
   }
 
   /**
@@ -357,6 +418,10 @@ export class Model {
    */
   loss(targets: BatchTargets, opts: { loss?: LossName; backward?: boolean } = {}): { loss: number; count: number } {
     checkKeys('targets', targets, ['classes', 'values']);
+    if (this.#forwardSplit)
+      throw stateError(
+        `the last forward ran as several calls (its B·T was above maxBatchSteps = ${this.maxBatchSteps}); for a loss, run batches of at most that many rows × steps`,
+      );
     const kind = opts.loss ?? this.#compiled?.loss ?? (this.hasCrf ? 'crf' : this.isTokenModel || !('values' in targets) ? 'crossEntropy' : 'mse');
     const ctc = kind === 'ctc' ? (this.#compiled?.ctc ?? {}) : undefined;
     const r = this.core.loss(toClasses(targets.classes), targets.values ?? EMPTY_F, kind, ctc, opts.backward ?? false);
@@ -364,11 +429,61 @@ export class Model {
   }
 
   /**
+   * Turns the recording of per-step gradient norms on (or off with `false`): from now on every
+   * backward (`loss` with `backward: true`, `trainStep`, `gradStep`, a fit) records, per
+   * recurrent layer, ||dL/dh_t|| (and ||dL/dc_t|| for the LSTM) for {@link gradientNorms}.
+   * Off by default, and then it costs nothing.
+   */
+  trackGradientNorms(on = true): void {
+    this.#tracking = on;
+    this.core.recordStepNorms(on);
+  }
+
+  /**
+   * The per-step gradient norms of the last backward, one entry per recurrent layer in model
+   * order, each [layers·directions, T] (see {@link GradientNorms}). E_STATE unless
+   * `trackGradientNorms()` is on and a backward has run since.
+   */
+  gradientNorms(): GradientNorms[] {
+    return gradientNormsFromCore(this.core.stepNorms());
+  }
+
+  /**
+   * The per-step gradient norms of the loss on one batch: a forward in inference mode (no
+   * dropout), the loss (`opts.loss` as in {@link loss}) and its backward, recorded for this
+   * backward only. No update; the model's gradients are this batch's afterwards, as after
+   * `loss` with `backward: true`.
+   * @example
+   * ```ts
+   * const [rnn] = model.gradientProfile({ features, batch: 8, steps: 100 }, { values: targets });
+   * console.log(rnn.h[0], rnn.h[99]); // how much gradient reaches the first and the last step
+   * ```
+   */
+  gradientProfile(input: BatchInput, targets: BatchTargets, opts: { loss?: LossName } = {}): GradientNorms[] {
+    checkKeys('gradientProfile', opts, ['loss']);
+    this.forward(input);
+    this.core.recordStepNorms(true);
+    try {
+      this.loss(targets, { loss: opts.loss, backward: true });
+      return this.gradientNorms();
+    } finally {
+      this.core.recordStepNorms(this.#tracking);
+    }
+  }
+
+  /**
    * Viterbi decoding under the CRF head (`.crf()`): the best tag path of each row, [B·T],
-   * −1 on steps past a row's length. Runs the forward in inference mode.
+   * −1 on steps past a row's length. Runs the forward in inference mode; a batch above
+   * {@link Model.maxBatchSteps} runs as groups of whole rows, as in `forward`.
    */
   decode(input: BatchInput): Int32Array {
     checkKeys('batch', input, ['ids', 'features', 'batch', 'steps', 'lengths']);
+    this.#forwardSplit = false;
+    const out = this.#split(input, 'paths', (b, t, ids, f, l) => this.core.crfDecode(ids, f, b, t, l));
+    if (out) {
+      this.#forwardSplit = true;
+      return out as Int32Array;
+    }
     return this.core.crfDecode(toIds(input.ids), input.features ?? EMPTY_F, ...dims(input), toLengths(input.lengths));
   }
 
@@ -504,9 +619,11 @@ export class Model {
    */
   predictStep(input: BatchInput): Float32Array {
     this.core.setCarryState(true);
+    this.#carrying = true;
     try {
       return this.forward(input);
     } finally {
+      this.#carrying = false;
       this.core.setCarryState(false);
     }
   }

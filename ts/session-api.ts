@@ -9,9 +9,10 @@ import type { DataLike } from './data/source.js';
 import type { VocabularyJSON } from './data/vocab.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import type { FitHooks } from './fit-hooks.js';
+import type { GradientNorms } from './gradient-norms.js';
 import type { TrainingState } from './io/checkpoint.js';
 import type { ImportWeightsOptions } from './io/torch.js';
-import type { BatchInput, CompileOptions } from './model.js';
+import type { BatchInput, BatchTargets, CompileOptions } from './model.js';
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from './seq2seq.js';
 import type { ModelSpecJSON } from './spec.js';
 import type { KernelChoice, WasmSource } from './wasm.js';
@@ -160,6 +161,13 @@ export interface SessionApi {
   predict(input: BatchInput): Answer<Float32Array>;
   /** Stateful: continues from the previous call's final state until resetState(). */
   predictStep(input: BatchInput): Answer<Float32Array>;
+  /**
+   * Per-step gradient norms of the loss on one batch (sequential model): a forward from a zero
+   * state (dropout off), the loss and its backward, no update. One entry per recurrent layer:
+   * ||dL/dh_t|| (and ||dL/dc_t|| for the LSTM) over the batch, [layers·directions, T] (see
+   * {@link GradientNorms}). Called during `fit`, it runs between two steps.
+   */
+  gradientProfile(input: BatchInput, targets: BatchTargets): Answer<GradientNorms[]>;
   /**
    * CTC decoding (a model compiled with `loss: 'ctc'`): per row, its label sequences, most
    * probable first (greedy; prefix beam search with `beam` > 1).

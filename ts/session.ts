@@ -12,12 +12,13 @@ import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { runFit } from './fit.js';
 import { checkHooks, HookRunner, modelHooks } from './fit-hooks.js';
 import { checkFitOptions } from './fit-options.js';
+import type { GradientNorms } from './gradient-norms.js';
 import type { TrainingState } from './io/checkpoint.js';
 import { decodeSafetensors } from './io/safetensors.js';
 import { type ImportWeightsOptions, stateDictParams } from './io/torch.js';
 import { Seq2SeqKind } from './kinds/seq2seq.js';
 import { SequentialKind } from './kinds/sequential.js';
-import type { BatchInput, CompileOptions, Model } from './model.js';
+import type { BatchInput, BatchTargets, CompileOptions, Model } from './model.js';
 import type { FitPlan, KindModel, LoadedKind, ModelKind } from './model-kind.js';
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from './seq2seq.js';
 import type { CtcDecodeCall, GenerateOptions, ModelInfo, SessionApi, SessionFitOptions } from './session-api.js';
@@ -181,6 +182,11 @@ export class Session implements SessionApi {
   /** The sequential model's outputs on a batch (see `Model.forward`). */
   predict(input: BatchInput): Float32Array {
     return this.model.forward(input);
+  }
+
+  /** Per-step gradient norms of the loss on one batch, no update (see `Model.gradientProfile`). */
+  gradientProfile(input: BatchInput, targets: BatchTargets): GradientNorms[] {
+    return this.model.gradientProfile(input, targets);
   }
 
   /** One streaming step with the carried state (see `Model.predictStep`). */

@@ -73,6 +73,7 @@ const FORWARDED = [
   'info',
   'predict',
   'predictStep',
+  'gradientProfile',
   'ctcDecode',
   'resetState',
   'save',

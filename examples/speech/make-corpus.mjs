@@ -17,6 +17,10 @@
 //                  (offset and frames in frames; an utterance's floats start at offset·40);
 //                  stats: { mean, std } per band over the training frames, for a global
 //                  normalisation that a streaming model can apply frame by frame
+// Distinct voices: every accent+variant says a fixed probe phrase at a fixed rate and pitch and
+// the WAV is hashed; a voice whose audio equals an earlier one's is dropped (espeak-ng 1.51
+// ignores a variant after `en-gb`: `en-gb+m3` is byte-identical to `en-gb+f2`), and the manifest's
+// `duplicates` lists each dropped voice with the one it equals.
 // Cache: a second run with the same options (and espeak-ng version) reads the manifest and
 // returns at once; a changed run reuses every utterance whose (text, voice, rate, pitch) is
 // already in the previous files.
@@ -48,7 +52,10 @@ const FEATURES = {
   floor: 1e-10,
   normalize: 'none',
 };
-const FORMAT = 'recurrent-speech-corpus/2';
+// /3: duplicate voices dropped (a /2 cache may hold them, so it is rebuilt; its features are reused)
+const FORMAT = 'recurrent-speech-corpus/3';
+/** What every voice says for the distinctness check (rate 160, pitch 50). */
+export const PROBE_PHRASE = 'zero one two three four five six seven eight nine';
 
 const run = (cmd, args, opts = {}) =>
   new Promise((resolve, reject) =>
@@ -91,6 +98,35 @@ export async function availableVoices(espeak, accents, variants) {
   if (a.length === 0) throw new Error(`none of the accents ${accents.join(', ')} is in 'espeak-ng --voices=en'`);
   if (v.length === 0) throw new Error(`none of the variants ${variants.join(', ')} is in 'espeak-ng --voices=variant'`);
   return a.flatMap((acc) => v.map((vv) => `${acc}+${vv}`));
+}
+
+/**
+ * Drops voices that sound exactly like an earlier one: each says PROBE_PHRASE (rate 160, pitch
+ * 50) and its WAV bytes are hashed. Returns { voices (the first of each sound, in order),
+ * duplicates: [{ voice, same }] (a dropped voice and the kept one it equals) }.
+ */
+export async function distinctVoices(espeak, voices, jobs = 2) {
+  const hashes = new Array(voices.length);
+  await pool(voices, jobs, async (v, i) => {
+    let wav;
+    try {
+      wav = await run(espeak, ['-v', v, '-s', '160', '-p', '50', '--stdout', PROBE_PHRASE]);
+    } catch (e) {
+      throw new Error(`espeak-ng failed on the probe phrase of voice ${v}: ${e.stderr || e.message}`);
+    }
+    hashes[i] = createHash('sha256').update(wav).digest('hex');
+  });
+  const first = new Map();
+  const kept = [];
+  const duplicates = [];
+  voices.forEach((v, i) => {
+    const same = first.get(hashes[i]);
+    if (same === undefined) {
+      first.set(hashes[i], v);
+      kept.push(v);
+    } else duplicates.push({ voice: v, same });
+  });
+  return { voices: kept, duplicates };
 }
 
 /** Holds out round(fraction · V) voices (at least 1, at most V − 1), chosen by seed. */
@@ -183,7 +219,8 @@ export async function makeSpeechCorpus(opts = {}) {
       };
     }
   }
-  const voices = await availableVoices(o.espeak, o.accents, o.variants);
+  const distinct = await distinctVoices(o.espeak, await availableVoices(o.espeak, o.accents, o.variants), o.jobs);
+  const voices = distinct.voices;
   const split = splitVoices(voices, o.testVoices, o.seed);
   const testSet = new Set(split.test);
   const utts = Array.from({ length: o.count }, (_, i) => utterance(i, o.seed, voices, testSet));
@@ -225,6 +262,7 @@ export async function makeSpeechCorpus(opts = {}) {
     version,
     options,
     voices: split,
+    duplicates: distinct.duplicates,
     features: FEATURES,
     stats: bandStats(utts, features, FEATURES.bands),
     utterances: utts,
@@ -260,4 +298,5 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       `${r.cached ? 'cached' : `${r.synthesized} synthesized`} in ${r.seconds.toFixed(1)} s → ${r.dir}`,
   );
   console.log(`held-out voices: ${m.voices.test.join(' ')}`);
+  if (m.duplicates?.length) console.log(`dropped ${m.duplicates.length} duplicate voices: ${m.duplicates.map((d) => `${d.voice} (= ${d.same})`).join(', ')}`);
 }

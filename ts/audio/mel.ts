@@ -11,7 +11,14 @@
 // (m − p[b]) / (p[b+1] − p[b]) rising and (p[b+2] − m) / (p[b+2] − p[b+1]) falling, as HTK
 // does (triangles in the mel domain, unnormalised). The feature is ln(max(E_b, floor)),
 // floor 1e-10. With `normalize: 'utterance'` each band is then shifted and scaled to mean 0
-// and standard deviation 1 over the utterance's frames (std floored at 1e-5).
+// and standard deviation 1 over the utterance's frames (std floored at 1e-5). With
+// `normalize: 'causal'` (the streaming definition, the same offline and in LogMelStream) frame t
+// is normalised with the mean and std of frames 0 … max(t, W − 1), W = `warmupFrames`: the first
+// W frames wait for W frames (a warm-up delay of W·10 ms at the start only) and share those
+// statistics; later frames use everything up to and including themselves. An utterance shorter
+// than W frames gets the statistics of all its frames, i.e. exactly the 'utterance' features.
+// Both make the features independent of the input's gain: a gain g adds 2·ln g to every band,
+// which the mean removes (as long as no band falls to the floor).
 // Output: [frames, bands] row-major Float32Array.
 import { checkKeys, numIn, optionError, posInt, RecurrentRangeError, rangeError } from '../errors.js';
 import { Fft } from './fft.js';
@@ -39,11 +46,17 @@ export interface LogMelOptions {
   highHz?: number;
   /** Floor applied to each band's energy before the natural log, > 0. @default 1e-10 */
   floor?: number;
-  /** 'none' or 'utterance' (per-band mean 0, std 1 over the frames; logMel only, not LogMelStream). @default 'none' */
-  normalize?: 'none' | 'utterance';
+  /** 'none'; 'utterance' (per-band mean 0, std 1 over the frames; logMel only, not LogMelStream);
+   * or 'causal' (running per-band mean and std after a warm-up of `warmupFrames`; the same in logMel and LogMelStream). @default 'none' */
+  normalize?: 'none' | 'utterance' | 'causal';
+  /** Warm-up of `normalize: 'causal'`, in frames: the first ones share the statistics of this many. @default 50 (0.5 s) */
+  warmupFrames?: number;
 }
 
-const KEYS = ['sampleRate', 'windowLength', 'hop', 'fftSize', 'bands', 'lowHz', 'highHz', 'floor', 'normalize'];
+/** Warm-up frames of causal normalisation when not given: 50 frames = 0.5 s at a 10 ms hop. */
+export const DEFAULT_WARMUP_FRAMES = 50;
+const NORMALIZE = ['none', 'utterance', 'causal'] as const;
+const KEYS = ['sampleRate', 'windowLength', 'hop', 'fftSize', 'bands', 'lowHz', 'highHz', 'floor', 'normalize', 'warmupFrames'];
 
 /** Hz → mel on the HTK scale: 2595 · log10(1 + f / 700) (the inverse of {@link melToHz}). */
 export const hzToMel = (f: number) => 2595 * Math.log10(1 + f / 700);
@@ -57,7 +70,8 @@ interface Config {
   fftSize: number;
   bands: number;
   floor: number;
-  normalize: 'none' | 'utterance';
+  normalize: 'none' | 'utterance' | 'causal';
+  warmupFrames: number;
   window: Float64Array;
   /** [bands][fftSize/2 + 1] filter weights. */
   filters: Float64Array[];
@@ -77,7 +91,8 @@ function config(opts: LogMelOptions): Config {
   const highHz = opts.highHz === undefined ? sampleRate / 2 : numIn('logMel highHz', opts.highHz, lowHz + Number.EPSILON, sampleRate / 2 + 1e-9);
   const floor = numIn('logMel floor', opts.floor, Number.MIN_VALUE, Infinity, 1e-10);
   const normalize = opts.normalize ?? 'none';
-  if (normalize !== 'none' && normalize !== 'utterance') throw optionError(`logMel normalize '${String(normalize)}' is not one of none, utterance`);
+  if (!NORMALIZE.includes(normalize)) throw optionError(`logMel normalize '${String(normalize)}' is not one of ${NORMALIZE.join(', ')}`);
+  const warmupFrames = posInt('logMel warmupFrames', opts.warmupFrames, DEFAULT_WARMUP_FRAMES);
   const window = new Float64Array(windowLength);
   for (let n = 0; n < windowLength; n++) window[n] = windowLength === 1 ? 1 : 0.54 - 0.46 * Math.cos((2 * Math.PI * n) / (windowLength - 1));
   return {
@@ -88,6 +103,7 @@ function config(opts: LogMelOptions): Config {
     bands,
     floor,
     normalize,
+    warmupFrames,
     window,
     filters: melFilters(bands, fftSize, sampleRate, lowHz, highHz),
     fft: new Fft(fftSize),
@@ -154,7 +170,90 @@ export function logMel(samples: Float32Array, opts: LogMelOptions = {}): Float32
   const im = new Float64Array(c.fftSize);
   for (let t = 0; t < frames; t++) frame(c, samples, t * c.hop, re, im, out, t * c.bands);
   if (c.normalize === 'utterance') normalizeBands(out, c.bands);
+  if (c.normalize === 'causal') return normalizeBandsCausal(out, c.bands, c.warmupFrames);
   return out;
+}
+
+/** A fresh [frames, bands]: the causal normalisation of x (see {@link CausalBandNormalizer}). */
+export function normalizeBandsCausal(x: Float32Array, bands: number, warmupFrames = DEFAULT_WARMUP_FRAMES): Float32Array {
+  const n = new CausalBandNormalizer(bands, warmupFrames);
+  const head = n.push(x);
+  const tail = n.flush();
+  const out = new Float32Array(head.length + tail.length);
+  out.set(head);
+  out.set(tail, head.length);
+  return out;
+}
+
+/**
+ * Running per-band normalisation of log-mel frames as they arrive: frame t becomes
+ * (x − mean) / std with the mean and std (floored at 1e-5) of frames 0 … max(t, W − 1). The
+ * first W = warmupFrames frames are held until the W-th arrives (or `flush` ends a shorter
+ * utterance: then all its frames' statistics, as {@link normalizeBands}).
+ */
+export class CausalBandNormalizer {
+  readonly #bands: number;
+  readonly #warmup: number;
+  readonly #sum: Float64Array;
+  readonly #sq: Float64Array;
+  #n = 0;
+  #held: number[] = [];
+
+  constructor(bands: number, warmupFrames = DEFAULT_WARMUP_FRAMES) {
+    this.#bands = posInt('CausalBandNormalizer bands', bands, 40);
+    this.#warmup = posInt('CausalBandNormalizer warmupFrames', warmupFrames, DEFAULT_WARMUP_FRAMES);
+    this.#sum = new Float64Array(this.#bands);
+    this.#sq = new Float64Array(this.#bands);
+  }
+
+  /** Frames [n, bands] in; the frames now normalisable out ([m, bands], m ≤ n + held). */
+  push(frames: Float32Array): Float32Array {
+    const nb = this.#bands;
+    if (frames.length % nb !== 0) throw rangeError(`CausalBandNormalizer: ${frames.length} values are not whole frames of ${nb} bands`);
+    const out: number[] = [];
+    for (let o = 0; o < frames.length; o += nb) {
+      for (let b = 0; b < nb; b++) {
+        const v = frames[o + b];
+        this.#sum[b] += v;
+        this.#sq[b] += v * v;
+      }
+      this.#n++;
+      if (this.#n < this.#warmup) {
+        for (let b = 0; b < nb; b++) this.#held.push(frames[o + b]);
+        continue;
+      }
+      if (this.#held.length > 0) this.#emit(this.#held.splice(0), 0, out);
+      this.#emit(frames, o, out, nb);
+    }
+    return Float32Array.from(out);
+  }
+
+  /** Ends the utterance: the held warm-up frames, normalised with the statistics of all frames seen. */
+  flush(): Float32Array {
+    const out: number[] = [];
+    if (this.#held.length > 0) this.#emit(this.#held.splice(0), 0, out);
+    return Float32Array.from(out);
+  }
+
+  /** Forgets the statistics and held frames (a new utterance). */
+  reset(): void {
+    this.#sum.fill(0);
+    this.#sq.fill(0);
+    this.#n = 0;
+    this.#held = [];
+  }
+
+  /** Normalises x[o … o + len) (whole frames; len defaults to the rest) with the current statistics into out. */
+  #emit(x: ArrayLike<number>, o: number, out: number[], len = x.length - o): void {
+    const nb = this.#bands;
+    const n = this.#n;
+    for (let i = 0; i < len; i++) {
+      const b = i % nb;
+      const mean = this.#sum[b] / n;
+      const std = Math.max(Math.sqrt(Math.max(this.#sq[b] / n - mean * mean, 0)), 1e-5);
+      out.push((x[o + i] - mean) / std);
+    }
+  }
 }
 
 /** In place: each column of [frames, bands] to mean 0, standard deviation 1 (floored at 1e-5). */
@@ -174,7 +273,8 @@ export function normalizeBands(x: Float32Array, bands: number): void {
 
 /** Streaming log-mel: push samples in chunks of any size; each push returns the frames it
  * completed ([n, bands]), exactly the frames logMel computes on the concatenated signal.
- * Per-utterance normalisation needs the whole utterance and is refused here. */
+ * Per-utterance normalisation needs the whole utterance and is refused here; `normalize:
+ * 'causal'` holds the first `warmupFrames` frames (call `flush` at the end of an utterance). */
 export class LogMelStream {
   /** Mel bands per frame (the `bands` option): each push returns a multiple of this many values. */
   readonly bands: number;
@@ -183,11 +283,13 @@ export class LogMelStream {
   #len = 0;
   readonly #re: Float64Array;
   readonly #im: Float64Array;
+  readonly #norm: CausalBandNormalizer | undefined;
 
   /** Checks the options as {@link logMel} does; `normalize: 'utterance'` is E_OPTION here. */
   constructor(opts: LogMelOptions = {}) {
     this.#c = config(opts);
-    if (this.#c.normalize !== 'none') throw optionError("LogMelStream cannot normalize per utterance (normalize must be 'none')");
+    if (this.#c.normalize === 'utterance') throw optionError("LogMelStream cannot normalize per utterance (normalize must be 'none' or 'causal')");
+    this.#norm = this.#c.normalize === 'causal' ? new CausalBandNormalizer(this.#c.bands, this.#c.warmupFrames) : undefined;
     this.bands = this.#c.bands;
     this.#buf = new Float64Array(Math.max(this.#c.windowLength, this.#c.hop) * 4);
     this.#re = new Float64Array(this.#c.fftSize);
@@ -213,11 +315,17 @@ export class LogMelStream {
     const keep = Math.min(n * c.hop, this.#len);
     this.#buf.copyWithin(0, keep, this.#len);
     this.#len -= keep;
-    return out;
+    return this.#norm ? this.#norm.push(out) : out;
   }
 
-  /** Forgets buffered samples (a new utterance). */
+  /** Ends the utterance: frames still held by causal normalisation (none otherwise). */
+  flush(): Float32Array {
+    return this.#norm ? this.#norm.flush() : new Float32Array(0);
+  }
+
+  /** Forgets buffered samples and normalisation statistics (a new utterance). */
   reset(): void {
     this.#len = 0;
+    this.#norm?.reset();
   }
 }

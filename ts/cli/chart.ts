@@ -17,6 +17,8 @@ export interface LineChartOptions {
   x: string;
   y: string;
   series: readonly LineSeries[];
+  /** A log₁₀ y axis (ticks at powers of ten; y ≤ 0 are left out). */
+  logY?: boolean;
   width?: number;
   height?: number;
 }
@@ -119,16 +121,27 @@ function thin(points: readonly (readonly [number, number])[], max: number): [num
   return out;
 }
 
+/** Integer powers of ten spanning log₁₀ values `ys` (at most about 8 ticks). */
+function decades(ys: readonly number[]): number[] {
+  const lo = ys.length ? Math.floor(Math.min(...ys)) : 0;
+  const hi = Math.max(lo + 1, ys.length ? Math.ceil(Math.max(...ys)) : 1);
+  const step = Math.max(1, Math.ceil((hi - lo) / 8));
+  const out: number[] = [];
+  for (let t = lo; t < hi + step; t += step) out.push(t);
+  return out;
+}
+
 export function lineChart(o: LineChartOptions): string {
   const width = o.width ?? 760;
   const height = o.height ?? 420;
   const m = { left: 64, right: 20, top: o.subtitle ? 76 : 60, bottom: 50 };
-  const series = o.series.map((s) => ({ ...s, pts: thin(s.points, 1200) }));
+  const ly = (pts: readonly (readonly [number, number])[]) => (o.logY ? pts.filter(([, y]) => y > 0).map(([x, y]) => [x, Math.log10(y)] as const) : pts);
+  const series = o.series.map((s) => ({ ...s, pts: thin(ly(s.points), 1200) }));
   const all = series.flatMap((s) => s.pts);
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
   const xt = niceTicks(xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1, 6);
-  const yt = niceTicks(ys.length ? Math.min(...ys) : 0, ys.length ? Math.max(...ys) : 1, 5);
+  const yt = o.logY ? decades(ys) : niceTicks(ys.length ? Math.min(...ys) : 0, ys.length ? Math.max(...ys) : 1, 5);
   const [x0, x1, y0, y1] = [xt[0], xt[xt.length - 1], yt[0], yt[yt.length - 1]];
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
@@ -144,7 +157,7 @@ export function lineChart(o: LineChartOptions): string {
   );
   for (const t of yt) {
     out.push(`<line x1="${m.left}" x2="${width - m.right}" y1="${Y(t)}" y2="${Y(t)}" stroke="${GRID}"/>`);
-    out.push(`<text x="${m.left - 6}" y="${Y(t) + 4}" text-anchor="end" fill="${GREY}">${tickLabel(t)}</text>`);
+    out.push(`<text x="${m.left - 6}" y="${Y(t) + 4}" text-anchor="end" fill="${GREY}">${o.logY ? `1e${t}` : tickLabel(t)}</text>`);
   }
   for (const t of xt) {
     out.push(`<line x1="${X(t)}" x2="${X(t)}" y1="${m.top + ph}" y2="${m.top + ph + 5}" stroke="${GREY}"/>`);

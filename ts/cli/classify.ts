@@ -14,7 +14,7 @@ import { CHINESE_REVIEWS } from './corpora/chinese.js';
 import { loadSpamAssassin, splitMessage } from './corpora/spam.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
-import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
+import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
 
 export const CLASSIFY_TRAIN: Command = {
   name: 'recurrent classify train',
@@ -185,10 +185,10 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   );
   const trainMs = performance.now() - start;
   try {
-    const score = binaryScore(gold, clf.predict(validation.map((i) => docs[i])));
-    out(`${cell.toUpperCase()} classifier: ${fmt(score)}  [training ${fmtDuration(trainMs)}]`);
     await writeAtomic(outPath, clf.save());
     out(`model saved to ${outPath}  (try: npx recurrent classify run --model ${outPath} --text "Make money fast! Click here")`);
+    const score = await scoreSaved(outPath, () => binaryScore(gold, clf.predict(validation.map((i) => docs[i]))));
+    out(`${cell.toUpperCase()} classifier: ${fmt(score)}  [training ${fmtDuration(trainMs)}]`);
     if (chartPath) {
       const name = `${cell.toUpperCase()}${bidirectional ? ' bi' : ''} ${hidden}`;
       const svg = barChart({

@@ -9,7 +9,7 @@ import { barChart } from './chart.js';
 import { loadCmudict } from './corpora/cmudict.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
-import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
+import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
 import { EpochBar } from './progress.js';
 
 export const G2P_TRAIN: Command = {
@@ -162,8 +162,8 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     if (r.noStress)
       out(`test ${name} without stress (39 phones, the protocol of published CMUdict results): WER ${pct(r.noStress.wer)}, PER ${pct(r.noStress.per)}`);
   };
-  const evals: [string, G2PEvaluation][] = [['greedy', g.evaluate(split.test, { beam: 1 })]];
-  if (beam > 1) evals.push([`beam ${beam}`, g.evaluate(split.test, { beam })]);
+  const evals: [string, G2PEvaluation][] = [['greedy', await scoreSaved(outPath, () => g.evaluate(split.test, { beam: 1 }))]];
+  if (beam > 1) evals.push([`beam ${beam}`, await scoreSaved(outPath, () => g.evaluate(split.test, { beam }))]);
   for (const [name, r] of evals) report(name, r);
   const sample = split.test.slice(0, 5).map((e) => e.word);
   g.pronounce(sample, { beam }).forEach((p, i) => {

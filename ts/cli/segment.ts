@@ -16,7 +16,7 @@ import { PEOPLES_DAILY, peoplesDailySplits } from './corpora/chinese.js';
 import { loadMobyDick } from './corpora/mobydick.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
-import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
+import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
 
 export const SEGMENT_TRAIN: Command = {
   name: 'recurrent segment train',
@@ -200,13 +200,13 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   });
   const trainMs = performance.now() - start;
   try {
+    await writeAtomic(outPath, seg.save());
+    out(`model saved to ${outPath}  (try: npx recurrent segment run --model ${outPath} --text "Callmeishmael.")`);
     const e0 = performance.now();
-    const score = seg.evaluate(test, known, { batchSize: 8 });
+    const score = await scoreSaved(outPath, () => seg.evaluate(test, known, { batchSize: 8 }));
     out(
       `${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}: ${fmt(score)}  [training ${fmtDuration(trainMs)}, scoring ${fmtDuration(performance.now() - e0)}]`,
     );
-    await writeAtomic(outPath, seg.save());
-    out(`model saved to ${outPath}  (try: npx recurrent segment run --model ${outPath} --text "Callmeishmael.")`);
     if (chartPath) {
       const name = arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger';
       const svg = barChart({

@@ -2,13 +2,13 @@
 // bidirectional (or, --streaming, unidirectional) GRU over log-mel frames with CTC; label
 // error rate and whole-string accuracy on held-out voices, greedy and beam.
 import { stat } from 'node:fs/promises';
-import { formatError, isRecurrentError, optionError, stateError } from '../errors.js';
-import { readSource } from '../io/source.js';
+import { isRecurrentError, optionError, stateError } from '../errors.js';
 import { digitsToWords, type SpeechCorpus, SpeechRecognizer, type SpeechScore, type SpeechUtterance } from '../tasks/speech.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
-import { prepareOutput, writeAtomic } from './output.js';
+import { prepareOutput, scoreSaved, writeAtomic } from './output.js';
+import { goldReport, parseGold, parseWavList, readBytes, transcribeFiles } from './speech-eval.js';
 
 export const SPEECH_TRAIN: Command = {
   name: 'recurrent speech train',
@@ -16,7 +16,9 @@ export const SPEECH_TRAIN: Command = {
   about: `Speech recognition of spoken digit strings ("four one five two") with CTC. The corpus is made
 with the espeak-ng synthesizer (synthetic voices: 8 English accents x 13 variants, rates and
 pitches varied; examples/speech/make-corpus.mjs), generated under --corpus when missing, with
-whole voices held out for the test. Features: 40 log-mel bands (25 ms / 10 ms), normalised with
+whole voices held out for the test. Features: 40 log-mel bands (25 ms / 10 ms), normalised per
+utterance (--normalize: whole utterance for the bidirectional model, causal running statistics
+after a 0.5 s warm-up for --streaming, so a quiet recording looks like a loud one), then with
 the training set's band statistics, --stack frames per step. Model: a 2-layer bidirectional GRU
 (--streaming: unidirectional) + dense over 10 digits + blank, CTC loss. Prints the label error
 rate (edit distance over digits) and whole-string accuracy on the held-out voices, greedy and
@@ -26,6 +28,7 @@ beam, and saves the model (--out).`,
     common.layers(2),
     { name: 'streaming', help: 'a unidirectional model (transcribes as audio arrives)' },
     { name: 'stack', arg: 'N', help: 'log-mel frames stacked into one step (default 3)' },
+    { name: 'normalize', arg: 'MODE', help: 'per-utterance feature normalisation: utterance, causal or none (default utterance; causal with --streaming)' },
     common.epochs(30),
     common.batch(16, 'utterances'),
     common.lr(0.003),
@@ -44,10 +47,35 @@ beam, and saves the model (--out).`,
 
 export const SPEECH_RUN: Command = {
   name: 'recurrent speech run',
-  usage: '--model FILE --wav FILE',
-  about: 'Transcribes a WAV file (PCM 16-bit or float, any rate, mono or mixed down) with a model from speech train.',
-  flags: [common.model('speech train'), { name: 'wav', arg: 'FILE', help: 'the audio' }, { name: 'beam', arg: 'N', help: 'beam width (default 1 = greedy)' }],
-  examples: ['recurrent speech run --model runs/speech.safetensors --wav digits.wav'],
+  usage: '--model FILE (--wav FILE | FILE.wav… | --list FILE)',
+  about: `Transcribes WAV files (PCM 16-bit or float, any rate, mono or mixed down) with a model from speech
+train, loading the model once. One file (--wav) prints "DIGITS<TAB>WORDS"; several (positional
+files, or --list with one path a line, relative to the list's folder) print
+"PATH<TAB>DIGITS<TAB>WORDS" a line.`,
+  positionals: 'FILE.wav…',
+  flags: [
+    common.model('speech train'),
+    { name: 'wav', arg: 'FILE', help: 'the audio' },
+    { name: 'list', arg: 'FILE', help: 'a file of WAV paths, one a line (# comments, blank lines skipped)' },
+    { name: 'beam', arg: 'N', help: 'beam width (default 1 = greedy)' },
+  ],
+  examples: ['recurrent speech run --model runs/speech.safetensors --wav digits.wav', 'recurrent speech run --model runs/speech.safetensors a.wav b.wav c.wav'],
+};
+
+export const SPEECH_EVAL: Command = {
+  name: 'recurrent speech eval',
+  usage: '--model FILE --gold LIST',
+  about: `Scores a model from speech train on your own recordings: LIST has one utterance a line,
+"PATH<TAB>REFERENCE[<TAB>GROUP]" (REFERENCE "415" or "four one five"; GROUP e.g. the voice, else
+the file's folder; paths relative to the list's folder). Prints the label error rate and string
+accuracy overall and per group, and the worst utterances.`,
+  flags: [
+    common.model('speech train'),
+    { name: 'gold', arg: 'LIST', help: 'the gold list (PATH<TAB>REFERENCE[<TAB>GROUP] a line)' },
+    { name: 'beam', arg: 'N', help: 'beam width (default 1 = greedy)' },
+    { name: 'worst', arg: 'N', help: 'worst utterances to print (default 10; 0 for none)' },
+  ],
+  examples: ['recurrent speech eval --model runs/speech.safetensors --gold my-recordings/gold.tsv --beam 8'],
 };
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -55,17 +83,23 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 export async function speech(argv: string[], out: (s: string) => void): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    out(groupHelp('recurrent speech', 'spoken digit recognition with CTC (espeak-ng voices)', [SPEECH_TRAIN, SPEECH_RUN]));
+    out(groupHelp('recurrent speech', 'spoken digit recognition with CTC (espeak-ng voices)', [SPEECH_TRAIN, SPEECH_RUN, SPEECH_EVAL]));
     return sub === undefined ? 2 : 0;
   }
   if (sub === 'train') return train(rest, out);
   if (sub === 'run') return run(rest, out);
-  throw optionError(`unknown speech command '${sub}' (train or run; see recurrent speech --help)`);
+  if (sub === 'eval') return evaluate(rest, out);
+  throw optionError(`unknown speech command '${sub}' (train, run or eval; see recurrent speech --help)`);
 }
 
 interface CorpusModule {
   makeSpeechCorpus(o: Record<string, unknown>): Promise<{
-    manifest: { utterances: (SpeechUtterance & { split: 'train' | 'test' })[]; voices: { train: string[]; test: string[] }; features: { bands: number } };
+    manifest: {
+      utterances: (SpeechUtterance & { split: 'train' | 'test' })[];
+      voices: { train: string[]; test: string[] };
+      duplicates?: { voice: string; same: string }[];
+      features: { bands: number };
+    };
     features: Float32Array;
     cached: boolean;
     seconds: number;
@@ -88,6 +122,10 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     return items;
   };
   const streaming = f.bool('streaming');
+  const normalize = f.str('normalize') ?? (streaming ? 'causal' : 'utterance');
+  if (normalize !== 'utterance' && normalize !== 'causal' && normalize !== 'none')
+    throw optionError(`--normalize must be utterance, causal or none (got '${normalize}')`);
+  if (streaming && normalize === 'utterance') throw optionError('--normalize utterance needs the whole utterance: use causal or none with --streaming');
   const o = {
     units: f.int('units', 96),
     layers: f.int('layers', 2),
@@ -144,13 +182,18 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     `corpus: ${dir}, ${m.utterances.length} utterances of 3-7 digits by espeak-ng (synthetic voices), ${c.cached ? 'cached' : `made in ${c.seconds.toFixed(1)} s`}; ` +
       `train ${trainU.length} (${m.voices.train.length} voices, ${(frames(trainU) / 6000).toFixed(1)} min), test ${testU.length} (${m.voices.test.length} held-out voices)`,
   );
+  if (m.duplicates?.length)
+    out(
+      `dropped ${m.duplicates.length} duplicate voices (same audio for a probe phrase as a kept voice): ${m.duplicates.map((d) => `${d.voice} = ${d.same}`).join(', ')}`,
+    );
   if (trainU.length === 0 || testU.length === 0) throw optionError('the corpus needs both training and held-out voices (more --utterances or --variants)');
   out(
-    `model: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} over ${o.stack} stacked log-mel frames (40 bands) -> dense 11 (10 digits + blank), CTC; Adam lr ${o.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs${o.timeBudgetMs ? `, budget ${fmtDuration(o.timeBudgetMs)}` : ''}`,
+    `model: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} over ${o.stack} stacked log-mel frames (40 bands, normalised per utterance: ${normalize}) -> dense 11 (10 digits + blank), CTC; Adam lr ${o.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs${o.timeBudgetMs ? `, budget ${fmtDuration(o.timeBudgetMs)}` : ''}`,
   );
   const rec = await SpeechRecognizer.train(corpus, {
     ...o,
     bidirectional: !streaming,
+    normalize,
     onEpoch: (e) =>
       out(
         `epoch ${e.epoch + 1}: train loss ${e.loss.toFixed(4)}, ${Math.round(e.framesPerSecond).toLocaleString('en-US')} frames/s, ${fmtDuration(e.elapsedMs)}`,
@@ -159,22 +202,14 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   try {
     const report = (name: string, r: SpeechScore) =>
       out(`held-out voices, ${name}: label error rate ${pct(r.ler)}, string accuracy ${pct(r.accuracy)} (${r.utterances} utterances)`);
-    report('greedy', await rec.score(corpus, testU));
-    if (beam > 1) report(`beam ${beam}`, await rec.score(corpus, testU, { beam }));
     await writeAtomic(outPath, await rec.save());
     out(`model saved to ${outPath}  (try: npx recurrent speech run --model ${outPath} --wav FILE.wav)`);
+    report('greedy', await scoreSaved(outPath, () => rec.score(corpus, testU)));
+    if (beam > 1) report(`beam ${beam}`, await scoreSaved(outPath, () => rec.score(corpus, testU, { beam })));
   } finally {
     await rec.dispose();
   }
   return 0;
-}
-
-async function readBytes(what: string, path: string): Promise<Uint8Array> {
-  try {
-    return await readSource(path);
-  } catch (e) {
-    throw formatError(`cannot read ${what} ${path}: ${(e as Error).message}`);
-  }
 }
 
 async function run(argv: string[], out: (s: string) => void): Promise<number> {
@@ -186,15 +221,48 @@ async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const f = reader(parsed);
   const model = f.str('model');
   const wav = f.str('wav');
+  const list = f.str('list');
   if (!model) throw optionError('--model FILE is required');
-  if (!wav) throw optionError('--wav FILE is required');
+  const paths = [...(wav ? [wav] : []), ...parsed.positionals];
+  if (list) paths.push(...parseWavList(new TextDecoder().decode(await readBytes('list', list)), list));
+  if (paths.length === 0) throw optionError('--wav FILE is required (or WAV files as arguments, or --list FILE)');
   const beam = f.int('beam', 1);
   await init();
-  const audio = await readBytes('audio file', wav);
   const rec = await SpeechRecognizer.load(await readBytes('model file', model));
   try {
-    const digits = await rec.transcribeWav(audio, { beam });
-    out(`${digits.join('')}\t${digitsToWords(digits)}`);
+    const hyps = await transcribeFiles(rec, paths, beam);
+    const one = paths.length === 1 && !list;
+    for (const [i, d] of hyps.entries()) out(`${one ? '' : `${paths[i]}\t`}${d.join('')}\t${digitsToWords(d)}`);
+  } finally {
+    await rec.dispose();
+  }
+  return 0;
+}
+
+async function evaluate(argv: string[], out: (s: string) => void): Promise<number> {
+  const parsed = parseFlags(SPEECH_EVAL, argv);
+  if (parsed.help) {
+    out(helpText(SPEECH_EVAL));
+    return 0;
+  }
+  const f = reader(parsed);
+  const model = f.str('model');
+  const goldPath = f.str('gold');
+  if (!model) throw optionError('--model FILE is required');
+  if (!goldPath) throw optionError('--gold LIST is required');
+  const beam = f.int('beam', 1);
+  const worst = f.int('worst', 10, { min: 0 });
+  const gold = parseGold(new TextDecoder().decode(await readBytes('gold list', goldPath)), goldPath);
+  await init();
+  const rec = await SpeechRecognizer.load(await readBytes('model file', model));
+  try {
+    const hyps = await transcribeFiles(
+      rec,
+      gold.map((g) => g.path),
+      beam,
+    );
+    out(`gold: ${goldPath}, ${gold.length} utterances, ${beam > 1 ? `beam ${beam}` : 'greedy'}`);
+    for (const l of goldReport(gold, hyps, worst)) out(l);
   } finally {
     await rec.dispose();
   }

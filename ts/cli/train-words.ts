@@ -16,7 +16,7 @@ import { lineChart } from './chart.js';
 import { loadMobyDick } from './corpora/mobydick.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import type { reader } from './flags.js';
-import { picturePath, prepareOutput, writeAtomic } from './output.js';
+import { picturePath, prepareOutput, scoreSaved, writeAtomic } from './output.js';
 import { followFit } from './progress.js';
 
 /** Defaults at word level (measured on 2 shared cores: see examples/README.md). */
@@ -136,7 +136,7 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
       },
     );
     await writeAtomic(outPath, await t.save());
-    const lstmLog = await wordLogProbs(t, valIds);
+    const lstmLog = await scoreSaved(outPath, () => wordLogProbs(t, valIds));
     const ppl = mixedPerplexity(lstmLog, knLog, 1);
     valPpl.push([result.steps, ppl]);
     await picture();

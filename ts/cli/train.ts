@@ -14,7 +14,7 @@ import { lineChart } from './chart.js';
 import { loadMobyDick } from './corpora/mobydick.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
-import { picturePath, prepareOutput, writeAtomic } from './output.js';
+import { picturePath, prepareOutput, scoreSaved, writeAtomic } from './output.js';
 import { followFit } from './progress.js';
 import { trainWords } from './train-words.js';
 
@@ -202,7 +202,8 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     );
     await writeAtomic(outPath, await t.save());
     // a completed run's last epoch was validated on the final weights already
-    const final = result.stopReason === 'completed' && lastVal ? lastVal : await t.evaluate(textWindows(valIds, { steps: 256, random: false }));
+    const final =
+      result.stopReason === 'completed' && lastVal ? lastVal : await scoreSaved(outPath, () => t.evaluate(textWindows(valIds, { steps: 256, random: false })));
     if (result.stopReason !== 'completed' && final.bitsPerToken !== undefined) valBits.push([result.steps, final.bitsPerToken]);
     await picture();
     out(

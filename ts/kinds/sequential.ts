@@ -1,6 +1,7 @@
 // The sequential model as a model kind (model-kind.ts): its fit options and data, its fit
 // target in this thread and its shard on a replica, evaluation, and its model file
 // (io/checkpoint.ts, format recurrent/1).
+import { fittingParts } from '../batch-split.js';
 import { asDataSpec, batchesPerEpoch, type DataLike, type DataSpec, epochOrder, type ModelShape, makeBatch, type TrainBatch } from '../data/source.js';
 import { Vocabulary, type VocabularyJSON } from '../data/vocab.js';
 import { FIT_BATCH_SIZE } from '../defaults.js';
@@ -169,34 +170,37 @@ export class SequentialKind implements ModelKind {
     let absCount = 0;
     const nb = Math.ceil(order.length / batchSize);
     const [lo, hi] = shardRange(nb, w, n);
+    // a batch above the per-call limit is scored in parts of whole rows (not CTC: its targets are label sequences)
+    const max = loss === 'ctc' ? Number.POSITIVE_INFINITY : model.maxBatchSteps;
     for (let i = lo; i < hi; i++) {
-      const b = makeBatch(evalSpec, order, i, batchSize, shape);
-      const out = model.forward(b.input);
-      const r = model.loss(b.targets, { loss });
-      sum += r.loss * r.count;
-      count += r.count;
-      const vals = b.targets.values;
-      if (loss === 'mse' && vals) {
-        // |output − target| per value, padding steps of a per-step output left out
-        const o = model.outputDim;
-        const lens = model.outputIsSequence ? b.input.lengths : undefined;
-        for (let k = 0; k < vals.length; k++) {
-          if (lens && Math.floor(k / o) % b.input.steps >= lens[Math.floor(k / (o * b.input.steps))]) continue;
-          absSum += Math.abs(out[k] - vals[k]);
-          absCount++;
+      for (const b of fittingParts(makeBatch(evalSpec, order, i, batchSize, shape), max, model.outputIsSequence)) {
+        const out = model.forward(b.input);
+        const r = model.loss(b.targets, { loss });
+        sum += r.loss * r.count;
+        count += r.count;
+        const vals = b.targets.values;
+        if (loss === 'mse' && vals) {
+          // |output − target| per value, padding steps of a per-step output left out
+          const o = model.outputDim;
+          const lens = model.outputIsSequence ? b.input.lengths : undefined;
+          for (let k = 0; k < vals.length; k++) {
+            if (lens && Math.floor(k / o) % b.input.steps >= lens[Math.floor(k / (o * b.input.steps))]) continue;
+            absSum += Math.abs(out[k] - vals[k]);
+            absCount++;
+          }
         }
-      }
-      if (loss === 'crossEntropy' && b.targets.classes) {
-        const v = model.outputDim;
-        const cls = b.targets.classes;
-        const lens = b.input.lengths;
-        for (let row = 0; row < cls.length; row++) {
-          const target = cls[row];
-          if (target < 0) continue;
-          if (lens && model.outputIsSequence && row % b.input.steps >= lens[Math.floor(row / b.input.steps)]) continue;
-          let best = 0;
-          for (let k = 1; k < v; k++) if (out[row * v + k] > out[row * v + best]) best = k;
-          if (best === target) correct++;
+        if (loss === 'crossEntropy' && b.targets.classes) {
+          const v = model.outputDim;
+          const cls = b.targets.classes;
+          const lens = b.input.lengths;
+          for (let row = 0; row < cls.length; row++) {
+            const target = cls[row];
+            if (target < 0) continue;
+            if (lens && model.outputIsSequence && row % b.input.steps >= lens[Math.floor(row / b.input.steps)]) continue;
+            let best = 0;
+            for (let k = 1; k < v; k++) if (out[row * v + k] > out[row * v + best]) best = k;
+            if (best === target) correct++;
+          }
         }
       }
     }

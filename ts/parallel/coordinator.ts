@@ -18,9 +18,10 @@ import type { EvalResult, FitEvent, FitResult } from '../events.js';
 import { type FitTarget, runFit, type StepOutcome } from '../fit.js';
 import { checkHooks, HookRunner, type HookTarget } from '../fit-hooks.js';
 import { checkFitOptions, fitBatchSize } from '../fit-options.js';
+import type { GradientNorms } from '../gradient-norms.js';
 import type { TrainingState } from '../io/checkpoint.js';
 import type { ImportWeightsOptions } from '../io/torch.js';
-import type { BatchInput, CompileOptions } from '../model.js';
+import type { BatchInput, BatchTargets, CompileOptions } from '../model.js';
 import { type ScorePart, scoreResult } from '../score.js';
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from '../seq2seq.js';
 import type { CtcDecodeCall, GenerateOptions, ModelInfo, SessionApi, SessionFitOptions } from '../session-api.js';
@@ -235,6 +236,10 @@ export class ParallelSession implements SessionApi {
   async predict(input: BatchInput): Promise<Float32Array> {
     await this.#inStep; // between steps (tbptt's carried state, weights and position agree)
     return this.#r0.predict(input);
+  }
+  async gradientProfile(input: BatchInput, targets: BatchTargets): Promise<GradientNorms[]> {
+    await this.#inStep; // between steps (the weights of one step)
+    return this.#r0.gradientProfile(input, targets);
   }
   async predictStep(input: BatchInput): Promise<Float32Array> {
     await this.#inStep; // between steps (tbptt's carried state, weights and position agree)

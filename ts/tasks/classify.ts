@@ -216,6 +216,19 @@ function softmax(z: Float32Array): Float32Array {
   return e.map((x) => x / s);
 }
 
+/** The batch size to train with: `batchSize`, lowered when `batchSize` rows of the longest
+ * sequence (`longest` steps) would be above what the model takes in one call
+ * (`model.maxBatchSteps`); E_RANGE naming the limit, before any training, when one sequence
+ * alone is longer. */
+export function fittingBatchSize(model: { maxBatchSteps: number }, batchSize: number, longest: number, what: string): number {
+  const max = model.maxBatchSteps;
+  if (longest > max)
+    throw rangeError(
+      `the longest ${what} has ${longest} steps, more than this model takes in one call (${max}: the core's 2^27 floats of activations over the floats it keeps per step); shorten it or use a smaller model`,
+    );
+  return Math.max(1, Math.min(batchSize, Math.floor(max / Math.max(1, longest))));
+}
+
 /** Batches for one epoch: shuffled, then sorted by length inside windows of 32 batches, cut
  * into batches, and the batches shuffled (deterministic in `rng`). */
 export function bucketedBatches(lengths: ArrayLike<number>, batchSize: number, rng: Rng): number[][] {
@@ -256,7 +269,7 @@ export async function trainClassifier(
     if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= classes)
       throw rangeError(`labels[${i}] = ${labels[i]} is not a class in [0, ${classes})`);
   const epochs = posInt('epochs', opts.epochs, 3);
-  const batchSize = posInt('batchSize', opts.batchSize, 32);
+  const asked = posInt('batchSize', opts.batchSize, 32);
   const every = posInt('progressEvery', opts.progressEvery, 20);
   const vocab = opts.vocab ?? tokenVocabulary(docs);
   const clf = TextClassifier.create(vocab, {
@@ -276,6 +289,12 @@ export async function trainClassifier(
   });
   const ids = docs.map((d) => clf.encode(d));
   const lengths = ids.map((x) => x.length);
+  const batchSize = fittingBatchSize(
+    model,
+    asked,
+    lengths.reduce((a, l) => Math.max(a, l), 0),
+    'document',
+  );
   const rng = new Rng(opts.seed ?? 1);
   const perEpoch = Math.ceil(docs.length / batchSize);
   const steps = epochs * perEpoch;

@@ -35,6 +35,8 @@ export type { Day, ForecastOptions, ForecastResult } from './forecast.js';
 export { dayFeatures, forecastBirths, parseDailyCsv, seasonalNaive } from './forecast.js';
 export type { G2PEvaluation, G2PFitOptions, LexiconEntry, ParsedLexicon, ParseLexiconOptions } from './g2p.js';
 export { G2P, parseLexicon, splitLexicon, stripStress } from './g2p.js';
+export type { CellRun, ExplodingOptions, ExplodingRun, GradientFlowOptions } from './gradient-flow.js';
+export { explodingRelu, gradientFlow } from './gradient-flow.js';
 export type { HmmTaggerOptions } from './hmm-tagger.js';
 export { HmmTagger, MostFrequentTagger, viterbi, wordClass } from './hmm-tagger.js';
 export { Ibm1 } from './ibm1.js';
@@ -76,8 +78,8 @@ export {
   UNK_CHAR,
   wordsToTags,
 } from './segment.js';
-export type { SpeechCorpus, SpeechFraming, SpeechScore, SpeechTrainOptions, SpeechUtterance } from './speech.js';
-export { bandStatistics, DIGIT_WORDS, digitsToWords, SpeechRecognizer, SpeechStream, scoreTranscripts, stackFrames } from './speech.js';
+export type { SpeechCorpus, SpeechFraming, SpeechNormalize, SpeechScore, SpeechTrainOptions, SpeechUtterance } from './speech.js';
+export { bandStatistics, DIGIT_WORDS, digitsToWords, normalizeUtterance, SpeechRecognizer, SpeechStream, scoreTranscripts, stackFrames } from './speech.js';
 export type { ParseTaggedOptions, TaggedSentence, TaggingScore } from './tagged.js';
 export { parseTagged, splitFiles, taggingScore } from './tagged.js';
 export type { TranslateEpoch, TranslateFitOptions, TranslateOptions, TranslationPair, TranslationScore, TranslatorOptions } from './translate.js';

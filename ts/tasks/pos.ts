@@ -37,7 +37,7 @@ import {
   type TensorIn,
   Vocabulary,
 } from '../index.js';
-import { bucketedBatches } from './classify.js';
+import { bucketedBatches, fittingBatchSize } from './classify.js';
 import { adam, TASK_TRAINING } from './defaults.js';
 import { wordClass } from './hmm-tagger.js';
 import { progressEvery, type TaskProgress } from './progress.js';
@@ -409,7 +409,7 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
     'progressEvery',
   ]);
   const epochs = posInt('epochs', opts.epochs, 2);
-  const batchSize = posInt('batchSize', opts.batchSize, 32);
+  const asked = posInt('batchSize', opts.batchSize, 32);
   const minCount = posInt('minCount', opts.minCount, 2);
   const alpha = numIn('wordDropout', opts.wordDropout, 0, Infinity, 0.25);
   const every = posInt('progressEvery', opts.progressEvery, 100);
@@ -448,6 +448,12 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
     tags: Int32Array.from(s.tags, (t) => tagId.get(t)!),
   }));
   const lengths = rows.map((r) => r.ids.length);
+  const batchSize = fittingBatchSize(
+    model,
+    asked,
+    lengths.reduce((a, l) => Math.max(a, l), 0),
+    'sentence',
+  );
   const seed = opts.seed ?? 1;
   const perEpoch = Math.ceil(rows.length / batchSize);
   let tokens = 0;

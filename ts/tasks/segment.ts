@@ -12,6 +12,7 @@
 
 import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
 import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import { fittingBatchSize } from './classify.js';
 import { adam, TASK_TRAINING } from './defaults.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { progressEvery } from './progress.js';
@@ -481,7 +482,7 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
     'progressEvery',
   ]);
   const steps = posInt('steps', opts.steps, 2000);
-  const batchSize = posInt('batchSize', opts.batchSize, 32);
+  const asked = posInt('batchSize', opts.batchSize, 32);
   const maxChars = posInt('maxChars', opts.maxChars, 80);
   const every = posInt('progressEvery', opts.progressEvery, 50);
   if (sentences.length === 0) throw formatError('the training corpus has no sentences');
@@ -499,6 +500,12 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
       const { chars: cs, tags } = wordsToTags(ws);
       return { ids: vocab.encode(cs), tags };
     });
+  const batchSize = fittingBatchSize(
+    model,
+    asked,
+    pieces.reduce((a, p) => Math.max(a, p.ids.length), 0),
+    'training piece',
+  );
   const rng = new Rng(opts.seed ?? 1);
   const order = new Uint32Array(pieces.length).map((_, i) => i);
   let pos = order.length;

@@ -1,5 +1,8 @@
 // Speech recognition of spoken digit strings with CTC: log-mel frames (ts/audio/mel.ts,
-// 25 ms windows, 10 ms hop, 40 bands) → normalisation with the training set's per-band mean
+// 25 ms windows, 10 ms hop, 40 bands) → per-utterance normalisation of each band (`normalize`:
+// 'utterance' over the whole utterance for bidirectional models, 'causal' running statistics
+// after a 0.5 s warm-up for streaming ones, the same offline and streaming; 'none' for model
+// files written before the option) → normalisation with the training set's per-band mean
 // and standard deviation → stacking of `stack` consecutive frames into one step (subsampling
 // by `stack`, default 3: 30 ms per step) → a 2-layer GRU (bidirectional, or unidirectional
 // for streaming) → dense over 10 digits + blank (class 10) → CTC.
@@ -13,17 +16,21 @@
 // (a digit is emitted when the best class changes to a non-blank one).
 //
 // Model file: the recurrent/1 file of the network (`Trainer.save`) with one more metadata
-// key, `speech` (JSON: { format, stack, bands, mean, std, blank, labels, bidirectional }).
+// key, `speech` (JSON: { format, stack, bands, mean, std, blank, labels, bidirectional,
+// normalize, warmupFrames }); a file without `normalize` is read as 'none' (as it was trained).
 
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import {
   createTrainer,
+  DEFAULT_WARMUP_FRAMES,
   decodeSafetensors,
   decodeWav16k,
   type Example,
   encodeSafetensors,
   LogMelStream,
   logMel,
+  normalizeBands,
+  normalizeBandsCausal,
   sequential,
   type TensorIn,
   type Trainer,
@@ -71,6 +78,25 @@ export interface SpeechFraming {
   mean: number[];
   /** Per band, over the training frames (the features are (x − mean) / std). */
   std: number[];
+  /** Per-utterance normalisation of the log-mel frames before mean/std (see ts/audio/mel.ts). @default 'none' */
+  normalize?: SpeechNormalize;
+  /** Warm-up of 'causal' normalisation, in frames. @default 50 */
+  warmupFrames?: number;
+}
+
+/** Per-utterance normalisation: none, over the whole utterance, or causal (running, with a warm-up). */
+export type SpeechNormalize = 'none' | 'utterance' | 'causal';
+const NORMALIZE: readonly SpeechNormalize[] = ['none', 'utterance', 'causal'];
+
+/** Log-mel frames [frames, bands] normalised per utterance as the framing says (a copy; the input when 'none'). */
+export function normalizeUtterance(frames: Float32Array, f: Pick<SpeechFraming, 'bands' | 'normalize' | 'warmupFrames'>): Float32Array {
+  if (f.normalize === 'utterance') {
+    const x = frames.slice();
+    normalizeBands(x, f.bands);
+    return x;
+  }
+  if (f.normalize === 'causal') return normalizeBandsCausal(frames, f.bands, f.warmupFrames ?? DEFAULT_WARMUP_FRAMES);
+  return frames;
 }
 
 /** Label error rate and whole-string accuracy over a set of utterances. */
@@ -107,6 +133,11 @@ export interface SpeechTrainOptions {
   seed?: number;
   /** Train in a worker (`createTrainer({ worker })`). @default false */
   worker?: boolean;
+  /** Per-utterance normalisation of the features ('utterance' needs the whole utterance, so no `stream()`).
+   * @default 'utterance' for a bidirectional model, 'causal' for a streaming one */
+  normalize?: SpeechNormalize;
+  /** Warm-up of 'causal' normalisation, in frames (10 ms each). @default 50 */
+  warmupFrames?: number;
   /** After every epoch: the training loss and the time so far. */
   onEpoch?: (e: { epoch: number; loss: number; elapsedMs: number; framesPerSecond: number }) => void;
 }
@@ -133,10 +164,11 @@ export function bandStatistics(c: SpeechCorpus, utts: readonly SpeechUtterance[]
   return { mean, std };
 }
 
-/** Normalised, stacked steps [⌈frames / stack⌉, bands·stack] from log-mel frames [frames, bands]
- * (the last step padded with zeros, i.e. the mean). */
-export function stackFrames(frames: Float32Array, f: SpeechFraming): Float32Array {
+/** Normalised, stacked steps [⌈frames / stack⌉, bands·stack] from raw log-mel frames [frames, bands]
+ * (per utterance as `f.normalize` says, then with f.mean and f.std; the last step padded with zeros, i.e. the mean). */
+export function stackFrames(raw: Float32Array, f: SpeechFraming): Float32Array {
   const { bands, stack } = f;
+  const frames = normalizeUtterance(raw, f);
   const n = frames.length / bands;
   const steps = Math.ceil(n / stack);
   const out = new Float32Array(steps * bands * stack);
@@ -160,6 +192,9 @@ export function scoreTranscripts(refs: readonly (readonly number[])[], hyps: rea
   });
   return { ler: len ? dist / len : 0, accuracy: refs.length ? exact / refs.length : 0, utterances: refs.length };
 }
+
+/** An utterance's raw log-mel frames [frames, bands] (a view into the corpus). */
+const segment = (c: SpeechCorpus, u: SpeechUtterance) => c.features.subarray(u.offset * c.bands, (u.offset + u.frames) * c.bands);
 
 /** Digits as words: [4, 1] → "four one". */
 export const digitsToWords = (d: readonly number[]) => d.map((x) => DIGIT_WORDS[x]).join(' ');
@@ -193,6 +228,8 @@ export class SpeechRecognizer {
       'lr',
       'seed',
       'worker',
+      'normalize',
+      'warmupFrames',
       'onEpoch',
     ]);
     const train = corpus.utterances.filter((u) => u.split !== 'test');
@@ -202,9 +239,17 @@ export class SpeechRecognizer {
     const cell = opts.cell ?? 'gru';
     if (cell !== 'gru' && cell !== 'lstm') throw optionError(`cell must be 'gru' or 'lstm' (got ${String(cell)})`);
     const bidirectional = opts.bidirectional ?? true;
-    const framing: SpeechFraming = { stack, bands: corpus.bands, ...bandStatistics(corpus, train) };
+    const normalize = opts.normalize ?? (bidirectional ? 'utterance' : 'causal');
+    if (!NORMALIZE.includes(normalize)) throw optionError(`normalize '${String(normalize)}' is not one of ${NORMALIZE.join(', ')}`);
+    const warmupFrames = opts.warmupFrames ?? DEFAULT_WARMUP_FRAMES;
+    if (!Number.isInteger(warmupFrames) || warmupFrames < 1) throw rangeError(`warmupFrames = ${warmupFrames} must be an integer ≥ 1`);
+    const per = { bands: corpus.bands, normalize, warmupFrames };
+    // the training set's band statistics, over the per-utterance normalised frames
+    const normed = corpus.features.slice();
+    for (const u of train) normed.set(normalizeUtterance(segment(corpus, u), per), u.offset * corpus.bands);
+    const framing: SpeechFraming = { stack, ...per, ...bandStatistics({ ...corpus, features: normed }, train) };
     const examples: Example[] = train.map((u) => ({
-      features: stackFrames(corpus.features.subarray(u.offset * corpus.bands, (u.offset + u.frames) * corpus.bands), framing),
+      features: stackFrames(segment(corpus, u), framing),
       labels: u.digits,
     }));
     const t = await createTrainer({ worker: opts.worker ?? false });
@@ -270,7 +315,7 @@ export class SpeechRecognizer {
 
   /** Scores the corpus's utterances `utts`: label error rate and accuracy. */
   async score(corpus: SpeechCorpus, utts: readonly SpeechUtterance[], opts: { beam?: number } = {}): Promise<SpeechScore> {
-    const frames = utts.map((u) => corpus.features.subarray(u.offset * corpus.bands, (u.offset + u.frames) * corpus.bands));
+    const frames = utts.map((u) => segment(corpus, u));
     return scoreTranscripts(
       utts.map((u) => u.digits),
       await this.transcribeFrames(frames, opts),
@@ -283,6 +328,8 @@ export class SpeechRecognizer {
    */
   async stream(): Promise<SpeechStream> {
     if (this.bidirectional) throw optionError('streaming needs a unidirectional model (train with bidirectional: false)');
+    if (this.framing.normalize === 'utterance')
+      throw optionError("streaming cannot normalise over the whole utterance (train the streaming model with normalize 'causal' or 'none')");
     await this.trainer.resetState();
     return new SpeechStream(this.trainer, this.framing);
   }
@@ -301,7 +348,16 @@ export class SpeechRecognizer {
   /** Loads a file written by `save`. E_FORMAT for anything else. */
   static async load(bytes: Uint8Array, opts: { worker?: boolean } = {}): Promise<SpeechRecognizer> {
     const f = decodeSafetensors(bytes);
-    let s: { format?: string; stack: number; bands: number; mean: number[]; std: number[]; bidirectional: boolean };
+    let s: {
+      format?: string;
+      stack: number;
+      bands: number;
+      mean: number[];
+      std: number[];
+      bidirectional: boolean;
+      normalize?: SpeechNormalize;
+      warmupFrames?: number;
+    };
     try {
       s = JSON.parse(f.metadata.speech ?? 'null');
     } catch {
@@ -312,6 +368,12 @@ export class SpeechRecognizer {
       throw formatError('the speech metadata needs an integer stack in [1, 16] and bands ≥ 1');
     if (!Array.isArray(s.mean) || s.mean.length !== s.bands || !Array.isArray(s.std) || s.std.length !== s.bands)
       throw formatError('the speech metadata has no per-band mean and std');
+    // files written before per-utterance normalisation have no `normalize`: they were trained without it
+    const normalize = s.normalize ?? 'none';
+    if (!NORMALIZE.includes(normalize)) throw formatError(`the speech metadata's normalize '${String(normalize)}' is not one of ${NORMALIZE.join(', ')}`);
+    const warmupFrames = s.warmupFrames ?? DEFAULT_WARMUP_FRAMES;
+    if (!Number.isInteger(warmupFrames) || warmupFrames < 1)
+      throw formatError(`the speech metadata's warmupFrames ${String(warmupFrames)} is not an integer ≥ 1`);
     const t = await createTrainer({ worker: opts.worker ?? false });
     try {
       await t.load(bytes);
@@ -319,7 +381,7 @@ export class SpeechRecognizer {
       await t.dispose();
       throw e;
     }
-    return new SpeechRecognizer(t, { stack: s.stack, bands: s.bands, mean: s.mean, std: s.std }, s.bidirectional);
+    return new SpeechRecognizer(t, { stack: s.stack, bands: s.bands, mean: s.mean, std: s.std, normalize, warmupFrames }, s.bidirectional);
   }
 
   /** Frees the model and ends its worker. */
@@ -332,7 +394,7 @@ export class SpeechRecognizer {
 export class SpeechStream {
   readonly #t: Trainer;
   readonly #f: SpeechFraming;
-  readonly #mel = new LogMelStream();
+  readonly #mel: LogMelStream;
   #pending: number[] = [];
   #prev = BLANK;
   /** The digits transcribed so far. */
@@ -342,6 +404,8 @@ export class SpeechStream {
   constructor(trainer: Trainer, framing: SpeechFraming) {
     this.#t = trainer;
     this.#f = framing;
+    if (framing.normalize === 'utterance') throw optionError("a SpeechStream cannot normalise over the whole utterance (normalize must be 'causal' or 'none')");
+    this.#mel = new LogMelStream(framing.normalize === 'causal' ? { normalize: 'causal', warmupFrames: framing.warmupFrames ?? DEFAULT_WARMUP_FRAMES } : {});
   }
 
   /** Feeds 16 kHz samples; returns the transcript so far. */
@@ -355,11 +419,15 @@ export class SpeechStream {
 
   /** Flushes a partial step (padded as `stackFrames` pads) and returns the final transcript. */
   async end(): Promise<number[]> {
+    // frames still held by the causal normalisation's warm-up (an utterance shorter than it)
+    for (const v of this.#mel.flush()) this.#pending.push(v);
+    const width = this.#f.bands * this.#f.stack;
+    while (this.#pending.length >= width) await this.#step(this.#pending.splice(0, width));
     if (this.#pending.length > 0) await this.#step(this.#pending.splice(0));
     return [...this.digits];
   }
 
-  /** One step from up to `stack` frames (fewer at the end: the rest is zeros, as in stackFrames). */
+  /** One step from up to `stack` (already per-utterance normalised) frames (fewer at the end: the rest is zeros, as in stackFrames). */
   async #step(raw: number[]): Promise<void> {
     const f = this.#f;
     const x = new Float32Array(f.bands * f.stack);

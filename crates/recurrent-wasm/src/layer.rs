@@ -159,6 +159,23 @@ impl RecurrentLayer {
         Ok(())
     }
 
+    /// Turns the recording of per-step gradient norms on or off (off by default).
+    #[wasm_bindgen(js_name = recordStepNorms)]
+    pub fn record_step_norms(&mut self, on: bool) {
+        self.stack.record_step_norms(on);
+    }
+
+    /// The last backward's per-step gradient norms `[{ name: "", rows, steps, h, c? }]`
+    /// (one entry). E_STATE when recording is off or no backward has run since.
+    #[wasm_bindgen(js_name = stepNorms)]
+    pub fn step_norms(&self) -> JsResult<js_sys::Array> {
+        let n = self
+            .stack
+            .step_norms()
+            .ok_or_else(|| crate::errors::to_js(Error::state("no per-step gradient norms: turn recording on, then run a backward")))?;
+        crate::step_norms::to_js([("", n)])
+    }
+
     #[wasm_bindgen(js_name = gradInput)]
     pub fn grad_input(&self) -> Vec<f32> {
         self.dx.clone()

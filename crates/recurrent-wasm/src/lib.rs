@@ -18,6 +18,7 @@ mod model;
 mod options;
 mod params;
 mod seq2seq;
+mod step_norms;
 mod trainer;
 
 use wasm_bindgen::prelude::*;

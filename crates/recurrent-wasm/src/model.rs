@@ -252,6 +252,12 @@ impl WasmModel {
     pub fn output_dim(&self) -> u32 {
         self.m.output_dim() as u32
     }
+    /// The largest B·T one call may take (the core's activation limit over the floats kept
+    /// per row and step).
+    #[wasm_bindgen(js_name = maxBatchSteps)]
+    pub fn max_batch_steps(&self) -> f64 {
+        self.m.max_batch_steps() as f64
+    }
     #[wasm_bindgen(js_name = outputIsSequence)]
     pub fn output_is_sequence(&self) -> bool {
         self.m.output_is_sequence()
@@ -323,6 +329,21 @@ impl WasmModel {
             cfg.seed = s as u64;
         }
         js_named(self.m.generate(prompt, &cfg))
+    }
+
+    /// Turns the recording of per-step gradient norms on or off (off by default): each
+    /// backward while on records, per recurrent layer, ||dL/dh_t|| (and ||dL/dc_t|| for the
+    /// LSTM) over the batch, [L·D, T] (core `layers::step_norms`).
+    #[wasm_bindgen(js_name = recordStepNorms)]
+    pub fn record_step_norms(&mut self, on: bool) {
+        self.m.record_step_norms(on);
+    }
+
+    /// The last backward's per-step gradient norms: `[{ name, rows, steps, h, c? }]`, one per
+    /// recurrent layer. E_STATE when recording is off or no backward has run since.
+    #[wasm_bindgen(js_name = stepNorms)]
+    pub fn step_norms(&self) -> JsResult<js_sys::Array> {
+        crate::step_norms::to_js(self.m.step_norms().js()?)
     }
 
     /// Dropout RNG state (for exact resumption from a checkpoint).

@@ -7,6 +7,7 @@ pub mod dense;
 pub mod dropout;
 pub mod embedding;
 pub mod recurrent;
+pub mod step_norms;
 
 use crate::rng::Rng;
 

@@ -23,6 +23,7 @@
 //! cell's step; see `cells::step`). Reverse runs therefore start at each row's last valid
 //! step.
 
+use super::step_norms::{DirSums, StepNorms};
 use super::{ParamTable, Slot};
 use crate::cells::{BwdStep, CellKind, DirWeights, FwdStep, Packs, WeightGrads};
 use crate::error::{Error, Result, check_finite, check_len};
@@ -250,6 +251,11 @@ pub struct RecurrentStack {
     b: usize,
     t: usize,
     dropout_used: bool,
+    /// Per-step gradient norms (`step_norms`): whether backward records them, its sums, and
+    /// the last backward's norms (None after a forward until the backward records).
+    record_norms: bool,
+    norm_sums: Vec<f64>,
+    norms: Option<StepNorms>,
 }
 
 /// Initialisation bound of PyTorch's RNN modules: U(−1/√H, 1/√H) for every parameter.
@@ -299,12 +305,29 @@ impl RecurrentStack {
             b: 0,
             t: 0,
             dropout_used: false,
+            record_norms: false,
+            norm_sums: Vec::new(),
+            norms: None,
         }
     }
 
     /// The last forward's output [B, T, D·H].
     pub fn output(&self) -> &[f32] {
         &self.outs[self.cfg.layers - 1]
+    }
+
+    /// Turns the recording of per-step gradient norms by `backward` on or off (off by default).
+    pub fn record_step_norms(&mut self, on: bool) {
+        self.record_norms = on;
+        if !on {
+            self.norms = None;
+        }
+    }
+
+    /// The per-step gradient norms of the last backward (see `layers::step_norms`), if it
+    /// recorded them.
+    pub fn step_norms(&self) -> Option<&StepNorms> {
+        self.norms.as_ref()
     }
 
     /// Per-row lengths of the last forward.
@@ -332,6 +355,7 @@ impl RecurrentStack {
         assert_eq!(x.len(), b * t * cfg.input, "recurrent forward: x must be [B, T, I]");
         self.b = b;
         self.t = t;
+        self.norms = None;
         self.lengths.clear();
         match lengths {
             Some(ls) => {
@@ -410,6 +434,10 @@ impl RecurrentStack {
         }
         self.dgrad_a.clear();
         self.dgrad_a.extend_from_slice(d_out);
+        let rows = cfg.state_rows();
+        if self.record_norms {
+            StepNorms::start(&mut self.norm_sums, rows, t, StepNorms::records_c(cfg.cell));
+        }
         for l in (0..cfg.layers).rev() {
             let in_dim = cfg.layer_input(l);
             let input: &[f32] = if l == 0 {
@@ -437,7 +465,8 @@ impl RecurrentStack {
                     d_cn: d_cn.map(|s| &s[sc.clone()]),
                     dx: dxi,
                 };
-                dir_backward(self.dirs[i], params, grads, &mut self.bufs[i], &run, io, &mut self.carry);
+                let norms = self.record_norms.then(|| StepNorms::dir(&mut self.norm_sums, i, rows, t));
+                dir_backward(self.dirs[i], params, grads, &mut self.bufs[i], &run, io, &mut self.carry, norms);
                 self.dh0[so].copy_from_slice(&self.carry.dh);
                 if has_c {
                     self.dc0[sc].copy_from_slice(&self.carry.dc);
@@ -451,6 +480,9 @@ impl RecurrentStack {
                 }
                 std::mem::swap(&mut self.dgrad_a, &mut self.dgrad_b);
             }
+        }
+        if self.record_norms {
+            self.norms = Some(StepNorms::finish(&self.norm_sums, rows, t));
         }
     }
 }
@@ -542,7 +574,18 @@ fn dir_forward(p: DirParams, params: &[f32], st: &mut DirBufs, run: &DirRun, io:
 
 /// One direction of one layer backward: the cell's step per time step (masked), then the
 /// cell's recurrent weight gradients, and dW_ih, db_ih, db_hh and dx as GEMMs over all steps.
-fn dir_backward(p: DirParams, params: &[f32], grads: &mut [f32], st: &mut DirBufs, run: &DirRun, io: BwdIo, carry: &mut Carry) {
+/// With `norms`, records the per-step gradient norms of this direction (`layers::step_norms`).
+#[allow(clippy::too_many_arguments)]
+fn dir_backward(
+    p: DirParams,
+    params: &[f32],
+    grads: &mut [f32],
+    st: &mut DirBufs,
+    run: &DirRun,
+    io: BwdIo,
+    carry: &mut Carry,
+    mut norms: Option<DirSums>,
+) {
     let (b, t, h, in_dim) = (run.b, run.t, run.h, run.in_dim);
     run.cell.with(|cell| {
         let (gh, sw, cw, has_c) = (cell.gates() * h, cell.state_width(h), cell.cache_width(h), cell.has_c());
@@ -582,6 +625,12 @@ fn dir_backward(p: DirParams, params: &[f32], grads: &mut [f32], st: &mut DirBuf
                     st.dxp[(bb * t + tt) * gh..(bb * t + tt + 1) * gh].fill(0.0);
                     st.dhp[(s * b + bb) * gh..(s * b + bb + 1) * gh].fill(0.0);
                     carry.dh_next[sr.clone()].copy_from_slice(&carry.dh[sr]);
+                }
+            }
+            if let Some(n) = norms.as_mut() {
+                n.add_h(tt, &carry.dh, sw, run.lengths);
+                if !n.c.is_empty() {
+                    n.add_c_lstm(tt, &carry.dh, &carry.dc, &st.cache[s * b * cw..(s + 1) * b * cw], h, run.lengths);
                 }
             }
             let c_prev: &[f32] = if has_c { &st.cs[s * b * h..(s + 1) * b * h] } else { &[] };

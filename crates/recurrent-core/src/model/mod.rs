@@ -22,6 +22,7 @@ use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
 use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use crate::layers::step_norms::StepNorms;
 use crate::limits;
 use crate::loss::ctc::{CtcBatch, CtcConfig, CtcWork, ctc_loss};
 use crate::loss::{self, IGNORE_INDEX};
@@ -232,6 +233,12 @@ impl Model {
     /// Number of output rows for a batch of B×T: B·T for sequence outputs, B otherwise.
     pub fn output_rows(&self, b: usize, t: usize) -> usize {
         if self.output_is_sequence() { b * t } else { b }
+    }
+
+    /// The largest B·T one forward (and backward) may take: MAX_BATCH_ELEMENTS over the
+    /// floats the model keeps per row and step. Callers split larger batches by rows.
+    pub fn max_batch_steps(&self) -> usize {
+        limits::MAX_BATCH_ELEMENTS / self.row_width.max(1)
     }
 
     /// Forgets the carried recurrent state.
@@ -537,6 +544,37 @@ impl Model {
                 }
             }
         }
+    }
+
+    /// Turns the recording of per-step gradient norms on or off in every recurrent layer (off
+    /// by default; see `layers::step_norms`). Each backward while on records them.
+    pub fn record_step_norms(&mut self, on: bool) {
+        for l in &mut self.layers {
+            if let Layer::Recurrent { stack, .. } = l {
+                stack.record_step_norms(on);
+            }
+        }
+    }
+
+    /// The per-step gradient norms of the last backward, one entry per recurrent layer with
+    /// its name, in layer order. E_STATE when recording is off, no backward has run since it
+    /// was turned on, or the model has no recurrent layer.
+    pub fn step_norms(&self) -> Result<Vec<(&str, &StepNorms)>> {
+        let mut out = Vec::new();
+        for (l, ls) in self.layers.iter().zip(&self.spec.layers) {
+            if let (Layer::Recurrent { stack, .. }, LayerSpec::Recurrent { name, .. }) = (l, ls) {
+                let n = stack.step_norms().ok_or_else(|| {
+                    Error::state(
+                        "no per-step gradient norms: turn recording on, then run a backward (loss with backward, or a training step)",
+                    )
+                })?;
+                out.push((name.as_str(), n));
+            }
+        }
+        if out.is_empty() {
+            return Err(Error::state("per-step gradient norms need a recurrent layer; this model has none"));
+        }
+        Ok(out)
     }
 
     /// Viterbi decoding of the last forward's emissions under the model's CRF head: the best
