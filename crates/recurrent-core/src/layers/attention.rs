@@ -48,7 +48,6 @@ pub struct AdditiveAttention {
     // backward scratch
     dqp: Vec<f32>,
     dkp: Vec<f32>,
-    dpre: Vec<f32>,
 }
 
 impl AdditiveAttention {
@@ -78,7 +77,6 @@ impl AdditiveAttention {
             alpha: Vec::new(),
             dqp: Vec::new(),
             dkp: Vec::new(),
-            dpre: Vec::new(),
         }
     }
 
@@ -194,7 +192,6 @@ impl AdditiveAttention {
         self.dqp.resize(n * a, 0.0);
         self.dkp.clear();
         self.dkp.resize(b * tx * a, 0.0);
-        self.dpre.resize(a, 0.0);
         let mut dalpha = vec![0.0f32; tx];
         for i in 0..n {
             let bb = self.qb[i];
@@ -217,16 +214,15 @@ impl AdditiveAttention {
                 if de == 0.0 {
                     continue;
                 }
+                // one pass: dv += de·u ; d(pre-tanh) = de·v·(1 − u²) into dqp_i and dkp_bj
                 let u = &self.u[(i * tx + j) * a..(i * tx + j + 1) * a];
-                for ((g, p), (uu, vv)) in dv.iter_mut().zip(self.dpre.iter_mut()).zip(u.iter().zip(&v)) {
+                let dq_row = &mut self.dqp[i * a..(i + 1) * a];
+                let dk_row = &mut self.dkp[(bb * tx + j) * a..(bb * tx + j + 1) * a];
+                for ((g, (oq, ok)), (uu, vv)) in dv.iter_mut().zip(dq_row.iter_mut().zip(dk_row.iter_mut())).zip(u.iter().zip(&v)) {
                     *g += de * uu;
-                    *p = de * vv * (1.0 - uu * uu);
-                }
-                for (o, p) in self.dqp[i * a..(i + 1) * a].iter_mut().zip(&self.dpre) {
-                    *o += p;
-                }
-                for (o, p) in self.dkp[(bb * tx + j) * a..(bb * tx + j + 1) * a].iter_mut().zip(&self.dpre) {
-                    *o += p;
+                    let p = de * vv * (1.0 - uu * uu);
+                    *oq += p;
+                    *ok += p;
                 }
             }
         }
