@@ -93,6 +93,10 @@ pub struct Seq2Seq {
     logits: Vec<f32>,
     /// log p(y_out) per decoder row (0 on ignored rows)
     row_logp: Vec<f64>,
+    /// Per target row of the last `forward`: max logit and Σ exp(logit − max), in f64, which
+    /// `backward` reuses for the softmax instead of recomputing them.
+    row_max: Vec<f64>,
+    row_sum: Vec<f64>,
     forward_done: bool,
     // backward scratch
     dlogits: Vec<f32>,
@@ -148,6 +152,8 @@ impl Seq2Seq {
             att_mask: Vec::new(),
             logits: Vec::new(),
             row_logp: Vec::new(),
+            row_max: Vec::new(),
+            row_sum: Vec::new(),
             forward_done: false,
             dlogits: Vec::new(),
             d_att: Vec::new(),
@@ -363,6 +369,8 @@ impl Seq2Seq {
         let n = b * ty;
         self.row_logp.clear();
         self.row_logp.resize(n, 0.0);
+        self.row_max.resize(n, 0.0);
+        self.row_sum.resize(n, 0.0);
         let count = self.y_out.iter().filter(|&&y| y != IGNORE_INDEX).count();
         let mut total = 0.0f64;
         for i in 0..n {
@@ -372,7 +380,10 @@ impl Seq2Seq {
             }
             let row = &self.logits[i * v..(i + 1) * v];
             let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
-            let lse = row.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>().ln() + max;
+            let sum = row.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>();
+            self.row_max[i] = max;
+            self.row_sum[i] = sum;
+            let lse = sum.ln() + max;
             let lp = row[y as usize] as f64 - lse;
             self.row_logp[i] = lp;
             total -= lp;
@@ -417,8 +428,7 @@ impl Seq2Seq {
                 continue;
             }
             let row = &self.logits[i * v..(i + 1) * v];
-            let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
-            let sum: f64 = row.iter().map(|&x| (x as f64 - max).exp()).sum();
+            let (max, sum) = (self.row_max[i], self.row_sum[i]);
             for (g, &x) in d.iter_mut().zip(row) {
                 *g = ((x as f64 - max).exp() / sum * scale) as f32;
             }
