@@ -393,13 +393,17 @@ export class Model {
     const [b, t] = dims(input);
     const max = this.core.maxBatchSteps();
     if (b * t <= max) return undefined;
-    const lens = rowLengths(b, t, input.lengths);
-    const groups = rowGroups(lens, max);
+    // Inconsistent sizes (a bogus B of 2^31, ids of the wrong length) go to the core whole, which
+    // names what is wrong before anything of size B is allocated here.
     const ids = toIds(input.ids);
     const features = input.features ?? EMPTY_F;
     const fdim = features.length / (b * t);
-    if (ids.length !== 0 && ids.length !== b * t) throw rangeError(`ids has ${ids.length} elements, expected B·T = ${b * t}`);
-    if (features.length !== 0 && !Number.isInteger(fdim)) throw rangeError(`features has ${features.length} elements, not a multiple of B·T = ${b * t}`);
+    if (ids.length === 0 && features.length === 0) return undefined;
+    if (ids.length !== 0 && ids.length !== b * t) return undefined;
+    if (features.length !== 0 && !Number.isInteger(fdim)) return undefined;
+    if (input.lengths && input.lengths.length !== b) return undefined;
+    const lens = rowLengths(b, t, input.lengths);
+    const groups = rowGroups(lens, max);
     const width = shape === 'paths' ? 1 : this.outputDim;
     const rows = shape === 'rows' ? b : b * t;
     const out = shape === 'paths' ? new Int32Array(rows).fill(-1) : new Float32Array(rows * width);
