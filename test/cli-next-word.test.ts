@@ -106,7 +106,20 @@ describe('recurrent CLI, word level', () => {
     }
     // At character level the first validation (256-step windows of 200) is above the per-call
     // limit too: it is scored in parts of whole rows now (it used to end the run with E_RANGE).
-    const big = cli('train', '--batch', '200', '--window', '8', '--steps-per-epoch', '1', '--epochs', '1', '--no-chart', '--out', join(dir, 'chars-big.safetensors'));
+    const big = cli(
+      'train',
+      '--batch',
+      '200',
+      '--window',
+      '8',
+      '--steps-per-epoch',
+      '1',
+      '--epochs',
+      '1',
+      '--no-chart',
+      '--out',
+      join(dir, 'chars-big.safetensors'),
+    );
     expect(big.status, big.stderr).toBe(0);
     expect(big.stdout + big.stderr).toMatch(/validation: [0-9.]+ bits per character/);
     expect(cli('next', '--help').stdout).toMatch(/example:\n {2}recurrent next --model runs\/mobydick-words.safetensors --prompt "the white" --top 5/);
