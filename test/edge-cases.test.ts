@@ -61,7 +61,7 @@ describe('typed errors from RecurrentLayer', () => {
     expectError(() => l.backward({ gradOut: new Float32Array(3 * 4 * 10) }), TypeError, 'E_STATE', /forward/);
     const core = new (wasm().RecurrentLayer)({ cell: 'lstm', inputSize: 3, hiddenSize: 5, numLayers: 1, bidirectional: false, dropout: 0 }, 1);
     expectError(() => core.getGrad('weight_ih_l0'), TypeError, 'E_STATE', /backward/);
-    core.forward(x, 3, 4, new Uint32Array(0), new Float32Array(0), new Float32Array(0), false);
+    core.forward(x, new (wasm().BatchDims)(3, 4), new Uint32Array(0), new Float32Array(0), new Float32Array(0), false);
     expectError(() => core.getGrad('weight_ih_l0'), TypeError, 'E_STATE', /backward/);
     core.backward(new Float32Array(3 * 4 * 5), new Float32Array(0), new Float32Array(0));
     expect(core.getGrad('weight_ih_l0').length).toBe(60);

@@ -131,7 +131,8 @@ export function ctcLoss(input: CtcLossInput, opts: CtcOptions = {}): CtcLossResu
     }
     tl[r] = row.length;
   });
-  const out = wasm().ctcLoss(scores, b, t, c, il, padded, s, tl, blank, reduction, opts.zeroInfinity ?? false, true);
+  const w = wasm();
+  const out = w.ctcLoss(scores, new w.ScoreDims(b, t, c), il, padded, s, tl, new w.CtcLossOptions(blank, reduction, opts.zeroInfinity ?? false, true));
   try {
     return { loss: out.loss, rows: out.rows, grad: out.grad };
   } finally {
@@ -159,7 +160,8 @@ export function ctcDecode(scores: Float32Array | ArrayLike<number>, opts: CtcDec
   if (beam > MAX_BEAM) throw rangeError(`ctcDecode beam = ${beam} exceeds the limit of ${MAX_BEAM}`);
   const nBest = posInt('ctcDecode nBest', opts.nBest, 1);
   if (nBest > beam && beam > 1) throw rangeError(`ctcDecode nBest = ${nBest} cannot exceed beam = ${beam}`);
-  const flat = wasm().ctcDecode(x, b, t, c, lengths, blank, beam, nBest);
+  const w = wasm();
+  const flat = w.ctcDecode(x, new w.ScoreDims(b, t, c), lengths, blank, beam, nBest);
   const rows: CtcHypothesis[][] = [];
   let k = 0;
   for (let r = 0; r < b; r++) {

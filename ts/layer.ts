@@ -218,7 +218,8 @@ export class RecurrentLayer {
   forward(input: LayerForwardInput): LayerForwardResult {
     checkKeys('forward', input, ['x', 'batch', 'steps', 'lengths', 'h0', 'c0', 'train']);
     const lengths = input.lengths ? toLengths(input.lengths) : EMPTY_U;
-    this.#core.forward(input.x, input.batch, input.steps, lengths, input.h0 ?? EMPTY_F, input.c0 ?? EMPTY_F, input.train ?? false);
+    const dims = new (wasm().BatchDims)(input.batch, input.steps);
+    this.#core.forward(input.x, dims, lengths, input.h0 ?? EMPTY_F, input.c0 ?? EMPTY_F, input.train ?? false);
     const res: LayerForwardResult = { out: this.#core.output(), hN: this.#core.hN() };
     if (this.isLstm) res.cN = this.#core.cN();
     return res;

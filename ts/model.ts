@@ -229,17 +229,20 @@ function dims(input: BatchInput): [number, number] {
   return [u32('batch', input.batch), u32('steps', input.steps)];
 }
 
-/** The checked arguments of the core Trainer's `step` and `gradStep` after the model: ids,
- * features, B, T, lengths, class targets, value targets (the option keys are checked first). */
-function supervisedArgs(input: BatchInput, targets: BatchTargets) {
-  return [
+/** The checked batch the core Trainer's `step` and `gradStep` take after the model, as a wasm
+ * `SupervisedBatch` (ids, features, B, T, lengths, class targets, value targets; the option keys
+ * are checked first); the call that takes it frees it. */
+function supervisedBatch(input: BatchInput, targets: BatchTargets) {
+  const [b, t] = dims(input);
+  return new (wasm().SupervisedBatch)(
     toIds(input.ids),
     input.features ?? EMPTY_F,
-    ...dims(input),
+    b,
+    t,
     toLengths(input.lengths),
     toClasses(targets.classes),
     targets.values ?? EMPTY_F,
-  ] as const;
+  );
 }
 
 /**
@@ -443,13 +446,17 @@ export class Model {
     const [b, t] = dims(input);
     const max = this.core.maxBatchSteps();
     if (b * t <= max) return undefined;
-    const lens = rowLengths(b, t, input.lengths);
-    const groups = rowGroups(lens, max);
+    // Inconsistent sizes (a bogus B of 2^31, ids of the wrong length) go to the core whole, which
+    // names what is wrong before anything of size B is allocated here.
     const ids = toIds(input.ids);
     const features = input.features ?? EMPTY_F;
     const fdim = features.length / (b * t);
-    if (ids.length !== 0 && ids.length !== b * t) throw rangeError(`ids has ${ids.length} elements, expected B·T = ${b * t}`);
-    if (features.length !== 0 && !Number.isInteger(fdim)) throw rangeError(`features has ${features.length} elements, not a multiple of B·T = ${b * t}`);
+    if (ids.length === 0 && features.length === 0) return undefined;
+    if (ids.length !== 0 && ids.length !== b * t) return undefined;
+    if (features.length !== 0 && !Number.isInteger(fdim)) return undefined;
+    if (input.lengths && input.lengths.length !== b) return undefined;
+    const lens = rowLengths(b, t, input.lengths);
+    const groups = rowGroups(lens, max);
     const width = shape === 'paths' ? 1 : this.outputDim;
     const rows = shape === 'rows' ? b : b * t;
     const out = shape === 'paths' ? new Int32Array(rows).fill(-1) : new Float32Array(rows * width);
@@ -595,7 +602,7 @@ export class Model {
    * `compile`.
    */
   trainStep(input: BatchInput, targets: BatchTargets): StepResult {
-    const r = this.#checkedTrainer(input, targets).step(this.core, ...supervisedArgs(input, targets));
+    const r = this.#checkedTrainer(input, targets).step(this.core, supervisedBatch(input, targets));
     return { loss: r[0], gradNorm: r[1], lr: r[3] };
   }
 
@@ -613,7 +620,7 @@ export class Model {
     /** Targets it averages over. */
     count: number;
   } {
-    const r = this.#checkedTrainer(input, targets).gradStep(this.core, ...supervisedArgs(input, targets));
+    const r = this.#checkedTrainer(input, targets).gradStep(this.core, supervisedBatch(input, targets));
     return { loss: r[0], count: r[1] };
   }
 

@@ -207,6 +207,10 @@ export class CausalBandNormalizer {
   #n = 0;
   #held: number[] = [];
 
+  /**
+   * @param bands mel bands per frame (the width of every frame pushed)
+   * @param warmupFrames frames whose statistics are gathered before the first frame is released
+   */
   constructor(bands: number, warmupFrames = DEFAULT_WARMUP_FRAMES) {
     this.#bands = posInt('CausalBandNormalizer bands', bands, 40);
     this.#warmup = posInt('CausalBandNormalizer warmupFrames', warmupFrames, DEFAULT_WARMUP_FRAMES);

@@ -6,7 +6,7 @@
 use recurrent_core::CellKind;
 use recurrent_core::kernels::SMALL_M;
 use recurrent_core::layers::ParamTable;
-use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use recurrent_core::rng::Rng;
 
 fn close(a: &[f32], b: &[f32], what: &str) {
@@ -33,18 +33,18 @@ fn packed_and_unpacked_batches_agree_row_by_row() {
         let d_out: Vec<f32> = (0..b * t * out_w).map(|_| rng.uniform(-1.0, 1.0)).collect();
         let lengths: Vec<usize> = (0..b).map(|i| [6, 3, 0, 6, 1, 5, 6][i]).collect();
 
-        stack.forward(&params, &x, b, t, Some(&lengths), None, None, false, &mut rng);
+        stack.forward(&params, SeqInput { x: &x, b, t, lengths: Some(&lengths) }, StatePair::default(), false, &mut rng);
         let out = stack.output().to_vec();
         let h_n = stack.h_n.clone();
         let mut grads = vec![0.0; table.total];
         let mut dx = vec![0.0; x.len()];
-        stack.backward(&params, &mut grads, &x, &d_out, None, None, Some(&mut dx));
+        stack.backward(&params, &mut grads, &x, &d_out, StatePair::default(), Some(&mut dx));
 
         let mut grads_rows = vec![0.0; table.total];
         let rows = cfg.state_rows();
         for r in 0..b {
             let xr = &x[r * t * input..(r + 1) * t * input];
-            stack.forward(&params, xr, 1, t, Some(&lengths[r..r + 1]), None, None, false, &mut rng);
+            stack.forward(&params, SeqInput { x: xr, b: 1, t, lengths: Some(&lengths[r..r + 1]) }, StatePair::default(), false, &mut rng);
             close(stack.output(), &out[r * t * out_w..(r + 1) * t * out_w], &format!("{cell:?} out row {r}"));
             for l in 0..rows {
                 close(
@@ -54,7 +54,7 @@ fn packed_and_unpacked_batches_agree_row_by_row() {
                 );
             }
             let mut dxr = vec![0.0; xr.len()];
-            stack.backward(&params, &mut grads_rows, xr, &d_out[r * t * out_w..(r + 1) * t * out_w], None, None, Some(&mut dxr));
+            stack.backward(&params, &mut grads_rows, xr, &d_out[r * t * out_w..(r + 1) * t * out_w], StatePair::default(), Some(&mut dxr));
             close(&dxr, &dx[r * t * input..(r + 1) * t * input], &format!("{cell:?} dx row {r}"));
         }
         close(&grads_rows, &grads, &format!("{cell:?} parameter gradients"));

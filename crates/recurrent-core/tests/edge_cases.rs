@@ -4,10 +4,10 @@
 
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::dropout;
-use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use recurrent_core::limits::MAX_DIM;
 use recurrent_core::loss::{IGNORE_INDEX, softmax_cross_entropy};
-use recurrent_core::model::train::{Supervised, step_tbptt};
+use recurrent_core::model::train::{Supervised, TokenSequences, step_tbptt};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::optim::OptimizerConfig;
 use recurrent_core::optim::schedule::Schedule;
@@ -37,19 +37,10 @@ fn sigmoid(x: f64) -> f64 {
 }
 
 /// Straightforward per-row, per-step evaluation of the stack with packed-sequence
-/// semantics (torch.nn.RNN/LSTM/GRU + pack_padded_sequence). Returns (out, h_n, c_n).
-#[allow(clippy::too_many_arguments)]
-fn reference(
-    cfg: &RecurrentConfig,
-    table: &ParamTable,
-    params: &[f32],
-    x: &[f32],
-    b: usize,
-    t: usize,
-    lengths: &[usize],
-    h0: &[f32],
-    c0: &[f32],
-) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+/// semantics (torch.nn.RNN/LSTM/GRU + pack_padded_sequence), of `built`'s stack, parameters,
+/// input x [B, T, I] and initial state. Returns (out, h_n, c_n).
+fn reference(built: &Built, b: usize, t: usize, lengths: &[usize]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let Built { cfg, table, params, x, h0, c0, .. } = built;
     let (h, dn, g) = (cfg.hidden, cfg.dirs(), cfg.cell.gates());
     let p = |name: String| -> Vec<f64> { table.find(&name).unwrap().slot.of(params).iter().map(|&v| v as f64).collect() };
     let mut input: Vec<f64> = x.iter().map(|&v| v as f64).collect();
@@ -179,9 +170,15 @@ fn check_against_reference(c: &Case, seed: u64) -> Built {
         c.lengths
     );
     let c0 = c.cell.has_c().then_some(&s.c0[..]);
-    s.stack.forward(&s.params, &s.x, c.b, c.t, c.lengths.as_deref(), Some(&s.h0), c0, false, &mut Rng::new(0));
+    s.stack.forward(
+        &s.params,
+        SeqInput { x: &s.x, b: c.b, t: c.t, lengths: c.lengths.as_deref() },
+        StatePair { h: Some(&s.h0), c: c0 },
+        false,
+        &mut Rng::new(0),
+    );
     let lens = c.lengths.clone().unwrap_or_else(|| vec![c.t; c.b]);
-    let (out, h_n, c_n) = reference(&s.cfg, &s.table, &s.params, &s.x, c.b, c.t, &lens, &s.h0, &s.c0);
+    let (out, h_n, c_n) = reference(&s, c.b, c.t, &lens);
     close(&format!("{what}: out"), s.stack.output(), &out);
     close(&format!("{what}: h_n"), &s.stack.h_n, &h_n);
     if c.cell.has_c() {
@@ -252,7 +249,14 @@ fn zero_length_rows_output_zeros_and_keep_their_initial_state() {
             let d_cn = uniform_vec(s.h0.len(), -1.0, 1.0, &mut rng);
             let mut grads = vec![0.0; s.table.total];
             let mut dx = vec![0.0; s.x.len()];
-            s.stack.backward(&s.params, &mut grads, &s.x, &d_out, Some(&d_hn), cell.has_c().then_some(&d_cn[..]), Some(&mut dx));
+            s.stack.backward(
+                &s.params,
+                &mut grads,
+                &s.x,
+                &d_out,
+                StatePair { h: Some(&d_hn), c: cell.has_c().then_some(&d_cn[..]) },
+                Some(&mut dx),
+            );
             for bb in [0, 2] {
                 assert!(dx[bb * t * 3..(bb + 1) * t * 3].iter().all(|&v| v == 0.0));
                 for r in 0..rows {
@@ -280,7 +284,7 @@ fn an_all_zero_length_batch_is_the_identity_on_the_state() {
         let d_hn = uniform_vec(s.h0.len(), -1.0, 1.0, &mut rng);
         let mut grads = vec![0.0; s.table.total];
         let mut dx = vec![0.0; s.x.len()];
-        s.stack.backward(&s.params, &mut grads, &s.x, &d_out, Some(&d_hn), None, Some(&mut dx));
+        s.stack.backward(&s.params, &mut grads, &s.x, &d_out, StatePair { h: Some(&d_hn), c: None }, Some(&mut dx));
         assert!(grads.iter().all(|&g| g == 0.0), "{}: parameters got a gradient from padded steps only", cell.name());
         assert!(dx.iter().all(|&g| g == 0.0));
         assert_eq!(s.stack.dh0, d_hn);
@@ -297,9 +301,21 @@ fn absent_initial_states_are_zeros() {
         let mut s = build(&c, 11);
         let zeros = vec![0.0; s.h0.len()];
         let zc = cell.has_c().then_some(&zeros[..]);
-        s.stack.forward(&s.params, &s.x, 3, 2, c.lengths.as_deref(), Some(&zeros), zc, false, &mut Rng::new(0));
+        s.stack.forward(
+            &s.params,
+            SeqInput { x: &s.x, b: 3, t: 2, lengths: c.lengths.as_deref() },
+            StatePair { h: Some(&zeros), c: zc },
+            false,
+            &mut Rng::new(0),
+        );
         let (out, hn, cn) = (s.stack.output().to_vec(), s.stack.h_n.clone(), s.stack.c_n.clone());
-        s.stack.forward(&s.params, &s.x, 3, 2, c.lengths.as_deref(), None, None, false, &mut Rng::new(0));
+        s.stack.forward(
+            &s.params,
+            SeqInput { x: &s.x, b: 3, t: 2, lengths: c.lengths.as_deref() },
+            StatePair::default(),
+            false,
+            &mut Rng::new(0),
+        );
         assert_eq!(s.stack.output(), &out[..]);
         assert_eq!(s.stack.h_n, hn);
         assert_eq!(s.stack.c_n, cn);
@@ -488,7 +504,7 @@ fn stack_dropout_is_deterministic_and_inverted() {
     s.stack.cfg.dropout = 0.5;
     let run = |s: &mut Built, seed: u64, train: bool| {
         let mut rng = Rng::new(seed);
-        s.stack.forward(&s.params, &s.x, 3, 4, None, None, None, train, &mut rng);
+        s.stack.forward(&s.params, SeqInput { x: &s.x, b: 3, t: 4, lengths: None }, StatePair::default(), train, &mut rng);
         (s.stack.output().to_vec(), rng.state())
     };
     let (o1, r1) = run(&mut s, 5, true);
@@ -690,8 +706,10 @@ fn trainer_errors_are_typed() {
     let mut tr = Trainer::new(sgd(0.1), m.arena.len()).unwrap();
     let ids = [0u32; 6];
     let tg = [0i32; 6];
-    expect_err(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, 2, 3, &ids, &tg, 0), "E_RANGE", Range, "window");
-    expect_err(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, 2, 3, &ids[..5], &tg, 2), "E_SHAPE", Range, "ids");
+    let seqs = TokenSequences { b: 2, t: 3, ids: &ids, targets: &tg };
+    expect_err(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, seqs, 0), "E_RANGE", Range, "window");
+    let short = TokenSequences { ids: &ids[..5], ..seqs };
+    expect_err(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, short, 2), "E_SHAPE", Range, "ids");
     let before = m.arena.params.clone();
     let batch = Batch { b: 2, t: 3, ids: Some(&ids), features: None, lengths: None };
     expect_err(

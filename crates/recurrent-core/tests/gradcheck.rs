@@ -8,7 +8,7 @@
 
 use recurrent_core::CellKind;
 use recurrent_core::layers::ParamTable;
-use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::rng::Rng;
 
@@ -46,7 +46,13 @@ struct StackRun {
 impl StackRun {
     fn forward(&mut self, v: &[Vec<f32>]) {
         let c0 = if self.stack.cfg.cell.has_c() { Some(&v[3][..]) } else { None };
-        self.stack.forward(&v[0], &v[1], self.b, self.t, self.lengths.as_deref(), Some(&v[2]), c0, false, &mut Rng::new(0));
+        self.stack.forward(
+            &v[0],
+            SeqInput { x: &v[1], b: self.b, t: self.t, lengths: self.lengths.as_deref() },
+            StatePair { h: Some(&v[2]), c: c0 },
+            false,
+            &mut Rng::new(0),
+        );
     }
     /// L = Σ out·R1 + Σ h_n·R2 + Σ c_n·R3, in f64.
     fn loss(&mut self, v: &[Vec<f32>]) -> f64 {
@@ -109,7 +115,7 @@ fn check_stack(c: &StackCase, seed: u64, st: &mut Stats) {
     let mut grads = vec![0.0f32; table.total];
     let mut dx = vec![0.0f32; x.len()];
     let (r_out, r_h, r_c) = (run.r_out.clone(), run.r_h.clone(), run.r_c.clone());
-    run.stack.backward(&params, &mut grads, &x, &r_out, Some(&r_h), has_c.then_some(&r_c[..]), Some(&mut dx));
+    run.stack.backward(&params, &mut grads, &x, &r_out, StatePair { h: Some(&r_h), c: has_c.then_some(&r_c[..]) }, Some(&mut dx));
     let dh0 = run.stack.dh0.clone();
     let dc0 = if has_c { run.stack.dc0.clone() } else { Vec::new() };
     for (name, g) in [("params", &grads), ("x", &dx), ("h0", &dh0), ("c0", &dc0)] {
@@ -158,7 +164,7 @@ fn check_stack(c: &StackCase, seed: u64, st: &mut Stats) {
         assert_eq!(run.stack.c_n, cn0, "{what}: changing x at padded steps changed c_n");
         let mut grads2 = vec![0.0f32; table.total];
         let mut dx2 = vec![0.0f32; x.len()];
-        run.stack.backward(&params, &mut grads2, &x2, &r_out, Some(&r_h), has_c.then_some(&r_c[..]), Some(&mut dx2));
+        run.stack.backward(&params, &mut grads2, &x2, &r_out, StatePair { h: Some(&r_h), c: has_c.then_some(&r_c[..]) }, Some(&mut dx2));
         assert_eq!(grads2, grads, "{what}: changing x at padded steps changed the parameter gradients");
         assert_eq!(dx2, dx, "{what}: changing x at padded steps changed dx");
         st.comparisons += 5;
@@ -337,7 +343,7 @@ fn gradcheck_detects_a_wrong_gradient() {
     run.forward(&vals);
     let mut grads = vec![0.0f32; table.total];
     let mut dx = vec![0.0f32; x.len()];
-    run.stack.backward(&params, &mut grads, &x, &r_out, Some(&r_h), None, Some(&mut dx));
+    run.stack.backward(&params, &mut grads, &x, &r_out, StatePair { h: Some(&r_h), c: None }, Some(&mut dx));
     let dh0 = run.stack.dh0.clone();
     let mut eval = |v: &[Vec<f32>]| run.loss(v);
     // unchanged: passes

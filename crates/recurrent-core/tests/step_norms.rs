@@ -4,7 +4,7 @@
 
 use recurrent_core::CellKind;
 use recurrent_core::layers::ParamTable;
-use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use recurrent_core::layers::step_norms::StepNorms;
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::rng::Rng;
@@ -104,8 +104,14 @@ fn run_layer(case: &str, f: &Fixture) -> f64 {
     let gcn = cfg.cell.has_c().then(|| f.f32("grad_c_n"));
     let run = |stack: &mut RecurrentStack| {
         let mut grads = vec![0.0; table.total];
-        stack.forward(&params, &x, b, t, f.lengths().as_deref(), Some(&f.f32("h0")), c0.as_deref(), false, &mut Rng::new(0));
-        stack.backward(&params, &mut grads, &x, &f.f32("grad_out"), Some(&f.f32("grad_h_n")), gcn.as_deref(), None);
+        stack.forward(
+            &params,
+            SeqInput { x: &x, b, t, lengths: f.lengths().as_deref() },
+            StatePair { h: Some(&f.f32("h0")), c: c0.as_deref() },
+            false,
+            &mut Rng::new(0),
+        );
+        stack.backward(&params, &mut grads, &x, &f.f32("grad_out"), StatePair { h: Some(&f.f32("grad_h_n")), c: gcn.as_deref() }, None);
         grads
     };
     // off by default: nothing recorded
@@ -116,7 +122,7 @@ fn run_layer(case: &str, f: &Fixture) -> f64 {
     assert_eq!(plain, recorded, "{case}: recording changed the gradients");
     let worst = check_norms(case, f, stack.step_norms().unwrap());
     // a forward forgets the last backward's norms
-    stack.forward(&params, &x, b, t, f.lengths().as_deref(), None, None, false, &mut Rng::new(0));
+    stack.forward(&params, SeqInput { x: &x, b, t, lengths: f.lengths().as_deref() }, StatePair::default(), false, &mut Rng::new(0));
     assert!(stack.step_norms().is_none(), "{case}: stale norms after a forward");
     worst
 }
@@ -187,9 +193,9 @@ fn reset_before_gru_records_the_last_step_exactly() {
     let d_out: Vec<f32> = (0..b * t * 3).map(|_| rng.next_f32() - 0.5).collect();
     let d_hn: Vec<f32> = (0..b * 3).map(|_| rng.next_f32() - 0.5).collect();
     stack.record_step_norms(true);
-    stack.forward(&params, &x, b, t, None, None, None, false, &mut rng);
+    stack.forward(&params, SeqInput { x: &x, b, t, lengths: None }, StatePair::default(), false, &mut rng);
     let mut grads = vec![0.0; table.total];
-    stack.backward(&params, &mut grads, &x, &d_out, Some(&d_hn), None, None);
+    stack.backward(&params, &mut grads, &x, &d_out, StatePair { h: Some(&d_hn), c: None }, None);
     let n = stack.step_norms().unwrap();
     let mut sq = 0.0f64;
     for bb in 0..b {

@@ -2,8 +2,8 @@
 
 use recurrent_core::CellKind;
 use recurrent_core::layers::ParamTable;
-use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
-use recurrent_core::model::train::{Supervised, step_tbptt};
+use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
+use recurrent_core::model::train::{Supervised, TokenSequences, step_tbptt};
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::optim::OptimizerConfig;
 use recurrent_core::optim::schedule::Schedule;
@@ -72,7 +72,13 @@ fn run_layer(name: &str) {
     let x = f.f32("x");
     let h0 = f.f32("h0");
     let c0 = f.t.contains_key("c0").then(|| f.f32("c0"));
-    stack.forward(&params, &x, b, t, lengths.as_deref(), Some(&h0), c0.as_deref(), false, &mut Rng::new(0));
+    stack.forward(
+        &params,
+        SeqInput { x: &x, b, t, lengths: lengths.as_deref() },
+        StatePair { h: Some(&h0), c: c0.as_deref() },
+        false,
+        &mut Rng::new(0),
+    );
     check("out", stack.output(), &f.t["out"], 1e-5, 1e-4);
     check("h_n", &stack.h_n, &f.t["h_n"], 1e-5, 1e-4);
     if cfg.cell.has_c() {
@@ -81,7 +87,14 @@ fn run_layer(name: &str) {
     let mut grads = vec![0.0; table.total];
     let mut dx = vec![0.0; x.len()];
     let gcn = cfg.cell.has_c().then(|| f.f32("grad_c_n"));
-    stack.backward(&params, &mut grads, &x, &f.f32("grad_out"), Some(&f.f32("grad_h_n")), gcn.as_deref(), Some(&mut dx));
+    stack.backward(
+        &params,
+        &mut grads,
+        &x,
+        &f.f32("grad_out"),
+        StatePair { h: Some(&f.f32("grad_h_n")), c: gcn.as_deref() },
+        Some(&mut dx),
+    );
     check("grad.x", &dx, &f.t["grad.x"], 1e-5, 1e-4);
     check("grad.h0", &stack.dh0, &f.t["grad.h0"], 1e-5, 1e-4);
     if cfg.cell.has_c() {
@@ -202,7 +215,10 @@ fn run_train(name: &str) {
     let mut stats = Vec::new();
     for _ in 0..f.usize("epochs") {
         match f.meta["tbptt_chunk"].as_u64() {
-            Some(k) => stats.extend(step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, b, t, &tokens, &targets, k as usize).unwrap()),
+            Some(k) => stats.extend(
+                step_tbptt(&mut tr, &mut m, LossKind::CrossEntropy, TokenSequences { b, t, ids: &tokens, targets: &targets }, k as usize)
+                    .unwrap(),
+            ),
             None => stats.push(
                 tr.step(
                     &mut m,

@@ -4,7 +4,7 @@
 
 use recurrent_core::CellKind;
 use recurrent_core::layers::ParamTable;
-use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use recurrent_core::rng::Rng;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -59,13 +59,26 @@ fn run(name: &str) {
     let lengths: Option<Vec<usize>> = meta["lengths"].as_array().map(|a| a.iter().map(|x| x.as_u64().unwrap() as usize).collect());
     let x = f32s("x");
     let (h0, c0) = (f32s("h0"), f32s("c0"));
-    stack.forward(&params, &x, b, steps, lengths.as_deref(), Some(&h0), Some(&c0), false, &mut Rng::new(0));
+    stack.forward(
+        &params,
+        SeqInput { x: &x, b, t: steps, lengths: lengths.as_deref() },
+        StatePair { h: Some(&h0), c: Some(&c0) },
+        false,
+        &mut Rng::new(0),
+    );
     check("out", stack.output(), &t["out"]);
     check("h_n", &stack.h_n, &t["h_n"]);
     check("c_n", &stack.c_n, &t["c_n"]);
     let mut grads = vec![0.0; table.total];
     let mut dx = vec![0.0; x.len()];
-    stack.backward(&params, &mut grads, &x, &f32s("grad_out"), Some(&f32s("grad_h_n")), Some(&f32s("grad_c_n")), Some(&mut dx));
+    stack.backward(
+        &params,
+        &mut grads,
+        &x,
+        &f32s("grad_out"),
+        StatePair { h: Some(&f32s("grad_h_n")), c: Some(&f32s("grad_c_n")) },
+        Some(&mut dx),
+    );
     check("grad.x", &dx, &t["grad.x"]);
     check("grad.h0", &stack.dh0, &t["grad.h0"]);
     check("grad.c0", &stack.dc0, &t["grad.c0"]);

@@ -54,25 +54,58 @@ fn check_scores(logits: &[f32], b: usize, t: usize, c: usize) -> Result<()> {
     Ok(())
 }
 
-/// CTC loss of raw scores [B, T, C] against padded targets [B, S].
-#[wasm_bindgen(js_name = ctcLoss)]
-#[allow(clippy::too_many_arguments)]
-pub fn ctc_loss_js(
-    logits: &[f32],
+/// The shape of raw scores [B, T, C]: `new ScoreDims(b, t, c)`; a call taking it takes
+/// ownership (the JS object is spent).
+#[wasm_bindgen]
+#[derive(Clone, Copy)]
+pub struct ScoreDims {
     b: u32,
     t: u32,
     c: u32,
+}
+
+#[wasm_bindgen]
+impl ScoreDims {
+    #[wasm_bindgen(constructor)]
+    pub fn new(b: u32, t: u32, c: u32) -> Self {
+        ScoreDims { b, t, c }
+    }
+}
+
+/// `ctcLoss`'s settings: `new CtcLossOptions(blank, reduction, zeroInfinity, wantGrad)`
+/// (reduction "none" | "mean" | "sum", checked by `ctcLoss`); a call taking it takes
+/// ownership (the JS object is spent).
+#[wasm_bindgen]
+pub struct CtcLossOptions {
+    blank: u32,
+    reduction: String,
+    zero_infinity: bool,
+    want_grad: bool,
+}
+
+#[wasm_bindgen]
+impl CtcLossOptions {
+    #[wasm_bindgen(constructor)]
+    pub fn new(blank: u32, reduction: String, zero_infinity: bool, want_grad: bool) -> Self {
+        CtcLossOptions { blank, reduction, zero_infinity, want_grad }
+    }
+}
+
+/// CTC loss of raw scores [B, T, C] against padded targets [B, S].
+#[wasm_bindgen(js_name = ctcLoss)]
+pub fn ctc_loss_js(
+    logits: &[f32],
+    dims: ScoreDims,
     input_lengths: &[u32],
     targets: &[u32],
     s: u32,
     target_lengths: &[u32],
-    blank: u32,
-    reduction: &str,
-    zero_infinity: bool,
-    want_grad: bool,
+    opts: CtcLossOptions,
 ) -> JsResult<CtcOutput> {
+    let ScoreDims { b, t, c } = dims;
+    let CtcLossOptions { blank, reduction, zero_infinity, want_grad } = opts;
     let (b, t, c, s) = (b as usize, t as usize, c as usize, s as usize);
-    let cfg = CtcConfig { blank: blank as usize, reduction: CtcReduction::parse(reduction).js()?, zero_infinity };
+    let cfg = CtcConfig { blank: blank as usize, reduction: CtcReduction::parse(&reduction).js()?, zero_infinity };
     let (il, tl) = (lens(input_lengths), lens(target_lengths));
     let batch = CtcBatch { b, t, c, logits, input_lengths: &il, targets, s, target_lengths: &tl };
     batch.check(&cfg).js()?;
@@ -85,9 +118,8 @@ pub fn ctc_loss_js(
 /// Greedy when `beam` ≤ 1, else prefix beam search keeping `n_best` hypotheses per row.
 /// Returns, per row, `count` then per hypothesis `[n_labels, log_prob, labels...]`, as f64.
 #[wasm_bindgen(js_name = ctcDecode)]
-#[allow(clippy::too_many_arguments)]
-pub fn ctc_decode_js(logits: &[f32], b: u32, t: u32, c: u32, lengths: &[u32], blank: u32, beam: u32, n_best: u32) -> JsResult<Vec<f64>> {
-    let (b, t, c) = (b as usize, t as usize, c as usize);
+pub fn ctc_decode_js(logits: &[f32], dims: ScoreDims, lengths: &[u32], blank: u32, beam: u32, n_best: u32) -> JsResult<Vec<f64>> {
+    let (b, t, c) = (dims.b as usize, dims.t as usize, dims.c as usize);
     check_scores(logits, b, t, c).js()?;
     let ls = lens(lengths);
     check_lengths(&ls, b, t).js()?;

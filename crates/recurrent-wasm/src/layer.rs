@@ -3,11 +3,28 @@
 use crate::errors::{IntoJs, JsResult, option_err, size};
 use crate::options::Opts;
 use recurrent_core::layers::ParamTable;
-use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use recurrent_core::params::ParamArena;
 use recurrent_core::rng::Rng;
 use recurrent_core::{CellKind, Error};
 use wasm_bindgen::prelude::*;
+
+/// A batch's size and steps as JS numbers (checked by the call that takes them):
+/// `new BatchDims(batch, steps)`; a call taking it takes ownership (the JS object is spent).
+#[wasm_bindgen]
+#[derive(Clone, Copy)]
+pub struct BatchDims {
+    batch: f64,
+    steps: f64,
+}
+
+#[wasm_bindgen]
+impl BatchDims {
+    #[wasm_bindgen(constructor)]
+    pub fn new(batch: f64, steps: f64) -> Self {
+        BatchDims { batch, steps }
+    }
+}
 
 #[wasm_bindgen]
 pub struct RecurrentLayer {
@@ -114,18 +131,23 @@ impl RecurrentLayer {
         Ok(self.arena.spec(name).js()?.slot.of(&self.arena.grads).to_vec())
     }
 
-    /// x [B, T, I]; lengths [B] (each ≤ T) or empty; h0/c0 [L·D, B, H] or empty for zeros.
-    /// `train` enables inter-layer dropout.
-    #[allow(clippy::too_many_arguments)]
-    pub fn forward(&mut self, x: &[f32], batch: f64, steps: f64, lengths: &[u32], h0: &[f32], c0: &[f32], train: bool) -> JsResult<()> {
+    /// x [B, T, I] with `dims` = [B, T]; lengths [B] (each ≤ T) or empty; h0/c0 [L·D, B, H]
+    /// or empty for zeros. `train` enables inter-layer dropout.
+    pub fn forward(&mut self, x: &[f32], dims: BatchDims, lengths: &[u32], h0: &[f32], c0: &[f32], train: bool) -> JsResult<()> {
         let cfg = self.stack.cfg.clone();
-        let (b, t) = (count("batch", batch)?, count("steps", steps)?);
+        let (b, t) = (count("batch", dims.batch)?, count("steps", dims.steps)?);
         let lens: Option<Vec<usize>> = (!lengths.is_empty()).then(|| lengths.iter().map(|&l| l as usize).collect());
         let (h0, c0) = ((!h0.is_empty()).then_some(h0), (!c0.is_empty()).then_some(c0));
         cfg.check_forward(x, b, t, lens.as_deref(), h0, c0).map_err(js_layer_names)?;
         self.x.clear();
         self.x.extend_from_slice(x);
-        self.stack.forward(&self.arena.params, &self.x, b, t, lens.as_deref(), h0, c0, train, &mut self.rng);
+        self.stack.forward(
+            &self.arena.params,
+            SeqInput { x: &self.x, b, t, lengths: lens.as_deref() },
+            StatePair { h: h0, c: c0 },
+            train,
+            &mut self.rng,
+        );
         self.forward_shape = Some((b, t));
         self.backward_done = false;
         Ok(())
@@ -154,7 +176,14 @@ impl RecurrentLayer {
         self.arena.zero_grads();
         self.dx.clear();
         self.dx.resize(self.x.len(), 0.0);
-        self.stack.backward(&self.arena.params, &mut self.arena.grads, &self.x, grad_out, d_hn, d_cn, Some(&mut self.dx));
+        self.stack.backward(
+            &self.arena.params,
+            &mut self.arena.grads,
+            &self.x,
+            grad_out,
+            StatePair { h: d_hn, c: d_cn },
+            Some(&mut self.dx),
+        );
         self.backward_done = true;
         Ok(())
     }

@@ -16,7 +16,7 @@ use crate::options::Opts;
 use crate::seq2seq::{WasmSeq2Seq, pairs_lengths};
 use recurrent_core::model::LossKind;
 use recurrent_core::model::seq2seq::Pairs;
-use recurrent_core::model::train::{Supervised, step_tbptt};
+use recurrent_core::model::train::{Supervised, TokenSequences, step_tbptt};
 use recurrent_core::optim::schedule::Schedule;
 use recurrent_core::optim::trainer::{StepStats, Trainable, Trainer, TrainerConfig, TrainerState};
 use recurrent_core::optim::{OptimizerConfig, OptimizerState};
@@ -150,23 +150,43 @@ fn apply_to<M: Trainable>(t: &mut Trainer, model: &mut M, grads: &[f32]) -> JsRe
     Ok(vec![g, lr])
 }
 
-/// Runs `f` on the supervised batch that `step`'s and `gradStep`'s arguments describe (sizes
-/// checked; ids or features [B·T·…], optional row lengths, classes or values).
-#[allow(clippy::too_many_arguments)]
-fn with_supervised<R>(
-    loss: LossKind,
-    ids: &[u32],
-    features: &[f32],
+/// One supervised batch for `step` and `gradStep`, as JS gives it: ids or features [B·T·…]
+/// (the other empty), the batch size and steps as JS numbers (checked by the call that takes
+/// the batch), row lengths or empty, class targets or value targets (the other empty).
+/// `new SupervisedBatch(ids, features, batchSize, steps, lengths, classes, values)`; a call
+/// taking it takes ownership (the JS object is spent).
+#[wasm_bindgen]
+pub struct SupervisedBatch {
+    ids: Vec<u32>,
+    features: Vec<f32>,
     batch_size: f64,
     steps: f64,
-    lengths_: &[u32],
-    classes: &[i32],
-    values: &[f32],
-    f: impl FnOnce(&Supervised<'_>) -> JsResult<R>,
-) -> JsResult<R> {
-    let (b, t) = crate::model::batch_dims(batch_size, steps)?;
-    let ls = lengths(lengths_);
-    f(&Supervised { inputs: batch(ids, features, b, t, &ls), targets: targets(classes, values)?, loss })
+    lengths: Vec<u32>,
+    classes: Vec<i32>,
+    values: Vec<f32>,
+}
+
+#[wasm_bindgen]
+impl SupervisedBatch {
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        ids: Vec<u32>,
+        features: Vec<f32>,
+        batch_size: f64,
+        steps: f64,
+        lengths: Vec<u32>,
+        classes: Vec<i32>,
+        values: Vec<f32>,
+    ) -> Self {
+        SupervisedBatch { ids, features, batch_size, steps, lengths, classes, values }
+    }
+}
+
+/// Runs `f` on the supervised batch `sb` describes (sizes checked).
+fn with_supervised<R>(loss: LossKind, sb: &SupervisedBatch, f: impl FnOnce(&Supervised<'_>) -> JsResult<R>) -> JsResult<R> {
+    let (b, t) = crate::model::batch_dims(sb.batch_size, sb.steps)?;
+    let ls = lengths(&sb.lengths);
+    f(&Supervised { inputs: batch(&sb.ids, &sb.features, b, t, &ls), targets: targets(&sb.classes, &sb.values)?, loss })
 }
 
 fn stats(s: StepStats) -> Vec<f32> {
@@ -201,22 +221,9 @@ impl WasmTrainer {
     }
 
     /// One update of a `Model`. Returns [loss, gradNormBeforeClip, countedRows, lr].
-    #[allow(clippy::too_many_arguments)]
-    pub fn step(
-        &mut self,
-        model: &mut WasmModel,
-        ids: &[u32],
-        features: &[f32],
-        batch_size: f64,
-        steps: f64,
-        lengths_: &[u32],
-        classes: &[i32],
-        values: &[f32],
-    ) -> JsResult<Vec<f32>> {
+    pub fn step(&mut self, model: &mut WasmModel, batch: SupervisedBatch) -> JsResult<Vec<f32>> {
         let loss = self.model_loss()?;
-        let s = with_supervised(loss, ids, features, batch_size, steps, lengths_, classes, values, |batch| {
-            self.t.step(&mut model.m, batch).js()
-        })?;
+        let s = with_supervised(loss, &batch, |batch| self.t.step(&mut model.m, batch).js())?;
         model.grads_ready = true;
         Ok(stats(s))
     }
@@ -225,22 +232,9 @@ impl WasmTrainer {
     /// batch, leaving the gradient of its mean loss in the model (`getGrads`); no update.
     /// Returns [loss, countedRows].
     #[wasm_bindgen(js_name = gradStep)]
-    #[allow(clippy::too_many_arguments)]
-    pub fn grad_step(
-        &mut self,
-        model: &mut WasmModel,
-        ids: &[u32],
-        features: &[f32],
-        batch_size: f64,
-        steps: f64,
-        lengths_: &[u32],
-        classes: &[i32],
-        values: &[f32],
-    ) -> JsResult<Vec<f64>> {
+    pub fn grad_step(&mut self, model: &mut WasmModel, batch: SupervisedBatch) -> JsResult<Vec<f64>> {
         let loss = self.model_loss()?;
-        let (l, c) = with_supervised(loss, ids, features, batch_size, steps, lengths_, classes, values, |batch| {
-            self.t.grad(&mut model.m, batch).js()
-        })?;
+        let (l, c) = with_supervised(loss, &batch, |batch| self.t.grad(&mut model.m, batch).js())?;
         model.grads_ready = true;
         Ok(vec![l, c as f64])
     }
@@ -326,7 +320,7 @@ impl WasmTrainer {
         let loss = self.model_loss()?;
         let (b, t) = crate::model::batch_dims(batch_size, steps)?;
         let window = crate::errors::size("window", window, recurrent_core::limits::MAX_STEPS)?;
-        let stats = step_tbptt(&mut self.t, &mut model.m, loss, b, t, ids, classes, window).js()?;
+        let stats = step_tbptt(&mut self.t, &mut model.m, loss, TokenSequences { b, t, ids, targets: classes }, window).js()?;
         model.grads_ready |= !stats.is_empty();
         Ok(stats.iter().flat_map(|s| [s.loss, s.grad_norm]).collect())
     }

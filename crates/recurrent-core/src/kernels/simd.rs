@@ -176,7 +176,7 @@ thread_local! {
 #[allow(clippy::too_many_arguments)] // the BLAS sgemm signature
 pub fn gemm(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &mut [f32], ldc: usize) {
     if m <= SMALL_M && (!b.trans || !a.trans) {
-        return gemm_small(m, n, k, a, b, accumulate, c, ldc);
+        return gemm_small((m, n, k), a, b, Out { c, ldc, accumulate });
     }
     SCRATCH.with(|s| {
         let s = &mut *s.borrow_mut();
@@ -224,7 +224,8 @@ fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc
                     let i0 = ic + ip * MR;
                     let mr = MR.min(m - i0);
                     let ap = &apack[ip * kc * MR..(ip + 1) * kc * MR];
-                    micro_kernel(kc, ap, bp, &mut c[i0 * ldc + j0..], ldc, mr, nr, overwrite);
+                    let tile = Tile { c: &mut c[i0 * ldc + j0..], ldc, rows: mr, cols: nr, overwrite };
+                    micro_kernel(kc, ap, bp, tile);
                 }
             }
             ic += mc;
@@ -281,11 +282,20 @@ fn pack_a(a: Mat, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
     }
 }
 
-/// C tile [mr×nr] (+)= A panel [kc×MR] · B panel [kc×NR]. `c` starts at the tile's (0,0).
-/// `overwrite` stores the tile instead of adding it to C.
+/// The part of C a micro-kernel call writes: `c` starts at the tile's (0,0), rows `ldc` apart;
+/// `rows` ≤ MR × `cols` ≤ NR of it are kept. `overwrite` stores the tile instead of adding it.
+struct Tile<'a> {
+    c: &'a mut [f32],
+    ldc: usize,
+    rows: usize,
+    cols: usize,
+    overwrite: bool,
+}
+
+/// C tile [rows×cols] (+)= A panel [kc×MR] · B panel [kc×NR].
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], c: &mut [f32], ldc: usize, mr: usize, nr: usize, overwrite: bool) {
+fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], tile: Tile) {
+    let Tile { c, ldc, rows: mr, cols: nr, overwrite } = tile;
     assert!(ap.len() >= kc * MR && bp.len() >= kc * NR);
     let z = V4::splat(0.0);
     let mut acc = [[z; 2]; MR];
@@ -371,18 +381,27 @@ pub fn micro_kernel_ceiling(kc: usize, reps: usize, out: &mut f32) -> f64 {
         // and the whole tile is observed after every call, so none of its 8 accumulator chains
         // is dead code (observing only c[0] let LLVM drop 7 of them: a "ceiling" above the
         // hardware's, bound by one add's latency)
-        micro_kernel(kc, std::hint::black_box(&*ap), std::hint::black_box(&*bp), &mut c, NR, MR, NR, false);
+        let tile = Tile { c: &mut c, ldc: NR, rows: MR, cols: NR, overwrite: false };
+        micro_kernel(kc, std::hint::black_box(&*ap), std::hint::black_box(&*bp), tile);
         std::hint::black_box(&mut c);
     }
     *out = std::hint::black_box(c.iter().sum());
     2.0 * (MR * NR * kc) as f64 * reps as f64
 }
 
+/// The C of a product: [m×n] in `c` with rows `ldc` apart; `accumulate` adds to it instead of
+/// overwriting it.
+struct Out<'a> {
+    c: &'a mut [f32],
+    ldc: usize,
+    accumulate: bool,
+}
+
 /// Unpacked product for m ≤ SMALL_M rows. B transposed (stored [n×k]) with A plain: dot
 /// products of A's rows with B's rows, four columns at a time. B plain: each C row is
 /// a sum of B's rows scaled by A's entries, 32 columns at a time.
-#[allow(clippy::too_many_arguments)]
-fn gemm_small(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &mut [f32], ldc: usize) {
+fn gemm_small((m, n, k): (usize, usize, usize), a: Mat, b: Mat, out: Out) {
+    let Out { c, ldc, accumulate } = out;
     if m == 0 || n == 0 {
         return;
     }

@@ -16,12 +16,19 @@
 //! with qb mapping each to its source word.
 //!
 //! Work: W_k k for every key once per source batch (one GEMM), W_q q for every query (one
-//! GEMM), then per (n, j) one tanh over A values (vectorised over the whole [N, Tx, A]
-//! block) and a dot product. Backward mirrors it: per (n, j) the softmax and tanh
+//! GEMM), then per query one pass over its [len, A] block of u while it is in cache (the
+//! sums, one vectorised tanh, the scores, the softmax, the context). Backward mirrors it: per (n, j) the softmax and tanh
 //! derivatives, then dW_q, dW_k and the input gradients as GEMMs over all rows.
 
 use super::{ParamTable, Slot};
 use crate::kernels::{self, Mat, col_sum_acc};
+
+/// Where `AdditiveAttention::backward` adds the gradients of its inputs: dL/dkeys
+/// [B·Tx, Dk] and dL/dqueries [N, Dq].
+pub struct InputGrads<'a> {
+    pub keys: &'a mut [f32],
+    pub queries: &'a mut [f32],
+}
 
 #[derive(Clone, Debug)]
 pub struct AdditiveAttention {
@@ -48,7 +55,6 @@ pub struct AdditiveAttention {
     // backward scratch
     dqp: Vec<f32>,
     dkp: Vec<f32>,
-    dpre: Vec<f32>,
 }
 
 impl AdditiveAttention {
@@ -78,7 +84,6 @@ impl AdditiveAttention {
             alpha: Vec::new(),
             dqp: Vec::new(),
             dkp: Vec::new(),
-            dpre: Vec::new(),
         }
     }
 
@@ -123,34 +128,31 @@ impl AdditiveAttention {
         self.qb.extend_from_slice(qb);
         self.qproj.resize(n * a, 0.0);
         kernels::gemm(n, a, dq, Mat::n(queries, dq), Mat::t(self.w_q.of(params), dq), false, &mut self.qproj, a);
-        // u = tanh(qproj_n + kproj_bj) for valid j
+        // Per query, fused while its [len, A] block of u is in cache: u = tanh(qproj_n +
+        // kproj_bj) for valid j (padded steps hold zeros, never read), the scores e_nj = vᵀ u_nj,
+        // the masked softmax and the context.
         self.u.resize(n * tx * a, 0.0);
-        for (i, &b) in qb.iter().enumerate() {
-            let q = &self.qproj[i * a..(i + 1) * a];
-            for j in 0..self.lengths[b] {
-                let k = &self.kproj[(b * tx + j) * a..(b * tx + j + 1) * a];
-                let u = &mut self.u[(i * tx + j) * a..(i * tx + j + 1) * a];
-                for ((x, qq), kk) in u.iter_mut().zip(q).zip(k) {
-                    *x = qq + kk;
-                }
-            }
-            // padded source steps hold zeros (never read)
-            self.u[(i * tx + self.lengths[b]) * a..(i + 1) * tx * a].fill(0.0);
-        }
-        kernels::tanh(&mut self.u);
         let v = self.v.of(params);
         self.alpha.resize(n * tx, 0.0);
         ctx.clear();
         ctx.resize(n * dk, 0.0);
         for (i, &b) in qb.iter().enumerate() {
             let len = self.lengths[b];
+            let q = &self.qproj[i * a..(i + 1) * a];
+            let block = &mut self.u[i * tx * a..(i + 1) * tx * a];
+            let (valid, padded) = block.split_at_mut(len * a);
+            for (u, k) in valid.chunks_exact_mut(a).zip(self.kproj[b * tx * a..].chunks_exact(a)) {
+                for ((x, qq), kk) in u.iter_mut().zip(q).zip(k) {
+                    *x = qq + kk;
+                }
+            }
+            padded.fill(0.0);
+            kernels::tanh(valid);
             let al = &mut self.alpha[i * tx..(i + 1) * tx];
             let mut max = f32::NEG_INFINITY;
-            for j in 0..len {
-                let u = &self.u[(i * tx + j) * a..(i * tx + j + 1) * a];
-                let e: f32 = u.iter().zip(v).map(|(x, y)| x * y).sum();
-                al[j] = e;
-                max = max.max(e);
+            for (e, u) in al.iter_mut().zip(valid.chunks_exact(a)) {
+                *e = dot(u, v);
+                max = max.max(*e);
             }
             let mut sum = 0.0f32;
             for x in &mut al[..len] {
@@ -174,18 +176,9 @@ impl AdditiveAttention {
     }
 
     /// Backward of the last `forward`: accumulates the parameter gradients, adds dL/dkeys
-    /// into `d_keys` [B·Tx, Dk] and dL/dqueries into `d_queries` [N, Dq].
-    #[allow(clippy::too_many_arguments)]
-    pub fn backward(
-        &mut self,
-        params: &[f32],
-        grads: &mut [f32],
-        keys: &[f32],
-        queries: &[f32],
-        d_ctx: &[f32],
-        d_keys: &mut [f32],
-        d_queries: &mut [f32],
-    ) {
+    /// into `d.keys` [B·Tx, Dk] and dL/dqueries into `d.queries` [N, Dq].
+    pub fn backward(&mut self, params: &[f32], grads: &mut [f32], keys: &[f32], queries: &[f32], d_ctx: &[f32], d: InputGrads) {
+        let InputGrads { keys: d_keys, queries: d_queries } = d;
         let (a, dq, dk, tx, b) = (self.dim, self.query_dim, self.key_dim, self.tx, self.b);
         let n = self.qb.len();
         assert_eq!(d_ctx.len(), n * dk);
@@ -197,7 +190,6 @@ impl AdditiveAttention {
         self.dqp.resize(n * a, 0.0);
         self.dkp.clear();
         self.dkp.resize(b * tx * a, 0.0);
-        self.dpre.resize(a, 0.0);
         let mut dalpha = vec![0.0f32; tx];
         for i in 0..n {
             let bb = self.qb[i];
@@ -209,7 +201,7 @@ impl AdditiveAttention {
             for j in 0..len {
                 let kr = (bb * tx + j) * dk..(bb * tx + j + 1) * dk;
                 let k = &keys[kr.clone()];
-                dalpha[j] = dc.iter().zip(k).map(|(x, y)| x * y).sum();
+                dalpha[j] = dot(dc, k);
                 s += al[j] * dalpha[j];
                 for (o, x) in d_keys[kr].iter_mut().zip(dc) {
                     *o += al[j] * x;
@@ -220,16 +212,15 @@ impl AdditiveAttention {
                 if de == 0.0 {
                     continue;
                 }
+                // one pass: dv += de·u ; d(pre-tanh) = de·v·(1 − u²) into dqp_i and dkp_bj
                 let u = &self.u[(i * tx + j) * a..(i * tx + j + 1) * a];
-                for ((g, p), (uu, vv)) in dv.iter_mut().zip(self.dpre.iter_mut()).zip(u.iter().zip(&v)) {
+                let dq_row = &mut self.dqp[i * a..(i + 1) * a];
+                let dk_row = &mut self.dkp[(bb * tx + j) * a..(bb * tx + j + 1) * a];
+                for ((g, (oq, ok)), (uu, vv)) in dv.iter_mut().zip(dq_row.iter_mut().zip(dk_row.iter_mut())).zip(u.iter().zip(&v)) {
                     *g += de * uu;
-                    *p = de * vv * (1.0 - uu * uu);
-                }
-                for (o, p) in self.dqp[i * a..(i + 1) * a].iter_mut().zip(&self.dpre) {
-                    *o += p;
-                }
-                for (o, p) in self.dkp[(bb * tx + j) * a..(bb * tx + j + 1) * a].iter_mut().zip(&self.dpre) {
-                    *o += p;
+                    let p = de * vv * (1.0 - uu * uu);
+                    *oq += p;
+                    *ok += p;
                 }
             }
         }
@@ -244,4 +235,19 @@ impl AdditiveAttention {
         col_sum_acc(&self.dkp, b * tx, a, a, self.b_k.of_mut(grads));
         kernels::gemm(b * tx, dk, a, Mat::n(&self.dkp, a), Mat::n(self.w_k.of(params), dk), true, d_keys, dk);
     }
+}
+
+/// x · y over 8 interleaved partial sums (independent adds that the compiler turns into SIMD
+/// lanes; a single running sum is one serial chain of A dependent adds per score).
+fn dot(x: &[f32], y: &[f32]) -> f32 {
+    debug_assert_eq!(x.len(), y.len());
+    let mut acc = [0.0f32; 8];
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let tail: f32 = xc.remainder().iter().zip(yc.remainder()).map(|(a, b)| a * b).sum();
+    for (a, b) in xc.zip(yc) {
+        for l in 0..8 {
+            acc[l] += a[l] * b[l];
+        }
+    }
+    (acc[0] + acc[4]) + (acc[1] + acc[5]) + (acc[2] + acc[6]) + (acc[3] + acc[7]) + tail
 }

@@ -212,14 +212,35 @@ struct FwdIo<'a> {
     c_n: &'a mut [f32],
 }
 
+/// A batch of sequences for `RecurrentStack::forward`: x [B, T, I] and the rows' lengths
+/// (each ≤ T; None: all T).
+#[derive(Clone, Copy, Debug)]
+pub struct SeqInput<'a> {
+    pub x: &'a [f32],
+    pub b: usize,
+    pub t: usize,
+    pub lengths: Option<&'a [usize]>,
+}
+
+/// A state of the whole stack, or its gradient: h [L·D, B, S] and c [L·D, B, H] (LSTM only);
+/// None stands for zeros. `forward` starts from one (h0, c0); `backward` takes dL/dh_n and
+/// dL/dc_n as one.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StatePair<'a> {
+    pub h: Option<&'a [f32]>,
+    pub c: Option<&'a [f32]>,
+}
+
 /// What one direction's backward reads and writes: x, the layer's output gradient, d_hn
-/// [B, S] and d_cn [B, H], dx (+)= [B, T, in_dim] when wanted.
+/// [B, S] and d_cn [B, H], dx (+)= [B, T, in_dim] when wanted, and the sums of its per-step
+/// gradient norms when recorded (`layers::step_norms`).
 struct BwdIo<'a> {
     x: &'a [f32],
     d_out: &'a [f32],
     d_hn: Option<&'a [f32]>,
     d_cn: Option<&'a [f32]>,
     dx: Option<&'a mut [f32]>,
+    norms: Option<DirSums<'a>>,
 }
 
 /// The state gradients carried between backward steps: dh [B, S] (left holding dL/dh0),
@@ -335,21 +356,9 @@ impl RecurrentStack {
         &self.lengths
     }
 
-    /// Forward over x [B, T, I]. `lengths` (each ≤ T) default to T; h0/c0 [L·D, B, H]
-    /// default to zeros. With `train` and dropout > 0, dropout masks are drawn from `rng`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn forward(
-        &mut self,
-        params: &[f32],
-        x: &[f32],
-        b: usize,
-        t: usize,
-        lengths: Option<&[usize]>,
-        h0: Option<&[f32]>,
-        c0: Option<&[f32]>,
-        train: bool,
-        rng: &mut Rng,
-    ) {
+    /// Forward over `input` x [B, T, I] from `init` (h0/c0 [L·D, B, H]; None: zeros). With `train` and dropout > 0, dropout masks are drawn from `rng`.
+    pub fn forward(&mut self, params: &[f32], input: SeqInput, init: StatePair, train: bool, rng: &mut Rng) {
+        let (SeqInput { x, b, t, lengths }, StatePair { h: h0, c: c0 }) = (input, init);
         let cfg = self.cfg.clone();
         let (h, sw, dn, has_c) = (cfg.hidden, cfg.state_width(), cfg.dirs(), cfg.cell.has_c());
         assert_eq!(x.len(), b * t * cfg.input, "recurrent forward: x must be [B, T, I]");
@@ -411,19 +420,18 @@ impl RecurrentStack {
     }
 
     /// Backward of the last forward. Accumulates parameter gradients into `grads` and, when
-    /// given, dL/dx into `dx` [B, T, I]. d_out [B, T, D·H]; d_hn/d_cn [L·D, B, H].
+    /// given, dL/dx into `dx` [B, T, I]. d_out [B, T, D·H]; `d_state` = dL/dh_n, dL/dc_n [L·D, B, H].
     /// Leaves dL/dh0 and dL/dc0 in `self.dh0` / `self.dc0`.
-    #[allow(clippy::too_many_arguments)]
     pub fn backward(
         &mut self,
         params: &[f32],
         grads: &mut [f32],
         x: &[f32],
         d_out: &[f32],
-        d_hn: Option<&[f32]>,
-        d_cn: Option<&[f32]>,
+        d_state: StatePair,
         mut dx: Option<&mut [f32]>,
     ) {
+        let StatePair { h: d_hn, c: d_cn } = d_state;
         let cfg = self.cfg.clone();
         let (b, t, h, dn) = (self.b, self.t, cfg.hidden, cfg.dirs());
         let (sw, has_c) = (cfg.state_width(), cfg.cell.has_c());
@@ -464,9 +472,9 @@ impl RecurrentStack {
                     d_hn: d_hn.map(|s| &s[so.clone()]),
                     d_cn: d_cn.map(|s| &s[sc.clone()]),
                     dx: dxi,
+                    norms: self.record_norms.then(|| StepNorms::dir(&mut self.norm_sums, i, rows, t)),
                 };
-                let norms = self.record_norms.then(|| StepNorms::dir(&mut self.norm_sums, i, rows, t));
-                dir_backward(self.dirs[i], params, grads, &mut self.bufs[i], &run, io, &mut self.carry, norms);
+                dir_backward(self.dirs[i], params, grads, &mut self.bufs[i], &run, io, &mut self.carry);
                 self.dh0[so].copy_from_slice(&self.carry.dh);
                 if has_c {
                     self.dc0[sc].copy_from_slice(&self.carry.dc);
@@ -574,18 +582,9 @@ fn dir_forward(p: DirParams, params: &[f32], st: &mut DirBufs, run: &DirRun, io:
 
 /// One direction of one layer backward: the cell's step per time step (masked), then the
 /// cell's recurrent weight gradients, and dW_ih, db_ih, db_hh and dx as GEMMs over all steps.
-/// With `norms`, records the per-step gradient norms of this direction (`layers::step_norms`).
-#[allow(clippy::too_many_arguments)]
-fn dir_backward(
-    p: DirParams,
-    params: &[f32],
-    grads: &mut [f32],
-    st: &mut DirBufs,
-    run: &DirRun,
-    io: BwdIo,
-    carry: &mut Carry,
-    mut norms: Option<DirSums>,
-) {
+/// With `io.norms`, records the per-step gradient norms of this direction (`layers::step_norms`).
+fn dir_backward(p: DirParams, params: &[f32], grads: &mut [f32], st: &mut DirBufs, run: &DirRun, mut io: BwdIo, carry: &mut Carry) {
+    let mut norms = io.norms.take();
     let (b, t, h, in_dim) = (run.b, run.t, run.h, run.in_dim);
     run.cell.with(|cell| {
         let (gh, sw, cw, has_c) = (cell.gates() * h, cell.state_width(h), cell.cache_width(h), cell.has_c());

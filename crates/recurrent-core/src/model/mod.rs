@@ -21,7 +21,7 @@ use crate::layers::crf::Crf;
 use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
-use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use crate::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use crate::layers::step_norms::StepNorms;
 use crate::limits;
 use crate::loss::ctc::{CtcBatch, CtcConfig, CtcWork, ctc_loss};
@@ -330,7 +330,13 @@ impl Model {
                 Layer::Recurrent { stack, return_sequences, state_h, state_c } => {
                     let h0 = if carry && !state_h.is_empty() { Some(&state_h[..]) } else { None };
                     let c0 = if carry && !state_c.is_empty() { Some(&state_c[..]) } else { None };
-                    stack.forward(&self.arena.params, inp, b, t, Some(&self.lengths), h0, c0, train, &mut self.rng);
+                    stack.forward(
+                        &self.arena.params,
+                        SeqInput { x: inp, b, t, lengths: Some(&self.lengths) },
+                        StatePair { h: h0, c: c0 },
+                        train,
+                        &mut self.rng,
+                    );
                     if *return_sequences {
                         out.clear();
                         out.extend_from_slice(stack.output());
@@ -536,8 +542,7 @@ impl Model {
                         &mut self.arena.grads,
                         inp,
                         &self.d_a,
-                        d_hn,
-                        None,
+                        StatePair { h: d_hn, c: None },
                         if need_dx { Some(&mut self.d_b) } else { None },
                     );
                     std::mem::swap(&mut self.d_a, &mut self.d_b);

@@ -29,20 +29,26 @@ impl Trainable for Model {
     }
 }
 
-/// Truncated BPTT over token sequences ids [B, T] with class targets [B, T]: windows of
-/// `window` steps, state carried across windows and detached, one `trainer` update per
-/// window. The state starts from zeros. Returns each window's stats.
-#[allow(clippy::too_many_arguments)]
+/// Token sequences ids [B, T] with one class target per step, targets [B, T] (row-major).
+#[derive(Clone, Copy, Debug)]
+pub struct TokenSequences<'a> {
+    pub b: usize,
+    pub t: usize,
+    pub ids: &'a [u32],
+    pub targets: &'a [i32],
+}
+
+/// Truncated BPTT over `seqs`: windows of `window` steps, state carried across windows and
+/// detached, one `trainer` update per window. The state starts from zeros. Returns each
+/// window's stats.
 pub fn step_tbptt(
     trainer: &mut Trainer,
     model: &mut Model,
     loss: LossKind,
-    b: usize,
-    t: usize,
-    ids: &[u32],
-    targets: &[i32],
+    seqs: TokenSequences<'_>,
     window: usize,
 ) -> Result<Vec<StepStats>> {
+    let TokenSequences { b, t, ids, targets } = seqs;
     if window == 0 {
         return Err(Error::range("tbptt window must be at least 1"));
     }

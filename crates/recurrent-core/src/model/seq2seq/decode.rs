@@ -3,6 +3,7 @@
 
 use super::Seq2Seq;
 use crate::error::{Error, Result};
+use crate::layers::recurrent::{SeqInput, StatePair};
 
 /// Widest beam accepted by `decode`.
 pub const MAX_BEAM: usize = 4096;
@@ -66,7 +67,13 @@ impl Seq2Seq {
                 break;
             }
             self.tgt_emb.forward(&self.arena.params, &prev, &mut ye);
-            self.dec.forward(&self.arena.params, &ye, r, 1, None, Some(&h), Some(&c), false, &mut self.rng);
+            self.dec.forward(
+                &self.arena.params,
+                SeqInput { x: &ye, b: r, t: 1, lengths: None },
+                StatePair { h: Some(&h), c: Some(&c) },
+                false,
+                &mut self.rng,
+            );
             let s = self.dec.output().to_vec();
             self.head(&s, &qb, false);
             // log-softmax per row

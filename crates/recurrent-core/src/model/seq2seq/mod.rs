@@ -36,11 +36,11 @@ pub use decode::{Hypothesis, MAX_BEAM, MAX_DECODE_LENGTH};
 use crate::cells::CellKind;
 use crate::error::{Error, Result};
 use crate::layers::ParamTable;
-use crate::layers::attention::AdditiveAttention;
+use crate::layers::attention::{AdditiveAttention, InputGrads};
 use crate::layers::dense::Dense;
 use crate::layers::dropout;
 use crate::layers::embedding::Embedding;
-use crate::layers::recurrent::{RecurrentConfig, RecurrentStack};
+use crate::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use crate::limits;
 use crate::loss::IGNORE_INDEX;
 use crate::optim::trainer::Trainable;
@@ -93,6 +93,10 @@ pub struct Seq2Seq {
     logits: Vec<f32>,
     /// log p(y_out) per decoder row (0 on ignored rows)
     row_logp: Vec<f64>,
+    /// Per target row of the last `forward`: max logit and Σ exp(logit − max), in f64, which
+    /// `backward` reuses for the softmax instead of recomputing them.
+    row_max: Vec<f64>,
+    row_sum: Vec<f64>,
     forward_done: bool,
     // backward scratch
     dlogits: Vec<f32>,
@@ -148,6 +152,8 @@ impl Seq2Seq {
             att_mask: Vec::new(),
             logits: Vec::new(),
             row_logp: Vec::new(),
+            row_max: Vec::new(),
+            row_sum: Vec::new(),
             forward_done: false,
             dlogits: Vec::new(),
             d_att: Vec::new(),
@@ -266,7 +272,13 @@ impl Seq2Seq {
             off += l;
         }
         self.src_emb.forward(&self.arena.params, &self.src_ids, &mut self.xe);
-        self.enc.forward(&self.arena.params, &self.xe, b, tx, Some(&self.lx), None, None, train, &mut self.rng);
+        self.enc.forward(
+            &self.arena.params,
+            SeqInput { x: &self.xe, b, t: tx, lengths: Some(&self.lx) },
+            StatePair::default(),
+            train,
+            &mut self.rng,
+        );
         // final states of the top layer, forward then reverse: fin [B, D·He]
         let (he, dn, le) = (self.cfg.enc_hidden, self.enc.cfg.dirs(), self.cfg.enc_layers);
         self.fin.clear();
@@ -339,7 +351,13 @@ impl Seq2Seq {
             off += l;
         }
         self.tgt_emb.forward(&self.arena.params, &self.y_in, &mut self.ye);
-        self.dec.forward(&self.arena.params, &self.ye, b, ty, Some(&self.ly), Some(&self.h0), None, train, &mut self.rng);
+        self.dec.forward(
+            &self.arena.params,
+            SeqInput { x: &self.ye, b, t: ty, lengths: Some(&self.ly) },
+            StatePair { h: Some(&self.h0), c: None },
+            train,
+            &mut self.rng,
+        );
         self.qb.clear();
         self.qb.extend((0..b * ty).map(|n| n / ty));
         let s = self.dec.output().to_vec();
@@ -351,6 +369,8 @@ impl Seq2Seq {
         let n = b * ty;
         self.row_logp.clear();
         self.row_logp.resize(n, 0.0);
+        self.row_max.resize(n, 0.0);
+        self.row_sum.resize(n, 0.0);
         let count = self.y_out.iter().filter(|&&y| y != IGNORE_INDEX).count();
         let mut total = 0.0f64;
         for i in 0..n {
@@ -360,7 +380,10 @@ impl Seq2Seq {
             }
             let row = &self.logits[i * v..(i + 1) * v];
             let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
-            let lse = row.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>().ln() + max;
+            let sum = row.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>();
+            self.row_max[i] = max;
+            self.row_sum[i] = sum;
+            let lse = sum.ln() + max;
             let lp = row[y as usize] as f64 - lse;
             self.row_logp[i] = lp;
             total -= lp;
@@ -405,8 +428,7 @@ impl Seq2Seq {
                 continue;
             }
             let row = &self.logits[i * v..(i + 1) * v];
-            let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
-            let sum: f64 = row.iter().map(|&x| (x as f64 - max).exp()).sum();
+            let (max, sum) = (self.row_max[i], self.row_sum[i]);
             for (g, &x) in d.iter_mut().zip(row) {
                 *g = ((x as f64 - max).exp() / sum * scale) as f32;
             }
@@ -432,11 +454,12 @@ impl Seq2Seq {
         self.d_keys.clear();
         self.d_keys.resize(b * tx * dk, 0.0);
         let s = self.dec.output();
-        self.attn.backward(p, g, self.enc.output(), s, &self.d_ctx, &mut self.d_keys, &mut self.d_s);
+        let d = InputGrads { keys: &mut self.d_keys, queries: &mut self.d_s };
+        self.attn.backward(p, g, self.enc.output(), s, &self.d_ctx, d);
         // decoder
         self.d_ye.clear();
         self.d_ye.resize(n * self.cfg.embed, 0.0);
-        self.dec.backward(p, g, &self.ye, &self.d_s, None, None, Some(&mut self.d_ye));
+        self.dec.backward(p, g, &self.ye, &self.d_s, StatePair::default(), Some(&mut self.d_ye));
         self.tgt_emb.backward(g, &self.y_in, &self.d_ye);
         // bridge: z [B, Ld·Hd] → h0 = tanh(z) [Ld, B, Hd]
         let ld = self.cfg.dec_layers;
@@ -466,7 +489,7 @@ impl Seq2Seq {
         }
         self.d_xe.clear();
         self.d_xe.resize(b * tx * self.cfg.embed, 0.0);
-        self.enc.backward(p, g, &self.xe, &self.d_keys, Some(&self.d_hn), None, Some(&mut self.d_xe));
+        self.enc.backward(p, g, &self.xe, &self.d_keys, StatePair { h: Some(&self.d_hn), c: None }, Some(&mut self.d_xe));
         self.src_emb.backward(g, &self.src_ids, &self.d_xe);
         self.forward_done = false;
         Ok(())
