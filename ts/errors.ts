@@ -76,8 +76,10 @@ export class RecurrentRangeError extends RangeError implements RecurrentErrorFie
  * `E_OPTION`, `E_STATE`, `E_NOT_READY` and `E_FORMAT` errors. Its `name` is `'TypeError'`.
  * @example
  * ```ts
+ * // options read from JSON are checked at run time, whatever their static type
+ * const options = JSON.parse('{ "dim": 4, "bogus": 1 }');
  * try {
- *   sequential({ input: { vocab: 5 } }).embedding({ dim: 4, bogus: 1 } as never);
+ *   sequential({ input: { vocab: 5 } }).embedding(options);
  * } catch (e) {
  *   if (e instanceof RecurrentTypeError) console.log(e.code, e.message); // E_OPTION: names the unknown key
  * }
