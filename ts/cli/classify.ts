@@ -13,7 +13,7 @@ import { trainOnTexts } from './classify-texts.js';
 import { CHINESE_REVIEWS } from './corpora/chinese.js';
 import { loadSpamAssassin, splitMessage } from './corpora/spam.js';
 import { CORPORA, needCorpus } from './corpus.js';
-import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { type Command, common, dispatch, helpText, ownFiles, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
 
 export const CLASSIFY_TRAIN: Command = {
@@ -68,15 +68,17 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const fmt = (s: BinaryScore) =>
   `accuracy ${pct(s.accuracy)}  spam F1 ${pct(s.f1)} (P ${pct(s.precision)}, R ${pct(s.recall)}; tp ${s.tp} fp ${s.fp} fn ${s.fn} tn ${s.tn})`;
 
-export async function classify(argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'train') return classifyTrain(rest, out);
-  if (sub === 'run') return classifyRun(rest, out);
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    out(groupHelp('recurrent classify', 'spam vs ham with a recurrent classifier against naive Bayes', [CLASSIFY_TRAIN, CLASSIFY_RUN]));
-    return sub === undefined ? 2 : 0;
-  }
-  throw optionError(`unknown classify command '${sub}' (train or run; see recurrent classify --help)`);
+export function classify(argv: string[], out: (s: string) => void): Promise<number> {
+  return dispatch(
+    'recurrent classify',
+    'spam vs ham with a recurrent classifier against naive Bayes',
+    [
+      [CLASSIFY_TRAIN, classifyTrain],
+      [CLASSIFY_RUN, classifyRun],
+    ],
+    argv,
+    out,
+  );
 }
 
 async function classifyTrain(argv: string[], out: (s: string) => void): Promise<number> {
@@ -86,10 +88,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
     return 0;
   }
   const f = reader(parsed);
-  const files = { train: f.str('train'), dev: f.str('dev'), test: f.str('test') };
-  const own = files.train !== undefined || files.test !== undefined || files.dev !== undefined;
-  if (own && f.str('corpus') !== undefined) throw optionError('give either --corpus or your own --train/--test files, not both');
-  if (own && (!files.train || !files.test)) throw optionError('your own data needs both --train FILE and --test FILE (--dev FILE is optional)');
+  const { files, own } = ownFiles(f);
   const corpus = own ? 'files' : f.choice('corpus', ['spam', CHINESE_REVIEWS] as const, 'spam');
   if (corpus !== 'spam') {
     const zh = corpus === CHINESE_REVIEWS;

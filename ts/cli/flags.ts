@@ -244,3 +244,42 @@ export function groupHelp(name: string, about: string, subs: readonly Command[])
   for (const c of subs) lines.push(`  ${c.examples[0]}`);
   return lines.join('\n');
 }
+
+/** A sub-verb: its flag table (whose name ends in the sub-verb's word) and what runs it. */
+export type SubVerb = readonly [Command, (argv: string[], out: (s: string) => void) => Promise<number>];
+
+/**
+ * Runs `recurrent NAME SUB …` for a verb with sub-verbs: the one whose word is argv[0], else the
+ * group's help (exit 2 without a sub-verb, 0 when asked), else E_OPTION listing the sub-verbs.
+ */
+export async function dispatch(name: string, about: string, subs: readonly SubVerb[], argv: string[], out: (s: string) => void): Promise<number> {
+  const [sub, ...rest] = argv;
+  const word = (c: Command) => c.name.slice(name.length + 1);
+  const hit = subs.find(([c]) => word(c) === sub);
+  if (hit) return hit[1](rest, out);
+  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+    out(
+      groupHelp(
+        name,
+        about,
+        subs.map(([c]) => c),
+      ),
+    );
+    return sub === undefined ? 2 : 0;
+  }
+  const words = subs.map(([c]) => word(c));
+  const list = `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`;
+  throw optionError(`unknown ${name.slice('recurrent '.length)} command '${sub}' (${list}; see ${name} --help)`);
+}
+
+/**
+ * A person's own data (`--train FILE --test FILE`, `--dev FILE` optional) in place of `--corpus`:
+ * the three paths and whether any was given. E_OPTION for both sources or for a half of the files.
+ */
+export function ownFiles(f: ReturnType<typeof reader>): { files: { train?: string; dev?: string; test?: string }; own: boolean } {
+  const files = { train: f.str('train'), dev: f.str('dev'), test: f.str('test') };
+  const own = files.train !== undefined || files.test !== undefined || files.dev !== undefined;
+  if (own && f.str('corpus') !== undefined) throw optionError('give either --corpus or your own --train/--test files, not both');
+  if (own && (!files.train || !files.test)) throw optionError('your own data needs both --train FILE and --test FILE (--dev FILE is optional)');
+  return { files, own };
+}

@@ -8,7 +8,7 @@ import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
 import { loadCmudict } from './corpora/cmudict.js';
 import { CORPORA, needCorpus } from './corpus.js';
-import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { type Command, common, dispatch, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
 import { EpochBar, UNITS } from './progress.js';
 
@@ -62,15 +62,17 @@ export const G2P_RUN: Command = {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-export async function g2p(argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    out(groupHelp('recurrent g2p', 'grapheme to phoneme with an attention encoder-decoder', [G2P_TRAIN, G2P_RUN]));
-    return sub === undefined ? 2 : 0;
-  }
-  if (sub === 'train') return train(rest, out);
-  if (sub === 'run') return run(rest, out);
-  throw optionError(`unknown g2p command '${sub}' (train or run; see recurrent g2p --help)`);
+export function g2p(argv: string[], out: (s: string) => void): Promise<number> {
+  return dispatch(
+    'recurrent g2p',
+    'grapheme to phoneme with an attention encoder-decoder',
+    [
+      [G2P_TRAIN, train],
+      [G2P_RUN, run],
+    ],
+    argv,
+    out,
+  );
 }
 
 async function train(argv: string[], out: (s: string) => void): Promise<number> {

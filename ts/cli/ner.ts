@@ -21,7 +21,7 @@ import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
 import { loadMsra, MSRA, PEOPLES_DAILY, peoplesDailySplits } from './corpora/chinese.js';
-import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { type Command, common, dispatch, helpText, ownFiles, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
 
 export const NER_TRAIN: Command = {
@@ -95,15 +95,17 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-export async function ner(argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'train') return nerTrain(rest, out);
-  if (sub === 'run') return nerRun(rest, out);
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    out(groupHelp('recurrent ner', 'named entities (PER, LOC, ORG, …) on characters with a BiLSTM-CRF', [NER_TRAIN, NER_RUN]));
-    return sub === undefined ? 2 : 0;
-  }
-  throw optionError(`unknown ner command '${sub}' (train or run; see recurrent ner --help)`);
+export function ner(argv: string[], out: (s: string) => void): Promise<number> {
+  return dispatch(
+    'recurrent ner',
+    'named entities (PER, LOC, ORG, …) on characters with a BiLSTM-CRF',
+    [
+      [NER_TRAIN, nerTrain],
+      [NER_RUN, nerRun],
+    ],
+    argv,
+    out,
+  );
 }
 
 async function nerTrain(argv: string[], out: (s: string) => void): Promise<number> {
@@ -113,10 +115,7 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
     return 0;
   }
   const f = reader(parsed);
-  const files = { train: f.str('train'), dev: f.str('dev'), test: f.str('test') };
-  const own = files.train !== undefined || files.test !== undefined || files.dev !== undefined;
-  if (own && f.str('corpus') !== undefined) throw optionError('give either --corpus or your own --train/--test files, not both');
-  if (own && (!files.train || !files.test)) throw optionError('your own data needs both --train FILE and --test FILE (--dev FILE is optional)');
+  const { files, own } = ownFiles(f);
   const corpus = own ? 'files' : f.choice('corpus', [MSRA, PEOPLES_DAILY] as const, MSRA);
   const arch = f.choice('arch', ['crf', 'tagger'] as const, 'crf');
   const epochs = f.int('epochs', 3);

@@ -15,7 +15,7 @@ import { barChart } from './chart.js';
 import { PEOPLES_DAILY, peoplesDailySplits } from './corpora/chinese.js';
 import { loadMobyDick } from './corpora/mobydick.js';
 import { CORPORA, needCorpus } from './corpus.js';
-import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { type Command, common, dispatch, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
 
 export const SEGMENT_TRAIN: Command = {
@@ -82,15 +82,17 @@ async function readCorpus(path: string, requireBoundaries = true): Promise<strin
   return parseSegmentedCorpus(bytes, { name: path, requireBoundaries });
 }
 
-export async function segment(argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'train') return segmentTrain(rest, out);
-  if (sub === 'run') return segmentRun(rest, out);
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    out(groupHelp('recurrent segment', 'word segmentation as BMES character tagging', [SEGMENT_TRAIN, SEGMENT_RUN]));
-    return sub === undefined ? 2 : 0;
-  }
-  throw optionError(`unknown segment command '${sub}' (train or run; see recurrent segment --help)`);
+export function segment(argv: string[], out: (s: string) => void): Promise<number> {
+  return dispatch(
+    'recurrent segment',
+    'word segmentation as BMES character tagging',
+    [
+      [SEGMENT_TRAIN, segmentTrain],
+      [SEGMENT_RUN, segmentRun],
+    ],
+    argv,
+    out,
+  );
 }
 
 async function segmentTrain(argv: string[], out: (s: string) => void): Promise<number> {

@@ -7,7 +7,7 @@ import { digitsToWords, type SpeechCorpus, SpeechRecognizer, type SpeechScore, t
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { lineChart } from './chart.js';
-import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { type Command, common, dispatch, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
 import { goldReport, parseGold, parseWavList, readBytes, transcribeFiles } from './speech-eval.js';
 
@@ -83,16 +83,18 @@ accuracy overall and per group, and the worst utterances.`,
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-export async function speech(argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    out(groupHelp('recurrent speech', 'spoken digit recognition with CTC (espeak-ng voices)', [SPEECH_TRAIN, SPEECH_RUN, SPEECH_EVAL]));
-    return sub === undefined ? 2 : 0;
-  }
-  if (sub === 'train') return train(rest, out);
-  if (sub === 'run') return run(rest, out);
-  if (sub === 'eval') return evaluate(rest, out);
-  throw optionError(`unknown speech command '${sub}' (train, run or eval; see recurrent speech --help)`);
+export function speech(argv: string[], out: (s: string) => void): Promise<number> {
+  return dispatch(
+    'recurrent speech',
+    'spoken digit recognition with CTC (espeak-ng voices)',
+    [
+      [SPEECH_TRAIN, train],
+      [SPEECH_RUN, run],
+      [SPEECH_EVAL, evaluate],
+    ],
+    argv,
+    out,
+  );
 }
 
 interface CorpusModule {

@@ -16,7 +16,7 @@ import { barChart } from './chart.js';
 import { loadBrown } from './corpora/brown.js';
 import { PEOPLES_DAILY, peoplesDailySplits } from './corpora/chinese.js';
 import { CORPORA, needCorpus } from './corpus.js';
-import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { type Command, common, dispatch, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
 
 export const TAG_TRAIN: Command = {
@@ -86,15 +86,17 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-export async function tag(argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  if (sub === 'train') return tagTrain(rest, out);
-  if (sub === 'run') return tagRun(rest, out);
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    out(groupHelp('recurrent tag', 'part-of-speech (or any word/TAG) tagging with a BiLSTM or BiLSTM-CRF', [TAG_TRAIN, TAG_RUN]));
-    return sub === undefined ? 2 : 0;
-  }
-  throw optionError(`unknown tag command '${sub}' (train or run; see recurrent tag --help)`);
+export function tag(argv: string[], out: (s: string) => void): Promise<number> {
+  return dispatch(
+    'recurrent tag',
+    'part-of-speech (or any word/TAG) tagging with a BiLSTM or BiLSTM-CRF',
+    [
+      [TAG_TRAIN, tagTrain],
+      [TAG_RUN, tagRun],
+    ],
+    argv,
+    out,
+  );
 }
 
 async function tagTrain(argv: string[], out: (s: string) => void): Promise<number> {

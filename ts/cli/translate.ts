@@ -13,7 +13,7 @@ import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
 import { type AlignedVerse, BIBLE_SPLIT, loadBible } from './corpora/bible.js';
-import { type Command, common, groupHelp, helpText, parseFlags, reader } from './flags.js';
+import { type Command, common, dispatch, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
 import { EpochBar, UNITS } from './progress.js';
 
@@ -109,18 +109,19 @@ pairs' targets.`,
   examples: ['recurrent translate eval --model runs/translate.safetensors', 'recurrent translate eval --hyp out.txt --ref ref.txt'],
 };
 
-export async function translate(argv: string[], out: (s: string) => void): Promise<number> {
-  const [sub, ...rest] = argv;
-  const subs = [TRANSLATE_DATA, TRANSLATE_TRAIN, TRANSLATE_RUN, TRANSLATE_EVAL];
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    out(groupHelp('recurrent translate', 'Spanish → English translation with BPE and an attention encoder-decoder', subs));
-    return sub === undefined ? 2 : 0;
-  }
-  if (sub === 'data') return data(rest, out);
-  if (sub === 'train') return train(rest, out);
-  if (sub === 'run') return run(rest, out);
-  if (sub === 'eval') return evaluate(rest, out);
-  throw optionError(`unknown translate command '${sub}' (data, train, run or eval; see recurrent translate --help)`);
+export function translate(argv: string[], out: (s: string) => void): Promise<number> {
+  return dispatch(
+    'recurrent translate',
+    'Spanish → English translation with BPE and an attention encoder-decoder',
+    [
+      [TRANSLATE_DATA, data],
+      [TRANSLATE_TRAIN, train],
+      [TRANSLATE_RUN, run],
+      [TRANSLATE_EVAL, evaluate],
+    ],
+    argv,
+    out,
+  );
 }
 
 /** Tab-separated pairs: "source<TAB>target" a line (blank lines skipped); E_FORMAT naming the line. */
