@@ -2,42 +2,20 @@
 //! `retain_grad` on every step's state in float64): a recurrent stack alone and a model
 //! (features → rnn → linear → MSE), every cell, stacked, bidirectional, variable lengths.
 
+mod torch_json;
 use recurrent_core::CellKind;
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use recurrent_core::layers::step_norms::StepNorms;
 use recurrent_core::model::{Batch, InputKind, LayerSpec, LossKind, Model, ModelSpec, Targets};
 use recurrent_core::rng::Rng;
-use serde_json::Value;
-use std::collections::HashMap;
 use std::path::PathBuf;
+use torch_json::Fixture;
 
 /// |a − b| ≤ REL·|b|: the "exact to PyTorch" (f32 maths against float64).
 const REL: f64 = 1e-6;
 
-struct Fixture {
-    meta: Value,
-    t: HashMap<String, Vec<f64>>,
-}
-
 impl Fixture {
-    fn load(path: &PathBuf) -> Fixture {
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let mut t = HashMap::new();
-        for (k, x) in v["tensors"].as_object().unwrap() {
-            t.insert(k.clone(), x["data"].as_array().unwrap().iter().map(|y| y.as_f64().unwrap()).collect());
-        }
-        Fixture { meta: v, t }
-    }
-    fn f32(&self, k: &str) -> Vec<f32> {
-        self.t[k].iter().map(|&x| x as f32).collect()
-    }
-    fn usize(&self, k: &str) -> usize {
-        self.meta[k].as_u64().unwrap() as usize
-    }
-    fn cell(&self) -> CellKind {
-        CellKind::parse(self.meta["cell"].as_str().unwrap()).unwrap()
-    }
     fn lengths(&self) -> Option<Vec<usize>> {
         self.meta["lengths"].as_array().map(|a| a.iter().map(|x| x.as_u64().unwrap() as usize).collect())
     }

@@ -1,6 +1,6 @@
 //! Every PyTorch golden fixture (test/fixtures/torch), run natively through the core.
 
-use recurrent_core::CellKind;
+mod torch_json;
 use recurrent_core::layers::ParamTable;
 use recurrent_core::layers::recurrent::{RecurrentConfig, RecurrentStack, SeqInput, StatePair};
 use recurrent_core::model::train::{Supervised, TokenSequences, step_tbptt};
@@ -10,33 +10,11 @@ use recurrent_core::optim::schedule::Schedule;
 use recurrent_core::optim::trainer::{Trainer, TrainerConfig};
 use recurrent_core::rng::Rng;
 use serde_json::Value;
-use std::collections::HashMap;
 use std::path::PathBuf;
+use torch_json::Fixture;
 
-struct Fixture {
-    meta: Value,
-    t: HashMap<String, Vec<f64>>,
-}
-
-impl Fixture {
-    fn load(name: &str) -> Fixture {
-        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures/torch").join(name);
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
-        let mut t = HashMap::new();
-        for (k, x) in v["tensors"].as_object().unwrap() {
-            t.insert(k.clone(), x["data"].as_array().unwrap().iter().map(|y| y.as_f64().unwrap()).collect());
-        }
-        Fixture { meta: v, t }
-    }
-    fn f32(&self, k: &str) -> Vec<f32> {
-        self.t[k].iter().map(|&x| x as f32).collect()
-    }
-    fn usize(&self, k: &str) -> usize {
-        self.meta[k].as_u64().unwrap() as usize
-    }
-    fn cell(&self) -> CellKind {
-        CellKind::parse(self.meta["cell"].as_str().unwrap()).unwrap()
-    }
+fn load(name: &str) -> Fixture {
+    Fixture::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test/fixtures/torch").join(name))
 }
 
 /// Max |a−b| violation of |a−b| ≤ atol + rtol·|b|; panics with the tensor name on failure.
@@ -52,7 +30,7 @@ fn check(name: &str, got: &[f32], want: &[f64], atol: f64, rtol: f64) -> f64 {
 }
 
 fn run_layer(name: &str) {
-    let f = Fixture::load(name);
+    let f = load(name);
     let cfg = RecurrentConfig {
         cell: f.cell(),
         input: f.usize("input_size"),
@@ -136,7 +114,7 @@ fn ids(f: &Fixture, k: &str) -> Vec<u32> {
 }
 
 fn run_lm(name: &str) {
-    let f = Fixture::load(name);
+    let f = load(name);
     let mut m = lm_model(&f);
     let (b, t) = (f.usize("batch"), f.usize("steps"));
     let tokens = ids(&f, "tokens");
@@ -200,7 +178,7 @@ fn optimizer(o: &Value) -> OptimizerConfig {
 }
 
 fn run_train(name: &str) {
-    let f = Fixture::load(name);
+    let f = load(name);
     let mut m = lm_model(&f);
     let (b, t) = (f.usize("batch"), f.usize("steps"));
     let tokens = ids(&f, "tokens");
