@@ -195,12 +195,9 @@ impl CrfParams<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{Case, rand_vec};
     use super::*;
     use crate::rng::Rng;
-
-    fn rand_vec(rng: &mut Rng, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| rng.uniform(-scale, scale)).collect()
-    }
 
     /// Every path of length l over k tags, in lexicographic order.
     fn all_paths(k: usize, l: usize) -> Vec<Vec<i32>> {
@@ -215,25 +212,6 @@ mod tests {
                 p
             })
             .collect()
-    }
-
-    /// CRF parameters in one vector: transitions [K·K], then start [K], then end [K].
-    struct Case {
-        k: usize,
-        v: Vec<f32>,
-    }
-
-    impl Case {
-        fn new(rng: &mut Rng, k: usize, scale: f32) -> Case {
-            Case { k, v: rand_vec(rng, k * k + 2 * k, scale) }
-        }
-        fn of(k: usize, tr: &[f32], st: &[f32], en: &[f32]) -> Case {
-            Case { k, v: [tr, st, en].concat() }
-        }
-        fn p(&self) -> CrfParams<'_> {
-            let k = self.k;
-            CrfParams { k, transitions: &self.v[..k * k], start: &self.v[k * k..k * k + k], end: &self.v[k * k + k..] }
-        }
     }
 
     /// Brute force: log Z by enumerating every path, and the best path (first in

@@ -5,21 +5,25 @@
 use super::*;
 use crate::rng::Rng;
 
-fn rand_vec(rng: &mut Rng, n: usize, scale: f32) -> Vec<f32> {
+pub(super) fn rand_vec(rng: &mut Rng, n: usize, scale: f32) -> Vec<f32> {
     (0..n).map(|_| rng.uniform(-scale, scale)).collect()
 }
 
 /// CRF parameters in one vector: transitions [K·K], start [K], end [K].
-struct Case {
+pub(super) struct Case {
     k: usize,
-    v: Vec<f32>,
+    pub(super) v: Vec<f32>,
 }
 
 impl Case {
-    fn new(rng: &mut Rng, k: usize, scale: f32) -> Case {
+    pub(super) fn new(rng: &mut Rng, k: usize, scale: f32) -> Case {
         Case { k, v: rand_vec(rng, k * k + 2 * k, scale) }
     }
-    fn p(&self) -> CrfParams<'_> {
+    /// Given transitions [K·K], start [K] and end [K].
+    pub(super) fn of(k: usize, tr: &[f32], st: &[f32], en: &[f32]) -> Case {
+        Case { k, v: [tr, st, en].concat() }
+    }
+    pub(super) fn p(&self) -> CrfParams<'_> {
         let k = self.k;
         CrfParams { k, transitions: &self.v[..k * k], start: &self.v[k * k..k * k + k], end: &self.v[k * k + k..] }
     }
