@@ -54,3 +54,21 @@ export function rng(seed: number): () => number {
     return s / 4294967296;
   };
 }
+
+/** A JSON container: an object or an array. */
+export type Json = Record<string, unknown> | unknown[];
+
+/** Every [container, key] in a JSON tree. */
+export function slots(v: unknown, out: [Json, string | number][] = []): [Json, string | number][] {
+  if (Array.isArray(v))
+    v.forEach((x, i) => {
+      out.push([v, i]);
+      slots(x, out);
+    });
+  else if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) {
+      out.push([v as Record<string, unknown>, k]);
+      slots(x, out);
+    }
+  return out;
+}

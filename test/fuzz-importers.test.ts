@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, importTfjs, init, isRecurrentError, sequential, type TfjsArtifacts, type Trainer } from '../dist/index.js';
-import { join as joinFile, rng, split } from './file-mutations.js';
+import { join as joinFile, rng, slots, split } from './file-mutations.js';
 import { seedModels, type TfjsModel } from './tfjs-models.js';
 
 const SEED = 20261207;
@@ -53,26 +53,10 @@ const NASTY: unknown[] = [
   '__proto__',
 ];
 
-type Json = Record<string, unknown> | unknown[];
 type Counts = { tried: number; loaded: number; typed: number; other: number; crash: number; hang: number; wrong: number; leak: number };
 const counts: Record<string, Counts> = {};
 const failures: string[] = [];
 const fresh = (): Counts => ({ tried: 0, loaded: 0, typed: 0, other: 0, crash: 0, hang: 0, wrong: 0, leak: 0 });
-
-/** Every [container, key] in a JSON tree. */
-function slots(v: unknown, out: [Json, string | number][] = []): [Json, string | number][] {
-  if (Array.isArray(v))
-    v.forEach((x, i) => {
-      out.push([v, i]);
-      slots(x, out);
-    });
-  else if (v && typeof v === 'object')
-    for (const [k, x] of Object.entries(v)) {
-      out.push([v as Record<string, unknown>, k]);
-      slots(x, out);
-    }
-  return out;
-}
 
 /** One JSON edit somewhere in `root`: delete a key, add one, or replace a value. */
 function editJson(root: unknown, r: () => number): void {

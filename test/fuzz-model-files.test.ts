@@ -8,7 +8,7 @@
 // wrong, and asserts the last four are zero.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, isRecurrentError } from '../ts/index.js';
-import { type Header, join, rng, split } from './file-mutations.js';
+import { type Header, type Json, join, rng, slots, split } from './file-mutations.js';
 import { classifierLoader, g2pLoader, type Loader, type Print, segmenterLoader, seq2seqLoader, sequentialLoader } from './loaders.js';
 
 const SEED = 20261130;
@@ -19,23 +19,6 @@ const WORKER_CASES = 60;
 const HANG_MS = 2000;
 
 const NASTY: unknown[] = [null, -5, 0, 2.5, '4', 2 ** 32 + 1, 1e300, -1e-9, [], {}, 'x', true, [null], { type: 'dense' }, '', 65, 1 << 20, (1 << 20) + 1];
-
-type Json = Record<string, unknown> | unknown[];
-
-/** Every [container, key] in a JSON tree. */
-function slots(v: unknown, out: [Json, string | number][] = []): [Json, string | number][] {
-  if (Array.isArray(v))
-    v.forEach((x, i) => {
-      out.push([v, i]);
-      slots(x, out);
-    });
-  else if (v && typeof v === 'object')
-    for (const [k, x] of Object.entries(v)) {
-      out.push([v as Record<string, unknown>, k]);
-      slots(x, out);
-    }
-  return out;
-}
 
 function mutate(file: Uint8Array, r: () => number): { bytes: Uint8Array; kind: string } {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)];
