@@ -49,7 +49,7 @@ beam, and greedy at gain 0.1 (-20 dB), with per-voice figures and the worst utte
     common.epochs(30),
     common.batch(16, 'utterances'),
     common.lr(0.003),
-    common.timeBudget(),
+    common.timeBudget('14m'),
     { name: 'utterances', arg: 'N', aliases: ['count'], help: 'utterances in the corpus (default 3000)' },
     { name: 'voices', arg: 'ACCENTS', help: 'comma-separated espeak-ng accents (default: 8 English accents)' },
     { name: 'variants', arg: 'LIST', help: 'comma-separated espeak-ng variants to train on (default: all it has)' },
@@ -65,7 +65,7 @@ beam, and greedy at gain 0.1 (-20 dB), with per-voice figures and the worst utte
     common.out('runs/speech.safetensors'),
     common.chart(),
   ],
-  examples: ['recurrent speech train --time-budget 15m', 'recurrent speech train --streaming --time-budget 15m --out runs/speech-uni.safetensors'],
+  examples: ['recurrent speech train', 'recurrent speech train --streaming --out runs/speech-uni.safetensors'],
 };
 
 export const SPEECH_RUN: Command = {
@@ -161,7 +161,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     epochs: f.int('epochs', 30),
     batchSize: f.int('batch', 16),
     lr: f.num('lr', 3e-3, { min: 0 }),
-    timeBudgetMs: f.duration('time-budget'),
+    timeBudgetMs: f.duration('time-budget', '14m'),
     seed: f.int('seed', 1, { min: 0 }),
   };
   const count = f.int('utterances', 3000, { min: 2 });
