@@ -6,7 +6,6 @@
 // attenuate what they say; a synthetic impulse response decays at its rt60; the chain is the
 // same per seed and each step can be turned off.
 import { describe, expect, it } from 'vitest';
-import { augmentSpeech, resolveAugment, specAugmentOf } from '../dist/audio/augment-speech.js';
 import {
   addNoise,
   applyBiquad,
@@ -24,6 +23,7 @@ import {
   timeStretch,
   whiteNoise,
 } from '../dist/audio/augment.js';
+import { augmentSpeech, resolveAugment, specAugmentOf } from '../dist/audio/augment-speech.js';
 import { Fft } from '../dist/audio/fft.js';
 import { expectError, randomArray } from './helpers.js';
 
@@ -224,7 +224,8 @@ describe('audio augmentation', () => {
       const a = augmentSpeech(x, seed, {}, others);
       expect(augmentSpeech(x, seed, {}, others)).toEqual(a);
       for (const k of Object.keys(a.applied)) seen.add(k);
-      if (a.applied.speed) expect(Math.abs(a.signal.length - Math.round(16000 / a.applied.speed) * (a.applied.tempo ? 1 / a.applied.tempo : 1))).toBeLessThan(3);
+      if (a.applied.speed)
+        expect(Math.abs(a.signal.length - Math.round(16000 / a.applied.speed) * (a.applied.tempo ? 1 / a.applied.tempo : 1))).toBeLessThan(3);
     }
     expect([...seen].sort()).toEqual(['filter', 'gainDb', 'noise', 'pitch', 'reverb', 'speed', 'tempo']);
     // only noise, always: the SNR of the mix is the one drawn
@@ -237,7 +238,15 @@ describe('audio augmentation', () => {
       expect(a.applied.noise!.snrDb).toBeLessThanOrEqual(30);
     }
     // only gain: the signal times 10^(dB/20)
-    const g = augmentSpeech(x, 3, { speed: false, tempo: false, pitch: false, filter: false, reverb: false, noise: false, gain: { prob: 1, minDb: -20, maxDb: -20 } });
+    const g = augmentSpeech(x, 3, {
+      speed: false,
+      tempo: false,
+      pitch: false,
+      filter: false,
+      reverb: false,
+      noise: false,
+      gain: { prob: 1, minDb: -20, maxDb: -20 },
+    });
     expect(g.applied).toEqual({ gainDb: -20 });
     expect(g.signal[100]).toBeCloseTo(x[100] * 0.1, 6);
     // everything off: the input unchanged

@@ -80,10 +80,11 @@ describe('npm package', () => {
     ]) {
       expect(files, f).toContain(f);
     }
-    // one example script ships: the speech corpus generator that `recurrent speech train` runs
-    // (npm adds the README of a folder it takes a file from)
-    const shipped = ['examples/speech/make-corpus.mjs', 'examples/README.md'];
+    // two example scripts ship: the speech corpus generator that `recurrent speech train` runs
+    // and its synthesizers (npm adds the README of a folder it takes a file from)
+    const shipped = ['examples/speech/make-corpus.mjs', 'examples/speech/synthesizers.mjs', 'examples/README.md'];
     expect(files).toContain(shipped[0]);
+    expect(files).toContain(shipped[1]);
     expect(files.filter((f) => (/^(ts|test|crates|examples|scripts|bench)\//.test(f) || f.endsWith('.rs')) && !shipped.includes(f))).toEqual([]);
   });
 

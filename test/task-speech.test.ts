@@ -73,7 +73,9 @@ describe('recurrent speech (espeak-ng, tiny corpus)', () => {
     // espeak-ng 1.51 ignores the variant after en-gb: en-gb+f2 sounds as en-gb+m3 and is dropped
     expect(r.stdout).toMatch(/dropped 1 duplicate espeak-ng voices .*e\.g\. en-gb\+f2 = en-gb\+m3/);
     expect(r.stdout).toContain('no augmentation');
-    const ler = r.stdout.match(/espeak-ng held-out voices of the training variants: label error rate ([\d.]+)% greedy, ([\d.]+)% beam 4; .* at gain 0\.1 \(-20 dB\) ([\d.]+)% greedy/);
+    const ler = r.stdout.match(
+      /espeak-ng held-out voices of the training variants: label error rate ([\d.]+)% greedy, ([\d.]+)% beam 4; .* at gain 0\.1 \(-20 dB\) ([\d.]+)% greedy/,
+    );
     expect(ler, r.stdout).not.toBeNull();
     // better than chance: an empty or random transcript has a label error rate of 100% or more
     expect(Number(ler![1])).toBeLessThan(90);

@@ -282,7 +282,9 @@ export async function makeSpeechCorpus(opts = {}) {
   const voices = distinct.voices;
   const split = splitVoices(voices, o.testVoices, o.seed);
   const testSet = new Set(split.test);
-  const variantVoices = options.heldOut ? (await distinctVoices(o.espeak, await availableVoices(o.espeak, o.accents, o.heldOutVariants), o.jobs)) : { voices: [], duplicates: [] };
+  const variantVoices = options.heldOut
+    ? await distinctVoices(o.espeak, await availableVoices(o.espeak, o.accents, o.heldOutVariants), o.jobs)
+    : { voices: [], duplicates: [] };
   const utts = [
     ...Array.from({ length: o.count }, (_, i) => utterance(i, o.seed, voices, testSet, { festival: fest.voices, festivalShare: options.festivalShare })),
     ...Array.from({ length: options.heldOut }, (_, i) => utterance(i, o.seed, variantVoices.voices, testSet, { set: 'variants', firstId: o.count })),
@@ -290,11 +292,19 @@ export async function makeSpeechCorpus(opts = {}) {
   ];
   // Reuse from the previous files (same synthesizers and feature settings).
   const reuse = new Map();
-  if (old?.utterances && old.format === FORMAT && JSON.stringify(old.versions) === JSON.stringify(version) && JSON.stringify(old.features) === JSON.stringify(FEATURES)) {
+  if (
+    old?.utterances &&
+    old.format === FORMAT &&
+    JSON.stringify(old.versions) === JSON.stringify(version) &&
+    JSON.stringify(old.features) === JSON.stringify(FEATURES)
+  ) {
     const f = await readF32(fPath);
     const a = await readI16(aPath);
     for (const u of old.utterances)
-      reuse.set(uttKey(u), { features: f.slice(u.offset * FEATURES.bands, (u.offset + u.frames) * FEATURES.bands), audio: a.slice(u.sample, u.sample + u.samples) });
+      reuse.set(uttKey(u), {
+        features: f.slice(u.offset * FEATURES.bands, (u.offset + u.frames) * FEATURES.bands),
+        audio: a.slice(u.sample, u.sample + u.samples),
+      });
   }
   const got = new Array(utts.length);
   let synthesized = 0;
@@ -382,7 +392,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const synthesizers = listArg('synthesizers', ['espeak-ng', 'festival', 'flite']);
   if (process.argv.includes('--install')) {
     const absent = [];
-    for (const s of synthesizers) if (!(await run('sh', ['-c', `command -v ${SYNTHESIZERS[s].program}`]).then(() => true, () => false))) absent.push(s);
+    for (const s of synthesizers)
+      if (
+        !(await run('sh', ['-c', `command -v ${SYNTHESIZERS[s].program}`]).then(
+          () => true,
+          () => false,
+        ))
+      )
+        absent.push(s);
     await installSynthesizers(absent);
   }
   const r = await makeSpeechCorpus({

@@ -114,7 +114,18 @@ export async function synthesize(u, tmp, programs = {}) {
     if (synth === 'flite') {
       const name = voice.slice('flite/'.length);
       const f0 = pitch + (FLITE_FEMALE.has(name) ? 140 : 80);
-      await run(programs.flite ?? 'flite', ['-voice', name, '--setf', `duration_stretch=${stretch}`, '--setf', `int_f0_target_mean=${f0}`, '-t', text, '-o', file]);
+      await run(programs.flite ?? 'flite', [
+        '-voice',
+        name,
+        '--setf',
+        `duration_stretch=${stretch}`,
+        '--setf',
+        `int_f0_target_mean=${f0}`,
+        '-t',
+        text,
+        '-o',
+        file,
+      ]);
     } else {
       const name = voice.slice('festival/'.length);
       const f0 = pitch + (FESTIVAL_FEMALE.has(name) ? 140 : 80);

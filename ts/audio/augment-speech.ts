@@ -157,7 +157,14 @@ export function augmentSpeech(
     const type = types.length ? types[r.below(types.length)] : undefined;
     const snrDb = uniform(r, o.noise.minSnrDb, o.noise.maxSnrDb);
     const s = deriveSeed(seed, 15);
-    const noise = type === 'white' ? whiteNoise(x.length, s) : type === 'pink' ? pinkNoise(x.length, s) : type === 'babble' ? babbleNoise(others, x.length, s).noise : undefined;
+    const noise =
+      type === 'white'
+        ? whiteNoise(x.length, s)
+        : type === 'pink'
+          ? pinkNoise(x.length, s)
+          : type === 'babble'
+            ? babbleNoise(others, x.length, s).noise
+            : undefined;
     let silent = true;
     for (let i = 0; i < x.length && silent; i++) silent = x[i] === 0;
     if (type && noise && !silent) {

@@ -229,7 +229,13 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
       `train ${trainU.length} (${bySynth(trainU)}; ${m.voices.train.length} espeak-ng voices + ${m.voices.festival?.length ?? 0} Festival, ${(frames(trainU) / 6000).toFixed(1)} min), held out ${testU.length} (${bySynth(testU)})`,
   );
   for (const x of m.missing ?? []) out(`missing: ${x} (the recipe runs without it)`);
-  if (m.duplicates?.length) out(`dropped ${m.duplicates.length} duplicate espeak-ng voices (same audio for a probe phrase as a kept voice), e.g. ${m.duplicates.slice(0, 3).map((d) => `${d.voice} = ${d.same}`).join(', ')}`);
+  if (m.duplicates?.length)
+    out(
+      `dropped ${m.duplicates.length} duplicate espeak-ng voices (same audio for a probe phrase as a kept voice), e.g. ${m.duplicates
+        .slice(0, 3)
+        .map((d) => `${d.voice} = ${d.same}`)
+        .join(', ')}`,
+    );
   if (trainU.length === 0 || testU.length === 0) throw optionError('the corpus needs both training and held-out voices (more --utterances or --variants)');
   const useAugment = augment && c.audio !== undefined;
   out(
@@ -300,7 +306,12 @@ export function heldOutSets(
   const of = (s: string) => test.filter((u) => (u.set ?? 'voices') === s);
   const variant = (u: { voice: string }) => u.voice.split('+')[1] ?? u.voice;
   const sets = [
-    { name: 'espeak-ng held-out voices of the training variants', utts: of('voices'), group: (u: { voice: string }) => u.voice.split('+')[0], groupName: 'by accent' },
+    {
+      name: 'espeak-ng held-out voices of the training variants',
+      utts: of('voices'),
+      group: (u: { voice: string }) => u.voice.split('+')[0],
+      groupName: 'by accent',
+    },
     { name: `espeak-ng held-out variants (${heldOutVariants.join(', ')})`, utts: of('variants'), group: variant, groupName: 'by variant' },
     { name: 'flite (a synthesizer never heard in training)', utts: of('flite'), group: (u: { voice: string }) => u.voice, groupName: 'by voice' },
   ];

@@ -19,11 +19,11 @@
 // key, `speech` (JSON: { format, stack, bands, mean, std, blank, labels, bidirectional,
 // normalize, warmupFrames }); a file without `normalize` is read as 'none' (as it was trained).
 
-import { augmentSpeech, resolveAugment, type SpeechAugmentOptions, specAugmentOf } from '../audio/augment-speech.js';
 import { specAugment } from '../audio/augment.js';
+import { augmentSpeech, resolveAugment, type SpeechAugmentOptions, specAugmentOf } from '../audio/augment-speech.js';
 import { deriveSeed, Rng } from '../data/rng.js';
-import { yieldNow } from '../fit.js';
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
+import { yieldNow } from '../fit.js';
 import {
   createTrainer,
   DEFAULT_WARMUP_FRAMES,
