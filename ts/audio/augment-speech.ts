@@ -19,30 +19,73 @@ import {
   whiteNoise,
 } from './augment.js';
 
-/** A step's probability of being applied to an utterance, in [0, 1]. */
-interface Prob {
-  /** Chance that an utterance gets this step. */
+/** A step of `SpeechAugmentOptions`: its probability of being applied to an utterance. */
+export interface AugmentStep {
+  /** Chance in [0, 1] that an utterance gets this step. */
   prob?: number;
 }
 
-/** Options of {@link augmentSpeech}: each step is off when `false` (its defaults otherwise). */
+/** A step whose amount is drawn uniformly in [min, max] (a speed factor or a tempo rate). */
+export interface AugmentRangeStep extends AugmentStep {
+  /** The lowest amount. */
+  min?: number;
+  /** The highest amount. */
+  max?: number;
+}
+
+/** Pitch shift uniform in [−semitones, semitones]. */
+export interface PitchStep extends AugmentStep {
+  /** The widest shift, in semitones (at most 12). */
+  semitones?: number;
+}
+
+/** Reverberation whose rt60 is uniform in [minRt60, maxRt60] seconds. */
+export interface ReverbStep extends AugmentStep {
+  /** The shortest reverberation time, s. */
+  minRt60?: number;
+  /** The longest reverberation time, s. */
+  maxRt60?: number;
+}
+
+/** Additive noise at an SNR uniform in [minSnrDb, maxSnrDb] dB, of a type drawn from `types`. */
+export interface NoiseStep extends AugmentStep {
+  /** The lowest signal-to-noise ratio, dB. */
+  minSnrDb?: number;
+  /** The highest signal-to-noise ratio, dB. */
+  maxSnrDb?: number;
+  /** The noise types drawn from (babble needs other utterances; skipped without). */
+  types?: readonly NoiseType[];
+}
+
+/** Gain uniform in [minDb, maxDb] dB. */
+export interface GainStep extends AugmentStep {
+  /** The lowest gain, dB. */
+  minDb?: number;
+  /** The highest gain, dB. */
+  maxDb?: number;
+}
+
+/** SpecAugment masks on the log-mel features, with a probability. */
+export interface SpecAugmentStep extends AugmentStep, SpecAugmentOptions {}
+
+/** Options of the augmentation chain (`augmentSpeech`): each step is off when `false` (its defaults otherwise). */
 export interface SpeechAugmentOptions {
   /** Speed perturbation (tempo and pitch together) by a factor uniform in [min, max]. @default { prob: 0.5, min: 0.9, max: 1.1 } */
-  speed?: false | (Prob & { min?: number; max?: number });
+  speed?: false | AugmentRangeStep;
   /** Tempo change at constant pitch (WSOLA) by a rate uniform in [min, max]. @default { prob: 0.3, min: 0.85, max: 1.15 } */
-  tempo?: false | (Prob & { min?: number; max?: number });
-  /** Pitch shift uniform in [−semitones, semitones] at constant duration. @default { prob: 0.3, semitones: 3 } */
-  pitch?: false | (Prob & { semitones?: number });
+  tempo?: false | AugmentRangeStep;
+  /** Pitch shift at constant duration. @default { prob: 0.3, semitones: 3 } */
+  pitch?: false | PitchStep;
   /** A random low-pass, high-pass or peaking EQ (`randomFilter`). @default { prob: 0.3 } */
-  filter?: false | Prob;
-  /** Reverberation with a synthetic impulse response, rt60 uniform in [minRt60, maxRt60] s. @default { prob: 0.3, minRt60: 0.1, maxRt60: 0.6 } */
-  reverb?: false | (Prob & { minRt60?: number; maxRt60?: number });
-  /** Additive noise at an SNR uniform in [minSnrDb, maxSnrDb] dB, of a type drawn from `types` (babble needs other utterances). @default { prob: 0.5, minSnrDb: 5, maxSnrDb: 30, types: ['white', 'pink', 'babble'] } */
-  noise?: false | (Prob & { minSnrDb?: number; maxSnrDb?: number; types?: readonly NoiseType[] });
-  /** Gain uniform in [minDb, maxDb] dB. @default { prob: 0.5, minDb: -30, maxDb: 6 } */
-  gain?: false | (Prob & { minDb?: number; maxDb?: number });
+  filter?: false | AugmentStep;
+  /** Reverberation with a synthetic impulse response. @default { prob: 0.3, minRt60: 0.1, maxRt60: 0.6 } */
+  reverb?: false | ReverbStep;
+  /** Additive noise (white, pink, babble of other utterances). @default { prob: 0.5, minSnrDb: 5, maxSnrDb: 30, types: ['white', 'pink', 'babble'] } */
+  noise?: false | NoiseStep;
+  /** Gain. @default { prob: 0.5, minDb: -30, maxDb: 6 } */
+  gain?: false | GainStep;
   /** SpecAugment masks on the log-mel features (`specAugment`'s options). @default { prob: 0.5, freqMasks: 2, freqWidth: 6, timeMasks: 2, timeWidth: 10 } */
-  specAugment?: false | (Prob & SpecAugmentOptions);
+  specAugment?: false | SpecAugmentStep;
 }
 
 /** Additive noise kinds: white, pink (1/f), babble (other utterances summed). */

@@ -69,7 +69,7 @@ export function randomGain(signal: Float32Array, seed: number, minDb = -20, maxD
   return { signal: Float32Array.from(signal, (v) => v * g), gainDb };
 }
 
-/** Options of {@link specAugment}: how many masks of which widths. */
+/** Options of `specAugment`: how many masks of which widths. */
 export interface SpecAugmentOptions {
   /** Frequency masks (bands set to `value`). @default 2 */
   freqMasks?: number;

@@ -12,6 +12,18 @@
  * @packageDocumentation
  */
 
+export type { SpecAugmentOptions } from '../audio/augment.js';
+export type {
+  AugmentRangeStep,
+  AugmentStep,
+  GainStep,
+  NoiseStep,
+  NoiseType,
+  PitchStep,
+  ReverbStep,
+  SpecAugmentStep,
+  SpeechAugmentOptions,
+} from '../audio/augment-speech.js';
 export type { AddingBatch } from './adding.js';
 export { ADDING_BASELINE_MSE, addingProblem } from './adding.js';
 export type { BleuScore, ChrfScore } from './bleu.js';
