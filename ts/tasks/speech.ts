@@ -7,8 +7,10 @@
 // by `stack`, default 3: 30 ms per step) → a 2-layer GRU (bidirectional, or unidirectional
 // for streaming) → dense over 10 digits + blank (class 10) → CTC.
 //
-// Data: the espeak-ng corpus of examples/speech/make-corpus.mjs (synthetic voices; whole
-// voices held out for the test split). Metrics on held-out utterances: the label error rate
+// Data: the corpus of examples/speech/make-corpus.mjs (synthetic voices of espeak-ng, Festival
+// and Flite; whole voices, whole espeak-ng variants and all of Flite held out for the test
+// split). With `augment`, each epoch trains on the corpus audio augmented afresh
+// (ts/audio/augment-speech.ts) from (seed, epoch, utterance). Metrics on held-out utterances: the label error rate
 // (edit distance over digits / reference digits) and whole-string accuracy, greedy and beam.
 //
 // Streaming (unidirectional models): `SpeechRecognizer.stream()` takes 16 kHz samples as they
