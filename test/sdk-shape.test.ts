@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FitEvent, fitBatches, init, Seq2SeqModel, Session, sequential } from '../ts/index.js';
+import { createTrainer, textWindows } from '../dist/index.js';
+import { type FitEvent, fitBatches, init, Model, Seq2SeqModel, Session, sequential } from '../ts/index.js';
 import { readModelFile } from '../ts/io/checkpoint.js';
 import { ROOT, rejectsWith } from './helpers.js';
 
@@ -70,6 +71,74 @@ describe('the SDK has one typed worker interface', () => {
       });
     }
     expect(hits.length, hits.join(', ')).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('compile is written once', () => {
+  const read = (f: string) => readFileSync(join(ROOT, 'ts', f), 'utf8');
+
+  it('defined by the SessionApi and by the one trainable model both kinds extend', () => {
+    const defs = sources().filter((f) =>
+      read(f)
+        .split('\n')
+        .some((l) => /^\s*(async\s+)?compile\??\s*\(/.test(l)),
+    );
+    expect(defs.sort()).toEqual(['session-api.ts', 'trainable-model.ts']);
+    expect(Model.prototype.compile).toBe(Seq2SeqModel.prototype.compile);
+    // the Session and the coordinator define it from SETUP_CALLS; both kinds check their own keys
+    const s = new Session();
+    s.build({ kind: 'seq2seq', sourceVocab: 5, targetVocab: 5, embed: 2, encoderUnits: 2, decoderUnits: 4, attention: 2 }, 1);
+    expect(s.compile({ optimizer: 'adamw', clipNorm: 2 })).toBeUndefined();
+    expect(s.info().compiled).toEqual({ optimizer: 'adamw', clipNorm: 2 });
+    expect(() => s.compile({ loss: 'mse' })).toThrow(expect.objectContaining({ code: 'E_OPTION', message: expect.stringMatching(/compile.*loss/) }));
+    s.build(
+      sequential({ input: { vocab: 5 } })
+        .embedding({ dim: 2 })
+        .gru({ units: 2 })
+        .dense({ units: 5 })
+        .toJSON(),
+      1,
+    );
+    expect(() => s.compile({ lr: 1 } as object)).toThrow(expect.objectContaining({ code: 'E_OPTION', message: expect.stringMatching(/compile.*lr/) }));
+    s.compile({});
+    expect(s.info().compiled).toEqual({ loss: 'crossEntropy' });
+    s.dispose();
+  });
+
+  it.each([1, 2])('is refused while fit runs (E_STATE) and works after it, on %i replica(s)', async (workers) => {
+    const t = await createTrainer(workers === 1 ? { worker: false } : { workers });
+    try {
+      await t.build(
+        sequential({ input: { vocab: 4 } })
+          .embedding({ dim: 2 })
+          .lstm({ units: 3 })
+          .dense({ units: 4 }),
+        { seed: 1 },
+      );
+      expect(await t.compile({ optimizer: { name: 'adam', lr: 0.01 } })).toBeUndefined();
+      const ids = Uint32Array.from({ length: 200 }, (_, i) => i % 4);
+      const stop = new AbortController();
+      let during: Promise<unknown> | undefined; // settles to the error compile rejected with
+      const r = await t.fit(textWindows(ids, { steps: 8 }), {
+        epochs: 20,
+        batchSize: 4,
+        signal: stop.signal,
+        onProgress: () => {
+          during ??= t.compile({ optimizer: 'adamw' }).then(
+            () => 'no error',
+            (e: unknown) => e,
+          );
+          stop.abort();
+        },
+      });
+      expect(r.stopReason).toBe('aborted');
+      expect(await during).toMatchObject({ code: 'E_STATE', message: expect.stringMatching(/compile\(\) cannot run while fit\(\) is training/) });
+      expect((await t.info()).compiled?.optimizer).toEqual({ name: 'adam', lr: 0.01 });
+      await t.compile({ optimizer: 'adamw' });
+      expect((await t.info()).compiled?.optimizer).toBe('adamw');
+    } finally {
+      await t.dispose();
+    }
   });
 });
 
