@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, textWindows } from '../dist/index.js';
 import { type FitEvent, fitBatches, init, Model, Seq2SeqModel, Session, sequential } from '../ts/index.js';
 import { readModelFile } from '../ts/io/checkpoint.js';
+import { TASK_TRAINING, taskCompile } from '../ts/tasks/index.js';
 import { ROOT, rejectsWith } from './helpers.js';
 
 beforeAll(() => init());
@@ -225,18 +226,33 @@ describe('one model-file code for every model kind', () => {
 });
 
 describe('defaults in one place', () => {
-  it('tasks take their optimizer settings from the one table (ts/tasks/defaults.ts)', () => {
-    const dir = join(ROOT, 'ts/tasks');
-    const literal = /name: 'adam', lr: \d|clipNorm: \d|clipNorm \?\? \d/;
-    const bad = readdirSync(dir)
-      .filter((f) => f.endsWith('.ts') && f !== 'defaults.ts')
-      .flatMap((f) =>
-        readFileSync(join(dir, f), 'utf8')
-          .split('\n')
-          .filter((l) => literal.test(l) && !/^\s*(\*|\/\/)/.test(l))
-          .map((l) => `${f}: ${l.trim()}`),
-      );
+  it('tasks and the CLI take their optimizer, clipping and schedule settings from the one table (ts/tasks/defaults.ts)', () => {
+    // a literal learning rate, clip, decay or optimizer name where a default is set (`?? 0`: no clipping)
+    const literal = /name: 'adam'|\blr: \d|clipNorm(:| \?\?) [1-9]|\blr \?\? \d|gamma: \d|f\.num\('(lr|clip|lr-decay)', \d|common\.(lr|clip)\(\d|'optimizer', \w+, '/;
+    const files = sources().filter((f) => (f.startsWith('tasks/') && f !== 'tasks/defaults.ts') || f.startsWith('cli/'));
+    expect(files.filter((f) => f.startsWith('cli/')).length).toBeGreaterThan(20);
+    const bad = files.flatMap((f) =>
+      readFileSync(join(ROOT, 'ts', f), 'utf8')
+        .split('\n')
+        .filter((l) => literal.test(l) && !/^\s*(\*|\/\/)/.test(l))
+        .map((l) => `${f}: ${l.trim()}`),
+    );
     expect(bad).toEqual([]);
+    expect("const lr = f.num('lr', 3e-3, { min: 0 });").toMatch(literal);
+    expect("optimizer: { name: 'adam', lr },").toMatch(literal);
+    expect('clipNorm: opts.clipNorm ?? 5,').toMatch(literal);
+    expect('const lr = opts.lr ?? 0.01;').toMatch(literal);
+  });
+
+  it('a task default is the compile options the table says', () => {
+    expect(taskCompile('text', { epochs: 3 })).toEqual({
+      optimizer: { name: 'adam', lr: TASK_TRAINING.text.lr },
+      clipNorm: 5,
+      schedule: { name: 'cosine', tMax: 3 },
+    });
+    expect(taskCompile('text', { optimizer: 'rmsprop', lr: 0.1, clipNorm: 0 })).toEqual({ optimizer: { name: 'rmsprop', lr: 0.1 } });
+    expect(taskCompile('pos')).toEqual({ optimizer: { name: 'adam', lr: 0.01 }, clipNorm: 5, schedule: { name: 'exponential', gamma: 0.5 } });
+    expect(taskCompile('explodingRelu').optimizer).toEqual({ name: 'sgd', lr: 0.05 });
   });
 
   it('the encoder-decoder compiles with the defaults of the sequential model (Adam at the core default rate, no clipping)', () => {

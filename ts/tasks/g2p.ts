@@ -28,7 +28,7 @@ import {
   Vocabulary,
   type VocabularyJSON,
 } from '../index.js';
-import { TASK_TRAINING } from './defaults.js';
+import { taskCompile } from './defaults.js';
 import { type ErrorRates, errorRates } from './edit-distance.js';
 
 /** One word of a pronouncing lexicon with all its listed pronunciations (phone lists). */
@@ -274,7 +274,7 @@ export class G2P {
    */
   fit(train: readonly LexiconEntry[], opts: G2PFitOptions = {}): Promise<FitResult> {
     const { validationEntries, workers, ...rest } = opts;
-    if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: TASK_TRAINING.g2p.lr }, clipNorm: TASK_TRAINING.g2p.clipNorm });
+    if (!this.model.compiled) this.model.compile(taskCompile('g2p'));
     const fitOpts = { ...rest, ...(validationEntries?.length ? { validation: this.pairs(validationEntries) } : {}) };
     if (workers === undefined || workers === 1) return this.model.fit(this.pairs(train), fitOpts);
     return this.#fitOnWorkers(this.pairs(train), fitOpts, workers);

@@ -19,7 +19,7 @@ import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import { createTrainer, type FitEvent, type FitResult, type Pair, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../index.js';
 import { type BleuScore, type ChrfScore, corpusBleu, corpusChrf } from './bleu.js';
 import { Bpe, type BpeJSON } from './bpe.js';
-import { TASK_TRAINING } from './defaults.js';
+import { taskCompile } from './defaults.js';
 
 /** One parallel sentence pair. */
 export interface TranslationPair {
@@ -210,7 +210,7 @@ export class Translator {
     ]);
     const { dev, workers = 1, startEpoch = 0, bestDevBleu: bestSoFar = -1, onStep, onEpoch, epochs = 1, seed = 0, timeBudgetMs, ...rest } = opts;
     if (!Number.isInteger(epochs) || epochs < 1) throw rangeError(`fit.epochs must be a whole number ≥ 1 (got ${String(epochs)})`);
-    if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: TASK_TRAINING.translate.lr }, clipNorm: TASK_TRAINING.translate.clipNorm });
+    if (!this.model.compiled) this.model.compile(taskCompile('translate'));
     const pairs = this.pairs(train);
     const t = await createTrainer(workers === 1 ? { worker: false } : { workers });
     const t0 = performance.now();
