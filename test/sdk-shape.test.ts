@@ -228,7 +228,8 @@ describe('one model-file code for every model kind', () => {
 describe('defaults in one place', () => {
   it('tasks and the CLI take their optimizer, clipping and schedule settings from the one table (ts/tasks/defaults.ts)', () => {
     // a literal learning rate, clip, decay or optimizer name where a default is set (`?? 0`: no clipping)
-    const literal = /name: 'adam'|\blr: \d|clipNorm(:| \?\?) [1-9]|\blr \?\? \d|gamma: \d|f\.num\('(lr|clip|lr-decay)', \d|common\.(lr|clip)\(\d|'optimizer', \w+, '/;
+    const literal =
+      /name: 'adam'|\blr: \d|clipNorm(:| \?\?) [1-9]|\blr \?\? \d|gamma: \d|f\.num\('(lr|clip|lr-decay)', \d|common\.(lr|clip)\(\d|'optimizer', \w+, '/;
     const files = sources().filter((f) => (f.startsWith('tasks/') && f !== 'tasks/defaults.ts') || f.startsWith('cli/'));
     expect(files.filter((f) => f.startsWith('cli/')).length).toBeGreaterThan(20);
     const bad = files.flatMap((f) =>
