@@ -84,7 +84,12 @@ export function adam(lr: number): OptimizerSpec {
  * (the encoder-decoder tasks have no schedule). */
 export interface TaskCompile<N extends OptimizerName> {
   /** The optimizer and its learning rate. */
-  optimizer: { name: N; lr: number };
+  optimizer: {
+    /** The optimizer's name. */
+    name: N;
+    /** Its learning rate. */
+    lr: number;
+  };
   /** Clipping by global norm, when the task (or the caller) clips. */
   clipNorm?: number;
   /** The schedule, when the task has one. */
@@ -96,6 +101,14 @@ export interface TaskCompile<N extends OptimizerName> {
  * (a name) and `lr` (the task's when absent), `clipNorm` (the task's when absent; 0 turns clipping
  * off), `epochs` (the run's, for a schedule over the epochs; without it a `'cosine'` default is
  * left out).
+ * @example
+ * ```ts
+ * await init();
+ * const model = sequential({ input: { vocab: 5 } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: 5 }).build({ seed: 1 });
+ * model.compile({ loss: 'crossEntropy', ...taskCompile('text', { epochs: 10 }) }); // Adam 3e-3, clip 5, cosine over 10 epochs
+ * console.log(model.compiled?.schedule); // { name: 'cosine', tMax: 10 }
+ * model.dispose();
+ * ```
  */
 export function taskCompile<N extends OptimizerName = TaskOptimizer>(
   task: TaskName,
