@@ -7,6 +7,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { init as initDist } from '../dist/index.js';
+import { Translator as DistTranslator } from '../dist/tasks/index.js';
 import { ensureBibleModules, exportModule } from '../ts/cli/corpora/bible.js';
 import { parsePairs } from '../ts/cli/translate.js';
 import { init } from '../ts/index.js';
@@ -155,6 +157,29 @@ describe('Translator.fit (one fit engine run, public hooks)', () => {
     expect(r.bestEpoch).toBe(at.epoch);
     expect(seen.filter((e) => e.best).map((e) => e.epoch)).toContain(at.epoch);
     expect(first(t)).toEqual(at.w);
+    t.dispose();
+  });
+
+  it("on 2 worker replicas: the model is current at every epoch and ends with the best epoch's weights", async () => {
+    await initDist();
+    const pairs = toy();
+    const t = DistTranslator.create(pairs, small, { seed: 5 });
+    t.model.compile({ optimizer: { name: 'adam', lr: 0.02 } });
+    const seen: { bleu: number; w: Float32Array }[] = [];
+    const r = await t.fit(pairs, {
+      epochs: 3,
+      batchSize: 6,
+      workers: 2,
+      dev: pairs.slice(0, 6),
+      onEpoch: (e) => {
+        seen.push({ bleu: e.devBleu ?? Number.NaN, w: t.model.getParam(t.model.paramNames()[0]) });
+      },
+    });
+    expect(r.epochs).toBe(3);
+    expect(seen[1].w).not.toEqual(seen[0].w); // the replicas' weights reached the model each epoch
+    const at = seen.findIndex((e) => e.bleu === r.bestDevBleu);
+    expect(r.bestEpoch).toBe(at);
+    expect(t.model.getParam(t.model.paramNames()[0])).toEqual(seen[at].w);
     t.dispose();
   });
 
