@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { isRecurrentError, optionError, stateError } from '../errors.js';
 import { logMel } from '../index.js';
+import { TASK_TRAINING } from '../tasks/defaults.js';
 import {
   digitsToWords,
   type SpeechCorpus,
@@ -48,7 +49,7 @@ beam, and greedy at gain 0.1 (-20 dB), with per-voice figures and the worst utte
     { name: 'normalize', arg: 'MODE', help: 'per-utterance feature normalisation: utterance, causal or none (default utterance; causal with --streaming)' },
     common.epochs(30),
     common.batch(16, 'utterances'),
-    common.lr(0.003),
+    common.lr(TASK_TRAINING.speech.lr),
     common.timeBudget('14m'),
     { name: 'utterances', arg: 'N', aliases: ['count'], help: 'utterances in the corpus (default 3000)' },
     { name: 'voices', arg: 'ACCENTS', help: 'comma-separated espeak-ng accents (default: 8 English accents)' },
@@ -160,7 +161,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     stack: f.int('stack', 3, { max: 16 }),
     epochs: f.int('epochs', 30),
     batchSize: f.int('batch', 16),
-    lr: f.num('lr', 3e-3, { min: 0 }),
+    lr: f.num('lr', TASK_TRAINING.speech.lr, { min: 0 }),
     timeBudgetMs: f.duration('time-budget', '14m'),
     seed: f.int('seed', 1, { min: 0 }),
   };
