@@ -278,13 +278,14 @@ export async function makeSpeechCorpus(opts = {}) {
       return { manifest: old, features: await readF32(fPath), audio: await readI16(aPath), dir: o.out, cached: true, seconds: (performance.now() - t0) / 1000 };
     }
   }
-  const distinct = await distinctVoices(o.espeak, await availableVoices(o.espeak, o.accents, o.variants, o.heldOutVariants), o.jobs);
+  // every voice list first (a bad accent or variant fails at once), then the probes
+  const trainVoices = await availableVoices(o.espeak, o.accents, o.variants, o.heldOutVariants);
+  const heldOutVoices = options.heldOut ? await availableVoices(o.espeak, o.accents, o.heldOutVariants) : [];
+  const distinct = await distinctVoices(o.espeak, trainVoices, o.jobs);
   const voices = distinct.voices;
   const split = splitVoices(voices, o.testVoices, o.seed);
   const testSet = new Set(split.test);
-  const variantVoices = options.heldOut
-    ? await distinctVoices(o.espeak, await availableVoices(o.espeak, o.accents, o.heldOutVariants), o.jobs)
-    : { voices: [], duplicates: [] };
+  const variantVoices = options.heldOut ? await distinctVoices(o.espeak, heldOutVoices, o.jobs) : { voices: [], duplicates: [] };
   const utts = [
     ...Array.from({ length: o.count }, (_, i) => utterance(i, o.seed, voices, testSet, { festival: fest.voices, festivalShare: options.festivalShare })),
     ...Array.from({ length: options.heldOut }, (_, i) => utterance(i, o.seed, variantVoices.voices, testSet, { set: 'variants', firstId: o.count })),
