@@ -110,7 +110,9 @@ describe('the gradient-flow page in Chromium', () => {
     // the lesson: the gradient at the far step (t = 0) relative to the last step's, in the LSTM
     // against the tanh RNN, after training
     const far = (c: string) => demo.cells[c].profile[0] / demo.cells[c].profile[RUN.T - 1];
-    console.log(`[gradients page] ||dL/dh_0|| / ||dL/dh_T-1|| after ${RUN.updates} updates at T = ${RUN.T}: ${CELLS.map((c) => `${c} ${far(c).toExponential(1)}`).join(', ')}`);
+    console.log(
+      `[gradients page] ||dL/dh_0|| / ||dL/dh_T-1|| after ${RUN.updates} updates at T = ${RUN.T}: ${CELLS.map((c) => `${c} ${far(c).toExponential(1)}`).join(', ')}`,
+    );
     expect(demo.cells.lstm.profile[0]).toBeGreaterThan(demo.cells.rnn_tanh.profile[0]);
     expect(far('lstm')).toBeGreaterThan(100 * far('rnn_tanh'));
     // the table shows the counts
@@ -125,7 +127,8 @@ describe('the gradient-flow page in Chromium', () => {
           return Object.fromEntries(
             Object.entries(rgb).map(([k, [r, g, b]]) => {
               let n = 0;
-              for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - r) < 8 && Math.abs(d[i + 1] - g) < 8 && Math.abs(d[i + 2] - b) < 8 && d[i + 3] > 200) n++;
+              for (let i = 0; i < d.length; i += 4)
+                if (Math.abs(d[i] - r) < 8 && Math.abs(d[i + 1] - g) < 8 && Math.abs(d[i + 2] - b) < 8 && d[i + 3] > 200) n++;
               return [k, n];
             }),
           );
