@@ -1,15 +1,17 @@
 // Data-parallel training: one model (the sequential model or the encoder-decoder) trained on N
 // worker replicas (createTrainer({ workers })).
-// The coordinator runs in the calling thread and implements the SessionApi for the Trainer.
-// Every replica holds the same weights and the training data (sent once per fit) and builds
-// its row shard of batch i itself; per step each computes its shard's gradient, the
-// coordinator combines them in a fixed order (parallel/shards.ts) into the gradient of the
-// whole batch's mean loss (weighted by what the loss is a mean over: rows, or the
-// encoder-decoder's target tokens), and every replica applies that same update, so replicas
-// stay bit-identical. Gradients travel through a SharedArrayBuffer where the runtime allows it,
-// else as messages. Calls other than training go to every replica (build, compile, load, …)
-// or to replica 0 (predict, evaluate, save, …). A replica that dies ends every other one, and
-// pending and later calls reject with E_STATE.
+// The coordinator runs in the calling thread and implements the SessionApi for the Trainer; the
+// fit engine (fit.ts) runs here too. Every replica holds the same weights and the training data
+// (sent once per fit) and builds its row shard of batch i itself. With shared memory (the
+// default where the runtime has SharedArrayBuffer) the coordinator's only per-step work is one
+// call per replica: the replicas meet at barriers, reduce-scatter their gradients in a fixed
+// order and apply the same update (parallel/replica.ts). Without it (a page that is not
+// cross-origin isolated, or sharedMemory: false) each replica sends its shard's gradient here,
+// the coordinator combines them in the same fixed order (parallel/shards.ts) and sends the
+// combined gradient back. Both paths give the same bits, and the replicas stay bit-identical.
+// Calls other than training go to every replica (build, compile, load, …) or to replica 0
+// (predict, evaluate, save, …). A replica that dies ends every other one (the barrier's abort
+// flag releases those waiting for it), and pending and later calls reject with E_STATE.
 import type { CtcHypothesis } from '../ctc.js';
 import type { DataLike } from '../data/source.js';
 import type { VocabularyJSON } from '../data/vocab.js';
@@ -29,7 +31,10 @@ import type { ModelSpecJSON } from '../spec.js';
 import type { Link, SessionPort } from '../worker/link.js';
 import type { ShardResult } from './replica.js';
 import type { WorkerApi } from './replica-session.js';
+import { BARRIER_RELEASE } from './barrier.js';
+import { addPhase, countStep, profiling } from './profile.js';
 import { combineGrads } from './shards.js';
+import { StepMemory, stepMemoryBytes } from './step-memory.js';
 
 /** Whether gradients can travel through shared memory here (Node, Deno, Bun, and pages that
  * are cross-origin isolated). */
@@ -50,6 +55,9 @@ export class ParallelSession implements SessionApi {
   #cancel: Error | undefined;
   /** The training step in flight (save waits for it, so weights and position agree). */
   #inStep: Promise<unknown> = Promise.resolve();
+  /** The shared memory of the last fit (kept for the next one of the same size) and its view. */
+  #sab: SharedArrayBuffer | undefined;
+  #mem: StepMemory | undefined;
 
   /** @param links one per replica, already initialised; @param shared use SharedArrayBuffer */
   constructor(links: Link<WorkerApi>[], shared: boolean, kernels: string) {
@@ -65,6 +73,7 @@ export class ParallelSession implements SessionApi {
   /** Closes every replica's line with `reason` (a replica that failed ends the others). */
   closeAll(reason: Error): void {
     this.#cancel ??= reason;
+    this.#mem?.barrier.abort(); // releases replicas waiting for one that died
     for (const l of this.#links) l.close(reason);
   }
 
@@ -136,6 +145,25 @@ export class ParallelSession implements SessionApi {
     }
   }
 
+  /** The shared memory of a fit of `n` replicas on `p` parameters (kept across fits; its
+   * barrier starts afresh each time). */
+  #stepMemory(n: number, p: number): { sab: SharedArrayBuffer; mem: StepMemory } {
+    if (!this.#sab || this.#sab.byteLength !== stepMemoryBytes(n, p)) this.#sab = new SharedArrayBuffer(stepMemoryBytes(n, p));
+    const mem = new StepMemory(this.#sab, n, p);
+    mem.barrier.reset();
+    this.#mem = mem;
+    return { sab: this.#sab, mem };
+  }
+
+  /** Every replica's answer to `f`; when one fails, the barrier releases the others and, once
+   * all have answered, the first failure that is not the barrier's own release is thrown. */
+  async #settled<T>(f: (p: SessionPort<WorkerApi>) => Promise<T>): Promise<T[]> {
+    const rs = await Promise.allSettled(this.#links.map((l) => f(l.port).catch((e) => (this.#mem?.barrier.abort(), Promise.reject(e)))));
+    const failed = rs.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
+    if (failed.length) throw failed.find((e) => !(e instanceof Error && e.message.startsWith(BARRIER_RELEASE))) ?? failed[0];
+    return rs.map((r) => (r as PromiseFulfilledResult<T>).value);
+  }
+
   async #run(
     data: DataLike | readonly Pair[],
     opts: SessionFitOptions,
@@ -147,44 +175,14 @@ export class ParallelSession implements SessionApi {
     const { batchSize, pos } = o;
     const n = this.workers;
     const p = this.#info!.paramCount;
-    const shared = this.#shared ? new SharedArrayBuffer((n + 1) * p * 4) : undefined;
-    const slot = (k: number) => (shared ? new Float32Array(shared, k * p * 4, p) : new Float32Array(p));
-    const combined = slot(n);
-    const acc = new Float64Array(p);
-    const zeros = new Float32Array(0);
+    const shared = this.#shared ? this.#stepMemory(n, p) : undefined;
+    const t0 = performance.now();
     const plans = await this.#all((port, w) =>
-      port.replicaBegin(data, { batchSize, shuffle: opts.shuffle, validation: opts.validation, tbptt: opts.tbptt, lrDecay: opts.lrDecay }, w, n, shared),
+      port.replicaBegin(data, { batchSize, shuffle: opts.shuffle, validation: opts.validation, tbptt: opts.tbptt, lrDecay: opts.lrDecay }, w, n, shared?.sab),
     );
-    /** One update: every replica's gradient of window k (0 without tbptt), combined, applied. */
-    const update = async (rs: ShardResult[]) => {
-      const grads = rs.map((r, w) => (shared ? slot(w) : (r.grads ?? zeros)));
-      const loss = combineGrads(
-        grads,
-        rs.map((r) => r.loss),
-        rs.map((r) => r.count),
-        combined,
-        acc,
-      );
-      const outs = await this.#all((port, w) => {
-        if (shared) return port.replicaApply();
-        const copy = combined.slice();
-        return port.replicaApply(this.#links[w].send(copy, [copy.buffer]));
-      });
-      return { loss, gradNorm: outs[0].gradNorm, lr: outs[0].lr };
-    };
-    const step = async (epoch: number, dataSeed: number, i: number): Promise<StepOutcome> => {
-      const first = await this.#all((port) => port.replicaGrad(epoch, dataSeed, i, pos.step, 0));
-      const windows = Math.max(1, ...first.map((r) => r.windows));
-      const tokens = first.reduce((a, r) => a + r.tokens, 0);
-      let r = await update(first);
-      let lossSum = r.loss;
-      for (let k = 1; k < windows; k++) {
-        const rs = await this.#all((port) => port.replicaGrad(epoch, dataSeed, i, pos.step + k, k));
-        r = await update(rs);
-        lossSum += r.loss;
-      }
-      return { loss: lossSum / windows, gradNorm: r.gradNorm, lr: r.lr, updates: windows, tokens };
-    };
+    addPhase('startup', performance.now() - t0);
+    countStep(true);
+    const step = shared ? this.#sharedStep(pos) : this.#messageStep(pos, p);
     const target: FitTarget = {
       batchesPerEpoch: plans[0].batchesPerEpoch,
       bits: plans[0].bits,
@@ -208,7 +206,87 @@ export class ParallelSession implements SessionApi {
     this.#training = pos;
     this.#stop = aborted;
     const poll = () => this.#cancel ?? (this.#stop ? 'abort' : undefined);
-    return runFit(target, pos, { epochs: o.epochs, timeBudgetMs: o.budget, emit, poll, hooks });
+    const t1 = performance.now();
+    try {
+      return await runFit(target, pos, { epochs: o.epochs, timeBudgetMs: o.budget, emit, poll, hooks });
+    } finally {
+      addPhase('wall', performance.now() - t1);
+    }
+  }
+
+  /** A step through shared memory: one call per replica, which take the step among themselves. */
+  #sharedStep(pos: TrainingState): (epoch: number, seed: number, i: number) => Promise<StepOutcome> {
+    return async (epoch, seed, i) => {
+      const t0 = performance.now();
+      const rs = await this.#settled((port) => port.replicaStep(epoch, seed, i, pos.step));
+      if (profiling()) {
+        const m = rs[0].ms;
+        const compute = rs.map((r) => r.ms.compute);
+        addPhase('compute', m.compute);
+        addPhase('imbalance', Math.max(...compute) - compute.reduce((a, b) => a + b, 0) / compute.length);
+        addPhase('barrier', m.barrier);
+        addPhase('combine', m.combine);
+        addPhase('apply', m.apply);
+        addPhase('messaging', performance.now() - t0 - m.compute - m.barrier - m.combine - m.apply);
+        for (let k = 0; k < rs[0].updates; k++) countStep();
+      }
+      const { loss, gradNorm, lr, updates, tokens } = rs[0];
+      return { loss, gradNorm, lr, updates, tokens };
+    };
+  }
+
+  /** A step through messages: every replica's gradient to this thread, combined here in order,
+   * the combined gradient to every replica. */
+  #messageStep(pos: TrainingState, p: number): (epoch: number, seed: number, i: number) => Promise<StepOutcome> {
+    const combined = new Float32Array(p);
+    const acc = new Float64Array(p);
+    const zeros = new Float32Array(0);
+    /** One update: every replica's gradient of window k (0 without tbptt), combined, applied. */
+    const update = async (rs: ShardResult[]) => {
+      const tc = performance.now();
+      const loss = combineGrads(
+        rs.map((r) => r.grads ?? zeros),
+        rs.map((r) => r.loss),
+        rs.map((r) => r.count),
+        combined,
+        acc,
+      );
+      const ta = performance.now();
+      addPhase('combine', ta - tc);
+      const outs = await this.#all((port, w) => {
+        const copy = combined.slice();
+        return port.replicaApply(this.#links[w].send(copy, [copy.buffer]));
+      });
+      const applyMs = Math.max(...outs.map((o) => o.ms));
+      addPhase('apply', applyMs);
+      addPhase('messaging', performance.now() - ta - applyMs);
+      countStep();
+      return { loss, gradNorm: outs[0].gradNorm, lr: outs[0].lr };
+    };
+    /** Every replica's gradient of window k, its phases profiled. */
+    const grads = async (epoch: number, dataSeed: number, i: number, step: number, k: number) => {
+      const tg = performance.now();
+      const rs = await this.#all((port) => port.replicaGrad(epoch, dataSeed, i, step, k));
+      const ms = rs.map((r) => r.ms);
+      const slowest = Math.max(...ms);
+      addPhase('compute', slowest);
+      addPhase('imbalance', slowest - ms.reduce((a, b) => a + b, 0) / ms.length);
+      addPhase('messaging', performance.now() - tg - slowest);
+      return rs;
+    };
+    return async (epoch, dataSeed, i) => {
+      const first = await grads(epoch, dataSeed, i, pos.step, 0);
+      const windows = Math.max(1, ...first.map((r) => r.windows));
+      const tokens = first.reduce((a, r) => a + r.tokens, 0);
+      let r = await update(first);
+      let lossSum = r.loss;
+      for (let k = 1; k < windows; k++) {
+        const rs = await grads(epoch, dataSeed, i, pos.step + k, k);
+        r = await update(rs);
+        lossSum += r.loss;
+      }
+      return { loss: lossSum / windows, gradNorm: r.gradNorm, lr: r.lr, updates: windows, tokens };
+    };
   }
 
   /** The fit hooks' view of the replicas: replica 0's weights and rate, set on every replica. */

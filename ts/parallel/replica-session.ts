@@ -9,7 +9,7 @@ import type { ScorePart } from '../score.js';
 import type { Pair } from '../seq2seq.js';
 import { Session } from '../session.js';
 import type { SessionApi, SessionFitOptions } from '../session-api.js';
-import { Replica, type ShardResult } from './replica.js';
+import { Replica, type ReplicaStep, type ShardResult } from './replica.js';
 
 /** The options of one data-parallel fit a replica needs (the coordinator checked the rest). */
 export type ReplicaFitOptions = Pick<SessionFitOptions, 'shuffle' | 'validation' | 'tbptt' | 'lrDecay'> & { batchSize: number };
@@ -17,7 +17,8 @@ export type ReplicaFitOptions = Pick<SessionFitOptions, 'shuffle' | 'validation'
 /** What the coordinator asks of each replica, besides the SessionApi. */
 export interface ReplicaApi {
   /** Makes this session replica `w` of `n` for one fit of its model on `data` (checked as
-   * `fit` checks it); the batches per epoch and whether losses are cross-entropies. */
+   * `fit` checks it), taking steps among the replicas through `shared` (parallel/step-memory.ts)
+   * when given; the batches per epoch and whether losses are cross-entropies. */
   replicaBegin(
     data: DataLike | readonly Pair[],
     opts: ReplicaFitOptions,
@@ -25,10 +26,12 @@ export interface ReplicaApi {
     n: number,
     shared?: SharedArrayBuffer,
   ): { batchesPerEpoch: number; bits: boolean };
-  /** This replica's gradient of its shard of batch `i` (window `window` under truncated BPTT). */
+  /** Shared memory: batch `i` trained among the replicas (every replica is called for it). */
+  replicaStep(epoch: number, seed: number, i: number, step: number): ReplicaStep;
+  /** Messages: this replica's gradient of its shard of batch `i` (window `window` under truncated BPTT). */
   replicaGrad(epoch: number, seed: number, i: number, step: number, window?: number): ShardResult;
-  /** Applies the combined gradient (given, or read from shared memory). */
-  replicaApply(grads?: Float32Array): { gradNorm: number; lr: number };
+  /** Messages: applies the combined gradient. */
+  replicaApply(grads: Float32Array): { gradNorm: number; lr: number; ms: number };
   /** Loss sums over this replica's part of the validation data. */
   replicaValidate(): ScorePart | undefined;
   /** The epoch's end (schedule step or learning-rate decay). */
@@ -66,10 +69,13 @@ export class ReplicaSession extends Session implements ReplicaApi {
     if (!this.#replica) throw stateError('this session is not a data-parallel replica (replicaBegin first)');
     return this.#replica;
   }
+  replicaStep(epoch: number, seed: number, i: number, step: number): ReplicaStep {
+    return this.#needReplica().step(epoch, seed, i, step);
+  }
   replicaGrad(epoch: number, seed: number, i: number, step: number, window = 0): ShardResult {
     return this.#needReplica().grad(epoch, seed, i, step, window);
   }
-  replicaApply(grads?: Float32Array): { gradNorm: number; lr: number } {
+  replicaApply(grads: Float32Array): { gradNorm: number; lr: number; ms: number } {
     return this.#needReplica().apply(grads);
   }
   replicaValidate(): ScorePart | undefined {
