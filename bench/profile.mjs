@@ -4,7 +4,7 @@
 // compute, combine, apply, barrier, messaging, idle) and each fit's start-up.
 //   node bench/profile.mjs [--workers 2] [--workload W1,W2,W3,main] [--batches 30] [--calls 6] [--message]
 // --message: the message path (createTrainer({ sharedMemory: false })).
-import { setParallelProfile, parallelProfile } from '../dist/parallel/profile.js';
+import { parallelProfile, setParallelProfile } from '../dist/parallel/profile.js';
 import { parseArgs } from './lib.mjs';
 import { dataFor, NAMES, title, trainerFor } from './parallel.mjs';
 
@@ -16,7 +16,9 @@ const calls = Number(args.calls ?? 6);
 const extra = args.message ? { sharedMemory: false } : {};
 
 const f = (x) => x.toFixed(2).padStart(7);
-console.log(`${(await import('node:os')).cpus()[0].model}, ${workers} workers${args.message ? ', message path' : ''}; ms per step (update), start-up ms per fit`);
+console.log(
+  `${(await import('node:os')).cpus()[0].model}, ${workers} workers${args.message ? ', message path' : ''}; ms per step (update), start-up ms per fit`,
+);
 console.log('workload                          | run       | tok/s  | step   | compute (imbal.) | combine | apply  | barrier | messaging | idle   | start-up');
 for (const name of names) {
   const t = await trainerFor(name, workers, extra);

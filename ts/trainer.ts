@@ -101,8 +101,6 @@ export class Trainer {
   /** Where the model lives: `'worker'` (a worker thread; data is copied in, typed arrays
    * transferred) or `'thread'` (the calling thread). */
   readonly mode: 'worker' | 'thread';
-  /** Replicas training the model (1 unless createTrainer({ workers })). */
-  readonly workers: number;
   /** The kernels the model trains with: "relaxed-simd" (fused multiply-adds) or "simd128"
    * (see {@link kernelBackend}; a worker's own runtime decides). */
   readonly kernels: string;
@@ -116,7 +114,18 @@ export class Trainer {
     this.#link = link;
     this.kernels = kernels;
     this.#parallel = parallel;
-    this.workers = parallel?.workers ?? 1;
+  }
+
+  /** Replicas training the model (1 unless createTrainer({ workers })). With workers: 'auto',
+   * one per hardware thread until the first fit of a model shape has measured whether they pay
+   * (then 1 where they do not); {@link workersReason} says why. */
+  get workers(): number {
+    return this.#parallel?.workers ?? 1;
+  }
+
+  /** Why {@link workers} replicas train, in words (the CLI's header prints it). */
+  get workersReason(): string {
+    return this.#parallel?.workersReason ?? (this.mode === 'worker' ? 'one worker thread' : 'the calling thread');
   }
 
   get #s(): SessionPort {
@@ -347,6 +356,6 @@ async function parallelTrainer(n: number, opts: TrainerOptions): Promise<Trainer
     for (const l of links) l.close(stateError('a training worker could not be initialised'));
     throw e;
   }
-  parallel = new ParallelSession(links, opts.sharedMemory ?? sharedMemoryAvailable(), kernels[0]);
+  parallel = new ParallelSession(links, opts.sharedMemory ?? sharedMemoryAvailable(), kernels[0], opts.workers === 'auto');
   return new Trainer('worker', threadLink<SessionApi>(parallel), kernels[0], parallel);
 }

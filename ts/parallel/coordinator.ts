@@ -29,10 +29,11 @@ import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpe
 import type { CtcDecodeCall, GenerateOptions, ModelInfo, SessionApi, SessionFitOptions } from '../session-api.js';
 import type { ModelSpecJSON } from '../spec.js';
 import type { Link, SessionPort } from '../worker/link.js';
-import type { ShardResult } from './replica.js';
-import type { WorkerApi } from './replica-session.js';
+import { cachedChoice, chooseWorkers, isSimulated, PROBES, type WorkersChoice } from './auto.js';
 import { BARRIER_RELEASE } from './barrier.js';
 import { addPhase, countStep, profiling } from './profile.js';
+import type { ShardResult } from './replica.js';
+import type { WorkerApi } from './replica-session.js';
 import { combineGrads } from './shards.js';
 import { StepMemory, stepMemoryBytes } from './step-memory.js';
 
@@ -59,22 +60,56 @@ export class ParallelSession implements SessionApi {
   #sab: SharedArrayBuffer | undefined;
   #mem: StepMemory | undefined;
 
-  /** @param links one per replica, already initialised; @param shared use SharedArrayBuffer */
-  constructor(links: Link<WorkerApi>[], shared: boolean, kernels: string) {
+  /** workers: 'auto': whether the replicas pay is measured per model shape (parallel/auto.ts). */
+  readonly #auto: boolean;
+  #choice: WorkersChoice | undefined;
+  /** A fit ran on replica 0 alone: the others take its weights and optimizer state before they train. */
+  #stale = false;
+  /** That fit is running (its engine is replica 0's). */
+  #alone = false;
+
+  /** @param links one per replica, already initialised; @param shared use SharedArrayBuffer;
+   * @param auto workers: 'auto' (the first fit of a model shape decides how many train) */
+  constructor(links: Link<WorkerApi>[], shared: boolean, kernels: string, auto = false) {
     this.#links = links;
     this.#shared = shared;
     this.#kernels = kernels;
+    this.#auto = auto;
   }
 
-  get workers(): number {
+  /** Replicas started. */
+  get replicas(): number {
     return this.#links.length;
+  }
+
+  /** Replicas that train (with workers: 'auto', what the last fit chose). */
+  get workers(): number {
+    return this.#choice?.n ?? this.#links.length;
+  }
+
+  /** Why that many train, in words. */
+  get workersReason(): string {
+    if (this.#choice) return this.#choice.reason;
+    const how = this.#shared ? 'synchronising through shared memory' : 'synchronising through messages (no SharedArrayBuffer here)';
+    return this.#auto
+      ? `auto: ${this.replicas} replicas started, ${how}; the first fit of each model shape measures whether they pay`
+      : `${this.replicas} replicas, ${how}`;
   }
 
   /** Closes every replica's line with `reason` (a replica that failed ends the others). */
   closeAll(reason: Error): void {
     this.#cancel ??= reason;
-    this.#mem?.barrier.abort(); // releases replicas waiting for one that died
-    for (const l of this.#links) l.close(reason);
+    this.#mem?.barrier.abort(); // releases replicas waiting at the barrier for one that died
+    const close = () => {
+      for (const l of this.#links) l.close(reason);
+    };
+    if (!this.#fitting) {
+      close();
+      return;
+    }
+    // the released replicas answer their step (E_STATE) first, then every line closes
+    const grace = new Promise<void>((r) => (setTimeout(r, 1000) as { unref?: () => void }).unref?.());
+    void Promise.race([this.#inStep, grace]).then(close);
   }
 
   get #r0(): SessionPort<WorkerApi> {
@@ -103,6 +138,7 @@ export class ParallelSession implements SessionApi {
     this.#guard('build');
     const infos = await this.#all((p) => p.build(spec, seed));
     this.#training = undefined;
+    this.#stale = false;
     return this.#setInfo(infos[0]);
   }
   async compile(opts: CompileOptions | Seq2SeqCompileOptions): Promise<void> {
@@ -115,12 +151,14 @@ export class ParallelSession implements SessionApi {
   }
   async info(): Promise<ModelInfo> {
     const i = await this.#r0.info();
+    if (this.#alone) return i;
     delete i.training;
     if (this.#training) i.training = { ...this.#training };
     return i;
   }
   abort(): void {
     this.#stop = true;
+    if (this.#alone) void this.#r0.abort().catch(() => undefined);
   }
 
   /** Trains the model through the fit engine, one row shard per replica (the replicas check
@@ -137,12 +175,77 @@ export class ParallelSession implements SessionApi {
       constantSchedule: schedule === undefined || schedule.name === 'constant',
     });
     this.#fitting = true;
+    const n = this.replicas;
     try {
-      return await this.#run(data, opts, f, emit, aborted, new HookRunner(hooks, this.#hookTarget()));
+      const key = `${JSON.stringify(info.spec)}|${f.batchSize}|${opts.tbptt?.window ?? 0}|${n}|${this.#shared}`;
+      if (this.#auto) this.#choice = cachedChoice(key);
+      if (this.#choice?.n === 1) return await this.#fitAlone(data, opts, emit, aborted);
+      await this.#sync();
+      const plans = await this.#begin(data, opts, f.batchSize, n);
+      if (this.#auto && !this.#choice) {
+        this.#choice = await this.#calibrate(key, f.pos, plans[0].batchesPerEpoch);
+        if (this.#choice.n === 1) {
+          await this.#all((port) => port.replicaEnd());
+          return await this.#fitAlone(data, opts, emit, aborted);
+        }
+      }
+      return await this.#run(plans, opts, f, emit, aborted, new HookRunner(hooks, this.#hookTarget()));
     } finally {
       this.#fitting = false;
       await this.#all((port) => port.replicaEnd()).catch(() => undefined);
     }
+  }
+
+  /** Makes every replica replica w of n for this fit (the data goes to each once). */
+  async #begin(data: DataLike | readonly Pair[], opts: SessionFitOptions, batchSize: number, n: number) {
+    const shared = this.#shared ? this.#stepMemory(n, this.#info!.paramCount) : undefined;
+    const t0 = performance.now();
+    const o = { batchSize, shuffle: opts.shuffle, validation: opts.validation, tbptt: opts.tbptt, lrDecay: opts.lrDecay };
+    const plans = await this.#all((port, w) => port.replicaBegin(data, o, w, n, shared?.sab));
+    addPhase('startup', performance.now() - t0);
+    countStep(true);
+    return plans;
+  }
+
+  /** workers: 'auto': PROBES alternating probes of replica 0 alone on the whole first batch and
+   * of every replica on its shard (reduce-scatter included, nothing applied). */
+  async #calibrate(key: string, pos: TrainingState, batches: number): Promise<WorkersChoice> {
+    const one: number[] = [];
+    const many: number[] = [];
+    const i = Math.min(pos.batch, batches - 1);
+    if (!isSimulated()) {
+      for (let k = 0; k < PROBES; k++) {
+        let t0 = performance.now();
+        await this.#r0.replicaProbeOne(pos.epoch, pos.seed, i);
+        one.push(performance.now() - t0);
+        t0 = performance.now();
+        if (this.#shared) await this.#settled((port) => port.replicaStep(pos.epoch, pos.seed, i, pos.step, true));
+        else await this.#all((port) => port.replicaGrad(pos.epoch, pos.seed, i, pos.step));
+        many.push(performance.now() - t0);
+      }
+    }
+    return chooseWorkers(key, this.replicas, one, many);
+  }
+
+  /** The fit on replica 0 alone, as a one-worker trainer runs it (its engine in the worker). */
+  async #fitAlone(data: DataLike | readonly Pair[], opts: SessionFitOptions, emit: ((e: FitEvent) => void | Promise<void>) | undefined, aborted: boolean) {
+    this.#alone = true;
+    this.#stale = true;
+    try {
+      return await this.#r0.fit(data, opts, emit && this.#links[0].callback(emit), aborted || this.#stop);
+    } finally {
+      this.#alone = false;
+      this.#training = (await this.#r0.info().catch(() => undefined))?.training;
+    }
+  }
+
+  /** After a fit on replica 0 alone: every other replica takes its weights and optimizer state
+   * (through its training file, which resumes bit-exactly). */
+  async #sync(): Promise<void> {
+    if (!this.#stale) return;
+    const bytes = await this.#r0.save({ training: true });
+    await Promise.all(this.#links.slice(1).map((l) => l.port.load(bytes)));
+    this.#stale = false;
   }
 
   /** The shared memory of a fit of `n` replicas on `p` parameters (kept across fits; its
@@ -158,31 +261,29 @@ export class ParallelSession implements SessionApi {
   /** Every replica's answer to `f`; when one fails, the barrier releases the others and, once
    * all have answered, the first failure that is not the barrier's own release is thrown. */
   async #settled<T>(f: (p: SessionPort<WorkerApi>) => Promise<T>): Promise<T[]> {
-    const rs = await Promise.allSettled(this.#links.map((l) => f(l.port).catch((e) => (this.#mem?.barrier.abort(), Promise.reject(e)))));
+    const rs = await Promise.allSettled(
+      this.#links.map((l) =>
+        f(l.port).catch((e) => {
+          this.#mem?.barrier.abort();
+          throw e;
+        }),
+      ),
+    );
     const failed = rs.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as unknown);
     if (failed.length) throw failed.find((e) => !(e instanceof Error && e.message.startsWith(BARRIER_RELEASE))) ?? failed[0];
     return rs.map((r) => (r as PromiseFulfilledResult<T>).value);
   }
 
   async #run(
-    data: DataLike | readonly Pair[],
+    plans: { batchesPerEpoch: number; bits: boolean }[],
     opts: SessionFitOptions,
     o: { epochs: number; batchSize: number; budget?: number; pos: TrainingState },
     emit: ((e: FitEvent) => void | Promise<void>) | undefined,
     aborted: boolean,
     hooks: HookRunner<Record<string, Float32Array>>,
   ): Promise<FitResult> {
-    const { batchSize, pos } = o;
-    const n = this.workers;
-    const p = this.#info!.paramCount;
-    const shared = this.#shared ? this.#stepMemory(n, p) : undefined;
-    const t0 = performance.now();
-    const plans = await this.#all((port, w) =>
-      port.replicaBegin(data, { batchSize, shuffle: opts.shuffle, validation: opts.validation, tbptt: opts.tbptt, lrDecay: opts.lrDecay }, w, n, shared?.sab),
-    );
-    addPhase('startup', performance.now() - t0);
-    countStep(true);
-    const step = shared ? this.#sharedStep(pos) : this.#messageStep(pos, p);
+    const { pos } = o;
+    const step = this.#shared ? this.#sharedStep(pos) : this.#messageStep(pos, this.#info!.paramCount);
     const target: FitTarget = {
       batchesPerEpoch: plans[0].batchesPerEpoch,
       bits: plans[0].bits,
@@ -336,6 +437,7 @@ export class ParallelSession implements SessionApi {
   }
   /** Replica 0's file, with the coordinator's training position. */
   async save(opts?: { training?: boolean }): Promise<Uint8Array> {
+    if (this.#alone) return this.#r0.save(opts);
     await this.#inStep;
     await this.#r0.setTrainingState(this.#training);
     return this.#r0.save(opts);
@@ -344,13 +446,15 @@ export class ParallelSession implements SessionApi {
     this.#guard('load');
     const infos = await this.#all((p) => p.load(bytes));
     this.#training = infos[0].training;
+    this.#stale = false;
     return this.#setInfo(infos[0]);
   }
   getWeights(): Promise<Record<string, Float32Array>> {
     return this.#r0.getWeights();
   }
   /** Every replica's weights (tests compare them: they stay bit-identical). */
-  replicaWeights(): Promise<Record<string, Float32Array>[]> {
+  async replicaWeights(): Promise<Record<string, Float32Array>[]> {
+    await this.#sync();
     return this.#all((p) => p.getWeights());
   }
   async importWeights(bytes: Uint8Array, opts?: ImportWeightsOptions): Promise<{ names: string[]; skipped: string[] }> {

@@ -5,6 +5,7 @@
 import type { DataLike } from '../data/source.js';
 import { stateError } from '../errors.js';
 import type { TrainingState } from '../io/checkpoint.js';
+import type { FitPlan } from '../model-kind.js';
 import type { ScorePart } from '../score.js';
 import type { Pair } from '../seq2seq.js';
 import { Session } from '../session.js';
@@ -27,7 +28,10 @@ export interface ReplicaApi {
     shared?: SharedArrayBuffer,
   ): { batchesPerEpoch: number; bits: boolean };
   /** Shared memory: batch `i` trained among the replicas (every replica is called for it). */
-  replicaStep(epoch: number, seed: number, i: number, step: number): ReplicaStep;
+  replicaStep(epoch: number, seed: number, i: number, step: number, probe?: boolean): ReplicaStep;
+  /** workers: 'auto' (replica 0): ms of the gradient of the whole batch `i` on this replica
+   * alone (nothing applied). */
+  replicaProbeOne(epoch: number, seed: number, i: number): number;
   /** Messages: this replica's gradient of its shard of batch `i` (window `window` under truncated BPTT). */
   replicaGrad(epoch: number, seed: number, i: number, step: number, window?: number): ShardResult;
   /** Messages: applies the combined gradient. */
@@ -52,6 +56,7 @@ export type WorkerApi = SessionApi & ReplicaApi;
 /** A worker's session: the SessionApi, and the replica protocol for data-parallel fits. */
 export class ReplicaSession extends Session implements ReplicaApi {
   #replica: Replica | undefined;
+  #plan: FitPlan | undefined;
 
   replicaBegin(
     data: DataLike | readonly Pair[],
@@ -61,6 +66,7 @@ export class ReplicaSession extends Session implements ReplicaApi {
     shared?: SharedArrayBuffer,
   ): { batchesPerEpoch: number; bits: boolean } {
     const plan = this.fitPlan(data, opts, opts.batchSize);
+    this.#plan = plan;
     const part = plan.validatePart;
     this.#replica = new Replica(plan.shard(w, n), { w, n, shared, validate: part && (() => part(w, n)) });
     return { batchesPerEpoch: plan.batchesPerEpoch, bits: plan.bits };
@@ -69,8 +75,19 @@ export class ReplicaSession extends Session implements ReplicaApi {
     if (!this.#replica) throw stateError('this session is not a data-parallel replica (replicaBegin first)');
     return this.#replica;
   }
-  replicaStep(epoch: number, seed: number, i: number, step: number): ReplicaStep {
-    return this.#needReplica().step(epoch, seed, i, step);
+  replicaStep(epoch: number, seed: number, i: number, step: number, probe = false): ReplicaStep {
+    return this.#needReplica().step(epoch, seed, i, step, probe);
+  }
+  replicaProbeOne(epoch: number, seed: number, i: number): number {
+    this.#needReplica();
+    const kind = this.#plan!.shard(0, 1);
+    const t0 = performance.now();
+    try {
+      new Replica(kind, { w: 0, n: 1 }).grad(epoch, seed, i, 0);
+    } finally {
+      kind.end();
+    }
+    return performance.now() - t0;
   }
   replicaGrad(epoch: number, seed: number, i: number, step: number, window = 0): ShardResult {
     return this.#needReplica().grad(epoch, seed, i, step, window);
@@ -87,6 +104,7 @@ export class ReplicaSession extends Session implements ReplicaApi {
   replicaEnd(): void {
     this.#replica?.end();
     this.#replica = undefined;
+    this.#plan = undefined;
   }
   setTrainingState(pos: TrainingState | undefined): void {
     this.training = pos;

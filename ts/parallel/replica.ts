@@ -113,8 +113,10 @@ export class Replica {
    * it for the same batch; `step` is the optimizer step about to be taken): per update, the
    * shard's gradient, a barrier, this replica's slice of the combined gradient, a barrier, the
    * update. A failure here raises the barrier's abort flag, so no other replica is left waiting.
+   * `probe` (workers: 'auto' timing the replicas, parallel/auto.ts): the first update without
+   * applying it (the weights stay as they are).
    */
-  step(epoch: number, seed: number, i: number, step: number): ReplicaStep {
+  step(epoch: number, seed: number, i: number, step: number, probe = false): ReplicaStep {
     const mem = this.#mem;
     if (!mem) throw stateError('replica.step needs shared memory (replicaBegin with a SharedArrayBuffer)');
     const { w, n } = this.#o;
@@ -139,6 +141,10 @@ export class Replica {
         lossSum += combineGrads(mem.slots, mem.column(0), mem.column(1), mem.combined, this.#acc, lo, hi);
         ms.combine += performance.now() - t0;
         ms.barrier += mem.barrier.wait();
+        if (probe) {
+          this.#kind.end();
+          break;
+        }
         const t1 = performance.now();
         out = this.#kind.model.applyGrads(mem.combined);
         ms.apply += performance.now() - t1;

@@ -3,7 +3,7 @@
 //   Float64 [n × 4]      replica w's shard of the current update: loss, count, tokens, windows
 //   Float32 [n × p]      replica w's gradient of the mean loss over its shard (slot w)
 //   Float32 [p]          the combined gradient (each replica reduces its own slice into it)
-import { Barrier, BARRIER_WORDS } from './barrier.js';
+import { BARRIER_WORDS, Barrier } from './barrier.js';
 
 const CTL_BYTES = 16;
 const STAT = 4;

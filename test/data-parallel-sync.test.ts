@@ -1,0 +1,187 @@
+// Data-parallel replicas that synchronise among themselves (issue 20): through shared memory
+// each replica reduces its own slice of the gradient (reduce-scatter in a fixed order) between
+// two barriers, so the bits equal the message path's; a replica that fails or dies releases the
+// others from the barrier (E_STATE, nobody left waiting); without SharedArrayBuffer the
+// message path runs; workers: 'auto' measures whether the replicas pay (simulated here). Uses dist/.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTrainer, init, sequential, type Trainer, textWindows } from '../dist/index.js';
+import { simulateCalibration } from '../dist/parallel/auto.js';
+import { ROOT, rejectsWith, replicaBytes } from './helpers.js';
+
+const ids = Uint32Array.from({ length: 3000 }, (_, i) => (i * 5 + (i >> 2)) % 13);
+const spec = sequential({ input: { vocab: 13 } })
+  .embedding({ dim: 6 })
+  .gru({ units: 10 })
+  .dropout(0.25)
+  .dense({ units: 13 });
+const train = (batches: number) => textWindows(ids, { steps: 12, windowsPerEpoch: batches * 9 });
+
+async function trainer(o: { workers?: number | 'auto'; sharedMemory?: boolean; workerUrl?: URL } = {}): Promise<Trainer> {
+  const t = await createTrainer(o.workers === 1 ? {} : { workers: o.workers ?? 2, sharedMemory: o.sharedMemory, workerUrl: o.workerUrl });
+  await t.build(spec, { seed: 8 });
+  await t.compile({ optimizer: { name: 'adam', lr: 1e-2 }, clipNorm: 1 });
+  return t;
+}
+
+/** A worker script: dist/worker/worker.js with replicaStep patched on odd-numbered threads
+ * (`odd`) and even-numbered ones (`even`); both get the original step and the call's number. */
+function patchedWorker(odd: string, even = 'return step();'): URL {
+  const dir = mkdtempSync(join(tmpdir(), 'recurrent-sync-'));
+  const file = join(dir, 'worker.mjs');
+  const dist = pathToFileURL(join(ROOT, 'dist')).href;
+  writeFileSync(
+    file,
+    `import { threadId } from 'node:worker_threads';\nimport { writeFileSync } from 'node:fs';\n` +
+      `import { ReplicaSession } from '${dist}/parallel/replica-session.js';\nimport '${dist}/worker/worker.js';\n` +
+      `const orig = ReplicaSession.prototype.replicaStep;\nlet calls = 0;\n` +
+      `ReplicaSession.prototype.replicaStep = function (...a) { const step = () => orig.apply(this, a); calls++; void writeFileSync;\n` +
+      `  if (threadId % 2) { ${odd} } else { ${even} } };\n`,
+  );
+  return pathToFileURL(file);
+}
+
+beforeAll(() => init());
+afterEach(() => simulateCalibration(undefined));
+
+describe('replicas synchronising through shared memory', () => {
+  it("give the message path's bits with 2 and 3 replicas (uneven slices, dropout, truncated BPTT), replicas identical", async () => {
+    for (const workers of [2, 3]) {
+      const runs: Uint8Array[][][] = [];
+      for (const sharedMemory of [true, false]) {
+        const t = await trainer({ workers, sharedMemory });
+        expect(t.workersReason).toMatch(sharedMemory ? /shared memory/ : /messages/);
+        const r = await t.fit(train(5), { batchSize: 9, tbptt: { window: 5 }, seed: 2 });
+        expect(r.steps).toBe(15);
+        const reps = await replicaBytes(t);
+        for (const rep of reps) expect(rep).toEqual(reps[0]);
+        runs.push(reps);
+        await t.dispose();
+      }
+      expect(runs[1][0], `${workers} replicas`).toEqual(runs[0][0]);
+    }
+  });
+
+  it('resume bit-exactly mid-epoch through shared memory', async () => {
+    const whole = await trainer();
+    await whole.fit(train(5), { batchSize: 9, epochs: 2, seed: 4 });
+    const want = (await replicaBytes(whole))[0];
+    await whole.dispose();
+    const first = await trainer();
+    const ac = new AbortController();
+    await first.fit(train(5), { batchSize: 9, epochs: 2, seed: 4, signal: ac.signal, onProgress: (e) => e.type === 'step' && e.step === 7 && ac.abort() });
+    const file = await first.save();
+    await first.dispose();
+    const second = await createTrainer({ workers: 2 });
+    expect((await second.load(file)).training?.step).toBe(7);
+    expect((await second.fit(train(5), { batchSize: 9, epochs: 2, seed: 4, resume: true })).steps).toBe(10);
+    for (const rep of await replicaBytes(second)) expect(rep).toEqual(want);
+    await second.dispose();
+  });
+
+  it('a replica that fails mid-step releases the other from the barrier; the fit rejects with its error and the next fit runs', async () => {
+    const url = patchedWorker(`if (calls === 3) throw new RangeError('replica failed on purpose'); return step();`);
+    const t = await trainer({ workerUrl: url });
+    await expect(t.fit(train(6), { batchSize: 9 })).rejects.toThrow(/replica failed on purpose/);
+    const r = await t.fit(train(3), { batchSize: 9 });
+    expect(r.steps).toBe(3);
+    const reps = await replicaBytes(t);
+    expect(reps[1]).toEqual(reps[0]);
+    await t.dispose();
+  });
+
+  it('a replica that dies while the other waits at the barrier ends the fit with E_STATE, and the waiter leaves', async () => {
+    // the odd thread exits in its third step (the even one is then at the barrier); the even
+    // one writes down how its step ended
+    const dir = mkdtempSync(join(tmpdir(), 'recurrent-sync-'));
+    const out = join(dir, 'even');
+    const url = patchedWorker(
+      `if (calls === 3) process.exit(7); return step();`,
+      `try { return step(); } catch (e) { writeFileSync(${JSON.stringify(out)}, String(e.code)); throw e; }`,
+    );
+    const t = await trainer({ workerUrl: url });
+    await rejectsWith(t.fit(train(100), { batchSize: 9 }), 'E_STATE', /exited \(code 7\)/);
+    await rejectsWith(t.info(), 'E_STATE');
+    expect(readFileSync(out, 'utf8')).toBe('E_STATE'); // it left the barrier itself
+    await t.dispose();
+  });
+
+  it('the barrier: a thread that never arrives (it died) and an abort release the waiter with E_STATE', async () => {
+    const sab = new SharedArrayBuffer(16);
+    const barrier = pathToFileURL(join(ROOT, 'dist/parallel/barrier.js')).href;
+    const src =
+      `import { workerData, parentPort } from 'node:worker_threads';\nconst { Barrier } = await import(${JSON.stringify(barrier)});\n` +
+      `const b = new Barrier(new Int32Array(workerData, 0, 3), 2);\nparentPort.postMessage('waiting');\n` +
+      `try { b.wait(); parentPort.postMessage('passed'); } catch (e) { parentPort.postMessage(e.code); }\n`;
+    const w = new Worker(src, { eval: true, workerData: sab });
+    const said: string[] = [];
+    const exited = new Promise<number>((r) => w.on('exit', r));
+    w.on('message', (m) => said.push(m));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(said).toEqual(['waiting']); // still waiting for the second thread
+    const { Barrier } = await import('../dist/parallel/barrier.js');
+    new Barrier(new Int32Array(sab, 0, 3), 2).abort(); // what the coordinator does when a replica dies
+    expect(await exited).toBe(0); // it left by itself
+    expect(said).toEqual(['waiting', 'E_STATE']);
+  });
+});
+
+describe('the message path where shared memory is missing', () => {
+  it('runs when the page is not cross-origin isolated (simulated), and sharedMemory: true is E_OPTION there', async () => {
+    const g = globalThis as { crossOriginIsolated?: boolean };
+    g.crossOriginIsolated = false;
+    try {
+      await rejectsWith(createTrainer({ workers: 2, sharedMemory: true }), 'E_OPTION', /cross-origin isolated/);
+      const t = await trainer();
+      expect(t.workersReason).toMatch(/messages \(no SharedArrayBuffer here\)/);
+      const r = await t.fit(train(4), { batchSize: 9 });
+      expect(r.steps).toBe(4);
+      const reps = await replicaBytes(t);
+      expect(reps[1]).toEqual(reps[0]);
+      await t.dispose();
+    } finally {
+      delete g.crossOriginIsolated;
+    }
+  });
+});
+
+describe("workers: 'auto'", () => {
+  const cores = availableParallelism();
+  it('trains on one replica when two do not pay (simulated probes), bit for bit as one worker, and on all when they do', async () => {
+    const one = await trainer({ workers: 1 });
+    await one.fit(train(4), { batchSize: 9 });
+    const want = await one.getWeights();
+    await one.dispose();
+
+    simulateCalibration({ one: 10, many: 12 });
+    const t = await trainer({ workers: 'auto' });
+    expect(t.workers).toBe(cores);
+    const r = await t.fit(train(4), { batchSize: 9 });
+    expect(r.steps).toBe(4);
+    expect(t.workers).toBe(1);
+    if (cores > 1) expect(t.workersReason).toMatch(/measured 0\.83× one .* so 1 trains/);
+    expect(await t.getWeights()).toEqual(want);
+    // the probes pay now: the next fit trains on every replica, from replica 0's weights
+    simulateCalibration({ one: 10, many: 6 });
+    await t.fit(train(4), { batchSize: 9 });
+    expect(t.workers).toBe(cores);
+    if (cores > 1) expect(t.workersReason).toMatch(/measured 1\.67× one .* so \d+ train/);
+    const reps = await replicaBytes(t);
+    for (const rep of reps) expect(rep).toEqual(reps[0]);
+    await t.dispose();
+  });
+
+  it('measures for real on the first fit and keeps the choice per model shape', async () => {
+    const t = await trainer({ workers: 'auto' });
+    await t.fit(train(2), { batchSize: 9 });
+    const first = t.workersReason;
+    if (cores > 1) expect(first).toMatch(/^auto: \d+ replicas measured [\d.]+× one/);
+    await t.fit(train(2), { batchSize: 9 });
+    expect(t.workersReason).toBe(first);
+    await t.dispose();
+  });
+});
