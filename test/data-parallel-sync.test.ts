@@ -28,19 +28,21 @@ async function trainer(o: { workers?: number | 'auto'; sharedMemory?: boolean; w
   return t;
 }
 
-/** A worker script: dist/worker/worker.js with replicaStep patched on odd-numbered threads
- * (`odd`) and even-numbered ones (`even`); both get the original step and the call's number. */
-function patchedWorker(odd: string, even = 'return step();'): URL {
+/** A worker script: dist/worker/worker.js with Replica.step patched: `body` runs in place of
+ * each step, with `w` (the replica), `calls` (its steps so far, this one included) and `step()`
+ * (the original step). */
+function patchedWorker(body: string): URL {
   const dir = mkdtempSync(join(tmpdir(), 'recurrent-sync-'));
   const file = join(dir, 'worker.mjs');
   const dist = pathToFileURL(join(ROOT, 'dist')).href;
   writeFileSync(
     file,
-    `import { threadId } from 'node:worker_threads';\nimport { writeFileSync } from 'node:fs';\n` +
+    `import { writeFileSync } from 'node:fs';\nimport { Replica } from '${dist}/parallel/replica.js';\n` +
       `import { ReplicaSession } from '${dist}/parallel/replica-session.js';\nimport '${dist}/worker/worker.js';\n` +
-      `const orig = ReplicaSession.prototype.replicaStep;\nlet calls = 0;\n` +
-      `ReplicaSession.prototype.replicaStep = function (...a) { const step = () => orig.apply(this, a); calls++; void writeFileSync;\n` +
-      `  if (threadId % 2) { ${odd} } else { ${even} } };\n`,
+      `let w = -1;\nlet calls = 0;\nconst begin = ReplicaSession.prototype.replicaBegin;\n` +
+      `ReplicaSession.prototype.replicaBegin = function (...a) { w = a[2]; return begin.apply(this, a); };\n` +
+      `const orig = Replica.prototype.step;\n` +
+      `Replica.prototype.step = function (...a) { const step = () => orig.apply(this, a); void writeFileSync; if (a[4]) return step(); calls++;\n${body}\n};\n`,
   );
   return pathToFileURL(file);
 }
@@ -84,7 +86,7 @@ describe('replicas synchronising through shared memory', () => {
   });
 
   it('a replica that fails mid-step releases the other from the barrier; the fit rejects with its error and the next fit runs', async () => {
-    const url = patchedWorker(`if (calls === 3) throw new RangeError('replica failed on purpose'); return step();`);
+    const url = patchedWorker(`if (w === 1 && calls === 3) throw new RangeError('replica failed on purpose'); return step();`);
     const t = await trainer({ workerUrl: url });
     await expect(t.fit(train(6), { batchSize: 9 })).rejects.toThrow(/replica failed on purpose/);
     const r = await t.fit(train(3), { batchSize: 9 });
@@ -95,13 +97,13 @@ describe('replicas synchronising through shared memory', () => {
   });
 
   it('a replica that dies while the other waits at the barrier ends the fit with E_STATE, and the waiter leaves', async () => {
-    // the odd thread exits in its third step (the even one is then at the barrier); the even
-    // one writes down how its step ended
+    // replica 1 exits in its third step (replica 0 is then at the barrier) and replica 0 writes
+    // down how its step ended
     const dir = mkdtempSync(join(tmpdir(), 'recurrent-sync-'));
-    const out = join(dir, 'even');
+    const out = join(dir, 'replica0');
     const url = patchedWorker(
-      `if (calls === 3) process.exit(7); return step();`,
-      `try { return step(); } catch (e) { writeFileSync(${JSON.stringify(out)}, String(e.code)); throw e; }`,
+      `if (w === 1) { if (calls === 3) process.exit(7); return step(); }\n` +
+        `try { return step(); } catch (e) { writeFileSync(${JSON.stringify(out)}, String(e.code)); throw e; }`,
     );
     const t = await trainer({ workerUrl: url });
     await rejectsWith(t.fit(train(100), { batchSize: 9 }), 'E_STATE', /exited \(code 7\)/);

@@ -18,7 +18,7 @@ import type { VocabularyJSON } from '../data/vocab.js';
 import { stateError } from '../errors.js';
 import type { EvalResult, FitEvent, FitResult } from '../events.js';
 import { type FitTarget, runFit, type StepOutcome } from '../fit.js';
-import { checkHooks, HookRunner, type HookTarget } from '../fit-hooks.js';
+import { checkHooks, type FitHooks, HookRunner, type HookTarget } from '../fit-hooks.js';
 import { checkFitOptions, fitBatchSize } from '../fit-options.js';
 import type { GradientNorms } from '../gradient-norms.js';
 import type { TrainingState } from '../io/checkpoint.js';
@@ -31,6 +31,7 @@ import type { ModelSpecJSON } from '../spec.js';
 import type { Link, SessionPort } from '../worker/link.js';
 import { cachedChoice, chooseWorkers, isSimulated, PROBES, type WorkersChoice } from './auto.js';
 import { BARRIER_RELEASE } from './barrier.js';
+import type { LeadOptions } from './lead.js';
 import { addPhase, countStep, profiling } from './profile.js';
 import type { ShardResult } from './replica.js';
 import type { WorkerApi } from './replica-session.js';
@@ -56,6 +57,8 @@ export class ParallelSession implements SessionApi {
   #cancel: Error | undefined;
   /** The training step in flight (save waits for it, so weights and position agree). */
   #inStep: Promise<unknown> = Promise.resolve();
+  /** The fit replica 0 leads, until every replica has answered (closeAll waits for it). */
+  #leading: Promise<unknown> = Promise.resolve();
   /** The shared memory of the last fit (kept for the next one of the same size) and its view. */
   #sab: SharedArrayBuffer | undefined;
   #mem: StepMemory | undefined;
@@ -65,8 +68,8 @@ export class ParallelSession implements SessionApi {
   #choice: WorkersChoice | undefined;
   /** A fit ran on replica 0 alone: the others take its weights and optimizer state before they train. */
   #stale = false;
-  /** That fit is running (its engine is replica 0's). */
-  #alone = false;
+  /** The running fit's engine is replica 0's (a fit on it alone, or one it leads). */
+  #inR0 = false;
 
   /** @param links one per replica, already initialised; @param shared use SharedArrayBuffer;
    * @param auto workers: 'auto' (the first fit of a model shape decides how many train) */
@@ -109,7 +112,7 @@ export class ParallelSession implements SessionApi {
     }
     // the released replicas answer their step (E_STATE) first, then every line closes
     const grace = new Promise<void>((r) => (setTimeout(r, 1000) as { unref?: () => void }).unref?.());
-    void Promise.race([this.#inStep, grace]).then(close);
+    void Promise.race([this.#inR0 ? this.#leading : this.#inStep, grace]).then(close);
   }
 
   get #r0(): SessionPort<WorkerApi> {
@@ -151,14 +154,14 @@ export class ParallelSession implements SessionApi {
   }
   async info(): Promise<ModelInfo> {
     const i = await this.#r0.info();
-    if (this.#alone) return i;
+    if (this.#inR0) return i;
     delete i.training;
     if (this.#training) i.training = { ...this.#training };
     return i;
   }
   abort(): void {
     this.#stop = true;
-    if (this.#alone) void this.#r0.abort().catch(() => undefined);
+    if (this.#inR0) void this.#r0.abort().catch(() => undefined);
   }
 
   /** Trains the model through the fit engine, one row shard per replica (the replicas check
@@ -175,6 +178,7 @@ export class ParallelSession implements SessionApi {
       constantSchedule: schedule === undefined || schedule.name === 'constant',
     });
     this.#fitting = true;
+    this.#stop = aborted;
     const n = this.replicas;
     try {
       const key = `${JSON.stringify(info.spec)}|${f.batchSize}|${opts.tbptt?.window ?? 0}|${n}|${this.#shared}`;
@@ -189,6 +193,7 @@ export class ParallelSession implements SessionApi {
           return await this.#fitAlone(data, opts, emit, aborted);
         }
       }
+      if (this.#shared) return await this.#lead(plans[0], opts, f, hooks, emit, aborted);
       return await this.#run(plans, opts, f, emit, aborted, new HookRunner(hooks, this.#hookTarget()));
     } finally {
       this.#fitting = false;
@@ -229,13 +234,49 @@ export class ParallelSession implements SessionApi {
 
   /** The fit on replica 0 alone, as a one-worker trainer runs it (its engine in the worker). */
   async #fitAlone(data: DataLike | readonly Pair[], opts: SessionFitOptions, emit: ((e: FitEvent) => void | Promise<void>) | undefined, aborted: boolean) {
-    this.#alone = true;
+    this.#inR0 = true;
     this.#stale = true;
     try {
-      return await this.#r0.fit(data, opts, emit && this.#links[0].callback(emit), aborted || this.#stop);
+      return await this.#r0.fit(data, opts, emit && this.#links[0].callback(emit), this.#stop);
     } finally {
-      this.#alone = false;
+      this.#inR0 = false;
       this.#training = (await this.#r0.info().catch(() => undefined))?.training;
+    }
+  }
+
+  /** Through shared memory: replica 0 runs the engine, the others follow it (parallel/lead.ts);
+   * this thread only hears the events and forwards a stop request. */
+  async #lead(
+    plan: { batchesPerEpoch: number; bits: boolean },
+    opts: SessionFitOptions,
+    f: { epochs: number; budget?: number; pos: TrainingState },
+    hooks: FitHooks,
+    emit: ((e: FitEvent) => void | Promise<void>) | undefined,
+    aborted: boolean,
+  ): Promise<FitResult> {
+    const o: LeadOptions = { epochs: f.epochs, budget: f.budget, hooks, validation: opts.validation !== undefined, ...plan };
+    this.#inR0 = true;
+    this.#training = f.pos;
+    try {
+      const t0 = performance.now();
+      type Lead = Awaited<ReturnType<WorkerApi['replicaLead']>>;
+      const running = this.#settled<Lead | undefined>((port, w) =>
+        w === 0 ? port.replicaLead(o, f.pos, emit && this.#links[0].callback(emit), this.#stop) : port.replicaFollow().then(() => undefined),
+      );
+      this.#leading = running.catch(() => undefined);
+      const [lead] = await running;
+      const { result, pos, phases } = lead!;
+      this.#training = pos;
+      if (profiling()) {
+        for (const k of ['compute', 'barrier', 'combine', 'apply'] as const) addPhase(k, phases[k]);
+        addPhase('messaging', performance.now() - t0 - phases.wall);
+        addPhase('wall', performance.now() - t0);
+        for (let k = 0; k < phases.steps; k++) countStep();
+      }
+      if (this.#cancel) throw this.#cancel;
+      return result;
+    } finally {
+      this.#inR0 = false;
     }
   }
 
@@ -260,10 +301,10 @@ export class ParallelSession implements SessionApi {
 
   /** Every replica's answer to `f`; when one fails, the barrier releases the others and, once
    * all have answered, the first failure that is not the barrier's own release is thrown. */
-  async #settled<T>(f: (p: SessionPort<WorkerApi>) => Promise<T>): Promise<T[]> {
+  async #settled<T>(f: (p: SessionPort<WorkerApi>, w: number) => Promise<T>): Promise<T[]> {
     const rs = await Promise.allSettled(
-      this.#links.map((l) =>
-        f(l.port).catch((e) => {
+      this.#links.map((l, w) =>
+        f(l.port, w).catch((e) => {
           this.#mem?.barrier.abort();
           throw e;
         }),
@@ -283,7 +324,7 @@ export class ParallelSession implements SessionApi {
     hooks: HookRunner<Record<string, Float32Array>>,
   ): Promise<FitResult> {
     const { pos } = o;
-    const step = this.#shared ? this.#sharedStep(pos) : this.#messageStep(pos, this.#info!.paramCount);
+    const step = this.#messageStep(pos, this.#info!.paramCount);
     const target: FitTarget = {
       batchesPerEpoch: plans[0].batchesPerEpoch,
       bits: plans[0].bits,
@@ -313,27 +354,6 @@ export class ParallelSession implements SessionApi {
     } finally {
       addPhase('wall', performance.now() - t1);
     }
-  }
-
-  /** A step through shared memory: one call per replica, which take the step among themselves. */
-  #sharedStep(pos: TrainingState): (epoch: number, seed: number, i: number) => Promise<StepOutcome> {
-    return async (epoch, seed, i) => {
-      const t0 = performance.now();
-      const rs = await this.#settled((port) => port.replicaStep(epoch, seed, i, pos.step));
-      if (profiling()) {
-        const m = rs[0].ms;
-        const compute = rs.map((r) => r.ms.compute);
-        addPhase('compute', m.compute);
-        addPhase('imbalance', Math.max(...compute) - compute.reduce((a, b) => a + b, 0) / compute.length);
-        addPhase('barrier', m.barrier);
-        addPhase('combine', m.combine);
-        addPhase('apply', m.apply);
-        addPhase('messaging', performance.now() - t0 - m.compute - m.barrier - m.combine - m.apply);
-        for (let k = 0; k < rs[0].updates; k++) countStep();
-      }
-      const { loss, gradNorm, lr, updates, tokens } = rs[0];
-      return { loss, gradNorm, lr, updates, tokens };
-    };
   }
 
   /** A step through messages: every replica's gradient to this thread, combined here in order,
@@ -437,7 +457,7 @@ export class ParallelSession implements SessionApi {
   }
   /** Replica 0's file, with the coordinator's training position. */
   async save(opts?: { training?: boolean }): Promise<Uint8Array> {
-    if (this.#alone) return this.#r0.save(opts);
+    if (this.#inR0) return this.#r0.save(opts);
     await this.#inStep;
     await this.#r0.setTrainingState(this.#training);
     return this.#r0.save(opts);

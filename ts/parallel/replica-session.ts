@@ -4,12 +4,14 @@
 // calls below. What a replica trains on comes from its model kind's fit plan (model-kind.ts).
 import type { DataLike } from '../data/source.js';
 import { stateError } from '../errors.js';
+import type { FitEvent, FitResult } from '../events.js';
 import type { TrainingState } from '../io/checkpoint.js';
 import type { FitPlan } from '../model-kind.js';
 import type { ScorePart } from '../score.js';
 import type { Pair } from '../seq2seq.js';
 import { Session } from '../session.js';
 import type { SessionApi, SessionFitOptions } from '../session-api.js';
+import { follow, type LeadOptions, type LeadPhases, leadFit } from './lead.js';
 import { Replica, type ReplicaStep, type ShardResult } from './replica.js';
 
 /** The options of one data-parallel fit a replica needs (the coordinator checked the rest). */
@@ -36,6 +38,16 @@ export interface ReplicaApi {
   replicaGrad(epoch: number, seed: number, i: number, step: number, window?: number): ShardResult;
   /** Messages: applies the combined gradient. */
   replicaApply(grads: Float32Array): { gradNorm: number; lr: number; ms: number };
+  /** Shared memory, replica 0: runs the fit engine from `pos`, the others following
+   * (parallel/lead.ts); the result, the final position and the steps' phases. */
+  replicaLead(
+    o: LeadOptions,
+    pos: TrainingState,
+    emit?: (e: FitEvent) => void | Promise<void>,
+    aborted?: boolean,
+  ): Promise<{ result: FitResult; pos: TrainingState; phases: LeadPhases }>;
+  /** Shared memory, replicas 1…n − 1: follows the leader's commands until the fit ends. */
+  replicaFollow(): void;
   /** Loss sums over this replica's part of the validation data. */
   replicaValidate(): ScorePart | undefined;
   /** The epoch's end (schedule step or learning-rate decay). */
@@ -57,6 +69,9 @@ export type WorkerApi = SessionApi & ReplicaApi;
 export class ReplicaSession extends Session implements ReplicaApi {
   #replica: Replica | undefined;
   #plan: FitPlan | undefined;
+  #w = 0;
+  /** A stop request for the fit this replica leads. */
+  #stopLead = false;
 
   replicaBegin(
     data: DataLike | readonly Pair[],
@@ -67,6 +82,7 @@ export class ReplicaSession extends Session implements ReplicaApi {
   ): { batchesPerEpoch: number; bits: boolean } {
     const plan = this.fitPlan(data, opts, opts.batchSize);
     this.#plan = plan;
+    this.#w = w;
     const part = plan.validatePart;
     this.#replica = new Replica(plan.shard(w, n), { w, n, shared, validate: part && (() => part(w, n)) });
     return { batchesPerEpoch: plan.batchesPerEpoch, bits: plan.bits };
@@ -94,6 +110,30 @@ export class ReplicaSession extends Session implements ReplicaApi {
   }
   replicaApply(grads: Float32Array): { gradNorm: number; lr: number; ms: number } {
     return this.#needReplica().apply(grads);
+  }
+  async replicaLead(
+    o: LeadOptions,
+    pos: TrainingState,
+    emit?: (e: FitEvent) => void | Promise<void>,
+    aborted = false,
+  ): Promise<{ result: FitResult; pos: TrainingState; phases: LeadPhases }> {
+    const r = this.#needReplica();
+    const mem = r.memory;
+    if (!mem) throw stateError('replicaLead needs shared memory');
+    this.#stopLead = aborted;
+    this.training = pos; // live: a save during the fit has the engine's position
+    const { result, phases } = await leadFit(r, mem, this.kindModel, o, pos, emit, () => (this.#stopLead ? 'abort' : undefined));
+    return { result, pos, phases };
+  }
+  replicaFollow(): void {
+    const r = this.#needReplica();
+    const mem = r.memory;
+    if (!mem) throw stateError('replicaFollow needs shared memory');
+    follow(r, mem, this.kindModel, this.#w);
+  }
+  override abort(): void {
+    super.abort();
+    this.#stopLead = true;
   }
   replicaValidate(): ScorePart | undefined {
     return this.#needReplica().validate();

@@ -156,6 +156,11 @@ export class Replica {
     return { loss: lossSum / windows, gradNorm: out.gradNorm, lr: out.lr, updates: windows, tokens, ms };
   }
 
+  /** The fit's shared memory (absent on the message path). */
+  get memory(): StepMemory | undefined {
+    return this.#mem;
+  }
+
   /** Ends truncated BPTT's carried state (after a failure or the fit). */
   end(): void {
     this.#kind.end();
