@@ -1,17 +1,20 @@
 // Data-parallel training: one model (the sequential model or the encoder-decoder) trained on N
 // worker replicas (createTrainer({ workers })).
-// The coordinator runs in the calling thread and implements the SessionApi for the Trainer; the
-// fit engine (fit.ts) runs here too. Every replica holds the same weights and the training data
-// (sent once per fit) and builds its row shard of batch i itself. With shared memory (the
-// default where the runtime has SharedArrayBuffer) the coordinator's only per-step work is one
-// call per replica: the replicas meet at barriers, reduce-scatter their gradients in a fixed
-// order and apply the same update (parallel/replica.ts). Without it (a page that is not
-// cross-origin isolated, or sharedMemory: false) each replica sends its shard's gradient here,
-// the coordinator combines them in the same fixed order (parallel/shards.ts) and sends the
-// combined gradient back. Both paths give the same bits, and the replicas stay bit-identical.
-// Calls other than training go to every replica (build, compile, load, …) or to replica 0
-// (predict, evaluate, save, …). A replica that dies ends every other one (the barrier's abort
-// flag releases those waiting for it), and pending and later calls reject with E_STATE.
+// The coordinator runs in the calling thread and implements the SessionApi for the Trainer.
+// Every replica holds the same weights and the training data (sent once per fit) and builds its
+// row shard of batch i itself. With shared memory (the default where the runtime has
+// SharedArrayBuffer) replica 0 runs the fit engine and the others follow its commands
+// (parallel/lead.ts): per step they meet at barriers, reduce-scatter their gradients in a fixed
+// order and apply the same update (parallel/replica.ts), and this thread only starts the fit,
+// forwards a stop request and hears the events. Without it (a page that is not cross-origin
+// isolated, or sharedMemory: false) the engine runs here: each replica sends its shard's
+// gradient, the coordinator combines them in the same fixed order (parallel/shards.ts) and sends
+// the combined gradient back. Both paths give the same bits, and the replicas stay identical.
+// workers: 'auto' measures per model shape whether the replicas pay (parallel/auto.ts) and
+// otherwise trains on replica 0 alone. Calls other than training go to every replica (build,
+// compile, load, …) or to replica 0 (predict, evaluate, save, …). A replica that dies ends every
+// other one (the barrier's abort flag releases those waiting for it), and pending and later
+// calls reject with E_STATE.
 import type { CtcHypothesis } from '../ctc.js';
 import type { DataLike } from '../data/source.js';
 import type { VocabularyJSON } from '../data/vocab.js';
@@ -183,17 +186,17 @@ export class ParallelSession implements SessionApi {
     try {
       const key = `${JSON.stringify(info.spec)}|${f.batchSize}|${opts.tbptt?.window ?? 0}|${n}|${this.#shared}`;
       if (this.#auto) this.#choice = cachedChoice(key);
-      if (this.#choice?.n === 1) return await this.#fitAlone(data, opts, emit, aborted);
+      if (this.#choice?.n === 1) return await this.#fitAlone(data, opts, emit);
       await this.#sync();
       const plans = await this.#begin(data, opts, f.batchSize, n);
       if (this.#auto && !this.#choice) {
         this.#choice = await this.#calibrate(key, f.pos, plans[0].batchesPerEpoch);
         if (this.#choice.n === 1) {
           await this.#all((port) => port.replicaEnd());
-          return await this.#fitAlone(data, opts, emit, aborted);
+          return await this.#fitAlone(data, opts, emit);
         }
       }
-      if (this.#shared) return await this.#lead(plans[0], opts, f, hooks, emit, aborted);
+      if (this.#shared) return await this.#lead(plans[0], opts, f, hooks, emit);
       return await this.#run(plans, opts, f, emit, aborted, new HookRunner(hooks, this.#hookTarget()));
     } finally {
       this.#fitting = false;
@@ -233,7 +236,7 @@ export class ParallelSession implements SessionApi {
   }
 
   /** The fit on replica 0 alone, as a one-worker trainer runs it (its engine in the worker). */
-  async #fitAlone(data: DataLike | readonly Pair[], opts: SessionFitOptions, emit: ((e: FitEvent) => void | Promise<void>) | undefined, aborted: boolean) {
+  async #fitAlone(data: DataLike | readonly Pair[], opts: SessionFitOptions, emit: ((e: FitEvent) => void | Promise<void>) | undefined) {
     this.#inR0 = true;
     this.#stale = true;
     try {
@@ -252,7 +255,6 @@ export class ParallelSession implements SessionApi {
     f: { epochs: number; budget?: number; pos: TrainingState },
     hooks: FitHooks,
     emit: ((e: FitEvent) => void | Promise<void>) | undefined,
-    aborted: boolean,
   ): Promise<FitResult> {
     const o: LeadOptions = { epochs: f.epochs, budget: f.budget, hooks, validation: opts.validation !== undefined, ...plan };
     this.#inR0 = true;

@@ -5,8 +5,8 @@
 // slice of the parameters over all slots in a fixed order into the combined gradient
 // (reduce-scatter), they meet again, and every replica applies the whole combined gradient
 // (all-gather: the optimizer's update is elementwise and costs ~1% of a step, so each replica
-// runs it on every parameter rather than gathering updated weights and optimizer state). The
-// calling thread only starts each step. Without shared memory the gradient is the return value
+// runs it on every parameter rather than gathering updated weights and optimizer state). Replica
+// 0 starts each step (parallel/lead.ts). Without shared memory the gradient is the return value
 // and the coordinator (parallel/coordinator.ts) combines it. Either way every replica applies the
 // same combined gradient, so replicas stay bit-identical.
 // What differs between model kinds (how rows become a batch and a gradient, what ends an
