@@ -1,7 +1,11 @@
 // Shared pieces of the data-parallel scripts (bench/profile.mjs, bench/scaling.mjs): the
 // workloads W1–W3 and the main job's shape as createTrainer({ workers }) trains them through fit.
-import { createTrainer, sequential, textWindows } from '../dist/index.js';
+// RECURRENT_DIST=/path/to/dist runs another build of the SDK (an A/B of two commits).
+import { pathToFileURL } from 'node:url';
 import { LR, WORKLOADS, workloadData } from './lib.mjs';
+
+const dist = process.env.RECURRENT_DIST ? pathToFileURL(`${process.env.RECURRENT_DIST}/index.js`).href : '../dist/index.js';
+const { createTrainer, sequential, textWindows } = await import(dist);
 
 /** The main job's model (`recurrent train`: GRU 256, embedding 64, windows of 64, batch 32),
  * on a synthetic id stream the size of its corpus (speed does not depend on the text). */

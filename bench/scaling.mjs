@@ -5,6 +5,8 @@
 // fits (4 batches per call, --calls calls). Prints tokens/s (medians) and the per-turn ratios'
 // medians; about 6 minutes on an idle 2-core host with the defaults.
 //   node bench/scaling.mjs [--workload W1,W2,W3,main] [--turns 5] [--batches 24] [--calls 3] [--json out.json]
+// RECURRENT_DIST=/path/to/dist measures another build (bench/parallel.mjs); a build without
+// workers: 'auto' measurement (before issue 20) shows 'auto' as one replica per core.
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from './lib.mjs';
@@ -56,7 +58,7 @@ for (const name of names) {
     results.push(row);
     console.log(`${title(name).padEnd(34)} ${kind.padEnd(8)} ${cells.join(' | ')}`);
   }
-  console.log(`  auto: ${ts[3].t.workersReason}`);
+  console.log(`  auto -> ${ts[3].t.workers} (${ts[3].t.workersReason ?? 'no reason given by this build'})`);
   for (const { t } of ts) await t.dispose();
 }
 machine.loadavgEnd = loadavg();

@@ -44,11 +44,12 @@ export interface LeadOptions {
   bits: boolean;
 }
 
-/** The leader's command `op` with its arguments, after which every replica passes the barrier. */
-function command(mem: StepMemory, op: number, ...args: number[]): void {
+/** The leader's command `op` with its arguments, after which every replica passes the
+ * barrier; answers the ms the leader waited there. */
+function command(mem: StepMemory, op: number, ...args: number[]): number {
   mem.op = op;
   mem.args.set(args);
-  mem.barrier.wait();
+  return mem.barrier.wait();
 }
 
 /** ScorePart as 7 numbers (NaN: absent) and back. */
@@ -111,11 +112,11 @@ export async function leadFit(
     },
   };
   const train = (epoch: number, seed: number, i: number): StepOutcome => {
-    command(mem, STEP, epoch, seed, i, pos.step);
+    const waited = command(mem, STEP, epoch, seed, i, pos.step);
     const r = replica.step(epoch, seed, i, pos.step);
     phases.steps += r.updates;
     phases.compute += r.ms.compute;
-    phases.barrier += r.ms.barrier;
+    phases.barrier += r.ms.barrier + waited;
     phases.combine += r.ms.combine;
     phases.apply += r.ms.apply;
     return { loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, updates: r.updates, tokens: r.tokens };

@@ -9,19 +9,23 @@ export interface ParallelProfile {
   fits: number;
   /** A fit's start-up: from fit() to the replicas ready to train (data sent, plans made). */
   startup: number;
-  /** The slowest replica's forward + backward on its shard (getting the gradient out included). */
+  /** Forward + backward on a shard, getting the gradient out included (the slowest replica's
+   * on the message path, replica 0's through shared memory). */
   compute: number;
-  /** Replicas that finished early waiting for the slowest (the slowest's compute − the mean). */
+  /** Replicas that finished early waiting for the slowest (the slowest's compute − the mean;
+   * the message path only: through shared memory that wait is part of `barrier`). */
   imbalance: number;
-  /** Reducing the replicas' gradients (in the calling thread, or the slowest replica's slice). */
+  /** Reducing the replicas' gradients (in the calling thread, or replica 0's slice). */
   combine: number;
-  /** The optimizer update (the slowest replica's). */
+  /** The optimizer update (the slowest replica's, or replica 0's). */
   apply: number;
-  /** Replicas waiting at a shared-memory barrier (beyond the imbalance above). */
+  /** Replica 0 waiting at the shared-memory barriers (for the slower replica, and wake-ups). */
   barrier: number;
-  /** Round trips through the calling thread less the replicas' own work: messages, wake-ups. */
+  /** Round trips through the calling thread less the replicas' own work: messages, wake-ups
+   * (through shared memory: the one call that starts the fit, over its steps). */
   messaging: number;
-  /** The rest of each step's wall time: the fit engine, events, the event loop's turn. */
+  /** The rest of each step's wall time: the fit engine, events, the event loop's turn
+   * (wherever the engine runs). */
   idle: number;
   /** Wall time of the timed steps. */
   wall: number;
