@@ -97,9 +97,7 @@ export class ParallelSession implements SessionApi {
   get workersReason(): string {
     if (this.#choice) return this.#choice.reason;
     const how = this.#shared ? 'synchronising through shared memory' : 'synchronising through messages (no SharedArrayBuffer here)';
-    return this.#auto
-      ? `auto: ${this.replicas} replicas started, ${how}; the first fit of each model shape measures whether they pay`
-      : `${this.replicas} replicas, ${how}`;
+    return this.#auto ? `auto: one per hardware thread, ${how}; the first fit of each model shape measures whether they pay` : how;
   }
 
   /** Closes every replica's line with `reason` (a replica that failed ends the others). */
