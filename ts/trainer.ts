@@ -38,12 +38,15 @@ export interface TrainerOptions {
   /** Which kernel build to load, in the worker too (see `init`). @default RECURRENT_KERNELS, else 'auto' */
   kernels?: KernelChoice;
   /** Data-parallel training (the sequential model or the encoder-decoder) on this many worker
-   * replicas ('auto': the runtime's hardware threads, minus one in a browser page). Each step
-   * splits the batch into row shards (examples, or pairs), one per replica, and applies the
-   * combined gradient of the whole batch's loss on every replica. @default 1 */
+   * replicas. Each step splits the batch into row shards (examples, or pairs), one per replica,
+   * and applies the combined gradient of the whole batch's loss on every replica. 'auto': one
+   * replica per hardware thread (minus one in a browser page), and the first fit of each model
+   * shape measures whether they beat one replica (else it trains on one; see
+   * `Trainer.workersReason`). @default 1 */
   workers?: number | 'auto';
-  /** With workers > 1: exchange gradients through a SharedArrayBuffer (default where the
-   * runtime allows it) or as transferred messages (false). */
+  /** With workers > 1: the replicas synchronise among themselves through a SharedArrayBuffer
+   * (default where the runtime allows it: Node, Deno, Bun, cross-origin-isolated pages), or
+   * exchange gradients with the calling thread as transferred messages (false). */
   sharedMemory?: boolean;
 }
 
