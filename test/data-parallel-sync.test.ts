@@ -75,11 +75,19 @@ describe('replicas synchronising through shared memory', () => {
     await whole.dispose();
     const first = await trainer();
     const ac = new AbortController();
-    await first.fit(train(5), { batchSize: 9, epochs: 2, seed: 4, signal: ac.signal, onProgress: (e) => e.type === 'step' && e.step === 7 && ac.abort() });
+    const stopped = await first.fit(train(5), {
+      batchSize: 9,
+      epochs: 2,
+      seed: 4,
+      signal: ac.signal,
+      onProgress: (e) => e.type === 'step' && e.step === 5 && ac.abort(),
+    });
+    expect(stopped.steps).toBeGreaterThanOrEqual(5);
+    expect(stopped.steps).toBeLessThan(10);
     const file = await first.save();
     await first.dispose();
     const second = await createTrainer({ workers: 2 });
-    expect((await second.load(file)).training?.step).toBe(7);
+    expect((await second.load(file)).training?.step).toBe(stopped.steps);
     expect((await second.fit(train(5), { batchSize: 9, epochs: 2, seed: 4, resume: true })).steps).toBe(10);
     for (const rep of await replicaBytes(second)) expect(rep).toEqual(want);
     await second.dispose();
@@ -112,6 +120,16 @@ describe('replicas synchronising through shared memory', () => {
     await t.dispose();
   });
 
+  it('dispose() during a fit replica 0 leads rejects it with E_STATE (disposed) and every later call', async () => {
+    const t = await trainer();
+    let steps = 0;
+    const run = t.fit(train(10000), { batchSize: 9, onProgress: () => void steps++ });
+    while (steps < 2) await new Promise((r) => setTimeout(r, 5));
+    await t.dispose();
+    await rejectsWith(run, 'E_STATE', /disposed/);
+    await rejectsWith(t.info(), 'E_STATE', /disposed/);
+  });
+
   it('the barrier: a thread that never arrives (it died) and an abort release the waiter with E_STATE', async () => {
     const sab = new SharedArrayBuffer(16);
     const barrier = pathToFileURL(join(ROOT, 'dist/parallel/barrier.js')).href;
@@ -122,8 +140,10 @@ describe('replicas synchronising through shared memory', () => {
     const w = new Worker(src, { eval: true, workerData: sab });
     const said: string[] = [];
     const exited = new Promise<number>((r) => w.on('exit', r));
+    const waiting = new Promise((r) => w.once('message', r));
     w.on('message', (m) => said.push(m));
-    await new Promise((r) => setTimeout(r, 300));
+    await waiting;
+    await new Promise((r) => setTimeout(r, 200));
     expect(said).toEqual(['waiting']); // still waiting for the second thread
     const { Barrier } = await import('../dist/parallel/barrier.js');
     new Barrier(new Int32Array(sab, 0, 3), 2).abort(); // what the coordinator does when a replica dies

@@ -264,7 +264,9 @@ export class ParallelSession implements SessionApi {
         w === 0 ? port.replicaLead(o, f.pos, emit && this.#links[0].callback(emit), this.#stop) : port.replicaFollow().then(() => undefined),
       );
       this.#leading = running.catch(() => undefined);
-      const [lead] = await running;
+      const [lead] = await running.catch((e) => {
+        throw this.#cancel ?? e;
+      });
       const { result, pos, phases } = lead!;
       this.#training = pos;
       if (profiling()) {
@@ -483,7 +485,12 @@ export class ParallelSession implements SessionApi {
     return r[0];
   }
   async dispose(): Promise<void> {
-    if (this.#fitting) this.#cancel ??= stateError('the trainer was disposed during fit()');
+    if (this.#fitting) {
+      this.#cancel ??= stateError('the trainer was disposed during fit()');
+      // a fit replica 0 leads ends at its next barrier (its followers cannot hear messages)
+      this.#mem?.barrier.abort();
+      await this.#leading;
+    }
     await this.#all((p) => p.dispose()).catch(() => undefined);
     this.closeAll(stateError('this trainer has been disposed'));
   }
