@@ -235,6 +235,7 @@ export class ParallelSession implements SessionApi {
 
   /** The fit on replica 0 alone, as a one-worker trainer runs it (its engine in the worker). */
   async #fitAlone(data: DataLike | readonly Pair[], opts: SessionFitOptions, emit: ((e: FitEvent) => void | Promise<void>) | undefined) {
+    await this.#r0.setTrainingState(this.#training); // the position a resume starts from
     this.#inR0 = true;
     this.#stale = true;
     try {
