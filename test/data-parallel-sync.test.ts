@@ -135,8 +135,9 @@ describe('replicas synchronising through shared memory', () => {
     const barrier = pathToFileURL(join(ROOT, 'dist/parallel/barrier.js')).href;
     const src =
       `import { workerData, parentPort } from 'node:worker_threads';\nconst { Barrier } = await import(${JSON.stringify(barrier)});\n` +
-      `const b = new Barrier(new Int32Array(workerData, 0, 3), 2);\nparentPort.postMessage('waiting');\n` +
-      `try { b.wait(); parentPort.postMessage('passed'); } catch (e) { parentPort.postMessage(e.code); }\n`;
+      `const b = new Barrier(new Int32Array(workerData, 0, 4), 2);\nparentPort.postMessage('waiting');\n` +
+      `try { b.wait(); parentPort.postMessage('passed'); } catch (e) { parentPort.postMessage(e.code); }\n` +
+      `try { b.next(0); parentPort.postMessage('news'); } catch (e) { parentPort.postMessage(e.code); }\n`;
     const w = new Worker(src, { eval: true, workerData: sab });
     const said: string[] = [];
     const exited = new Promise<number>((r) => w.on('exit', r));
@@ -146,9 +147,9 @@ describe('replicas synchronising through shared memory', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(said).toEqual(['waiting']); // still waiting for the second thread
     const { Barrier } = await import('../dist/parallel/barrier.js');
-    new Barrier(new Int32Array(sab, 0, 3), 2).abort(); // what the coordinator does when a replica dies
+    new Barrier(new Int32Array(sab, 0, 4), 2).abort(); // what the coordinator does when a replica dies
     expect(await exited).toBe(0); // it left by itself
-    expect(said).toEqual(['waiting', 'E_STATE']);
+    expect(said).toEqual(['waiting', 'E_STATE', 'E_STATE']); // and waiting for news fails as well
   });
 });
 

@@ -1,7 +1,7 @@
 // Data-parallel fits through shared memory with no thread between the replicas: replica 0 (the
 // leader) runs the fit engine (fit.ts) itself, and the other replicas follow its commands in a
 // blocking loop (parallel/step-memory.ts): before each step, validation, epoch end or hook, the
-// leader writes a command and meets them at the barrier; every replica then does its part
+// leader publishes a command (without waiting); every replica then does its part
 // (a step is Replica.step: gradients, reduce-scatter, the same update). The calling thread only
 // starts the fit, forwards a stop request, and hears the events. A failure anywhere raises the
 // barrier's abort flag, so no replica is left waiting.
@@ -44,12 +44,12 @@ export interface LeadOptions {
   bits: boolean;
 }
 
-/** The leader's command `op` with its arguments, after which every replica passes the
- * barrier; answers the ms the leader waited there. */
-function command(mem: StepMemory, op: number, ...args: number[]): number {
+/** The leader publishes command `op` with its arguments (it does not wait: the followers
+ * read them before the command's first barrier, which the leader cannot pass without them). */
+function command(mem: StepMemory, op: number, ...args: number[]): void {
   mem.op = op;
   mem.args.set(args);
-  return mem.barrier.wait();
+  mem.barrier.publish();
 }
 
 /** ScorePart as 7 numbers (NaN: absent) and back. */
@@ -112,11 +112,11 @@ export async function leadFit(
     },
   };
   const train = (epoch: number, seed: number, i: number): StepOutcome => {
-    const waited = command(mem, STEP, epoch, seed, i, pos.step);
+    command(mem, STEP, epoch, seed, i, pos.step);
     const r = replica.step(epoch, seed, i, pos.step);
     phases.steps += r.updates;
     phases.compute += r.ms.compute;
-    phases.barrier += r.ms.barrier + waited;
+    phases.barrier += r.ms.barrier;
     phases.combine += r.ms.combine;
     phases.apply += r.ms.apply;
     return { loss: r.loss, gradNorm: r.gradNorm, lr: r.lr, updates: r.updates, tokens: r.tokens };
@@ -157,9 +157,10 @@ export async function leadFit(
 
 /** A follower's part of the fit: the leader's commands until END (or E_STATE once aborted). */
 export function follow(replica: Replica, mem: StepMemory, model: HookModel, w: number): void {
+  let seen = 0;
   try {
     for (;;) {
-      mem.barrier.wait();
+      seen = mem.barrier.next(seen);
       const a = mem.args;
       switch (mem.op) {
         case STEP:

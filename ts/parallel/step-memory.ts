@@ -1,5 +1,5 @@
 // The shared memory of a data-parallel fit (one SharedArrayBuffer, made by the coordinator):
-//   Int32 [4]            the barrier's words (parallel/barrier.ts) and the leader's command
+//   Int32 [8]            the barrier's words (parallel/barrier.ts), the leader's command, spares
 //   Float64 [8]          the command's arguments (parallel/lead.ts)
 //   Float64 [n × 8]      replica w's figures: a step's shard (loss, count, tokens, windows), or
 //                        its part of the validation score (ScorePart's numbers)
@@ -8,10 +8,10 @@
 //                        weights the leader hands to every replica
 import { BARRIER_WORDS, Barrier } from './barrier.js';
 
-const CTL_BYTES = 16;
+const CTL_BYTES = 32;
 const ARGS = 8;
 const STAT = 8;
-const OP = 3;
+const OP = 4;
 
 /** Bytes of the shared memory for `n` replicas of a model of `p` parameters. */
 export const stepMemoryBytes = (n: number, p: number): number => CTL_BYTES + ARGS * 8 + n * STAT * 8 + (n + 1) * p * 4;
@@ -27,7 +27,7 @@ export class StepMemory {
   readonly combined: Float32Array;
 
   constructor(sab: SharedArrayBuffer, n: number, p: number) {
-    this.#ctl = new Int32Array(sab, 0, 4);
+    this.#ctl = new Int32Array(sab, 0, CTL_BYTES / 4);
     this.barrier = new Barrier(this.#ctl.subarray(0, BARRIER_WORDS), n);
     this.args = new Float64Array(sab, CTL_BYTES, ARGS);
     this.stats = new Float64Array(sab, CTL_BYTES + ARGS * 8, n * STAT);
