@@ -11,7 +11,13 @@ const B = process.env.RECURRENT_DIST_B ? await import(pathToFileURL(`${process.e
 const ids = Uint32Array.from({ length: 20000 }, (_, i) => (i * 7) % 11);
 const make = async (M, o) => {
   const t = await M.createTrainer(o);
-  await t.build(M.sequential({ input: { vocab: 11 } }).embedding({ dim: 4 }).lstm({ units: 8 }).dense({ units: 11 }), { seed: 1 });
+  await t.build(
+    M.sequential({ input: { vocab: 11 } })
+      .embedding({ dim: 4 })
+      .lstm({ units: 8 })
+      .dense({ units: 11 }),
+    { seed: 1 },
+  );
   await t.compile({ optimizer: 'adam' });
   return t;
 };
