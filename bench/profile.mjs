@@ -8,6 +8,9 @@ import { parallelProfile, setParallelProfile } from '../dist/parallel/profile.js
 import { parseArgs } from './lib.mjs';
 import { dataFor, NAMES, title, trainerFor } from './parallel.mjs';
 
+// the same build as bench/parallel.mjs's (RECURRENT_DIST, else ../dist)
+const dist = process.env.RECURRENT_DIST ? pathToFileURL(`${process.env.RECURRENT_DIST}/`).href : new URL('../dist/', import.meta.url).href;
+const { setParallelProfile, parallelProfile } = await import(`${dist}parallel/profile.js`);
 const args = parseArgs(process.argv.slice(2));
 const workers = Number(args.workers ?? 2);
 const names = typeof args.workload === 'string' ? args.workload.split(',') : NAMES;
