@@ -4,6 +4,7 @@
 // compute, combine, apply, barrier, messaging, idle) and each fit's start-up.
 //   node bench/profile.mjs [--workers 2] [--workload W1,W2,W3,main] [--batches 30] [--calls 6] [--message]
 // --message: the message path (createTrainer({ sharedMemory: false })).
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from './lib.mjs';
 import { dataFor, NAMES, title, trainerFor } from './parallel.mjs';
 
