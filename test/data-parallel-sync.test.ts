@@ -120,6 +120,26 @@ describe('replicas synchronising through shared memory', () => {
     await t.dispose();
   });
 
+  it('calls that need every replica are E_STATE during a fit replica 0 leads (never a hang), and answer after it', async () => {
+    const t = await trainer();
+    const seen: string[] = [];
+    await t.fit(train(2), {
+      batchSize: 9,
+      epochs: 2,
+      onProgress: async (e) => {
+        if (e.type !== 'epoch') return;
+        for (const call of [() => t.getReplicaWeights(), () => t.setVocabulary(undefined)])
+          await call().then(
+            () => seen.push('answered'),
+            (err) => seen.push(err.code),
+          );
+      },
+    });
+    expect(seen).toEqual(['E_STATE', 'E_STATE', 'E_STATE', 'E_STATE']);
+    expect(await t.getReplicaWeights()).toHaveLength(2);
+    await t.dispose();
+  });
+
   it('dispose() during a fit replica 0 leads rejects it with E_STATE (disposed) and every later call', async () => {
     const t = await trainer();
     let steps = 0;

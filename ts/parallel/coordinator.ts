@@ -151,6 +151,9 @@ export class ParallelSession implements SessionApi {
     this.#info = await this.#r0.info();
   }
   async setVocabulary(v: VocabularyJSON | undefined): Promise<void> {
+    // replicas following replica 0's fit hear no calls until it ends (an epoch handler waiting
+    // on them would wait forever)
+    if (this.#inR0) this.#guard('setVocabulary');
     await this.#all((p) => p.setVocabulary(v));
   }
   async info(): Promise<ModelInfo> {
@@ -477,6 +480,7 @@ export class ParallelSession implements SessionApi {
   }
   /** Every replica's weights (tests compare them: they stay bit-identical). */
   async replicaWeights(): Promise<Record<string, Float32Array>[]> {
+    if (this.#inR0) this.#guard('getReplicaWeights'); // the followers hear no calls mid-fit
     await this.#sync();
     return this.#all((p) => p.getWeights());
   }
