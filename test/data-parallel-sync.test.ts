@@ -3,7 +3,7 @@
 // two barriers, so the bits equal the message path's; a replica that fails or dies releases the
 // others from the barrier (E_STATE, nobody left waiting); without SharedArrayBuffer the
 // message path runs; workers: 'auto' measures whether the replicas pay (simulated here). Uses dist/.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -138,6 +138,43 @@ describe('replicas synchronising through shared memory', () => {
     expect(seen).toEqual(['E_STATE', 'E_STATE', 'E_STATE', 'E_STATE']);
     expect(await t.getReplicaWeights()).toHaveLength(2);
     await t.dispose();
+  });
+
+  it('data the replicas kept from the last fit are reused only while their content is the same (changed in place: sent again)', async () => {
+    const rows = (k: number) => Array.from({ length: 18 }, (_, i) => ({ ids: [(i + k) % 13, (i * 3) % 13, 1], targets: [(i * 5 + k) % 13, 2, 3] }));
+    // replicas that count the fits which reused their data
+    const dir = mkdtempSync(join(tmpdir(), 'recurrent-sync-'));
+    const log = join(dir, 'reused');
+    const file = join(dir, 'worker.mjs');
+    const dist = pathToFileURL(join(ROOT, 'dist')).href;
+    writeFileSync(
+      file,
+      `import { appendFileSync } from 'node:fs';\nimport { ReplicaSession } from '${dist}/parallel/replica-session.js';\nimport '${dist}/worker/worker.js';\n` +
+        `const begin = ReplicaSession.prototype.replicaBegin;\n` +
+        `ReplicaSession.prototype.replicaBegin = function (...a) { if (a[0] === undefined) appendFileSync(${JSON.stringify(log)}, 'r'); return begin.apply(this, a); };\n`,
+    );
+    const reused = () => (existsSync(log) ? readFileSync(log, 'utf8').length : 0);
+    const weights = async (second: (d: ReturnType<typeof rows>) => ReturnType<typeof rows>) => {
+      const t = await trainer({ workerUrl: pathToFileURL(file) });
+      const d = rows(0);
+      await t.fit(d, { batchSize: 9 });
+      await t.fit(second(d), { batchSize: 9 });
+      const w = await replicaBytes(t);
+      await t.dispose();
+      expect(w[1]).toEqual(w[0]);
+      return w[0];
+    };
+    const mutate = (d: ReturnType<typeof rows>) => {
+      for (const r of d) r.targets[0] = (r.targets[0] + 1) % 13;
+      return d;
+    };
+    const same = await weights((d) => d); // the replicas keep the data
+    expect(reused()).toBe(2); // both replicas, in the second fit
+    const changedInPlace = await weights(mutate); // same object, new content: sent again
+    const fresh = await weights((d) => mutate(structuredClone(d))); // a new object with that content
+    expect(reused()).toBe(2);
+    expect(changedInPlace).toEqual(fresh);
+    expect(changedInPlace).not.toEqual(same);
   });
 
   it('dispose() during a fit replica 0 leads rejects it with E_STATE (disposed) and every later call', async () => {

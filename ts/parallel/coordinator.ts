@@ -34,6 +34,7 @@ import type { ModelSpecJSON } from '../spec.js';
 import type { Link, SessionPort } from '../worker/link.js';
 import { cachedChoice, chooseWorkers, isSimulated, PROBES, type WorkersChoice } from './auto.js';
 import { BARRIER_RELEASE } from './barrier.js';
+import { fingerprint } from './fingerprint.js';
 import type { LeadOptions } from './lead.js';
 import { addPhase, countStep, profiling } from './profile.js';
 import type { ShardResult } from './replica.js';
@@ -62,6 +63,8 @@ export class ParallelSession implements SessionApi {
   #inStep: Promise<unknown> = Promise.resolve();
   /** The fit replica 0 leads, until every replica has answered (closeAll waits for it). */
   #leading: Promise<unknown> = Promise.resolve();
+  /** The fingerprint of the data (and validation data) every replica holds from the last fit. */
+  #dataKey: string | undefined;
   /** The shared memory of the last fit (kept for the next one of the same size) and its view. */
   #sab: SharedArrayBuffer | undefined;
   #mem: StepMemory | undefined;
@@ -205,12 +208,17 @@ export class ParallelSession implements SessionApi {
     }
   }
 
-  /** Makes every replica replica w of n for this fit (the data goes to each once). */
+  /** Makes every replica replica w of n for this fit. The data go to each once, or not at all
+   * when they have the same content as the last fit's (the replicas kept them). */
   async #begin(data: DataLike | readonly Pair[], opts: SessionFitOptions, batchSize: number, n: number) {
     const shared = this.#shared ? this.#stepMemory(n, this.#info!.paramCount) : undefined;
     const t0 = performance.now();
-    const o = { batchSize, shuffle: opts.shuffle, validation: opts.validation, tbptt: opts.tbptt, lrDecay: opts.lrDecay };
-    const plans = await this.#all((port, w) => port.replicaBegin(data, o, w, n, shared?.sab));
+    const key = fingerprint([data, opts.validation]);
+    const same = key === this.#dataKey;
+    this.#dataKey = undefined; // until every replica holds the data
+    const o = { batchSize, shuffle: opts.shuffle, validation: same ? undefined : opts.validation, tbptt: opts.tbptt, lrDecay: opts.lrDecay };
+    const plans = await this.#all((port, w) => port.replicaBegin(same ? undefined : data, o, w, n, shared?.sab));
+    this.#dataKey = key;
     addPhase('startup', performance.now() - t0);
     countStep(true);
     return plans;

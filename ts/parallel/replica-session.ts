@@ -20,10 +20,11 @@ export type ReplicaFitOptions = Pick<SessionFitOptions, 'shuffle' | 'validation'
 /** What the coordinator asks of each replica, besides the SessionApi. */
 export interface ReplicaApi {
   /** Makes this session replica `w` of `n` for one fit of its model on `data` (checked as
-   * `fit` checks it), taking steps among the replicas through `shared` (parallel/step-memory.ts)
-   * when given; the batches per epoch and whether losses are cross-entropies. */
+   * `fit` checks it; undefined: the last fit's data and validation data again), taking steps
+   * among the replicas through `shared` (parallel/step-memory.ts) when given; the batches per
+   * epoch and whether losses are cross-entropies. */
   replicaBegin(
-    data: DataLike | readonly Pair[],
+    data: DataLike | readonly Pair[] | undefined,
     opts: ReplicaFitOptions,
     w: number,
     n: number,
@@ -70,17 +71,26 @@ export class ReplicaSession extends Session implements ReplicaApi {
   #replica: Replica | undefined;
   #plan: FitPlan | undefined;
   #w = 0;
+  /** The data (and validation data) of the last fit, kept for the next one. */
+  #data: { data: DataLike | readonly Pair[]; validation: ReplicaFitOptions['validation'] } | undefined;
   /** A stop request for the fit this replica leads. */
   #stopLead = false;
 
   replicaBegin(
-    data: DataLike | readonly Pair[],
+    data: DataLike | readonly Pair[] | undefined,
     opts: ReplicaFitOptions,
     w: number,
     n: number,
     shared?: SharedArrayBuffer,
   ): { batchesPerEpoch: number; bits: boolean } {
+    if (data === undefined) {
+      // the coordinator saw the last fit's data again: reuse them (validation data too)
+      if (!this.#data) throw stateError('replicaBegin: this replica holds no data from an earlier fit');
+      data = this.#data.data;
+      opts = { ...opts, validation: this.#data.validation };
+    } else this.#data = undefined;
     const plan = this.fitPlan(data, opts, opts.batchSize);
+    this.#data = { data, validation: opts.validation };
     this.#plan = plan;
     this.#w = w;
     const part = plan.validatePart;
