@@ -26,27 +26,31 @@ class Hash {
 }
 
 function walk(h: Hash, v: unknown): void {
-  if (v === undefined || v === null) return h.word(v === null ? 1 : 2);
-  switch (typeof v) {
-    case 'number':
-      h.word(3);
-      return h.number(v);
-    case 'string':
-      h.word(4);
-      return h.text(v);
-    case 'boolean':
-      return h.word(v ? 5 : 6);
-    case 'object':
-      break;
-    default:
-      return h.text(typeof v);
+  if (v === undefined || v === null) {
+    h.word(v === null ? 1 : 2);
+    return;
+  }
+  if (typeof v !== 'object') {
+    h.text(typeof v);
+    if (typeof v === 'number') h.number(v);
+    else h.text(String(v));
+    return;
   }
   if (ArrayBuffer.isView(v)) {
     h.text(v.constructor.name);
     h.word(v.byteLength);
     const whole = v.byteLength >> 2;
     const words = new Uint32Array(v.buffer, v.byteOffset, (v.byteOffset & 3) === 0 ? whole : 0);
-    for (let i = 0; i < words.length; i++) h.word(words[i]);
+    // the hot loop, inlined (the bulk of any data set is its typed arrays)
+    let a = h.a;
+    let b = h.b;
+    for (let i = 0; i < words.length; i++) {
+      const x = words[i];
+      a = Math.imul(a ^ x, 0x01000193);
+      b = Math.imul(b + x, 0x5bd1e995) ^ (b >>> 15);
+    }
+    h.a = a;
+    h.b = b;
     const bytes = new Uint8Array(v.buffer, v.byteOffset + words.length * 4, v.byteLength - words.length * 4);
     for (let i = 0; i < bytes.length; i++) h.word(bytes[i]);
     return;
