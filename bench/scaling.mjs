@@ -3,7 +3,8 @@
 // workers: 'auto', all alive in one process and taking turns (so each ratio compares runs made
 // under the same conditions), in a steady state (one fit over --batches batches) and in short
 // fits (4 batches per call, --calls calls). Prints tokens/s (medians) and the per-turn ratios'
-// medians; about 6 minutes on an idle 2-core host with the defaults.
+// medians; about 6 minutes on an idle 2-core host with the defaults (estimated from step times;
+// on this busy 2-vCPU host the defaults would take 15–20).
 //   node bench/scaling.mjs [--workload W1,W2,W3,main] [--turns 5] [--batches 24] [--calls 3] [--json out.json]
 // RECURRENT_DIST=/path/to/dist measures another build (bench/parallel.mjs); a build without
 // workers: 'auto' measurement (before issue 20) shows 'auto' as one replica per core.
