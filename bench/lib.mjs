@@ -44,12 +44,13 @@ export const WORKLOADS = {
   W5: { title: 'W5 generation LSTM 256', generate: true, vocab: 96, embed: 64, units: 256 },
 };
 
-/** C = A·Bᵀ shapes [m, n, k] that a W1 training step runs (see bench/README.md). */
+/** C = A·Bᵀ shapes [m, n, k] that a W1 training step runs (see bench/README.md). `prepacked`:
+ * the layer packs B (W_hh) once per pass and runs this product on every step with it packed. */
 export const GEMM_SHAPES = [
-  { name: 'W1 recurrent step h·W_hhᵀ', m: 32, n: 1024, k: 256 },
+  { name: 'W1 recurrent step h·W_hhᵀ', m: 32, n: 1024, k: 256, prepacked: true },
   { name: 'W1 input projection X·W_ihᵀ', m: 2048, n: 1024, k: 64 },
   { name: 'W1 dense head', m: 2048, n: 96, k: 256 },
-  { name: 'W1 backward dh·W_hh', m: 32, n: 256, k: 1024 },
+  { name: 'W1 backward dh·W_hh', m: 32, n: 256, k: 1024, prepacked: true },
   { name: 'W1 weight gradient dWᵀ·H', m: 1024, n: 256, k: 2048 },
 ];
 

@@ -55,6 +55,63 @@ pub fn bench_micro_kernel(kc: u32, reps: u32) -> f64 {
     flops
 }
 
+/// The micro-kernel tiles (rows × 8) `benchGemmTile` and `benchMicroKernelTile` can run.
+const TILES: [u32; 4] = [4, 5, 6, 8];
+
+/// `benchGemm` with an R-row micro-kernel tile (R in 4, 5, 6, 8) instead of the build's own:
+/// how `bench/tiles.mjs` compares the tiles a build could ship. `prepacked` packs B once before
+/// the repetitions (as a recurrent layer packs W_hh once per pass for its per-step products)
+/// instead of inside every call. Returns NaN for another R.
+#[wasm_bindgen(js_name = benchGemmTile)]
+pub fn bench_gemm_tile(m: u32, n: u32, k: u32, reps: u32, rows: u32, prepacked: bool) -> f32 {
+    use kernels::simd::{PackedB, gemm_packed_tile as g};
+    let (m, n, k) = (m.max(1) as usize, n.max(1) as usize, k.max(1) as usize);
+    let gemm: fn(usize, Mat, &PackedB, bool, &mut [f32], usize) = match rows {
+        4 => g::<4>,
+        5 => g::<5>,
+        6 => g::<6>,
+        8 => g::<8>,
+        _ => return f32::NAN,
+    };
+    BUFS.with(|b| {
+        let [a, bt, c] = &mut *b.borrow_mut();
+        fill(a, m * k, 1);
+        fill(bt, n * k, 2);
+        c.resize(m * n, 0.0);
+        let mut packed = PackedB::new();
+        for i in 0..reps {
+            if i == 0 || !prepacked {
+                packed.pack(k, n, Mat::t(bt, k));
+            }
+            gemm(m, Mat::n(a, k), &packed, false, c, n);
+        }
+        c[0]
+    })
+}
+
+/// `benchMicroKernel` with an R-row tile (R in 4, 5, 6, 8); NaN for another R.
+#[wasm_bindgen(js_name = benchMicroKernelTile)]
+pub fn bench_micro_kernel_tile(kc: u32, reps: u32, rows: u32) -> f64 {
+    let (kc, reps, mut out) = (kc as usize, reps as usize, 0.0);
+    let flops = match rows {
+        4 => kernels::simd::micro_kernel_ceiling_tile::<4>(kc, reps, &mut out),
+        5 => kernels::simd::micro_kernel_ceiling_tile::<5>(kc, reps, &mut out),
+        6 => kernels::simd::micro_kernel_ceiling_tile::<6>(kc, reps, &mut out),
+        8 => kernels::simd::micro_kernel_ceiling_tile::<8>(kc, reps, &mut out),
+        _ => return f64::NAN,
+    };
+    std::hint::black_box(out);
+    flops
+}
+
+/// The tiles the two exports above accept, and this build's own (the last entry).
+#[wasm_bindgen(js_name = benchTiles)]
+pub fn bench_tiles() -> Vec<u32> {
+    let mut t = TILES.to_vec();
+    t.push(kernels::simd::MR as u32);
+    t
+}
+
 /// Bytes of linear memory the module holds now (memory 0).
 #[wasm_bindgen(js_name = wasmMemoryBytes)]
 pub fn wasm_memory_bytes() -> f64 {
