@@ -6,6 +6,7 @@ import { MAX_WINDOWS_PER_EPOCH, textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { optionError, rangeError } from '../errors.js';
 import type { EvalResult } from '../events.js';
+import { kernelCalibration } from '../kernel-choice.js';
 import type { CellType } from '../layer.js';
 import type { OptimizerName } from '../model.js';
 import { createTrainer } from '../trainer.js';
@@ -16,6 +17,7 @@ import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, scoreSaved, writeAtomic } from './output.js';
 import { describeOptimizer, followFit, UNITS } from './progress.js';
+import { calibrate } from './run-plan.js';
 import { trainWords } from './train-words.js';
 
 export const TRAIN: Command = {
@@ -38,8 +40,16 @@ validation per epoch (an SVG next to --out).`,
     common.lr(0.003, 'learning rate'),
     common.clip(5),
     { name: 'schedule', arg: 'NAME', help: 'constant | cosine: the learning rate anneals towards 0 over --epochs, once per epoch (default cosine)' },
-    common.epochs(12),
-    { name: 'steps-per-epoch', arg: 'N', help: 'optimizer updates (batches) per epoch (default 500)' },
+    {
+      name: 'epochs',
+      arg: 'N',
+      help: 'passes (epochs) of --steps-per-epoch batches (default 12; planned with the batches per epoch when only --steps-per-epoch is given)',
+    },
+    {
+      name: 'steps-per-epoch',
+      arg: 'N',
+      help: 'optimizer updates (batches) per epoch (default: planned to fill --time-budget at the throughput measured in the first seconds; 500 with --time-budget none)',
+    },
     common.timeBudget('9m30s'),
     common.out('runs/mobydick.safetensors', 'checkpoint file, written after every epoch'),
     common.chart(),
@@ -49,7 +59,13 @@ validation per epoch (an SVG next to --out).`,
     common.worker(),
     common.workers('auto'),
   ],
-  notes: `With --level word the defaults are: --cell lstm --units 128 --embed 128 --dropout 0.1
+  notes: `The run is planned to its time budget: a few seconds of training measure this host's
+throughput (those weights are thrown away), one validation pass is timed, and the epochs and
+batches per epoch are sized so that the cosine schedule ends as the budget does (12 epochs,
+their batches sized; fewer epochs on a host too slow for 20 batches each). Give both --epochs
+and --steps-per-epoch, or --time-budget none, for a fixed plan.
+
+With --level word the defaults are: --cell lstm --units 128 --embed 128 --dropout 0.1
 --window 32 --batch 16 --lr 0.003 --workers 1 --epochs 20 --steps-per-epoch (one pass over the training
 tokens) --time-budget 10m --sample 30 --out runs/mobydick-words.safetensors; it prints the
 held-out perplexity next to an interpolated Kneser-Ney trigram's at the same vocabulary
@@ -87,10 +103,12 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   const optimizer = f.choice<OptimizerName>('optimizer', OPTIMIZERS, 'adam');
   const lr = f.num('lr', 3e-3, { min: 0 });
   const clip = f.num('clip', 5, { min: 0 });
-  const epochs = f.int('epochs', 12);
+  // the plan: fixed where both are given (or there is no budget to fill), else measured below
+  const givenEpochs = f.str('epochs') === undefined ? undefined : f.int('epochs', 12);
+  const givenSteps = f.str('steps-per-epoch') === undefined ? undefined : f.int('steps-per-epoch', 500);
   const schedule = f.choice<'constant' | 'cosine'>('schedule', ['constant', 'cosine'], 'cosine');
-  const stepsPerEpoch = f.int('steps-per-epoch', 500);
   const budget = f.duration('time-budget', '9m30s');
+  const started = performance.now();
   const outPath = f.str('out') ?? 'runs/mobydick.safetensors';
   const seed = f.int('seed', 1, { min: 0 });
   const sampleLen = f.int('sample', 200, { min: 0 });
@@ -99,9 +117,9 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   // one replica per core unless told otherwise (--no-worker alone means one, in this thread)
   const inWorker = f.bool('worker', true);
   const workers = f.workers(inWorker ? 'auto' : 1);
-  if (stepsPerEpoch * batch > MAX_WINDOWS_PER_EPOCH)
+  if (givenSteps !== undefined && givenSteps * batch > MAX_WINDOWS_PER_EPOCH)
     throw rangeError(
-      `--steps-per-epoch x --batch must be at most ${MAX_WINDOWS_PER_EPOCH.toLocaleString('en-US')} windows per epoch (got ${(stepsPerEpoch * batch).toLocaleString('en-US')}); use more --epochs`,
+      `--steps-per-epoch x --batch must be at most ${MAX_WINDOWS_PER_EPOCH.toLocaleString('en-US')} windows per epoch (got ${(givenSteps * batch).toLocaleString('en-US')}); use more --epochs`,
     );
   await prepareOutput('out', outPath);
   if (chartPath) await prepareOutput('chart', chartPath);
@@ -111,16 +129,25 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   const t = await createTrainer({ worker: inWorker, workers });
   try {
     let vocab: Vocabulary;
+    let epochs = givenEpochs ?? 12;
+    let stepsPerEpoch = givenSteps ?? 500;
+    const compile = (tMax: number) =>
+      t.compile({
+        loss: 'crossEntropy',
+        optimizer: { name: optimizer, lr },
+        clipNorm: clip || undefined,
+        ...(schedule === 'cosine' ? { schedule: { name: 'cosine', tMax } } : {}),
+      });
     if (resume) {
       const info = await t.load(resume);
       if (!info.vocabulary) throw optionError(`${resume} has no vocabulary: it is not a text model`);
-      if (!info.compiled)
-        await t.compile({
-          loss: 'crossEntropy',
-          optimizer: { name: optimizer, lr },
-          clipNorm: clip || undefined,
-          ...(schedule === 'cosine' ? { schedule: { name: 'cosine', tMax: epochs } } : {}),
-        });
+      // a planned run resumes with its plan: the cosine schedule's length, and the batches per
+      // epoch that its position implies (step = epoch x batches per epoch + batch)
+      const sch = info.compiled && 'schedule' in info.compiled ? info.compiled.schedule : undefined;
+      if (givenEpochs === undefined && sch?.name === 'cosine') epochs = sch.tMax;
+      const pos = info.training;
+      if (givenSteps === undefined && pos && pos.epoch > 0 && (pos.step - pos.batch) % pos.epoch === 0) stepsPerEpoch = (pos.step - pos.batch) / pos.epoch;
+      if (!info.compiled) await compile(epochs);
       vocab = Vocabulary.fromJSON(info.vocabulary);
       out(`resuming ${resume} at epoch ${(info.training?.epoch ?? 0) + 1}, step ${info.training?.step ?? 0}`);
     } else {
@@ -128,14 +155,28 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       const emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: embed });
       const rec = { units: hidden, layers, dropout };
       const stack = cell === 'lstm' ? emb.lstm(rec) : cell === 'gru' ? emb.gru(rec) : emb.rnn({ ...rec, activation: cell === 'rnn_relu' ? 'relu' : 'tanh' });
-      await t.build(stack.dense({ units: vocab.size }), { seed });
+      const spec = stack.dense({ units: vocab.size });
+      await t.build(spec, { seed });
       await t.setVocabulary(vocab);
-      await t.compile({
-        loss: 'crossEntropy',
-        optimizer: { name: optimizer, lr },
-        clipNorm: clip || undefined,
-        ...(schedule === 'cosine' ? { schedule: { name: 'cosine', tMax: epochs } } : {}),
-      });
+      await compile(epochs);
+      if (budget !== undefined && (givenEpochs === undefined || givenSteps === undefined)) {
+        // the plan: measure, size, then start again from the same seed (the calibration's weights are thrown away)
+        const p = await calibrate(t, vocab.encode(data.train), vocab.encode(data.validation), {
+          batch,
+          seqLen,
+          seed,
+          sampleLen,
+          budget,
+          started,
+          givenEpochs,
+          givenSteps,
+        });
+        ({ epochs, stepsPerEpoch } = p.plan);
+        out(p.line);
+        await t.build(spec, { seed });
+        await t.setVocabulary(vocab);
+        await compile(epochs);
+      }
     }
     const info = await t.info();
     const trainIds = vocab.encode(data.train);
@@ -144,7 +185,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       `data: Moby Dick, ${trainIds.length.toLocaleString('en-US')} training and ${valIds.length.toLocaleString('en-US')} validation characters, vocabulary ${vocab.size}`,
     );
     out(
-      `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel)` : t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}, ${t.kernels} kernels`,
+      `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel)` : t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}, ${t.kernels} kernels${describeKernelChoice()}`,
     );
     out(
       `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${describeOptimizer(info.compiled?.optimizer ?? { name: optimizer, lr })}, clip ${info.compiled?.clipNorm ?? 'off'}${describeSchedule(info.compiled)}, budget ${budget ? fmtDuration(budget) : 'none'}`,
@@ -176,7 +217,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
           epochs,
           batchSize: batch,
           seed,
-          timeBudgetMs: budget,
+          timeBudgetMs: budget === undefined ? undefined : Math.max(1, budget - (performance.now() - started)),
           resume: Boolean(resume),
           signal,
           validation: textWindows(valIds, { steps: 256, random: false }),
@@ -217,6 +258,12 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   } finally {
     await t.dispose();
   }
+}
+
+/** Why `auto` chose the kernels it did, where it measured (or nothing). */
+function describeKernelChoice(): string {
+  const v = kernelCalibration();
+  return v ? ` (auto: relaxed-simd measured ${v.speedup.toFixed(2)}x simd128 here)` : '';
 }
 
 /** ", cosine schedule over N epochs" (or nothing) for the training line. */
