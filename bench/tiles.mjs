@@ -5,8 +5,11 @@
 // the per-step products that a recurrent layer runs with W_hh packed once per pass), as a share of the ceiling
 // of the tile the build ships (the last entry of `benchTiles`).
 //
+//   RECURRENT_WASM_FEATURES=bench-tiles bash scripts/build.sh   # once: the builds with every tile
 //   node bench/tiles.mjs [--kernels simd128|relaxed-simd] [--turns 5] [--time 0.3] [--json out.json]
 //
+// The shipped builds carry only their own tile (the others are ~40 kB of bench-only code per
+// .wasm); run `bash scripts/build.sh` again afterwards to get the shipped builds back.
 // The tiles take turns (one timed run of each per turn) and every figure is the median over the
 // turns. Each run is timed by the wall clock and by the process's CPU time (user + system): on
 // a machine shared with other work, the CPU-time figure is the steadier one (the time the
@@ -27,6 +30,8 @@ const time = Number(args.time ?? 0.3);
 const all = [...e.benchTiles()];
 const shipped = all.pop();
 const tiles = all;
+if (tiles.length < 2)
+  console.log('this build has only its own tile: build with RECURRENT_WASM_FEATURES=bench-tiles bash scripts/build.sh to compare the others');
 
 /** GFLOP/s of `call` (doing `flop` flops), run for at least `time` s: [wall, cpu]. */
 function rate(call, flop) {

@@ -3,7 +3,7 @@
 // the time does), on fast, slow and very slow hosts; and the throughput read off a short fit's
 // step events with the start-up left out.
 import { describe, expect, it } from 'vitest';
-import { MIN_STEPS_PER_EPOCH, measureThroughput, planRun } from '../ts/cli/run-plan.js';
+import { MIN_STEPS_PER_EPOCH, measureThroughput, planRun, replanSteps } from '../ts/cli/run-plan.js';
 import type { FitEvent, FitResult } from '../ts/events.js';
 import { expectError } from './helpers.js';
 
@@ -72,6 +72,33 @@ describe('planRun', () => {
     expectError(() => planRun({ ...JOB, tokensPerSec: Number.NaN }), RangeError, 'E_RANGE', /tokensPerSec/);
     expectError(() => planRun({ ...JOB, tokensPerSec: 1000, epochOverheadMs: -1 }), RangeError, 'E_RANGE', /epochOverheadMs/);
     expectError(() => planRun({ ...JOB, tokensPerSec: 1000, margin: 1.5 }), RangeError, 'E_RANGE', /margin/);
+  });
+});
+
+describe('replanSteps', () => {
+  // 6 epochs left in 300 s, 1 s of overhead each, 2048-token batches
+  const LEFT = { leftMs: 300_000, epochsLeft: 6, tokensPerBatch: 2048, epochOverheadMs: 1000, maxStepsPerEpoch: 20_000 };
+
+  it('shortens the epochs left when the host slowed down, so the schedule still ends inside the budget', () => {
+    const asPlanned = replanSteps({ ...LEFT, tokensPerSec: 36_000 });
+    const slowed = replanSteps({ ...LEFT, tokensPerSec: 20_000 });
+    expect(slowed).toBeLessThan(asPlanned);
+    for (const [rate, steps] of [
+      [36_000, asPlanned],
+      [20_000, slowed],
+    ]) {
+      const ms = LEFT.epochsLeft * (steps * ((2048 / rate) * 1000) + LEFT.epochOverheadMs);
+      expect(ms).toBeLessThanOrEqual(LEFT.leftMs * 0.95);
+    }
+    // and lengthens them when it sped up
+    expect(replanSteps({ ...LEFT, tokensPerSec: 50_000 })).toBeGreaterThan(asPlanned);
+  });
+
+  it('keeps at least one batch when the budget is spent, and the window cap', () => {
+    expect(replanSteps({ ...LEFT, leftMs: -5, tokensPerSec: 36_000 })).toBe(1);
+    expect(replanSteps({ ...LEFT, tokensPerSec: 36_000, maxStepsPerEpoch: 50 })).toBe(50);
+    expectError(() => replanSteps({ ...LEFT, tokensPerSec: 0 }), RangeError, 'E_RANGE', /tokensPerSec/);
+    expectError(() => replanSteps({ ...LEFT, epochsLeft: 0, tokensPerSec: 1 }), RangeError, 'E_RANGE', /epochsLeft/);
   });
 });
 

@@ -8,10 +8,13 @@
 
 /** What the calibration found. Times are the fastest of its turns, per call, in ms. */
 export interface KernelVerdict {
+  /** The build `auto` loads. */
   choice: 'simd128' | 'relaxed-simd';
   /** simd128 time ÷ relaxed-SIMD time (above 1: relaxed-SIMD is faster). */
   speedup: number;
+  /** The simd128 build's fastest turn, ms per call. */
   simd128Ms: number;
+  /** The relaxed-SIMD build's fastest turn, ms per call. */
   relaxedMs: number;
 }
 

@@ -94,6 +94,34 @@ export async function measureThroughput(run: AsyncIterable<FitEvent> & PromiseLi
   return r.tokensPerSec;
 }
 
+/** What the run has left, for {@link replanSteps} (times in ms). */
+export interface ReplanInput {
+  /** Budget left: the whole budget less what has been spent. */
+  leftMs: number;
+  /** Epochs of the schedule not yet trained (at least 1). */
+  epochsLeft: number;
+  /** Throughput measured over the last epoch's batches. */
+  tokensPerSec: number;
+  tokensPerBatch: number;
+  /** What the last epoch took besides its batches (fit start-up, validation, checkpoint). */
+  epochOverheadMs: number;
+  maxStepsPerEpoch: number;
+  /** Share of the time left that is planned (default 0.95). */
+  margin?: number;
+}
+
+/** Batches for the next epoch so that the epochs left share the time left at the throughput
+ * measured last: a host that slowed down shortens them (the schedule still runs to its end), one
+ * that sped up lengthens them. At least 1, at most `maxStepsPerEpoch`. */
+export function replanSteps(p: ReplanInput): number {
+  if (!(Number.isFinite(p.tokensPerSec) && p.tokensPerSec > 0))
+    throw rangeError(`replanSteps: tokensPerSec must be a finite number > 0 (got ${p.tokensPerSec})`);
+  if (!(Number.isInteger(p.epochsLeft) && p.epochsLeft >= 1)) throw rangeError(`replanSteps: epochsLeft must be a whole number >= 1 (got ${p.epochsLeft})`);
+  const msPerBatch = (p.tokensPerBatch / p.tokensPerSec) * 1000;
+  const usable = Math.max(0, p.leftMs) * (p.margin ?? 0.95) - p.epochsLeft * Math.max(0, p.epochOverheadMs);
+  return Math.min(p.maxStepsPerEpoch, Math.max(1, Math.floor(usable / (p.epochsLeft * msPerBatch))));
+}
+
 /** What `calibrate` needs to know about the run (times in ms). */
 export interface CalibrationOptions {
   batch: number;
@@ -112,15 +140,15 @@ export interface CalibrationOptions {
  * Plans `recurrent train`: trains the model `t` holds for a few seconds (1% of the budget, 2 to
  * 6 s) to measure its throughput here, times one epoch's extras (validation, a sample, a
  * checkpoint), and plans the rest of the budget with {@link planRun}. The model's weights and
- * optimizer state are left trained: the caller builds it again. Returns the plan and a line
- * saying how it was made.
+ * optimizer state are left trained: the caller builds it again. Returns the plan, what it was
+ * made from, and a line saying how.
  */
 export async function calibrate(
   t: Trainer,
   trainIds: ArrayLike<number>,
   valIds: ArrayLike<number>,
   o: CalibrationOptions,
-): Promise<{ plan: RunPlan; line: string }> {
+): Promise<{ plan: RunPlan; line: string; tokensPerSec: number; epochOverheadMs: number }> {
   const probeMs = Math.min(6000, Math.max(2000, o.budget / 100));
   const tokensPerBatch = o.batch * o.seqLen;
   const windows = textWindows(trainIds, { steps: o.seqLen, windowsPerEpoch: Math.min(MAX_WINDOWS_PER_EPOCH, 2000 * o.batch) });
@@ -144,5 +172,5 @@ export async function calibrate(
     `plan: ${Math.round(tokensPerSec).toLocaleString('en-US')} tok/s measured here, ${fmtDuration(epochOverheadMs)} per validation and checkpoint, ` +
     `${fmtDuration(spent)} to measure; ${plan.epochs} epochs x ${plan.stepsPerEpoch} batches (${(plan.tokens / 1e6).toFixed(1)}M characters) ` +
     `to fill the ${fmtDuration(o.budget - spent)} left (about ${fmtDuration(plan.projectedMs)})`;
-  return { plan, line };
+  return { plan, line, tokensPerSec, epochOverheadMs };
 }

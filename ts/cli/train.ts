@@ -5,7 +5,7 @@ import { sequential } from '../builder.js';
 import { MAX_WINDOWS_PER_EPOCH, textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
 import { optionError, rangeError } from '../errors.js';
-import type { EvalResult } from '../events.js';
+import type { EpochEvent, EvalResult, FitResult, StepEvent } from '../events.js';
 import { kernelCalibration } from '../kernel-choice.js';
 import type { CellType } from '../layer.js';
 import type { OptimizerName } from '../model.js';
@@ -17,7 +17,7 @@ import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, scoreSaved, writeAtomic } from './output.js';
 import { describeOptimizer, followFit, UNITS } from './progress.js';
-import { calibrate } from './run-plan.js';
+import { calibrate, replanSteps } from './run-plan.js';
 import { trainWords } from './train-words.js';
 
 export const TRAIN: Command = {
@@ -131,6 +131,8 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     let vocab: Vocabulary;
     let epochs = givenEpochs ?? 12;
     let stepsPerEpoch = givenSteps ?? 500;
+    // a planned run: what its plan was made from, to plan each epoch's batches again as it goes
+    let measured: { tokensPerSec: number; epochOverheadMs: number } | undefined;
     const compile = (tMax: number) =>
       t.compile({
         loss: 'crossEntropy',
@@ -172,6 +174,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
           givenSteps,
         });
         ({ epochs, stepsPerEpoch } = p.plan);
+        if (givenSteps === undefined) measured = p;
         out(p.line);
         await t.build(spec, { seed });
         await t.setVocabulary(vocab);
@@ -188,7 +191,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel)` : t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}, ${t.kernels} kernels${describeKernelChoice()}`,
     );
     out(
-      `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${describeOptimizer(info.compiled?.optimizer ?? { name: optimizer, lr })}, clip ${info.compiled?.clipNorm ?? 'off'}${describeSchedule(info.compiled)}, budget ${budget ? fmtDuration(budget) : 'none'}`,
+      `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}${measured ? ' (the later epochs planned again from the throughput of the one before)' : ''}, ${describeOptimizer(info.compiled?.optimizer ?? { name: optimizer, lr })}, clip ${info.compiled?.clipNorm ?? 'off'}${describeSchedule(info.compiled)}, budget ${budget ? fmtDuration(budget) : 'none'}`,
     );
 
     // the picture: training loss per step and validation per epoch, in bits per character
@@ -209,39 +212,76 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       await writeAtomic(chartPath, svg);
     };
     let lastVal: EvalResult | undefined;
-    const result = await followFit(
-      epochs,
-      UNITS.bitsPerCharacter,
-      (signal) =>
-        t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: stepsPerEpoch * batch }), {
-          epochs,
-          batchSize: batch,
-          seed,
-          timeBudgetMs: budget === undefined ? undefined : Math.max(1, budget - (performance.now() - started)),
-          resume: Boolean(resume),
-          signal,
-          validation: textWindows(valIds, { steps: 256, random: false }),
-        }),
-      {
-        step: (e) => {
-          stepBits.push([e.step, e.loss / Math.LN2]);
-        },
-        epoch: async (e) => {
-          lastVal = e.validation;
-          if (e.validation?.bitsPerToken !== undefined) valBits.push([e.step, e.validation.bitsPerToken]);
-          const val = e.validation?.bitsPerToken;
-          out(
-            `epoch ${e.epoch + 1}/${epochs}: train ${e.bitsPerToken?.toFixed(3)} bpc, validation ${val?.toFixed(3)} bpc, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${(e.tokens / 1e6).toFixed(2)}M tokens, ${fmtDuration(e.elapsedMs)}`,
-          );
-          if (sampleLen > 0) {
-            const sample = await t.generate('The whale ', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 });
-            out(`  sample: ${JSON.stringify(`The whale ${sample}`)}`);
-          }
-          await writeAtomic(outPath, await t.save());
-          await picture();
-        },
+    // the fit's budget counts from its first call (a resumed fit adds its earlier time)
+    const fitBudget = budget === undefined ? undefined : Math.max(1, budget - (performance.now() - started));
+    // the first and last step events of the epoch being trained (tokens, elapsed ms)
+    let firstStep: StepEvent | undefined;
+    let lastStep: StepEvent | undefined;
+    const handlers = {
+      step: (e: StepEvent) => {
+        stepBits.push([e.step, e.loss / Math.LN2]);
+        if (e.batch === 0) firstStep = e;
+        lastStep = e;
       },
-    );
+      epoch: async (e: EpochEvent) => {
+        lastVal = e.validation;
+        if (e.validation?.bitsPerToken !== undefined) valBits.push([e.step, e.validation.bitsPerToken]);
+        const val = e.validation?.bitsPerToken;
+        out(
+          `epoch ${e.epoch + 1}/${epochs}: train ${e.bitsPerToken?.toFixed(3)} bpc, validation ${val?.toFixed(3)} bpc, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${(e.tokens / 1e6).toFixed(2)}M tokens, ${fmtDuration(e.elapsedMs)}`,
+        );
+        if (sampleLen > 0) {
+          const sample = await t.generate('The whale ', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 });
+          out(`  sample: ${JSON.stringify(`The whale ${sample}`)}`);
+        }
+        await writeAtomic(outPath, await t.save());
+        await picture();
+      },
+    };
+    const fitEpochs = (upTo: number, steps: number, resumed: boolean) =>
+      followFit(
+        epochs,
+        UNITS.bitsPerCharacter,
+        (signal) =>
+          t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: steps * batch }), {
+            epochs: upTo,
+            batchSize: batch,
+            seed,
+            timeBudgetMs: fitBudget,
+            resume: resumed,
+            signal,
+            validation: textWindows(valIds, { steps: 256, random: false }),
+          }),
+        handlers,
+      );
+    let result: FitResult;
+    if (!measured) result = await fitEpochs(epochs, stepsPerEpoch, Boolean(resume));
+    else {
+      // one fit per epoch, each sized again from the throughput of the one before, so that all
+      // the schedule's epochs fit in the budget even when the host slows down (or uses the time
+      // when it speeds up); the first is the plan's
+      let steps = stepsPerEpoch;
+      let prevElapsed = 0;
+      for (let e = 0; ; e++) {
+        result = await fitEpochs(e + 1, steps, e > 0);
+        if (result.stopReason !== 'completed' || e + 1 >= epochs) break;
+        const [a, b] = [firstStep, lastStep];
+        if (a && b && b.elapsedMs > a.elapsedMs && b.step > a.step) {
+          const tokensPerSec = ((b.tokens - a.tokens) * 1000) / (b.elapsedMs - a.elapsedMs);
+          const epochMs = result.elapsedMs - prevElapsed;
+          const epochOverheadMs = Math.max(0, epochMs - (steps * batch * seqLen * 1000) / tokensPerSec);
+          measured = { tokensPerSec, epochOverheadMs };
+        }
+        prevElapsed = result.elapsedMs;
+        steps = replanSteps({
+          leftMs: (fitBudget ?? 0) - result.elapsedMs,
+          epochsLeft: epochs - (e + 1),
+          tokensPerBatch: batch * seqLen,
+          maxStepsPerEpoch: Math.floor(MAX_WINDOWS_PER_EPOCH / batch),
+          ...measured,
+        });
+      }
+    }
     await writeAtomic(outPath, await t.save());
     // a completed run's last epoch was validated on the final weights already
     const final =
@@ -249,7 +289,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     if (result.stopReason !== 'completed' && final.bitsPerToken !== undefined) valBits.push([result.steps, final.bitsPerToken]);
     await picture();
     out(
-      `done (${result.stopReason}): ${result.epochs} epochs, ${(result.tokens / 1e6).toFixed(2)}M tokens in ${fmtDuration(result.elapsedMs)}, ${Math.round(result.tokensPerSec).toLocaleString('en-US')} tok/s`,
+      `done (${result.stopReason}): ${result.epochs} epochs, ${(result.tokens / 1e6).toFixed(2)}M tokens in ${fmtDuration(result.elapsedMs)}, ${Math.round((result.tokens * 1000) / Math.max(1, result.elapsedMs)).toLocaleString('en-US')} tok/s`,
     );
     out(`validation: ${final.bitsPerToken!.toFixed(3)} bits per character (loss ${final.loss.toFixed(4)}), accuracy ${(100 * final.accuracy!).toFixed(1)}%`);
     out(`model saved to ${outPath}  (try: npx recurrent generate --model ${outPath} --prompt "Call me ")`);
