@@ -3,7 +3,7 @@
 // the time does), on fast, slow and very slow hosts; and the throughput read off a short fit's
 // step events with the start-up left out.
 import { describe, expect, it } from 'vitest';
-import { MIN_STEPS_PER_EPOCH, measureThroughput, planRun, replanSteps } from '../ts/cli/run-plan.js';
+import { MARGIN, MIN_STEPS_PER_EPOCH, measureThroughput, planRun, replanSteps } from '../ts/cli/run-plan.js';
 import type { FitEvent, FitResult } from '../ts/events.js';
 import { expectError } from './helpers.js';
 
@@ -17,10 +17,10 @@ describe('planRun', () => {
     expect(p.epochs).toBe(12);
     expect(p.stepsPerEpoch).toBeGreaterThan(700);
     expect(p.tokens).toBeGreaterThan(17e6); // the fixed plan trained on 12.3M
-    expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * 0.95);
+    expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * MARGIN);
     // one more batch per epoch would not fit
     const msPerBatch = (JOB.tokensPerBatch / 36_109) * 1000;
-    expect(p.projectedMs + 12 * msPerBatch).toBeGreaterThan(JOB.budgetMs * 0.95);
+    expect(p.projectedMs + 12 * msPerBatch).toBeGreaterThan(JOB.budgetMs * MARGIN);
   });
 
   it('degrades gracefully: a slower host gets shorter epochs that still end inside the budget', () => {
@@ -29,7 +29,7 @@ describe('planRun', () => {
     expect(slow.epochs).toBe(12);
     expect(slow.stepsPerEpoch).toBeLessThan(fast.stepsPerEpoch);
     expect(slow.stepsPerEpoch).toBeGreaterThanOrEqual(MIN_STEPS_PER_EPOCH);
-    expect(slow.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * 0.95);
+    expect(slow.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * MARGIN);
   });
 
   it('a host too slow for 12 epochs of 20 batches trains fewer epochs, at least one', () => {
@@ -37,7 +37,7 @@ describe('planRun', () => {
     expect(p.epochs).toBeLessThan(12);
     expect(p.epochs).toBeGreaterThanOrEqual(1);
     expect(p.stepsPerEpoch).toBeGreaterThanOrEqual(MIN_STEPS_PER_EPOCH);
-    expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * 0.95);
+    expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * MARGIN);
     const crawl = planRun({ ...JOB, tokensPerSec: 3 }); // a batch longer than the budget: one epoch of one batch
     expect(crawl).toMatchObject({ epochs: 1, stepsPerEpoch: 1 });
   });
@@ -46,10 +46,10 @@ describe('planRun', () => {
     const p = planRun({ ...JOB, tokensPerSec: 36_000, maxStepsPerEpoch: 300 });
     expect(p.stepsPerEpoch).toBeLessThanOrEqual(300);
     expect(p.epochs).toBeGreaterThan(12);
-    expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * 0.95);
+    expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * MARGIN);
     const given = planRun({ ...JOB, tokensPerSec: 36_000, stepsPerEpoch: 500 });
     expect(given.stepsPerEpoch).toBe(500);
-    expect(given.epochs).toBe(Math.floor((JOB.budgetMs * 0.95) / (500 * ((2048 / 36_000) * 1000) + 1500)));
+    expect(given.epochs).toBe(Math.floor((JOB.budgetMs * MARGIN) / (500 * ((2048 / 36_000) * 1000) + 1500)));
     expect(planRun({ ...JOB, tokensPerSec: 36_000, epochs: 6 }).epochs).toBe(6);
   });
 
@@ -58,7 +58,7 @@ describe('planRun', () => {
     for (let rate = 200; rate < 200_000; rate *= 1.37) {
       for (const overhead of [0, 800, 5000]) {
         const p = planRun({ ...JOB, tokensPerSec: rate, epochOverheadMs: overhead });
-        if (p.epochs * p.stepsPerEpoch > 1) expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * 0.95 + 1e-6);
+        if (p.epochs * p.stepsPerEpoch > 1) expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * MARGIN + 1e-6);
         if (overhead === 800) {
           expect(p.tokens).toBeGreaterThanOrEqual(before);
           before = p.tokens;
@@ -88,7 +88,7 @@ describe('replanSteps', () => {
       [20_000, slowed],
     ]) {
       const ms = LEFT.epochsLeft * (steps * ((2048 / rate) * 1000) + LEFT.epochOverheadMs);
-      expect(ms).toBeLessThanOrEqual(LEFT.leftMs * 0.95);
+      expect(ms).toBeLessThanOrEqual(LEFT.leftMs * MARGIN);
     }
     // and lengthens them when it sped up
     expect(replanSteps({ ...LEFT, tokensPerSec: 50_000 })).toBeGreaterThan(asPlanned);

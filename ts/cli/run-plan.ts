@@ -24,7 +24,8 @@ export interface PlanInput {
   stepsPerEpoch?: number;
   /** The most batches one epoch may hold (the SDK's window cap ÷ batch). */
   maxStepsPerEpoch: number;
-  /** Share of the budget planned; the rest absorbs a throughput that drifts (default 0.95). */
+  /** Share of the budget planned; the rest absorbs a throughput that drifts within the last
+   * epoch (each epoch's batches are planned again from the one before: `replanSteps`). @default MARGIN */
   margin?: number;
 }
 
@@ -36,6 +37,9 @@ export interface RunPlan {
   tokens: number;
   projectedMs: number;
 }
+
+/** Share of the budget a plan fills by default. */
+export const MARGIN = 0.98;
 
 /** Fewest batches an epoch is planned with before the plan drops epochs instead. */
 export const MIN_STEPS_PER_EPOCH = 20;
@@ -51,7 +55,7 @@ export function planRun(p: PlanInput): RunPlan {
   positive('maxStepsPerEpoch', p.maxStepsPerEpoch);
   if (!(Number.isFinite(p.epochOverheadMs) && p.epochOverheadMs >= 0))
     throw rangeError(`planRun: epochOverheadMs must be a finite number >= 0 (got ${p.epochOverheadMs})`);
-  const margin = p.margin ?? 0.95;
+  const margin = p.margin ?? MARGIN;
   if (!(margin > 0 && margin <= 1)) throw rangeError(`planRun: margin must be in (0, 1] (got ${margin})`);
   const usable = p.budgetMs * margin;
   const msPerBatch = (p.tokensPerBatch / p.tokensPerSec) * 1000;
@@ -106,7 +110,7 @@ export interface ReplanInput {
   /** What the last epoch took besides its batches (fit start-up, validation, checkpoint). */
   epochOverheadMs: number;
   maxStepsPerEpoch: number;
-  /** Share of the time left that is planned (default 0.95). */
+  /** Share of the time left that is planned. @default MARGIN */
   margin?: number;
 }
 
@@ -118,7 +122,7 @@ export function replanSteps(p: ReplanInput): number {
     throw rangeError(`replanSteps: tokensPerSec must be a finite number > 0 (got ${p.tokensPerSec})`);
   if (!(Number.isInteger(p.epochsLeft) && p.epochsLeft >= 1)) throw rangeError(`replanSteps: epochsLeft must be a whole number >= 1 (got ${p.epochsLeft})`);
   const msPerBatch = (p.tokensPerBatch / p.tokensPerSec) * 1000;
-  const usable = Math.max(0, p.leftMs) * (p.margin ?? 0.95) - p.epochsLeft * Math.max(0, p.epochOverheadMs);
+  const usable = Math.max(0, p.leftMs) * (p.margin ?? MARGIN) - p.epochsLeft * Math.max(0, p.epochOverheadMs);
   return Math.min(p.maxStepsPerEpoch, Math.max(1, Math.floor(usable / (p.epochsLeft * msPerBatch))));
 }
 
