@@ -271,7 +271,8 @@ fn pack_a<const R: usize>(a: Mat, ic: usize, mc: usize, pc: usize, kc: usize, ou
             // groups of 4 full rows: 4×4 register transposes; the rest (edge panels, the last
             // R mod 4 rows of a tile) one float at a time
             let full = if mr == R { R / 4 * 4 } else { 0 };
-            for g in (0..full).step_by(4) {
+            let mut g = 0;
+            while g < full {
                 let mut p = 0;
                 while p + 4 <= kc {
                     // SAFETY: each row has kc ≥ p + 4 floats; the panel has kc·R ≥ (p+3)·R + g + 4.
@@ -288,17 +289,31 @@ fn pack_a<const R: usize>(a: Mat, ic: usize, mc: usize, pc: usize, kc: usize, ou
                         panel[p * R + r] = rows[r][p];
                     }
                 }
+                g += 4;
             }
-            for p in 0..kc {
-                for r in full..mr {
-                    panel[p * R + r] = rows[r][p];
+            if full < mr {
+                for p in 0..kc {
+                    for r in full..mr {
+                        panel[p * R + r] = rows[r][p];
+                    }
                 }
             }
         } else {
-            // stored [k×m]: row p of storage holds column p of op(A)
+            // stored [k×m]: row p of storage holds column p of op(A); 4 floats a vector, the
+            // rest one at a time (a copy_from_slice of a few floats is a memcpy call in wasm)
+            let full = mr / 4 * 4;
             for p in 0..kc {
                 let s = (pc + p) * a.ld + ic + r0;
-                panel[p * R..p * R + mr].copy_from_slice(&a.data[s..s + mr]);
+                let (src, dst) = (&a.data[s..s + mr], &mut panel[p * R..p * R + mr]);
+                let mut g = 0;
+                while g < full {
+                    // SAFETY: src and dst both hold mr ≥ g + 4 floats.
+                    unsafe { V4::load(src.as_ptr().add(g)).store(dst.as_mut_ptr().add(g)) }
+                    g += 4;
+                }
+                for (d, v) in dst[full..].iter_mut().zip(&src[full..]) {
+                    *d = *v;
+                }
             }
         }
     }
