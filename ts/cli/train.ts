@@ -149,6 +149,8 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       if (givenEpochs === undefined && sch?.name === 'cosine') epochs = sch.tMax;
       const pos = info.training;
       if (givenSteps === undefined && pos && pos.epoch > 0 && (pos.step - pos.batch) % pos.epoch === 0) stepsPerEpoch = (pos.step - pos.batch) / pos.epoch;
+      // a run stopped mid-epoch (its epochs planned one by one) finishes that epoch at least
+      if (givenSteps === undefined && pos) stepsPerEpoch = Math.max(stepsPerEpoch, pos.batch);
       if (!info.compiled) await compile(epochs);
       vocab = Vocabulary.fromJSON(info.vocabulary);
       out(`resuming ${resume} at epoch ${(info.training?.epoch ?? 0) + 1}, step ${info.training?.step ?? 0}`);
