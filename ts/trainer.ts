@@ -20,7 +20,7 @@ import type { WorkerApi } from './parallel/replica-session.js';
 import { availableParallelism, hasWebWorkers, isNode, isPage } from './runtime.js';
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqSpecJSON } from './seq2seq.js';
 import { Session } from './session.js';
-import { FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, type SessionApi } from './session-api.js';
+import { defineCalls, FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, type SessionApi } from './session-api.js';
 import type { ModelSpecJSON } from './spec.js';
 import { init, type KernelChoice, kernelBackend, resolveKernels, type WasmSource } from './wasm.js';
 import { type Link, type SessionPort, threadLink, workerLink } from './worker/link.js';
@@ -124,16 +124,15 @@ export class Trainer {
   }
 
   static {
-    for (const name of FORWARDED) {
-      Object.defineProperty(Trainer.prototype, name, {
-        configurable: true,
-        writable: true,
-        value(this: Trainer, ...args: unknown[]): unknown {
+    defineCalls(
+      Trainer.prototype,
+      FORWARDED,
+      (name) =>
+        function (this: Trainer, ...args: unknown[]): unknown {
           const port = this.#s;
           return Reflect.apply(port[name], port, args);
         },
-      });
-    }
+    );
   }
 
   /** Copies the typed arrays of `data` for transfer to a worker. */

@@ -4,11 +4,13 @@
 import { sequential } from '../builder.js';
 import { MAX_WINDOWS_PER_EPOCH, textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
+import { COMPILE_DEFAULTS, OPTIMIZER_NAMES } from '../defaults.js';
 import { optionError, rangeError } from '../errors.js';
 import type { EpochEvent, EvalResult, FitResult, StepEvent } from '../events.js';
 import { kernelCalibration } from '../kernel-choice.js';
 import type { CellType } from '../layer.js';
 import type { OptimizerName } from '../model.js';
+import { TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { createTrainer } from '../trainer.js';
 import { fmtDuration } from './args.js';
 import { lineChart } from './chart.js';
@@ -19,6 +21,9 @@ import { picturePath, prepareOutput, scoreSaved, writeAtomic } from './output.js
 import { describeOptimizer, followFit, UNITS } from './progress.js';
 import { calibrate, replanSteps } from './run-plan.js';
 import { trainWords } from './train-words.js';
+
+/** The character model's schedule by default (TASK_TRAINING.text). */
+const TEXT_SCHEDULE = TASK_TRAINING.text.schedule === 'cosine' ? 'cosine' : 'constant';
 
 export const TRAIN: Command = {
   name: 'recurrent train',
@@ -36,10 +41,10 @@ validation per epoch (an SVG next to --out).`,
     common.dropout(0, 'dropout between stacked layers'),
     common.window(64, 'characters per training window', 'seq-len'),
     common.batch(32, 'windows'),
-    { name: 'optimizer', arg: 'NAME', help: 'adam | adamw | sgd | rmsprop | adagrad (default adam)' },
-    common.lr(0.003, 'learning rate'),
-    common.clip(5),
-    { name: 'schedule', arg: 'NAME', help: 'constant | cosine: the learning rate anneals towards 0 over --epochs, once per epoch (default cosine)' },
+    { name: 'optimizer', arg: 'NAME', help: `${OPTIMIZER_NAMES.join(' | ')} (default ${COMPILE_DEFAULTS.optimizer})` },
+    common.lr(TASK_TRAINING.text.lr, 'learning rate'),
+    common.clip(TASK_TRAINING.text.clipNorm ?? 0),
+    { name: 'schedule', arg: 'NAME', help: `constant | cosine: the learning rate anneals towards 0 over --epochs, once per epoch (default ${TEXT_SCHEDULE})` },
     {
       name: 'epochs',
       arg: 'N',
@@ -66,7 +71,7 @@ their batches sized; fewer epochs on a host too slow for 20 batches each). Give 
 and --steps-per-epoch, or --time-budget none, for a fixed plan.
 
 With --level word the defaults are: --cell lstm --units 128 --embed 128 --dropout 0.1
---window 32 --batch 16 --lr 0.003 --workers 1 --epochs 20 --steps-per-epoch (one pass over the training
+--window 32 --batch 16 --lr ${TASK_TRAINING.words.lr} --workers 1 --epochs 20 --steps-per-epoch (one pass over the training
 tokens) --time-budget 10m --sample 30 --out runs/mobydick-words.safetensors; it prints the
 held-out perplexity next to an interpolated Kneser-Ney trigram's at the same vocabulary
 (--time-budget 30m took it below the trigram's, 189.4 vs 196.9, on 2 loaded cores).`,
@@ -79,7 +84,6 @@ held-out perplexity next to an interpolated Kneser-Ney trigram's at the same voc
 export const TRAIN_HELP = helpText(TRAIN);
 
 const CELLS = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const;
-const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'] as const;
 
 /** Windows one epoch may hold: the SDK draws an epoch's window offsets up front (4 bytes each). */
 export { MAX_WINDOWS_PER_EPOCH };
@@ -100,13 +104,13 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   const dropout = f.num('dropout', 0, { min: 0, max: 0.99 });
   const seqLen = f.int('window', 64);
   const batch = f.int('batch', 32);
-  const optimizer = f.choice<OptimizerName>('optimizer', OPTIMIZERS, 'adam');
-  const lr = f.num('lr', 3e-3, { min: 0 });
-  const clip = f.num('clip', 5, { min: 0 });
+  const optimizer = f.choice<OptimizerName>('optimizer', OPTIMIZER_NAMES, COMPILE_DEFAULTS.optimizer);
+  const lr = f.num('lr', TASK_TRAINING.text.lr, { min: 0 });
+  const clip = f.num('clip', TASK_TRAINING.text.clipNorm ?? 0, { min: 0 });
   // the plan: fixed where both are given (or there is no budget to fill), else measured below
   const givenEpochs = f.str('epochs') === undefined ? undefined : f.int('epochs', 12);
   const givenSteps = f.str('steps-per-epoch') === undefined ? undefined : f.int('steps-per-epoch', 500);
-  const schedule = f.choice<'constant' | 'cosine'>('schedule', ['constant', 'cosine'], 'cosine');
+  const schedule = f.choice<'constant' | 'cosine'>('schedule', ['constant', 'cosine'], TEXT_SCHEDULE);
   const budget = f.duration('time-budget', '9m30s');
   const started = performance.now();
   const outPath = f.str('out') ?? 'runs/mobydick.safetensors';
@@ -133,13 +137,12 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     let stepsPerEpoch = givenSteps ?? 500;
     // a planned run: what its plan was made from, to plan each epoch's batches again as it goes
     let measured: { tokensPerSec: number; epochOverheadMs: number } | undefined;
-    const compile = (tMax: number) =>
-      t.compile({
-        loss: 'crossEntropy',
-        optimizer: { name: optimizer, lr },
-        clipNorm: clip || undefined,
-        ...(schedule === 'cosine' ? { schedule: { name: 'cosine', tMax } } : {}),
-      });
+    // the text task's defaults (TASK_TRAINING.text), with the flags given, over `tMax` epochs;
+    // --schedule constant drops the cosine
+    const compile = (tMax: number) => {
+      const { schedule: cosine, ...given } = taskCompile('text', { optimizer, lr, clipNorm: clip, epochs: tMax });
+      return t.compile({ loss: 'crossEntropy', ...given, ...(schedule === 'cosine' ? { schedule: cosine } : {}) });
+    };
     if (resume) {
       const info = await t.load(resume);
       if (!info.vocabulary) throw optionError(`${resume} has no vocabulary: it is not a text model`);
