@@ -22,7 +22,7 @@ import type { DecodeOptions, Hypothesis, Pair, Seq2SeqSpecJSON } from './seq2seq
 import { Session } from './session.js';
 import { defineCalls, FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, type SessionApi } from './session-api.js';
 import type { ModelSpecJSON } from './spec.js';
-import { init, type KernelChoice, kernelBackend, type WasmSource } from './wasm.js';
+import { init, type KernelChoice, kernelBackend, resolveKernels, type WasmSource } from './wasm.js';
 import { type Link, type SessionPort, threadLink, workerLink } from './worker/link.js';
 import { registerErrorTransfer } from './worker/transfer.js';
 
@@ -320,6 +320,8 @@ export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer>
   boolOpt('createTrainer.worker', opts.worker, true);
   boolOpt('createTrainer.sharedMemory', opts.sharedMemory, true);
   const hasWorkers = hasWebWorkers || isNode;
+  // `auto` kernels are measured here, once per process, so that every replica loads one build
+  if (opts.wasm === undefined) opts = { ...opts, kernels: await resolveKernels(opts.kernels) };
   const workers = await workerCount(opts.workers);
   if (workers > 1) {
     if (opts.worker === false) throw optionError('createTrainer: workers > 1 trains in workers; drop worker: false');
