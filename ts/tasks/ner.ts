@@ -5,6 +5,7 @@
 // the pieces' tags are put back together, so a text of any length can be tagged.
 import { checkKeys, formatError, posInt } from '../errors.js';
 import { type CharTaggedSentence, sentencePieces } from './chinese.js';
+import { taskCompile } from './defaults.js';
 import { detectScheme, type Entity, type EntityScore, entityScore, type TagScheme, tagsToEntities } from './entities.js';
 import { PosTagger, type TrainPosTaggerOptions, trainPosTagger } from './pos.js';
 import { chars } from './segment.js';
@@ -129,6 +130,12 @@ export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[]
   const maxChars = posInt('maxChars', mc, 200);
   detectScheme(sents.flatMap((s) => s.tags));
   const pieces = sents.flatMap((s) => sentencePieces(s.chars, maxChars).map(([a, b]) => ({ words: s.chars.slice(a, b), tags: s.tags.slice(a, b) })));
-  const tagger = await trainPosTagger(pieces, rest);
+  const d = taskCompile('ner');
+  const tagger = await trainPosTagger(pieces, {
+    ...rest,
+    optimizer: rest.optimizer ?? d.optimizer,
+    clipNorm: rest.clipNorm ?? d.clipNorm,
+    schedule: rest.schedule ?? d.schedule,
+  });
   return new EntityRecognizer(tagger, { maxChars });
 }
