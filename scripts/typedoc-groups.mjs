@@ -21,7 +21,7 @@ export const GROUPS = [
   [/^tasks\/(classify|naive-bayes)\.ts$/, 'Text classification'],
   [/^tasks\/(g2p|edit-distance)\.ts$/, 'Grapheme to phoneme'],
   [/^tasks\/(translate|bpe|bleu|ibm1)\.ts$/, 'Translation'],
-  [/^tasks\/speech\.ts$/, 'Speech'],
+  [/^tasks\/(speech|augment-speech)\.ts$/, 'Speech'],
   [/^tasks\/forecast\.ts$/, 'Forecasting'],
   [/^tasks\/(next-word|kneser-ney|words)\.ts$/, 'Language models'],
   [/^tasks\/(classic|adding|gradient-flow|metrics|progress|defaults)\.ts$/, 'Demos and metrics'],

@@ -1,4 +1,4 @@
-// Seeded augmentation (ts/audio/augment.ts, ts/audio/augment-speech.ts): the mix's SNR is the
+// Seeded augmentation (ts/audio/augment.ts, ts/tasks/augment-speech.ts): the mix's SNR is the
 // one asked for, a random gain lies in its dB range and is the same per seed, SpecAugment masks
 // have widths within their bounds, touch only their cells and are the same per seed; speed
 // changes length and frequency together, tempo only the length, pitch only the frequency; pink
@@ -23,8 +23,8 @@ import {
   timeStretch,
   whiteNoise,
 } from '../dist/audio/augment.js';
-import { augmentSpeech, resolveAugment, specAugmentOf } from '../dist/audio/augment-speech.js';
 import { Fft } from '../dist/audio/fft.js';
+import { augmentSpeech, resolveAugment, specAugmentOf } from '../dist/tasks/augment-speech.js';
 import { expectError, randomArray } from './helpers.js';
 
 const power = (x: ArrayLike<number>) => Array.from(x).reduce((a, v) => a + v * v, 0) / x.length;

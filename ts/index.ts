@@ -15,6 +15,24 @@
  * @packageDocumentation
  */
 
+export type { Biquad, FilterChoice, SpecAugmentOptions, SpecMask } from './audio/augment.js';
+export {
+  addNoise,
+  applyBiquad,
+  babbleNoise,
+  biquad,
+  convolve,
+  pinkNoise,
+  pitchShift,
+  randomFilter,
+  randomGain,
+  reverberate,
+  specAugment,
+  speedPerturb,
+  syntheticImpulseResponse,
+  timeStretch,
+  whiteNoise,
+} from './audio/augment.js';
 export type { LogMelOptions } from './audio/mel.js';
 export {
   CausalBandNormalizer,

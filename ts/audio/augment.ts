@@ -61,7 +61,17 @@ export function addNoise(signal: Float32Array, noise: Float32Array, snrDb: numbe
 }
 
 /** The signal times a gain drawn uniformly in [minDb, maxDb] dB from `seed`; returns it and the gain in dB. */
-export function randomGain(signal: Float32Array, seed: number, minDb = -20, maxDb = 6): { signal: Float32Array; gainDb: number } {
+export function randomGain(
+  signal: Float32Array,
+  seed: number,
+  minDb = -20,
+  maxDb = 6,
+): {
+  /** The scaled signal (a fresh array). */
+  signal: Float32Array;
+  /** The gain drawn, in dB. */
+  gainDb: number;
+} {
   numIn('randomGain minDb', minDb, -200, 200, -20);
   numIn('randomGain maxDb', maxDb, minDb, 200, 6);
   const gainDb = minDb + (maxDb - minDb) * new Rng(seed).next();
@@ -85,8 +95,11 @@ export interface SpecAugmentOptions {
 
 /** One mask: [start, start + width) of bands ('freq') or frames ('time'). */
 export interface SpecMask {
+  /** Masked along the bands ('freq') or the frames ('time'). */
   axis: 'freq' | 'time';
+  /** The first masked band or frame. */
   start: number;
+  /** How many bands or frames are masked. */
   width: number;
 }
 
@@ -95,7 +108,17 @@ export interface SpecMask {
  * ranges and `timeMasks` frame ranges set to `value`, the widths and starts drawn from `seed`;
  * returns the features and the masks drawn.
  */
-export function specAugment(features: Float32Array, bands: number, seed: number, opts: SpecAugmentOptions = {}): { features: Float32Array; masks: SpecMask[] } {
+export function specAugment(
+  features: Float32Array,
+  bands: number,
+  seed: number,
+  opts: SpecAugmentOptions = {},
+): {
+  /** The masked copy of the features. */
+  features: Float32Array;
+  /** The masks drawn. */
+  masks: SpecMask[];
+} {
   posInt('specAugment bands', bands, 40);
   if (features.length % bands !== 0) throw rangeError(`specAugment: ${features.length} values are not whole frames of ${bands} bands`);
   const nf = count('specAugment freqMasks', opts.freqMasks, 100, 2);
@@ -129,7 +152,15 @@ export function specAugment(features: Float32Array, bands: number, seed: number,
  * so that it lasts 1/factor as long, factor rounded to 0.01 (a rate ratio of round(100·factor)
  * to 100; a windowed sinc of 8 zero crossings). Returns the signal and the factor used. E_RANGE outside [0.5, 2].
  */
-export function speedPerturb(signal: Float32Array, factor: number): { signal: Float32Array; factor: number } {
+export function speedPerturb(
+  signal: Float32Array,
+  factor: number,
+): {
+  /** The resampled signal. */
+  signal: Float32Array;
+  /** The speed factor applied. */
+  factor: number;
+} {
   numIn('speedPerturb factor', factor, 0.5, 2 + Number.EPSILON);
   const from = Math.round(100 * factor);
   return { signal: from === 100 ? signal.slice() : resample(signal, from, 100, { zeros: 8 }), factor: from / 100 };
@@ -248,7 +279,17 @@ export function babbleNoise(
   n: number,
   seed: number,
   talkers = 3,
-): { noise: Float32Array; parts: { source: number; start: number }[] } {
+): {
+  /** The babble, `n` samples. */
+  noise: Float32Array;
+  /** Which utterances were mixed in, and where each was cut. */
+  parts: {
+    /** Index into `sources`. */
+    source: number;
+    /** First sample taken from it. */
+    start: number;
+  }[];
+} {
   count('babbleNoise talkers', talkers, 64, 3);
   const usable = sources.map((s, i) => ({ s, i, p: power(s) })).filter((x) => x.s.length > 0 && x.p > 0);
   if (usable.length === 0) throw rangeError('babbleNoise: no non-silent source utterance');
@@ -269,10 +310,15 @@ export function babbleNoise(
 
 /** A biquad's coefficients (RBJ audio-EQ cookbook), normalised so that a0 = 1. */
 export interface Biquad {
+  /** Feed-forward coefficient of x[n]. */
   b0: number;
+  /** Feed-forward coefficient of x[n-1]. */
   b1: number;
+  /** Feed-forward coefficient of x[n-2]. */
   b2: number;
+  /** Feedback coefficient of y[n-1] (subtracted). */
   a1: number;
+  /** Feedback coefficient of y[n-2] (subtracted). */
   a2: number;
 }
 
@@ -319,8 +365,11 @@ export function applyBiquad(signal: Float32Array, f: Biquad): Float32Array {
 
 /** What {@link randomFilter} drew. */
 export interface FilterChoice {
+  /** The kind of filter drawn. */
   type: 'lowpass' | 'highpass' | 'peak';
+  /** Its cutoff (passes) or centre (peak) frequency in Hz. */
   hz: number;
+  /** The peak's gain in dB (0 for the passes). */
   gainDb: number;
 }
 
@@ -329,7 +378,15 @@ export interface FilterChoice {
  * a peaking EQ of ±12 dB at 150–4000 Hz (one of the three, equally likely; frequencies uniform on
  * a log scale). 16 kHz signals.
  */
-export function randomFilter(signal: Float32Array, seed: number): { signal: Float32Array; filter: FilterChoice } {
+export function randomFilter(
+  signal: Float32Array,
+  seed: number,
+): {
+  /** The filtered signal (a fresh array). */
+  signal: Float32Array;
+  /** The filter drawn. */
+  filter: FilterChoice;
+} {
   const r = new Rng(seed);
   const logU = (lo: number, hi: number) => lo * (hi / lo) ** r.next();
   const kind = r.below(3);

@@ -12,7 +12,8 @@
  * @packageDocumentation
  */
 
-export type { SpecAugmentOptions } from '../audio/augment.js';
+export type { AddingBatch } from './adding.js';
+export { ADDING_BASELINE_MSE, addingProblem } from './adding.js';
 export type {
   AugmentRangeStep,
   AugmentStep,
@@ -23,9 +24,7 @@ export type {
   ReverbStep,
   SpecAugmentStep,
   SpeechAugmentOptions,
-} from '../audio/augment-speech.js';
-export type { AddingBatch } from './adding.js';
-export { ADDING_BASELINE_MSE, addingProblem } from './adding.js';
+} from './augment-speech.js';
 export type { BleuScore, ChrfScore } from './bleu.js';
 export { bleuSignature, chrfSignature, corpusBleu, corpusChrf, formatBleu, pySplit, tokenize13a } from './bleu.js';
 export type { BpeJSON, BpeLearnOptions } from './bpe.js';

@@ -10,7 +10,7 @@
 // Data: the corpus of examples/speech/make-corpus.mjs (synthetic voices of espeak-ng, Festival
 // and Flite; whole voices, whole espeak-ng variants and all of Flite held out for the test
 // split). With `augment`, each epoch trains on the corpus audio augmented afresh
-// (ts/audio/augment-speech.ts) from (seed, epoch, utterance). Metrics on held-out utterances: the label error rate
+// (ts/tasks/augment-speech.ts) from (seed, epoch, utterance). Metrics on held-out utterances: the label error rate
 // (edit distance over digits / reference digits) and whole-string accuracy, greedy and beam.
 //
 // Streaming (unidirectional models): `SpeechRecognizer.stream()` takes 16 kHz samples as they
@@ -21,26 +21,26 @@
 // key, `speech` (JSON: { format, stack, bands, mean, std, blank, labels, bidirectional,
 // normalize, warmupFrames }); a file without `normalize` is read as 'none' (as it was trained).
 
-import { specAugment } from '../audio/augment.js';
-import { augmentSpeech, resolveAugment, type SpeechAugmentOptions, specAugmentOf } from '../audio/augment-speech.js';
-import { deriveSeed, Rng } from '../data/rng.js';
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
-import { yieldNow } from '../fit.js';
 import {
   createTrainer,
   DEFAULT_WARMUP_FRAMES,
   decodeSafetensors,
   decodeWav16k,
+  deriveSeed,
   type Example,
   encodeSafetensors,
   LogMelStream,
   logMel,
   normalizeBands,
   normalizeBandsCausal,
+  Rng,
   sequential,
+  specAugment,
   type TensorIn,
   type Trainer,
 } from '../index.js';
+import { augmentSpeech, resolveAugment, type SpeechAugmentOptions, specAugmentOf } from './augment-speech.js';
 import { adam, TASK_TRAINING } from './defaults.js';
 import { editDistance } from './edit-distance.js';
 
@@ -306,7 +306,7 @@ export async function augmentedExamples(
   const out: Example[] = [];
   for (let i = 0; i < utts.length; i++) {
     if (i % 8 === 7) {
-      await yieldNow();
+      await new Promise((r) => setTimeout(r, 0)); // an event-loop turn, so a stop is seen
       if (cancelled()) return out;
     }
     const u = utts[i];

@@ -1,23 +1,24 @@
-// The speech training pipeline's augmentation chain (each step from ts/audio/augment.ts), applied
+// The speech training pipeline's augmentation chain (each step from the SDK's audio augmentations, ts/audio/augment.ts), applied
 // to an utterance's 16 kHz samples in this order, each with its own probability:
 //   speed → tempo → pitch → filter → reverb → noise → gain
 // and SpecAugment on the log-mel features afterwards (`specAugmentOf`). Every draw comes from
 // deriveSeed(seed, step): the same (seed, options) gives the same audio on every runtime, and
 // turning one step off does not change the others' draws.
-import { deriveSeed, Rng } from '../data/rng.js';
 import { checkKeys, numIn, optionError } from '../errors.js';
 import {
   addNoise,
   babbleNoise,
+  deriveSeed,
   pinkNoise,
   pitchShift,
+  Rng,
   randomFilter,
   reverberate,
   type SpecAugmentOptions,
   speedPerturb,
   timeStretch,
   whiteNoise,
-} from './augment.js';
+} from '../index.js';
 
 /** A step of `SpeechAugmentOptions`: its probability of being applied to an utterance. */
 export interface AugmentStep {
