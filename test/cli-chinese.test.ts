@@ -225,6 +225,10 @@ describe('recurrent tag and classify on Chinese', () => {
     expect(r.stdout).toMatch(/6 training texts \(3 neg, 3 pos\), 0 dev \(unused\), 2 test \(1 neg, 1 pos\)/);
     expect(r.stdout).toMatch(/baseline \(multinomial naive Bayes over character bigrams, alpha 1\): accuracy [\d.]+%/);
     expect(r.stdout).toMatch(/GRU bi 4 classifier: accuracy [\d.]+%/);
+    // classify run reads the text as characters and names the classes it was trained with
+    const run = cli(['classify', 'run', '--model', join(dir, 'c.safetensors'), '--text', '很满意']);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^P\(pos\) = [01]\.\d{4}: (pos|neg)\n$/);
     const bad = join(dir, 'nolabel.txt');
     writeFileSync(bad, '很好用\n');
     const e = cli(['classify', 'train', '--train', bad, '--test', te]);

@@ -119,6 +119,8 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
     train.map((x) => id.get(x.label)!),
     {
       classes: classes.length,
+      classNames: classes,
+      tokens: 'characters',
       cell: o.cell,
       hidden: o.hidden,
       embed: o.embed,

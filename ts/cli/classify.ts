@@ -53,15 +53,21 @@ of both scores (an SVG next to --out).`,
 export const CLASSIFY_RUN: Command = {
   name: 'recurrent classify run',
   usage: '--model FILE (--input FILE | --text TEXT) [--max-input-tokens N]',
-  summary: 'print P(spam) for a message with a saved model',
-  about: 'Prints P(spam) for one message.',
+  summary: 'print the class of a text with a saved model (P(spam) for a spam model)',
+  about: `Prints the probability of the model's second class and the most probable class of one text (for
+a spam model, P(spam) and spam or ham; for a review model, P(pos) and pos or neg); with more than two
+classes, the probability of each. The model file names its classes and how it reads text (words, or
+characters for Chinese); a file without class names numbers them.`,
   flags: [
     common.model('classify train'),
     { name: 'input', arg: 'FILE', help: 'a raw message (headers, a blank line, the body) or plain text' },
     { name: 'text', arg: 'TEXT', help: 'the message text' },
     { name: 'max-input-tokens', arg: 'N', aliases: ['max-tokens'], help: 'the input cap it was trained with (default 256)' },
   ],
-  examples: ['recurrent classify run --model runs/spam-gru.safetensors --text "Make money fast! Click here"'],
+  examples: [
+    'recurrent classify run --model runs/spam-gru.safetensors --text "Make money fast! Click here"',
+    'recurrent classify run --model runs/reviews-gru.safetensors --text "质量很好，物流也快"',
+  ],
 };
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -173,6 +179,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       embed,
       bidirectional,
       maxTokens,
+      classNames: ['ham', 'spam'],
       epochs,
       batchSize,
       seed,
@@ -237,8 +244,10 @@ async function classifyRun(argv: string[], out: (s: string) => void): Promise<nu
       const m = looksLikeMail ? splitMessage(raw) : { subject: '', body: raw };
       text = `${m.subject}\n${m.body}`;
     }
-    const p = clf.predictProba([tokenize(text)])[0][1];
-    out(`P(spam) = ${p.toFixed(4)}: ${p >= 0.5 ? 'spam' : 'ham'}`);
+    const p = clf.predictProba([clf.tokenize(text)])[0];
+    const best = p.indexOf(Math.max(...p));
+    const probs = p.length === 2 ? [1] : Array.from(p, (_, c) => c);
+    out(`${probs.map((c) => `P(${clf.className(c)}) = ${p[c].toFixed(4)}`).join(', ')}: ${clf.className(best)}`);
     return 0;
   } finally {
     clf.dispose();

@@ -10,8 +10,9 @@
 // - Batches are bucketed by length (rows of similar length together) to waste few padded
 //   steps; the order is deterministic in the seed.
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError } from '../errors.js';
-import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import { decodeSafetensors, fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
 import { adam, TASK_TRAINING } from './defaults.js';
+import { withMetadata } from './model-file.js';
 import { progressEvery } from './progress.js';
 
 /** The symbol unknown tokens map to in a classifier's vocabulary. */
@@ -89,7 +90,22 @@ export interface ClassifierOptions {
    * @default 1
    */
   seed?: number;
+  /**
+   * The classes' names by id (as many as `classes`), saved in the model file (metadata
+   * "classes") so that `classify run` names its answer.
+   * @default none (the classes are numbered)
+   */
+  classNames?: readonly string[];
+  /**
+   * How a raw text becomes tokens, saved in the model file (metadata "tokens"): 'words'
+   * ({@link tokenize}) or 'characters' (each code point a token, for Chinese).
+   * @default 'words'
+   */
+  tokens?: TokenLevel;
 }
+
+/** How a classifier turns raw text into tokens: {@link tokenize}'s words or code points. */
+export type TokenLevel = 'words' | 'characters';
 
 /** Options of {@link trainClassifier}: the architecture and the training budget. */
 export interface TrainClassifierOptions extends ClassifierOptions {
@@ -124,7 +140,12 @@ export interface TrainClassifierOptions extends ClassifierOptions {
   progressEvery?: number;
 }
 
-const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'seed'];
+const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'seed', 'classNames', 'tokens'];
+
+function tokenLevel(v: unknown): TokenLevel {
+  if (v === undefined || v === 'words' || v === 'characters') return v ?? 'words';
+  throw optionError(`tokens ${JSON.stringify(v)} is not one of words, characters`);
+}
 
 /**
  * A recurrent many-to-one classifier over token sequences, with its vocabulary.
@@ -146,11 +167,28 @@ export class TextClassifier {
   readonly vocab: Vocabulary;
   /** Tokens read per document: its first `maxTokens`. */
   readonly maxTokens: number;
+  /** The classes' names by id, when the model was given them (undefined: numbered classes). */
+  readonly classNames: readonly string[] | undefined;
+  /** How {@link TextClassifier.tokenize} turns raw text into tokens. */
+  readonly tokens: TokenLevel;
 
-  private constructor(session: Session, vocab: Vocabulary, maxTokens: number) {
+  private constructor(session: Session, vocab: Vocabulary, maxTokens: number, classNames: readonly string[] | undefined, tokens: TokenLevel) {
     this.session = session;
     this.vocab = vocab;
     this.maxTokens = maxTokens;
+    this.classNames = classNames;
+    this.tokens = tokens;
+  }
+
+  /** A raw text's tokens as this classifier reads them: {@link tokenize}'s words, or its
+   * characters (code points) for a 'characters' model. */
+  tokenize(text: string): string[] {
+    return this.tokens === 'characters' ? Array.from(text) : tokenize(text);
+  }
+
+  /** The name of class `c` (its number when the model has no class names). */
+  className(c: number): string {
+    return this.classNames?.[c] ?? String(c);
   }
 
   /**
@@ -164,11 +202,16 @@ export class TextClassifier {
     if (cell !== 'gru' && cell !== 'lstm') throw optionError(`cell '${String(cell)}' is not one of gru, lstm`);
     const rec = { units: posInt('hidden', opts.hidden, 64), bidirectional: opts.bidirectional ?? false, returnSequences: false as const };
     const emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: posInt('embed', opts.embed, 32) });
-    const spec = (cell === 'gru' ? emb.gru(rec) : emb.lstm(rec)).dense({ units: posInt('classes', opts.classes, 2) }).toJSON();
+    const classes = posInt('classes', opts.classes, 2);
+    const names = opts.classNames === undefined ? undefined : [...opts.classNames];
+    if (names && (names.length !== classes || new Set(names).size !== classes || !names.every((n) => typeof n === 'string' && n !== '')))
+      throw rangeError(`classNames must be ${classes} distinct non-empty names, one per class (got ${JSON.stringify(names)})`);
+    const tokens = tokenLevel(opts.tokens);
+    const spec = (cell === 'gru' ? emb.gru(rec) : emb.lstm(rec)).dense({ units: classes }).toJSON();
     const s = new Session();
     s.build(spec, opts.seed ?? 1);
     s.setVocabulary(vocab);
-    return new TextClassifier(s, vocab, posInt('maxTokens', opts.maxTokens, 256));
+    return new TextClassifier(s, vocab, posInt('maxTokens', opts.maxTokens, 256), names, tokens);
   }
 
   /** A classifier from a model file written by `save()`; `maxTokens` must be the one it was
@@ -183,7 +226,26 @@ export class TextClassifier {
       s.dispose();
       throw formatError('not a text classifier model file (it needs a token vocabulary and a recurrent layer with returnSequences: false followed by dense)');
     }
-    return new TextClassifier(s, s.vocabulary!, posInt('maxTokens', opts.maxTokens, 256));
+    const meta = decodeSafetensors(bytes).metadata;
+    let names: unknown;
+    try {
+      names = meta.classes === undefined ? undefined : JSON.parse(meta.classes);
+    } catch {
+      names = null;
+    }
+    const classes = s.model.outputDim;
+    if (names !== undefined && !(Array.isArray(names) && names.length === classes && names.every((n) => typeof n === 'string'))) {
+      s.dispose();
+      throw formatError(`not a text classifier model file (its metadata classes should list ${classes} class names)`);
+    }
+    let tokens: TokenLevel;
+    try {
+      tokens = tokenLevel(meta.tokens);
+    } catch {
+      s.dispose();
+      throw formatError(`not a text classifier model file (its metadata tokens ${JSON.stringify(meta.tokens)} is not words or characters)`);
+    }
+    return new TextClassifier(s, s.vocabulary!, posInt('maxTokens', opts.maxTokens, 256), names as string[] | undefined, tokens);
   }
 
   /** The number of classes. */
@@ -219,9 +281,12 @@ export class TextClassifier {
     return this.predictProba(docs, opts).map((p) => p.indexOf(Math.max(...p)));
   }
 
-  /** The model file (recurrent/1, vocabulary included). */
+  /** The model file (recurrent/1, vocabulary included; the class names and token level as
+   * metadata "classes" and "tokens"). */
   save(): Uint8Array {
-    return this.session.save({ training: false });
+    const bytes = this.session.save({ training: false });
+    if (this.classNames === undefined && this.tokens === 'words') return bytes;
+    return withMetadata(bytes, { tokens: this.tokens, ...(this.classNames ? { classes: JSON.stringify(this.classNames) } : {}) });
   }
 
   /** Frees the model's wasm memory. */
@@ -314,6 +379,8 @@ export async function trainClassifier(
     bidirectional: opts.bidirectional,
     maxTokens: opts.maxTokens,
     seed: opts.seed,
+    classNames: opts.classNames,
+    tokens: opts.tokens,
   });
   const model = clf.session.model;
   model.compile({
