@@ -72,6 +72,34 @@ describe('the NER task', () => {
     }
     await expect(trainEntityRecognizer([{ chars: ['a'], tags: ['n'] }])).rejects.toMatchObject({ code: 'E_FORMAT' });
   });
+
+  it('with bigrams, each step reads its frequent character bigram; the model file keeps that', async () => {
+    const sents = parseCharTagged(
+      `${'江 B-PER\n泽 M-PER\n民 E-PER\n在 O\n北 B-LOC\n京 E-LOC\n。 O\n'}\n${'李 B-PER\n鹏 E-PER\n去 O\n北 B-LOC\n京 E-LOC\n。 O\n'}`,
+    );
+    const many = Array.from({ length: 8 }, () => sents).flat();
+    const rec = await trainEntityRecognizer(many, {
+      epochs: 5,
+      hidden: 16,
+      embed: 8,
+      batchSize: 1,
+      dropout: 0,
+      optimizer: { name: 'adam', lr: 0.05 },
+      bigrams: 2,
+    });
+    try {
+      expect(rec.bigrams).toBe(true);
+      // every pair of the two sentences was seen 8 times or more; 张三 and 三在 never
+      expect(rec.inputs(Array.from('张三在北京'))).toEqual(['张', '三', '在北', '北京', '京']);
+      expect(rec.evaluate(sents).f1).toBe(1);
+      const again = EntityRecognizer.load(rec.save());
+      expect(again.bigrams).toBe(true);
+      expect(again.recognize(['李鹏去北京。'])).toEqual(rec.recognize(['李鹏去北京。']));
+      again.dispose();
+    } finally {
+      rec.dispose();
+    }
+  });
 });
 
 describe('recurrent ner', () => {

@@ -86,6 +86,11 @@ export interface ClassifierOptions {
    */
   maxTokens?: number;
   /**
+   * Dropout after the embedding and after the recurrent layer while training, in [0, 1).
+   * @default 0
+   */
+  dropout?: number;
+  /**
    * Initialisation seed (and, in `trainClassifier`, the seed of the data order).
    * @default 1
    */
@@ -140,7 +145,7 @@ export interface TrainClassifierOptions extends ClassifierOptions {
   progressEvery?: number;
 }
 
-const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'seed', 'classNames', 'tokens'];
+const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'dropout', 'seed', 'classNames', 'tokens'];
 
 function tokenLevel(v: unknown): TokenLevel {
   if (v === undefined || v === 'words' || v === 'characters') return v ?? 'words';
@@ -201,13 +206,17 @@ export class TextClassifier {
     const cell = opts.cell ?? 'gru';
     if (cell !== 'gru' && cell !== 'lstm') throw optionError(`cell '${String(cell)}' is not one of gru, lstm`);
     const rec = { units: posInt('hidden', opts.hidden, 64), bidirectional: opts.bidirectional ?? false, returnSequences: false as const };
-    const emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: posInt('embed', opts.embed, 32) });
+    const dropout = numIn('dropout', opts.dropout, 0, 0.95, 0);
+    let emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: posInt('embed', opts.embed, 32) });
+    if (dropout > 0) emb = emb.dropout(dropout);
     const classes = posInt('classes', opts.classes, 2);
     const names = opts.classNames === undefined ? undefined : [...opts.classNames];
     if (names && (names.length !== classes || new Set(names).size !== classes || !names.every((n) => typeof n === 'string' && n !== '')))
       throw rangeError(`classNames must be ${classes} distinct non-empty names, one per class (got ${JSON.stringify(names)})`);
     const tokens = tokenLevel(opts.tokens);
-    const spec = (cell === 'gru' ? emb.gru(rec) : emb.lstm(rec)).dense({ units: classes }).toJSON();
+    let pooled = cell === 'gru' ? emb.gru(rec) : emb.lstm(rec);
+    if (dropout > 0) pooled = pooled.dropout(dropout);
+    const spec = pooled.dense({ units: classes }).toJSON();
     const s = new Session();
     s.build(spec, opts.seed ?? 1);
     s.setVocabulary(vocab);
@@ -378,6 +387,7 @@ export async function trainClassifier(
     hidden: opts.hidden,
     bidirectional: opts.bidirectional,
     maxTokens: opts.maxTokens,
+    dropout: opts.dropout,
     seed: opts.seed,
     classNames: opts.classNames,
     tokens: opts.tokens,
