@@ -261,6 +261,7 @@ describe('recurrent tag and classify on Chinese', () => {
     writeFileSync(bad, '很好用\n');
     const e = cli(['classify', 'train', '--train', bad, '--test', te]);
     expect(e.stderr).toMatch(/E_FORMAT: .*nolabel\.txt line 1: not a labelled text/);
+    expect(cli(['classify', 'train', '--bigrams', '2']).stderr).toMatch(/E_OPTION: --bigrams is for texts read over characters/);
   });
 
   it('own files need both --train and --test', () => {

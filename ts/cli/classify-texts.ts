@@ -6,8 +6,9 @@
 
 import { formatError } from '../errors.js';
 import { readSource } from '../io/source.js';
+import { bigramTokens, frequentBigrams } from '../tasks/bigrams.js';
 import { charBigrams } from '../tasks/chinese-baselines.js';
-import { trainClassifier } from '../tasks/classify.js';
+import { tokenVocabulary, trainClassifier } from '../tasks/classify.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
 import { chars } from '../tasks/segment.js';
 import { decodeUtf8 } from '../tasks/tagged.js';
@@ -48,6 +49,8 @@ export interface TextsTrainSettings {
   embed: number;
   bidirectional: boolean;
   maxTokens: number;
+  bigrams: number;
+  dropout: number;
   epochs: number;
   budget?: number;
   batchSize: number;
@@ -110,14 +113,20 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
   await init();
   const name = `${o.cell.toUpperCase()}${o.bidirectional ? ' bi' : ''} ${o.hidden}`;
   out(
-    `model: character embedding ${o.embed} -> ${o.cell}${o.bidirectional ? ' bi' : ''} ${o.hidden} (final state) -> dense ${classes.length}; first ${o.maxTokens} characters of each text; ${o.epochs} epochs of batches of ${o.batchSize}${o.budget === undefined ? '' : ` (at most ${fmtDuration(o.budget)})`}, Adam lr ${o.lr}`,
+    `model: embedding ${o.embed} of characters${o.bigrams > 0 ? ` and of the character bigrams seen ${o.bigrams}+ times` : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''} -> ${o.cell}${o.bidirectional ? ' bi' : ''} ${o.hidden} (final state) -> dense ${classes.length}; first ${o.maxTokens} characters of each text; ${o.epochs} epochs of batches of ${o.batchSize}${o.budget === undefined ? '' : ` (at most ${fmtDuration(o.budget)})`}, Adam lr ${o.lr}`,
   );
   const start = performance.now();
   const perEpoch = Math.ceil(train.length / o.batchSize);
+  // each step reads its bigram when frequent (bigrams.ts); every token seen twice is kept, so
+  // that the saved model reads a new text as training did (TextClassifier.tokenize)
+  const known = new Set(o.bigrams > 0 ? frequentBigrams(train.map((x) => chars(x.text)), o.bigrams) : []);
+  const docs = train.map((x) => (o.bigrams > 0 ? bigramTokens(chars(x.text), (b) => known.has(b)) : chars(x.text)));
   const clf = await trainClassifier(
-    train.map((x) => chars(x.text)),
+    docs,
     train.map((x) => id.get(x.label)!),
     {
+      vocab: tokenVocabulary(docs, { minCount: o.bigrams === 1 ? 1 : 2, maxSize: 2 ** 31 }),
+      dropout: o.dropout,
       classes: classes.length,
       classNames: classes,
       tokens: 'characters',
@@ -138,7 +147,7 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
   const trainMs = performance.now() - start;
   try {
     await writeAtomic(o.outPath, clf.save());
-    const modelAcc = acc(clf.predict(test.map((x) => chars(x.text))));
+    const modelAcc = acc(clf.predict(test.map((x) => clf.tokenize(x.text))));
     out(`${name} classifier: accuracy ${pct(modelAcc)}  [training ${fmtDuration(trainMs)}; classes ${classes.map((c, i) => `${i} = ${c}`).join(', ')}]`);
     out(`model saved to ${o.outPath}`);
     if (o.chartPath) {

@@ -38,6 +38,12 @@ of both scores (an SVG next to --out).`,
     common.embed(32, 'token embedding size'),
     { name: 'bidirectional', negatable: true, help: 'read each text both ways (default: off for spam, on for chinese-reviews and own files)' },
     { name: 'max-input-tokens', arg: 'N', aliases: ['max-tokens'], help: 'read the first N tokens of each message (default 256)' },
+    {
+      name: 'bigrams',
+      arg: 'N',
+      help: 'texts over characters: character bigrams seen N or more times in training become tokens, read at their first character (default 2; 0 = characters only)',
+    },
+    common.dropout(0, 'dropout after the embedding and after the recurrent layer (default 0; chinese-reviews and own files 0.3)'),
     { ...common.epochs(8), help: 'passes over the training data (default 8; chinese-reviews 4)' },
     common.timeBudget('none; chinese-reviews 10m'),
     common.batch(32, 'messages'),
@@ -109,6 +115,8 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       embed: f.int('embed', 64),
       bidirectional: f.bool('bidirectional', true),
       maxTokens: f.int('max-input-tokens', 200),
+      bigrams: f.int('bigrams', 2, { min: 0 }),
+      dropout: f.num('dropout', 0.3, { min: 0, max: 0.95 }),
       epochs: f.int('epochs', zh ? 4 : 8),
       budget: f.duration('time-budget', zh ? '10m' : undefined),
       batchSize: f.int('batch', 32),
@@ -126,6 +134,8 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   const embed = f.int('embed', 32);
   const bidirectional = f.bool('bidirectional');
   const maxTokens = f.int('max-input-tokens', 256);
+  if (f.str('bigrams') !== undefined) throw optionError('--bigrams is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
+  const dropout = f.num('dropout', 0, { min: 0, max: 0.95 });
   const epochs = f.int('epochs', 8);
   const batchSize = f.int('batch', 32);
   const lr = f.num('lr', 0.005, { min: 0 });
@@ -179,6 +189,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       embed,
       bidirectional,
       maxTokens,
+      dropout,
       classNames: ['ham', 'spam'],
       epochs,
       batchSize,

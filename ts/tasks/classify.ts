@@ -11,6 +11,7 @@
 //   steps; the order is deterministic in the seed.
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError } from '../errors.js';
 import { decodeSafetensors, fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import { bigramTokens, readsBigrams } from './bigrams.js';
 import { adam, TASK_TRAINING } from './defaults.js';
 import { withMetadata } from './model-file.js';
 import { progressEvery } from './progress.js';
@@ -103,7 +104,9 @@ export interface ClassifierOptions {
   classNames?: readonly string[];
   /**
    * How a raw text becomes tokens, saved in the model file (metadata "tokens"): 'words'
-   * ({@link tokenize}) or 'characters' (each code point a token, for Chinese).
+   * ({@link tokenize}) or 'characters' (each code point a token, for Chinese; when the
+   * vocabulary holds character bigrams, each step reads its bigram where the vocabulary has it,
+   * bigrams.ts).
    * @default 'words'
    */
   tokens?: TokenLevel;
@@ -186,9 +189,12 @@ export class TextClassifier {
   }
 
   /** A raw text's tokens as this classifier reads them: {@link tokenize}'s words, or its
-   * characters (code points) for a 'characters' model. */
+   * characters (code points) for a 'characters' model, each step's bigram where the vocabulary
+   * has it when it holds bigrams. */
   tokenize(text: string): string[] {
-    return this.tokens === 'characters' ? Array.from(text) : tokenize(text);
+    if (this.tokens === 'words') return tokenize(text);
+    const cs = Array.from(text);
+    return readsBigrams(this.vocab.symbols) ? bigramTokens(cs, (b) => this.vocab.has(b)) : cs;
   }
 
   /** The name of class `c` (its number when the model has no class names). */
