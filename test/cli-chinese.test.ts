@@ -238,6 +238,8 @@ describe('recurrent tag and classify on Chinese', () => {
       tr,
       '--test',
       te,
+      '--dev',
+      te,
       '--epochs',
       '2',
       '--units',
@@ -250,7 +252,9 @@ describe('recurrent tag and classify on Chinese', () => {
     ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/6 training texts \(3 neg, 3 pos\), 0 dev \(unused\), 2 test \(1 neg, 1 pos\)/);
+    expect(r.stdout).toMatch(/6 training texts \(3 neg, 3 pos\), 2 dev \(scored after each epoch, not used for training\), 2 test \(1 neg, 1 pos\)/);
+    expect(r.stdout).toMatch(/ {2}epoch 1: dev accuracy [\d.]+% \(best so far, kept\)/);
+    expect(r.stdout).toMatch(/kept the model of epoch [12] \(dev accuracy [\d.]+%\)/);
     expect(r.stdout).toMatch(/baseline \(multinomial naive Bayes over character bigrams, alpha 1\): accuracy [\d.]+%/);
     expect(r.stdout).toMatch(/GRU bi 4 classifier: accuracy [\d.]+%/);
     // classify run reads the text as characters and names the classes it was trained with

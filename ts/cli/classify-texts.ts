@@ -8,7 +8,7 @@ import { formatError } from '../errors.js';
 import { readSource } from '../io/source.js';
 import { bigramTokens, frequentBigrams } from '../tasks/bigrams.js';
 import { charBigrams } from '../tasks/chinese-baselines.js';
-import { tokenVocabulary, trainClassifier } from '../tasks/classify.js';
+import { TextClassifier, tokenVocabulary, trainClassifier } from '../tasks/classify.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
 import { chars } from '../tasks/segment.js';
 import { decodeUtf8 } from '../tasks/tagged.js';
@@ -95,7 +95,7 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
     if (!id.has(x.label)) throw formatError(`the test label ${JSON.stringify(x.label)} is not one of the training labels (${classes.join(', ')})`);
   const count = (xs: LabelledText[]) => classes.map((c) => `${xs.filter((x) => x.label === c).length.toLocaleString('en-US')} ${c}`).join(', ');
   out(
-    `data: ${source}: ${train.length.toLocaleString('en-US')} training texts (${count(train)}), ${dev.length.toLocaleString('en-US')} dev (unused), ${test.length.toLocaleString('en-US')} test (${count(test)})`,
+    `data: ${source}: ${train.length.toLocaleString('en-US')} training texts (${count(train)}), ${dev.length.toLocaleString('en-US')} dev (scored after each epoch, not used for training), ${test.length.toLocaleString('en-US')} test (${count(test)})`,
   );
   const gold = test.map((x) => id.get(x.label)!);
   const acc = (pred: ArrayLike<number>) => gold.filter((g, i) => g === pred[i]).length / gold.length;
@@ -119,9 +119,19 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
   const perEpoch = Math.ceil(train.length / o.batchSize);
   // each step reads its bigram when frequent (bigrams.ts); every token seen twice is kept, so
   // that the saved model reads a new text as training did (TextClassifier.tokenize)
-  const known = new Set(o.bigrams > 0 ? frequentBigrams(train.map((x) => chars(x.text)), o.bigrams) : []);
+  const known = new Set(
+    o.bigrams > 0
+      ? frequentBigrams(
+          train.map((x) => chars(x.text)),
+          o.bigrams,
+        )
+      : [],
+  );
   const docs = train.map((x) => (o.bigrams > 0 ? bigramTokens(chars(x.text), (b) => known.has(b)) : chars(x.text)));
-  const clf = await trainClassifier(
+  // after each epoch the dev split is scored; the epoch with the best dev accuracy is kept
+  // (its model file), so that more epochs than the data needs cost time, not accuracy
+  let best: { acc: number; epoch: number; file: Uint8Array } | undefined;
+  const trained = await trainClassifier(
     docs,
     train.map((x) => id.get(x.label)!),
     {
@@ -142,9 +152,22 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
       optimizer: { name: 'adam', lr: o.lr },
       progressEvery: Math.max(1, Math.round(perEpoch / 2)),
       onProgress: (e) => out(`  epoch ${e.epoch + 1}/${o.epochs}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
+      onEpoch: (e, c) => {
+        if (dev.length === 0) return;
+        const p = c.predict(dev.map((x) => c.tokenize(x.text)));
+        const a = dev.filter((x, i) => id.get(x.label) === p[i]).length / dev.length;
+        out(`  epoch ${e.epoch + 1}: dev accuracy ${pct(a)}${best === undefined || a > best.acc ? ' (best so far, kept)' : ''}`);
+        if (best === undefined || a > best.acc) best = { acc: a, epoch: e.epoch + 1, file: c.save() };
+      },
     },
   );
   const trainMs = performance.now() - start;
+  let clf = trained;
+  if (best) {
+    clf = TextClassifier.load(best.file, { maxTokens: o.maxTokens });
+    trained.dispose();
+    out(`kept the model of epoch ${best.epoch} (dev accuracy ${pct(best.acc)})`);
+  }
   try {
     await writeAtomic(o.outPath, clf.save());
     const modelAcc = acc(clf.predict(test.map((x) => clf.tokenize(x.text))));

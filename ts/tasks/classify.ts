@@ -141,6 +141,9 @@ export interface TrainClassifierOptions extends ClassifierOptions {
   clipNorm?: number;
   /** Called after every `progressEvery` batches with the mean loss since the last call. */
   onProgress?: (e: { epoch: number; step: number; steps: number; loss: number; elapsedMs: number }) => void | Promise<void>;
+  /** Called at the end of each epoch with the classifier as it stands (e.g. to score it on
+   * held-out texts); the time it takes counts as training time. */
+  onEpoch?: (e: { epoch: number; loss: number; elapsedMs: number }, classifier: TextClassifier) => void | Promise<void>;
   /**
    * Batches between `onProgress` calls.
    * @default 20
@@ -373,6 +376,7 @@ export async function trainClassifier(
     'optimizer',
     'clipNorm',
     'onProgress',
+    'onEpoch',
     'progressEvery',
     'vocab',
   ]);
@@ -416,6 +420,7 @@ export async function trainClassifier(
   const perEpoch = Math.ceil(docs.length / batchSize);
   const steps = epochs * perEpoch;
   const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
+  const reportSteps = progressEvery(every, steps, opts.onProgress);
   await fitBatches(model, {
     epochs,
     timeBudgetMs: budget,
@@ -434,7 +439,10 @@ export async function trainClassifier(
       };
     },
     schedule: false,
-    onProgress: progressEvery(every, steps, opts.onProgress),
+    onProgress: (e) => {
+      if (e.type === 'epoch') return opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, elapsedMs: e.elapsedMs }, clf);
+      return reportSteps?.(e);
+    },
   });
   return clf;
 }
