@@ -208,7 +208,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
     batchSize,
     maxChars,
     optimizer: { name: 'adam', lr },
-    progressEvery: Math.max(1, Math.round(steps / 10)),
+    progressEvery: Math.max(1, Math.min(250, Math.round(steps / 10))),
     onProgress: (e) => out(`  step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)} per character, ${fmtDuration(e.elapsedMs)}`),
   });
   const trainMs = performance.now() - start;
