@@ -134,7 +134,8 @@ describe('recurrent ner', () => {
   });
 
   it('run writes JSON lines with character offsets, or brackets, from --text or stdin', () => {
-    // a model that has learnt one sentence well enough to find its entities
+    // a model that has learnt one sentence well enough to find its entities (over characters:
+    // with bigrams, the line 在 alone would read a character only ever seen inside 在北)
     const tiny = join(dir, 'one.txt');
     writeFileSync(tiny, '江 B-PER\n泽 I-PER\n民 I-PER\n在 O\n北 B-LOC\n京 I-LOC\n\n'.repeat(8));
     const m = join(dir, 'one.safetensors');
@@ -154,6 +155,8 @@ describe('recurrent ner', () => {
       '--embed',
       '8',
       '--dropout',
+      '0',
+      '--bigrams',
       '0',
       '--lr',
       '0.05',
