@@ -139,6 +139,8 @@ describe('character bigram inputs', () => {
     });
     try {
       expect(seg.bigrams).toBe(true);
+      // 200 updates in periods of 50, the rate times 0.9 after each
+      expect(seg.session.model.learningRate).toBeCloseTo(0.03 * 0.9 ** 4, 6);
       // 喜欢 and 北京 were seen 3 times, 我喜 and 欢北 once; the last step reads its character
       expect(Array.from(seg.encode(Array.from('我喜欢北京')))).toEqual(['我', '喜欢', '欢', '北京', '京'].map((t) => seg.vocab.id(t)));
       expect(seg.evaluate(corpus).f1).toBeGreaterThan(0.9);
