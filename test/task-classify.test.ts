@@ -143,6 +143,13 @@ describe('class names and token level in the model file', () => {
       expectError(() => TextClassifier.create(vocab, { classNames: ['a'] }), RangeError, 'E_RANGE', /classNames must be 2 distinct/);
       expectError(() => TextClassifier.create(vocab, { classNames: ['a', 'a'] }), RangeError, 'E_RANGE');
       expectError(() => TextClassifier.create(vocab, { tokens: 'bytes' as 'words' }), TypeError, 'E_OPTION', /tokens "bytes"/);
+      // dropout after the embedding and after the recurrent layer, none when predicting
+      const dropped = TextClassifier.create(vocab, { hidden: 4, embed: 4, seed: 1, dropout: 0.5 });
+      const spec = dropped.session.model.spec;
+      expect('layers' in spec && spec.layers.map((l) => l.type)).toEqual(['embedding', 'dropout', 'recurrent', 'dropout', 'dense']);
+      expect(dropped.predictProba([['很', '好']])).toEqual(dropped.predictProba([['很', '好']]));
+      dropped.dispose();
+      expectError(() => TextClassifier.create(vocab, { dropout: 1 }), RangeError, 'E_RANGE');
     } finally {
       clf.dispose();
       plain.dispose();
