@@ -1,5 +1,6 @@
 // Shared pieces of the benchmark: workload definitions, deterministic data, the timing
 // protocol, and the child-process protocol (each figure prints one JSON line).
+import { cpus } from 'node:os';
 
 /** The workloads of the performance issue. Inputs are dense features; one training step is
  * forward, BPTT backward and an Adam update; tokens/s = batch·steps / seconds per step. */
@@ -44,12 +45,13 @@ export const WORKLOADS = {
   W5: { title: 'W5 generation LSTM 256', generate: true, vocab: 96, embed: 64, units: 256 },
 };
 
-/** C = A·Bᵀ shapes [m, n, k] that a W1 training step runs (see bench/README.md). */
+/** C = A·Bᵀ shapes [m, n, k] that a W1 training step runs (see bench/README.md). `prepacked`:
+ * the layer packs B (W_hh) once per pass and runs this product on every step with it packed. */
 export const GEMM_SHAPES = [
-  { name: 'W1 recurrent step h·W_hhᵀ', m: 32, n: 1024, k: 256 },
+  { name: 'W1 recurrent step h·W_hhᵀ', m: 32, n: 1024, k: 256, prepacked: true },
   { name: 'W1 input projection X·W_ihᵀ', m: 2048, n: 1024, k: 64 },
   { name: 'W1 dense head', m: 2048, n: 96, k: 256 },
-  { name: 'W1 backward dh·W_hh', m: 32, n: 256, k: 1024 },
+  { name: 'W1 backward dh·W_hh', m: 32, n: 256, k: 1024, prepacked: true },
   { name: 'W1 weight gradient dWᵀ·H', m: 1024, n: 256, k: 2048 },
 ];
 
@@ -129,13 +131,22 @@ export async function measure(step, units, { warmup = DEFAULTS.warmup, time = DE
   return { runs: rates, median: median(rates) };
 }
 
+/** Where a figure runs: the CPU model, its core count and the runtime (Node, Deno or Bun and
+ * its version), saved with every figure so that a result file says where it ran. */
+export function host() {
+  const g = globalThis;
+  const runtime = g.Deno ? `deno ${g.Deno.version.deno}` : g.Bun ? `bun ${g.Bun.version}` : `node ${process.version}`;
+  return { cpu: cpus()[0]?.model ?? 'unknown CPU', cores: cpus().length, runtime };
+}
+
 /**
  * Runs a figure: with `--serve`, warms up, prints `{"ready":true}` and then does one timed
  * run per `run` line on stdin (printing `{"rate":…}`) until `end`, so that bench/run.mjs can
  * alternate the runs of two figures (recurrent and the peer it is compared with) and expose
  * both to the same machine conditions; otherwise measures and prints the result line.
  */
-export async function figure(args, step, units, meta) {
+export async function figure(args, step, units, m) {
+  const meta = { host: host(), ...m };
   const opts = timing(args);
   if (!args.serve) {
     emit({ ...meta, ...(await measure(step, units, opts)) });
@@ -165,7 +176,8 @@ export async function figure(args, step, units, meta) {
  * call). Each run times every shape for at least GEMM_TIME seconds; the result line has one
  * entry per shape, or (serving) `{"rates":[…]}` per run.
  */
-export async function gemmFigure(args, calls, meta) {
+export async function gemmFigure(args, calls, m) {
+  const meta = { host: host(), ...m };
   const opts = timing(args);
   const t = Math.min(opts.time, GEMM_TIME);
   const w = Math.min(opts.warmup, GEMM_TIME);

@@ -368,6 +368,11 @@ function ratioOf(a, b) {
   return a.median / b.median;
 }
 /** One GEMM shape of a GEMM figure, as a figure of its own (for ratioOf). */
+/** ours ÷ theirs per turn, where the two figures took turns with as many runs; else undefined. */
+function perTurn(a, b) {
+  if (!a || !b || a.error || b.error || !a.turns?.includes(b.figure) || !a.runs?.length || a.runs.length !== b.runs?.length) return undefined;
+  return a.runs.map((x, i) => x / b.runs[i]);
+}
 const shapeOf = (f, i) => (f?.shapes?.[i] && !f.error ? { ...f.shapes[i], figure: f.figure, paired: f.paired, turns: f.turns } : undefined);
 /** A GEMM shape's share of its build's micro-kernel ceiling: per turn when both ran in the same
  * process turn by turn (the ceiling is measured right after the shapes), else of the medians. */
@@ -544,6 +549,25 @@ if (rows2.length) {
     ),
   );
 }
+// the same ratios turn by turn (the figures took turns, so each turn's ratio compares two runs
+// made one after the other): scaling, and ours ÷ PyTorch at 1 and 2 threads
+const turnLines = [];
+for (const name of names) {
+  const [simd, par, t1, t2] = ['recurrent', 'recurrent-workers', 'torch-1t', 'torch-2t'].map((f) => get(name, f));
+  const w = WORKLOADS[name];
+  const split = !w.generate && w.batch > 1;
+  const parts = [
+    [`${WORKERS} workers ÷ 1`, perTurn(par, simd)],
+    ['ours (1 thread) ÷ PyTorch 1 thread', perTurn(simd, t1)],
+    [`ours (${split ? `${WORKERS} workers` : '1 thread, batch 1'}) ÷ PyTorch 2 threads`, perTurn(split ? par : simd, t2)],
+  ].filter(([, r]) => r);
+  if (parts.length) turnLines.push(`${name}: ${parts.map(([k, r]) => `${k} ${r.map(times).join(' ')}`).join('; ')}`);
+}
+if (turnLines.length) {
+  out.push('');
+  out.push('turn by turn (one ratio per turn, in order):');
+  out.push(...turnLines);
+}
 if (rows3.length) {
   out.push('');
   out.push(
@@ -578,7 +602,22 @@ console.log(out.join('\n'));
 
 if (args.json) {
   const file = String(args.json);
-  writeFileSync(file, `${JSON.stringify({ machine, timing: T, workloads: WORKLOADS, results, gemm, nativeNote, targets, table: out.join('\n') }, null, 2)}\n`);
+  // every figure says where it ran: its own host line (CPU model, cores, runtime) where its
+  // process reported one, else the machine's with the runtime the figure ran in
+  const where = (r) => {
+    if (!r || r.error || r.host) return r;
+    const runtime = /native/.test(r.figure ?? '')
+      ? 'native binary (Rust, no runtime)'
+      : /openblas|blas/i.test(r.figure ?? '')
+        ? 'python (numpy, OpenBLAS)'
+        : `node ${machine.node}`;
+    return { ...r, host: { cpu: machine.cpu, cores: machine.cpus, runtime } };
+  };
+  const gemmOut = gemm && Object.fromEntries(Object.entries(gemm).map(([k, v]) => [k, where(v)]));
+  writeFileSync(
+    file,
+    `${JSON.stringify({ machine, timing: T, workloads: WORKLOADS, results: results.map(where), gemm: gemmOut, nativeNote, targets, table: out.join('\n') }, null, 2)}\n`,
+  );
   log(`wrote ${file}`);
 }
 

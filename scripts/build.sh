@@ -2,7 +2,8 @@
 # Builds the core to wasm32 + simd128 (release, LTO), generates the JS glue with wasm-bindgen
 # (--target web: one module for browsers, workers, Node, Deno and workerd), optimises it with
 # wasm-opt -O3 (binaryen from npm) and compiles the TypeScript SDK to dist/ (ESM + .d.ts).
-# Needs scripts/setup.sh first (npm run build does both).
+# Needs scripts/setup.sh first (npm run build does both). RECURRENT_WASM_FEATURES=bench-tiles adds
+# the micro-kernel tiles that bench/tiles.mjs compares (bench-only code, not shipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .tools/wasm-env.sh
@@ -20,7 +21,8 @@ build_variant() {
   log "cargo build (wasm32-unknown-unknown, $features, $WASM_ROUTE route)"
   # shellcheck disable=SC2086
   RUSTC=$WASM_RUSTC RUSTC_BOOTSTRAP=$WASM_RUSTC_BOOTSTRAP RUSTFLAGS="-C target-feature=$features" \
-    "$WASM_CARGO" build --quiet -p recurrent-wasm --release --target wasm32-unknown-unknown $WASM_CARGO_FLAGS
+    "$WASM_CARGO" build --quiet -p recurrent-wasm --release --target wasm32-unknown-unknown $WASM_CARGO_FLAGS \
+    ${RECURRENT_WASM_FEATURES:+--features "$RECURRENT_WASM_FEATURES"}
   if [ ! -f "$out/recurrent_wasm_bg.wasm" ] || [ "$raw" -nt "$out/recurrent_wasm_bg.wasm" ]; then
     log "wasm-bindgen + wasm-opt -O3 ($name)"
     .tools/bin/wasm-bindgen --target web --weak-refs --out-dir "$out" --out-name recurrent_wasm "$raw"

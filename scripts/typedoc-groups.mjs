@@ -9,7 +9,7 @@ import { Comment, CommentTag, Converter, ReflectionKind } from 'typedoc';
 
 /** [source file under ts/ (a regular expression), group]: the first match wins. */
 export const GROUPS = [
-  [/^(index|wasm|runtime|trainer|errors)\.ts$/, 'Getting started'],
+  [/^(index|wasm|kernel-choice|runtime|trainer|errors)\.ts$/, 'Getting started'],
   [/^(builder|spec|layer|cells|model|model-kind|seq2seq|params)\.ts$/, 'Building models'],
   [/^(session|session-api|gradient-norms|fit|fit-batches|fit-hooks|fit-options|score|events|ctc|parallel\/.*|worker\/.*)\.ts$/, 'Training'],
   [/^data\/.*\.ts$/, 'Data'],

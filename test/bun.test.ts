@@ -16,7 +16,10 @@ describe('Bun', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(res).toMatchObject({ runtime: 'bun', mode: 'worker', kernels: 'relaxed-simd', steps: 120, reloadedStep: 120 });
+    expect(res).toMatchObject({ runtime: 'bun', mode: 'worker', steps: 120, reloadedStep: 120 });
+    // kernels 'auto' measures both builds: Bun validates relaxed SIMD but ran both builds' GEMM at
+    // the same speed on the development machine (0.95-1.03x), so either may load here
+    expect(['simd128', 'relaxed-simd']).toContain(res.kernels);
     expect(res.version).toMatch(/^1\./);
     expect(res.firstLoss).toBeGreaterThan(3.5);
     expect(res.lastLoss).toBeLessThan(res.firstLoss - 1);

@@ -189,8 +189,19 @@ describe('CLI pictures', () => {
     const from = join(dir, 'bench-turns.json');
     writeFileSync(from, JSON.stringify(saved));
     const chart = join(dir, 'bench-turns.svg');
-    const r = run('bench/run.mjs', '--from', from, '--workload', 'W1,W5', '--chart', chart);
+    const resaved = join(dir, 'bench-turns-again.json');
+    const r = run('bench/run.mjs', '--from', from, '--workload', 'W1,W5', '--chart', chart, '--json', resaved);
     expect(r.status).toBe(0);
+    // the same ratios turn by turn, in order
+    expect(r.stdout).toContain('turn by turn (one ratio per turn, in order):');
+    expect(r.stdout).toMatch(
+      /^W1: 2 workers ÷ 1 2\.00× 1\.80× 1\.60×; ours \(1 thread\) ÷ PyTorch 1 thread 0\.25× 0\.25× 0\.25×; ours \(2 workers\) ÷ PyTorch 2 threads 0\.50× 0\.50× 0\.50×$/m,
+    );
+    expect(r.stdout).toMatch(/^W5: ours \(1 thread, batch 1\) ÷ PyTorch 2 threads 14\.0× 14\.0× 14\.0×$/m);
+    // every saved figure says where it ran (the machine's, where the figure's process did not say)
+    const again = JSON.parse(readFileSync(resaved, 'utf8'));
+    for (const f of [...again.results, ...Object.values(again.gemm)])
+      expect((f as { host: unknown }).host).toEqual({ cpu: 'Test CPU', cores: 2, runtime: 'node v24.0.0' });
     const row = (title: string, table: number) =>
       r.stdout
         .split('\n\n')

@@ -59,6 +59,40 @@ describe('recurrent CLI', () => {
     expect(readdirSync(dir).sort()).toEqual(['md.safetensors', 'md.svg']); // no temporary files left
   });
 
+  it('train: with a budget and no fixed plan, it measures this host and plans epochs x batches to fill the budget', () => {
+    const out = join(dir, 'planned.safetensors');
+    const r = cli(
+      'train',
+      '--time-budget',
+      '8s',
+      '--units',
+      '8',
+      '--embed',
+      '4',
+      '--batch',
+      '4',
+      '--window',
+      '16',
+      '--sample',
+      '0',
+      '--workers',
+      '1',
+      '--no-chart',
+      '--out',
+      out,
+    );
+    expect(r.stderr).not.toMatch(/recurrent:/);
+    expect(r.status).toBe(0);
+    const plan = r.stdout.match(/plan: ([\d,]+) tok\/s measured here, .* per validation and checkpoint, .* to measure; (\d+) epochs x (\d+) batches \(/);
+    expect(plan, r.stdout).not.toBeNull();
+    const [, rate, epochs, steps] = plan!;
+    expect(Number(rate.replace(/,/g, ''))).toBeGreaterThan(0);
+    // the run follows the plan, and its cosine schedule spans the planned epochs
+    expect(r.stdout).toContain(`training: ${epochs} epochs x ${steps} batches of 4x16`);
+    expect(r.stdout).toContain(`cosine schedule over ${epochs} epochs, budget 8s`);
+    expect(r.stdout).toMatch(/validation: \d+\.\d+ bits per character/);
+  });
+
   it('train --resume continues from the checkpoint', () => {
     const r = cli('train', '--resume', model, '--epochs', '3', '--steps-per-epoch', '3', '--batch', '4', '--seq-len', '16', '--sample', '0', '--out', model);
     expect(r.status).toBe(0);

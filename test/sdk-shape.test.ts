@@ -5,8 +5,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FitEvent, fitBatches, init, Seq2SeqModel, Session, sequential } from '../ts/index.js';
+import { createTrainer, textWindows } from '../dist/index.js';
+import { type FitEvent, fitBatches, init, Model, Seq2SeqModel, Session, sequential } from '../ts/index.js';
 import { readModelFile } from '../ts/io/checkpoint.js';
+import { TASK_TRAINING, taskCompile } from '../ts/tasks/index.js';
 import { ROOT, rejectsWith } from './helpers.js';
 
 beforeAll(() => init());
@@ -70,6 +72,74 @@ describe('the SDK has one typed worker interface', () => {
       });
     }
     expect(hits.length, hits.join(', ')).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('compile is written once', () => {
+  const read = (f: string) => readFileSync(join(ROOT, 'ts', f), 'utf8');
+
+  it('defined by the SessionApi and by the one trainable model both kinds extend', () => {
+    const defs = sources().filter((f) =>
+      read(f)
+        .split('\n')
+        .some((l) => /^\s*(async\s+)?compile\??\s*\(/.test(l)),
+    );
+    expect(defs.sort()).toEqual(['session-api.ts', 'trainable-model.ts']);
+    expect(Model.prototype.compile).toBe(Seq2SeqModel.prototype.compile);
+    // the Session and the coordinator define it from SETUP_CALLS; both kinds check their own keys
+    const s = new Session();
+    s.build({ kind: 'seq2seq', sourceVocab: 5, targetVocab: 5, embed: 2, encoderUnits: 2, decoderUnits: 4, attention: 2 }, 1);
+    expect(s.compile({ optimizer: 'adamw', clipNorm: 2 })).toBeUndefined();
+    expect(s.info().compiled).toEqual({ optimizer: 'adamw', clipNorm: 2 });
+    expect(() => s.compile({ loss: 'mse' })).toThrow(expect.objectContaining({ code: 'E_OPTION', message: expect.stringMatching(/compile.*loss/) }));
+    s.build(
+      sequential({ input: { vocab: 5 } })
+        .embedding({ dim: 2 })
+        .gru({ units: 2 })
+        .dense({ units: 5 })
+        .toJSON(),
+      1,
+    );
+    expect(() => s.compile({ lr: 1 } as object)).toThrow(expect.objectContaining({ code: 'E_OPTION', message: expect.stringMatching(/compile.*lr/) }));
+    s.compile({});
+    expect(s.info().compiled).toEqual({ loss: 'crossEntropy' });
+    s.dispose();
+  });
+
+  it.each([1, 2])('is refused while fit runs (E_STATE) and works after it, on %i replica(s)', async (workers) => {
+    const t = await createTrainer(workers === 1 ? { worker: false } : { workers });
+    try {
+      await t.build(
+        sequential({ input: { vocab: 4 } })
+          .embedding({ dim: 2 })
+          .lstm({ units: 3 })
+          .dense({ units: 4 }),
+        { seed: 1 },
+      );
+      expect(await t.compile({ optimizer: { name: 'adam', lr: 0.01 } })).toBeUndefined();
+      const ids = Uint32Array.from({ length: 200 }, (_, i) => i % 4);
+      const stop = new AbortController();
+      let during: Promise<unknown> | undefined; // settles to the error compile rejected with
+      const r = await t.fit(textWindows(ids, { steps: 8 }), {
+        epochs: 20,
+        batchSize: 4,
+        signal: stop.signal,
+        onProgress: () => {
+          during ??= t.compile({ optimizer: 'adamw' }).then(
+            () => 'no error',
+            (e: unknown) => e,
+          );
+          stop.abort();
+        },
+      });
+      expect(r.stopReason).toBe('aborted');
+      expect(await during).toMatchObject({ code: 'E_STATE', message: expect.stringMatching(/compile\(\) cannot run while fit\(\) is training/) });
+      expect((await t.info()).compiled?.optimizer).toEqual({ name: 'adam', lr: 0.01 });
+      await t.compile({ optimizer: 'adamw' });
+      expect((await t.info()).compiled?.optimizer).toBe('adamw');
+    } finally {
+      await t.dispose();
+    }
   });
 });
 
@@ -156,18 +226,34 @@ describe('one model-file code for every model kind', () => {
 });
 
 describe('defaults in one place', () => {
-  it('tasks take their optimizer settings from the one table (ts/tasks/defaults.ts)', () => {
-    const dir = join(ROOT, 'ts/tasks');
-    const literal = /name: 'adam', lr: \d|clipNorm: \d|clipNorm \?\? \d/;
-    const bad = readdirSync(dir)
-      .filter((f) => f.endsWith('.ts') && f !== 'defaults.ts')
-      .flatMap((f) =>
-        readFileSync(join(dir, f), 'utf8')
-          .split('\n')
-          .filter((l) => literal.test(l) && !/^\s*(\*|\/\/)/.test(l))
-          .map((l) => `${f}: ${l.trim()}`),
-      );
+  it('tasks and the CLI take their optimizer, clipping and schedule settings from the one table (ts/tasks/defaults.ts)', () => {
+    // a literal learning rate, clip, decay or optimizer name where a default is set (`?? 0`: no clipping)
+    const literal =
+      /name: 'adam'|\blr: \d|clipNorm(:| \?\?) [1-9]|\blr \?\? \d|gamma: \d|f\.num\('(lr|clip|lr-decay)', \d|common\.(lr|clip)\(\d|'optimizer', \w+, '/;
+    const files = sources().filter((f) => (f.startsWith('tasks/') && f !== 'tasks/defaults.ts') || f.startsWith('cli/'));
+    expect(files.filter((f) => f.startsWith('cli/')).length).toBeGreaterThan(20);
+    const bad = files.flatMap((f) =>
+      readFileSync(join(ROOT, 'ts', f), 'utf8')
+        .split('\n')
+        .filter((l) => literal.test(l) && !/^\s*(\*|\/\/)/.test(l))
+        .map((l) => `${f}: ${l.trim()}`),
+    );
     expect(bad).toEqual([]);
+    expect("const lr = f.num('lr', 3e-3, { min: 0 });").toMatch(literal);
+    expect("optimizer: { name: 'adam', lr },").toMatch(literal);
+    expect('clipNorm: opts.clipNorm ?? 5,').toMatch(literal);
+    expect('const lr = opts.lr ?? 0.01;').toMatch(literal);
+  });
+
+  it('a task default is the compile options the table says', () => {
+    expect(taskCompile('text', { epochs: 3 })).toEqual({
+      optimizer: { name: 'adam', lr: TASK_TRAINING.text.lr },
+      clipNorm: 5,
+      schedule: { name: 'cosine', tMax: 3 },
+    });
+    expect(taskCompile('text', { optimizer: 'rmsprop', lr: 0.1, clipNorm: 0 })).toEqual({ optimizer: { name: 'rmsprop', lr: 0.1 } });
+    expect(taskCompile('pos')).toEqual({ optimizer: { name: 'adam', lr: 0.01 }, clipNorm: 5, schedule: { name: 'exponential', gamma: 0.5 } });
+    expect(taskCompile('explodingRelu').optimizer).toEqual({ name: 'sgd', lr: 0.05 });
   });
 
   it('the encoder-decoder compiles with the defaults of the sequential model (Adam at the core default rate, no clipping)', () => {

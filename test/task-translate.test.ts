@@ -7,6 +7,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { init as initDist } from '../dist/index.js';
+import { Translator as DistTranslator } from '../dist/tasks/index.js';
 import { ensureBibleModules, exportModule } from '../ts/cli/corpora/bible.js';
 import { parsePairs } from '../ts/cli/translate.js';
 import { init } from '../ts/index.js';
@@ -121,6 +123,98 @@ describe('Translator (SDK)', () => {
     expectError(() => u.translate(['uno '.repeat(60)]), RangeError, 'E_RANGE', /line 1 is \d+ pieces long; this model accepts at most 40/);
     t.dispose();
     u.dispose();
+  });
+});
+
+describe('Translator.fit (one fit engine run, public hooks)', () => {
+  const small = { sourcePieces: 280, targetPieces: 280, embed: 8, encoderUnits: 8, attention: 8 };
+  const first = (t: Translator) => t.model.getParam(t.model.paramNames()[0]);
+
+  it('scores dev after every epoch and ends with the weights of the best dev BLEU', async () => {
+    const pairs = toy();
+    const t = Translator.create(pairs, small, { seed: 3 });
+    t.model.compile({ optimizer: { name: 'adam', lr: 0.02 } });
+    const seen: { epoch: number; bleu: number; best: boolean; w: Float32Array }[] = [];
+    const steps: number[] = [];
+    const r = await t.fit(pairs, {
+      epochs: 4,
+      batchSize: 6,
+      dev: pairs.slice(0, 6),
+      startEpoch: 1, // epochs 1, 2 and 3 of a resumed run
+      onStep: (e) => steps.push(e.epoch),
+      onEpoch: (e) => {
+        seen.push({ epoch: e.epoch, bleu: e.devBleu ?? Number.NaN, best: e.best, w: first(t) });
+      },
+    });
+    expect(seen.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(new Set(steps)).toEqual(new Set([1, 2, 3]));
+    expect(r.stopReason).toBe('completed');
+    expect(r.epochs).toBe(3);
+    expect(r.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+    const top = Math.max(...seen.map((e) => e.bleu));
+    const at = seen.find((e) => e.bleu === top)!;
+    expect(r.bestDevBleu).toBe(top);
+    expect(r.bestEpoch).toBe(at.epoch);
+    expect(seen.filter((e) => e.best).map((e) => e.epoch)).toContain(at.epoch);
+    expect(first(t)).toEqual(at.w);
+    t.dispose();
+  });
+
+  it("on 2 worker replicas: the model is current at every epoch and ends with the best epoch's weights", async () => {
+    await initDist();
+    const pairs = toy();
+    const t = DistTranslator.create(pairs, small, { seed: 5 });
+    t.model.compile({ optimizer: { name: 'adam', lr: 0.02 } });
+    const seen: { bleu: number; w: Float32Array }[] = [];
+    const r = await t.fit(pairs, {
+      epochs: 3,
+      batchSize: 6,
+      workers: 2,
+      dev: pairs.slice(0, 6),
+      onEpoch: (e) => {
+        seen.push({ bleu: e.devBleu ?? Number.NaN, w: t.model.getParam(t.model.paramNames()[0]) });
+      },
+    });
+    expect(r.epochs).toBe(3);
+    expect(seen[1].w).not.toEqual(seen[0].w); // the replicas' weights reached the model each epoch
+    const at = seen.findIndex((e) => e.bleu === r.bestDevBleu);
+    expect(r.bestEpoch).toBe(at);
+    expect(t.model.getParam(t.model.paramNames()[0])).toEqual(seen[at].w);
+    t.dispose();
+  });
+
+  it('an epoch cut short competes for the best; early stopping comes from the public hooks', async () => {
+    const pairs = toy();
+    const t = Translator.create(pairs, small, { seed: 4 });
+    const stop = new AbortController();
+    const seen: { epoch: number; partial: boolean }[] = [];
+    let n = 0;
+    const r = await t.fit(pairs, {
+      epochs: 3,
+      batchSize: 3,
+      signal: stop.signal,
+      dev: pairs.slice(0, 4),
+      onStep: () => {
+        if (++n === 8) stop.abort(); // inside epoch 1 (6 batches per epoch)
+      },
+      onEpoch: (e) => {
+        seen.push({ epoch: e.epoch, partial: e.partial });
+      },
+    });
+    expect(r.stopReason).toBe('aborted');
+    expect(seen).toEqual([
+      { epoch: 0, partial: false },
+      { epoch: 1, partial: true },
+    ]);
+    // patience 1 on a training loss that cannot improve by 1e9 stops after the second epoch
+    const e = await t.fit(pairs, { epochs: 6, batchSize: 6, hooks: { earlyStopping: { monitor: 'loss', minDelta: 1e9, patience: 1 } } });
+    expect(e.stopReason).toBe('earlyStopping');
+    expect(e.epochs).toBe(2);
+    await expect(t.fit(pairs, { epochs: 1, hooks: { keepBest: {} } })).rejects.toMatchObject({
+      code: 'E_OPTION',
+      message: expect.stringMatching(/val_loss.*validation/),
+    });
+    t.dispose();
   });
 });
 

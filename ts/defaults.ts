@@ -3,10 +3,14 @@
 // (recurrent-core optim::OptimizerConfig::named) and are filled in there, so no TS code restates
 // them. A task that trains differently documents its default in ts/tasks/defaults.ts.
 import { optionError } from './errors.js';
+import type { OptimizerName } from './model.js';
 
 /** What `compile` uses when an option is left out, for the sequential model and the
  * encoder-decoder alike: Adam with PyTorch's defaults, no clipping, a constant learning rate. */
 export const COMPILE_DEFAULTS = { optimizer: 'adam', clipNorm: undefined, clipValue: undefined, schedule: { name: 'constant' } } as const;
+
+/** The optimizers' names (`OptimizerSpec`), as the CLI's `--optimizer` lists them. */
+export const OPTIMIZER_NAMES = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'] as const satisfies readonly OptimizerName[];
 
 /** The keys `compile` takes, per model kind (the encoder-decoder's learning rate changes by
  * `fit({ lrDecay })`, not by a schedule; its losses are fixed). */

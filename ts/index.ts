@@ -63,6 +63,8 @@ export type { ByteSource } from './io/source.js';
 export type { TfjsArtifacts, TfjsImport, TfjsWeightSpec } from './io/tfjs.js';
 export { importTfjs } from './io/tfjs.js';
 export type { ImportedWeights, ImportWeightsOptions } from './io/torch.js';
+export type { KernelVerdict } from './kernel-choice.js';
+export { kernelCalibration } from './kernel-choice.js';
 export type { CellType, LayerBackwardInput, LayerForwardInput, LayerForwardResult, LayerGradients, RecurrentLayerOptions } from './layer.js';
 export { CELL_TYPES, RecurrentLayer } from './layer.js';
 export type { BatchInput, BatchTargets, CompileOptions, LossName, OptimizerName, OptimizerSpec, ScheduleSpec, StepResult } from './model.js';

@@ -12,20 +12,19 @@ import type { ScorePart } from './score.js';
 import type { Pair, Seq2SeqCompileOptions, Seq2SeqModel, Seq2SeqSpecJSON } from './seq2seq.js';
 import type { SessionFitOptions } from './session-api.js';
 import type { ModelSpecJSON } from './spec.js';
+import type { TrainableModel } from './trainable-model.js';
 
-/** What every model kind's model has: parameters by PyTorch name, seed, compile state. */
-export interface KindModel {
+/** What every model kind's model has: parameters by PyTorch name, seed, and the one `compile`
+ * (trainable-model.ts; each kind checks the options it takes, E_OPTION otherwise). */
+export interface KindModel extends Pick<TrainableModel<CompileOptions | Seq2SeqCompileOptions>, 'compile' | 'compiled'> {
   readonly seed: number;
   readonly paramCount: number;
-  readonly compiled: Readonly<object> | undefined;
   paramNames(): string[];
   paramShape(name: string): number[];
   getParam(name: string): Float32Array;
   setParam(name: string, data: Float32Array): void;
   /** The learning rate of the next update; setting it sets the base rate. */
   learningRate: number;
-  /** Sets loss, optimizer, clipping, schedule (each model checks the options it takes, E_OPTION otherwise). */
-  compile(opts?: CompileOptions | Seq2SeqCompileOptions): unknown;
   dispose(): void;
 }
 

@@ -6,10 +6,10 @@ import { placeRows, rowGroups, rowLengths, sliceRows } from './batch-split.js';
 import { RECURRENT_SPEC_KEYS } from './cells.js';
 import { checkGenerateScalars, seedOpt } from './check.js';
 import { type CtcHypothesis, type CtcOptions, ctcDecode } from './ctc.js';
-import { COMPILE_KEYS, optimizerConfig } from './defaults.js';
 import { checkKeys, MAX_U32, optionError, posInt, rangeError, stateError, u32 } from './errors.js';
 import { type GradientNorms, gradientNormsFromCore } from './gradient-norms.js';
 import { checkSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
+import { type KindTrainer, TrainableModel, type TrainerConfig } from './trainable-model.js';
 import type { Model as CoreModel, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
@@ -265,22 +265,23 @@ function supervisedBatch(input: BatchInput, targets: BatchTargets) {
  * model.dispose();
  * ```
  */
-export class Model {
+export class Model extends TrainableModel<CompileOptions> {
   /** The architecture (a copy of what the model was built from). */
   readonly spec: ModelSpecJSON;
   /** The initialisation seed. */
   readonly seed: number;
   #core: CoreModel | undefined;
-  #trainer: CoreTrainer | undefined;
   /** Whether trackGradientNorms() is on. */
   #tracking = false;
-  #compiled: CompileOptions | undefined;
   /** The last inference forward ran as several calls (its B·T was above `maxBatchSteps`). */
   #forwardSplit = false;
   /** predictStep is running (the carried state is per batch: no splitting). */
   #carrying = false;
 
+  protected readonly compileKind = 'sequential';
+
   private constructor(spec: ModelSpecJSON, seed: number, core: CoreModel) {
+    super();
     this.spec = spec;
     this.seed = seed;
     this.#core = core;
@@ -351,10 +352,6 @@ export class Model {
   /** Whether the output has one row per step (B·T rows) rather than one per sequence (B rows). */
   get outputIsSequence(): boolean {
     return this.core.outputIsSequence();
-  }
-  /** The options of the last `compile`, with the loss filled in; undefined before. */
-  get compiled(): Readonly<CompileOptions> | undefined {
-    return this.#compiled;
   }
   /** Whether the model ends in a CRF head (`.crf()`). */
   get hasCrf(): boolean {
@@ -490,8 +487,8 @@ export class Model {
       throw stateError(
         `the last forward ran as several calls (its B·T was above maxBatchSteps = ${this.maxBatchSteps}); for a loss, run batches of at most that many rows × steps`,
       );
-    const kind = opts.loss ?? this.#compiled?.loss ?? (this.hasCrf ? 'crf' : this.isTokenModel || !('values' in targets) ? 'crossEntropy' : 'mse');
-    const ctc = kind === 'ctc' ? (this.#compiled?.ctc ?? {}) : undefined;
+    const kind = opts.loss ?? this.compiled?.loss ?? (this.hasCrf ? 'crf' : this.isTokenModel || !('values' in targets) ? 'crossEntropy' : 'mse');
+    const ctc = kind === 'ctc' ? (this.compiled?.ctc ?? {}) : undefined;
     const r = this.core.loss(toClasses(targets.classes), targets.values ?? EMPTY_F, kind, ctc, opts.backward ?? false);
     return { loss: r[0], count: r[1] };
   }
@@ -555,15 +552,12 @@ export class Model {
     return this.core.crfDecode(toIds(input.ids), input.features ?? EMPTY_F, ...dims(input), toLengths(input.lengths));
   }
 
-  /**
-   * Sets the loss, optimizer, clipping and schedule for training (resets optimizer state).
-   * Returns the model, for chaining.
-   */
-  compile(opts: CompileOptions = {}): this {
-    checkKeys('compile', opts, COMPILE_KEYS.sequential);
-    const loss = opts.loss ?? (this.hasCrf ? 'crf' : 'crossEntropy');
-    const cfg: Record<string, unknown> = { loss, optimizer: optimizerConfig(opts.optimizer) };
-    if (opts.ctc !== undefined) {
+  /** The sequential model's part of `compile`: its loss (by default 'crf' under a `.crf()` head,
+   * else cross-entropy), the CTC options and the schedule. */
+  protected newTrainer(opts: CompileOptions | undefined, cfg: TrainerConfig): KindTrainer<CompileOptions> {
+    const loss = opts?.loss ?? (this.hasCrf ? 'crf' : 'crossEntropy');
+    cfg.loss = loss;
+    if (opts?.ctc !== undefined) {
       if (loss !== 'ctc') throw optionError(`compile.ctc applies to loss 'ctc', not '${loss}'`);
       checkKeys('compile.ctc', opts.ctc, ['blank', 'reduction', 'zeroInfinity']);
       cfg.ctc = opts.ctc;
@@ -571,23 +565,18 @@ export class Model {
     if (loss === 'ctc') {
       if (!this.outputIsSequence || this.hasCrf)
         throw optionError("loss 'ctc' needs one output per step (returnSequences: true, no .crf()), a dense layer of labels + 1 classes last");
-      const blank = opts.ctc?.blank ?? 0;
+      const blank = opts?.ctc?.blank ?? 0;
       if (!Number.isInteger(blank) || blank < 0 || blank >= this.outputDim)
         throw rangeError(`compile.ctc.blank = ${blank} must be a class in [0, ${this.outputDim}) (the output width)`);
     }
-    if (opts.clipNorm !== undefined) cfg.clipNorm = opts.clipNorm;
-    if (opts.clipValue !== undefined) cfg.clipValue = opts.clipValue;
-    if (opts.schedule !== undefined) cfg.schedule = opts.schedule;
-    const t = new (wasm().Trainer)(this.core, cfg);
-    this.#trainer?.free();
-    this.#trainer = t;
-    this.#compiled = { ...opts, loss };
-    return this;
+    if (opts?.schedule !== undefined) cfg.schedule = opts.schedule;
+    return { trainer: new (wasm().Trainer)(this.core, cfg), compiled: { ...opts, loss } };
   }
 
   #needTrainer(): CoreTrainer {
-    if (!this.#trainer) throw stateError('call model.compile({ loss, optimizer }) before training');
-    return this.#trainer;
+    const t = this.trainer;
+    if (!t) throw stateError('call model.compile({ loss, optimizer }) before training');
+    return t;
   }
 
   /** The trainer for a supervised batch, after its option keys are checked (E_OPTION before E_STATE). */
@@ -651,7 +640,7 @@ export class Model {
    */
   trainTbptt(input: { ids: BatchInput['ids']; batch: number; steps: number }, targets: { classes: BatchTargets['classes'] }, window: number): StepResult[] {
     const r = this.#needTrainer().stepTbptt(this.core, toIds(input.ids), toClasses(targets.classes), ...dims(input), u32('window', window));
-    const lr = this.#trainer!.lr();
+    const lr = this.#needTrainer().lr();
     const out: StepResult[] = [];
     for (let i = 0; i < r.length; i += 2) out.push({ loss: r[i], gradNorm: r[i + 1], lr });
     return out;
@@ -673,7 +662,7 @@ export class Model {
 
   /** Optimizer state (for checkpoints). */
   getOptimizerState(): Float32Array | undefined {
-    return this.#trainer?.getState();
+    return this.trainer?.getState();
   }
   /** Restores optimizer state saved by `getOptimizerState` (needs `compile` with the same options). */
   setOptimizerState(s: Float32Array): void {
@@ -681,7 +670,7 @@ export class Model {
   }
   /** Optimizer updates since the last `compile`. */
   get optimizerSteps(): number {
-    return this.#trainer?.stepCount() ?? 0;
+    return this.trainer?.stepCount() ?? 0;
   }
 
   /** Dropout RNG state (for checkpoints). */
@@ -716,14 +705,14 @@ export class Model {
    */
   ctcDecode(input: BatchInput, opts: { beam?: number; nBest?: number } = {}): CtcHypothesis[][] {
     checkKeys('ctcDecode', opts, ['beam', 'nBest']);
-    if (this.#compiled?.loss !== 'ctc') throw stateError("ctcDecode needs a model compiled with loss: 'ctc'");
+    if (this.compiled?.loss !== 'ctc') throw stateError("ctcDecode needs a model compiled with loss: 'ctc'");
     const scores = this.forward(input);
     return ctcDecode(scores, {
       batch: input.batch,
       steps: input.steps,
       classes: this.outputDim,
       lengths: input.lengths,
-      blank: this.#compiled.ctc?.blank ?? 0,
+      blank: this.compiled.ctc?.blank ?? 0,
       beam: opts.beam,
       nBest: opts.nBest,
     });
@@ -754,8 +743,7 @@ export class Model {
 
   /** Frees the model's (and its optimizer's) wasm memory now. The model is unusable afterwards. */
   dispose(): void {
-    this.#trainer?.free();
-    this.#trainer = undefined;
+    this.freeTrainer();
     this.#core?.free();
     this.#core = undefined;
   }

@@ -20,7 +20,7 @@
 import { seedOpt } from './check.js';
 import { deriveSeed, Rng } from './data/rng.js';
 import { maxOf } from './data/source.js';
-import { COMPILE_KEYS, FIT_BATCH_SIZE, optimizerConfig, SEQ2SEQ_OPTIMIZERS } from './defaults.js';
+import { FIT_BATCH_SIZE, SEQ2SEQ_OPTIMIZERS } from './defaults.js';
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit } from './fit.js';
@@ -30,6 +30,7 @@ import { encodeModelFile, type ModelFileParts, readModelFile } from './io/checkp
 import { checkSeq2SeqTensors } from './io/params.js';
 import { restoreParams } from './params.js';
 import type { SessionFitOptions } from './session-api.js';
+import { type KindTrainer, TrainableModel, type TrainerConfig } from './trainable-model.js';
 import type { Seq2Seq as CoreSeq2Seq, Trainer as CoreTrainer } from './wasm/recurrent_wasm.js';
 import { wasm } from './wasm.js';
 
@@ -346,17 +347,17 @@ const SAVE_KEYS = ['compile', 'learningRate'];
  * m.dispose();
  * ```
  */
-export class Seq2SeqModel {
+export class Seq2SeqModel extends TrainableModel<Seq2SeqCompileOptions> {
   /** The architecture, defaults filled in. */
   readonly config: Readonly<Seq2SeqConfig>;
   /** The initialisation seed. */
   readonly seed: number;
   #core: CoreSeq2Seq | undefined;
-  #compiled: Seq2SeqCompileOptions | undefined;
-  #trainer: CoreTrainer | undefined;
   #lr = 0;
+  protected readonly compileKind = 'seq2seq';
 
   private constructor(config: Seq2SeqConfig, seed: number, core: CoreSeq2Seq) {
+    super();
     this.config = Object.freeze({ ...config });
     this.seed = seed;
     this.#core = core;
@@ -406,28 +407,16 @@ export class Seq2SeqModel {
     return this.#c.getGrad(name);
   }
 
-  /** Sets the optimizer and clipping, with the defaults every model kind has (defaults.ts:
-   * Adam with PyTorch's hyper-parameters, no clipping), checked and filled in by the core. */
-  compile(opts: Seq2SeqCompileOptions = {}): this {
-    checkKeys('compile', opts, COMPILE_KEYS.seq2seq);
-    const optimizer = optimizerConfig(opts.optimizer);
+  /** The encoder-decoder's part of `compile`: the optimizers its trainer is tested with
+   * (defaults.ts SEQ2SEQ_OPTIMIZERS); its loss is fixed (cross-entropy per target token). */
+  protected newTrainer(opts: Seq2SeqCompileOptions | undefined, cfg: TrainerConfig): KindTrainer<Seq2SeqCompileOptions> {
+    const { optimizer } = cfg;
     if (!SEQ2SEQ_OPTIMIZERS.includes(optimizer.name))
       throw optionError(`compile.optimizer.name must be one of ${SEQ2SEQ_OPTIMIZERS.join(', ')} (got '${String(optimizer.name)}')`);
-    const cfg: Record<string, unknown> = { optimizer };
-    if (opts.clipNorm !== undefined) cfg.clipNorm = opts.clipNorm;
-    if (opts.clipValue !== undefined) cfg.clipValue = opts.clipValue;
     const trainer = wasm().Trainer.forSeq2Seq(this.#c, cfg);
-    this.#trainer?.free();
-    this.#trainer = trainer;
-    this.#compiled = structuredClone(opts);
     // the rate as given (a JS number, so lrDecay multiplies it exactly as before), else the core's default
     this.#lr = typeof optimizer.lr === 'number' ? optimizer.lr : trainer.lr();
-    return this;
-  }
-
-  /** The options of the last `compile`; undefined before. */
-  get compiled(): Readonly<Seq2SeqCompileOptions> | undefined {
-    return this.#compiled;
+    return { trainer, compiled: structuredClone(opts ?? {}) };
   }
 
   /** The learning rate of the next update. */
@@ -436,15 +425,21 @@ export class Seq2SeqModel {
   }
   /** Sets the learning rate of the following updates (a finite number ≥ 0, E_RANGE otherwise; E_STATE before `compile`). */
   set learningRate(lr: number) {
-    if (!this.#trainer) throw stateError('call compile() before setting the learning rate');
-    this.#trainer.setLearningRate(lr);
+    const t = this.trainer;
+    if (!t) throw stateError('call compile() before setting the learning rate');
+    t.setLearningRate(lr);
     this.#lr = lr;
+  }
+
+  #needTrainer(): CoreTrainer {
+    const t = this.trainer;
+    if (!t) throw stateError('call compile() before training');
+    return t;
   }
 
   /** One update with teacher forcing on a batch of pairs. */
   trainStep(pairs: readonly Pair[]): Seq2SeqStep {
-    if (!this.#compiled || !this.#trainer) throw stateError('call compile() before training');
-    const r = this.#trainer.stepPairs(this.#c, ...pairsArgs(pairs));
+    const r = this.#needTrainer().stepPairs(this.#c, ...pairsArgs(pairs));
     return { loss: r[0], gradNorm: r[1], tokens: r[2], lr: r[3] };
   }
 
@@ -459,8 +454,7 @@ export class Seq2SeqModel {
     /** Target tokens. */
     tokens: number;
   } {
-    if (!this.#compiled || !this.#trainer) throw stateError('call compile() before training');
-    const r = this.#trainer.gradPairs(this.#c, ...pairsArgs(pairs));
+    const r = this.#needTrainer().gradPairs(this.#c, ...pairsArgs(pairs));
     return { loss: r[0], tokens: r[1] };
   }
 
@@ -480,8 +474,7 @@ export class Seq2SeqModel {
     /** The learning rate used. */
     lr: number;
   } {
-    if (!this.#compiled || !this.#trainer) throw stateError('call compile() before training');
-    const r = this.#trainer.applyPairsGrads(this.#c, grads);
+    const r = this.#needTrainer().applyPairsGrads(this.#c, grads);
     return { gradNorm: r[0], lr: r[1] };
   }
 
@@ -490,7 +483,7 @@ export class Seq2SeqModel {
   async fit(pairs: readonly Pair[], opts: Seq2SeqFitOptions = {}): Promise<FitResult> {
     const { signal, onProgress, ...rest } = opts;
     const f = checkFitOptions(rest, FIT_BATCH_SIZE.seq2seq, undefined, SEQ2SEQ_FIT_KEYS);
-    if (!this.#compiled) throw stateError('call compile() before fit()');
+    if (!this.compiled) throw stateError('call compile() before fit()');
     const { val, decay } = checkSeq2SeqFit(pairs, rest);
     const target = seq2seqTarget(this, pairs, { batchSize: f.batchSize, decay, validate: val && (() => this.#evalResult(val, f.batchSize)) });
     const hooks = new HookRunner(checkHooks(rest.hooks, { hasValidation: val !== undefined, constantSchedule: true }), modelHooks(this));
@@ -573,13 +566,14 @@ export class Seq2SeqModel {
 
   /** Optimizer state (for checkpoints; undefined before compile). */
   getOptimizerState(): Float32Array | undefined {
-    return this.#trainer?.getState();
+    return this.trainer?.getState();
   }
   /** Restores optimizer state saved by `getOptimizerState` (needs `compile` with the same
    * options first: E_STATE before compile, E_RANGE for a state of another length). */
   setOptimizerState(s: Float32Array): void {
-    if (!this.#trainer) throw stateError('call compile() before setting the optimizer state');
-    this.#trainer.setState(s);
+    const t = this.trainer;
+    if (!t) throw stateError('call compile() before setting the optimizer state');
+    t.setState(s);
   }
   /** Dropout RNG state (for checkpoints). */
   getRngState(): Uint32Array {
@@ -600,8 +594,8 @@ export class Seq2SeqModel {
     };
     if (training) {
       const opt = this.getOptimizerState();
-      if (this.#compiled && opt) {
-        parts.compile = this.#compiled;
+      if (this.compiled && opt) {
+        parts.compile = this.compiled;
         parts.extra = { learningRate: this.#lr };
         parts.optimizerState = opt;
       }
@@ -677,8 +671,7 @@ export class Seq2SeqModel {
 
   /** Releases the wasm memory (the model is unusable afterwards). */
   dispose(): void {
-    this.#trainer?.free();
-    this.#trainer = undefined;
+    this.freeTrainer();
     this.#core?.free();
     this.#core = undefined;
   }

@@ -123,6 +123,25 @@ export const FIT_OPTION_KEYS: readonly string[] = [...SESSION_FIT_KEYS, 'signal'
 /** A value, or a promise of it (the in-thread Session answers plainly, the coordinator asynchronously). */
 export type Answer<T> = T | Promise<T>;
 
+/** Methods of `T` as the in-thread Session has them: each answers its value, not a promise. */
+export type Plain<T> = { [K in keyof T]: T[K] extends (...a: infer A) => Answer<infer R> ? (...a: A) => R : T[K] };
+
+/**
+ * The SessionApi methods that set how the model trains: refused while `fit` runs (E_STATE),
+ * passed to the model whatever its kind (`compile`: trainable-model.ts), or to every
+ * data-parallel replica, and answering nothing. The Session and the coordinator define them
+ * from this list (`defineCalls`), so neither writes them out.
+ */
+export const SETUP_CALLS = ['compile'] as const satisfies readonly (keyof SessionApi)[];
+/** A name in {@link SETUP_CALLS}. */
+export type SetupCall = (typeof SETUP_CALLS)[number];
+
+/** Defines each method in `names` on a class's prototype as `method(name)` (methods written once
+ * for a list of names; their types come from an interface merged with the class). */
+export function defineCalls<N extends string>(proto: object, names: readonly N[], method: (name: N) => (...args: never[]) => unknown): void {
+  for (const name of names) Object.defineProperty(proto, name, { configurable: true, writable: true, value: method(name) });
+}
+
 /** The CTC decoding options (see `Model.ctcDecode`). */
 export interface CtcDecodeCall {
   /** Prefix beam width (1 = greedy). @default 1 */

@@ -18,10 +18,20 @@ import { decodeSafetensors } from './io/safetensors.js';
 import { type ImportWeightsOptions, stateDictParams } from './io/torch.js';
 import { Seq2SeqKind } from './kinds/seq2seq.js';
 import { SequentialKind } from './kinds/sequential.js';
-import type { BatchInput, BatchTargets, CompileOptions, Model } from './model.js';
+import type { BatchInput, BatchTargets, Model } from './model.js';
 import type { FitPlan, KindModel, LoadedKind, ModelKind } from './model-kind.js';
-import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from './seq2seq.js';
-import type { CtcDecodeCall, GenerateOptions, ModelInfo, SessionApi, SessionFitOptions } from './session-api.js';
+import type { DecodeOptions, Hypothesis, Pair, Seq2SeqSpecJSON } from './seq2seq.js';
+import {
+  type CtcDecodeCall,
+  defineCalls,
+  type GenerateOptions,
+  type ModelInfo,
+  type Plain,
+  SETUP_CALLS,
+  type SessionApi,
+  type SessionFitOptions,
+  type SetupCall,
+} from './session-api.js';
 import type { ModelSpecJSON } from './spec.js';
 import { init, type KernelChoice, kernelBackend, type WasmSource } from './wasm.js';
 
@@ -54,6 +64,7 @@ const isSeq2SeqSpec = (s: ModelSpecJSON | Seq2SeqSpecJSON): s is Seq2SeqSpecJSON
  * s.dispose();
  * ```
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface declares the SETUP_CALLS methods (compile), which the static block defines
 export class Session implements SessionApi {
   #kind: ModelKind | undefined;
   #vocab: Vocabulary | undefined;
@@ -98,10 +109,18 @@ export class Session implements SessionApi {
     return this.info();
   }
 
-  /** Sets the loss, optimizer, clipping and schedule of the model it holds. */
-  compile(opts: CompileOptions | Seq2SeqCompileOptions): void {
-    this.#guard('compile');
-    this.#any().model.compile(opts);
+  static {
+    // compile: the model's (either kind), between fits; the session answers nothing
+    defineCalls(
+      Session.prototype,
+      SETUP_CALLS,
+      (name) =>
+        function (this: Session, ...args: unknown[]): void {
+          this.#guard(name);
+          const m = this.#any().model;
+          Reflect.apply(m[name], m, args);
+        },
+    );
   }
 
   /** Attaches a vocabulary (saved with the model; its size must match the model's input.vocab, E_RANGE); undefined detaches it. */
@@ -287,3 +306,6 @@ export class Session implements SessionApi {
     this.#kind = undefined;
   }
 }
+
+/** The SETUP_CALLS methods (compile), defined by Session's static block. */
+export interface Session extends Pick<Plain<SessionApi>, SetupCall> {}

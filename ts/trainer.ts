@@ -20,9 +20,9 @@ import type { WorkerApi } from './parallel/replica-session.js';
 import { availableParallelism, hasWebWorkers, isNode, isPage } from './runtime.js';
 import type { DecodeOptions, Hypothesis, Pair, Seq2SeqSpecJSON } from './seq2seq.js';
 import { Session } from './session.js';
-import { FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, type SessionApi } from './session-api.js';
+import { defineCalls, FIT_OPTION_KEYS, type FitOptions, type GenerateOptions, type ModelInfo, type SessionApi } from './session-api.js';
 import type { ModelSpecJSON } from './spec.js';
-import { init, type KernelChoice, kernelBackend, type WasmSource } from './wasm.js';
+import { init, type KernelChoice, kernelBackend, resolveKernels, type WasmSource } from './wasm.js';
 import { type Link, type SessionPort, threadLink, workerLink } from './worker/link.js';
 import { registerErrorTransfer } from './worker/transfer.js';
 
@@ -124,16 +124,15 @@ export class Trainer {
   }
 
   static {
-    for (const name of FORWARDED) {
-      Object.defineProperty(Trainer.prototype, name, {
-        configurable: true,
-        writable: true,
-        value(this: Trainer, ...args: unknown[]): unknown {
+    defineCalls(
+      Trainer.prototype,
+      FORWARDED,
+      (name) =>
+        function (this: Trainer, ...args: unknown[]): unknown {
           const port = this.#s;
           return Reflect.apply(port[name], port, args);
         },
-      });
-    }
+    );
   }
 
   /** Copies the typed arrays of `data` for transfer to a worker. */
@@ -309,6 +308,8 @@ export async function createTrainer(opts: TrainerOptions = {}): Promise<Trainer>
   boolOpt('createTrainer.worker', opts.worker, true);
   boolOpt('createTrainer.sharedMemory', opts.sharedMemory, true);
   const hasWorkers = hasWebWorkers || isNode;
+  // `auto` kernels are measured here, once per process, so that every replica loads one build
+  if (opts.wasm === undefined) opts = { ...opts, kernels: await resolveKernels(opts.kernels) };
   const workers = await workerCount(opts.workers);
   if (workers > 1) {
     if (opts.worker === false) throw optionError('createTrainer: workers > 1 trains in workers; drop worker: false');

@@ -5,6 +5,7 @@
 // which `init()` picks where the runtime validates a relaxed-SIMD probe.
 
 import { optionError, RecurrentTypeError } from './errors.js';
+import { calibrateKernels } from './kernel-choice.js';
 import { nodeApis } from './runtime.js';
 import * as core from './wasm/recurrent_wasm.js';
 import initWasm, { initSync } from './wasm/recurrent_wasm.js';
@@ -15,8 +16,8 @@ import initWasm, { initSync } from './wasm/recurrent_wasm.js';
  */
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string | Response;
 
-/** Which kernel build to load: `auto` (relaxed-simd where the runtime supports it, else
- * simd128), or one of them forced. */
+/** Which kernel build to load: `auto` (relaxed-simd where the runtime supports it and it
+ * measures faster here, else simd128: see {@link kernelCalibration}), or one of them forced. */
 export type KernelChoice = 'auto' | 'simd128' | 'relaxed-simd';
 const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'simd128', 'relaxed-simd'];
 
@@ -85,13 +86,48 @@ function envKernels(): string | undefined {
   }
 }
 
-/** The build to load for `choice` (E_OPTION for an unknown name). */
-function pickBuild(choice: unknown): 'simd128' | 'relaxed-simd' {
+type Build = 'simd128' | 'relaxed-simd';
+
+/** The kernel choice for `choice` (else RECURRENT_KERNELS, else auto; E_OPTION for an unknown name). */
+function pickChoice(choice: unknown): KernelChoice {
   const c = (choice ?? envKernels() ?? 'auto') as KernelChoice;
   if (!KERNEL_CHOICES.includes(c))
     throw optionError(`kernels must be one of ${KERNEL_CHOICES.join(', ')} (got ${JSON.stringify(c)}${choice === undefined ? ' from RECURRENT_KERNELS' : ''})`);
-  if (c === 'auto') return relaxedSimdSupported() ? 'relaxed-simd' : 'simd128';
   return c;
+}
+
+/** The build `choice` loads: auto measures both where both run (once per process, kernel-choice.ts). */
+async function resolveBuild(c: KernelChoice): Promise<Build> {
+  if (c !== 'auto') return c;
+  if (!relaxedSimdSupported()) return 'simd128';
+  return (await calibrateKernels(buildBytes)).choice;
+}
+
+/**
+ * The build a kernel choice comes to in this process (E_OPTION for an unknown name): what
+ * `init({ kernels })` would load. `createTrainer` resolves `auto` once, in the calling thread,
+ * so that every replica runs the same build.
+ * @internal
+ */
+export function resolveKernels(choice?: KernelChoice): Promise<Build> {
+  return resolveBuild(pickChoice(choice));
+}
+
+/** Where a build's module lies: literal URLs, so that bundlers (Vite, webpack) emit both files as assets. */
+function buildUrl(build: Build): URL {
+  return build === 'relaxed-simd'
+    ? new URL('./wasm/recurrent_wasm_relaxed_bg.wasm', import.meta.url)
+    : new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url);
+}
+
+/** A build's bytes: read from disk in Node, fetched elsewhere. */
+async function buildBytes(build: Build): Promise<BufferSource> {
+  const url = buildUrl(build);
+  if (nodeApis) {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(url);
+  }
+  return (await fetch(url)).arrayBuffer();
 }
 
 /**
@@ -100,8 +136,10 @@ function pickBuild(choice: unknown): 'simd128' | 'relaxed-simd' {
  * load can be retried. `createTrainer` calls it for you (in the worker, too).
  *
  * With no `source`, it picks the kernel build (`opts.kernels`, else the environment variable
- * RECURRENT_KERNELS, else `auto`: relaxed-simd where the runtime validates a relaxed-SIMD probe,
- * else simd128); Node reads `wasm/recurrent_wasm[_relaxed]_bg.wasm` next to the SDK from disk
+ * RECURRENT_KERNELS, else `auto`: where the runtime validates a relaxed-SIMD probe, both builds
+ * run the same GEMM in turns for a fraction of a second, once per process, and relaxed-simd is
+ * loaded only where it measured at least 3% faster (`kernelCalibration()` says what was
+ * measured); else simd128); Node reads `wasm/recurrent_wasm[_relaxed]_bg.wasm` next to the SDK from disk
  * and other runtimes fetch it from `new URL('./wasm/…', import.meta.url)`.
  * @param source overrides where the module comes from: bytes or a compiled module load
  * synchronously; a URL, string or `Response` is fetched and streamed.
@@ -117,27 +155,24 @@ export function init(source?: WasmSource, opts: InitOptions = {}): Promise<void>
   if (ready) return Promise.resolve();
   if (opts === null || typeof opts !== 'object') throw optionError('init: options must be an object');
   for (const k of Object.keys(opts)) if (k !== 'kernels') throw optionError(`unknown option init.${k} (allowed: kernels)`);
-  const build = source === undefined ? pickBuild(opts.kernels) : undefined;
-  loading ??= load(source, build).catch((e) => {
-    loading = undefined;
-    throw new RecurrentTypeError('E_NOT_READY', `init: the wasm module could not be loaded: ${(e as Error)?.message ?? String(e)}`);
-  });
+  const choice = source === undefined ? pickChoice(opts.kernels) : undefined;
+  loading ??= (choice === undefined ? Promise.resolve(undefined) : resolveBuild(choice))
+    .then((build) => load(source, build))
+    .catch((e) => {
+      loading = undefined;
+      throw new RecurrentTypeError('E_NOT_READY', `init: the wasm module could not be loaded: ${(e as Error)?.message ?? String(e)}`);
+    });
   return loading;
 }
 
-async function load(source: WasmSource | undefined, build: 'simd128' | 'relaxed-simd' | undefined): Promise<void> {
+async function load(source: WasmSource | undefined, build: Build | undefined): Promise<void> {
   if (source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer) {
     initSync({ module: source });
   } else if (source !== undefined) {
     await initWasm({ module_or_path: source });
   } else {
-    // literal URLs, so that bundlers (Vite, webpack) emit both files as assets
-    const url =
-      build === 'relaxed-simd' ? new URL('./wasm/recurrent_wasm_relaxed_bg.wasm', import.meta.url) : new URL('./wasm/recurrent_wasm_bg.wasm', import.meta.url);
-    if (nodeApis) {
-      const { readFile } = await import('node:fs/promises');
-      initSync({ module: await readFile(url) });
-    } else await initWasm({ module_or_path: url });
+    if (nodeApis) initSync({ module: await buildBytes(build ?? 'simd128') });
+    else await initWasm({ module_or_path: buildUrl(build ?? 'simd128') });
   }
   ready = true;
 }

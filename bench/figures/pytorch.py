@@ -17,6 +17,8 @@ With --serve: warm-up, {"ready": true, …}, then one timed run per `run` line o
 
 import argparse
 import json
+import os
+import platform
 import statistics
 import sys
 import time
@@ -99,6 +101,18 @@ def sampling_call(w):
     return call, GEN_TOKENS
 
 
+def cpu_model():
+    """The CPU's model name (/proc/cpuinfo on Linux, else what platform knows)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def emit(obj):
     sys.stdout.write(json.dumps(obj) + "\n")
     sys.stdout.flush()
@@ -134,6 +148,7 @@ def main():
         "workload": a.workload,
         "unit": "tok/s",
         "note": f"PyTorch {torch.__version__} CPU ({torch.backends.cpu.get_cpu_capability()}), {torch.get_num_threads()} thread(s); {what}",
+        "host": {"cpu": cpu_model(), "cores": os.cpu_count(), "runtime": f"python {platform.python_version()}, torch {torch.__version__}"},
     }
     t0 = time.perf_counter()
     calls = 0

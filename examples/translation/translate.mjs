@@ -5,7 +5,7 @@
 //   npm run build && node examples/translation/translate.mjs [--minutes 55] [--workers 2]
 // (the recipe of `npx recurrent translate train`, which adds progress, resume, a chart and --help)
 import { init } from 'recurrent-nn';
-import { corpusBleu, corpusChrf, formatBleu, Ibm1, Translator, tokenize13a } from 'recurrent-nn/tasks';
+import { corpusBleu, corpusChrf, formatBleu, Ibm1, TASK_TRAINING, Translator, tokenize13a } from 'recurrent-nn/tasks';
 import { loadBible } from '../../dist/cli/corpora/bible.js'; // Node-only loader (diatheke, apt-get)
 
 const arg = (name, dflt) => {
@@ -16,12 +16,11 @@ const arg = (name, dflt) => {
 await init();
 const bible = await loadBible({ log: console.log }); // cached in .cache/corpora/bible/
 const t = Translator.create(bible.train, { sourcePieces: 4000, targetPieces: 4000, embed: 128, encoderUnits: 128, attention: 128 }, { seed: 1 });
-t.model.compile({ optimizer: { name: 'adam', lr: 2e-3 }, clipNorm: 5 });
 await t.fit(bible.train, {
   epochs: 20,
   batchSize: 64,
   seed: 1,
-  lrDecay: 0.85,
+  lrDecay: TASK_TRAINING.translate.lrDecay, // fit compiles with the task's Adam 2e-3 and clip 5 (TASK_TRAINING.translate)
   timeBudgetMs: arg('minutes', 55) * 60_000,
   workers: arg('workers', 2),
   dev: bible.dev,

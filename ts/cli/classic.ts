@@ -3,6 +3,7 @@
 import { optionError } from '../errors.js';
 import { encodeCheckpoint } from '../io/checkpoint.js';
 import { CLASSIC_TARGETS, classicLstm } from '../tasks/classic.js';
+import { TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { init } from '../wasm.js';
 import { lineChart } from './chart.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
@@ -18,7 +19,7 @@ learns to emit one target value per step (mean squared error, Adam).`,
     { name: 'input-dim', arg: 'N', help: 'size of each random input vector (default 50)' },
     common.units(100, 'LSTM units'),
     common.updates(150),
-    common.lr(0.01),
+    common.lr(TASK_TRAINING.classic.lr),
     common.seed(0, 'inputs and initialisation'),
     common.timeBudget(),
     common.out('runs/classic.safetensors'),
@@ -43,7 +44,7 @@ export async function classic(argv: string[], out: (s: string) => void): Promise
     inputDim: f.int('input-dim', 50),
     units: f.int('units', 100),
     steps: f.int('updates', 150),
-    lr: f.num('lr', 0.01, { min: 0 }),
+    lr: f.num('lr', TASK_TRAINING.classic.lr, { min: 0 }),
     seed: f.int('seed', 0, { min: 0 }),
     timeBudgetMs: f.duration('time-budget'),
   };
@@ -58,7 +59,7 @@ export async function classic(argv: string[], out: (s: string) => void): Promise
     inputDim: opts.inputDim,
     units: opts.units,
     steps: opts.steps,
-    optimizer: { name: 'adam', lr: opts.lr },
+    optimizer: taskCompile('classic', { lr: opts.lr }).optimizer,
     seed: opts.seed,
     timeBudgetMs: opts.timeBudgetMs,
     onStep: (e) => {

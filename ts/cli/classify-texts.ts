@@ -9,6 +9,7 @@ import { readSource } from '../io/source.js';
 import { bigramTokens, frequentBigrams } from '../tasks/bigrams.js';
 import { charBigrams } from '../tasks/chinese-baselines.js';
 import { TextClassifier, tokenVocabulary, trainClassifier } from '../tasks/classify.js';
+import { taskCompile } from '../tasks/defaults.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
 import { chars } from '../tasks/segment.js';
 import { decodeUtf8 } from '../tasks/tagged.js';
@@ -149,7 +150,7 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
       timeBudgetMs: o.budget,
       batchSize: o.batchSize,
       seed: o.seed,
-      optimizer: { name: 'adam', lr: o.lr },
+      optimizer: taskCompile('classify', { lr: o.lr }).optimizer,
       progressEvery: Math.max(1, Math.round(perEpoch / 2)),
       onProgress: (e) => out(`  epoch ${e.epoch + 1}/${o.epochs}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
       onEpoch: (e, c) => {

@@ -4,6 +4,7 @@ import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
 import { readSource } from '../io/source.js';
 import { TextClassifier, tokenize, trainClassifier } from '../tasks/classify.js';
+import { TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { type BinaryScore, binaryScore } from '../tasks/metrics.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
 import { init } from '../wasm.js';
@@ -47,7 +48,7 @@ of both scores (an SVG next to --out).`,
     { ...common.epochs(8), help: 'passes over the training data (default 8; texts: the epoch with the best dev accuracy is kept)' },
     common.timeBudget('none; chinese-reviews 13m'),
     common.batch(32, 'messages'),
-    common.lr(0.005),
+    common.lr(TASK_TRAINING.classify.lr),
     common.validationSize(0.2, 'the messages'),
     common.seed(1, 'split, initialisation and order'),
     common.out('runs/spam-<cell>.safetensors'),
@@ -120,7 +121,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       epochs: f.int('epochs', 8),
       budget: f.duration('time-budget', zh ? '13m' : undefined),
       batchSize: f.int('batch', 32),
-      lr: f.num('lr', 0.005, { min: 0 }),
+      lr: f.num('lr', TASK_TRAINING.classify.lr, { min: 0 }),
       seed: f.int('seed', 1, { min: 0 }),
       outPath,
       chartPath,
@@ -138,7 +139,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   const dropout = f.num('dropout', 0, { min: 0, max: 0.95 });
   const epochs = f.int('epochs', 8);
   const batchSize = f.int('batch', 32);
-  const lr = f.num('lr', 0.005, { min: 0 });
+  const lr = f.num('lr', TASK_TRAINING.classify.lr, { min: 0 });
   const heldOut = f.size('validation-size', 0.2, { maxFraction: 0.9 });
   const budget = f.duration('time-budget');
   const seed = f.int('seed', 1, { min: 0 });
@@ -194,7 +195,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       epochs,
       batchSize,
       seed,
-      optimizer: { name: 'adam', lr },
+      optimizer: taskCompile('classify', { lr }).optimizer,
       ...(budget === undefined ? {} : { timeBudgetMs: budget }),
       progressEvery: Math.ceil(train.length / batchSize),
       onProgress: (e) => out(`  epoch ${e.epoch + 1}/${epochs}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),

@@ -2,6 +2,7 @@
 // features, scored by MAE on the last year against the seasonal-naive baseline.
 import { formatError } from '../errors.js';
 import { readSource } from '../io/source.js';
+import { TASK_TRAINING } from '../tasks/defaults.js';
 import { forecastBirths, parseDailyCsv } from '../tasks/forecast.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
@@ -27,7 +28,7 @@ the same weekday of the last observed week). Draws both MAEs in an SVG (--chart)
     common.units(128, 'LSTM units'),
     common.epochs(20),
     common.batch(32),
-    common.lr(0.002),
+    common.lr(TASK_TRAINING.forecast.lr),
     { name: 'stride', arg: 'N', help: 'days between training origins (default 1)' },
     common.timeBudget(),
     common.seed(1, 'initialisation and batch order'),
@@ -51,7 +52,7 @@ export async function forecast(argv: string[], out: (s: string) => void): Promis
     units: f.int('units', 128),
     epochs: f.int('epochs', 20),
     batchSize: f.int('batch', 32),
-    lr: f.num('lr', 2e-3, { min: 0 }),
+    lr: f.num('lr', TASK_TRAINING.forecast.lr, { min: 0 }),
     stride: f.int('stride', 1),
     seed: f.int('seed', 1, { min: 0 }),
     timeBudgetMs: f.duration('time-budget'),

@@ -2,6 +2,7 @@
 // with the attention encoder-decoder; word and phoneme error rates on held-out words.
 import { formatError, optionError } from '../errors.js';
 import { readSource } from '../io/source.js';
+import { TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { G2P, type G2PEvaluation, parseLexicon, splitLexicon } from '../tasks/g2p.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
@@ -32,9 +33,9 @@ model and a picture of the error rates (an SVG next to --out).`,
     { name: 'attention', arg: 'N', help: 'additive attention width (default 64)' },
     common.dropout(0),
     common.batch(64, 'pairs'),
-    common.lr(0.003),
-    { name: 'lr-decay', arg: 'X', help: 'learning-rate factor after each epoch (default 0.8)' },
-    common.clip(5),
+    common.lr(TASK_TRAINING.g2p.lr),
+    { name: 'lr-decay', arg: 'X', help: `learning-rate factor after each epoch (default ${TASK_TRAINING.g2p.lrDecay})` },
+    common.clip(TASK_TRAINING.g2p.clipNorm ?? 0),
     common.epochs(10),
     common.timeBudget('9m30s'),
     common.workers('auto'),
@@ -95,9 +96,9 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   const testArg = f.size('test-size', 0.05);
   const valWords = f.size('validation-size', 1000, { zero: true });
   const batch = f.int('batch', 64);
-  const lr = f.num('lr', 3e-3, { min: 0 });
-  const lrDecay = f.num('lr-decay', 0.8, { min: 0 });
-  const clip = f.num('clip', 5, { min: 0 });
+  const lr = f.num('lr', TASK_TRAINING.g2p.lr, { min: 0 });
+  const lrDecay = f.num('lr-decay', TASK_TRAINING.g2p.lrDecay ?? 1, { min: 0 });
+  const clip = f.num('clip', TASK_TRAINING.g2p.clipNorm ?? 0, { min: 0 });
   const epochs = f.int('epochs', 10);
   const budget = f.duration('time-budget', '9m30s');
   const workers = f.workers('auto');
@@ -125,7 +126,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   out(
     `training: up to ${epochs} epochs of ${Math.ceil(trainPairs.length / batch)} batches of ${batch}, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
   );
-  g.model.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip || undefined });
+  g.model.compile(taskCompile('g2p', { lr, clipNorm: clip }));
 
   const controller = new AbortController();
   const onSig = () => controller.abort();

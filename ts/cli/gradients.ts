@@ -6,6 +6,7 @@
 import { optionError } from '../errors.js';
 import type { CellType } from '../layer.js';
 import { ADDING_BASELINE_MSE } from '../tasks/adding.js';
+import { TASK_TRAINING } from '../tasks/defaults.js';
 import { type CellRun, explodingRelu, gradientFlow } from '../tasks/gradient-flow.js';
 import { init } from '../wasm.js';
 import { type LineSeries, lineChart } from './chart.js';
@@ -28,8 +29,8 @@ weights start at 1.05 × identity, trained by SGD without and with clipping.`,
     common.units(32),
     { ...common.updates(1500), help: 'Adam updates per cell and length (default 1500)' },
     common.batch(32, 'sequences'),
-    common.lr(0.01),
-    common.clip(1),
+    common.lr(TASK_TRAINING.gradientFlow.lr),
+    common.clip(TASK_TRAINING.gradientFlow.clipNorm ?? 0),
     { name: 'test-size', arg: 'X', aliases: ['test'], help: 'test sequences per T: a count (default 500)' },
     { name: 'forget-bias', arg: 'X', help: "added to the LSTM's forget-gate bias at initialisation (default 1; 0 = PyTorch's init)" },
     { name: 'chart-length', arg: 'T', help: 'the T whose profiles the SVG draws (default: the middle one of --lengths)' },
@@ -77,8 +78,8 @@ export async function gradients(argv: string[], out: (s: string) => void): Promi
     units: f.int('units', 32),
     updates: f.int('updates', 1500),
     batchSize: f.int('batch', 32),
-    lr: f.num('lr', 0.01, { min: 0 }),
-    clipNorm: f.num('clip', 1, { min: 0 }),
+    lr: f.num('lr', TASK_TRAINING.gradientFlow.lr, { min: 0 }),
+    clipNorm: f.num('clip', TASK_TRAINING.gradientFlow.clipNorm ?? 0, { min: 0 }),
     testSize: f.int('test-size', 500),
     forgetBias: f.num('forget-bias', 1, { min: -100, max: 100 }),
     seed: f.int('seed', 0, { min: 0 }),

@@ -13,6 +13,7 @@ import { formatError, optionError } from '../errors.js';
 import { readSource } from '../io/source.js';
 import { type CharTaggedSentence, parseCharTagged, peoplesDailyEntities } from '../tasks/chinese.js';
 import { DictionaryNer } from '../tasks/chinese-baselines.js';
+import { scheduleGamma, TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { type EntityScore, entityScore } from '../tasks/entities.js';
 import { HmmTagger } from '../tasks/hmm-tagger.js';
 import { EntityRecognizer, trainEntityRecognizer } from '../tasks/ner.js';
@@ -53,7 +54,7 @@ after it, LOC from ns, ORG from nt; lines by index: i % 10 == 0 test, == 1 dev, 
     common.units(128, 'LSTM units per direction'),
     common.layers(1),
     common.dropout(0.2, 'dropout after the embedding and after the LSTM'),
-    common.lr(0.01, 'Adam learning rate, times 0.7 after each epoch'),
+    common.lr(TASK_TRAINING.ner.lr, `Adam learning rate, times ${scheduleGamma(TASK_TRAINING.ner)} after each epoch`),
     common.seed(1, 'initialisation and data order'),
     common.out('runs/ner-<corpus>.safetensors'),
     common.chart(),
@@ -131,7 +132,7 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const hidden = f.int('units', 128);
   const layers = f.int('layers', 1);
   const dropout = f.num('dropout', 0.2, { min: 0, max: 0.95 });
-  const lr = f.num('lr', 0.01, { min: 0 });
+  const lr = f.num('lr', TASK_TRAINING.ner.lr, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
   const outPath = f.str('out') ?? `runs/ner-${corpus}.safetensors`;
   const chartPath = picturePath(f.raw('chart'), outPath);
@@ -200,8 +201,7 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
     epochs,
     timeBudgetMs: budget,
     batchSize,
-    optimizer: { name: 'adam', lr },
-    schedule: { name: 'exponential', gamma: 0.7 },
+    optimizer: taskCompile('ner', { lr }).optimizer,
     progressEvery: Math.max(1, Math.round((epochs * perEpoch) / 10)),
     onProgress: (e) => out(`  epoch ${e.epoch + 1}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)} per character, ${fmtDuration(e.elapsedMs)}`),
   });

@@ -7,6 +7,7 @@ import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
 import { readSource } from '../io/source.js';
 import { CharHmmSegmenter } from '../tasks/chinese-baselines.js';
+import { TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { type SegmentationScore, segmentationScore } from '../tasks/metrics.js';
 import { chars, LongestMatchSegmenter, parseSegmentedCorpus, proseToSentences, Segmenter, trainSegmenter } from '../tasks/segment.js';
 import { init } from '../wasm.js';
@@ -46,7 +47,7 @@ two scores (an SVG next to --out).`,
     },
     common.units('64; peoples-daily 128', 'LSTM units per direction'),
     common.layers(1),
-    common.lr(0.01),
+    common.lr(TASK_TRAINING.segment.lr),
     { name: 'lr-decay', arg: 'X', help: 'learning-rate factor every 500 updates (default 1 = constant; peoples-daily 0.8)' },
     common.seed(1, 'initialisation, data order and split'),
     common.out('runs/segment-<arch>.safetensors'),
@@ -121,7 +122,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   const lrDecay = f.num('lr-decay', pd ? 0.8 : 1, { min: 0, max: 1 });
   const hidden = f.int('units', pd ? 128 : 64);
   const layers = f.int('layers', 1);
-  const lr = f.num('lr', 0.01, { min: 0 });
+  const lr = f.num('lr', TASK_TRAINING.segment.lr, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
   const outPath = f.str('out') ?? `runs/segment-${arch}.safetensors`;
   const chartPath = picturePath(f.raw('chart'), outPath);
@@ -207,7 +208,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
     timeBudgetMs: budget,
     batchSize,
     maxChars,
-    optimizer: { name: 'adam', lr },
+    optimizer: taskCompile('segment', { lr }).optimizer,
     progressEvery: Math.max(1, Math.min(250, Math.round(steps / 10))),
     onProgress: (e) => out(`  step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)} per character, ${fmtDuration(e.elapsedMs)}`),
   });

@@ -3,6 +3,7 @@
 // error rate and whole-string accuracy on held-out voices, greedy and beam.
 import { stat } from 'node:fs/promises';
 import { isRecurrentError, optionError, stateError } from '../errors.js';
+import { TASK_TRAINING } from '../tasks/defaults.js';
 import { digitsToWords, type SpeechCorpus, SpeechRecognizer, type SpeechScore, type SpeechUtterance } from '../tasks/speech.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
@@ -33,7 +34,7 @@ beam, and saves the model (--out) and a picture of the training loss per epoch (
     { name: 'normalize', arg: 'MODE', help: 'per-utterance feature normalisation: utterance, causal or none (default utterance; causal with --streaming)' },
     common.epochs(30),
     common.batch(16, 'utterances'),
-    common.lr(0.003),
+    common.lr(TASK_TRAINING.speech.lr),
     common.timeBudget(),
     { name: 'utterances', arg: 'N', aliases: ['count'], help: 'utterances in the corpus (default 3000)' },
     { name: 'voices', arg: 'ACCENTS', help: 'comma-separated espeak-ng accents (default: 8 English accents)' },
@@ -137,7 +138,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     stack: f.int('stack', 3, { max: 16 }),
     epochs: f.int('epochs', 30),
     batchSize: f.int('batch', 16),
-    lr: f.num('lr', 3e-3, { min: 0 }),
+    lr: f.num('lr', TASK_TRAINING.speech.lr, { min: 0 }),
     timeBudgetMs: f.duration('time-budget'),
     seed: f.int('seed', 1, { min: 0 }),
   };

@@ -7,6 +7,7 @@
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
 import { readSource } from '../io/source.js';
+import { scheduleGamma, TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { HmmTagger, MostFrequentTagger } from '../tasks/hmm-tagger.js';
 import { PosTagger, trainPosTagger } from '../tasks/pos.js';
 import { decodeUtf8, parseTagged, splitFiles, type TaggedSentence, type TaggingScore, taggingScore } from '../tasks/tagged.js';
@@ -46,7 +47,7 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
     common.layers(1),
     common.dropout(0.2, 'dropout after the embedding and after the LSTM'),
     { name: 'min-count', arg: 'N', help: 'words seen fewer times are learnt as their signature (default 2)' },
-    common.lr(0.01, 'Adam learning rate, halved after each epoch'),
+    common.lr(TASK_TRAINING.pos.lr, `Adam learning rate, times ${scheduleGamma(TASK_TRAINING.pos)} after each epoch`),
     common.seed(1, 'initialisation, data order and split'),
     common.out('runs/tag-<arch>.safetensors'),
     common.chart(),
@@ -123,7 +124,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const layers = f.int('layers', 1);
   const dropout = f.num('dropout', 0.2, { min: 0, max: 0.95 });
   const minCount = f.int('min-count', 2);
-  const lr = f.num('lr', 0.01, { min: 0 });
+  const lr = f.num('lr', TASK_TRAINING.pos.lr, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
   const initPath = f.str('resume');
   const outPath = f.str('out') ?? `runs/tag-${arch}.safetensors`;
@@ -208,7 +209,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
     epochs,
     timeBudgetMs: budget,
     batchSize,
-    optimizer: { name: 'adam', lr },
+    optimizer: taskCompile('pos', { lr }).optimizer,
     progressEvery: Math.max(1, Math.round((epochs * perEpoch) / 10)),
     onProgress: (e) => out(`  epoch ${e.epoch + 1}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)} per word, ${fmtDuration(e.elapsedMs)}`),
   }).finally(() => from?.dispose());

@@ -5,8 +5,10 @@
 // state carried, next to an interpolated Kneser-Ney trigram's on the same tokens.
 import { MAX_WINDOWS_PER_EPOCH, textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
+import { COMPILE_DEFAULTS, OPTIMIZER_NAMES } from '../defaults.js';
 import { optionError, rangeError } from '../errors.js';
 import type { OptimizerName } from '../model.js';
+import { TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { KneserNeyTrigram } from '../tasks/kneser-ney.js';
 import { generateWords, isWordVocabulary, mixedPerplexity, trigramLogProbs, wordLogProbs, wordModel } from '../tasks/next-word.js';
 import { tokenizeWords, wordVocabulary } from '../tasks/words.js';
@@ -20,8 +22,7 @@ import { picturePath, prepareOutput, scoreSaved, writeAtomic } from './output.js
 import { describeOptimizer, followFit, UNITS } from './progress.js';
 
 /** Defaults at word level (measured on 2 shared cores: see examples/README.md). */
-export const WORD_DEFAULTS = { cell: 'lstm', units: 128, embed: 128, dropout: 0.1, window: 32, batch: 16, lr: 3e-3, epochs: 20, budget: '10m', vocab: 10000 };
-const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'] as const;
+export const WORD_DEFAULTS = { cell: 'lstm', units: 128, embed: 128, dropout: 0.1, window: 32, batch: 16, epochs: 20, budget: '10m', vocab: 10000 };
 
 export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) => void): Promise<number> {
   const d = WORD_DEFAULTS;
@@ -32,9 +33,9 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
   const dropout = f.num('dropout', d.dropout, { min: 0, max: 0.99 });
   const seqLen = f.int('window', d.window);
   const batch = f.int('batch', d.batch);
-  const optimizer = f.choice<OptimizerName>('optimizer', OPTIMIZERS, 'adam');
-  const lr = f.num('lr', d.lr, { min: 0 });
-  const clip = f.num('clip', 5, { min: 0 });
+  const optimizer = f.choice<OptimizerName>('optimizer', OPTIMIZER_NAMES, COMPILE_DEFAULTS.optimizer);
+  const lr = f.num('lr', TASK_TRAINING.words.lr, { min: 0 });
+  const clip = f.num('clip', TASK_TRAINING.words.clipNorm ?? 0, { min: 0 });
   const epochs = f.int('epochs', d.epochs);
   const cap = f.int('vocab', d.vocab, { min: 2 });
   const budget = f.duration('time-budget', d.budget);
@@ -53,7 +54,7 @@ export async function trainWords(f: ReturnType<typeof reader>, out: (s: string) 
   const t = await createTrainer({ worker: f.bool('worker', true), workers: f.workers(1) });
   try {
     let vocab: Vocabulary;
-    const compile = () => t.compile({ loss: 'crossEntropy', optimizer: { name: optimizer, lr }, clipNorm: clip || undefined });
+    const compile = () => t.compile({ loss: 'crossEntropy', ...taskCompile('words', { optimizer, lr, clipNorm: clip }) });
     if (resume) {
       const info = await t.load(resume);
       if (!info.vocabulary) throw optionError(`${resume} has no vocabulary: it is not a text model`);

@@ -4,10 +4,13 @@
 import { sequential } from '../builder.js';
 import { MAX_WINDOWS_PER_EPOCH, textWindows } from '../data/source.js';
 import { Vocabulary } from '../data/vocab.js';
+import { COMPILE_DEFAULTS, OPTIMIZER_NAMES } from '../defaults.js';
 import { optionError, rangeError } from '../errors.js';
-import type { EvalResult } from '../events.js';
+import type { EpochEvent, EvalResult, FitResult, StepEvent } from '../events.js';
+import { kernelCalibration } from '../kernel-choice.js';
 import type { CellType } from '../layer.js';
 import type { OptimizerName } from '../model.js';
+import { TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { createTrainer } from '../trainer.js';
 import { fmtDuration } from './args.js';
 import { lineChart } from './chart.js';
@@ -16,7 +19,11 @@ import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, scoreSaved, writeAtomic } from './output.js';
 import { describeOptimizer, followFit, UNITS } from './progress.js';
+import { calibrate, replanSteps } from './run-plan.js';
 import { trainWords } from './train-words.js';
+
+/** The character model's schedule by default (TASK_TRAINING.text). */
+const TEXT_SCHEDULE = TASK_TRAINING.text.schedule === 'cosine' ? 'cosine' : 'constant';
 
 export const TRAIN: Command = {
   name: 'recurrent train',
@@ -34,12 +41,20 @@ validation per epoch (an SVG next to --out).`,
     common.dropout(0, 'dropout between stacked layers'),
     common.window(64, 'characters per training window', 'seq-len'),
     common.batch(32, 'windows'),
-    { name: 'optimizer', arg: 'NAME', help: 'adam | adamw | sgd | rmsprop | adagrad (default adam)' },
-    common.lr(0.003, 'learning rate'),
-    common.clip(5),
-    { name: 'schedule', arg: 'NAME', help: 'constant | cosine: the learning rate anneals towards 0 over --epochs, once per epoch (default cosine)' },
-    common.epochs(12),
-    { name: 'steps-per-epoch', arg: 'N', help: 'optimizer updates (batches) per epoch (default 500)' },
+    { name: 'optimizer', arg: 'NAME', help: `${OPTIMIZER_NAMES.join(' | ')} (default ${COMPILE_DEFAULTS.optimizer})` },
+    common.lr(TASK_TRAINING.text.lr, 'learning rate'),
+    common.clip(TASK_TRAINING.text.clipNorm ?? 0),
+    { name: 'schedule', arg: 'NAME', help: `constant | cosine: the learning rate anneals towards 0 over --epochs, once per epoch (default ${TEXT_SCHEDULE})` },
+    {
+      name: 'epochs',
+      arg: 'N',
+      help: 'passes (epochs) of --steps-per-epoch batches (default 12; planned with the batches per epoch when only --steps-per-epoch is given)',
+    },
+    {
+      name: 'steps-per-epoch',
+      arg: 'N',
+      help: 'optimizer updates (batches) per epoch (default: planned to fill --time-budget at the throughput measured in the first seconds; 500 with --time-budget none)',
+    },
     common.timeBudget('9m30s'),
     common.out('runs/mobydick.safetensors', 'checkpoint file, written after every epoch'),
     common.chart(),
@@ -49,8 +64,14 @@ validation per epoch (an SVG next to --out).`,
     common.worker(),
     common.workers('auto'),
   ],
-  notes: `With --level word the defaults are: --cell lstm --units 128 --embed 128 --dropout 0.1
---window 32 --batch 16 --lr 0.003 --workers 1 --epochs 20 --steps-per-epoch (one pass over the training
+  notes: `The run is planned to its time budget: a few seconds of training measure this host's
+throughput (those weights are thrown away), one validation pass is timed, and the epochs and
+batches per epoch are sized so that the cosine schedule ends as the budget does (12 epochs,
+their batches sized; fewer epochs on a host too slow for 20 batches each). Give both --epochs
+and --steps-per-epoch, or --time-budget none, for a fixed plan.
+
+With --level word the defaults are: --cell lstm --units 128 --embed 128 --dropout 0.1
+--window 32 --batch 16 --lr ${TASK_TRAINING.words.lr} --workers 1 --epochs 20 --steps-per-epoch (one pass over the training
 tokens) --time-budget 10m --sample 30 --out runs/mobydick-words.safetensors; it prints the
 held-out perplexity next to an interpolated Kneser-Ney trigram's at the same vocabulary
 (--time-budget 30m took it below the trigram's, 189.4 vs 196.9, on 2 loaded cores).`,
@@ -63,7 +84,6 @@ held-out perplexity next to an interpolated Kneser-Ney trigram's at the same voc
 export const TRAIN_HELP = helpText(TRAIN);
 
 const CELLS = ['lstm', 'gru', 'rnn_tanh', 'rnn_relu'] as const;
-const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'] as const;
 
 /** Windows one epoch may hold: the SDK draws an epoch's window offsets up front (4 bytes each). */
 export { MAX_WINDOWS_PER_EPOCH };
@@ -84,13 +104,15 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   const dropout = f.num('dropout', 0, { min: 0, max: 0.99 });
   const seqLen = f.int('window', 64);
   const batch = f.int('batch', 32);
-  const optimizer = f.choice<OptimizerName>('optimizer', OPTIMIZERS, 'adam');
-  const lr = f.num('lr', 3e-3, { min: 0 });
-  const clip = f.num('clip', 5, { min: 0 });
-  const epochs = f.int('epochs', 12);
-  const schedule = f.choice<'constant' | 'cosine'>('schedule', ['constant', 'cosine'], 'cosine');
-  const stepsPerEpoch = f.int('steps-per-epoch', 500);
+  const optimizer = f.choice<OptimizerName>('optimizer', OPTIMIZER_NAMES, COMPILE_DEFAULTS.optimizer);
+  const lr = f.num('lr', TASK_TRAINING.text.lr, { min: 0 });
+  const clip = f.num('clip', TASK_TRAINING.text.clipNorm ?? 0, { min: 0 });
+  // the plan: fixed where both are given (or there is no budget to fill), else measured below
+  const givenEpochs = f.str('epochs') === undefined ? undefined : f.int('epochs', 12);
+  const givenSteps = f.str('steps-per-epoch') === undefined ? undefined : f.int('steps-per-epoch', 500);
+  const schedule = f.choice<'constant' | 'cosine'>('schedule', ['constant', 'cosine'], TEXT_SCHEDULE);
   const budget = f.duration('time-budget', '9m30s');
+  const started = performance.now();
   const outPath = f.str('out') ?? 'runs/mobydick.safetensors';
   const seed = f.int('seed', 1, { min: 0 });
   const sampleLen = f.int('sample', 200, { min: 0 });
@@ -99,9 +121,9 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   // one replica per core unless told otherwise (--no-worker alone means one, in this thread)
   const inWorker = f.bool('worker', true);
   const workers = f.workers(inWorker ? 'auto' : 1);
-  if (stepsPerEpoch * batch > MAX_WINDOWS_PER_EPOCH)
+  if (givenSteps !== undefined && givenSteps * batch > MAX_WINDOWS_PER_EPOCH)
     throw rangeError(
-      `--steps-per-epoch x --batch must be at most ${MAX_WINDOWS_PER_EPOCH.toLocaleString('en-US')} windows per epoch (got ${(stepsPerEpoch * batch).toLocaleString('en-US')}); use more --epochs`,
+      `--steps-per-epoch x --batch must be at most ${MAX_WINDOWS_PER_EPOCH.toLocaleString('en-US')} windows per epoch (got ${(givenSteps * batch).toLocaleString('en-US')}); use more --epochs`,
     );
   await prepareOutput('out', outPath);
   if (chartPath) await prepareOutput('chart', chartPath);
@@ -111,16 +133,28 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   const t = await createTrainer({ worker: inWorker, workers });
   try {
     let vocab: Vocabulary;
+    let epochs = givenEpochs ?? 12;
+    let stepsPerEpoch = givenSteps ?? 500;
+    // a planned run: what its plan was made from, to plan each epoch's batches again as it goes
+    let measured: { tokensPerSec: number; epochOverheadMs: number } | undefined;
+    // the text task's defaults (TASK_TRAINING.text), with the flags given, over `tMax` epochs;
+    // --schedule constant drops the cosine
+    const compile = (tMax: number) => {
+      const { schedule: cosine, ...given } = taskCompile('text', { optimizer, lr, clipNorm: clip, epochs: tMax });
+      return t.compile({ loss: 'crossEntropy', ...given, ...(schedule === 'cosine' ? { schedule: cosine } : {}) });
+    };
     if (resume) {
       const info = await t.load(resume);
       if (!info.vocabulary) throw optionError(`${resume} has no vocabulary: it is not a text model`);
-      if (!info.compiled)
-        await t.compile({
-          loss: 'crossEntropy',
-          optimizer: { name: optimizer, lr },
-          clipNorm: clip || undefined,
-          ...(schedule === 'cosine' ? { schedule: { name: 'cosine', tMax: epochs } } : {}),
-        });
+      // a planned run resumes with its plan: the cosine schedule's length, and the batches per
+      // epoch that its position implies (step = epoch x batches per epoch + batch)
+      const sch = info.compiled && 'schedule' in info.compiled ? info.compiled.schedule : undefined;
+      if (givenEpochs === undefined && sch?.name === 'cosine') epochs = sch.tMax;
+      const pos = info.training;
+      if (givenSteps === undefined && pos && pos.epoch > 0 && (pos.step - pos.batch) % pos.epoch === 0) stepsPerEpoch = (pos.step - pos.batch) / pos.epoch;
+      // a run stopped mid-epoch (its epochs planned one by one) finishes that epoch at least
+      if (givenSteps === undefined && pos) stepsPerEpoch = Math.max(stepsPerEpoch, pos.batch);
+      if (!info.compiled) await compile(epochs);
       vocab = Vocabulary.fromJSON(info.vocabulary);
       out(`resuming ${resume} at epoch ${(info.training?.epoch ?? 0) + 1}, step ${info.training?.step ?? 0}`);
     } else {
@@ -128,14 +162,29 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       const emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: embed });
       const rec = { units: hidden, layers, dropout };
       const stack = cell === 'lstm' ? emb.lstm(rec) : cell === 'gru' ? emb.gru(rec) : emb.rnn({ ...rec, activation: cell === 'rnn_relu' ? 'relu' : 'tanh' });
-      await t.build(stack.dense({ units: vocab.size }), { seed });
+      const spec = stack.dense({ units: vocab.size });
+      await t.build(spec, { seed });
       await t.setVocabulary(vocab);
-      await t.compile({
-        loss: 'crossEntropy',
-        optimizer: { name: optimizer, lr },
-        clipNorm: clip || undefined,
-        ...(schedule === 'cosine' ? { schedule: { name: 'cosine', tMax: epochs } } : {}),
-      });
+      await compile(epochs);
+      if (budget !== undefined && (givenEpochs === undefined || givenSteps === undefined)) {
+        // the plan: measure, size, then start again from the same seed (the calibration's weights are thrown away)
+        const p = await calibrate(t, vocab.encode(data.train), vocab.encode(data.validation), {
+          batch,
+          seqLen,
+          seed,
+          sampleLen,
+          budget,
+          started,
+          givenEpochs,
+          givenSteps,
+        });
+        ({ epochs, stepsPerEpoch } = p.plan);
+        if (givenSteps === undefined) measured = p;
+        out(p.line);
+        await t.build(spec, { seed });
+        await t.setVocabulary(vocab);
+        await compile(epochs);
+      }
     }
     const info = await t.info();
     const trainIds = vocab.encode(data.train);
@@ -144,10 +193,10 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       `data: Moby Dick, ${trainIds.length.toLocaleString('en-US')} training and ${valIds.length.toLocaleString('en-US')} validation characters, vocabulary ${vocab.size}`,
     );
     out(
-      `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel)` : t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}, ${t.kernels} kernels`,
+      `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel)` : t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}, ${t.kernels} kernels${describeKernelChoice()}`,
     );
     out(
-      `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}, ${describeOptimizer(info.compiled?.optimizer ?? { name: optimizer, lr })}, clip ${info.compiled?.clipNorm ?? 'off'}${describeSchedule(info.compiled)}, budget ${budget ? fmtDuration(budget) : 'none'}`,
+      `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}${measured ? ' (the later epochs planned again from the throughput of the one before)' : ''}, ${describeOptimizer(info.compiled?.optimizer ?? { name: optimizer, lr })}, clip ${info.compiled?.clipNorm ?? 'off'}${describeSchedule(info.compiled)}, budget ${budget ? fmtDuration(budget) : 'none'}`,
     );
 
     // the picture: training loss per step and validation per epoch, in bits per character
@@ -168,39 +217,76 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       await writeAtomic(chartPath, svg);
     };
     let lastVal: EvalResult | undefined;
-    const result = await followFit(
-      epochs,
-      UNITS.bitsPerCharacter,
-      (signal) =>
-        t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: stepsPerEpoch * batch }), {
-          epochs,
-          batchSize: batch,
-          seed,
-          timeBudgetMs: budget,
-          resume: Boolean(resume),
-          signal,
-          validation: textWindows(valIds, { steps: 256, random: false }),
-        }),
-      {
-        step: (e) => {
-          stepBits.push([e.step, e.loss / Math.LN2]);
-        },
-        epoch: async (e) => {
-          lastVal = e.validation;
-          if (e.validation?.bitsPerToken !== undefined) valBits.push([e.step, e.validation.bitsPerToken]);
-          const val = e.validation?.bitsPerToken;
-          out(
-            `epoch ${e.epoch + 1}/${epochs}: train ${e.bitsPerToken?.toFixed(3)} bpc, validation ${val?.toFixed(3)} bpc, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${(e.tokens / 1e6).toFixed(2)}M tokens, ${fmtDuration(e.elapsedMs)}`,
-          );
-          if (sampleLen > 0) {
-            const sample = await t.generate('The whale ', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 });
-            out(`  sample: ${JSON.stringify(`The whale ${sample}`)}`);
-          }
-          await writeAtomic(outPath, await t.save());
-          await picture();
-        },
+    // the fit's budget counts from its first call (a resumed fit adds its earlier time)
+    const fitBudget = budget === undefined ? undefined : Math.max(1, budget - (performance.now() - started));
+    // the first and last step events of the epoch being trained (tokens, elapsed ms)
+    let firstStep: StepEvent | undefined;
+    let lastStep: StepEvent | undefined;
+    const handlers = {
+      step: (e: StepEvent) => {
+        stepBits.push([e.step, e.loss / Math.LN2]);
+        if (e.batch === 0) firstStep = e;
+        lastStep = e;
       },
-    );
+      epoch: async (e: EpochEvent) => {
+        lastVal = e.validation;
+        if (e.validation?.bitsPerToken !== undefined) valBits.push([e.step, e.validation.bitsPerToken]);
+        const val = e.validation?.bitsPerToken;
+        out(
+          `epoch ${e.epoch + 1}/${epochs}: train ${e.bitsPerToken?.toFixed(3)} bpc, validation ${val?.toFixed(3)} bpc, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${(e.tokens / 1e6).toFixed(2)}M tokens, ${fmtDuration(e.elapsedMs)}`,
+        );
+        if (sampleLen > 0) {
+          const sample = await t.generate('The whale ', { maxTokens: sampleLen, temperature: 0.8, seed: e.epoch + 1 });
+          out(`  sample: ${JSON.stringify(`The whale ${sample}`)}`);
+        }
+        await writeAtomic(outPath, await t.save());
+        await picture();
+      },
+    };
+    const fitEpochs = (upTo: number, steps: number, resumed: boolean) =>
+      followFit(
+        epochs,
+        UNITS.bitsPerCharacter,
+        (signal) =>
+          t.fit(textWindows(trainIds, { steps: seqLen, windowsPerEpoch: steps * batch }), {
+            epochs: upTo,
+            batchSize: batch,
+            seed,
+            timeBudgetMs: fitBudget,
+            resume: resumed,
+            signal,
+            validation: textWindows(valIds, { steps: 256, random: false }),
+          }),
+        handlers,
+      );
+    let result: FitResult;
+    if (!measured) result = await fitEpochs(epochs, stepsPerEpoch, Boolean(resume));
+    else {
+      // one fit per epoch, each sized again from the throughput of the one before, so that all
+      // the schedule's epochs fit in the budget even when the host slows down (or uses the time
+      // when it speeds up); the first is the plan's
+      let steps = stepsPerEpoch;
+      let prevElapsed = 0;
+      for (let e = 0; ; e++) {
+        result = await fitEpochs(e + 1, steps, e > 0);
+        if (result.stopReason !== 'completed' || e + 1 >= epochs) break;
+        const [a, b] = [firstStep, lastStep];
+        if (a && b && b.elapsedMs > a.elapsedMs && b.step > a.step) {
+          const tokensPerSec = ((b.tokens - a.tokens) * 1000) / (b.elapsedMs - a.elapsedMs);
+          const epochMs = result.elapsedMs - prevElapsed;
+          const epochOverheadMs = Math.max(0, epochMs - (steps * batch * seqLen * 1000) / tokensPerSec);
+          measured = { tokensPerSec, epochOverheadMs };
+        }
+        prevElapsed = result.elapsedMs;
+        steps = replanSteps({
+          leftMs: (fitBudget ?? 0) - result.elapsedMs,
+          epochsLeft: epochs - (e + 1),
+          tokensPerBatch: batch * seqLen,
+          maxStepsPerEpoch: Math.floor(MAX_WINDOWS_PER_EPOCH / batch),
+          ...measured,
+        });
+      }
+    }
     await writeAtomic(outPath, await t.save());
     // a completed run's last epoch was validated on the final weights already
     const final =
@@ -208,7 +294,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     if (result.stopReason !== 'completed' && final.bitsPerToken !== undefined) valBits.push([result.steps, final.bitsPerToken]);
     await picture();
     out(
-      `done (${result.stopReason}): ${result.epochs} epochs, ${(result.tokens / 1e6).toFixed(2)}M tokens in ${fmtDuration(result.elapsedMs)}, ${Math.round(result.tokensPerSec).toLocaleString('en-US')} tok/s`,
+      `done (${result.stopReason}): ${result.epochs} epochs, ${(result.tokens / 1e6).toFixed(2)}M tokens in ${fmtDuration(result.elapsedMs)}, ${Math.round((result.tokens * 1000) / Math.max(1, result.elapsedMs)).toLocaleString('en-US')} tok/s`,
     );
     out(`validation: ${final.bitsPerToken!.toFixed(3)} bits per character (loss ${final.loss.toFixed(4)}), accuracy ${(100 * final.accuracy!).toFixed(1)}%`);
     out(`model saved to ${outPath}  (try: npx recurrent generate --model ${outPath} --prompt "Call me ")`);
@@ -217,6 +303,12 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   } finally {
     await t.dispose();
   }
+}
+
+/** Why `auto` chose the kernels it did, where it measured (or nothing). */
+function describeKernelChoice(): string {
+  const v = kernelCalibration();
+  return v ? ` (auto: relaxed-simd measured ${v.speedup.toFixed(2)}x simd128 here)` : '';
 }
 
 /** ", cosine schedule over N epochs" (or nothing) for the training line. */

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { formatError, optionError, rangeError } from '../errors.js';
 import { bleuSignature, chrfSignature, corpusBleu, corpusChrf, formatBleu, tokenize13a } from '../tasks/bleu.js';
+import { TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { Ibm1 } from '../tasks/ibm1.js';
 import { type TranslationPair, Translator } from '../tasks/translate.js';
 import { init } from '../wasm.js';
@@ -57,9 +58,9 @@ epoch (FILE.last). On the Bible the KJV is scored as a second reference too.`,
     { name: 'attention', arg: 'N', help: 'additive attention width (default 128)' },
     { name: 'dropout', arg: 'P', help: 'dropout (default 0)' },
     common.batch(64, 'pairs'),
-    common.lr(0.002),
-    { name: 'lr-decay', arg: 'X', help: 'learning-rate factor after each epoch (default 0.85)' },
-    common.clip(5),
+    common.lr(TASK_TRAINING.translate.lr),
+    { name: 'lr-decay', arg: 'X', help: `learning-rate factor after each epoch (default ${TASK_TRAINING.translate.lrDecay})` },
+    common.clip(TASK_TRAINING.translate.clipNorm ?? 0),
     common.epochs(20),
     common.timeBudget('55m'),
     common.workers('auto'),
@@ -229,9 +230,9 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     dropout: f.num('dropout', 0, { min: 0, max: 0.99 }),
   };
   const batch = f.int('batch', 64);
-  const lr = f.num('lr', 2e-3, { min: 0 });
-  const lrDecay = f.num('lr-decay', 0.85, { min: 0 });
-  const clip = f.num('clip', 5, { min: 0 });
+  const lr = f.num('lr', TASK_TRAINING.translate.lr, { min: 0 });
+  const lrDecay = f.num('lr-decay', TASK_TRAINING.translate.lrDecay ?? 1, { min: 0 });
+  const clip = f.num('clip', TASK_TRAINING.translate.clipNorm ?? 0, { min: 0 });
   const epochs = f.int('epochs', 20);
   const budget = f.duration('time-budget', '55m');
   const workers = f.workers('auto');
@@ -261,7 +262,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   } else {
     const t0 = performance.now();
     tr = Translator.create(s.train, arch, { seed });
-    tr.model.compile({ optimizer: { name: 'adam', lr }, clipNorm: clip });
+    tr.model.compile(taskCompile('translate', { lr, clipNorm: clip }));
     out(`BPE: ${tr.source.size} source pieces, ${tr.target.size} target pieces (separate vocabularies, learned in ${fmtDuration(performance.now() - t0)})`);
   }
   const trainPairs = tr.pairs(s.train);

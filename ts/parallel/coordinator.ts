@@ -21,10 +21,19 @@ import { checkFitOptions, fitBatchSize } from '../fit-options.js';
 import type { GradientNorms } from '../gradient-norms.js';
 import type { TrainingState } from '../io/checkpoint.js';
 import type { ImportWeightsOptions } from '../io/torch.js';
-import type { BatchInput, BatchTargets, CompileOptions } from '../model.js';
+import type { BatchInput, BatchTargets } from '../model.js';
 import { type ScorePart, scoreResult } from '../score.js';
-import type { DecodeOptions, Hypothesis, Pair, Seq2SeqCompileOptions, Seq2SeqSpecJSON } from '../seq2seq.js';
-import type { CtcDecodeCall, GenerateOptions, ModelInfo, SessionApi, SessionFitOptions } from '../session-api.js';
+import type { DecodeOptions, Hypothesis, Pair, Seq2SeqSpecJSON } from '../seq2seq.js';
+import {
+  type CtcDecodeCall,
+  defineCalls,
+  type GenerateOptions,
+  type ModelInfo,
+  SETUP_CALLS,
+  type SessionApi,
+  type SessionFitOptions,
+  type SetupCall,
+} from '../session-api.js';
 import type { ModelSpecJSON } from '../spec.js';
 import type { Link, SessionPort } from '../worker/link.js';
 import type { ShardResult } from './replica.js';
@@ -39,6 +48,7 @@ export function sharedMemoryAvailable(): boolean {
 }
 
 /** N worker replicas behind the SessionApi (createTrainer({ workers })). */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface declares the SETUP_CALLS methods (compile), which the static block defines
 export class ParallelSession implements SessionApi {
   readonly #links: Link<WorkerApi>[];
   readonly #shared: boolean;
@@ -96,10 +106,18 @@ export class ParallelSession implements SessionApi {
     this.#training = undefined;
     return this.#setInfo(infos[0]);
   }
-  async compile(opts: CompileOptions | Seq2SeqCompileOptions): Promise<void> {
-    this.#guard('compile');
-    await this.#all((p) => p.compile(opts));
-    this.#info = await this.#r0.info();
+  static {
+    // compile: on every replica, between fits; then replica 0's info (its compile options)
+    defineCalls(
+      ParallelSession.prototype,
+      SETUP_CALLS,
+      (name) =>
+        async function (this: ParallelSession, ...args: unknown[]): Promise<void> {
+          this.#guard(name);
+          await this.#all((p) => Reflect.apply(p[name], p, args));
+          this.#info = await this.#r0.info();
+        },
+    );
   }
   async setVocabulary(v: VocabularyJSON | undefined): Promise<void> {
     await this.#all((p) => p.setVocabulary(v));
@@ -286,3 +304,6 @@ export class ParallelSession implements SessionApi {
     this.closeAll(stateError('this trainer has been disposed'));
   }
 }
+
+/** The SETUP_CALLS methods (compile), defined by ParallelSession's static block. */
+export interface ParallelSession extends Pick<SessionPort, SetupCall> {}

@@ -16,20 +16,10 @@
 // pronunciations (word error rate); phoneme errors are counted against the closest one.
 
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
-import {
-  createTrainer,
-  type FitResult,
-  type Pair,
-  Rng,
-  type Seq2SeqFitOptions,
-  Seq2SeqModel,
-  type Seq2SeqOptions,
-  type Trainer,
-  Vocabulary,
-  type VocabularyJSON,
-} from '../index.js';
-import { TASK_TRAINING } from './defaults.js';
+import { type FitResult, type Pair, Rng, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions, Vocabulary, type VocabularyJSON } from '../index.js';
+import { taskCompile } from './defaults.js';
 import { type ErrorRates, errorRates } from './edit-distance.js';
+import { fitSeq2Seq } from './seq2seq-fit.js';
 
 /** One word of a pronouncing lexicon with all its listed pronunciations (phone lists). */
 export interface LexiconEntry {
@@ -274,48 +264,9 @@ export class G2P {
    */
   fit(train: readonly LexiconEntry[], opts: G2PFitOptions = {}): Promise<FitResult> {
     const { validationEntries, workers, ...rest } = opts;
-    if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: TASK_TRAINING.g2p.lr }, clipNorm: TASK_TRAINING.g2p.clipNorm });
+    if (!this.model.compiled) this.model.compile(taskCompile('g2p'));
     const fitOpts = { ...rest, ...(validationEntries?.length ? { validation: this.pairs(validationEntries) } : {}) };
-    if (workers === undefined || workers === 1) return this.model.fit(this.pairs(train), fitOpts);
-    return this.#fitOnWorkers(this.pairs(train), fitOpts, workers);
-  }
-
-  /** `fit` on worker replicas, through one trainer run: at every epoch event (and at the end),
-   * this model takes the replicas' weights, learning rate, optimizer and dropout state, so it is
-   * current for `onProgress` and continues exactly. */
-  async #fitOnWorkers(pairs: Pair[], opts: Seq2SeqFitOptions, workers: number | 'auto'): Promise<FitResult> {
-    checkKeys('fit', opts, ['epochs', 'batchSize', 'seed', 'timeBudgetMs', 'signal', 'lrDecay', 'validation', 'hooks', 'onProgress']);
-    const { onProgress, ...rest } = opts;
-    const t = await createTrainer({ workers });
-    try {
-      await t.load(this.model.save({}, { training: true }));
-      const r = await t.fit(pairs, {
-        ...rest,
-        resume: true,
-        onProgress: async (ev) => {
-          if (ev.type === 'epoch') await this.#takeFrom(t);
-          onProgress?.(ev);
-        },
-      });
-      await this.#takeFrom(t); // after the hooks' last word (restored best weights)
-      return r;
-    } finally {
-      await t.dispose();
-    }
-  }
-
-  /** This model takes the trainer's weights, learning rate, optimizer and dropout state. */
-  async #takeFrom(t: Trainer): Promise<void> {
-    const { model } = Seq2SeqModel.load(await t.save());
-    try {
-      for (const n of model.paramNames()) this.model.setParam(n, model.getParam(n));
-      this.model.learningRate = model.learningRate;
-      const state = model.getOptimizerState();
-      if (state) this.model.setOptimizerState(state);
-      this.model.setRngState(model.getRngState());
-    } finally {
-      model.dispose();
-    }
+    return fitSeq2Seq(this.model, this.pairs(train), fitOpts, workers);
   }
 
   /** Pronunciations of each word: the nBest outputs, best first. */

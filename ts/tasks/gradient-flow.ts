@@ -7,6 +7,7 @@
 import { checkKeys, numIn, posInt, rangeError } from '../errors.js';
 import { type CellType, type GradientNorms, type Model, sequential } from '../index.js';
 import { addingProblem } from './adding.js';
+import { TASK_TRAINING, taskCompile } from './defaults.js';
 
 /** Options of {@link gradientFlow}. */
 export interface GradientFlowOptions {
@@ -130,8 +131,8 @@ export function gradientFlow(opts: GradientFlowOptions = {}): CellRun[] {
   const units = posInt('units', opts.units, 32);
   const updates = posInt('updates', opts.updates, 1500);
   const batch = posInt('batchSize', opts.batchSize, 32);
-  const lr = numIn('lr', opts.lr, 0, 10, 0.05);
-  const clipNorm = numIn('clipNorm', opts.clipNorm, 0, 1e6, 1);
+  const lr = numIn('lr', opts.lr, 0, 10, TASK_TRAINING.gradientFlow.lr);
+  const clipNorm = numIn('clipNorm', opts.clipNorm, 0, 1e6, TASK_TRAINING.gradientFlow.clipNorm);
   const testSize = posInt('testSize', opts.testSize, 500);
   const forgetBias = numIn('forgetBias', opts.forgetBias, -100, 100, 1);
   const seed = opts.seed ?? 0;
@@ -144,7 +145,7 @@ export function gradientFlow(opts: GradientFlowOptions = {}): CellRun[] {
     for (const cell of cells) {
       const model = adding(cell, units, seed, forgetBias);
       try {
-        model.compile({ loss: 'mse', optimizer: { name: 'adam', lr }, ...(clipNorm > 0 ? { clipNorm } : {}) });
+        model.compile({ loss: 'mse', ...taskCompile('gradientFlow', { lr, clipNorm }) });
         const start = hNorms(model.gradientProfile(probe, probeY));
         const t0 = performance.now();
         for (let i = 0; i < updates; i++) {
@@ -240,8 +241,8 @@ export function explodingRelu(opts: ExplodingOptions = {}): ExplodingRun[] {
   const units = posInt('units', opts.units, 32);
   const scale = numIn('scale', opts.scale, 0, 100, 1.05);
   const updates = posInt('updates', opts.updates, 100);
-  const lr = numIn('lr', opts.lr, 0, 10, 0.05);
-  const clip = numIn('clipNorm', opts.clipNorm, 0, 1e6, 1);
+  const lr = numIn('lr', opts.lr, 0, 10, TASK_TRAINING.explodingRelu.lr);
+  const clip = numIn('clipNorm', opts.clipNorm, 0, 1e6, TASK_TRAINING.explodingRelu.clipNorm);
   const seed = opts.seed ?? 0;
   const test = addingProblem(t, 200, seed + 17);
   const probe = { features: test.features.subarray(0, 64 * t * 2), batch: 64, steps: t };
@@ -252,7 +253,8 @@ export function explodingRelu(opts: ExplodingOptions = {}): ExplodingRun[] {
       const w = new Float32Array(units * units);
       for (let i = 0; i < units; i++) w[i * units + i] = scale;
       model.setParam('rnn.weight_hh_l0', w);
-      model.compile({ loss: 'mse', optimizer: { name: 'sgd', lr }, ...(clipNorm === undefined ? {} : { clipNorm }) });
+      // the first run unclipped, the second clipped at `clip`
+      model.compile({ loss: 'mse', ...taskCompile('explodingRelu', { lr, clipNorm: clipNorm ?? 0 }) });
       const start = hNorms(model.gradientProfile(probe, probeY));
       const gradNorms: number[] = [];
       const losses: number[] = [];

@@ -6,6 +6,7 @@
 import { checkKeys, formatError, numIn, posInt } from '../errors.js';
 import { bigramTokens, frequentBigrams, readsBigrams } from './bigrams.js';
 import { type CharTaggedSentence, sentencePieces } from './chinese.js';
+import { taskCompile } from './defaults.js';
 import { detectScheme, type Entity, type EntityScore, entityScore, type TagScheme, tagsToEntities } from './entities.js';
 import { PosTagger, type TrainPosTaggerOptions, trainPosTagger } from './pos.js';
 import { chars } from './segment.js';
@@ -156,6 +157,12 @@ export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[]
       : [],
   );
   const pieces = cut.map((p) => ({ words: minBigram > 0 ? bigramTokens(p.chars, (b) => known.has(b)) : p.chars, tags: p.tags }));
-  const tagger = await trainPosTagger(pieces, rest);
+  const d = taskCompile('ner');
+  const tagger = await trainPosTagger(pieces, {
+    ...rest,
+    optimizer: rest.optimizer ?? d.optimizer,
+    clipNorm: rest.clipNorm ?? d.clipNorm,
+    schedule: rest.schedule ?? d.schedule,
+  });
   return new EntityRecognizer(tagger, { maxChars });
 }

@@ -24,7 +24,7 @@
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, shapeError } from '../errors.js';
 import { decodeSafetensors, deriveSeed, fitBatches, type OptimizerSpec, padBatch, Rng, type ScheduleSpec, Session, sequential, Vocabulary } from '../index.js';
 import { bucketedBatches, fittingBatchSize } from './classify.js';
-import { adam, TASK_TRAINING } from './defaults.js';
+import { taskCompile } from './defaults.js';
 import { wordClass } from './hmm-tagger.js';
 import { withMetadata } from './model-file.js';
 import { progressEvery, type TaskProgress } from './progress.js';
@@ -207,7 +207,7 @@ export interface TrainPosTaggerOptions extends PosTaggerOptions {
   wordDropout?: number;
   /**
    * The optimizer.
-   * @default { name: 'adam', lr: 0.01 }
+   * @default { name: 'adam', lr: 0.01 } (TASK_TRAINING.pos; TASK_TRAINING.ner for `trainEntityRecognizer`)
    */
   optimizer?: OptimizerSpec;
   /**
@@ -217,7 +217,7 @@ export interface TrainPosTaggerOptions extends PosTaggerOptions {
   clipNorm?: number;
   /**
    * Learning-rate schedule, advanced after each epoch.
-   * @default { name: 'exponential', gamma: 0.5 }
+   * @default { name: 'exponential', gamma: 0.5 } (TASK_TRAINING.pos; `trainEntityRecognizer`: gamma 0.7, TASK_TRAINING.ner)
    */
   schedule?: ScheduleSpec;
   /**
@@ -459,11 +459,12 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   for (const s of data)
     for (const t of s.tags) if (!tags.includes(t)) throw rangeError(`the tag ${JSON.stringify(t)} is not one of the starting tagger's ${tags.length} tags`);
   const model = tagger.session.model;
+  const dflt = taskCompile('pos');
   model.compile({
     loss: tagger.crf ? 'crf' : 'crossEntropy',
-    optimizer: opts.optimizer ?? adam(TASK_TRAINING.pos.lr),
-    clipNorm: opts.clipNorm ?? TASK_TRAINING.pos.clipNorm,
-    schedule: opts.schedule ?? { name: 'exponential', gamma: 0.5 },
+    optimizer: opts.optimizer ?? dflt.optimizer,
+    clipNorm: opts.clipNorm ?? dflt.clipNorm,
+    schedule: opts.schedule ?? dflt.schedule,
   });
   // per token: its id, its signature's id and the probability of swapping them
   const count = new Map<string, number>();

@@ -16,10 +16,11 @@
 // Beam search ranks finished hypotheses by log p / length^α (length normalisation, α =
 // `lengthPenalty`, default 1): the raw log-probability favours short outputs.
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
-import { createTrainer, type FitEvent, type FitResult, type Pair, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../index.js';
+import { type FitEvent, type FitResult, type Pair, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../index.js';
 import { type BleuScore, type ChrfScore, corpusBleu, corpusChrf } from './bleu.js';
 import { Bpe, type BpeJSON } from './bpe.js';
-import { TASK_TRAINING } from './defaults.js';
+import { taskCompile } from './defaults.js';
+import { fitSeq2Seq, takeFile } from './seq2seq-fit.js';
 
 /** One parallel sentence pair. */
 export interface TranslationPair {
@@ -179,9 +180,12 @@ export class Translator {
   }
 
   /**
-   * Trains epoch by epoch (Adam lr 2e-3, clip 5 unless `model` is compiled: TASK_TRAINING.translate), in the calling thread or on
-   * `workers` data-parallel replicas, in length-bucketed batches; after each epoch translates
-   * `dev` greedily and keeps the weights with the best BLEU (restored at the end).
+   * Trains through the fit engine (Adam lr 2e-3, clip 5 unless `model` is compiled:
+   * TASK_TRAINING.translate), in the calling thread or on `workers` data-parallel replicas, in
+   * length-bucketed batches; after each epoch translates `dev` greedily, and at the end the model
+   * keeps the weights with the best dev BLEU (an epoch cut short by the budget or an abort
+   * competes too). `hooks` (early stopping, reduce-on-plateau, `stopAfterMs`) act between epochs
+   * as in `Trainer.fit`; their monitors read the training loss (`'loss'`).
    */
   async fit(
     train: readonly TranslationPair[],
@@ -190,7 +194,7 @@ export class Translator {
     FitResult & {
       /** The best development BLEU of the run. */
       bestDevBleu: number;
-      /** The epoch (1-based) it came at. */
+      /** The epoch (0-based) it came at; -1 when no epoch beat `bestDevBleu`. */
       bestEpoch: number;
     }
   > {
@@ -201,6 +205,7 @@ export class Translator {
       'timeBudgetMs',
       'signal',
       'lrDecay',
+      'hooks',
       'dev',
       'workers',
       'startEpoch',
@@ -208,92 +213,58 @@ export class Translator {
       'onStep',
       'onEpoch',
     ]);
-    const { dev, workers = 1, startEpoch = 0, bestDevBleu: bestSoFar = -1, onStep, onEpoch, epochs = 1, seed = 0, timeBudgetMs, ...rest } = opts;
+    const { dev, workers = 1, startEpoch = 0, bestDevBleu: bestSoFar = -1, onStep, onEpoch, epochs = 1, seed = 0, ...rest } = opts;
     if (!Number.isInteger(epochs) || epochs < 1) throw rangeError(`fit.epochs must be a whole number ≥ 1 (got ${String(epochs)})`);
-    if (!this.model.compiled) this.model.compile({ optimizer: { name: 'adam', lr: TASK_TRAINING.translate.lr }, clipNorm: TASK_TRAINING.translate.clipNorm });
+    if (!Number.isInteger(startEpoch) || startEpoch < 0) throw rangeError(`fit.startEpoch must be a whole number ≥ 0 (got ${String(startEpoch)})`);
+    if (!this.model.compiled) this.model.compile(taskCompile('translate'));
     const pairs = this.pairs(train);
-    const t = await createTrainer(workers === 1 ? { worker: false } : { workers });
     const t0 = performance.now();
-    let bestDevBleu = bestSoFar;
-    let bestEpoch = -1;
-    let best: Uint8Array | undefined;
-    let steps = 0;
-    let tokens = 0;
-    let stopReason: FitResult['stopReason'] = 'completed';
-    const history: FitResult['history'] = [];
-    try {
-      await t.load(this.model.save({}, { training: true }));
-      for (let e = startEpoch; e < epochs; e++) {
-        const left = timeBudgetMs === undefined ? undefined : timeBudgetMs - (performance.now() - t0);
-        if (left !== undefined && left <= 0) {
-          stopReason = 'timeBudget';
-          break;
-        }
-        const r = await t.fit(pairs, {
-          ...rest,
-          epochs: 1,
-          seed: seed + e,
-          ...(left !== undefined ? { timeBudgetMs: left } : {}),
-          onProgress: (ev) => ev.type === 'step' && onStep?.({ ...ev, epoch: e }),
-        });
-        this.#take(await t.save({ training: true }));
-        steps += r.steps;
-        tokens += r.tokens;
-        history.push(...r.history.map((h) => ({ ...h, epoch: e })));
-        const devBleu = dev?.length ? corpusBleu(this.translate(dev.map((p) => p.source)), [dev.map((p) => p.target)]).score : undefined;
-        const isBest = devBleu === undefined || devBleu > bestDevBleu;
-        if (isBest) {
-          bestDevBleu = devBleu ?? bestDevBleu;
-          bestEpoch = e;
-          if (dev?.length) best = this.model.save({}, { training: true });
-        }
-        const partial = r.stopReason !== 'completed';
-        await onEpoch?.({
-          epoch: e,
-          partial,
-          loss: r.history.at(-1)?.loss ?? Number.NaN,
-          devBleu,
-          best: isBest,
-          tokensPerSec: r.tokensPerSec,
-          elapsedMs: performance.now() - t0,
-        });
-        if (partial) {
-          stopReason = r.stopReason;
-          break;
-        }
+    const best = { bleu: bestSoFar, epoch: -1, file: undefined as Uint8Array | undefined };
+    /** After epoch `epoch` (of the whole training, resumed runs included): dev BLEU, the best so far, onEpoch. */
+    const epochEnd = async (epoch: number, partial: boolean, loss: number, tokensPerSec: number) => {
+      const devBleu = dev?.length ? corpusBleu(this.translate(dev.map((p) => p.source)), [dev.map((p) => p.target)]).score : undefined;
+      const isBest = devBleu === undefined || devBleu > best.bleu;
+      if (isBest) {
+        best.bleu = devBleu ?? best.bleu;
+        best.epoch = epoch;
+        if (dev?.length) best.file = this.model.save({}, { training: true });
       }
-    } finally {
-      await t.dispose();
-    }
-    if (best) this.#take(best);
-    const elapsedMs = performance.now() - t0;
-    return {
-      stopReason,
-      epochs: history.length,
-      steps,
-      tokens,
-      elapsedMs,
-      tokensPerSec: (tokens * 1000) / Math.max(1e-9, elapsedMs),
-      history,
-      bestDevBleu,
-      bestEpoch,
+      await onEpoch?.({ epoch, partial, loss, devBleu, best: isBest, tokensPerSec, elapsedMs: performance.now() - t0 });
     };
-  }
-
-  /** Copies weights, learning rate, optimizer and dropout state from a saved model file. */
-  #take(bytes: Uint8Array): void {
-    const { model } = Seq2SeqModel.load(bytes);
-    try {
-      for (const n of model.paramNames()) this.model.setParam(n, model.getParam(n));
-      if (model.compiled) {
-        this.model.learningRate = model.learningRate;
-        const state = model.getOptimizerState();
-        if (state) this.model.setOptimizerState(state);
-      }
-      this.model.setRngState(model.getRngState());
-    } finally {
-      model.dispose();
-    }
+    const empty: FitResult = { stopReason: 'completed', epochs: 0, steps: 0, tokens: 0, elapsedMs: 0, tokensPerSec: 0, history: [] };
+    let stepsAtEpochEnd = 0;
+    // one engine run over the epochs left; a resumed run draws its batch order from seed + startEpoch
+    const r =
+      epochs <= startEpoch
+        ? empty
+        : await fitSeq2Seq(
+            this.model,
+            pairs,
+            {
+              ...rest,
+              epochs: epochs - startEpoch,
+              seed: seed + startEpoch,
+              onProgress: async (e) => {
+                if (e.type === 'step') onStep?.({ ...e, epoch: e.epoch + startEpoch });
+                else {
+                  stepsAtEpochEnd = e.step;
+                  await epochEnd(e.epoch + startEpoch, false, e.loss, e.tokensPerSec);
+                }
+              },
+            },
+            workers,
+          );
+    // an epoch cut short (budget or abort) after some of its batches competes for the best too
+    if (r.steps > stepsAtEpochEnd && r.stopReason !== 'completed') await epochEnd(startEpoch + r.epochs, true, Number.NaN, r.tokensPerSec);
+    if (best.file) takeFile(this.model, best.file);
+    const { bestEpoch: _restored, ...result } = r;
+    return {
+      ...result,
+      history: r.history.map((h) => ({ ...h, epoch: h.epoch + startEpoch })),
+      elapsedMs: performance.now() - t0,
+      bestDevBleu: best.bleu,
+      bestEpoch: best.epoch,
+    };
   }
 
   /** Translates each line (E_RANGE naming the line if it is empty or too long). */

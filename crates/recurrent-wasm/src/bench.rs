@@ -10,6 +10,7 @@
 //! - `wasmMemoryBytes()` is the current size of the module's linear memory, so tests can check
 //!   that a training step of a fixed shape stops growing it after the first step.
 
+use recurrent_core::kernels::simd::MR;
 use recurrent_core::kernels::{self, Mat};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -53,6 +54,77 @@ pub fn bench_micro_kernel(kc: u32, reps: u32) -> f64 {
     let flops = kernels::simd::micro_kernel_ceiling(kc as usize, reps as usize, &mut out);
     std::hint::black_box(out);
     flops
+}
+
+/// The micro-kernel tiles (rows × 8) `benchGemmTile` and `benchMicroKernelTile` can run: every
+/// tile the bench compares with the `bench-tiles` feature, else the build's own.
+#[cfg(feature = "bench-tiles")]
+const TILES: &[u32] = &[4, 5, 6, 8];
+#[cfg(not(feature = "bench-tiles"))]
+const TILES: &[u32] = &[MR as u32];
+
+/// `benchGemm` with an R-row micro-kernel tile (one of `benchTiles`) instead of the build's own:
+/// how `bench/tiles.mjs` compares the tiles a build could ship. `prepacked` packs B once before
+/// the repetitions (as a recurrent layer packs W_hh once per pass for its per-step products)
+/// instead of inside every call. Returns NaN for an R this build does not have.
+#[wasm_bindgen(js_name = benchGemmTile)]
+pub fn bench_gemm_tile(m: u32, n: u32, k: u32, reps: u32, rows: u32, prepacked: bool) -> f32 {
+    use kernels::simd::{PackedB, gemm_packed_tile as g};
+    let (m, n, k) = (m.max(1) as usize, n.max(1) as usize, k.max(1) as usize);
+    let gemm: fn(usize, Mat, &PackedB, bool, &mut [f32], usize) = match rows {
+        r if r as usize == MR => g::<MR>,
+        #[cfg(feature = "bench-tiles")]
+        4 => g::<4>,
+        #[cfg(feature = "bench-tiles")]
+        5 => g::<5>,
+        #[cfg(feature = "bench-tiles")]
+        6 => g::<6>,
+        #[cfg(feature = "bench-tiles")]
+        8 => g::<8>,
+        _ => return f32::NAN,
+    };
+    BUFS.with(|b| {
+        let [a, bt, c] = &mut *b.borrow_mut();
+        fill(a, m * k, 1);
+        fill(bt, n * k, 2);
+        c.resize(m * n, 0.0);
+        let mut packed = PackedB::new();
+        for i in 0..reps {
+            if i == 0 || !prepacked {
+                packed.pack(k, n, Mat::t(bt, k));
+            }
+            gemm(m, Mat::n(a, k), &packed, false, c, n);
+        }
+        c[0]
+    })
+}
+
+/// `benchMicroKernel` with an R-row tile (one of `benchTiles`); NaN for another R.
+#[wasm_bindgen(js_name = benchMicroKernelTile)]
+pub fn bench_micro_kernel_tile(kc: u32, reps: u32, rows: u32) -> f64 {
+    let (kc, reps, mut out) = (kc as usize, reps as usize, 0.0);
+    let flops = match rows {
+        r if r as usize == MR => kernels::simd::micro_kernel_ceiling_tile::<MR>(kc, reps, &mut out),
+        #[cfg(feature = "bench-tiles")]
+        4 => kernels::simd::micro_kernel_ceiling_tile::<4>(kc, reps, &mut out),
+        #[cfg(feature = "bench-tiles")]
+        5 => kernels::simd::micro_kernel_ceiling_tile::<5>(kc, reps, &mut out),
+        #[cfg(feature = "bench-tiles")]
+        6 => kernels::simd::micro_kernel_ceiling_tile::<6>(kc, reps, &mut out),
+        #[cfg(feature = "bench-tiles")]
+        8 => kernels::simd::micro_kernel_ceiling_tile::<8>(kc, reps, &mut out),
+        _ => return f64::NAN,
+    };
+    std::hint::black_box(out);
+    flops
+}
+
+/// The tiles the two exports above accept, and this build's own (the last entry).
+#[wasm_bindgen(js_name = benchTiles)]
+pub fn bench_tiles() -> Vec<u32> {
+    let mut t = TILES.to_vec();
+    t.push(MR as u32);
+    t
 }
 
 /// Bytes of linear memory the module holds now (memory 0).

@@ -16,13 +16,19 @@
 //!
 //! Tuning (wasm simd128 in V8 on x86-64, 15 usable xmm registers): 4×8 keeps 8 accumulators,
 //! 2 B vectors, a broadcast A value and a product in registers; 6×8 and 4×12 spill, 2×16 ties
-//! with 4×8. KC = 512 keeps a B panel (16 KB) and an A panel (8 KB) in L1; MC = 64 keeps the
+//! with 4×8. The relaxed-SIMD build (fused multiply-adds) keeps 4×8 too: measured with
+//! `bench/tiles.mjs` in Node 24 on an Intel Xeon, 5×8, 6×8 and 8×8 reach 66–76% of 4×8's
+//! ceiling, and A broadcast by lane shuffles (one A load, four `i32x4.shuffle`s) ties with
+//! `v128.load32_splat`. The kernel is generic over its rows (`gemm_tile`), so the bench can
+//! compare tiles on any host. KC = 512 keeps a B panel (16 KB) and an A panel (8 KB) in L1; MC = 64 keeps the
 //! A block (128 KB) in L2. Measured GFLOP/s per shape are in bench/README.md.
 
 use super::Mat;
 use super::v4::V4;
 use std::cell::RefCell;
 
+/// Rows of C per micro-kernel tile, in both builds (see the tuning note above and
+/// bench/README.md for the tiles measured against it).
 pub const MR: usize = 4;
 pub const NR: usize = 8;
 const KC: usize = 512;
@@ -181,7 +187,7 @@ pub fn gemm(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &
     SCRATCH.with(|s| {
         let s = &mut *s.borrow_mut();
         s.1.pack(k, n, b);
-        gemm_with(m, a, &s.1, accumulate, c, ldc, &mut s.0);
+        gemm_with::<MR>(m, a, &s.1, accumulate, c, ldc, &mut s.0);
     })
 }
 
@@ -189,11 +195,25 @@ pub fn gemm(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &
 pub fn gemm_packed(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize) {
     SCRATCH.with(|s| {
         let s = &mut *s.borrow_mut();
-        gemm_with(m, a, b, accumulate, c, ldc, &mut s.0);
+        gemm_with::<MR>(m, a, b, accumulate, c, ldc, &mut s.0);
     })
 }
 
-fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize, apack: &mut Aligned) {
+/// The same product as [`gemm`] with an R-row micro-kernel tile of the caller's choice (the
+/// tests run every tile a build may use, whichever this build's [`MR`] is).
+#[allow(clippy::too_many_arguments)] // the BLAS sgemm signature
+pub fn gemm_tile<const R: usize>(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &mut [f32], ldc: usize) {
+    let mut bp = PackedB::new();
+    bp.pack(k, n, b);
+    gemm_packed_tile::<R>(m, a, &bp, accumulate, c, ldc);
+}
+
+/// [`gemm_packed`] with an R-row micro-kernel tile of the caller's choice.
+pub fn gemm_packed_tile<const R: usize>(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize) {
+    SCRATCH.with(|s| gemm_with::<R>(m, a, b, accumulate, c, ldc, &mut s.borrow_mut().0))
+}
+
+fn gemm_with<const R: usize>(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize, apack: &mut Aligned) {
     let (n, k) = (b.n, b.k);
     if m == 0 || n == 0 {
         return;
@@ -207,7 +227,7 @@ fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc
         }
         return;
     }
-    let apack = apack.get(round_up(MC.min(m), MR) * KC.min(k), false);
+    let apack = apack.get(round_up(MC.min(m), R) * KC.min(k), false);
     let mut pc = 0;
     while pc < k {
         let kc = KC.min(k - pc);
@@ -215,17 +235,17 @@ fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc
         let mut ic = 0;
         while ic < m {
             let mc = MC.min(m - ic);
-            pack_a(a, ic, mc, pc, kc, apack);
+            pack_a::<R>(a, ic, mc, pc, kc, apack);
             for jp in 0..n.div_ceil(NR) {
                 let bp = b.panel(pc, kc, jp);
                 let j0 = jp * NR;
                 let nr = NR.min(n - j0);
-                for ip in 0..mc.div_ceil(MR) {
-                    let i0 = ic + ip * MR;
-                    let mr = MR.min(m - i0);
-                    let ap = &apack[ip * kc * MR..(ip + 1) * kc * MR];
+                for ip in 0..mc.div_ceil(R) {
+                    let i0 = ic + ip * R;
+                    let mr = R.min(m - i0);
+                    let ap = &apack[ip * kc * R..(ip + 1) * kc * R];
                     let tile = Tile { c: &mut c[i0 * ldc + j0..], ldc, rows: mr, cols: nr, overwrite };
-                    micro_kernel(kc, ap, bp, tile);
+                    micro_kernel::<R>(kc, ap, bp, tile);
                 }
             }
             ic += mc;
@@ -234,48 +254,65 @@ fn gemm_with(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc
     }
 }
 
-/// Packs rows ic..ic+mc, columns pc..pc+kc of op(A) into MR-row panels ([kc × MR] each).
-fn pack_a(a: Mat, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
-    for ip in 0..mc.div_ceil(MR) {
-        let panel = &mut out[ip * kc * MR..(ip + 1) * kc * MR];
-        let r0 = ip * MR;
-        let mr = MR.min(mc - r0);
-        if mr < MR {
+/// Packs rows ic..ic+mc, columns pc..pc+kc of op(A) into R-row panels ([kc × R] each).
+fn pack_a<const R: usize>(a: Mat, ic: usize, mc: usize, pc: usize, kc: usize, out: &mut [f32]) {
+    for ip in 0..mc.div_ceil(R) {
+        let panel = &mut out[ip * kc * R..(ip + 1) * kc * R];
+        let r0 = ip * R;
+        let mr = R.min(mc - r0);
+        if mr < R {
             panel.fill(0.0);
         }
         if !a.trans {
-            let rows: [&[f32]; MR] = core::array::from_fn(|r| {
+            let rows: [&[f32]; R] = core::array::from_fn(|r| {
                 let s = (ic + r0 + r.min(mr - 1)) * a.ld + pc;
                 &a.data[s..s + kc]
             });
-            let mut p = 0;
-            if mr == MR {
+            // groups of 4 full rows: 4×4 register transposes; the rest (edge panels, the last
+            // R mod 4 rows of a tile) one float at a time
+            let full = if mr == R { R / 4 * 4 } else { 0 };
+            let mut g = 0;
+            while g < full {
+                let mut p = 0;
                 while p + 4 <= kc {
-                    // SAFETY: each row has kc ≥ p + 4 floats; the panel has kc·MR ≥ (p+4)·MR.
+                    // SAFETY: each row has kc ≥ p + 4 floats; the panel has kc·R ≥ (p+3)·R + g + 4.
                     unsafe {
-                        let t = V4::transpose4(core::array::from_fn(|r| V4::load(rows[r].as_ptr().add(p))));
+                        let t = V4::transpose4(core::array::from_fn(|r| V4::load(rows[g + r].as_ptr().add(p))));
                         for (i, v) in t.iter().enumerate() {
-                            v.store(panel.as_mut_ptr().add((p + i) * MR));
+                            v.store(panel.as_mut_ptr().add((p + i) * R + g));
                         }
                     }
                     p += 4;
                 }
+                for p in p..kc {
+                    for r in g..g + 4 {
+                        panel[p * R + r] = rows[r][p];
+                    }
+                }
+                g += 4;
             }
-            for p in p..kc {
-                for r in 0..mr {
-                    panel[p * MR + r] = rows[r][p];
+            if full < mr {
+                for p in 0..kc {
+                    for r in full..mr {
+                        panel[p * R + r] = rows[r][p];
+                    }
                 }
             }
         } else {
-            // stored [k×m]: row p of storage holds column p of op(A)
+            // stored [k×m]: row p of storage holds column p of op(A); 4 floats a vector, the
+            // rest one at a time (a copy_from_slice of a few floats is a memcpy call in wasm)
+            let full = mr / 4 * 4;
             for p in 0..kc {
                 let s = (pc + p) * a.ld + ic + r0;
-                let src = &a.data[s..s + mr];
-                if mr == MR {
-                    // SAFETY: src and the destination both hold MR = 4 floats.
-                    unsafe { V4::load(src.as_ptr()).store(panel.as_mut_ptr().add(p * MR)) }
-                } else {
-                    panel[p * MR..p * MR + mr].copy_from_slice(src);
+                let (src, dst) = (&a.data[s..s + mr], &mut panel[p * R..p * R + mr]);
+                let mut g = 0;
+                while g < full {
+                    // SAFETY: src and dst both hold mr ≥ g + 4 floats.
+                    unsafe { V4::load(src.as_ptr().add(g)).store(dst.as_mut_ptr().add(g)) }
+                    g += 4;
+                }
+                for (d, v) in dst[full..].iter_mut().zip(&src[full..]) {
+                    *d = *v;
                 }
             }
         }
@@ -292,14 +329,14 @@ struct Tile<'a> {
     overwrite: bool,
 }
 
-/// C tile [rows×cols] (+)= A panel [kc×MR] · B panel [kc×NR].
+/// C tile [rows×cols] (+)= A panel [kc×R] · B panel [kc×NR].
 #[inline(always)]
-fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], tile: Tile) {
+fn micro_kernel<const R: usize>(kc: usize, ap: &[f32], bp: &[f32], tile: Tile) {
     let Tile { c, ldc, rows: mr, cols: nr, overwrite } = tile;
-    assert!(ap.len() >= kc * MR && bp.len() >= kc * NR);
+    assert!(ap.len() >= kc * R && bp.len() >= kc * NR);
     let z = V4::splat(0.0);
-    let mut acc = [[z; 2]; MR];
-    // SAFETY: ap has kc·MR and bp has kc·NR elements (asserted above), so every load below is
+    let mut acc = [[z; 2]; R];
+    // SAFETY: ap has kc·R and bp has kc·NR elements (asserted above), so every load below is
     // in bounds.
     unsafe {
         let mut a = ap.as_ptr();
@@ -307,23 +344,16 @@ fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], tile: Tile) {
         for _ in 0..kc {
             let b0 = V4::load(b);
             let b1 = V4::load(b.add(4));
-            let a0 = V4::load_splat(a);
-            let a1 = V4::load_splat(a.add(1));
-            let a2 = V4::load_splat(a.add(2));
-            let a3 = V4::load_splat(a.add(3));
-            acc[0][0] = acc[0][0].mul_add(a0, b0);
-            acc[0][1] = acc[0][1].mul_add(a0, b1);
-            acc[1][0] = acc[1][0].mul_add(a1, b0);
-            acc[1][1] = acc[1][1].mul_add(a1, b1);
-            acc[2][0] = acc[2][0].mul_add(a2, b0);
-            acc[2][1] = acc[2][1].mul_add(a2, b1);
-            acc[3][0] = acc[3][0].mul_add(a3, b0);
-            acc[3][1] = acc[3][1].mul_add(a3, b1);
-            a = a.add(MR);
+            for (r, row) in acc.iter_mut().enumerate() {
+                let ar = V4::load_splat(a.add(r));
+                row[0] = row[0].mul_add(ar, b0);
+                row[1] = row[1].mul_add(ar, b1);
+            }
+            a = a.add(R);
             b = b.add(NR);
         }
     }
-    if mr == MR && nr == NR && c.len() >= (MR - 1) * ldc + NR {
+    if mr == R && nr == NR && c.len() >= (R - 1) * ldc + NR {
         for (r, row) in acc.iter().enumerate() {
             // SAFETY: the full tile fits in c (checked just above).
             unsafe {
@@ -338,16 +368,16 @@ fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], tile: Tile) {
             }
         }
     } else {
-        let mut tile = [0f32; MR * NR];
-        for (r, row) in acc.iter().enumerate() {
-            // SAFETY: tile has MR·NR elements; each row writes NR of them.
+        let mut tile = [[0f32; NR]; R];
+        for (row, t) in acc.iter().zip(tile.iter_mut()) {
+            // SAFETY: t holds NR = 8 floats.
             unsafe {
-                row[0].store(tile.as_mut_ptr().add(r * NR));
-                row[1].store(tile.as_mut_ptr().add(r * NR + 4));
+                row[0].store(t.as_mut_ptr());
+                row[1].store(t.as_mut_ptr().add(4));
             }
         }
-        for r in 0..mr {
-            let (dst, src) = (&mut c[r * ldc..r * ldc + nr], &tile[r * NR..r * NR + nr]);
+        for (r, t) in tile.iter().enumerate().take(mr) {
+            let (dst, src) = (&mut c[r * ldc..r * ldc + nr], &t[..nr]);
             if overwrite {
                 dst.copy_from_slice(src);
             } else {
@@ -365,9 +395,15 @@ fn micro_kernel(kc: usize, ap: &[f32], bp: &[f32], tile: Tile) {
 /// the flops done, 2·MR·NR·kc·reps, and leaves the sum of C in `out` so the work is kept.
 /// Only the benchmark calls it (`benchMicroKernel`).
 pub fn micro_kernel_ceiling(kc: usize, reps: usize, out: &mut f32) -> f64 {
+    micro_kernel_ceiling_tile::<MR>(kc, reps, out)
+}
+
+/// [`micro_kernel_ceiling`] with an R-row tile of the caller's choice (`bench/tiles.mjs`
+/// compares the tiles a build could use).
+pub fn micro_kernel_ceiling_tile<const R: usize>(kc: usize, reps: usize, out: &mut f32) -> f64 {
     let kc = kc.max(1);
     let (mut pa, mut pb) = (Aligned::default(), Aligned::default());
-    let ap = pa.get(kc * MR, false);
+    let ap = pa.get(kc * R, false);
     for (i, v) in ap.iter_mut().enumerate() {
         *v = ((i * 7919 + 1) % 1000) as f32 / 1000.0 - 0.5;
     }
@@ -375,18 +411,18 @@ pub fn micro_kernel_ceiling(kc: usize, reps: usize, out: &mut f32) -> f64 {
     for (i, v) in bp.iter_mut().enumerate() {
         *v = ((i * 7919 + 2) % 1000) as f32 / 1000.0 - 0.5;
     }
-    let mut c = [0f32; MR * NR];
+    let mut c = [[0f32; NR]; R];
     for _ in 0..reps {
         // black_box: the panels are opaque to the optimiser, so no repetition can be folded away,
         // and the whole tile is observed after every call, so none of its 8 accumulator chains
         // is dead code (observing only c[0] let LLVM drop 7 of them: a "ceiling" above the
         // hardware's, bound by one add's latency)
-        let tile = Tile { c: &mut c, ldc: NR, rows: MR, cols: NR, overwrite: false };
-        micro_kernel(kc, std::hint::black_box(&*ap), std::hint::black_box(&*bp), tile);
+        let tile = Tile { c: c.as_flattened_mut(), ldc: NR, rows: R, cols: NR, overwrite: false };
+        micro_kernel::<R>(kc, std::hint::black_box(&*ap), std::hint::black_box(&*bp), tile);
         std::hint::black_box(&mut c);
     }
-    *out = std::hint::black_box(c.iter().sum());
-    2.0 * (MR * NR * kc) as f64 * reps as f64
+    *out = std::hint::black_box(c.iter().flatten().sum());
+    2.0 * (R * NR * kc) as f64 * reps as f64
 }
 
 /// The C of a product: [m×n] in `c` with rows `ldc` apart; `accumulate` adds to it instead of

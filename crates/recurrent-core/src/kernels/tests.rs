@@ -4,7 +4,15 @@ use super::{Mat, scalar, simd};
 use crate::rng::Rng;
 
 type Gemm = fn(usize, usize, usize, Mat, Mat, bool, &mut [f32], usize);
-const GEMMS: [(&str, Gemm); 2] = [("simd", simd::gemm), ("scalar", scalar::gemm)];
+/// The shipped GEMM of each module, and the SIMD GEMM with every other micro-kernel tile that
+/// `bench/tiles.mjs` measures (so a tile switched on later is already checked).
+const GEMMS: [(&str, Gemm); 5] = [
+    ("simd", simd::gemm),
+    ("scalar", scalar::gemm),
+    ("simd 5x8", simd::gemm_tile::<5>),
+    ("simd 6x8", simd::gemm_tile::<6>),
+    ("simd 8x8", simd::gemm_tile::<8>),
+];
 
 fn rand_vec(rng: &mut Rng, n: usize) -> Vec<f32> {
     (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect()

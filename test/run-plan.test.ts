@@ -1,0 +1,131 @@
+// `recurrent train` plans its run to the time budget: given the throughput measured in the first
+// seconds, the epochs and batches per epoch that fill the budget (so the cosine schedule ends as
+// the time does), on fast, slow and very slow hosts; and the throughput read off a short fit's
+// step events with the start-up left out.
+import { describe, expect, it } from 'vitest';
+import { MARGIN, MIN_STEPS_PER_EPOCH, measureThroughput, planRun, replanSteps } from '../ts/cli/run-plan.js';
+import type { FitEvent, FitResult } from '../ts/events.js';
+import { expectError } from './helpers.js';
+
+/** The main job's shape: batch 32 x 64 characters, 9m30s less a 6 s calibration. */
+const JOB = { budgetMs: 564_000, tokensPerBatch: 32 * 64, epochOverheadMs: 1500, maxStepsPerEpoch: 20_000 };
+
+describe('planRun', () => {
+  it('fills the budget on a fast host: 12 epochs of more batches than the fixed 500, within the margin', () => {
+    // the idle AMD host of issue 20: 36,109 characters/s with 2 workers
+    const p = planRun({ ...JOB, tokensPerSec: 36_109 });
+    expect(p.epochs).toBe(12);
+    expect(p.stepsPerEpoch).toBeGreaterThan(700);
+    expect(p.tokens).toBeGreaterThan(17e6); // the fixed plan trained on 12.3M
+    expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * MARGIN);
+    // one more batch per epoch would not fit
+    const msPerBatch = (JOB.tokensPerBatch / 36_109) * 1000;
+    expect(p.projectedMs + 12 * msPerBatch).toBeGreaterThan(JOB.budgetMs * MARGIN);
+  });
+
+  it('degrades gracefully: a slower host gets shorter epochs that still end inside the budget', () => {
+    const fast = planRun({ ...JOB, tokensPerSec: 36_000 });
+    const slow = planRun({ ...JOB, tokensPerSec: 6_000 });
+    expect(slow.epochs).toBe(12);
+    expect(slow.stepsPerEpoch).toBeLessThan(fast.stepsPerEpoch);
+    expect(slow.stepsPerEpoch).toBeGreaterThanOrEqual(MIN_STEPS_PER_EPOCH);
+    expect(slow.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * MARGIN);
+  });
+
+  it('a host too slow for 12 epochs of 20 batches trains fewer epochs, at least one', () => {
+    const p = planRun({ ...JOB, tokensPerSec: 400 }); // 5.1 s a batch
+    expect(p.epochs).toBeLessThan(12);
+    expect(p.epochs).toBeGreaterThanOrEqual(1);
+    expect(p.stepsPerEpoch).toBeGreaterThanOrEqual(MIN_STEPS_PER_EPOCH);
+    expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * MARGIN);
+    const crawl = planRun({ ...JOB, tokensPerSec: 3 }); // a batch longer than the budget: one epoch of one batch
+    expect(crawl).toMatchObject({ epochs: 1, stepsPerEpoch: 1 });
+  });
+
+  it('more epochs when an epoch would exceed the window cap; the epoch count is kept when batches per epoch are given', () => {
+    const p = planRun({ ...JOB, tokensPerSec: 36_000, maxStepsPerEpoch: 300 });
+    expect(p.stepsPerEpoch).toBeLessThanOrEqual(300);
+    expect(p.epochs).toBeGreaterThan(12);
+    expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * MARGIN);
+    const given = planRun({ ...JOB, tokensPerSec: 36_000, stepsPerEpoch: 500 });
+    expect(given.stepsPerEpoch).toBe(500);
+    expect(given.epochs).toBe(Math.floor((JOB.budgetMs * MARGIN) / (500 * ((2048 / 36_000) * 1000) + 1500)));
+    expect(planRun({ ...JOB, tokensPerSec: 36_000, epochs: 6 }).epochs).toBe(6);
+  });
+
+  it('never plans past the budget, and a faster host never gets fewer tokens', () => {
+    let before = 0;
+    for (let rate = 200; rate < 200_000; rate *= 1.37) {
+      for (const overhead of [0, 800, 5000]) {
+        const p = planRun({ ...JOB, tokensPerSec: rate, epochOverheadMs: overhead });
+        if (p.epochs * p.stepsPerEpoch > 1) expect(p.projectedMs).toBeLessThanOrEqual(JOB.budgetMs * MARGIN + 1e-6);
+        if (overhead === 800) {
+          expect(p.tokens).toBeGreaterThanOrEqual(before);
+          before = p.tokens;
+        }
+      }
+    }
+  });
+
+  it('rejects measurements that cannot be planned with a typed error', () => {
+    expectError(() => planRun({ ...JOB, tokensPerSec: 0 }), RangeError, 'E_RANGE', /tokensPerSec must be a finite number > 0/);
+    expectError(() => planRun({ ...JOB, tokensPerSec: Number.NaN }), RangeError, 'E_RANGE', /tokensPerSec/);
+    expectError(() => planRun({ ...JOB, tokensPerSec: 1000, epochOverheadMs: -1 }), RangeError, 'E_RANGE', /epochOverheadMs/);
+    expectError(() => planRun({ ...JOB, tokensPerSec: 1000, margin: 1.5 }), RangeError, 'E_RANGE', /margin/);
+  });
+});
+
+describe('replanSteps', () => {
+  // 6 epochs left in 300 s, 1 s of overhead each, 2048-token batches
+  const LEFT = { leftMs: 300_000, epochsLeft: 6, tokensPerBatch: 2048, epochOverheadMs: 1000, maxStepsPerEpoch: 20_000 };
+
+  it('shortens the epochs left when the host slowed down, so the schedule still ends inside the budget', () => {
+    const asPlanned = replanSteps({ ...LEFT, tokensPerSec: 36_000 });
+    const slowed = replanSteps({ ...LEFT, tokensPerSec: 20_000 });
+    expect(slowed).toBeLessThan(asPlanned);
+    for (const [rate, steps] of [
+      [36_000, asPlanned],
+      [20_000, slowed],
+    ]) {
+      const ms = LEFT.epochsLeft * (steps * ((2048 / rate) * 1000) + LEFT.epochOverheadMs);
+      expect(ms).toBeLessThanOrEqual(LEFT.leftMs * MARGIN);
+    }
+    // and lengthens them when it sped up
+    expect(replanSteps({ ...LEFT, tokensPerSec: 50_000 })).toBeGreaterThan(asPlanned);
+  });
+
+  it('keeps at least one batch when the budget is spent, and the window cap', () => {
+    expect(replanSteps({ ...LEFT, leftMs: -5, tokensPerSec: 36_000 })).toBe(1);
+    expect(replanSteps({ ...LEFT, tokensPerSec: 36_000, maxStepsPerEpoch: 50 })).toBe(50);
+    expectError(() => replanSteps({ ...LEFT, tokensPerSec: 0 }), RangeError, 'E_RANGE', /tokensPerSec/);
+    expectError(() => replanSteps({ ...LEFT, epochsLeft: 0, tokensPerSec: 1 }), RangeError, 'E_RANGE', /epochsLeft/);
+  });
+});
+
+/** A fit run that yields step events at the given (tokens, elapsedMs) points. */
+function fakeRun(points: [number, number][], result: Partial<FitResult>): AsyncIterable<FitEvent> & PromiseLike<FitResult> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (const [tokens, elapsedMs] of points) yield { type: 'step', tokens, elapsedMs } as FitEvent;
+    },
+    // biome-ignore lint/suspicious/noThenProperty: a FitRun is a thenable by design
+    then: (ok, bad) => Promise.resolve(result as FitResult).then(ok, bad),
+  };
+}
+
+describe('measureThroughput', () => {
+  it('leaves the start-up out: the rate between the second and the last step', async () => {
+    // the first batch takes 900 ms (workers start, JIT), then 100 ms per 2048-token batch
+    const pts: [number, number][] = [
+      [2048, 900],
+      [4096, 1000],
+      [6144, 1100],
+      [8192, 1200],
+    ];
+    expect(await measureThroughput(fakeRun(pts, { tokensPerSec: 1 }))).toBeCloseTo(20_480, 6);
+  });
+
+  it("falls back on the run's own rate when it made too few batches", async () => {
+    expect(await measureThroughput(fakeRun([[2048, 5000]], { tokensPerSec: 409.6 }))).toBe(409.6);
+  });
+});
