@@ -152,6 +152,10 @@ describe('character bigram inputs', () => {
       seg.dispose();
     }
     expectError(() => charVocabulary(corpus, { bigrams: -1 }), RangeError, 'E_RANGE');
+    await expect(trainSegmenter(corpus, { lrDecay: 0, steps: 1 })).rejects.toMatchObject({ code: 'E_RANGE' });
+    const constant = await trainSegmenter(corpus, { lrDecay: 1, steps: 2, hidden: 4, embed: 4, optimizer: { name: 'adam', lr: 0.03 } });
+    expect(constant.session.model.learningRate).toBeCloseTo(0.03, 6);
+    constant.dispose();
   });
 });
 

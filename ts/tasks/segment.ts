@@ -583,7 +583,8 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const maxChars = posInt('maxChars', opts.maxChars, 80);
   const every = posInt('progressEvery', opts.progressEvery, 50);
   if (sentences.length === 0) throw formatError('the training corpus has no sentences');
-  const decay = numIn('lrDecay', opts.lrDecay, 0, 1, 1);
+  // in (0, 1]: 1 keeps the rate constant
+  const decay = opts.lrDecay === 1 ? 1 : numIn('lrDecay', opts.lrDecay, Number.MIN_VALUE, 1, 1);
   const decayEvery = posInt('decayEvery', opts.decayEvery, 500);
   const vocab = charVocabulary(sentences, { bigrams: opts.bigrams });
   const seg = Segmenter.create(vocab, { crf: opts.crf, embed: opts.embed, hidden: opts.hidden, layers: opts.layers, seed: opts.seed });
