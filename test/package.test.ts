@@ -80,10 +80,11 @@ describe('npm package', () => {
     ]) {
       expect(files, f).toContain(f);
     }
-    // one example script ships: the speech corpus generator that `recurrent speech train` runs
-    // (npm adds the README of a folder it takes a file from)
-    const shipped = ['examples/speech/make-corpus.mjs', 'examples/README.md'];
+    // two example scripts ship: the speech corpus generator that `recurrent speech train` runs
+    // and its synthesizers (npm adds the README of a folder it takes a file from)
+    const shipped = ['examples/speech/make-corpus.mjs', 'examples/speech/synthesizers.mjs', 'examples/README.md'];
     expect(files).toContain(shipped[0]);
+    expect(files).toContain(shipped[1]);
     expect(files.filter((f) => (/^(ts|test|crates|examples|scripts|bench)\//.test(f) || f.endsWith('.rs')) && !shipped.includes(f))).toEqual([]);
   });
 
@@ -175,6 +176,9 @@ describe('npm package', () => {
         '1',
         '--beam',
         '1',
+        // two utterances each of a held-out espeak-ng variant and of Flite: every synthesizer runs
+        '--held-out-utterances',
+        '2',
         '--corpus',
         join(dir, 'corpus'),
         '--out',
@@ -185,7 +189,7 @@ describe('npm package', () => {
     rmSync(dir, { recursive: true, force: true });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/corpus: .* 12 utterances/);
+    expect(r.stdout).toMatch(/corpus: .* 16 utterances/);
     expect(r.stdout).toMatch(/model saved to /);
   });
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../ts/index.js';
-import { explodingRelu, gradientFlow } from '../ts/tasks/index.js';
+import { addingExperiment, explodingRelu, gradientFlow } from '../ts/tasks/index.js';
 import { expectError, ROOT } from './helpers.js';
 
 beforeAll(async () => {
@@ -33,6 +33,26 @@ describe('gradient flow through time', () => {
     expect(again.map((r) => [r.testMse, Array.from(r.end)])).toEqual(runs.map((r) => [r.testMse, Array.from(r.end)]));
     expectError(() => gradientFlow({ lengths: [1] }), RangeError, 'E_RANGE', /at least 2/);
     expectError(() => gradientFlow({ epochs: 2 } as never), TypeError, 'E_OPTION', /gradientFlow\.epochs/);
+  });
+
+  it('an adding experiment run in chunks is the same run as gradientFlow’s, update for update', () => {
+    const opts = { units: 8, testSize: 64, seed: 5 };
+    const [run] = gradientFlow({ ...opts, lengths: [10], cells: ['gru'], updates: 12 });
+    const x = addingExperiment('gru', 10, opts);
+    try {
+      expect(Array.from(x.profile())).toEqual(Array.from(run.start));
+      const losses = [...x.train(5), ...x.train(7)];
+      expect(x.updates).toBe(12);
+      expect(losses).toHaveLength(12);
+      expect(losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
+      expect(Array.from(x.profile())).toEqual(Array.from(run.end));
+      expect(x.testMse()).toBe(run.testMse);
+    } finally {
+      x.dispose();
+    }
+    expectError(() => addingExperiment('lstm', 1), RangeError, 'E_RANGE', /at least 2/);
+    expectError(() => addingExperiment('conv' as never, 10), RangeError, 'E_RANGE', /cell must be one of/);
+    expectError(() => addingExperiment('lstm', 10, { epochs: 1 } as never), TypeError, 'E_OPTION', /addingExperiment\.epochs/);
   });
 
   it('a ReLU RNN started at 1.05·I explodes without clipping and stays finite with it', () => {

@@ -169,9 +169,10 @@ export class Session implements SessionApi {
     return this.#any().model;
   }
 
-  /** Sets the training position (a data-parallel coordinator's, before replica 0 saves). */
+  /** Sets the training position (a data-parallel coordinator's, before replica 0 saves; the
+   * leader's live position while it runs a fit: parallel/lead.ts). Kept as given, not copied. */
   protected set training(pos: TrainingState | undefined) {
-    this.#training = pos && { ...pos };
+    this.#training = pos;
   }
 
   /** Trains through the fit engine. `emit` gets every event; `aborted` starts the run stopped

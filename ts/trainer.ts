@@ -38,12 +38,15 @@ export interface TrainerOptions {
   /** Which kernel build to load, in the worker too (see `init`). @default RECURRENT_KERNELS, else 'auto' */
   kernels?: KernelChoice;
   /** Data-parallel training (the sequential model or the encoder-decoder) on this many worker
-   * replicas ('auto': the runtime's hardware threads, minus one in a browser page). Each step
-   * splits the batch into row shards (examples, or pairs), one per replica, and applies the
-   * combined gradient of the whole batch's loss on every replica. @default 1 */
+   * replicas. Each step splits the batch into row shards (examples, or pairs), one per replica,
+   * and applies the combined gradient of the whole batch's loss on every replica. 'auto': one
+   * replica per hardware thread (minus one in a browser page), and the first fit of each model
+   * shape measures whether they beat one replica (else it trains on one; see
+   * `Trainer.workersReason`). @default 1 */
   workers?: number | 'auto';
-  /** With workers > 1: exchange gradients through a SharedArrayBuffer (default where the
-   * runtime allows it) or as transferred messages (false). */
+  /** With workers > 1: the replicas synchronise among themselves through a SharedArrayBuffer
+   * (default where the runtime allows it: Node, Deno, Bun, cross-origin-isolated pages), or
+   * exchange gradients with the calling thread as transferred messages (false). */
   sharedMemory?: boolean;
 }
 
@@ -101,8 +104,6 @@ export class Trainer {
   /** Where the model lives: `'worker'` (a worker thread; data is copied in, typed arrays
    * transferred) or `'thread'` (the calling thread). */
   readonly mode: 'worker' | 'thread';
-  /** Replicas training the model (1 unless createTrainer({ workers })). */
-  readonly workers: number;
   /** The kernels the model trains with: "relaxed-simd" (fused multiply-adds) or "simd128"
    * (see {@link kernelBackend}; a worker's own runtime decides). */
   readonly kernels: string;
@@ -116,7 +117,18 @@ export class Trainer {
     this.#link = link;
     this.kernels = kernels;
     this.#parallel = parallel;
-    this.workers = parallel?.workers ?? 1;
+  }
+
+  /** Replicas training the model (1 unless createTrainer({ workers })). With workers: 'auto',
+   * one per hardware thread until the first fit of a model shape has measured whether they pay
+   * (then 1 where they do not); {@link workersReason} says why. */
+  get workers(): number {
+    return this.#parallel?.workers ?? 1;
+  }
+
+  /** Why {@link workers} replicas train, in words (the CLI's header prints it). */
+  get workersReason(): string {
+    return this.#parallel?.workersReason ?? (this.mode === 'worker' ? 'one worker thread' : 'the calling thread');
   }
 
   get #s(): SessionPort {
@@ -348,6 +360,6 @@ async function parallelTrainer(n: number, opts: TrainerOptions): Promise<Trainer
     for (const l of links) l.close(stateError('a training worker could not be initialised'));
     throw e;
   }
-  parallel = new ParallelSession(links, opts.sharedMemory ?? sharedMemoryAvailable(), kernels[0]);
+  parallel = new ParallelSession(links, opts.sharedMemory ?? sharedMemoryAvailable(), kernels[0], opts.workers === 'auto');
   return new Trainer('worker', threadLink<SessionApi>(parallel), kernels[0], parallel);
 }

@@ -26,12 +26,14 @@ export default defineConfig({
     target: 'es2022',
     outDir: 'dist',
     emptyOutDir: true,
-    // three pages: the training demo, the speech page and the Chinese words-and-entities page
+    // four pages: the training demo, the gradient-flow page, the speech page and the Chinese
+    // words-and-entities page
     rollupOptions: {
       input: {
         main: fileURLToPath(new URL('index.html', import.meta.url)),
         speech: fileURLToPath(new URL('speech.html', import.meta.url)),
         chinese: fileURLToPath(new URL('chinese.html', import.meta.url)),
+        gradients: fileURLToPath(new URL('gradients.html', import.meta.url)),
       },
     },
   },

@@ -172,7 +172,7 @@ export const common = {
   workers: (dflt: '1' | 'auto' = '1'): Flag => ({
     name: 'workers',
     arg: 'N|auto',
-    help: `data-parallel training on N worker replicas, each taking a row shard of every batch (auto: one per core; default ${dflt})`,
+    help: `data-parallel training on N worker replicas, each taking a row shard of every batch (auto: one per core where the first batch measures them faster than one; default ${dflt})`,
   }),
   out: (dflt: string, what = 'model file'): Flag => ({ name: 'out', arg: 'FILE', help: `${what} (default ${dflt})` }),
   chart: (): Flag => ({ name: 'chart', arg: 'FILE', negatable: true, help: 'SVG picture of the run (default: next to --out, .svg; --no-chart: none)' }),

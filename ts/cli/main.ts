@@ -33,7 +33,7 @@ commands:
   classify train|run              spam vs ham (GRU over tokens vs naive Bayes) on SpamAssassin
   g2p train|run                   grapheme to phoneme on CMUdict (attention encoder-decoder, WER/PER)
   translate data|train|run|eval   Spanish → English on the Bible (BPE, attention, beam search; sacreBLEU BLEU/chrF vs IBM Model 1)
-  speech train|run|eval           spoken digits (espeak-ng voices) with a BiGRU and CTC; transcribe WAVs, score a gold list
+  speech train|run|eval           spoken digits (espeak-ng, Festival, Flite voices) with a BiGRU and CTC; transcribe WAVs, score a gold list
   forecast                        28-day forecasts of daily US births (LSTM vs seasonal naive, MAE)
   classic                         the classic LSTM demonstration (fixed targets from random inputs, MSE)
   gradients                       gradient flow through time: tanh RNN vs LSTM vs GRU on the adding problem (SVG)

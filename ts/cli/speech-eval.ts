@@ -85,7 +85,12 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const line = (name: string, r: SpeechScore) => `${name}: label error rate ${pct(r.ler)}, string accuracy ${pct(r.accuracy)} (${r.utterances} utterances)`;
 
 /** The report of `speech eval`: overall, per group, and the `worst` utterances by edit distance. */
-export function goldReport(gold: readonly GoldUtterance[], hyps: readonly number[][], worst: number): string[] {
+export function goldReport(
+  gold: readonly GoldUtterance[],
+  hyps: readonly number[][],
+  worst: number,
+  groupName = 'by group (voice column, else folder)',
+): string[] {
   const out = [
     line(
       'all',
@@ -102,7 +107,7 @@ export function goldReport(gold: readonly GoldUtterance[], hyps: readonly number
     groups.set(g.group, ids);
   });
   if (groups.size > 1) {
-    out.push('by group (voice column, else folder):');
+    out.push(`${groupName}:`);
     for (const [name, ids] of [...groups].sort((a, b) => a[0].localeCompare(b[0])))
       out.push(
         `  ${line(

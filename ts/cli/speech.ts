@@ -1,10 +1,21 @@
-// `recurrent speech train|run`: spoken digit strings (espeak-ng's synthetic voices) → a
-// bidirectional (or, --streaming, unidirectional) GRU over log-mel frames with CTC; label
-// error rate and whole-string accuracy on held-out voices, greedy and beam.
+// `recurrent speech train|run|eval`: spoken digit strings (synthetic voices of espeak-ng,
+// Festival and Flite) → a bidirectional (or, --streaming, unidirectional) GRU over log-mel
+// frames with CTC, trained with augmentation; label error rate and whole-string accuracy on
+// three held-out sets (espeak-ng voices, whole espeak-ng variants, every Flite voice), greedy
+// and beam, also at gain 0.1, with per-voice figures and the worst utterances.
 import { stat } from 'node:fs/promises';
 import { isRecurrentError, optionError, stateError } from '../errors.js';
+import { logMel } from '../index.js';
 import { TASK_TRAINING } from '../tasks/defaults.js';
-import { digitsToWords, type SpeechCorpus, SpeechRecognizer, type SpeechScore, type SpeechUtterance } from '../tasks/speech.js';
+import {
+  digitsToWords,
+  type SpeechCorpus,
+  SpeechRecognizer,
+  type SpeechScore,
+  type SpeechUtterance,
+  scoreTranscripts,
+  utteranceAudio,
+} from '../tasks/speech.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { lineChart } from './chart.js';
@@ -16,15 +27,19 @@ export const SPEECH_TRAIN: Command = {
   name: 'recurrent speech train',
   usage: '[flags]',
   about: `Speech recognition of spoken digit strings ("four one five two") with CTC. The corpus is made
-with the espeak-ng synthesizer (synthetic voices: 8 English accents x 13 variants, rates and
-pitches varied; examples/speech/make-corpus.mjs), generated under --corpus when missing, with
-whole voices held out for the test. Features: 40 log-mel bands (25 ms / 10 ms), normalised per
+by three synthesizers (synthetic voices; examples/speech/make-corpus.mjs), generated under
+--corpus when missing: espeak-ng (8 English accents x every variant, rates and pitches varied)
+and Festival (kal, ked, slt HTS) train; held out are a fraction of the espeak-ng voices, whole
+espeak-ng variants (--held-out-variants) and every Flite voice (kal, kal16, awb, rms, slt: a
+synthesizer never heard). A missing Festival or Flite is named with its Debian package and the
+recipe runs without it. Training audio is augmented afresh every epoch (--no-augment to turn it
+off): speed, tempo, pitch, filters, reverberation, noise (white, pink, babble), gain, SpecAugment. Features: 40 log-mel bands (25 ms / 10 ms), normalised per
 utterance (--normalize: whole utterance for the bidirectional model, causal running statistics
 after a 0.5 s warm-up for --streaming, so a quiet recording looks like a loud one), then with
 the training set's band statistics, --stack frames per step. Model: a 2-layer bidirectional GRU
 (--streaming: unidirectional) + dense over 10 digits + blank, CTC loss. Prints the label error
-rate (edit distance over digits) and whole-string accuracy on the held-out voices, greedy and
-beam, and saves the model (--out) and a picture of the training loss per epoch (an SVG next to
+rate (edit distance over digits) and whole-string accuracy on each held-out set, greedy and
+beam, and greedy at gain 0.1 (-20 dB), with per-voice figures and the worst utterances, and saves the model (--out) and a picture of the training loss per epoch (an SVG next to
 --out).`,
   flags: [
     common.units(96, 'GRU units per direction'),
@@ -35,10 +50,15 @@ beam, and saves the model (--out) and a picture of the training loss per epoch (
     common.epochs(30),
     common.batch(16, 'utterances'),
     common.lr(TASK_TRAINING.speech.lr),
-    common.timeBudget(),
+    common.timeBudget('14m'),
     { name: 'utterances', arg: 'N', aliases: ['count'], help: 'utterances in the corpus (default 3000)' },
     { name: 'voices', arg: 'ACCENTS', help: 'comma-separated espeak-ng accents (default: 8 English accents)' },
-    { name: 'variants', arg: 'LIST', help: 'comma-separated voice variants (default m1-m7,f1-f5,croak)' },
+    { name: 'variants', arg: 'LIST', help: 'comma-separated espeak-ng variants to train on (default: all it has)' },
+    { name: 'held-out-variants', arg: 'LIST', help: 'espeak-ng variants held out whole (default whisper,klatt,Lee,Storm,linda,edward)' },
+    { name: 'held-out-utterances', arg: 'N', help: 'utterances in each of the held-out variant and Flite sets (default 200)' },
+    { name: 'synthesizers', arg: 'LIST', help: 'of espeak-ng,festival,flite (default all three; espeak-ng is required)' },
+    { name: 'augment', negatable: true, help: 'augment the training audio every epoch (default on; --no-augment: clean audio)' },
+    { name: 'worst', arg: 'N', help: 'worst utterances printed per held-out set (default 5)' },
     common.testSize(0.2, 'the voices', ['test-voices'], false),
     { name: 'corpus', arg: 'DIR', help: 'corpus directory (default runs/speech-corpus; made when missing)' },
     { name: 'beam', arg: 'N', help: 'beam width for the beam figures (default 8)' },
@@ -46,7 +66,7 @@ beam, and saves the model (--out) and a picture of the training loss per epoch (
     common.out('runs/speech.safetensors'),
     common.chart(),
   ],
-  examples: ['recurrent speech train --time-budget 10m', 'recurrent speech train --streaming --out runs/speech-uni.safetensors'],
+  examples: ['recurrent speech train', 'recurrent speech train --streaming --out runs/speech-uni.safetensors'],
 };
 
 export const SPEECH_RUN: Command = {
@@ -101,12 +121,15 @@ export function speech(argv: string[], out: (s: string) => void): Promise<number
 interface CorpusModule {
   makeSpeechCorpus(o: Record<string, unknown>): Promise<{
     manifest: {
-      utterances: (SpeechUtterance & { split: 'train' | 'test' })[];
-      voices: { train: string[]; test: string[] };
+      utterances: (SpeechUtterance & { split: 'train' | 'test'; set: string; voice: string; id: number })[];
+      voices: { train: string[]; test: string[]; variants?: string[]; festival?: string[]; flite?: string[] };
+      options: { heldOutVariants?: string[] };
       duplicates?: { voice: string; same: string }[];
+      missing?: string[];
       features: { bands: number };
     };
     features: Float32Array;
+    audio?: Int16Array;
     cached: boolean;
     seconds: number;
   }>;
@@ -139,7 +162,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     epochs: f.int('epochs', 30),
     batchSize: f.int('batch', 16),
     lr: f.num('lr', TASK_TRAINING.speech.lr, { min: 0 }),
-    timeBudgetMs: f.duration('time-budget'),
+    timeBudgetMs: f.duration('time-budget', '14m'),
     seed: f.int('seed', 1, { min: 0 }),
   };
   const count = f.int('utterances', 3000, { min: 2 });
@@ -154,6 +177,14 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   if (where && !where.isDirectory()) throw optionError(`--corpus ${dir} is not a directory`);
   const accents = list('voices');
   const variants = list('variants');
+  const heldOutVariants = list('held-out-variants');
+  const synthesizers = list('synthesizers');
+  if (synthesizers?.some((x) => !['espeak-ng', 'festival', 'flite'].includes(x)))
+    throw optionError(`--synthesizers must be a comma-separated list of espeak-ng, festival, flite (got '${f.str('synthesizers')}')`);
+  if (synthesizers && !synthesizers.includes('espeak-ng')) throw optionError('--synthesizers must include espeak-ng (it makes the training voices)');
+  const augment = f.bool('augment', true);
+  const heldOutCount = f.int('held-out-utterances', 200, { min: 0 });
+  const worst = f.int('worst', 5, { min: 0 });
   await init();
   // The generator is the example script (it runs espeak-ng); the npm package ships it too.
   const generator = new URL('../../examples/speech/make-corpus.mjs', import.meta.url);
@@ -172,6 +203,11 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
       out: dir,
       ...(accents ? { accents } : {}),
       ...(variants ? { variants } : {}),
+      ...(heldOutVariants ? { heldOutVariants } : {}),
+      ...(synthesizers ? { synthesizers } : {}),
+      heldOut: heldOutCount,
+      flite: heldOutCount,
+      log: (s: string) => out(s),
     });
   } catch (e) {
     if (isRecurrentError(e)) throw e;
@@ -180,27 +216,39 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     throw /none of the (accents|variants)/.test(msg) ? optionError(`--voices/--variants: ${msg}`) : stateError(`the speech corpus could not be made: ${msg}`);
   }
   const m = c.manifest;
-  const corpus: SpeechCorpus = { features: c.features, bands: m.features.bands, utterances: m.utterances };
+  const corpus: SpeechCorpus = { features: c.features, bands: m.features.bands, utterances: m.utterances, audio: c.audio };
   const trainU = m.utterances.filter((u) => u.split === 'train');
   const testU = m.utterances.filter((u) => u.split === 'test');
   const frames = (us: SpeechUtterance[]) => us.reduce((a, u) => a + u.frames, 0);
+  const bySynth = (us: typeof trainU) => {
+    const n = new Map<string, number>();
+    for (const u of us) n.set(synthName(u.voice), (n.get(synthName(u.voice)) ?? 0) + 1);
+    return [...n].map(([k, v]) => `${k} ${v}`).join(', ');
+  };
   out(
-    `corpus: ${dir}, ${m.utterances.length} utterances of 3-7 digits by espeak-ng (synthetic voices), ${c.cached ? 'cached' : `made in ${c.seconds.toFixed(1)} s`}; ` +
-      `train ${trainU.length} (${m.voices.train.length} voices, ${(frames(trainU) / 6000).toFixed(1)} min), test ${testU.length} (${m.voices.test.length} held-out voices)`,
+    `corpus: ${dir}, ${m.utterances.length} utterances of 3-7 digits by synthetic voices, ${c.cached ? 'cached' : `made in ${c.seconds.toFixed(1)} s`}; ` +
+      `train ${trainU.length} (${bySynth(trainU)}; ${m.voices.train.length} espeak-ng voices + ${m.voices.festival?.length ?? 0} Festival, ${(frames(trainU) / 6000).toFixed(1)} min), held out ${testU.length} (${bySynth(testU)})`,
   );
+  for (const x of m.missing ?? []) out(`missing: ${x} (the recipe runs without it)`);
   if (m.duplicates?.length)
     out(
-      `dropped ${m.duplicates.length} duplicate voices (same audio for a probe phrase as a kept voice): ${m.duplicates.map((d) => `${d.voice} = ${d.same}`).join(', ')}`,
+      `dropped ${m.duplicates.length} duplicate espeak-ng voices (same audio for a probe phrase as a kept voice), e.g. ${m.duplicates
+        .slice(0, 3)
+        .map((d) => `${d.voice} = ${d.same}`)
+        .join(', ')}`,
     );
   if (trainU.length === 0 || testU.length === 0) throw optionError('the corpus needs both training and held-out voices (more --utterances or --variants)');
+  const useAugment = augment && c.audio !== undefined;
   out(
-    `model: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} over ${o.stack} stacked log-mel frames (40 bands, normalised per utterance: ${normalize}) -> dense 11 (10 digits + blank), CTC; Adam lr ${o.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs${o.timeBudgetMs ? `, budget ${fmtDuration(o.timeBudgetMs)}` : ''}`,
+    `model: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} over ${o.stack} stacked log-mel frames (40 bands, normalised per utterance: ${normalize}) -> dense 11 (10 digits + blank), CTC; Adam lr ${o.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs${o.timeBudgetMs ? `, budget ${fmtDuration(o.timeBudgetMs)}` : ''}; ` +
+      (useAugment ? 'augmentation every epoch (speed, tempo, pitch, filter, reverb, noise, gain, SpecAugment)' : 'no augmentation'),
   );
   const losses: [number, number][] = [];
   const rec = await SpeechRecognizer.train(corpus, {
     ...o,
     bidirectional: !streaming,
     normalize,
+    ...(useAugment ? { augment: {}, worker: true } : {}),
     onEpoch: (e) => {
       losses.push([e.epoch + 1, e.loss]);
       out(
@@ -209,19 +257,32 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     },
   });
   try {
-    const report = (name: string, r: SpeechScore) =>
-      out(`held-out voices, ${name}: label error rate ${pct(r.ler)}, string accuracy ${pct(r.accuracy)} (${r.utterances} utterances)`);
     await writeAtomic(outPath, await rec.save());
     out(`model saved to ${outPath}  (try: npx recurrent speech run --model ${outPath} --wav FILE.wav)`);
-    const greedy = await scoreSaved(outPath, () => rec.score(corpus, testU));
-    report('greedy', greedy);
-    if (beam > 1) report(`beam ${beam}`, await scoreSaved(outPath, () => rec.score(corpus, testU, { beam })));
-    if (chartPath)
+    const sets = heldOutSets(m.utterances, m.options.heldOutVariants ?? []);
+    let headline: SpeechScore | undefined;
+    for (const s of sets) {
+      const refs = s.utts.map((u) => u.digits);
+      const feats = s.utts.map((u) => corpus.features.subarray(u.offset * corpus.bands, (u.offset + u.frames) * corpus.bands));
+      const greedyHyps = await scoreSaved(outPath, () => rec.transcribeFrames(feats));
+      const greedy = scoreTranscripts(refs, greedyHyps);
+      headline ??= greedy;
+      const beamHyps = beam > 1 ? await scoreSaved(outPath, () => rec.transcribeFrames(feats, { beam })) : greedyHyps;
+      const b = beam > 1 ? scoreTranscripts(refs, beamHyps) : undefined;
+      const quiet = corpus.audio ? await scoreSaved(outPath, () => scoreAtGain(rec, corpus, s.utts, 0.1)) : undefined;
+      out(
+        `${s.name}: label error rate ${pct(greedy.ler)} greedy${b ? `, ${pct(b.ler)} beam ${beam}` : ''}; string accuracy ${pct(greedy.accuracy)}${b ? ` / ${pct(b.accuracy)}` : ''}` +
+          `${quiet ? `; at gain 0.1 (-20 dB) ${pct(quiet.ler)} greedy` : ''} (${s.utts.length} utterances)`,
+      );
+      const gold = s.utts.map((u) => ({ path: `#${u.id} ${u.voice}`, digits: u.digits, group: s.group(u) }));
+      for (const l of goldReport(gold, beamHyps, worst, `${s.groupName}${b ? `, beam ${beam}` : ', greedy'}`).slice(1)) out(`  ${l}`);
+    }
+    if (chartPath && headline)
       await savePicture(
         chartPath,
         lineChart({
           title: `recurrent speech: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} with CTC on spoken digits`,
-          subtitle: `${trainU.length} training utterances; held-out voices: label error rate ${pct(greedy.ler)} (greedy); lower is better`,
+          subtitle: `${trainU.length} training utterances; ${sets[0].name}: label error rate ${pct(headline.ler)} (greedy); lower is better`,
           x: 'epoch',
           y: 'CTC loss (training, nats)',
           series: [{ name: 'training (per epoch)', points: losses, dots: true }],
@@ -232,6 +293,39 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     await rec.dispose();
   }
   return 0;
+}
+
+const synthName = (voice: string) => (voice.startsWith('festival/') ? 'festival' : voice.startsWith('flite/') ? 'flite' : 'espeak-ng');
+
+/** The held-out sets of a corpus, each with how its per-voice figures are grouped. */
+export function heldOutSets(
+  utts: readonly (SpeechUtterance & { split: string; set?: string; voice: string; id: number })[],
+  heldOutVariants: readonly string[],
+): { name: string; utts: (SpeechUtterance & { voice: string; id: number })[]; group: (u: { voice: string }) => string; groupName: string }[] {
+  const test = utts.filter((u) => u.split === 'test');
+  // corpora written before the held-out sets mark every test utterance as held-out voices
+  const of = (s: string) => test.filter((u) => (u.set ?? 'voices') === s);
+  const variant = (u: { voice: string }) => u.voice.split('+')[1] ?? u.voice;
+  const sets = [
+    {
+      name: 'espeak-ng held-out voices of the training variants',
+      utts: of('voices'),
+      group: (u: { voice: string }) => u.voice.split('+')[0],
+      groupName: 'by accent',
+    },
+    { name: `espeak-ng held-out variants (${heldOutVariants.join(', ')})`, utts: of('variants'), group: variant, groupName: 'by variant' },
+    { name: 'flite (a synthesizer never heard in training)', utts: of('flite'), group: (u: { voice: string }) => u.voice, groupName: 'by voice' },
+  ];
+  return sets.filter((s) => s.utts.length > 0);
+}
+
+/** Greedy scores of utterances whose audio is scaled by `gain` (features made afresh from the corpus audio). */
+async function scoreAtGain(rec: SpeechRecognizer, c: SpeechCorpus, utts: readonly SpeechUtterance[], gain: number): Promise<SpeechScore> {
+  const frames = utts.map((u) => logMel(utteranceAudio(c, u).map((v) => v * gain)));
+  return scoreTranscripts(
+    utts.map((u) => u.digits),
+    await rec.transcribeFrames(frames),
+  );
 }
 
 async function run(argv: string[], out: (s: string) => void): Promise<number> {

@@ -193,12 +193,13 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       `data: Moby Dick, ${trainIds.length.toLocaleString('en-US')} training and ${valIds.length.toLocaleString('en-US')} validation characters, vocabulary ${vocab.size}`,
     );
     out(
-      `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel)` : t.mode === 'worker' ? 'training in a worker thread' : 'training in the main thread'}, ${t.kernels} kernels${describeKernelChoice()}`,
+      `model: ${describe(info.spec)}, ${info.paramCount.toLocaleString('en-US')} parameters, ${t.workers > 1 ? `training on ${t.workers} worker replicas (data-parallel; ${t.workersReason})` : t.mode === 'worker' ? `training in a worker thread${t.workersReason.startsWith('auto:') ? ` (${t.workersReason})` : ''}` : 'training in the main thread'}, ${t.kernels} kernels${describeKernelChoice()}`,
     );
     out(
       `training: ${epochs} epochs x ${stepsPerEpoch} batches of ${batch}x${seqLen}${measured ? ' (the later epochs planned again from the throughput of the one before)' : ''}, ${describeOptimizer(info.compiled?.optimizer ?? { name: optimizer, lr })}, clip ${info.compiled?.clipNorm ?? 'off'}${describeSchedule(info.compiled)}, budget ${budget ? fmtDuration(budget) : 'none'}`,
     );
 
+    const workersHeader = t.workersReason;
     // the picture: training loss per step and validation per epoch, in bits per character
     const stepBits: [number, number][] = [];
     const valBits: [number, number][] = [];
@@ -224,6 +225,8 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
     let lastStep: StepEvent | undefined;
     const handlers = {
       step: (e: StepEvent) => {
+        // workers: auto has measured by the first step whether the replicas pay
+        if (stepBits.length === 0 && t.workersReason !== workersHeader) out(`workers: ${t.workers} (${t.workersReason})`);
         stepBits.push([e.step, e.loss / Math.LN2]);
         if (e.batch === 0) firstStep = e;
         lastStep = e;

@@ -11,8 +11,11 @@ export function shardRange(rows: number, w: number, n: number): [number, number]
 /**
  * The gradient of the whole batch's mean loss from the replicas' mean-loss gradients:
  * Σ_w (count_w / Σ count) · grads_w, summed in f64 in the order w = 0, 1, …, n − 1 and rounded
- * once to f32 into `out` (zeros when nothing counted). `grads[w]` is only read when count_w > 0.
- * Returns the batch's mean loss, Σ count_w · loss_w / Σ count (0 when nothing counted).
+ * once to f32 into `out` (zeros when nothing counted), for the entries [lo, hi) (default: all;
+ * a replica reduces its own slice, and each entry's arithmetic does not depend on the slice, so
+ * every split gives the same bits). `grads[w]` is only read when count_w > 0; `acc` holds at
+ * least hi − lo values. Returns the batch's mean loss, Σ count_w · loss_w / Σ count (0 when
+ * nothing counted).
  */
 export function combineGrads(
   grads: readonly Float32Array[],
@@ -20,20 +23,23 @@ export function combineGrads(
   counts: readonly number[],
   out: Float32Array,
   acc: Float64Array,
+  lo = 0,
+  hi = out.length,
 ): number {
   const total = counts.reduce((a, c) => a + c, 0);
-  acc.fill(0);
+  const len = hi - lo;
+  acc.fill(0, 0, len);
   let loss = 0;
   if (total > 0) {
     for (let w = 0; w < grads.length; w++) {
       if (counts[w] === 0) continue;
       const s = counts[w] / total;
       const g = grads[w];
-      for (let j = 0; j < acc.length; j++) acc[j] += s * g[j];
+      for (let j = 0; j < len; j++) acc[j] += s * g[lo + j];
       loss += s * losses[w];
     }
   }
-  for (let j = 0; j < acc.length; j++) out[j] = acc[j];
+  for (let j = 0; j < len; j++) out[lo + j] = acc[j];
   return loss;
 }
 

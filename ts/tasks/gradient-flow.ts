@@ -111,6 +111,88 @@ function testMse(model: Model, features: Float32Array, targets: Float32Array, t:
   return sum / n;
 }
 
+/** Options of {@link addingExperiment}: {@link GradientFlowOptions} less the lengths, cells and
+ * update count (the caller decides how many updates to run, and when). */
+export type AddingExperimentOptions = Pick<GradientFlowOptions, 'units' | 'batchSize' | 'lr' | 'clipNorm' | 'testSize' | 'forgetBias' | 'seed'>;
+
+/** One cell learning the adding problem at one length, an update at a time (what
+ * {@link gradientFlow} runs for each cell and T, and what the browser demo runs in a worker). */
+export interface AddingExperiment {
+  /** The cell. */
+  readonly cell: CellType;
+  /** T. */
+  readonly steps: number;
+  /** Updates run so far. */
+  readonly updates: number;
+  /** Runs `n` more Adam updates on fresh batches; their training losses (MSE), in order. */
+  train(n: number): number[];
+  /** ||dL/dh_t|| for t = 0 … T−1 on the probe batch (the test set's first 64), no update. */
+  profile(): Float32Array;
+  /** MSE on the test set (answering 1.0 always gives about 0.167). */
+  testMse(): number;
+  /** Frees the model. */
+  dispose(): void;
+}
+
+/**
+ * One cell on the adding problem at length `steps`: a seeded model (features 2 → cell →
+ * dense 1), a seeded test set and probe batch, and batches drawn per update from the seed and
+ * the update's index (so the same options give the same run, however it is split into calls).
+ * Needs `await init()` first.
+ * @example
+ * ```ts
+ * const x = addingExperiment('lstm', 50, { units: 16 });
+ * const before = x.profile();
+ * const losses = x.train(100);
+ * console.log(losses.at(-1), x.profile()[0] / before[0], x.testMse());
+ * x.dispose();
+ * ```
+ */
+export function addingExperiment(cell: CellType, steps: number, opts: AddingExperimentOptions = {}): AddingExperiment {
+  checkKeys('addingExperiment', opts, ['units', 'batchSize', 'lr', 'clipNorm', 'testSize', 'forgetBias', 'seed']);
+  if (!['rnn_tanh', 'rnn_relu', 'lstm', 'gru'].includes(cell)) throw rangeError(`cell must be one of rnn_tanh, rnn_relu, lstm, gru (got ${String(cell)})`);
+  const t = posInt('steps', steps);
+  if (t < 2) throw rangeError(`steps = ${t} must be at least 2`);
+  const units = posInt('units', opts.units, 32);
+  const batch = posInt('batchSize', opts.batchSize, 32);
+  const lr = numIn('lr', opts.lr, 0, 10, TASK_TRAINING.gradientFlow.lr);
+  const clipNorm = numIn('clipNorm', opts.clipNorm, 0, 1e6, TASK_TRAINING.gradientFlow.clipNorm);
+  const testSize = posInt('testSize', opts.testSize, 500);
+  const forgetBias = numIn('forgetBias', opts.forgetBias, -100, 100, 1);
+  const seed = opts.seed ?? 0;
+  const test = addingProblem(t, testSize, seed + 7919 * t);
+  const probeN = Math.min(64, testSize);
+  const probe = { features: test.features.subarray(0, probeN * t * 2), batch: probeN, steps: t };
+  const probeY = { values: test.targets.subarray(0, probeN) };
+  const model = adding(cell, units, seed, forgetBias);
+  let done = 0;
+  try {
+    model.compile({ loss: 'mse', ...taskCompile('gradientFlow', { lr, clipNorm }) });
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return {
+    cell,
+    steps: t,
+    get updates() {
+      return done;
+    },
+    train(n: number): number[] {
+      const losses: number[] = [];
+      for (let k = posInt('n', n); k > 0; k--) {
+        done++;
+        const b = addingProblem(t, batch, seed + 1_000_003 * done + t);
+        losses.push(model.trainStep({ features: b.features, batch, steps: t }, { values: b.targets }).loss);
+      }
+      return losses;
+    },
+    profile: () => hNorms(model.gradientProfile(probe, probeY)),
+    testMse: () => testMse(model, test.features, test.targets, t),
+    dispose: () => model.dispose(),
+  };
+}
+
 /**
  * Trains each cell at each length on the adding problem and measures its gradient-norm profile
  * over time before and after training. Needs `await init()` first.
@@ -128,43 +210,22 @@ export function gradientFlow(opts: GradientFlowOptions = {}): CellRun[] {
     if (posInt(`lengths[${i}]`, t) < 2) throw rangeError(`lengths[${i}] = ${t} must be at least 2`);
   });
   const cells = [...(opts.cells ?? (['rnn_tanh', 'lstm', 'gru'] as const))];
-  const units = posInt('units', opts.units, 32);
   const updates = posInt('updates', opts.updates, 1500);
-  const batch = posInt('batchSize', opts.batchSize, 32);
-  const lr = numIn('lr', opts.lr, 0, 10, TASK_TRAINING.gradientFlow.lr);
-  const clipNorm = numIn('clipNorm', opts.clipNorm, 0, 1e6, TASK_TRAINING.gradientFlow.clipNorm);
-  const testSize = posInt('testSize', opts.testSize, 500);
-  const forgetBias = numIn('forgetBias', opts.forgetBias, -100, 100, 1);
-  const seed = opts.seed ?? 0;
+  const { onRun, lengths: _l, cells: _c, updates: _u, ...xopts } = opts;
   const runs: CellRun[] = [];
   for (const t of lengths) {
-    const test = addingProblem(t, testSize, seed + 7919 * t);
-    const probeN = Math.min(64, testSize);
-    const probe = { features: test.features.subarray(0, probeN * t * 2), batch: probeN, steps: t };
-    const probeY = { values: test.targets.subarray(0, probeN) };
     for (const cell of cells) {
-      const model = adding(cell, units, seed, forgetBias);
+      const x = addingExperiment(cell, t, xopts);
       try {
-        model.compile({ loss: 'mse', ...taskCompile('gradientFlow', { lr, clipNorm }) });
-        const start = hNorms(model.gradientProfile(probe, probeY));
+        const start = x.profile();
         const t0 = performance.now();
-        for (let i = 0; i < updates; i++) {
-          const b = addingProblem(t, batch, seed + 1_000_003 * (i + 1) + t);
-          model.trainStep({ features: b.features, batch, steps: t }, { values: b.targets });
-        }
+        x.train(updates);
         const seconds = (performance.now() - t0) / 1000;
-        const run: CellRun = {
-          cell,
-          steps: t,
-          testMse: testMse(model, test.features, test.targets, t),
-          start,
-          end: hNorms(model.gradientProfile(probe, probeY)),
-          seconds,
-        };
+        const run: CellRun = { cell, steps: t, testMse: x.testMse(), start, end: x.profile(), seconds };
         runs.push(run);
-        opts.onRun?.(run);
+        onRun?.(run);
       } finally {
-        model.dispose();
+        x.dispose();
       }
     }
   }

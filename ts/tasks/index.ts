@@ -12,6 +12,18 @@
  * @packageDocumentation
  */
 
+export type { SpecAugmentOptions } from '../audio/augment.js';
+export type {
+  AugmentRangeStep,
+  AugmentStep,
+  GainStep,
+  NoiseStep,
+  NoiseType,
+  PitchStep,
+  ReverbStep,
+  SpecAugmentStep,
+  SpeechAugmentOptions,
+} from '../audio/augment-speech.js';
 export type { AddingBatch } from './adding.js';
 export { ADDING_BASELINE_MSE, addingProblem } from './adding.js';
 export { bigramTokens, frequentBigrams, readsBigrams } from './bigrams.js';
@@ -45,8 +57,8 @@ export type { Day, ForecastOptions, ForecastResult } from './forecast.js';
 export { dayFeatures, forecastBirths, parseDailyCsv, seasonalNaive } from './forecast.js';
 export type { G2PEvaluation, G2PFitOptions, LexiconEntry, ParsedLexicon, ParseLexiconOptions } from './g2p.js';
 export { G2P, parseLexicon, splitLexicon, stripStress } from './g2p.js';
-export type { CellRun, ExplodingOptions, ExplodingRun, GradientFlowOptions } from './gradient-flow.js';
-export { explodingRelu, gradientFlow } from './gradient-flow.js';
+export type { AddingExperiment, AddingExperimentOptions, CellRun, ExplodingOptions, ExplodingRun, GradientFlowOptions } from './gradient-flow.js';
+export { addingExperiment, explodingRelu, gradientFlow } from './gradient-flow.js';
 export type { HmmTaggerOptions } from './hmm-tagger.js';
 export { HmmTagger, MostFrequentTagger, viterbi, wordClass } from './hmm-tagger.js';
 export { Ibm1 } from './ibm1.js';

@@ -7,8 +7,10 @@
 // by `stack`, default 3: 30 ms per step) → a 2-layer GRU (bidirectional, or unidirectional
 // for streaming) → dense over 10 digits + blank (class 10) → CTC.
 //
-// Data: the espeak-ng corpus of examples/speech/make-corpus.mjs (synthetic voices; whole
-// voices held out for the test split). Metrics on held-out utterances: the label error rate
+// Data: the corpus of examples/speech/make-corpus.mjs (synthetic voices of espeak-ng, Festival
+// and Flite; whole voices, whole espeak-ng variants and all of Flite held out for the test
+// split). With `augment`, each epoch trains on the corpus audio augmented afresh
+// (ts/audio/augment-speech.ts) from (seed, epoch, utterance). Metrics on held-out utterances: the label error rate
 // (edit distance over digits / reference digits) and whole-string accuracy, greedy and beam.
 //
 // Streaming (unidirectional models): `SpeechRecognizer.stream()` takes 16 kHz samples as they
@@ -19,7 +21,11 @@
 // key, `speech` (JSON: { format, stack, bands, mean, std, blank, labels, bidirectional,
 // normalize, warmupFrames }); a file without `normalize` is read as 'none' (as it was trained).
 
+import { specAugment } from '../audio/augment.js';
+import { augmentSpeech, resolveAugment, type SpeechAugmentOptions, specAugmentOf } from '../audio/augment-speech.js';
+import { deriveSeed, Rng } from '../data/rng.js';
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
+import { yieldNow } from '../fit.js';
 import {
   createTrainer,
   DEFAULT_WARMUP_FRAMES,
@@ -54,8 +60,14 @@ export interface SpeechUtterance {
   frames: number;
   /** The split the corpus assigned (held-out voices are `test`). */
   split?: 'train' | 'test';
-  /** The espeak-ng voice, accent+variant (e.g. "en-gb-scotland+m3"). */
+  /** The voice: espeak-ng accent+variant (e.g. "en-gb-scotland+m3"), "festival/NAME" or "flite/NAME". */
   voice?: string;
+  /** The corpus's set: train, or a held-out set (voices, variants, flite). */
+  set?: string;
+  /** First sample of the utterance's 16 kHz audio in `SpeechCorpus.audio`. */
+  sample?: number;
+  /** Samples of the utterance's audio. */
+  samples?: number;
 }
 
 /** A corpus as make-corpus.mjs writes it: log-mel features [frames, bands] back to back. */
@@ -66,6 +78,8 @@ export interface SpeechCorpus {
   bands: number;
   /** The utterances, in file order. */
   utterances: SpeechUtterance[];
+  /** Every utterance's 16 kHz samples back to back (int16 as value / 32768, or float); needed by `augment`. */
+  audio?: Int16Array | Float32Array;
 }
 
 /** Normalisation and framing of a recognizer. */
@@ -146,6 +160,12 @@ export interface SpeechTrainOptions {
   normalize?: SpeechNormalize;
   /** Warm-up of 'causal' normalisation, in frames (10 ms each). @default 50 */
   warmupFrames?: number;
+  /** Augmentation of the training audio, drawn afresh every epoch from (seed, epoch, utterance):
+   * speed, tempo, pitch, filter, reverberation, noise (white, pink, babble of other training
+   * utterances), gain, then SpecAugment on the features (see `SpeechAugmentOptions`; `{}` for
+   * the defaults). Needs `corpus.audio`. Epoch e + 1's audio is prepared while epoch e trains
+   * (in parallel when `worker` is true). @default false */
+  augment?: SpeechAugmentOptions | false;
   /** After every epoch: the training loss and the time so far. */
   onEpoch?: (e: { epoch: number; loss: number; elapsedMs: number; framesPerSecond: number }) => void;
 }
@@ -248,6 +268,65 @@ const segment = (c: SpeechCorpus, u: SpeechUtterance) => c.features.subarray(u.o
 /** Digits as words: [4, 1] → "four one". */
 export const digitsToWords = (d: readonly number[]) => d.map((x) => DIGIT_WORDS[x]).join(' ');
 
+/** E_OPTION unless every utterance has its audio in the corpus. */
+function checkAudio(c: SpeechCorpus, utts: readonly SpeechUtterance[]): void {
+  const a = c.audio;
+  if (!a) throw optionError('augment needs the corpus audio (corpus.audio: 16 kHz samples; make-corpus.mjs writes audio.i16)');
+  for (const u of utts)
+    if (!Number.isInteger(u.sample) || !Number.isInteger(u.samples) || (u.sample ?? 0) < 0 || (u.sample ?? 0) + (u.samples ?? 0) > a.length)
+      throw rangeError(`augment: an utterance's audio (sample ${u.sample}, samples ${u.samples}) lies outside corpus.audio (${a.length} samples)`);
+}
+
+/** An utterance's 16 kHz samples as floats (int16 audio is value / 32768). */
+export function utteranceAudio(c: SpeechCorpus, u: SpeechUtterance): Float32Array {
+  const a = c.audio;
+  if (!a || u.sample === undefined || u.samples === undefined) throw optionError('the corpus has no audio for this utterance');
+  const v = a.subarray(u.sample, u.sample + u.samples);
+  return v instanceof Float32Array ? v.slice() : Float32Array.from(v, (x) => x / 32768);
+}
+
+/** The seed of utterance i's augmentation in epoch e. */
+export const augmentSeed = (seed: number, epoch: number, i: number) => deriveSeed(deriveSeed(deriveSeed(seed, 0xa06), epoch), i);
+
+/**
+ * The training examples of one epoch with augmentation: each utterance's audio through
+ * `augmentSpeech` (babble from 3 other training utterances, chosen by the same seed), log-mel,
+ * normalisation and stacking as `stackFrames`, then SpecAugment masks (value 0, the mean) on
+ * the normalised frames. Yields to the event loop every 8 utterances; `cancelled` stops early.
+ */
+export async function augmentedExamples(
+  c: SpeechCorpus,
+  utts: readonly SpeechUtterance[],
+  framing: SpeechFraming,
+  augment: SpeechAugmentOptions,
+  seed: number,
+  epoch: number,
+  cancelled: () => boolean = () => false,
+): Promise<Example[]> {
+  const out: Example[] = [];
+  for (let i = 0; i < utts.length; i++) {
+    if (i % 8 === 7) {
+      await yieldNow();
+      if (cancelled()) return out;
+    }
+    const u = utts[i];
+    const s = augmentSeed(seed, epoch, i);
+    const pick = new Rng(deriveSeed(s, 99));
+    const others = utts.length > 1 ? Array.from({ length: 3 }, () => utteranceAudio(c, utts[(i + 1 + pick.below(utts.length - 1)) % utts.length])) : [];
+    const a = augmentSpeech(utteranceAudio(c, u), s, augment, others);
+    const raw = Object.keys(a.applied).length > 0 ? logMel(a.signal) : segment(c, u);
+    const features = stackFrames(raw, framing);
+    const mask = specAugmentOf(s, augment);
+    const frames = raw.length / framing.bands;
+    if (mask && frames > 0) {
+      const { seed: ms, ...mo } = mask;
+      features.set(specAugment(features.subarray(0, frames * framing.bands), framing.bands, ms, mo).features);
+    }
+    out.push({ features: features.length ? features : new Float32Array(framing.bands * framing.stack), labels: u.digits });
+  }
+  return out;
+}
+
 /**
  * A trained digit recognizer: the network (in a Trainer) and its framing.
  * @example
@@ -296,6 +375,7 @@ export class SpeechRecognizer {
       'worker',
       'normalize',
       'warmupFrames',
+      'augment',
       'onEpoch',
     ]);
     const train = corpus.utterances.filter((u) => u.split !== 'test');
@@ -314,10 +394,14 @@ export class SpeechRecognizer {
     const normed = corpus.features.slice();
     for (const u of train) normed.set(normalizeUtterance(segment(corpus, u), per), u.offset * corpus.bands);
     const framing: SpeechFraming = { stack, ...per, ...bandStatistics({ ...corpus, features: normed }, train) };
-    const examples: Example[] = train.map((u) => ({
-      features: stackFrames(segment(corpus, u), framing),
-      labels: u.digits,
-    }));
+    const augment = opts.augment ? resolveAugment(opts.augment) : undefined;
+    if (augment) checkAudio(corpus, train);
+    const examples: Example[] = augment
+      ? []
+      : train.map((u) => ({
+          features: stackFrames(segment(corpus, u), framing),
+          labels: u.digits,
+        }));
     const t = await createTrainer({ worker: opts.worker ?? false });
     try {
       const rec = { units: opts.units ?? 96, layers: opts.layers ?? 2, bidirectional, returnSequences: true };
@@ -332,20 +416,41 @@ export class SpeechRecognizer {
       const frames = train.reduce((a, u) => a + u.frames, 0);
       const t0 = performance.now();
       const epochs = opts.epochs ?? 30;
+      const seed = opts.seed ?? 1;
+      const report = (epoch: number, loss: number) => {
+        const ms = performance.now() - t0;
+        opts.onEpoch?.({ epoch, loss, elapsedMs: ms, framesPerSecond: (frames * (epoch + 1)) / (ms / 1000) });
+      };
       // epochs: 0 leaves the model untrained
-      if (epochs > 0)
+      if (epochs > 0 && !augment)
         await t.fit(examples, {
           epochs,
           batchSize: opts.batchSize ?? 16,
-          seed: opts.seed ?? 1,
+          seed,
           // whole epochs: stop after the epoch that passes the budget
           hooks: opts.timeBudgetMs === undefined ? undefined : { stopAfterMs: opts.timeBudgetMs },
           onProgress: (e) => {
-            if (e.type !== 'epoch') return;
-            const ms = performance.now() - t0;
-            opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, elapsedMs: ms, framesPerSecond: (frames * (e.epoch + 1)) / (ms / 1000) });
+            if (e.type === 'epoch') report(e.epoch, e.loss);
           },
         });
+      else if (epochs > 0 && augment) {
+        // one fit per epoch on that epoch's augmented examples (the optimizer state carries over);
+        // the next epoch's examples are made while this one trains
+        let stop = false;
+        let next = augmentedExamples(corpus, train, framing, augment, seed, 0, () => stop);
+        try {
+          for (let e = 0; e < epochs; e++) {
+            const ex = await next;
+            if (e + 1 < epochs) next = augmentedExamples(corpus, train, framing, augment, seed, e + 1, () => stop);
+            const r = await t.fit(ex, { epochs: 1, batchSize: opts.batchSize ?? 16, seed: deriveSeed(seed, e) });
+            report(e, r.history[r.history.length - 1]?.loss ?? Number.NaN);
+            if (opts.timeBudgetMs !== undefined && performance.now() - t0 >= opts.timeBudgetMs) break;
+          }
+        } finally {
+          stop = true;
+          await next.catch(() => undefined);
+        }
+      }
       return new SpeechRecognizer(t, framing, bidirectional);
     } catch (e) {
       await t.dispose();
