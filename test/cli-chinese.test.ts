@@ -72,6 +72,34 @@ describe('the NER task', () => {
     }
     await expect(trainEntityRecognizer([{ chars: ['a'], tags: ['n'] }])).rejects.toMatchObject({ code: 'E_FORMAT' });
   });
+
+  it('with bigrams, each step reads its frequent character bigram; the model file keeps that', async () => {
+    const sents = parseCharTagged(
+      `${'江 B-PER\n泽 M-PER\n民 E-PER\n在 O\n北 B-LOC\n京 E-LOC\n。 O\n'}\n${'李 B-PER\n鹏 E-PER\n去 O\n北 B-LOC\n京 E-LOC\n。 O\n'}`,
+    );
+    const many = Array.from({ length: 8 }, () => sents).flat();
+    const rec = await trainEntityRecognizer(many, {
+      epochs: 5,
+      hidden: 16,
+      embed: 8,
+      batchSize: 1,
+      dropout: 0,
+      optimizer: { name: 'adam', lr: 0.05 },
+      bigrams: 2,
+    });
+    try {
+      expect(rec.bigrams).toBe(true);
+      // every pair of the two sentences was seen 8 times or more; 张三 and 三在 never
+      expect(rec.inputs(Array.from('张三在北京'))).toEqual(['张', '三', '在北', '北京', '京']);
+      expect(rec.evaluate(sents).f1).toBe(1);
+      const again = EntityRecognizer.load(rec.save());
+      expect(again.bigrams).toBe(true);
+      expect(again.recognize(['李鹏去北京。'])).toEqual(rec.recognize(['李鹏去北京。']));
+      again.dispose();
+    } finally {
+      rec.dispose();
+    }
+  });
 });
 
 describe('recurrent ner', () => {
@@ -106,7 +134,8 @@ describe('recurrent ner', () => {
   });
 
   it('run writes JSON lines with character offsets, or brackets, from --text or stdin', () => {
-    // a model that has learnt one sentence well enough to find its entities
+    // a model that has learnt one sentence well enough to find its entities (over characters:
+    // with bigrams, the line 在 alone would read a character only ever seen inside 在北)
     const tiny = join(dir, 'one.txt');
     writeFileSync(tiny, '江 B-PER\n泽 I-PER\n民 I-PER\n在 O\n北 B-LOC\n京 I-LOC\n\n'.repeat(8));
     const m = join(dir, 'one.safetensors');
@@ -126,6 +155,8 @@ describe('recurrent ner', () => {
       '--embed',
       '8',
       '--dropout',
+      '0',
+      '--bigrams',
       '0',
       '--lr',
       '0.05',
@@ -210,6 +241,8 @@ describe('recurrent tag and classify on Chinese', () => {
       tr,
       '--test',
       te,
+      '--dev',
+      te,
       '--epochs',
       '2',
       '--units',
@@ -222,13 +255,20 @@ describe('recurrent tag and classify on Chinese', () => {
     ]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/6 training texts \(3 neg, 3 pos\), 0 dev \(unused\), 2 test \(1 neg, 1 pos\)/);
+    expect(r.stdout).toMatch(/6 training texts \(3 neg, 3 pos\), 2 dev \(scored after each epoch, not used for training\), 2 test \(1 neg, 1 pos\)/);
+    expect(r.stdout).toMatch(/ {2}epoch 1: dev accuracy [\d.]+% \(best so far, kept\)/);
+    expect(r.stdout).toMatch(/kept the model of epoch [12] \(dev accuracy [\d.]+%\)/);
     expect(r.stdout).toMatch(/baseline \(multinomial naive Bayes over character bigrams, alpha 1\): accuracy [\d.]+%/);
     expect(r.stdout).toMatch(/GRU bi 4 classifier: accuracy [\d.]+%/);
+    // classify run reads the text as characters and names the classes it was trained with
+    const run = cli(['classify', 'run', '--model', join(dir, 'c.safetensors'), '--text', '很满意']);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^P\(pos\) = [01]\.\d{4}: (pos|neg)\n$/);
     const bad = join(dir, 'nolabel.txt');
     writeFileSync(bad, '很好用\n');
     const e = cli(['classify', 'train', '--train', bad, '--test', te]);
     expect(e.stderr).toMatch(/E_FORMAT: .*nolabel\.txt line 1: not a labelled text/);
+    expect(cli(['classify', 'train', '--bigrams', '2']).stderr).toMatch(/E_OPTION: --bigrams is for texts read over characters/);
   });
 
   it('own files need both --train and --test', () => {

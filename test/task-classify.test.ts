@@ -125,6 +125,38 @@ describe('masks: padding never changes a prediction', () => {
   });
 });
 
+describe('class names and token level in the model file', () => {
+  it('a character model with named classes keeps both; a file without them numbers its classes', () => {
+    const vocab = new Vocabulary(['好', '差', '很'], { level: 'token', unk: '<unk>' });
+    const clf = TextClassifier.create(vocab, { hidden: 4, embed: 4, seed: 1, classNames: ['neg', 'pos'], tokens: 'characters' });
+    const plain = TextClassifier.create(vocab, { hidden: 4, embed: 4, seed: 1 });
+    try {
+      expect(clf.tokenize('很好')).toEqual(['很', '好']);
+      expect(plain.tokenize('Make MONEY')).toEqual(['make', 'money']);
+      const again = TextClassifier.load(clf.save());
+      expect([again.classNames, again.tokens, again.className(1)]).toEqual([['neg', 'pos'], 'characters', 'pos']);
+      expect(again.predictProba([['很', '好']])).toEqual(clf.predictProba([['很', '好']]));
+      again.dispose();
+      const numbered = TextClassifier.load(plain.save());
+      expect([numbered.classNames, numbered.tokens, numbered.className(1)]).toEqual([undefined, 'words', '1']);
+      numbered.dispose();
+      expectError(() => TextClassifier.create(vocab, { classNames: ['a'] }), RangeError, 'E_RANGE', /classNames must be 2 distinct/);
+      expectError(() => TextClassifier.create(vocab, { classNames: ['a', 'a'] }), RangeError, 'E_RANGE');
+      expectError(() => TextClassifier.create(vocab, { tokens: 'bytes' as 'words' }), TypeError, 'E_OPTION', /tokens "bytes"/);
+      // dropout after the embedding and after the recurrent layer, none when predicting
+      const dropped = TextClassifier.create(vocab, { hidden: 4, embed: 4, seed: 1, dropout: 0.5 });
+      const spec = dropped.session.model.spec;
+      expect('layers' in spec && spec.layers.map((l) => l.type)).toEqual(['embedding', 'dropout', 'recurrent', 'dropout', 'dense']);
+      expect(dropped.predictProba([['很', '好']])).toEqual(dropped.predictProba([['很', '好']]));
+      dropped.dispose();
+      expectError(() => TextClassifier.create(vocab, { dropout: 1 }), RangeError, 'E_RANGE');
+    } finally {
+      clf.dispose();
+      plain.dispose();
+    }
+  });
+});
+
 describe('SpamAssassin (short budget)', () => {
   let messages: MailMessage[];
   let docs: string[][];
@@ -174,7 +206,7 @@ describe('SpamAssassin (short budget)', () => {
     clf = await trainClassifier(
       tr.map((i) => docs[i]),
       tr.map((i) => messages[i].label),
-      { epochs: 3, maxTokens: 100, hidden: 32, embed: 16, batchSize: 16, seed: 1, optimizer: { name: 'adam', lr: 0.01 } },
+      { epochs: 3, maxTokens: 100, hidden: 32, embed: 16, batchSize: 16, seed: 1, optimizer: { name: 'adam', lr: 0.01 }, classNames: ['ham', 'spam'] },
     );
     const score = binaryScore(gold, clf.predict(va.map((i) => docs[i])));
     expect(majority).toBeLessThan(0.75);

@@ -118,6 +118,47 @@ describe('greedy longest match (the baseline)', () => {
   });
 });
 
+describe('character bigram inputs', () => {
+  it('the vocabulary holds the frequent bigrams, each step reads its own, and the model file keeps that', async () => {
+    const corpus = parseSegmentedCorpus(CHINESE_TRAIN.join('\n'));
+    const vocab = charVocabulary(corpus, { bigrams: 3 });
+    // 北京 (3 times), 学习 (4), 喜欢 (3), 中国 (3), 学生 (3) are in; 首都 (once) is not
+    expect(['北京', '学习', '喜欢', '中国', '学生'].every((b) => vocab.has(b))).toBe(true);
+    expect(vocab.has('首都')).toBe(false);
+    expect(charVocabulary(corpus).has('北京')).toBe(false);
+    const seg = await trainSegmenter(corpus, {
+      bigrams: 2,
+      lrDecay: 0.9,
+      decayEvery: 50,
+      steps: 200,
+      hidden: 16,
+      embed: 8,
+      batchSize: 10,
+      seed: 1,
+      optimizer: { name: 'adam', lr: 0.03 },
+    });
+    try {
+      expect(seg.bigrams).toBe(true);
+      // 200 updates in periods of 50, the rate times 0.9 after each
+      expect(seg.session.model.learningRate).toBeCloseTo(0.03 * 0.9 ** 4, 6);
+      // 喜欢 and 北京 were seen 3 times, 我喜 and 欢北 once; the last step reads its character
+      expect(Array.from(seg.encode(Array.from('我喜欢北京')))).toEqual(['我', '喜欢', '欢', '北京', '京'].map((t) => seg.vocab.id(t)));
+      expect(seg.evaluate(corpus).f1).toBeGreaterThan(0.9);
+      const again = Segmenter.load(seg.save());
+      expect(again.bigrams).toBe(true);
+      expect(again.segment(['我们喜欢北京'])).toEqual(seg.segment(['我们喜欢北京']));
+      again.dispose();
+    } finally {
+      seg.dispose();
+    }
+    expectError(() => charVocabulary(corpus, { bigrams: -1 }), RangeError, 'E_RANGE');
+    await expect(trainSegmenter(corpus, { lrDecay: 0, steps: 1 })).rejects.toMatchObject({ code: 'E_RANGE' });
+    const constant = await trainSegmenter(corpus, { lrDecay: 1, steps: 2, hidden: 4, embed: 4, optimizer: { name: 'adam', lr: 0.03 } });
+    expect(constant.session.model.learningRate).toBeCloseTo(0.03, 6);
+    constant.dispose();
+  });
+});
+
 describe('CRF head through wasm', () => {
   it('decode() is the brute-force best path, padded steps are -1, and save/load keeps it', () => {
     const K = 4;

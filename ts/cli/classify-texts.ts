@@ -6,8 +6,9 @@
 
 import { formatError } from '../errors.js';
 import { readSource } from '../io/source.js';
+import { bigramTokens, frequentBigrams } from '../tasks/bigrams.js';
 import { charBigrams } from '../tasks/chinese-baselines.js';
-import { trainClassifier } from '../tasks/classify.js';
+import { TextClassifier, tokenVocabulary, trainClassifier } from '../tasks/classify.js';
 import { taskCompile } from '../tasks/defaults.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
 import { chars } from '../tasks/segment.js';
@@ -49,6 +50,8 @@ export interface TextsTrainSettings {
   embed: number;
   bidirectional: boolean;
   maxTokens: number;
+  bigrams: number;
+  dropout: number;
   epochs: number;
   budget?: number;
   batchSize: number;
@@ -93,7 +96,7 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
     if (!id.has(x.label)) throw formatError(`the test label ${JSON.stringify(x.label)} is not one of the training labels (${classes.join(', ')})`);
   const count = (xs: LabelledText[]) => classes.map((c) => `${xs.filter((x) => x.label === c).length.toLocaleString('en-US')} ${c}`).join(', ');
   out(
-    `data: ${source}: ${train.length.toLocaleString('en-US')} training texts (${count(train)}), ${dev.length.toLocaleString('en-US')} dev (unused), ${test.length.toLocaleString('en-US')} test (${count(test)})`,
+    `data: ${source}: ${train.length.toLocaleString('en-US')} training texts (${count(train)}), ${dev.length.toLocaleString('en-US')} dev (scored after each epoch, not used for training), ${test.length.toLocaleString('en-US')} test (${count(test)})`,
   );
   const gold = test.map((x) => id.get(x.label)!);
   const acc = (pred: ArrayLike<number>) => gold.filter((g, i) => g === pred[i]).length / gold.length;
@@ -111,15 +114,33 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
   await init();
   const name = `${o.cell.toUpperCase()}${o.bidirectional ? ' bi' : ''} ${o.hidden}`;
   out(
-    `model: character embedding ${o.embed} -> ${o.cell}${o.bidirectional ? ' bi' : ''} ${o.hidden} (final state) -> dense ${classes.length}; first ${o.maxTokens} characters of each text; ${o.epochs} epochs of batches of ${o.batchSize}${o.budget === undefined ? '' : ` (at most ${fmtDuration(o.budget)})`}, Adam lr ${o.lr}`,
+    `model: embedding ${o.embed} of characters${o.bigrams > 0 ? ` and of the character bigrams seen ${o.bigrams}+ times` : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''} -> ${o.cell}${o.bidirectional ? ' bi' : ''} ${o.hidden} (final state) -> dense ${classes.length}; first ${o.maxTokens} characters of each text; ${o.epochs} epochs of batches of ${o.batchSize}${o.budget === undefined ? '' : ` (at most ${fmtDuration(o.budget)})`}, Adam lr ${o.lr}`,
   );
   const start = performance.now();
   const perEpoch = Math.ceil(train.length / o.batchSize);
-  const clf = await trainClassifier(
-    train.map((x) => chars(x.text)),
+  // each step reads its bigram when frequent (bigrams.ts); every token seen twice is kept, so
+  // that the saved model reads a new text as training did (TextClassifier.tokenize)
+  const known = new Set(
+    o.bigrams > 0
+      ? frequentBigrams(
+          train.map((x) => chars(x.text)),
+          o.bigrams,
+        )
+      : [],
+  );
+  const docs = train.map((x) => (o.bigrams > 0 ? bigramTokens(chars(x.text), (b) => known.has(b)) : chars(x.text)));
+  // after each epoch the dev split is scored; the epoch with the best dev accuracy is kept
+  // (its model file), so that more epochs than the data needs cost time, not accuracy
+  let best: { acc: number; epoch: number; file: Uint8Array } | undefined;
+  const trained = await trainClassifier(
+    docs,
     train.map((x) => id.get(x.label)!),
     {
+      vocab: tokenVocabulary(docs, { minCount: o.bigrams === 1 ? 1 : 2, maxSize: 2 ** 31 }),
+      dropout: o.dropout,
       classes: classes.length,
+      classNames: classes,
+      tokens: 'characters',
       cell: o.cell,
       hidden: o.hidden,
       embed: o.embed,
@@ -132,12 +153,25 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
       optimizer: taskCompile('classify', { lr: o.lr }).optimizer,
       progressEvery: Math.max(1, Math.round(perEpoch / 2)),
       onProgress: (e) => out(`  epoch ${e.epoch + 1}/${o.epochs}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
+      onEpoch: (e, c) => {
+        if (dev.length === 0) return;
+        const p = c.predict(dev.map((x) => c.tokenize(x.text)));
+        const a = dev.filter((x, i) => id.get(x.label) === p[i]).length / dev.length;
+        out(`  epoch ${e.epoch + 1}: dev accuracy ${pct(a)}${best === undefined || a > best.acc ? ' (best so far, kept)' : ''}`);
+        if (best === undefined || a > best.acc) best = { acc: a, epoch: e.epoch + 1, file: c.save() };
+      },
     },
   );
   const trainMs = performance.now() - start;
+  let clf = trained;
+  if (best) {
+    clf = TextClassifier.load(best.file, { maxTokens: o.maxTokens });
+    trained.dispose();
+    out(`kept the model of epoch ${best.epoch} (dev accuracy ${pct(best.acc)})`);
+  }
   try {
     await writeAtomic(o.outPath, clf.save());
-    const modelAcc = acc(clf.predict(test.map((x) => chars(x.text))));
+    const modelAcc = acc(clf.predict(test.map((x) => clf.tokenize(x.text))));
     out(`${name} classifier: accuracy ${pct(modelAcc)}  [training ${fmtDuration(trainMs)}; classes ${classes.map((c, i) => `${i} = ${c}`).join(', ')}]`);
     out(`model saved to ${o.outPath}`);
     if (o.chartPath) {

@@ -39,8 +39,14 @@ of both scores (an SVG next to --out).`,
     common.embed(32, 'token embedding size'),
     { name: 'bidirectional', negatable: true, help: 'read each text both ways (default: off for spam, on for chinese-reviews and own files)' },
     { name: 'max-input-tokens', arg: 'N', aliases: ['max-tokens'], help: 'read the first N tokens of each message (default 256)' },
-    { ...common.epochs(8), help: 'passes over the training data (default 8; chinese-reviews 4)' },
-    common.timeBudget('none; chinese-reviews 10m'),
+    {
+      name: 'bigrams',
+      arg: 'N',
+      help: 'texts over characters: character bigrams seen N or more times in training become tokens, read at their first character (default 0 = characters only)',
+    },
+    common.dropout(0, 'dropout after the embedding and after the recurrent layer (default 0; chinese-reviews and own files 0.3)'),
+    { ...common.epochs(8), help: 'passes over the training data (default 8; texts: the epoch with the best dev accuracy is kept)' },
+    common.timeBudget('none; chinese-reviews 13m'),
     common.batch(32, 'messages'),
     common.lr(TASK_TRAINING.classify.lr),
     common.validationSize(0.2, 'the messages'),
@@ -54,15 +60,21 @@ of both scores (an SVG next to --out).`,
 export const CLASSIFY_RUN: Command = {
   name: 'recurrent classify run',
   usage: '--model FILE (--input FILE | --text TEXT) [--max-input-tokens N]',
-  summary: 'print P(spam) for a message with a saved model',
-  about: 'Prints P(spam) for one message.',
+  summary: 'print the class of a text with a saved model (P(spam) for a spam model)',
+  about: `Prints the probability of the model's second class and the most probable class of one text (for
+a spam model, P(spam) and spam or ham; for a review model, P(pos) and pos or neg); with more than two
+classes, the probability of each. The model file names its classes and how it reads text (words, or
+characters for Chinese); a file without class names numbers them.`,
   flags: [
     common.model('classify train'),
     { name: 'input', arg: 'FILE', help: 'a raw message (headers, a blank line, the body) or plain text' },
     { name: 'text', arg: 'TEXT', help: 'the message text' },
     { name: 'max-input-tokens', arg: 'N', aliases: ['max-tokens'], help: 'the input cap it was trained with (default 256)' },
   ],
-  examples: ['recurrent classify run --model runs/spam-gru.safetensors --text "Make money fast! Click here"'],
+  examples: [
+    'recurrent classify run --model runs/spam-gru.safetensors --text "Make money fast! Click here"',
+    'recurrent classify run --model runs/reviews-gru.safetensors --text "质量很好，物流也快"',
+  ],
 };
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -104,8 +116,10 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       embed: f.int('embed', 64),
       bidirectional: f.bool('bidirectional', true),
       maxTokens: f.int('max-input-tokens', 200),
-      epochs: f.int('epochs', zh ? 4 : 8),
-      budget: f.duration('time-budget', zh ? '10m' : undefined),
+      bigrams: f.int('bigrams', 0, { min: 0 }),
+      dropout: f.num('dropout', 0.3, { min: 0, max: 0.95 }),
+      epochs: f.int('epochs', 8),
+      budget: f.duration('time-budget', zh ? '13m' : undefined),
       batchSize: f.int('batch', 32),
       lr: f.num('lr', TASK_TRAINING.classify.lr, { min: 0 }),
       seed: f.int('seed', 1, { min: 0 }),
@@ -121,6 +135,8 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   const embed = f.int('embed', 32);
   const bidirectional = f.bool('bidirectional');
   const maxTokens = f.int('max-input-tokens', 256);
+  if (f.str('bigrams') !== undefined) throw optionError('--bigrams is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
+  const dropout = f.num('dropout', 0, { min: 0, max: 0.95 });
   const epochs = f.int('epochs', 8);
   const batchSize = f.int('batch', 32);
   const lr = f.num('lr', TASK_TRAINING.classify.lr, { min: 0 });
@@ -174,6 +190,8 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       embed,
       bidirectional,
       maxTokens,
+      dropout,
+      classNames: ['ham', 'spam'],
       epochs,
       batchSize,
       seed,
@@ -238,8 +256,10 @@ async function classifyRun(argv: string[], out: (s: string) => void): Promise<nu
       const m = looksLikeMail ? splitMessage(raw) : { subject: '', body: raw };
       text = `${m.subject}\n${m.body}`;
     }
-    const p = clf.predictProba([tokenize(text)])[0][1];
-    out(`P(spam) = ${p.toFixed(4)}: ${p >= 0.5 ? 'spam' : 'ham'}`);
+    const p = clf.predictProba([clf.tokenize(text)])[0];
+    const best = p.indexOf(Math.max(...p));
+    const probs = p.length === 2 ? [1] : Array.from(p, (_, c) => c);
+    out(`${probs.map((c) => `P(${clf.className(c)}) = ${p[c].toFixed(4)}`).join(', ')}: ${clf.className(best)}`);
     return 0;
   } finally {
     clf.dispose();

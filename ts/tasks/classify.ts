@@ -10,8 +10,10 @@
 // - Batches are bucketed by length (rows of similar length together) to waste few padded
 //   steps; the order is deterministic in the seed.
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError } from '../errors.js';
-import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import { decodeSafetensors, fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import { bigramTokens, readsBigrams } from './bigrams.js';
 import { adam, TASK_TRAINING } from './defaults.js';
+import { withMetadata } from './model-file.js';
 import { progressEvery } from './progress.js';
 
 /** The symbol unknown tokens map to in a classifier's vocabulary. */
@@ -85,11 +87,33 @@ export interface ClassifierOptions {
    */
   maxTokens?: number;
   /**
+   * Dropout after the embedding and after the recurrent layer while training, in [0, 1).
+   * @default 0
+   */
+  dropout?: number;
+  /**
    * Initialisation seed (and, in `trainClassifier`, the seed of the data order).
    * @default 1
    */
   seed?: number;
+  /**
+   * The classes' names by id (as many as `classes`), saved in the model file (metadata
+   * "classes") so that `classify run` names its answer.
+   * @default none (the classes are numbered)
+   */
+  classNames?: readonly string[];
+  /**
+   * How a raw text becomes tokens, saved in the model file (metadata "tokens"): 'words'
+   * ({@link tokenize}) or 'characters' (each code point a token, for Chinese; when the
+   * vocabulary holds character bigrams, each step reads its bigram where the vocabulary has it,
+   * bigrams.ts).
+   * @default 'words'
+   */
+  tokens?: TokenLevel;
 }
+
+/** How a classifier turns raw text into tokens: {@link tokenize}'s words or code points. */
+export type TokenLevel = 'words' | 'characters';
 
 /** Options of {@link trainClassifier}: the architecture and the training budget. */
 export interface TrainClassifierOptions extends ClassifierOptions {
@@ -117,6 +141,9 @@ export interface TrainClassifierOptions extends ClassifierOptions {
   clipNorm?: number;
   /** Called after every `progressEvery` batches with the mean loss since the last call. */
   onProgress?: (e: { epoch: number; step: number; steps: number; loss: number; elapsedMs: number }) => void | Promise<void>;
+  /** Called at the end of each epoch with the classifier as it stands (e.g. to score it on
+   * held-out texts); the time it takes counts as training time. */
+  onEpoch?: (e: { epoch: number; loss: number; elapsedMs: number }, classifier: TextClassifier) => void | Promise<void>;
   /**
    * Batches between `onProgress` calls.
    * @default 20
@@ -124,7 +151,12 @@ export interface TrainClassifierOptions extends ClassifierOptions {
   progressEvery?: number;
 }
 
-const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'seed'];
+const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'dropout', 'seed', 'classNames', 'tokens'];
+
+function tokenLevel(v: unknown): TokenLevel {
+  if (v === undefined || v === 'words' || v === 'characters') return v ?? 'words';
+  throw optionError(`tokens ${JSON.stringify(v)} is not one of words, characters`);
+}
 
 /**
  * A recurrent many-to-one classifier over token sequences, with its vocabulary.
@@ -146,11 +178,31 @@ export class TextClassifier {
   readonly vocab: Vocabulary;
   /** Tokens read per document: its first `maxTokens`. */
   readonly maxTokens: number;
+  /** The classes' names by id, when the model was given them (undefined: numbered classes). */
+  readonly classNames: readonly string[] | undefined;
+  /** How {@link TextClassifier.tokenize} turns raw text into tokens. */
+  readonly tokens: TokenLevel;
 
-  private constructor(session: Session, vocab: Vocabulary, maxTokens: number) {
+  private constructor(session: Session, vocab: Vocabulary, maxTokens: number, classNames: readonly string[] | undefined, tokens: TokenLevel) {
     this.session = session;
     this.vocab = vocab;
     this.maxTokens = maxTokens;
+    this.classNames = classNames;
+    this.tokens = tokens;
+  }
+
+  /** A raw text's tokens as this classifier reads them: {@link tokenize}'s words, or its
+   * characters (code points) for a 'characters' model, each step's bigram where the vocabulary
+   * has it when it holds bigrams. */
+  tokenize(text: string): string[] {
+    if (this.tokens === 'words') return tokenize(text);
+    const cs = Array.from(text);
+    return readsBigrams(this.vocab.symbols) ? bigramTokens(cs, (b) => this.vocab.has(b)) : cs;
+  }
+
+  /** The name of class `c` (its number when the model has no class names). */
+  className(c: number): string {
+    return this.classNames?.[c] ?? String(c);
   }
 
   /**
@@ -163,12 +215,21 @@ export class TextClassifier {
     const cell = opts.cell ?? 'gru';
     if (cell !== 'gru' && cell !== 'lstm') throw optionError(`cell '${String(cell)}' is not one of gru, lstm`);
     const rec = { units: posInt('hidden', opts.hidden, 64), bidirectional: opts.bidirectional ?? false, returnSequences: false as const };
-    const emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: posInt('embed', opts.embed, 32) });
-    const spec = (cell === 'gru' ? emb.gru(rec) : emb.lstm(rec)).dense({ units: posInt('classes', opts.classes, 2) }).toJSON();
+    const dropout = numIn('dropout', opts.dropout, 0, 0.95, 0);
+    let emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: posInt('embed', opts.embed, 32) });
+    if (dropout > 0) emb = emb.dropout(dropout);
+    const classes = posInt('classes', opts.classes, 2);
+    const names = opts.classNames === undefined ? undefined : [...opts.classNames];
+    if (names && (names.length !== classes || new Set(names).size !== classes || !names.every((n) => typeof n === 'string' && n !== '')))
+      throw rangeError(`classNames must be ${classes} distinct non-empty names, one per class (got ${JSON.stringify(names)})`);
+    const tokens = tokenLevel(opts.tokens);
+    let pooled = cell === 'gru' ? emb.gru(rec) : emb.lstm(rec);
+    if (dropout > 0) pooled = pooled.dropout(dropout);
+    const spec = pooled.dense({ units: classes }).toJSON();
     const s = new Session();
     s.build(spec, opts.seed ?? 1);
     s.setVocabulary(vocab);
-    return new TextClassifier(s, vocab, posInt('maxTokens', opts.maxTokens, 256));
+    return new TextClassifier(s, vocab, posInt('maxTokens', opts.maxTokens, 256), names, tokens);
   }
 
   /** A classifier from a model file written by `save()`; `maxTokens` must be the one it was
@@ -183,7 +244,26 @@ export class TextClassifier {
       s.dispose();
       throw formatError('not a text classifier model file (it needs a token vocabulary and a recurrent layer with returnSequences: false followed by dense)');
     }
-    return new TextClassifier(s, s.vocabulary!, posInt('maxTokens', opts.maxTokens, 256));
+    const meta = decodeSafetensors(bytes).metadata;
+    let names: unknown;
+    try {
+      names = meta.classes === undefined ? undefined : JSON.parse(meta.classes);
+    } catch {
+      names = null;
+    }
+    const classes = s.model.outputDim;
+    if (names !== undefined && !(Array.isArray(names) && names.length === classes && names.every((n) => typeof n === 'string'))) {
+      s.dispose();
+      throw formatError(`not a text classifier model file (its metadata classes should list ${classes} class names)`);
+    }
+    let tokens: TokenLevel;
+    try {
+      tokens = tokenLevel(meta.tokens);
+    } catch {
+      s.dispose();
+      throw formatError(`not a text classifier model file (its metadata tokens ${JSON.stringify(meta.tokens)} is not words or characters)`);
+    }
+    return new TextClassifier(s, s.vocabulary!, posInt('maxTokens', opts.maxTokens, 256), names as string[] | undefined, tokens);
   }
 
   /** The number of classes. */
@@ -219,9 +299,12 @@ export class TextClassifier {
     return this.predictProba(docs, opts).map((p) => p.indexOf(Math.max(...p)));
   }
 
-  /** The model file (recurrent/1, vocabulary included). */
+  /** The model file (recurrent/1, vocabulary included; the class names and token level as
+   * metadata "classes" and "tokens"). */
   save(): Uint8Array {
-    return this.session.save({ training: false });
+    const bytes = this.session.save({ training: false });
+    if (this.classNames === undefined && this.tokens === 'words') return bytes;
+    return withMetadata(bytes, { tokens: this.tokens, ...(this.classNames ? { classes: JSON.stringify(this.classNames) } : {}) });
   }
 
   /** Frees the model's wasm memory. */
@@ -293,6 +376,7 @@ export async function trainClassifier(
     'optimizer',
     'clipNorm',
     'onProgress',
+    'onEpoch',
     'progressEvery',
     'vocab',
   ]);
@@ -313,7 +397,10 @@ export async function trainClassifier(
     hidden: opts.hidden,
     bidirectional: opts.bidirectional,
     maxTokens: opts.maxTokens,
+    dropout: opts.dropout,
     seed: opts.seed,
+    classNames: opts.classNames,
+    tokens: opts.tokens,
   });
   const model = clf.session.model;
   model.compile({
@@ -333,6 +420,7 @@ export async function trainClassifier(
   const perEpoch = Math.ceil(docs.length / batchSize);
   const steps = epochs * perEpoch;
   const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
+  const reportSteps = progressEvery(every, steps, opts.onProgress);
   await fitBatches(model, {
     epochs,
     timeBudgetMs: budget,
@@ -351,7 +439,10 @@ export async function trainClassifier(
       };
     },
     schedule: false,
-    onProgress: progressEvery(every, steps, opts.onProgress),
+    onProgress: (e) => {
+      if (e.type === 'epoch') return opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, elapsedMs: e.elapsedMs }, clf);
+      return reportSteps?.(e);
+    },
   });
   return clf;
 }

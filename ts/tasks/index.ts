@@ -25,6 +25,7 @@ export type {
   SpecAugmentStep,
   SpeechAugmentOptions,
 } from './augment-speech.js';
+export { bigramTokens, frequentBigrams, readsBigrams } from './bigrams.js';
 export type { BleuScore, ChrfScore } from './bleu.js';
 export { bleuSignature, chrfSignature, corpusBleu, corpusChrf, formatBleu, pySplit, tokenize13a } from './bleu.js';
 export type { BpeJSON, BpeLearnOptions } from './bpe.js';
@@ -43,7 +44,7 @@ export {
 export { CharHmmSegmenter, charBigrams, DictionaryNer } from './chinese-baselines.js';
 export type { ClassicOptions, ClassicResult } from './classic.js';
 export { CLASSIC_TARGETS, classicLstm } from './classic.js';
-export type { ClassifierOptions, TrainClassifierOptions } from './classify.js';
+export type { ClassifierOptions, TokenLevel, TrainClassifierOptions } from './classify.js';
 export { bucketedBatches, TextClassifier, tokenize, tokenVocabulary, trainClassifier, UNK_TOKEN } from './classify.js';
 export type { TaskCompile, TaskName, TaskOptimizer, TaskTraining } from './defaults.js';
 export { TASK_TRAINING, taskCompile } from './defaults.js';

@@ -3,7 +3,8 @@
 // entities it finds in raw text with their character offsets. Long texts are cut after
 // sentence punctuation (。！？!?) into pieces of at most `maxChars` characters for tagging, and
 // the pieces' tags are put back together, so a text of any length can be tagged.
-import { checkKeys, formatError, posInt } from '../errors.js';
+import { checkKeys, formatError, numIn, posInt } from '../errors.js';
+import { bigramTokens, frequentBigrams, readsBigrams } from './bigrams.js';
 import { type CharTaggedSentence, sentencePieces } from './chinese.js';
 import { taskCompile } from './defaults.js';
 import { detectScheme, type Entity, type EntityScore, entityScore, type TagScheme, tagsToEntities } from './entities.js';
@@ -23,6 +24,12 @@ export interface TrainEntityRecognizerOptions extends Omit<TrainPosTaggerOptions
    * @default 2
    */
   minCount?: number;
+  /**
+   * Character bigrams as inputs (bigrams.ts): a bigram seen at least this many times in
+   * training gets its own embedding, read at its first character; 0 reads characters only.
+   * @default 0
+   */
+  bigrams?: number;
 }
 
 /**
@@ -44,6 +51,8 @@ export class EntityRecognizer {
   readonly scheme: TagScheme;
   /** Longest piece tagged at once, in characters. */
   readonly maxChars: number;
+  /** Whether each step reads its character bigram when the vocabulary has it (bigrams.ts). */
+  readonly bigrams: boolean;
 
   /** Wraps a tagger whose tags are entity tags (E_FORMAT otherwise). */
   constructor(tagger: PosTagger, opts: { maxChars?: number } = {}) {
@@ -57,6 +66,14 @@ export class EntityRecognizer {
     }
     this.tagger = tagger;
     this.maxChars = posInt('maxChars', opts.maxChars, 200);
+    this.bigrams = readsBigrams(tagger.encoder.vocab.symbols);
+  }
+
+  /** The tokens a piece of characters is read as: the characters, or with `bigrams` each
+   * step's bigram when the vocabulary has it. */
+  inputs(cs: readonly string[]): string[] {
+    const v = this.tagger.encoder.vocab;
+    return this.bigrams ? bigramTokens(cs, (b) => v.has(b)) : [...cs];
   }
 
   /** An entity recognizer from a model file written by `save()` (or by `recurrent ner train`);
@@ -81,7 +98,7 @@ export class EntityRecognizer {
     const pieces: string[][] = [];
     const where: [number, number][][] = seqs.map((cs) => sentencePieces(cs, this.maxChars));
     seqs.forEach((cs, i) => {
-      for (const [a, b] of where[i]) pieces.push(cs.slice(a, b) as string[]);
+      for (const [a, b] of where[i]) pieces.push(this.inputs(cs.slice(a, b)));
     });
     const tags = this.tagger.tag(pieces);
     let k = 0;
@@ -126,10 +143,20 @@ export class EntityRecognizer {
  * ```
  * `maxChars` after sentence punctuation), checking the tag scheme first (E_FORMAT). */
 export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[], opts: TrainEntityRecognizerOptions = {}): Promise<EntityRecognizer> {
-  const { maxChars: mc, ...rest } = opts;
+  const { maxChars: mc, bigrams: bg, ...rest } = opts;
   const maxChars = posInt('maxChars', mc, 200);
+  const minBigram = numIn('bigrams', bg, 0, Infinity, 0);
   detectScheme(sents.flatMap((s) => s.tags));
-  const pieces = sents.flatMap((s) => sentencePieces(s.chars, maxChars).map(([a, b]) => ({ words: s.chars.slice(a, b), tags: s.tags.slice(a, b) })));
+  const cut = sents.flatMap((s) => sentencePieces(s.chars, maxChars).map(([a, b]) => ({ chars: s.chars.slice(a, b), tags: s.tags.slice(a, b) })));
+  const known = new Set(
+    minBigram > 0
+      ? frequentBigrams(
+          cut.map((p) => p.chars),
+          Math.max(1, minBigram),
+        )
+      : [],
+  );
+  const pieces = cut.map((p) => ({ words: minBigram > 0 ? bigramTokens(p.chars, (b) => known.has(b)) : p.chars, tags: p.tags }));
   const d = taskCompile('ner');
   const tagger = await trainPosTagger(pieces, {
     ...rest,

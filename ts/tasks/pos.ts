@@ -22,24 +22,11 @@
 // context then does the rest. The tag names are stored in the model file's metadata ("tags").
 
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, shapeError } from '../errors.js';
-import {
-  decodeSafetensors,
-  deriveSeed,
-  encodeSafetensors,
-  fitBatches,
-  type OptimizerSpec,
-  padBatch,
-  Rng,
-  SAFETENSORS_CHECKSUM_KEY,
-  type ScheduleSpec,
-  Session,
-  sequential,
-  type TensorIn,
-  Vocabulary,
-} from '../index.js';
+import { decodeSafetensors, deriveSeed, fitBatches, type OptimizerSpec, padBatch, Rng, type ScheduleSpec, Session, sequential, Vocabulary } from '../index.js';
 import { bucketedBatches, fittingBatchSize } from './classify.js';
 import { taskCompile } from './defaults.js';
 import { wordClass } from './hmm-tagger.js';
+import { withMetadata } from './model-file.js';
 import { progressEvery, type TaskProgress } from './progress.js';
 import { type TaggedSentence, type TaggingScore, taggingScore } from './tagged.js';
 
@@ -400,11 +387,7 @@ export class PosTagger {
 
   /** The model file (recurrent/1, with the vocabulary, and the tag names as metadata "tags"). */
   save(): Uint8Array {
-    const f = decodeSafetensors(this.session.save({ training: false }));
-    const meta: Record<string, string> = { ...f.metadata, tags: JSON.stringify(this.tags) };
-    delete meta[SAFETENSORS_CHECKSUM_KEY];
-    const tensors: [string, TensorIn][] = [...f.tensors].map(([n, t]) => [n, { dtype: t.dtype === 'U32' ? 'U32' : 'F32', shape: t.shape, data: t.data }]);
-    return encodeSafetensors(tensors, meta);
+    return withMetadata(this.session.save({ training: false }), { tags: JSON.stringify(this.tags) });
   }
 
   /** Frees the model's wasm memory. */

@@ -12,6 +12,7 @@
 
 import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
 import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import { bigramTokens, frequentBigrams, readsBigrams } from './bigrams.js';
 import { fittingBatchSize } from './classify.js';
 import { adam, TASK_TRAINING } from './defaults.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
@@ -342,6 +343,23 @@ export interface TrainSegmenterOptions extends SegmenterOptions {
    * @default 2000
    */
   steps?: number;
+  /**
+   * Character bigrams as inputs (bigrams.ts): a bigram seen at least this many times in
+   * training gets its own embedding, read at its first character; 0 reads characters only.
+   * @default 0
+   */
+  bigrams?: number;
+  /**
+   * Multiply the learning rate by this factor every `decayEvery` updates (1: constant; below
+   * 1, `steps` is rounded up to whole periods).
+   * @default 1
+   */
+  lrDecay?: number;
+  /**
+   * Updates between learning-rate decays.
+   * @default 500
+   */
+  decayEvery?: number;
   /** Stop training after this many milliseconds (the model is kept as it stands). */
   timeBudgetMs?: number;
   /**
@@ -390,12 +408,15 @@ const SEGMENTER_KEYS = ['crf', 'embed', 'hidden', 'layers', 'seed'];
 export class Segmenter {
   /** The session holding the tagger model (and the vocabulary). */
   readonly session: Session;
-  /** The character vocabulary (with `UNK_CHAR`). */
+  /** The character vocabulary (with `UNK_CHAR`; and frequent bigrams when `bigrams`). */
   readonly vocab: Vocabulary;
+  /** Whether each step reads its character bigram when the vocabulary has it (bigrams.ts). */
+  readonly bigrams: boolean;
 
   private constructor(session: Session, vocab: Vocabulary) {
     this.session = session;
     this.vocab = vocab;
+    this.bigrams = readsBigrams(vocab.symbols);
   }
 
   /** A fresh, untrained segmenter over a character vocabulary. */
@@ -435,9 +456,10 @@ export class Segmenter {
     return this.session.model.hasCrf;
   }
 
-  /** Token ids of characters (unknown ones map to the unk symbol). */
+  /** Token ids of characters (unknown ones map to the unk symbol); with `bigrams`, each step's
+   * bigram when the vocabulary has it. */
   encode(cs: readonly string[]): Uint32Array {
-    return this.vocab.encode(cs);
+    return this.vocab.encode(this.bigrams ? bigramTokens(cs, (b) => this.vocab.has(b)) : cs);
   }
 
   /** BMES tags of each character sequence: Viterbi paths under the CRF, or the most likely
@@ -508,17 +530,27 @@ export class Segmenter {
 }
 
 /**
- * The character vocabulary of a training corpus, sorted, with `UNK_CHAR` for the rest.
+ * The character vocabulary of a training corpus, sorted, with `UNK_CHAR` for the rest; with
+ * `opts.bigrams` (a count), also the character bigrams seen at least that many times (a
+ * token vocabulary then).
  * @example
  * ```ts
  * console.log(charVocabulary([['Call', 'me']]).size); // the corpus's characters and UNK_CHAR
+ * console.log(charVocabulary([['北京', '大学'], ['北京']], { bigrams: 2 }).has('北京')); // true
  * ```
  */
-export function charVocabulary(sentences: readonly (readonly string[])[]): Vocabulary {
+export function charVocabulary(sentences: readonly (readonly string[])[], opts: { bigrams?: number } = {}): Vocabulary {
+  checkKeys('charVocabulary', opts, ['bigrams']);
+  const minCount = numIn('bigrams', opts.bigrams, 0, Infinity, 0);
   const set = new Set<string>();
   for (const s of sentences) for (const w of s) for (const c of w) set.add(c);
   set.delete(UNK_CHAR);
-  return new Vocabulary([...set].sort(), { level: 'char', unk: UNK_CHAR });
+  if (minCount === 0) return new Vocabulary([...set].sort(), { level: 'char', unk: UNK_CHAR });
+  const pairs = frequentBigrams(
+    sentences.map((s) => chars(s.join(''))),
+    Math.max(1, minCount),
+  );
+  return new Vocabulary([...[...set].sort(), ...pairs], { level: 'token', unk: UNK_CHAR });
 }
 
 /** Trains a segmenter on a segmented corpus: pieces of at most `maxChars` characters,
@@ -535,6 +567,9 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   checkKeys('trainSegmenter', opts, [
     ...SEGMENTER_KEYS,
     'steps',
+    'bigrams',
+    'lrDecay',
+    'decayEvery',
     'timeBudgetMs',
     'batchSize',
     'maxChars',
@@ -548,19 +583,23 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const maxChars = posInt('maxChars', opts.maxChars, 80);
   const every = posInt('progressEvery', opts.progressEvery, 50);
   if (sentences.length === 0) throw formatError('the training corpus has no sentences');
-  const vocab = charVocabulary(sentences);
+  // in (0, 1]: 1 keeps the rate constant
+  const decay = opts.lrDecay === 1 ? 1 : numIn('lrDecay', opts.lrDecay, Number.MIN_VALUE, 1, 1);
+  const decayEvery = posInt('decayEvery', opts.decayEvery, 500);
+  const vocab = charVocabulary(sentences, { bigrams: opts.bigrams });
   const seg = Segmenter.create(vocab, { crf: opts.crf, embed: opts.embed, hidden: opts.hidden, layers: opts.layers, seed: opts.seed });
   const model = seg.session.model;
   model.compile({
     loss: seg.crf ? 'crf' : 'crossEntropy',
     optimizer: opts.optimizer ?? adam(TASK_TRAINING.segment.lr),
     clipNorm: opts.clipNorm ?? TASK_TRAINING.segment.clipNorm,
+    ...(decay < 1 ? { schedule: { name: 'exponential' as const, gamma: decay } } : {}),
   });
   const pieces = sentences
     .flatMap((s) => chunkWords(s, maxChars))
     .map((ws) => {
       const { chars: cs, tags } = wordsToTags(ws);
-      return { ids: vocab.encode(cs), tags };
+      return { ids: seg.encode(cs), tags };
     });
   const batchSize = fittingBatchSize(
     model,
@@ -572,9 +611,13 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   const order = new Uint32Array(pieces.length).map((_, i) => i);
   let pos = order.length;
   const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
-  // one "epoch" of `steps` batches drawn from an endless stream of pieces, reshuffled at its end
+  // "epochs" of `decayEvery` batches (one of `steps` without decay) drawn from an endless
+  // stream of pieces, reshuffled at its end; the schedule decays the rate after each
+  const period = decay < 1 ? Math.min(decayEvery, steps) : steps;
+  const epochs = Math.ceil(steps / period);
   await fitBatches(model, {
-    batchesPerEpoch: steps,
+    batchesPerEpoch: period,
+    epochs,
     timeBudgetMs: budget,
     batches: () => () => {
       const rows: number[] = [];
@@ -593,8 +636,8 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
       const tokens = pb.lengths.reduce((a, b) => a + b, 0);
       return { input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths }, targets: { classes }, tokens };
     },
-    schedule: false,
-    onProgress: progressEvery(every, steps, opts.onProgress),
+    schedule: decay < 1,
+    onProgress: progressEvery(every, epochs * period, opts.onProgress),
   });
   return seg;
 }
