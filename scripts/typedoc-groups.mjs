@@ -15,7 +15,7 @@ export const GROUPS = [
   [/^data\/.*\.ts$/, 'Data'],
   [/^(io\/.*|conformance)\.ts$/, 'Files and interop'],
   [/^audio\/.*\.ts$/, 'Audio'],
-  [/^tasks\/(segment|chinese-baselines)\.ts$/, 'Word segmentation'],
+  [/^tasks\/(segment|chinese-baselines|bigrams)\.ts$/, 'Word segmentation'],
   [/^tasks\/(pos|tagged|hmm-tagger|brown)\.ts$/, 'Tagging'],
   [/^tasks\/(ner|entities|chinese)\.ts$/, 'Named entities'],
   [/^tasks\/(classify|naive-bayes)\.ts$/, 'Text classification'],
