@@ -19,7 +19,7 @@
 //! with 4×8. The relaxed-SIMD build (fused multiply-adds) keeps 4×8 too: measured with
 //! `bench/tiles.mjs` in Node 24 on an Intel Xeon, 5×8, 6×8 and 8×8 reach 66–76% of 4×8's
 //! ceiling, and A broadcast by lane shuffles (one A load, four `i32x4.shuffle`s) ties with
-//! `v128.load32_splat`. The kernel is generic over its rows (`gemm_tile`), so the bench can
+//! `v128.load32_splat`. The kernel is generic over its rows (`gemm_packed_tile`), so the bench can
 //! compare tiles on any host. KC = 512 keeps a B panel (16 KB) and an A panel (8 KB) in L1; MC = 64 keeps the
 //! A block (128 KB) in L2. Measured GFLOP/s per shape are in bench/README.md.
 
@@ -197,15 +197,6 @@ pub fn gemm_packed(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32
         let s = &mut *s.borrow_mut();
         gemm_with::<MR>(m, a, b, accumulate, c, ldc, &mut s.0);
     })
-}
-
-/// The same product as [`gemm`] with an R-row micro-kernel tile of the caller's choice (the
-/// tests run every tile a build may use, whichever this build's [`MR`] is).
-#[allow(clippy::too_many_arguments)] // the BLAS sgemm signature
-pub fn gemm_tile<const R: usize>(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &mut [f32], ldc: usize) {
-    let mut bp = PackedB::new();
-    bp.pack(k, n, b);
-    gemm_packed_tile::<R>(m, a, &bp, accumulate, c, ldc);
 }
 
 /// [`gemm_packed`] with an R-row micro-kernel tile of the caller's choice.

@@ -9,10 +9,17 @@ type Gemm = fn(usize, usize, usize, Mat, Mat, bool, &mut [f32], usize);
 const GEMMS: [(&str, Gemm); 5] = [
     ("simd", simd::gemm),
     ("scalar", scalar::gemm),
-    ("simd 5x8", simd::gemm_tile::<5>),
-    ("simd 6x8", simd::gemm_tile::<6>),
-    ("simd 8x8", simd::gemm_tile::<8>),
+    ("simd 5x8", |m, n, k, a, b, acc, c, ldc| tiled::<5>((m, n, k), a, b, acc, c, ldc)),
+    ("simd 6x8", |m, n, k, a, b, acc, c, ldc| tiled::<6>((m, n, k), a, b, acc, c, ldc)),
+    ("simd 8x8", |m, n, k, a, b, acc, c, ldc| tiled::<8>((m, n, k), a, b, acc, c, ldc)),
 ];
+
+/// The SIMD GEMM with an R-row micro-kernel tile: B packed here, then `gemm_packed_tile`.
+fn tiled<const R: usize>((m, n, k): (usize, usize, usize), a: Mat, b: Mat, acc: bool, c: &mut [f32], ldc: usize) {
+    let mut bp = simd::PackedB::new();
+    bp.pack(k, n, b);
+    simd::gemm_packed_tile::<R>(m, a, &bp, acc, c, ldc);
+}
 
 fn rand_vec(rng: &mut Rng, n: usize) -> Vec<f32> {
     (0..n).map(|_| rng.uniform(-1.0, 1.0)).collect()
