@@ -3,20 +3,20 @@
 // model) loaded by URL into the page's Web Worker; the words and entities it shows must be
 // exactly what the same models give in Node, and the entities must be highlighted (checked on
 // the rendered page and its screenshot, saved to test/artifacts/).
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../dist/index.js';
 import { parseCharTagged, trainEntityRecognizer, trainSegmenter } from '../dist/tasks/index.js';
 import { ROOT } from './helpers.js';
+import { serveStatic } from './static-server.js';
 
 const DEMO = join(ROOT, 'examples/browser');
 const OUT = join(ROOT, 'test/artifacts/browser-chinese');
 const TEXT = '江泽民在北京。李鹏去上海。';
-const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
 
 let server: Server;
 let url: string;
@@ -43,17 +43,7 @@ beforeAll(async () => {
   expected = { words: seg.segment([TEXT]), entities: ner.recognize([TEXT]).map((es) => es.map((e) => ({ type: e.type, text: e.text }))) };
   seg.dispose();
   ner.dispose();
-  server = createServer((req, res) => {
-    const file = normalize(join(OUT, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    if (!file.startsWith(OUT + sep) || !existsSync(file) || statSync(file).isDirectory()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`;
+  ({ server, url } = await serveStatic(OUT));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 }, 240_000);
 

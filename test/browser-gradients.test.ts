@@ -5,19 +5,19 @@
 // curves (their colours counted on the canvases), and the lesson: after training, the
 // gradient reaching the far step (t = 0) is orders of magnitude larger in the LSTM than in the
 // tanh RNN. A screenshot goes to test/artifacts/browser-gradients/.
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, sep } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../dist/index.js';
 import { addingExperiment } from '../dist/tasks/index.js';
 import { ROOT } from './helpers.js';
+import { serveStatic } from './static-server.js';
 
 const DEMO = join(ROOT, 'examples/browser');
 const OUT = join(ROOT, 'test/artifacts/browser-gradients');
-const MIME: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
 const CELLS = ['rnn_tanh', 'lstm', 'gru'] as const;
 /** The page's line colours, as RGB. */
 const RGB = { rnn_tanh: [0xdc, 0x26, 0x26], lstm: [0x25, 0x63, 0xeb], gru: [0x16, 0xa3, 0x4a] } as const;
@@ -57,17 +57,7 @@ beforeAll(async () => {
       x.dispose();
     }
   }
-  server = createServer((req, res) => {
-    const file = normalize(join(OUT, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)));
-    if (!file.startsWith(OUT + sep) || !existsSync(file) || statSync(file).isDirectory()) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`;
+  ({ server, url } = await serveStatic(OUT));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 }, 240_000);
 

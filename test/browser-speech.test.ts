@@ -8,10 +8,10 @@
 // exactly the model's offline transcript of the samples it heard (the page runs the simd128
 // build, like Node 20). What this small model makes of an unheard voice varies, so the
 // transcript is compared with the model's, not with the WAV's text, which is printed.
-import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,35 +22,11 @@ import * as corpus from '../examples/speech/make-corpus.mjs';
 // @ts-expect-error: a plain .mjs script without types
 import { synthesize } from '../examples/speech/synthesizers.mjs';
 import { ROOT } from './helpers.js';
+import { serveStatic } from './static-server.js';
 
 const DEMO = join(ROOT, 'examples/browser');
 const dir = mkdtempSync(join(tmpdir(), 'speech-browser-'));
 const OUT = join(dir, 'site');
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-};
-
-function serve(root: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const file = normalize(join(root, decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname)));
-    if (!file.startsWith(root + sep) || !existsSync(file) || statSync(file).isDirectory()) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      resolve({ server, url: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}/` });
-    }),
-  );
-}
-
 let server: Server | undefined;
 let context: BrowserContext | undefined;
 let recognizer: SpeechRecognizer | undefined;
@@ -104,7 +80,7 @@ beforeAll(async () => {
   const offline = await rec.transcribeWav(new Uint8Array(readFileSync(wavPath)));
   console.log(`[speech page] offline transcript of the Flite WAV ${offline.join('')}, the WAV says ${expected.join('')} (twice)`);
   recognizer = rec;
-  ({ server } = await serve(OUT));
+  ({ server } = await serveStatic(OUT));
 }, 120_000);
 
 describe('speech page in Chromium (fake microphone = a Flite WAV, a synthesizer the model never heard)', () => {
