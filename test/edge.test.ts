@@ -49,7 +49,11 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
-  proc = spawn(WORKERD, ['serve', join(EDGE, 'config.capnp'), '--socket-addr', `http=127.0.0.1:${port}`], { cwd: EDGE, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc = spawn(WORKERD, ['serve', join(EDGE, 'config.capnp'), '--socket-addr', `http=127.0.0.1:${port}`], {
+    cwd: EDGE,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: the npm wrapper and the workerd binary it starts end together
+  });
   proc.stderr!.on('data', (d) => (stderr += d));
   proc.stdout!.on('data', (d) => (stderr += d));
   const deadline = Date.now() + 30_000;
@@ -60,13 +64,22 @@ beforeAll(async () => {
   listenMs = performance.now() - t0;
 });
 
+/** Sends `sig` to the spawned process's whole group; a group already gone is fine. */
+function signalGroup(p: ChildProcess, sig: NodeJS.Signals): void {
+  try {
+    if (p.pid) process.kill(-p.pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+}
+
 afterAll(async () => {
   if (proc && proc.exitCode === null) {
     const exited = new Promise((r) => proc!.once('exit', r));
-    proc.kill('SIGTERM');
+    signalGroup(proc, 'SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   }
+  if (proc) signalGroup(proc, 'SIGKILL'); // whatever of the group is left (the binary outlives a killed wrapper)
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: the JSON bodies of several endpoints, read field by field
