@@ -210,18 +210,23 @@ describe('data-parallel training', () => {
   });
 
   it('a worker that dies mid-fit rejects fit with E_STATE and ends the other workers', async () => {
-    // the odd-numbered thread exits after 400 ms; the other writes a heartbeat while it lives
+    // the first replica to claim a file exits after 400 ms; the other writes a heartbeat while it
+    // lives (a claim, not thread-id parity: other worker threads may take ids in between)
     const dir = mkdtempSync(join(tmpdir(), 'recurrent-dp-'));
     const beat = join(dir, 'beat');
+    const claim = join(dir, 'claim');
     const file = join(dir, 'worker.mjs');
     const worker = pathToFileURL(join(ROOT, 'dist/worker/worker.js')).href;
     writeFileSync(
       file,
-      `import { threadId } from 'node:worker_threads';\nimport { writeFileSync } from 'node:fs';\nimport '${worker}';\n` +
-        `if (threadId % 2) setTimeout(() => process.exit(7), 400);\n` +
+      `import { closeSync, openSync, writeFileSync } from 'node:fs';\nimport '${worker}';\n` +
+        `let dies = false;\ntry { closeSync(openSync(${JSON.stringify(claim)}, 'wx')); dies = true; } catch {}\n` +
+        `if (dies) setTimeout(() => process.exit(7), 400);\n` +
         `else { let n = 0; setInterval(() => writeFileSync(${JSON.stringify(beat)}, String(n++)), 10); }\n`,
     );
-    const t = await trainer(2, { workerUrl: pathToFileURL(file) });
+    // the message path: each replica's event loop runs between steps, so the timers below fire
+    // (test/data-parallel-sync.test.ts kills a replica on the shared-memory path, at the barrier)
+    const t = await trainer(2, { workerUrl: pathToFileURL(file), sharedMemory: false });
     await rejectsWith(t.fit(train(100000), { batchSize: 8 }), 'E_STATE', /exited \(code 7\)/);
     await new Promise((r) => setTimeout(r, 100));
     const before = readFileSync(beat, 'utf8');
