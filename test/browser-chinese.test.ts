@@ -6,13 +6,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../dist/index.js';
 import { parseCharTagged, trainEntityRecognizer, trainSegmenter } from '../dist/tasks/index.js';
 import { ROOT } from './helpers.js';
-import { serveStatic } from './static-server.js';
+import { launchChromium, serveStatic } from './static-server.js';
 
 const DEMO = join(ROOT, 'examples/browser');
 const OUT = join(ROOT, 'test/artifacts/browser-chinese');
@@ -44,7 +44,7 @@ beforeAll(async () => {
   seg.dispose();
   ner.dispose();
   ({ server, url } = await serveStatic(OUT));
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
