@@ -257,9 +257,12 @@ describe('recurrent tag and classify on Chinese', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/6 training texts \(3 neg, 3 pos\), 2 dev \(scored after each epoch, not used for training\), 2 test \(1 neg, 1 pos\)/);
     expect(r.stdout).toMatch(/ {2}epoch 1: dev accuracy [\d.]+% \(best so far, kept\)/);
-    expect(r.stdout).toMatch(/kept the model of epoch [12] \(dev accuracy [\d.]+%\)/);
+    expect(r.stdout).toMatch(/kept the model of epoch [12] \(dev accuracy [\d.]+%, with the n-gram model at weight [\d.]+ [\d.]+%\)/);
     expect(r.stdout).toMatch(/baseline \(multinomial naive Bayes over character bigrams, alpha 1\): accuracy [\d.]+%/);
-    expect(r.stdout).toMatch(/GRU bi 4 classifier: accuracy [\d.]+%/);
+    expect(r.stdout).toMatch(/baseline \(logistic regression over naive-Bayes-scaled character 1-3-grams, \d+ seen in 2\+ texts; NBSVM\): accuracy [\d.]+%/);
+    expect(r.stdout).toMatch(/-> gru bi 4 \(every step\) -> dense, scores averaged over the steps 2/);
+    expect(r.stdout).toMatch(/GRU bi 4 network alone: accuracy [\d.]+%/);
+    expect(r.stdout).toMatch(/GRU bi 4 \+ n-gram model \(weight [\d.]+\) classifier: accuracy [\d.]+%/);
     // classify run reads the text as characters and names the classes it was trained with
     const run = cli(['classify', 'run', '--model', join(dir, 'c.safetensors'), '--text', '很满意']);
     expect(run.stderr).toBe('');
@@ -269,6 +272,8 @@ describe('recurrent tag and classify on Chinese', () => {
     const e = cli(['classify', 'train', '--train', bad, '--test', te]);
     expect(e.stderr).toMatch(/E_FORMAT: .*nolabel\.txt line 1: not a labelled text/);
     expect(cli(['classify', 'train', '--bigrams', '2']).stderr).toMatch(/E_OPTION: --bigrams is for texts read over characters/);
+    expect(cli(['classify', 'train', '--pooling', 'mean']).stderr).toMatch(/E_OPTION: --pooling is for texts read over characters/);
+    expect(cli(['classify', 'train', '--ngrams', '3']).stderr).toMatch(/E_OPTION: --ngrams is for texts read over characters/);
   });
 
   it('own files need both --train and --test', () => {

@@ -8,9 +8,10 @@ import { formatError } from '../errors.js';
 import { readSource } from '../io/source.js';
 import { bigramTokens, frequentBigrams } from '../tasks/bigrams.js';
 import { charBigrams } from '../tasks/chinese-baselines.js';
-import { TextClassifier, tokenVocabulary, trainClassifier } from '../tasks/classify.js';
+import { bestLinearWeight, type LinearCompanion, TextClassifier, tokenVocabulary, trainClassifier } from '../tasks/classify.js';
 import { taskCompile } from '../tasks/defaults.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
+import { charNgrams, NbLogisticRegression } from '../tasks/nb-logistic.js';
 import { chars } from '../tasks/segment.js';
 import { decodeUtf8 } from '../tasks/tagged.js';
 import { init } from '../wasm.js';
@@ -51,6 +52,9 @@ export interface TextsTrainSettings {
   bidirectional: boolean;
   maxTokens: number;
   bigrams: number;
+  pooling: 'last' | 'mean';
+  /** The n-gram companion's longest n-gram (0: none). */
+  ngrams: number;
   dropout: number;
   epochs: number;
   budget?: number;
@@ -108,13 +112,31 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
   );
   const nbAcc = acc(test.map((x) => nb.predict(charBigrams(x.text))));
   out(`baseline (multinomial naive Bayes over character bigrams, alpha 1): accuracy ${pct(nbAcc)}  [${fmtDuration(performance.now() - t0)}]`);
+  // the n-gram companion (nb-logistic.ts): a baseline of its own, and added to the network's
+  // scores with the weight most accurate on dev
+  let linear: LinearCompanion | undefined;
+  if (o.ngrams > 0) {
+    const t1 = performance.now();
+    const model = NbLogisticRegression.fit(
+      train.map((x) => charNgrams(x.text, o.ngrams)),
+      train.map((x) => id.get(x.label)!),
+      { classes: classes.length, seed: o.seed },
+    );
+    linear = { model, n: o.ngrams, weight: 0.5 };
+    const linAcc = acc(test.map((x) => model.predict(charNgrams(x.text, o.ngrams))));
+    out(
+      `baseline (logistic regression over naive-Bayes-scaled character 1-${o.ngrams}-grams, ${model.featureCount.toLocaleString('en-US')} seen in 2+ texts; NBSVM): accuracy ${pct(linAcc)}  [${fmtDuration(performance.now() - t1)}]`,
+    );
+  }
+  const devLin = linear ? dev.map((x) => linear.model.scores(charNgrams(x.text, o.ngrams))) : [];
+  const devGold = dev.map((x) => id.get(x.label) ?? -1);
   const majority = Math.max(...classes.map((_, c) => gold.filter((g) => g === c).length)) / gold.length;
   out(`(always the most frequent test class: accuracy ${pct(majority)})`);
 
   await init();
   const name = `${o.cell.toUpperCase()}${o.bidirectional ? ' bi' : ''} ${o.hidden}`;
   out(
-    `model: embedding ${o.embed} of characters${o.bigrams > 0 ? ` and of the character bigrams seen ${o.bigrams}+ times` : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''} -> ${o.cell}${o.bidirectional ? ' bi' : ''} ${o.hidden} (final state) -> dense ${classes.length}; first ${o.maxTokens} characters of each text; ${o.epochs} epochs of batches of ${o.batchSize}${o.budget === undefined ? '' : ` (at most ${fmtDuration(o.budget)})`}, Adam lr ${o.lr}`,
+    `model: embedding ${o.embed} of characters${o.bigrams > 0 ? ` and of the character bigrams seen ${o.bigrams}+ times` : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''} -> ${o.cell}${o.bidirectional ? ' bi' : ''} ${o.hidden} ${o.pooling === 'mean' ? '(every step) -> dense, scores averaged over the steps' : '(final state) -> dense'} ${classes.length}; first ${o.maxTokens} characters of each text; ${o.epochs} epochs of batches of ${o.batchSize}${o.budget === undefined ? '' : ` (at most ${fmtDuration(o.budget)})`}, Adam lr ${o.lr}`,
   );
   const start = performance.now();
   const perEpoch = Math.ceil(train.length / o.batchSize);
@@ -130,8 +152,9 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
   );
   const docs = train.map((x) => (o.bigrams > 0 ? bigramTokens(chars(x.text), (b) => known.has(b)) : chars(x.text)));
   // after each epoch the dev split is scored; the epoch with the best dev accuracy is kept
-  // (its model file), so that more epochs than the data needs cost time, not accuracy
-  let best: { acc: number; epoch: number; file: Uint8Array } | undefined;
+  // (its model file), so that more epochs than the data needs cost time, not accuracy; with the
+  // n-gram companion, the accuracy of the two together at the weight best on dev
+  let best: { acc: number; epoch: number; file: Uint8Array; weight: number; alone: number } | undefined;
   const trained = await trainClassifier(
     docs,
     train.map((x) => id.get(x.label)!),
@@ -145,6 +168,7 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
       hidden: o.hidden,
       embed: o.embed,
       bidirectional: o.bidirectional,
+      pooling: o.pooling,
       maxTokens: o.maxTokens,
       epochs: o.epochs,
       timeBudgetMs: o.budget,
@@ -155,10 +179,13 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
       onProgress: (e) => out(`  epoch ${e.epoch + 1}/${o.epochs}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
       onEpoch: (e, c) => {
         if (dev.length === 0) return;
-        const p = c.predict(dev.map((x) => c.tokenize(x.text)));
-        const a = dev.filter((x, i) => id.get(x.label) === p[i]).length / dev.length;
-        out(`  epoch ${e.epoch + 1}: dev accuracy ${pct(a)}${best === undefined || a > best.acc ? ' (best so far, kept)' : ''}`);
-        if (best === undefined || a > best.acc) best = { acc: a, epoch: e.epoch + 1, file: c.save() };
+        const p = c.predictProba(dev.map((x) => c.tokenize(x.text)));
+        const alone = bestLinearWeight(p, p, devGold, [0]).accuracy;
+        const both = linear ? bestLinearWeight(p, devLin, devGold) : { weight: 0, accuracy: alone };
+        const a = both.accuracy;
+        const withLin = linear ? `; with the n-gram model (weight ${both.weight}) ${pct(a)}` : '';
+        out(`  epoch ${e.epoch + 1}: dev accuracy ${pct(alone)}${withLin}${best === undefined || a > best.acc ? ' (best so far, kept)' : ''}`);
+        if (best === undefined || a > best.acc) best = { acc: a, epoch: e.epoch + 1, file: c.save(), weight: both.weight, alone };
       },
     },
   );
@@ -167,12 +194,16 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
   if (best) {
     clf = TextClassifier.load(best.file, { maxTokens: o.maxTokens });
     trained.dispose();
-    out(`kept the model of epoch ${best.epoch} (dev accuracy ${pct(best.acc)})`);
+    out(`kept the model of epoch ${best.epoch} (dev accuracy ${pct(best.alone)}${linear ? `, with the n-gram model at weight ${best.weight} ${pct(best.acc)}` : ''})`);
   }
+  if (linear) linear.weight = best?.weight ?? linear.weight;
+  const aloneAcc = linear ? acc(clf.predict(test.map((x) => clf.tokenize(x.text)))) : undefined;
+  clf.setLinear(linear);
   try {
     await writeAtomic(o.outPath, clf.save());
-    const modelAcc = acc(clf.predict(test.map((x) => clf.tokenize(x.text))));
-    out(`${name} classifier: accuracy ${pct(modelAcc)}  [training ${fmtDuration(trainMs)}; classes ${classes.map((c, i) => `${i} = ${c}`).join(', ')}]`);
+    const modelAcc = acc(clf.predictTexts(test.map((x) => x.text)));
+    if (aloneAcc !== undefined) out(`${name} network alone: accuracy ${pct(aloneAcc)}`);
+    out(`${name}${linear ? ` + n-gram model (weight ${linear.weight})` : ''} classifier: accuracy ${pct(modelAcc)}  [training ${fmtDuration(trainMs)}; classes ${classes.map((c, i) => `${i} = ${c}`).join(', ')}]`);
     out(`model saved to ${o.outPath}`);
     if (o.chartPath) {
       const svg = barChart({

@@ -44,6 +44,16 @@ of both scores (an SVG next to --out).`,
       arg: 'N',
       help: 'texts over characters: character bigrams seen N or more times in training become tokens, read at their first character (default 0 = characters only)',
     },
+    {
+      name: 'pooling',
+      arg: 'NAME',
+      help: 'texts over characters: last (the final states) | mean (every step trained toward the text\'s class, the steps\' scores averaged; default)',
+    },
+    {
+      name: 'ngrams',
+      arg: 'N',
+      help: 'texts over characters: a logistic regression over naive-Bayes-scaled character 1..N-grams (NBSVM) is trained, scored as a baseline and added to the network\'s scores with the weight best on dev, saved with the model (default 3; 0 = the network alone)',
+    },
     common.dropout(0, 'dropout after the embedding and after the recurrent layer (default 0; chinese-reviews and own files 0.3)'),
     { ...common.epochs(8), help: 'passes over the training data (default 8; texts: the epoch with the best dev accuracy is kept)' },
     common.timeBudget('none; chinese-reviews 13m'),
@@ -117,6 +127,8 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       bidirectional: f.bool('bidirectional', true),
       maxTokens: f.int('max-input-tokens', 200),
       bigrams: f.int('bigrams', 0, { min: 0 }),
+      pooling: f.choice('pooling', ['last', 'mean'] as const, 'mean'),
+      ngrams: f.int('ngrams', 3, { min: 0 }),
       dropout: f.num('dropout', 0.3, { min: 0, max: 0.95 }),
       epochs: f.int('epochs', 8),
       budget: f.duration('time-budget', zh ? '13m' : undefined),
@@ -135,6 +147,8 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   const embed = f.int('embed', 32);
   const bidirectional = f.bool('bidirectional');
   const maxTokens = f.int('max-input-tokens', 256);
+  if (f.str('ngrams') !== undefined) throw optionError('--ngrams is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
+  if (f.str('pooling') !== undefined) throw optionError('--pooling is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
   if (f.str('bigrams') !== undefined) throw optionError('--bigrams is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
   const dropout = f.num('dropout', 0, { min: 0, max: 0.95 });
   const epochs = f.int('epochs', 8);
@@ -256,7 +270,7 @@ async function classifyRun(argv: string[], out: (s: string) => void): Promise<nu
       const m = looksLikeMail ? splitMessage(raw) : { subject: '', body: raw };
       text = `${m.subject}\n${m.body}`;
     }
-    const p = clf.predictProba([clf.tokenize(text)])[0];
+    const p = clf.predictTextsProba([text])[0];
     const best = p.indexOf(Math.max(...p));
     const probs = p.length === 2 ? [1] : Array.from(p, (_, c) => c);
     out(`${probs.map((c) => `P(${clf.className(c)}) = ${p[c].toFixed(4)}`).join(', ')}: ${clf.className(best)}`);

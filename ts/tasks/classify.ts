@@ -14,6 +14,7 @@ import { decodeSafetensors, fitBatches, type OptimizerSpec, padBatch, Rng, Sessi
 import { bigramTokens, readsBigrams } from './bigrams.js';
 import { adam, TASK_TRAINING } from './defaults.js';
 import { withMetadata } from './model-file.js';
+import { charNgrams, NbLogisticRegression } from './nb-logistic.js';
 import { progressEvery } from './progress.js';
 
 /** The symbol unknown tokens map to in a classifier's vocabulary. */
@@ -110,7 +111,19 @@ export interface ClassifierOptions {
    * @default 'words'
    */
   tokens?: TokenLevel;
+  /**
+   * How the recurrent layer's outputs become the text's class scores, saved in the model file
+   * (metadata "pooling"): 'last', the dense layer over the final states; or 'mean', the dense
+   * layer over every step's output, trained with every step's target set to the text's class
+   * (target replication), a text's scores being the mean of its steps' scores (the dense layer
+   * over the mean of the states, since it is linear).
+   * @default 'last'
+   */
+  pooling?: Pooling;
 }
+
+/** How a classifier's per-step outputs become a text's class scores (see ClassifierOptions). */
+export type Pooling = 'last' | 'mean';
 
 /** How a classifier turns raw text into tokens: {@link tokenize}'s words or code points. */
 export type TokenLevel = 'words' | 'characters';
@@ -151,7 +164,12 @@ export interface TrainClassifierOptions extends ClassifierOptions {
   progressEvery?: number;
 }
 
-const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'dropout', 'seed', 'classNames', 'tokens'];
+const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'dropout', 'seed', 'classNames', 'tokens', 'pooling'];
+
+function poolingOf(v: unknown): Pooling {
+  if (v === undefined || v === 'last' || v === 'mean') return v ?? 'last';
+  throw optionError(`pooling ${JSON.stringify(v)} is not one of last, mean`);
+}
 
 function tokenLevel(v: unknown): TokenLevel {
   if (v === undefined || v === 'words' || v === 'characters') return v ?? 'words';
@@ -182,13 +200,17 @@ export class TextClassifier {
   readonly classNames: readonly string[] | undefined;
   /** How {@link TextClassifier.tokenize} turns raw text into tokens. */
   readonly tokens: TokenLevel;
+  /** How the per-step outputs become a text's class scores. */
+  readonly pooling: Pooling;
+  #linear: LinearCompanion | undefined;
 
-  private constructor(session: Session, vocab: Vocabulary, maxTokens: number, classNames: readonly string[] | undefined, tokens: TokenLevel) {
+  private constructor(session: Session, vocab: Vocabulary, maxTokens: number, classNames: readonly string[] | undefined, tokens: TokenLevel, pooling: Pooling) {
     this.session = session;
     this.vocab = vocab;
     this.maxTokens = maxTokens;
     this.classNames = classNames;
     this.tokens = tokens;
+    this.pooling = pooling;
   }
 
   /** A raw text's tokens as this classifier reads them: {@link tokenize}'s words, or its
@@ -214,7 +236,8 @@ export class TextClassifier {
     if (vocab.unk === undefined) throw optionError('the classifier vocabulary needs an unk symbol');
     const cell = opts.cell ?? 'gru';
     if (cell !== 'gru' && cell !== 'lstm') throw optionError(`cell '${String(cell)}' is not one of gru, lstm`);
-    const rec = { units: posInt('hidden', opts.hidden, 64), bidirectional: opts.bidirectional ?? false, returnSequences: false as const };
+    const pooling = poolingOf(opts.pooling);
+    const rec = { units: posInt('hidden', opts.hidden, 64), bidirectional: opts.bidirectional ?? false, returnSequences: pooling === 'mean' };
     const dropout = numIn('dropout', opts.dropout, 0, 0.95, 0);
     let emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: posInt('embed', opts.embed, 32) });
     if (dropout > 0) emb = emb.dropout(dropout);
@@ -229,7 +252,7 @@ export class TextClassifier {
     const s = new Session();
     s.build(spec, opts.seed ?? 1);
     s.setVocabulary(vocab);
-    return new TextClassifier(s, vocab, posInt('maxTokens', opts.maxTokens, 256), names, tokens);
+    return new TextClassifier(s, vocab, posInt('maxTokens', opts.maxTokens, 256), names, tokens, pooling);
   }
 
   /** A classifier from a model file written by `save()`; `maxTokens` must be the one it was
@@ -240,11 +263,20 @@ export class TextClassifier {
     const info = s.load(bytes);
     const layers = 'layers' in info.spec ? info.spec.layers : [];
     const rec = layers.find((l) => l.type === 'recurrent');
-    if (info.vocabulary?.level !== 'token' || !rec || rec.type !== 'recurrent' || rec.returnSequences || layers.at(-1)?.type !== 'dense') {
-      s.dispose();
-      throw formatError('not a text classifier model file (it needs a token vocabulary and a recurrent layer with returnSequences: false followed by dense)');
-    }
     const meta = decodeSafetensors(bytes).metadata;
+    const pooling = meta.pooling === 'mean' ? 'mean' : 'last';
+    if (
+      info.vocabulary?.level !== 'token' ||
+      !rec ||
+      rec.type !== 'recurrent' ||
+      rec.returnSequences !== (pooling === 'mean') ||
+      layers.at(-1)?.type !== 'dense'
+    ) {
+      s.dispose();
+      throw formatError(
+        'not a text classifier model file (it needs a token vocabulary and a recurrent layer followed by dense, with returnSequences: false, or true and metadata pooling "mean")',
+      );
+    }
     let names: unknown;
     try {
       names = meta.classes === undefined ? undefined : JSON.parse(meta.classes);
@@ -263,7 +295,19 @@ export class TextClassifier {
       s.dispose();
       throw formatError(`not a text classifier model file (its metadata tokens ${JSON.stringify(meta.tokens)} is not words or characters)`);
     }
-    return new TextClassifier(s, s.vocabulary!, posInt('maxTokens', opts.maxTokens, 256), names as string[] | undefined, tokens);
+    const clf = new TextClassifier(s, s.vocabulary!, posInt('maxTokens', opts.maxTokens, 256), names as string[] | undefined, tokens, pooling);
+    if (meta.linear !== undefined) {
+      try {
+        const j = JSON.parse(meta.linear);
+        const model = NbLogisticRegression.fromJSON(j);
+        if (model.classes !== classes) throw formatError(`${model.classes} classes, the network ${classes}`);
+        clf.setLinear({ model, n: posInt('n', j.n), weight: numIn('weight', j.weight, 0, Infinity) });
+      } catch (e) {
+        s.dispose();
+        throw formatError(`not a text classifier model file (its metadata linear is not an n-gram companion: ${(e as Error).message})`);
+      }
+    }
+    return clf;
   }
 
   /** The number of classes. */
@@ -288,10 +332,36 @@ export class TextClassifier {
       const pb = padBatch(idx.map((k) => ids[k]));
       const y = this.session.model.forward({ ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths });
       idx.forEach((k, r) => {
-        out[k] = softmax(y.subarray(r * c, (r + 1) * c));
+        out[k] = softmax(this.pooling === 'mean' ? meanScores(y, r, pb.steps, Math.max(1, pb.lengths[r]), c) : y.subarray(r * c, (r + 1) * c));
       });
     }
     return out;
+  }
+
+  /** The n-gram companion whose scores are added to the network's (undefined: none). */
+  get linear(): LinearCompanion | undefined {
+    return this.#linear;
+  }
+
+  /** Sets (or with undefined removes) the n-gram companion; saved with the model. */
+  setLinear(linear: LinearCompanion | undefined): void {
+    if (linear && linear.model.classes !== this.classes)
+      throw rangeError(`the n-gram companion has ${linear.model.classes} classes, the classifier ${this.classes}`);
+    this.#linear = linear;
+  }
+
+  /** Class probabilities of raw texts: the network's over {@link TextClassifier.tokenize}'s
+   * tokens, with the n-gram companion (when set) added as softmax(log p + weight · scores). */
+  predictTextsProba(texts: readonly string[]): Float32Array[] {
+    const p = this.predictProba(texts.map((t) => this.tokenize(t)));
+    const lin = this.#linear;
+    if (!lin) return p;
+    return p.map((q, i) => combineScores(q, lin.model.scores(charNgrams(texts[i], lin.n)), lin.weight));
+  }
+
+  /** The most probable class of each raw text (with the n-gram companion when set). */
+  predictTexts(texts: readonly string[]): number[] {
+    return this.predictTextsProba(texts).map((p) => p.indexOf(Math.max(...p)));
   }
 
   /** The most probable class of each document. */
@@ -303,14 +373,75 @@ export class TextClassifier {
    * metadata "classes" and "tokens"). */
   save(): Uint8Array {
     const bytes = this.session.save({ training: false });
-    if (this.classNames === undefined && this.tokens === 'words') return bytes;
-    return withMetadata(bytes, { tokens: this.tokens, ...(this.classNames ? { classes: JSON.stringify(this.classNames) } : {}) });
+    if (this.classNames === undefined && this.tokens === 'words' && this.pooling === 'last' && !this.#linear) return bytes;
+    return withMetadata(bytes, {
+      tokens: this.tokens,
+      ...(this.classNames ? { classes: JSON.stringify(this.classNames) } : {}),
+      ...(this.pooling === 'mean' ? { pooling: 'mean' } : {}),
+      ...(this.#linear ? { linear: JSON.stringify({ n: this.#linear.n, weight: this.#linear.weight, ...this.#linear.model.toJSON() }) } : {}),
+    });
   }
 
   /** Frees the model's wasm memory. */
   dispose(): void {
     this.session.dispose();
   }
+}
+
+/** A linear n-gram model beside the network: its class scores over the text's character
+ * n-grams (1..n) times `weight` are added to the network's log-probabilities. */
+export interface LinearCompanion {
+  /** The fitted model. */
+  model: NbLogisticRegression;
+  /** Its features are the character n-grams up to this length ({@link charNgrams}). */
+  n: number;
+  /** The weight of its scores. */
+  weight: number;
+}
+
+/** softmax(log p + weight · scores): a network's probabilities p with a linear model's class
+ * @example
+ * ```ts
+ * console.log(combineScores(Float32Array.of(0.6, 0.4), Float64Array.of(-1, 1), 0.5)); // about [0.35, 0.65]
+ * ```
+ * scores added. */
+export function combineScores(p: ArrayLike<number>, scores: ArrayLike<number>, weight: number): Float32Array {
+  const z = Float32Array.from(p, (q, c) => Math.log(Math.max(q, 1e-30)) + weight * scores[c]);
+  return softmax(z);
+}
+
+/** The weight in `grid` whose {@link combineScores} is most accurate on held-out texts (the
+ * @example
+ * ```ts
+ * const w = bestLinearWeight([Float32Array.of(0.6, 0.4)], [Float64Array.of(-1, 1)], [1]);
+ * console.log(w); // the smallest weight of the grid that turns the first text to class 1
+ * ```
+ * smallest on ties): each text's network probabilities, linear scores and gold class. */
+export function bestLinearWeight(
+  p: readonly ArrayLike<number>[],
+  scores: readonly ArrayLike<number>[],
+  gold: ArrayLike<number>,
+  grid: readonly number[] = [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 3],
+): { weight: number; accuracy: number } {
+  if (p.length !== scores.length || p.length !== gold.length || p.length === 0)
+    throw rangeError(`bestLinearWeight needs as many probabilities, scores and gold classes, at least one (got ${p.length}, ${scores.length}, ${gold.length})`);
+  let best = { weight: grid[0], accuracy: -1 };
+  for (const w of grid) {
+    let right = 0;
+    p.forEach((q, i) => {
+      const z = combineScores(q, scores[i], w);
+      if (z.indexOf(Math.max(...z)) === gold[i]) right++;
+    });
+    if (right / p.length > best.accuracy) best = { weight: w, accuracy: right / p.length };
+  }
+  return best;
+}
+
+/** Row r's class scores averaged over its first `len` steps; y is [batch, steps, c]. */
+function meanScores(y: Float32Array, r: number, steps: number, len: number, c: number): Float32Array {
+  const m = new Float32Array(c);
+  for (let t = 0; t < len; t++) for (let j = 0; j < c; j++) m[j] += y[(r * steps + t) * c + j];
+  return m.map((x) => x / len);
 }
 
 function softmax(z: Float32Array): Float32Array {
@@ -401,6 +532,7 @@ export async function trainClassifier(
     seed: opts.seed,
     classNames: opts.classNames,
     tokens: opts.tokens,
+    pooling: opts.pooling,
   });
   const model = clf.session.model;
   model.compile({
@@ -433,7 +565,7 @@ export async function trainClassifier(
         const tokens = pb.lengths.reduce((a, b) => a + b, 0);
         return {
           input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths },
-          targets: { classes: Int32Array.from(rows[i], (r) => labels[r]) },
+          targets: { classes: clf.pooling === 'mean' ? stepTargets(rows[i], pb, labels) : Int32Array.from(rows[i], (r) => labels[r]) },
           tokens,
         };
       };
@@ -445,4 +577,14 @@ export async function trainClassifier(
     },
   });
   return clf;
+}
+
+/** Per-step targets [batch, steps] for 'mean' pooling: every step of row b its text's class,
+ * the padding -100 (ignored by the loss). */
+function stepTargets(rows: readonly number[], pb: { steps: number; lengths: Uint32Array }, labels: ArrayLike<number>): Int32Array {
+  const out = new Int32Array(rows.length * pb.steps).fill(-100);
+  rows.forEach((r, b) => {
+    out.fill(labels[r], b * pb.steps, b * pb.steps + pb.lengths[b]);
+  });
+  return out;
 }
