@@ -169,4 +169,36 @@ describe('mean pooling', () => {
       clf.dispose();
     }
   });
+
+  it('an ensemble averages the networks\' log-probabilities and is saved with the model', () => {
+    const a = TextClassifier.create(vocab, { hidden: 4, embed: 4, pooling: 'mean', seed: 1, tokens: 'characters' });
+    const b = TextClassifier.create(vocab, { hidden: 4, embed: 4, pooling: 'mean', seed: 2, tokens: 'characters' });
+    const other = TextClassifier.create(vocab, { hidden: 5, embed: 4, pooling: 'mean', seed: 2, tokens: 'characters' });
+    try {
+      const docs = [['很', '好'], ['太', '差', '了']];
+      const pa = a.predictProba(docs);
+      const pb = b.predictProba(docs);
+      a.addMember(b);
+      expect(a.networks).toBe(2);
+      const both = a.predictProba(docs);
+      docs.forEach((_, i) => {
+        const z = [0, 1].map((c) => Math.sqrt(pa[i][c] * pb[i][c]));
+        expect(both[i][1]).toBeCloseTo(z[1] / (z[0] + z[1]), 5);
+      });
+      const again = TextClassifier.load(a.save());
+      try {
+        expect(again.networks).toBe(2);
+        const back = again.predictProba(docs);
+        for (let i = 0; i < docs.length; i++) for (let c = 0; c < 2; c++) expect(back[i][c]).toBeCloseTo(both[i][c], 6);
+      } finally {
+        again.dispose();
+      }
+      expectError(() => a.addMember(other), RangeError, 'E_RANGE', /same architecture/);
+      expectError(() => TextClassifier.load(withMetadata(a.save(), { members: '["AAAA"]' })), TypeError, 'E_FORMAT', /metadata members/);
+    } finally {
+      a.dispose();
+      b.dispose();
+      other.dispose();
+    }
+  });
 });

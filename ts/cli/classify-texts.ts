@@ -55,6 +55,8 @@ export interface TextsTrainSettings {
   pooling: 'last' | 'mean';
   /** The n-gram companion's longest n-gram (0: none). */
   ngrams: number;
+  /** Networks trained (an ensemble when above 1). */
+  networks: number;
   dropout: number;
   epochs: number;
   budget?: number;
@@ -115,6 +117,7 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
   // the n-gram companion (nb-logistic.ts): a baseline of its own, and added to the network's
   // scores with the weight most accurate on dev
   let linear: LinearCompanion | undefined;
+  let linAcc: number | undefined;
   if (o.ngrams > 0) {
     const t1 = performance.now();
     const model = NbLogisticRegression.fit(
@@ -123,7 +126,7 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
       { classes: classes.length, seed: o.seed },
     );
     linear = { model, n: o.ngrams, weight: 0.5 };
-    const linAcc = acc(test.map((x) => model.predict(charNgrams(x.text, o.ngrams))));
+    linAcc = acc(test.map((x) => model.predict(charNgrams(x.text, o.ngrams))));
     out(
       `baseline (logistic regression over naive-Bayes-scaled character 1-${o.ngrams}-grams, ${model.featureCount.toLocaleString('en-US')} seen in 2+ texts; NBSVM): accuracy ${pct(linAcc)}  [${fmtDuration(performance.now() - t1)}]`,
     );
@@ -153,71 +156,116 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
   const docs = train.map((x) => (o.bigrams > 0 ? bigramTokens(chars(x.text), (b) => known.has(b)) : chars(x.text)));
   // after each epoch the dev split is scored; the epoch with the best dev accuracy is kept
   // (its model file), so that more epochs than the data needs cost time, not accuracy; with the
-  // n-gram companion, the accuracy of the two together at the weight best on dev
-  let best: { acc: number; epoch: number; file: Uint8Array; weight: number; alone: number } | undefined;
-  const trained = await trainClassifier(
-    docs,
-    train.map((x) => id.get(x.label)!),
-    {
-      vocab: tokenVocabulary(docs, { minCount: o.bigrams === 1 ? 1 : 2, maxSize: 2 ** 31 }),
-      dropout: o.dropout,
-      classes: classes.length,
-      classNames: classes,
-      tokens: 'characters',
-      cell: o.cell,
-      hidden: o.hidden,
-      embed: o.embed,
-      bidirectional: o.bidirectional,
-      pooling: o.pooling,
-      maxTokens: o.maxTokens,
-      epochs: o.epochs,
-      timeBudgetMs: o.budget,
-      batchSize: o.batchSize,
-      seed: o.seed,
-      optimizer: taskCompile('classify', { lr: o.lr }).optimizer,
-      progressEvery: Math.max(1, Math.round(perEpoch / 2)),
-      onProgress: (e) => out(`  epoch ${e.epoch + 1}/${o.epochs}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
-      onEpoch: (e, c) => {
-        if (dev.length === 0) return;
-        const p = c.predictProba(dev.map((x) => c.tokenize(x.text)));
-        const alone = bestLinearWeight(p, p, devGold, [0]).accuracy;
-        const both = linear ? bestLinearWeight(p, devLin, devGold) : { weight: 0, accuracy: alone };
-        const a = both.accuracy;
-        const withLin = linear ? `; with the n-gram model (weight ${both.weight}) ${pct(a)}` : '';
-        out(`  epoch ${e.epoch + 1}: dev accuracy ${pct(alone)}${withLin}${best === undefined || a > best.acc ? ' (best so far, kept)' : ''}`);
-        if (best === undefined || a > best.acc) best = { acc: a, epoch: e.epoch + 1, file: c.save(), weight: both.weight, alone };
-      },
-    },
-  );
-  const trainMs = performance.now() - start;
-  let clf = trained;
-  if (best) {
-    clf = TextClassifier.load(best.file, { maxTokens: o.maxTokens });
-    trained.dispose();
-    out(`kept the model of epoch ${best.epoch} (dev accuracy ${pct(best.alone)}${linear ? `, with the n-gram model at weight ${best.weight} ${pct(best.acc)}` : ''})`);
-  }
-  if (linear) linear.weight = best?.weight ?? linear.weight;
-  const aloneAcc = linear ? acc(clf.predict(test.map((x) => clf.tokenize(x.text)))) : undefined;
-  clf.setLinear(linear);
+  // n-gram companion, the accuracy of the two together at the weight best on dev. With
+  // --networks K, K networks (seeds seed .. seed + K − 1) are trained one after another, each
+  // with an equal share of the budget left, and kept together as an ensemble.
+  const vocab = tokenVocabulary(docs, { minCount: o.bigrams === 1 ? 1 : 2, maxSize: 2 ** 31 });
+  const labels = train.map((x) => id.get(x.label)!);
+  const devText = dev.map((x) => x.text);
+  const score = (c: TextClassifier) => {
+    const p = c.predictProba(devText.map((t) => c.tokenize(t)));
+    const alone = bestLinearWeight(p, p, devGold, [0]).accuracy;
+    return { alone, both: linear ? bestLinearWeight(p, devLin, devGold) : { weight: 0, accuracy: alone } };
+  };
+  let clf: TextClassifier | undefined;
   try {
-    await writeAtomic(o.outPath, clf.save());
-    const modelAcc = acc(clf.predictTexts(test.map((x) => x.text)));
-    if (aloneAcc !== undefined) out(`${name} network alone: accuracy ${pct(aloneAcc)}`);
-    out(`${name}${linear ? ` + n-gram model (weight ${linear.weight})` : ''} classifier: accuracy ${pct(modelAcc)}  [training ${fmtDuration(trainMs)}; classes ${classes.map((c, i) => `${i} = ${c}`).join(', ')}]`);
+    for (let k = 0; k < o.networks; k++) {
+      const left = o.budget === undefined ? undefined : Math.max(0, o.budget - (performance.now() - start)) / (o.networks - k);
+      if (o.networks > 1) out(`network ${k + 1}/${o.networks} (seed ${o.seed + k}${left === undefined ? '' : `, at most ${fmtDuration(left)}`}):`);
+      let best: { acc: number; epoch: number; file: Uint8Array; weight: number; alone: number } | undefined;
+      const trained = await trainClassifier(docs, labels, {
+        vocab,
+        dropout: o.dropout,
+        classes: classes.length,
+        classNames: classes,
+        tokens: 'characters',
+        cell: o.cell,
+        hidden: o.hidden,
+        embed: o.embed,
+        bidirectional: o.bidirectional,
+        pooling: o.pooling,
+        maxTokens: o.maxTokens,
+        epochs: o.epochs,
+        timeBudgetMs: left,
+        batchSize: o.batchSize,
+        seed: o.seed + k,
+        optimizer: taskCompile('classify', { lr: o.lr }).optimizer,
+        progressEvery: Math.max(1, Math.round(perEpoch / 2)),
+        onProgress: (e) => out(`  epoch ${e.epoch + 1}/${o.epochs}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
+        onEpoch: (e, c) => {
+          if (dev.length === 0) return;
+          const { alone, both } = score(c);
+          const a = both.accuracy;
+          const withLin = linear ? `; with the n-gram model (weight ${both.weight}) ${pct(a)}` : '';
+          out(`  epoch ${e.epoch + 1}: dev accuracy ${pct(alone)}${withLin}${best === undefined || a > best.acc ? ' (best so far, kept)' : ''}`);
+          if (best === undefined || a > best.acc) best = { acc: a, epoch: e.epoch + 1, file: c.save(), weight: both.weight, alone };
+        },
+      });
+      let member = trained;
+      if (best) {
+        member = TextClassifier.load(best.file, { maxTokens: o.maxTokens });
+        trained.dispose();
+        out(`kept the model of epoch ${best.epoch} (dev accuracy ${pct(best.alone)}${linear ? `, with the n-gram model at weight ${best.weight} ${pct(best.acc)}` : ''})`);
+        if (linear) linear.weight = best.weight;
+      }
+      if (clf === undefined) clf = member;
+      else {
+        clf.addMember(member);
+        member.dispose();
+      }
+    }
+  } catch (e) {
+    clf?.dispose();
+    throw e;
+  }
+  if (clf === undefined) throw formatError('no network was trained');
+  const model = clf;
+  const trainMs = performance.now() - start;
+  if (o.networks > 1 && dev.length > 0) {
+    const { alone, both } = score(model);
+    if (linear) linear.weight = both.weight;
+    out(`the ${o.networks} networks together: dev accuracy ${pct(alone)}${linear ? `, with the n-gram model at weight ${both.weight} ${pct(both.accuracy)}` : ''}`);
+  }
+  const aloneAcc = linear ? acc(model.predict(test.map((x) => model.tokenize(x.text)))) : undefined;
+  model.setLinear(linear);
+  try {
+    await writeAtomic(o.outPath, model.save());
+    const modelAcc = acc(model.predictTexts(test.map((x) => x.text)));
+    if (aloneAcc !== undefined) out(`${name} ${o.networks > 1 ? `networks (${o.networks})` : 'network'} alone: accuracy ${pct(aloneAcc)}`);
+    out(
+      `${name}${o.networks > 1 ? ` x${o.networks}` : ''}${linear ? ` + n-gram model (weight ${linear.weight})` : ''} classifier: accuracy ${pct(modelAcc)}  [training ${fmtDuration(trainMs)}; classes ${classes.map((c, i) => `${i} = ${c}`).join(', ')}]`,
+    );
     out(`model saved to ${o.outPath}`);
     if (o.chartPath) {
       const svg = barChart({
         title: `recurrent classify: ${name} over characters against naive Bayes over character bigrams`,
         subtitle: `${test.length.toLocaleString('en-US')} test texts; higher is better`,
         axis: 'percent',
-        series: [name, 'naive Bayes (char bigrams)', 'most frequent class'],
-        groups: [{ label: 'accuracy', values: [100 * modelAcc, 100 * nbAcc, 100 * majority] }],
+        series: [
+          linear ? `${name} + n-grams` : name,
+          ...(aloneAcc === undefined ? [] : [`${name} alone`]),
+          ...(linAcc === undefined ? [] : [`NB-scaled logistic regression (char 1-${o.ngrams}-grams)`]),
+          'naive Bayes (char bigrams)',
+          'most frequent class',
+        ],
+        groups: [
+          {
+            label: 'accuracy',
+            values: [
+              100 * modelAcc,
+              ...(aloneAcc === undefined ? [] : [100 * aloneAcc]),
+              ...(linAcc === undefined ? [] : [100 * linAcc]),
+              100 * nbAcc,
+              100 * majority,
+            ],
+          },
+        ],
         format: (x) => `${x.toFixed(1)}%`,
       });
       await savePicture(o.chartPath, svg, out);
     }
   } finally {
-    clf.dispose();
+    model.dispose();
   }
   return 0;
 }

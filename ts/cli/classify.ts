@@ -54,6 +54,11 @@ of both scores (an SVG next to --out).`,
       arg: 'N',
       help: 'texts over characters: a logistic regression over naive-Bayes-scaled character 1..N-grams (NBSVM) is trained, scored as a baseline and added to the network\'s scores with the weight best on dev, saved with the model (default 3; 0 = the network alone)',
     },
+    {
+      name: 'networks',
+      arg: 'N',
+      help: 'texts over characters: train N networks (seeds seed .. seed + N - 1), each with an equal share of the budget left, and keep them as an ensemble (the geometric mean of their probabilities; default 1)',
+    },
     common.dropout(0, 'dropout after the embedding and after the recurrent layer (default 0; chinese-reviews and own files 0.3)'),
     { ...common.epochs(8), help: 'passes over the training data (default 8; texts: the epoch with the best dev accuracy is kept)' },
     common.timeBudget('none; chinese-reviews 13m'),
@@ -129,6 +134,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       bigrams: f.int('bigrams', 0, { min: 0 }),
       pooling: f.choice('pooling', ['last', 'mean'] as const, 'mean'),
       ngrams: f.int('ngrams', 3, { min: 0 }),
+      networks: f.int('networks', 1),
       dropout: f.num('dropout', 0.3, { min: 0, max: 0.95 }),
       epochs: f.int('epochs', 8),
       budget: f.duration('time-budget', zh ? '13m' : undefined),
@@ -147,6 +153,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   const embed = f.int('embed', 32);
   const bidirectional = f.bool('bidirectional');
   const maxTokens = f.int('max-input-tokens', 256);
+  if (f.str('networks') !== undefined) throw optionError('--networks is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
   if (f.str('ngrams') !== undefined) throw optionError('--ngrams is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
   if (f.str('pooling') !== undefined) throw optionError('--pooling is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
   if (f.str('bigrams') !== undefined) throw optionError('--bigrams is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');

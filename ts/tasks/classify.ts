@@ -203,6 +203,9 @@ export class TextClassifier {
   /** How the per-step outputs become a text's class scores. */
   readonly pooling: Pooling;
   #linear: LinearCompanion | undefined;
+  /** Further networks of the same architecture and vocabulary (an ensemble), with their flat
+   * parameters as saved. */
+  #members: { session: Session; params: Float32Array }[] = [];
 
   private constructor(session: Session, vocab: Vocabulary, maxTokens: number, classNames: readonly string[] | undefined, tokens: TokenLevel, pooling: Pooling) {
     this.session = session;
@@ -296,6 +299,21 @@ export class TextClassifier {
       throw formatError(`not a text classifier model file (its metadata tokens ${JSON.stringify(meta.tokens)} is not words or characters)`);
     }
     const clf = new TextClassifier(s, s.vocabulary!, posInt('maxTokens', opts.maxTokens, 256), names as string[] | undefined, tokens, pooling);
+    if (meta.members !== undefined) {
+      try {
+        const list: unknown = JSON.parse(meta.members);
+        if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) throw formatError('not a list of base64 strings');
+        const n = s.model.getParams().length;
+        for (const b of list) {
+          const params = base64ToFloats(b);
+          if (params.length !== n) throw formatError(`a member has ${params.length} parameters, the network ${n}`);
+          clf.#addParams(params);
+        }
+      } catch (e) {
+        clf.dispose();
+        throw formatError(`not a text classifier model file (its metadata members is not a list of networks: ${(e as Error).message})`);
+      }
+    }
     if (meta.linear !== undefined) {
       try {
         const j = JSON.parse(meta.linear);
@@ -303,7 +321,7 @@ export class TextClassifier {
         if (model.classes !== classes) throw formatError(`${model.classes} classes, the network ${classes}`);
         clf.setLinear({ model, n: posInt('n', j.n), weight: numIn('weight', j.weight, 0, Infinity) });
       } catch (e) {
-        s.dispose();
+        clf.dispose();
         throw formatError(`not a text classifier model file (its metadata linear is not an n-gram companion: ${(e as Error).message})`);
       }
     }
@@ -330,12 +348,49 @@ export class TextClassifier {
     for (let i = 0; i < order.length; i += bs) {
       const idx = order.slice(i, i + bs);
       const pb = padBatch(idx.map((k) => ids[k]));
-      const y = this.session.model.forward({ ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths });
-      idx.forEach((k, r) => {
-        out[k] = softmax(this.pooling === 'mean' ? meanScores(y, r, pb.steps, Math.max(1, pb.lengths[r]), c) : y.subarray(r * c, (r + 1) * c));
-      });
+      const input = { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths };
+      // each network's log-probabilities, averaged over the ensemble (a geometric mean)
+      const logp = idx.map(() => new Float32Array(c));
+      const nets = [this.session, ...this.#members.map((m) => m.session)];
+      for (const s of nets) {
+        const y = s.model.forward(input);
+        idx.forEach((k, r) => {
+          const p = softmax(this.pooling === 'mean' ? meanScores(y, r, pb.steps, Math.max(1, pb.lengths[r]), c) : y.subarray(r * c, (r + 1) * c));
+          if (nets.length === 1) out[k] = p;
+          else for (let j = 0; j < c; j++) logp[r][j] += Math.log(Math.max(p[j], 1e-30)) / nets.length;
+        });
+      }
+      if (nets.length > 1)
+        idx.forEach((k, r) => {
+          out[k] = softmax(logp[r]);
+        });
     }
     return out;
+  }
+
+  /** The number of networks (1 + the ensemble members added). */
+  get networks(): number {
+    return 1 + this.#members.length;
+  }
+
+  /** Adds `other`'s network to the ensemble (its parameters are copied; `other` stays the
+   * caller's): a text's probabilities become the normalised geometric mean of the networks'.
+   * E_RANGE unless it has the same architecture, vocabulary and pooling. */
+  addMember(other: TextClassifier): void {
+    const same =
+      JSON.stringify(other.session.model.spec) === JSON.stringify(this.session.model.spec) &&
+      other.vocab.size === this.vocab.size &&
+      other.vocab.symbols.every((w, i) => w === this.vocab.symbols[i]) &&
+      other.pooling === this.pooling;
+    if (!same) throw rangeError('an ensemble member needs the same architecture, vocabulary and pooling as the classifier');
+    this.#addParams(other.session.model.getParams());
+  }
+
+  #addParams(params: Float32Array): void {
+    const s = new Session();
+    s.load(this.session.save({ training: false }));
+    s.model.setParams(params);
+    this.#members.push({ session: s, params: Float32Array.from(params) });
   }
 
   /** The n-gram companion whose scores are added to the network's (undefined: none). */
@@ -373,17 +428,20 @@ export class TextClassifier {
    * metadata "classes" and "tokens"). */
   save(): Uint8Array {
     const bytes = this.session.save({ training: false });
-    if (this.classNames === undefined && this.tokens === 'words' && this.pooling === 'last' && !this.#linear) return bytes;
+    if (this.classNames === undefined && this.tokens === 'words' && this.pooling === 'last' && !this.#linear && this.#members.length === 0) return bytes;
     return withMetadata(bytes, {
       tokens: this.tokens,
       ...(this.classNames ? { classes: JSON.stringify(this.classNames) } : {}),
       ...(this.pooling === 'mean' ? { pooling: 'mean' } : {}),
+      ...(this.#members.length > 0 ? { members: JSON.stringify(this.#members.map((m) => floatsToBase64(m.params))) } : {}),
       ...(this.#linear ? { linear: JSON.stringify({ n: this.#linear.n, weight: this.#linear.weight, ...this.#linear.model.toJSON() }) } : {}),
     });
   }
 
   /** Frees the model's wasm memory. */
   dispose(): void {
+    for (const m of this.#members) m.session.dispose();
+    this.#members = [];
     this.session.dispose();
   }
 }
@@ -435,6 +493,26 @@ export function bestLinearWeight(
     if (right / p.length > best.accuracy) best = { weight: w, accuracy: right / p.length };
   }
   return best;
+}
+
+/** Float32 values as base64 (little-endian bytes), for model-file metadata. */
+function floatsToBase64(x: Float32Array): string {
+  const bytes = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+function base64ToFloats(b: string): Float32Array {
+  let bin: string;
+  try {
+    bin = atob(b);
+  } catch {
+    throw formatError('not base64');
+  }
+  if (bin.length % 4 !== 0) throw formatError(`${bin.length} bytes is not a whole number of float32 values`);
+  const bytes = Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+  return new Float32Array(bytes.buffer);
 }
 
 /** Row r's class scores averaged over its first `len` steps; y is [batch, steps, c]. */
