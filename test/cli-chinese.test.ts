@@ -256,7 +256,7 @@ describe('recurrent tag and classify on Chinese', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/6 training texts \(3 neg, 3 pos\), 2 dev \(scored after each epoch, not used for training\), 2 test \(1 neg, 1 pos\)/);
-    expect(r.stdout).toMatch(/ {2}epoch 1: dev accuracy [\d.]+% \(best so far, kept\)/);
+    expect(r.stdout).toMatch(/ {2}epoch 1: dev accuracy [\d.]+%; with the n-gram model \(weight [\d.]+\) [\d.]+% \(best so far, kept\)/);
     expect(r.stdout).toMatch(/kept the model of epoch [12] \(dev accuracy [\d.]+%, with the n-gram model at weight [\d.]+ [\d.]+%\)/);
     expect(r.stdout).toMatch(/baseline \(multinomial naive Bayes over character bigrams, alpha 1\): accuracy [\d.]+%/);
     expect(r.stdout).toMatch(/baseline \(logistic regression over naive-Bayes-scaled character 1-3-grams, \d+ seen in 2\+ texts; NBSVM\): accuracy [\d.]+%/);
@@ -272,6 +272,33 @@ describe('recurrent tag and classify on Chinese', () => {
     const e = cli(['classify', 'train', '--train', bad, '--test', te]);
     expect(e.stderr).toMatch(/E_FORMAT: .*nolabel\.txt line 1: not a labelled text/);
     expect(cli(['classify', 'train', '--bigrams', '2']).stderr).toMatch(/E_OPTION: --bigrams is for texts read over characters/);
+    // two networks kept together (an ensemble in one file), read back by classify run
+    const two = cli([
+      'classify',
+      'train',
+      '--train',
+      tr,
+      '--test',
+      te,
+      '--dev',
+      te,
+      '--epochs',
+      '1',
+      '--units',
+      '4',
+      '--embed',
+      '4',
+      '--networks',
+      '2',
+      '--out',
+      join(dir, 'c2.safetensors'),
+      '--no-chart',
+    ]);
+    expect(two.stderr).toBe('');
+    expect(two.stdout).toMatch(/network 2\/2 \(seed 2/);
+    expect(two.stdout).toMatch(/the 2 networks together: dev accuracy [\d.]+%, with the n-gram model at weight [\d.]+ [\d.]+%/);
+    expect(two.stdout).toMatch(/GRU bi 4 x2 \+ n-gram model \(weight [\d.]+\) classifier: accuracy [\d.]+%/);
+    expect(cli(['classify', 'run', '--model', join(dir, 'c2.safetensors'), '--text', '很满意']).stdout).toMatch(/^P\(pos\) = [01]\.\d{4}: (pos|neg)\n$/);
     expect(cli(['classify', 'train', '--pooling', 'mean']).stderr).toMatch(/E_OPTION: --pooling is for texts read over characters/);
     expect(cli(['classify', 'train', '--ngrams', '3']).stderr).toMatch(/E_OPTION: --ngrams is for texts read over characters/);
   });

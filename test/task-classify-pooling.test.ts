@@ -170,12 +170,15 @@ describe('mean pooling', () => {
     }
   });
 
-  it('an ensemble averages the networks\' log-probabilities and is saved with the model', () => {
+  it("an ensemble averages the networks' log-probabilities and is saved with the model", () => {
     const a = TextClassifier.create(vocab, { hidden: 4, embed: 4, pooling: 'mean', seed: 1, tokens: 'characters' });
     const b = TextClassifier.create(vocab, { hidden: 4, embed: 4, pooling: 'mean', seed: 2, tokens: 'characters' });
     const other = TextClassifier.create(vocab, { hidden: 5, embed: 4, pooling: 'mean', seed: 2, tokens: 'characters' });
     try {
-      const docs = [['很', '好'], ['太', '差', '了']];
+      const docs = [
+        ['很', '好'],
+        ['太', '差', '了'],
+      ];
       const pa = a.predictProba(docs);
       const pb = b.predictProba(docs);
       a.addMember(b);

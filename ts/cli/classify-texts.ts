@@ -2,6 +2,9 @@
 // classification over CHARACTERS (Chinese is written without spaces, so the tokens are the
 // characters: a word-level vocabulary would need a segmenter first), a recurrent classifier
 // against multinomial naive Bayes over character bigrams, scored by accuracy on the test split.
+// The classifier is the network(s) (mean pooling by default) plus the NB-scaled n-gram logistic
+// regression (nb-logistic.ts), their scores added with the weight most accurate on dev; the
+// n-gram model alone is printed as a second baseline, so its share is visible.
 // Own files hold one labelled text a line: LABEL, a tab, the text.
 
 import { formatError } from '../errors.js';
@@ -205,7 +208,9 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
       if (best) {
         member = TextClassifier.load(best.file, { maxTokens: o.maxTokens });
         trained.dispose();
-        out(`kept the model of epoch ${best.epoch} (dev accuracy ${pct(best.alone)}${linear ? `, with the n-gram model at weight ${best.weight} ${pct(best.acc)}` : ''})`);
+        out(
+          `kept the model of epoch ${best.epoch} (dev accuracy ${pct(best.alone)}${linear ? `, with the n-gram model at weight ${best.weight} ${pct(best.acc)}` : ''})`,
+        );
         if (linear) linear.weight = best.weight;
       }
       if (clf === undefined) clf = member;
@@ -224,7 +229,9 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
   if (o.networks > 1 && dev.length > 0) {
     const { alone, both } = score(model);
     if (linear) linear.weight = both.weight;
-    out(`the ${o.networks} networks together: dev accuracy ${pct(alone)}${linear ? `, with the n-gram model at weight ${both.weight} ${pct(both.accuracy)}` : ''}`);
+    out(
+      `the ${o.networks} networks together: dev accuracy ${pct(alone)}${linear ? `, with the n-gram model at weight ${both.weight} ${pct(both.accuracy)}` : ''}`,
+    );
   }
   const aloneAcc = linear ? acc(model.predict(test.map((x) => model.tokenize(x.text)))) : undefined;
   model.setLinear(linear);

@@ -24,7 +24,12 @@ export const CLASSIFY_TRAIN: Command = {
   about: `Spam vs ham on the SpamAssassin public corpus (subject + body of each message, exact duplicates
 removed): a seeded held-out split, a recurrent classifier over word tokens and multinomial
 naive Bayes (the baseline) scored on the same held-out messages; saves the model and a picture
-of both scores (an SVG next to --out).`,
+of both scores (an SVG next to --out).
+Chinese reviews (--corpus chinese-reviews) and your own labelled texts go over characters: a
+BiGRU whose every step is trained toward the text's class (--pooling mean, the steps' scores
+averaged), the epoch best on dev kept, and beside it a logistic regression over naive-Bayes-scaled
+character 1-3-grams (NBSVM; --ngrams) whose scores are added to the network's with the weight best
+on dev; both are saved in the model file, and both baselines (naive Bayes, NBSVM) are printed.`,
   flags: [
     {
       name: 'corpus',
@@ -47,12 +52,12 @@ of both scores (an SVG next to --out).`,
     {
       name: 'pooling',
       arg: 'NAME',
-      help: 'texts over characters: last (the final states) | mean (every step trained toward the text\'s class, the steps\' scores averaged; default)',
+      help: "texts over characters: last (the final states) | mean (every step trained toward the text's class, the steps' scores averaged; default)",
     },
     {
       name: 'ngrams',
       arg: 'N',
-      help: 'texts over characters: a logistic regression over naive-Bayes-scaled character 1..N-grams (NBSVM) is trained, scored as a baseline and added to the network\'s scores with the weight best on dev, saved with the model (default 3; 0 = the network alone)',
+      help: "texts over characters: a logistic regression over naive-Bayes-scaled character 1..N-grams (NBSVM) is trained, scored as a baseline and added to the network's scores with the weight best on dev, saved with the model (default 3; 0 = the network alone)",
     },
     {
       name: 'networks',

@@ -132,7 +132,7 @@ export class NbLogisticRegression {
       for (const j of r) count[labels[i]][j]++;
     });
     const total = new Float64Array(features.length);
-    for (const c of count) c.forEach((n, j) => (total[j] += n));
+    for (const c of count) for (let j = 0; j < c.length; j++) total[j] += c[j];
     const v: Float64Array[] = [];
     const bias = new Float64Array(classes);
     const rng = new Rng(opts.seed ?? 1);
@@ -206,6 +206,10 @@ export class NbLogisticRegression {
       j.weights.length === j.bias.length &&
       j.weights.every((w) => Array.isArray(w) && w.length === j.features!.length && w.every((x) => typeof x === 'number'));
     if (!ok) throw formatError('not an n-gram logistic regression (it needs features, weights [class][feature] and bias [class])');
-    return new NbLogisticRegression(j.features!, j.weights!.map((w) => Float64Array.from(w)), Float64Array.from(j.bias!));
+    return new NbLogisticRegression(
+      j.features!,
+      j.weights!.map((w) => Float64Array.from(w)),
+      Float64Array.from(j.bias!),
+    );
   }
 }
