@@ -480,7 +480,12 @@ export function bestLinearWeight(
   scores: readonly ArrayLike<number>[],
   gold: ArrayLike<number>,
   grid: readonly number[] = [0, 0.25, 0.5, 0.75, 1, 1.5, 2, 3],
-): { weight: number; accuracy: number } {
+): {
+  /** The weight chosen. */
+  weight: number;
+  /** The accuracy of the combination at that weight. */
+  accuracy: number;
+} {
   if (p.length !== scores.length || p.length !== gold.length || p.length === 0)
     throw rangeError(`bestLinearWeight needs as many probabilities, scores and gold classes, at least one (got ${p.length}, ${scores.length}, ${gold.length})`);
   let best = { weight: grid[0], accuracy: -1 };
