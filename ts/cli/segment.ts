@@ -45,6 +45,11 @@ two scores (an SVG next to --out).`,
       arg: 'N',
       help: 'character bigrams seen N or more times in training get their own input, read at their first character (default 0 = characters only; peoples-daily 2)',
     },
+    {
+      name: 'lexicon',
+      negatable: true,
+      help: 'lexicon inputs: each character also reads which training words of 2, 3 and 4+ characters begin, cross or end at it, and (with --bigrams) both its bigrams, as separate ids (default: off; on for peoples-daily)',
+    },
     common.units('64; peoples-daily 128', 'LSTM units per direction'),
     common.layers(1),
     common.lr(TASK_TRAINING.segment.lr),
@@ -120,6 +125,7 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   const embed = f.int('embed', pd ? 64 : 32);
   const bigrams = f.int('bigrams', pd ? 2 : 0, { min: 0 });
   const lrDecay = f.num('lr-decay', pd ? 0.8 : 1, { min: 0, max: 1 });
+  const lexicon = f.bool('lexicon', pd);
   const hidden = f.int('units', pd ? 128 : 64);
   const layers = f.int('layers', 1);
   const lr = f.num('lr', TASK_TRAINING.segment.lr, { min: 0 });
@@ -193,13 +199,14 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   }
 
   out(
-    `model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed} of characters${bigrams > 0 ? ` and of the character bigrams seen ${bigrams}+ times` : ''}, ${layers}x${hidden} LSTM units per direction; ${steps} updates of ${batchSize} pieces of <= ${maxChars} characters${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}${lrDecay < 1 ? ` x${lrDecay} every 500 updates` : ''}`,
+    `model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed} of characters${bigrams > 0 ? ` and of the character bigrams seen ${bigrams}+ times` : ''}${lexicon ? ' and of lexicon bits (training words of 2, 3, 4+ characters beginning / crossing / ending at each character)' : ''}, ${layers}x${hidden} LSTM units per direction; ${steps} updates of ${batchSize} pieces of <= ${maxChars} characters${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}${lrDecay < 1 ? ` x${lrDecay} every 500 updates` : ''}`,
   );
   const start = performance.now();
   const seg = await trainSegmenter(train, {
     crf: arch === 'crf',
     embed,
     bigrams,
+    lexicon,
     lrDecay,
     hidden,
     layers,

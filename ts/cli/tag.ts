@@ -44,6 +44,11 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
     common.batch(32, 'sentences'),
     common.embed(64, 'word embedding size'),
     common.units(64, 'LSTM units per direction'),
+    {
+      name: 'chars',
+      negatable: true,
+      help: "each word also reads its first and last character as inputs (what a Chinese word's characters say of its class, known word or not) (default: off; on for peoples-daily)",
+    },
     common.layers(1),
     common.dropout(0.2, 'dropout after the embedding and after the LSTM'),
     { name: 'min-count', arg: 'N', help: 'words seen fewer times are learnt as their signature (default 2)' },
@@ -124,6 +129,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const layers = f.int('layers', 1);
   const dropout = f.num('dropout', 0.2, { min: 0, max: 0.95 });
   const minCount = f.int('min-count', 2);
+  const chars = f.bool('chars', pd);
   const lr = f.num('lr', TASK_TRAINING.pos.lr, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
   const initPath = f.str('resume');
@@ -193,7 +199,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const name = arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger';
   const from = initBytes ? PosTagger.load(initBytes) : undefined;
   out(
-    `model: ${name}, ${from ? `starting from ${initPath} (its sizes and weights)` : `word embedding ${embed}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}`}; ${epochs} epochs of batches of ${batchSize} sentences${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
+    `model: ${name}, ${from ? `starting from ${initPath} (its sizes and weights)` : `word embedding ${embed}${chars ? ' (and as much for its first and its last character)' : ''}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}`}; ${epochs} epochs of batches of ${batchSize} sentences${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
   );
   const perEpoch = Math.ceil(train.length / batchSize);
   const start = performance.now();
@@ -205,6 +211,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
     layers,
     dropout,
     minCount,
+    chars,
     seed,
     epochs,
     timeBudgetMs: budget,

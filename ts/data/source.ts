@@ -392,6 +392,8 @@ export function splitBySeed<T>(
  * Pads variable-length id sequences into one batch [B, T] (T = the longest) with per-row
  * lengths, ready for `predict` or `Model.forward`.
  * @param opts.padValue the id at padded steps (default 0; padded steps are ignored anyway)
+ * @param opts.slots ids per step (default 1): each sequence holds length × slots ids, step by
+ *   step, and `ids` is [B, T, slots] (a model with `input.slots`)
  * @example
  * ```ts
  * const { ids, lengths, batch, steps } = padBatch([[3, 1, 4], [1, 5]]);
@@ -400,9 +402,9 @@ export function splitBySeed<T>(
  */
 export function padBatch(
   seqs: readonly ArrayLike<number>[],
-  opts: { padValue?: number } = {},
+  opts: { padValue?: number; slots?: number } = {},
 ): {
-  /** [batch, steps] ids, row-major, padded. */
+  /** [batch, steps] ids ([batch, steps, slots] with `slots`), row-major, padded. */
   ids: Uint32Array;
   /** Each row's length. */
   lengths: Uint32Array;
@@ -413,11 +415,16 @@ export function padBatch(
 } {
   const b = seqs.length;
   if (b === 0) throw rangeError('padBatch needs at least one sequence');
-  const lengths = Uint32Array.from(seqs, (s) => s.length);
+  const k = opts.slots ?? 1;
+  if (!Number.isInteger(k) || k < 1) throw rangeError(`padBatch: slots must be a positive integer (got ${k})`);
+  const lengths = Uint32Array.from(seqs, (s, r) => {
+    if (s.length % k !== 0) throw rangeError(`padBatch: sequence ${r} holds ${s.length} ids, not a multiple of slots = ${k}`);
+    return s.length / k;
+  });
   const t = maxOf(lengths, 1);
-  const ids = new Uint32Array(b * t).fill(opts.padValue ?? 0);
+  const ids = new Uint32Array(b * t * k).fill(opts.padValue ?? 0);
   seqs.forEach((s, r) => {
-    for (let k = 0; k < s.length; k++) ids[r * t + k] = s[k];
+    for (let j = 0; j < s.length; j++) ids[r * t * k + j] = s[j];
   });
   return { ids, lengths, batch: b, steps: t };
 }
