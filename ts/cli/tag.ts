@@ -44,6 +44,7 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
     common.batch(32, 'sentences'),
     common.embed(64, 'word embedding size'),
     common.units(64, 'LSTM units per direction'),
+    common.workers(),
     {
       name: 'chars',
       negatable: true,
@@ -130,6 +131,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const dropout = f.num('dropout', 0.2, { min: 0, max: 0.95 });
   const minCount = f.int('min-count', 2);
   const chars = f.bool('chars', pd);
+  const workers = f.workers(1);
   const lr = f.num('lr', TASK_TRAINING.pos.lr, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
   const initPath = f.str('resume');
@@ -212,6 +214,8 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
     dropout,
     minCount,
     chars,
+    workers,
+    onWorkers: (n, why) => out(`training on ${n} replica${n === 1 ? '' : 's'} (${why})`),
     seed,
     epochs,
     timeBudgetMs: budget,

@@ -217,6 +217,9 @@ export function epochOrder(d: DataSpec, epoch: number, shuffle: boolean, seed: n
 export interface ModelShape {
   /** Features per step (feature models). */
   featureDim?: number;
+  /** Token ids per step (token models with `input.slots`; default 1): an example's `ids` hold
+   * its length × slots ids, step by step. */
+  slots?: number;
   /** Output per step (true) or per sequence. */
   seqOutput: boolean;
   outDim: number;
@@ -249,8 +252,11 @@ function windowBatch(d: WindowsData, offsets: Uint32Array): TrainBatch {
   return { input: { ids, batch: b, steps: t }, targets: { classes }, tokens: b * t };
 }
 
-function len(e: Example, i: number, featureDim: number | undefined): number {
-  if (e.ids) return e.ids.length;
+function len(e: Example, i: number, featureDim: number | undefined, slots = 1): number {
+  if (e.ids) {
+    if (e.ids.length % slots !== 0) throw shapeError(`example ${i}: ids has ${e.ids.length} ids, not a multiple of ${slots} ids per step (input.slots)`);
+    return e.ids.length / slots;
+  }
   if (e.features) {
     if (!featureDim) throw optionError('feature examples need the model feature width');
     if (e.features.length % featureDim !== 0)
@@ -264,20 +270,21 @@ function exampleBatch(list: Example[], idx: Uint32Array, shape: ModelShape): Tra
   const featureDim = shape.featureDim;
   const b = idx.length;
   const lengths = new Uint32Array(b);
-  for (let r = 0; r < b; r++) lengths[r] = len(list[idx[r]], idx[r], featureDim);
+  const slots = shape.slots ?? 1;
+  for (let r = 0; r < b; r++) lengths[r] = len(list[idx[r]], idx[r], featureDim, slots);
   const t = maxOf(lengths, 1);
   const first = list[idx[0]];
   const input: BatchInput = { batch: b, steps: t, lengths };
   let tokens = 0;
   if (first.ids) {
-    const ids = new Uint32Array(b * t);
+    const ids = new Uint32Array(b * t * slots);
     for (let r = 0; r < b; r++) {
       const e = list[idx[r]];
       if (!e.ids) throw optionError(`example ${idx[r]} has no ids while others do`);
       for (let k = 0; k < e.ids.length; k++) {
         const v = e.ids[k];
         if (!Number.isInteger(v) || v < 0) throw rangeError(`example ${idx[r]}: ids[${k}] = ${v} is not a valid token id`);
-        ids[r * t + k] = v;
+        ids[r * t * slots + k] = v;
       }
     }
     input.ids = ids;

@@ -34,6 +34,7 @@ import { taskCompile } from './defaults.js';
 import { wordClass } from './hmm-tagger.js';
 import { withMetadata } from './model-file.js';
 import { progressEvery, type TaskProgress } from './progress.js';
+import { fitOnReplicas } from './replicas-fit.js';
 import { type TaggedSentence, type TaggingScore, taggingScore } from './tagged.js';
 
 /** The symbol of words no signature covers. */
@@ -275,6 +276,16 @@ export interface TrainPosTaggerOptions extends PosTaggerOptions {
    * options (embed, hidden, layers, dropout) and `minCount` are then ignored.
    */
   from?: PosTagger;
+  /**
+   * Data-parallel replicas (`createTrainer({ workers })`; 'auto': the hardware threads, kept
+   * where they pay). Other than 1, the replicas train on fixed examples: word dropout is drawn
+   * once before training, and batches are not bucketed by length. An `onEpoch` callback then
+   * sees the tagger as it stood before training (its weights come back at the end).
+   * @default 1 (the calling thread)
+   */
+  workers?: number | 'auto';
+  /** Told once, with `workers` other than 1, how many replicas train and why. */
+  onWorkers?: (workers: number, reason: string) => void;
   /** Called every `progressEvery` steps with the mean loss since the last call and the
    * words trained so far. */
   onProgress?: (e: TaskProgress & { tokens: number }) => void | Promise<void>;
@@ -493,6 +504,8 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
     'onProgress',
     'onEpoch',
     'progressEvery',
+    'workers',
+    'onWorkers',
   ]);
   const epochs = posInt('epochs', opts.epochs, 2);
   const asked = posInt('batchSize', opts.batchSize, 32);
@@ -547,6 +560,29 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   let tokens = 0;
   const onProgress = opts.onProgress;
   const steps = progressEvery(every, epochs * perEpoch, onProgress && ((p) => onProgress({ ...p, tokens })));
+  const workers = opts.workers ?? 1;
+  if (workers !== 1) {
+    // on replicas the examples are fixed, so word dropout is drawn once, before training
+    const rng = new Rng(deriveSeed(seed, 0x5eed));
+    const list = rows.map((r) => ({
+      ids: alpha > 0 ? r.ids.map((id, j) => (j % slots === 0 && rng.next() < r.drop[j / slots] ? r.sigs[j / slots] : id)) : r.ids,
+      targets: r.tags,
+    }));
+    await fitOnReplicas(tagger.session, list, {
+      workers,
+      epochs,
+      batchSize,
+      seed,
+      timeBudgetMs: budget,
+      onWorkers: opts.onWorkers,
+      onProgress: async (e) => {
+        if (e.type === 'epoch') return opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, elapsedMs: e.elapsedMs, tokensPerSec: e.tokensPerSec }, tagger);
+        tokens = e.tokens;
+        return steps?.(e);
+      },
+    });
+    return tagger;
+  }
   await fitBatches(model, {
     epochs,
     timeBudgetMs: budget,

@@ -19,6 +19,7 @@ import { fittingBatchSize } from './classify.js';
 import { adam, TASK_TRAINING } from './defaults.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { progressEvery } from './progress.js';
+import { fitOnReplicas } from './replicas-fit.js';
 
 /**
  * The word-boundary tags of a character, by id: 0 = B (begins a word), 1 = M (inside), 2 = E
@@ -382,6 +383,16 @@ export interface TrainSegmenterOptions extends Omit<SegmenterOptions, 'lexicon'>
   /** Stop training after this many milliseconds (the model is kept as it stands). */
   timeBudgetMs?: number;
   /**
+   * Data-parallel replicas (`createTrainer({ workers })`; 'auto': the hardware threads, kept
+   * where they pay). Other than 1, training runs on the replicas in passes over the pieces
+   * (as many as `steps` updates make, at least one), the rate decaying by `lrDecay` after each
+   * pass instead of every `decayEvery` updates.
+   * @default 1 (the calling thread)
+   */
+  workers?: number | 'auto';
+  /** Told once, with `workers` other than 1, how many replicas train and why. */
+  onWorkers?: (workers: number, reason: string) => void;
+  /**
    * Sentence pieces per batch.
    * @default 32
    */
@@ -663,6 +674,8 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
     'lrDecay',
     'decayEvery',
     'timeBudgetMs',
+    'workers',
+    'onWorkers',
     'batchSize',
     'maxChars',
     'optimizer',
@@ -718,6 +731,27 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   // stream of pieces, reshuffled at its end; the schedule decays the rate after each
   const period = decay < 1 ? Math.min(decayEvery, steps) : steps;
   const epochs = Math.ceil(steps / period);
+  const workers = opts.workers ?? 1;
+  if (workers !== 1) {
+    // on replicas: epochs of one pass over the pieces each (the rate decays after each),
+    // as many as `steps` updates take
+    const per = Math.ceil(pieces.length / batchSize);
+    const passes = Math.max(1, Math.round(steps / per));
+    await fitOnReplicas(
+      seg.session,
+      pieces.map((p) => ({ ids: p.ids, targets: p.tags })),
+      {
+        workers,
+        epochs: passes,
+        batchSize,
+        seed: opts.seed ?? 1,
+        timeBudgetMs: budget,
+        onProgress: progressEvery(every, passes * per, opts.onProgress),
+        onWorkers: opts.onWorkers,
+      },
+    );
+    return seg;
+  }
   await fitBatches(model, {
     batchesPerEpoch: period,
     epochs,
