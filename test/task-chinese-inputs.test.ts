@@ -21,12 +21,15 @@ import {
   trainSegmenter,
   WordEncoder,
 } from '../ts/tasks/index.js';
+import { init as initDist } from '../dist/index.js';
+import { trainPosTagger as trainPosTaggerDist, trainSegmenter as trainSegmenterDist } from '../dist/tasks/index.js';
 import { expectError, ROOT } from './helpers.js';
 
 const PD = parseTagged(readFileSync(join(ROOT, 'test/fixtures/chinese/peoples-daily-excerpt.txt'), 'utf8'));
 
 beforeAll(async () => {
   await init();
+  await initDist(); // the replicas run dist/'s worker
 });
 
 describe('lexicon bits', () => {
@@ -163,4 +166,44 @@ describe('the Chinese taggers read several ids per step', () => {
     // the default stays one id per word
     expect(WordEncoder.fromSentences(PD).slots).toBe(1);
   }, 60_000);
+
+  it('both train on data-parallel replicas (--workers), the slotted examples split by rows', async () => {
+    let told = 0;
+    const seg = await trainSegmenterDist(words, {
+      steps: 40,
+      batchSize: 8,
+      embed: 8,
+      hidden: 16,
+      lexicon: true,
+      seed: 1,
+      workers: 2,
+      onWorkers: (n) => {
+        told = n;
+      },
+    });
+    try {
+      expect(told).toBe(2);
+      expect(seg.session.model.inputSlots).toBe(2);
+      expect(seg.evaluate(words).f1).toBeGreaterThan(0.6);
+    } finally {
+      seg.dispose();
+    }
+    const tagger = await trainPosTaggerDist(PD, {
+      epochs: 10,
+      batchSize: 4,
+      embed: 8,
+      hidden: 8,
+      dropout: 0,
+      optimizer: { name: 'adam', lr: 0.05 },
+      schedule: { name: 'constant' },
+      chars: true,
+      seed: 1,
+      workers: 2,
+    });
+    try {
+      expect(tagger.evaluate(PD, new Set(PD.flatMap((s) => s.words))).accuracy).toBeGreaterThan(0.8);
+    } finally {
+      tagger.dispose();
+    }
+  }, 120_000);
 });
