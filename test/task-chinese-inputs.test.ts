@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { init as initDist } from '../dist/index.js';
+import { trainPosTagger as trainPosTaggerDist, trainSegmenter as trainSegmenterDist } from '../dist/tasks/index.js';
 import { init, Model, padBatch, sequential } from '../ts/index.js';
 import {
   charVocabulary,
@@ -21,8 +23,6 @@ import {
   trainSegmenter,
   WordEncoder,
 } from '../ts/tasks/index.js';
-import { init as initDist } from '../dist/index.js';
-import { trainPosTagger as trainPosTaggerDist, trainSegmenter as trainSegmenterDist } from '../dist/tasks/index.js';
 import { expectError, ROOT } from './helpers.js';
 
 const PD = parseTagged(readFileSync(join(ROOT, 'test/fixtures/chinese/peoples-daily-excerpt.txt'), 'utf8'));
@@ -57,7 +57,13 @@ describe('lexicon bits', () => {
 
 describe('several ids per step (input.slots)', () => {
   it('padBatch lays out [B, T, slots] and refuses a row that is not whole steps', () => {
-    const pb = padBatch([[1, 2, 3, 4], [5, 6]], { slots: 2 });
+    const pb = padBatch(
+      [
+        [1, 2, 3, 4],
+        [5, 6],
+      ],
+      { slots: 2 },
+    );
     expect(pb.steps).toBe(2);
     expect(Array.from(pb.lengths)).toEqual([2, 1]);
     expect(Array.from(pb.ids)).toEqual([1, 2, 3, 4, 5, 6, 0, 0]);

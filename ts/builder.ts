@@ -10,7 +10,7 @@
 import { CELLS, type CellType, checkGateActivation, checkProjSize, checkResetAfter } from './cells.js';
 import { checkKeys, numIn, optionError, posInt } from './errors.js';
 import { Model } from './model.js';
-import { checkName, checkSize, type GateActivation, MAX_SLOTS, type InputSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
+import { checkName, checkSize, type GateActivation, type InputSpec, type LayerSpecJSON, MAX_SLOTS, type ModelSpecJSON } from './spec.js';
 
 /**
  * What flows out of the last layer so far, tracked in `SequentialBuilder`'s type parameter:

@@ -13,11 +13,11 @@
 import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
 import { decodeSafetensors, fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
 import { bigramTokens, frequentBigrams, readsBigrams } from './bigrams.js';
-import { lexiconBits, lexiconSymbols, lexiconWords } from './lexicon.js';
-import { withMetadata } from './model-file.js';
 import { fittingBatchSize } from './classify.js';
 import { adam, TASK_TRAINING } from './defaults.js';
+import { lexiconBits, lexiconSymbols, lexiconWords } from './lexicon.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
+import { withMetadata } from './model-file.js';
 import { progressEvery } from './progress.js';
 import { fitOnReplicas } from './replicas-fit.js';
 
@@ -465,7 +465,7 @@ export class Segmenter {
     const embed = posInt('embed', opts.embed, 32);
     const hidden = posInt('hidden', opts.hidden, 64);
     const layers = posInt('layers', opts.layers, 1);
-    if (opts.lexicon && !vocab.has(NO_BIGRAM)) throw optionError("lexicon inputs need a vocabulary from charVocabulary(…, { lexicon: true })");
+    if (opts.lexicon && !vocab.has(NO_BIGRAM)) throw optionError('lexicon inputs need a vocabulary from charVocabulary(…, { lexicon: true })');
     const slots = opts.lexicon ? (readsBigrams(vocab.symbols) ? 4 : 2) : 1;
     const base = sequential({ input: slots > 1 ? { vocab: vocab.size, slots } : { vocab: vocab.size } })
       .embedding({ dim: embed })
