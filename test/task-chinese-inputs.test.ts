@@ -23,6 +23,7 @@ import {
   trainSegmenter,
   WordEncoder,
 } from '../ts/tasks/index.js';
+import { withMetadata } from '../ts/tasks/model-file.js';
 import { expectError, ROOT } from './helpers.js';
 
 const PD = parseTagged(readFileSync(join(ROOT, 'test/fixtures/chinese/peoples-daily-excerpt.txt'), 'utf8'));
@@ -136,7 +137,12 @@ describe('the Chinese taggers read several ids per step', () => {
       expect(seg.vocab.symbols[ids[3]]).toBe('<lex64>'); // 中 begins the 4+ word 中共中央
       const score = seg.evaluate(words.slice(0, 5));
       expect(score.f1).toBeGreaterThan(0.5);
-      const again = Segmenter.load(seg.save());
+      // a file whose lexicon is not a list of words is E_FORMAT, not a segmenter reading wrong ids
+      const bytes = seg.save();
+      expectError(() => Segmenter.load(withMetadata(bytes, { lexicon: '{"a"' })), TypeError, 'E_FORMAT', /lexicon is not JSON/);
+      expectError(() => Segmenter.load(withMetadata(bytes, { lexicon: '[1, 2]' })), TypeError, 'E_FORMAT', /not a list of words/);
+      expectError(() => Segmenter.load(withMetadata(bytes, { lexicon: 'null' })), TypeError, 'E_FORMAT', /reads 4 ids per step/);
+      const again = Segmenter.load(bytes);
       try {
         expect(again.slots).toBe(4);
         expect(again.segment(['中共中央总书记、国家主席江泽民'])).toEqual(seg.segment(['中共中央总书记、国家主席江泽民']));

@@ -370,9 +370,10 @@ export class PosTagger {
       throw formatError(`not a tagger model file (it needs a word vocabulary with ${UNK_WORD} and a dense layer with one output per tag)`);
     }
     const slots = new WordEncoder(s.vocabulary).slots;
-    if (slots !== (s.model.inputSlots ?? 1)) {
+    const reads = s.model.inputSlots ?? 1;
+    if (slots !== reads) {
       s.dispose();
-      throw formatError(`not a tagger model file (its model reads ${s.model.inputSlots} ids per word, its vocabulary gives ${slots})`);
+      throw formatError(`not a tagger model file (its model reads ${reads} ids per word, its vocabulary gives ${slots})`);
     }
     return new PosTagger(s, tags as string[]);
   }

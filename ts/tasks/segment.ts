@@ -480,9 +480,10 @@ export class Segmenter {
 
   /** A segmenter from a model file written by `save()`. */
   static load(bytes: Uint8Array): Segmenter {
+    const meta = decodeSafetensors(bytes).metadata; // a malformed file's own E_FORMAT first
     let lexicon: unknown;
     try {
-      lexicon = JSON.parse(decodeSafetensors(bytes).metadata.lexicon ?? 'null') ?? undefined;
+      lexicon = JSON.parse(meta.lexicon ?? 'null') ?? undefined;
     } catch {
       throw formatError('not a segmenter model file (its metadata lexicon is not JSON)');
     }
@@ -498,9 +499,10 @@ export class Segmenter {
       throw formatError('not a segmenter model file (it needs a character vocabulary and 4 BMES outputs)');
     }
     const seg = new Segmenter(s, s.vocabulary!, lexicon as string[] | undefined);
-    if (seg.slots !== (s.model.inputSlots ?? 1)) {
+    const reads = s.model.inputSlots ?? 1;
+    if (seg.slots !== reads) {
       s.dispose();
-      throw formatError(`not a segmenter model file (its model reads ${s.model.inputSlots} ids per step, its vocabulary and lexicon give ${seg.slots})`);
+      throw formatError(`not a segmenter model file (its model reads ${reads} ids per step, its vocabulary and lexicon give ${seg.slots})`);
     }
     return seg;
   }
