@@ -7,6 +7,10 @@
 // - `Segmenter` is a BiLSTM tagger (per-step softmax, greedy tags) or a BiLSTM-CRF
 //   (transitions trained with the rest, Viterbi decoding), with its character vocabulary;
 //   `trainSegmenter` trains one; `Segmenter.save()` writes a recurrent/1 model file.
+//   With a lexicon (`lexicon: true`), each step reads several ids (`input.slots`): the
+//   character, its two bigrams (with `bigrams`) and its lexicon bits (lexicon.ts), the bits of
+//   training text taken from the words of the other folds (jackknifing) so that the tagger
+//   learns how far to trust them; the dictionary is saved with the model.
 // - `LongestMatchSegmenter` is the baseline: greedy forward longest match with a dictionary
 //   of the training words.
 
