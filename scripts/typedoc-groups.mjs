@@ -17,7 +17,7 @@ export const GROUPS = [
   [/^audio\/.*\.ts$/, 'Audio'],
   [/^tasks\/(segment|chinese-baselines|bigrams)\.ts$/, 'Word segmentation'],
   [/^tasks\/(pos|tagged|hmm-tagger|brown)\.ts$/, 'Tagging'],
-  [/^tasks\/(ner|entities|chinese)\.ts$/, 'Named entities'],
+  [/^tasks\/(ner|entities|chinese|gazetteer)\.ts$/, 'Named entities'],
   [/^tasks\/(classify|naive-bayes|nb-logistic)\.ts$/, 'Text classification'],
   [/^tasks\/(g2p|edit-distance)\.ts$/, 'Grapheme to phoneme'],
   [/^tasks\/(translate|bpe|bleu|ibm1)\.ts$/, 'Translation'],

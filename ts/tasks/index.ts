@@ -56,6 +56,17 @@ export type { Day, ForecastOptions, ForecastResult } from './forecast.js';
 export { dayFeatures, forecastBirths, parseDailyCsv, seasonalNaive } from './forecast.js';
 export type { G2PEvaluation, G2PFitOptions, LexiconEntry, ParsedLexicon, ParseLexiconOptions } from './g2p.js';
 export { G2P, parseLexicon, splitLexicon, stripStress } from './g2p.js';
+export type { GazetteerEntries, GazetteerLookup } from './gazetteer.js';
+export {
+  GAZETTEER_FOLDS,
+  GAZETTEER_MAX_LEN,
+  GAZETTEER_MAX_TYPES,
+  gazetteerBits,
+  gazetteerEntries,
+  gazetteerLookup,
+  gazetteerSymbols,
+  heldOutGazetteers,
+} from './gazetteer.js';
 export type { AddingExperiment, AddingExperimentOptions, CellRun, ExplodingOptions, ExplodingRun, GradientFlowOptions } from './gradient-flow.js';
 export { addingExperiment, explodingRelu, gradientFlow } from './gradient-flow.js';
 export type { HmmTaggerOptions } from './hmm-tagger.js';

@@ -3,17 +3,39 @@
 // entities it finds in raw text with their character offsets. Long texts are cut after
 // sentence punctuation (。！？!?) into pieces of at most `maxChars` characters for tagging, and
 // the pieces' tags are put back together, so a text of any length can be tagged.
+// With a gazetteer (`gazetteer: true`), each character also reads its gazetteer bits
+// (gazetteer.ts): where training entities of each type begin, continue and end; training text
+// takes them from the entities of the other folds (jackknifing); the model file keeps the
+// entities (metadata "gazetteer"), so `recognize` reads new text the same way.
 import { checkKeys, formatError, numIn, posInt } from '../errors.js';
+import { decodeSafetensors } from '../index.js';
 import { bigramTokens, frequentBigrams, readsBigrams } from './bigrams.js';
 import { type CharTaggedSentence, sentencePieces } from './chinese.js';
 import { taskCompile } from './defaults.js';
 import { detectScheme, type Entity, type EntityScore, entityScore, type TagScheme, tagsToEntities } from './entities.js';
+import {
+  GAZETTEER_FOLDS,
+  type GazetteerEntries,
+  type GazetteerLookup,
+  gazetteerBits,
+  gazetteerEntries,
+  gazetteerLookup,
+  gazetteerSymbols,
+  heldOutGazetteers,
+} from './gazetteer.js';
+import { withMetadata } from './model-file.js';
 import { PosTagger, type TrainPosTaggerOptions, trainPosTagger } from './pos.js';
 import { chars } from './segment.js';
 
 /** Options of {@link trainEntityRecognizer}: those of trainPosTagger (the characters are its
  * words) and the longest piece trained on. */
-export interface TrainEntityRecognizerOptions extends Omit<TrainPosTaggerOptions, 'from' | 'minCount'> {
+export interface TrainEntityRecognizerOptions extends Omit<TrainPosTaggerOptions, 'from' | 'minCount' | 'features'> {
+  /**
+   * Gazetteer inputs (gazetteer.ts): each character also reads where training entities begin,
+   * continue and end (jackknifed for training text); at most 4 entity types.
+   * @default false
+   */
+  gazetteer?: boolean;
   /**
    * Sentences are cut after sentence punctuation into pieces of at most this many characters.
    * @default 200
@@ -53,10 +75,14 @@ export class EntityRecognizer {
   readonly maxChars: number;
   /** Whether each step reads its character bigram when the vocabulary has it (bigrams.ts). */
   readonly bigrams: boolean;
+  /** The training entities by type whose bits each character reads (undefined: none). */
+  readonly gazetteer: GazetteerEntries | undefined;
+  private readonly lookup: GazetteerLookup | undefined;
 
-  /** Wraps a tagger whose tags are entity tags (E_FORMAT otherwise). */
-  constructor(tagger: PosTagger, opts: { maxChars?: number } = {}) {
-    checkKeys('EntityRecognizer', opts, ['maxChars']);
+  /** Wraps a tagger whose tags are entity tags (E_FORMAT otherwise); with `gazetteer`, one
+   * that reads one feature symbol per character (E_FORMAT otherwise). */
+  constructor(tagger: PosTagger, opts: { maxChars?: number; gazetteer?: GazetteerEntries } = {}) {
+    checkKeys('EntityRecognizer', opts, ['maxChars', 'gazetteer']);
     try {
       this.scheme = detectScheme(tagger.tags);
     } catch {
@@ -64,9 +90,23 @@ export class EntityRecognizer {
         `not an entity model: its tags (${tagger.tags.slice(0, 6).join(', ')}${tagger.tags.length > 6 ? ', …' : ''}) are not entity tags (O, B-TYPE, I-TYPE, …); train one with recurrent ner train`,
       );
     }
+    const reads = opts.gazetteer ? 1 : 0;
+    if (tagger.encoder.features !== reads)
+      throw formatError(
+        `the tagger reads ${tagger.encoder.features} feature symbols per character, ${opts.gazetteer ? 'a gazetteer gives 1' : 'and no gazetteer was given'}`,
+      );
     this.tagger = tagger;
     this.maxChars = posInt('maxChars', opts.maxChars, 200);
     this.bigrams = readsBigrams(tagger.encoder.vocab.symbols);
+    this.gazetteer = opts.gazetteer;
+    this.lookup = opts.gazetteer && gazetteerLookup(opts.gazetteer);
+  }
+
+  /** The feature symbols of a piece (undefined without a gazetteer): each character's
+   * gazetteer bits from `lookup` (default: all the entities of the gazetteer). */
+  features(cs: readonly string[], lookup = this.lookup): string[][] | undefined {
+    if (!this.gazetteer || !lookup) return undefined;
+    return Array.from(gazetteerBits(cs, lookup, Object.keys(this.gazetteer).length), (b) => [`<gaz ${b}>`]);
   }
 
   /** The tokens a piece of characters is read as: the characters, or with `bigrams` each
@@ -79,6 +119,7 @@ export class EntityRecognizer {
   /** An entity recognizer from a model file written by `save()` (or by `recurrent ner train`);
    * E_FORMAT for another kind of model file. */
   static load(bytes: Uint8Array, opts: { maxChars?: number } = {}): EntityRecognizer {
+    const gazetteer = readGazetteer(decodeSafetensors(bytes).metadata.gazetteer);
     let tagger: PosTagger;
     try {
       tagger = PosTagger.load(bytes);
@@ -86,7 +127,7 @@ export class EntityRecognizer {
       throw formatError(`not an entity model file (it should come from recurrent ner train): ${(e as Error).message}`);
     }
     try {
-      return new EntityRecognizer(tagger, opts);
+      return new EntityRecognizer(tagger, { ...opts, gazetteer });
     } catch (e) {
       tagger.dispose();
       throw e;
@@ -96,11 +137,16 @@ export class EntityRecognizer {
   /** Entity tags of each character sequence (of any length: long ones are tagged in pieces). */
   tagChars(seqs: readonly (readonly string[])[]): string[][] {
     const pieces: string[][] = [];
+    const features: string[][][] = [];
     const where: [number, number][][] = seqs.map((cs) => sentencePieces(cs, this.maxChars));
     seqs.forEach((cs, i) => {
-      for (const [a, b] of where[i]) pieces.push(this.inputs(cs.slice(a, b)));
+      for (const [a, b] of where[i]) {
+        pieces.push(this.inputs(cs.slice(a, b)));
+        const f = this.features(cs.slice(a, b));
+        if (f) features.push(f);
+      }
     });
-    const tags = this.tagger.tag(pieces);
+    const tags = this.tagger.tag(pieces, this.gazetteer ? { features } : {});
     let k = 0;
     return seqs.map((_, i) => where[i].flatMap(() => tags[k++]));
   }
@@ -122,9 +168,11 @@ export class EntityRecognizer {
     );
   }
 
-  /** The model file (a tagger file whose tags are entity tags). */
+  /** The model file (a tagger file whose tags are entity tags; the gazetteer's entities as
+   * metadata "gazetteer"). */
   save(): Uint8Array {
-    return this.tagger.save();
+    const bytes = this.tagger.save();
+    return this.gazetteer ? withMetadata(bytes, { gazetteer: JSON.stringify(this.gazetteer) }) : bytes;
   }
 
   /** Frees the model's wasm memory. */
@@ -143,11 +191,21 @@ export class EntityRecognizer {
  * ```
  * `maxChars` after sentence punctuation), checking the tag scheme first (E_FORMAT). */
 export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[], opts: TrainEntityRecognizerOptions = {}): Promise<EntityRecognizer> {
-  const { maxChars: mc, bigrams: bg, ...rest } = opts;
+  const { maxChars: mc, bigrams: bg, gazetteer: gz, ...rest } = opts;
   const maxChars = posInt('maxChars', mc, 200);
   const minBigram = numIn('bigrams', bg, 0, Infinity, 0);
   detectScheme(sents.flatMap((s) => s.tags));
-  const cut = sents.flatMap((s) => sentencePieces(s.chars, maxChars).map(([a, b]) => ({ chars: s.chars.slice(a, b), tags: s.tags.slice(a, b) })));
+  const gazetteer = gz ? gazetteerEntries(sents) : undefined;
+  const types = gazetteer ? Object.keys(gazetteer).length : 0;
+  // training text's bits come from the entities of the OTHER folds (jackknifing)
+  const folds = gazetteer && heldOutGazetteers(sents, gazetteer, GAZETTEER_FOLDS);
+  const cut = sents.flatMap((s, i) =>
+    sentencePieces(s.chars, maxChars).map(([a, b]) => {
+      const chars = s.chars.slice(a, b);
+      const features = folds && Array.from(gazetteerBits(chars, folds[i % GAZETTEER_FOLDS], types), (x) => [`<gaz ${x}>`]);
+      return { chars, tags: s.tags.slice(a, b), features };
+    }),
+  );
   const known = new Set(
     minBigram > 0
       ? frequentBigrams(
@@ -156,13 +214,28 @@ export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[]
         )
       : [],
   );
-  const pieces = cut.map((p) => ({ words: minBigram > 0 ? bigramTokens(p.chars, (b) => known.has(b)) : p.chars, tags: p.tags }));
+  const pieces = cut.map((p) => ({ words: minBigram > 0 ? bigramTokens(p.chars, (b) => known.has(b)) : p.chars, tags: p.tags, features: p.features }));
   const d = taskCompile('ner');
   const tagger = await trainPosTagger(pieces, {
     ...rest,
     optimizer: rest.optimizer ?? d.optimizer,
     clipNorm: rest.clipNorm ?? d.clipNorm,
     schedule: rest.schedule ?? d.schedule,
+    features: gazetteer && { symbols: gazetteerSymbols(Math.max(1, types)), slots: 1 },
   });
-  return new EntityRecognizer(tagger, { maxChars });
+  return new EntityRecognizer(tagger, { maxChars, gazetteer });
+}
+
+/** The gazetteer of a model file's metadata (undefined when absent; E_FORMAT when malformed). */
+function readGazetteer(raw: string | undefined): GazetteerEntries | undefined {
+  if (raw === undefined) return undefined;
+  let g: unknown;
+  try {
+    g = JSON.parse(raw);
+  } catch {
+    throw formatError('not an entity model file (its metadata gazetteer is not JSON)');
+  }
+  if (typeof g !== 'object' || g === null || Array.isArray(g) || !Object.values(g).every((ws) => Array.isArray(ws) && ws.every((w) => typeof w === 'string')))
+    throw formatError('not an entity model file (its metadata gazetteer is not lists of entities by type)');
+  return g as GazetteerEntries;
 }

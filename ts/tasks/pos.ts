@@ -21,6 +21,9 @@
 // what its characters say (Chinese compounds take the class of their last character; first
 // characters such as 第, 老 or 非 mark numerals, people and negated adjectives), where the
 // English suffix signatures would see nothing.
+// With `features` (WordEncoder.fromSentences), each word also reads that many feature symbols
+// given beside the words (e.g. an entity tagger's gazetteer bits), after the ids above; the
+// vocabulary holds them and the marker `<features N>`.
 // Words seen fewer than `minCount` times are trained under their signatures, so signatures
 // learn what unknown words look like; in addition, while training, a word seen c times is
 // replaced by its signature with probability α/(α + c) ("word dropout", Kiperwasser &
@@ -43,6 +46,8 @@ export const UNK_WORD = '<unk>';
 const FIRST_UNKNOWN = '<^>';
 /** The last-character input of a word whose last character was not seen in training. */
 const LAST_UNKNOWN = '<$>';
+/** The vocabulary marker of N feature symbols per word: `<features N>`. */
+const FEATURES_MARK = /^<features (\d+)>$/;
 
 /** The fine signature of a word (for a Chinese word, "<zh~" and its last character ">"): "<" capitalisation (A: two or more characters and every
  * letter a capital, C: the first character a capital, l: other), "-" if hyphenated, "d" if it
@@ -104,18 +109,28 @@ export class WordEncoder {
     if (vocab.unk !== UNK_WORD) throw optionError(`a tagger vocabulary needs the unk symbol ${UNK_WORD}`);
     this.vocab = vocab;
     this.chars = vocab.has(FIRST_UNKNOWN);
+    const mark = vocab.symbols.find((s) => FEATURES_MARK.test(s));
+    this.features = mark ? Number(FEATURES_MARK.exec(mark)![1]) : 0;
   }
 
-  /** Input ids per word: 3 with `chars` (word, first character, last character), else 1. */
+  /** Feature symbols read per word after its own ids (0: none; see the top of the file). */
+  readonly features: number;
+
+  /** Input ids per word: 3 with `chars` (word, first character, last character), else 1; plus `features`. */
   get slots(): number {
-    return this.chars ? 3 : 1;
+    return (this.chars ? 3 : 1) + this.features;
   }
 
   /** The vocabulary of training sentences: words seen ≥ minCount times (as written, and
    * lowercased), then the fine signatures seen ≥ minCount times among the other tokens and
    * every coarse signature seen among them, then `<unk>`; with `opts.chars`, also the first and
-   * last characters of the training words (`<^c>`, `<c$>`, `<^>`, `<$>`). */
-  static fromSentences(sents: readonly { words: readonly string[] }[], minCount = 2, opts: { chars?: boolean } = {}): WordEncoder {
+   * last characters of the training words (`<^c>`, `<c$>`, `<^>`, `<$>`); with `opts.features`,
+   * its symbols and the marker of `slots` feature symbols per word. */
+  static fromSentences(
+    sents: readonly { words: readonly string[] }[],
+    minCount = 2,
+    opts: { chars?: boolean; features?: { symbols: readonly string[]; slots: number } } = {},
+  ): WordEncoder {
     const n = new Map<string, number>();
     const lower = new Map<string, number>();
     for (const s of sents)
@@ -147,6 +162,11 @@ export class WordEncoder {
       edges.add(FIRST_UNKNOWN);
       edges.add(LAST_UNKNOWN);
     }
+    const f = opts.features;
+    if (f) {
+      posInt('features.slots', f.slots);
+      for (const s of [...f.symbols, `<features ${f.slots}>`]) edges.add(s);
+    }
     const symbols = [...[...words].sort(), ...new Set([...sigs, ...edges].filter((s) => !words.has(s)).sort())];
     return new WordEncoder(new Vocabulary(symbols, { level: 'token', unk: UNK_WORD }));
   }
@@ -170,18 +190,33 @@ export class WordEncoder {
   }
 
   /** The ids of a sentence's words: a known word's own id, else its signature's (see the top of
-   * this file); with `chars`, [words, 3]: each word's id, first character and last character. */
-  encode(words: readonly string[]): Uint32Array {
-    if (!this.chars) return Uint32Array.from(words, (w) => this.id(w));
+   * this file); with `chars`, [words, 3]: each word's id, first character and last character;
+   * with `features`, each word's feature symbols after those (`features[i]`: word i's, E_SHAPE
+   * when missing or of another count, E_RANGE for a symbol the vocabulary lacks). */
+  encode(words: readonly string[], features?: readonly (readonly string[])[]): Uint32Array {
+    const nf = this.features;
+    if (nf === 0 && !this.chars) return Uint32Array.from(words, (w) => this.id(w));
+    if (nf > 0 && features?.length !== words.length)
+      throw shapeError(`the tagger reads ${nf} feature symbols per word: give them for all ${words.length} words`);
     const v = this.vocab;
-    const out = new Uint32Array(words.length * 3);
+    const k = this.slots;
+    const out = new Uint32Array(words.length * k);
     words.forEach((w, i) => {
-      const cs = Array.from(w);
-      const f = `<^${cs[0]}>`;
-      const l = `<${cs.at(-1)}$>`;
-      out[3 * i] = this.id(w);
-      out[3 * i + 1] = v.id(v.has(f) ? f : FIRST_UNKNOWN);
-      out[3 * i + 2] = v.id(v.has(l) ? l : LAST_UNKNOWN);
+      out[k * i] = this.id(w);
+      if (this.chars) {
+        const cs = Array.from(w);
+        const f = `<^${cs[0]}>`;
+        const l = `<${cs.at(-1)}$>`;
+        out[k * i + 1] = v.id(v.has(f) ? f : FIRST_UNKNOWN);
+        out[k * i + 2] = v.id(v.has(l) ? l : LAST_UNKNOWN);
+      }
+      if (nf === 0) return;
+      const fs = features![i];
+      if (fs.length !== nf) throw shapeError(`word ${i} has ${fs.length} feature symbols, the tagger reads ${nf}`);
+      for (let j = 0; j < nf; j++) {
+        if (!v.has(fs[j])) throw rangeError(`the feature symbol ${JSON.stringify(fs[j])} is not in the tagger's vocabulary`);
+        out[k * i + k - nf + j] = v.id(fs[j]);
+      }
     });
     return out;
   }
@@ -248,6 +283,11 @@ export interface TrainPosTaggerOptions extends PosTaggerOptions {
    * @default false
    */
   chars?: boolean;
+  /**
+   * Feature symbols read by each word after its own ids: the inventory and how many per word;
+   * each training sentence then gives `features` (per word, `slots` symbols of `symbols`).
+   */
+  features?: { symbols: readonly string[]; slots: number };
   /**
    * Word dropout α: a word seen c times is replaced by its signature with probability
    * α/(α + c) while training; 0 = off.
@@ -398,8 +438,9 @@ export class PosTagger {
     return this.session.model.hasCrf;
   }
 
-  /** Tag ids of each sentence, in batches of similar length. */
-  tagIds(sents: readonly (readonly string[])[], opts: { batchSize?: number } = {}): number[][] {
+  /** Tag ids of each sentence, in batches of similar length (`opts.features[i]`: sentence i's
+   * feature symbols, for a tagger that reads them; see WordEncoder.encode). */
+  tagIds(sents: readonly (readonly string[])[], opts: { batchSize?: number; features?: readonly (readonly (readonly string[])[])[] } = {}): number[][] {
     const bs = posInt('batchSize', opts.batchSize, 64);
     const model = this.session.model;
     const k = this.tags.length;
@@ -410,7 +451,7 @@ export class PosTagger {
     for (let i = 0; i < todo.length; i += bs) {
       const idx = todo.slice(i, i + bs);
       const pb = padBatch(
-        idx.map((r) => this.encoder.encode(sents[r])),
+        idx.map((r) => this.encoder.encode(sents[r], opts.features?.[r])),
         { slots: this.encoder.slots },
       );
       const input = { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths };
@@ -437,7 +478,7 @@ export class PosTagger {
   }
 
   /** The tags of each sentence (a list of words). */
-  tag(sents: readonly (readonly string[])[], opts: { batchSize?: number } = {}): string[][] {
+  tag(sents: readonly (readonly string[])[], opts: { batchSize?: number; features?: readonly (readonly (readonly string[])[])[] } = {}): string[][] {
     return this.tagIds(sents, opts).map((ids) => ids.map((i) => this.tags[i]));
   }
 
@@ -489,7 +530,10 @@ export function tagSet(sents: readonly TaggedSentence[]): string[] {
  * tagger.dispose();
  * ```
  * Adam (default lr 0.01, halved after each epoch) with clipping, under an optional time budget. */
-export async function trainPosTagger(sents: readonly TaggedSentence[], opts: TrainPosTaggerOptions = {}): Promise<PosTagger> {
+export async function trainPosTagger(
+  sents: readonly (TaggedSentence & { features?: readonly (readonly string[])[] })[],
+  opts: TrainPosTaggerOptions = {},
+): Promise<PosTagger> {
   checkKeys('trainPosTagger', opts, [
     ...TAGGER_KEYS,
     'epochs',
@@ -497,6 +541,7 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
     'batchSize',
     'minCount',
     'chars',
+    'features',
     'wordDropout',
     'optimizer',
     'clipNorm',
@@ -519,7 +564,7 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   for (const s of data) if (s.words.length !== s.tags.length) throw shapeError(`a sentence has ${s.words.length} words but ${s.tags.length} tags`);
   const tagger = opts.from
     ? opts.from.withHead(opts.crf ?? false, opts.seed ?? 1)
-    : PosTagger.create(WordEncoder.fromSentences(data, minCount, { chars: opts.chars ?? false }), tagSet(data), {
+    : PosTagger.create(WordEncoder.fromSentences(data, minCount, { chars: opts.chars ?? false, features: opts.features }), tagSet(data), {
         crf: opts.crf,
         embed: opts.embed,
         hidden: opts.hidden,
@@ -543,7 +588,7 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   for (const s of data) for (const w of s.words) count.set(w, (count.get(w) ?? 0) + 1);
   const tagId = new Map(tags.map((t, i) => [t, i]));
   const rows = data.map((s) => ({
-    ids: encoder.encode(s.words),
+    ids: encoder.encode(s.words, s.features),
     sigs: Uint32Array.from(s.words, (w) => encoder.signature(w)),
     drop: Float32Array.from(s.words, (w) => alpha / (alpha + count.get(w)!)),
     tags: Int32Array.from(s.tags, (t) => tagId.get(t)!),

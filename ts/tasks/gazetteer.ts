@@ -1,0 +1,129 @@
+// Gazetteer features for a character entity tagger: for each character, whether an entity of
+// the training data (of up to 4 types, e.g. PER, LOC, ORG) begins (B), continues (M) or ends (E)
+// there; a one-character entity sets B and E. Bit 3·t + p (t: the type's index, p: B 0, M 1,
+// E 2), one symbol `<gaz N>` read as one more input id of the step. Training text takes its bits
+// from the entities of the OTHER folds (jackknifing, as the segmenter's lexicon bits do), so the
+// tagger learns how far a dictionary match goes (a new name has no bits, a common word may
+// carry them) instead of trusting it blindly; other text takes them from all training entities.
+import { rangeError } from '../errors.js';
+import type { CharTaggedSentence } from './chinese.js';
+import { tagsToEntities } from './entities.js';
+
+/** Longest entity looked up, in characters (longer ones are left out of the features). */
+export const GAZETTEER_MAX_LEN = 12;
+
+/** Most entity types a gazetteer holds (3 bits each in one symbol). */
+export const GAZETTEER_MAX_TYPES = 4;
+
+/** Folds of the training sentences for the bits of training text (sentence i in fold i % 10). */
+export const GAZETTEER_FOLDS = 10;
+
+/** Entities by type: `{ PER: ['江泽民', …], LOC: […], … }` (the types sorted). */
+export type GazetteerEntries = Record<string, readonly string[]>;
+
+/** A lookup of entity strings: does `text` occur as an entity of type index `t`? */
+export interface GazetteerLookup {
+  has(t: number, text: string): boolean;
+}
+
+/**
+ * The symbols of `types` entity types, `<gaz 0>` … `<gaz 2^(3·types) − 1>`, in id order.
+ * @example
+ * ```ts
+ * console.log(gazetteerSymbols(3).length); // 512
+ * ```
+ */
+export function gazetteerSymbols(types: number): string[] {
+  if (!Number.isInteger(types) || types < 1 || types > GAZETTEER_MAX_TYPES)
+    throw rangeError(`a gazetteer holds 1 to ${GAZETTEER_MAX_TYPES} entity types (got ${types})`);
+  return Array.from({ length: 1 << (3 * types) }, (_, i) => `<gaz ${i}>`);
+}
+
+/**
+ * The entities of character-tagged sentences by type (types sorted, strings sorted, distinct);
+ * E_RANGE for more than {@link GAZETTEER_MAX_TYPES} types.
+ * @example
+ * ```ts
+ * const s = { chars: Array.from('江泽民在北京'), tags: ['B-PER', 'I-PER', 'I-PER', 'O', 'B-LOC', 'I-LOC'] };
+ * console.log(gazetteerEntries([s])); // { LOC: ['北京'], PER: ['江泽民'] }
+ * ```
+ */
+export function gazetteerEntries(sents: readonly CharTaggedSentence[]): GazetteerEntries {
+  const byType = new Map<string, Set<string>>();
+  for (const s of sents)
+    for (const e of tagsToEntities(s.tags, s.chars)) {
+      if (e.end - e.start > GAZETTEER_MAX_LEN) continue;
+      const set = byType.get(e.type) ?? new Set<string>();
+      byType.set(e.type, set);
+      set.add(e.text ?? s.chars.slice(e.start, e.end).join(''));
+    }
+  if (byType.size > GAZETTEER_MAX_TYPES) throw rangeError(`a gazetteer holds at most ${GAZETTEER_MAX_TYPES} entity types (the data has ${byType.size})`);
+  const out: Record<string, string[]> = {};
+  for (const t of [...byType.keys()].sort()) out[t] = [...byType.get(t)!].sort();
+  return out;
+}
+
+/** A lookup of all the entries (for text outside the training data). */
+export function gazetteerLookup(entries: GazetteerEntries): GazetteerLookup {
+  const sets = Object.values(entries).map((ws) => new Set(ws));
+  return { has: (t, text) => sets[t]?.has(text) ?? false };
+}
+
+/**
+ * Per character, its gazetteer bits (see the top of the file): bit 3·t + p is set when an
+ * entity of type index t begins (p = 0), continues (1) or ends (2) at this character.
+ * @example
+ * ```ts
+ * const gaz = gazetteerLookup({ LOC: ['北京'], PER: ['江泽民'] });
+ * console.log(Array.from(gazetteerBits(Array.from('江泽民去北京'), gaz, 2))); // [8, 16, 32, 0, 1, 4]
+ * ```
+ */
+export function gazetteerBits(cs: readonly string[], gaz: GazetteerLookup, types: number): Uint16Array {
+  const out = new Uint16Array(cs.length);
+  for (let i = 0; i < cs.length; i++) {
+    let w = '';
+    for (let len = 1; len <= GAZETTEER_MAX_LEN && i + len <= cs.length; len++) {
+      w += cs[i + len - 1];
+      for (let t = 0; t < types; t++) {
+        if (!gaz.has(t, w)) continue;
+        out[i] |= 1 << (3 * t);
+        out[i + len - 1] |= 1 << (3 * t + 2);
+        for (let j = i + 1; j < i + len - 1; j++) out[j] |= 1 << (3 * t + 1);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * For each fold k of the training sentences (sentence i in fold i % `folds`), a lookup of the
+ * entities seen outside it (an entity's count in all sentences less its count in fold k), with
+ * the types of `entries` (the gazetteer of all the sentences).
+ * @example
+ * ```ts
+ * const sents = [{ chars: Array.from('北京'), tags: ['B-LOC', 'I-LOC'] }, { chars: Array.from('上海'), tags: ['B-LOC', 'I-LOC'] }];
+ * const [own0] = heldOutGazetteers(sents, gazetteerEntries(sents), 2);
+ * console.log(own0.has(0, '北京'), own0.has(0, '上海')); // false true
+ * ```
+ */
+export function heldOutGazetteers(sents: readonly CharTaggedSentence[], entries: GazetteerEntries, folds = GAZETTEER_FOLDS): GazetteerLookup[] {
+  const typeId = new Map(Object.keys(entries).map((t, i) => [t, i]));
+  const key = (t: number, text: string) => `${t}\u0000${text}`;
+  const total = new Map<string, number>();
+  const inFold = Array.from({ length: folds }, () => new Map<string, number>());
+  sents.forEach((s, i) => {
+    for (const e of tagsToEntities(s.tags, s.chars)) {
+      const t = typeId.get(e.type);
+      if (t === undefined) continue;
+      const k = key(t, e.text ?? s.chars.slice(e.start, e.end).join(''));
+      total.set(k, (total.get(k) ?? 0) + 1);
+      inFold[i % folds].set(k, (inFold[i % folds].get(k) ?? 0) + 1);
+    }
+  });
+  return inFold.map((own) => ({
+    has: (t, text) => {
+      const k = key(t, text);
+      return (total.get(k) ?? 0) > (own.get(k) ?? 0);
+    },
+  }));
+}
