@@ -272,7 +272,8 @@ describe('recurrent tag and classify on Chinese', () => {
     const e = cli(['classify', 'train', '--train', bad, '--test', te]);
     expect(e.stderr).toMatch(/E_FORMAT: .*nolabel\.txt line 1: not a labelled text/);
     expect(cli(['classify', 'train', '--bigrams', '2']).stderr).toMatch(/E_OPTION: --bigrams is for texts read over characters/);
-    // two networks kept together (an ensemble in one file), read back by classify run
+    // three networks kept together (an ensemble in one file; the first two scored on dev on
+    // the way), read back by classify run
     const two = cli([
       'classify',
       'train',
@@ -289,15 +290,17 @@ describe('recurrent tag and classify on Chinese', () => {
       '--embed',
       '4',
       '--networks',
-      '2',
+      '3',
       '--out',
       join(dir, 'c2.safetensors'),
       '--no-chart',
     ]);
     expect(two.stderr).toBe('');
-    expect(two.stdout).toMatch(/network 2\/2 \(seed 2/);
-    expect(two.stdout).toMatch(/the 2 networks together: dev accuracy [\d.]+%, with the n-gram model at weight [\d.]+ [\d.]+%/);
-    expect(two.stdout).toMatch(/GRU bi 4 x2 \+ n-gram model \(weight [\d.]+\) classifier: accuracy [\d.]+%/);
+    expect(two.stdout).toMatch(/network 3\/3 \(seed 3/);
+    expect(two.stdout).toMatch(/ {2}the first 2 networks together: dev accuracy [\d.]+%, with the n-gram model at weight [\d.]+ [\d.]+%/);
+    expect(two.stdout).not.toMatch(/the first 3 networks/);
+    expect(two.stdout).toMatch(/the 3 networks together: dev accuracy [\d.]+%, with the n-gram model at weight [\d.]+ [\d.]+%/);
+    expect(two.stdout).toMatch(/GRU bi 4 x3 \+ n-gram model \(weight [\d.]+\) classifier: accuracy [\d.]+%/);
     expect(cli(['classify', 'run', '--model', join(dir, 'c2.safetensors'), '--text', '很满意']).stdout).toMatch(/^P\(pos\) = [01]\.\d{4}: (pos|neg)\n$/);
     expect(cli(['classify', 'train', '--pooling', 'mean']).stderr).toMatch(/E_OPTION: --pooling is for texts read over characters/);
     expect(cli(['classify', 'train', '--ngrams', '3']).stderr).toMatch(/E_OPTION: --ngrams is for texts read over characters/);
