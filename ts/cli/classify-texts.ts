@@ -220,7 +220,9 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
         // the ensemble so far on dev, so that one run shows what each further network adds
         if (dev.length > 0 && k < o.networks - 1) {
           const { alone, both } = score(clf);
-          out(`  the first ${k + 1} networks together: dev accuracy ${pct(alone)}${linear ? `, with the n-gram model at weight ${both.weight} ${pct(both.accuracy)}` : ''}`);
+          out(
+            `  the first ${k + 1} networks together: dev accuracy ${pct(alone)}${linear ? `, with the n-gram model at weight ${both.weight} ${pct(both.accuracy)}` : ''}`,
+          );
         }
       }
     }
