@@ -272,6 +272,32 @@ describe('recurrent tag and classify on Chinese', () => {
     const e = cli(['classify', 'train', '--train', bad, '--test', te]);
     expect(e.stderr).toMatch(/E_FORMAT: .*nolabel\.txt line 1: not a labelled text/);
     expect(cli(['classify', 'train', '--bigrams', '2']).stderr).toMatch(/E_OPTION: --bigrams is for texts read over characters/);
+    // --char-bigrams: each step reads its character and its bigram, saved and read back
+    const slots = cli([
+      'classify',
+      'train',
+      '--train',
+      tr,
+      '--test',
+      te,
+      '--epochs',
+      '1',
+      '--units',
+      '4',
+      '--embed',
+      '4',
+      '--char-bigrams',
+      '--out',
+      join(dir, 'c3.safetensors'),
+      '--no-chart',
+    ]);
+    expect(slots.stderr).toBe('');
+    expect(slots.stdout).toMatch(/and of their bigrams with the next character seen twice \(2 ids a step, concatenated\)/);
+    expect(cli(['classify', 'run', '--model', join(dir, 'c3.safetensors'), '--text', '很满意']).stdout).toMatch(/^P\(pos\) = [01]\.\d{4}: (pos|neg)\n$/);
+    expect(cli(['classify', 'train', '--train', tr, '--test', te, '--char-bigrams', '--bigrams', '2']).stderr).toMatch(
+      /E_OPTION: --char-bigrams .*leave out --bigrams/,
+    );
+    expect(cli(['classify', 'train', '--char-bigrams']).stderr).toMatch(/E_OPTION: --char-bigrams is for texts read over characters/);
     // three networks kept together (an ensemble in one file; the first two scored on dev on
     // the way), read back by classify run
     const two = cli([

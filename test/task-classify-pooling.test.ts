@@ -3,7 +3,7 @@
 // their scores; hand-computed cases, save/load round trips and typed errors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeSafetensors, init, Vocabulary } from '../ts/index.js';
-import { bestLinearWeight, charNgrams, combineScores, NbLogisticRegression, TextClassifier, trainClassifier } from '../ts/tasks/index.js';
+import { bestLinearWeight, charBigramSlots, charNgrams, combineScores, NbLogisticRegression, TextClassifier, trainClassifier } from '../ts/tasks/index.js';
 import { withMetadata } from '../ts/tasks/model-file.js';
 import { expectError } from './helpers.js';
 
@@ -203,5 +203,52 @@ describe('mean pooling', () => {
       b.dispose();
       other.dispose();
     }
+  });
+});
+
+describe('character and bigram slots', () => {
+  const vocab = new Vocabulary(['好', '差', '很', '太', '很好', '太差', '好好'], { level: 'token', unk: '<unk>' });
+
+  it('each step reads its character and its bigram; trains, saves and loads with 2 slots', async () => {
+    expect(charBigramSlots(Array.from('很好吗'))).toEqual(['很', '很好', '好', '好吗', '吗', '<unk>']);
+    const docs = ['很好', '好好', '太差', '差差'].map((t) => charBigramSlots(Array.from(t)));
+    const clf = await trainClassifier(docs, [1, 1, 0, 0], {
+      vocab,
+      pooling: 'mean',
+      hidden: 8,
+      embed: 4,
+      epochs: 40,
+      batchSize: 4,
+      seed: 1,
+      tokens: 'characters',
+      slots: 2,
+      maxTokens: 3,
+    });
+    try {
+      expect(clf.slots).toBe(2);
+      expect(clf.predict(docs)).toEqual([1, 1, 0, 0]);
+      // a raw text becomes [character, bigram] per step, the bigram unk where the vocabulary has none
+      expect(clf.tokenize('很好差')).toEqual(['很', '很好', '好', '好差', '差', '<unk>']);
+      // maxTokens counts steps: 3 steps are 6 ids
+      expect(clf.encode(clf.tokenize('很好很好很')).length).toBe(6);
+      // padding changes nothing: a text alone and beside a longer one
+      const alone = clf.predictProba([docs[0]])[0];
+      const padded = clf.predictProba([docs[0], clf.tokenize('太差太差')])[0];
+      for (let c = 0; c < 2; c++) expect(padded[c]).toBeCloseTo(alone[c], 5);
+      const again = TextClassifier.load(clf.save(), { maxTokens: 3 });
+      try {
+        expect(again.slots).toBe(2);
+        const back = again.predictProba(docs);
+        const want = clf.predictProba(docs);
+        for (let i = 0; i < docs.length; i++) for (let c = 0; c < 2; c++) expect(back[i][c]).toBeCloseTo(want[i][c], 6);
+      } finally {
+        again.dispose();
+      }
+      expectError(() => clf.predictProba([['很', '很好', '好']]), RangeError, 'E_RANGE', /not a multiple of slots = 2/);
+    } finally {
+      clf.dispose();
+    }
+    expectError(() => TextClassifier.create(vocab, { slots: 2 }), TypeError, 'E_OPTION', /needs tokens 'characters'/);
+    expectError(() => TextClassifier.create(vocab, { slots: 3 as 2, tokens: 'characters' }), TypeError, 'E_OPTION', /slots 3 is not 1 or 2/);
   });
 });

@@ -7,11 +7,11 @@
 // n-gram model alone is printed as a second baseline, so its share is visible.
 // Own files hold one labelled text a line: LABEL, a tab, the text.
 
-import { formatError } from '../errors.js';
+import { formatError, optionError } from '../errors.js';
 import { readSource } from '../io/source.js';
 import { bigramTokens, frequentBigrams } from '../tasks/bigrams.js';
 import { charBigrams } from '../tasks/chinese-baselines.js';
-import { bestLinearWeight, type LinearCompanion, TextClassifier, tokenVocabulary, trainClassifier } from '../tasks/classify.js';
+import { bestLinearWeight, charBigramSlots, type LinearCompanion, TextClassifier, tokenVocabulary, trainClassifier } from '../tasks/classify.js';
 import { taskCompile } from '../tasks/defaults.js';
 import { MultinomialNaiveBayes } from '../tasks/naive-bayes.js';
 import { charNgrams, NbLogisticRegression } from '../tasks/nb-logistic.js';
@@ -55,6 +55,8 @@ export interface TextsTrainSettings {
   bidirectional: boolean;
   maxTokens: number;
   bigrams: number;
+  /** Each step reads its character and its bigram with the next (2 slots). */
+  charBigrams?: boolean;
   pooling: 'last' | 'mean';
   /** The n-gram companion's longest n-gram (0: none). */
   ngrams: number;
@@ -140,9 +142,10 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
   out(`(always the most frequent test class: accuracy ${pct(majority)})`);
 
   await init();
+  if (o.charBigrams && o.bigrams > 0) throw optionError('--char-bigrams reads every bigram beside its character; leave out --bigrams');
   const name = `${o.cell.toUpperCase()}${o.bidirectional ? ' bi' : ''} ${o.hidden}`;
   out(
-    `model: embedding ${o.embed} of characters${o.bigrams > 0 ? ` and of the character bigrams seen ${o.bigrams}+ times` : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''} -> ${o.cell}${o.bidirectional ? ' bi' : ''} ${o.hidden} ${o.pooling === 'mean' ? '(every step) -> dense, scores averaged over the steps' : '(final state) -> dense'} ${classes.length}; first ${o.maxTokens} characters of each text; ${o.epochs} epochs of batches of ${o.batchSize}${o.budget === undefined ? '' : ` (at most ${fmtDuration(o.budget)})`}, Adam lr ${o.lr}`,
+    `model: embedding ${o.embed} of characters${o.charBigrams ? ' and of their bigrams with the next character seen twice (2 ids a step, concatenated)' : ''}${o.bigrams > 0 ? ` and of the character bigrams seen ${o.bigrams}+ times` : ''}${o.dropout > 0 ? `, dropout ${o.dropout}` : ''} -> ${o.cell}${o.bidirectional ? ' bi' : ''} ${o.hidden} ${o.pooling === 'mean' ? '(every step) -> dense, scores averaged over the steps' : '(final state) -> dense'} ${classes.length}; first ${o.maxTokens} characters of each text; ${o.epochs} epochs of batches of ${o.batchSize}${o.budget === undefined ? '' : ` (at most ${fmtDuration(o.budget)})`}, Adam lr ${o.lr}`,
   );
   const start = performance.now();
   const perEpoch = Math.ceil(train.length / o.batchSize);
@@ -156,7 +159,9 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
         )
       : [],
   );
-  const docs = train.map((x) => (o.bigrams > 0 ? bigramTokens(chars(x.text), (b) => known.has(b)) : chars(x.text)));
+  const docs = train.map((x) =>
+    o.charBigrams ? charBigramSlots(chars(x.text)) : o.bigrams > 0 ? bigramTokens(chars(x.text), (b) => known.has(b)) : chars(x.text),
+  );
   // after each epoch the dev split is scored; the epoch with the best dev accuracy is kept
   // (its model file), so that more epochs than the data needs cost time, not accuracy; with the
   // n-gram companion, the accuracy of the two together at the weight best on dev. With
@@ -187,6 +192,7 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
         embed: o.embed,
         bidirectional: o.bidirectional,
         pooling: o.pooling,
+        slots: o.charBigrams ? 2 : 1,
         maxTokens: o.maxTokens,
         epochs: o.epochs,
         timeBudgetMs: left,

@@ -51,6 +51,11 @@ on dev; both are saved in the model file, and both baselines (naive Bayes, NBSVM
       help: 'texts over characters: character bigrams seen N or more times in training become tokens, read at their first character (default 0 = characters only)',
     },
     {
+      name: 'char-bigrams',
+      negatable: true,
+      help: 'texts over characters: each step reads two ids, its character and its bigram with the next character (unk unless seen twice in training), their embeddings concatenated (default off)',
+    },
+    {
       name: 'pooling',
       arg: 'NAME',
       help: "texts over characters: last (the final states) | mean (every step trained toward the text's class, the steps' scores averaged; default)",
@@ -141,6 +146,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       bidirectional: f.bool('bidirectional', true),
       maxTokens: f.int('max-input-tokens', 200),
       bigrams: f.int('bigrams', 0, { min: 0 }),
+      charBigrams: f.bool('char-bigrams', false),
       pooling: f.choice('pooling', ['last', 'mean'] as const, 'mean'),
       ngrams: f.int('ngrams', 3, { min: 0 }),
       networks: f.int('networks', zh ? 3 : 1),
@@ -165,6 +171,8 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
   if (f.str('networks') !== undefined) throw optionError('--networks is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
   if (f.str('ngrams') !== undefined) throw optionError('--ngrams is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
   if (f.str('pooling') !== undefined) throw optionError('--pooling is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
+  if (f.raw('char-bigrams') !== undefined)
+    throw optionError('--char-bigrams is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
   if (f.str('bigrams') !== undefined) throw optionError('--bigrams is for texts read over characters (--corpus chinese-reviews or --train FILE), not spam');
   const dropout = f.num('dropout', 0, { min: 0, max: 0.95 });
   const epochs = f.int('epochs', 8);

@@ -120,6 +120,13 @@ export interface ClassifierOptions {
    * @default 'last'
    */
   pooling?: Pooling;
+  /**
+   * Ids read per step (`input.slots`, their embeddings concatenated): 1, the token; or 2, for
+   * 'characters' models, the character and its bigram with the next character (the vocabulary's
+   * symbol, or unk where it has none), so that a step sees both. Saved in the model's spec.
+   * @default 1
+   */
+  slots?: 1 | 2;
 }
 
 /** How a classifier's per-step outputs become a text's class scores (see ClassifierOptions). */
@@ -164,7 +171,7 @@ export interface TrainClassifierOptions extends ClassifierOptions {
   progressEvery?: number;
 }
 
-const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'dropout', 'seed', 'classNames', 'tokens', 'pooling'];
+const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'dropout', 'seed', 'classNames', 'tokens', 'pooling', 'slots'];
 
 function poolingOf(v: unknown): Pooling {
   if (v === undefined || v === 'last' || v === 'mean') return v ?? 'last';
@@ -202,13 +209,24 @@ export class TextClassifier {
   readonly tokens: TokenLevel;
   /** How the per-step outputs become a text's class scores. */
   readonly pooling: Pooling;
+  /** Ids per step: 1, or 2 (a character and its bigram; see ClassifierOptions.slots). */
+  readonly slots: 1 | 2;
   #linear: LinearCompanion | undefined;
   /** Further networks of the same architecture and vocabulary (an ensemble), with their flat
    * parameters as saved. */
   #members: { session: Session; params: Float32Array }[] = [];
 
-  private constructor(session: Session, vocab: Vocabulary, maxTokens: number, classNames: readonly string[] | undefined, tokens: TokenLevel, pooling: Pooling) {
+  private constructor(
+    session: Session,
+    vocab: Vocabulary,
+    maxTokens: number,
+    classNames: readonly string[] | undefined,
+    tokens: TokenLevel,
+    pooling: Pooling,
+    slots: 1 | 2,
+  ) {
     this.session = session;
+    this.slots = slots;
     this.vocab = vocab;
     this.maxTokens = maxTokens;
     this.classNames = classNames;
@@ -218,10 +236,11 @@ export class TextClassifier {
 
   /** A raw text's tokens as this classifier reads them: {@link tokenize}'s words, or its
    * characters (code points) for a 'characters' model, each step's bigram where the vocabulary
-   * has it when it holds bigrams. */
+   * has it when it holds bigrams; for a 2-slot model, [character, bigram] per step, flat. */
   tokenize(text: string): string[] {
     if (this.tokens === 'words') return tokenize(text);
     const cs = Array.from(text);
+    if (this.slots === 2) return charBigramSlots(cs);
     return readsBigrams(this.vocab.symbols) ? bigramTokens(cs, (b) => this.vocab.has(b)) : cs;
   }
 
@@ -240,9 +259,12 @@ export class TextClassifier {
     const cell = opts.cell ?? 'gru';
     if (cell !== 'gru' && cell !== 'lstm') throw optionError(`cell '${String(cell)}' is not one of gru, lstm`);
     const pooling = poolingOf(opts.pooling);
+    const slots = opts.slots ?? 1;
+    if (slots !== 1 && slots !== 2) throw optionError(`slots ${JSON.stringify(slots)} is not 1 or 2`);
+    if (slots === 2 && tokenLevel(opts.tokens) !== 'characters') throw optionError("slots 2 (a character and its bigram per step) needs tokens 'characters'");
     const rec = { units: posInt('hidden', opts.hidden, 64), bidirectional: opts.bidirectional ?? false, returnSequences: pooling === 'mean' };
     const dropout = numIn('dropout', opts.dropout, 0, 0.95, 0);
-    let emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: posInt('embed', opts.embed, 32) });
+    let emb = sequential({ input: slots === 2 ? { vocab: vocab.size, slots } : { vocab: vocab.size } }).embedding({ dim: posInt('embed', opts.embed, 32) });
     if (dropout > 0) emb = emb.dropout(dropout);
     const classes = posInt('classes', opts.classes, 2);
     const names = opts.classNames === undefined ? undefined : [...opts.classNames];
@@ -255,7 +277,7 @@ export class TextClassifier {
     const s = new Session();
     s.build(spec, opts.seed ?? 1);
     s.setVocabulary(vocab);
-    return new TextClassifier(s, vocab, posInt('maxTokens', opts.maxTokens, 256), names, tokens, pooling);
+    return new TextClassifier(s, vocab, posInt('maxTokens', opts.maxTokens, 256), names, tokens, pooling, slots);
   }
 
   /** A classifier from a model file written by `save()`; `maxTokens` must be the one it was
@@ -268,7 +290,11 @@ export class TextClassifier {
     const rec = layers.find((l) => l.type === 'recurrent');
     const meta = decodeSafetensors(bytes).metadata;
     const pooling = meta.pooling === 'mean' ? 'mean' : 'last';
+    const input = 'input' in info.spec ? info.spec.input : undefined;
+    const slots = input && 'vocab' in input ? (input.slots ?? 1) : 1;
     if (
+      slots > 2 ||
+      (slots === 2 && meta.tokens !== 'characters') ||
       info.vocabulary?.level !== 'token' ||
       !rec ||
       rec.type !== 'recurrent' ||
@@ -298,7 +324,7 @@ export class TextClassifier {
       s.dispose();
       throw formatError(`not a text classifier model file (its metadata tokens ${JSON.stringify(meta.tokens)} is not words or characters)`);
     }
-    const clf = new TextClassifier(s, s.vocabulary!, posInt('maxTokens', opts.maxTokens, 256), names as string[] | undefined, tokens, pooling);
+    const clf = new TextClassifier(s, s.vocabulary!, posInt('maxTokens', opts.maxTokens, 256), names as string[] | undefined, tokens, pooling, slots as 1 | 2);
     if (meta.members !== undefined) {
       try {
         const list: unknown = JSON.parse(meta.members);
@@ -333,9 +359,10 @@ export class TextClassifier {
     return this.session.model.outputDim;
   }
 
-  /** Ids of a document's first `maxTokens` tokens. */
+  /** Ids of a document's first `maxTokens` steps (`slots` ids a step, flat). */
   encode(tokens: readonly string[]): Uint32Array {
-    return this.vocab.encode(tokens.length > this.maxTokens ? tokens.slice(0, this.maxTokens) : tokens);
+    const n = this.maxTokens * this.slots;
+    return this.vocab.encode(tokens.length > n ? tokens.slice(0, n) : tokens);
   }
 
   /** Class probabilities [N, classes] (softmax of the logits), in batches of similar length. */
@@ -347,7 +374,10 @@ export class TextClassifier {
     const order = ids.map((_, i) => i).sort((a, b) => ids[a].length - ids[b].length);
     for (let i = 0; i < order.length; i += bs) {
       const idx = order.slice(i, i + bs);
-      const pb = padBatch(idx.map((k) => ids[k]));
+      const pb = padBatch(
+        idx.map((k) => ids[k]),
+        { slots: this.slots },
+      );
       const input = { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths };
       // each network's log-probabilities, averaged over the ensemble (a geometric mean)
       const logp = idx.map(() => new Float32Array(c));
@@ -616,6 +646,7 @@ export async function trainClassifier(
     classNames: opts.classNames,
     tokens: opts.tokens,
     pooling: opts.pooling,
+    slots: opts.slots,
   });
   const model = clf.session.model;
   model.compile({
@@ -624,7 +655,7 @@ export async function trainClassifier(
     clipNorm: opts.clipNorm ?? TASK_TRAINING.classify.clipNorm,
   });
   const ids = docs.map((d) => clf.encode(d));
-  const lengths = ids.map((x) => x.length);
+  const lengths = ids.map((x) => x.length / clf.slots);
   const batchSize = fittingBatchSize(
     model,
     asked,
@@ -644,7 +675,10 @@ export async function trainClassifier(
     batches() {
       const rows = bucketedBatches(lengths, batchSize, rng);
       return (i) => {
-        const pb = padBatch(rows[i].map((r) => ids[r]));
+        const pb = padBatch(
+          rows[i].map((r) => ids[r]),
+          { slots: clf.slots },
+        );
         const tokens = pb.lengths.reduce((a, b) => a + b, 0);
         return {
           input: { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths },
@@ -670,4 +704,16 @@ function stepTargets(rows: readonly number[], pb: { steps: number; lengths: Uint
     out.fill(labels[r], b * pb.steps, b * pb.steps + pb.lengths[b]);
   });
   return out;
+}
+
+/**
+ * A character sequence as a 2-slot classifier reads it: [character, bigram with the next
+ * character] per step, flat (the last step's bigram is the unk symbol).
+ * @example
+ * ```ts
+ * console.log(charBigramSlots(Array.from('很好'))); // ['很', '很好', '好', '<unk>']
+ * ```
+ */
+export function charBigramSlots(cs: readonly string[]): string[] {
+  return cs.flatMap((c, i) => [c, i + 1 < cs.length ? c + cs[i + 1] : UNK_TOKEN]);
 }

@@ -45,7 +45,17 @@ export { CharHmmSegmenter, charBigrams, DictionaryNer } from './chinese-baseline
 export type { ClassicOptions, ClassicResult } from './classic.js';
 export { CLASSIC_TARGETS, classicLstm } from './classic.js';
 export type { ClassifierOptions, LinearCompanion, Pooling, TokenLevel, TrainClassifierOptions } from './classify.js';
-export { bestLinearWeight, bucketedBatches, combineScores, TextClassifier, tokenize, tokenVocabulary, trainClassifier, UNK_TOKEN } from './classify.js';
+export {
+  bestLinearWeight,
+  bucketedBatches,
+  charBigramSlots,
+  combineScores,
+  TextClassifier,
+  tokenize,
+  tokenVocabulary,
+  trainClassifier,
+  UNK_TOKEN,
+} from './classify.js';
 export type { TaskCompile, TaskName, TaskOptimizer, TaskTraining } from './defaults.js';
 export { TASK_TRAINING, taskCompile } from './defaults.js';
 export type { ErrorRates } from './edit-distance.js';
