@@ -103,7 +103,7 @@ describe('chooseDropout', () => {
     }
   });
 
-  it('steps at the table\'s thresholds', () => {
+  it("steps at the table's thresholds", () => {
     for (const [passes, dropout] of DROPOUT_BY_PASSES) {
       expect(chooseDropout(passes * TRAIN_CHARS, TRAIN_CHARS).dropout).toBe(dropout);
       if (passes > 0) expect(chooseDropout(passes * TRAIN_CHARS - 1, TRAIN_CHARS).dropout).toBeLessThan(dropout);

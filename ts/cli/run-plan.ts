@@ -214,7 +214,9 @@ export async function calibrate(
   });
   const chosen = chooseDropout(plan.tokens, trainIds.length);
   const choice =
-    o.givenDropout === undefined ? chosen : { ...chosen, dropout: o.givenDropout, reason: `${chosen.passes.toFixed(1)} passes over the training text, dropout ${o.givenDropout} as given` };
+    o.givenDropout === undefined
+      ? chosen
+      : { ...chosen, dropout: o.givenDropout, reason: `${chosen.passes.toFixed(1)} passes over the training text, dropout ${o.givenDropout} as given` };
   const line =
     `plan: ${Math.round(tokensPerSec).toLocaleString('en-US')} tok/s measured here, ${fmtDuration(epochOverheadMs)} per validation and checkpoint, ` +
     `${fmtDuration(spent)} to measure; ${plan.epochs} epochs x ${plan.stepsPerEpoch} batches (${(plan.tokens / 1e6).toFixed(1)}M characters) ` +

@@ -166,7 +166,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       // the model with dropout p on the recurrent layers' outputs (between them and before the head)
       const specFor = (p: number) => {
         const emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: embed });
-        const rec = { units: hidden, layers, dropout: p };
+        const rec = { units: hidden, layers, dropout: layers > 1 ? p : 0 };
         const stack = cell === 'lstm' ? emb.lstm(rec) : cell === 'gru' ? emb.gru(rec) : emb.rnn({ ...rec, activation: cell === 'rnn_relu' ? 'relu' : 'tanh' });
         return (p > 0 ? stack.dropout(p) : stack).dense({ units: vocab.size });
       };
