@@ -603,6 +603,7 @@ out.push(
 const extra = [
   ['relaxed', noteOf('recurrent-relaxed') ?? gemm?.relaxed?.note],
   ['workers', noteOf('recurrent-workers')],
+  ['workers relaxed', noteOf('recurrent-workers-relaxed')],
   ['PyTorch', noteOf('torch-1t')],
 ].filter(([, n]) => n);
 if (extra.length) out.push(extra.map(([k, n]) => `${k}: ${n}`).join('; '));
