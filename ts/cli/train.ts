@@ -41,7 +41,7 @@ validation per epoch (an SVG next to --out).`,
     {
       name: 'dropout',
       arg: 'P',
-      help: "dropout on the recurrent layers' outputs, between stacked layers and before the output layer (default: by the passes over the training text the plan makes, 0 to 0.3)",
+      help: "dropout on the recurrent layers' outputs, between stacked layers and before the output layer (default: by the passes over the training text the plan makes, 0 or 0.1)",
     },
     common.window(64, 'characters per training window', 'seq-len'),
     common.batch(32, 'windows'),
@@ -73,8 +73,8 @@ throughput (those weights are thrown away), one validation pass is timed, and th
 batches per epoch are sized so that the cosine schedule ends as the budget does (12 epochs,
 their batches sized; fewer epochs on a host too slow for 20 batches each). Give both --epochs
 and --steps-per-epoch, or --time-budget none, for a fixed plan. The dropout before the output
-layer follows the plan's size: none for a few passes over the training text, up to 0.3 where
-a fast host's plan sees it 16 times or more (the plan: line says which); --dropout fixes it.
+layer follows the plan's size: none up to 30 passes over the training text (an idle 2-core
+host makes about 24), 0.1 beyond (the plan: line says which); --dropout fixes it.
 
 With --level word the defaults are: --cell lstm --units 128 --embed 128 --dropout 0.1
 --window 32 --batch 16 --lr ${TASK_TRAINING.words.lr} --workers 1 --epochs 20 --steps-per-epoch (one pass over the training
