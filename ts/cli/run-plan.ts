@@ -90,8 +90,8 @@ export function planRun(p: PlanInput): RunPlan {
  * Dropout on the recurrent layer's output by the passes over the training text a plan makes:
  * `[passes at least, dropout]`, in order. Measured on the main job (GRU 256, Moby Dick's 1.08M
  * training characters, 12 epochs x 500 batches = 11.4 passes; busy Intel Xeon, 2026-12-07):
- * dropout 0.2 and 0.35 before the head both ended above no dropout's 2.010 validation bits per
- * character (the model is short of capacity there, not overfitting), so plans up to an idle 2-core
+ * dropout 0.2 and 0.35 before the head ended at 2.039 and 2.063 validation bits per character,
+ * above no dropout's 2.010 (the model is short of capacity there, not overfitting), so plans up to an idle 2-core
  * host's 10 minutes (about 24 passes, where validation still falls at the last epoch) train
  * without it; only a plan that sees the text 30 times or more gets a little.
  */
