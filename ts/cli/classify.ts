@@ -25,7 +25,8 @@ export const CLASSIFY_TRAIN: Command = {
 removed): a seeded held-out split, a recurrent classifier over word tokens and multinomial
 naive Bayes (the baseline) scored on the same held-out messages; saves the model and a picture
 of both scores (an SVG next to --out).
-Chinese reviews (--corpus chinese-reviews) and your own labelled texts go over characters: a
+Chinese reviews (--corpus chinese-reviews) and your own labelled texts go over characters (for
+chinese-reviews each step reads its character and its bigram with the next, --char-bigrams): a
 BiGRU whose every step is trained toward the text's class (--pooling mean, the steps' scores
 averaged), the epoch best on dev kept (for chinese-reviews three such networks, --networks 3,
 kept together), and beside it a logistic regression over naive-Bayes-scaled
@@ -53,7 +54,7 @@ on dev; both are saved in the model file, and both baselines (naive Bayes, NBSVM
     {
       name: 'char-bigrams',
       negatable: true,
-      help: 'texts over characters: each step reads two ids, its character and its bigram with the next character (unk unless seen twice in training), their embeddings concatenated (default off)',
+      help: 'texts over characters: each step reads two ids, its character and its bigram with the next character (unk unless seen twice in training), their embeddings concatenated (default on for chinese-reviews, off for your own files)',
     },
     {
       name: 'pooling',
@@ -146,7 +147,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       bidirectional: f.bool('bidirectional', true),
       maxTokens: f.int('max-input-tokens', 200),
       bigrams: f.int('bigrams', 0, { min: 0 }),
-      charBigrams: f.bool('char-bigrams', false),
+      charBigrams: f.bool('char-bigrams', zh && f.str('bigrams') === undefined),
       pooling: f.choice('pooling', ['last', 'mean'] as const, 'mean'),
       ngrams: f.int('ngrams', 3, { min: 0 }),
       networks: f.int('networks', zh ? 3 : 1),
