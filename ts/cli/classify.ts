@@ -54,7 +54,7 @@ on dev; both are saved in the model file, and both baselines (naive Bayes, NBSVM
     {
       name: 'char-bigrams',
       negatable: true,
-      help: 'texts over characters: each step reads two ids, its character and its bigram with the next character (unk unless seen twice in training), their embeddings concatenated (default on for chinese-reviews, off for your own files)',
+      help: 'texts over characters: each step reads two ids, its character and its bigram with the next character (unk unless seen twice in training), their embeddings concatenated (default on for chinese-reviews unless --bigrams is given, off for your own files)',
     },
     {
       name: 'pooling',
