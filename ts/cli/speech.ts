@@ -42,9 +42,16 @@ rate (edit distance over digits) and whole-string accuracy on each held-out set,
 beam, and greedy at gain 0.1 (-20 dB), with per-voice figures and the worst utterances, and saves the model (--out) and a picture of the training loss per epoch (an SVG next to
 --out).`,
   flags: [
-    common.units(96, 'GRU units per direction'),
-    common.layers(2),
+    common.units('96; 128 with --streaming', 'GRU units per direction'),
+    { name: 'layers', arg: 'N', help: 'stacked layers (default 2; 3 with --streaming)' },
     { name: 'streaming', help: 'a unidirectional model (transcribes as audio arrives)' },
+    {
+      name: 'lookahead',
+      arg: 'N',
+      help: 'future steps (of --stack frames) in each step\'s input; a streaming model answers N x stack x 10 ms late (default 0; 2 with --streaming: 60 ms)',
+    },
+    { name: 'lr-decay', arg: 'X', help: 'learning-rate factor after every epoch (default 0.85; 1 for a constant rate)' },
+    { name: 'clean', arg: 'X', help: 'share of the training utterances left unaugmented each epoch (default 0.3)' },
     { name: 'stack', arg: 'N', help: 'log-mel frames stacked into one step (default 3)' },
     { name: 'normalize', arg: 'MODE', help: 'per-utterance feature normalisation: utterance, causal or none (default utterance; causal with --streaming)' },
     common.epochs(30),
@@ -156,9 +163,11 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     throw optionError(`--normalize must be utterance, causal or none (got '${normalize}')`);
   if (streaming && normalize === 'utterance') throw optionError('--normalize utterance needs the whole utterance: use causal or none with --streaming');
   const o = {
-    units: f.int('units', 96),
-    layers: f.int('layers', 2),
+    units: f.int('units', streaming ? 128 : 96),
+    layers: f.int('layers', streaming ? 3 : 2),
     stack: f.int('stack', 3, { max: 16 }),
+    lookahead: f.int('lookahead', streaming ? 2 : 0, { min: 0, max: 16 }),
+    lrDecay: f.num('lr-decay', 0.85, { min: Number.MIN_VALUE, max: 1 }),
     epochs: f.int('epochs', 30),
     batchSize: f.int('batch', 16),
     lr: f.num('lr', TASK_TRAINING.speech.lr, { min: 0 }),
@@ -183,6 +192,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     throw optionError(`--synthesizers must be a comma-separated list of espeak-ng, festival, flite (got '${f.str('synthesizers')}')`);
   if (synthesizers && !synthesizers.includes('espeak-ng')) throw optionError('--synthesizers must include espeak-ng (it makes the training voices)');
   const augment = f.bool('augment', true);
+  const clean = f.num('clean', 0.3, { min: 0, max: 1 });
   const heldOutCount = f.int('held-out-utterances', 200, { min: 0 });
   const worst = f.int('worst', 5, { min: 0 });
   await init();
@@ -240,15 +250,18 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   if (trainU.length === 0 || testU.length === 0) throw optionError('the corpus needs both training and held-out voices (more --utterances or --variants)');
   const useAugment = augment && c.audio !== undefined;
   out(
-    `model: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} over ${o.stack} stacked log-mel frames (40 bands, normalised per utterance: ${normalize}) -> dense 11 (10 digits + blank), CTC; Adam lr ${o.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs${o.timeBudgetMs ? `, budget ${fmtDuration(o.timeBudgetMs)}` : ''}; ` +
-      (useAugment ? 'augmentation every epoch (speed, tempo, pitch, filter, reverb, noise, gain, SpecAugment)' : 'no augmentation'),
+    `model: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} over ${o.stack} stacked log-mel frames (40 bands, normalised per utterance: ${normalize}) -> dense 11 (10 digits + blank), CTC; Adam lr ${o.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs${o.timeBudgetMs ? `, budget ${fmtDuration(o.timeBudgetMs)}` : ''}` +
+      `${o.lookahead ? `; lookahead ${o.lookahead} steps (${o.lookahead * o.stack * 10} ms)` : ''}; lr x${o.lrDecay} per epoch; ` +
+      (useAugment
+        ? `augmentation every epoch (speed, tempo, pitch, filter, reverb, noise, gain, SpecAugment; ${Math.round(clean * 100)}% of utterances left clean)`
+        : 'no augmentation'),
   );
   const losses: [number, number][] = [];
   const rec = await SpeechRecognizer.train(corpus, {
     ...o,
     bidirectional: !streaming,
     normalize,
-    ...(useAugment ? { augment: {}, worker: true } : {}),
+    ...(useAugment ? { augment: { clean }, worker: true } : {}),
     onEpoch: (e) => {
       losses.push([e.epoch + 1, e.loss]);
       out(
