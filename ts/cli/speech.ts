@@ -48,7 +48,7 @@ beam, and greedy at gain 0.1 (-20 dB), with per-voice figures and the worst utte
     {
       name: 'lookahead',
       arg: 'N',
-      help: 'future steps (of --stack frames) in each step\'s input; a streaming model answers N x stack x 10 ms late (default 0; 2 with --streaming: 60 ms)',
+      help: "future steps (of --stack frames) in each step's input; a streaming model answers N x stack x 10 ms late (default 0; 2 with --streaming: 60 ms)",
     },
     { name: 'lr-decay', arg: 'X', help: 'learning-rate factor after every epoch (default 0.85; 1 for a constant rate)' },
     { name: 'clean', arg: 'X', help: 'share of the training utterances left unaugmented each epoch (default 0.3)' },
