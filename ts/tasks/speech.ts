@@ -151,7 +151,8 @@ export interface SpeechTrainOptions {
   stack?: number;
   /** @default 30 */
   epochs?: number;
-  /** Stop after the epoch that passes this many ms. */
+  /** Time budget in ms: without `augment`, stop after the epoch that passes it; with `augment`,
+   * train no epoch that would pass it if it took as long as the one before. */
   timeBudgetMs?: number;
   /** @default 16 */
   batchSize?: number;
@@ -478,11 +479,14 @@ export class SpeechRecognizer {
         let next = augmentedExamples(corpus, train, framing, augment, seed, 0, () => stop);
         try {
           for (let e = 0; e < epochs; e++) {
+            const started = performance.now();
             const ex = await next;
             if (e + 1 < epochs) next = augmentedExamples(corpus, train, framing, augment, seed, e + 1, () => stop);
             const r = await t.fit(ex, { epochs: 1, batchSize: opts.batchSize ?? 16, seed: deriveSeed(seed, e) });
             report(e, r.history[r.history.length - 1]?.loss ?? Number.NaN);
-            if (opts.timeBudgetMs !== undefined && performance.now() - t0 >= opts.timeBudgetMs) break;
+            // stop when the next epoch, as long as this one, would pass the budget
+            const now = performance.now();
+            if (opts.timeBudgetMs !== undefined && now - t0 + (now - started) > opts.timeBudgetMs) break;
           }
         } finally {
           stop = true;
