@@ -37,7 +37,9 @@ off): speed, tempo, pitch, filters, reverberation, noise (white, pink, babble), 
 utterance (--normalize: whole utterance for the bidirectional model, causal running statistics
 after a 0.5 s warm-up for --streaming, so a quiet recording looks like a loud one), then with
 the training set's band statistics, --stack frames per step. Model: a 2-layer bidirectional GRU
-(--streaming: unidirectional) + dense over 10 digits + blank, CTC loss. Prints the label error
+of 96 units (--streaming: a 3-layer unidirectional GRU of 128 whose steps also see the next
+--lookahead 2 steps, so it answers 60 ms late) + dense over 10 digits + blank, CTC loss; Adam,
+the rate x0.85 after every epoch; 30% of the utterances left clean each epoch (--clean). Prints the label error
 rate (edit distance over digits) and whole-string accuracy on each held-out set, greedy and
 beam, and greedy at gain 0.1 (-20 dB), with per-voice figures and the worst utterances, and saves the model (--out) and a picture of the training loss per epoch (an SVG next to
 --out).`,
@@ -113,6 +115,10 @@ accuracy overall and per group, and the worst utterances.`,
   examples: ['recurrent speech eval --model runs/speech.safetensors --gold my-recordings/gold.tsv --beam 8'],
 };
 
+const SCHEDULE = TASK_TRAINING.speech.schedule;
+/** The rate's factor after each epoch: the task's exponential schedule. */
+const LR_DECAY = typeof SCHEDULE === 'object' && SCHEDULE.name === 'exponential' ? SCHEDULE.gamma : 1;
+
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function speech(argv: string[], out: (s: string) => void): Promise<number> {
@@ -173,7 +179,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     layers: f.int('layers', streaming ? 3 : 2),
     stack: f.int('stack', 3, { max: 16 }),
     lookahead: f.int('lookahead', streaming ? 2 : 0, { min: 0, max: 16 }),
-    lrDecay: f.num('lr-decay', 0.85, { min: Number.MIN_VALUE, max: 1 }),
+    lrDecay: f.num('lr-decay', LR_DECAY, { min: Number.MIN_VALUE, max: 1 }),
     epochs: f.int('epochs', 30),
     batchSize: f.int('batch', 16),
     lr: f.num('lr', TASK_TRAINING.speech.lr, { min: 0 }),

@@ -49,9 +49,6 @@ export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six'
 const BLANK = 10;
 const CLASSES = 11;
 const FORMAT = 'recurrent-speech/1';
-const SCHEDULE = TASK_TRAINING.speech.schedule;
-/** The default factor of the learning rate after each epoch (the task's exponential schedule). */
-const DEFAULT_LR_DECAY = typeof SCHEDULE === 'object' && SCHEDULE.name === 'exponential' ? SCHEDULE.gamma : 1;
 
 /** One utterance of a corpus: its digits and where its frames lie in the features. */
 export interface SpeechUtterance {
@@ -170,7 +167,8 @@ export interface SpeechTrainOptions {
   /** Future steps of context in each step's input (`SpeechFraming.lookahead`; a streaming model
    * answers lookahead·stack·10 ms late). @default 0 */
   lookahead?: number;
-  /** The learning rate is multiplied by this after every epoch (1: constant). @default 0.85 */
+  /** The learning rate is multiplied by this after every epoch (1: constant; `speech train` uses
+   * 0.85, the task's schedule in TASK_TRAINING). @default 1 */
   lrDecay?: number;
   /** Augmentation of the training audio, drawn afresh every epoch from (seed, epoch, utterance):
    * speed, tempo, pitch, filter, reverberation, noise (white, pink, babble of other training
@@ -425,7 +423,7 @@ export class SpeechRecognizer {
     if (!Number.isInteger(warmupFrames) || warmupFrames < 1) throw rangeError(`warmupFrames = ${warmupFrames} must be an integer ≥ 1`);
     const lookahead = opts.lookahead ?? 0;
     if (!Number.isInteger(lookahead) || lookahead < 0 || lookahead > 16) throw rangeError(`lookahead = ${lookahead} must be an integer in [0, 16]`);
-    const lrDecay = opts.lrDecay ?? DEFAULT_LR_DECAY;
+    const lrDecay = opts.lrDecay ?? 1;
     if (typeof lrDecay !== 'number' || !(lrDecay > 0 && lrDecay <= 1)) throw rangeError(`lrDecay = ${lrDecay} must be a number in (0, 1]`);
     const per = { bands: corpus.bands, normalize, warmupFrames };
     // the training set's band statistics, over the per-utterance normalised frames
