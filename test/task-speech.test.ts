@@ -285,9 +285,9 @@ describe('augmentation in training', () => {
     const diff = q0.reduce((a, v, i) => Math.max(a, Math.abs(v - c0[i])), 0);
     expect(diff).toBeLessThan(0.5);
     // training: the same losses twice, others without augmentation
-    const losses = async (augment: object | false) => {
+    const losses = async (augment: object | false, cleanEpochs = 0) => {
       const out: number[] = [];
-      const rec = await SpeechRecognizer.train(corpus, { units: 8, layers: 1, epochs: 2, augment, onEpoch: (e) => out.push(e.loss) });
+      const rec = await SpeechRecognizer.train(corpus, { units: 8, layers: 1, epochs: 2, augment, cleanEpochs, onEpoch: (e) => out.push(e.loss) });
       await rec.dispose();
       return out;
     };
@@ -295,6 +295,12 @@ describe('augmentation in training', () => {
     expect(a.length).toBe(2);
     expect(await losses({})).toEqual(a);
     expect(await losses(false)).not.toEqual(a);
+    // cleanEpochs: those epochs train on the clean features (as augmentation with every step off), then augmented
+    const none = await losses(off);
+    expect(await losses({}, 2)).toEqual(none);
+    const startClean = await losses({}, 1);
+    expect(startClean[0]).toBe(none[0]);
+    expect(startClean[1]).not.toBe(none[1]);
     await expect(SpeechRecognizer.train({ ...corpus, audio: undefined }, { units: 4, epochs: 1, augment: {} })).rejects.toMatchObject({
       code: 'E_OPTION',
       message: expect.stringMatching(/augment needs the corpus audio/),

@@ -54,6 +54,7 @@ beam, and greedy at gain 0.1 (-20 dB), with per-voice figures and the worst utte
     },
     { name: 'lr-decay', arg: 'X', help: 'learning-rate factor after every epoch (default 0.85; 1 for a constant rate)' },
     { name: 'clean', arg: 'X', help: 'share of the training utterances left unaugmented each epoch (default 0.3)' },
+    { name: 'clean-epochs', arg: 'N', help: 'first epochs on clean audio before augmentation starts (default 0; 1 with --streaming)' },
     { name: 'stack', arg: 'N', help: 'log-mel frames stacked into one step (default 3)' },
     {
       name: 'normalize',
@@ -205,6 +206,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   if (synthesizers && !synthesizers.includes('espeak-ng')) throw optionError('--synthesizers must include espeak-ng (it makes the training voices)');
   const augment = f.bool('augment', true);
   const clean = f.num('clean', 0.3, { min: 0, max: 1 });
+  const cleanEpochs = f.int('clean-epochs', streaming ? 1 : 0, { min: 0 });
   const heldOutCount = f.int('held-out-utterances', 200, { min: 0 });
   const worst = f.int('worst', 5, { min: 0 });
   await init();
@@ -265,7 +267,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     `model: ${streaming ? 'unidirectional' : 'bidirectional'} GRU ${o.layers}x${o.units} over ${o.stack} stacked log-mel frames (40 bands, normalised per utterance: ${normalize}) -> dense 11 (10 digits + blank), CTC; Adam lr ${o.lr}, batch ${o.batchSize}, up to ${o.epochs} epochs${o.timeBudgetMs ? `, budget ${fmtDuration(o.timeBudgetMs)}` : ''}` +
       `${o.lookahead ? `; lookahead ${o.lookahead} steps (${o.lookahead * o.stack * 10} ms)` : ''}; lr x${o.lrDecay} per epoch; ` +
       (useAugment
-        ? `augmentation every epoch (speed, tempo, pitch, filter, reverb, noise, gain, SpecAugment; ${Math.round(clean * 100)}% of utterances left clean)`
+        ? `augmentation every epoch${cleanEpochs ? ` after ${cleanEpochs} on clean audio` : ''} (speed, tempo, pitch, filter, reverb, noise, gain, SpecAugment; ${Math.round(clean * 100)}% of utterances left clean)`
         : 'no augmentation'),
   );
   const losses: [number, number][] = [];
@@ -273,7 +275,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     ...o,
     bidirectional: !streaming,
     normalize,
-    ...(useAugment ? { augment: { clean }, worker: true } : {}),
+    ...(useAugment ? { augment: { clean }, cleanEpochs, worker: true } : {}),
     onEpoch: (e) => {
       losses.push([e.epoch + 1, e.loss]);
       out(

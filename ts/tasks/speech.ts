@@ -170,6 +170,9 @@ export interface SpeechTrainOptions {
   /** The learning rate is multiplied by this after every epoch (1: constant; `speech train` uses
    * 0.85, the task's schedule in TASK_TRAINING). @default 1 */
   lrDecay?: number;
+  /** With `augment`: the first this many epochs train on the clean audio (a clean start, then
+   * augmentation; the augmentation of epoch e is the same whatever this is). @default 0 */
+  cleanEpochs?: number;
   /** Augmentation of the training audio, drawn afresh every epoch from (seed, epoch, utterance):
    * speed, tempo, pitch, filter, reverberation, noise (white, pink, babble of other training
    * utterances), gain, then SpecAugment on the features (see `SpeechAugmentOptions`; `{}` for
@@ -407,6 +410,7 @@ export class SpeechRecognizer {
       'warmupFrames',
       'lookahead',
       'lrDecay',
+      'cleanEpochs',
       'augment',
       'onEpoch',
     ]);
@@ -431,6 +435,8 @@ export class SpeechRecognizer {
     for (const u of train) normed.set(normalizeUtterance(segment(corpus, u), per), u.offset * corpus.bands);
     const framing: SpeechFraming = { stack, ...per, ...bandStatistics({ ...corpus, features: normed }, train), lookahead };
     const augment = opts.augment ? resolveAugment(opts.augment) : undefined;
+    const cleanEpochs = opts.cleanEpochs ?? 0;
+    if (!Number.isInteger(cleanEpochs) || cleanEpochs < 0) throw rangeError(`cleanEpochs = ${cleanEpochs} must be an integer ≥ 0`);
     if (augment) checkAudio(corpus, train);
     const examples: Example[] = augment
       ? []
@@ -473,13 +479,19 @@ export class SpeechRecognizer {
       else if (epochs > 0 && augment) {
         // one fit per epoch on that epoch's augmented examples (the optimizer state carries over);
         // the next epoch's examples are made while this one trains
+        // (the first cleanEpochs epochs train on the clean audio: a start without augmentation)
         let stop = false;
-        let next = augmentedExamples(corpus, train, framing, augment, seed, 0, () => stop);
+        let clean: Example[] | undefined;
+        const epochExamples = async (e: number) =>
+          e < cleanEpochs
+            ? (clean ??= train.map((u) => ({ features: stackFrames(segment(corpus, u), framing), labels: u.digits })))
+            : augmentedExamples(corpus, train, framing, augment, seed, e, () => stop);
+        let next = epochExamples(0);
         try {
           for (let e = 0; e < epochs; e++) {
             const started = performance.now();
             const ex = await next;
-            if (e + 1 < epochs) next = augmentedExamples(corpus, train, framing, augment, seed, e + 1, () => stop);
+            if (e + 1 < epochs) next = epochExamples(e + 1);
             const r = await t.fit(ex, { epochs: 1, batchSize: opts.batchSize ?? 16, seed: deriveSeed(seed, e) });
             report(e, r.history[r.history.length - 1]?.loss ?? Number.NaN);
             // stop when the next epoch, as long as this one, would pass the budget
