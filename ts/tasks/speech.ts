@@ -482,10 +482,11 @@ export class SpeechRecognizer {
         // (the first cleanEpochs epochs train on the clean audio: a start without augmentation)
         let stop = false;
         let clean: Example[] | undefined;
-        const epochExamples = async (e: number) =>
-          e < cleanEpochs
-            ? (clean ??= train.map((u) => ({ features: stackFrames(segment(corpus, u), framing), labels: u.digits })))
-            : augmentedExamples(corpus, train, framing, augment, seed, e, () => stop);
+        const epochExamples = async (e: number) => {
+          if (e >= cleanEpochs) return augmentedExamples(corpus, train, framing, augment, seed, e, () => stop);
+          clean ??= train.map((u) => ({ features: stackFrames(segment(corpus, u), framing), labels: u.digits }));
+          return clean;
+        };
         let next = epochExamples(0);
         try {
           for (let e = 0; e < epochs; e++) {
