@@ -39,7 +39,8 @@ after a 0.5 s warm-up for --streaming, so a quiet recording looks like a loud on
 the training set's band statistics, --stack frames per step. Model: a 2-layer bidirectional GRU
 of 96 units (--streaming: a 3-layer unidirectional GRU of 128 whose steps also see the next
 --lookahead 2 steps, so it answers 60 ms late) + dense over 10 digits + blank, CTC loss; Adam,
-the rate x0.85 after every epoch; 30% of the utterances left clean each epoch (--clean). Prints the label error
+the rate x0.85 after every epoch; the first epoch on clean audio (--clean-epochs), then 30% of
+the utterances left clean each epoch (--clean). Prints the label error
 rate (edit distance over digits) and whole-string accuracy on each held-out set, greedy and
 beam, and greedy at gain 0.1 (-20 dB), with per-voice figures and the worst utterances, and saves the model (--out) and a picture of the training loss per epoch (an SVG next to
 --out).`,
@@ -54,7 +55,7 @@ beam, and greedy at gain 0.1 (-20 dB), with per-voice figures and the worst utte
     },
     { name: 'lr-decay', arg: 'X', help: 'learning-rate factor after every epoch (default 0.85; 1 for a constant rate)' },
     { name: 'clean', arg: 'X', help: 'share of the training utterances left unaugmented each epoch (default 0.3)' },
-    { name: 'clean-epochs', arg: 'N', help: 'first epochs on clean audio before augmentation starts (default 0; 1 with --streaming)' },
+    { name: 'clean-epochs', arg: 'N', help: 'first epochs on clean audio before augmentation starts (default 1)' },
     { name: 'stack', arg: 'N', help: 'log-mel frames stacked into one step (default 3)' },
     {
       name: 'normalize',
@@ -206,7 +207,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   if (synthesizers && !synthesizers.includes('espeak-ng')) throw optionError('--synthesizers must include espeak-ng (it makes the training voices)');
   const augment = f.bool('augment', true);
   const clean = f.num('clean', 0.3, { min: 0, max: 1 });
-  const cleanEpochs = f.int('clean-epochs', streaming ? 1 : 0, { min: 0 });
+  const cleanEpochs = f.int('clean-epochs', 1, { min: 0 });
   const heldOutCount = f.int('held-out-utterances', 200, { min: 0 });
   const worst = f.int('worst', 5, { min: 0 });
   await init();
