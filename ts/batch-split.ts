@@ -83,7 +83,8 @@ export function fittingParts<X extends { input: BatchInput; targets: BatchTarget
     const gt = perStep ? g : { ...g, steps: 1 };
     const tt = perStep ? t : 1;
     const part: BatchInput = { batch: g.end - g.start, steps: g.steps, lengths: lens.slice(g.start, g.end) };
-    if (ids) part.ids = sliceRows(ids, t, 1, g, lens);
+    // ids [B, T, slots]: the slots are the width of a step
+    if (ids) part.ids = sliceRows(ids, t, Math.max(1, Math.round(ids.length / (b * t))), g, lens);
     if (input.features) part.features = sliceRows(input.features, t, input.features.length / (b * t), g, lens);
     const pt: BatchTargets = {};
     if (classes) pt.classes = sliceRows(classes, tt, 1, gt, tl).map((c, i) => (perStep && i % g.steps >= lens[g.start + Math.floor(i / g.steps)] ? -100 : c));

@@ -10,7 +10,7 @@
 import { CELLS, type CellType, checkGateActivation, checkProjSize, checkResetAfter } from './cells.js';
 import { checkKeys, numIn, optionError, posInt } from './errors.js';
 import { Model } from './model.js';
-import { checkName, type GateActivation, type InputSpec, type LayerSpecJSON, type ModelSpecJSON } from './spec.js';
+import { checkName, checkSize, type GateActivation, type InputSpec, type LayerSpecJSON, MAX_SLOTS, type ModelSpecJSON } from './spec.js';
 
 /**
  * What flows out of the last layer so far, tracked in `SequentialBuilder`'s type parameter:
@@ -330,9 +330,13 @@ export function sequential<I extends InputSpec>(
 > {
   checkKeys('sequential', opts, ['input']);
   const input = opts?.input as InputSpec | undefined;
-  checkKeys('input', input, ['vocab', 'features']);
+  checkKeys('input', input, ['vocab', 'features', 'slots']);
   type Start = I extends { vocab: number } ? 'tokens' : 'seq';
-  if (input && 'vocab' in input && !('features' in input)) return new SequentialBuilder<Start>({ vocab: posInt('input.vocab', input.vocab) }, [], 'tokens');
+  if (input && 'vocab' in input && !('features' in input)) {
+    const slots = input.slots === undefined ? {} : { slots: checkSize('input.slots', input.slots, MAX_SLOTS) };
+    return new SequentialBuilder<Start>({ vocab: posInt('input.vocab', input.vocab), ...slots }, [], 'tokens');
+  }
+  if (input && 'slots' in input) throw optionError('input.slots goes with token input (input.vocab)');
   if (input && 'features' in input && !('vocab' in input))
     return new SequentialBuilder<Start>({ features: posInt('input.features', input.features) }, [], 'seq');
   throw optionError('sequential needs input: { vocab } or input: { features } (exactly one)');

@@ -302,9 +302,11 @@ export class Model extends TrainableModel<CompileOptions> {
     checkSpec(spec);
     const w = wasm();
     const input = spec.input as Record<string, unknown>;
-    checkKeys('spec.input', input, ['vocab', 'features']);
+    checkKeys('spec.input', input, ['vocab', 'features', 'slots']);
     const s =
-      'vocab' in input ? w.ModelSpec.tokens(posInt('spec.input.vocab', input.vocab)) : w.ModelSpec.features(posInt('spec.input.features', input.features));
+      'vocab' in input
+        ? w.ModelSpec.tokens(posInt('spec.input.vocab', input.vocab), input.slots === undefined ? undefined : posInt('spec.input.slots', input.slots))
+        : w.ModelSpec.features(posInt('spec.input.features', input.features));
     if (!Array.isArray(spec.layers)) throw optionError('spec.layers must be an array');
     for (const l of spec.layers as LayerSpecJSON[]) {
       switch (l.type) {
@@ -340,6 +342,10 @@ export class Model extends TrainableModel<CompileOptions> {
   /** Whether the model reads token ids (`input: { vocab }`) rather than features. */
   get isTokenModel(): boolean {
     return 'vocab' in this.spec.input;
+  }
+  /** Token ids per step of a token model (`input.slots`, 1 unless set); undefined for a feature model. */
+  get inputSlots(): number | undefined {
+    return 'vocab' in this.spec.input ? (this.spec.input.slots ?? 1) : undefined;
   }
   /** The input vocabulary size of a token model; undefined for a feature model. */
   get vocabSize(): number | undefined {
@@ -449,7 +455,8 @@ export class Model extends TrainableModel<CompileOptions> {
     const features = input.features ?? EMPTY_F;
     const fdim = features.length / (b * t);
     if (ids.length === 0 && features.length === 0) return undefined;
-    if (ids.length !== 0 && ids.length !== b * t) return undefined;
+    const slots = 'vocab' in this.spec.input ? (this.spec.input.slots ?? 1) : 1;
+    if (ids.length !== 0 && ids.length !== b * t * slots) return undefined;
     if (features.length !== 0 && !Number.isInteger(fdim)) return undefined;
     if (input.lengths && input.lengths.length !== b) return undefined;
     const lens = rowLengths(b, t, input.lengths);
@@ -458,7 +465,7 @@ export class Model extends TrainableModel<CompileOptions> {
     const rows = shape === 'rows' ? b : b * t;
     const out = shape === 'paths' ? new Int32Array(rows).fill(-1) : new Float32Array(rows * width);
     for (const g of groups) {
-      const gi = ids.length ? sliceRows(ids, t, 1, g, lens) : EMPTY_U;
+      const gi = ids.length ? sliceRows(ids, t, slots, g, lens) : EMPTY_U;
       const gf = features.length ? sliceRows(features, t, fdim, g, lens) : EMPTY_F;
       const gl = Uint32Array.from(lens.slice(g.start, g.end));
       const part = run(g.end - g.start, g.steps, gi, gf, gl);

@@ -11,6 +11,13 @@ export type InputSpec =
   | {
       /** Token ids in [0, vocab). */
       vocab: number;
+      /**
+       * Token ids per step: `ids` is then [B, T, slots] and the embedding concatenates their
+       * rows (slots × dim per step), e.g. a character, its bigram and lexicon features as ids
+       * of one vocabulary. At most 64.
+       * @default 1
+       */
+      slots?: number;
     }
   | {
       /** Feature vectors of this size. */
@@ -105,6 +112,9 @@ export const MAX_DIM = 2 ** 20;
 /** Most stacked layers in one recurrent layer. */
 export const MAX_STACK = 64;
 
+/** Most token ids per step (`input.slots`; the core's MAX_SLOTS). */
+export const MAX_SLOTS = 64;
+
 /** A size: an integer in [1, max] (not 2.5, not "4", not 2^32 + 1). */
 export function checkSize(where: string, v: unknown, max = MAX_DIM): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)
@@ -134,10 +144,14 @@ export function checkSpec(spec: unknown): asserts spec is ModelSpecJSON {
   checkKeys('spec', spec, ['input', 'layers']);
   const { input, layers } = spec as { input?: unknown; layers?: unknown };
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw optionError('spec.input must be { vocab } or { features }');
-  checkKeys('spec.input', input, ['vocab', 'features']);
-  const keys = Object.keys(input);
+  checkKeys('spec.input', input, ['vocab', 'features', 'slots']);
+  const keys = Object.keys(input).filter((k) => k !== 'slots');
   if (keys.length !== 1) throw optionError('spec.input must have exactly one of vocab, features');
   checkSize(`spec.input.${keys[0]}`, (input as Record<string, unknown>)[keys[0]]);
+  if ('slots' in input) {
+    if (keys[0] !== 'vocab') throw optionError('spec.input.slots goes with token input (vocab)');
+    checkSize('spec.input.slots', (input as { slots: unknown }).slots, MAX_SLOTS);
+  }
   if (!Array.isArray(layers)) throw optionError('spec.layers must be an array');
   layers.forEach((l: unknown, i) => {
     const at = `spec.layers[${i}]`;

@@ -37,13 +37,19 @@ two scores (an SVG next to --out).`,
     { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-character softmax)' },
     { ...common.updates(2000), help: 'optimizer updates in all (default 2000; peoples-daily 20000, so that the time budget ends it)' },
     common.timeBudget('none; peoples-daily 13m'),
+    common.workers(),
     common.batch(32, 'sentence pieces'),
     { name: 'max-chars', arg: 'N', help: 'training pieces are at most N characters (default 80)' },
-    { name: 'embed', arg: 'N', help: 'character embedding size (default 32; peoples-daily 64)' },
+    { name: 'embed', arg: 'N', help: 'embedding size of each input id of a step (default 32)' },
     {
       name: 'bigrams',
       arg: 'N',
-      help: 'character bigrams seen N or more times in training get their own input, read at their first character (default 0 = characters only; peoples-daily 2)',
+      help: 'character bigrams seen N or more times in training get their own input, read at their first character (default 0 = characters only, also for peoples-daily, whose lexicon inputs did better without them at equal time)',
+    },
+    {
+      name: 'lexicon',
+      negatable: true,
+      help: 'lexicon inputs: each character also reads which training words of 2, 3 and 4+ characters begin, cross or end at it, and (with --bigrams) both its bigrams, as separate ids (default: off; on for peoples-daily)',
     },
     common.units('64; peoples-daily 128', 'LSTM units per direction'),
     common.layers(1),
@@ -57,7 +63,8 @@ two scores (an SVG next to --out).`,
     'recurrent segment train --updates 500 --out runs/seg.safetensors',
     'recurrent segment train --corpus pku_training.utf8 --test pku_test_gold.utf8',
     'recurrent segment train --corpus peoples-daily',
-    'recurrent segment train --corpus peoples-daily --bigrams 0 --lr-decay 1   # characters only, constant rate',
+    'recurrent segment train --corpus peoples-daily --no-lexicon --bigrams 2   # characters and their bigrams, no dictionary',
+    'recurrent segment train --corpus peoples-daily --workers auto   # data-parallel replicas where they pay',
   ],
 };
 
@@ -117,13 +124,15 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   const budget = f.duration('time-budget', pd ? '13m' : undefined);
   const batchSize = f.int('batch', 32);
   const maxChars = f.int('max-chars', 80);
-  const embed = f.int('embed', pd ? 64 : 32);
-  const bigrams = f.int('bigrams', pd ? 2 : 0, { min: 0 });
+  const embed = f.int('embed', 32);
+  const bigrams = f.int('bigrams', 0, { min: 0 });
   const lrDecay = f.num('lr-decay', pd ? 0.8 : 1, { min: 0, max: 1 });
+  const lexicon = f.bool('lexicon', pd);
   const hidden = f.int('units', pd ? 128 : 64);
   const layers = f.int('layers', 1);
   const lr = f.num('lr', TASK_TRAINING.segment.lr, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
+  const workers = f.workers(1);
   const outPath = f.str('out') ?? `runs/segment-${arch}.safetensors`;
   const chartPath = picturePath(f.raw('chart'), outPath);
   await prepareOutput('out', outPath);
@@ -193,19 +202,22 @@ async function segmentTrain(argv: string[], out: (s: string) => void): Promise<n
   }
 
   out(
-    `model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed} of characters${bigrams > 0 ? ` and of the character bigrams seen ${bigrams}+ times` : ''}, ${layers}x${hidden} LSTM units per direction; ${steps} updates of ${batchSize} pieces of <= ${maxChars} characters${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}${lrDecay < 1 ? ` x${lrDecay} every 500 updates` : ''}`,
+    `model: ${arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger'}, embedding ${embed} of characters${bigrams > 0 ? ` and of the character bigrams seen ${bigrams}+ times` : ''}${lexicon ? ' and of lexicon bits (training words of 2, 3, 4+ characters beginning / crossing / ending at each character)' : ''}, ${layers}x${hidden} LSTM units per direction; ${steps} updates of ${batchSize} pieces of <= ${maxChars} characters${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}${lrDecay < 1 ? ` x${lrDecay} every 500 updates` : ''}`,
   );
   const start = performance.now();
   const seg = await trainSegmenter(train, {
     crf: arch === 'crf',
     embed,
     bigrams,
+    lexicon,
     lrDecay,
     hidden,
     layers,
     seed,
     steps,
     timeBudgetMs: budget,
+    workers,
+    onWorkers: (n, why) => out(`training on ${n} replica${n === 1 ? '' : 's'} (${why})`),
     batchSize,
     maxChars,
     optimizer: taskCompile('segment', { lr }).optimizer,

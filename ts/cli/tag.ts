@@ -39,15 +39,25 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
     common.testSize(0.1, 'the files of Brown (of the sentences of --corpus)', ['test-fraction']),
     { name: 'arch', arg: 'NAME', help: 'crf (BiLSTM-CRF, default) | tagger (BiLSTM with a per-word softmax)' },
     common.resume('continue from a saved tagger (its vocabulary, tags, sizes and weights; e.g. train --arch tagger first, then a CRF on top of it)', ['init']),
-    { ...common.epochs(4), help: 'passes over the training data (default 4; peoples-daily 5)' },
+    { ...common.epochs(4), help: 'passes over the training data (default 4; peoples-daily 10, as many as the budget allows)' },
     common.timeBudget('12m; peoples-daily 13m'),
     common.batch(32, 'sentences'),
     common.embed(64, 'word embedding size'),
     common.units(64, 'LSTM units per direction'),
+    {
+      ...common.workers(),
+      help: 'data-parallel training on N worker replicas, each taking a row shard of every batch (auto: one per core where the first batch measures them faster than one; default 1; peoples-daily auto)',
+    },
+    {
+      name: 'chars',
+      negatable: true,
+      help: "each word also reads its first and last character as inputs (what a Chinese word's characters say of its class, known word or not) (default: off; on for peoples-daily)",
+    },
     common.layers(1),
     common.dropout(0.2, 'dropout after the embedding and after the LSTM'),
     { name: 'min-count', arg: 'N', help: 'words seen fewer times are learnt as their signature (default 2)' },
-    common.lr(TASK_TRAINING.pos.lr, `Adam learning rate, times ${scheduleGamma(TASK_TRAINING.pos)} after each epoch`),
+    common.lr(TASK_TRAINING.pos.lr, `Adam learning rate, times ${scheduleGamma(TASK_TRAINING.pos)} after each epoch (peoples-daily: see --lr-decay)`),
+    { name: 'lr-decay', arg: 'X', help: `learning-rate factor after each epoch, in (0, 1] (default ${scheduleGamma(TASK_TRAINING.pos)}; peoples-daily 0.7)` },
     common.seed(1, 'initialisation, data order and split'),
     common.out('runs/tag-<arch>.safetensors'),
     common.chart(),
@@ -116,7 +126,10 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   // 4 epochs with the rate halved after each (above the bigram HMM on any seed); the budget
   // keeps the whole command within 15 minutes on a slow or busy 2-core machine. People's
   // Daily: 5 epochs, so that an idle machine uses its 13 minutes (a busy one did 2 in 10)
-  const epochs = f.int('epochs', pd ? 5 : 4);
+  // (People's Daily: 5 epochs halving the rate took 206 s of CPU, so an idle machine would
+  // have stopped a quarter into its budget: 10 epochs at x0.7, which a busy one cuts short)
+  const epochs = f.int('epochs', pd ? 10 : 4);
+  const lrDecay = f.num('lr-decay', pd ? 0.7 : scheduleGamma(TASK_TRAINING.pos), { min: 0, max: 1 });
   const budget = f.duration('time-budget', pd ? '13m' : '12m');
   const batchSize = f.int('batch', 32);
   const embed = f.int('embed', 64);
@@ -124,6 +137,10 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const layers = f.int('layers', 1);
   const dropout = f.num('dropout', 0.2, { min: 0, max: 0.95 });
   const minCount = f.int('min-count', 2);
+  const chars = f.bool('chars', pd);
+  // People's Daily: replicas where they pay (the busy machine measured 95.63% with them against
+  // 95.26% in the calling thread, both 13 minutes)
+  const workers = f.workers(pd ? 'auto' : 1);
   const lr = f.num('lr', TASK_TRAINING.pos.lr, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
   const initPath = f.str('resume');
@@ -193,7 +210,7 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const name = arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger';
   const from = initBytes ? PosTagger.load(initBytes) : undefined;
   out(
-    `model: ${name}, ${from ? `starting from ${initPath} (its sizes and weights)` : `word embedding ${embed}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}`}; ${epochs} epochs of batches of ${batchSize} sentences${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
+    `model: ${name}, ${from ? `starting from ${initPath} (its sizes and weights)` : `word embedding ${embed}${chars ? ' (and as much for its first and its last character)' : ''}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}`}; ${epochs} epochs of batches of ${batchSize} sentences${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr} x${lrDecay} after each epoch`,
   );
   const perEpoch = Math.ceil(train.length / batchSize);
   const start = performance.now();
@@ -205,11 +222,15 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
     layers,
     dropout,
     minCount,
+    chars,
+    workers,
+    onWorkers: (n, why) => out(`training on ${n} replica${n === 1 ? '' : 's'} (${why})`),
     seed,
     epochs,
     timeBudgetMs: budget,
     batchSize,
     optimizer: taskCompile('pos', { lr }).optimizer,
+    schedule: { name: 'exponential', gamma: lrDecay },
     progressEvery: Math.max(1, Math.round((epochs * perEpoch) / 10)),
     onProgress: (e) => out(`  epoch ${e.epoch + 1}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)} per word, ${fmtDuration(e.elapsedMs)}`),
   }).finally(() => from?.dispose());

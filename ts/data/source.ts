@@ -217,6 +217,9 @@ export function epochOrder(d: DataSpec, epoch: number, shuffle: boolean, seed: n
 export interface ModelShape {
   /** Features per step (feature models). */
   featureDim?: number;
+  /** Token ids per step (token models with `input.slots`; default 1): an example's `ids` hold
+   * its length × slots ids, step by step. */
+  slots?: number;
   /** Output per step (true) or per sequence. */
   seqOutput: boolean;
   outDim: number;
@@ -249,8 +252,11 @@ function windowBatch(d: WindowsData, offsets: Uint32Array): TrainBatch {
   return { input: { ids, batch: b, steps: t }, targets: { classes }, tokens: b * t };
 }
 
-function len(e: Example, i: number, featureDim: number | undefined): number {
-  if (e.ids) return e.ids.length;
+function len(e: Example, i: number, featureDim: number | undefined, slots = 1): number {
+  if (e.ids) {
+    if (e.ids.length % slots !== 0) throw shapeError(`example ${i}: ids has ${e.ids.length} ids, not a multiple of ${slots} ids per step (input.slots)`);
+    return e.ids.length / slots;
+  }
   if (e.features) {
     if (!featureDim) throw optionError('feature examples need the model feature width');
     if (e.features.length % featureDim !== 0)
@@ -264,20 +270,21 @@ function exampleBatch(list: Example[], idx: Uint32Array, shape: ModelShape): Tra
   const featureDim = shape.featureDim;
   const b = idx.length;
   const lengths = new Uint32Array(b);
-  for (let r = 0; r < b; r++) lengths[r] = len(list[idx[r]], idx[r], featureDim);
+  const slots = shape.slots ?? 1;
+  for (let r = 0; r < b; r++) lengths[r] = len(list[idx[r]], idx[r], featureDim, slots);
   const t = maxOf(lengths, 1);
   const first = list[idx[0]];
   const input: BatchInput = { batch: b, steps: t, lengths };
   let tokens = 0;
   if (first.ids) {
-    const ids = new Uint32Array(b * t);
+    const ids = new Uint32Array(b * t * slots);
     for (let r = 0; r < b; r++) {
       const e = list[idx[r]];
       if (!e.ids) throw optionError(`example ${idx[r]} has no ids while others do`);
       for (let k = 0; k < e.ids.length; k++) {
         const v = e.ids[k];
         if (!Number.isInteger(v) || v < 0) throw rangeError(`example ${idx[r]}: ids[${k}] = ${v} is not a valid token id`);
-        ids[r * t + k] = v;
+        ids[r * t * slots + k] = v;
       }
     }
     input.ids = ids;
@@ -392,6 +399,8 @@ export function splitBySeed<T>(
  * Pads variable-length id sequences into one batch [B, T] (T = the longest) with per-row
  * lengths, ready for `predict` or `Model.forward`.
  * @param opts.padValue the id at padded steps (default 0; padded steps are ignored anyway)
+ * @param opts.slots ids per step (default 1): each sequence holds length × slots ids, step by
+ *   step, and `ids` is [B, T, slots] (a model with `input.slots`)
  * @example
  * ```ts
  * const { ids, lengths, batch, steps } = padBatch([[3, 1, 4], [1, 5]]);
@@ -400,9 +409,9 @@ export function splitBySeed<T>(
  */
 export function padBatch(
   seqs: readonly ArrayLike<number>[],
-  opts: { padValue?: number } = {},
+  opts: { padValue?: number; slots?: number } = {},
 ): {
-  /** [batch, steps] ids, row-major, padded. */
+  /** [batch, steps] ids ([batch, steps, slots] with `slots`), row-major, padded. */
   ids: Uint32Array;
   /** Each row's length. */
   lengths: Uint32Array;
@@ -413,11 +422,16 @@ export function padBatch(
 } {
   const b = seqs.length;
   if (b === 0) throw rangeError('padBatch needs at least one sequence');
-  const lengths = Uint32Array.from(seqs, (s) => s.length);
+  const k = opts.slots ?? 1;
+  if (!Number.isInteger(k) || k < 1) throw rangeError(`padBatch: slots must be a positive integer (got ${k})`);
+  const lengths = Uint32Array.from(seqs, (s, r) => {
+    if (s.length % k !== 0) throw rangeError(`padBatch: sequence ${r} holds ${s.length} ids, not a multiple of slots = ${k}`);
+    return s.length / k;
+  });
   const t = maxOf(lengths, 1);
-  const ids = new Uint32Array(b * t).fill(opts.padValue ?? 0);
+  const ids = new Uint32Array(b * t * k).fill(opts.padValue ?? 0);
   seqs.forEach((s, r) => {
-    for (let k = 0; k < s.length; k++) ids[r * t + k] = s[k];
+    for (let j = 0; j < s.length; j++) ids[r * t * k + j] = s[j];
   });
   return { ids, lengths, batch: b, steps: t };
 }

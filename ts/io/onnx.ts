@@ -133,7 +133,8 @@ export async function exportOnnx(modelFile: Uint8Array, opts: OnnxExportOptions 
   const valueInfo = (name: string, elemType: number, dims: (string | number)[]) =>
     onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType, shape: { dim: dims.map(dim) } } } });
 
-  const input = snap.spec.input as { vocab?: number; features?: number };
+  const input = snap.spec.input as { vocab?: number; features?: number; slots?: number };
+  if ((input.slots ?? 1) > 1) throw optionError(`ONNX export takes one token id per step; this model reads input.slots = ${input.slots}`);
   const inputs: object[] = [];
   let x: string; // current activation
   let seq = true; // [B, T, W] or pooled [B, W]

@@ -52,7 +52,7 @@ export function sequentialParams(spec: ModelSpecJSON): ParamShape[] {
     switch (l.type) {
       case 'embedding':
         out.push({ name: `${l.name}.weight`, shape: [width, l.dim] });
-        width = l.dim;
+        width = l.dim * (input.slots ?? 1); // input.slots ids per step, their rows concatenated
         break;
       case 'recurrent':
         out.push(...recurrentParams(`${l.name}.`, l.cell, width, l.units, l.layers, l.bidirectional, l.projSize));

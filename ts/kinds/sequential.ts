@@ -117,7 +117,12 @@ export class SequentialKind implements ModelKind {
   #shape(): ModelShape {
     const m = this.model;
     const input = m.spec.input;
-    return { featureDim: 'features' in input ? input.features : undefined, seqOutput: m.outputIsSequence, outDim: m.outputDim };
+    return {
+      featureDim: 'features' in input ? input.features : undefined,
+      slots: 'vocab' in input ? input.slots : undefined,
+      seqOutput: m.outputIsSequence,
+      outDim: m.outputDim,
+    };
   }
 
   plan(data: DataLike | readonly Pair[], opts: SessionFitOptions, batchSize: number): FitPlan {

@@ -62,6 +62,7 @@ export type { HmmTaggerOptions } from './hmm-tagger.js';
 export { HmmTagger, MostFrequentTagger, viterbi, wordClass } from './hmm-tagger.js';
 export { Ibm1 } from './ibm1.js';
 export { KneserNeyTrigram } from './kneser-ney.js';
+export { LEXICON_CLASSES, LEXICON_MAX_LEN, lexiconBits, lexiconSymbols, lexiconWords } from './lexicon.js';
 export type { BinaryScore, SegmentationScore } from './metrics.js';
 export { binaryScore, segmentationScore, wordSpans } from './metrics.js';
 export { MultinomialNaiveBayes } from './naive-bayes.js';
@@ -91,6 +92,7 @@ export {
   chunkWords,
   decodeUtf8,
   LongestMatchSegmenter,
+  NO_BIGRAM,
   parseSegmentedCorpus,
   proseToSentences,
   Segmenter,

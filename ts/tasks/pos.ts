@@ -15,6 +15,12 @@
 // "<zh~" + the last character + ">" (the head of most compounds decides their class: 化 and
 // 性 nouns, 者 and 家 people, 年 and 日 times, 省 and 市 places), the coarse one "<zh^" + the
 // first character + ">" for words of two or more characters and "<zh1>" for one character.
+// With `chars` (WordEncoder.fromSentences), each word reads two more ids beside its own
+// (`input.slots` = 3, the embeddings concatenated): its first character `<^c>` and its last `<c$>`
+// (`<^>` / `<$>` for a character not seen in training), so every word, known or not, shows
+// what its characters say (Chinese compounds take the class of their last character; first
+// characters such as 第, 老 or 非 mark numerals, people and negated adjectives), where the
+// English suffix signatures would see nothing.
 // Words seen fewer than `minCount` times are trained under their signatures, so signatures
 // learn what unknown words look like; in addition, while training, a word seen c times is
 // replaced by its signature with probability α/(α + c) ("word dropout", Kiperwasser &
@@ -28,10 +34,15 @@ import { taskCompile } from './defaults.js';
 import { wordClass } from './hmm-tagger.js';
 import { withMetadata } from './model-file.js';
 import { progressEvery, type TaskProgress } from './progress.js';
+import { fitOnReplicas } from './replicas-fit.js';
 import { type TaggedSentence, type TaggingScore, taggingScore } from './tagged.js';
 
 /** The symbol of words no signature covers. */
 export const UNK_WORD = '<unk>';
+/** The first-character input of a word whose first character was not seen in training. */
+const FIRST_UNKNOWN = '<^>';
+/** The last-character input of a word whose last character was not seen in training. */
+const LAST_UNKNOWN = '<$>';
 
 /** The fine signature of a word (for a Chinese word, "<zh~" and its last character ">"): "<" capitalisation (A: two or more characters and every
  * letter a capital, C: the first character a capital, l: other), "-" if hyphenated, "d" if it
@@ -85,16 +96,26 @@ export class WordEncoder {
   /** The word-signature vocabulary: frequent words, signature tokens and `<unk>`. */
   readonly vocab: Vocabulary;
 
+  /** Whether each word also reads its first and last character (the vocabulary holds `<^>`). */
+  readonly chars: boolean;
+
   /** Wraps a vocabulary built by {@link WordEncoder.fromSentences} (E_OPTION without the tagger's unk symbol). */
   constructor(vocab: Vocabulary) {
     if (vocab.unk !== UNK_WORD) throw optionError(`a tagger vocabulary needs the unk symbol ${UNK_WORD}`);
     this.vocab = vocab;
+    this.chars = vocab.has(FIRST_UNKNOWN);
+  }
+
+  /** Input ids per word: 3 with `chars` (word, first character, last character), else 1. */
+  get slots(): number {
+    return this.chars ? 3 : 1;
   }
 
   /** The vocabulary of training sentences: words seen ≥ minCount times (as written, and
    * lowercased), then the fine signatures seen ≥ minCount times among the other tokens and
-   * every coarse signature seen among them, then `<unk>`. */
-  static fromSentences(sents: readonly { words: readonly string[] }[], minCount = 2): WordEncoder {
+   * every coarse signature seen among them, then `<unk>`; with `opts.chars`, also the first and
+   * last characters of the training words (`<^c>`, `<c$>`, `<^>`, `<$>`). */
+  static fromSentences(sents: readonly { words: readonly string[] }[], minCount = 2, opts: { chars?: boolean } = {}): WordEncoder {
     const n = new Map<string, number>();
     const lower = new Map<string, number>();
     for (const s of sents)
@@ -116,7 +137,17 @@ export class WordEncoder {
     }
     const sigs = [...[...fine].filter(([, c]) => c >= minCount).map(([f]) => f), ...coarse];
     words.delete(UNK_WORD);
-    const symbols = [...[...words].sort(), ...new Set(sigs.filter((s) => !words.has(s)).sort())];
+    const edges = new Set<string>();
+    if (opts.chars) {
+      for (const w of n.keys()) {
+        const cs = Array.from(w);
+        edges.add(`<^${cs[0]}>`);
+        edges.add(`<${cs.at(-1)}$>`);
+      }
+      edges.add(FIRST_UNKNOWN);
+      edges.add(LAST_UNKNOWN);
+    }
+    const symbols = [...[...words].sort(), ...new Set([...sigs, ...edges].filter((s) => !words.has(s)).sort())];
     return new WordEncoder(new Vocabulary(symbols, { level: 'token', unk: UNK_WORD }));
   }
 
@@ -138,9 +169,21 @@ export class WordEncoder {
     return this.signature(w);
   }
 
-  /** The ids of a sentence's words: a known word's own id, else its signature's (see the top of this file). */
+  /** The ids of a sentence's words: a known word's own id, else its signature's (see the top of
+   * this file); with `chars`, [words, 3]: each word's id, first character and last character. */
   encode(words: readonly string[]): Uint32Array {
-    return Uint32Array.from(words, (w) => this.id(w));
+    if (!this.chars) return Uint32Array.from(words, (w) => this.id(w));
+    const v = this.vocab;
+    const out = new Uint32Array(words.length * 3);
+    words.forEach((w, i) => {
+      const cs = Array.from(w);
+      const f = `<^${cs[0]}>`;
+      const l = `<${cs.at(-1)}$>`;
+      out[3 * i] = this.id(w);
+      out[3 * i + 1] = v.id(v.has(f) ? f : FIRST_UNKNOWN);
+      out[3 * i + 2] = v.id(v.has(l) ? l : LAST_UNKNOWN);
+    });
+    return out;
   }
 }
 
@@ -200,6 +243,12 @@ export interface TrainPosTaggerOptions extends PosTaggerOptions {
    */
   minCount?: number;
   /**
+   * Each word also reads its first and last character as inputs (see the top of pos.ts):
+   * what a Chinese word's characters say of its class, known word or not.
+   * @default false
+   */
+  chars?: boolean;
+  /**
    * Word dropout α: a word seen c times is replaced by its signature with probability
    * α/(α + c) while training; 0 = off.
    * @default 0.25
@@ -227,6 +276,16 @@ export interface TrainPosTaggerOptions extends PosTaggerOptions {
    * options (embed, hidden, layers, dropout) and `minCount` are then ignored.
    */
   from?: PosTagger;
+  /**
+   * Data-parallel replicas (`createTrainer({ workers })`; 'auto': the hardware threads, kept
+   * where they pay). Other than 1, the replicas train on fixed examples: word dropout is drawn
+   * once before training, and batches are not bucketed by length. An `onEpoch` callback then
+   * sees the tagger as it stood before training (its weights come back at the end).
+   * @default 1 (the calling thread)
+   */
+  workers?: number | 'auto';
+  /** Told once, with `workers` other than 1, how many replicas train and why. */
+  onWorkers?: (workers: number, reason: string) => void;
   /** Called every `progressEvery` steps with the mean loss since the last call and the
    * words trained so far. */
   onProgress?: (e: TaskProgress & { tokens: number }) => void | Promise<void>;
@@ -277,7 +336,8 @@ export class PosTagger {
     const hidden = posInt('hidden', opts.hidden, 64);
     const layers = posInt('layers', opts.layers, 1);
     const dropout = numIn('dropout', opts.dropout, 0, 0.95, 0.2);
-    let x = sequential({ input: { vocab: encoder.vocab.size } }).embedding({ dim: embed });
+    const input = encoder.slots > 1 ? { vocab: encoder.vocab.size, slots: encoder.slots } : { vocab: encoder.vocab.size };
+    let x = sequential({ input }).embedding({ dim: embed });
     if (dropout > 0) x = x.dropout(dropout);
     x = x.lstm({ units: hidden, layers, bidirectional: true, dropout: layers > 1 ? dropout : 0 });
     if (dropout > 0) x = x.dropout(dropout);
@@ -308,6 +368,12 @@ export class PosTagger {
     if (!spec || s.vocabulary?.unk !== UNK_WORD || head?.type !== 'dense' || head.units !== tags.length) {
       s.dispose();
       throw formatError(`not a tagger model file (it needs a word vocabulary with ${UNK_WORD} and a dense layer with one output per tag)`);
+    }
+    const slots = new WordEncoder(s.vocabulary).slots;
+    const reads = s.model.inputSlots ?? 1;
+    if (slots !== reads) {
+      s.dispose();
+      throw formatError(`not a tagger model file (its model reads ${reads} ids per word, its vocabulary gives ${slots})`);
     }
     return new PosTagger(s, tags as string[]);
   }
@@ -343,7 +409,10 @@ export class PosTagger {
     const todo = order.filter((i) => sents[i].length > 0);
     for (let i = 0; i < todo.length; i += bs) {
       const idx = todo.slice(i, i + bs);
-      const pb = padBatch(idx.map((r) => this.encoder.encode(sents[r])));
+      const pb = padBatch(
+        idx.map((r) => this.encoder.encode(sents[r])),
+        { slots: this.encoder.slots },
+      );
       const input = { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths };
       if (model.hasCrf) {
         const paths = model.decode(input);
@@ -427,6 +496,7 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
     'timeBudgetMs',
     'batchSize',
     'minCount',
+    'chars',
     'wordDropout',
     'optimizer',
     'clipNorm',
@@ -435,6 +505,8 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
     'onProgress',
     'onEpoch',
     'progressEvery',
+    'workers',
+    'onWorkers',
   ]);
   const epochs = posInt('epochs', opts.epochs, 2);
   const asked = posInt('batchSize', opts.batchSize, 32);
@@ -447,7 +519,7 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   for (const s of data) if (s.words.length !== s.tags.length) throw shapeError(`a sentence has ${s.words.length} words but ${s.tags.length} tags`);
   const tagger = opts.from
     ? opts.from.withHead(opts.crf ?? false, opts.seed ?? 1)
-    : PosTagger.create(WordEncoder.fromSentences(data, minCount), tagSet(data), {
+    : PosTagger.create(WordEncoder.fromSentences(data, minCount, { chars: opts.chars ?? false }), tagSet(data), {
         crf: opts.crf,
         embed: opts.embed,
         hidden: opts.hidden,
@@ -476,7 +548,8 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
     drop: Float32Array.from(s.words, (w) => alpha / (alpha + count.get(w)!)),
     tags: Int32Array.from(s.tags, (t) => tagId.get(t)!),
   }));
-  const lengths = rows.map((r) => r.ids.length);
+  const slots = encoder.slots;
+  const lengths = rows.map((r) => r.tags.length);
   const batchSize = fittingBatchSize(
     model,
     asked,
@@ -488,6 +561,29 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
   let tokens = 0;
   const onProgress = opts.onProgress;
   const steps = progressEvery(every, epochs * perEpoch, onProgress && ((p) => onProgress({ ...p, tokens })));
+  const workers = opts.workers ?? 1;
+  if (workers !== 1) {
+    // on replicas the examples are fixed, so word dropout is drawn once, before training
+    const rng = new Rng(deriveSeed(seed, 0x5eed));
+    const list = rows.map((r) => ({
+      ids: alpha > 0 ? r.ids.map((id, j) => (j % slots === 0 && rng.next() < r.drop[j / slots] ? r.sigs[j / slots] : id)) : r.ids,
+      targets: r.tags,
+    }));
+    await fitOnReplicas(tagger.session, list, {
+      workers,
+      epochs,
+      batchSize,
+      seed,
+      timeBudgetMs: budget,
+      onWorkers: opts.onWorkers,
+      onProgress: async (e) => {
+        if (e.type === 'epoch') return opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, elapsedMs: e.elapsedMs, tokensPerSec: e.tokensPerSec }, tagger);
+        tokens = e.tokens;
+        return steps?.(e);
+      },
+    });
+    return tagger;
+  }
   await fitBatches(model, {
     epochs,
     timeBudgetMs: budget,
@@ -497,7 +593,11 @@ export async function trainPosTagger(sents: readonly TaggedSentence[], opts: Tra
       const batches = bucketedBatches(lengths, batchSize, rng);
       return (i) => {
         const picked = batches[i].map((r) => rows[r]);
-        const pb = padBatch(picked.map((r) => (alpha > 0 ? r.ids.map((id, t) => (rng.next() < r.drop[t] ? r.sigs[t] : id)) : r.ids)));
+        // word dropout swaps a word's own id (slot 0 of its step) for its signature's
+        const pb = padBatch(
+          picked.map((r) => (alpha > 0 ? r.ids.map((id, j) => (j % slots === 0 && rng.next() < r.drop[j / slots] ? r.sigs[j / slots] : id)) : r.ids)),
+          { slots },
+        );
         const classes = new Int32Array(pb.batch * pb.steps).fill(-100);
         picked.forEach((r, b) => {
           classes.set(r.tags, b * pb.steps);

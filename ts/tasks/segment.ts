@@ -7,16 +7,23 @@
 // - `Segmenter` is a BiLSTM tagger (per-step softmax, greedy tags) or a BiLSTM-CRF
 //   (transitions trained with the rest, Viterbi decoding), with its character vocabulary;
 //   `trainSegmenter` trains one; `Segmenter.save()` writes a recurrent/1 model file.
+//   With a lexicon (`lexicon: true`), each step reads several ids (`input.slots`): the
+//   character, its two bigrams (with `bigrams`) and its lexicon bits (lexicon.ts), the bits of
+//   training text taken from the words of the other folds (jackknifing) so that the tagger
+//   learns how far to trust them; the dictionary is saved with the model.
 // - `LongestMatchSegmenter` is the baseline: greedy forward longest match with a dictionary
 //   of the training words.
 
 import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
-import { fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import { decodeSafetensors, fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
 import { bigramTokens, frequentBigrams, readsBigrams } from './bigrams.js';
 import { fittingBatchSize } from './classify.js';
 import { adam, TASK_TRAINING } from './defaults.js';
+import { lexiconBits, lexiconSymbols, lexiconWords } from './lexicon.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
+import { withMetadata } from './model-file.js';
 import { progressEvery } from './progress.js';
+import { fitOnReplicas } from './replicas-fit.js';
 
 /**
  * The word-boundary tags of a character, by id: 0 = B (begins a word), 1 = M (inside), 2 = E
@@ -334,10 +341,21 @@ export interface SegmenterOptions {
    * @default 1
    */
   seed?: number;
+  /**
+   * A dictionary (e.g. the training words, `lexiconWords`): each step then reads several ids
+   * (`input.slots`), their embeddings concatenated: the character, its bigrams to the right and
+   * to the left (when the vocabulary holds bigrams; `NO_BIGRAM` for a rare one) and its lexicon
+   * bits (lexicon.ts). The vocabulary needs `charVocabulary(…, { lexicon: true })`; the words
+   * are saved with the model.
+   */
+  lexicon?: readonly string[];
 }
 
+/** The input id of a step's bigram that the vocabulary does not hold (lexicon inputs). */
+export const NO_BIGRAM = '<nb>';
+
 /** Options of {@link trainSegmenter}: the architecture and the training budget. */
-export interface TrainSegmenterOptions extends SegmenterOptions {
+export interface TrainSegmenterOptions extends Omit<SegmenterOptions, 'lexicon'> {
   /**
    * Optimizer updates.
    * @default 2000
@@ -349,6 +367,12 @@ export interface TrainSegmenterOptions extends SegmenterOptions {
    * @default 0
    */
   bigrams?: number;
+  /**
+   * Lexicon inputs (see `SegmenterOptions.lexicon`) from the training words: each step reads
+   * its character, its two bigrams (with `bigrams`) and its lexicon bits.
+   * @default false
+   */
+  lexicon?: boolean;
   /**
    * Multiply the learning rate by this factor every `decayEvery` updates (1: constant; below
    * 1, `steps` is rounded up to whole periods).
@@ -362,6 +386,16 @@ export interface TrainSegmenterOptions extends SegmenterOptions {
   decayEvery?: number;
   /** Stop training after this many milliseconds (the model is kept as it stands). */
   timeBudgetMs?: number;
+  /**
+   * Data-parallel replicas (`createTrainer({ workers })`; 'auto': the hardware threads, kept
+   * where they pay). Other than 1, training runs on the replicas in passes over the pieces
+   * (as many as `steps` updates make, at least one), the rate decaying by `lrDecay` after each
+   * pass instead of every `decayEvery` updates.
+   * @default 1 (the calling thread)
+   */
+  workers?: number | 'auto';
+  /** Told once, with `workers` other than 1, how many replicas train and why. */
+  onWorkers?: (workers: number, reason: string) => void;
   /**
    * Sentence pieces per batch.
    * @default 32
@@ -391,7 +425,7 @@ export interface TrainSegmenterOptions extends SegmenterOptions {
   progressEvery?: number;
 }
 
-const SEGMENTER_KEYS = ['crf', 'embed', 'hidden', 'layers', 'seed'];
+const SEGMENTER_KEYS = ['crf', 'embed', 'hidden', 'layers', 'seed', 'lexicon'];
 
 /**
  * A character tagger that puts word boundaries back: its model and character vocabulary.
@@ -412,11 +446,20 @@ export class Segmenter {
   readonly vocab: Vocabulary;
   /** Whether each step reads its character bigram when the vocabulary has it (bigrams.ts). */
   readonly bigrams: boolean;
+  /** The dictionary of the lexicon inputs (undefined: one id per step). */
+  readonly lexicon: ReadonlySet<string> | undefined;
 
-  private constructor(session: Session, vocab: Vocabulary) {
+  private constructor(session: Session, vocab: Vocabulary, lexicon?: readonly string[]) {
     this.session = session;
     this.vocab = vocab;
     this.bigrams = readsBigrams(vocab.symbols);
+    this.lexicon = lexicon && new Set(lexicon);
+  }
+
+  /** Input ids per step: 1, or with a lexicon the character, two bigrams (with bigrams) and
+   * the lexicon bits. */
+  get slots(): number {
+    return this.lexicon ? (this.bigrams ? 4 : 2) : 1;
   }
 
   /** A fresh, untrained segmenter over a character vocabulary. */
@@ -426,7 +469,9 @@ export class Segmenter {
     const embed = posInt('embed', opts.embed, 32);
     const hidden = posInt('hidden', opts.hidden, 64);
     const layers = posInt('layers', opts.layers, 1);
-    const base = sequential({ input: { vocab: vocab.size } })
+    if (opts.lexicon && !vocab.has(NO_BIGRAM)) throw optionError('lexicon inputs need a vocabulary from charVocabulary(…, { lexicon: true })');
+    const slots = opts.lexicon ? (readsBigrams(vocab.symbols) ? 4 : 2) : 1;
+    const base = sequential({ input: slots > 1 ? { vocab: vocab.size, slots } : { vocab: vocab.size } })
       .embedding({ dim: embed })
       .lstm({ units: hidden, layers, bidirectional: true })
       .dense({ units: BMES.length });
@@ -434,11 +479,20 @@ export class Segmenter {
     const s = new Session();
     s.build(spec, opts.seed ?? 1);
     s.setVocabulary(vocab);
-    return new Segmenter(s, vocab);
+    return new Segmenter(s, vocab, opts.lexicon);
   }
 
   /** A segmenter from a model file written by `save()`. */
   static load(bytes: Uint8Array): Segmenter {
+    const meta = decodeSafetensors(bytes).metadata; // a malformed file's own E_FORMAT first
+    let lexicon: unknown;
+    try {
+      lexicon = JSON.parse(meta.lexicon ?? 'null') ?? undefined;
+    } catch {
+      throw formatError('not a segmenter model file (its metadata lexicon is not JSON)');
+    }
+    if (lexicon !== undefined && !(Array.isArray(lexicon) && lexicon.every((w) => typeof w === 'string')))
+      throw formatError('not a segmenter model file (its metadata lexicon is not a list of words)');
     const s = new Session();
     const info = s.load(bytes);
     const spec = 'layers' in info.spec ? info.spec : undefined;
@@ -448,7 +502,13 @@ export class Segmenter {
       s.dispose();
       throw formatError('not a segmenter model file (it needs a character vocabulary and 4 BMES outputs)');
     }
-    return new Segmenter(s, s.vocabulary!);
+    const seg = new Segmenter(s, s.vocabulary!, lexicon as string[] | undefined);
+    const reads = s.model.inputSlots ?? 1;
+    if (seg.slots !== reads) {
+      s.dispose();
+      throw formatError(`not a segmenter model file (its model reads ${reads} ids per step, its vocabulary and lexicon give ${seg.slots})`);
+    }
+    return seg;
   }
 
   /** Whether the tagger has a CRF head (Viterbi decoding) rather than a per-step softmax. */
@@ -457,9 +517,32 @@ export class Segmenter {
   }
 
   /** Token ids of characters (unknown ones map to the unk symbol); with `bigrams`, each step's
-   * bigram when the vocabulary has it. */
-  encode(cs: readonly string[]): Uint32Array {
-    return this.vocab.encode(this.bigrams ? bigramTokens(cs, (b) => this.vocab.has(b)) : cs);
+   * bigram when the vocabulary has it; with a lexicon, [n, slots] ids whose lexicon bits come
+   * from `dict` (default: the segmenter's lexicon). */
+  encode(cs: readonly string[], dict?: { has(w: string): boolean }): Uint32Array {
+    if (!this.lexicon) return this.vocab.encode(this.bigrams ? bigramTokens(cs, (b) => this.vocab.has(b)) : cs);
+    // [n, slots]: character, bigram to the right, bigram to the left, lexicon bits
+    const v = this.vocab;
+    const k = this.slots;
+    const out = new Uint32Array(cs.length * k);
+    const chars = v.encode(cs);
+    const bits = lexiconBits(cs, dict ?? this.lexicon);
+    const nb = v.id(NO_BIGRAM);
+    const lex0 = v.id('<lex0>');
+    const bigram = (a: number) => {
+      if (a < 0 || a + 1 >= cs.length) return nb;
+      const s = cs[a] + cs[a + 1];
+      return v.has(s) ? v.id(s) : nb;
+    };
+    for (let i = 0; i < cs.length; i++) {
+      out[i * k] = chars[i];
+      if (k === 4) {
+        out[i * k + 1] = bigram(i);
+        out[i * k + 2] = bigram(i - 1);
+      }
+      out[i * k + k - 1] = lex0 + bits[i];
+    }
+    return out;
   }
 
   /** BMES tags of each character sequence: Viterbi paths under the CRF, or the most likely
@@ -473,7 +556,10 @@ export class Segmenter {
       const idx = order.slice(i, i + bs).filter((k) => seqs[k].length > 0);
       for (const k of order.slice(i, i + bs)) if (seqs[k].length === 0) out[k] = [];
       if (idx.length === 0) continue;
-      const pb = padBatch(idx.map((k) => this.encode(seqs[k])));
+      const pb = padBatch(
+        idx.map((k) => this.encode(seqs[k])),
+        { slots: this.slots },
+      );
       const input = { ids: pb.ids, batch: pb.batch, steps: pb.steps, lengths: pb.lengths };
       if (model.hasCrf) {
         const paths = model.decode(input);
@@ -518,9 +604,10 @@ export class Segmenter {
     );
   }
 
-  /** The model file (recurrent/1, vocabulary included). */
+  /** The model file (recurrent/1, vocabulary included; the lexicon's words as metadata "lexicon"). */
   save(): Uint8Array {
-    return this.session.save({ training: false });
+    const bytes = this.session.save({ training: false });
+    return this.lexicon ? withMetadata(bytes, { lexicon: JSON.stringify([...this.lexicon]) }) : bytes;
   }
 
   /** Frees the model's wasm memory. */
@@ -539,18 +626,39 @@ export class Segmenter {
  * console.log(charVocabulary([['北京', '大学'], ['北京']], { bigrams: 2 }).has('北京')); // true
  * ```
  */
-export function charVocabulary(sentences: readonly (readonly string[])[], opts: { bigrams?: number } = {}): Vocabulary {
-  checkKeys('charVocabulary', opts, ['bigrams']);
+export function charVocabulary(sentences: readonly (readonly string[])[], opts: { bigrams?: number; lexicon?: boolean } = {}): Vocabulary {
+  checkKeys('charVocabulary', opts, ['bigrams', 'lexicon']);
+  const extra = opts.lexicon ? [NO_BIGRAM, ...lexiconSymbols()] : [];
   const minCount = numIn('bigrams', opts.bigrams, 0, Infinity, 0);
   const set = new Set<string>();
   for (const s of sentences) for (const w of s) for (const c of w) set.add(c);
   set.delete(UNK_CHAR);
-  if (minCount === 0) return new Vocabulary([...set].sort(), { level: 'char', unk: UNK_CHAR });
-  const pairs = frequentBigrams(
-    sentences.map((s) => chars(s.join(''))),
-    Math.max(1, minCount),
-  );
-  return new Vocabulary([...[...set].sort(), ...pairs], { level: 'token', unk: UNK_CHAR });
+  if (minCount === 0 && !opts.lexicon) return new Vocabulary([...set].sort(), { level: 'char', unk: UNK_CHAR });
+  const pairs =
+    minCount === 0
+      ? []
+      : frequentBigrams(
+          sentences.map((s) => chars(s.join(''))),
+          Math.max(1, minCount),
+        );
+  return new Vocabulary([...[...set].sort(), ...pairs, ...extra], { level: 'token', unk: UNK_CHAR });
+}
+
+/** Folds of the training sentences for the lexicon bits of training text (sentence i is in fold i % 10). */
+const LEXICON_FOLDS = 10;
+
+/** For each fold k of the sentences (sentence i in fold i % k), the dictionary of the words
+ * seen outside it (a word's count in all folds less its count in fold k). */
+function heldOutDictionaries(sentences: readonly (readonly string[])[], k: number): { has(w: string): boolean }[] {
+  const total = new Map<string, number>();
+  const inFold = Array.from({ length: k }, () => new Map<string, number>());
+  sentences.forEach((s, i) => {
+    for (const w of s) {
+      total.set(w, (total.get(w) ?? 0) + 1);
+      inFold[i % k].set(w, (inFold[i % k].get(w) ?? 0) + 1);
+    }
+  });
+  return inFold.map((own) => ({ has: (w: string) => (total.get(w) ?? 0) > (own.get(w) ?? 0) }));
 }
 
 /** Trains a segmenter on a segmented corpus: pieces of at most `maxChars` characters,
@@ -568,9 +676,12 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
     ...SEGMENTER_KEYS,
     'steps',
     'bigrams',
+    'lexicon',
     'lrDecay',
     'decayEvery',
     'timeBudgetMs',
+    'workers',
+    'onWorkers',
     'batchSize',
     'maxChars',
     'optimizer',
@@ -586,8 +697,15 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   // in (0, 1]: 1 keeps the rate constant
   const decay = opts.lrDecay === 1 ? 1 : numIn('lrDecay', opts.lrDecay, Number.MIN_VALUE, 1, 1);
   const decayEvery = posInt('decayEvery', opts.decayEvery, 500);
-  const vocab = charVocabulary(sentences, { bigrams: opts.bigrams });
-  const seg = Segmenter.create(vocab, { crf: opts.crf, embed: opts.embed, hidden: opts.hidden, layers: opts.layers, seed: opts.seed });
+  const vocab = charVocabulary(sentences, { bigrams: opts.bigrams, lexicon: opts.lexicon });
+  const seg = Segmenter.create(vocab, {
+    crf: opts.crf,
+    embed: opts.embed,
+    hidden: opts.hidden,
+    layers: opts.layers,
+    seed: opts.seed,
+    lexicon: opts.lexicon ? lexiconWords(sentences) : undefined,
+  });
   const model = seg.session.model;
   model.compile({
     loss: seg.crf ? 'crf' : 'crossEntropy',
@@ -595,16 +713,20 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
     clipNorm: opts.clipNorm ?? TASK_TRAINING.segment.clipNorm,
     ...(decay < 1 ? { schedule: { name: 'exponential' as const, gamma: decay } } : {}),
   });
+  // lexicon bits of training text come from the words of the OTHER folds (jackknifing), so
+  // that training sees words missing from the dictionary as often as test text does; with the
+  // whole dictionary every training word is in it and the tagger learns to trust it blindly
+  const folds = seg.lexicon ? heldOutDictionaries(sentences, LEXICON_FOLDS) : undefined;
   const pieces = sentences
-    .flatMap((s) => chunkWords(s, maxChars))
-    .map((ws) => {
+    .flatMap((s, i) => chunkWords(s, maxChars).map((ws) => ({ ws, fold: i % LEXICON_FOLDS })))
+    .map(({ ws, fold }) => {
       const { chars: cs, tags } = wordsToTags(ws);
-      return { ids: seg.encode(cs), tags };
+      return { ids: seg.encode(cs, folds?.[fold]), tags };
     });
   const batchSize = fittingBatchSize(
     model,
     asked,
-    pieces.reduce((a, p) => Math.max(a, p.ids.length), 0),
+    pieces.reduce((a, p) => Math.max(a, p.tags.length), 0),
     'training piece',
   );
   const rng = new Rng(opts.seed ?? 1);
@@ -615,6 +737,27 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   // stream of pieces, reshuffled at its end; the schedule decays the rate after each
   const period = decay < 1 ? Math.min(decayEvery, steps) : steps;
   const epochs = Math.ceil(steps / period);
+  const workers = opts.workers ?? 1;
+  if (workers !== 1) {
+    // on replicas: epochs of one pass over the pieces each (the rate decays after each),
+    // as many as `steps` updates take
+    const per = Math.ceil(pieces.length / batchSize);
+    const passes = Math.max(1, Math.round(steps / per));
+    await fitOnReplicas(
+      seg.session,
+      pieces.map((p) => ({ ids: p.ids, targets: p.tags })),
+      {
+        workers,
+        epochs: passes,
+        batchSize,
+        seed: opts.seed ?? 1,
+        timeBudgetMs: budget,
+        onProgress: progressEvery(every, passes * per, opts.onProgress),
+        onWorkers: opts.onWorkers,
+      },
+    );
+    return seg;
+  }
   await fitBatches(model, {
     batchesPerEpoch: period,
     epochs,
@@ -628,7 +771,10 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
         }
         rows.push(order[pos++]);
       }
-      const pb = padBatch(rows.map((r) => pieces[r].ids));
+      const pb = padBatch(
+        rows.map((r) => pieces[r].ids),
+        { slots: seg.slots },
+      );
       const classes = new Int32Array(pb.batch * pb.steps).fill(-100);
       rows.forEach((r, k) => {
         classes.set(pieces[r].tags, k * pb.steps);

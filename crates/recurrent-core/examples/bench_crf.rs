@@ -65,7 +65,7 @@ fn spec(k: usize, crf: bool) -> ModelSpec {
     if crf {
         layers.push(LayerSpec::Crf { name: "crf".into() });
     }
-    ModelSpec { input: InputKind::Tokens { vocab: VOCAB }, layers }
+    ModelSpec { input: InputKind::Tokens { vocab: VOCAB, slots: 1 }, layers }
 }
 
 fn main() {

@@ -7,6 +7,8 @@ use crate::error::{Error, Result};
 
 /// Width of any one input, embedding or dense layer, and any vocabulary.
 pub const MAX_DIM: usize = 1 << 20;
+/// Most token ids per step (`input.slots`).
+pub const MAX_SLOTS: usize = 64;
 /// Hidden units of one recurrent layer (per direction).
 pub const MAX_UNITS: usize = 1 << 14;
 /// Stacked layers in one recurrent layer (or encoder / decoder).

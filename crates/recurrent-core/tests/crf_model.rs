@@ -17,7 +17,7 @@ const K: usize = 4;
 
 fn spec(vocab: usize, units: usize) -> ModelSpec {
     ModelSpec {
-        input: InputKind::Tokens { vocab },
+        input: InputKind::Tokens { vocab, slots: 1 },
         layers: vec![
             LayerSpec::Embedding { name: "embedding".into(), dim: 3 },
             LayerSpec::Recurrent {
@@ -250,7 +250,7 @@ fn crf_misuse_gets_typed_errors() {
 
     // the crf loss and decoding on a model without a crf head
     let s = ModelSpec {
-        input: InputKind::Tokens { vocab: 5 },
+        input: InputKind::Tokens { vocab: 5, slots: 1 },
         layers: vec![LayerSpec::Embedding { name: "e".into(), dim: 2 }, LayerSpec::Dense { name: "head".into(), units: K }],
     };
     let mut m = Model::new(s, 0).unwrap();

@@ -326,7 +326,7 @@ fn absent_initial_states_are_zeros() {
 
 fn lm_spec(cell: CellKind, bidirectional: bool, dropout: f32) -> ModelSpec {
     ModelSpec {
-        input: InputKind::Tokens { vocab: 5 },
+        input: InputKind::Tokens { vocab: 5, slots: 1 },
         layers: vec![
             LayerSpec::Embedding { name: "embedding".into(), dim: 3 },
             LayerSpec::Recurrent { name: "rnn".into(), cell, units: 4, layers: 2, bidirectional, dropout, return_sequences: true },
@@ -651,10 +651,12 @@ fn invalid_specs_are_typed_errors() {
     };
     let dense = |units: usize, name: &str| LayerSpec::Dense { name: name.into(), units };
     let emb = |dim: usize| LayerSpec::Embedding { name: "embedding".into(), dim };
-    let tok = |layers: Vec<LayerSpec>| ModelSpec { input: InputKind::Tokens { vocab: 5 }, layers };
+    let tok = |layers: Vec<LayerSpec>| ModelSpec { input: InputKind::Tokens { vocab: 5, slots: 1 }, layers };
     let feat = |layers: Vec<LayerSpec>| ModelSpec { input: InputKind::Features { dim: 3 }, layers };
     let cases: Vec<(ModelSpec, &str, ErrorKind, &str)> = vec![
-        (ModelSpec { input: InputKind::Tokens { vocab: 0 }, layers: vec![emb(3)] }, "E_RANGE", Range, "input.vocab"),
+        (ModelSpec { input: InputKind::Tokens { vocab: 0, slots: 1 }, layers: vec![emb(3)] }, "E_RANGE", Range, "input.vocab"),
+        (ModelSpec { input: InputKind::Tokens { vocab: 5, slots: 0 }, layers: vec![emb(3)] }, "E_RANGE", Range, "input.slots"),
+        (ModelSpec { input: InputKind::Tokens { vocab: 5, slots: 65 }, layers: vec![emb(3)] }, "E_RANGE", Range, "input.slots"),
         (ModelSpec { input: InputKind::Features { dim: 0 }, layers: vec![dense(2, "d")] }, "E_RANGE", Range, "input.features"),
         (ModelSpec { input: InputKind::Features { dim: MAX_DIM + 1 }, layers: vec![dense(2, "d")] }, "E_RANGE", Range, "input.features"),
         (feat(vec![]), "E_OPTION", Type, "at least one layer"),
@@ -722,4 +724,54 @@ fn trainer_errors_are_typed() {
     assert_eq!(tr.step_count(), 0);
     assert!(tr.step(&mut m, &Supervised { inputs: batch, targets: Targets::Classes(&tg), loss: LossKind::CrossEntropy }).is_ok());
     assert_eq!(tr.step_count(), 1);
+}
+
+#[test]
+fn token_slots_concatenate_their_embeddings() {
+    // ids [B=2, T=3, slots=2] through an embedding of dim 3 give a step of 6: the same outputs as
+    // a feature model fed the two embedding rows side by side
+    let head = |input| ModelSpec {
+        input,
+        layers: vec![
+            LayerSpec::Recurrent {
+                name: "rnn".into(),
+                cell: CellKind::Lstm,
+                units: 4,
+                layers: 1,
+                bidirectional: true,
+                dropout: 0.0,
+                return_sequences: true,
+            },
+            LayerSpec::Dense { name: "head".into(), units: 2 },
+        ],
+    };
+    let mut tok = head(InputKind::Tokens { vocab: 5, slots: 2 });
+    tok.layers.insert(0, LayerSpec::Embedding { name: "embedding".into(), dim: 3 });
+    let mut m = Model::new(tok, 7).unwrap();
+    let mut f = Model::new(head(InputKind::Features { dim: 6 }), 8).unwrap();
+    for dir in ["", "_reverse"] {
+        for w in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] {
+            let n = format!("rnn.{w}_l0{dir}");
+            let p = m.arena.param(&n).unwrap().to_vec();
+            f.arena.set_param(&n, &p).unwrap();
+        }
+    }
+    for n in ["head.weight", "head.bias"] {
+        let p = m.arena.param(n).unwrap().to_vec();
+        f.arena.set_param(n, &p).unwrap();
+    }
+    let ids: Vec<u32> = vec![0, 4, 1, 1, 2, 3, 3, 0, 4, 2, 0, 0];
+    let emb = m.arena.param("embedding.weight").unwrap().to_vec();
+    let x: Vec<f32> = ids.iter().flat_map(|&i| emb[i as usize * 3..i as usize * 3 + 3].to_vec()).collect();
+    let lengths = [3usize, 2];
+    let a = m.forward(&Batch { b: 2, t: 3, ids: Some(&ids), features: None, lengths: Some(&lengths) }, false).unwrap().to_vec();
+    let b = f.forward(&Batch { b: 2, t: 3, ids: None, features: Some(&x), lengths: Some(&lengths) }, false).unwrap().to_vec();
+    assert_eq!(a.len(), 2 * 3 * 2);
+    for (p, q) in a.iter().zip(&b) {
+        assert!((p - q).abs() < 1e-6, "{p} vs {q}");
+    }
+    // ids of one slot per step are E_SHAPE naming the slots
+    let r = m.forward(&Batch { b: 2, t: 3, ids: Some(&ids[..6]), features: None, lengths: None }, false).map(|_| ());
+    let e = r.expect_err("ids [B, T] for a 2-slot model");
+    assert!(e.message.contains("slots=2"), "{e}");
 }

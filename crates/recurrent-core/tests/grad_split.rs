@@ -11,7 +11,7 @@ use recurrent_core::optim::trainer::{Trainer, TrainerConfig};
 
 fn spec() -> ModelSpec {
     ModelSpec {
-        input: InputKind::Tokens { vocab: 7 },
+        input: InputKind::Tokens { vocab: 7, slots: 1 },
         layers: vec![
             LayerSpec::Embedding { name: "embedding".into(), dim: 4 },
             LayerSpec::Recurrent {

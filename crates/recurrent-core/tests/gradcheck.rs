@@ -476,7 +476,7 @@ fn recurrent(
 /// padded steps, so its embedding row must get exactly zero gradient.
 fn token_many_to_one(cell: CellKind, st: &mut Stats) {
     let spec = ModelSpec {
-        input: InputKind::Tokens { vocab: 7 },
+        input: InputKind::Tokens { vocab: 7, slots: 1 },
         layers: vec![
             LayerSpec::Embedding { name: "embedding".into(), dim: 3 },
             recurrent("rnn", cell, 5, 2, true, 0.0, false),
@@ -530,7 +530,7 @@ fn features_seq_mse(cell: CellKind, st: &mut Stats) {
 /// per-step CE, in training mode with the dropout masks held fixed by resetting the stream.
 fn dropout_model(cell: CellKind, st: &mut Stats) {
     let spec = ModelSpec {
-        input: InputKind::Tokens { vocab: 7 },
+        input: InputKind::Tokens { vocab: 7, slots: 1 },
         layers: vec![
             LayerSpec::Embedding { name: "embedding".into(), dim: 3 },
             LayerSpec::Dropout { rate: 0.25 },

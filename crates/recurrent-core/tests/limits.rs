@@ -35,7 +35,7 @@ fn rnn(cell: CellKind, input: usize, units: usize, out: usize) -> ModelSpec {
 
 fn tokens(vocab: usize, dim: usize) -> ModelSpec {
     ModelSpec {
-        input: InputKind::Tokens { vocab },
+        input: InputKind::Tokens { vocab, slots: 1 },
         layers: vec![LayerSpec::Embedding { name: "embedding".into(), dim }, LayerSpec::Dense { name: "head".into(), units: 3 }],
     }
 }

@@ -86,7 +86,7 @@ fn run_layer(name: &str) {
 fn lm_model(f: &Fixture) -> Model {
     let vocab = f.usize("vocab");
     let spec = ModelSpec {
-        input: InputKind::Tokens { vocab },
+        input: InputKind::Tokens { vocab, slots: 1 },
         layers: vec![
             LayerSpec::Embedding { name: "embedding".into(), dim: f.usize("embed") },
             LayerSpec::Recurrent {

@@ -29,10 +29,11 @@ pub struct WasmModelSpec {
 
 #[wasm_bindgen(js_class = ModelSpec)]
 impl WasmModelSpec {
-    /// A model over token ids in [0, vocab).
-    pub fn tokens(vocab: f64) -> JsResult<WasmModelSpec> {
+    /// A model over token ids in [0, vocab), `slots` of them per step (default 1).
+    pub fn tokens(vocab: f64, slots: Option<f64>) -> JsResult<WasmModelSpec> {
         let vocab = count("vocab", vocab)?;
-        Ok(WasmModelSpec { spec: ModelSpec { input: InputKind::Tokens { vocab }, layers: Vec::new() } })
+        let slots = count("slots", slots.unwrap_or(1.0))?;
+        Ok(WasmModelSpec { spec: ModelSpec { input: InputKind::Tokens { vocab, slots }, layers: Vec::new() } })
     }
     /// A model over `dim` continuous features per step.
     pub fn features(dim: f64) -> JsResult<WasmModelSpec> {

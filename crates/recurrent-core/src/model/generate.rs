@@ -72,7 +72,8 @@ impl Model {
     /// per-step output over the vocabulary.
     pub fn generate(&mut self, prompt: &[u32], cfg: &SampleConfig) -> Result<Vec<u32>> {
         let vocab = match self.spec.input {
-            InputKind::Tokens { vocab } => vocab,
+            InputKind::Tokens { vocab, slots: 1 } => vocab,
+            InputKind::Tokens { .. } => return Err(Error::option("generate needs one token id per step (input.slots = 1)")),
             InputKind::Features { .. } => return Err(Error::option("generate needs a token model (input.vocab)")),
         };
         if !self.output_is_sequence() || self.output_dim() != vocab {

@@ -172,15 +172,15 @@ impl Model {
         spec.validate()?;
         let mut table = ParamTable::default();
         let mut layers = Vec::new();
-        let mut shape = Shape::Seq(match spec.input {
-            InputKind::Tokens { vocab } => vocab,
-            InputKind::Features { dim } => dim,
-        });
+        let (mut shape, slots) = match spec.input {
+            InputKind::Tokens { vocab, slots } => (Shape::Seq(vocab), slots),
+            InputKind::Features { dim } => (Shape::Seq(dim), 1),
+        };
         let mut shapes = vec![shape];
         for ls in &spec.layers {
             let (layer, next) = match ls {
                 LayerSpec::Embedding { name, dim } => {
-                    (Layer::Embedding(Embedding::new(shape.dim(), *dim, &mut table, name)), Shape::Seq(*dim))
+                    (Layer::Embedding(Embedding::new(shape.dim(), *dim, &mut table, name)), Shape::Seq(*dim * slots))
                 }
                 LayerSpec::Recurrent { name, cell, units, layers: nl, bidirectional, dropout, return_sequences } => {
                     let cfg = RecurrentConfig {
@@ -268,9 +268,13 @@ impl Model {
         }
         limits::product("B × T × activations per step", &[b, t, self.row_width], limits::MAX_BATCH_ELEMENTS)?;
         match self.spec.input {
-            InputKind::Tokens { vocab } => {
+            InputKind::Tokens { vocab, slots } => {
                 let ids = batch.ids.ok_or_else(|| Error::option("this model takes token ids (input.vocab), not features"))?;
-                check_len("ids", ids, b * t, "[B, T]")?;
+                if slots == 1 {
+                    check_len("ids", ids, b * t, "[B, T]")?;
+                } else {
+                    check_len("ids", ids, b * t * slots, &format!("[B={b}, T={t}, slots={slots}]"))?;
+                }
                 if let Some(i) = ids.iter().position(|&x| x as usize >= vocab) {
                     return Err(Error::range(format!("ids[{i}] = {} is out of range for a vocabulary of {vocab}", ids[i] as i64)));
                 }

@@ -2,13 +2,15 @@
 
 use crate::cells::CellKind;
 use crate::error::{Error, Result};
-use crate::limits::{MAX_DIM, MAX_LAYERS, MAX_UNITS, check_between};
+use crate::limits::{MAX_DIM, MAX_LAYERS, MAX_SLOTS, MAX_UNITS, check_between};
 use crate::loss::ctc::CtcConfig;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum InputKind {
-    /// Token ids in [0, vocab).
-    Tokens { vocab: usize },
+    /// Token ids in [0, vocab), `slots` per step (ids [B, T, slots]); the embedding layer
+    /// concatenates their rows, so it outputs slots × dim per step (e.g. a character and
+    /// features of it as separate ids of one vocabulary).
+    Tokens { vocab: usize, slots: usize },
     /// Continuous features, `dim` per step.
     Features { dim: usize },
 }
@@ -74,7 +76,10 @@ fn check_rate(what: &str, p: f32) -> Result<()> {
 impl ModelSpec {
     pub fn validate(&self) -> Result<()> {
         match self.input {
-            InputKind::Tokens { vocab } => check_dim("input.vocab", vocab)?,
+            InputKind::Tokens { vocab, slots } => {
+                check_dim("input.vocab", vocab)?;
+                check_between("input.slots", slots, MAX_SLOTS)?;
+            }
             InputKind::Features { dim } => check_dim("input.features", dim)?,
         }
         if self.layers.is_empty() {
