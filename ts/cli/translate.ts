@@ -49,14 +49,14 @@ holds the weights and both vocabularies; --resume continues from the checkpoint 
 epoch (FILE.last). On the Bible the KJV is scored as a second reference too.`,
   flags: [
     ...FILE_FLAGS,
-    { name: 'pieces', arg: 'N', help: 'BPE vocabulary size of each language (default 4000)' },
+    { name: 'pieces', arg: 'N', help: 'BPE vocabulary size of each language (default 2000)' },
     { name: 'source-pieces', arg: 'N', help: 'source BPE size (default --pieces)' },
     { name: 'target-pieces', arg: 'N', help: 'target BPE size (default --pieces; sets the output softmax width)' },
     common.embed(128, 'embedding width'),
     common.units(128, 'encoder units per direction'),
     { name: 'decoder-units', arg: 'N', help: 'decoder units (default 2 x --units)' },
     { name: 'attention', arg: 'N', help: 'additive attention width (default 128)' },
-    { name: 'dropout', arg: 'P', help: 'dropout (default 0)' },
+    { name: 'dropout', arg: 'P', help: 'dropout on the attentional vector (default 0.2)' },
     common.batch(64, 'pairs'),
     common.lr(TASK_TRAINING.translate.lr),
     { name: 'lr-decay', arg: 'X', help: `learning-rate factor after each epoch (default ${TASK_TRAINING.translate.lrDecay})` },
@@ -218,7 +218,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     return 0;
   }
   const f = reader(parsed);
-  const pieces = f.int('pieces', 4000, { min: 260 });
+  const pieces = f.int('pieces', 2000, { min: 260 });
   const units = f.int('units', 128);
   const arch = {
     sourcePieces: f.int('source-pieces', pieces, { min: 260 }),
@@ -227,7 +227,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     encoderUnits: units,
     decoderUnits: f.int('decoder-units', 2 * units),
     attention: f.int('attention', 128),
-    dropout: f.num('dropout', 0, { min: 0, max: 0.99 }),
+    dropout: f.num('dropout', 0.2, { min: 0, max: 0.99 }),
   };
   const batch = f.int('batch', 64);
   const lr = f.num('lr', TASK_TRAINING.translate.lr, { min: 0 });
