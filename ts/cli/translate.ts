@@ -62,7 +62,7 @@ epoch (FILE.last). On the Bible the KJV is scored as a second reference too.`,
     { name: 'lr-decay', arg: 'X', help: `learning-rate factor after each epoch (default ${TASK_TRAINING.translate.lrDecay})` },
     common.clip(TASK_TRAINING.translate.clipNorm ?? 0),
     common.epochs(20),
-    common.timeBudget('55m'),
+    common.timeBudget('50m'),
     common.workers('auto'),
     { name: 'beam', arg: 'N', help: 'beam width of the final test translation (default 5)' },
     { name: 'resume', help: 'continue the run saved in --out (its FILE.last checkpoint)' },
@@ -71,7 +71,7 @@ epoch (FILE.last). On the Bible the KJV is scored as a second reference too.`,
     common.chart(),
   ],
   examples: [
-    'recurrent translate train --time-budget 55m --out runs/translate.safetensors',
+    'recurrent translate train --time-budget 50m --out runs/translate.safetensors',
     'recurrent translate train --train my.tsv --dev my-dev.tsv --test my-test.tsv --pieces 2000 --time-budget 10m',
   ],
 };
@@ -234,7 +234,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   const lrDecay = f.num('lr-decay', TASK_TRAINING.translate.lrDecay ?? 1, { min: 0 });
   const clip = f.num('clip', TASK_TRAINING.translate.clipNorm ?? 0, { min: 0 });
   const epochs = f.int('epochs', 20);
-  const budget = f.duration('time-budget', '55m');
+  const budget = f.duration('time-budget', '50m');
   const workers = f.workers('auto');
   const beam = f.int('beam', 5);
   const seed = f.int('seed', 1, { min: 0 });
