@@ -16,7 +16,9 @@ import { parseArgs } from './lib.mjs';
 const args = parseArgs(process.argv.slice(2));
 const steps = Number(args.steps ?? 4);
 const [tx, ty] = [Number(args.src ?? 37), Number(args.tgt ?? 35)];
-const vocabs = String(args.vocabs ?? '2000,4000').split(',').map(Number);
+const vocabs = String(args.vocabs ?? '2000,4000')
+  .split(',')
+  .map(Number);
 const [E, He, Hd, A, B] = [128, 128, 256, 128, 64];
 await init();
 
@@ -41,7 +43,8 @@ console.log(`64 pairs of ${tx} → ${ty} pieces, ${steps} timed steps after one 
 for (const v of vocabs) {
   const m = Seq2SeqModel.create({ sourceVocab: 2000, targetVocab: v, embed: E, encoderUnits: He, decoderUnits: Hd, attention: A }, { seed: 1 });
   m.compile({ optimizer: { name: 'adam', lr: 1e-3 } });
-  const batch = () => Array.from({ length: B }, () => ({ source: Array.from({ length: tx }, () => rnd(2000)), target: Array.from({ length: ty }, () => 2 + rnd(v - 2)) }));
+  const batch = () =>
+    Array.from({ length: B }, () => ({ source: Array.from({ length: tx }, () => rnd(2000)), target: Array.from({ length: ty }, () => 2 + rnd(v - 2)) }));
   m.gradStep(batch());
   let wall = 0;
   let cpu = 0;
