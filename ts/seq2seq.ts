@@ -350,6 +350,12 @@ export function bucketBatches(pairs: readonly Pair[], batchSize: number, seed: n
   return batches;
 }
 
+/** How many batches `bucketBatches` makes of `pairs` (the same for every seed: the splits follow
+ * the sorted lengths only). */
+export function bucketBatchCount(pairs: readonly Pair[], batchSize: number, maxCells = MAX_BATCH_CELLS): number {
+  return bucketBatches(pairs, batchSize, 0, maxCells).length;
+}
+
 /** Metadata keys `save({ training: true })` writes for resuming. */
 const SAVE_KEYS = ['compile', 'learningRate'];
 
@@ -731,7 +737,7 @@ export function decayLearningRate(model: Seq2SeqModel, decay: number): void {
 /** The encoder-decoder on pairs, as the fit engine drives it: length-bucketed batches in a
  * seeded order per epoch, the learning rate multiplied by `decay` after every epoch. */
 export function seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], o: { batchSize: number; decay: number; validate?: () => EvalResult }): FitTarget {
-  const nb = Math.ceil(pairs.length / o.batchSize);
+  const nb = bucketBatchCount(pairs, o.batchSize);
   return {
     batchesPerEpoch: nb,
     bits: true,

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { formatError, optionError, rangeError } from '../errors.js';
+import { bucketBatchCount } from '../seq2seq.js';
 import { bleuSignature, chrfSignature, corpusBleu, corpusChrf, formatBleu, tokenize13a } from '../tasks/bleu.js';
 import { TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { Ibm1 } from '../tasks/ibm1.js';
@@ -272,7 +273,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     `model: embedding ${c.embed}, BiLSTM encoder ${c.encoderUnits}x2, LSTM decoder ${c.decoderUnits}, additive attention ${c.attention}, softmax over ${c.targetVocab} pieces; ${tr.model.paramCount.toLocaleString('en-US')} parameters`,
   );
   out(
-    `training: ${s.train.length.toLocaleString('en-US')} pairs (${tgtTokens.toLocaleString('en-US')} target pieces with EOS), up to ${epochs} epochs of ${Math.ceil(s.train.length / batch)} batches of ${batch}, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
+    `training: ${s.train.length.toLocaleString('en-US')} pairs (${tgtTokens.toLocaleString('en-US')} target pieces with EOS), up to ${epochs} epochs of ${bucketBatchCount(trainPairs, batch).toLocaleString('en-US')} length-bucketed batches of up to ${batch} pairs, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
   );
   const controller = new AbortController();
   const onSig = () => controller.abort();
