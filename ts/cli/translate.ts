@@ -154,6 +154,17 @@ async function readLines(path: string, what: string): Promise<string[]> {
   return lines;
 }
 
+/** The metadata of the model file at `path` when it is a readable translation model, else undefined. */
+async function readKept(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const { translator, metadata } = Translator.load(new Uint8Array(await readFile(path)));
+    translator.dispose();
+    return metadata;
+  } catch {
+    return undefined;
+  }
+}
+
 async function readModel(path: string): Promise<Translator> {
   let bytes: Uint8Array;
   try {
@@ -249,6 +260,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   await init();
   const s = await loadSplits(f, out, ['train', 'dev', 'test']);
   let tr: Translator;
+  let keptDevBleu = -1;
   let startEpoch = 0;
   let bestDevBleu = -1;
   if (resume) {
@@ -259,6 +271,9 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     tr = r.translator;
     startEpoch = Number(r.metadata.epochsDone ?? 0);
     bestDevBleu = Number(r.metadata.bestDevBleu ?? -1);
+    // an epoch cut short after the checkpoint may have saved better weights in --out: keep them unless beaten
+    keptDevBleu = Number((await readKept(outPath))?.devBleu ?? -1);
+    if (keptDevBleu > bestDevBleu) bestDevBleu = keptDevBleu;
     out(`resuming ${lastPath} after epoch ${startEpoch} (best dev BLEU so far ${f2(bestDevBleu)})`);
   } else {
     const t0 = performance.now();
@@ -310,7 +325,13 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   out(
     `trained (${res.stopReason}): ${res.epochs} whole epochs this run, ${res.steps} steps in ${fmtDuration(res.elapsedMs)}; best dev BLEU ${f2(res.bestDevBleu)} (epoch ${res.bestEpoch + 1})`,
   );
-  if (res.bestEpoch < 0) await writeAtomic(outPath, tr.save({ epochsDone: startEpoch }));
+  if (res.bestEpoch < 0 && keptDevBleu >= 0 && keptDevBleu >= bestDevBleu) {
+    // resumed, and no epoch beat the weights in --out: the test scores are theirs
+    const kept = Translator.load(new Uint8Array(await readFile(outPath))).translator;
+    tr.dispose();
+    tr = kept;
+    out(`no epoch of this run beat the dev BLEU of ${outPath} (${f2(keptDevBleu)}): its weights are kept and scored`);
+  } else if (res.bestEpoch < 0) await writeAtomic(outPath, tr.save({ epochsDone: startEpoch }));
 
   // test scores: the model (greedy, beam), IBM Model 1 and copying the source
   const kjv = s.testVerses?.map((v) => v.refs?.kjv ?? '');
