@@ -4,7 +4,7 @@
 // changes length and frequency together, tempo only the length, pitch only the frequency; pink
 // noise has equal power per octave; babble is the chosen utterances summed; the filters
 // attenuate what they say; a synthetic impulse response decays at its rt60; the chain is the
-// same per seed and each step can be turned off.
+// same per seed, each step can be turned off, and the `clean` share of utterances gets none.
 import { describe, expect, it } from 'vitest';
 import {
   addNoise,
@@ -258,6 +258,24 @@ describe('audio augmentation', () => {
     const all = augmentSpeech(x, 5, { speed: { prob: 1 }, gain: { prob: 1 } }, others).applied;
     const noSpeed = augmentSpeech(x, 5, { speed: false, gain: { prob: 1 } }, others).applied;
     expect(noSpeed.gainDb).toBe(all.gainDb);
+    // clean: that share of the utterances gets nothing (no step, no SpecAugment); the others the same draws as without it
+    let kept = 0;
+    for (let seed = 0; seed < 300; seed++) {
+      const o = { speed: { prob: 1 }, gain: { prob: 1 }, specAugment: { prob: 1 } };
+      const c = augmentSpeech(x, seed, { ...o, clean: 0.3 }, others);
+      if (Object.keys(c.applied).length === 0) {
+        kept++;
+        expect(c.signal).toBe(x);
+        expect(specAugmentOf(seed, { ...o, clean: 0.3 })).toBeUndefined();
+      } else {
+        expect(c).toEqual(augmentSpeech(x, seed, o, others));
+        expect(specAugmentOf(seed, { ...o, clean: 0.3 })).toEqual(specAugmentOf(seed, o));
+      }
+    }
+    expect(kept / 300).toBeGreaterThan(0.22);
+    expect(kept / 300).toBeLessThan(0.38);
+    expect(augmentSpeech(x, 4, { clean: 1 }, others)).toEqual({ signal: x, applied: {} });
+    expectError(() => resolveAugment({ clean: 1.5 }), RangeError, 'E_RANGE', /augment.clean/);
     expectError(() => resolveAugment({ speed: { prob: 2 } }), RangeError, 'E_RANGE', /augment.speed.prob/);
     expectError(() => resolveAugment({ sped: {} } as never), TypeError, 'E_OPTION', /sped/);
     expectError(() => resolveAugment({ noise: { types: ['brown'] as never } }), TypeError, 'E_OPTION', /noise.types/);

@@ -40,6 +40,8 @@ describe('recurrent CLI', () => {
     expect(r.stderr).not.toMatch(/recurrent:/);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/data: Moby Dick, 1,078,385 training and 107,013 validation characters, vocabulary 81/);
+    // a fixed plan this small (6 batches) is regularised by its size: no dropout
+    expect(r.stdout).toMatch(/regularisation: 0\.0 passes over the training text, so no dropout/);
     expect(r.stdout).toMatch(/gru 24x1 -> dense 81/);
     // --workers auto by default: one replica per core, or one worker thread on a 1-core machine
     expect(r.stdout).toMatch(availableParallelism() > 1 ? /training on \d+ worker replicas \(data-parallel; auto: / : /training in a worker thread/);
@@ -92,6 +94,9 @@ describe('recurrent CLI', () => {
     // the run follows the plan, and its cosine schedule spans the planned epochs
     expect(r.stdout).toContain(`training: ${epochs} epochs x ${steps} batches of 4x16`);
     expect(r.stdout).toContain(`cosine schedule over ${epochs} epochs, budget 8s`);
+    // the plan's regularisation: a few passes over the text at this size, so no dropout
+    expect(r.stdout).toMatch(/to measure; .* \d+\.\d passes over the training text, so no dropout\n/);
+    expect(r.stdout).toMatch(/model: embedding 4 -> gru 8x1 -> dense \d+,/);
     expect(r.stdout).toMatch(/validation: \d+\.\d+ bits per character/);
   });
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, type FitResult, init, type Pair, type Trainer } from '../dist/index.js';
+import { bucketBatchCount } from '../dist/seq2seq.js';
 import { G2P, type LexiconEntry } from '../dist/tasks/index.js';
 import { maxWeightDiff, ROOT, replicaBytes } from './helpers.js';
 
@@ -51,6 +52,24 @@ describe('data-parallel training of the encoder-decoder', () => {
     }
     expect(runs[1][0]).toEqual(runs[0][0]);
     expect(runs[2][0]).toEqual(runs[0][0]);
+  });
+
+  it('trains every batch of an epoch when long pairs split a bucket (the cell cap), on 1 and 2 replicas', async () => {
+    // 6 pairs of 300 → 299 symbols: 2 fit in 2^18 cells, so batches of 4 become 2 + 2 + 2, plus 2 short batches
+    const long = Array.from({ length: 6 }, (_, i) => {
+      const source = Array.from({ length: 300 }, (_, k) => (i + k) % 8);
+      return { source, target: source.slice(1).map((x) => x + 2) };
+    });
+    const data = [...pairs.slice(0, 8), ...long];
+    expect(bucketBatchCount(data, 4)).toBe(5);
+    for (const workers of [1, 2]) {
+      const t = await trainer(workers);
+      const batches: number[] = [];
+      const r = await t.fit(data, { batchSize: 4, epochs: 1, onProgress: (e) => void (e.type === 'step' && batches.push(e.batchesPerEpoch)) });
+      expect(r.steps).toBe(5);
+      expect(new Set(batches)).toEqual(new Set([5]));
+      await t.dispose();
+    }
   });
 
   it('N = 2 matches N = 1 on the same global batches within float-summation error after 20 steps (lrDecay included)', async () => {

@@ -3,7 +3,7 @@
 // the time does), on fast, slow and very slow hosts; and the throughput read off a short fit's
 // step events with the start-up left out.
 import { describe, expect, it } from 'vitest';
-import { MARGIN, MIN_STEPS_PER_EPOCH, measureThroughput, planRun, replanSteps } from '../ts/cli/run-plan.js';
+import { chooseDropout, DROPOUT_BY_PASSES, MARGIN, MIN_STEPS_PER_EPOCH, measureThroughput, planRun, replanSteps } from '../ts/cli/run-plan.js';
 import type { FitEvent, FitResult } from '../ts/events.js';
 import { expectError } from './helpers.js';
 
@@ -72,6 +72,50 @@ describe('planRun', () => {
     expectError(() => planRun({ ...JOB, tokensPerSec: Number.NaN }), RangeError, 'E_RANGE', /tokensPerSec/);
     expectError(() => planRun({ ...JOB, tokensPerSec: 1000, epochOverheadMs: -1 }), RangeError, 'E_RANGE', /epochOverheadMs/);
     expectError(() => planRun({ ...JOB, tokensPerSec: 1000, margin: 1.5 }), RangeError, 'E_RANGE', /margin/);
+  });
+});
+
+/** Moby Dick's training characters (chapters 1-125). */
+const TRAIN_CHARS = 1_078_385;
+
+describe('chooseDropout', () => {
+  /** The dropout the main job's plan gets at `tokensPerSec` on this budget. */
+  const dropoutAt = (tokensPerSec: number) => chooseDropout(planRun({ ...JOB, tokensPerSec }).tokens, TRAIN_CHARS);
+
+  it('an idle 2-core host (48,380 tok/s, about 24 passes over the text) trains without dropout; a host twice as fast gets some', () => {
+    const idle = dropoutAt(48_380);
+    expect(idle.passes).toBeGreaterThan(20);
+    expect(idle.passes).toBeLessThan(30);
+    expect(idle.dropout).toBe(0);
+    expect(idle.reason).toBe(`${idle.passes.toFixed(1)} passes over the training text, so no dropout`);
+    const fast = dropoutAt(2 * 48_380);
+    expect(fast.passes).toBeGreaterThanOrEqual(30);
+    expect(fast.dropout).toBe(DROPOUT_BY_PASSES[DROPOUT_BY_PASSES.length - 1][1]);
+    expect(fast.dropout).toBeGreaterThan(0);
+    expect(fast.reason).toBe(`${fast.passes.toFixed(1)} passes over the training text, so dropout ${fast.dropout} before the output layer`);
+  });
+
+  it('a slow or busy host trains without dropout, and the dropout never falls as the throughput grows', () => {
+    expect(dropoutAt(5_000).dropout).toBe(0);
+    let last = -1;
+    for (let rate = 1_000; rate <= 400_000; rate *= 1.25) {
+      const d = dropoutAt(rate).dropout;
+      expect(d).toBeGreaterThanOrEqual(last);
+      expect(d).toBeLessThan(1);
+      last = d;
+    }
+  });
+
+  it("steps at the table's thresholds", () => {
+    for (const [passes, dropout] of DROPOUT_BY_PASSES) {
+      expect(chooseDropout(passes * TRAIN_CHARS, TRAIN_CHARS).dropout).toBe(dropout);
+      if (passes > 0) expect(chooseDropout(passes * TRAIN_CHARS - 1, TRAIN_CHARS).dropout).toBeLessThan(dropout);
+    }
+  });
+
+  it('rejects sizes that cannot be chosen from with a typed error', () => {
+    expectError(() => chooseDropout(Number.NaN, TRAIN_CHARS), RangeError, 'E_RANGE', /tokens/);
+    expectError(() => chooseDropout(1e6, 0), RangeError, 'E_RANGE', /trainChars/);
   });
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCmudict } from '../ts/cli/corpora/cmudict.js';
 import { init } from '../ts/index.js';
-import { bucketBatches, Seq2SeqModel } from '../ts/seq2seq.js';
+import { bucketBatches, MAX_BATCH_CELLS, Seq2SeqModel } from '../ts/seq2seq.js';
 import { editDistance, errorRates } from '../ts/tasks/edit-distance.js';
 import { G2P, type LexiconEntry, parseLexicon, splitLexicon, stripStress } from '../ts/tasks/g2p.js';
 import { expectError, ROOT } from './helpers.js';
@@ -181,6 +181,29 @@ describe('Seq2SeqModel API', () => {
     expect(a.flat().sort((x, y) => x - y)).toEqual(Array.from(pairs.keys()));
     const spread = a.map((b) => Math.max(...b.map((k) => pairs[k].source.length)) - Math.min(...b.map((k) => pairs[k].source.length)));
     expect(Math.max(...spread)).toBeLessThanOrEqual(1);
+  });
+
+  it('splits a bucket of long pairs so B · Tx · (Ty + 1) stays within the cell cap', () => {
+    // 30 short pairs (3 → 2 pieces: 9 cells each) and 10 long ones (10 → 9: 100 cells each)
+    const pairs = [
+      ...Array.from({ length: 30 }, () => ({ source: [1, 1, 1], target: [2, 2] })),
+      ...Array.from({ length: 10 }, () => ({ source: new Array(10).fill(1), target: new Array(9).fill(2) })),
+      { source: new Array(30).fill(1), target: new Array(29).fill(2) }, // 900 cells: alone
+    ];
+    const a = bucketBatches(pairs, 8, 1, 350);
+    expect(a.flat().sort((x, y) => x - y)).toEqual(Array.from(pairs.keys()));
+    for (const b of a) {
+      const tx = Math.max(...b.map((k) => pairs[k].source.length));
+      const ty = Math.max(...b.map((k) => pairs[k].target.length)) + 1;
+      expect(b.length).toBeLessThanOrEqual(8);
+      if (b.length > 1) expect(b.length * tx * ty).toBeLessThanOrEqual(350);
+    }
+    expect(a.filter((b) => b.length === 8)).toHaveLength(3); // the short pairs keep full batches
+    expect(a.find((b) => b.includes(40))).toEqual([40]);
+    expect(Math.max(...a.filter((b) => pairs[b[0]].source.length === 10).map((b) => b.length))).toBe(3);
+    // the default cap (2^18 cells) leaves G2P-sized batches whole
+    expect(bucketBatches(pairs.slice(0, 40), 8, 1)).toHaveLength(5);
+    expect(MAX_BATCH_CELLS).toBe(2 ** 18);
   });
 
   it('typed errors for bad options and inputs; the model stays usable', () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logMel } from '../ts/audio/mel.js';
 import { decodeWav16k } from '../ts/audio/wav.js';
 import { decodeSafetensors, encodeSafetensors, init, type TensorIn } from '../ts/index.js';
-import { augmentedExamples, digitsToWords, SpeechRecognizer, scoreTranscripts, stackFrames } from '../ts/tasks/speech.js';
+import { augmentedExamples, digitsToWords, SpeechRecognizer, scoreTranscripts, stackFrames, withLookahead } from '../ts/tasks/speech.js';
 import { ROOT } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'speech-task-'));
@@ -53,6 +53,16 @@ describe('speech metrics and framing', () => {
     expect(u[1]).toBeCloseTo(-8 / Math.sqrt(56), 5);
     expect(u[8]).toBeCloseTo(4 / Math.sqrt(8), 5);
   });
+
+  it('lookahead appends the next steps to each step, zeros past the end', () => {
+    // 3 steps of width 2 (bands 1, stack 2), lookahead 2 → rows [s0 s1 s2], [s1 s2 0], [s2 0 0]
+    const steps = Float32Array.from([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(withLookahead(steps, { bands: 1, stack: 2, lookahead: 2 }))).toEqual([1, 2, 3, 4, 5, 6, 3, 4, 5, 6, 0, 0, 5, 6, 0, 0, 0, 0]);
+    expect(withLookahead(steps, { bands: 1, stack: 2 })).toBe(steps);
+    const x = Float32Array.from([1, 10, 3, 10, 5, 20, 7, 20, 9, 30]);
+    const f = { stack: 2, bands: 2, mean: [5, 20], std: [2, 10] };
+    expect(Array.from(stackFrames(x, { ...f, lookahead: 1 }))).toEqual([-2, -1, -1, -1, 0, 0, 1, 0, 0, 0, 1, 0, 2, 1, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0]);
+  });
 });
 
 describe('recurrent speech (espeak-ng, tiny corpus)', () => {
@@ -65,7 +75,26 @@ describe('recurrent speech (espeak-ng, tiny corpus)', () => {
   ];
 
   it('speech train makes the corpus, trains, scores the held-out voice greedy and beam, and saves', () => {
-    const r = cli('speech', 'train', ...common, '--units', '32', '--epochs', '60', '--batch', '8', '--lr', '0.01', '--beam', '4', '--out', model);
+    // a constant rate: 60 tiny epochs (the default falls by 0.85 an epoch, for the 14-minute recipe)
+    const r = cli(
+      'speech',
+      'train',
+      ...common,
+      '--units',
+      '32',
+      '--epochs',
+      '60',
+      '--batch',
+      '8',
+      '--lr',
+      '0.01',
+      '--lr-decay',
+      '1',
+      '--beam',
+      '4',
+      '--out',
+      model,
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/corpus: .* 48 utterances .*synthetic voices/);
@@ -241,6 +270,14 @@ describe('augmentation in training', () => {
     const off = { speed: false, tempo: false, pitch: false, filter: false, reverb: false, noise: false, gain: false, specAugment: false } as const;
     const clean = await augmentedExamples(corpus, utterances, framing, off, 1, 0);
     expect(clean.map((e) => e.features)).toEqual(frames.map((f) => stackFrames(f, framing)));
+    const ahead = { ...framing, lookahead: 1 };
+    expect((await augmentedExamples(corpus, utterances, ahead, off, 1, 0)).map((e) => e.features)).toEqual(frames.map((f) => stackFrames(f, ahead)));
+    // SpecAugment masks the steps before the lookahead is appended: the row of step t+1 repeats in step t
+    const masked = await augmentedExamples(corpus, utterances, ahead, { ...off, specAugment: { prob: 1, timeMasks: 2, timeWidth: 10 } }, 1, 0);
+    const m0 = masked[0].features as Float32Array;
+    const w = 40 * 3;
+    for (let t = 0; t + 1 < m0.length / (2 * w); t++)
+      expect(m0.subarray(2 * w * t + w, 2 * w * (t + 1))).toEqual(m0.subarray(2 * w * (t + 1), 2 * w * (t + 1) + w));
     // only gain, always: per-utterance normalisation makes the features nearly those of the clean audio
     const quiet = await augmentedExamples(corpus, utterances, framing, { ...off, gain: { prob: 1, minDb: -20, maxDb: -20 } }, 1, 0);
     const q0 = quiet[0].features as Float32Array;
@@ -248,9 +285,9 @@ describe('augmentation in training', () => {
     const diff = q0.reduce((a, v, i) => Math.max(a, Math.abs(v - c0[i])), 0);
     expect(diff).toBeLessThan(0.5);
     // training: the same losses twice, others without augmentation
-    const losses = async (augment: object | false) => {
+    const losses = async (augment: object | false, cleanEpochs = 0) => {
       const out: number[] = [];
-      const rec = await SpeechRecognizer.train(corpus, { units: 8, layers: 1, epochs: 2, augment, onEpoch: (e) => out.push(e.loss) });
+      const rec = await SpeechRecognizer.train(corpus, { units: 8, layers: 1, epochs: 2, augment, cleanEpochs, onEpoch: (e) => out.push(e.loss) });
       await rec.dispose();
       return out;
     };
@@ -258,6 +295,12 @@ describe('augmentation in training', () => {
     expect(a.length).toBe(2);
     expect(await losses({})).toEqual(a);
     expect(await losses(false)).not.toEqual(a);
+    // cleanEpochs: those epochs train on the clean features (as augmentation with every step off), then augmented
+    const none = await losses(off);
+    expect(await losses({}, 2)).toEqual(none);
+    const startClean = await losses({}, 1);
+    expect(startClean[0]).toBe(none[0]);
+    expect(startClean[1]).not.toBe(none[1]);
     await expect(SpeechRecognizer.train({ ...corpus, audio: undefined }, { units: 4, epochs: 1, augment: {} })).rejects.toMatchObject({
       code: 'E_OPTION',
       message: expect.stringMatching(/augment needs the corpus audio/),
@@ -288,6 +331,21 @@ describe('streaming transcription', () => {
       expect(await ls.push(wav)).toEqual([]);
       expect(await ls.end()).toEqual(lateOffline);
       await late.dispose();
+      // lookahead 2: each answer 2 steps (60 ms) late, the same transcript as offline; saved and loaded with it
+      const ahead = await SpeechRecognizer.train(corpus, { bidirectional: false, units: 16, epochs: 0, lookahead: 2, seed: 3 });
+      const [aheadOffline] = await ahead.transcribeFrames([frames]);
+      expect(aheadOffline.length).toBeGreaterThan(3);
+      const as = await ahead.stream();
+      let aheadPartial: number[] = [];
+      for (let i = 0; i < wav.length; i += 777) aheadPartial = await as.push(wav.subarray(i, i + 777));
+      expect(aheadOffline.slice(0, aheadPartial.length)).toEqual(aheadPartial);
+      expect(await as.end()).toEqual(aheadOffline);
+      const back = await SpeechRecognizer.load(await ahead.save());
+      expect(back.framing.lookahead).toBe(2);
+      expect(await back.transcribeFrames([frames])).toEqual([aheadOffline]);
+      await back.dispose();
+      await ahead.dispose();
+      await expect(SpeechRecognizer.train(corpus, { bidirectional: false, units: 4, epochs: 0, lookahead: -1 })).rejects.toMatchObject({ code: 'E_RANGE' });
       const bi = await SpeechRecognizer.train(corpus, { bidirectional: true, units: 4, epochs: 0 });
       await expect(bi.stream()).rejects.toMatchObject({ code: 'E_OPTION' });
       await bi.dispose();

@@ -59,7 +59,11 @@ describe('recurrent translate (tiny end to end)', () => {
     expect(bleu('greedy')).toBeGreaterThanOrEqual(0);
     expect(bleu('IBM Model 1')).toBeGreaterThan(bleu('copy source'));
     expect(existsSync(model) && existsSync(`${model}.last`) && existsSync(model.replace(/\.safetensors$/, '.svg'))).toBe(true);
-    // resume continues after the saved epochs
+    // resume continues after the saved epochs, and keeps --out's weights unless an epoch beats
+    // their dev BLEU (here 101: an epoch cut short after the checkpoint could have saved them)
+    const { translator: kept, metadata } = Translator.load(new Uint8Array(readFileSync(model)));
+    writeFileSync(model, kept.save({ ...metadata, devBleu: 101 }));
+    kept.dispose();
     const again = cli([
       'train',
       ...['--train', join(dir, 'train.tsv'), '--dev', join(dir, 'dev.tsv'), '--test', join(dir, 'test.tsv')],
@@ -68,6 +72,9 @@ describe('recurrent translate (tiny end to end)', () => {
     expect(again.status).toBe(0);
     expect(again.stdout).toMatch(/resuming .* after epoch 8/);
     expect(again.stdout).toMatch(/epoch 9\/9/);
+    expect(again.stdout).toMatch(/best dev BLEU so far 101\.00/);
+    expect(again.stdout).toMatch(/no epoch of this run beat the dev BLEU of .*\(101\.00\): its weights are kept and scored/);
+    expect(Translator.load(new Uint8Array(readFileSync(model))).metadata.devBleu).toBe(101);
   });
   it('run: stdin and files, blank lines kept, one output line per input line', () => {
     const r = cli(['run', '--model', model, '--greedy'], 'vimos uno casas en el campo.\n\nvimos dos perros en el campo.\n');

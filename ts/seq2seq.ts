@@ -311,17 +311,49 @@ function pairsArgs(pairs: readonly Pair[]): [Uint32Array, Uint32Array, Uint32Arr
   return [s.ids, s.lengths, t.ids, t.lengths];
 }
 
-/** Batches of indices with sources of similar length, in a seeded order. */
-export function bucketBatches(pairs: readonly Pair[], batchSize: number, seed: number): number[][] {
+/**
+ * Attention cells B · Tx · (Ty + 1) a batch may hold (2^18, 64 pairs of 64 pieces a side): a
+ * bucket of long pairs is split into fewer pairs per batch, so its activations (the attention's
+ * [B, Ty, Tx, A] above all) stay bounded and within the core's limits.
+ */
+export const MAX_BATCH_CELLS = 1 << 18;
+
+/**
+ * Batches of indices with sources of similar length, in a seeded order: at most `batchSize`
+ * pairs, and fewer where B · longest source · (longest target + 1) would pass `maxCells`.
+ */
+export function bucketBatches(pairs: readonly Pair[], batchSize: number, seed: number, maxCells = MAX_BATCH_CELLS): number[][] {
   const rng = new Rng(seed);
   const order = Array.from(pairs.keys());
   rng.shuffle(order);
   // stable sort by (source length, target length): random order within equal lengths
   order.sort((a, b) => pairs[a].source.length - pairs[b].source.length || pairs[a].target.length - pairs[b].target.length);
   const batches: number[][] = [];
-  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+  let cur: number[] = [];
+  let tx = 0;
+  let ty = 0;
+  for (const i of order) {
+    const sx = Math.max(tx, pairs[i].source.length);
+    const sy = Math.max(ty, pairs[i].target.length + 1);
+    if (cur.length > 0 && (cur.length >= batchSize || (cur.length + 1) * sx * sy > maxCells)) {
+      batches.push(cur);
+      cur = [];
+      tx = 0;
+      ty = 0;
+    }
+    cur.push(i);
+    tx = Math.max(tx, pairs[i].source.length);
+    ty = Math.max(ty, pairs[i].target.length + 1);
+  }
+  if (cur.length > 0) batches.push(cur);
   rng.shuffle(batches);
   return batches;
+}
+
+/** How many batches `bucketBatches` makes of `pairs` (the same for every seed: the splits follow
+ * the sorted lengths only). */
+export function bucketBatchCount(pairs: readonly Pair[], batchSize: number, maxCells = MAX_BATCH_CELLS): number {
+  return bucketBatches(pairs, batchSize, 0, maxCells).length;
 }
 
 /** Metadata keys `save({ training: true })` writes for resuming. */
@@ -705,7 +737,7 @@ export function decayLearningRate(model: Seq2SeqModel, decay: number): void {
 /** The encoder-decoder on pairs, as the fit engine drives it: length-bucketed batches in a
  * seeded order per epoch, the learning rate multiplied by `decay` after every epoch. */
 export function seq2seqTarget(model: Seq2SeqModel, pairs: readonly Pair[], o: { batchSize: number; decay: number; validate?: () => EvalResult }): FitTarget {
-  const nb = Math.ceil(pairs.length / o.batchSize);
+  const nb = bucketBatchCount(pairs, o.batchSize);
   return {
     batchesPerEpoch: nb,
     bits: true,

@@ -52,12 +52,22 @@ export function addNoise(signal: Float32Array, noise: Float32Array, snrDb: numbe
   finite('addNoise signal', signal);
   finite('addNoise noise', noise);
   if (noise.length === 0) throw rangeError('addNoise: the noise is empty');
-  const tiled = Float64Array.from({ length: signal.length }, (_, i) => noise[i % noise.length]);
+  const tiled = new Float64Array(signal.length);
+  for (let i = 0; i < tiled.length; i++) tiled[i] = noise[i % noise.length];
   const ps = power(signal);
   const pn = power(tiled);
   if (ps === 0 || pn === 0) throw rangeError(`addNoise: the ${ps === 0 ? 'signal' : 'noise'} is silent, so no SNR can be set`);
   const k = Math.sqrt(ps / (pn * 10 ** (snrDb / 10)));
-  return Float32Array.from(signal, (v, i) => v + k * tiled[i]);
+  const out = new Float32Array(signal.length);
+  for (let i = 0; i < out.length; i++) out[i] = signal[i] + k * tiled[i];
+  return out;
+}
+
+/** A fresh signal · g. */
+function scaled(signal: Float32Array, g: number): Float32Array {
+  const out = new Float32Array(signal.length);
+  for (let i = 0; i < out.length; i++) out[i] = signal[i] * g;
+  return out;
 }
 
 /** The signal times a gain drawn uniformly in [minDb, maxDb] dB from `seed`; returns it and the gain in dB. */
@@ -76,7 +86,7 @@ export function randomGain(
   numIn('randomGain maxDb', maxDb, minDb, 200, 6);
   const gainDb = minDb + (maxDb - minDb) * new Rng(seed).next();
   const g = 10 ** (gainDb / 20);
-  return { signal: Float32Array.from(signal, (v) => v * g), gainDb };
+  return { signal: scaled(signal, g), gainDb };
 }
 
 /** Options of `specAugment`: how many masks of which widths. */
@@ -223,7 +233,9 @@ export function timeStretch(signal: Float32Array, rate: number): Float32Array {
     }
     prev = best;
   }
-  return Float32Array.from({ length: outLen }, (_, i) => (norm[i] > 1e-3 ? acc[i] / norm[i] : acc[i]));
+  const out = new Float32Array(outLen);
+  for (let i = 0; i < outLen; i++) out[i] = norm[i] > 1e-3 ? acc[i] / norm[i] : acc[i];
+  return out;
 }
 
 /**
@@ -425,7 +437,7 @@ export function convolve(signal: Float32Array, ir: Float32Array): Float32Array {
   if (n === 0 || ir.length === 0) return new Float32Array(n);
   let size = 2;
   while (size < n + ir.length - 1) size *= 2;
-  const fft = new Fft(size);
+  const fft = Fft.of(size);
   const ar = new Float64Array(size);
   const ai = new Float64Array(size);
   const br = new Float64Array(size);
@@ -442,7 +454,9 @@ export function convolve(signal: Float32Array, ir: Float32Array): Float32Array {
     ai[k] = -im;
   }
   fft.transform(ar, ai);
-  return Float32Array.from({ length: n }, (_, i) => ar[i] / size);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = ar[i] / size;
+  return out;
 }
 
 /** Reverberation: the signal convolved with a synthetic impulse response of `rt60` s, scaled back to the signal's power. */

@@ -4,6 +4,17 @@
 import { rangeError, shapeError } from '../errors.js';
 
 export class Fft {
+  static readonly #cache = new Map<number, Fft>();
+  /** The transform of a size, made once and kept (its twiddles and permutation are read-only). */
+  static of(size: number): Fft {
+    let f = Fft.#cache.get(size);
+    if (!f) {
+      f = new Fft(size);
+      if (size <= 1 << 20) Fft.#cache.set(size, f);
+    }
+    return f;
+  }
+
   readonly size: number;
   readonly #cos: Float64Array;
   readonly #sin: Float64Array;

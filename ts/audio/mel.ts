@@ -75,6 +75,8 @@ interface Config {
   window: Float64Array;
   /** [bands][fftSize/2 + 1] filter weights. */
   filters: Float64Array[];
+  /** Per band, the bins [first, last) outside which its weights are 0. */
+  spans: [number, number][];
   fft: Fft;
 }
 
@@ -95,6 +97,7 @@ function config(opts: LogMelOptions): Config {
   const warmupFrames = posInt('logMel warmupFrames', opts.warmupFrames, DEFAULT_WARMUP_FRAMES);
   const window = new Float64Array(windowLength);
   for (let n = 0; n < windowLength; n++) window[n] = windowLength === 1 ? 1 : 0.54 - 0.46 * Math.cos((2 * Math.PI * n) / (windowLength - 1));
+  const filters = melFilters(bands, fftSize, sampleRate, lowHz, highHz);
   return {
     sampleRate,
     windowLength,
@@ -105,8 +108,15 @@ function config(opts: LogMelOptions): Config {
     normalize,
     warmupFrames,
     window,
-    filters: melFilters(bands, fftSize, sampleRate, lowHz, highHz),
-    fft: new Fft(fftSize),
+    filters,
+    spans: filters.map((f) => {
+      let a = 0;
+      let b = f.length;
+      while (a < b && f[a] === 0) a++;
+      while (b > a && f[b - 1] === 0) b--;
+      return [a, b];
+    }),
+    fft: Fft.of(fftSize),
   };
 }
 
@@ -139,8 +149,9 @@ function frame(c: Config, samples: ArrayLike<number>, start: number, re: Float64
   for (let k = 0; k < bins; k++) re[k] = re[k] * re[k] + im[k] * im[k];
   for (let b = 0; b < c.bands; b++) {
     const f = c.filters[b];
+    const [first, last] = c.spans[b];
     let e = 0;
-    for (let k = 0; k < bins; k++) e += f[k] * re[k];
+    for (let k = first; k < last; k++) e += f[k] * re[k]; // the weights outside the span are 0
     out[o + b] = Math.log(Math.max(e, c.floor));
   }
 }

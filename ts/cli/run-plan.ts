@@ -86,6 +86,43 @@ export function planRun(p: PlanInput): RunPlan {
   return plan(epochs, steps);
 }
 
+/**
+ * Dropout on the recurrent layer's output by the passes over the training text a plan makes:
+ * `[passes at least, dropout]`, in order. Measured on the main job (GRU 256, Moby Dick's 1.08M
+ * training characters, 12 epochs x 500 batches = 11.4 passes; busy Intel Xeon, 2026-12-07):
+ * dropout 0.2 and 0.35 before the head ended at 2.039 and 2.063 validation bits per character,
+ * above no dropout's 2.010 (the model is short of capacity there, not overfitting), so plans up to an idle 2-core
+ * host's 10 minutes (about 24 passes, where validation still falls at the last epoch) train
+ * without it; only a plan that sees the text 30 times or more gets a little.
+ */
+export const DROPOUT_BY_PASSES: readonly (readonly [passes: number, dropout: number])[] = [
+  [0, 0],
+  [30, 0.1],
+];
+
+/** The regularisation a planned run is given, and why (for the `plan:` line). */
+export interface ModelChoice {
+  /** Passes over the training text the plan holds. */
+  passes: number;
+  /** Dropout before the output layer. */
+  dropout: number;
+  /** "24.0 passes over the training text, so dropout 0.3 before the output layer" */
+  reason: string;
+}
+
+/** The dropout a plan of `tokens` training characters over `trainChars` of text is given
+ * ({@link DROPOUT_BY_PASSES}): a pure function of the measured throughput and the budget, through
+ * the plan's size. */
+export function chooseDropout(tokens: number, trainChars: number): ModelChoice {
+  if (!(Number.isFinite(tokens) && tokens >= 0)) throw rangeError(`chooseDropout: tokens must be a finite number >= 0 (got ${tokens})`);
+  if (!(Number.isFinite(trainChars) && trainChars > 0)) throw rangeError(`chooseDropout: trainChars must be a finite number > 0 (got ${trainChars})`);
+  const passes = tokens / trainChars;
+  let dropout = 0;
+  for (const [atLeast, d] of DROPOUT_BY_PASSES) if (passes >= atLeast) dropout = d;
+  const reason = `${passes.toFixed(1)} passes over the training text, so ${dropout > 0 ? `dropout ${dropout} before the output layer` : 'no dropout'}`;
+  return { passes, dropout, reason };
+}
+
 /** The throughput of a short training run (a calibration, whose weights are thrown away): tokens
  * per second over the step events after the first `skip` batches (start-up and JIT warm-up left
  * out), or over the whole run when it made too few batches for that. */
@@ -138,12 +175,15 @@ export interface CalibrationOptions {
   started: number;
   givenEpochs?: number;
   givenSteps?: number;
+  /** Dropout given by the user (--dropout); otherwise {@link chooseDropout} picks it. */
+  givenDropout?: number;
 }
 
 /**
  * Plans `recurrent train`: trains the model `t` holds for a few seconds (1% of the budget, 2 to
  * 6 s) to measure its throughput here, times one epoch's extras (validation, a sample, a
- * checkpoint), and plans the rest of the budget with {@link planRun}. The model's weights and
+ * checkpoint), plans the rest of the budget with {@link planRun} and the dropout with
+ * {@link chooseDropout} (unless given). The model's weights and
  * optimizer state are left trained: the caller builds it again. Returns the plan, what it was
  * made from, and a line saying how.
  */
@@ -152,7 +192,7 @@ export async function calibrate(
   trainIds: ArrayLike<number>,
   valIds: ArrayLike<number>,
   o: CalibrationOptions,
-): Promise<{ plan: RunPlan; line: string; tokensPerSec: number; epochOverheadMs: number }> {
+): Promise<{ plan: RunPlan; line: string; tokensPerSec: number; epochOverheadMs: number; choice: ModelChoice }> {
   const probeMs = Math.min(6000, Math.max(2000, o.budget / 100));
   const tokensPerBatch = o.batch * o.seqLen;
   const windows = textWindows(trainIds, { steps: o.seqLen, windowsPerEpoch: Math.min(MAX_WINDOWS_PER_EPOCH, 2000 * o.batch) });
@@ -172,9 +212,14 @@ export async function calibrate(
     stepsPerEpoch: o.givenSteps,
     maxStepsPerEpoch: Math.floor(MAX_WINDOWS_PER_EPOCH / o.batch),
   });
+  const chosen = chooseDropout(plan.tokens, trainIds.length);
+  const choice =
+    o.givenDropout === undefined
+      ? chosen
+      : { ...chosen, dropout: o.givenDropout, reason: `${chosen.passes.toFixed(1)} passes over the training text, dropout ${o.givenDropout} as given` };
   const line =
     `plan: ${Math.round(tokensPerSec).toLocaleString('en-US')} tok/s measured here, ${fmtDuration(epochOverheadMs)} per validation and checkpoint, ` +
     `${fmtDuration(spent)} to measure; ${plan.epochs} epochs x ${plan.stepsPerEpoch} batches (${(plan.tokens / 1e6).toFixed(1)}M characters) ` +
-    `to fill the ${fmtDuration(o.budget - spent)} left (about ${fmtDuration(plan.projectedMs)})`;
-  return { plan, line, tokensPerSec, epochOverheadMs };
+    `to fill the ${fmtDuration(o.budget - spent)} left (about ${fmtDuration(plan.projectedMs)}); ${choice.reason}`;
+  return { plan, line, tokensPerSec, epochOverheadMs, choice };
 }

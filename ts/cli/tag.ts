@@ -44,7 +44,10 @@ Saves the model and a picture of the scores (an SVG next to --out).`,
     common.batch(32, 'sentences'),
     common.embed(64, 'word embedding size'),
     common.units(64, 'LSTM units per direction'),
-    common.workers(),
+    {
+      ...common.workers(),
+      help: 'data-parallel training on N worker replicas, each taking a row shard of every batch (auto: one per core where the first batch measures them faster than one; default 1; peoples-daily auto)',
+    },
     {
       name: 'chars',
       negatable: true,
@@ -135,7 +138,9 @@ async function tagTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const dropout = f.num('dropout', 0.2, { min: 0, max: 0.95 });
   const minCount = f.int('min-count', 2);
   const chars = f.bool('chars', pd);
-  const workers = f.workers(1);
+  // People's Daily: replicas where they pay (the busy machine measured 95.63% with them against
+  // 95.26% in the calling thread, both 13 minutes)
+  const workers = f.workers(pd ? 'auto' : 1);
   const lr = f.num('lr', TASK_TRAINING.pos.lr, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
   const initPath = f.str('resume');

@@ -19,7 +19,7 @@ import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, scoreSaved, writeAtomic } from './output.js';
 import { describeOptimizer, followFit, UNITS } from './progress.js';
-import { calibrate, replanSteps } from './run-plan.js';
+import { calibrate, chooseDropout, replanSteps } from './run-plan.js';
 import { trainWords } from './train-words.js';
 
 /** The character model's schedule by default (TASK_TRAINING.text). */
@@ -38,7 +38,11 @@ validation per epoch (an SVG next to --out).`,
     common.units(256),
     common.layers(1),
     common.embed(64),
-    common.dropout(0, 'dropout between stacked layers'),
+    {
+      name: 'dropout',
+      arg: 'P',
+      help: "dropout on the recurrent layers' outputs, between stacked layers and before the output layer (default: by the passes over the training text the plan makes, 0 or 0.1)",
+    },
     common.window(64, 'characters per training window', 'seq-len'),
     common.batch(32, 'windows'),
     { name: 'optimizer', arg: 'NAME', help: `${OPTIMIZER_NAMES.join(' | ')} (default ${COMPILE_DEFAULTS.optimizer})` },
@@ -68,7 +72,9 @@ validation per epoch (an SVG next to --out).`,
 throughput (those weights are thrown away), one validation pass is timed, and the epochs and
 batches per epoch are sized so that the cosine schedule ends as the budget does (12 epochs,
 their batches sized; fewer epochs on a host too slow for 20 batches each). Give both --epochs
-and --steps-per-epoch, or --time-budget none, for a fixed plan.
+and --steps-per-epoch, or --time-budget none, for a fixed plan. The dropout before the output
+layer follows the plan's size: none up to 30 passes over the training text (an idle 2-core
+host makes about 24), 0.1 beyond (the plan: line says which); --dropout fixes it.
 
 With --level word the defaults are: --cell lstm --units 128 --embed 128 --dropout 0.1
 --window 32 --batch 16 --lr ${TASK_TRAINING.words.lr} --workers 1 --epochs 20 --steps-per-epoch (one pass over the training
@@ -101,7 +107,7 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   const hidden = f.int('units', 256);
   const layers = f.int('layers', 1);
   const embed = f.int('embed', 64);
-  const dropout = f.num('dropout', 0, { min: 0, max: 0.99 });
+  const givenDropout = f.str('dropout') === undefined ? undefined : f.num('dropout', 0, { min: 0, max: 0.99 });
   const seqLen = f.int('window', 64);
   const batch = f.int('batch', 32);
   const optimizer = f.choice<OptimizerName>('optimizer', OPTIMIZER_NAMES, COMPILE_DEFAULTS.optimizer);
@@ -159,14 +165,22 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       out(`resuming ${resume} at epoch ${(info.training?.epoch ?? 0) + 1}, step ${info.training?.step ?? 0}`);
     } else {
       vocab = Vocabulary.fromText(data.train + data.validation);
-      const emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: embed });
-      const rec = { units: hidden, layers, dropout };
-      const stack = cell === 'lstm' ? emb.lstm(rec) : cell === 'gru' ? emb.gru(rec) : emb.rnn({ ...rec, activation: cell === 'rnn_relu' ? 'relu' : 'tanh' });
-      const spec = stack.dense({ units: vocab.size });
+      // the model with dropout p on the recurrent layers' outputs (between them and before the head)
+      const specFor = (p: number) => {
+        const emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: embed });
+        const rec = { units: hidden, layers, dropout: layers > 1 ? p : 0 };
+        const stack = cell === 'lstm' ? emb.lstm(rec) : cell === 'gru' ? emb.gru(rec) : emb.rnn({ ...rec, activation: cell === 'rnn_relu' ? 'relu' : 'tanh' });
+        return (p > 0 ? stack.dropout(p) : stack).dense({ units: vocab.size });
+      };
+      // a fixed plan's dropout by its size; a planned run's is chosen with the plan below
+      const fixed = chooseDropout(epochs * stepsPerEpoch * batch * seqLen, data.train.length);
+      const planned = budget !== undefined && (givenEpochs === undefined || givenSteps === undefined);
+      let spec = specFor(givenDropout ?? (planned ? 0 : fixed.dropout));
+      if (!planned && givenDropout === undefined) out(`regularisation: ${fixed.reason}`);
       await t.build(spec, { seed });
       await t.setVocabulary(vocab);
       await compile(epochs);
-      if (budget !== undefined && (givenEpochs === undefined || givenSteps === undefined)) {
+      if (planned) {
         // the plan: measure, size, then start again from the same seed (the calibration's weights are thrown away)
         const p = await calibrate(t, vocab.encode(data.train), vocab.encode(data.validation), {
           batch,
@@ -177,10 +191,12 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
           started,
           givenEpochs,
           givenSteps,
+          givenDropout,
         });
         ({ epochs, stepsPerEpoch } = p.plan);
         if (givenSteps === undefined) measured = p;
         out(p.line);
+        spec = specFor(p.choice.dropout);
         await t.build(spec, { seed });
         await t.setVocabulary(vocab);
         await compile(epochs);

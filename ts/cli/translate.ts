@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { formatError, optionError, rangeError } from '../errors.js';
+import { bucketBatchCount } from '../seq2seq.js';
 import { bleuSignature, chrfSignature, corpusBleu, corpusChrf, formatBleu, tokenize13a } from '../tasks/bleu.js';
 import { TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { Ibm1 } from '../tasks/ibm1.js';
@@ -49,20 +50,20 @@ holds the weights and both vocabularies; --resume continues from the checkpoint 
 epoch (FILE.last). On the Bible the KJV is scored as a second reference too.`,
   flags: [
     ...FILE_FLAGS,
-    { name: 'pieces', arg: 'N', help: 'BPE vocabulary size of each language (default 4000)' },
+    { name: 'pieces', arg: 'N', help: 'BPE vocabulary size of each language (default 2000)' },
     { name: 'source-pieces', arg: 'N', help: 'source BPE size (default --pieces)' },
     { name: 'target-pieces', arg: 'N', help: 'target BPE size (default --pieces; sets the output softmax width)' },
     common.embed(128, 'embedding width'),
     common.units(128, 'encoder units per direction'),
     { name: 'decoder-units', arg: 'N', help: 'decoder units (default 2 x --units)' },
     { name: 'attention', arg: 'N', help: 'additive attention width (default 128)' },
-    { name: 'dropout', arg: 'P', help: 'dropout (default 0)' },
+    { name: 'dropout', arg: 'P', help: 'dropout on the attentional vector (default 0.2)' },
     common.batch(64, 'pairs'),
     common.lr(TASK_TRAINING.translate.lr),
     { name: 'lr-decay', arg: 'X', help: `learning-rate factor after each epoch (default ${TASK_TRAINING.translate.lrDecay})` },
     common.clip(TASK_TRAINING.translate.clipNorm ?? 0),
     common.epochs(20),
-    common.timeBudget('55m'),
+    common.timeBudget('50m'),
     common.workers('auto'),
     { name: 'beam', arg: 'N', help: 'beam width of the final test translation (default 5)' },
     { name: 'resume', help: 'continue the run saved in --out (its FILE.last checkpoint)' },
@@ -71,7 +72,7 @@ epoch (FILE.last). On the Bible the KJV is scored as a second reference too.`,
     common.chart(),
   ],
   examples: [
-    'recurrent translate train --time-budget 55m --out runs/translate.safetensors',
+    'recurrent translate train --time-budget 50m --out runs/translate.safetensors',
     'recurrent translate train --train my.tsv --dev my-dev.tsv --test my-test.tsv --pieces 2000 --time-budget 10m',
   ],
 };
@@ -153,6 +154,17 @@ async function readLines(path: string, what: string): Promise<string[]> {
   return lines;
 }
 
+/** The metadata of the model file at `path` when it is a readable translation model, else undefined. */
+async function readKept(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const { translator, metadata } = Translator.load(new Uint8Array(await readFile(path)));
+    translator.dispose();
+    return metadata;
+  } catch {
+    return undefined;
+  }
+}
+
 async function readModel(path: string): Promise<Translator> {
   let bytes: Uint8Array;
   try {
@@ -218,7 +230,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     return 0;
   }
   const f = reader(parsed);
-  const pieces = f.int('pieces', 4000, { min: 260 });
+  const pieces = f.int('pieces', 2000, { min: 260 });
   const units = f.int('units', 128);
   const arch = {
     sourcePieces: f.int('source-pieces', pieces, { min: 260 }),
@@ -227,14 +239,14 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     encoderUnits: units,
     decoderUnits: f.int('decoder-units', 2 * units),
     attention: f.int('attention', 128),
-    dropout: f.num('dropout', 0, { min: 0, max: 0.99 }),
+    dropout: f.num('dropout', 0.2, { min: 0, max: 0.99 }),
   };
   const batch = f.int('batch', 64);
   const lr = f.num('lr', TASK_TRAINING.translate.lr, { min: 0 });
   const lrDecay = f.num('lr-decay', TASK_TRAINING.translate.lrDecay ?? 1, { min: 0 });
   const clip = f.num('clip', TASK_TRAINING.translate.clipNorm ?? 0, { min: 0 });
   const epochs = f.int('epochs', 20);
-  const budget = f.duration('time-budget', '55m');
+  const budget = f.duration('time-budget', '50m');
   const workers = f.workers('auto');
   const beam = f.int('beam', 5);
   const seed = f.int('seed', 1, { min: 0 });
@@ -248,6 +260,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   await init();
   const s = await loadSplits(f, out, ['train', 'dev', 'test']);
   let tr: Translator;
+  let keptDevBleu = -1;
   let startEpoch = 0;
   let bestDevBleu = -1;
   if (resume) {
@@ -258,6 +271,9 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     tr = r.translator;
     startEpoch = Number(r.metadata.epochsDone ?? 0);
     bestDevBleu = Number(r.metadata.bestDevBleu ?? -1);
+    // an epoch cut short after the checkpoint may have saved better weights in --out: keep them unless beaten
+    keptDevBleu = Number((await readKept(outPath))?.devBleu ?? -1);
+    if (keptDevBleu > bestDevBleu) bestDevBleu = keptDevBleu;
     out(`resuming ${lastPath} after epoch ${startEpoch} (best dev BLEU so far ${f2(bestDevBleu)})`);
   } else {
     const t0 = performance.now();
@@ -272,7 +288,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     `model: embedding ${c.embed}, BiLSTM encoder ${c.encoderUnits}x2, LSTM decoder ${c.decoderUnits}, additive attention ${c.attention}, softmax over ${c.targetVocab} pieces; ${tr.model.paramCount.toLocaleString('en-US')} parameters`,
   );
   out(
-    `training: ${s.train.length.toLocaleString('en-US')} pairs (${tgtTokens.toLocaleString('en-US')} target pieces with EOS), up to ${epochs} epochs of ${Math.ceil(s.train.length / batch)} batches of ${batch}, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
+    `training: ${s.train.length.toLocaleString('en-US')} pairs (${tgtTokens.toLocaleString('en-US')} target pieces with EOS), up to ${epochs} epochs of ${bucketBatchCount(trainPairs, batch).toLocaleString('en-US')} length-bucketed batches of up to ${batch} pairs, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
   );
   const controller = new AbortController();
   const onSig = () => controller.abort();
@@ -309,7 +325,13 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   out(
     `trained (${res.stopReason}): ${res.epochs} whole epochs this run, ${res.steps} steps in ${fmtDuration(res.elapsedMs)}; best dev BLEU ${f2(res.bestDevBleu)} (epoch ${res.bestEpoch + 1})`,
   );
-  if (res.bestEpoch < 0) await writeAtomic(outPath, tr.save({ epochsDone: startEpoch }));
+  if (res.bestEpoch < 0 && keptDevBleu >= 0 && keptDevBleu >= bestDevBleu) {
+    // resumed, and no epoch beat the weights in --out: the test scores are theirs
+    const kept = Translator.load(new Uint8Array(await readFile(outPath))).translator;
+    tr.dispose();
+    tr = kept;
+    out(`no epoch of this run beat the dev BLEU of ${outPath} (${f2(keptDevBleu)}): its weights are kept and scored`);
+  } else if (res.bestEpoch < 0) await writeAtomic(outPath, tr.save({ epochsDone: startEpoch }));
 
   // test scores: the model (greedy, beam), IBM Model 1 and copying the source
   const kjv = s.testVerses?.map((v) => v.refs?.kjv ?? '');

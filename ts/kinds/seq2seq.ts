@@ -11,7 +11,7 @@ import type { FitPlan, LoadedKind, ModelKind } from '../model-kind.js';
 import { seq2seqShard } from '../parallel/seq2seq-shard.js';
 import { shardRange } from '../parallel/shards.js';
 import type { ScorePart } from '../score.js';
-import { checkSeq2SeqFit, type Pair, Seq2SeqModel, type Seq2SeqOptions, type Seq2SeqSpecJSON, seq2seqTarget } from '../seq2seq.js';
+import { bucketBatchCount, checkSeq2SeqFit, type Pair, Seq2SeqModel, type Seq2SeqOptions, type Seq2SeqSpecJSON, seq2seqTarget } from '../seq2seq.js';
 import type { SessionFitOptions } from '../session-api.js';
 
 /** The attention encoder-decoder (`build({ kind: 'seq2seq', … })`). */
@@ -55,7 +55,7 @@ export class Seq2SeqKind implements ModelKind {
     const pairs = data as readonly Pair[];
     const { val, decay } = checkSeq2SeqFit(pairs, opts);
     return {
-      batchesPerEpoch: Math.ceil(pairs.length / batchSize),
+      batchesPerEpoch: bucketBatchCount(pairs, batchSize),
       bits: true,
       target: () => seq2seqTarget(model, pairs, { batchSize, decay, validate: val && (() => this.evaluate(val, { batchSize })) }),
       shard: (w, n) => seq2seqShard(model, { pairs, batchSize, decay, w, n }),

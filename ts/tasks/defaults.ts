@@ -54,8 +54,8 @@ export const TASK_TRAINING: Readonly<Record<TaskName, TaskTraining>> = {
   ner: { lr: 0.01, clipNorm: 5, schedule: { name: 'exponential', gamma: 0.7 } },
   /** Forecasting. */
   forecast: { lr: 2e-3, clipNorm: 1 },
-  /** Spoken digits (CTC). */
-  speech: { lr: 3e-3, clipNorm: 5 },
+  /** Spoken digits (CTC): the rate falls by 0.85 after each epoch. */
+  speech: { lr: 3e-3, clipNorm: 5, schedule: { name: 'exponential', gamma: 0.85 } },
   /** Grapheme to phoneme (the encoder-decoder). */
   g2p: { lr: 3e-3, clipNorm: 5, lrDecay: 0.8 },
   /** Translation (the encoder-decoder over BPE pieces). */

@@ -96,6 +96,9 @@ export interface SpeechFraming {
   normalize?: SpeechNormalize;
   /** Warm-up of 'causal' normalisation, in frames. @default 50 */
   warmupFrames?: number;
+  /** Future steps appended to each step (the model's input at step t is steps t … t + lookahead,
+   * zeros past the end): a streaming model then answers lookahead·stack·10 ms late. @default 0 */
+  lookahead?: number;
 }
 
 /** Per-utterance normalisation: none, over the whole utterance, or causal (running, with a warm-up). */
@@ -145,7 +148,8 @@ export interface SpeechTrainOptions {
   stack?: number;
   /** @default 30 */
   epochs?: number;
-  /** Stop after the epoch that passes this many ms. */
+  /** Time budget in ms: without `augment`, stop after the epoch that passes it; with `augment`,
+   * train no epoch that would pass it if it took as long as the one before. */
   timeBudgetMs?: number;
   /** @default 16 */
   batchSize?: number;
@@ -160,6 +164,15 @@ export interface SpeechTrainOptions {
   normalize?: SpeechNormalize;
   /** Warm-up of 'causal' normalisation, in frames (10 ms each). @default 50 */
   warmupFrames?: number;
+  /** Future steps of context in each step's input (`SpeechFraming.lookahead`; a streaming model
+   * answers lookahead·stack·10 ms late). @default 0 */
+  lookahead?: number;
+  /** The learning rate is multiplied by this after every epoch (1: constant; `speech train` uses
+   * 0.85, the task's schedule in TASK_TRAINING). @default 1 */
+  lrDecay?: number;
+  /** With `augment`: the first this many epochs train on the clean audio (a clean start, then
+   * augmentation; the augmentation of epoch e is the same whatever this is). @default 0 */
+  cleanEpochs?: number;
   /** Augmentation of the training audio, drawn afresh every epoch from (seed, epoch, utterance):
    * speed, tempo, pitch, filter, reverberation, noise (white, pink, babble of other training
    * utterances), gain, then SpecAugment on the features (see `SpeechAugmentOptions`; `{}` for
@@ -230,6 +243,22 @@ export function bandStatistics(
  * ```
  */
 export function stackFrames(raw: Float32Array, f: SpeechFraming): Float32Array {
+  return withLookahead(stackedSteps(raw, f), f);
+}
+
+/** Steps [steps, bands·stack] → [steps, bands·stack·(1 + lookahead)]: row t is steps t … t + lookahead (zeros past the end). */
+export function withLookahead(steps: Float32Array, f: Pick<SpeechFraming, 'bands' | 'stack' | 'lookahead'>): Float32Array {
+  const ahead = f.lookahead ?? 0;
+  if (ahead === 0) return steps;
+  const w = f.bands * f.stack;
+  const n = steps.length / w;
+  const out = new Float32Array(n * w * (1 + ahead));
+  for (let t = 0; t < n; t++) out.set(steps.subarray(t * w, Math.min(n, t + 1 + ahead) * w), t * w * (1 + ahead));
+  return out;
+}
+
+/** Normalised, stacked steps [⌈frames / stack⌉, bands·stack] (stackFrames without the lookahead). */
+function stackedSteps(raw: Float32Array, f: SpeechFraming): Float32Array {
   const { bands, stack } = f;
   const frames = normalizeUtterance(raw, f);
   const n = frames.length / bands;
@@ -282,7 +311,10 @@ export function utteranceAudio(c: SpeechCorpus, u: SpeechUtterance): Float32Arra
   const a = c.audio;
   if (!a || u.sample === undefined || u.samples === undefined) throw optionError('the corpus has no audio for this utterance');
   const v = a.subarray(u.sample, u.sample + u.samples);
-  return v instanceof Float32Array ? v.slice() : Float32Array.from(v, (x) => x / 32768);
+  if (v instanceof Float32Array) return v.slice();
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = v[i] / 32768;
+  return out;
 }
 
 /** The seed of utterance i's augmentation in epoch e. */
@@ -315,14 +347,15 @@ export async function augmentedExamples(
     const others = utts.length > 1 ? Array.from({ length: 3 }, () => utteranceAudio(c, utts[(i + 1 + pick.below(utts.length - 1)) % utts.length])) : [];
     const a = augmentSpeech(utteranceAudio(c, u), s, augment, others);
     const raw = Object.keys(a.applied).length > 0 ? logMel(a.signal) : segment(c, u);
-    const features = stackFrames(raw, framing);
+    const steps = stackedSteps(raw, framing);
     const mask = specAugmentOf(s, augment);
     const frames = raw.length / framing.bands;
     if (mask && frames > 0) {
       const { seed: ms, ...mo } = mask;
-      features.set(specAugment(features.subarray(0, frames * framing.bands), framing.bands, ms, mo).features);
+      steps.set(specAugment(steps.subarray(0, frames * framing.bands), framing.bands, ms, mo).features);
     }
-    out.push({ features: features.length ? features : new Float32Array(framing.bands * framing.stack), labels: u.digits });
+    const features = withLookahead(steps, framing);
+    out.push({ features: features.length ? features : new Float32Array(framing.bands * framing.stack * (1 + (framing.lookahead ?? 0))), labels: u.digits });
   }
   return out;
 }
@@ -375,6 +408,9 @@ export class SpeechRecognizer {
       'worker',
       'normalize',
       'warmupFrames',
+      'lookahead',
+      'lrDecay',
+      'cleanEpochs',
       'augment',
       'onEpoch',
     ]);
@@ -389,12 +425,18 @@ export class SpeechRecognizer {
     if (!NORMALIZE.includes(normalize)) throw optionError(`normalize '${String(normalize)}' is not one of ${NORMALIZE.join(', ')}`);
     const warmupFrames = opts.warmupFrames ?? DEFAULT_WARMUP_FRAMES;
     if (!Number.isInteger(warmupFrames) || warmupFrames < 1) throw rangeError(`warmupFrames = ${warmupFrames} must be an integer ≥ 1`);
+    const lookahead = opts.lookahead ?? 0;
+    if (!Number.isInteger(lookahead) || lookahead < 0 || lookahead > 16) throw rangeError(`lookahead = ${lookahead} must be an integer in [0, 16]`);
+    const lrDecay = opts.lrDecay ?? 1;
+    if (typeof lrDecay !== 'number' || !(lrDecay > 0 && lrDecay <= 1)) throw rangeError(`lrDecay = ${lrDecay} must be a number in (0, 1]`);
     const per = { bands: corpus.bands, normalize, warmupFrames };
     // the training set's band statistics, over the per-utterance normalised frames
     const normed = corpus.features.slice();
     for (const u of train) normed.set(normalizeUtterance(segment(corpus, u), per), u.offset * corpus.bands);
-    const framing: SpeechFraming = { stack, ...per, ...bandStatistics({ ...corpus, features: normed }, train) };
+    const framing: SpeechFraming = { stack, ...per, ...bandStatistics({ ...corpus, features: normed }, train), lookahead };
     const augment = opts.augment ? resolveAugment(opts.augment) : undefined;
+    const cleanEpochs = opts.cleanEpochs ?? 0;
+    if (!Number.isInteger(cleanEpochs) || cleanEpochs < 0) throw rangeError(`cleanEpochs = ${cleanEpochs} must be an integer ≥ 0`);
     if (augment) checkAudio(corpus, train);
     const examples: Example[] = augment
       ? []
@@ -405,13 +447,14 @@ export class SpeechRecognizer {
     const t = await createTrainer({ worker: opts.worker ?? false });
     try {
       const rec = { units: opts.units ?? 96, layers: opts.layers ?? 2, bidirectional, returnSequences: true };
-      const b = sequential({ input: { features: corpus.bands * stack } });
+      const b = sequential({ input: { features: corpus.bands * stack * (1 + lookahead) } });
       await t.build((cell === 'gru' ? b.gru(rec) : b.lstm(rec)).dense({ units: CLASSES }), { seed: opts.seed ?? 1 });
       await t.compile({
         loss: 'ctc',
         ctc: { blank: BLANK, zeroInfinity: true },
         optimizer: adam(opts.lr ?? TASK_TRAINING.speech.lr),
         clipNorm: TASK_TRAINING.speech.clipNorm,
+        ...(lrDecay < 1 ? { schedule: { name: 'exponential' as const, gamma: lrDecay } } : {}),
       });
       const frames = train.reduce((a, u) => a + u.frames, 0);
       const t0 = performance.now();
@@ -436,15 +479,25 @@ export class SpeechRecognizer {
       else if (epochs > 0 && augment) {
         // one fit per epoch on that epoch's augmented examples (the optimizer state carries over);
         // the next epoch's examples are made while this one trains
+        // (the first cleanEpochs epochs train on the clean audio: a start without augmentation)
         let stop = false;
-        let next = augmentedExamples(corpus, train, framing, augment, seed, 0, () => stop);
+        let clean: Example[] | undefined;
+        const epochExamples = async (e: number) => {
+          if (e >= cleanEpochs) return augmentedExamples(corpus, train, framing, augment, seed, e, () => stop);
+          clean ??= train.map((u) => ({ features: stackFrames(segment(corpus, u), framing), labels: u.digits }));
+          return clean;
+        };
+        let next = epochExamples(0);
         try {
           for (let e = 0; e < epochs; e++) {
+            const started = performance.now();
             const ex = await next;
-            if (e + 1 < epochs) next = augmentedExamples(corpus, train, framing, augment, seed, e + 1, () => stop);
+            if (e + 1 < epochs) next = epochExamples(e + 1);
             const r = await t.fit(ex, { epochs: 1, batchSize: opts.batchSize ?? 16, seed: deriveSeed(seed, e) });
             report(e, r.history[r.history.length - 1]?.loss ?? Number.NaN);
-            if (opts.timeBudgetMs !== undefined && performance.now() - t0 >= opts.timeBudgetMs) break;
+            // stop when the next epoch, as long as this one, would pass the budget
+            const now = performance.now();
+            if (opts.timeBudgetMs !== undefined && now - t0 + (now - started) > opts.timeBudgetMs) break;
           }
         } finally {
           stop = true;
@@ -464,7 +517,7 @@ export class SpeechRecognizer {
     const out: number[][] = [];
     for (let i = 0; i < utts.length; i += 64) {
       const chunk = utts.slice(i, i + 64).map((x) => stackFrames(x, f));
-      const width = f.bands * f.stack;
+      const width = f.bands * f.stack * (1 + (f.lookahead ?? 0));
       const lengths = chunk.map((x) => Math.max(1, x.length / width));
       const steps = Math.max(...lengths);
       const features = new Float32Array(chunk.length * steps * width);
@@ -528,6 +581,7 @@ export class SpeechRecognizer {
       bidirectional: boolean;
       normalize?: SpeechNormalize;
       warmupFrames?: number;
+      lookahead?: number;
     };
     try {
       s = JSON.parse(f.metadata.speech ?? 'null');
@@ -545,6 +599,9 @@ export class SpeechRecognizer {
     const warmupFrames = s.warmupFrames ?? DEFAULT_WARMUP_FRAMES;
     if (!Number.isInteger(warmupFrames) || warmupFrames < 1)
       throw formatError(`the speech metadata's warmupFrames ${String(warmupFrames)} is not an integer ≥ 1`);
+    const lookahead = s.lookahead ?? 0;
+    if (!Number.isInteger(lookahead) || lookahead < 0 || lookahead > 16)
+      throw formatError(`the speech metadata's lookahead ${String(lookahead)} is not an integer in [0, 16]`);
     const t = await createTrainer({ worker: opts.worker ?? false });
     try {
       await t.load(bytes);
@@ -552,7 +609,7 @@ export class SpeechRecognizer {
       await t.dispose();
       throw e;
     }
-    return new SpeechRecognizer(t, { stack: s.stack, bands: s.bands, mean: s.mean, std: s.std, normalize, warmupFrames }, s.bidirectional);
+    return new SpeechRecognizer(t, { stack: s.stack, bands: s.bands, mean: s.mean, std: s.std, normalize, warmupFrames, lookahead }, s.bidirectional);
   }
 
   /** Frees the model and ends its worker. */
@@ -585,6 +642,8 @@ export class SpeechStream {
   readonly #f: SpeechFraming;
   readonly #mel: LogMelStream;
   #pending: number[] = [];
+  /** Normalised steps waiting for their lookahead (at most lookahead + 1). */
+  #ahead: Float32Array[] = [];
   #prev = BLANK;
   /** The digits transcribed so far. */
   readonly digits: number[] = [];
@@ -613,6 +672,8 @@ export class SpeechStream {
     const width = this.#f.bands * this.#f.stack;
     while (this.#pending.length >= width) await this.#step(this.#pending.splice(0, width));
     if (this.#pending.length > 0) await this.#step(this.#pending.splice(0));
+    // the last steps, with zeros for the future past the end (as withLookahead)
+    while (this.#ahead.length > 0) await this.#predict();
     return [...this.digits];
   }
 
@@ -621,6 +682,19 @@ export class SpeechStream {
     const f = this.#f;
     const x = new Float32Array(f.bands * f.stack);
     for (let i = 0; i < raw.length; i++) x[i] = (raw[i] - f.mean[i % f.bands]) / f.std[i % f.bands];
+    this.#ahead.push(x);
+    if (this.#ahead.length > (f.lookahead ?? 0)) await this.#predict();
+  }
+
+  /** The model's step on the oldest waiting step and the ones after it (its lookahead), then greedy decoding. */
+  async #predict(): Promise<void> {
+    const f = this.#f;
+    const w = f.bands * f.stack;
+    const x = new Float32Array(w * (1 + (f.lookahead ?? 0)));
+    this.#ahead.forEach((s, i) => {
+      x.set(s, i * w);
+    });
+    this.#ahead.shift();
     const y = await this.#t.predictStep({ features: x, batch: 1, steps: 1 });
     let best = 0;
     for (let k = 1; k < y.length; k++) if (y[k] > y[best]) best = k;

@@ -1,6 +1,6 @@
 // Machine translation with the attention encoder-decoder (seq2seq.ts) on byte-pair pieces:
 //
-//   const t = Translator.create(train, { sourcePieces: 4000, targetPieces: 4000, encoderUnits: 128 }, { seed: 1 });
+//   const t = Translator.create(train, { sourcePieces: 2000, targetPieces: 2000, encoderUnits: 128 }, { seed: 1 });
 //   await t.fit(train, { epochs: 5, batchSize: 64, dev, workers: 2,
 //     onEpoch: (e) => console.log(e.epoch, e.devBleu) });   // keeps the best dev BLEU weights
 //   t.translate(['Y dijo Dios: Sea la luz.'], { beam: 5 });  // → ['God said, “Let there be light,” …']
@@ -34,12 +34,12 @@ export interface TranslationPair {
 export interface TranslatorOptions extends Omit<Seq2SeqOptions, 'sourceVocab' | 'targetVocab' | 'bos' | 'eos'> {
   /**
    * Source BPE vocabulary size (pieces, 256 byte pieces included).
-   * @default 4000
+   * @default 2000
    */
   sourcePieces?: number;
   /**
    * Target BPE vocabulary size (BOS and EOS included).
-   * @default 4000
+   * @default 2000
    */
   targetPieces?: number;
   /**
@@ -155,11 +155,11 @@ export class Translator {
     if (!Number.isInteger(max) || max < 1) throw rangeError(`Translator.create: maxSourcePieces must be a whole number ≥ 1 (got ${max})`);
     const src = Bpe.learn(
       train.map((p) => p.source),
-      { size: sourcePieces ?? 4000 },
+      { size: sourcePieces ?? 2000 },
     );
     const tgt = Bpe.learn(
       train.map((p) => p.target),
-      { size: targetPieces ?? 4000, specials: [BOS, EOS] },
+      { size: targetPieces ?? 2000, specials: [BOS, EOS] },
     );
     const model = Seq2SeqModel.create({ embed: 128, encoderUnits: 128, ...arch, sourceVocab: src.size, targetVocab: tgt.size, bos: 0, eos: 1 }, opts);
     return new Translator(src, tgt, model, max);

@@ -99,6 +99,29 @@ pub fn bench_gemm_tile(m: u32, n: u32, k: u32, reps: u32, rows: u32, prepacked: 
     })
 }
 
+/// `benchGemm` with the build's own tile and blocks of `kc` rows of B and `mc` rows of A instead
+/// of the shipped ones: how `bench/blocking.mjs` compares block sizes. `prepacked` as in
+/// `benchGemmTile`.
+#[wasm_bindgen(js_name = benchGemmBlocking)]
+pub fn bench_gemm_blocking(m: u32, n: u32, k: u32, reps: u32, kc: u32, mc: u32, prepacked: bool) -> f32 {
+    use kernels::simd::{PackedB, gemm_packed_blocked};
+    let (m, n, k) = (m.max(1) as usize, n.max(1) as usize, k.max(1) as usize);
+    BUFS.with(|b| {
+        let [a, bt, c] = &mut *b.borrow_mut();
+        fill(a, m * k, 1);
+        fill(bt, n * k, 2);
+        c.resize(m * n, 0.0);
+        let mut packed = PackedB::new();
+        for i in 0..reps {
+            if i == 0 || !prepacked {
+                packed.pack_blocked(k, n, Mat::t(bt, k), kc as usize);
+            }
+            gemm_packed_blocked(m, Mat::n(a, k), &packed, false, c, n, mc as usize);
+        }
+        c[0]
+    })
+}
+
 /// `benchMicroKernel` with an R-row tile (one of `benchTiles`); NaN for another R.
 #[wasm_bindgen(js_name = benchMicroKernelTile)]
 pub fn bench_micro_kernel_tile(kc: u32, reps: u32, rows: u32) -> f64 {

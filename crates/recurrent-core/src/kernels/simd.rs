@@ -75,6 +75,8 @@ pub struct PackedB {
     data: Aligned,
     k: usize,
     n: usize,
+    /// Rows of B per block (KC unless packed by [`PackedB::pack_blocked`]).
+    kc: usize,
 }
 
 #[inline]
@@ -94,13 +96,20 @@ impl PackedB {
     }
     /// Packs op(B)[k×n]; reuses the allocation when it is large enough.
     pub fn pack(&mut self, k: usize, n: usize, b: Mat) {
+        self.pack_blocked(k, n, b, KC);
+    }
+
+    /// [`PackedB::pack`] in blocks of `kc_block` rows of B instead of KC (the products over it
+    /// then block the same way): `bench/blocking.mjs` compares block sizes with it.
+    pub fn pack_blocked(&mut self, k: usize, n: usize, b: Mat, kc_block: usize) {
         let npad = round_up(n.max(1), NR);
         self.k = k;
         self.n = n;
+        self.kc = kc_block.max(1);
         let data = self.data.get(k * npad, true);
         let mut pc = 0;
         while pc < k {
-            let kc = KC.min(k - pc);
+            let kc = self.kc.min(k - pc);
             let block = &mut data[pc * npad..(pc + kc) * npad];
             for jp in 0..npad / NR {
                 let j0 = jp * NR;
@@ -187,7 +196,7 @@ pub fn gemm(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &
     SCRATCH.with(|s| {
         let s = &mut *s.borrow_mut();
         s.1.pack(k, n, b);
-        gemm_with::<MR>(m, a, &s.1, accumulate, c, ldc, &mut s.0);
+        gemm_with::<MR>(m, a, &s.1, accumulate, (c, ldc), MC, &mut s.0);
     })
 }
 
@@ -195,17 +204,33 @@ pub fn gemm(m: usize, n: usize, k: usize, a: Mat, b: Mat, accumulate: bool, c: &
 pub fn gemm_packed(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize) {
     SCRATCH.with(|s| {
         let s = &mut *s.borrow_mut();
-        gemm_with::<MR>(m, a, b, accumulate, c, ldc, &mut s.0);
+        gemm_with::<MR>(m, a, b, accumulate, (c, ldc), MC, &mut s.0);
     })
 }
 
 /// [`gemm_packed`] with an R-row micro-kernel tile of the caller's choice.
 pub fn gemm_packed_tile<const R: usize>(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize) {
-    SCRATCH.with(|s| gemm_with::<R>(m, a, b, accumulate, c, ldc, &mut s.borrow_mut().0))
+    SCRATCH.with(|s| gemm_with::<R>(m, a, b, accumulate, (c, ldc), MC, &mut s.borrow_mut().0))
 }
 
-fn gemm_with<const R: usize>(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize, apack: &mut Aligned) {
-    let (n, k) = (b.n, b.k);
+/// [`gemm_packed`] with blocks of `mc` rows of A (and the blocks of k that `b` was packed with,
+/// [`PackedB::pack_blocked`]): `bench/blocking.mjs` compares block sizes with it.
+pub fn gemm_packed_blocked(m: usize, a: Mat, b: &PackedB, accumulate: bool, c: &mut [f32], ldc: usize, mc: usize) {
+    SCRATCH.with(|s| gemm_with::<MR>(m, a, b, accumulate, (c, ldc), mc.max(1), &mut s.borrow_mut().0))
+}
+
+/// C (+)= op(A)·B in blocks of `mc_block` rows of A by B's blocks of k rows; `c` is C and its
+/// row stride.
+fn gemm_with<const R: usize>(
+    m: usize,
+    a: Mat,
+    b: &PackedB,
+    accumulate: bool,
+    (c, ldc): (&mut [f32], usize),
+    mc_block: usize,
+    apack: &mut Aligned,
+) {
+    let (n, k, kc_block) = (b.n, b.k, b.kc);
     if m == 0 || n == 0 {
         return;
     }
@@ -218,14 +243,14 @@ fn gemm_with<const R: usize>(m: usize, a: Mat, b: &PackedB, accumulate: bool, c:
         }
         return;
     }
-    let apack = apack.get(round_up(MC.min(m), R) * KC.min(k), false);
+    let apack = apack.get(round_up(mc_block.min(m), R) * kc_block.min(k), false);
     let mut pc = 0;
     while pc < k {
-        let kc = KC.min(k - pc);
+        let kc = kc_block.min(k - pc);
         let overwrite = !accumulate && pc == 0;
         let mut ic = 0;
         while ic < m {
-            let mc = MC.min(m - ic);
+            let mc = mc_block.min(m - ic);
             pack_a::<R>(a, ic, mc, pc, kc, apack);
             for jp in 0..n.div_ceil(NR) {
                 let bp = b.panel(pc, kc, jp);

@@ -6,13 +6,25 @@ use crate::rng::Rng;
 type Gemm = fn(usize, usize, usize, Mat, Mat, bool, &mut [f32], usize);
 /// The shipped GEMM of each module, and the SIMD GEMM with every other micro-kernel tile that
 /// `bench/tiles.mjs` measures (so a tile switched on later is already checked).
-const GEMMS: [(&str, Gemm); 5] = [
+const GEMMS: [(&str, Gemm); 7] = [
     ("simd", simd::gemm),
     ("scalar", scalar::gemm),
     ("simd 5x8", |m, n, k, a, b, acc, c, ldc| tiled::<5>((m, n, k), a, b, acc, c, ldc)),
     ("simd 6x8", |m, n, k, a, b, acc, c, ldc| tiled::<6>((m, n, k), a, b, acc, c, ldc)),
     ("simd 8x8", |m, n, k, a, b, acc, c, ldc| tiled::<8>((m, n, k), a, b, acc, c, ldc)),
+    // other block sizes that `bench/blocking.mjs` measures; small ones, so the tests' sizes cross
+    // several blocks of each
+    ("simd kc 5 mc 6", |m, n, k, a, b, acc, c, ldc| blocked((m, n, k), (5, 6), a, b, acc, c, ldc)),
+    ("simd kc 256 mc 32", |m, n, k, a, b, acc, c, ldc| blocked((m, n, k), (256, 32), a, b, acc, c, ldc)),
 ];
+
+/// The SIMD GEMM in blocks of `kc` rows of B and `mc` rows of A.
+#[allow(clippy::too_many_arguments)] // the gemm signature it mirrors
+fn blocked((m, n, k): (usize, usize, usize), (kc, mc): (usize, usize), a: Mat, b: Mat, acc: bool, c: &mut [f32], ldc: usize) {
+    let mut bp = simd::PackedB::new();
+    bp.pack_blocked(k, n, b, kc);
+    simd::gemm_packed_blocked(m, a, &bp, acc, c, ldc, mc);
+}
 
 /// The SIMD GEMM with an R-row micro-kernel tile: B packed here, then `gemm_packed_tile`.
 fn tiled<const R: usize>((m, n, k): (usize, usize, usize), a: Mat, b: Mat, acc: bool, c: &mut [f32], ldc: usize) {

@@ -418,7 +418,8 @@ impl Seq2Seq {
         let n = b * ty;
         let count = self.y_out.iter().filter(|&&y| y != IGNORE_INDEX).count();
         let scale = 1.0 / count as f64;
-        // dlogits = (softmax − onehot) / count
+        // dlogits = (softmax − onehot) / count: exp(logit − max) in one vectorised f32 pass
+        // (the loss itself stays in f64), scaled by 1 / (count · Σ exp)
         self.dlogits.resize(n * v, 0.0);
         for i in 0..n {
             let y = self.y_out[i];
@@ -428,9 +429,14 @@ impl Seq2Seq {
                 continue;
             }
             let row = &self.logits[i * v..(i + 1) * v];
-            let (max, sum) = (self.row_max[i], self.row_sum[i]);
+            let max = self.row_max[i] as f32;
             for (g, &x) in d.iter_mut().zip(row) {
-                *g = ((x as f64 - max).exp() / sum * scale) as f32;
+                *g = x - max;
+            }
+            crate::kernels::exp(d);
+            let k = (scale / self.row_sum[i]) as f32;
+            for g in d.iter_mut() {
+                *g *= k;
             }
             d[y as usize] -= scale as f32;
         }
