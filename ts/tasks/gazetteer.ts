@@ -23,6 +23,7 @@ export type GazetteerEntries = Record<string, readonly string[]>;
 
 /** A lookup of entity strings: does `text` occur as an entity of type index `t`? */
 export interface GazetteerLookup {
+  /** Whether `text` occurs as an entity of type index `t` (the types in sorted order). */
   has(t: number, text: string): boolean;
 }
 
