@@ -54,7 +54,7 @@ after it, LOC from ns, ORG from nt; lines by index: i % 10 == 0 test, == 1 dev, 
     {
       name: 'gazetteer',
       arg: 'on|off',
-      help: 'each character also reads where training entities (of up to 4 types) begin, continue and end there, jackknifed over 10 folds for training text; the entities are saved in the model (default on for --corpus msra, off otherwise)',
+      help: 'each character also reads where training entities (of up to 4 types) begin, continue and end there, jackknifed over 10 folds for training text; the entities are saved in the model (default on for --corpus msra and peoples-daily, off for your own files)',
     },
     common.units(128, 'LSTM units per direction'),
     common.layers(1),
@@ -134,7 +134,7 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const batchSize = f.int('batch', 32);
   const embed = f.int('embed', 64);
   const bigrams = f.int('bigrams', 0, { min: 0 });
-  const gazetteer = f.choice('gazetteer', ['on', 'off'] as const, corpus === MSRA ? 'on' : 'off') === 'on';
+  const gazetteer = f.choice('gazetteer', ['on', 'off'] as const, corpus === 'files' ? 'off' : 'on') === 'on';
   const hidden = f.int('units', 128);
   const layers = f.int('layers', 1);
   const dropout = f.num('dropout', 0.2, { min: 0, max: 0.95 });
