@@ -181,6 +181,23 @@ describe('recurrent ner', () => {
     expect(b.stdout).toBe('[江泽民]PER在[北京]LOC\n在\n');
   });
 
+  it('--gazetteer on: the characters also read the training entities, and ner run reads them from the model file', () => {
+    const tiny = join(dir, 'gaz.txt');
+    writeFileSync(tiny, '李 B-PER\n鹏 I-PER\n去 O\n上 B-LOC\n海 I-LOC\n\n'.repeat(8));
+    const m = join(dir, 'gaz.safetensors');
+    const args = ['--epochs', '6', '--batch', '1', '--units', '16', '--embed', '8', '--dropout', '0', '--lr', '0.05', '--no-chart'];
+    const t = cli(['ner', 'train', '--train', tiny, '--test', tiny, '--gazetteer', 'on', '--out', m, ...args]);
+    expect(t.stderr).toBe('');
+    expect(t.status).toBe(0);
+    expect(t.stdout).toMatch(/and of their gazetteer bits \(training entities, jackknifed over 10 folds\)/);
+    const r = cli(['ner', 'run', '--model', m, '--format', 'brackets', '--text', '李鹏去上海']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('[李鹏]PER去[上海]LOC\n');
+    const bad = cli(['ner', 'train', '--train', tiny, '--test', tiny, '--gazetteer', 'maybe', '--out', m, ...args]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/gazetteer/);
+  });
+
   it('refuses bad input clearly: a model of another task, a line without a tag, an unknown scheme, an empty file', () => {
     const tag = join(dir, 'pos.safetensors');
     const t = cli(['tag', 'train', '--corpus', PD, '--test', PD, '--epochs', '1', '--units', '4', '--embed', '4', '--out', tag, '--no-chart']);

@@ -54,7 +54,7 @@ after it, LOC from ns, ORG from nt; lines by index: i % 10 == 0 test, == 1 dev, 
     {
       name: 'gazetteer',
       arg: 'on|off',
-      help: 'each character also reads where training entities (of up to 4 types) begin, continue and end there, jackknifed over 10 folds for training text; the entities are saved in the model (default on for --corpus, off for your own files)',
+      help: 'each character also reads where training entities (of up to 4 types) begin, continue and end there, jackknifed over 10 folds for training text; the entities are saved in the model (default on for --corpus msra and peoples-daily, off for your own files)',
     },
     common.units(128, 'LSTM units per direction'),
     common.layers(1),

@@ -23,6 +23,7 @@ export type GazetteerEntries = Record<string, readonly string[]>;
 
 /** A lookup of entity strings: does `text` occur as an entity of type index `t`? */
 export interface GazetteerLookup {
+  /** Whether `text` occurs as an entity of type index `t` (the types in sorted order). */
   has(t: number, text: string): boolean;
 }
 
@@ -108,22 +109,26 @@ export function gazetteerBits(cs: readonly string[], gaz: GazetteerLookup, types
  */
 export function heldOutGazetteers(sents: readonly CharTaggedSentence[], entries: GazetteerEntries, folds = GAZETTEER_FOLDS): GazetteerLookup[] {
   const typeId = new Map(Object.keys(entries).map((t, i) => [t, i]));
-  const key = (t: number, text: string) => `${t}\u0000${text}`;
-  const total = new Map<string, number>();
-  const inFold = Array.from({ length: folds }, () => new Map<string, number>());
+  // per type: entity text → its count in each fold, then in all (no string keys built per lookup)
+  const counts = Object.keys(entries).map(() => new Map<string, Int32Array>());
   sents.forEach((s, i) => {
     for (const e of tagsToEntities(s.tags, s.chars)) {
       const t = typeId.get(e.type);
       if (t === undefined) continue;
-      const k = key(t, e.text ?? s.chars.slice(e.start, e.end).join(''));
-      total.set(k, (total.get(k) ?? 0) + 1);
-      inFold[i % folds].set(k, (inFold[i % folds].get(k) ?? 0) + 1);
+      const text = e.text ?? s.chars.slice(e.start, e.end).join('');
+      let c = counts[t].get(text);
+      if (!c) {
+        c = new Int32Array(folds + 1);
+        counts[t].set(text, c);
+      }
+      c[i % folds]++;
+      c[folds]++;
     }
   });
-  return inFold.map((own) => ({
-    has: (t, text) => {
-      const k = key(t, text);
-      return (total.get(k) ?? 0) > (own.get(k) ?? 0);
+  return Array.from({ length: folds }, (_, k) => ({
+    has: (t: number, text: string) => {
+      const c = counts[t]?.get(text);
+      return c !== undefined && c[folds] > c[k];
     },
   }));
 }

@@ -287,7 +287,12 @@ export interface TrainPosTaggerOptions extends PosTaggerOptions {
    * Feature symbols read by each word after its own ids: the inventory and how many per word;
    * each training sentence then gives `features` (per word, `slots` symbols of `symbols`).
    */
-  features?: { symbols: readonly string[]; slots: number };
+  features?: {
+    /** Every feature symbol (added to the vocabulary). */
+    symbols: readonly string[];
+    /** Feature symbols per word. */
+    slots: number;
+  };
   /**
    * Word dropout α: a word seen c times is replaced by its signature with probability
    * α/(α + c) while training; 0 = off.
