@@ -195,7 +195,7 @@ describe('CLI pictures', () => {
     // the same ratios turn by turn, in order
     expect(r.stdout).toContain('turn by turn (one ratio per turn, in order):');
     expect(r.stdout).toMatch(
-      /^W1: 2 workers ÷ 1 2\.00× 1\.80× 1\.60×; ours \(1 thread\) ÷ PyTorch 1 thread 0\.25× 0\.25× 0\.25×; ours \(2 workers\) ÷ PyTorch 2 threads 0\.50× 0\.50× 0\.50×$/m,
+      /^W1: 2 workers ÷ 1 2\.00× 1\.80× 1\.60×; ours \(1 thread\) ÷ PyTorch 1 thread 0\.25× 0\.25× 0\.25×; 2 workers \(simd128\) ÷ PyTorch 1 thread 0\.50× 0\.45× 0\.40×; ours \(2 workers\) ÷ PyTorch 2 threads 0\.50× 0\.50× 0\.50×$/m,
     );
     expect(r.stdout).toMatch(/^W5: ours \(1 thread, batch 1\) ÷ PyTorch 2 threads 14\.0× 14\.0× 14\.0×$/m);
     // every saved figure says where it ran (the machine's, where the figure's process did not say)
@@ -221,7 +221,7 @@ describe('CLI pictures', () => {
       '0.25×',
       '80,000',
       '0.50×',
-      'relaxed ≥0.97× ✓; 2 workers ≥1.80× ✓',
+      'relaxed ≥0.97× ✓; 2 workers ≥1.80× ✓; 2 workers ÷ PyTorch 1t ≥0.55× ✗ (18% short)',
     ]);
     expect(row('W5 generation', 1).slice(6, 12)).toEqual(['batch 1', '—', '—', '—', '1,000', '14.0× (1 thread)']);
     // 10/11 … : 91% of simd128's ceiling, 50% of relaxed's (per turn), relaxed ÷ simd128 = 1

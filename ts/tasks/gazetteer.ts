@@ -64,7 +64,15 @@ export function gazetteerEntries(sents: readonly CharTaggedSentence[]): Gazettee
   return out;
 }
 
-/** A lookup of all the entries (for text outside the training data). */
+/**
+ * A lookup of all the entries (for text outside the training data): `has(t, text)` for the type
+ * index t of the entries' sorted types.
+ * @example
+ * ```ts
+ * const gaz = gazetteerLookup({ LOC: ['北京'], PER: ['江泽民'] });
+ * console.log(gaz.has(0, '北京'), gaz.has(1, '北京')); // true false
+ * ```
+ */
 export function gazetteerLookup(entries: GazetteerEntries): GazetteerLookup {
   const sets = Object.values(entries).map((ws) => new Set(ws));
   return { has: (t, text) => sets[t]?.has(text) ?? false };
