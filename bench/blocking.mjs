@@ -11,7 +11,7 @@
 import { cpus } from 'node:os';
 import { init, kernelBackend } from '../dist/index.js';
 import { wasm } from '../dist/wasm.js';
-import { CEILING, GEMM_SHAPES, median, parseArgs } from './lib.mjs';
+import { CEILING, GEMM_SHAPES, gflopRate, median, parseArgs } from './lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 await init(undefined, { kernels: typeof args.kernels === 'string' ? args.kernels : 'auto' });
@@ -28,19 +28,8 @@ const VARIANTS = [
   [128, 64],
 ];
 
-/** GFLOP/s of `call` (doing `flop` flops), run for at least `time` s: [wall, cpu]. */
-function rate(call, flop) {
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  let n = 0;
-  do {
-    call();
-    n++;
-  } while (performance.now() - t0 < time * 1000);
-  const wall = (performance.now() - t0) / 1000;
-  const c = process.cpuUsage(c0);
-  return [(flop * n) / wall / 1e9, (flop * n) / Math.max((c.user + c.system) / 1e6, 1e-6) / 1e9];
-}
+/** GFLOP/s of `call` (doing `flop` flops) for at least `time` s: [wall, cpu]. */
+const rate = (call, flop) => gflopRate(call, flop, time);
 
 const ceiling = () => {
   const reps = 20000;

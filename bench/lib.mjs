@@ -208,6 +208,21 @@ export async function gemmFigure(args, calls, m) {
 }
 
 /** Command-line flags: --name value and bare --flag (true). */
+/** GFLOP/s of `call` (doing `flop` flops), repeated for at least `seconds`: [by the wall clock,
+ * by the process's CPU time (user + system; the steadier one on a shared machine)]. */
+export function gflopRate(call, flop, seconds) {
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  let n = 0;
+  do {
+    call();
+    n++;
+  } while (performance.now() - t0 < seconds * 1000);
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return [(flop * n) / wall / 1e9, (flop * n) / Math.max((c.user + c.system) / 1e6, 1e-6) / 1e9];
+}
+
 export function parseArgs(argv) {
   const out = {};
   for (let i = 0; i < argv.length; i++) {

@@ -20,7 +20,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { init, kernelBackend } from '../dist/index.js';
 import { wasm } from '../dist/wasm.js';
-import { CEILING, GEMM_SHAPES, median, parseArgs } from './lib.mjs';
+import { CEILING, GEMM_SHAPES, gflopRate, median, parseArgs } from './lib.mjs';
 
 const args = parseArgs(process.argv.slice(2));
 await init(undefined, { kernels: typeof args.kernels === 'string' ? args.kernels : 'auto' });
@@ -33,20 +33,8 @@ const tiles = all;
 if (tiles.length < 2)
   console.log('this build has only its own tile: build with RECURRENT_WASM_FEATURES=bench-tiles bash scripts/build.sh to compare the others');
 
-/** GFLOP/s of `call` (doing `flop` flops), run for at least `time` s: [wall, cpu]. */
-function rate(call, flop) {
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  let n = 0;
-  do {
-    call();
-    n++;
-  } while (performance.now() - t0 < time * 1000);
-  const wall = (performance.now() - t0) / 1000;
-  const c = process.cpuUsage(c0);
-  const cpu = (c.user + c.system) / 1e6;
-  return [(flop * n) / wall / 1e9, (flop * n) / Math.max(cpu, 1e-6) / 1e9];
-}
+/** GFLOP/s of `call` (doing `flop` flops) for at least `time` s: [wall, cpu]. */
+const rate = (call, flop) => gflopRate(call, flop, time);
 
 const entries = [CEILING, ...GEMM_SHAPES];
 /** runs[tile][entry] = list of [wall, cpu] */
