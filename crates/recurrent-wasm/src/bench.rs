@@ -83,20 +83,7 @@ pub fn bench_gemm_tile(m: u32, n: u32, k: u32, reps: u32, rows: u32, prepacked: 
         8 => g::<8>,
         _ => return f32::NAN,
     };
-    BUFS.with(|b| {
-        let [a, bt, c] = &mut *b.borrow_mut();
-        fill(a, m * k, 1);
-        fill(bt, n * k, 2);
-        c.resize(m * n, 0.0);
-        let mut packed = PackedB::new();
-        for i in 0..reps {
-            if i == 0 || !prepacked {
-                packed.pack(k, n, Mat::t(bt, k));
-            }
-            gemm(m, Mat::n(a, k), &packed, false, c, n);
-        }
-        c[0]
-    })
+    packed_gemm_reps((m, n, k), reps, prepacked, |p, bt| p.pack(k, n, Mat::t(bt, k)), |a, p, c| gemm(m, Mat::n(a, k), p, false, c, n))
 }
 
 /// `benchGemm` with the build's own tile and blocks of `kc` rows of B and `mc` rows of A instead
@@ -104,19 +91,37 @@ pub fn bench_gemm_tile(m: u32, n: u32, k: u32, reps: u32, rows: u32, prepacked: 
 /// `benchGemmTile`.
 #[wasm_bindgen(js_name = benchGemmBlocking)]
 pub fn bench_gemm_blocking(m: u32, n: u32, k: u32, reps: u32, kc: u32, mc: u32, prepacked: bool) -> f32 {
-    use kernels::simd::{PackedB, gemm_packed_blocked};
+    use kernels::simd::gemm_packed_blocked;
     let (m, n, k) = (m.max(1) as usize, n.max(1) as usize, k.max(1) as usize);
+    packed_gemm_reps(
+        (m, n, k),
+        reps,
+        prepacked,
+        |p, bt| p.pack_blocked(k, n, Mat::t(bt, k), kc as usize),
+        |a, p, c| gemm_packed_blocked(m, Mat::n(a, k), p, false, c, n, mc as usize),
+    )
+}
+
+/// The two GEMM benches' loop: A [m, k] and Bᵀ [n, k] filled, `reps` products into C [m, n],
+/// B packed by `pack` before each (or once, when `prepacked`); returns C[0] so the work is kept.
+fn packed_gemm_reps(
+    (m, n, k): (usize, usize, usize),
+    reps: u32,
+    prepacked: bool,
+    pack: impl Fn(&mut kernels::simd::PackedB, &[f32]),
+    gemm: impl Fn(&[f32], &kernels::simd::PackedB, &mut [f32]),
+) -> f32 {
     BUFS.with(|b| {
         let [a, bt, c] = &mut *b.borrow_mut();
         fill(a, m * k, 1);
         fill(bt, n * k, 2);
         c.resize(m * n, 0.0);
-        let mut packed = PackedB::new();
+        let mut packed = kernels::simd::PackedB::new();
         for i in 0..reps {
             if i == 0 || !prepacked {
-                packed.pack_blocked(k, n, Mat::t(bt, k), kc as usize);
+                pack(&mut packed, bt);
             }
-            gemm_packed_blocked(m, Mat::n(a, k), &packed, false, c, n, mc as usize);
+            gemm(a, &packed, c);
         }
         c[0]
     })
