@@ -133,6 +133,20 @@ describe('recurrent ner', () => {
     expect(existsSync(model)).toBe(true);
   });
 
+  it('train --workers 2: data-parallel replicas, the model saved and scored as in the calling thread', () => {
+    const m = join(dir, 'ner-w2.safetensors');
+    const args = ['--epochs', '1', '--units', '8', '--embed', '8', '--batch', '4', '--no-chart'];
+    const r = cli(['ner', 'train', '--train', MSRA, '--test', MSRA, '--workers', '2', '--out', m, ...args]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/training on 2 replicas/);
+    expect(r.stdout).toMatch(/BiLSTM-CRF: P [\d.]+ {2}R [\d.]+ {2}F1 [\d.]+/);
+    expect(existsSync(m)).toBe(true);
+    const bad = cli(['ner', 'train', '--train', MSRA, '--test', MSRA, '--workers', '0', '--out', m, ...args]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/workers/);
+  });
+
   it('run writes JSON lines with character offsets, or brackets, from --text or stdin', () => {
     // a model that has learnt one sentence well enough to find its entities (over characters:
     // with bigrams, the line 在 alone would read a character only ever seen inside 在北)

@@ -63,6 +63,34 @@ describe('batching', () => {
     expect(b.tokens).toBe(4);
   });
 
+  it("examples byLength: each epoch's batches hold rows of similar length, every row once, the short batch last", () => {
+    // 1,000 rows of lengths 1..50 in a scrambled order; batches of 7 (1,000 = 142 × 7 + 6)
+    const list = Array.from({ length: 1000 }, (_, i) => ({ ids: Array(1 + ((i * 37) % 50)).fill(1), targets: Array(1 + ((i * 37) % 50)).fill(0) }));
+    const len = (r: number) => list[r].ids.length;
+    const order = epochOrder(examples(list, { byLength: true }), 2, true, 9, 7);
+    expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(epochOrder(examples(list, { byLength: true }), 2, true, 9, 7)).toEqual(order);
+    expect(epochOrder(examples(list, { byLength: true }), 3, true, 9, 7)).not.toEqual(order);
+    let spread = 0;
+    let plainSpread = 0;
+    const plain = epochOrder(examples(list), 2, true, 9, 7);
+    for (let b = 0; b < 142; b++) {
+      const ls = [...order.subarray(7 * b, 7 * b + 7)].map(len);
+      // sorted inside a window of 32 batches: a batch is a run of ascending lengths
+      expect(ls).toEqual([...ls].sort((x, y) => x - y));
+      spread += ls[6] - ls[0];
+      const ps = [...plain.subarray(7 * b, 7 * b + 7)].map(len);
+      plainSpread += Math.max(...ps) - Math.min(...ps);
+    }
+    // rows of a batch differ by little (224 rows over 50 lengths a window) against a shuffle's
+    expect(spread / 142).toBeLessThan(3);
+    expect(plainSpread / 142).toBeGreaterThan(25);
+    // the short batch (6 rows) is the last; without batchSize or shuffle, the plain order
+    const last = [...order.subarray(994)].map(len);
+    expect(last).toEqual([...last].sort((x, y) => x - y));
+    expect(Array.from(epochOrder(examples(list, { byLength: true }), 0, false, 0, 7))).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+  });
+
   it('examples: one target per sequence, and regression values', () => {
     const d = examples(
       [

@@ -11,10 +11,14 @@ import { trainPosTagger as trainPosTaggerDist, trainSegmenter as trainSegmenterD
 import { init, Model, padBatch, sequential } from '../ts/index.js';
 import {
   charVocabulary,
+  HELD_OUT_FOLDS,
+  HeldOutCounts,
+  heldOutLexicons,
   LEXICON_MAX_LEN,
   lexiconBits,
   lexiconSymbols,
   lexiconWords,
+  markSpan,
   NO_BIGRAM,
   PosTagger,
   parseTagged,
@@ -31,6 +35,35 @@ const PD = parseTagged(readFileSync(join(ROOT, 'test/fixtures/chinese/peoples-da
 beforeAll(async () => {
   await init();
   await initDist(); // the replicas run dist/'s worker
+});
+
+describe('held-out dictionaries and span bits (held-out.ts, shared by the lexicon and the gazetteer)', () => {
+  it('markSpan sets begins, inside and ends of a group; a one-character span begins and ends', () => {
+    const bits = new Uint16Array(6);
+    markSpan(bits, 1, 4, 3); // bits 3 (begins), 4 (inside), 5 (ends)
+    markSpan(bits, 5, 1, 0);
+    expect(Array.from(bits)).toEqual([0, 8, 16, 16, 32, 1 | 4]);
+  });
+
+  it("a fold's lookup holds the items seen outside it, counted over all folds", () => {
+    expect(HELD_OUT_FOLDS).toBe(10);
+    const c = new HeldOutCounts(3);
+    c.add(0, 'a'); // fold 0
+    c.add(3, 'a'); // fold 0 again: a only in fold 0
+    c.add(1, 'b');
+    c.add(4, 'b'); // fold 1
+    c.add(2, 'b'); // fold 2: b in folds 1 and 2
+    const [f0, f1, f2] = c.lookups();
+    expect([f0.has('a'), f1.has('a'), f2.has('a')]).toEqual([false, true, true]);
+    expect([f0.has('b'), f1.has('b'), f2.has('b')]).toEqual([true, true, true]);
+    expect(f0.has('z')).toBe(false);
+    expectError(() => new HeldOutCounts(0), RangeError, 'E_RANGE', /folds/);
+    // the segmenter's: sentence i in fold i % folds, each word counted
+    const [l0, l1] = heldOutLexicons([['北京', '是'], ['北京', '上海'], ['是']], 2);
+    expect([l0.has('北京'), l0.has('上海'), l0.has('是')]).toEqual([true, true, false]);
+    expect([l1.has('北京'), l1.has('上海'), l1.has('是')]).toEqual([true, false, true]);
+    expect(heldOutLexicons([['北京']])).toHaveLength(HELD_OUT_FOLDS);
+  });
 });
 
 describe('lexicon bits', () => {

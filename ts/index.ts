@@ -58,7 +58,7 @@ export type { CtcDecodeOptions, CtcHypothesis, CtcLossInput, CtcLossResult, CtcO
 export { ctcDecode, ctcLoss } from './ctc.js';
 export { deriveSeed, Rng } from './data/rng.js';
 export type { DataLike, DataSpec, Example, ExamplesData, TrainBatch, WindowsData } from './data/source.js';
-export { batchesPerEpoch, examples, padBatch, splitBySeed, textWindows } from './data/source.js';
+export { batchesPerEpoch, bucketedBatches, examples, padBatch, splitBySeed, textWindows } from './data/source.js';
 export type { VocabularyJSON } from './data/vocab.js';
 export { Vocabulary } from './data/vocab.js';
 export type { ErrorCode, RecurrentErrorFields } from './errors.js';

@@ -57,6 +57,10 @@ after it, LOC from ns, ORG from nt; lines by index: i % 10 == 0 test, == 1 dev, 
       help: 'each character also reads where training entities (of up to 4 types) begin, continue and end there, jackknifed over 10 folds for training text; the entities are saved in the model (default on for --corpus msra and peoples-daily, off for your own files)',
     },
     common.units(128, 'LSTM units per direction'),
+    {
+      ...common.workers(),
+      help: 'data-parallel training on N worker replicas, each taking a row shard of every batch (auto: one per core where the first batch measures them faster than one; default auto for --corpus msra and peoples-daily, 1 for your own files)',
+    },
     common.layers(1),
     common.dropout(0.2, 'dropout after the embedding and after the LSTM'),
     common.lr(TASK_TRAINING.ner.lr, `Adam learning rate, times ${scheduleGamma(TASK_TRAINING.ner)} after each epoch`),
@@ -136,6 +140,7 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const bigrams = f.int('bigrams', 0, { min: 0 });
   const gazetteer = f.choice('gazetteer', ['on', 'off'] as const, corpus === 'files' ? 'off' : 'on') === 'on';
   const hidden = f.int('units', 128);
+  const workers = f.workers(corpus === 'files' ? 1 : 'auto');
   const layers = f.int('layers', 1);
   const dropout = f.num('dropout', 0.2, { min: 0, max: 0.95 });
   const lr = f.num('lr', TASK_TRAINING.ner.lr, { min: 0 });
@@ -204,6 +209,8 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
     hidden,
     layers,
     dropout,
+    workers,
+    onWorkers: (n, why) => out(`training on ${n} replica${n === 1 ? '' : 's'} (${why})`),
     seed,
     epochs,
     timeBudgetMs: budget,

@@ -69,6 +69,12 @@ export interface ExamplesData {
    * @default the model's `input.features`
    */
   featureDim?: number;
+  /**
+   * Training batches of rows of similar length (`bucketedBatches`): less padding, and
+   * data-parallel replicas' row shards of a batch cost about the same.
+   * @default false
+   */
+  byLength?: boolean;
 }
 
 /** A training or validation data set: {@link WindowsData} or {@link ExamplesData}. */
@@ -155,6 +161,7 @@ function idsOf(ids: ArrayLike<number>): Uint32Array {
  * model with `returnSequences: false`) or `values` (regression). A plain array of examples is
  * accepted wherever this is. An empty list is E_RANGE.
  * @param opts.featureDim features per step of feature examples (default: the model's input.features)
+ * @param opts.byLength training batches of rows of similar length, in a shuffled order (default false: rows shuffled)
  * @example
  * ```ts
  * // tag every step: ids → one class per step
@@ -163,10 +170,10 @@ function idsOf(ids: ArrayLike<number>): Uint32Array {
  * const labelled = examples([{ features: [0.1, 0.2, 0.3, 0.4], target: 1 }, { features: [0.5, 0.6], target: 0 }]);
  * ```
  */
-export function examples(list: Example[], opts: { featureDim?: number } = {}): ExamplesData {
+export function examples(list: Example[], opts: { featureDim?: number; byLength?: boolean } = {}): ExamplesData {
   if (!Array.isArray(list)) throw optionError('examples() takes an array of examples');
   if (list.length === 0) throw rangeError('the data set is empty');
-  return { kind: 'examples', examples: list, featureDim: opts.featureDim };
+  return { kind: 'examples', examples: list, featureDim: opts.featureDim, ...(opts.byLength ? { byLength: true } : {}) };
 }
 
 /**
@@ -195,8 +202,10 @@ export function batchesPerEpoch(d: DataSpec, batchSize: number): number {
   return Math.ceil(epochSize(d) / batchSize);
 }
 
-/** Order of examples (or window offsets) in one epoch, deterministic in (seed, epoch). */
-export function epochOrder(d: DataSpec, epoch: number, shuffle: boolean, seed: number): Uint32Array {
+/** Order of examples (or window offsets) in one epoch, deterministic in (seed, epoch); with
+ * `byLength` examples and `batchSize`, its batches (consecutive runs of `batchSize`) hold rows
+ * of similar length, a short batch last. */
+export function epochOrder(d: DataSpec, epoch: number, shuffle: boolean, seed: number, batchSize?: number): Uint32Array {
   const n = epochSize(d);
   const rng = new Rng(deriveSeed(seed, epoch));
   if (d.kind === 'windows') {
@@ -205,9 +214,43 @@ export function epochOrder(d: DataSpec, epoch: number, shuffle: boolean, seed: n
     for (let i = 0; i < n; i++) out[i] = d.random ? rng.below(maxOff + 1) : i * d.steps;
     return out;
   }
+  if (shuffle && d.byLength && batchSize !== undefined) {
+    const batches = bucketedBatches(
+      d.examples.map((e) => (e.ids ?? e.features)?.length ?? 0),
+      batchSize,
+      rng,
+    );
+    // at most one batch is short (the last window's last): it goes last, so every run of
+    // batchSize rows in the order is one batch
+    const short = batches.findIndex((b) => b.length < batchSize);
+    if (short >= 0) batches.push(...batches.splice(short, 1));
+    return Uint32Array.from(batches.flat());
+  }
   const out = new Uint32Array(n).map((_, i) => i);
   if (shuffle) rng.shuffle(out);
   return out;
+}
+
+/**
+ * Batches for one epoch: the rows shuffled, then sorted by length inside windows of 32
+ * batches, cut into batches, and the batches shuffled (deterministic in `rng`).
+ * @example
+ * ```ts
+ * const batches = bucketedBatches([5, 3, 9, 4, 8, 2], 2, new Rng(1)); // rows of similar length together
+ * console.log(batches); // e.g. [[5, 1], [0, 3], [4, 2]]: indices, every row once
+ * ```
+ */
+export function bucketedBatches(lengths: ArrayLike<number>, batchSize: number, rng: Rng): number[][] {
+  const order = Array.from({ length: lengths.length }, (_, i) => i);
+  rng.shuffle(order);
+  const batches: number[][] = [];
+  const win = batchSize * 32;
+  for (let i = 0; i < order.length; i += win) {
+    const part = order.slice(i, i + win).sort((a, b) => lengths[a] - lengths[b]);
+    for (let j = 0; j < part.length; j += batchSize) batches.push(part.slice(j, j + batchSize));
+  }
+  rng.shuffle(batches);
+  return batches;
 }
 
 /**

@@ -145,7 +145,7 @@ export class SequentialKind implements ModelKind {
         sequentialTarget(model, {
           batchesPerEpoch: nb,
           batches(epoch, seed) {
-            const order = epochOrder(spec, epoch, shuffle, seed);
+            const order = epochOrder(spec, epoch, shuffle, seed, batchSize);
             return (i) => makeBatch(spec, order, i, batchSize, shape);
           },
           window,

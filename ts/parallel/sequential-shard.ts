@@ -17,7 +17,7 @@ export function sequentialShard(
   /** This replica's rows of batch `i` of `epoch` (undefined when it has none). */
   const shardBatch = (epoch: number, seed: number, i: number): TrainBatch | undefined => {
     if (epoch !== epochSeen) {
-      order = epochOrder(spec, epoch, shuffle, seed);
+      order = epochOrder(spec, epoch, shuffle, seed, bs);
       epochSeen = epoch;
     }
     const start = i * bs;

@@ -10,12 +10,15 @@
 // - Batches are bucketed by length (rows of similar length together) to waste few padded
 //   steps; the order is deterministic in the seed.
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError } from '../errors.js';
-import { decodeSafetensors, fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import { bucketedBatches, decodeSafetensors, fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
 import { bigramTokens, readsBigrams } from './bigrams.js';
 import { adam, TASK_TRAINING } from './defaults.js';
 import { withMetadata } from './model-file.js';
 import { charNgrams, NbLogisticRegression } from './nb-logistic.js';
 import { progressEvery } from './progress.js';
+
+/** Length-bucketed batches (the fit engine's, `examples(…, { byLength: true })`), for the taggers' own loops. */
+export { bucketedBatches };
 
 /** The symbol unknown tokens map to in a classifier's vocabulary. */
 export const UNK_TOKEN = '<unk>';
@@ -575,26 +578,6 @@ export function fittingBatchSize(model: { maxBatchSteps: number }, batchSize: nu
       `the longest ${what} has ${longest} steps, more than this model takes in one call (${max}: the core's 2^27 floats of activations over the floats it keeps per step); shorten it or use a smaller model`,
     );
   return Math.max(1, Math.min(batchSize, Math.floor(max / Math.max(1, longest))));
-}
-
-/** Batches for one epoch: shuffled, then sorted by length inside windows of 32 batches, cut
- * @example
- * ```ts
- * const batches = bucketedBatches([5, 3, 9, 4, 8, 2], 2, new Rng(1)); // rows of similar length together
- * console.log(batches); // e.g. [[5, 1], [0, 3], [4, 2]]: indices, every row once
- * ```
- * into batches, and the batches shuffled (deterministic in `rng`). */
-export function bucketedBatches(lengths: ArrayLike<number>, batchSize: number, rng: Rng): number[][] {
-  const order = Array.from({ length: lengths.length }, (_, i) => i);
-  rng.shuffle(order);
-  const batches: number[][] = [];
-  const win = batchSize * 32;
-  for (let i = 0; i < order.length; i += win) {
-    const part = order.slice(i, i + win).sort((a, b) => lengths[a] - lengths[b]);
-    for (let j = 0; j < part.length; j += batchSize) batches.push(part.slice(j, j + batchSize));
-  }
-  rng.shuffle(batches);
-  return batches;
 }
 
 /** Trains a classifier on token lists with labels in [0, classes). The vocabulary is built

@@ -2,21 +2,19 @@
 // the training data (of up to 4 types, e.g. PER, LOC, ORG) begins (B), continues (M) or ends (E)
 // there; a one-character entity sets B and E. Bit 3·t + p (t: the type's index, p: B 0, M 1,
 // E 2), one symbol `<gaz N>` read as one more input id of the step. Training text takes its bits
-// from the entities of the OTHER folds (jackknifing, as the segmenter's lexicon bits do), so the
+// from the entities of the OTHER folds (jackknifing, as the segmenter's lexicon bits do; held-out.ts), so the
 // tagger learns how far a dictionary match goes (a new name has no bits, a common word may
 // carry them) instead of trusting it blindly; other text takes them from all training entities.
 import { rangeError } from '../errors.js';
 import type { CharTaggedSentence } from './chinese.js';
 import { tagsToEntities } from './entities.js';
+import { HELD_OUT_FOLDS, HeldOutCounts, markSpan } from './held-out.js';
 
 /** Longest entity looked up, in characters (longer ones are left out of the features). */
 export const GAZETTEER_MAX_LEN = 12;
 
 /** Most entity types a gazetteer holds (3 bits each in one symbol). */
 export const GAZETTEER_MAX_TYPES = 4;
-
-/** Folds of the training sentences for the bits of training text (sentence i in fold i % 10). */
-export const GAZETTEER_FOLDS = 10;
 
 /** Entities by type: `{ PER: ['江泽民', …], LOC: […], … }` (the types sorted). */
 export type GazetteerEntries = Record<string, readonly string[]>;
@@ -94,10 +92,7 @@ export function gazetteerBits(cs: readonly string[], gaz: GazetteerLookup, types
     for (let len = 1; len <= GAZETTEER_MAX_LEN && i + len <= cs.length; len++) {
       w += cs[i + len - 1];
       for (let t = 0; t < types; t++) {
-        if (!gaz.has(t, w)) continue;
-        out[i] |= 1 << (3 * t);
-        out[i + len - 1] |= 1 << (3 * t + 2);
-        for (let j = i + 1; j < i + len - 1; j++) out[j] |= 1 << (3 * t + 1);
+        if (gaz.has(t, w)) markSpan(out, i, len, 3 * t);
       }
     }
   }
@@ -115,28 +110,16 @@ export function gazetteerBits(cs: readonly string[], gaz: GazetteerLookup, types
  * console.log(own0.has(0, '北京'), own0.has(0, '上海')); // false true
  * ```
  */
-export function heldOutGazetteers(sents: readonly CharTaggedSentence[], entries: GazetteerEntries, folds = GAZETTEER_FOLDS): GazetteerLookup[] {
+export function heldOutGazetteers(sents: readonly CharTaggedSentence[], entries: GazetteerEntries, folds = HELD_OUT_FOLDS): GazetteerLookup[] {
   const typeId = new Map(Object.keys(entries).map((t, i) => [t, i]));
-  // per type: entity text → its count in each fold, then in all (no string keys built per lookup)
-  const counts = Object.keys(entries).map(() => new Map<string, Int32Array>());
+  // per type: entity text → its count in each fold (no string keys built per lookup)
+  const counts = Object.keys(entries).map(() => new HeldOutCounts(folds));
   sents.forEach((s, i) => {
     for (const e of tagsToEntities(s.tags, s.chars)) {
       const t = typeId.get(e.type);
-      if (t === undefined) continue;
-      const text = e.text ?? s.chars.slice(e.start, e.end).join('');
-      let c = counts[t].get(text);
-      if (!c) {
-        c = new Int32Array(folds + 1);
-        counts[t].set(text, c);
-      }
-      c[i % folds]++;
-      c[folds]++;
+      if (t !== undefined) counts[t].add(i, e.text ?? s.chars.slice(e.start, e.end).join(''));
     }
   });
-  return Array.from({ length: folds }, (_, k) => ({
-    has: (t: number, text: string) => {
-      const c = counts[t]?.get(text);
-      return c !== undefined && c[folds] > c[k];
-    },
-  }));
+  const byType = counts.map((c) => c.lookups());
+  return Array.from({ length: folds }, (_, k) => ({ has: (t: number, text: string) => byType[t]?.[k].has(text) ?? false }));
 }

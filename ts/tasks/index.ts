@@ -68,7 +68,6 @@ export type { G2PEvaluation, G2PFitOptions, LexiconEntry, ParsedLexicon, ParseLe
 export { G2P, parseLexicon, splitLexicon, stripStress } from './g2p.js';
 export type { GazetteerEntries, GazetteerLookup } from './gazetteer.js';
 export {
-  GAZETTEER_FOLDS,
   GAZETTEER_MAX_LEN,
   GAZETTEER_MAX_TYPES,
   gazetteerBits,
@@ -79,11 +78,12 @@ export {
 } from './gazetteer.js';
 export type { AddingExperiment, AddingExperimentOptions, CellRun, ExplodingOptions, ExplodingRun, GradientFlowOptions } from './gradient-flow.js';
 export { addingExperiment, explodingRelu, gradientFlow } from './gradient-flow.js';
+export { HELD_OUT_FOLDS, HeldOutCounts, markSpan } from './held-out.js';
 export type { HmmTaggerOptions } from './hmm-tagger.js';
 export { HmmTagger, MostFrequentTagger, viterbi, wordClass } from './hmm-tagger.js';
 export { Ibm1 } from './ibm1.js';
 export { KneserNeyTrigram } from './kneser-ney.js';
-export { LEXICON_CLASSES, LEXICON_MAX_LEN, lexiconBits, lexiconSymbols, lexiconWords } from './lexicon.js';
+export { heldOutLexicons, LEXICON_CLASSES, LEXICON_MAX_LEN, lexiconBits, lexiconSymbols, lexiconWords } from './lexicon.js';
 export type { BinaryScore, SegmentationScore } from './metrics.js';
 export { binaryScore, segmentationScore, wordSpans } from './metrics.js';
 export { MultinomialNaiveBayes } from './naive-bayes.js';

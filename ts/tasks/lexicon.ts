@@ -5,6 +5,8 @@
 // gets B/M/E bits from 中华, 人民, 共和国, 中华人民共和国 alike; the tagger learns how far to trust
 // them (a same-distribution test set leaves few words outside the dictionary, so the bits
 // carry most of the boundaries; an unknown word has no bits and falls back on the characters).
+// Training text reads the words of the other folds (held-out.ts), as the gazetteer bits do.
+import { HELD_OUT_FOLDS, HeldOutCounts, markSpan } from './held-out.js';
 
 /** Word-length classes of the features: 2, 3 and 4 or more characters. */
 export const LEXICON_CLASSES = 3;
@@ -57,12 +59,26 @@ export function lexiconBits(cs: readonly string[], dict: { has(w: string): boole
     let w = cs[i];
     for (let len = 2; len <= LEXICON_MAX_LEN && i + len <= cs.length; len++) {
       w += cs[i + len - 1];
-      if (!dict.has(w)) continue;
-      const k = 3 * (Math.min(len, 4) - 2);
-      out[i] |= 1 << k;
-      out[i + len - 1] |= 1 << (k + 2);
-      for (let j = i + 1; j < i + len - 1; j++) out[j] |= 1 << (k + 1);
+      if (dict.has(w)) markSpan(out, i, len, 3 * (Math.min(len, 4) - 2));
     }
   }
   return out;
+}
+
+/**
+ * For each fold k of the segmented training sentences (sentence i in fold i % `folds`), the
+ * dictionary of the words seen outside it (a word's count in all sentences greater than its
+ * count in fold k): the lexicon whose bits training text of fold k reads.
+ * @example
+ * ```ts
+ * const [own0, own1] = heldOutLexicons([['北京', '是'], ['北京', '上海']], 2);
+ * console.log(own0.has('北京'), own0.has('上海'), own1.has('上海')); // true true false
+ * ```
+ */
+export function heldOutLexicons(sentences: readonly (readonly string[])[], folds = HELD_OUT_FOLDS): { has(w: string): boolean }[] {
+  const counts = new HeldOutCounts(folds);
+  sentences.forEach((s, i) => {
+    for (const w of s) counts.add(i, w);
+  });
+  return counts.lookups();
 }

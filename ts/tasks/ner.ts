@@ -14,7 +14,6 @@ import { type CharTaggedSentence, sentencePieces } from './chinese.js';
 import { taskCompile } from './defaults.js';
 import { detectScheme, type Entity, type EntityScore, entityScore, type TagScheme, tagsToEntities } from './entities.js';
 import {
-  GAZETTEER_FOLDS,
   type GazetteerEntries,
   type GazetteerLookup,
   gazetteerBits,
@@ -23,6 +22,7 @@ import {
   gazetteerSymbols,
   heldOutGazetteers,
 } from './gazetteer.js';
+import { HELD_OUT_FOLDS } from './held-out.js';
 import { withMetadata } from './model-file.js';
 import { PosTagger, type TrainPosTaggerOptions, trainPosTagger } from './pos.js';
 import { chars } from './segment.js';
@@ -198,11 +198,11 @@ export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[]
   const gazetteer = gz ? gazetteerEntries(sents) : undefined;
   const types = gazetteer ? Object.keys(gazetteer).length : 0;
   // training text's bits come from the entities of the OTHER folds (jackknifing)
-  const folds = gazetteer && heldOutGazetteers(sents, gazetteer, GAZETTEER_FOLDS);
+  const folds = gazetteer && heldOutGazetteers(sents, gazetteer);
   const cut = sents.flatMap((s, i) =>
     sentencePieces(s.chars, maxChars).map(([a, b]) => {
       const chars = s.chars.slice(a, b);
-      const features = folds && Array.from(gazetteerBits(chars, folds[i % GAZETTEER_FOLDS], types), (x) => [`<gaz ${x}>`]);
+      const features = folds && Array.from(gazetteerBits(chars, folds[i % HELD_OUT_FOLDS], types), (x) => [`<gaz ${x}>`]);
       return { chars, tags: s.tags.slice(a, b), features };
     }),
   );

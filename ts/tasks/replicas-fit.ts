@@ -1,6 +1,6 @@
 // The sequence labellers' data-parallel training (segmentation, tagging, NER): the labeller's
 // compiled session is loaded into a trainer with `workers` replicas, trained there through the
-// fit engine on pre-encoded examples (ids, one class per step), and the session takes the
+// fit engine on pre-encoded examples (ids, one class per step; batches of similar length), and the session takes the
 // trained weights, optimizer state and learning rate back. The calling thread only starts,
 // observes and collects; the replicas synchronise among themselves.
 import { createTrainer, type Example, examples, type FitEvent, type FitResult, type Session } from '../index.js';
@@ -43,7 +43,7 @@ export async function fitOnReplicas(session: Session, list: Example[], o: Replic
   try {
     await t.load(session.save({ training: true }));
     o.onWorkers?.(t.workers, t.workersReason);
-    const r = await t.fit(examples(list), {
+    const r = await t.fit(examples(list, { byLength: true }), {
       epochs: o.epochs,
       batchSize: o.batchSize,
       seed: o.seed,

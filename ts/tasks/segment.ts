@@ -19,7 +19,8 @@ import { decodeSafetensors, fitBatches, type OptimizerSpec, padBatch, Rng, Sessi
 import { bigramTokens, frequentBigrams, readsBigrams } from './bigrams.js';
 import { fittingBatchSize } from './classify.js';
 import { adam, TASK_TRAINING } from './defaults.js';
-import { lexiconBits, lexiconSymbols, lexiconWords } from './lexicon.js';
+import { HELD_OUT_FOLDS } from './held-out.js';
+import { heldOutLexicons, lexiconBits, lexiconSymbols, lexiconWords } from './lexicon.js';
 import { type SegmentationScore, segmentationScore } from './metrics.js';
 import { withMetadata } from './model-file.js';
 import { progressEvery } from './progress.js';
@@ -644,23 +645,6 @@ export function charVocabulary(sentences: readonly (readonly string[])[], opts: 
   return new Vocabulary([...[...set].sort(), ...pairs, ...extra], { level: 'token', unk: UNK_CHAR });
 }
 
-/** Folds of the training sentences for the lexicon bits of training text (sentence i is in fold i % 10). */
-const LEXICON_FOLDS = 10;
-
-/** For each fold k of the sentences (sentence i in fold i % k), the dictionary of the words
- * seen outside it (a word's count in all folds less its count in fold k). */
-function heldOutDictionaries(sentences: readonly (readonly string[])[], k: number): { has(w: string): boolean }[] {
-  const total = new Map<string, number>();
-  const inFold = Array.from({ length: k }, () => new Map<string, number>());
-  sentences.forEach((s, i) => {
-    for (const w of s) {
-      total.set(w, (total.get(w) ?? 0) + 1);
-      inFold[i % k].set(w, (inFold[i % k].get(w) ?? 0) + 1);
-    }
-  });
-  return inFold.map((own) => ({ has: (w: string) => (total.get(w) ?? 0) > (own.get(w) ?? 0) }));
-}
-
 /** Trains a segmenter on a segmented corpus: pieces of at most `maxChars` characters,
  * @example
  * ```ts
@@ -716,9 +700,10 @@ export async function trainSegmenter(sentences: readonly (readonly string[])[], 
   // lexicon bits of training text come from the words of the OTHER folds (jackknifing), so
   // that training sees words missing from the dictionary as often as test text does; with the
   // whole dictionary every training word is in it and the tagger learns to trust it blindly
-  const folds = seg.lexicon ? heldOutDictionaries(sentences, LEXICON_FOLDS) : undefined;
+  // training text's lexicon bits come from the words of the OTHER folds (jackknifing)
+  const folds = seg.lexicon ? heldOutLexicons(sentences) : undefined;
   const pieces = sentences
-    .flatMap((s, i) => chunkWords(s, maxChars).map((ws) => ({ ws, fold: i % LEXICON_FOLDS })))
+    .flatMap((s, i) => chunkWords(s, maxChars).map((ws) => ({ ws, fold: i % HELD_OUT_FOLDS })))
     .map(({ ws, fold }) => {
       const { chars: cs, tags } = wordsToTags(ws);
       return { ids: seg.encode(cs, folds?.[fold]), tags };
