@@ -324,7 +324,7 @@ export interface TrainPosTaggerOptions extends PosTaggerOptions {
   /**
    * Data-parallel replicas (`createTrainer({ workers })`; 'auto': the hardware threads, kept
    * where they pay). Other than 1, the replicas train on fixed examples: word dropout is drawn
-   * once before training, and batches are not bucketed by length. An `onEpoch` callback then
+   * once before training, and batches are bucketed by length in the fit engine. An `onEpoch` callback then
    * sees the tagger as it stood before training (its weights come back at the end).
    * @default 1 (the calling thread)
    */
