@@ -15,7 +15,7 @@ export const GROUPS = [
   [/^data\/.*\.ts$/, 'Data'],
   [/^(io\/.*|conformance)\.ts$/, 'Files and interop'],
   [/^audio\/.*\.ts$/, 'Audio'],
-  [/^tasks\/(segment|chinese-baselines|bigrams|lexicon)\.ts$/, 'Word segmentation'],
+  [/^tasks\/(segment|chinese-baselines|bigrams|lexicon|held-out)\.ts$/, 'Word segmentation'],
   [/^tasks\/(pos|tagged|hmm-tagger|brown)\.ts$/, 'Tagging'],
   [/^tasks\/(ner|entities|chinese|gazetteer)\.ts$/, 'Named entities'],
   [/^tasks\/(classify|naive-bayes|nb-logistic)\.ts$/, 'Text classification'],

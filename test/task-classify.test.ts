@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSpamAssassin, type MailMessage, splitMessage } from '../ts/cli/corpora/spam.js';
-import { init, Rng, splitBySeed, Vocabulary } from '../ts/index.js';
-import { binaryScore, bucketedBatches, MultinomialNaiveBayes, TextClassifier, tokenize, tokenVocabulary, trainClassifier } from '../ts/tasks/index.js';
+import { bucketedBatches, init, Rng, splitBySeed, Vocabulary } from '../ts/index.js';
+import { binaryScore, MultinomialNaiveBayes, TextClassifier, tokenize, tokenVocabulary, trainClassifier } from '../ts/tasks/index.js';
 import { expectError, ROOT } from './helpers.js';
 
 beforeAll(async () => {

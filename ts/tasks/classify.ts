@@ -17,9 +17,6 @@ import { withMetadata } from './model-file.js';
 import { charNgrams, NbLogisticRegression } from './nb-logistic.js';
 import { progressEvery } from './progress.js';
 
-/** Length-bucketed batches (the fit engine's, `examples(…, { byLength: true })`), for the taggers' own loops. */
-export { bucketedBatches };
-
 /** The symbol unknown tokens map to in a classifier's vocabulary. */
 export const UNK_TOKEN = '<unk>';
 

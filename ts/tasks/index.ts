@@ -47,7 +47,6 @@ export { CLASSIC_TARGETS, classicLstm } from './classic.js';
 export type { ClassifierOptions, LinearCompanion, Pooling, TokenLevel, TrainClassifierOptions } from './classify.js';
 export {
   bestLinearWeight,
-  bucketedBatches,
   charBigramSlots,
   combineScores,
   TextClassifier,

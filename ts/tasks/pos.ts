@@ -31,8 +31,20 @@
 // context then does the rest. The tag names are stored in the model file's metadata ("tags").
 
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, shapeError } from '../errors.js';
-import { decodeSafetensors, deriveSeed, fitBatches, type OptimizerSpec, padBatch, Rng, type ScheduleSpec, Session, sequential, Vocabulary } from '../index.js';
-import { bucketedBatches, fittingBatchSize } from './classify.js';
+import {
+  bucketedBatches,
+  decodeSafetensors,
+  deriveSeed,
+  fitBatches,
+  type OptimizerSpec,
+  padBatch,
+  Rng,
+  type ScheduleSpec,
+  Session,
+  sequential,
+  Vocabulary,
+} from '../index.js';
+import { fittingBatchSize } from './classify.js';
 import { taskCompile } from './defaults.js';
 import { wordClass } from './hmm-tagger.js';
 import { withMetadata } from './model-file.js';
