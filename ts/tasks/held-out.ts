@@ -8,6 +8,12 @@ import { posInt } from '../errors.js';
 /** Folds of the training sentences for the bits of training text (sentence i in fold i % 10). */
 export const HELD_OUT_FOLDS = 10;
 
+/** A fold's dictionary: the items seen outside the fold. */
+export interface HeldOutLookup {
+  /** Whether `item` is seen outside the fold. */
+  has(item: string): boolean;
+}
+
 /**
  * Marks the span [start, start + len) with the group of three bits at `shift`: bit `shift` at
  * its first character (begins), `shift + 1` at the characters inside, `shift + 2` at its last
@@ -42,8 +48,10 @@ export function markSpan(bits: Uint16Array, start: number, len: number, shift: n
 export class HeldOutCounts {
   /** Item → its count in each fold, then in all. */
   private readonly counts = new Map<string, Int32Array>();
+  /** How many folds the sentences fall into. */
   readonly folds: number;
 
+  /** Empty counts over `folds` folds (a positive integer; E_RANGE otherwise). */
   constructor(folds: number = HELD_OUT_FOLDS) {
     this.folds = posInt('folds', folds);
   }
@@ -60,7 +68,7 @@ export class HeldOutCounts {
   }
 
   /** Per fold k, a lookup of the items seen outside fold k. */
-  lookups(): { has(item: string): boolean }[] {
+  lookups(): HeldOutLookup[] {
     const n = this.folds;
     return Array.from({ length: n }, (_, k) => ({
       has: (item: string) => {

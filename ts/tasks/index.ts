@@ -77,6 +77,7 @@ export {
 } from './gazetteer.js';
 export type { AddingExperiment, AddingExperimentOptions, CellRun, ExplodingOptions, ExplodingRun, GradientFlowOptions } from './gradient-flow.js';
 export { addingExperiment, explodingRelu, gradientFlow } from './gradient-flow.js';
+export type { HeldOutLookup } from './held-out.js';
 export { HELD_OUT_FOLDS, HeldOutCounts, markSpan } from './held-out.js';
 export type { HmmTaggerOptions } from './hmm-tagger.js';
 export { HmmTagger, MostFrequentTagger, viterbi, wordClass } from './hmm-tagger.js';

@@ -6,7 +6,7 @@
 // them (a same-distribution test set leaves few words outside the dictionary, so the bits
 // carry most of the boundaries; an unknown word has no bits and falls back on the characters).
 // Training text reads the words of the other folds (held-out.ts), as the gazetteer bits do.
-import { HELD_OUT_FOLDS, HeldOutCounts, markSpan } from './held-out.js';
+import { HELD_OUT_FOLDS, HeldOutCounts, type HeldOutLookup, markSpan } from './held-out.js';
 
 /** Word-length classes of the features: 2, 3 and 4 or more characters. */
 export const LEXICON_CLASSES = 3;
@@ -75,7 +75,7 @@ export function lexiconBits(cs: readonly string[], dict: { has(w: string): boole
  * console.log(own0.has('北京'), own0.has('上海'), own1.has('上海')); // true true false
  * ```
  */
-export function heldOutLexicons(sentences: readonly (readonly string[])[], folds = HELD_OUT_FOLDS): { has(w: string): boolean }[] {
+export function heldOutLexicons(sentences: readonly (readonly string[])[], folds = HELD_OUT_FOLDS): HeldOutLookup[] {
   const counts = new HeldOutCounts(folds);
   sentences.forEach((s, i) => {
     for (const w of s) counts.add(i, w);
