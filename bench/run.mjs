@@ -269,7 +269,12 @@ function turnFigures(name) {
   // where it measures faster: the figure the target against PyTorch on 1 thread is read from
   if (!args['no-workers'] && !args['no-relaxed'] && WORKERS > 1 && !w.generate && w.batch > 1)
     figs.push(
-      ours('recurrent-workers-relaxed', `recurrent ${WORKERS} workers relaxed-simd`, ['--kernels', 'relaxed-simd', '--workers', String(WORKERS), ...fitArgs], relaxedFlags),
+      ours(
+        'recurrent-workers-relaxed',
+        `recurrent ${WORKERS} workers relaxed-simd`,
+        ['--kernels', 'relaxed-simd', '--workers', String(WORKERS), ...fitArgs],
+        relaxedFlags,
+      ),
     );
   if (!args['no-peers'] && !w.generate)
     figs.push(
