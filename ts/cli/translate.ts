@@ -66,6 +66,11 @@ epoch (FILE.last). On the Bible the KJV is scored as a second reference too.`,
     common.timeBudget('50m'),
     common.workers('auto'),
     { name: 'beam', arg: 'N', help: 'beam width of the final test translation (default 5)' },
+    {
+      name: 'length-penalty',
+      arg: 'A|dev',
+      help: 'beam hypotheses ranked by log p / length^A; dev: the best of 0.6, 0.8, 1, 1.2 on the dev pairs at --beam (default dev)',
+    },
     { name: 'resume', help: 'continue the run saved in --out (its FILE.last checkpoint)' },
     common.seed(1, 'initialisation and batch order'),
     common.out('runs/translate.safetensors'),
@@ -87,7 +92,7 @@ export const TRANSLATE_RUN: Command = {
     common.model('translate train'),
     { name: 'beam', arg: 'N', help: 'beam width (default 5; 1 = greedy)' },
     { name: 'greedy', help: 'greedy decoding (the same as --beam 1)' },
-    { name: 'length-penalty', arg: 'A', help: 'beam hypotheses ranked by log p / length^A (default 1)' },
+    { name: 'length-penalty', arg: 'A', help: "beam hypotheses ranked by log p / length^A (default: the model's, chosen on dev by translate train)" },
     { name: 'batch', arg: 'N', help: 'lines translated together (default 16; 1 when stdin is a terminal)' },
   ],
   examples: ['echo "En el principio crió Dios los cielos y la tierra." | recurrent translate run --model runs/translate.safetensors'],
@@ -107,6 +112,7 @@ pairs' targets.`,
     { name: 'ref', arg: 'FILE[,FILE…]', help: 'reference translations, one a line (comma-separated files: several references)' },
     FILE_FLAGS[2],
     { name: 'beam', arg: 'N', help: 'beam width of the model (default 5)' },
+    { name: 'length-penalty', arg: 'A', help: "beam hypotheses ranked by log p / length^A (default: the model's, chosen on dev by translate train)" },
   ],
   examples: ['recurrent translate eval --model runs/translate.safetensors', 'recurrent translate eval --hyp out.txt --ref ref.txt'],
 };
@@ -249,6 +255,8 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   const budget = f.duration('time-budget', '50m');
   const workers = f.workers('auto');
   const beam = f.int('beam', 5);
+  const lpFlag = f.raw('length-penalty') ?? 'dev';
+  const fixedPenalty = lpFlag === 'dev' ? undefined : f.num('length-penalty', 1, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
   const resume = f.bool('resume');
   const outPath = f.str('out') ?? 'runs/translate.safetensors';
@@ -333,6 +341,17 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     out(`no epoch of this run beat the dev BLEU of ${outPath} (${f2(keptDevBleu)}): its weights are kept and scored`);
   } else if (res.bestEpoch < 0) await writeAtomic(outPath, tr.save({ epochsDone: startEpoch }));
 
+  // length normalisation of the beam: chosen on the dev pairs (never the test) unless given, and saved with the model
+  if (fixedPenalty !== undefined) tr.lengthPenalty = fixedPenalty;
+  else if (beam > 1 && s.dev.length > 0) {
+    const t2 = performance.now();
+    const choice = tr.chooseLengthPenalty(s.dev, { beam });
+    out(
+      `length penalty on dev (beam ${beam}, BLEU): ${choice.scores.map((c) => `${c.lengthPenalty} ${f2(c.bleu)}`).join(' | ')} → ${choice.lengthPenalty} (${fmtDuration(performance.now() - t2)})`,
+    );
+  }
+  await writeAtomic(outPath, tr.save((await readKept(outPath)) ?? { epochsDone: startEpoch }));
+
   // test scores: the model (greedy, beam), IBM Model 1 and copying the source
   const kjv = s.testVerses?.map((v) => v.refs?.kjv ?? '');
   const refs = s.test.map((p) => p.target);
@@ -403,7 +422,7 @@ async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const model = f.str('model');
   if (!model) throw optionError('--model FILE is required');
   const beam = f.bool('greedy') ? 1 : f.int('beam', 5);
-  const lengthPenalty = f.num('length-penalty', 1, { min: 0 });
+  const lengthPenalty = f.raw('length-penalty') === undefined ? undefined : f.num('length-penalty', 1, { min: 0 });
   const tty = parsed.positionals.length === 0 && process.stdin.isTTY === true;
   const batch = f.int('batch', tty ? 1 : 16);
   await init();
@@ -463,6 +482,7 @@ async function evaluate(argv: string[], out: (s: string) => void): Promise<numbe
   if ((model === undefined) === (hypFile === undefined)) throw optionError('give --model FILE or --hyp FILE (one of them)');
   const refFiles = f.str('ref')?.split(',') ?? [];
   const beam = f.int('beam', 5);
+  const lengthPenalty = f.raw('length-penalty') === undefined ? undefined : f.num('length-penalty', 1, { min: 0 });
   let hyps: string[];
   let refs: string[][];
   if (hypFile) {
@@ -481,9 +501,11 @@ async function evaluate(argv: string[], out: (s: string) => void): Promise<numbe
       const t0 = performance.now();
       hyps = tr.translate(
         s.test.map((p) => p.source),
-        { beam },
+        { beam, lengthPenalty },
       );
-      out(`translated ${s.test.length.toLocaleString('en-US')} lines (beam ${beam}) in ${fmtDuration(performance.now() - t0)}`);
+      out(
+        `translated ${s.test.length.toLocaleString('en-US')} lines (beam ${beam}, length penalty ${lengthPenalty ?? tr.lengthPenalty}) in ${fmtDuration(performance.now() - t0)}`,
+      );
       refs = refFiles.length ? await Promise.all(refFiles.map((r) => readLines(r, '--ref file'))) : [s.test.map((p) => p.target)];
       if (!refFiles.length && s.testVerses) {
         const kjv = s.testVerses.map((v) => v.refs?.kjv ?? '');
