@@ -36,12 +36,12 @@ validation per epoch (an SVG next to --out).`,
     { name: 'vocab', arg: 'N', help: 'word level: vocabulary cap, <unk> included (default 10000)' },
     { name: 'cell', arg: 'NAME', help: 'lstm | gru | rnn_tanh | rnn_relu (default gru)' },
     common.units(256),
-    common.layers(1),
+    { name: 'layers', arg: 'N', help: 'stacked layers (default: 2 where the plan makes 8 passes over the text with them, else 1)' },
     common.embed(64),
     {
       name: 'dropout',
       arg: 'P',
-      help: "dropout on the recurrent layers' outputs, between stacked layers and before the output layer (default: by the passes over the training text the plan makes, 0 or 0.1)",
+      help: "dropout on the recurrent layers' outputs, between stacked layers and before the output layer (default: by the model and the passes over the training text the plan makes, 0 or 0.1)",
     },
     common.window(64, 'characters per training window', 'seq-len'),
     common.batch(32, 'windows'),
@@ -72,9 +72,12 @@ validation per epoch (an SVG next to --out).`,
 throughput (those weights are thrown away), one validation pass is timed, and the epochs and
 batches per epoch are sized so that the cosine schedule ends as the budget does (12 epochs,
 their batches sized; fewer epochs on a host too slow for 20 batches each). Give both --epochs
-and --steps-per-epoch, or --time-budget none, for a fixed plan. The dropout before the output
-layer follows the plan's size: none up to 30 passes over the training text (an idle 2-core
-host makes about 24), 0.1 beyond (the plan: line says which); --dropout fixes it.
+and --steps-per-epoch, or --time-budget none, for a fixed plan. Without --cell, --units or
+--layers the plan also chooses the model (MODEL_LADDER in ts/cli/run-plan.ts): GRU 256x2 with
+dropout 0.1 between the layers and before the output layer where its measured throughput makes
+8 passes or more over the training text in the budget (an idle 2-core host makes about 12),
+else GRU 256x1, which gets twice the characters and no dropout up to 30 passes (0.1 beyond);
+the plan: line says which and why. --dropout fixes the dropout.
 
 With --level word the defaults are: --cell lstm --units 128 --embed 128 --dropout 0.1
 --window 32 --batch 16 --lr ${TASK_TRAINING.words.lr} --workers 1 --epochs 20 --steps-per-epoch (one pass over the training
@@ -188,8 +191,9 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
         const passes = (epochs * stepsPerEpoch * batch * seqLen) / data.train.length;
         const rung = rungForPasses(ladder, passes);
         const fixed = chooseDropout(epochs * stepsPerEpoch * batch * seqLen, data.train.length, rung.dropoutByPasses, rung.layers);
-        if (givenDropout === undefined)
-          out(`regularisation: ${ladder.length > 1 ? `${sizeName(rung)} (${rung.minPasses} passes or more), ` : ''}${fixed.reason}`);
+        const above = ladder[ladder.indexOf(rung) - 1];
+        const why = above ? `fewer than the ${above.minPasses} passes ${sizeName(above)} needs` : `${rung.minPasses} passes or more`;
+        if (givenDropout === undefined) out(`regularisation: ${ladder.length > 1 ? `${sizeName(rung)} (${why}), ` : ''}${fixed.reason}`);
         await buildModel(rung, givenDropout ?? fixed.dropout);
       } else {
         // the plan: measure, size, then start again from the same seed (the calibration's weights are thrown away)
