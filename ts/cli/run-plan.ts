@@ -117,12 +117,15 @@ export interface ModelRung extends ModelSize {
 /**
  * The main job's models, largest first: a planned run takes the first whose plan, at the
  * throughput measured for it here, makes at least `minPasses` passes over the training text (the
- * last one always). A second layer costs about twice the compute per character but learns more
+ * last one always). A second layer costs about 2.5 times the compute per character but learns more
  * per character: on this split PyTorch's LSTM 256x2 stands 0.07 bits below the LSTM 256x1 at 12M
- * characters and equal to it at 6M against 12M (ANCHORS.md), so two layers pay once the plan gives
- * them about 6 passes; 8 keeps a margin. An idle 2-core host gives the GRU 256x2 about 12 passes
- * in 9m30s; a slower or busier one keeps the GRU 256x1 and about twice its characters. The
- * two-layer model has dropout 0.1 between the layers and before the head, as the anchor's.
+ * characters and equal to it at 6M against 12M (ANCHORS.md). Measured under the measurement lock
+ * with other work at nice 5-15 (Intel Xeon, 2 cores, 2026-12-07, 9m30s each): the GRU 256x1 at
+ * 16.8M characters (15.6 passes) ended at 1.998 validation bits per character, the GRU 256x2 at
+ * 5.6M (5.2 passes) at 2.007, so below about 6 passes the one-layer model is as good or better;
+ * 8 keeps a margin. There the GRU 256x2 measured 15,155 tok/s against the 256x1's 37,436, so an
+ * idle host (48,000 for the 256x1) gives it about 10 passes. The two-layer model has dropout 0.1
+ * between the layers and before the head, as the anchor's.
  */
 export const MODEL_LADDER: readonly ModelRung[] = [
   { cell: 'gru', units: 256, layers: 2, minPasses: 8, dropoutByPasses: [[0, 0.1]] },

@@ -75,7 +75,7 @@ their batches sized; fewer epochs on a host too slow for 20 batches each). Give 
 and --steps-per-epoch, or --time-budget none, for a fixed plan. Without --cell, --units or
 --layers the plan also chooses the model (MODEL_LADDER in ts/cli/run-plan.ts): GRU 256x2 with
 dropout 0.1 between the layers and before the output layer where its measured throughput makes
-8 passes or more over the training text in the budget (an idle 2-core host makes about 12),
+8 passes or more over the training text in the budget (an idle 2-core host makes about 10),
 else GRU 256x1, which gets twice the characters and no dropout up to 30 passes (0.1 beyond);
 the plan: line says which and why. --dropout fixes the dropout.
 
