@@ -242,8 +242,8 @@ function fakeTrainer(rate: (m: ModelSize) => number) {
 describe('calibrate', () => {
   const ids = new Uint8Array(TRAIN_CHARS);
   const val = new Uint8Array(4096);
-  // the models' costs: two layers take twice one layer's time per character
-  const rateOn = (oneLayer: number) => (m: ModelSize) => oneLayer / m.layers;
+  // the models' costs: the GRU 256x2 measured 0.405 of the 256x1's throughput (15,155 vs 37,436 tok/s)
+  const rateOn = (oneLayer: number) => (m: ModelSize) => (m.layers > 1 ? oneLayer * 0.405 : oneLayer);
 
   it("an idle 2-core host's throughput buys the two-layer model, with its dropout, measured once", async () => {
     const { t, built, opts } = fakeTrainer(rateOn(48_000));
@@ -252,9 +252,9 @@ describe('calibrate', () => {
     expect(c.rung).toBe(MODEL_LADDER[0]);
     expect(c.choice.passes).toBeGreaterThanOrEqual(MODEL_LADDER[0].minPasses);
     expect(c.choice.dropout).toBe(0.1);
-    expect(c.tokensPerSec).toBeCloseTo(24_000, 0);
+    expect(c.tokensPerSec).toBeCloseTo(19_440, 0);
     expect(c.line).toMatch(
-      /^plan: 24,000 tok\/s measured here, .* 12 epochs x \d+ batches .*; gru 256x2 \(the largest model, 8 passes or more here\); \d+\.\d passes over the training text, so dropout 0\.1 between the layers and before the output layer$/,
+      /^plan: 19,440 tok\/s measured here, .* 12 epochs x \d+ batches .*; gru 256x2 \(the largest model, 8 passes or more here\); \d+\.\d passes over the training text, so dropout 0\.1 between the layers and before the output layer$/,
     );
   });
 
@@ -266,7 +266,7 @@ describe('calibrate', () => {
     expect(c.tokensPerSec).toBeCloseTo(20_000, 0);
     expect(c.choice.dropout).toBe(0);
     expect(c.line).toMatch(
-      /; gru 256x1 \(gru 256x2 measured 10,000 tok\/s, \d+\.\d passes, fewer than its 8\); \d+\.\d passes over the training text, so no dropout$/,
+      /; gru 256x1 \(gru 256x2 measured 8,100 tok\/s, \d+\.\d passes, fewer than its 8\); \d+\.\d passes over the training text, so no dropout$/,
     );
     // the plan is the smaller model's, made after both measurements
     expect(c.plan.tokens / TRAIN_CHARS).toBeGreaterThan(8);
