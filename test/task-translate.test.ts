@@ -130,6 +130,42 @@ describe('recurrent translate (tiny end to end)', () => {
     const half = cli(['train', '--train', join(dir, 'train.tsv')]);
     expect(half.stderr).toMatch(/E_OPTION: give all of --train, --dev, --test or none/);
   });
+  it('an error inside a data-parallel fit (a worker replica, or an epoch callback) prints the typed error and exits 2', () => {
+    // the process must exit: before, the epoch bar's timer outlived the error and held it
+    const tiny = ['--pieces', '260', '--embed', '8', '--units', '8', '--attention', '8', '--batch', '64', '--epochs', '2', '--workers', '2', '--no-chart'];
+    const run = (train: string, dev: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          `${ROOT}bin/recurrent.js`,
+          'translate',
+          'train',
+          '--train',
+          train,
+          '--dev',
+          dev,
+          '--test',
+          join(dir, 'test.tsv'),
+          ...tiny,
+          '--out',
+          join(dir, 'err.safetensors'),
+        ],
+        { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
+      );
+    // a target of about 260,000 pieces: the replicas' output softmax is above the core's limit
+    const huge = Array.from({ length: 30_000 }, (_, i) => `zz${i}k`).join(' ');
+    writeFileSync(join(dir, 'train-huge.tsv'), `${tsv(toy())}vimos uno casas.\t${huge}\n`);
+    const worker = run(join(dir, 'train-huge.tsv'), join(dir, 'dev.tsv'));
+    expect(worker.signal).toBeNull(); // not killed by the timeout
+    expect(worker.status).toBe(2);
+    expect(worker.stderr).toMatch(/recurrent: E_RANGE: .* is above the limit of/);
+    // a dev line longer than the model accepts, found when the first epoch's dev BLEU is computed
+    writeFileSync(join(dir, 'dev-long.tsv'), `${tsv(toy().slice(0, 2))}${'cinco perros '.repeat(300)}\tfive dogs\n`);
+    const dev = run(join(dir, 'train.tsv'), join(dir, 'dev-long.tsv'));
+    expect(dev.signal).toBeNull();
+    expect(dev.status).toBe(2);
+    expect(dev.stderr).toMatch(/recurrent: E_RANGE: line 3 is \d+ pieces long; this model accepts at most 400/);
+  });
 });
 
 describe('Translator (SDK)', () => {

@@ -17,7 +17,7 @@ import { barChart } from './chart.js';
 import { type AlignedVerse, BIBLE_SPLIT, loadBible } from './corpora/bible.js';
 import { type Command, common, dispatch, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
-import { EpochBar, UNITS } from './progress.js';
+import { UNITS, withEpochBar } from './progress.js';
 
 const FILE_FLAGS = [
   { name: 'train', arg: 'FILE', help: 'training pairs, one "source<TAB>target" a line (default: the Bible, all books but the dev and test ones)' },
@@ -298,38 +298,36 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   out(
     `training: ${s.train.length.toLocaleString('en-US')} pairs (${tgtTokens.toLocaleString('en-US')} target pieces with EOS), up to ${epochs} epochs of ${bucketBatchCount(trainPairs, batch).toLocaleString('en-US')} length-bucketed batches of up to ${batch} pairs, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
   );
-  const controller = new AbortController();
-  const onSig = () => controller.abort();
-  process.once('SIGINT', onSig);
-  const bar = new EpochBar(epochs, UNITS.natsPerPiece, 30_000);
   const curve: [number, number][] = [];
-  const res = await tr.fit(s.train, {
-    epochs,
-    batchSize: batch,
-    seed,
-    lrDecay,
-    timeBudgetMs: budget,
-    workers,
-    signal: controller.signal,
-    dev: s.dev,
-    startEpoch,
-    bestDevBleu,
-    onStep: (e) => {
-      if (e.type === 'step') bar.step(e);
-    },
-    onEpoch: async (e) => {
-      bar.stop();
-      if (e.devBleu !== undefined) curve.push([e.epoch + 1, e.devBleu]);
-      out(
-        `epoch ${e.epoch + 1}/${epochs}${e.partial ? ' (cut short)' : `: train ${UNITS.natsPerPiece.show(e.loss)}`}, dev BLEU ${e.devBleu === undefined ? '-' : f2(e.devBleu)}${e.best ? ' (best, saved)' : ''}, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} target pieces/s, ${fmtDuration(e.elapsedMs)}`,
-      );
-      if (e.best) bestDevBleu = e.devBleu ?? bestDevBleu;
-      if (e.best) await writeAtomic(outPath, tr.save({ epochsDone: e.epoch + 1, devBleu: e.devBleu }));
-      if (!e.partial) await writeAtomic(lastPath, tr.save({ epochsDone: e.epoch + 1, bestDevBleu }, { training: true }));
-    },
-  });
-  bar.stop();
-  process.off('SIGINT', onSig);
+  // the bar's timer and the Ctrl-C handler are released however the fit ends (an error in a
+  // worker or in a callback included), so the error is printed and the process exits
+  const res = await withEpochBar(epochs, UNITS.natsPerPiece, 30_000, (bar, signal) =>
+    tr.fit(s.train, {
+      epochs,
+      batchSize: batch,
+      seed,
+      lrDecay,
+      timeBudgetMs: budget,
+      workers,
+      signal,
+      dev: s.dev,
+      startEpoch,
+      bestDevBleu,
+      onStep: (e) => {
+        if (e.type === 'step') bar.step(e);
+      },
+      onEpoch: async (e) => {
+        bar.stop();
+        if (e.devBleu !== undefined) curve.push([e.epoch + 1, e.devBleu]);
+        out(
+          `epoch ${e.epoch + 1}/${epochs}${e.partial ? ' (cut short)' : `: train ${UNITS.natsPerPiece.show(e.loss)}`}, dev BLEU ${e.devBleu === undefined ? '-' : f2(e.devBleu)}${e.best ? ' (best, saved)' : ''}, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} target pieces/s, ${fmtDuration(e.elapsedMs)}`,
+        );
+        if (e.best) bestDevBleu = e.devBleu ?? bestDevBleu;
+        if (e.best) await writeAtomic(outPath, tr.save({ epochsDone: e.epoch + 1, devBleu: e.devBleu }));
+        if (!e.partial) await writeAtomic(lastPath, tr.save({ epochsDone: e.epoch + 1, bestDevBleu }, { training: true }));
+      },
+    }),
+  );
   out(
     `trained (${res.stopReason}): ${res.epochs} whole epochs this run, ${res.steps} steps in ${fmtDuration(res.elapsedMs)}; best dev BLEU ${f2(res.bestDevBleu)} (epoch ${res.bestEpoch + 1})`,
   );
