@@ -4,10 +4,12 @@
 //
 //   node bench/run.mjs [--workload W1[,W2…]] [--json FILE] [--time 1] [--warmup 1] [--runs 5]
 //                      [--no-peers] [--no-native] [--no-blas] [--chart FILE] [--from FILE]
-//                      [--torch] [--workers 2] [--no-workers] [--no-relaxed]
+//                      [--torch] [--workers 2] [--fit-batches 4] [--no-workers] [--no-relaxed]
 //
 // --torch adds PyTorch CPU at 1 and 2 threads (installing it into .tools/torch-venv the first
-// time: several GB); --workers N sets the data-parallel figure's workers (W1–W3);
+// time: several GB); --workers N sets the data-parallel figure's workers (W1–W3) and
+// --fit-batches N the batches per fit call (default FIT_BATCHES, a short fit; 16 or more for
+// the steady state);
 // --no-relaxed leaves out the relaxed-SIMD build. --chart FILE writes the table's ratios
 // (recurrent ÷ each peer) as an SVG bar chart (default with --json: the same name with .svg);
 // --from FILE re-tabulates (and charts) a saved --json.
@@ -147,6 +149,12 @@ if (torch?.why) log(`PyTorch figures skipped: ${torch.why}`);
 const relaxedFlags = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
 /** Workers of the data-parallel figure (`--workers N`, default 2; from a saved run, its own). */
 const WORKERS = saved?.results?.find((r) => r.figure === 'recurrent-workers' && r.workers)?.workers ?? Number(args.workers ?? 2);
+/** Batches per fit call of the data-parallel figures (`--fit-batches N`; lib.mjs's FIT_BATCHES by default). */
+const fitArgs = args['fit-batches'] === undefined ? [] : ['--fit-batches', String(args['fit-batches'])];
+if (fitArgs.length && !(Number.isInteger(Number(fitArgs[1])) && Number(fitArgs[1]) >= 1)) {
+  console.error(`--fit-batches must be a whole number of batches, at least 1 (got ${fitArgs[1]})`);
+  process.exit(2);
+}
 
 // Figures that take turns: recurrent and every figure a target or ratio compares it with (its
 // other kernel build, its data-parallel run, TF.js wasm on W1–W3, brain.js on W4, PyTorch) run
@@ -256,12 +264,17 @@ function turnFigures(name) {
   if (!args['no-relaxed']) figs.push(ours('recurrent-relaxed', 'recurrent relaxed-simd', ['--kernels', 'relaxed-simd'], relaxedFlags));
   // batch-1 workloads (W4, W5) have one row: nothing to split across workers
   if (!args['no-workers'] && WORKERS > 1 && !w.generate && w.batch > 1)
-    figs.push(ours('recurrent-workers', `recurrent ${WORKERS} workers`, ['--kernels', 'simd128', '--workers', String(WORKERS)]));
+    figs.push(ours('recurrent-workers', `recurrent ${WORKERS} workers`, ['--kernels', 'simd128', '--workers', String(WORKERS), ...fitArgs]));
   // the same workers on the relaxed-SIMD (fused multiply-add) build, as `kernels: 'auto'` runs them
   // where it measures faster: the figure the target against PyTorch on 1 thread is read from
   if (!args['no-workers'] && !args['no-relaxed'] && WORKERS > 1 && !w.generate && w.batch > 1)
     figs.push(
-      ours('recurrent-workers-relaxed', `recurrent ${WORKERS} workers relaxed-simd`, ['--kernels', 'relaxed-simd', '--workers', String(WORKERS)], relaxedFlags),
+      ours(
+        'recurrent-workers-relaxed',
+        `recurrent ${WORKERS} workers relaxed-simd`,
+        ['--kernels', 'relaxed-simd', '--workers', String(WORKERS), ...fitArgs],
+        relaxedFlags,
+      ),
     );
   if (!args['no-peers'] && !w.generate)
     figs.push(

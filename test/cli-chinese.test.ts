@@ -359,6 +359,21 @@ describe('recurrent tag and classify on Chinese', () => {
     expect(two.stdout).toMatch(/the 3 networks together: dev accuracy [\d.]+%, with the n-gram model at weight [\d.]+ [\d.]+%/);
     expect(two.stdout).toMatch(/GRU bi 4 x3 \+ n-gram model \(weight [\d.]+\) classifier: accuracy [\d.]+%/);
     expect(cli(['classify', 'run', '--model', join(dir, 'c2.safetensors'), '--text', '很满意']).stdout).toMatch(/^P\(pos\) = [01]\.\d{4}: (pos|neg)\n$/);
+    // --workers 2: the same three networks, two at a time in worker threads, train to the same
+    // weights (the same batches through the same fit engine), so every score is the same
+    const both = cli([
+      'classify',
+      'train',
+      ...['--train', tr, '--test', te, '--dev', te, '--epochs', '1', '--units', '4', '--embed', '4', '--networks', '3', '--workers', '2'],
+      ...['--out', join(dir, 'c4.safetensors'), '--no-chart'],
+    ]);
+    expect(both.stderr).toBe('');
+    expect(both.stdout).toMatch(/networks 1-2\/3 \(seeds 1-2, each in a worker thread\):/);
+    expect(both.stdout).toMatch(/ {2}network 2: epoch 1: dev accuracy/);
+    const scores = (o: string) => o.split('\n').filter((l) => /together|classifier: accuracy|alone: accuracy/.test(l));
+    expect(scores(both.stdout).length).toBeGreaterThanOrEqual(3);
+    expect(scores(both.stdout).map((l) => l.replace(/\[training .*?;/, ''))).toEqual(scores(two.stdout).map((l) => l.replace(/\[training .*?;/, '')));
+    expect(cli(['classify', 'train', '--workers', '2']).stderr).toMatch(/E_OPTION: --workers is for texts read over characters/);
     expect(cli(['classify', 'train', '--pooling', 'mean']).stderr).toMatch(/E_OPTION: --pooling is for texts read over characters/);
     expect(cli(['classify', 'train', '--ngrams', '3']).stderr).toMatch(/E_OPTION: --ngrams is for texts read over characters/);
   });

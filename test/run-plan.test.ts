@@ -3,8 +3,22 @@
 // the time does), on fast, slow and very slow hosts; and the throughput read off a short fit's
 // step events with the start-up left out.
 import { describe, expect, it } from 'vitest';
-import { chooseDropout, DROPOUT_BY_PASSES, MARGIN, MIN_STEPS_PER_EPOCH, measureThroughput, planRun, replanSteps } from '../ts/cli/run-plan.js';
+import {
+  type CalibrationOptions,
+  calibrate,
+  chooseDropout,
+  DROPOUT_BY_PASSES,
+  MARGIN,
+  MIN_STEPS_PER_EPOCH,
+  MODEL_LADDER,
+  type ModelSize,
+  measureThroughput,
+  planRun,
+  replanSteps,
+  rungForPasses,
+} from '../ts/cli/run-plan.js';
 import type { FitEvent, FitResult } from '../ts/events.js';
+import type { Trainer } from '../ts/trainer.js';
 import { expectError } from './helpers.js';
 
 /** The main job's shape: batch 32 x 64 characters, 9m30s less a 6 s calibration. */
@@ -113,6 +127,12 @@ describe('chooseDropout', () => {
     }
   });
 
+  it('a stacked model gets its dropout between the layers too, and says so', () => {
+    expect(chooseDropout(12 * TRAIN_CHARS, TRAIN_CHARS, [[0, 0.1]], 2).reason).toBe(
+      '12.0 passes over the training text, so dropout 0.1 between the layers and before the output layer',
+    );
+  });
+
   it('rejects sizes that cannot be chosen from with a typed error', () => {
     expectError(() => chooseDropout(Number.NaN, TRAIN_CHARS), RangeError, 'E_RANGE', /tokens/);
     expectError(() => chooseDropout(1e6, 0), RangeError, 'E_RANGE', /trainChars/);
@@ -171,5 +191,94 @@ describe('measureThroughput', () => {
 
   it("falls back on the run's own rate when it made too few batches", async () => {
     expect(await measureThroughput(fakeRun([[2048, 5000]], { tokensPerSec: 409.6 }))).toBe(409.6);
+  });
+});
+
+describe('MODEL_LADDER', () => {
+  it('goes from the largest model to the smallest, which is always taken', () => {
+    const cost = (m: ModelSize) => m.units * m.units * m.layers;
+    for (let i = 1; i < MODEL_LADDER.length; i++) {
+      expect(cost(MODEL_LADDER[i])).toBeLessThan(cost(MODEL_LADDER[i - 1]));
+      expect(MODEL_LADDER[i].minPasses).toBeLessThan(MODEL_LADDER[i - 1].minPasses);
+    }
+    expect(MODEL_LADDER[MODEL_LADDER.length - 1].minPasses).toBe(0);
+    // a fixed plan's model by its passes: the largest one it makes enough passes for
+    expect(rungForPasses(MODEL_LADDER, 0)).toBe(MODEL_LADDER[MODEL_LADDER.length - 1]);
+    expect(rungForPasses(MODEL_LADDER, MODEL_LADDER[0].minPasses)).toBe(MODEL_LADDER[0]);
+    expectError(() => rungForPasses([], 3), RangeError, 'E_RANGE', /ladder is empty/);
+  });
+});
+
+/** A trainer whose fits run at `rate(size)` tokens/s for the model last built (2048-token batches
+ * 100 of them), whose evaluation, sample and save are instant; and the sizes it was built with. */
+function fakeTrainer(rate: (m: ModelSize) => number) {
+  const built: ModelSize[] = [];
+  const t = {
+    fit: () => {
+      const r = rate(built[built.length - 1]);
+      const pts = Array.from({ length: 100 }, (_, i): [number, number] => [(i + 1) * 2048, ((i + 1) * 2048 * 1000) / r]);
+      return fakeRun(pts, { tokensPerSec: r });
+    },
+    evaluate: async () => ({ loss: 1 }),
+    generate: async () => '',
+    save: async () => new Uint8Array(0),
+  } as unknown as Trainer;
+  const opts = (over: Partial<CalibrationOptions> = {}): CalibrationOptions => ({
+    batch: 32,
+    seqLen: 64,
+    seed: 1,
+    sampleLen: 0,
+    budget: 570_000,
+    started: performance.now(),
+    ladder: MODEL_LADDER,
+    build: async (m) => {
+      built.push(m);
+    },
+    ...over,
+  });
+  return { t, built, opts };
+}
+
+describe('calibrate', () => {
+  const ids = new Uint8Array(TRAIN_CHARS);
+  const val = new Uint8Array(4096);
+  // the models' costs: the GRU 256x2 measured 0.405 of the 256x1's throughput (15,155 vs 37,436 tok/s)
+  const rateOn = (oneLayer: number) => (m: ModelSize) => (m.layers > 1 ? oneLayer * 0.405 : oneLayer);
+
+  it("an idle 2-core host's throughput buys the two-layer model, with its dropout, measured once", async () => {
+    const { t, built, opts } = fakeTrainer(rateOn(48_000));
+    const c = await calibrate(t, ids, val, opts());
+    expect(built).toEqual([MODEL_LADDER[0]]);
+    expect(c.rung).toBe(MODEL_LADDER[0]);
+    expect(c.choice.passes).toBeGreaterThanOrEqual(MODEL_LADDER[0].minPasses);
+    expect(c.choice.dropout).toBe(0.1);
+    expect(c.tokensPerSec).toBeCloseTo(19_440, 0);
+    expect(c.line).toMatch(
+      /^plan: 19,440 tok\/s measured here, .* 12 epochs x \d+ batches .*; gru 256x2 \(the largest model, 8 passes or more here\); \d+\.\d passes over the training text, so dropout 0\.1 between the layers and before the output layer$/,
+    );
+  });
+
+  it('a host too slow for the two-layer model to make its passes measures the next one and says why', async () => {
+    const { t, built, opts } = fakeTrainer(rateOn(20_000));
+    const c = await calibrate(t, ids, val, opts());
+    expect(built).toEqual([MODEL_LADDER[0], MODEL_LADDER[1]]);
+    expect(c.rung).toBe(MODEL_LADDER[1]);
+    expect(c.tokensPerSec).toBeCloseTo(20_000, 0);
+    expect(c.choice.dropout).toBe(0);
+    expect(c.line).toMatch(
+      /; gru 256x1 \(gru 256x2 measured 8,100 tok\/s, \d+\.\d passes, fewer than its 8\); \d+\.\d passes over the training text, so no dropout$/,
+    );
+    // the plan is the smaller model's, made after both measurements
+    expect(c.plan.tokens / TRAIN_CHARS).toBeGreaterThan(8);
+  });
+
+  it('a size given (one rung) is measured once and the line names no model; a given dropout is kept', async () => {
+    const { t, built, opts } = fakeTrainer(rateOn(1_000));
+    const one = [{ ...MODEL_LADDER[0], minPasses: 0 }];
+    const c = await calibrate(t, ids, val, opts({ ladder: one, givenDropout: 0.3 }));
+    expect(built).toHaveLength(1);
+    expect(c.choice.dropout).toBe(0.3);
+    expect(c.line).toMatch(/to fill the .* left \(about .*\); \d+\.\d passes over the training text, dropout 0\.3 as given$/);
+    await expect(calibrate(t, ids, val, opts({ ladder: [] }))).rejects.toMatchObject({ code: 'E_RANGE' });
   });
 });

@@ -8,6 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { init as initDist } from '../dist/index.js';
+import { trainClassifier as distTrainClassifier } from '../dist/tasks/index.js';
 import { loadSpamAssassin, type MailMessage, splitMessage } from '../ts/cli/corpora/spam.js';
 import { bucketedBatches, init, Rng, splitBySeed, Vocabulary } from '../ts/index.js';
 import { binaryScore, MultinomialNaiveBayes, TextClassifier, tokenize, tokenVocabulary, trainClassifier } from '../ts/tasks/index.js';
@@ -153,6 +155,33 @@ describe('class names and token level in the model file', () => {
     } finally {
       clf.dispose();
       plain.dispose();
+    }
+  });
+});
+
+describe('trainClassifier in a worker thread', () => {
+  it('trains to the same weights as in the calling thread (same batches, same fit engine), epoch by epoch', async () => {
+    // the built package: a worker thread runs dist/worker/worker.js
+    await initDist();
+    const words = ['好', '差', '很', '不', '太', '棒', '烂', '行'];
+    const rng = new Rng(3);
+    const docs = Array.from({ length: 40 }, () => Array.from({ length: 2 + Math.floor(rng.next() * 7) }, () => words[Math.floor(rng.next() * words.length)]));
+    const labels = docs.map((d) => (d.filter((w) => '好很棒行'.includes(w)).length * 2 >= d.length ? 1 : 0));
+    const opts = { hidden: 6, embed: 4, bidirectional: true, pooling: 'mean', tokens: 'characters', dropout: 0.2, epochs: 2, batchSize: 8, seed: 5 } as const;
+    const seen: number[][] = [[], []];
+    const [here, there] = await Promise.all(
+      [false, true].map((worker, w) =>
+        distTrainClassifier(docs, labels, { ...opts, worker, onEpoch: (e, c) => void seen[w].push(e.epoch, c.predictProba(docs.slice(0, 3))[0][1]) }),
+      ),
+    );
+    try {
+      expect(seen[1]).toHaveLength(4);
+      expect(seen[1]).toEqual(seen[0]);
+      expect(there.session.model.getParams()).toEqual(here.session.model.getParams());
+      expect(there.predictProba(docs)).toEqual(here.predictProba(docs));
+    } finally {
+      here.dispose();
+      there.dispose();
     }
   });
 });

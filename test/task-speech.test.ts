@@ -331,20 +331,23 @@ describe('streaming transcription', () => {
       expect(await ls.push(wav)).toEqual([]);
       expect(await ls.end()).toEqual(lateOffline);
       await late.dispose();
-      // lookahead 2: each answer 2 steps (60 ms) late, the same transcript as offline; saved and loaded with it
-      const ahead = await SpeechRecognizer.train(corpus, { bidirectional: false, units: 16, epochs: 0, lookahead: 2, seed: 3 });
-      const [aheadOffline] = await ahead.transcribeFrames([frames]);
-      expect(aheadOffline.length).toBeGreaterThan(3);
-      const as = await ahead.stream();
-      let aheadPartial: number[] = [];
-      for (let i = 0; i < wav.length; i += 777) aheadPartial = await as.push(wav.subarray(i, i + 777));
-      expect(aheadOffline.slice(0, aheadPartial.length)).toEqual(aheadPartial);
-      expect(await as.end()).toEqual(aheadOffline);
-      const back = await SpeechRecognizer.load(await ahead.save());
-      expect(back.framing.lookahead).toBe(2);
-      expect(await back.transcribeFrames([frames])).toEqual([aheadOffline]);
-      await back.dispose();
-      await ahead.dispose();
+      // lookahead 2 and 10 (speech train --streaming's default): each answer 2 or 10 steps (60 or 300 ms) late,
+      // the same transcript as offline; saved and loaded with it
+      for (const lookahead of [2, 10]) {
+        const ahead = await SpeechRecognizer.train(corpus, { bidirectional: false, units: 16, epochs: 0, lookahead, seed: 3 });
+        const [aheadOffline] = await ahead.transcribeFrames([frames]);
+        expect(aheadOffline.length).toBeGreaterThan(3);
+        const as = await ahead.stream();
+        let aheadPartial: number[] = [];
+        for (let i = 0; i < wav.length; i += 777) aheadPartial = await as.push(wav.subarray(i, i + 777));
+        expect(aheadOffline.slice(0, aheadPartial.length)).toEqual(aheadPartial);
+        expect(await as.end()).toEqual(aheadOffline);
+        const back = await SpeechRecognizer.load(await ahead.save());
+        expect(back.framing.lookahead).toBe(lookahead);
+        expect(await back.transcribeFrames([frames])).toEqual([aheadOffline]);
+        await back.dispose();
+        await ahead.dispose();
+      }
       await expect(SpeechRecognizer.train(corpus, { bidirectional: false, units: 4, epochs: 0, lookahead: -1 })).rejects.toMatchObject({ code: 'E_RANGE' });
       const bi = await SpeechRecognizer.train(corpus, { bidirectional: true, units: 4, epochs: 0 });
       await expect(bi.stream()).rejects.toMatchObject({ code: 'E_OPTION' });

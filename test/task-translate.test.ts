@@ -12,6 +12,7 @@ import { Translator as DistTranslator } from '../dist/tasks/index.js';
 import { ensureBibleModules, exportModule } from '../ts/cli/corpora/bible.js';
 import { parsePairs } from '../ts/cli/translate.js';
 import { init } from '../ts/index.js';
+import { corpusBleu } from '../ts/tasks/bleu.js';
 import { G2P } from '../ts/tasks/g2p.js';
 import { Translator } from '../ts/tasks/translate.js';
 import { expectError, ROOT } from './helpers.js';
@@ -59,6 +60,13 @@ describe('recurrent translate (tiny end to end)', () => {
     expect(bleu('greedy')).toBeGreaterThanOrEqual(0);
     expect(bleu('IBM Model 1')).toBeGreaterThan(bleu('copy source'));
     expect(existsSync(model) && existsSync(`${model}.last`) && existsSync(model.replace(/\.safetensors$/, '.svg'))).toBe(true);
+    // the beam's length penalty is chosen on the dev pairs and saved with the model
+    const lp = /length penalty on dev \(beam 3, BLEU\): 0\.6 [\d.]+ \| 0\.8 [\d.]+ \| 1 [\d.]+ \| 1\.2 [\d.]+ → ([\d.]+)/.exec(r.stdout);
+    expect(lp).not.toBeNull();
+    const chosen = Translator.load(new Uint8Array(readFileSync(model)));
+    expect(chosen.translator.lengthPenalty).toBe(Number(lp?.[1]));
+    expect(chosen.metadata.epochsDone).toBeGreaterThan(0);
+    chosen.translator.dispose();
     // resume continues after the saved epochs, and keeps --out's weights unless an epoch beats
     // their dev BLEU (here 101: an epoch cut short after the checkpoint could have saved them)
     const { translator: kept, metadata } = Translator.load(new Uint8Array(readFileSync(model)));
@@ -89,6 +97,9 @@ describe('recurrent translate (tiny end to end)', () => {
   it('eval: a model on test pairs, and a hypothesis file against references', () => {
     const m = cli(['eval', '--model', model, '--test', join(dir, 'test.tsv'), '--beam', '1']);
     expect(m.status).toBe(0);
+    const fixed = cli(['eval', '--model', model, '--test', join(dir, 'test.tsv'), '--beam', '2', '--length-penalty', '0.7']);
+    expect(fixed.stdout).toMatch(/translated 6 lines \(beam 2, length penalty 0\.7\)/);
+    expect(cli(['eval', '--model', model, '--length-penalty', '-1']).stderr).toMatch(/E_RANGE: --length-penalty must be a number ≥ 0/);
     expect(m.stdout).toMatch(/BLEU\|nrefs:1.* = [\d.]+/);
     writeFileSync(join(dir, 'hyp.txt'), 'we saw one house in the field.\nwe saw two dogs.\n');
     writeFileSync(join(dir, 'ref.txt'), 'we saw one house in the field.\nwe saw two dogs.\n');
@@ -113,8 +124,47 @@ describe('recurrent translate (tiny end to end)', () => {
     expect(long.stdout.split('\n')[0]).not.toBe(''); // the line before was translated and printed
     expect(long.stderr).toMatch(/E_RANGE: line 2 is \d+ pieces long; this model accepts at most 400/);
     expectError(() => parsePairs('a\tb\nno tab here\n', 'x.tsv'), TypeError, 'E_FORMAT', /x\.tsv line 2: expected "source<TAB>target"/);
+    const lpBad = cli(['train', '--length-penalty', 'best', '--train', join(dir, 'train.tsv'), '--dev', join(dir, 'dev.tsv'), '--test', join(dir, 'test.tsv')]);
+    expect(lpBad.status).toBe(2);
+    expect(lpBad.stderr).toMatch(/E_OPTION.*length-penalty/);
     const half = cli(['train', '--train', join(dir, 'train.tsv')]);
     expect(half.stderr).toMatch(/E_OPTION: give all of --train, --dev, --test or none/);
+  });
+  it('an error inside a data-parallel fit (a worker replica, or an epoch callback) prints the typed error and exits 2', () => {
+    // the process must exit: before, the epoch bar's timer outlived the error and held it
+    const tiny = ['--pieces', '260', '--embed', '8', '--units', '8', '--attention', '8', '--batch', '64', '--epochs', '2', '--workers', '2', '--no-chart'];
+    const run = (train: string, dev: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          `${ROOT}bin/recurrent.js`,
+          'translate',
+          'train',
+          '--train',
+          train,
+          '--dev',
+          dev,
+          '--test',
+          join(dir, 'test.tsv'),
+          ...tiny,
+          '--out',
+          join(dir, 'err.safetensors'),
+        ],
+        { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
+      );
+    // a target of about 260,000 pieces: the replicas' output softmax is above the core's limit
+    const huge = Array.from({ length: 30_000 }, (_, i) => `zz${i}k`).join(' ');
+    writeFileSync(join(dir, 'train-huge.tsv'), `${tsv(toy())}vimos uno casas.\t${huge}\n`);
+    const worker = run(join(dir, 'train-huge.tsv'), join(dir, 'dev.tsv'));
+    expect(worker.signal).toBeNull(); // not killed by the timeout
+    expect(worker.status).toBe(2);
+    expect(worker.stderr).toMatch(/recurrent: E_RANGE: .* is above the limit of/);
+    // a dev line longer than the model accepts, found when the first epoch's dev BLEU is computed
+    writeFileSync(join(dir, 'dev-long.tsv'), `${tsv(toy().slice(0, 2))}${'cinco perros '.repeat(300)}\tfive dogs\n`);
+    const dev = run(join(dir, 'train.tsv'), join(dir, 'dev-long.tsv'));
+    expect(dev.signal).toBeNull();
+    expect(dev.status).toBe(2);
+    expect(dev.stderr).toMatch(/recurrent: E_RANGE: line 3 is \d+ pieces long; this model accepts at most 400/);
   });
 });
 
@@ -130,6 +180,73 @@ describe('Translator (SDK)', () => {
     expectError(() => u.translate(['uno '.repeat(60)]), RangeError, 'E_RANGE', /line 1 is \d+ pieces long; this model accepts at most 40/);
     t.dispose();
     u.dispose();
+  });
+});
+
+describe('Translator.chooseLengthPenalty', () => {
+  it('scores each α as translate would, keeps the best, and saves it with the model', async () => {
+    const pairs = toy();
+    const t = Translator.create(pairs, { sourcePieces: 280, targetPieces: 280, embed: 8, encoderUnits: 8, attention: 8 }, { seed: 5 });
+    t.model.compile({ optimizer: { name: 'adam', lr: 1e-2 } });
+    await t.fit(pairs, { epochs: 3, batchSize: 6 });
+    expect(t.lengthPenalty).toBe(1);
+    const dev = pairs.slice(0, 9);
+    const grid = [0, 0.5, 1, 2];
+    const c = t.chooseLengthPenalty(dev, { beam: 3, candidates: grid });
+    const refs = [dev.map((p) => p.target)];
+    const direct = grid.map(
+      (a) =>
+        corpusBleu(
+          t.translate(
+            dev.map((p) => p.source),
+            { beam: 3, lengthPenalty: a },
+          ),
+          refs,
+        ).score,
+    );
+    expect(c.scores.map((x) => x.lengthPenalty)).toEqual(grid);
+    expect(c.scores.map((x) => x.bleu)).toEqual(direct);
+    const best = Math.max(...direct);
+    expect(c.lengthPenalty).toBe(grid[direct.indexOf(best)]);
+    expect(t.lengthPenalty).toBe(c.lengthPenalty);
+    // translate without an α uses the chosen one, and a saved model keeps it
+    const src = dev.map((p) => p.source);
+    expect(t.translate(src, { beam: 3 })).toEqual(t.translate(src, { beam: 3, lengthPenalty: c.lengthPenalty }));
+    t.lengthPenalty = 0.25;
+    const { translator: u, metadata } = Translator.load(t.save({ note: 'x' }));
+    expect(u.lengthPenalty).toBe(0.25);
+    expect(metadata).toEqual({ note: 'x' });
+    u.dispose();
+    expectError(() => t.chooseLengthPenalty([], {}), RangeError, 'E_RANGE', /no pairs/);
+    expectError(() => t.chooseLengthPenalty(dev, { candidates: [1, -1] }), RangeError, 'E_RANGE', /lengthPenalty must be a finite number ≥ 0 \(got -1\)/);
+    expectError(() => t.chooseLengthPenalty(dev, { beams: 2 } as never), TypeError, 'E_OPTION', /beams/);
+    expectError(() => t.translate(src, { lengthPenalty: Number.NaN }), RangeError, 'E_RANGE', /lengthPenalty/);
+    t.dispose();
+  });
+  it('a model file whose lengthPenalty is not a number ≥ 0 is E_FORMAT; files without one rank by α = 1', () => {
+    const pairs = toy();
+    const t = Translator.create(pairs, { sourcePieces: 280, targetPieces: 280, embed: 8, encoderUnits: 8, attention: 8 }, { seed: 5 });
+    const bytes = t.save();
+    const { translator: u, metadata } = Translator.load(bytes);
+    expect(u.lengthPenalty).toBe(1);
+    u.dispose();
+    // rewrite the metadata the way an older file or a corrupt one would have it
+    const { model } = t;
+    const meta = (lengthPenalty: unknown) =>
+      model.save({
+        ...metadata,
+        task: 'translate',
+        sourceBpe: t.source.toJSON(),
+        targetBpe: t.target.toJSON(),
+        maxSourcePieces: t.maxSourcePieces,
+        lengthPenalty,
+      });
+    expectError(() => Translator.load(meta(-2)), TypeError, 'E_FORMAT', /lengthPenalty is not a number ≥ 0/);
+    expectError(() => Translator.load(meta('big')), TypeError, 'E_FORMAT', /lengthPenalty/);
+    const old = Translator.load(meta(undefined));
+    expect(old.translator.lengthPenalty).toBe(1);
+    old.translator.dispose();
+    t.dispose();
   });
 });
 

@@ -2,7 +2,7 @@
 // the GEMM micro-kernel's ceiling:
 //   --workload W1 … W5     one thread: trainStep (W1–W4) or generateIds (W5)
 //   --workers N            W1–W4 trained data-parallel by createTrainer({ workers: N }), through
-//                          fit (FIT_BATCHES batches of the workload per call)
+//                          fit (FIT_BATCHES batches of the workload per call, or --fit-batches N)
 //   --gemm                 the W1 GEMM shapes (benchGemm), then the micro-kernel in L1
 //                          (benchMicroKernel: the build's ceiling) as one more entry
 //   --kernels NAME         simd128 | relaxed-simd | auto (default: init's choice)
@@ -15,6 +15,8 @@ const kernels = typeof args.kernels === 'string' ? args.kernels : undefined;
 await init(undefined, { kernels });
 const note = `kernels ${kernelBackend()}`;
 const workers = args.workers === undefined ? 0 : Number(args.workers);
+/** Batches per fit call of the data-parallel figure: a short fit by default, many for the steady state. */
+const fitBatches = args['fit-batches'] === undefined ? FIT_BATCHES : Math.max(1, Math.floor(Number(args['fit-batches'])));
 
 /** The model of a training workload, as a builder (sequential(...)...dense). */
 function trainingModel(w) {
@@ -23,7 +25,7 @@ function trainingModel(w) {
   return (w.cell === 'lstm' ? b.lstm(rnn) : b.gru(rnn)).dense({ units: w.out });
 }
 
-/** One fit of FIT_BATCHES batches on `workers` replicas; the batch is the workload's, repeated. */
+/** One fit of `fitBatches` batches on `workers` replicas; the batch is the workload's, repeated. */
 async function workersFigure(name, w) {
   const t = await createTrainer({ workers, kernels });
   await t.build(trainingModel(w), { seed: 1 });
@@ -31,18 +33,18 @@ async function workersFigure(name, w) {
   const d = workloadData(w);
   const [tf, to] = [w.steps * w.features, w.steps * (w.out ?? 0)];
   const list = [];
-  for (let i = 0; i < FIT_BATCHES * w.batch; i++) {
+  for (let i = 0; i < fitBatches * w.batch; i++) {
     const r = i % w.batch;
     const features = d.x.slice(r * tf, (r + 1) * tf);
     list.push(d.classes ? { features, targets: d.classes.slice(r * w.steps, (r + 1) * w.steps) } : { features, values: d.values.slice(r * to, (r + 1) * to) });
   }
   const opts = { epochs: 1, batchSize: w.batch, shuffle: false };
-  await figure(args, () => t.fit(list, opts), FIT_BATCHES * w.batch * w.steps, {
+  await figure(args, () => t.fit(list, opts), fitBatches * w.batch * w.steps, {
     figure: `recurrent-${workers}w`,
     workload: name,
     unit: 'tok/s',
     workers: t.workers,
-    note: `${note}; createTrainer({ workers: ${t.workers} }), fit over ${FIT_BATCHES} batches per call`,
+    note: `${note}; createTrainer({ workers: ${t.workers} }), fit over ${fitBatches} batches per call`,
   });
   await t.dispose(); // ends the workers, so the process exits
 }

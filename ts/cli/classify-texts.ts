@@ -62,6 +62,9 @@ export interface TextsTrainSettings {
   ngrams: number;
   /** Networks trained (an ensemble when above 1). */
   networks: number;
+  /** Networks trained at once, each in a worker thread of its own (1: one after another in
+   * the calling thread). */
+  workers: number;
   dropout: number;
   epochs: number;
   budget?: number;
@@ -175,64 +178,87 @@ export async function trainOnTexts(o: TextsTrainSettings, out: (s: string) => vo
     const alone = bestLinearWeight(p, p, devGold, [0]).accuracy;
     return { alone, both: linear ? bestLinearWeight(p, devLin, devGold) : { weight: 0, accuracy: alone } };
   };
+  // one network (seed o.seed + k), the epoch best on dev kept; `tag` prefixes its lines when
+  // several train at once (each in a worker thread of its own)
+  const trainOne = async (k: number, left: number | undefined, tag: string, worker: boolean): Promise<TextClassifier> => {
+    let best: { acc: number; epoch: number; file: Uint8Array; weight: number; alone: number } | undefined;
+    const trained = await trainClassifier(docs, labels, {
+      vocab,
+      dropout: o.dropout,
+      classes: classes.length,
+      classNames: classes,
+      tokens: 'characters',
+      cell: o.cell,
+      hidden: o.hidden,
+      embed: o.embed,
+      bidirectional: o.bidirectional,
+      pooling: o.pooling,
+      slots: o.charBigrams ? 2 : 1,
+      maxTokens: o.maxTokens,
+      epochs: o.epochs,
+      timeBudgetMs: left,
+      batchSize: o.batchSize,
+      seed: o.seed + k,
+      optimizer: taskCompile('classify', { lr: o.lr }).optimizer,
+      worker,
+      progressEvery: Math.max(1, Math.round(perEpoch / 2)),
+      onProgress: (e) => out(`  ${tag}epoch ${e.epoch + 1}/${o.epochs}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
+      onEpoch: (e, c) => {
+        if (dev.length === 0) return;
+        const { alone, both } = score(c);
+        const a = both.accuracy;
+        const withLin = linear ? `; with the n-gram model (weight ${both.weight}) ${pct(a)}` : '';
+        out(`  ${tag}epoch ${e.epoch + 1}: dev accuracy ${pct(alone)}${withLin}${best === undefined || a > best.acc ? ' (best so far, kept)' : ''}`);
+        if (best === undefined || a > best.acc) best = { acc: a, epoch: e.epoch + 1, file: c.save(), weight: both.weight, alone };
+      },
+    });
+    if (!best) return trained;
+    trained.dispose();
+    out(
+      `${tag}kept the model of epoch ${best.epoch} (dev accuracy ${pct(best.alone)}${linear ? `, with the n-gram model at weight ${best.weight} ${pct(best.acc)}` : ''})`,
+    );
+    if (linear && o.networks === 1) linear.weight = best.weight;
+    return TextClassifier.load(best.file, { maxTokens: o.maxTokens });
+  };
+  // --workers W: the networks train W at a time, each with an equal share of the budget left
+  const together = Math.max(1, Math.min(o.workers, o.networks));
   let clf: TextClassifier | undefined;
+  const members: TextClassifier[] = [];
   try {
-    for (let k = 0; k < o.networks; k++) {
-      const left = o.budget === undefined ? undefined : Math.max(0, o.budget - (performance.now() - start)) / (o.networks - k);
-      if (o.networks > 1) out(`network ${k + 1}/${o.networks} (seed ${o.seed + k}${left === undefined ? '' : `, at most ${fmtDuration(left)}`}):`);
-      let best: { acc: number; epoch: number; file: Uint8Array; weight: number; alone: number } | undefined;
-      const trained = await trainClassifier(docs, labels, {
-        vocab,
-        dropout: o.dropout,
-        classes: classes.length,
-        classNames: classes,
-        tokens: 'characters',
-        cell: o.cell,
-        hidden: o.hidden,
-        embed: o.embed,
-        bidirectional: o.bidirectional,
-        pooling: o.pooling,
-        slots: o.charBigrams ? 2 : 1,
-        maxTokens: o.maxTokens,
-        epochs: o.epochs,
-        timeBudgetMs: left,
-        batchSize: o.batchSize,
-        seed: o.seed + k,
-        optimizer: taskCompile('classify', { lr: o.lr }).optimizer,
-        progressEvery: Math.max(1, Math.round(perEpoch / 2)),
-        onProgress: (e) => out(`  epoch ${e.epoch + 1}/${o.epochs}, step ${e.step}/${e.steps}: loss ${e.loss.toFixed(4)}, ${fmtDuration(e.elapsedMs)}`),
-        onEpoch: (e, c) => {
-          if (dev.length === 0) return;
-          const { alone, both } = score(c);
-          const a = both.accuracy;
-          const withLin = linear ? `; with the n-gram model (weight ${both.weight}) ${pct(a)}` : '';
-          out(`  epoch ${e.epoch + 1}: dev accuracy ${pct(alone)}${withLin}${best === undefined || a > best.acc ? ' (best so far, kept)' : ''}`);
-          if (best === undefined || a > best.acc) best = { acc: a, epoch: e.epoch + 1, file: c.save(), weight: both.weight, alone };
-        },
-      });
-      let member = trained;
-      if (best) {
-        member = TextClassifier.load(best.file, { maxTokens: o.maxTokens });
-        trained.dispose();
+    for (let k = 0; k < o.networks; k += together) {
+      const wave = Math.min(together, o.networks - k);
+      const rounds = Math.ceil((o.networks - k) / together);
+      const left = o.budget === undefined ? undefined : Math.max(0, o.budget - (performance.now() - start)) / rounds;
+      const at = left === undefined ? '' : `, at most ${fmtDuration(left)}`;
+      if (o.networks > 1)
         out(
-          `kept the model of epoch ${best.epoch} (dev accuracy ${pct(best.alone)}${linear ? `, with the n-gram model at weight ${best.weight} ${pct(best.acc)}` : ''})`,
+          wave === 1
+            ? `network ${k + 1}/${o.networks} (seed ${o.seed + k}${at}):`
+            : `networks ${k + 1}-${k + wave}/${o.networks} (seeds ${o.seed + k}-${o.seed + k + wave - 1}, each in a worker thread${at}):`,
         );
-        if (linear) linear.weight = best.weight;
-      }
-      if (clf === undefined) clf = member;
-      else {
-        clf.addMember(member);
-        member.dispose();
-        // the ensemble so far on dev, so that one run shows what each further network adds
-        if (dev.length > 0 && k < o.networks - 1) {
-          const { alone, both } = score(clf);
-          out(
-            `  the first ${k + 1} networks together: dev accuracy ${pct(alone)}${linear ? `, with the n-gram model at weight ${both.weight} ${pct(both.accuracy)}` : ''}`,
-          );
+      const settled = await Promise.allSettled(
+        Array.from({ length: wave }, (_, j) => trainOne(k + j, left, wave === 1 ? '' : `network ${k + j + 1}: `, together > 1)),
+      );
+      for (const r of settled) if (r.status === 'fulfilled') members.push(r.value);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      for (const member of members.splice(0)) {
+        if (clf === undefined) clf = member;
+        else {
+          clf.addMember(member);
+          member.dispose();
         }
+      }
+      // the ensemble so far on dev, so that one run shows what each further network adds
+      if (clf && clf.networks > 1 && dev.length > 0 && k + wave < o.networks) {
+        const { alone, both } = score(clf);
+        out(
+          `  the first ${k + wave} networks together: dev accuracy ${pct(alone)}${linear ? `, with the n-gram model at weight ${both.weight} ${pct(both.accuracy)}` : ''}`,
+        );
       }
     }
   } catch (e) {
+    for (const m of members) m.dispose();
     clf?.dispose();
     throw e;
   }

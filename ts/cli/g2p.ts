@@ -11,7 +11,7 @@ import { loadCmudict } from './corpora/cmudict.js';
 import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, dispatch, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
-import { EpochBar, UNITS } from './progress.js';
+import { UNITS, withEpochBar } from './progress.js';
 
 export const G2P_TRAIN: Command = {
   name: 'recurrent g2p train',
@@ -128,34 +128,31 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   );
   g.model.compile(taskCompile('g2p', { lr, clipNorm: clip }));
 
-  const controller = new AbortController();
-  const onSig = () => controller.abort();
-  process.once('SIGINT', onSig);
-  const bar = new EpochBar(epochs, UNITS.natsPerPhoneme, 15_000);
-  const res = await g.fit(split.train, {
-    epochs,
-    batchSize: batch,
-    seed,
-    lrDecay,
-    timeBudgetMs: budget,
-    workers,
-    signal: controller.signal,
-    validationEntries: split.validation,
-    onProgress: (e) => {
-      if (e.type === 'step') bar.step(e);
-      else {
-        bar.stop();
-        let line = `epoch ${e.epoch + 1}/${epochs}: train ${UNITS.natsPerPhoneme.show(e.loss)}`;
-        if (e.validation !== undefined) {
-          const dev = g.evaluate(split.validation, { beam: 1 });
-          line += `, validation ${UNITS.natsPerPhoneme.show(e.validation.loss)}, greedy WER ${pct(dev.wer)} PER ${pct(dev.per)}`;
+  // the bar's timer and the Ctrl-C handler are released however the fit ends (translate.ts)
+  const res = await withEpochBar(epochs, UNITS.natsPerPhoneme, 15_000, (bar, signal) =>
+    g.fit(split.train, {
+      epochs,
+      batchSize: batch,
+      seed,
+      lrDecay,
+      timeBudgetMs: budget,
+      workers,
+      signal,
+      validationEntries: split.validation,
+      onProgress: (e) => {
+        if (e.type === 'step') bar.step(e);
+        else {
+          bar.stop();
+          let line = `epoch ${e.epoch + 1}/${epochs}: train ${UNITS.natsPerPhoneme.show(e.loss)}`;
+          if (e.validation !== undefined) {
+            const dev = g.evaluate(split.validation, { beam: 1 });
+            line += `, validation ${UNITS.natsPerPhoneme.show(e.validation.loss)}, greedy WER ${pct(dev.wer)} PER ${pct(dev.per)}`;
+          }
+          out(`${line}, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${fmtDuration(e.elapsedMs)}`);
         }
-        out(`${line}, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} tok/s, ${fmtDuration(e.elapsedMs)}`);
-      }
-    },
-  });
-  bar.stop();
-  process.off('SIGINT', onSig);
+      },
+    }),
+  );
   out(`trained (${res.stopReason}): ${res.epochs} epochs, ${res.steps} steps in ${fmtDuration(res.elapsedMs)}`);
   await writeAtomic(outPath, g.save({ split: { test: testArg, validation: valWords, seed }, stress: !v['no-stress'] }));
   const report = (name: string, r: G2PEvaluation) => {

@@ -94,22 +94,39 @@ export class EpochBar {
 /** Moved to output.ts (kept here for callers of the old place). */
 export { writeAtomic } from './output.js';
 
+/** Runs `run` with an epoch bar (`everyMs` as in {@link EpochBar}) and the signal that Ctrl-C
+ * aborts, for a run the caller drives through its own callbacks. The bar's timer and the SIGINT
+ * handler are released however the run ends: an error mid-run (a worker's, or a callback's) must
+ * not leave the bar's timer holding the process after the error is printed. */
+export async function withEpochBar<T>(
+  epochs: number,
+  unit: LossUnit,
+  everyMs: number | undefined,
+  run: (bar: EpochBar, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const onSig = () => controller.abort();
+  process.once('SIGINT', onSig);
+  const bar = new EpochBar(epochs, unit, everyMs);
+  try {
+    return await run(bar, controller.signal);
+  } finally {
+    bar.stop();
+    process.off('SIGINT', onSig);
+  }
+}
+
 /** Runs a fit (`start` gets the signal that Ctrl-C aborts) with an epoch bar: step events go to
  * the bar and `on.step`, epoch events to `on.epoch` once the bar has stopped. The bar and the
- * SIGINT handler are released however the run ends (an error mid-run must not leave the bar's
- * timer holding the process). */
-export async function followFit(
+ * SIGINT handler are released however the run ends ({@link withEpochBar}). */
+export function followFit(
   epochs: number,
   unit: LossUnit,
   start: (signal: AbortSignal) => FitRun,
   on: { step(e: StepEvent): void; epoch(e: EpochEvent): Promise<void> },
 ): Promise<FitResult> {
-  const controller = new AbortController();
-  const onSig = () => controller.abort();
-  process.once('SIGINT', onSig);
-  const bar = new EpochBar(epochs, unit);
-  try {
-    const run = start(controller.signal);
+  return withEpochBar(epochs, unit, undefined, async (bar, signal) => {
+    const run = start(signal);
     for await (const e of run) {
       if (e.type === 'step') {
         bar.step(e);
@@ -120,10 +137,7 @@ export async function followFit(
       }
     }
     return await run;
-  } finally {
-    bar.stop();
-    process.off('SIGINT', onSig);
-  }
+  });
 }
 
 const OPTIMIZER_NAMES: Record<string, string> = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW', rmsprop: 'RMSprop', adagrad: 'Adagrad' };

@@ -5,6 +5,7 @@
 import { MAX_WINDOWS_PER_EPOCH, textWindows } from '../data/source.js';
 import { rangeError } from '../errors.js';
 import type { FitEvent, FitResult } from '../events.js';
+import type { CellType } from '../layer.js';
 import type { Trainer } from '../trainer.js';
 import { fmtDuration } from './args.js';
 
@@ -91,36 +92,80 @@ export function planRun(p: PlanInput): RunPlan {
  * `[passes at least, dropout]`, in order. Measured on the main job (GRU 256, Moby Dick's 1.08M
  * training characters, 12 epochs x 500 batches = 11.4 passes; busy Intel Xeon, 2026-12-07):
  * dropout 0.2 and 0.35 before the head ended at 2.039 and 2.063 validation bits per character,
- * above no dropout's 2.010 (the model is short of capacity there, not overfitting), so plans up to an idle 2-core
- * host's 10 minutes (about 24 passes, where validation still falls at the last epoch) train
- * without it; only a plan that sees the text 30 times or more gets a little.
+ * above no dropout's 2.010 (the model is short of capacity there, not overfitting), so the one-layer
+ * model trains without it up to 30 passes; only a plan that sees the text 30 times or more gets a little.
  */
 export const DROPOUT_BY_PASSES: readonly (readonly [passes: number, dropout: number])[] = [
   [0, 0],
   [30, 0.1],
 ];
 
+/** The recurrent stack of the character model: `cell units x layers`. */
+export interface ModelSize {
+  cell: CellType;
+  units: number;
+  layers: number;
+}
+
+/** A rung of {@link MODEL_LADDER}: a model, the fewest passes over the training text its plan
+ * must make for it to be chosen, and its dropout by passes (as {@link DROPOUT_BY_PASSES}). */
+export interface ModelRung extends ModelSize {
+  minPasses: number;
+  dropoutByPasses: readonly (readonly [passes: number, dropout: number])[];
+}
+
+/**
+ * The main job's models, largest first: a planned run takes the first whose plan, at the
+ * throughput measured for it here, makes at least `minPasses` passes over the training text (the
+ * last one always). A second layer costs about 2.5 times the compute per character but learns more
+ * per character: on this split PyTorch's LSTM 256x2 stands 0.07 bits below the LSTM 256x1 at 12M
+ * characters and equal to it at 6M against 12M (ANCHORS.md). Measured under the measurement lock
+ * with other work at nice 5-15 (Intel Xeon, 2 cores, 2026-12-07, 9m30s each): the GRU 256x1 at
+ * 16.8M characters (15.6 passes) ended at 1.998 validation bits per character, the GRU 256x2 at
+ * 5.6M (5.2 passes) at 2.007, so below about 6 passes the one-layer model is as good or better;
+ * 8 keeps a margin. There the GRU 256x2 measured 15,155 tok/s against the 256x1's 37,436, so an
+ * idle host (48,000 for the 256x1) gives it about 10 passes. The two-layer model has dropout 0.1
+ * between the layers and before the head, as the anchor's.
+ */
+export const MODEL_LADDER: readonly ModelRung[] = [
+  { cell: 'gru', units: 256, layers: 2, minPasses: 8, dropoutByPasses: [[0, 0.1]] },
+  { cell: 'gru', units: 256, layers: 1, minPasses: 0, dropoutByPasses: DROPOUT_BY_PASSES },
+];
+
+/** "gru 256x2" */
+export function sizeName(m: ModelSize): string {
+  return `${m.cell} ${m.units}x${m.layers}`;
+}
+
 /** The regularisation a planned run is given, and why (for the `plan:` line). */
 export interface ModelChoice {
   /** Passes over the training text the plan holds. */
   passes: number;
-  /** Dropout before the output layer. */
+  /** Dropout between stacked layers and before the output layer. */
   dropout: number;
   /** "24.0 passes over the training text, so dropout 0.3 before the output layer" */
   reason: string;
 }
 
 /** The dropout a plan of `tokens` training characters over `trainChars` of text is given
- * ({@link DROPOUT_BY_PASSES}): a pure function of the measured throughput and the budget, through
- * the plan's size. */
-export function chooseDropout(tokens: number, trainChars: number): ModelChoice {
+ * (`table`, by default {@link DROPOUT_BY_PASSES}): a pure function of the measured throughput
+ * and the budget, through the plan's size. `layers` > 1 puts it between the layers too. */
+export function chooseDropout(tokens: number, trainChars: number, table = DROPOUT_BY_PASSES, layers = 1): ModelChoice {
   if (!(Number.isFinite(tokens) && tokens >= 0)) throw rangeError(`chooseDropout: tokens must be a finite number >= 0 (got ${tokens})`);
   if (!(Number.isFinite(trainChars) && trainChars > 0)) throw rangeError(`chooseDropout: trainChars must be a finite number > 0 (got ${trainChars})`);
   const passes = tokens / trainChars;
   let dropout = 0;
-  for (const [atLeast, d] of DROPOUT_BY_PASSES) if (passes >= atLeast) dropout = d;
-  const reason = `${passes.toFixed(1)} passes over the training text, so ${dropout > 0 ? `dropout ${dropout} before the output layer` : 'no dropout'}`;
+  for (const [atLeast, d] of table) if (passes >= atLeast) dropout = d;
+  const where = layers > 1 ? 'between the layers and before the output layer' : 'before the output layer';
+  const reason = `${passes.toFixed(1)} passes over the training text, so ${dropout > 0 ? `dropout ${dropout} ${where}` : 'no dropout'}`;
   return { passes, dropout, reason };
+}
+
+/** The rung of `ladder` a plan of `passes` over the training text takes when its size is fixed
+ * (no throughput to weigh): the first whose `minPasses` it reaches, else the last. */
+export function rungForPasses(ladder: readonly ModelRung[], passes: number): ModelRung {
+  if (ladder.length === 0) throw rangeError('rungForPasses: the model ladder is empty');
+  return ladder.find((r) => passes >= r.minPasses) ?? ladder[ladder.length - 1];
 }
 
 /** The throughput of a short training run (a calibration, whose weights are thrown away): tokens
@@ -175,51 +220,78 @@ export interface CalibrationOptions {
   started: number;
   givenEpochs?: number;
   givenSteps?: number;
-  /** Dropout given by the user (--dropout); otherwise {@link chooseDropout} picks it. */
+  /** Dropout given by the user (--dropout); otherwise the rung's table picks it. */
   givenDropout?: number;
+  /** The models to choose from, largest first ({@link MODEL_LADDER}; one rung when the user gave the size). */
+  ladder: readonly ModelRung[];
+  /** Builds and compiles `size` in the trainer (no dropout: the calibration only times it). */
+  build: (size: ModelSize) => Promise<void>;
+}
+
+/** What {@link calibrate} chose and what from. */
+export interface Calibration {
+  plan: RunPlan;
+  /** The model chosen, with its dropout. */
+  rung: ModelRung;
+  choice: ModelChoice;
+  tokensPerSec: number;
+  epochOverheadMs: number;
+  /** The `plan:` line. */
+  line: string;
 }
 
 /**
- * Plans `recurrent train`: trains the model `t` holds for a few seconds (1% of the budget, 2 to
- * 6 s) to measure its throughput here, times one epoch's extras (validation, a sample, a
- * checkpoint), plans the rest of the budget with {@link planRun} and the dropout with
- * {@link chooseDropout} (unless given). The model's weights and
- * optimizer state are left trained: the caller builds it again. Returns the plan, what it was
- * made from, and a line saying how.
+ * Plans `recurrent train`: for each model of `o.ladder` in turn (largest first), builds it, trains
+ * it for a few seconds (1% of the budget, 2 to 6 s) to measure its throughput here, times one
+ * epoch's extras (validation, a sample, a checkpoint) and plans the rest of the budget with
+ * {@link planRun}; the first model whose plan makes its `minPasses` is taken (the last one
+ * always), and its dropout by the plan's passes (unless given). The trainer is left holding the
+ * last model measured, trained: the caller builds the chosen one again. Returns the plan, what it
+ * was made from, and a line saying how.
  */
-export async function calibrate(
-  t: Trainer,
-  trainIds: ArrayLike<number>,
-  valIds: ArrayLike<number>,
-  o: CalibrationOptions,
-): Promise<{ plan: RunPlan; line: string; tokensPerSec: number; epochOverheadMs: number; choice: ModelChoice }> {
+export async function calibrate(t: Trainer, trainIds: ArrayLike<number>, valIds: ArrayLike<number>, o: CalibrationOptions): Promise<Calibration> {
+  if (o.ladder.length === 0) throw rangeError('calibrate: the model ladder is empty');
   const probeMs = Math.min(6000, Math.max(2000, o.budget / 100));
   const tokensPerBatch = o.batch * o.seqLen;
   const windows = textWindows(trainIds, { steps: o.seqLen, windowsPerEpoch: Math.min(MAX_WINDOWS_PER_EPOCH, 2000 * o.batch) });
-  const tokensPerSec = await measureThroughput(t.fit(windows, { epochs: 1, batchSize: o.batch, seed: o.seed, timeBudgetMs: probeMs }));
-  const t0 = performance.now();
-  await t.evaluate(textWindows(valIds, { steps: 256, random: false }));
-  if (o.sampleLen > 0) await t.generate('The whale ', { maxTokens: o.sampleLen, temperature: 0.8, seed: 1 });
-  await t.save();
-  const epochOverheadMs = performance.now() - t0;
-  const spent = performance.now() - o.started;
-  const plan = planRun({
-    budgetMs: Math.max(1, o.budget - spent),
-    tokensPerSec,
-    tokensPerBatch,
-    epochOverheadMs,
-    epochs: o.givenEpochs,
-    stepsPerEpoch: o.givenSteps,
-    maxStepsPerEpoch: Math.floor(MAX_WINDOWS_PER_EPOCH / o.batch),
-  });
-  const chosen = chooseDropout(plan.tokens, trainIds.length);
-  const choice =
-    o.givenDropout === undefined
-      ? chosen
-      : { ...chosen, dropout: o.givenDropout, reason: `${chosen.passes.toFixed(1)} passes over the training text, dropout ${o.givenDropout} as given` };
-  const line =
-    `plan: ${Math.round(tokensPerSec).toLocaleString('en-US')} tok/s measured here, ${fmtDuration(epochOverheadMs)} per validation and checkpoint, ` +
-    `${fmtDuration(spent)} to measure; ${plan.epochs} epochs x ${plan.stepsPerEpoch} batches (${(plan.tokens / 1e6).toFixed(1)}M characters) ` +
-    `to fill the ${fmtDuration(o.budget - spent)} left (about ${fmtDuration(plan.projectedMs)}); ${choice.reason}`;
-  return { plan, line, tokensPerSec, epochOverheadMs, choice };
+  const passed: string[] = [];
+  for (let i = 0; ; i++) {
+    const rung = o.ladder[i];
+    await o.build(rung);
+    const tokensPerSec = await measureThroughput(t.fit(windows, { epochs: 1, batchSize: o.batch, seed: o.seed, timeBudgetMs: probeMs }));
+    const t0 = performance.now();
+    await t.evaluate(textWindows(valIds, { steps: 256, random: false }));
+    if (o.sampleLen > 0) await t.generate('The whale ', { maxTokens: o.sampleLen, temperature: 0.8, seed: 1 });
+    await t.save();
+    const epochOverheadMs = performance.now() - t0;
+    const spent = performance.now() - o.started;
+    const plan = planRun({
+      budgetMs: Math.max(1, o.budget - spent),
+      tokensPerSec,
+      tokensPerBatch,
+      epochOverheadMs,
+      epochs: o.givenEpochs,
+      stepsPerEpoch: o.givenSteps,
+      maxStepsPerEpoch: Math.floor(MAX_WINDOWS_PER_EPOCH / o.batch),
+    });
+    const passes = plan.tokens / trainIds.length;
+    const rate = `${Math.round(tokensPerSec).toLocaleString('en-US')} tok/s`;
+    if (i + 1 < o.ladder.length && passes < rung.minPasses) {
+      passed.push(`${sizeName(rung)} measured ${rate}, ${passes.toFixed(1)} passes, fewer than its ${rung.minPasses}`);
+      continue;
+    }
+    const chosen = chooseDropout(plan.tokens, trainIds.length, rung.dropoutByPasses, rung.layers);
+    const choice =
+      o.givenDropout === undefined
+        ? chosen
+        : { ...chosen, dropout: o.givenDropout, reason: `${chosen.passes.toFixed(1)} passes over the training text, dropout ${o.givenDropout} as given` };
+    // which model and why, where there was a choice
+    const model =
+      o.ladder.length < 2 ? '' : `${sizeName(rung)} (${passed.length ? passed.join('; ') : `the largest model, ${rung.minPasses} passes or more here`}); `;
+    const line =
+      `plan: ${rate} measured here, ${fmtDuration(epochOverheadMs)} per validation and checkpoint, ` +
+      `${fmtDuration(spent)} to measure; ${plan.epochs} epochs x ${plan.stepsPerEpoch} batches (${(plan.tokens / 1e6).toFixed(1)}M characters) ` +
+      `to fill the ${fmtDuration(o.budget - spent)} left (about ${fmtDuration(plan.projectedMs)}); ${model}${choice.reason}`;
+    return { plan, rung, choice, tokensPerSec, epochOverheadMs, line };
+  }
 }

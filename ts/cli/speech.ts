@@ -38,7 +38,7 @@ utterance (--normalize: whole utterance for the bidirectional model, causal runn
 after a 0.5 s warm-up for --streaming, so a quiet recording looks like a loud one), then with
 the training set's band statistics, --stack frames per step. Model: a 2-layer bidirectional GRU
 of 96 units (--streaming: a 3-layer unidirectional GRU of 128 whose steps also see the next
---lookahead 2 steps, so it answers 60 ms late) + dense over 10 digits + blank, CTC loss; Adam,
+--lookahead 10 steps, so it answers 300 ms late) + dense over 10 digits + blank, CTC loss; Adam,
 the rate x0.85 after every epoch; the first epoch on clean audio (--clean-epochs), then 30% of
 the utterances left clean each epoch (--clean). Prints the label error
 rate (edit distance over digits) and whole-string accuracy on each held-out set, greedy and
@@ -51,7 +51,7 @@ beam, and greedy at gain 0.1 (-20 dB), with per-voice figures and the worst utte
     {
       name: 'lookahead',
       arg: 'N',
-      help: "future steps (of --stack frames) in each step's input; a streaming model answers N x stack x 10 ms late (default 0; 2 with --streaming: 60 ms)",
+      help: "future steps (of --stack frames) in each step's input; a streaming model answers N x stack x 10 ms late (default 0; 10 with --streaming: 300 ms)",
     },
     { name: 'lr-decay', arg: 'X', help: 'learning-rate factor after every epoch (default 0.85; 1 for a constant rate)' },
     { name: 'clean', arg: 'X', help: 'share of the training utterances left unaugmented each epoch (default 0.3)' },
@@ -121,6 +121,10 @@ const SCHEDULE = TASK_TRAINING.speech.schedule;
 /** The rate's factor after each epoch: the task's exponential schedule. */
 const LR_DECAY = typeof SCHEDULE === 'object' && SCHEDULE.name === 'exponential' ? SCHEDULE.gamma : 1;
 
+/** Future steps a --streaming model sees by default: 10 × 30 ms = 300 ms of latency (2 steps, 60 ms, trained
+ * slower: training losses 2.97, 1.93, 1.00 over the first 3 epochs against 2.66, 1.17, … with 10). */
+const STREAMING_LOOKAHEAD = 10;
+
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function speech(argv: string[], out: (s: string) => void): Promise<number> {
@@ -180,7 +184,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     units: f.int('units', streaming ? 128 : 96),
     layers: f.int('layers', streaming ? 3 : 2),
     stack: f.int('stack', 3, { max: 16 }),
-    lookahead: f.int('lookahead', streaming ? 2 : 0, { min: 0, max: 16 }),
+    lookahead: f.int('lookahead', streaming ? STREAMING_LOOKAHEAD : 0, { min: 0, max: 16 }),
     lrDecay: f.num('lr-decay', LR_DECAY, { min: Number.MIN_VALUE, max: 1 }),
     epochs: f.int('epochs', 30),
     batchSize: f.int('batch', 16),

@@ -19,7 +19,7 @@ import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, scoreSaved, writeAtomic } from './output.js';
 import { describeOptimizer, followFit, UNITS } from './progress.js';
-import { calibrate, chooseDropout, replanSteps } from './run-plan.js';
+import { calibrate, chooseDropout, DROPOUT_BY_PASSES, MODEL_LADDER, type ModelRung, type ModelSize, replanSteps, rungForPasses, sizeName } from './run-plan.js';
 import { trainWords } from './train-words.js';
 
 /** The character model's schedule by default (TASK_TRAINING.text). */
@@ -36,12 +36,12 @@ validation per epoch (an SVG next to --out).`,
     { name: 'vocab', arg: 'N', help: 'word level: vocabulary cap, <unk> included (default 10000)' },
     { name: 'cell', arg: 'NAME', help: 'lstm | gru | rnn_tanh | rnn_relu (default gru)' },
     common.units(256),
-    common.layers(1),
+    { name: 'layers', arg: 'N', help: 'stacked layers (default: 2 where the plan makes 8 passes over the text with them, else 1)' },
     common.embed(64),
     {
       name: 'dropout',
       arg: 'P',
-      help: "dropout on the recurrent layers' outputs, between stacked layers and before the output layer (default: by the passes over the training text the plan makes, 0 or 0.1)",
+      help: "dropout on the recurrent layers' outputs, between stacked layers and before the output layer (default: by the model and the passes over the training text the plan makes, 0 or 0.1)",
     },
     common.window(64, 'characters per training window', 'seq-len'),
     common.batch(32, 'windows'),
@@ -72,9 +72,12 @@ validation per epoch (an SVG next to --out).`,
 throughput (those weights are thrown away), one validation pass is timed, and the epochs and
 batches per epoch are sized so that the cosine schedule ends as the budget does (12 epochs,
 their batches sized; fewer epochs on a host too slow for 20 batches each). Give both --epochs
-and --steps-per-epoch, or --time-budget none, for a fixed plan. The dropout before the output
-layer follows the plan's size: none up to 30 passes over the training text (an idle 2-core
-host makes about 24), 0.1 beyond (the plan: line says which); --dropout fixes it.
+and --steps-per-epoch, or --time-budget none, for a fixed plan. Without --cell, --units or
+--layers the plan also chooses the model (MODEL_LADDER in ts/cli/run-plan.ts): GRU 256x2 with
+dropout 0.1 between the layers and before the output layer where its measured throughput makes
+8 passes or more over the training text in the budget (an idle 2-core host makes about 10),
+else GRU 256x1, which gets twice the characters and no dropout up to 30 passes (0.1 beyond);
+the plan: line says which and why. --dropout fixes the dropout.
 
 With --level word the defaults are: --cell lstm --units 128 --embed 128 --dropout 0.1
 --window 32 --batch 16 --lr ${TASK_TRAINING.words.lr} --workers 1 --epochs 20 --steps-per-epoch (one pass over the training
@@ -103,6 +106,8 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
   const f = reader(parsed);
   if (f.choice<'char' | 'word'>('level', ['char', 'word'], 'char') === 'word') return trainWords(f, out);
   if (f.str('vocab') !== undefined) throw optionError('--vocab applies to --level word (a character model keeps every character)');
+  // the model's size: given, or chosen by the plan from MODEL_LADDER
+  const sizeGiven = ['cell', 'units', 'layers'].some((n) => f.str(n) !== undefined);
   const cell = f.choice<CellType>('cell', CELLS, 'gru');
   const hidden = f.int('units', 256);
   const layers = f.int('layers', 1);
@@ -165,22 +170,32 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
       out(`resuming ${resume} at epoch ${(info.training?.epoch ?? 0) + 1}, step ${info.training?.step ?? 0}`);
     } else {
       vocab = Vocabulary.fromText(data.train + data.validation);
-      // the model with dropout p on the recurrent layers' outputs (between them and before the head)
-      const specFor = (p: number) => {
+      // the model `size` with dropout p on the recurrent layers' outputs (between them and before the head)
+      const specFor = (size: ModelSize, p: number) => {
         const emb = sequential({ input: { vocab: vocab.size } }).embedding({ dim: embed });
-        const rec = { units: hidden, layers, dropout: layers > 1 ? p : 0 };
-        const stack = cell === 'lstm' ? emb.lstm(rec) : cell === 'gru' ? emb.gru(rec) : emb.rnn({ ...rec, activation: cell === 'rnn_relu' ? 'relu' : 'tanh' });
+        const rec = { units: size.units, layers: size.layers, dropout: size.layers > 1 ? p : 0 };
+        const c = size.cell;
+        const stack = c === 'lstm' ? emb.lstm(rec) : c === 'gru' ? emb.gru(rec) : emb.rnn({ ...rec, activation: c === 'rnn_relu' ? 'relu' : 'tanh' });
         return (p > 0 ? stack.dropout(p) : stack).dense({ units: vocab.size });
       };
-      // a fixed plan's dropout by its size; a planned run's is chosen with the plan below
-      const fixed = chooseDropout(epochs * stepsPerEpoch * batch * seqLen, data.train.length);
+      const buildModel = async (size: ModelSize, p: number) => {
+        await t.build(specFor(size, p), { seed });
+        await t.setVocabulary(vocab);
+        await compile(epochs);
+      };
+      // the models to choose from: the size given, or the ladder (largest first) by the plan
+      const ladder: readonly ModelRung[] = sizeGiven ? [{ cell, units: hidden, layers, minPasses: 0, dropoutByPasses: DROPOUT_BY_PASSES }] : MODEL_LADDER;
       const planned = budget !== undefined && (givenEpochs === undefined || givenSteps === undefined);
-      let spec = specFor(givenDropout ?? (planned ? 0 : fixed.dropout));
-      if (!planned && givenDropout === undefined) out(`regularisation: ${fixed.reason}`);
-      await t.build(spec, { seed });
-      await t.setVocabulary(vocab);
-      await compile(epochs);
-      if (planned) {
+      if (!planned) {
+        // a fixed plan: the model and its dropout by the plan's size
+        const passes = (epochs * stepsPerEpoch * batch * seqLen) / data.train.length;
+        const rung = rungForPasses(ladder, passes);
+        const fixed = chooseDropout(epochs * stepsPerEpoch * batch * seqLen, data.train.length, rung.dropoutByPasses, rung.layers);
+        const above = ladder[ladder.indexOf(rung) - 1];
+        const why = above ? `fewer than the ${above.minPasses} passes ${sizeName(above)} needs` : `${rung.minPasses} passes or more`;
+        if (givenDropout === undefined) out(`regularisation: ${ladder.length > 1 ? `${sizeName(rung)} (${why}), ` : ''}${fixed.reason}`);
+        await buildModel(rung, givenDropout ?? fixed.dropout);
+      } else {
         // the plan: measure, size, then start again from the same seed (the calibration's weights are thrown away)
         const p = await calibrate(t, vocab.encode(data.train), vocab.encode(data.validation), {
           batch,
@@ -192,14 +207,13 @@ export async function train(argv: string[], out: (s: string) => void): Promise<n
           givenEpochs,
           givenSteps,
           givenDropout,
+          ladder,
+          build: (size) => buildModel(size, 0),
         });
         ({ epochs, stepsPerEpoch } = p.plan);
         if (givenSteps === undefined) measured = p;
         out(p.line);
-        spec = specFor(p.choice.dropout);
-        await t.build(spec, { seed });
-        await t.setVocabulary(vocab);
-        await compile(epochs);
+        await buildModel(p.rung, p.choice.dropout);
       }
     }
     const info = await t.info();

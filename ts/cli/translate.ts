@@ -17,7 +17,7 @@ import { barChart } from './chart.js';
 import { type AlignedVerse, BIBLE_SPLIT, loadBible } from './corpora/bible.js';
 import { type Command, common, dispatch, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
-import { EpochBar, UNITS } from './progress.js';
+import { UNITS, withEpochBar } from './progress.js';
 
 const FILE_FLAGS = [
   { name: 'train', arg: 'FILE', help: 'training pairs, one "source<TAB>target" a line (default: the Bible, all books but the dev and test ones)' },
@@ -66,6 +66,11 @@ epoch (FILE.last). On the Bible the KJV is scored as a second reference too.`,
     common.timeBudget('50m'),
     common.workers('auto'),
     { name: 'beam', arg: 'N', help: 'beam width of the final test translation (default 5)' },
+    {
+      name: 'length-penalty',
+      arg: 'A|dev',
+      help: 'beam hypotheses ranked by log p / length^A; dev: the best of 0.6, 0.8, 1, 1.2 on the dev pairs at --beam (default dev)',
+    },
     { name: 'resume', help: 'continue the run saved in --out (its FILE.last checkpoint)' },
     common.seed(1, 'initialisation and batch order'),
     common.out('runs/translate.safetensors'),
@@ -87,7 +92,7 @@ export const TRANSLATE_RUN: Command = {
     common.model('translate train'),
     { name: 'beam', arg: 'N', help: 'beam width (default 5; 1 = greedy)' },
     { name: 'greedy', help: 'greedy decoding (the same as --beam 1)' },
-    { name: 'length-penalty', arg: 'A', help: 'beam hypotheses ranked by log p / length^A (default 1)' },
+    { name: 'length-penalty', arg: 'A', help: "beam hypotheses ranked by log p / length^A (default: the model's, chosen on dev by translate train)" },
     { name: 'batch', arg: 'N', help: 'lines translated together (default 16; 1 when stdin is a terminal)' },
   ],
   examples: ['echo "En el principio crió Dios los cielos y la tierra." | recurrent translate run --model runs/translate.safetensors'],
@@ -107,6 +112,7 @@ pairs' targets.`,
     { name: 'ref', arg: 'FILE[,FILE…]', help: 'reference translations, one a line (comma-separated files: several references)' },
     FILE_FLAGS[2],
     { name: 'beam', arg: 'N', help: 'beam width of the model (default 5)' },
+    { name: 'length-penalty', arg: 'A', help: "beam hypotheses ranked by log p / length^A (default: the model's, chosen on dev by translate train)" },
   ],
   examples: ['recurrent translate eval --model runs/translate.safetensors', 'recurrent translate eval --hyp out.txt --ref ref.txt'],
 };
@@ -249,6 +255,8 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   const budget = f.duration('time-budget', '50m');
   const workers = f.workers('auto');
   const beam = f.int('beam', 5);
+  const lpFlag = f.raw('length-penalty') ?? 'dev';
+  const fixedPenalty = lpFlag === 'dev' ? undefined : f.num('length-penalty', 1, { min: 0 });
   const seed = f.int('seed', 1, { min: 0 });
   const resume = f.bool('resume');
   const outPath = f.str('out') ?? 'runs/translate.safetensors';
@@ -290,38 +298,36 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   out(
     `training: ${s.train.length.toLocaleString('en-US')} pairs (${tgtTokens.toLocaleString('en-US')} target pieces with EOS), up to ${epochs} epochs of ${bucketBatchCount(trainPairs, batch).toLocaleString('en-US')} length-bucketed batches of up to ${batch} pairs, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
   );
-  const controller = new AbortController();
-  const onSig = () => controller.abort();
-  process.once('SIGINT', onSig);
-  const bar = new EpochBar(epochs, UNITS.natsPerPiece, 30_000);
   const curve: [number, number][] = [];
-  const res = await tr.fit(s.train, {
-    epochs,
-    batchSize: batch,
-    seed,
-    lrDecay,
-    timeBudgetMs: budget,
-    workers,
-    signal: controller.signal,
-    dev: s.dev,
-    startEpoch,
-    bestDevBleu,
-    onStep: (e) => {
-      if (e.type === 'step') bar.step(e);
-    },
-    onEpoch: async (e) => {
-      bar.stop();
-      if (e.devBleu !== undefined) curve.push([e.epoch + 1, e.devBleu]);
-      out(
-        `epoch ${e.epoch + 1}/${epochs}${e.partial ? ' (cut short)' : `: train ${UNITS.natsPerPiece.show(e.loss)}`}, dev BLEU ${e.devBleu === undefined ? '-' : f2(e.devBleu)}${e.best ? ' (best, saved)' : ''}, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} target pieces/s, ${fmtDuration(e.elapsedMs)}`,
-      );
-      if (e.best) bestDevBleu = e.devBleu ?? bestDevBleu;
-      if (e.best) await writeAtomic(outPath, tr.save({ epochsDone: e.epoch + 1, devBleu: e.devBleu }));
-      if (!e.partial) await writeAtomic(lastPath, tr.save({ epochsDone: e.epoch + 1, bestDevBleu }, { training: true }));
-    },
-  });
-  bar.stop();
-  process.off('SIGINT', onSig);
+  // the bar's timer and the Ctrl-C handler are released however the fit ends (an error in a
+  // worker or in a callback included), so the error is printed and the process exits
+  const res = await withEpochBar(epochs, UNITS.natsPerPiece, 30_000, (bar, signal) =>
+    tr.fit(s.train, {
+      epochs,
+      batchSize: batch,
+      seed,
+      lrDecay,
+      timeBudgetMs: budget,
+      workers,
+      signal,
+      dev: s.dev,
+      startEpoch,
+      bestDevBleu,
+      onStep: (e) => {
+        if (e.type === 'step') bar.step(e);
+      },
+      onEpoch: async (e) => {
+        bar.stop();
+        if (e.devBleu !== undefined) curve.push([e.epoch + 1, e.devBleu]);
+        out(
+          `epoch ${e.epoch + 1}/${epochs}${e.partial ? ' (cut short)' : `: train ${UNITS.natsPerPiece.show(e.loss)}`}, dev BLEU ${e.devBleu === undefined ? '-' : f2(e.devBleu)}${e.best ? ' (best, saved)' : ''}, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} target pieces/s, ${fmtDuration(e.elapsedMs)}`,
+        );
+        if (e.best) bestDevBleu = e.devBleu ?? bestDevBleu;
+        if (e.best) await writeAtomic(outPath, tr.save({ epochsDone: e.epoch + 1, devBleu: e.devBleu }));
+        if (!e.partial) await writeAtomic(lastPath, tr.save({ epochsDone: e.epoch + 1, bestDevBleu }, { training: true }));
+      },
+    }),
+  );
   out(
     `trained (${res.stopReason}): ${res.epochs} whole epochs this run, ${res.steps} steps in ${fmtDuration(res.elapsedMs)}; best dev BLEU ${f2(res.bestDevBleu)} (epoch ${res.bestEpoch + 1})`,
   );
@@ -332,6 +338,17 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     tr = kept;
     out(`no epoch of this run beat the dev BLEU of ${outPath} (${f2(keptDevBleu)}): its weights are kept and scored`);
   } else if (res.bestEpoch < 0) await writeAtomic(outPath, tr.save({ epochsDone: startEpoch }));
+
+  // length normalisation of the beam: chosen on the dev pairs (never the test) unless given, and saved with the model
+  if (fixedPenalty !== undefined) tr.lengthPenalty = fixedPenalty;
+  else if (beam > 1 && s.dev.length > 0) {
+    const t2 = performance.now();
+    const choice = tr.chooseLengthPenalty(s.dev, { beam });
+    out(
+      `length penalty on dev (beam ${beam}, BLEU): ${choice.scores.map((c) => `${c.lengthPenalty} ${f2(c.bleu)}`).join(' | ')} → ${choice.lengthPenalty} (${fmtDuration(performance.now() - t2)})`,
+    );
+  }
+  await writeAtomic(outPath, tr.save((await readKept(outPath)) ?? { epochsDone: startEpoch }));
 
   // test scores: the model (greedy, beam), IBM Model 1 and copying the source
   const kjv = s.testVerses?.map((v) => v.refs?.kjv ?? '');
@@ -403,7 +420,7 @@ async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const model = f.str('model');
   if (!model) throw optionError('--model FILE is required');
   const beam = f.bool('greedy') ? 1 : f.int('beam', 5);
-  const lengthPenalty = f.num('length-penalty', 1, { min: 0 });
+  const lengthPenalty = f.raw('length-penalty') === undefined ? undefined : f.num('length-penalty', 1, { min: 0 });
   const tty = parsed.positionals.length === 0 && process.stdin.isTTY === true;
   const batch = f.int('batch', tty ? 1 : 16);
   await init();
@@ -463,6 +480,7 @@ async function evaluate(argv: string[], out: (s: string) => void): Promise<numbe
   if ((model === undefined) === (hypFile === undefined)) throw optionError('give --model FILE or --hyp FILE (one of them)');
   const refFiles = f.str('ref')?.split(',') ?? [];
   const beam = f.int('beam', 5);
+  const lengthPenalty = f.raw('length-penalty') === undefined ? undefined : f.num('length-penalty', 1, { min: 0 });
   let hyps: string[];
   let refs: string[][];
   if (hypFile) {
@@ -481,9 +499,11 @@ async function evaluate(argv: string[], out: (s: string) => void): Promise<numbe
       const t0 = performance.now();
       hyps = tr.translate(
         s.test.map((p) => p.source),
-        { beam },
+        { beam, lengthPenalty },
       );
-      out(`translated ${s.test.length.toLocaleString('en-US')} lines (beam ${beam}) in ${fmtDuration(performance.now() - t0)}`);
+      out(
+        `translated ${s.test.length.toLocaleString('en-US')} lines (beam ${beam}, length penalty ${lengthPenalty ?? tr.lengthPenalty}) in ${fmtDuration(performance.now() - t0)}`,
+      );
       refs = refFiles.length ? await Promise.all(refFiles.map((r) => readLines(r, '--ref file'))) : [s.test.map((p) => p.target)];
       if (!refFiles.length && s.testVerses) {
         const kjv = s.testVerses.map((v) => v.refs?.kjv ?? '');

@@ -10,7 +10,21 @@
 // - Batches are bucketed by length (rows of similar length together) to waste few padded
 //   steps; the order is deterministic in the seed.
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError } from '../errors.js';
-import { bucketedBatches, decodeSafetensors, fitBatches, type OptimizerSpec, padBatch, Rng, Session, sequential, Vocabulary } from '../index.js';
+import {
+  bucketedBatches,
+  createTrainer,
+  decodeSafetensors,
+  type Example,
+  examples,
+  type FitEvent,
+  fitBatches,
+  type OptimizerSpec,
+  padBatch,
+  Rng,
+  Session,
+  sequential,
+  Vocabulary,
+} from '../index.js';
 import { bigramTokens, readsBigrams } from './bigrams.js';
 import { adam, TASK_TRAINING } from './defaults.js';
 import { withMetadata } from './model-file.js';
@@ -169,6 +183,13 @@ export interface TrainClassifierOptions extends ClassifierOptions {
    * @default 20
    */
   progressEvery?: number;
+  /**
+   * Train in a worker thread (a trainer of its own, `createTrainer({ workers: 1 })`), so that
+   * several classifiers can train at once, each on its own core: one fit-engine run an epoch over
+   * the same length-bucketed batches, the classifier taking the worker's weights after each.
+   * @default false (the calling thread)
+   */
+  worker?: boolean;
 }
 
 const CLASSIFIER_KEYS = ['classes', 'cell', 'embed', 'hidden', 'bidirectional', 'maxTokens', 'dropout', 'seed', 'classNames', 'tokens', 'pooling', 'slots'];
@@ -602,6 +623,7 @@ export async function trainClassifier(
     'onProgress',
     'onEpoch',
     'progressEvery',
+    'worker',
     'vocab',
   ]);
   if (docs.length !== labels.length) throw rangeError(`${docs.length} documents but ${labels.length} labels`);
@@ -647,6 +669,15 @@ export async function trainClassifier(
   const steps = epochs * perEpoch;
   const budget = opts.timeBudgetMs === undefined ? undefined : numIn('timeBudgetMs', opts.timeBudgetMs, 0, Infinity);
   const reportSteps = progressEvery(every, steps, opts.onProgress);
+  if (opts.worker) {
+    try {
+      await fitInWorker(clf, { ids, lengths, labels, batchSize, epochs, budget, rng, onStep: reportSteps, onEpoch: opts.onEpoch });
+    } catch (e) {
+      clf.dispose();
+      throw e;
+    }
+    return clf;
+  }
   await fitBatches(model, {
     epochs,
     timeBudgetMs: budget,
@@ -674,6 +705,56 @@ export async function trainClassifier(
     },
   });
   return clf;
+}
+
+/** trainClassifier's training in a worker thread (its own trainer): each epoch one fit-engine
+ * run over the examples in {@link bucketedBatches}' order (the full batches first, shuffle off,
+ * so that the engine's consecutive batches of `batchSize` are those batches); after each epoch
+ * the classifier takes the worker's weights and `onEpoch` hears it. */
+async function fitInWorker(
+  clf: TextClassifier,
+  d: {
+    ids: Uint32Array[];
+    lengths: number[];
+    labels: ArrayLike<number>;
+    batchSize: number;
+    epochs: number;
+    budget: number | undefined;
+    rng: Rng;
+    onStep: ((e: FitEvent) => void | Promise<void>) | undefined;
+    onEpoch: TrainClassifierOptions['onEpoch'];
+  },
+): Promise<void> {
+  const vocab = clf.session.vocabulary;
+  const example = (r: number): Example =>
+    clf.pooling === 'mean' ? { ids: d.ids[r], targets: new Int32Array(d.lengths[r]).fill(d.labels[r]) } : { ids: d.ids[r], target: d.labels[r] };
+  const t = await createTrainer({ workers: 1 });
+  try {
+    await t.load(clf.session.save({ training: true }));
+    const t0 = performance.now();
+    let steps = 0;
+    for (let e = 0; e < d.epochs; e++) {
+      const left = d.budget === undefined ? undefined : d.budget - (performance.now() - t0);
+      if (left !== undefined && left <= 0) break;
+      const full = (b: number[]) => (b.length === d.batchSize ? 0 : 1);
+      const batches = bucketedBatches(d.lengths, d.batchSize, d.rng).sort((a, b) => full(a) - full(b));
+      const before = steps;
+      const r = await t.fit(examples(batches.flat().map(example)), {
+        epochs: 1,
+        batchSize: d.batchSize,
+        shuffle: false,
+        timeBudgetMs: left,
+        onProgress: (ev) => (ev.type === 'step' ? d.onStep?.({ ...ev, epoch: e, step: before + ev.step }) : undefined),
+      });
+      steps += r.steps;
+      clf.session.load(await t.save());
+      if (vocab) clf.session.setVocabulary(vocab);
+      if (r.stopReason !== 'completed') break;
+      await d.onEpoch?.({ epoch: e, loss: r.history.at(-1)?.loss ?? Number.NaN, elapsedMs: performance.now() - t0 }, clf);
+    }
+  } finally {
+    await t.dispose();
+  }
 }
 
 /** Per-step targets [batch, steps] for 'mean' pooling: every step of row b its text's class,

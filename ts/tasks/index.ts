@@ -128,7 +128,15 @@ export type { SpeechCorpus, SpeechFraming, SpeechNormalize, SpeechScore, SpeechT
 export { bandStatistics, DIGIT_WORDS, digitsToWords, normalizeUtterance, SpeechRecognizer, SpeechStream, scoreTranscripts, stackFrames } from './speech.js';
 export type { ParseTaggedOptions, TaggedSentence, TaggingScore } from './tagged.js';
 export { parseTagged, splitFiles, taggingScore } from './tagged.js';
-export type { TranslateEpoch, TranslateFitOptions, TranslateOptions, TranslationPair, TranslationScore, TranslatorOptions } from './translate.js';
-export { Translator } from './translate.js';
+export type {
+  LengthPenaltyChoice,
+  TranslateEpoch,
+  TranslateFitOptions,
+  TranslateOptions,
+  TranslationPair,
+  TranslationScore,
+  TranslatorOptions,
+} from './translate.js';
+export { LENGTH_PENALTIES, Translator } from './translate.js';
 export type { TokenizeOptions } from './words.js';
 export { EOS, tokenizeWords, UNK, wordVocabulary } from './words.js';

@@ -14,7 +14,9 @@
 // their spaces, so decoding concatenates them.
 //
 // Beam search ranks finished hypotheses by log p / length^α (length normalisation, α =
-// `lengthPenalty`, default 1): the raw log-probability favours short outputs.
+// `lengthPenalty`): the raw log-probability favours short outputs. α defaults to the
+// translator's own `lengthPenalty` (1 unless `chooseLengthPenalty` picked one on dev pairs;
+// saved in the model file).
 import { checkKeys, formatError, optionError, rangeError } from '../errors.js';
 import { type FitEvent, type FitResult, type Pair, type Seq2SeqFitOptions, Seq2SeqModel, type Seq2SeqOptions } from '../index.js';
 import { type BleuScore, type ChrfScore, corpusBleu, corpusChrf } from './bleu.js';
@@ -87,7 +89,7 @@ export interface TranslateFitOptions extends Omit<Seq2SeqFitOptions, 'validation
 export interface TranslateOptions {
   /** Beam width (1 = greedy). @default 1 */
   beam?: number;
-  /** Length normalisation α: beam hypotheses ranked by log p / length^α (0 = raw log p). @default 1 */
+  /** Length normalisation α: beam hypotheses ranked by log p / length^α (0 = raw log p). @default the translator's `lengthPenalty` */
   lengthPenalty?: number;
   /** Sources per decoding call. @default 64 */
   batchSize?: number;
@@ -104,6 +106,22 @@ export interface TranslationScore {
   /** Decoding time in milliseconds. */
   ms: number;
 }
+
+/** What {@link Translator.chooseLengthPenalty} returns. */
+export interface LengthPenaltyChoice {
+  /** The α with the best BLEU (the smallest α among ties). */
+  lengthPenalty: number;
+  /** BLEU of the pairs at each candidate α, in the order given. */
+  scores: {
+    /** The candidate α. */
+    lengthPenalty: number;
+    /** Corpus BLEU of the pairs ranked with it. */
+    bleu: number;
+  }[];
+}
+
+/** The α grid that `chooseLengthPenalty` tries by default. */
+export const LENGTH_PENALTIES: readonly number[] = [0.6, 0.8, 1, 1.2];
 
 export const BOS = '<s>';
 export const EOS = '</s>';
@@ -136,6 +154,8 @@ export class Translator {
   readonly model: Seq2SeqModel;
   /** The longest source, in pieces, that `translate` accepts. */
   readonly maxSourcePieces: number;
+  /** Length normalisation α used when `translate` is not given one (saved in the model file). */
+  lengthPenalty = 1;
 
   /** A translator over existing vocabularies and model (see `Translator.create` and `Translator.load`). */
   constructor(source: Bpe, target: Bpe, model: Seq2SeqModel, maxSourcePieces = 400) {
@@ -270,15 +290,53 @@ export class Translator {
   /** Translates each line (E_RANGE naming the line if it is empty or too long). */
   translate(lines: readonly string[], opts: TranslateOptions = {}): string[] {
     checkKeys('translate', opts, ['beam', 'lengthPenalty', 'batchSize']);
-    const beam = opts.beam ?? 1;
-    const alpha = opts.lengthPenalty ?? 1;
-    const batch = opts.batchSize ?? 64;
+    const alpha = checkPenalty(opts.lengthPenalty ?? this.lengthPenalty);
+    return this.nBest(lines, opts.beam ?? 1, opts.batchSize ?? 64).map((hs) => this.rerank(hs, alpha));
+  }
+
+  /**
+   * Picks the length normalisation α with the best corpus BLEU on `pairs` (dev pairs, never
+   * the test set) at beam width `beam`, sets `this.lengthPenalty` to it and returns every
+   * candidate's score. The pairs are decoded once; each α only re-ranks their n-best lists.
+   * @example
+   * ```ts
+   * const choice = tr.chooseLengthPenalty(dev, { beam: 5 }); // e.g. { lengthPenalty: 0.8, scores: [...] }
+   * tr.translate(['Y dijo Dios: Sea la luz.'], { beam: 5 });  // uses α = choice.lengthPenalty
+   * ```
+   */
+  chooseLengthPenalty(pairs: readonly TranslationPair[], opts: { beam?: number; candidates?: readonly number[] } = {}): LengthPenaltyChoice {
+    checkKeys('chooseLengthPenalty', opts, ['beam', 'candidates']);
+    const beam = opts.beam ?? 5;
+    const grid = opts.candidates ?? LENGTH_PENALTIES;
+    if (pairs.length === 0) throw rangeError('chooseLengthPenalty: no pairs');
+    if (grid.length === 0) throw rangeError('chooseLengthPenalty: no candidates');
+    for (const a of grid) checkPenalty(a);
+    const lists = this.nBest(
+      pairs.map((p) => p.source),
+      beam,
+      64,
+    );
+    const refs = [pairs.map((p) => p.target)];
+    const scores = grid.map((a) => ({
+      lengthPenalty: a,
+      bleu: corpusBleu(
+        lists.map((hs) => this.rerank(hs, a)),
+        refs,
+      ).score,
+    }));
+    let best = scores[0];
+    for (const sc of scores) if (sc.bleu > best.bleu || (sc.bleu === best.bleu && sc.lengthPenalty < best.lengthPenalty)) best = sc;
+    this.lengthPenalty = best.lengthPenalty;
+    return { lengthPenalty: best.lengthPenalty, scores };
+  }
+
+  // the beam's finished hypotheses of every line, sorted by length into decoding batches
+  private nBest(lines: readonly string[], beam: number, batch: number): { ids: number[]; score: number }[][] {
     if (!Number.isInteger(beam) || beam < 1) throw rangeError(`translate.beam must be a whole number ≥ 1 (got ${beam})`);
-    if (!(alpha >= 0)) throw rangeError(`translate.lengthPenalty must be ≥ 0 (got ${alpha})`);
     const src = lines.map((l, i) => this.encodeSource(l, `line ${i + 1}`));
     // sort by length so a decoding batch has similar lengths (maxLength follows its longest)
     const order = src.map((_, i) => i).sort((a, b) => src[a].length - src[b].length);
-    const out = new Array<string>(lines.length);
+    const out = new Array<{ ids: number[]; score: number }[]>(lines.length);
     for (let s = 0; s < order.length; s += batch) {
       const idx = order.slice(s, s + batch);
       const hyps = this.model.decode(
@@ -286,19 +344,24 @@ export class Translator {
         { beam, nBest: beam, maxLength: Math.min(10_000, 2 * src[idx.at(-1)!].length + 10) },
       );
       hyps.forEach((hs, k) => {
-        let bestH = hs[0];
-        let bestS = Number.NEGATIVE_INFINITY;
-        for (const h of hs) {
-          const sc = alpha === 0 ? h.score : h.score / (h.ids.length + 1) ** alpha;
-          if (sc > bestS) {
-            bestS = sc;
-            bestH = h;
-          }
-        }
-        out[idx[k]] = bestH ? this.target.decode(bestH.ids) : '';
+        out[idx[k]] = hs;
       });
     }
     return out;
+  }
+
+  // the text of the hypothesis with the best log p / (length + 1)^α ('' for none)
+  private rerank(hs: readonly { ids: number[]; score: number }[], alpha: number): string {
+    let bestH = hs[0];
+    let bestS = Number.NEGATIVE_INFINITY;
+    for (const h of hs) {
+      const sc = alpha === 0 ? h.score : h.score / (h.ids.length + 1) ** alpha;
+      if (sc > bestS) {
+        bestS = sc;
+        bestH = h;
+      }
+    }
+    return bestH ? this.target.decode(bestH.ids) : '';
   }
 
   /** BLEU and chrF (sacreBLEU-exact) of translations of `pairs` against their targets, and
@@ -320,7 +383,14 @@ export class Translator {
    * `training: true` adds the optimizer state (to resume). */
   save(extra: Record<string, unknown> = {}, opts: { training?: boolean } = {}): Uint8Array {
     return this.model.save(
-      { ...extra, task: TASK, sourceBpe: this.source.toJSON(), targetBpe: this.target.toJSON(), maxSourcePieces: this.maxSourcePieces },
+      {
+        ...extra,
+        task: TASK,
+        sourceBpe: this.source.toJSON(),
+        targetBpe: this.target.toJSON(),
+        maxSourcePieces: this.maxSourcePieces,
+        lengthPenalty: this.lengthPenalty,
+      },
       opts,
     );
   }
@@ -344,8 +414,13 @@ export class Translator {
       if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) throw formatError('the model file has no valid maxSourcePieces');
       if (source.size !== model.config.sourceVocab || target.size !== model.config.targetVocab)
         throw formatError('the BPE vocabularies in the file do not match its model');
-      const { task: _t, sourceBpe: _s, targetBpe: _g, maxSourcePieces: _m, ...rest } = metadata;
-      return { translator: new Translator(source, target, model, max), metadata: rest };
+      // files written before the length penalty was saved rank by α = 1
+      const lp = metadata.lengthPenalty ?? 1;
+      if (typeof lp !== 'number' || !(lp >= 0)) throw formatError(`the model file's lengthPenalty is not a number ≥ 0 (${JSON.stringify(lp)})`);
+      const { task: _t, sourceBpe: _s, targetBpe: _g, maxSourcePieces: _m, lengthPenalty: _l, ...rest } = metadata;
+      const translator = new Translator(source, target, model, max);
+      translator.lengthPenalty = lp;
+      return { translator, metadata: rest };
     } catch (e) {
       model.dispose();
       throw e;
@@ -356,4 +431,9 @@ export class Translator {
   dispose(): void {
     this.model.dispose();
   }
+}
+
+function checkPenalty(alpha: number): number {
+  if (!(alpha >= 0) || !Number.isFinite(alpha)) throw rangeError(`translate.lengthPenalty must be a finite number ≥ 0 (got ${alpha})`);
+  return alpha;
 }
