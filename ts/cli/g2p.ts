@@ -12,6 +12,7 @@ import { CORPORA, needCorpus } from './corpus.js';
 import { type Command, common, dispatch, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, scoreSaved, writeAtomic } from './output.js';
 import { UNITS, withEpochBar } from './progress.js';
+import { seq2seqTrainingFlags } from './seq2seq-flags.js';
 
 export const G2P_TRAIN: Command = {
   name: 'recurrent g2p train',
@@ -95,15 +96,9 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   };
   const testArg = f.size('test-size', 0.05);
   const valWords = f.size('validation-size', 1000, { zero: true });
-  const batch = f.int('batch', 64);
-  const lr = f.num('lr', TASK_TRAINING.g2p.lr, { min: 0 });
-  const lrDecay = f.num('lr-decay', TASK_TRAINING.g2p.lrDecay ?? 1, { min: 0 });
-  const clip = f.num('clip', TASK_TRAINING.g2p.clipNorm ?? 0, { min: 0 });
-  const epochs = f.int('epochs', 10);
-  const budget = f.duration('time-budget', '9m30s');
-  const workers = f.workers('auto');
+  const run = seq2seqTrainingFlags(f, 'g2p', { epochs: 10, budget: '9m30s' });
+  const { batch, lr, clip, epochs, seed } = run;
   const beam = f.int('beam', 5);
-  const seed = f.int('seed', 1, { min: 0 });
   const outPath = f.str('out') ?? 'runs/g2p.safetensors';
   const chartPath = picturePath(f.raw('chart'), outPath);
   await prepareOutput('out', outPath);
@@ -123,21 +118,13 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   out(
     `model: embedding ${opts.embed}, BiLSTM encoder ${opts.encoderLayers}x${units}x2, LSTM decoder ${opts.decoderUnits}, additive attention ${opts.attention}${opts.dropout ? `, dropout ${opts.dropout}` : ''}; ${g.model.paramCount.toLocaleString('en-US')} parameters`,
   );
-  out(
-    `training: up to ${epochs} epochs of ${Math.ceil(trainPairs.length / batch)} batches of ${batch}, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
-  );
+  out(`training: up to ${epochs} epochs of ${Math.ceil(trainPairs.length / batch)} batches of ${batch}, ${run.describe()}`);
   g.model.compile(taskCompile('g2p', { lr, clipNorm: clip }));
 
   // the bar's timer and the Ctrl-C handler are released however the fit ends (translate.ts)
   const res = await withEpochBar(epochs, UNITS.natsPerPhoneme, 15_000, (bar, signal) =>
     g.fit(split.train, {
-      epochs,
-      batchSize: batch,
-      seed,
-      lrDecay,
-      timeBudgetMs: budget,
-      workers,
-      signal,
+      ...run.fitOptions(signal),
       validationEntries: split.validation,
       onProgress: (e) => {
         if (e.type === 'step') bar.step(e);

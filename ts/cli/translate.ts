@@ -18,6 +18,7 @@ import { type AlignedVerse, BIBLE_SPLIT, loadBible } from './corpora/bible.js';
 import { type Command, common, dispatch, helpText, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
 import { UNITS, withEpochBar } from './progress.js';
+import { seq2seqTrainingFlags } from './seq2seq-flags.js';
 
 const FILE_FLAGS = [
   { name: 'train', arg: 'FILE', help: 'training pairs, one "source<TAB>target" a line (default: the Bible, all books but the dev and test ones)' },
@@ -247,17 +248,11 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     attention: f.int('attention', 128),
     dropout: f.num('dropout', 0.2, { min: 0, max: 0.99 }),
   };
-  const batch = f.int('batch', 64);
-  const lr = f.num('lr', TASK_TRAINING.translate.lr, { min: 0 });
-  const lrDecay = f.num('lr-decay', TASK_TRAINING.translate.lrDecay ?? 1, { min: 0 });
-  const clip = f.num('clip', TASK_TRAINING.translate.clipNorm ?? 0, { min: 0 });
-  const epochs = f.int('epochs', 20);
-  const budget = f.duration('time-budget', '50m');
-  const workers = f.workers('auto');
+  const run = seq2seqTrainingFlags(f, 'translate', { epochs: 20, budget: '50m' });
+  const { batch, lr, clip, epochs, seed } = run;
   const beam = f.int('beam', 5);
   const lpFlag = f.raw('length-penalty') ?? 'dev';
   const fixedPenalty = lpFlag === 'dev' ? undefined : f.num('length-penalty', 1, { min: 0 });
-  const seed = f.int('seed', 1, { min: 0 });
   const resume = f.bool('resume');
   const outPath = f.str('out') ?? 'runs/translate.safetensors';
   const lastPath = `${outPath}.last`;
@@ -296,20 +291,14 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     `model: embedding ${c.embed}, BiLSTM encoder ${c.encoderUnits}x2, LSTM decoder ${c.decoderUnits}, additive attention ${c.attention}, softmax over ${c.targetVocab} pieces; ${tr.model.paramCount.toLocaleString('en-US')} parameters`,
   );
   out(
-    `training: ${s.train.length.toLocaleString('en-US')} pairs (${tgtTokens.toLocaleString('en-US')} target pieces with EOS), up to ${epochs} epochs of ${bucketBatchCount(trainPairs, batch).toLocaleString('en-US')} length-bucketed batches of up to ${batch} pairs, Adam lr ${lr} x${lrDecay}/epoch, clip ${clip || 'off'}${budget ? `, budget ${fmtDuration(budget)}` : ''}, ${workers === 1 ? 'in the main thread' : `data-parallel on ${workers === 'auto' ? 'one worker replica per core' : `${workers} worker replicas`}`}`,
+    `training: ${s.train.length.toLocaleString('en-US')} pairs (${tgtTokens.toLocaleString('en-US')} target pieces with EOS), up to ${epochs} epochs of ${bucketBatchCount(trainPairs, batch).toLocaleString('en-US')} length-bucketed batches of up to ${batch} pairs, ${run.describe()}`,
   );
   const curve: [number, number][] = [];
   // the bar's timer and the Ctrl-C handler are released however the fit ends (an error in a
   // worker or in a callback included), so the error is printed and the process exits
   const res = await withEpochBar(epochs, UNITS.natsPerPiece, 30_000, (bar, signal) =>
     tr.fit(s.train, {
-      epochs,
-      batchSize: batch,
-      seed,
-      lrDecay,
-      timeBudgetMs: budget,
-      workers,
-      signal,
+      ...run.fitOptions(signal),
       dev: s.dev,
       startEpoch,
       bestDevBleu,
