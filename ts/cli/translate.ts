@@ -294,6 +294,8 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
     `training: ${s.train.length.toLocaleString('en-US')} pairs (${tgtTokens.toLocaleString('en-US')} target pieces with EOS), up to ${epochs} epochs of ${bucketBatchCount(trainPairs, batch).toLocaleString('en-US')} length-bucketed batches of up to ${batch} pairs, ${run.describe()}`,
   );
   const curve: [number, number][] = [];
+  // the metadata of the weights in --out (written again below with the chosen length penalty)
+  let outMeta: Record<string, unknown> = { epochsDone: startEpoch };
   // the bar's timer and the Ctrl-C handler are released however the fit ends (an error in a
   // worker or in a callback included), so the error is printed and the process exits
   const res = await withEpochBar(epochs, UNITS.natsPerPiece, 30_000, (bar, signal) =>
@@ -312,7 +314,10 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
           `epoch ${e.epoch + 1}/${epochs}${e.partial ? ' (cut short)' : `: train ${UNITS.natsPerPiece.show(e.loss)}`}, dev BLEU ${e.devBleu === undefined ? '-' : f2(e.devBleu)}${e.best ? ' (best, saved)' : ''}, ${Math.round(e.tokensPerSec).toLocaleString('en-US')} target pieces/s, ${fmtDuration(e.elapsedMs)}`,
         );
         if (e.best) bestDevBleu = e.devBleu ?? bestDevBleu;
-        if (e.best) await writeAtomic(outPath, tr.save({ epochsDone: e.epoch + 1, devBleu: e.devBleu }));
+        if (e.best) {
+          outMeta = { epochsDone: e.epoch + 1, devBleu: e.devBleu };
+          await writeAtomic(outPath, tr.save(outMeta));
+        }
         if (!e.partial) await writeAtomic(lastPath, tr.save({ epochsDone: e.epoch + 1, bestDevBleu }, { training: true }));
       },
     }),
@@ -322,11 +327,12 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   );
   if (res.bestEpoch < 0 && keptDevBleu >= 0 && keptDevBleu >= bestDevBleu) {
     // resumed, and no epoch beat the weights in --out: the test scores are theirs
-    const kept = Translator.load(new Uint8Array(await readFile(outPath))).translator;
+    const kept = Translator.load(new Uint8Array(await readFile(outPath)));
     tr.dispose();
-    tr = kept;
+    tr = kept.translator;
+    outMeta = kept.metadata;
     out(`no epoch of this run beat the dev BLEU of ${outPath} (${f2(keptDevBleu)}): its weights are kept and scored`);
-  } else if (res.bestEpoch < 0) await writeAtomic(outPath, tr.save({ epochsDone: startEpoch }));
+  }
 
   // length normalisation of the beam: chosen on the dev pairs (never the test) unless given, and saved with the model
   if (fixedPenalty !== undefined) tr.lengthPenalty = fixedPenalty;
@@ -337,7 +343,7 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
       `length penalty on dev (beam ${beam}, BLEU): ${choice.scores.map((c) => `${c.lengthPenalty} ${f2(c.bleu)}`).join(' | ')} → ${choice.lengthPenalty} (${fmtDuration(performance.now() - t2)})`,
     );
   }
-  await writeAtomic(outPath, tr.save((await readKept(outPath)) ?? { epochsDone: startEpoch }));
+  await writeAtomic(outPath, tr.save(outMeta));
 
   // test scores: the model (greedy, beam), IBM Model 1 and copying the source
   const kjv = s.testVerses?.map((v) => v.refs?.kjv ?? '');

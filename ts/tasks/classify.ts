@@ -726,8 +726,11 @@ async function fitInWorker(
   },
 ): Promise<void> {
   const vocab = clf.session.vocabulary;
-  const example = (r: number): Example =>
-    clf.pooling === 'mean' ? { ids: d.ids[r], targets: new Int32Array(d.lengths[r]).fill(d.labels[r]) } : { ids: d.ids[r], target: d.labels[r] };
+  // every row's example, built once; each epoch only reorders them
+  const rows: Example[] = d.ids.map((ids, r) =>
+    clf.pooling === 'mean' ? { ids, targets: new Int32Array(d.lengths[r]).fill(d.labels[r]) } : { ids, target: d.labels[r] },
+  );
+  const full = (b: number[]) => (b.length === d.batchSize ? 0 : 1);
   const t = await createTrainer({ workers: 1 });
   try {
     await t.load(clf.session.save({ training: true }));
@@ -736,10 +739,9 @@ async function fitInWorker(
     for (let e = 0; e < d.epochs; e++) {
       const left = d.budget === undefined ? undefined : d.budget - (performance.now() - t0);
       if (left !== undefined && left <= 0) break;
-      const full = (b: number[]) => (b.length === d.batchSize ? 0 : 1);
       const batches = bucketedBatches(d.lengths, d.batchSize, d.rng).sort((a, b) => full(a) - full(b));
       const before = steps;
-      const r = await t.fit(examples(batches.flat().map(example)), {
+      const r = await t.fit(examples(batches.flat().map((r) => rows[r])), {
         epochs: 1,
         batchSize: d.batchSize,
         shuffle: false,
