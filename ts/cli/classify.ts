@@ -1,9 +1,9 @@
 // `recurrent classify train|run`: spam vs ham on the SpamAssassin corpus with a GRU over
 // word tokens (many-to-one, exact variable-length masks), against multinomial naive Bayes.
-import { availableParallelism } from 'node:os';
 import { splitBySeed } from '../data/source.js';
 import { formatError, optionError } from '../errors.js';
 import { readSource } from '../io/source.js';
+import { availableParallelism } from '../runtime.js';
 import { TextClassifier, tokenize, trainClassifier } from '../tasks/classify.js';
 import { TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { type BinaryScore, binaryScore } from '../tasks/metrics.js';
@@ -113,8 +113,8 @@ characters for Chinese); a file without class names numbers them.`,
   ],
 };
 
-/** --workers: 'auto' is one per hardware thread. */
-const resolveWorkers = (w: number | 'auto') => (w === 'auto' ? availableParallelism() : w);
+/** --workers: 'auto' is one per hardware thread (the runtime's count, as createTrainer's). */
+const resolveWorkers = async (w: number | 'auto') => (w === 'auto' ? await availableParallelism() : w);
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const fmt = (s: BinaryScore) =>
@@ -160,7 +160,7 @@ async function classifyTrain(argv: string[], out: (s: string) => void): Promise<
       pooling: f.choice('pooling', ['last', 'mean'] as const, 'mean'),
       ngrams: f.int('ngrams', 3, { min: 0 }),
       networks: f.int('networks', zh ? 6 : 1),
-      workers: resolveWorkers(f.workers(zh ? 'auto' : 1)),
+      workers: await resolveWorkers(f.workers(zh ? 'auto' : 1)),
       dropout: f.num('dropout', 0.3, { min: 0, max: 0.95 }),
       epochs: f.int('epochs', zh ? 3 : 5),
       budget: f.duration('time-budget', zh ? '13m' : undefined),

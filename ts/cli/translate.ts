@@ -405,6 +405,9 @@ async function train(argv: string[], out: (s: string) => void): Promise<number> 
   return 0;
 }
 
+/** --length-penalty A of `translate run` and `eval`: undefined when absent (the model's own α). */
+const givenPenalty = (f: ReturnType<typeof reader>) => (f.raw('length-penalty') === undefined ? undefined : f.num('length-penalty', 1, { min: 0 }));
+
 async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const parsed = parseFlags(TRANSLATE_RUN, argv);
   if (parsed.help) {
@@ -415,7 +418,7 @@ async function run(argv: string[], out: (s: string) => void): Promise<number> {
   const model = f.str('model');
   if (!model) throw optionError('--model FILE is required');
   const beam = f.bool('greedy') ? 1 : f.int('beam', 5);
-  const lengthPenalty = f.raw('length-penalty') === undefined ? undefined : f.num('length-penalty', 1, { min: 0 });
+  const lengthPenalty = givenPenalty(f);
   const tty = parsed.positionals.length === 0 && process.stdin.isTTY === true;
   const batch = f.int('batch', tty ? 1 : 16);
   await init();
@@ -475,7 +478,7 @@ async function evaluate(argv: string[], out: (s: string) => void): Promise<numbe
   if ((model === undefined) === (hypFile === undefined)) throw optionError('give --model FILE or --hyp FILE (one of them)');
   const refFiles = f.str('ref')?.split(',') ?? [];
   const beam = f.int('beam', 5);
-  const lengthPenalty = f.raw('length-penalty') === undefined ? undefined : f.num('length-penalty', 1, { min: 0 });
+  const lengthPenalty = givenPenalty(f);
   let hyps: string[];
   let refs: string[][];
   if (hypFile) {
