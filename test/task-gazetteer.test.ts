@@ -99,3 +99,49 @@ describe('an entity recognizer with a gazetteer', () => {
     }
   });
 });
+
+describe('an entity recognizer with character bigrams beside the characters', () => {
+  it('each character reads its gazetteer bits then its bigram (its own when seen twice, else <bi>), and the model file reads text the same way', async () => {
+    const sents = parseCharTagged(
+      `${'江 B-PER\n泽 M-PER\n民 E-PER\n在 O\n北 B-LOC\n京 E-LOC\n。 O\n'}\n${'李 B-PER\n鹏 E-PER\n去 O\n上 B-LOC\n海 E-LOC\n。 O\n'}`,
+    );
+    const many = Array.from({ length: 6 }, () => sents).flat();
+    const opts = { epochs: 4, hidden: 16, embed: 8, batchSize: 2, dropout: 0, optimizer: { name: 'adam' as const, lr: 0.05 } };
+    const rec = await trainEntityRecognizer(many, { ...opts, gazetteer: true, charBigrams: 2 });
+    try {
+      expect(rec.charBigrams).toBe(true);
+      expect(rec.tagger.encoder.features).toBe(2);
+      expect(rec.tagger.session.model.inputSlots).toBe(3);
+      // 李鹏, 在北 and 北京 were seen (in 李鹏去, 在北京); 鹏在 never: <bi>; the last character has no next one: <bi>
+      expect(rec.features(Array.from('李鹏在北京'))).toEqual([
+        ['<gaz 8>', '<bi 李鹏>'],
+        ['<gaz 32>', '<bi>'],
+        ['<gaz 0>', '<bi 在北>'],
+        ['<gaz 1>', '<bi 北京>'],
+        ['<gaz 4>', '<bi>'],
+      ]);
+      expect(rec.evaluate(sents).f1).toBe(1);
+      const again = EntityRecognizer.load(rec.save());
+      try {
+        expect(again.charBigrams).toBe(true);
+        expect(again.recognize(['李鹏去北京。', '江泽民在上海。'])).toEqual(rec.recognize(['李鹏去北京。', '江泽民在上海。']));
+      } finally {
+        again.dispose();
+      }
+    } finally {
+      rec.dispose();
+    }
+    // without a gazetteer the bigram is the only feature symbol
+    const plain = await trainEntityRecognizer(many, { ...opts, epochs: 1, charBigrams: 2 });
+    try {
+      expect(plain.features(Array.from('北京'))).toEqual([['<bi 北京>'], ['<bi>']]);
+      expect(plain.tagger.session.model.inputSlots).toBe(2);
+    } finally {
+      plain.dispose();
+    }
+    await expect(trainEntityRecognizer(many, { ...opts, bigrams: 2, charBigrams: 2 })).rejects.toMatchObject({
+      code: 'E_OPTION',
+      message: expect.stringMatching(/exclude each other/),
+    });
+  });
+});

@@ -49,6 +49,13 @@ export type OptimizerSpec =
       /** Decay rates of the first and second moment estimates. */ betas?: [number, number];
       /** Added to the denominator for stability. */ eps?: number;
       /** L2 penalty (adamw: decoupled weight decay). */ weightDecay?: number;
+      /**
+       * Lazy rows (torch.optim.SparseAdam's rule for embeddings): an embedding row with no
+       * gradient in a step (a token the batch did not use) keeps its weights and moments, where
+       * plain Adam still moves it by its momentum; a step then costs in proportion to the rows
+       * it used, not to the vocabulary (large vocabularies: bigrams, words). Default false.
+       */
+      lazy?: boolean;
     }
   | {
       /** RMSprop. */ name: 'rmsprop';
@@ -620,9 +627,12 @@ export class Model extends TrainableModel<CompileOptions> {
     return { loss: r[0], count: r[1] };
   }
 
-  /** Every gradient, in `paramNames()` order (length `paramCount`), after a backward or a step. */
-  getGrads(): Float32Array {
-    return this.core.getGrads();
+  /** Every gradient, in `paramNames()` order (length `paramCount`), after a backward or a step;
+   * with `out` (length `paramCount`, e.g. a view of shared memory), copied straight into it. */
+  getGrads(out?: Float32Array): Float32Array {
+    if (!out) return this.core.getGrads();
+    this.core.copyGradsTo(out);
+    return out;
   }
 
   /**
@@ -636,7 +646,7 @@ export class Model extends TrainableModel<CompileOptions> {
     /** The learning rate used. */
     lr: number;
   } {
-    const r = this.#needTrainer().applyGrads(this.core, grads);
+    const r = this.#needTrainer().applyGradsFrom(this.core, grads);
     return { gradNorm: r[0], lr: r[1] };
   }
 

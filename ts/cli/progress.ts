@@ -146,6 +146,7 @@ const OPTION_NAMES: Record<string, string> = {
   lrDecay: 'lr decay',
   initialAccumulatorValue: 'initial accumulator',
   nesterov: 'Nesterov',
+  lazy: 'lazy rows',
 };
 
 /** An optimizer for the header line: "Adam (lr 0.003, betas 0.9/0.999, eps 1e-8)" (not raw JSON). */

@@ -34,7 +34,8 @@ export interface ReplicaModel {
   /** The initialisation seed (with the data seed, the step and the replica, it seeds dropout). */
   readonly seed: number;
   setRngState(s: Uint32Array): void;
-  getGrads(): Float32Array;
+  /** The gradient; with `out`, copied into it (and `out` returned). */
+  getGrads(out?: Float32Array): Float32Array;
   applyGrads(grads: Float32Array): { gradNorm: number; lr: number };
 }
 
@@ -100,9 +101,8 @@ export class Replica {
     m.setRngState(dropoutState(m.seed, seed, step, this.#o.w));
     const out: ShardResult = { ...this.#kind.grad(epoch, seed, i, k), ms: 0 };
     if (out.count > 0) {
-      const g = m.getGrads();
-      if (this.#mem) this.#mem.slots[this.#o.w].set(g);
-      else out.grads = g;
+      if (this.#mem) m.getGrads(this.#mem.slots[this.#o.w]);
+      else out.grads = m.getGrads();
     }
     out.ms = performance.now() - t0;
     return out;

@@ -28,18 +28,35 @@ export function combineGrads(
 ): number {
   const total = counts.reduce((a, c) => a + c, 0);
   const len = hi - lo;
-  acc.fill(0, 0, len);
   let loss = 0;
-  if (total > 0) {
+  const live: number[] = [];
+  if (total > 0)
     for (let w = 0; w < grads.length; w++) {
       if (counts[w] === 0) continue;
+      live.push(w);
+      loss += (counts[w] / total) * losses[w];
+    }
+  if (live.length === 0) out.fill(0, lo, hi);
+  else if (live.length <= 2) {
+    // one fused pass (the usual 2 replicas): the same sum, 0 + s0·g0 + s1·g1 in f64, in the same
+    // order, as the general loop below, without the accumulator's passes over memory
+    const g0 = grads[live[0]];
+    const s0 = counts[live[0]] / total;
+    if (live.length === 1) for (let j = lo; j < hi; j++) out[j] = 0 + s0 * g0[j];
+    else {
+      const g1 = grads[live[1]];
+      const s1 = counts[live[1]] / total;
+      for (let j = lo; j < hi; j++) out[j] = 0 + s0 * g0[j] + s1 * g1[j];
+    }
+  } else {
+    acc.fill(0, 0, len);
+    for (const w of live) {
       const s = counts[w] / total;
       const g = grads[w];
       for (let j = 0; j < len; j++) acc[j] += s * g[lo + j];
-      loss += s * losses[w];
     }
+    for (let j = 0; j < len; j++) out[lo + j] = acc[j];
   }
-  for (let j = 0; j < len; j++) out[lo + j] = acc[j];
   return loss;
 }
 

@@ -7,7 +7,7 @@
 // (gazetteer.ts): where training entities of each type begin, continue and end; training text
 // takes them from the entities of the other folds (jackknifing); the model file keeps the
 // entities (metadata "gazetteer"), so `recognize` reads new text the same way.
-import { checkKeys, formatError, numIn, posInt } from '../errors.js';
+import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
 import { decodeSafetensors } from '../index.js';
 import { bigramTokens, frequentBigrams, readsBigrams } from './bigrams.js';
 import { type CharTaggedSentence, sentencePieces } from './chinese.js';
@@ -52,6 +52,39 @@ export interface TrainEntityRecognizerOptions extends Omit<TrainPosTaggerOptions
    * @default 0
    */
   bigrams?: number;
+  /**
+   * Character bigrams beside the characters: each character also reads its bigram with the
+   * next character as one more input (`<bi XY>` when seen at least this many times in training,
+   * else `<bi>`), so rare pairs keep their characters' embeddings and frequent ones add what the
+   * pair says; 0 reads no bigram input. Unlike `bigrams`, no character loses its own id.
+   * @default 0
+   */
+  charBigrams?: number;
+}
+
+/** The bigram input of a character without a known bigram with the next one. */
+const NO_BIGRAM = '<bi>';
+/** The bigram input symbol of a known bigram. */
+const bigramSymbol = (b: string): string => `<bi ${b}>`;
+
+/** The feature symbols of a piece of characters: per character its gazetteer bits (when
+ * `gazetteer` gives a lookup and its type count) then its bigram input (when `bigram` tells
+ * which bigrams are known); undefined when neither. */
+function pieceFeatures(
+  cs: readonly string[],
+  gazetteer: { lookup: GazetteerLookup; types: number } | undefined,
+  bigram: ((b: string) => boolean) | undefined,
+): string[][] | undefined {
+  if (!gazetteer && !bigram) return undefined;
+  const bits = gazetteer && gazetteerBits(cs, gazetteer.lookup, gazetteer.types);
+  return cs.map((c, i) => {
+    const f = bits ? [`<gaz ${bits[i]}>`] : [];
+    if (bigram) {
+      const b = i + 1 < cs.length ? c + cs[i + 1] : '';
+      f.push(b && bigram(b) ? bigramSymbol(b) : NO_BIGRAM);
+    }
+    return f;
+  });
 }
 
 /**
@@ -77,6 +110,9 @@ export class EntityRecognizer {
   readonly bigrams: boolean;
   /** The training entities by type whose bits each character reads (undefined: none). */
   readonly gazetteer: GazetteerEntries | undefined;
+  /** Whether each character also reads its bigram with the next one as a further input
+   * (`charBigrams`: the vocabulary holds `<bi>`). */
+  readonly charBigrams: boolean;
   private readonly lookup: GazetteerLookup | undefined;
 
   /** Wraps a tagger whose tags are entity tags (E_FORMAT otherwise); with `gazetteer`, one
@@ -90,11 +126,13 @@ export class EntityRecognizer {
         `not an entity model: its tags (${tagger.tags.slice(0, 6).join(', ')}${tagger.tags.length > 6 ? ', …' : ''}) are not entity tags (O, B-TYPE, I-TYPE, …); train one with recurrent ner train`,
       );
     }
-    const reads = opts.gazetteer ? 1 : 0;
+    const charBigrams = tagger.encoder.vocab.has(NO_BIGRAM);
+    const reads = (opts.gazetteer ? 1 : 0) + (charBigrams ? 1 : 0);
     if (tagger.encoder.features !== reads)
       throw formatError(
-        `the tagger reads ${tagger.encoder.features} feature symbols per character, ${opts.gazetteer ? 'a gazetteer gives 1' : 'and no gazetteer was given'}`,
+        `the tagger reads ${tagger.encoder.features} feature symbols per character, ${opts.gazetteer ? 'a gazetteer gives 1' : 'and no gazetteer was given'}${charBigrams ? ' and its bigram input 1' : ''}`,
       );
+    this.charBigrams = charBigrams;
     this.tagger = tagger;
     this.maxChars = posInt('maxChars', opts.maxChars, 200);
     this.bigrams = readsBigrams(tagger.encoder.vocab.symbols);
@@ -102,11 +140,16 @@ export class EntityRecognizer {
     this.lookup = opts.gazetteer && gazetteerLookup(opts.gazetteer);
   }
 
-  /** The feature symbols of a piece (undefined without a gazetteer): each character's
-   * gazetteer bits from `lookup` (default: all the entities of the gazetteer). */
+  /** The feature symbols of a piece (undefined without a gazetteer or bigram inputs): each
+   * character's gazetteer bits from `lookup` (default: all the entities of the gazetteer), then
+   * with `charBigrams` its bigram input. */
   features(cs: readonly string[], lookup = this.lookup): string[][] | undefined {
-    if (!this.gazetteer || !lookup) return undefined;
-    return Array.from(gazetteerBits(cs, lookup, Object.keys(this.gazetteer).length), (b) => [`<gaz ${b}>`]);
+    const v = this.tagger.encoder.vocab;
+    return pieceFeatures(
+      cs,
+      this.gazetteer && lookup && { lookup, types: Object.keys(this.gazetteer).length },
+      this.charBigrams ? (b) => v.has(bigramSymbol(b)) : undefined,
+    );
   }
 
   /** The tokens a piece of characters is read as: the characters, or with `bigrams` each
@@ -146,7 +189,7 @@ export class EntityRecognizer {
         if (f) features.push(f);
       }
     });
-    const tags = this.tagger.tag(pieces, this.gazetteer ? { features } : {});
+    const tags = this.tagger.tag(pieces, features.length ? { features } : {});
     let k = 0;
     return seqs.map((_, i) => where[i].flatMap(() => tags[k++]));
   }
@@ -191,18 +234,30 @@ export class EntityRecognizer {
  * ```
  * `maxChars` after sentence punctuation), checking the tag scheme first (E_FORMAT). */
 export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[], opts: TrainEntityRecognizerOptions = {}): Promise<EntityRecognizer> {
-  const { maxChars: mc, bigrams: bg, gazetteer: gz, ...rest } = opts;
+  const { maxChars: mc, bigrams: bg, charBigrams: cb, gazetteer: gz, ...rest } = opts;
   const maxChars = posInt('maxChars', mc, 200);
   const minBigram = numIn('bigrams', bg, 0, Infinity, 0);
+  const minCharBigram = numIn('charBigrams', cb, 0, Infinity, 0);
+  if (minBigram > 0 && minCharBigram > 0)
+    throw optionError('bigrams (a bigram in place of its character) and charBigrams (beside it) exclude each other: give one');
   detectScheme(sents.flatMap((s) => s.tags));
   const gazetteer = gz ? gazetteerEntries(sents) : undefined;
   const types = gazetteer ? Object.keys(gazetteer).length : 0;
   // training text's bits come from the entities of the OTHER folds (jackknifing)
   const folds = gazetteer && heldOutGazetteers(sents, gazetteer);
+  const cutChars = sents.map((s) => sentencePieces(s.chars, maxChars).map(([a, b]) => [a, b, s.chars.slice(a, b)] as const));
+  const knownPairs =
+    minCharBigram > 0
+      ? new Set(
+          frequentBigrams(
+            cutChars.flat().map((p) => p[2]),
+            Math.max(1, minCharBigram),
+          ),
+        )
+      : undefined;
   const cut = sents.flatMap((s, i) =>
-    sentencePieces(s.chars, maxChars).map(([a, b]) => {
-      const chars = s.chars.slice(a, b);
-      const features = folds && Array.from(gazetteerBits(chars, folds[i % HELD_OUT_FOLDS], types), (x) => [`<gaz ${x}>`]);
+    cutChars[i].map(([a, b, chars]) => {
+      const features = pieceFeatures(chars, folds && { lookup: folds[i % HELD_OUT_FOLDS], types }, knownPairs && ((x) => knownPairs.has(x)));
       return { chars, tags: s.tags.slice(a, b), features };
     }),
   );
@@ -221,7 +276,13 @@ export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[]
     optimizer: rest.optimizer ?? d.optimizer,
     clipNorm: rest.clipNorm ?? d.clipNorm,
     schedule: rest.schedule ?? d.schedule,
-    features: gazetteer && { symbols: gazetteerSymbols(Math.max(1, types)), slots: 1 },
+    features:
+      gazetteer || knownPairs
+        ? {
+            symbols: [...(gazetteer ? gazetteerSymbols(Math.max(1, types)) : []), ...(knownPairs ? [...knownPairs].map(bigramSymbol).concat(NO_BIGRAM) : [])],
+            slots: (gazetteer ? 1 : 0) + (knownPairs ? 1 : 0),
+          }
+        : undefined,
   });
   return new EntityRecognizer(tagger, { maxChars, gazetteer });
 }

@@ -99,7 +99,7 @@ fn main() {
         let step = |crf: bool| {
             let mut model = Model::new(spec(k, crf), 1).expect("model");
             let optimizer = OptimizerConfig::Adam { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 };
-            let cfg = TrainerConfig { optimizer, clip_norm: None, clip_value: None, schedule: Schedule::Constant };
+            let cfg = TrainerConfig { optimizer, clip_norm: None, clip_value: None, schedule: Schedule::Constant, lazy_rows: false };
             let mut trainer = Trainer::new(cfg, model.arena.len()).expect("trainer");
             let inputs = Batch { b: B, t, ids: Some(&ids), features: None, lengths: Some(&lengths) };
             let loss = if crf { LossKind::Crf } else { LossKind::CrossEntropy };

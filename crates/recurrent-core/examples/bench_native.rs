@@ -186,7 +186,7 @@ fn main() {
     let mut model = Model::new(spec, 1).expect("model");
     let loss = if w.mse { LossKind::Mse } else { LossKind::CrossEntropy };
     let optimizer = OptimizerConfig::Adam { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0.0 };
-    let cfg = TrainerConfig { optimizer, clip_norm: None, clip_value: None, schedule: Schedule::Constant };
+    let cfg = TrainerConfig { optimizer, clip_norm: None, clip_value: None, schedule: Schedule::Constant, lazy_rows: false };
     let mut trainer = Trainer::new(cfg, model.arena.len()).expect("trainer");
     let (b, tt) = (w.batch, w.steps);
     let x = random_array(b * tt * w.features, 11);

@@ -169,6 +169,7 @@ fn trainer_trains_the_crf_parameters_with_the_rest() {
         clip_norm: Some(5.0),
         clip_value: None,
         schedule: Schedule::Constant,
+        lazy_rows: false,
     };
     let mut tr = Trainer::new(cfg, m.arena.len()).unwrap();
     let before = m.arena.param("crf.transitions").unwrap().to_vec();

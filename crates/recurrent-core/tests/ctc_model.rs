@@ -110,6 +110,7 @@ fn ctc_model_learns_a_toy_alignment_with_the_one_trainer() {
         clip_norm: Some(5.0),
         clip_value: None,
         schedule: Schedule::Constant,
+        lazy_rows: false,
     };
     let mut tr = Trainer::new(cfg, m.arena.len()).unwrap();
     let mut first = 0.0;

@@ -341,6 +341,7 @@ fn sgd(lr: f32) -> TrainerConfig {
         clip_norm: None,
         clip_value: None,
         schedule: Schedule::Constant,
+        lazy_rows: false,
     }
 }
 

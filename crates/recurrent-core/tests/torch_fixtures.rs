@@ -188,6 +188,7 @@ fn run_train(name: &str) {
         clip_norm: f.meta["clip_grad_norm"].as_f64().map(|x| x as f32),
         clip_value: None,
         schedule: Schedule::Constant,
+        lazy_rows: false,
     };
     let mut tr = Trainer::new(cfg, m.arena.len()).unwrap();
     let mut stats = Vec::new();

@@ -240,6 +240,20 @@ impl WasmModel {
         }
         Ok(self.m.arena.grads.clone())
     }
+    /// Copies every gradient (in `paramNames` order) into `out`, a Float32Array of `paramCount`
+    /// values (e.g. a view of shared memory), with no copy in between.
+    #[wasm_bindgen(js_name = copyGradsTo)]
+    pub fn copy_grads_to(&self, out: &js_sys::Float32Array) -> JsResult<()> {
+        if !self.grads_ready {
+            return Err(to_js(Error::state("getGrads() needs a backward first (a gradient or training step)")));
+        }
+        let n = self.m.arena.grads.len();
+        if out.length() as usize != n {
+            return Err(to_js(Error::shape(format!("the gradient has {n} values; the array given holds {}", out.length()))));
+        }
+        out.copy_from(&self.m.arena.grads);
+        Ok(())
+    }
     /// The whole parameter arena, in `paramNames` order.
     #[wasm_bindgen(js_name = getParams)]
     pub fn get_params(&self) -> Vec<f32> {

@@ -35,21 +35,23 @@ const OPTIMIZER_KEYS: &[&str] = &[
     "centered",
     "lrDecay",
     "initialAccumulatorValue",
+    "lazy",
 ];
 
 /// `{ name, lr?, ... }` → the named optimizer with PyTorch's defaults, then the keys given.
-fn parse_optimizer(v: JsValue) -> JsResult<OptimizerConfig> {
+fn parse_optimizer(v: JsValue) -> JsResult<(OptimizerConfig, bool)> {
     let name =
         Opts::new(v.clone(), "optimizer", OPTIMIZER_KEYS)?.string("name")?.ok_or_else(|| option_err("optimizer.name is required"))?;
     let allowed: &[&str] = match name.as_str() {
         "sgd" => &["name", "lr", "momentum", "dampening", "weightDecay", "nesterov"],
-        "adam" | "adamw" => &["name", "lr", "betas", "eps", "weightDecay"],
+        "adam" | "adamw" => &["name", "lr", "betas", "eps", "weightDecay", "lazy"],
         "rmsprop" => &["name", "lr", "alpha", "eps", "weightDecay", "momentum", "centered"],
         "adagrad" => &["name", "lr", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps"],
         _ => &["name"],
     };
     let o = Opts::new(v, "optimizer", allowed)?;
     let mut cfg = OptimizerConfig::named(&name, o.f32("lr")?).js()?;
+    let mut lazy = false;
     match &mut cfg {
         OptimizerConfig::Sgd { momentum, dampening, weight_decay, nesterov, .. } => {
             o.set_f32("momentum", momentum)?;
@@ -63,6 +65,7 @@ fn parse_optimizer(v: JsValue) -> JsResult<OptimizerConfig> {
             }
             o.set_f32("eps", eps)?;
             o.set_f32("weightDecay", weight_decay)?;
+            o.set_flag("lazy", &mut lazy)?;
         }
         OptimizerConfig::RmsProp { alpha, eps, weight_decay, momentum, centered, .. } => {
             o.set_f32("alpha", alpha)?;
@@ -78,7 +81,7 @@ fn parse_optimizer(v: JsValue) -> JsResult<OptimizerConfig> {
             o.set_f32("eps", eps)?;
         }
     }
-    Ok(cfg)
+    Ok((cfg, lazy))
 }
 
 fn parse_schedule(v: JsValue) -> JsResult<Schedule> {
@@ -129,11 +132,13 @@ fn parse_config(config: JsValue, with_loss: bool) -> JsResult<(TrainerConfig, Op
     };
     let o = Opts::new(config, "compile", keys)?;
     let loss = if with_loss { Some(parse_loss(&o.string("loss")?.unwrap_or_else(|| "crossEntropy".into()), o.get("ctc"))?) } else { None };
+    let (optimizer, lazy_rows) = parse_optimizer(o.get("optimizer"))?;
     let cfg = TrainerConfig {
-        optimizer: parse_optimizer(o.get("optimizer"))?,
+        optimizer,
         clip_norm: o.f32("clipNorm")?,
         clip_value: o.f32("clipValue")?,
         schedule: parse_schedule(o.get("schedule"))?,
+        lazy_rows,
     };
     Ok((cfg, loss))
 }
@@ -146,6 +151,18 @@ fn apply_to<M: Trainable>(t: &mut Trainer, model: &mut M, grads: &[f32]) -> JsRe
         return Err(to_js(recurrent_core::Error::shape(format!("grads has {} values; this model has {n} parameters", grads.len()))));
     }
     model.arena_mut().grads.copy_from_slice(grads);
+    let (g, lr) = t.apply(model).js()?;
+    Ok(vec![g, lr])
+}
+
+/// `apply_to` reading a JS Float32Array (e.g. a view of shared memory) straight into the
+/// model's gradients: one copy, where a `&[f32]` argument costs two and an allocation.
+fn apply_from<M: Trainable>(t: &mut Trainer, model: &mut M, grads: &js_sys::Float32Array) -> JsResult<Vec<f32>> {
+    let n = model.arena().len();
+    if grads.length() as usize != n {
+        return Err(to_js(recurrent_core::Error::shape(format!("grads has {} values; this model has {n} parameters", grads.length()))));
+    }
+    grads.copy_to(&mut model.arena_mut().grads);
     let (g, lr) = t.apply(model).js()?;
     Ok(vec![g, lr])
 }
@@ -246,6 +263,15 @@ impl WasmTrainer {
     pub fn apply_grads(&mut self, model: &mut WasmModel, grads: &[f32]) -> JsResult<Vec<f32>> {
         self.model_loss()?;
         let r = apply_to(&mut self.t, &mut model.m, grads)?;
+        model.grads_ready = true;
+        Ok(r)
+    }
+
+    /// `applyGrads` reading `grads` (a Float32Array of the whole arena) with one copy.
+    #[wasm_bindgen(js_name = applyGradsFrom)]
+    pub fn apply_grads_from(&mut self, model: &mut WasmModel, grads: &js_sys::Float32Array) -> JsResult<Vec<f32>> {
+        self.model_loss()?;
+        let r = apply_from(&mut self.t, &mut model.m, grads)?;
         model.grads_ready = true;
         Ok(r)
     }

@@ -1,7 +1,7 @@
 //! The sequential model as a `Trainable` (one batch = inputs, targets and the loss kind),
 //! and truncated BPTT as a driver over the one `Trainer`.
 
-use super::{Batch, LossKind, Model, Targets};
+use super::{Batch, Layer, LossKind, Model, Targets};
 use crate::error::{Error, Result};
 use crate::optim::trainer::{StepStats, Trainable, Trainer};
 use crate::params::ParamArena;
@@ -26,6 +26,9 @@ impl Trainable for Model {
     }
     fn arena_mut(&mut self) -> &mut ParamArena {
         &mut self.arena
+    }
+    fn row_tables(&self) -> Vec<(usize, usize, usize)> {
+        self.layers.iter().filter_map(|l| if let Layer::Embedding(e) = l { Some((e.weight.off, e.vocab, e.dim)) } else { None }).collect()
     }
 }
 

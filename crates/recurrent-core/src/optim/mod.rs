@@ -195,21 +195,43 @@ impl Optimizer {
 
     /// Whether every state value in use is finite.
     pub fn state_is_finite(&self) -> bool {
+        self.state_is_finite_in(&[(0, self.s1.len())])
+    }
+
+    /// Whether every state value in use within `ranges` is finite.
+    pub fn state_is_finite_in(&self, ranges: &[(usize, usize)]) -> bool {
         let used = self.slots_used();
-        [&self.s1, &self.s2, &self.s3].iter().zip(used).all(|(s, u)| !u || all_finite(s))
+        [&self.s1, &self.s2, &self.s3].iter().zip(used).all(|(s, u)| !u || ranges.iter().all(|&(lo, hi)| all_finite(&s[lo..hi])))
     }
 
     /// One update of `params` from `grads` with learning rate `lr` (the schedule's value).
     pub fn update(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
+        let n = params.len();
+        self.update_ranges(params, grads, lr, &[(0, n)]);
+    }
+
+    /// One update in which only the parameters of `ranges` (disjoint [lo, hi) pairs) change; the
+    /// others keep their values and optimizer state (lazy rows: `TrainerConfig::lazy_rows`). The
+    /// step count advances once either way (Adam's bias correction is the step's).
+    pub fn update_ranges(&mut self, params: &mut [f32], grads: &[f32], lr: f32, ranges: &[(usize, usize)]) {
         self.step += 1;
+        for &(lo, hi) in ranges {
+            self.update_slice(&mut params[lo..hi], &grads[lo..hi], lr, lo);
+        }
+    }
+
+    /// The update rule over params[lo..lo + len] (`params` and `grads` are those slices).
+    fn update_slice(&mut self, params: &mut [f32], grads: &[f32], lr: f32, lo: usize) {
         let step = self.step;
+        let hi = lo + params.len();
+        let (s1, s2, s3) = (&mut self.s1[lo..hi], &mut self.s2[lo..hi], &mut self.s3[lo..hi]);
         match self.config {
             OptimizerConfig::Sgd { momentum, dampening, weight_decay, nesterov, .. } => {
                 for i in 0..params.len() {
                     let mut d = grads[i] + weight_decay * params[i];
                     if momentum != 0.0 {
-                        let buf = if step == 1 { d } else { momentum * self.s1[i] + (1.0 - dampening) * d };
-                        self.s1[i] = buf;
+                        let buf = if step == 1 { d } else { momentum * s1[i] + (1.0 - dampening) * d };
+                        s1[i] = buf;
                         d = if nesterov { d + momentum * buf } else { buf };
                     }
                     params[i] -= lr * d;
@@ -229,10 +251,10 @@ impl Optimizer {
                     } else {
                         g += weight_decay * params[i];
                     }
-                    let m = beta1 * self.s1[i] + (1.0 - beta1) * g;
-                    let v = beta2 * self.s2[i] + (1.0 - beta2) * g * g;
-                    self.s1[i] = m;
-                    self.s2[i] = v;
+                    let m = beta1 * s1[i] + (1.0 - beta1) * g;
+                    let v = beta2 * s2[i] + (1.0 - beta2) * g * g;
+                    s1[i] = m;
+                    s2[i] = v;
                     let denom = v.sqrt() / bc2_sqrt + eps;
                     params[i] -= step_size * m / denom;
                 }
@@ -240,18 +262,18 @@ impl Optimizer {
             OptimizerConfig::RmsProp { alpha, eps, weight_decay, momentum, centered, .. } => {
                 for i in 0..params.len() {
                     let g = grads[i] + weight_decay * params[i];
-                    let sq = alpha * self.s1[i] + (1.0 - alpha) * g * g;
-                    self.s1[i] = sq;
+                    let sq = alpha * s1[i] + (1.0 - alpha) * g * g;
+                    s1[i] = sq;
                     let avg = if centered {
-                        let ga = alpha * self.s3[i] + (1.0 - alpha) * g;
-                        self.s3[i] = ga;
+                        let ga = alpha * s3[i] + (1.0 - alpha) * g;
+                        s3[i] = ga;
                         (sq - ga * ga).sqrt() + eps
                     } else {
                         sq.sqrt() + eps
                     };
                     if momentum > 0.0 {
-                        let buf = momentum * self.s2[i] + g / avg;
-                        self.s2[i] = buf;
+                        let buf = momentum * s2[i] + g / avg;
+                        s2[i] = buf;
                         params[i] -= lr * buf;
                     } else {
                         params[i] -= lr * g / avg;
@@ -262,8 +284,8 @@ impl Optimizer {
                 let clr = lr / (1.0 + (step - 1) as f32 * lr_decay);
                 for i in 0..params.len() {
                     let g = grads[i] + weight_decay * params[i];
-                    let s = self.s1[i] + g * g;
-                    self.s1[i] = s;
+                    let s = s1[i] + g * g;
+                    s1[i] = s;
                     params[i] -= clr * g / (s.sqrt() + eps);
                 }
             }

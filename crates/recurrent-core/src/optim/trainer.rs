@@ -18,6 +18,11 @@ pub trait Trainable {
     fn forward_backward(&mut self, batch: &Self::Batch<'_>) -> Result<(f64, usize)>;
     fn arena(&self) -> &ParamArena;
     fn arena_mut(&mut self) -> &mut ParamArena;
+    /// The tables whose rows `TrainerConfig::lazy_rows` updates only when they have a gradient
+    /// (embeddings): (offset in the arena, rows, values per row), by offset. None by default.
+    fn row_tables(&self) -> Vec<(usize, usize, usize)> {
+        Vec::new()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -28,12 +33,17 @@ pub struct TrainerConfig {
     /// Clip every gradient to [−v, v] (torch.nn.utils.clip_grad_value_).
     pub clip_value: Option<f32>,
     pub schedule: Schedule,
+    /// Lazy rows (Adam and AdamW only; torch.optim.SparseAdam's rule for embeddings): a row of a
+    /// `Trainable::row_tables` table whose gradient is zero in a step keeps its weights and
+    /// optimizer state, where the dense rule would still move it by its momentum. A step then
+    /// costs in proportion to the rows it used, not to the vocabulary.
+    pub lazy_rows: bool,
 }
 
 impl TrainerConfig {
     /// `optimizer` with no clipping and a constant learning rate.
     pub fn new(optimizer: OptimizerConfig) -> Self {
-        TrainerConfig { optimizer, clip_norm: None, clip_value: None, schedule: Schedule::Constant }
+        TrainerConfig { optimizer, clip_norm: None, clip_value: None, schedule: Schedule::Constant, lazy_rows: false }
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -45,6 +55,9 @@ impl TrainerConfig {
             }
         }
         self.optimizer.validate()?;
+        if self.lazy_rows && !matches!(self.optimizer, OptimizerConfig::Adam { .. } | OptimizerConfig::AdamW { .. }) {
+            return Err(Error::option(format!("optimizer.lazy is for adam and adamw, not {}", self.optimizer.name())));
+        }
         self.schedule.validate()
     }
 }
@@ -72,9 +85,11 @@ pub struct Trainer {
     opt: Optimizer,
     /// Scheduler steps taken (advanced by `schedule_step`, typically once per epoch).
     schedule_steps: u32,
-    /// The parameters and optimizer state before the update in progress (restored when the
-    /// update produces NaN or infinity).
+    /// The parameters and optimizer state before the update in progress, over `ranges`
+    /// (restored when the update produces NaN or infinity).
     backup: Vec<f32>,
+    /// The [lo, hi) ranges of the arena the update in progress changes (all of it unless lazy).
+    ranges: Vec<(usize, usize)>,
 }
 
 impl Trainer {
@@ -88,7 +103,7 @@ impl Trainer {
         backup
             .try_reserve_exact(n_params.saturating_mul(1 + used))
             .map_err(|_| Error::range(format!("not enough memory to train {n_params} parameters")))?;
-        Ok(Trainer { config, opt, schedule_steps: 0, backup })
+        Ok(Trainer { config, opt, schedule_steps: 0, backup, ranges: Vec::new() })
     }
 
     /// The learning rate of the next update (the schedule applied to the base rate).
@@ -157,6 +172,7 @@ impl Trainer {
     /// the weights and the optimizer stay as they were (E_NONFINITE).
     pub fn apply<M: Trainable>(&mut self, model: &mut M) -> Result<(f32, f32)> {
         self.check_size(model)?;
+        let tables = if self.config.lazy_rows { model.row_tables() } else { Vec::new() };
         let arena = model.arena_mut();
         let grad_norm = match self.config.clip_norm {
             Some(c) => clip_by_norm(&mut arena.grads, c),
@@ -166,9 +182,13 @@ impl Trainer {
             clip_by_value(&mut arena.grads, v);
         }
         let lr = self.lr();
-        self.save_backup(&arena.params);
-        self.opt.update(&mut arena.params, &arena.grads, lr);
-        if !all_finite(&arena.params) || !self.opt.state_is_finite() {
+        let mut ranges = std::mem::take(&mut self.ranges);
+        changed_ranges(&arena.grads, &tables, &mut ranges);
+        self.save_backup(&arena.params, &ranges);
+        self.opt.update_ranges(&mut arena.params, &arena.grads, lr, &ranges);
+        let finite = ranges.iter().all(|&(lo, hi)| all_finite(&arena.params[lo..hi])) && self.opt.state_is_finite_in(&ranges);
+        self.ranges = ranges;
+        if !finite {
             self.restore_backup(&mut arena.params);
             return Err(Error::non_finite(format!(
                 "the update at lr = {lr} made a weight or optimizer state NaN or infinite; lower the learning rate or clip gradients (the weights were not updated)"
@@ -184,30 +204,62 @@ impl Trainer {
         Ok(())
     }
 
-    /// backup = params ‖ the optimizer slots in use (restored by `restore_backup`).
-    fn save_backup(&mut self, params: &[f32]) {
+    /// backup = params ‖ the optimizer slots in use, each over `ranges` (restored by
+    /// `restore_backup`).
+    fn save_backup(&mut self, params: &[f32], ranges: &[(usize, usize)]) {
         let used = self.opt.slots_used();
         let o = &self.opt;
         self.backup.clear();
-        self.backup.extend_from_slice(params);
-        for (k, s) in [&o.s1, &o.s2, &o.s3].into_iter().enumerate() {
-            if used[k] {
-                self.backup.extend_from_slice(s);
+        for s in std::iter::once(params).chain([&o.s1, &o.s2, &o.s3].into_iter().zip(used).filter(|(_, u)| *u).map(|(s, _)| s.as_slice())) {
+            for &(lo, hi) in ranges {
+                self.backup.extend_from_slice(&s[lo..hi]);
             }
         }
     }
 
     fn restore_backup(&mut self, params: &mut [f32]) {
-        let (n, used) = (params.len(), self.opt.slots_used());
-        params.copy_from_slice(&self.backup[..n]);
-        let mut off = n;
+        let used = self.opt.slots_used();
         let o = &mut self.opt;
-        for (k, s) in [&mut o.s1, &mut o.s2, &mut o.s3].into_iter().enumerate() {
-            if used[k] {
-                s.copy_from_slice(&self.backup[off..off + n]);
-                off += n;
+        let mut off = 0;
+        let slots = [&mut o.s1, &mut o.s2, &mut o.s3].into_iter().zip(used).filter(|(_, u)| *u).map(|(s, _)| s.as_mut_slice());
+        for s in std::iter::once(params).chain(slots) {
+            for &(lo, hi) in &self.ranges {
+                s[lo..hi].copy_from_slice(&self.backup[off..off + hi - lo]);
+                off += hi - lo;
             }
         }
         o.step -= 1;
     }
+}
+
+/// The [lo, hi) ranges of an arena of `grads.len()` values that an update changes: all of it,
+/// except the rows of `tables` ((offset, rows, per row), by offset) whose gradient is zero;
+/// adjacent ranges are merged.
+pub fn changed_ranges(grads: &[f32], tables: &[(usize, usize, usize)], out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    let mut push = |lo: usize, hi: usize| {
+        if lo >= hi {
+            return;
+        }
+        if let Some(last) = out.last_mut()
+            && last.1 == lo
+        {
+            last.1 = hi;
+            return;
+        }
+        out.push((lo, hi));
+    };
+    let mut at = 0;
+    for &(off, rows, dim) in tables {
+        push(at, off);
+        for r in 0..rows {
+            let lo = off + r * dim;
+            // a row counts when any value is non-zero (−0.0 is zero)
+            if grads[lo..lo + dim].iter().any(|g| g.to_bits() << 1 != 0) {
+                push(lo, lo + dim);
+            }
+        }
+        at = off + rows * dim;
+    }
+    push(at, grads.len());
 }
