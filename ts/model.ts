@@ -646,7 +646,7 @@ export class Model extends TrainableModel<CompileOptions> {
     /** The learning rate used. */
     lr: number;
   } {
-    const r = this.#needTrainer().applyGradsFrom(this.core, grads);
+    const r = this.#needTrainer().applyGrads(this.core, grads);
     return { gradNorm: r[0], lr: r[1] };
   }
 

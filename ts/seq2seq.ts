@@ -21,7 +21,7 @@ import { seedOpt } from './check.js';
 import { deriveSeed, Rng } from './data/rng.js';
 import { maxOf } from './data/source.js';
 import { FIT_BATCH_SIZE, SEQ2SEQ_OPTIMIZERS } from './defaults.js';
-import { checkKeys, formatError, numIn, optionError, posInt, rangeError, shapeError, stateError } from './errors.js';
+import { checkKeys, formatError, numIn, optionError, posInt, rangeError, stateError } from './errors.js';
 import type { EvalResult, FitEvent, FitResult } from './events.js';
 import { type FitTarget, runFit } from './fit.js';
 import { checkHooks, type FitHooks, HookRunner, modelHooks } from './fit-hooks.js';
@@ -493,10 +493,8 @@ export class Seq2SeqModel extends TrainableModel<Seq2SeqCompileOptions> {
   /** Every gradient, in `paramNames()` order (length `paramCount`), after a training or gradient
    * step; with `out` (length `paramCount`), copied into it. */
   getGrads(out?: Float32Array): Float32Array {
-    const g = this.#c.getGrads();
-    if (!out) return g;
-    if (out.length !== g.length) throw shapeError(`the gradient has ${g.length} values; the array given holds ${out.length}`);
-    out.set(g);
+    if (!out) return this.#c.getGrads();
+    this.#c.copyGradsTo(out);
     return out;
   }
 

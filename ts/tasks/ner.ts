@@ -246,28 +246,22 @@ export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[]
   // training text's bits come from the entities of the OTHER folds (jackknifing)
   const folds = gazetteer && heldOutGazetteers(sents, gazetteer);
   const cutChars = sents.map((s) => sentencePieces(s.chars, maxChars).map(([a, b]) => [a, b, s.chars.slice(a, b)] as const));
-  const knownPairs =
-    minCharBigram > 0
-      ? new Set(
-          frequentBigrams(
-            cutChars.flat().map((p) => p[2]),
-            Math.max(1, minCharBigram),
-          ),
+  // the bigrams seen often enough, for whichever mode reads them (the two exclude each other)
+  const minPair = Math.max(minBigram, minCharBigram);
+  const known = new Set(
+    minPair > 0
+      ? frequentBigrams(
+          cutChars.flat().map((p) => p[2]),
+          Math.max(1, minPair),
         )
-      : undefined;
+      : [],
+  );
+  const knownPairs = minCharBigram > 0 ? known : undefined;
   const cut = sents.flatMap((s, i) =>
     cutChars[i].map(([a, b, chars]) => {
       const features = pieceFeatures(chars, folds && { lookup: folds[i % HELD_OUT_FOLDS], types }, knownPairs && ((x) => knownPairs.has(x)));
       return { chars, tags: s.tags.slice(a, b), features };
     }),
-  );
-  const known = new Set(
-    minBigram > 0
-      ? frequentBigrams(
-          cut.map((p) => p.chars),
-          Math.max(1, minBigram),
-        )
-      : [],
   );
   const pieces = cut.map((p) => ({ words: minBigram > 0 ? bigramTokens(p.chars, (b) => known.has(b)) : p.chars, tags: p.tags, features: p.features }));
   const d = taskCompile('ner');

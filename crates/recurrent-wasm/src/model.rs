@@ -244,15 +244,7 @@ impl WasmModel {
     /// values (e.g. a view of shared memory), with no copy in between.
     #[wasm_bindgen(js_name = copyGradsTo)]
     pub fn copy_grads_to(&self, out: &js_sys::Float32Array) -> JsResult<()> {
-        if !self.grads_ready {
-            return Err(to_js(Error::state("getGrads() needs a backward first (a gradient or training step)")));
-        }
-        let n = self.m.arena.grads.len();
-        if out.length() as usize != n {
-            return Err(to_js(Error::shape(format!("the gradient has {n} values; the array given holds {}", out.length()))));
-        }
-        out.copy_from(&self.m.arena.grads);
-        Ok(())
+        crate::params::copy_grads_to(&self.m.arena.grads, self.grads_ready, out)
     }
     /// The whole parameter arena, in `paramNames` order.
     #[wasm_bindgen(js_name = getParams)]

@@ -131,6 +131,13 @@ impl WasmSeq2Seq {
         Ok(self.m.arena.grads.clone())
     }
 
+    /// Copies every gradient (in `paramNames` order) into `out`, a Float32Array of
+    /// `paramCount` values, with no copy in between.
+    #[wasm_bindgen(js_name = copyGradsTo)]
+    pub fn copy_grads_to(&self, out: &js_sys::Float32Array) -> JsResult<()> {
+        crate::params::copy_grads_to(&self.m.arena.grads, self.grads_ready, out)
+    }
+
     /// Dropout RNG state (for exact resumption from a checkpoint).
     #[wasm_bindgen(js_name = rngState)]
     pub fn rng_state(&self) -> Vec<u32> {

@@ -143,21 +143,11 @@ fn parse_config(config: JsValue, with_loss: bool) -> JsResult<(TrainerConfig, Op
     Ok((cfg, loss))
 }
 
-/// Sets `model`'s gradients to `grads` (the whole arena) and applies one update through `t`:
+/// Sets `model`'s gradients to `grads` (the whole arena, a JS Float32Array, e.g. a view of
+/// shared memory, read straight into the model's gradients: one copy, where a `&[f32]`
+/// argument costs two and an allocation) and applies one update through `t`:
 /// [gradNormBeforeClip, lr].
-fn apply_to<M: Trainable>(t: &mut Trainer, model: &mut M, grads: &[f32]) -> JsResult<Vec<f32>> {
-    let n = model.arena().len();
-    if grads.len() != n {
-        return Err(to_js(recurrent_core::Error::shape(format!("grads has {} values; this model has {n} parameters", grads.len()))));
-    }
-    model.arena_mut().grads.copy_from_slice(grads);
-    let (g, lr) = t.apply(model).js()?;
-    Ok(vec![g, lr])
-}
-
-/// `apply_to` reading a JS Float32Array (e.g. a view of shared memory) straight into the
-/// model's gradients: one copy, where a `&[f32]` argument costs two and an allocation.
-fn apply_from<M: Trainable>(t: &mut Trainer, model: &mut M, grads: &js_sys::Float32Array) -> JsResult<Vec<f32>> {
+fn apply_to<M: Trainable>(t: &mut Trainer, model: &mut M, grads: &js_sys::Float32Array) -> JsResult<Vec<f32>> {
     let n = model.arena().len();
     if grads.length() as usize != n {
         return Err(to_js(recurrent_core::Error::shape(format!("grads has {} values; this model has {n} parameters", grads.length()))));
@@ -260,18 +250,9 @@ impl WasmTrainer {
     /// `paramNames` order: e.g. several replicas' gradients combined), clips them and applies
     /// one update. Returns [gradNormBeforeClip, lr].
     #[wasm_bindgen(js_name = applyGrads)]
-    pub fn apply_grads(&mut self, model: &mut WasmModel, grads: &[f32]) -> JsResult<Vec<f32>> {
+    pub fn apply_grads(&mut self, model: &mut WasmModel, grads: &js_sys::Float32Array) -> JsResult<Vec<f32>> {
         self.model_loss()?;
         let r = apply_to(&mut self.t, &mut model.m, grads)?;
-        model.grads_ready = true;
-        Ok(r)
-    }
-
-    /// `applyGrads` reading `grads` (a Float32Array of the whole arena) with one copy.
-    #[wasm_bindgen(js_name = applyGradsFrom)]
-    pub fn apply_grads_from(&mut self, model: &mut WasmModel, grads: &js_sys::Float32Array) -> JsResult<Vec<f32>> {
-        self.model_loss()?;
-        let r = apply_from(&mut self.t, &mut model.m, grads)?;
         model.grads_ready = true;
         Ok(r)
     }
@@ -324,7 +305,7 @@ impl WasmTrainer {
     /// The second half of `stepPairs`: `applyGrads` for a `Seq2Seq`. Returns
     /// [gradNormBeforeClip, lr].
     #[wasm_bindgen(js_name = applyPairsGrads)]
-    pub fn apply_pairs_grads(&mut self, model: &mut WasmSeq2Seq, grads: &[f32]) -> JsResult<Vec<f32>> {
+    pub fn apply_pairs_grads(&mut self, model: &mut WasmSeq2Seq, grads: &js_sys::Float32Array) -> JsResult<Vec<f32>> {
         self.seq2seq_only()?;
         let r = apply_to(&mut self.t, &mut model.m, grads)?;
         model.grads_ready = true;

@@ -193,11 +193,6 @@ impl Optimizer {
         }
     }
 
-    /// Whether every state value in use is finite.
-    pub fn state_is_finite(&self) -> bool {
-        self.state_is_finite_in(&[(0, self.s1.len())])
-    }
-
     /// Whether every state value in use within `ranges` is finite.
     pub fn state_is_finite_in(&self, ranges: &[(usize, usize)]) -> bool {
         let used = self.slots_used();
