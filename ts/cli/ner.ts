@@ -15,6 +15,7 @@ import { type CharTaggedSentence, parseCharTagged, peoplesDailyEntities } from '
 import { DictionaryNer } from '../tasks/chinese-baselines.js';
 import { scheduleGamma, TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { type EntityScore, entityScore } from '../tasks/entities.js';
+import { type GazetteerEntries, gazetteerEntries } from '../tasks/gazetteer.js';
 import { HELD_OUT_FOLDS } from '../tasks/held-out.js';
 import { HmmTagger } from '../tasks/hmm-tagger.js';
 import { EntityRecognizer, trainEntityRecognizer } from '../tasks/ner.js';
@@ -22,7 +23,7 @@ import { decodeUtf8 } from '../tasks/tagged.js';
 import { init } from '../wasm.js';
 import { fmtDuration } from './args.js';
 import { barChart } from './chart.js';
-import { loadMsra, MSRA, PEOPLES_DAILY, peoplesDailySplits } from './corpora/chinese.js';
+import { JIEBA, loadJiebaGazetteer, loadMsra, loadMsraFile, loadPeoplesDaily, MSRA, PEOPLES_DAILY, peoplesDailySplits } from './corpora/chinese.js';
 import { type Command, common, dispatch, helpText, ownFiles, parseFlags, reader } from './flags.js';
 import { picturePath, prepareOutput, savePicture, writeAtomic } from './output.js';
 
@@ -61,6 +62,11 @@ after it, LOC from ns, ORG from nt; lines by index: i % 10 == 0 test, == 1 dev, 
       name: 'gazetteer',
       arg: 'on|off',
       help: 'each character also reads where training entities (of up to 4 types) begin, continue and end there, jackknifed over 10 folds for training text; the entities are saved in the model (default on for --corpus msra and peoples-daily, off for your own files)',
+    },
+    {
+      name: 'external-gazetteer',
+      arg: 'SOURCE',
+      help: "each character also reads where the entries of another source begin, continue and end there: jieba (jieba's dictionary: PER from nr and nrt, LOC ns, ORG nt, and WORD, every word of 2+ characters; the default for --corpus msra), peoples-daily (the entities of all of People's Daily 1998-01), msra (those of the MSRA package's training file), FILE (one character and a tag a line, like --train) or off (the default for --corpus peoples-daily, whose text jieba's dictionary may have been built from, and for your own files); the entries are saved in the model",
     },
     common.units(128, 'LSTM units per direction'),
     {
@@ -147,6 +153,8 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const charBigrams = f.int('char-bigrams', corpus === 'files' || bigrams > 0 ? 0 : 10, { min: 0 });
   if (bigrams > 0 && charBigrams > 0) throw optionError('--bigrams reads a bigram in place of its character and --char-bigrams beside it: give one of them');
   const gazetteer = f.choice('gazetteer', ['on', 'off'] as const, corpus === 'files' ? 'off' : 'on') === 'on';
+  const xsource = f.str('external-gazetteer') ?? (corpus === MSRA ? JIEBA : 'off');
+  if (xsource === corpus) throw optionError(`--external-gazetteer ${xsource} would read the entities of the test split itself: name another corpus or a file`);
   const hidden = f.int('units', 128);
   const workers = f.workers(corpus === 'files' ? 1 : 'auto');
   const layers = f.int('layers', 1);
@@ -180,6 +188,29 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
   out(
     `data: ${source}: ${train.length.toLocaleString('en-US')} training sentences (${nChars(train)} characters), ${dev.length.toLocaleString('en-US')} dev (unused), ${test.length.toLocaleString('en-US')} test (${nChars(test)} characters)`,
   );
+  let externalGazetteer: GazetteerEntries | undefined;
+  if (xsource !== 'off') {
+    externalGazetteer =
+      xsource === JIEBA
+        ? loadJiebaGazetteer(out)
+        : gazetteerEntries(
+            xsource === PEOPLES_DAILY
+              ? loadPeoplesDaily(out).map(peoplesDailyEntities)
+              : xsource === MSRA
+                ? loadMsraFile(out)
+                : parseCharTagged(await readBytes(xsource), { source: xsource }),
+          );
+    const sizes = Object.entries(externalGazetteer).map(([t, ws]) => `${ws.length.toLocaleString('en-US')} ${t}`);
+    const what =
+      xsource === JIEBA
+        ? "jieba's dictionary (jieba==0.42.1)"
+        : xsource === PEOPLES_DAILY
+          ? "the entities of People's Daily 1998-01 (every line)"
+          : xsource === MSRA
+            ? "the entities of the MSRA package's training file"
+            : `the entities of ${xsource}`;
+    out(`external gazetteer: ${what}: ${sizes.join(', ')}`);
+  }
   const gold = test.map((s) => s.tags);
   const baselines: [string, EntityScore][] = [];
   {
@@ -205,7 +236,7 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
   await init();
   const name = arch === 'crf' ? 'BiLSTM-CRF' : 'BiLSTM tagger';
   out(
-    `model: character ${name}, embedding ${embed} of characters${bigrams > 0 ? ` and of the character bigrams seen ${bigrams}+ times` : ''}${charBigrams > 0 ? `, of each character's bigram with the next (its own when seen ${charBigrams}+ times)` : ''}${gazetteer ? ` and of their gazetteer bits (training entities, jackknifed over ${HELD_OUT_FOLDS} folds)` : ''}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}; ${epochs} epochs of batches of ${batchSize} pieces (<= 200 characters, cut after 。！？)${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
+    `model: character ${name}, embedding ${embed} of characters${bigrams > 0 ? ` and of the character bigrams seen ${bigrams}+ times` : ''}${charBigrams > 0 ? `, of each character's bigram with the next (its own when seen ${charBigrams}+ times)` : ''}${gazetteer ? ` and of their gazetteer bits (training entities, jackknifed over ${HELD_OUT_FOLDS} folds)` : ''}${externalGazetteer ? ' and external gazetteer bits' : ''}, ${layers}x${hidden} LSTM units per direction, dropout ${dropout}; ${epochs} epochs of batches of ${batchSize} pieces (<= 200 characters, cut after 。！？)${budget === undefined ? '' : ` (at most ${fmtDuration(budget)})`}, Adam lr ${lr}`,
   );
   const perEpoch = Math.ceil(train.length / batchSize);
   const start = performance.now();
@@ -215,6 +246,7 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
     bigrams,
     charBigrams,
     gazetteer,
+    externalGazetteer,
     hidden,
     layers,
     dropout,

@@ -5,7 +5,7 @@
 // from the entities of the OTHER folds (jackknifing, as the segmenter's lexicon bits do; held-out.ts), so the
 // tagger learns how far a dictionary match goes (a new name has no bits, a common word may
 // carry them) instead of trusting it blindly; other text takes them from all training entities.
-import { rangeError } from '../errors.js';
+import { formatError, rangeError } from '../errors.js';
 import type { CharTaggedSentence } from './chinese.js';
 import { tagsToEntities } from './entities.js';
 import { HELD_OUT_FOLDS, HeldOutCounts, markSpan } from './held-out.js';
@@ -23,6 +23,25 @@ export type GazetteerEntries = Record<string, readonly string[]>;
 export interface GazetteerLookup {
   /** Whether `text` occurs as an entity of type index `t` (the types in sorted order). */
   has(t: number, text: string): boolean;
+  /** The types `text` occurs as: bit t set for type index t (0 when none). */
+  types(text: string): number;
+  /** Whether some entry is longer than `text` and begins with it (so that a scan of longer
+   * spans can stop where none is). */
+  continues(text: string): boolean;
+}
+
+/** The proper prefixes of the strings (those a longer string begins with). */
+function prefixes(strings: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const w of strings) {
+    const cs = Array.from(w);
+    let p = '';
+    for (let i = 0; i < cs.length - 1; i++) {
+      p += cs[i];
+      out.add(p);
+    }
+  }
+  return out;
 }
 
 /**
@@ -72,8 +91,16 @@ export function gazetteerEntries(sents: readonly CharTaggedSentence[]): Gazettee
  * ```
  */
 export function gazetteerLookup(entries: GazetteerEntries): GazetteerLookup {
-  const sets = Object.values(entries).map((ws) => new Set(ws));
-  return { has: (t, text) => sets[t]?.has(text) ?? false };
+  const masks = new Map<string, number>();
+  Object.values(entries).forEach((ws, t) => {
+    for (const w of ws) masks.set(w, (masks.get(w) ?? 0) | (1 << t));
+  });
+  const pre = prefixes(masks.keys());
+  return {
+    has: (t, text) => (((masks.get(text) ?? 0) >> t) & 1) === 1,
+    types: (text) => masks.get(text) ?? 0,
+    continues: (text) => pre.has(text),
+  };
 }
 
 /**
@@ -91,9 +118,9 @@ export function gazetteerBits(cs: readonly string[], gaz: GazetteerLookup, types
     let w = '';
     for (let len = 1; len <= GAZETTEER_MAX_LEN && i + len <= cs.length; len++) {
       w += cs[i + len - 1];
-      for (let t = 0; t < types; t++) {
-        if (gaz.has(t, w)) markSpan(out, i, len, 3 * t);
-      }
+      const m = gaz.types(w);
+      for (let t = 0; t < types; t++) if ((m >> t) & 1) markSpan(out, i, len, 3 * t);
+      if (!gaz.continues(w)) break;
     }
   }
   return out;
@@ -121,5 +148,60 @@ export function heldOutGazetteers(sents: readonly CharTaggedSentence[], entries:
     }
   });
   const byType = counts.map((c) => c.lookups());
-  return Array.from({ length: folds }, (_, k) => ({ has: (t: number, text: string) => byType[t]?.[k].has(text) ?? false }));
+  // the prefixes of all the entities: a fold's own are fewer, so this only stops scans later
+  const pre = prefixes(Object.values(entries).flat());
+  return Array.from({ length: folds }, (_, k) => ({
+    has: (t: number, text: string) => byType[t]?.[k].has(text) ?? false,
+    types: (text: string) => byType.reduce((m, f, t) => (f[k].has(text) ? m | (1 << t) : m), 0),
+    continues: (text: string) => pre.has(text),
+  }));
+}
+
+/** Options of {@link dictionaryGazetteer}. */
+export interface DictionaryGazetteerOptions {
+  /** The entity type of each dictionary tag kept, e.g. `{ nr: 'PER', ns: 'LOC', nt: 'ORG' }`
+   * (jieba's tags); words with other tags (or none) become entities only through `words`. */
+  tags: Readonly<Record<string, string>>;
+  /** When given, every word of 2 to 12 characters is also an entry of this type (e.g. `WORD`),
+   * so that the tagger reads where dictionary words begin and end. @default none */
+  words?: string;
+  /** Name used in error messages. @default "dictionary" */
+  source?: string;
+}
+
+/**
+ * The gazetteer of a word dictionary in jieba's format: one word a line, then optionally its
+ * frequency and its tag, separated by white space (`江泽民 2460 nr`). Entries longer than
+ * {@link GAZETTEER_MAX_LEN} characters are left out; E_FORMAT names a line whose frequency is
+ * not a whole number, E_RANGE more than 4 types.
+ * @example
+ * ```ts
+ * const g = dictionaryGazetteer('江泽民 2460 nr\n北京 34488 ns\n开会 1211 v\n', { tags: { nr: 'PER', ns: 'LOC' }, words: 'WORD' });
+ * console.log(g); // { LOC: ['北京'], PER: ['江泽民'], WORD: ['北京', '开会', '江泽民'] }
+ * ```
+ */
+export function dictionaryGazetteer(text: string, opts: DictionaryGazetteerOptions): GazetteerEntries {
+  const source = opts.source ?? 'dictionary';
+  const byType = new Map<string, Set<string>>();
+  const add = (t: string, w: string) => {
+    const set = byType.get(t) ?? new Set<string>();
+    byType.set(t, set);
+    set.add(w);
+  };
+  text.split('\n').forEach((line, i) => {
+    const [w, freq, tag] = line.trim().split(/\s+/);
+    if (!w) return;
+    if (freq !== undefined && !/^\d+$/.test(freq))
+      throw formatError(`${source} line ${i + 1}: the frequency ${JSON.stringify(freq)} of ${JSON.stringify(w)} is not a whole number`);
+    const n = Array.from(w).length;
+    if (n > GAZETTEER_MAX_LEN) return;
+    const type = tag === undefined ? undefined : opts.tags[tag];
+    if (type !== undefined) add(type, w);
+    if (opts.words !== undefined && n >= 2) add(opts.words, w);
+  });
+  if (byType.size > GAZETTEER_MAX_TYPES)
+    throw rangeError(`a gazetteer holds at most ${GAZETTEER_MAX_TYPES} entity types (the dictionary gives ${byType.size})`);
+  const out: Record<string, string[]> = {};
+  for (const t of [...byType.keys()].sort()) out[t] = [...byType.get(t)!].sort();
+  return out;
 }

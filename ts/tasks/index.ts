@@ -65,8 +65,9 @@ export type { Day, ForecastOptions, ForecastResult } from './forecast.js';
 export { dayFeatures, forecastBirths, parseDailyCsv, seasonalNaive } from './forecast.js';
 export type { G2PEvaluation, G2PFitOptions, LexiconEntry, ParsedLexicon, ParseLexiconOptions } from './g2p.js';
 export { G2P, parseLexicon, splitLexicon, stripStress } from './g2p.js';
-export type { GazetteerEntries, GazetteerLookup } from './gazetteer.js';
+export type { DictionaryGazetteerOptions, GazetteerEntries, GazetteerLookup } from './gazetteer.js';
 export {
+  dictionaryGazetteer,
   GAZETTEER_MAX_LEN,
   GAZETTEER_MAX_TYPES,
   gazetteerBits,

