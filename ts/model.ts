@@ -53,7 +53,9 @@ export type OptimizerSpec =
        * Lazy rows (torch.optim.SparseAdam's rule for embeddings): an embedding row with no
        * gradient in a step (a token the batch did not use) keeps its weights and moments, where
        * plain Adam still moves it by its momentum; a step then costs in proportion to the rows
-       * it used, not to the vocabulary (large vocabularies: bigrams, words). Default false.
+       * it used, not to the vocabulary (large vocabularies: bigrams, words). The embedding
+       * layers of sequential models and both embeddings of an encoder-decoder take it.
+       * Default false.
        */
       lazy?: boolean;
     }

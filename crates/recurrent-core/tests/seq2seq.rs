@@ -397,3 +397,45 @@ fn bad_inputs_are_typed_errors() {
     let d = data(&m.cfg, &[2], &[1], 1);
     assert!(m.forward(&d.pairs(), false).unwrap().0.is_finite());
 }
+
+/// Lazy rows reach both embeddings: a source or target token the batches never read keeps its
+/// embedding row (weights and moments) under `lazy_rows`, while the dense rule moves every row
+/// that ever had a gradient.
+#[test]
+fn lazy_rows_leave_the_unread_embedding_rows_of_both_tables() {
+    use recurrent_core::optim::trainer::Trainable;
+    let c = cfg(1, true, 1, 0.0);
+    let m = Seq2Seq::new(c.clone(), 4).unwrap();
+    let tables = m.row_tables();
+    let slot = |n: &str| m.arena.table.find(n).unwrap().slot;
+    let (src, tgt) = (slot("encoder.embedding.weight"), slot("decoder.embedding.weight"));
+    let mut want = vec![(src.off, c.src_vocab, c.embed), (tgt.off, c.tgt_vocab, c.embed)];
+    want.sort_unstable();
+    assert_eq!(tables, want);
+    // two steps: the first reads source tokens 0-4 and targets 2-4 (BOS 0 fed in); the second
+    // only source 0-1 and target 2
+    let d1 = Data { src: vec![0, 1, 2, 3, 4], sl: vec![5], tgt: vec![2, 3, 4], tl: vec![3] };
+    let d2 = Data { src: vec![0, 1], sl: vec![2], tgt: vec![2], tl: vec![1] };
+    let run = |lazy: bool, steps: &[&Data]| {
+        let mut m = Seq2Seq::new(c.clone(), 4).unwrap();
+        let conf = TrainerConfig { lazy_rows: lazy, ..TrainerConfig::new(OptimizerConfig::adam()) };
+        let mut t = Trainer::new(conf, m.arena.len()).unwrap();
+        for d in steps {
+            t.step(&mut m, &d.pairs()).unwrap();
+        }
+        m.arena.params
+    };
+    let (lazy, dense, after_one) = (run(true, &[&d1, &d2]), run(false, &[&d1, &d2]), run(true, &[&d1]));
+    let init = Seq2Seq::new(c.clone(), 4).unwrap().arena.params;
+    let row = |p: &[f32], off: usize, r: usize| p[off + r * c.embed..off + (r + 1) * c.embed].to_vec();
+    for r in 2..5 {
+        assert_eq!(row(&lazy, src.off, r), row(&after_one, src.off, r), "source row {r} kept its step-1 value");
+        assert_ne!(row(&dense, src.off, r), row(&after_one, src.off, r), "the dense rule moved source row {r}");
+    }
+    for r in 3..5 {
+        assert_eq!(row(&lazy, tgt.off, r), row(&after_one, tgt.off, r), "target row {r} kept its step-1 value");
+        assert_ne!(row(&dense, tgt.off, r), row(&after_one, tgt.off, r), "the dense rule moved target row {r}");
+    }
+    assert_eq!(row(&lazy, src.off, 6), row(&init, src.off, 6), "a source token never read never moves");
+    assert_eq!(row(&lazy, tgt.off, 5), row(&init, tgt.off, 5), "a target token never fed never moves");
+}

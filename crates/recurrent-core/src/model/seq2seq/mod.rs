@@ -568,4 +568,10 @@ impl Trainable for Seq2Seq {
     fn arena_mut(&mut self) -> &mut ParamArena {
         &mut self.arena
     }
+    /// The source and target embeddings (lazy rows: a batch moves only the tokens it read).
+    fn row_tables(&self) -> Vec<(usize, usize, usize)> {
+        let mut t: Vec<_> = [&self.src_emb, &self.tgt_emb].iter().map(|e| (e.weight.off, e.vocab, e.dim)).collect();
+        t.sort_unstable();
+        t
+    }
 }
