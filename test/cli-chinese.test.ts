@@ -212,7 +212,7 @@ describe('recurrent ner', () => {
     expect(bad.stderr).toMatch(/gazetteer/);
   });
 
-  it('--external-gazetteer FILE: the characters also read the entities of another file, saved in the model; a corpus cannot be its own', () => {
+  it('--external-gazetteer FILE[,FILE]: the characters also read the entities of other files, merged and saved in the model; a corpus cannot be its own', () => {
     const tiny = join(dir, 'xgaz-train.txt');
     writeFileSync(tiny, '李 B-PER\n鹏 I-PER\n去 O\n上 B-LOC\n海 I-LOC\n\n'.repeat(8));
     const other = join(dir, 'xgaz-other.txt');
@@ -232,6 +232,21 @@ describe('recurrent ner', () => {
     } finally {
       again.dispose();
     }
+    // two sources, merged type by type
+    const third = join(dir, 'xgaz-third.txt');
+    writeFileSync(third, '上 B-LOC\n海 I-LOC\n\n新 B-ORG\n华 I-ORG\n社 I-ORG\n\n');
+    const two = cli(['ner', 'train', '--train', tiny, '--test', tiny, '--external-gazetteer', `${other},${third}`, '--out', m, ...args]);
+    expect(two.stderr).toBe('');
+    expect(two.stdout).toMatch(/external gazetteer, merged: 2 LOC, 1 ORG, 1 PER/);
+    const merged = EntityRecognizer.load(new Uint8Array(readFileSync(m)));
+    try {
+      expect(merged.externalGazetteer).toEqual({ LOC: ['上海', '天津'], ORG: ['新华社'], PER: ['朱镕基'] });
+    } finally {
+      merged.dispose();
+    }
+    const offToo = cli(['ner', 'train', '--train', tiny, '--test', tiny, '--external-gazetteer', `${other},off`, '--out', m, ...args]);
+    expect(offToo.status).toBe(2);
+    expect(offToo.stderr).toMatch(/give off alone, or sources separated by commas/);
     const self = cli(['ner', 'train', '--corpus', 'msra', '--external-gazetteer', 'msra']);
     expect(self.status).toBe(2);
     expect(self.stderr).toMatch(/E_OPTION: --external-gazetteer msra would read the entities of the test split itself/);

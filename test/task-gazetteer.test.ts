@@ -11,6 +11,7 @@ import {
   gazetteerLookup,
   gazetteerSymbols,
   heldOutGazetteers,
+  mergeGazetteers,
   parseCharTagged,
   trainEntityRecognizer,
 } from '../ts/tasks/index.js';
@@ -82,6 +83,17 @@ describe('gazetteer bits', () => {
       RangeError,
       'E_RANGE',
       /at most 4 entity types \(the dictionary gives 5\)/,
+    );
+  });
+
+  it('merges gazetteers type by type (entries sorted and distinct); more than 4 types in all is E_RANGE', () => {
+    expect(mergeGazetteers({ PER: ['江泽民'] }, { LOC: ['北京'], PER: ['李鹏', '江泽民'] }, {})).toEqual({ LOC: ['北京'], PER: ['李鹏', '江泽民'] });
+    expect(mergeGazetteers()).toEqual({});
+    expectError(
+      () => mergeGazetteers({ A: ['x'], B: ['y'] }, { C: ['z'], D: ['w'], E: ['v'] }),
+      RangeError,
+      'E_RANGE',
+      /at most 4 entity types \(the merged ones have 5\)/,
     );
   });
 

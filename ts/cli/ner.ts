@@ -15,7 +15,7 @@ import { type CharTaggedSentence, parseCharTagged, peoplesDailyEntities } from '
 import { DictionaryNer } from '../tasks/chinese-baselines.js';
 import { scheduleGamma, TASK_TRAINING, taskCompile } from '../tasks/defaults.js';
 import { type EntityScore, entityScore } from '../tasks/entities.js';
-import { type GazetteerEntries, gazetteerEntries } from '../tasks/gazetteer.js';
+import { type GazetteerEntries, gazetteerEntries, mergeGazetteers } from '../tasks/gazetteer.js';
 import { HELD_OUT_FOLDS } from '../tasks/held-out.js';
 import { HmmTagger } from '../tasks/hmm-tagger.js';
 import { EntityRecognizer, trainEntityRecognizer } from '../tasks/ner.js';
@@ -66,7 +66,7 @@ after it, LOC from ns, ORG from nt; lines by index: i % 10 == 0 test, == 1 dev, 
     {
       name: 'external-gazetteer',
       arg: 'SOURCE',
-      help: "each character also reads where the entries of another source begin, continue and end there: jieba (jieba's dictionary: PER from nr and nrt, LOC ns, ORG nt, and WORD, every word of 2+ characters; the default for --corpus msra), peoples-daily (the entities of all of People's Daily 1998-01), msra (those of the MSRA package's training file), FILE (one character and a tag a line, like --train) or off (the default for --corpus peoples-daily, whose text jieba's dictionary may have been built from, and for your own files); the entries are saved in the model",
+      help: "each character also reads where the entries of another source begin, continue and end there: jieba (jieba's dictionary: PER from nr and nrt, LOC ns, ORG nt, and WORD, every word of 2+ characters; the default for --corpus msra), peoples-daily (the entities of all of People's Daily 1998-01), msra (those of the MSRA package's training file), FILE (one character and a tag a line, like --train), several of these separated by commas (their entries merged type by type), or off (the default for --corpus peoples-daily, whose text jieba's dictionary may have been built from, and for your own files); the entries are saved in the model",
     },
     common.units(128, 'LSTM units per direction'),
     {
@@ -153,8 +153,11 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
   const charBigrams = f.int('char-bigrams', corpus === 'files' || bigrams > 0 ? 0 : 10, { min: 0 });
   if (bigrams > 0 && charBigrams > 0) throw optionError('--bigrams reads a bigram in place of its character and --char-bigrams beside it: give one of them');
   const gazetteer = f.choice('gazetteer', ['on', 'off'] as const, corpus === 'files' ? 'off' : 'on') === 'on';
-  const xsource = f.str('external-gazetteer') ?? (corpus === MSRA ? JIEBA : 'off');
-  if (xsource === corpus) throw optionError(`--external-gazetteer ${xsource} would read the entities of the test split itself: name another corpus or a file`);
+  const xraw = f.str('external-gazetteer') ?? (corpus === MSRA ? `${JIEBA},${PEOPLES_DAILY}` : 'off');
+  const xsources = xraw === 'off' ? [] : [...new Set(xraw.split(','))];
+  if (xsources.includes('off') || xsources.includes('')) throw optionError(`--external-gazetteer ${xraw}: give off alone, or sources separated by commas`);
+  if (xsources.includes(corpus))
+    throw optionError(`--external-gazetteer ${corpus} would read the entities of the test split itself: name another corpus or a file`);
   const hidden = f.int('units', 128);
   const workers = f.workers(corpus === 'files' ? 1 : 'auto');
   const layers = f.int('layers', 1);
@@ -188,29 +191,35 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
   out(
     `data: ${source}: ${train.length.toLocaleString('en-US')} training sentences (${nChars(train)} characters), ${dev.length.toLocaleString('en-US')} dev (unused), ${test.length.toLocaleString('en-US')} test (${nChars(test)} characters)`,
   );
-  let externalGazetteer: GazetteerEntries | undefined;
-  if (xsource !== 'off') {
-    externalGazetteer =
-      xsource === JIEBA
+  const sizes = (g: GazetteerEntries) =>
+    Object.entries(g)
+      .map(([t, ws]) => `${ws.length.toLocaleString('en-US')} ${t}`)
+      .join(', ');
+  const parts: GazetteerEntries[] = [];
+  for (const x of xsources) {
+    const g =
+      x === JIEBA
         ? loadJiebaGazetteer(out)
         : gazetteerEntries(
-            xsource === PEOPLES_DAILY
+            x === PEOPLES_DAILY
               ? loadPeoplesDaily(out).map(peoplesDailyEntities)
-              : xsource === MSRA
+              : x === MSRA
                 ? loadMsraFile(out)
-                : parseCharTagged(await readBytes(xsource), { source: xsource }),
+                : parseCharTagged(await readBytes(x), { source: x }),
           );
-    const sizes = Object.entries(externalGazetteer).map(([t, ws]) => `${ws.length.toLocaleString('en-US')} ${t}`);
     const what =
-      xsource === JIEBA
+      x === JIEBA
         ? "jieba's dictionary (jieba==0.42.1)"
-        : xsource === PEOPLES_DAILY
+        : x === PEOPLES_DAILY
           ? "the entities of People's Daily 1998-01 (every line)"
-          : xsource === MSRA
+          : x === MSRA
             ? "the entities of the MSRA package's training file"
-            : `the entities of ${xsource}`;
-    out(`external gazetteer: ${what}: ${sizes.join(', ')}`);
+            : `the entities of ${x}`;
+    out(`external gazetteer: ${what}: ${sizes(g)}`);
+    parts.push(g);
   }
+  const externalGazetteer = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : mergeGazetteers(...parts);
+  if (parts.length > 1 && externalGazetteer) out(`external gazetteer, merged: ${sizes(externalGazetteer)}`);
   const gold = test.map((s) => s.tags);
   const baselines: [string, EntityScore][] = [];
   {

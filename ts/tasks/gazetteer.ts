@@ -57,6 +57,22 @@ export function gazetteerSymbols(types: number): string[] {
   return Array.from({ length: 1 << (3 * types) }, (_, i) => `<gaz ${i}>`);
 }
 
+/** Adds `text` to the entries of type `t`. */
+function addEntry(byType: Map<string, Set<string>>, t: string, text: string): void {
+  const set = byType.get(t) ?? new Set<string>();
+  byType.set(t, set);
+  set.add(text);
+}
+
+/** Entries by type as a gazetteer (types sorted, strings sorted); E_RANGE for more than
+ * GAZETTEER_MAX_TYPES types (`what` says whose, in the message). */
+function sortedEntries(byType: Map<string, Set<string>>, what: string): GazetteerEntries {
+  if (byType.size > GAZETTEER_MAX_TYPES) throw rangeError(`a gazetteer holds at most ${GAZETTEER_MAX_TYPES} entity types (${what} ${byType.size})`);
+  const out: Record<string, string[]> = {};
+  for (const t of [...byType.keys()].sort()) out[t] = [...byType.get(t)!].sort();
+  return out;
+}
+
 /**
  * The entities of character-tagged sentences by type (types sorted, strings sorted, distinct);
  * E_RANGE for more than {@link GAZETTEER_MAX_TYPES} types.
@@ -71,14 +87,9 @@ export function gazetteerEntries(sents: readonly CharTaggedSentence[]): Gazettee
   for (const s of sents)
     for (const e of tagsToEntities(s.tags, s.chars)) {
       if (e.end - e.start > GAZETTEER_MAX_LEN) continue;
-      const set = byType.get(e.type) ?? new Set<string>();
-      byType.set(e.type, set);
-      set.add(e.text ?? s.chars.slice(e.start, e.end).join(''));
+      addEntry(byType, e.type, e.text ?? s.chars.slice(e.start, e.end).join(''));
     }
-  if (byType.size > GAZETTEER_MAX_TYPES) throw rangeError(`a gazetteer holds at most ${GAZETTEER_MAX_TYPES} entity types (the data has ${byType.size})`);
-  const out: Record<string, string[]> = {};
-  for (const t of [...byType.keys()].sort()) out[t] = [...byType.get(t)!].sort();
-  return out;
+  return sortedEntries(byType, 'the data has');
 }
 
 /**
@@ -183,11 +194,6 @@ export interface DictionaryGazetteerOptions {
 export function dictionaryGazetteer(text: string, opts: DictionaryGazetteerOptions): GazetteerEntries {
   const source = opts.source ?? 'dictionary';
   const byType = new Map<string, Set<string>>();
-  const add = (t: string, w: string) => {
-    const set = byType.get(t) ?? new Set<string>();
-    byType.set(t, set);
-    set.add(w);
-  };
   text.split('\n').forEach((line, i) => {
     const [w, freq, tag] = line.trim().split(/\s+/);
     if (!w) return;
@@ -196,12 +202,22 @@ export function dictionaryGazetteer(text: string, opts: DictionaryGazetteerOptio
     const n = Array.from(w).length;
     if (n > GAZETTEER_MAX_LEN) return;
     const type = tag === undefined ? undefined : opts.tags[tag];
-    if (type !== undefined) add(type, w);
-    if (opts.words !== undefined && n >= 2) add(opts.words, w);
+    if (type !== undefined) addEntry(byType, type, w);
+    if (opts.words !== undefined && n >= 2) addEntry(byType, opts.words, w);
   });
-  if (byType.size > GAZETTEER_MAX_TYPES)
-    throw rangeError(`a gazetteer holds at most ${GAZETTEER_MAX_TYPES} entity types (the dictionary gives ${byType.size})`);
-  const out: Record<string, string[]> = {};
-  for (const t of [...byType.keys()].sort()) out[t] = [...byType.get(t)!].sort();
-  return out;
+  return sortedEntries(byType, 'the dictionary gives');
+}
+
+/**
+ * The union of gazetteers, type by type (types sorted, entries sorted, distinct); E_RANGE for
+ * more than {@link GAZETTEER_MAX_TYPES} types in all.
+ * @example
+ * ```ts
+ * console.log(mergeGazetteers({ PER: ['江泽民'] }, { LOC: ['北京'], PER: ['李鹏', '江泽民'] })); // { LOC: ['北京'], PER: ['李鹏', '江泽民'] }
+ * ```
+ */
+export function mergeGazetteers(...gazetteers: readonly GazetteerEntries[]): GazetteerEntries {
+  const byType = new Map<string, Set<string>>();
+  for (const g of gazetteers) for (const [t, ws] of Object.entries(g)) for (const w of ws) addEntry(byType, t, w);
+  return sortedEntries(byType, 'the merged ones have');
 }

@@ -75,6 +75,7 @@ export {
   gazetteerLookup,
   gazetteerSymbols,
   heldOutGazetteers,
+  mergeGazetteers,
 } from './gazetteer.js';
 export type { AddingExperiment, AddingExperimentOptions, CellRun, ExplodingOptions, ExplodingRun, GradientFlowOptions } from './gradient-flow.js';
 export { addingExperiment, explodingRelu, gradientFlow } from './gradient-flow.js';
