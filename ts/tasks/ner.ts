@@ -7,8 +7,8 @@
 // (gazetteer.ts): where training entities of each type begin, continue and end; training text
 // takes them from the entities of the other folds (jackknifing); the model file keeps the
 // entities (metadata "gazetteer"), so `recognize` reads new text the same way.
-// With an external gazetteer (`externalGazetteer`: entities from another corpus, e.g. People's
-// Daily's for MSRA), each character also reads that gazetteer's bits, `<xgaz N>`, alike for
+// With an external gazetteer (`externalGazetteer`: entries of other sources, e.g. jieba's
+// dictionary and People's Daily's entities for MSRA), each character also reads that gazetteer's bits, `<xgaz N>`, alike for
 // training and new text (none of it is the training text's own labels, so nothing is held
 // out); the model file keeps those entities too (metadata "externalGazetteer").
 import { checkKeys, formatError, numIn, optionError, posInt, rangeError, shapeError } from '../errors.js';
