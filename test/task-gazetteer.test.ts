@@ -24,6 +24,11 @@ beforeAll(async () => {
 
 const sent = (text: string, tags: string[]) => ({ chars: Array.from(text), tags });
 
+// the recognizers below train on two sentences six times over, with a tiny network
+const sents = parseCharTagged(`${'江 B-PER\n泽 M-PER\n民 E-PER\n在 O\n北 B-LOC\n京 E-LOC\n。 O\n'}\n${'李 B-PER\n鹏 E-PER\n去 O\n上 B-LOC\n海 E-LOC\n。 O\n'}`);
+const many = Array.from({ length: 6 }, () => sents).flat();
+const opts = { epochs: 4, hidden: 16, embed: 8, batchSize: 2, dropout: 0, optimizer: { name: 'adam' as const, lr: 0.05 } };
+
 describe('gazetteer bits', () => {
   it('mark where entities of each type begin (bit 3t), continue (3t+1) and end (3t+2)', () => {
     // types sorted: LOC 0, ORG 1, PER 2
@@ -41,8 +46,8 @@ describe('gazetteer bits', () => {
   it('entries by type from tagged sentences; more than 4 types is E_RANGE', () => {
     const s = sent('江泽民在北京', ['B-PER', 'I-PER', 'I-PER', 'O', 'B-LOC', 'I-LOC']);
     expect(gazetteerEntries([s, s])).toEqual({ LOC: ['北京'], PER: ['江泽民'] });
-    const many = ['A', 'B', 'C', 'D', 'E'].map((t) => sent('甲', [`B-${t}`]));
-    expectError(() => gazetteerEntries(many), RangeError, 'E_RANGE', /at most 4 entity types \(the data has 5\)/);
+    const fiveTypes = ['A', 'B', 'C', 'D', 'E'].map((t) => sent('甲', [`B-${t}`]));
+    expectError(() => gazetteerEntries(fiveTypes), RangeError, 'E_RANGE', /at most 4 entity types \(the data has 5\)/);
   });
 
   it('a lookup gives the types of a string as bits and whether a longer entry begins with it (where a scan stops)', () => {
@@ -98,15 +103,15 @@ describe('gazetteer bits', () => {
   });
 
   it("jackknifing: a sentence's bits come from the other folds' entities only", () => {
-    const sents = [
+    const lines = [
       sent('北京', ['B-LOC', 'I-LOC']), // fold 0
       sent('上海', ['B-LOC', 'I-LOC']), // fold 1
       sent('北京', ['B-LOC', 'I-LOC']), // fold 0 again: 北京 only in fold 0
       sent('天津', ['B-LOC', 'I-LOC']), // fold 1
       sent('上海', ['B-LOC', 'I-LOC']), // fold 0: 上海 in both folds
     ];
-    const entries = gazetteerEntries(sents);
-    const [f0, f1] = heldOutGazetteers(sents, entries, 2);
+    const entries = gazetteerEntries(lines);
+    const [f0, f1] = heldOutGazetteers(lines, entries, 2);
     expect([f0.has(0, '北京'), f0.has(0, '上海'), f0.has(0, '天津')]).toEqual([false, true, true]);
     expect([f1.has(0, '北京'), f1.has(0, '上海'), f1.has(0, '天津')]).toEqual([true, true, false]);
     expect(Array.from(gazetteerBits(Array.from('北京'), f0, 1))).toEqual([0, 0]);
@@ -116,19 +121,7 @@ describe('gazetteer bits', () => {
 
 describe('an entity recognizer with a gazetteer', () => {
   it('trains, reads the bits, and its model file keeps the gazetteer', async () => {
-    const sents = parseCharTagged(
-      `${'江 B-PER\n泽 M-PER\n民 E-PER\n在 O\n北 B-LOC\n京 E-LOC\n。 O\n'}\n${'李 B-PER\n鹏 E-PER\n去 O\n上 B-LOC\n海 E-LOC\n。 O\n'}`,
-    );
-    const many = Array.from({ length: 6 }, () => sents).flat();
-    const rec = await trainEntityRecognizer(many, {
-      epochs: 4,
-      hidden: 16,
-      embed: 8,
-      batchSize: 2,
-      dropout: 0,
-      optimizer: { name: 'adam', lr: 0.05 },
-      gazetteer: true,
-    });
+    const rec = await trainEntityRecognizer(many, { ...opts, gazetteer: true });
     try {
       expect(rec.gazetteer).toEqual({ LOC: ['上海', '北京'], PER: ['李鹏', '江泽民'] });
       expect(rec.tagger.encoder.features).toBe(1);
@@ -156,11 +149,6 @@ describe('an entity recognizer with a gazetteer', () => {
 
 describe('an entity recognizer with character bigrams beside the characters', () => {
   it('each character reads its gazetteer bits then its bigram (its own when seen twice, else <bi>), and the model file reads text the same way', async () => {
-    const sents = parseCharTagged(
-      `${'江 B-PER\n泽 M-PER\n民 E-PER\n在 O\n北 B-LOC\n京 E-LOC\n。 O\n'}\n${'李 B-PER\n鹏 E-PER\n去 O\n上 B-LOC\n海 E-LOC\n。 O\n'}`,
-    );
-    const many = Array.from({ length: 6 }, () => sents).flat();
-    const opts = { epochs: 4, hidden: 16, embed: 8, batchSize: 2, dropout: 0, optimizer: { name: 'adam' as const, lr: 0.05 } };
     const rec = await trainEntityRecognizer(many, { ...opts, gazetteer: true, charBigrams: 2 });
     try {
       expect(rec.charBigrams).toBe(true);
@@ -202,11 +190,6 @@ describe('an entity recognizer with character bigrams beside the characters', ()
 
 describe('an entity recognizer with an external gazetteer', () => {
   it('every character reads the external entities alike (no folds), after the gazetteer bits and before the bigram; the model file keeps them', async () => {
-    const sents = parseCharTagged(
-      `${'江 B-PER\n泽 M-PER\n民 E-PER\n在 O\n北 B-LOC\n京 E-LOC\n。 O\n'}\n${'李 B-PER\n鹏 E-PER\n去 O\n上 B-LOC\n海 E-LOC\n。 O\n'}`,
-    );
-    const many = Array.from({ length: 6 }, () => sents).flat();
-    const opts = { epochs: 4, hidden: 16, embed: 8, batchSize: 2, dropout: 0, optimizer: { name: 'adam' as const, lr: 0.05 } };
     // the external list knows 朱镕基 (PER) and 天津 (LOC), which no training sentence holds
     const externalGazetteer = { LOC: ['北京', '天津'], ORG: ['新华社'], PER: ['朱镕基'] };
     const rec = await trainEntityRecognizer(many, { ...opts, gazetteer: true, externalGazetteer, charBigrams: 2 });

@@ -122,6 +122,16 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
+/** An --external-gazetteer source by name (jieba, peoples-daily, msra) or path (a file in the
+ * training format): what it is, for the log, and its entries by type. */
+async function externalSource(x: string, log: (s: string) => void): Promise<{ what: string; entries: GazetteerEntries }> {
+  if (x === JIEBA) return { what: "jieba's dictionary (jieba==0.42.1)", entries: loadJiebaGazetteer(log) };
+  if (x === PEOPLES_DAILY)
+    return { what: "the entities of People's Daily 1998-01 (every line)", entries: gazetteerEntries(loadPeoplesDaily(log).map(peoplesDailyEntities)) };
+  if (x === MSRA) return { what: "the entities of the MSRA package's training file", entries: gazetteerEntries(loadMsraFile(log)) };
+  return { what: `the entities of ${x}`, entries: gazetteerEntries(parseCharTagged(await readBytes(x), { source: x })) };
+}
+
 export function ner(argv: string[], out: (s: string) => void): Promise<number> {
   return dispatch(
     'recurrent ner',
@@ -197,26 +207,9 @@ async function nerTrain(argv: string[], out: (s: string) => void): Promise<numbe
       .join(', ');
   const parts: GazetteerEntries[] = [];
   for (const x of xsources) {
-    const g =
-      x === JIEBA
-        ? loadJiebaGazetteer(out)
-        : gazetteerEntries(
-            x === PEOPLES_DAILY
-              ? loadPeoplesDaily(out).map(peoplesDailyEntities)
-              : x === MSRA
-                ? loadMsraFile(out)
-                : parseCharTagged(await readBytes(x), { source: x }),
-          );
-    const what =
-      x === JIEBA
-        ? "jieba's dictionary (jieba==0.42.1)"
-        : x === PEOPLES_DAILY
-          ? "the entities of People's Daily 1998-01 (every line)"
-          : x === MSRA
-            ? "the entities of the MSRA package's training file"
-            : `the entities of ${x}`;
-    out(`external gazetteer: ${what}: ${sizes(g)}`);
-    parts.push(g);
+    const { what, entries } = await externalSource(x, out);
+    out(`external gazetteer: ${what}: ${sizes(entries)}`);
+    parts.push(entries);
   }
   const externalGazetteer = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : mergeGazetteers(...parts);
   if (parts.length > 1 && externalGazetteer) out(`external gazetteer, merged: ${sizes(externalGazetteer)}`);

@@ -92,6 +92,9 @@ export function gazetteerEntries(sents: readonly CharTaggedSentence[]): Gazettee
   return sortedEntries(byType, 'the data has');
 }
 
+/** The lookups built, by the entries they were built from (read-only, so they do not change). */
+const lookups = new WeakMap<GazetteerEntries, GazetteerLookup>();
+
 /**
  * A lookup of all the entries (for text outside the training data): `has(t, text)` for the type
  * index t of the entries' sorted types.
@@ -102,16 +105,22 @@ export function gazetteerEntries(sents: readonly CharTaggedSentence[]): Gazettee
  * ```
  */
 export function gazetteerLookup(entries: GazetteerEntries): GazetteerLookup {
+  // built once per entries object (training and the recognizer it returns share one; a big
+  // dictionary takes a third of a second)
+  const known = lookups.get(entries);
+  if (known) return known;
   const masks = new Map<string, number>();
   Object.values(entries).forEach((ws, t) => {
     for (const w of ws) masks.set(w, (masks.get(w) ?? 0) | (1 << t));
   });
   const pre = prefixes(masks.keys());
-  return {
+  const lookup: GazetteerLookup = {
     has: (t, text) => (((masks.get(text) ?? 0) >> t) & 1) === 1,
     types: (text) => masks.get(text) ?? 0,
     continues: (text) => pre.has(text),
   };
+  lookups.set(entries, lookup);
+  return lookup;
 }
 
 /**

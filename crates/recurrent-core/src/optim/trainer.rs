@@ -182,12 +182,10 @@ impl Trainer {
             clip_by_value(&mut arena.grads, v);
         }
         let lr = self.lr();
-        let mut ranges = std::mem::take(&mut self.ranges);
-        changed_ranges(&arena.grads, &tables, &mut ranges);
-        self.save_backup(&arena.params, &ranges);
-        self.opt.update_ranges(&mut arena.params, &arena.grads, lr, &ranges);
-        let finite = ranges.iter().all(|&(lo, hi)| all_finite(&arena.params[lo..hi])) && self.opt.state_is_finite_in(&ranges);
-        self.ranges = ranges;
+        changed_ranges(&arena.grads, &tables, &mut self.ranges);
+        self.save_backup(&arena.params);
+        self.opt.update_ranges(&mut arena.params, &arena.grads, lr, &self.ranges);
+        let finite = self.ranges.iter().all(|&(lo, hi)| all_finite(&arena.params[lo..hi])) && self.opt.state_is_finite_in(&self.ranges);
         if !finite {
             self.restore_backup(&mut arena.params);
             return Err(Error::non_finite(format!(
@@ -204,14 +202,14 @@ impl Trainer {
         Ok(())
     }
 
-    /// backup = params ‖ the optimizer slots in use, each over `ranges` (restored by
+    /// backup = params ‖ the optimizer slots in use, each over `self.ranges` (restored by
     /// `restore_backup`).
-    fn save_backup(&mut self, params: &[f32], ranges: &[(usize, usize)]) {
+    fn save_backup(&mut self, params: &[f32]) {
         let used = self.opt.slots_used();
         let o = &self.opt;
         self.backup.clear();
         for s in std::iter::once(params).chain([&o.s1, &o.s2, &o.s3].into_iter().zip(used).filter(|(_, u)| *u).map(|(s, _)| s.as_slice())) {
-            for &(lo, hi) in ranges {
+            for &(lo, hi) in &self.ranges {
                 self.backup.extend_from_slice(&s[lo..hi]);
             }
         }
